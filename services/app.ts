@@ -1,0 +1,23 @@
+import Koa from 'koa';
+import type { Container } from './container';
+import { errorHandler, requestContext } from './shared/middleware';
+import { httpMetrics } from './shared/metrics';
+import { buildRouter, methodNotAllowed } from './shared/router';
+
+/** request id + logger → metrics → problem+json errors → 405 → routes (each: authenticate, parse, authorize, validate, handle). */
+export function createApp(container: Container): Koa {
+  const app = new Koa({ proxy: container.config.production });
+  const router = buildRouter(container.routes, {
+    staffAuth: container.staffAuth,
+    clientAuth: container.clientAuth,
+    staffAccess: container.staffAuthorizer,
+    bodyLimitBytes: container.config.bodyLimitBytes,
+  });
+  app.silent = true;
+  app.use(requestContext(container.logger));
+  app.use(httpMetrics(container.metrics));
+  app.use(errorHandler());
+  app.use(methodNotAllowed(router));
+  app.use(router.routes());
+  return app;
+}

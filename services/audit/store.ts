@@ -1,0 +1,145 @@
+import crypto from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Db, Trx } from '../db';
+
+export type ActorType = 'staff' | 'client' | 'public' | 'system';
+
+export interface AuditEventInput {
+  readonly actorType: ActorType;
+  readonly actorId: string;
+  readonly action: string;
+  readonly objectType: string;
+  readonly objectId: string | null;
+  readonly requestId: string | null;
+  /** Before/after summaries and decision facts; never customer field values or raw customer ids. */
+  readonly details: Record<string, unknown>;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  readonly seq: number;
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditFilter {
+  action?: string;
+  actorId?: string;
+  objectType?: string;
+  objectId?: string;
+  from?: string;
+  to?: string;
+  beforeSeq?: number;
+}
+
+/** The chain starts from this value; the first event's prev_hash. */
+export const GENESIS_HASH = '0'.repeat(64);
+// Serialises appenders (across processes) so the chain stays linear: seq n+1 always follows seq n.
+const AUDIT_CHAIN_LOCK = 0x61756469; // 'audi'
+
+interface AuditRow {
+  seq: number;
+  id: string;
+  occurred_at: string;
+  actor_type: ActorType;
+  actor_id: string;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The hash of an event over its canonical (RFC 8785) encoding, chained to the previous hash. */
+export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
+  const canonical = canonicalize({
+    seq: event.seq,
+    id: event.id,
+    occurredAt: event.occurredAt,
+    actorType: event.actorType,
+    actorId: event.actorId,
+    action: event.action,
+    objectType: event.objectType,
+    objectId: event.objectId,
+    requestId: event.requestId,
+    details: event.details,
+    prevHash: event.prevHash,
+  });
+  return crypto.createHash('sha256').update(canonical ?? '').digest('hex');
+}
+
+const fromRow = (r: AuditRow): AuditEvent => ({
+  seq: r.seq,
+  id: r.id,
+  occurredAt: r.occurred_at,
+  actorType: r.actor_type,
+  actorId: r.actor_id,
+  action: r.action,
+  objectType: r.object_type,
+  objectId: r.object_id,
+  requestId: r.request_id,
+  details: r.details,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+/** The audit store offers append and read, nothing else. */
+export class AuditStore {
+  constructor(private readonly db: Db) {}
+
+  /** Appends events at the end of the chain inside the caller's transaction. */
+  async append(trx: Trx, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
+    if (inputs.length === 0) return [];
+    await trx.raw('select pg_advisory_xact_lock(?)', [AUDIT_CHAIN_LOCK]);
+    const last = (await trx('audit_events').orderBy('seq', 'desc').first('seq', 'hash')) as
+      | { seq: number; hash: string }
+      | undefined;
+    let seq = last?.seq ?? 0;
+    let prevHash = last?.hash ?? GENESIS_HASH;
+    const occurredAt = new Date().toISOString();
+    const events: AuditEvent[] = inputs.map((input) => {
+      seq += 1;
+      const unhashed = { ...input, seq, id: crypto.randomUUID(), occurredAt, prevHash };
+      const hash = hashEvent(unhashed);
+      prevHash = hash;
+      return { ...unhashed, hash };
+    });
+    const rows = events.map((e) => ({
+      seq: e.seq,
+      id: e.id,
+      occurred_at: e.occurredAt,
+      actor_type: e.actorType,
+      actor_id: e.actorId,
+      action: e.action,
+      object_type: e.objectType,
+      object_id: e.objectId,
+      request_id: e.requestId,
+      details: JSON.stringify(e.details),
+      prev_hash: e.prevHash,
+      hash: e.hash,
+    }));
+    for (let i = 0; i < rows.length; i += 1000) await trx('audit_events').insert(rows.slice(i, i + 1000));
+    return events;
+  }
+
+  async list(filter: AuditFilter, limit: number): Promise<AuditEvent[]> {
+    const q = this.db<AuditRow>('audit_events').orderBy('seq', 'desc').limit(limit);
+    if (filter.action) q.where('action', filter.action);
+    if (filter.actorId) q.where('actor_id', filter.actorId);
+    if (filter.objectType) q.where('object_type', filter.objectType);
+    if (filter.objectId) q.where('object_id', filter.objectId);
+    if (filter.from) q.where('occurred_at', '>=', filter.from);
+    if (filter.to) q.where('occurred_at', '<', filter.to);
+    if (filter.beforeSeq !== undefined) q.where('seq', '<', filter.beforeSeq);
+    return ((await q) as AuditRow[]).map(fromRow);
+  }
+
+  /** Reads the chain in order, a batch at a time, from just after `afterSeq`. */
+  async readBatch(afterSeq: number, size: number): Promise<AuditEvent[]> {
+    const rows = (await this.db('audit_events').where('seq', '>', afterSeq).orderBy('seq', 'asc').limit(size)) as AuditRow[];
+    return rows.map(fromRow);
+  }
+}

@@ -1,0 +1,110 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  errors as joseErrors,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
+import type { Config } from '../config';
+import { ServiceUnavailableError, UnauthorizedError } from '../shared/errors';
+import type { StaffActor } from '../shared/route';
+import type { StaffAuthenticator } from '../shared/router';
+import { readOrCreateJson } from '../secrets';
+
+/** Asymmetric algorithms only: no `none`, no HMAC (a public key must never work as a shared secret). */
+export const STAFF_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const CLOCK_TOLERANCE_SECONDS = 15;
+const DEV_KEY_FILE = 'dev-staff-key.json';
+const DEV_KID = 'dev-staff-key';
+
+/** Verifies staff bearer tokens from the bank's identity provider (or the development key). */
+export class JwtStaffAuthenticator implements StaffAuthenticator {
+  constructor(
+    private readonly keys: JWTVerifyGetKey,
+    private readonly issuer: string,
+    private readonly audience: string,
+  ) {}
+
+  async authenticate(token: string): Promise<StaffActor> {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, this.keys, {
+        issuer: this.issuer,
+        audience: this.audience,
+        algorithms: STAFF_ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['exp', 'sub'],
+      });
+      // Our own machine access tokens (RFC 9068) are never staff credentials.
+      if (protectedHeader.typ?.toLowerCase().replace(/^application\//, '') === 'at+jwt') {
+        throw new UnauthorizedError('Machine access tokens are not accepted on staff endpoints');
+      }
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
+        throw new UnauthorizedError('The token has no usable subject');
+      }
+      return { kind: 'staff', subject: payload.sub };
+    } catch (err) {
+      if (err instanceof UnauthorizedError) throw err;
+      if (err instanceof joseErrors.JWKSTimeout || (err instanceof TypeError && /fetch/i.test(err.message))) {
+        throw new ServiceUnavailableError('The identity provider keys cannot be fetched right now', err);
+      }
+      throw new UnauthorizedError(describeJoseError(err));
+    }
+  }
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'The token has expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `The token's ${err.claim} claim is not acceptable`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'The token algorithm is not allowed';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'The token was not signed by a known key';
+  return 'The token is not valid';
+}
+
+export interface DevStaffKey {
+  readonly privateJwk: JWK;
+  readonly publicJwk: JWK;
+}
+
+/** Development mode only: the local signing key for staff tokens, generated once under DATA_DIR. */
+export function loadDevStaffKey(dataDir: string): DevStaffKey {
+  const stored = readOrCreateJson(path.join(dataDir, DEV_KEY_FILE), () => {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return {
+      privateJwk: { ...privateKey.export({ format: 'jwk' }), kid: DEV_KID, alg: 'ES256' },
+      publicJwk: { ...publicKey.export({ format: 'jwk' }), kid: DEV_KID, alg: 'ES256' },
+    };
+  });
+  return { privateJwk: stored.privateJwk as JWK, publicJwk: stored.publicJwk as JWK };
+}
+
+/** Signs a development staff token for `sub` with the local key. */
+export async function signDevStaffToken(
+  key: DevStaffKey,
+  options: { sub: string; issuer: string; audience: string; ttlSeconds?: number },
+): Promise<string> {
+  const privateKey = await importJWK(key.privateJwk, 'ES256');
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: key.privateJwk.kid, typ: 'JWT' })
+    .setSubject(options.sub)
+    .setIssuer(options.issuer)
+    .setAudience(options.audience)
+    .setIssuedAt()
+    .setExpirationTime(`${options.ttlSeconds ?? 3600}s`)
+    .sign(privateKey);
+}
+
+/** The staff authenticator for this configuration: the identity provider's JWKS, or the development key. */
+export async function createStaffAuthenticator(config: Config): Promise<{ authenticator: JwtStaffAuthenticator; devKey?: DevStaffKey }> {
+  if (config.staff.jwksUrl !== undefined) {
+    const jwks = createRemoteJWKSet(new URL(config.staff.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30000 });
+    return { authenticator: new JwtStaffAuthenticator(jwks, config.staff.issuer, config.staff.audience) };
+  }
+  const devKey = loadDevStaffKey(config.dataDir);
+  const jwks = createLocalJWKSet({ keys: [devKey.publicJwk] });
+  return { authenticator: new JwtStaffAuthenticator(jwks, config.staff.issuer, config.staff.audience), devKey };
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import { newEnforcer, newModelFromString, type Enforcer } from 'casbin';
+import type { Db } from '../db';
+import { ServiceUnavailableError } from '../shared/errors';
+import type { DepartmentAccess } from '../shared/route';
+import type { StaffAccessResolver } from '../shared/router';
+import { KnexAdapter } from './knex-adapter';
+import { policyFile } from './policies-dir';
+
+export const ALL_DEPARTMENTS = '*';
+
+/**
+ * Staff permissions from policies/staff.conf: role permissions from staff_policy.csv and role
+ * assignments (g lines) from the database. Reloads build a fresh enforcer and swap it in, so a
+ * request never sees a half-loaded policy.
+ */
+export class StaffAuthorizer implements StaffAccessResolver {
+  private enforcer: Enforcer | undefined;
+  private loadedAt = 0;
+
+  constructor(private readonly db: Db) {}
+
+  get ready(): boolean {
+    return this.enforcer !== undefined;
+  }
+
+  get lastLoadedAt(): number {
+    return this.loadedAt;
+  }
+
+  async reload(): Promise<void> {
+    const model = newModelFromString(fs.readFileSync(policyFile('staff.conf'), 'utf8'));
+    const adapter = new KnexAdapter(this.db, { filter: { ptypes: ['g'] }, seedFile: policyFile('staff_policy.csv') });
+    const fresh = await newEnforcer(model, adapter);
+    this.enforcer = fresh;
+    this.loadedAt = Date.now();
+  }
+
+  private current(): Enforcer {
+    if (!this.enforcer) throw new ServiceUnavailableError('Staff permissions are not loaded yet');
+    return this.enforcer;
+  }
+
+  async access(subject: string, object: string, action: string): Promise<DepartmentAccess> {
+    const enforcer = this.current();
+    if (enforcer.enforceSync(subject, ALL_DEPARTMENTS, object, action)) return { all: true };
+    const domains = new Set((await enforcer.getFilteredGroupingPolicy(0, subject)).map((line) => line[2]));
+    domains.delete(ALL_DEPARTMENTS);
+    const departments = [...domains].filter((d) => enforcer.enforceSync(subject, d, object, action)).sort();
+    return { all: false, departments };
+  }
+
+  async can(subject: string, department: string, object: string, action: string): Promise<boolean> {
+    return this.current().enforceSync(subject, department, object, action);
+  }
+
+  /** The roles a staff member holds: [role, department] pairs. */
+  async rolesOf(subject: string): Promise<Array<{ role: string; department: string }>> {
+    const lines = await this.current().getFilteredGroupingPolicy(0, subject);
+    return lines.map((l) => ({ role: l[1], department: l[2] }));
+  }
+
+  /** Every role name that has at least one permission in the staff policy. */
+  async knownRoles(): Promise<string[]> {
+    const policy = await this.current().getPolicy();
+    return [...new Set(policy.map((l) => l[0]))].sort();
+  }
+
+  /** Subjects holding `role` in `department` (directly, or for every department). */
+  async holders(role: string, department: string): Promise<string[]> {
+    const lines = await this.current().getFilteredGroupingPolicy(1, role);
+    return [...new Set(lines.filter((l) => l[2] === department || l[2] === ALL_DEPARTMENTS).map((l) => l[0]))].sort();
+  }
+}

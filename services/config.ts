@@ -1,0 +1,135 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Raised when the environment cannot make a valid configuration; names the variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const urlString = (name: string) =>
+  optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `${name} must be an absolute URL` });
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const EnvSchema = z.object({
+  NODE_ENV: optionalString,
+  PORT: intInRange(0, 65535, 3000),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  }),
+  DATABASE_POOL_MAX: intInRange(1, 200, 10),
+  DATA_DIR: optionalString,
+  PUBLIC_URL: urlString('PUBLIC_URL'),
+  STAFF_ISSUER: optionalString,
+  STAFF_AUDIENCE: optionalString,
+  STAFF_JWKS_URL: urlString('STAFF_JWKS_URL'),
+  BOOTSTRAP_ADMIN_SUBJECTS: optionalString,
+  SUBJECT_ID_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters (use 32 random bytes, base64)',
+  }),
+  KEY_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
+    message: 'must be 32 random bytes, base64-encoded',
+  }),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional()
+    .default('info'),
+  BODY_LIMIT_KB: intInRange(1, 10240, 100),
+});
+
+export interface Config {
+  readonly production: boolean;
+  readonly port: number;
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolMax: number;
+  readonly dataDir: string;
+  readonly publicUrl: string;
+  readonly staff: {
+    readonly issuer: string;
+    readonly audience: string;
+    /** Undefined means development mode: a local key under DATA_DIR signs staff tokens. */
+    readonly jwksUrl: string | undefined;
+  };
+  readonly bootstrapAdminSubjects: readonly string[];
+  readonly subjectIdKey: string | undefined;
+  readonly keyEncryptionKey: string | undefined;
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+}
+
+export const DEV_STAFF_ISSUER = 'urn:privacy-governance:dev-staff-idp';
+export const DEFAULT_STAFF_AUDIENCE = 'privacy-governance';
+
+/** Parse the environment once into a frozen, typed configuration; throws ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production) {
+    const required = ['STAFF_JWKS_URL', 'STAFF_ISSUER', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY'] as const;
+    const missing = required.filter((k) => e[k] === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')} to be set`);
+    }
+  }
+  if (e.STAFF_JWKS_URL !== undefined && e.STAFF_ISSUER === undefined) {
+    throw new ConfigError('STAFF_ISSUER must be set when STAFF_JWKS_URL is set');
+  }
+  const port = e.PORT;
+  const config: Config = {
+    production,
+    port,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    dataDir: path.resolve(e.DATA_DIR ?? './data'),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    staff: {
+      issuer: e.STAFF_ISSUER ?? DEV_STAFF_ISSUER,
+      audience: e.STAFF_AUDIENCE ?? DEFAULT_STAFF_AUDIENCE,
+      jwksUrl: e.STAFF_JWKS_URL,
+    },
+    bootstrapAdminSubjects: (e.BOOTSTRAP_ADMIN_SUBJECTS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+    subjectIdKey: e.SUBJECT_ID_KEY,
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

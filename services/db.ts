@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import ClientPGLite from 'knex-pglite';
+
+export type Db = Knex;
+export type Trx = Knex.Transaction;
+
+// The same value types on both engines: int8 as number (ids and counts stay far below 2^53),
+// timestamps as ISO-8601 strings in UTC, dates as 'YYYY-MM-DD'.
+const INT8 = 20;
+const NUMERIC = 1700;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
+const DATE = 1082;
+
+const toIso = (v: string): string => new Date(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(v) ? v : `${v}Z`).toISOString();
+const parsers: Record<number, (v: string) => unknown> = {
+  [INT8]: (v) => Number(v),
+  [NUMERIC]: (v) => Number(v),
+  [TIMESTAMP]: toIso,
+  [TIMESTAMPTZ]: toIso,
+  [DATE]: (v) => v,
+};
+for (const [oid, fn] of Object.entries(parsers)) pg.types.setTypeParser(Number(oid), fn);
+
+export interface DatabaseOptions {
+  /** postgres:// URL; when absent an embedded PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory, or 'memory://' for an in-memory database. */
+  pgliteDir?: string;
+  /** A ready PGlite instance (tests load a migrated template into one). */
+  pglite?: PGlite;
+  poolMax?: number;
+}
+
+export function pgliteParsers(): Record<number, (v: string) => unknown> {
+  return parsers;
+}
+
+export function createPglite(dir: string, loadDataDir?: Blob): PGlite {
+  if (dir !== 'memory://') fs.mkdirSync(path.resolve(dir), { recursive: true });
+  return new PGlite(dir, { parsers: pgliteParsers(), loadDataDir });
+}
+
+/** knex on PostgreSQL when a URL is given, otherwise on embedded PGlite (one connection). */
+export function createDatabase(options: DatabaseOptions): Db {
+  if (options.databaseUrl !== undefined) {
+    return knexFactory({
+      client: 'pg',
+      connection: { connectionString: options.databaseUrl, connectionTimeoutMillis: 2000 },
+      pool: { min: 0, max: options.poolMax ?? 10 },
+      acquireConnectionTimeout: 2000,
+    });
+  }
+  const pglite = options.pglite ?? createPglite(options.pgliteDir ?? 'memory://');
+  return knexFactory({
+    client: ClientPGLite as unknown as typeof knexFactory.Client,
+    connection: { pglite } as unknown as Knex.StaticConnectionConfig,
+    acquireConnectionTimeout: 10000,
+  });
+}
+
+export const MIGRATIONS_DIR = path.join(__dirname, '..', 'db', 'migrations');
+
+export function migrationConfig(): Knex.MigratorConfig {
+  return {
+    directory: MIGRATIONS_DIR,
+    loadExtensions: ['.ts', '.js'],
+    tableName: 'knex_migrations',
+  };
+}
+
+export async function migrateLatest(db: Db): Promise<void> {
+  await db.migrate.latest(migrationConfig());
+}
+
+/** True when every migration on disk has been applied. */
+export async function migrationsCurrent(db: Db): Promise<boolean> {
+  const [, pending] = (await db.migrate.list(migrationConfig())) as [unknown[], unknown[]];
+  return pending.length === 0;
+}
+
+/** Runs fn in a transaction; the audit event and the change it records commit together or not at all. */
+export function withTransaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  return db.transaction(fn);
+}

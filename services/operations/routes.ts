@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Registry } from 'prom-client';
+import { ServiceUnavailableError } from '../shared/errors';
+import { defineRoute, type RouteSpec } from '../shared/route';
+import { Problem } from '../shared/schemas';
+import { z } from '../shared/zod';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly check: () => Promise<boolean>;
+}
+
+const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+const Readiness = z
+  .object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.boolean()) })
+  .openapi('Readiness');
+const DocsParams = z.strictObject({ asset: z.enum(['swagger-ui.css', 'swagger-ui-bundle.js']) });
+
+const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+const DOCS_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Privacy governance API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script></body></html>`;
+
+export function operationsRoutes(options: {
+  readiness: readonly ReadinessCheck[];
+  registry: Registry;
+  openApiDocument: () => Record<string, unknown>;
+}): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/healthz',
+      operationId: 'health',
+      summary: 'The process is up',
+      tags: ['operations'],
+      auth: { kind: 'public' },
+      responses: { 200: { description: 'Up', schema: Health } },
+      handler: async () => ({ body: { status: 'ok' } }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/readyz',
+      operationId: 'readiness',
+      summary: 'The database is reachable, migrations are current and policies are loaded',
+      tags: ['operations'],
+      auth: { kind: 'public' },
+      responses: {
+        200: { description: 'Ready to serve', schema: Readiness },
+        503: { description: 'Not ready', schema: Problem },
+      },
+      handler: async () => {
+        const checks: Record<string, boolean> = {};
+        await Promise.all(
+          options.readiness.map(async (c) => {
+            checks[c.name] = await c.check().catch(() => false);
+          }),
+        );
+        const failed = Object.entries(checks).filter(([, ok]) => !ok).map(([name]) => name);
+        if (failed.length > 0) throw new ServiceUnavailableError(`Not ready: ${failed.join(', ')}`);
+        return { body: { status: 'ready', checks } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      description: 'Expose only on the internal network (scrape target).',
+      tags: ['operations'],
+      auth: { kind: 'public' },
+      responses: { 200: { description: 'Prometheus text format', alternatives: { 'text/plain': z.string() } } },
+      handler: async () => ({ body: await options.registry.metrics(), type: options.registry.contentType }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'openapi',
+      summary: 'This OpenAPI 3.1 document',
+      tags: ['operations'],
+      auth: { kind: 'public' },
+      responses: { 200: { description: 'The document', schema: z.record(z.string(), z.unknown()) } },
+      handler: async () => ({ body: options.openApiDocument() }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/docs',
+      operationId: 'docs',
+      summary: 'Interactive API documentation',
+      tags: ['operations'],
+      auth: { kind: 'public' },
+      responses: { 200: { description: 'HTML page', alternatives: { 'text/html': z.string() } } },
+      handler: async () => ({ body: DOCS_HTML, type: 'text/html' }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/docs/{asset}',
+      operationId: 'docsAsset',
+      summary: 'Static files of the documentation page',
+      tags: ['operations'],
+      auth: { kind: 'public' },
+      params: DocsParams,
+      responses: {
+        200: { description: 'Static file', alternatives: { 'text/css': z.string(), 'text/javascript': z.string() } },
+        400: { description: 'Unknown file', schema: Problem },
+      },
+      handler: async ({ params }) => ({
+        body: fs.createReadStream(path.join(SWAGGER_DIR, params.asset)),
+        type: params.asset.endsWith('.css') ? 'text/css' : 'text/javascript',
+        headers: { 'Cache-Control': 'public, max-age=86400' },
+      }),
+    }),
+  ];
+}

@@ -1,0 +1,3 @@
+export { RoleAssignmentService } from './service';
+export { RoleAssignmentStore } from './store';
+export { roleAssignmentRoutes } from './routes';

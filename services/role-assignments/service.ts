@@ -1,0 +1,89 @@
+import type { AuditLog, ChangeContext } from '../audit';
+import { ALL_DEPARTMENTS, type StaffAuthorizer } from '../authz';
+import { withTransaction, type Db } from '../db';
+import type { DepartmentService } from '../departments';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
+import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
+import type { CreateRoleAssignment, RoleAssignment } from './schemas';
+import type { RoleAssignmentStore } from './store';
+
+export class RoleAssignmentService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: RoleAssignmentStore,
+    private readonly audit: AuditLog,
+    private readonly authz: StaffAuthorizer,
+    private readonly departments: DepartmentService,
+    /** Told after every committed change, so this and other replicas reload their policies. */
+    private readonly onChange: () => Promise<void>,
+  ) {}
+
+  async assign(ctx: ChangeContext, input: CreateRoleAssignment): Promise<RoleAssignment> {
+    const roles = await this.authz.knownRoles();
+    if (!roles.includes(input.role)) {
+      throw new ValidationError(`body.role: unknown role ${input.role}; known roles: ${roles.join(', ')}`, [
+        { path: 'body.role', message: 'unknown role' },
+      ]);
+    }
+    if (input.department !== ALL_DEPARTMENTS) await this.departments.requireExisting([input.department], 'body.department');
+    const created = await withTransaction(this.db, async (trx) => {
+      if (await this.store.find(trx, input.subject, input.role, input.department)) {
+        throw new ConflictError('role_assignment_exists', `${input.subject} already holds ${input.role} in ${input.department}`);
+      }
+      const assignment = await this.store.insert(trx, input.subject, input.role, input.department);
+      await this.audit.record(trx, ctx, {
+        action: 'role_assignment.created',
+        objectType: 'role_assignment',
+        objectId: String(assignment.id),
+        details: { after: assignment },
+      });
+      return assignment;
+    });
+    await this.onChange();
+    return created;
+  }
+
+  async revoke(ctx: ChangeContext, id: number): Promise<void> {
+    await withTransaction(this.db, async (trx) => {
+      const assignment = await this.store.get(id, trx);
+      if (!assignment) throw new NotFoundError(`No role assignment ${id}`);
+      // An administrator cannot remove their own global admin role: someone else must (no lock-out by accident).
+      if (ctx.actor.kind === 'staff' && assignment.subject === ctx.actor.subject && assignment.role === 'admin') {
+        throw new ForbiddenError('Administrators cannot remove their own admin role; ask another administrator');
+      }
+      await this.store.delete(trx, id);
+      await this.audit.record(trx, ctx, {
+        action: 'role_assignment.deleted',
+        objectType: 'role_assignment',
+        objectId: String(id),
+        details: { before: assignment },
+      });
+    });
+    await this.onChange();
+  }
+
+  async list(filter: { subject?: string; role?: string; department?: string; cursor?: string }, limit: number): Promise<Page<RoleAssignment>> {
+    const items = await this.store.list({ ...filter, afterId: decodeNumericCursor(filter.cursor) }, limit + 1);
+    const more = items.length > limit;
+    const pageItems = items.slice(0, limit);
+    return { items: pageItems, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].id) : null };
+  }
+
+  /** Makes the configured bootstrap subjects global admins (idempotent; audited as the system). */
+  async bootstrapAdmins(subjects: readonly string[]): Promise<void> {
+    let changed = false;
+    for (const subject of subjects) {
+      await withTransaction(this.db, async (trx) => {
+        if (await this.store.find(trx, subject, 'admin', ALL_DEPARTMENTS)) return;
+        const assignment = await this.store.insert(trx, subject, 'admin', ALL_DEPARTMENTS);
+        await this.audit.record(
+          trx,
+          { actor: { kind: 'system', name: 'bootstrap' }, requestId: null },
+          { action: 'role_assignment.created', objectType: 'role_assignment', objectId: String(assignment.id), details: { after: assignment, reason: 'BOOTSTRAP_ADMIN_SUBJECTS' } },
+        );
+        changed = true;
+      });
+    }
+    if (changed) await this.onChange();
+  }
+}

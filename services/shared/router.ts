@@ -1,0 +1,178 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context, Next } from 'koa';
+import {
+  BadRequestError,
+  ForbiddenError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from './errors';
+import type { Actor, ClientActor, DepartmentAccess, RouteSpec, StaffActor } from './route';
+import { parseOrThrow } from './validation';
+
+export interface StaffAuthenticator {
+  authenticate(token: string): Promise<StaffActor>;
+}
+
+export interface ClientAuthenticator {
+  authenticate(token: string): Promise<ClientActor>;
+}
+
+export interface StaffAccessResolver {
+  /** The departments in which `subject` holds `action` on `object`. */
+  access(subject: string, object: string, action: string): Promise<DepartmentAccess>;
+}
+
+export interface RouterDeps {
+  readonly staffAuth: StaffAuthenticator;
+  readonly clientAuth: ClientAuthenticator;
+  readonly staffAccess: StaffAccessResolver;
+  readonly bodyLimitBytes: number;
+}
+
+interface RouteState {
+  actor: Actor;
+  access: DepartmentAccess;
+  params: Record<string, string>;
+  requestId: string;
+}
+
+const NO_ACCESS: DepartmentAccess = { all: false, departments: [] };
+
+export const koaPath = (openApiPath: string): string => openApiPath.replace(/\{(\w+)\}/g, ':$1');
+
+/** Reads the bearer token from the Authorization header; tokens in the query string are refused. */
+export function bearerToken(ctx: Context): string | undefined {
+  if (ctx.query.access_token !== undefined) {
+    throw new BadRequestError('invalid_request', 'Send the access token in the Authorization header, never in the URL');
+  }
+  const header = ctx.get('authorization');
+  if (!header) return undefined;
+  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
+  if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+function authenticate(route: RouteSpec, deps: RouterDeps) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const state = ctx.state as RouteState;
+    if (route.auth.kind === 'public') {
+      state.actor = { kind: 'public', address: ctx.ip };
+      state.access = NO_ACCESS;
+      return next();
+    }
+    const token = bearerToken(ctx);
+    if (token === undefined) throw new UnauthorizedError();
+    if (route.auth.kind === 'staff') {
+      state.actor = await deps.staffAuth.authenticate(token);
+    } else {
+      const client = await deps.clientAuth.authenticate(token);
+      const { roles, scopes } = route.auth;
+      const roleOk = roles !== undefined && roles.some((r) => client.roles.includes(r));
+      const scopeOk = scopes !== undefined && scopes.some((s) => client.scopes.includes(s));
+      if (!roleOk && !scopeOk) throw new ForbiddenError('This client is not allowed to call this endpoint');
+      state.actor = client;
+      state.access = NO_ACCESS;
+    }
+    return next();
+  };
+}
+
+function parseBody(route: RouteSpec, deps: RouterDeps) {
+  const type = route.bodyType ?? 'json';
+  const expected = type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+  const parser = bodyParser({
+    enableTypes: [type],
+    jsonLimit: deps.bodyLimitBytes,
+    formLimit: deps.bodyLimitBytes,
+    jsonStrict: true,
+    onError: (err: Error) => {
+      const e = err as Error & { status?: number; type?: string };
+      if (e.status === 413 || e.type === 'entity.too.large') throw new PayloadTooLargeError(deps.bodyLimitBytes);
+      if (e.status === 415) throw new UnsupportedMediaTypeError(expected);
+      throw new ValidationError(type === 'json' ? 'The body is not valid JSON' : 'The body is not a valid form', []);
+    },
+  });
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if (route.body === undefined) return next();
+    if (!ctx.is(expected)) throw new UnsupportedMediaTypeError(expected);
+    return parser(ctx, next);
+  };
+}
+
+function authorize(route: RouteSpec, deps: RouterDeps) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const state = ctx.state as RouteState;
+    const params = route.params ? parseOrThrow(route.params, ctx.params, 'path') : {};
+    state.params = params as Record<string, string>;
+    if (route.auth.kind !== 'staff') return next();
+    const actor = state.actor as StaffActor;
+    const { object, action, scope } = route.auth.permission;
+    const access = await deps.staffAccess.access(actor.subject, object, action);
+    state.access = access;
+    let allowed: boolean;
+    if (scope.kind === 'global') allowed = access.all;
+    else if (scope.kind === 'any') allowed = access.all || access.departments.length > 0;
+    else {
+      const department = await scope.resolve({ params: state.params, body: ctx.request.body });
+      allowed = access.all || access.departments.includes(department);
+    }
+    if (!allowed) throw new ForbiddenError(`This action needs the permission ${object}:${action} in the department concerned`);
+    return next();
+  };
+}
+
+function handle(route: RouteSpec) {
+  return async (ctx: Context): Promise<void> => {
+    const state = ctx.state as RouteState;
+    const query = route.query ? parseOrThrow(route.query, { ...ctx.query }, 'query') : {};
+    const body = route.body ? parseOrThrow(route.body, ctx.request.body, 'body') : undefined;
+    const result = await route.handler({
+      params: state.params,
+      query,
+      body,
+      actor: state.actor,
+      access: state.access,
+      requestId: state.requestId,
+      ctx,
+    });
+    for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
+    ctx.status = result.status ?? 200;
+    if (result.body !== undefined) {
+      ctx.body = result.body;
+      if (result.type) ctx.type = result.type;
+    }
+  };
+}
+
+/** Builds a koa router from route declarations: authenticate → parse body → authorize → validate → handle. */
+export function buildRouter(routes: readonly RouteSpec[], deps: RouterDeps): Router {
+  const router = new Router();
+  for (const route of routes) {
+    router.register(
+      koaPath(route.path),
+      [route.method.toUpperCase()],
+      [authenticate(route, deps), ...(route.before ?? []), parseBody(route, deps), authorize(route, deps), handle(route)],
+      { name: route.operationId },
+    );
+  }
+  return router;
+}
+
+/** 405 with Allow for a known path and another method; everything else falls through to 404. */
+export function methodNotAllowed(router: Router) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    await next();
+    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    const matched = router.match(ctx.path, ctx.method);
+    if (matched.path.length > 0 && !matched.route) {
+      const allowed = new Set<string>();
+      for (const layer of matched.path) for (const m of layer.methods) allowed.add(m);
+      if (allowed.has('GET')) allowed.add('HEAD');
+      throw new MethodNotAllowedError([...allowed].sort());
+    }
+  };
+}

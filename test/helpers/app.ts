@@ -1,0 +1,140 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import supertest from 'supertest';
+import type Koa from 'koa';
+import { createApp } from '../../services/app';
+import { loadConfig, type Config } from '../../services/config';
+import { createContainer, type Container } from '../../services/container';
+import { createLogger } from '../../services/logger';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export const STAFF_ISSUER = 'https://idp.test.example';
+export const STAFF_AUDIENCE = 'privacy-governance';
+
+export interface TestApp {
+  readonly app: Koa;
+  readonly server: Server;
+  readonly container: Container;
+  readonly database: TestDatabase;
+  readonly config: Config;
+  /** Everything the service logged, one JSON line each (for "never logged" assertions). */
+  readonly logLines: string[];
+  readonly http: ReturnType<typeof supertest>;
+  /** A valid staff token for `sub`, signed by the test identity provider. */
+  staffToken(sub: string, overrides?: StaffTokenOverrides): Promise<string>;
+  /** Gives `sub` a role directly (as the system), bypassing the API. */
+  grantRole(sub: string, role: string, department: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StaffTokenOverrides {
+  issuer?: string;
+  audience?: string;
+  expiresIn?: string | number;
+  notBefore?: string | number;
+  typ?: string;
+  key?: CryptoKey;
+  kid?: string;
+}
+
+let staffKeys: Promise<{ privateKey: CryptoKey; publicJwk: JWK }> | undefined;
+function testStaffKeys() {
+  staffKeys ??= generateKeyPair('ES256').then(async ({ privateKey, publicKey }) => ({
+    privateKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid: 'test-idp', alg: 'ES256' },
+  }));
+  return staffKeys;
+}
+
+export async function signStaffToken(sub: string, o: StaffTokenOverrides = {}): Promise<string> {
+  const keys = await testStaffKeys();
+  const jwt = new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: o.kid ?? 'test-idp', ...(o.typ ? { typ: o.typ } : { typ: 'JWT' }) })
+    .setSubject(sub)
+    .setIssuer(o.issuer ?? STAFF_ISSUER)
+    .setAudience(o.audience ?? STAFF_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(o.expiresIn ?? '10m');
+  if (o.notBefore !== undefined) jwt.setNotBefore(o.notBefore);
+  return jwt.sign(o.key ?? keys.privateKey);
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  database?: TestDatabase;
+}
+
+/** The whole service on a fresh copy of the migrated template, listening on an ephemeral port. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-test-'));
+  const config = loadConfig({
+    STAFF_ISSUER,
+    STAFF_AUDIENCE,
+    DATA_DIR: dataDir,
+    SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64'),
+    KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    PUBLIC_URL: 'http://127.0.0.1',
+    LOG_LEVEL: 'info',
+    BOOTSTRAP_ADMIN_SUBJECTS: 'root-admin',
+    ...options.env,
+  });
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const keys = await testStaffKeys();
+  const container = createContainer({
+    config,
+    db: database.db,
+    logger,
+    secrets: {
+      subjectIdKey: Buffer.from(config.subjectIdKey ?? '', 'utf8'),
+      keyEncryptionKey: Buffer.from(config.keyEncryptionKey ?? '', 'base64'),
+    },
+    staffKeys: createLocalJWKSet({ keys: [keys.publicJwk] }),
+    defaultMetrics: false,
+  });
+  await container.start();
+  const app = createApp(container);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  return {
+    app,
+    server,
+    container,
+    database,
+    config,
+    logLines,
+    http: supertest(server),
+    staffToken: (sub, o) => signStaffToken(sub, o),
+    async grantRole(sub, role, department) {
+      await container.roleAssignments
+        .assign({ actor: { kind: 'system', name: 'test' }, requestId: null }, { subject: sub, role, department })
+        .catch((err: { code?: string }) => {
+          if (err.code !== 'role_assignment_exists') throw err;
+        });
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await container.stop();
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Asserts an RFC 9457 problem response with the given status (and code). */
+export function expectProblem(res: { status: number; headers: Record<string, string>; body: { code?: string } }, status: number, code?: string): void {
+  expect({ status: res.status, type: res.headers['content-type']?.split(';')[0] }).toEqual({ status, type: 'application/problem+json' });
+  if (code) expect(res.body.code).toBe(code);
+}

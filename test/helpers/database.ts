@@ -1,0 +1,91 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { createDatabase, createPglite, migrateLatest, type Db } from '../../services/db';
+
+/** Where global setup leaves the migrated template: a PGlite dump file or a PostgreSQL database name. */
+export const TEMPLATE_ENV = 'TEST_DB_TEMPLATE';
+
+export function adminUrl(databaseUrl: string, database = 'postgres'): string {
+  const url = new URL(databaseUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function withAdmin<T>(databaseUrl: string, fn: (admin: Db) => Promise<T>): Promise<T> {
+  const admin = knexFactory({ client: 'pg', connection: adminUrl(databaseUrl), pool: { min: 0, max: 1 } });
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+/** Creates the migrated template once per test run (jest global setup). */
+export async function createTemplate(): Promise<string> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl) {
+    const name = `tmpl_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+    await withAdmin(databaseUrl, (admin) => admin.raw(`create database ${name}`));
+    const db = createDatabase({ databaseUrl: adminUrl(databaseUrl, name), poolMax: 1 });
+    await migrateLatest(db);
+    await db.destroy();
+    return name;
+  }
+  const pglite = createPglite('memory://');
+  const db = createDatabase({ pglite });
+  await migrateLatest(db);
+  const dump = await pglite.dumpDataDir('none');
+  await db.destroy();
+  const file = path.join(os.tmpdir(), `pg-template-${process.pid}-${crypto.randomBytes(3).toString('hex')}.tar`);
+  fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  return file;
+}
+
+export async function dropTemplate(template: string): Promise<void> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl) {
+    await withAdmin(databaseUrl, (admin) => admin.raw(`drop database if exists ${template} with (force)`));
+  } else {
+    fs.rmSync(template, { force: true });
+  }
+}
+
+export interface TestDatabase {
+  readonly db: Db;
+  /** The database URL when running on PostgreSQL (for tests that start service processes). */
+  readonly url: string | undefined;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database for one test file: a copy of the template. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const template = process.env[TEMPLATE_ENV];
+  if (!template) throw new Error('The jest global setup did not create a template database');
+  const databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl) {
+    const name = `test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+    await withAdmin(databaseUrl, (admin) => admin.raw(`create database ${name} template ${template}`));
+    const url = adminUrl(databaseUrl, name);
+    const db = createDatabase({ databaseUrl: url, poolMax: 10 });
+    return {
+      db,
+      url,
+      async drop() {
+        await db.destroy();
+        await withAdmin(databaseUrl, (admin) => admin.raw(`drop database if exists ${name} with (force)`));
+      },
+    };
+  }
+  const pglite = createPglite('memory://', new Blob([fs.readFileSync(template)]));
+  const db = createDatabase({ pglite });
+  return {
+    db,
+    url: undefined,
+    async drop() {
+      await db.destroy();
+    },
+  };
+}
