@@ -7,7 +7,8 @@ import { migrationsCurrent, type Db } from './db';
 import { DepartmentService, DepartmentStore, departmentRoutes } from './departments';
 import type { Logger } from './logger';
 import { operationsRoutes, type ReadinessCheck } from './operations/routes';
-import { RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
+import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
+import { ChangeFeed } from './shared/change-feed';
 import type { Secrets } from './secrets';
 import { UnauthorizedError } from './shared/errors';
 import { createMetrics, type Metrics } from './shared/metrics';
@@ -31,6 +32,8 @@ export interface Container {
   readonly db: Db;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Committed-change notices, in this process and (on PostgreSQL) across replicas. */
+  readonly changes: ChangeFeed;
   readonly audit: AuditLog;
   readonly staffAuthorizer: StaffAuthorizer;
   readonly staffAuth: StaffAuthenticator;
@@ -48,6 +51,7 @@ export function createContainer(options: ContainerOptions): Container {
   const { config, db, logger } = options;
   const metrics = createMetrics(db, { defaultMetrics: options.defaultMetrics });
   const audit = new AuditLog(new AuditStore(db));
+  const changes = new ChangeFeed(logger);
   const staffAuthorizer = new StaffAuthorizer(db);
   const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience);
   const clientAuth: ClientAuthenticator = {
@@ -56,9 +60,9 @@ export function createContainer(options: ContainerOptions): Container {
     },
   };
   const departments = new DepartmentService(db, new DepartmentStore(db), audit);
-  const roleAssignments = new RoleAssignmentService(db, new RoleAssignmentStore(db), audit, staffAuthorizer, departments, () =>
-    staffAuthorizer.reload(),
-  );
+  const roleAssignments = new RoleAssignmentService(db, new RoleAssignmentStore(db), audit, staffAuthorizer, departments, changes);
+  changes.subscribe(ROLE_ASSIGNMENTS_CHANGED, () => staffAuthorizer.reload());
+  changes.onReconnect(() => staffAuthorizer.reload());
 
   let migrationsOk = false;
   const readiness: ReadinessCheck[] = [
@@ -78,6 +82,7 @@ export function createContainer(options: ContainerOptions): Container {
     db,
     logger,
     metrics,
+    changes,
     audit,
     staffAuthorizer,
     staffAuth,
@@ -87,9 +92,12 @@ export function createContainer(options: ContainerOptions): Container {
     routes,
     openApiDocument,
     async start() {
+      if (config.databaseUrl !== undefined) await changes.listen(config.databaseUrl);
       await staffAuthorizer.reload();
       await roleAssignments.bootstrapAdmins(config.bootstrapAdminSubjects);
     },
-    async stop() {},
+    async stop() {
+      await changes.stop();
+    },
   };
 }

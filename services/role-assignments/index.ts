@@ -1,3 +1,3 @@
-export { RoleAssignmentService } from './service';
+export { RoleAssignmentService, ROLE_ASSIGNMENTS_CHANGED } from './service';
 export { RoleAssignmentStore } from './store';
 export { roleAssignmentRoutes } from './routes';

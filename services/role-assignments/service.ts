@@ -1,11 +1,15 @@
 import type { AuditLog, ChangeContext } from '../audit';
+import type { ChangeFeed } from '../shared/change-feed';
 import { ALL_DEPARTMENTS, type StaffAuthorizer } from '../authz';
-import { withTransaction, type Db } from '../db';
+import type { Db } from '../db';
 import type { DepartmentService } from '../departments';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
 import type { CreateRoleAssignment, RoleAssignment } from './schemas';
 import type { RoleAssignmentStore } from './store';
+
+/** Change-feed topic: staff policies must be reloaded. */
+export const ROLE_ASSIGNMENTS_CHANGED = 'role_assignments.changed';
 
 export class RoleAssignmentService {
   constructor(
@@ -14,8 +18,7 @@ export class RoleAssignmentService {
     private readonly audit: AuditLog,
     private readonly authz: StaffAuthorizer,
     private readonly departments: DepartmentService,
-    /** Told after every committed change, so this and other replicas reload their policies. */
-    private readonly onChange: () => Promise<void>,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async assign(ctx: ChangeContext, input: CreateRoleAssignment): Promise<RoleAssignment> {
@@ -26,7 +29,7 @@ export class RoleAssignmentService {
       ]);
     }
     if (input.department !== ALL_DEPARTMENTS) await this.departments.requireExisting([input.department], 'body.department');
-    const created = await withTransaction(this.db, async (trx) => {
+    const created = await this.changes.transaction(this.db, async (trx) => {
       if (await this.store.find(trx, input.subject, input.role, input.department)) {
         throw new ConflictError('role_assignment_exists', `${input.subject} already holds ${input.role} in ${input.department}`);
       }
@@ -37,14 +40,14 @@ export class RoleAssignmentService {
         objectId: String(assignment.id),
         details: { after: assignment },
       });
+      await this.changes.publish(trx, ROLE_ASSIGNMENTS_CHANGED, { id: assignment.id });
       return assignment;
     });
-    await this.onChange();
     return created;
   }
 
   async revoke(ctx: ChangeContext, id: number): Promise<void> {
-    await withTransaction(this.db, async (trx) => {
+    await this.changes.transaction(this.db, async (trx) => {
       const assignment = await this.store.get(id, trx);
       if (!assignment) throw new NotFoundError(`No role assignment ${id}`);
       // An administrator cannot remove their own global admin role: someone else must (no lock-out by accident).
@@ -58,8 +61,8 @@ export class RoleAssignmentService {
         objectId: String(id),
         details: { before: assignment },
       });
+      await this.changes.publish(trx, ROLE_ASSIGNMENTS_CHANGED, { id });
     });
-    await this.onChange();
   }
 
   async list(filter: { subject?: string; role?: string; department?: string; cursor?: string }, limit: number): Promise<Page<RoleAssignment>> {
@@ -71,9 +74,8 @@ export class RoleAssignmentService {
 
   /** Makes the configured bootstrap subjects global admins (idempotent; audited as the system). */
   async bootstrapAdmins(subjects: readonly string[]): Promise<void> {
-    let changed = false;
     for (const subject of subjects) {
-      await withTransaction(this.db, async (trx) => {
+      await this.changes.transaction(this.db, async (trx) => {
         if (await this.store.find(trx, subject, 'admin', ALL_DEPARTMENTS)) return;
         const assignment = await this.store.insert(trx, subject, 'admin', ALL_DEPARTMENTS);
         await this.audit.record(
@@ -81,9 +83,8 @@ export class RoleAssignmentService {
           { actor: { kind: 'system', name: 'bootstrap' }, requestId: null },
           { action: 'role_assignment.created', objectType: 'role_assignment', objectId: String(assignment.id), details: { after: assignment, reason: 'BOOTSTRAP_ADMIN_SUBJECTS' } },
         );
-        changed = true;
+        await this.changes.publish(trx, ROLE_ASSIGNMENTS_CHANGED, { id: assignment.id });
       });
     }
-    if (changed) await this.onChange();
   }
 }
