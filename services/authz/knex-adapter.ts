@@ -19,13 +19,15 @@ interface CasbinRow {
   v3: string;
   v4: string;
   v5: string;
+  v6: string;
+  v7: string;
 }
 
-const FIELDS = ['v0', 'v1', 'v2', 'v3', 'v4', 'v5'] as const;
+const FIELDS = ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7'] as const;
 
 export function toRow(ptype: string, line: PolicyLine): CasbinRow {
   if (line.length > FIELDS.length) throw new Error(`a policy line has at most ${FIELDS.length} fields`);
-  const row: CasbinRow = { ptype, v0: '', v1: '', v2: '', v3: '', v4: '', v5: '' };
+  const row: CasbinRow = { ptype, v0: '', v1: '', v2: '', v3: '', v4: '', v5: '', v6: '', v7: '' };
   line.forEach((value, i) => {
     row[FIELDS[i]] = value;
   });
