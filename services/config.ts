@@ -92,7 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production) {
-    const required = ['STAFF_JWKS_URL', 'STAFF_ISSUER', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY'] as const;
+    // PUBLIC_URL is the issuer of every access token: a localhost default would mint tokens nobody can check.
+    const required = ['STAFF_JWKS_URL', 'STAFF_ISSUER', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY', 'PUBLIC_URL'] as const;
     const missing = required.filter((k) => e[k] === undefined);
     if (missing.length > 0) {
       throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')} to be set`);

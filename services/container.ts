@@ -1,17 +1,31 @@
 import type { JWTVerifyGetKey } from 'jose';
+import { AccessGrantService, AccessGrantStore, accessGrantRoutes, type GrantDirectory } from './access-grants';
 import { AuditLog, AuditStore, auditRoutes } from './audit';
 import { JwtStaffAuthenticator } from './auth';
 import { StaffAuthorizer } from './authz';
 import type { Config } from './config';
 import { migrationsCurrent, type Db } from './db';
+import { DataAssetService, DataAssetStore, dataAssetRoutes } from './data-assets';
+import {
+  DecisionService,
+  GroupCommitWriter,
+  VendorAccessEngine,
+  decisionRoutes,
+  writeDecisionUsage,
+  type ConsentChecker,
+  type DecisionUsage,
+} from './decisions';
 import { DepartmentService, DepartmentStore, departmentRoutes } from './departments';
 import type { Logger } from './logger';
 import { operationsRoutes, type ReadinessCheck } from './operations/routes';
+import { OwnershipMapService, OwnershipTransferService, OwnershipTransferStore, ownershipRoutes } from './ownership';
+import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
 import { ChangeFeed } from './shared/change-feed';
 import type { Secrets } from './secrets';
-import { UnauthorizedError } from './shared/errors';
+import { NotFoundError, UnauthorizedError } from './shared/errors';
 import { createMetrics, type Metrics } from './shared/metrics';
+import { VendorService, VendorStore, vendorRoutes } from './vendors';
 import { buildOpenApiDocument } from './shared/openapi';
 import type { RouteSpec } from './shared/route';
 import type { ClientAuthenticator, StaffAuthenticator } from './shared/router';
@@ -40,6 +54,18 @@ export interface Container {
   readonly clientAuth: ClientAuthenticator;
   readonly departments: DepartmentService;
   readonly roleAssignments: RoleAssignmentService;
+  /** Data assets and their fields; `findAsset(idOrKey)` and `owningDepartment(idOrKey)` for other features. */
+  readonly dataAssets: DataAssetService;
+  readonly ownershipTransfers: OwnershipTransferService;
+  readonly purposes: PurposeService;
+  /** Register kill-switch work (revoke grants, disable clients) with `vendors.addLifecycleHook`. */
+  readonly vendors: VendorService;
+  readonly accessGrants: AccessGrantService;
+  /** The in-memory vendor access view that decisions and vendor tokens read. */
+  readonly accessEngine: VendorAccessEngine;
+  readonly decisions: DecisionService;
+  /** The consent feature plugs its check into consent-aware decisions here. */
+  setConsentChecker(checker: ConsentChecker): void;
   readonly routes: readonly RouteSpec[];
   readonly openApiDocument: () => Record<string, unknown>;
   /** Loads policies and applies start-up configuration (bootstrap admins). */
@@ -63,16 +89,40 @@ export function createContainer(options: ContainerOptions): Container {
   const roleAssignments = new RoleAssignmentService(db, new RoleAssignmentStore(db), audit, staffAuthorizer, departments, changes);
   changes.subscribe(ROLE_ASSIGNMENTS_CHANGED, () => staffAuthorizer.reload());
   changes.onReconnect(() => staffAuthorizer.reload());
+  const dataAssetStore = new DataAssetStore(db);
+  const transferStore = new OwnershipTransferStore(db);
+  const dataAssets = new DataAssetService(db, dataAssetStore, audit, departments, changes, transferStore);
+  const ownershipTransfers = new OwnershipTransferService(db, transferStore, dataAssetStore, departments, audit, changes);
+  const ownershipMap = new OwnershipMapService(transferStore, staffAuthorizer);
+  const purposes = new PurposeService(db, new PurposeStore(db), audit, changes);
+  const vendors = new VendorService(db, new VendorStore(db), audit, purposes, changes);
+  const grantDirectory: GrantDirectory = {
+    vendor: (id) => vendors.loadOne(id),
+    asset: (ref) => dataAssets.findAsset(ref),
+    purpose: (key) => purposes.get(key).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
+  };
+  const grantStore = new AccessGrantStore(db);
+  const accessGrants = new AccessGrantService(db, grantStore, audit, changes, staffAuthorizer, grantDirectory);
+  // Kill switch: terminating a vendor revokes every grant it holds, in the same transaction.
+  vendors.addLifecycleHook(async (trx, ctx, vendor, to) => {
+    if (to === 'terminated') await accessGrants.revokeAllOfVendor(trx, ctx, vendor.id, 'vendor terminated');
+  });
+  const accessEngine = new VendorAccessEngine(grantStore, grantDirectory, vendors);
+  accessEngine.subscribe(changes);
+  const decisionWriter = new GroupCommitWriter<DecisionUsage>(db, audit, (trx, usages) => writeDecisionUsage(grantStore, trx, usages));
+  let consentChecker: ConsentChecker | undefined;
+  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker);
 
   let migrationsOk = false;
   const readiness: ReadinessCheck[] = [
     { name: 'database', check: async () => (await db.raw('select 1'), true) },
     { name: 'migrations', check: async () => (migrationsOk ||= await migrationsCurrent(db)) },
     { name: 'staff_policies', check: async () => staffAuthorizer.ready },
+    { name: 'vendor_policies', check: async () => accessEngine.ready },
   ];
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...auditRoutes(audit)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument }), ...featureRoutes);
@@ -89,12 +139,23 @@ export function createContainer(options: ContainerOptions): Container {
     clientAuth,
     departments,
     roleAssignments,
+    dataAssets,
+    ownershipTransfers,
+    purposes,
+    vendors,
+    accessGrants,
+    accessEngine,
+    decisions,
+    setConsentChecker(checker) {
+      consentChecker = checker;
+    },
     routes,
     openApiDocument,
     async start() {
       if (config.databaseUrl !== undefined) await changes.listen(config.databaseUrl);
       await staffAuthorizer.reload();
       await roleAssignments.bootstrapAdmins(config.bootstrapAdminSubjects);
+      await accessEngine.load();
     },
     async stop() {
       await changes.stop();

@@ -2,24 +2,34 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-/** Paths never written to a log: credentials, tokens, secrets and customer identifiers. */
+/** Keys never written to a log, wherever they appear: credentials, tokens, secrets and customer identifiers. */
+export const SENSITIVE_KEYS = [
+  'authorization',
+  'cookie',
+  'password',
+  'secret',
+  'client_secret',
+  'clientSecret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_assertion',
+  'assertion',
+  'subject',
+  'subjectId',
+  'customerId',
+  'privateKey',
+  'privateJwk',
+  'd',
+] as const;
+
+// pino's redaction has no recursive wildcard: cover the key at the top and two levels down
+// (e.g. { token }, { body: { token } }, { req: { headers: { authorization } } }).
 export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.authorization',
-  '*.password',
-  '*.secret',
-  '*.client_secret',
-  '*.clientSecret',
-  '*.token',
-  '*.access_token',
-  '*.client_assertion',
-  '*.subject',
-  '*.subjectId',
-  '*.customerId',
-  '*.privateKey',
-  '*.d',
+  ...SENSITIVE_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

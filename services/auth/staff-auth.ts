@@ -49,12 +49,23 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
       return { kind: 'staff', subject: payload.sub };
     } catch (err) {
       if (err instanceof UnauthorizedError) throw err;
-      if (err instanceof joseErrors.JWKSTimeout || (err instanceof TypeError && /fetch/i.test(err.message))) {
-        throw new ServiceUnavailableError('The identity provider keys cannot be fetched right now', err);
-      }
+      if (isKeySourceFailure(err)) throw new ServiceUnavailableError('The identity provider keys cannot be fetched right now', err);
       throw new UnauthorizedError(describeJoseError(err));
     }
   }
+}
+
+const KEY_SOURCE_MESSAGES = /JSON Web Key Set HTTP response/;
+
+/**
+ * The identity provider is unreachable or answers nonsense: our problem (503), not the caller's (401).
+ * Compared by name and code, not instanceof: fetch errors come from another realm under test runners.
+ */
+function isKeySourceFailure(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | undefined;
+  if (e?.code === joseErrors.JWKSTimeout.code || e?.code === joseErrors.JWKSInvalid.code) return true;
+  if (e?.code === joseErrors.JOSEError.code && typeof e.message === 'string' && KEY_SOURCE_MESSAGES.test(e.message)) return true;
+  return e?.name === 'TypeError' && typeof e.message === 'string' && /fetch failed/i.test(e.message);
 }
 
 function describeJoseError(err: unknown): string {

@@ -53,7 +53,12 @@ export class KnexAdapter implements FilteredAdapter, BatchAdapter {
 
   constructor(
     private readonly db: Db,
-    private readonly options: { readonly filter?: PolicyFilter; readonly seedFile?: string } = {},
+    private readonly options: {
+      readonly filter?: PolicyFilter;
+      readonly seedFile?: string;
+      /** Rewrites each stored line as it is loaded (not the seed file's lines), e.g. to namespace subjects. */
+      readonly mapLine?: (ptype: string, line: string[]) => string[];
+    } = {},
   ) {}
 
   async loadPolicy(model: Model): Promise<void> {
@@ -77,8 +82,9 @@ export class KnexAdapter implements FilteredAdapter, BatchAdapter {
         if (line && !line.startsWith('#')) Helper.loadPolicyLine(line, model);
       }
     }
+    const map = this.options.mapLine ?? ((_ptype: string, line: string[]) => line);
     for (const row of await selectLines(this.db, filter)) {
-      model.addPolicy(sectionOf(row.ptype), row.ptype, toLine(row));
+      model.addPolicy(sectionOf(row.ptype), row.ptype, map(row.ptype, toLine(row)));
     }
   }
 

@@ -9,6 +9,13 @@ import { policyFile } from './policies-dir';
 
 export const ALL_DEPARTMENTS = '*';
 
+// Casbin's role manager links every name to itself, so a subject spelled like a role ('admin',
+// 'auditor') would hold that role everywhere. Subjects are namespaced inside the enforcer; role
+// names cannot contain ':'.
+const SUBJECT_PREFIX = 'staff:';
+const asMember = (subject: string): string => `${SUBJECT_PREFIX}${subject}`;
+const asSubject = (member: string): string => member.slice(SUBJECT_PREFIX.length);
+
 /**
  * Staff permissions from policies/staff.conf: role permissions from staff_policy.csv and role
  * assignments (g lines) from the database. Reloads build a fresh enforcer and swap it in, so a
@@ -30,7 +37,11 @@ export class StaffAuthorizer implements StaffAccessResolver {
 
   async reload(): Promise<void> {
     const model = newModelFromString(fs.readFileSync(policyFile('staff.conf'), 'utf8'));
-    const adapter = new KnexAdapter(this.db, { filter: { ptypes: ['g'] }, seedFile: policyFile('staff_policy.csv') });
+    const adapter = new KnexAdapter(this.db, {
+      filter: { ptypes: ['g'] },
+      seedFile: policyFile('staff_policy.csv'),
+      mapLine: (ptype, line) => (ptype === 'g' ? [asMember(line[0]), ...line.slice(1)] : line),
+    });
     const fresh = await newEnforcer(model, adapter);
     this.enforcer = fresh;
     this.loadedAt = Date.now();
@@ -43,20 +54,21 @@ export class StaffAuthorizer implements StaffAccessResolver {
 
   async access(subject: string, object: string, action: string): Promise<DepartmentAccess> {
     const enforcer = this.current();
-    if (enforcer.enforceSync(subject, ALL_DEPARTMENTS, object, action)) return { all: true };
-    const domains = new Set((await enforcer.getFilteredGroupingPolicy(0, subject)).map((line) => line[2]));
+    const member = asMember(subject);
+    if (enforcer.enforceSync(member, ALL_DEPARTMENTS, object, action)) return { all: true };
+    const domains = new Set((await enforcer.getFilteredGroupingPolicy(0, member)).map((line) => line[2]));
     domains.delete(ALL_DEPARTMENTS);
-    const departments = [...domains].filter((d) => enforcer.enforceSync(subject, d, object, action)).sort();
+    const departments = [...domains].filter((d) => enforcer.enforceSync(member, d, object, action)).sort();
     return { all: false, departments };
   }
 
   async can(subject: string, department: string, object: string, action: string): Promise<boolean> {
-    return this.current().enforceSync(subject, department, object, action);
+    return this.current().enforceSync(asMember(subject), department, object, action);
   }
 
   /** The roles a staff member holds: [role, department] pairs. */
   async rolesOf(subject: string): Promise<Array<{ role: string; department: string }>> {
-    const lines = await this.current().getFilteredGroupingPolicy(0, subject);
+    const lines = await this.current().getFilteredGroupingPolicy(0, asMember(subject));
     return lines.map((l) => ({ role: l[1], department: l[2] }));
   }
 
@@ -69,6 +81,7 @@ export class StaffAuthorizer implements StaffAccessResolver {
   /** Subjects holding `role` in `department` (directly, or for every department). */
   async holders(role: string, department: string): Promise<string[]> {
     const lines = await this.current().getFilteredGroupingPolicy(1, role);
-    return [...new Set(lines.filter((l) => l[2] === department || l[2] === ALL_DEPARTMENTS).map((l) => l[0]))].sort();
+    const held = lines.filter((l) => l[0].startsWith(SUBJECT_PREFIX) && (l[2] === department || l[2] === ALL_DEPARTMENTS));
+    return [...new Set(held.map((l) => asSubject(l[0])))].sort();
   }
 }

@@ -12,6 +12,7 @@ export interface VendorAttributes {
   readonly status: string;
   readonly contractFrom: string;
   readonly contractUntil: string;
+  readonly purposes: readonly string[];
 }
 
 export type DenyReason =
@@ -51,7 +52,9 @@ export class VendorPolicy {
 
   static async create(): Promise<VendorPolicy> {
     const model = newModelFromString(fs.readFileSync(policyFile('vendor_access.conf'), 'utf8'));
-    return new VendorPolicy(await newEnforcer(model));
+    const enforcer = await newEnforcer(model);
+    enforcer.addFunction('contractAllows', (purposes: unknown, purpose: unknown) => Array.isArray(purposes) && purposes.includes(purpose));
+    return new VendorPolicy(enforcer);
   }
 
   get lineCount(): number {

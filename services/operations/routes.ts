@@ -16,6 +16,9 @@ const Readiness = z
   .object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.boolean()) })
   .openapi('Readiness');
 const DocsParams = z.strictObject({ asset: z.enum(['swagger-ui.css', 'swagger-ui-bundle.js']) });
+// Probes and scrapers send no query: anything there is a mistake worth a 400, not silence.
+const NoQuery = z.strictObject({});
+const unknownQuery = { 400: { description: 'An unknown query parameter', schema: Problem } } as const;
 
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 const DOCS_HTML = `<!doctype html>
@@ -37,7 +40,8 @@ export function operationsRoutes(options: {
       summary: 'The process is up',
       tags: ['operations'],
       auth: { kind: 'public' },
-      responses: { 200: { description: 'Up', schema: Health } },
+      query: NoQuery,
+      responses: { 200: { description: 'Up', schema: Health }, ...unknownQuery },
       handler: async () => ({ body: { status: 'ok' } }),
     }),
     defineRoute({
@@ -47,8 +51,10 @@ export function operationsRoutes(options: {
       summary: 'The database is reachable, migrations are current and policies are loaded',
       tags: ['operations'],
       auth: { kind: 'public' },
+      query: NoQuery,
       responses: {
         200: { description: 'Ready to serve', schema: Readiness },
+        ...unknownQuery,
         503: { description: 'Not ready', schema: Problem },
       },
       handler: async () => {
@@ -71,7 +77,8 @@ export function operationsRoutes(options: {
       description: 'Expose only on the internal network (scrape target).',
       tags: ['operations'],
       auth: { kind: 'public' },
-      responses: { 200: { description: 'Prometheus text format', alternatives: { 'text/plain': z.string() } } },
+      query: NoQuery,
+      responses: { 200: { description: 'Prometheus text format', alternatives: { 'text/plain': z.string() } }, ...unknownQuery },
       handler: async () => ({ body: await options.registry.metrics(), type: options.registry.contentType }),
     }),
     defineRoute({
@@ -81,7 +88,8 @@ export function operationsRoutes(options: {
       summary: 'This OpenAPI 3.1 document',
       tags: ['operations'],
       auth: { kind: 'public' },
-      responses: { 200: { description: 'The document', schema: z.record(z.string(), z.unknown()) } },
+      query: NoQuery,
+      responses: { 200: { description: 'The document', schema: z.record(z.string(), z.unknown()) }, ...unknownQuery },
       handler: async () => ({ body: options.openApiDocument() }),
     }),
     defineRoute({
@@ -91,7 +99,8 @@ export function operationsRoutes(options: {
       summary: 'Interactive API documentation',
       tags: ['operations'],
       auth: { kind: 'public' },
-      responses: { 200: { description: 'HTML page', alternatives: { 'text/html': z.string() } } },
+      query: NoQuery,
+      responses: { 200: { description: 'HTML page', alternatives: { 'text/html': z.string() } }, ...unknownQuery },
       handler: async () => ({ body: DOCS_HTML, type: 'text/html' }),
     }),
     defineRoute({
@@ -102,9 +111,10 @@ export function operationsRoutes(options: {
       tags: ['operations'],
       auth: { kind: 'public' },
       params: DocsParams,
+      query: NoQuery,
       responses: {
         200: { description: 'Static file', alternatives: { 'text/css': z.string(), 'text/javascript': z.string() } },
-        400: { description: 'Unknown file', schema: Problem },
+        400: { description: 'Unknown file or query parameter', schema: Problem },
       },
       handler: async ({ params }) => ({
         body: fs.createReadStream(path.join(SWAGGER_DIR, params.asset)),

@@ -8,6 +8,32 @@ export const OPENAPI_INFO = {
   description:
     'Data ownership, need-to-know vendor access, consent, complaints, incidents and the app ledger for banks and insurers. ' +
     'Errors are RFC 9457 application/problem+json with a stable `code`.',
+  // package.json is UNLICENSED: proprietary to the bank that runs it (SPDX LicenseRef- form).
+  license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+};
+
+/** One description per tag; a route whose tag is missing here fails `npm run openapi:check` (tag-description). */
+export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  operations: 'Health, readiness, Prometheus metrics and this document: for the platform, not for business users.',
+  departments: 'The bank’s departments. Business departments own data assets; every staff role is held in a department or in all (`*`).',
+  'role-assignments': 'Who holds which staff role in which department (Casbin `g` rules). Administrators only.',
+  audit: 'The append-only, hash-chained audit log of every change and decision (PIPL Art. 56), and its verification.',
+  'data-assets': 'Business data sets, their fields with PI categories, classification (JR/T 0197-2020) and ownership transfers.',
+  ownership: 'The data ownership map: every asset with its owning department and data owners.',
+  'ownership-map': 'The data ownership map: every asset with its owning department and data owners.',
+  purposes: 'Declared processing purposes with their legal basis (PIPL Art. 13) and retention.',
+  vendors: 'Outsourcing vendors, their contracts and status (suspend, reinstate, terminate), and their OAuth clients.',
+  clients: 'OAuth clients of vendors and of the bank’s own systems (enforcement points, app back ends).',
+  oauth: 'OAuth 2.0 authorization server: metadata (RFC 8414), keys, client-credentials tokens, introspection and revocation.',
+  'access-grants': 'Need-to-know grants: vendor × asset × named fields × purpose × validity window, approved by the owning department.',
+  decisions: 'Field-level access decisions for the bank’s data services (policy enforcement points); default deny, always audited.',
+  consents: 'Consent records against the exact notice version shown, withdrawals, checks and signed receipts.',
+  notices: 'Versioned privacy notices per purpose (PIPL Art. 17); published versions are immutable.',
+  public: 'Endpoints for customers without authentication: published notices and complaints (rate-limited).',
+  complaints: 'Complaints with deadlines (15 days, one extension) and their handling.',
+  incidents: 'Leak incidents: containment, blast radius, notifications (PIPL Art. 57) and rectification.',
+  apps: 'The ledger of apps, mini-programs, official accounts and H5 pages, with security tests and vulnerabilities.',
+  reports: 'Compliance and vendor-access reports for privacy officers, auditors and regulators.',
 };
 
 type ResponseConfig = RouteConfig['responses'][string];
@@ -34,17 +60,22 @@ function responsesOf(route: RouteSpec): RouteConfig['responses'] {
 /** The OpenAPI 3.1 document, generated from the same route declarations and schemas that validate requests. */
 export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: string): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'staff', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description: 'A staff JWT from the bank’s identity provider',
-  });
-  registry.registerComponent('securitySchemes', 'client', {
-    type: 'oauth2',
-    description: 'An access token from this service’s token endpoint (client credentials)',
-    flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: {} } },
-  });
+  // Only the schemes some route uses: an unused component is a lint error.
+  if (routes.some((r) => r.auth.kind === 'staff')) {
+    registry.registerComponent('securitySchemes', 'staff', {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'A staff JWT from the bank’s identity provider',
+    });
+  }
+  if (routes.some((r) => r.auth.kind === 'client')) {
+    registry.registerComponent('securitySchemes', 'client', {
+      type: 'oauth2',
+      description: 'An access token from this service’s token endpoint (client credentials)',
+      flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: {} } },
+    });
+  }
   for (const route of routes) {
     const security =
       route.auth.kind === 'staff' ? [{ staff: [] }] : route.auth.kind === 'client' ? [{ client: [...(route.auth.scopes ?? [])] }] : [];
@@ -80,6 +111,8 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
     openapi: '3.1.0',
     info: OPENAPI_INFO,
     servers: [{ url: serverUrl ?? '/' }],
-    tags: [...new Set(routes.flatMap((r) => r.tags))].sort().map((name) => ({ name })),
+    tags: [...new Set(routes.flatMap((r) => r.tags))]
+      .sort()
+      .map((name) => (TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name })),
   }) as unknown as Record<string, unknown>;
 }

@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import {
-  BadRequestError,
   ForbiddenError,
   MethodNotAllowedError,
   PayloadTooLargeError,
@@ -47,7 +46,8 @@ export const koaPath = (openApiPath: string): string => openApiPath.replace(/\{(
 /** Reads the bearer token from the Authorization header; tokens in the query string are refused. */
 export function bearerToken(ctx: Context): string | undefined {
   if (ctx.query.access_token !== undefined) {
-    throw new BadRequestError('invalid_request', 'Send the access token in the Authorization header, never in the URL');
+    // Refused, never used: URLs end up in logs and browser history (RFC 6750 §2.3, §5.3).
+    throw new UnauthorizedError('Send the access token in the Authorization header, never in the URL', undefined, 'invalid_request');
   }
   const header = ctx.get('authorization');
   if (!header) return undefined;

@@ -51,6 +51,17 @@ function testStaffKeys() {
   return staffKeys;
 }
 
+/** The test identity provider's public key (what an attacker knows). */
+export async function testStaffPublicJwk(): Promise<JWK> {
+  return (await testStaffKeys()).publicJwk;
+}
+
+/** Signs arbitrary claims with the test identity provider's key (for tokens signStaffToken cannot make). */
+export async function signStaffClaims(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+  const keys = await testStaffKeys();
+  return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'test-idp', typ: 'JWT', ...header }).sign(keys.privateKey);
+}
+
 export async function signStaffToken(sub: string, o: StaffTokenOverrides = {}): Promise<string> {
   const keys = await testStaffKeys();
   const jwt = new SignJWT({})

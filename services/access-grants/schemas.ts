@@ -1,0 +1,82 @@
+import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { z } from '../shared/zod';
+
+export const MAX_GRANT_DAYS = 365;
+
+export const GrantAction = z.enum(['read', 'write', 'export']).openapi('GrantAction');
+export type GrantAction = z.infer<typeof GrantAction>;
+
+export const FieldName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a field name such as phone');
+export const PurposeKey = z.string().regex(/^[a-z][a-z0-9_.-]{1,99}$/, 'must be a purpose key such as credit_card_marketing');
+/** An asset id, or its dotted key such as retail.customer_profile. */
+export const AssetRef = z.string().min(1).max(200).openapi({ example: 'retail.customer_profile' });
+
+/** A small row filter: attribute → allowed values, e.g. { "branch": ["SZ01"] }. */
+export const RowScope = z
+  .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be an attribute name such as branch'), z.array(z.string().min(1).max(100)).min(1).max(50))
+  .refine((v) => Object.keys(v).length >= 1 && Object.keys(v).length <= 5, { message: 'name 1 to 5 attributes' })
+  .openapi('RowScope', { example: { branch: ['SZ01'] } });
+export type RowScope = z.infer<typeof RowScope>;
+
+export const CreateAccessGrant = z
+  .strictObject({
+    vendor: Uuid,
+    asset: AssetRef,
+    fields: z.array(FieldName).min(1).max(200),
+    actions: z.array(GrantAction).min(1).max(3),
+    purpose: PurposeKey,
+    validFrom: Timestamp.optional().openapi({ description: 'Defaults to now' }),
+    validUntil: Timestamp.openapi({ description: `Required; after validFrom, at most ${MAX_GRANT_DAYS} days later, not after the contract’s end` }),
+    rowScope: RowScope.optional(),
+    dailyRecordCap: z.number().int().min(1).max(1_000_000_000).optional(),
+    justification: z.string().trim().min(10).max(2000),
+  })
+  .openapi('CreateAccessGrant');
+export type CreateAccessGrant = z.infer<typeof CreateAccessGrant>;
+
+export const GrantStatus = z.enum(['requested', 'approved', 'active', 'expired', 'rejected', 'revoked']).openapi('GrantStatus', {
+  description: 'approved = approved but not yet in its window; active = approved and inside it; expired = past validUntil',
+});
+export type GrantStatus = z.infer<typeof GrantStatus>;
+
+const Approval = z.object({ by: z.string(), at: Timestamp }).nullable();
+
+export const AccessGrant = z
+  .object({
+    id: Uuid,
+    vendor: Uuid,
+    asset: z.object({ id: Uuid, key: z.string(), owningDepartment: z.string() }),
+    fields: z.array(z.string()),
+    actions: z.array(GrantAction),
+    purpose: z.string(),
+    validFrom: Timestamp,
+    validUntil: Timestamp,
+    rowScope: RowScope.nullable(),
+    dailyRecordCap: z.number().int().nullable(),
+    justification: z.string(),
+    sensitive: z.boolean().openapi({ description: 'Includes a sensitive field: a privacy officer must co-approve' }),
+    status: GrantStatus,
+    requestedBy: z.string(),
+    requestedAt: Timestamp,
+    approvals: z.object({ owner: Approval, privacyOfficer: Approval, privacyOfficerRequired: z.boolean() }),
+    decidedBy: z.string().nullable(),
+    decidedAt: Timestamp.nullable(),
+    decisionReason: z.string().nullable(),
+    lastUsedAt: Timestamp.nullable(),
+  })
+  .openapi('AccessGrant');
+export type AccessGrant = z.infer<typeof AccessGrant>;
+
+export const GrantQuery = z.strictObject({
+  ...PageQuery,
+  vendor: Uuid.optional(),
+  asset: Uuid.optional(),
+  purpose: PurposeKey.optional(),
+  status: GrantStatus.optional(),
+});
+export type GrantQuery = z.infer<typeof GrantQuery>;
+
+export const GrantPage = page(AccessGrant, 'AccessGrantPage');
+
+export const Reason = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).openapi('Reason');
+export const OptionalNote = z.strictObject({ note: z.string().trim().min(1).max(2000).optional() }).openapi('ApprovalNote');

@@ -1,0 +1,237 @@
+import { deleteLines, insertLines, selectLines, type PolicyLine } from '../authz';
+import type { Db, Trx } from '../db';
+import type { GrantAction, RowScope } from './schemas';
+
+/** An access grant as stored; `status` is the stored lifecycle state (active/expired are derived from the window). */
+export interface GrantRecord {
+  id: string;
+  vendorId: string;
+  assetId: string;
+  fields: string[];
+  actions: GrantAction[];
+  purposeKey: string;
+  validFrom: string;
+  validUntil: string;
+  rowScope: RowScope | null;
+  dailyRecordCap: number | null;
+  justification: string;
+  sensitive: boolean;
+  status: 'requested' | 'approved' | 'rejected' | 'revoked';
+  requestedBy: string;
+  requestedAt: string;
+  ownerApprovedBy: string | null;
+  ownerApprovedAt: string | null;
+  privacyApprovedBy: string | null;
+  privacyApprovedAt: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionReason: string | null;
+  lastUsedAt: string | null;
+}
+
+interface GrantRow {
+  id: string;
+  vendor_id: string;
+  asset_id: string;
+  fields: string[];
+  actions: GrantAction[];
+  purpose_key: string;
+  valid_from: string;
+  valid_until: string;
+  row_scope: RowScope | null;
+  daily_record_cap: number | null;
+  justification: string;
+  sensitive: boolean;
+  status: GrantRecord['status'];
+  requested_by: string;
+  requested_at: string;
+  owner_approved_by: string | null;
+  owner_approved_at: string | null;
+  privacy_approved_by: string | null;
+  privacy_approved_at: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
+  last_used_at: string | null;
+}
+
+const fromRow = (r: GrantRow): GrantRecord => ({
+  id: r.id,
+  vendorId: r.vendor_id,
+  assetId: r.asset_id,
+  fields: r.fields,
+  actions: r.actions,
+  purposeKey: r.purpose_key,
+  validFrom: r.valid_from,
+  validUntil: r.valid_until,
+  rowScope: r.row_scope,
+  dailyRecordCap: r.daily_record_cap,
+  justification: r.justification,
+  sensitive: r.sensitive,
+  status: r.status,
+  requestedBy: r.requested_by,
+  requestedAt: r.requested_at,
+  ownerApprovedBy: r.owner_approved_by,
+  ownerApprovedAt: r.owner_approved_at,
+  privacyApprovedBy: r.privacy_approved_by,
+  privacyApprovedAt: r.privacy_approved_at,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+  decisionReason: r.decision_reason,
+  lastUsedAt: r.last_used_at,
+});
+
+const toRow = (g: GrantRecord): GrantRow => ({
+  id: g.id,
+  vendor_id: g.vendorId,
+  asset_id: g.assetId,
+  fields: g.fields,
+  actions: g.actions,
+  purpose_key: g.purposeKey,
+  valid_from: g.validFrom,
+  valid_until: g.validUntil,
+  row_scope: g.rowScope,
+  daily_record_cap: g.dailyRecordCap,
+  justification: g.justification,
+  sensitive: g.sensitive,
+  status: g.status,
+  requested_by: g.requestedBy,
+  requested_at: g.requestedAt,
+  owner_approved_by: g.ownerApprovedBy,
+  owner_approved_at: g.ownerApprovedAt,
+  privacy_approved_by: g.privacyApprovedBy,
+  privacy_approved_at: g.privacyApprovedAt,
+  decided_by: g.decidedBy,
+  decided_at: g.decidedAt,
+  decision_reason: g.decisionReason,
+  last_used_at: g.lastUsedAt,
+});
+
+export interface GrantFilter {
+  vendorId?: string;
+  assetId?: string;
+  purposeKey?: string;
+  status?: string;
+  /** Only grants on assets owned by these departments (undefined = all). */
+  departments?: readonly string[];
+  afterId?: string;
+  now: string;
+}
+
+/** Casbin lines of one grant: one per field × action (policies/vendor_access.conf). */
+export function grantLines(g: GrantRecord): PolicyLine[] {
+  const lines: PolicyLine[] = [];
+  for (const field of g.fields) {
+    for (const action of g.actions) {
+      lines.push([g.vendorId, g.assetId, field, action, g.purposeKey, g.validFrom, g.validUntil, g.id]);
+    }
+  }
+  return lines;
+}
+
+export class AccessGrantStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(trx: Trx, g: GrantRecord): Promise<void> {
+    await trx('access_grants').insert({ ...toRow(g), row_scope: g.rowScope === null ? null : JSON.stringify(g.rowScope) });
+  }
+
+  async update(trx: Trx, g: GrantRecord): Promise<void> {
+    const { id, ...rest } = toRow(g);
+    await trx('access_grants')
+      .where({ id })
+      .update({ ...rest, row_scope: g.rowScope === null ? null : JSON.stringify(g.rowScope) });
+  }
+
+  async get(id: string, trx: Db | Trx = this.db, forUpdate = false): Promise<GrantRecord | undefined> {
+    const q = trx('access_grants').where({ id }).first();
+    if (forUpdate) q.forUpdate();
+    const row = (await q) as GrantRow | undefined;
+    return row && fromRow(row);
+  }
+
+  async list(filter: GrantFilter, limit: number): Promise<GrantRecord[]> {
+    const q = this.db('access_grants as g').select('g.*').orderBy('g.id').limit(limit);
+    if (filter.vendorId) q.where('g.vendor_id', filter.vendorId);
+    if (filter.assetId) q.where('g.asset_id', filter.assetId);
+    if (filter.purposeKey) q.where('g.purpose_key', filter.purposeKey);
+    if (filter.afterId) q.where('g.id', '>', filter.afterId);
+    if (filter.departments) {
+      q.join('data_assets as a', 'a.id', 'g.asset_id').whereIn('a.owning_department', [...filter.departments]);
+    }
+    switch (filter.status) {
+      case undefined:
+        break;
+      case 'approved':
+        q.where('g.status', 'approved').where('g.valid_from', '>', filter.now);
+        break;
+      case 'active':
+        q.where('g.status', 'approved').where('g.valid_from', '<=', filter.now).where('g.valid_until', '>', filter.now);
+        break;
+      case 'expired':
+        q.where('g.status', 'approved').where('g.valid_until', '<=', filter.now);
+        break;
+      default:
+        q.where('g.status', filter.status);
+    }
+    return ((await q) as GrantRow[]).map(fromRow);
+  }
+
+  /** Approved grants of one vendor that have not ended (used by the kill switch). */
+  async liveOfVendor(trx: Trx, vendorId: string): Promise<GrantRecord[]> {
+    const rows = (await trx('access_grants').where({ vendor_id: vendorId }).whereIn('status', ['requested', 'approved']).forUpdate()) as GrantRow[];
+    return rows.map(fromRow);
+  }
+
+  /** Approved grants whose window has not closed, for the decision engine's metadata. */
+  async approvedNotEnded(now: string, vendorId?: string): Promise<GrantRecord[]> {
+    const q = this.db('access_grants').where('status', 'approved').where('valid_until', '>', now);
+    if (vendorId) q.where('vendor_id', vendorId);
+    return ((await q) as GrantRow[]).map(fromRow);
+  }
+
+  async addLines(trx: Trx, lines: readonly PolicyLine[]): Promise<void> {
+    await insertLines(trx, 'p', lines);
+  }
+
+  async removeLines(trx: Trx, lines: readonly PolicyLine[]): Promise<void> {
+    await deleteLines(trx, 'p', lines);
+  }
+
+  /** Every vendor-access line of one vendor, or of all vendors, a page at a time by id. */
+  async linesOfVendor(vendorId: string): Promise<string[][]> {
+    const rows = await selectLines(this.db, { ptypes: ['p'], v0: [vendorId] });
+    return rows.map((r) => [r.v0, r.v1, r.v2, r.v3, r.v4, r.v5, r.v6, r.v7]);
+  }
+
+  async linesPage(afterId: number, size: number): Promise<Array<{ id: number; line: string[] }>> {
+    const rows = (await this.db('casbin_rule')
+      .where('ptype', 'p')
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(size)
+      .select('id', 'v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7')) as Array<Record<string, string> & { id: number }>;
+    return rows.map((r) => ({ id: r.id, line: [r.v0, r.v1, r.v2, r.v3, r.v4, r.v5, r.v6, r.v7] }));
+  }
+
+  async usageToday(day: string, grantIds?: readonly string[]): Promise<Map<string, number>> {
+    const q = this.db('access_grant_usage').where({ day }).select('grant_id', 'records');
+    if (grantIds) q.whereIn('grant_id', [...grantIds]);
+    const rows = (await q) as Array<{ grant_id: string; records: number }>;
+    return new Map(rows.map((r) => [r.grant_id, r.records]));
+  }
+
+  /** Adds decision usage (records and decisions) per grant for `day`, and marks the grants used. */
+  async addUsage(trx: Trx, day: string, at: string, usage: ReadonlyMap<string, { records: number; decisions: number }>): Promise<void> {
+    if (usage.size === 0) return;
+    const rows = [...usage].map(([grantId, u]) => ({ grant_id: grantId, day, records: u.records, decisions: u.decisions }));
+    await trx('access_grant_usage')
+      .insert(rows)
+      .onConflict(['grant_id', 'day'])
+      .merge({
+        records: trx.raw('access_grant_usage.records + excluded.records'),
+        decisions: trx.raw('access_grant_usage.decisions + excluded.decisions'),
+      });
+    await trx('access_grants').whereIn('id', [...usage.keys()]).update({ last_used_at: at });
+  }
+}

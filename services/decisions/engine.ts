@@ -1,0 +1,193 @@
+import { ACCESS_GRANTS_CHANGED, type AccessGrantStore, type GrantDirectory, type GrantRecord, type RowScope } from '../access-grants';
+import { VendorPolicy, type FieldVerdict, type VendorAttributes } from '../authz/vendor-policy';
+import { DATA_ASSETS_CHANGED } from '../data-assets';
+import { PURPOSE_CHANGED } from '../purposes';
+import type { ChangeFeed } from '../shared/change-feed';
+import { VENDOR_CHANGED } from '../vendors';
+import { ServiceUnavailableError } from '../shared/errors';
+
+export interface VendorSnapshot {
+  readonly id: string;
+  readonly status: string;
+  readonly contractStartsAt: string;
+  readonly contractEndsAt: string;
+  readonly purposes: readonly string[];
+}
+
+/** Bulk reads of vendors for the in-memory snapshot (implemented over the vendors feature). */
+export interface VendorDirectory {
+  loadAll(): Promise<VendorSnapshot[]>;
+  loadOne(id: string): Promise<VendorSnapshot | undefined>;
+}
+
+export type AssetSnapshot = NonNullable<Awaited<ReturnType<GrantDirectory['asset']>>>;
+
+/** What a decision needs to know about a matched grant beyond its policy line. */
+export interface GrantMeta {
+  readonly id: string;
+  readonly vendorId: string;
+  readonly purposeKey: string;
+  readonly rowScope: RowScope | null;
+  readonly dailyRecordCap: number | null;
+}
+
+const CACHE_MS = 5_000;
+const MISS_CACHE_MS = 1_000;
+const LOAD_PAGE = 100_000;
+
+const iso = (v: string): string => new Date(v).toISOString();
+
+/**
+ * The decision engine's in-memory view: vendor policy lines (indexed), vendor status and
+ * contract windows, grant metadata and today's usage. Loaded once at start, then kept current
+ * per vendor through the change feed (this process at once, other replicas via pg_notify).
+ */
+export class VendorAccessEngine {
+  private policy: VendorPolicy | undefined;
+  private readonly vendors = new Map<string, VendorAttributes>();
+  private readonly grants = new Map<string, GrantMeta>();
+  private readonly assets = new Map<string, { value: AssetSnapshot | undefined; until: number }>();
+  private readonly purposes = new Map<string, { legalBasis: string | undefined; until: number }>();
+  private usageDay = '';
+  private usage = new Map<string, number>();
+  private loadedAt = 0;
+
+  constructor(
+    private readonly store: AccessGrantStore,
+    private readonly directory: GrantDirectory,
+    private readonly vendorDirectory: VendorDirectory,
+  ) {}
+
+  get ready(): boolean {
+    return this.policy !== undefined;
+  }
+
+  get lastLoadedAt(): number {
+    return this.loadedAt;
+  }
+
+  get lineCount(): number {
+    return this.policy?.lineCount ?? 0;
+  }
+
+  subscribe(changes: ChangeFeed): void {
+    changes.subscribe(ACCESS_GRANTS_CHANGED, (p) => this.reloadVendor(String(p.vendorId)));
+    changes.subscribe(VENDOR_CHANGED, (p) => this.reloadVendor(String(p.vendorId)));
+    changes.subscribe(DATA_ASSETS_CHANGED, () => this.assets.clear());
+    changes.subscribe(PURPOSE_CHANGED, () => this.purposes.clear());
+    changes.onReconnect(() => this.load());
+  }
+
+  /** Full load: every vendor, every policy line, every live grant and today's usage. */
+  async load(): Promise<void> {
+    const policy = this.policy ?? (await VendorPolicy.create());
+    const byVendor = new Map<string, string[][]>();
+    for (let after = 0; ; ) {
+      const page = await this.store.linesPage(after, LOAD_PAGE);
+      if (page.length === 0) break;
+      for (const { line } of page) {
+        let list = byVendor.get(line[0]);
+        if (!list) byVendor.set(line[0], (list = []));
+        list.push(line);
+      }
+      after = page[page.length - 1].id;
+    }
+    const now = new Date().toISOString();
+    const vendors = await this.vendorDirectory.loadAll();
+    const grants = await this.store.approvedNotEnded(now);
+    const day = now.slice(0, 10);
+    const usage = await this.store.usageToday(day);
+    policy.replaceAll(byVendor);
+    this.vendors.clear();
+    for (const v of vendors) this.vendors.set(v.id, toAttributes(v));
+    this.grants.clear();
+    for (const g of grants) this.grants.set(g.id, toMeta(g));
+    this.usageDay = day;
+    this.usage = usage;
+    this.assets.clear();
+    this.purposes.clear();
+    this.policy = policy;
+    this.loadedAt = Date.now();
+  }
+
+  /** Reloads one vendor's lines, grants and status after a change. */
+  async reloadVendor(vendorId: string): Promise<void> {
+    if (!this.policy) return;
+    const [lines, snapshot, grants] = await Promise.all([
+      this.store.linesOfVendor(vendorId),
+      this.vendorDirectory.loadOne(vendorId),
+      this.store.approvedNotEnded(new Date().toISOString(), vendorId),
+    ]);
+    this.policy.replaceVendor(vendorId, lines);
+    if (snapshot) this.vendors.set(vendorId, toAttributes(snapshot));
+    else this.vendors.delete(vendorId);
+    for (const [id, meta] of this.grants) if (meta.vendorId === vendorId) this.grants.delete(id);
+    for (const g of grants) this.grants.set(g.id, toMeta(g));
+  }
+
+  private current(): VendorPolicy {
+    if (!this.policy) throw new ServiceUnavailableError('Vendor access policies are not loaded yet');
+    return this.policy;
+  }
+
+  vendor(id: string): VendorAttributes | undefined {
+    return this.vendors.get(id);
+  }
+
+  check(vendorId: string, assetId: string, field: string, action: string, purpose: string, now: string): FieldVerdict {
+    return this.current().check(this.vendors.get(vendorId), assetId, field, action, purpose, now);
+  }
+
+  grant(id: string): GrantMeta | undefined {
+    return this.grants.get(id);
+  }
+
+  /** An asset by id or key, cached briefly (and dropped at once when assets change). */
+  async asset(ref: string): Promise<AssetSnapshot | undefined> {
+    const cached = this.assets.get(ref);
+    const now = Date.now();
+    if (cached && cached.until > now) return cached.value;
+    const value = await this.directory.asset(ref);
+    this.assets.set(ref, { value, until: now + (value ? CACHE_MS : MISS_CACHE_MS) });
+    return value;
+  }
+
+  async legalBasis(purposeKey: string): Promise<string | undefined> {
+    const cached = this.purposes.get(purposeKey);
+    const now = Date.now();
+    if (cached && cached.until > now) return cached.legalBasis;
+    const purpose = await this.directory.purpose(purposeKey);
+    this.purposes.set(purposeKey, { legalBasis: purpose?.legalBasis, until: now + CACHE_MS });
+    return purpose?.legalBasis;
+  }
+
+  /** Records used today under a grant (this process's view: the database count at load plus what it decided since). */
+  usedToday(grantId: string, today: string): number {
+    this.rollDay(today);
+    return this.usage.get(grantId) ?? 0;
+  }
+
+  reserve(grantId: string, records: number, today: string): void {
+    this.rollDay(today);
+    this.usage.set(grantId, (this.usage.get(grantId) ?? 0) + records);
+  }
+
+  release(grantId: string, records: number, today: string): void {
+    if (this.usageDay !== today) return;
+    this.usage.set(grantId, Math.max(0, (this.usage.get(grantId) ?? 0) - records));
+  }
+
+  private rollDay(today: string): void {
+    if (this.usageDay === today) return;
+    this.usageDay = today;
+    this.usage = new Map();
+  }
+}
+
+function toAttributes(v: VendorSnapshot): VendorAttributes {
+  return { id: v.id, status: v.status, contractFrom: iso(v.contractStartsAt), contractUntil: iso(v.contractEndsAt), purposes: v.purposes };
+}
+
+function toMeta(g: GrantRecord): GrantMeta {
+  return { id: g.id, vendorId: g.vendorId, purposeKey: g.purposeKey, rowScope: g.rowScope, dailyRecordCap: g.dailyRecordCap };
+}

@@ -1,0 +1,4 @@
+export { VendorAccessEngine, type VendorDirectory, type VendorSnapshot } from './engine';
+export { DecisionService, writeDecisionUsage, type ConsentChecker, type DecisionUsage } from './service';
+export { GroupCommitWriter } from './group-commit';
+export { decisionRoutes } from './routes';

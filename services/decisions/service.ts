@@ -1,0 +1,167 @@
+import crypto from 'node:crypto';
+import type { AccessGrantStore } from '../access-grants';
+import type { AuditEventInput } from '../audit';
+import type { Trx } from '../db';
+import { LINE } from '../authz/vendor-policy';
+import { ServiceUnavailableError } from '../shared/errors';
+import { pseudonymize } from '../shared/pseudonym';
+import type { ClientActor } from '../shared/route';
+import type { VendorAccessEngine } from './engine';
+import type { GroupCommitWriter } from './group-commit';
+import type { Decision, DecisionRequest } from './schemas';
+
+type Reason = Decision['deniedFields'][number]['reason'];
+
+/** Usage one decision adds: records per grant, written in the same batch as its audit event. */
+export interface DecisionUsage {
+  readonly day: string;
+  readonly at: string;
+  readonly byGrant: ReadonlyMap<string, number>;
+}
+
+/** Adds a batch of decisions' usage to the per-grant daily counters (inside the batch's transaction). */
+export async function writeDecisionUsage(store: AccessGrantStore, trx: Trx, usages: readonly DecisionUsage[]): Promise<void> {
+  const byDay = new Map<string, { at: string; byGrant: Map<string, { records: number; decisions: number }> }>();
+  for (const u of usages) {
+    let day = byDay.get(u.day);
+    if (!day) byDay.set(u.day, (day = { at: u.at, byGrant: new Map() }));
+    if (u.at > day.at) day.at = u.at;
+    for (const [grant, records] of u.byGrant) {
+      const sum = day.byGrant.get(grant) ?? { records: 0, decisions: 0 };
+      day.byGrant.set(grant, { records: sum.records + records, decisions: sum.decisions + 1 });
+    }
+  }
+  for (const [day, { at, byGrant }] of byDay) await store.addUsage(trx, day, at, byGrant);
+}
+
+/** Whether a customer's consent to a purpose is current; subjects arrive pseudonymised. */
+export interface ConsentChecker {
+  isCurrent(subjectRef: string, purposeKey: string): Promise<boolean>;
+}
+
+const GRANT = LINE.grant;
+const UNTIL = LINE.until;
+
+/**
+ * Field-by-field need-to-know decisions. The model (policies/vendor_access.conf) decides each
+ * field; then consent, row scope and the daily volume cap of the matched grant apply. Default deny.
+ * The answer leaves only after its audit event is durable (group commit); if that fails, 503.
+ */
+export class DecisionService {
+  constructor(
+    private readonly engine: VendorAccessEngine,
+    private readonly writer: GroupCommitWriter<DecisionUsage>,
+    private readonly subjectKey: Buffer,
+    private readonly consent: () => ConsentChecker | undefined,
+  ) {}
+
+  async decide(actor: ClientActor, requestId: string, input: DecisionRequest): Promise<Decision> {
+    if (!this.engine.ready) throw new ServiceUnavailableError('Vendor access policies are not loaded yet');
+    const nowDate = new Date();
+    const now = nowDate.toISOString();
+    const today = now.slice(0, 10);
+    const asset = await this.engine.asset(input.asset);
+    const assetId = asset?.id ?? input.asset;
+    const fields = [...new Set(input.fields)];
+    const subjectRef = input.subject === undefined ? null : pseudonymize(this.subjectKey, input.subject);
+
+    const denied = new Map<string, Reason>();
+    const allowedBy = new Map<string, string[]>(); // grant id → fields
+    const matchedLines: string[][] = [];
+    for (const field of fields) {
+      const verdict = this.engine.check(input.vendor, assetId, field, input.action, input.purpose, now);
+      if (!verdict.allowed) {
+        denied.set(field, verdict.reason);
+        continue;
+      }
+      const grantId = verdict.line[GRANT];
+      allowedBy.set(grantId, [...(allowedBy.get(grantId) ?? []), field]);
+      matchedLines.push([...verdict.line]);
+    }
+
+    const obligations: Decision['obligations'] = [];
+    const reserved = new Map<string, number>();
+    for (const [grantId, grantFields] of allowedBy) {
+      const meta = this.engine.grant(grantId);
+      const reason = await this.postModelReason(meta, input, subjectRef, today);
+      if (reason) {
+        for (const f of grantFields) denied.set(f, reason);
+        allowedBy.delete(grantId);
+        continue;
+      }
+      if (meta?.rowScope) obligations.push({ type: 'row_scope', grant: grantId, filter: meta.rowScope });
+      if (input.records !== undefined) {
+        this.engine.reserve(grantId, input.records, today);
+        reserved.set(grantId, input.records);
+      }
+    }
+
+    const allowedFields = fields.filter((f) => !denied.has(f));
+    const deniedFields = fields.filter((f) => denied.has(f)).map((field) => ({ field, reason: denied.get(field) as Reason }));
+    const decision: Decision = {
+      decisionId: crypto.randomUUID(),
+      decision: deniedFields.length === 0 ? 'allow' : allowedFields.length === 0 ? 'deny' : 'partial',
+      allowedFields,
+      deniedFields,
+      grants: [...allowedBy.keys()],
+      obligations,
+    };
+    const scopes = obligations.map((o) => JSON.stringify(o.filter));
+    if (scopes.length > 0 && scopes.length === allowedBy.size && scopes.every((s) => s === scopes[0])) decision.rowScope = obligations[0].filter;
+
+    const event: AuditEventInput = {
+      actorType: 'client',
+      actorId: actor.clientId,
+      action: 'access.decided',
+      objectType: 'vendor',
+      objectId: input.vendor,
+      requestId,
+      details: {
+        decisionId: decision.decisionId,
+        decision: decision.decision,
+        asset: assetId,
+        assetKey: asset?.key ?? null,
+        action: input.action,
+        purpose: input.purpose,
+        allowedFields,
+        deniedFields,
+        grants: decision.grants,
+        matchedRules: matchedLines.filter((l) => allowedBy.has(l[GRANT])).map((l) => ({ grant: l[GRANT], rule: l, until: l[UNTIL] })),
+        records: input.records ?? null,
+        subjectRef,
+      },
+    };
+    const usage: DecisionUsage = { day: today, at: now, byGrant: new Map([...allowedBy.keys()].map((g) => [g, reserved.get(g) ?? 0])) };
+    try {
+      await this.writer.write(event, usage);
+    } catch (err) {
+      for (const [grantId, records] of reserved) this.engine.release(grantId, records, today);
+      throw new ServiceUnavailableError('The decision could not be recorded, so it is not given', err);
+    }
+    return decision;
+  }
+
+  private async postModelReason(
+    meta: ReturnType<VendorAccessEngine['grant']>,
+    input: DecisionRequest,
+    subjectRef: string | null,
+    today: string,
+  ): Promise<Reason | undefined> {
+    // A line without its grant's metadata means the view is mid-reload: deny rather than guess.
+    if (!meta) return 'no_grant';
+    if (subjectRef !== null && (await this.engine.legalBasis(meta.purposeKey)) === 'consent') {
+      const checker = this.consent();
+      if (!checker || !(await checker.isCurrent(subjectRef, meta.purposeKey))) return 'consent_missing';
+    }
+    if (meta.rowScope && input.rowContext) {
+      for (const [attribute, allowed] of Object.entries(meta.rowScope)) {
+        const value = input.rowContext[attribute];
+        if (value !== undefined && !allowed.includes(value)) return 'row_scope';
+      }
+    }
+    if (meta.dailyRecordCap !== null && input.records !== undefined) {
+      if (this.engine.usedToday(meta.id, today) + input.records > meta.dailyRecordCap) return 'volume_exceeded';
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,141 @@
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { ChangeFeed } from '../shared/change-feed';
+import { UnauthorizedError } from '../shared/errors';
+import type { ClientActor } from '../shared/route';
+import type { ClientAuthenticator } from '../shared/router';
+import { ACCESS_TOKEN_TYPE } from './access-token-issuer';
+import type { ClientDirectory } from './client-directory';
+import type { ClientRecord } from './client-store';
+import type { RevocationList } from './revocation-list';
+import { CLOCK_TOLERANCE_SECONDS, SIGNING_ALGORITHMS, VERIFIED_TOKEN_CACHE_SIZE } from './settings';
+import type { SigningKeyService } from './signing-keys';
+import type { TokenStore } from './token-store';
+
+export interface AccessTokenClaims extends JWTPayload {
+  readonly iss: string;
+  readonly sub: string;
+  readonly client_id: string;
+  readonly jti: string;
+  readonly exp: number;
+  readonly iat: number;
+  readonly scope?: string;
+  readonly authorization_details?: unknown[];
+}
+
+export interface VerifiedAccessToken {
+  readonly claims: AccessTokenClaims;
+  readonly client: ClientRecord;
+}
+
+/** Why a token is not accepted (for callers that answer `active: false` instead of 401). */
+export class InvalidAccessToken extends Error {}
+
+const MAX_TOKEN_LENGTH = 16_000;
+
+/**
+ * Verifies our own RFC 9068 access tokens: signature by a published key, typ at+jwt, our issuer
+ * and audience, expiry, not revoked, client still active. A token's signature and claims are
+ * checked once and remembered; after that a request costs a few map lookups (revocation and
+ * client status are in memory and kept current by the change feed), never a database round trip.
+ */
+export class AccessTokenVerifier implements ClientAuthenticator {
+  private readonly verified = new Map<string, AccessTokenClaims>();
+  private readonly keyFor: JWTVerifyGetKey;
+
+  constructor(
+    private readonly keys: SigningKeyService,
+    private readonly clients: ClientDirectory,
+    private readonly revocations: RevocationList,
+    private readonly tokens: TokenStore,
+    private readonly changes: ChangeFeed,
+    private readonly issuer: string,
+    private readonly audience: string,
+  ) {
+    this.keyFor = async (header) => {
+      const key = header.kid === undefined ? undefined : this.keys.verificationKey(header.kid);
+      if (!key || key.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
+      return key.publicKey;
+    };
+  }
+
+  /** The router's ClientAuthenticator: a bearer token → the calling machine client. */
+  async authenticate(token: string): Promise<ClientActor> {
+    let verified: VerifiedAccessToken;
+    try {
+      verified = await this.verify(token);
+    } catch (err) {
+      if (err instanceof InvalidAccessToken) throw new UnauthorizedError(err.message);
+      throw err;
+    }
+    const { claims, client } = verified;
+    return {
+      kind: 'client',
+      clientId: client.clientId,
+      roles: client.roles,
+      scopes: claims.scope ? claims.scope.split(' ') : [],
+      vendorId: client.vendorId,
+      tokenId: claims.jti,
+      ...(claims.authorization_details ? { authorizationDetails: claims.authorization_details } : {}),
+    };
+  }
+
+  /** Throws InvalidAccessToken unless the token is ours, current, unrevoked and its client active. */
+  async verify(token: string, now = Date.now()): Promise<VerifiedAccessToken> {
+    const claims = this.verified.get(token) ?? (await this.verifySignatureAndClaims(token, now));
+    if (claims.exp * 1000 + CLOCK_TOLERANCE_SECONDS * 1000 <= now) {
+      this.verified.delete(token);
+      throw new InvalidAccessToken('The access token has expired');
+    }
+    const trusted = this.changes.connected;
+    const revoked = trusted ? this.revocations.has(claims.jti) : await this.tokens.isRevoked(claims.jti);
+    if (revoked) throw new InvalidAccessToken('The access token has been revoked');
+    const client = this.clients.cached(claims.client_id) ?? (await this.clients.find(claims.client_id));
+    if (!client || client.record.status !== 'active') throw new InvalidAccessToken('The client of this access token is disabled');
+    return { claims, client: client.record };
+  }
+
+  /** Verifies signature and claims, ignoring revocation and client status (revocation endpoint). */
+  async verifySignatureAndClaims(token: string, now = Date.now()): Promise<AccessTokenClaims> {
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidAccessToken('The access token is too long');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keyFor, {
+        issuer: this.issuer,
+        audience: this.audience,
+        algorithms: [...SIGNING_ALGORITHMS],
+        typ: ACCESS_TOKEN_TYPE,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
+        currentDate: new Date(now),
+      }));
+    } catch (err) {
+      throw new InvalidAccessToken(describe(err));
+    }
+    if (typeof payload.client_id !== 'string' || payload.client_id !== payload.sub) {
+      throw new InvalidAccessToken('The access token names no client');
+    }
+    if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new InvalidAccessToken('The access token scope is malformed');
+    if (payload.authorization_details !== undefined && !Array.isArray(payload.authorization_details)) {
+      throw new InvalidAccessToken('The access token authorization_details are malformed');
+    }
+    const claims = payload as AccessTokenClaims;
+    this.remember(token, claims);
+    return claims;
+  }
+
+  private remember(token: string, claims: AccessTokenClaims): void {
+    if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, claims);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'The access token has expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `The access token's ${err.claim} claim is not acceptable`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'The access token algorithm is not allowed';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'The access token was not signed by a key of this server';
+  return 'The access token is not valid';
+}

@@ -1,0 +1,195 @@
+import crypto from 'node:crypto';
+import type { AuditLog, ChangeContext } from '../audit';
+import type { Db, Trx } from '../db';
+import type { ChangeFeed } from '../shared/change-feed';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { CLIENT_CHANGED } from './client-directory';
+import { validateClientJwks, validateJwksUri } from './client-keys';
+import type { ClientSecretHasher } from './client-secrets';
+import { publicView, type ClientRecord, type ClientStore } from './client-store';
+import type { OAuthClient, RegisterClientInput, RegisteredClient, RotateClientCredentials } from './schemas';
+import { DATA_ACCESS_DETAILS_TYPE, DEFAULT_SECRET_GRACE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from './settings';
+
+/**
+ * Decides which RFC 9396 authorization_details a client gets in its token, and until when.
+ * Filled by the vendor-access feature. It must throw an OAuthError `invalid_authorization_details`
+ * when the request is not covered by the client's grants. `notAfter` caps the token's `exp`.
+ */
+export type AuthorizationDetailsHook = (
+  client: OAuthClient,
+  requested: unknown[],
+) => Promise<{ authorizationDetails: unknown[]; notAfter: Date }>;
+
+/** Registers, disables and rotates OAuth clients; every change audited and announced on the change feed. */
+export class ClientService {
+  private hook: AuthorizationDetailsHook | undefined;
+  private hookTypes: readonly string[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: ClientStore,
+    private readonly audit: AuditLog,
+    private readonly changes: ChangeFeed,
+    private readonly hasher: ClientSecretHasher,
+    private readonly production: boolean,
+  ) {}
+
+  /**
+   * Plugs in the vendor-access decision for authorization_details. Until it is set, vendor clients
+   * get invalid_authorization_details and internal clients may not ask for authorization_details.
+   */
+  setAuthorizationDetailsHook(hook: AuthorizationDetailsHook, types: readonly string[] = [DATA_ACCESS_DETAILS_TYPE]): void {
+    this.hook = hook;
+    this.hookTypes = [...types];
+  }
+
+  get authorizationDetailsHook(): AuthorizationDetailsHook | undefined {
+    return this.hook;
+  }
+
+  /** The RFC 9396 types the token endpoint accepts (published in the server metadata). */
+  get authorizationDetailsTypes(): readonly string[] {
+    return this.hookTypes;
+  }
+
+  /**
+   * Registers a client. The secret (secret methods) is in the answer only; the database keeps its hash.
+   * Pass `trx` to register inside a caller's transaction (e.g. with the vendor it belongs to).
+   */
+  async register(ctx: ChangeContext, input: RegisterClientInput, trx?: Trx): Promise<RegisteredClient> {
+    await this.validateKeys(input, 'body');
+    const secret = input.tokenEndpointAuthMethod === 'private_key_jwt' ? undefined : this.hasher.generate();
+    const now = new Date().toISOString();
+    const record: ClientRecord = {
+      clientId: crypto.randomUUID(),
+      name: input.name,
+      kind: input.kind,
+      vendorId: input.kind === 'vendor' ? input.vendorId : null,
+      roles: input.kind === 'internal' ? [...new Set(input.roles)] : [],
+      scopes: [...new Set(input.scopes)],
+      tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
+      jwks: input.jwks ?? null,
+      jwksUri: input.jwksUri ?? null,
+      accessTokenTtlSeconds: input.accessTokenTtlSeconds ?? MAX_ACCESS_TOKEN_TTL_SECONDS,
+      status: 'active',
+      previousSecretExpiresAt: null,
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+      secretHash: secret === undefined ? null : this.hasher.hash(secret),
+      previousSecretHash: null,
+    };
+    const write = async (t: Trx) => {
+      await this.store.insert(t, record);
+      await this.audit.record(t, ctx, {
+        action: 'client.registered',
+        objectType: 'client',
+        objectId: record.clientId,
+        details: { after: publicView(record) },
+      });
+      await this.changes.publish(t, CLIENT_CHANGED, { clientId: record.clientId });
+    };
+    if (trx) await write(trx);
+    else await this.changes.transaction(this.db, write);
+    return { ...publicView(record), ...(secret === undefined ? {} : { clientSecret: secret }) };
+  }
+
+  async get(clientId: string): Promise<OAuthClient> {
+    const client = await this.store.get(clientId);
+    if (!client) throw new NotFoundError(`No client ${clientId}`);
+    return publicView(client);
+  }
+
+  async list(filter: { kind?: string; vendorId?: string; status?: string; cursor?: string }, limit: number): Promise<Page<OAuthClient>> {
+    const items = await this.store.list({ ...filter, afterId: decodeCursor(filter.cursor) }, limit + 1);
+    const more = items.length > limit;
+    const pageItems = items.slice(0, limit).map(publicView);
+    return { items: pageItems, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].clientId) : null };
+  }
+
+  /** Disables a client: its tokens stop working at once (on every replica within a second). */
+  async disable(ctx: ChangeContext, clientId: string): Promise<OAuthClient> {
+    return this.changes.transaction(this.db, async (trx) => {
+      const before = await this.store.get(clientId, trx, true);
+      if (!before) throw new NotFoundError(`No client ${clientId}`);
+      if (before.status === 'disabled') throw new ConflictError('client_disabled', `Client ${clientId} is already disabled`);
+      return publicView(await this.disableInTransaction(trx, ctx, before, 'client.disabled'));
+    });
+  }
+
+  /**
+   * The vendor kill switch: disables every active client of `vendorId` inside the caller's
+   * transaction and returns their ids. Their tokens stop working when the transaction commits.
+   */
+  async disableVendorClients(trx: Trx, ctx: ChangeContext, vendorId: string): Promise<string[]> {
+    const clients = await this.store.activeOfVendor(trx, vendorId);
+    for (const client of clients) await this.disableInTransaction(trx, ctx, client, 'client.disabled');
+    return clients.map((c) => c.clientId);
+  }
+
+  /**
+   * New credentials. Secret clients get a new secret (shown once); the previous one keeps working
+   * for `graceSeconds` (default 24 h) so deployments can roll over. Key clients replace their key set.
+   */
+  async rotateCredentials(ctx: ChangeContext, clientId: string, input: RotateClientCredentials): Promise<RegisteredClient> {
+    const keyInput = input.jwks !== undefined || input.jwksUri !== undefined;
+    if (input.jwks !== undefined && input.jwksUri !== undefined) throw invalidField('body.jwks', 'give either jwks or jwksUri, not both');
+    await this.validateKeys(input, 'body');
+    let secret: string | undefined;
+    const after = await this.changes.transaction(this.db, async (trx) => {
+      const before = await this.store.get(clientId, trx, true);
+      if (!before) throw new NotFoundError(`No client ${clientId}`);
+      if (before.status === 'disabled') throw new ConflictError('client_disabled', `Client ${clientId} is disabled; register a new client`);
+      const now = new Date();
+      let updated: ClientRecord;
+      if (before.tokenEndpointAuthMethod === 'private_key_jwt') {
+        if (!keyInput) throw invalidField('body.jwks', 'a private_key_jwt client rotates by sending its new jwks or jwksUri');
+        if (input.graceSeconds !== undefined) throw invalidField('body.graceSeconds', 'only secret clients have a grace period');
+        updated = { ...before, jwks: input.jwks ?? null, jwksUri: input.jwksUri ?? null, updatedAt: now.toISOString() };
+      } else {
+        if (keyInput) throw invalidField('body.jwks', 'a secret client rotates its secret; it has no keys');
+        secret = this.hasher.generate();
+        const graceSeconds = input.graceSeconds ?? DEFAULT_SECRET_GRACE_SECONDS;
+        updated = {
+          ...before,
+          secretHash: this.hasher.hash(secret),
+          previousSecretHash: graceSeconds > 0 ? before.secretHash : null,
+          previousSecretExpiresAt: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null,
+          updatedAt: now.toISOString(),
+        };
+      }
+      await this.store.update(trx, updated);
+      await this.audit.record(trx, ctx, {
+        action: 'client.credentials_rotated',
+        objectType: 'client',
+        objectId: clientId,
+        details: { before: publicView(before), after: publicView(updated), graceSeconds: input.graceSeconds ?? null },
+      });
+      await this.changes.publish(trx, CLIENT_CHANGED, { clientId });
+      return updated;
+    });
+    return { ...publicView(after), ...(secret === undefined ? {} : { clientSecret: secret }) };
+  }
+
+  private async disableInTransaction(trx: Trx, ctx: ChangeContext, before: ClientRecord, action: string): Promise<ClientRecord> {
+    const now = new Date().toISOString();
+    const after: ClientRecord = { ...before, status: 'disabled', disabledAt: now, updatedAt: now };
+    await this.store.update(trx, after);
+    await this.audit.record(trx, ctx, {
+      action,
+      objectType: 'client',
+      objectId: before.clientId,
+      details: { before: publicView(before), after: publicView(after) },
+    });
+    await this.changes.publish(trx, CLIENT_CHANGED, { clientId: before.clientId });
+    return after;
+  }
+
+  private async validateKeys(input: { jwks?: RegisterClientInput['jwks']; jwksUri?: string }, where: string): Promise<void> {
+    if (input.jwks !== undefined) await validateClientJwks(input.jwks, `${where}.jwks`);
+    if (input.jwksUri !== undefined) validateJwksUri(input.jwksUri, this.production, `${where}.jwksUri`);
+  }
+}
+
+const invalidField = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);

@@ -1,0 +1,122 @@
+import type { AuditLog } from '../audit';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import type { Logger } from '../logger';
+import type { ChangeFeed } from '../shared/change-feed';
+import type { RouteSpec } from '../shared/route';
+import { AccessTokenIssuer } from './access-token-issuer';
+import { AccessTokenVerifier } from './access-token-verifier';
+import { ClientAuthentication } from './client-authentication';
+import { CLIENT_CHANGED, ClientDirectory } from './client-directory';
+import { clientRoutes } from './client-routes';
+import { ClientSecretHasher } from './client-secrets';
+import { ClientService } from './client-service';
+import { ClientStore } from './client-store';
+import { IntrospectionEndpoint } from './introspection';
+import { IssuanceJournal } from './issuance-journal';
+import { endpointUrls, protocolRoutes } from './protocol-routes';
+import { RevocationEndpoint } from './revocation';
+import { RevocationList, TOKEN_REVOKED } from './revocation-list';
+import { signingKeyRoutes } from './signing-key-routes';
+import { SigningKeyStore } from './signing-key-store';
+import { SIGNING_KEYS_CHANGED, SigningKeyService } from './signing-keys';
+import { tokenEndpointChain } from './token-endpoint';
+import { TokenStore } from './token-store';
+
+export interface OAuthServerOptions {
+  readonly config: Config;
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly audit: AuditLog;
+  readonly changes: ChangeFeed;
+  readonly keyEncryptionKey: Buffer;
+}
+
+const PURGE_INTERVAL_MS = 60_000;
+
+/** The authorization server for machine clients, wired: its services, its routes and its start-up. */
+export class OAuthServer {
+  readonly issuer: string;
+  /** Access tokens have this audience: this API (and the bank's data services that consult it). */
+  readonly audience: string;
+  readonly clients: ClientService;
+  readonly signingKeys: SigningKeyService;
+  /** Verifies our access tokens on machine-client routes (the router's ClientAuthenticator). */
+  readonly accessTokens: AccessTokenVerifier;
+  readonly issuance: AccessTokenIssuer;
+  readonly journal: IssuanceJournal;
+  readonly routes: RouteSpec[];
+  private readonly revocations = new RevocationList();
+  private readonly directory: ClientDirectory;
+  private readonly tokens: TokenStore;
+  private purgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: OAuthServerOptions) {
+    const { config, db, logger, audit, changes } = options;
+    this.issuer = config.publicUrl;
+    this.audience = config.publicUrl;
+    const clientStore = new ClientStore(db);
+    const hasher = new ClientSecretHasher(options.keyEncryptionKey);
+    this.tokens = new TokenStore(db);
+    this.directory = new ClientDirectory(clientStore, changes);
+    this.clients = new ClientService(db, clientStore, audit, changes, hasher, config.production);
+    this.signingKeys = new SigningKeyService(db, new SigningKeyStore(db), audit, changes, options.keyEncryptionKey);
+    this.journal = new IssuanceJournal(db, this.tokens, audit);
+    this.issuance = new AccessTokenIssuer(this.signingKeys, this.issuer, this.audience);
+    this.accessTokens = new AccessTokenVerifier(this.signingKeys, this.directory, this.revocations, this.tokens, changes, this.issuer, this.audience);
+    const authentication = new ClientAuthentication(this.directory, hasher, this.journal, this.issuer, endpointUrls(this.issuer));
+    this.routes = [
+      ...protocolRoutes({
+        issuer: this.issuer,
+        logger,
+        tokenChain: tokenEndpointChain({ authentication, clients: this.clients, issuer: this.issuance, journal: this.journal }),
+        introspection: new IntrospectionEndpoint(authentication, this.accessTokens),
+        revocation: new RevocationEndpoint(db, authentication, this.accessTokens, this.tokens, audit, changes),
+        signingKeys: this.signingKeys,
+        authorizationDetailsTypes: () => this.clients.authorizationDetailsTypes,
+      }),
+      ...clientRoutes(this.clients),
+      ...signingKeyRoutes(this.signingKeys),
+    ];
+    changes.subscribe(CLIENT_CHANGED, (p) => this.directory.invalidate(String(p.clientId)));
+    changes.subscribe(TOKEN_REVOKED, (p) => this.revocations.add(String(p.jti), Number(p.exp) * 1000));
+    changes.subscribe(SIGNING_KEYS_CHANGED, () => this.signingKeys.load());
+    changes.onReconnect(() => this.reload());
+  }
+
+  get ready(): boolean {
+    return this.signingKeys.ready;
+  }
+
+  /** Creates the first signing key if there is none, loads keys and revocations, starts housekeeping. */
+  async start(): Promise<void> {
+    await this.signingKeys.ensureKey();
+    await this.loadRevocations();
+    this.purgeTimer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    await this.journal.drain();
+  }
+
+  /** What another replica changed while we could not hear it: reload everything cached. */
+  private async reload(): Promise<void> {
+    this.directory.clear();
+    await Promise.all([this.signingKeys.load(), this.loadRevocations()]);
+  }
+
+  private async loadRevocations(): Promise<void> {
+    for (const r of await this.tokens.revokedSince(new Date())) this.revocations.add(r.jti, Date.parse(r.expiresAt));
+  }
+
+  private async purge(): Promise<void> {
+    this.revocations.prune();
+    try {
+      await this.tokens.purgeExpired(new Date());
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'could not purge expired token state; will retry');
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from '../logger';
+import { defineRoute, type RouteSpec } from '../shared/route';
+import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS } from './settings';
+import { noStore, oauthErrorResponses, refuseQueryParameters } from './errors';
+import type { IntrospectionEndpoint } from './introspection';
+import type { RevocationEndpoint } from './revocation';
+import {
+  AuthorizationServerMetadata,
+  IntrospectionRequestForm,
+  IntrospectionResponse,
+  OAuthErrorBody,
+  PublicJwks,
+  RevocationRequestForm,
+  TokenRequestForm,
+  TokenResponse,
+} from './schemas';
+import type { SigningKeyService } from './signing-keys';
+import { runTokenChain, type TokenStep } from './token-endpoint';
+
+export interface ProtocolRouteDeps {
+  readonly issuer: string;
+  readonly logger: Logger;
+  readonly tokenChain: readonly TokenStep[];
+  readonly introspection: IntrospectionEndpoint;
+  readonly revocation: RevocationEndpoint;
+  readonly signingKeys: SigningKeyService;
+  readonly authorizationDetailsTypes: () => readonly string[];
+}
+
+export const endpointUrls = (issuer: string) => ({
+  token: `${issuer}/oauth/token`,
+  introspection: `${issuer}/oauth/introspect`,
+  revocation: `${issuer}/oauth/revoke`,
+  jwks: `${issuer}/.well-known/jwks.json`,
+});
+
+const oauthError = (description: string) => ({ description, alternatives: { 'application/json': OAuthErrorBody } });
+const oauthErrors = {
+  400: oauthError('invalid_request, unsupported_grant_type, invalid_scope, invalid_authorization_details (RFC 6749 §5.2)'),
+  401: oauthError('invalid_client: the client could not be authenticated'),
+  413: oauthError('invalid_request: the form is too large'),
+  415: oauthError('invalid_request: the body must be application/x-www-form-urlencoded'),
+  503: oauthError('temporarily_unavailable: the database cannot be reached'),
+};
+
+const cachePublicly = (seconds: number) =>
+  async function cachePublicly(ctx: Context, next: Next): Promise<void> {
+    await next();
+    ctx.set('Cache-Control', `public, max-age=${seconds}`);
+  };
+
+/** The protocol endpoints: RFC 8414 metadata, JWKS, token (RFC 6749/7523/9068), introspection (7662), revocation (7009). */
+export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
+  const urls = endpointUrls(deps.issuer);
+  const protocolChain = [oauthErrorResponses(deps.logger), noStore, refuseQueryParameters];
+  const methods = ['private_key_jwt', 'client_secret_basic', 'client_secret_post'];
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/.well-known/oauth-authorization-server',
+      operationId: 'authorizationServerMetadata',
+      summary: 'Authorization server metadata (RFC 8414)',
+      tags: ['oauth'],
+      auth: { kind: 'public' },
+      before: [cachePublicly(300)],
+      responses: { 200: { description: 'The metadata', schema: AuthorizationServerMetadata } },
+      handler: async () => ({
+        body: {
+          issuer: deps.issuer,
+          token_endpoint: urls.token,
+          introspection_endpoint: urls.introspection,
+          revocation_endpoint: urls.revocation,
+          jwks_uri: urls.jwks,
+          grant_types_supported: ['client_credentials'],
+          response_types_supported: [],
+          token_endpoint_auth_methods_supported: methods,
+          token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
+          introspection_endpoint_auth_methods_supported: methods,
+          introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
+          revocation_endpoint_auth_methods_supported: methods,
+          revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
+          authorization_details_types_supported: [...deps.authorizationDetailsTypes()],
+          service_documentation: `${deps.issuer}/docs`,
+        },
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      operationId: 'jwks',
+      summary: 'The public keys that sign access tokens',
+      description: 'Includes the next key before it signs and retired keys until every token they signed has expired.',
+      tags: ['oauth'],
+      auth: { kind: 'public' },
+      before: [cachePublicly(JWKS_MAX_AGE_SECONDS)],
+      responses: { 200: { description: 'A JWK set (RFC 7517)', schema: PublicJwks } },
+      handler: async () => ({ body: deps.signingKeys.jwks(), type: 'application/jwk-set+json' }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/oauth/token',
+      operationId: 'token',
+      summary: 'Issue an access token (client credentials)',
+      description:
+        'grant_type=client_credentials only. Client authentication: private_key_jwt (RFC 7523), client_secret_basic or client_secret_post — exactly one. ' +
+        'Access tokens are RFC 9068 JWTs (typ at+jwt), at most 10 minutes. Vendor clients receive authorization_details (RFC 9396) narrowed to their grants.',
+      tags: ['oauth'],
+      auth: { kind: 'public' },
+      bodyType: 'form',
+      body: TokenRequestForm,
+      before: protocolChain,
+      responses: { 200: { description: 'An access token', schema: TokenResponse }, ...oauthErrors },
+      handler: async ({ body, ctx, requestId }) => ({
+        body: await runTokenChain(deps.tokenChain, { ctx, form: body, requestId }),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/oauth/introspect',
+      operationId: 'introspect',
+      summary: 'Introspect an access token (RFC 7662)',
+      description:
+        'The caller authenticates as a client (like the token endpoint) or with a bearer access token. ' +
+        'Internal clients with role pep see every claim; other clients learn only whether their own token is active.',
+      tags: ['oauth'],
+      auth: { kind: 'public' },
+      bodyType: 'form',
+      body: IntrospectionRequestForm,
+      before: protocolChain,
+      responses: { 200: { description: 'Whether the token is active, and its claims', schema: IntrospectionResponse }, ...oauthErrors },
+      handler: async ({ body, ctx, requestId }) => ({ body: await deps.introspection.introspect(ctx, body, requestId) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/oauth/revoke',
+      operationId: 'revoke',
+      summary: 'Revoke an access token (RFC 7009)',
+      description: 'A client revokes its own tokens. Unknown, malformed or expired tokens also get 200.',
+      tags: ['oauth'],
+      auth: { kind: 'public' },
+      bodyType: 'form',
+      body: RevocationRequestForm,
+      before: protocolChain,
+      responses: { 200: { description: 'Revoked (or nothing to revoke)' }, ...oauthErrors },
+      handler: async ({ body, ctx, requestId }) => {
+        await deps.revocation.revoke(ctx, body, requestId);
+        return { status: 200, body: '' };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,44 @@
+/** Protocol limits of the authorization server, in one place (each one is documented in the README). */
+
+/** RFC 9068 access tokens live at most 10 minutes; a client may be registered with less. */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 600;
+export const MIN_ACCESS_TOKEN_TTL_SECONDS = 60;
+
+/** Clock skew accepted on every JWT we verify (client assertions and our access tokens). */
+export const CLOCK_TOLERANCE_SECONDS = 15;
+
+/** A client assertion must expire within this many seconds of now ("exp required and near"). */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+export const MAX_ASSERTION_BYTES = 8192;
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** Algorithms a client may sign its assertions with: asymmetric only (no none, no HMAC). */
+export const CLIENT_ASSERTION_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA'] as const;
+
+/** Algorithms our own signing keys use; ES256 unless a rotation asks for EdDSA. */
+export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+/**
+ * A new signing key is published this long before it signs, so resource servers that cache our
+ * JWKS (jose's createRemoteJWKSet keeps it 10 minutes) already know it when the first token arrives.
+ */
+export const DEFAULT_KEY_ACTIVATION_DELAY_SECONDS = 600;
+export const MAX_KEY_ACTIVATION_DELAY_SECONDS = 86_400;
+/** After a key stops signing it stays published until its last token expired, plus this margin. */
+export const KEY_RETIREMENT_MARGIN_SECONDS = 60;
+export const JWKS_MAX_AGE_SECONDS = 60;
+
+/** After a secret rotation the old secret keeps working this long unless the rotation says otherwise. */
+export const DEFAULT_SECRET_GRACE_SECONDS = 86_400;
+export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
+
+/** Verified access tokens remembered in memory (the hot path never touches the database for them). */
+export const VERIFIED_TOKEN_CACHE_SIZE = 50_000;
+export const CLIENT_CACHE_SIZE = 10_000;
+
+/** The only RFC 9396 type this service understands: field-level access to a data asset for a purpose. */
+export const DATA_ACCESS_DETAILS_TYPE = 'data_access';
+
+/** Internal roles a bank system's client may hold. */
+export const INTERNAL_CLIENT_ROLES = ['pep', 'consent_collector'] as const;

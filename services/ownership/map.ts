@@ -1,0 +1,73 @@
+import { stringify } from 'csv-stringify/sync';
+import type { DepartmentAccess } from '../shared/route';
+import type { OwnershipMap, OwnershipMapEntry, OwnershipMapQuery } from './schemas';
+import type { OwnershipTransferStore } from './store';
+
+export interface DataOwnerDirectory {
+  /** Subjects holding `role` in `department` (directly or for every department). */
+  holders(role: string, department: string): Promise<string[]>;
+}
+
+/** Who owns which data: every asset the caller may see, its department, that department's data owners and its PI field counts. */
+export class OwnershipMapService {
+  constructor(
+    private readonly store: OwnershipTransferStore,
+    private readonly directory: DataOwnerDirectory,
+  ) {}
+
+  async build(query: OwnershipMapQuery, access: DepartmentAccess): Promise<OwnershipMap> {
+    const generatedAt = new Date().toISOString();
+    if (!access.all && access.departments.length === 0) return { generatedAt, items: [] };
+    const rows = await this.store.map({ ...query, departments: access.all ? undefined : access.departments });
+    const owners = new Map<string, Promise<string[]>>();
+    const ownersOf = (department: string) => {
+      if (!owners.has(department)) owners.set(department, this.directory.holders('data_owner', department));
+      return owners.get(department) as Promise<string[]>;
+    };
+    const items = await Promise.all(rows.map(async (row) => ({ ...row, dataOwners: await ownersOf(row.owningDepartment) })));
+    return { generatedAt, items };
+  }
+}
+
+const CSV_COLUMNS = [
+  'asset_key',
+  'asset_name',
+  'status',
+  'classification',
+  'owning_department',
+  'owning_department_name',
+  'data_owners',
+  'fields_none',
+  'fields_personal',
+  'fields_sensitive',
+  'fields_total',
+  'open_transfer_to',
+] as const;
+
+/**
+ * Spreadsheets run cells that start with = + - @ (or a tab/CR) as formulas; free text gets a
+ * leading apostrophe so a crafted asset name cannot become a formula in the reader's spreadsheet.
+ */
+export function neutraliseFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/** RFC 4180: CRLF between records, and fields with a comma, quote, CR or LF are quoted with quotes doubled. */
+export function ownershipMapCsv(items: readonly OwnershipMapEntry[]): string {
+  const records = items.map((e) => [
+    e.key,
+    neutraliseFormula(e.name),
+    e.status,
+    String(e.classification),
+    e.owningDepartment,
+    neutraliseFormula(e.owningDepartmentName),
+    neutraliseFormula(e.dataOwners.join('; ')),
+    String(e.fieldCounts.none),
+    String(e.fieldCounts.personal),
+    String(e.fieldCounts.sensitive),
+    String(e.fieldCounts.total),
+    e.openTransferTo ?? '',
+  ]);
+  // csv-stringify quotes a bare LF only when asked once the record delimiter is CRLF, hence quoted_match.
+  return stringify([[...CSV_COLUMNS], ...records], { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
+}

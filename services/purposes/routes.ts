@@ -1,0 +1,92 @@
+import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { Problem, problemResponses } from '../shared/schemas';
+import { CreatePurpose, Purpose, PurposePage, PurposeParams, PurposeQuery, UpdatePurpose } from './schemas';
+import type { PurposeService } from './service';
+
+// Purposes are bank-wide, not owned by a department: the role is needed in at least one department.
+const WHO_MANAGES = 'Privacy officers define purposes; nobody else may create or change them.';
+const WHO_READS = 'Readable by admins, data owners, vendor managers, privacy officers, app managers and auditors.';
+
+const notFound = { 404: { description: 'Unknown purpose', schema: Problem } };
+
+export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/purposes',
+      operationId: 'createPurpose',
+      summary: 'Define a processing purpose',
+      description: WHO_MANAGES,
+      tags: ['purposes'],
+      auth: staffPermission('purpose', 'create', ANY_DEPARTMENT),
+      body: CreatePurpose,
+      responses: {
+        201: { description: 'Created', schema: Purpose },
+        ...problemResponses,
+        409: { description: 'The key is taken (`purpose_exists`)', schema: Problem },
+      },
+      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await purposes.create({ actor, requestId }, body) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/purposes',
+      operationId: 'listPurposes',
+      summary: 'List purposes, by key',
+      description: WHO_READS,
+      tags: ['purposes'],
+      auth: staffPermission('purpose', 'read', ANY_DEPARTMENT),
+      query: PurposeQuery,
+      responses: { 200: { description: 'A page of purposes', schema: PurposePage }, ...problemResponses },
+      handler: async ({ query }) => ({ body: await purposes.list(query, query.limit) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/purposes/{key}',
+      operationId: 'getPurpose',
+      summary: 'Get a purpose',
+      description: WHO_READS,
+      tags: ['purposes'],
+      auth: staffPermission('purpose', 'read', ANY_DEPARTMENT),
+      params: PurposeParams,
+      responses: { 200: { description: 'The purpose', schema: Purpose }, ...problemResponses, ...notFound },
+      handler: async ({ params }) => ({ body: await purposes.get(params.key) }),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/purposes/{key}',
+      operationId: 'updatePurpose',
+      summary: 'Change a purpose’s description or retention period',
+      description:
+        `${WHO_MANAGES} The legal basis cannot change (notices were published and consents given under it): ` +
+        'retire the purpose and define a new one. A retention change reaches customers only through a new, material notice version.',
+      tags: ['purposes'],
+      auth: staffPermission('purpose', 'update', ANY_DEPARTMENT),
+      params: PurposeParams,
+      body: UpdatePurpose,
+      responses: {
+        200: { description: 'The updated purpose', schema: Purpose },
+        ...problemResponses,
+        ...notFound,
+        409: { description: 'The purpose is retired (`purpose_retired`)', schema: Problem },
+      },
+      handler: async ({ params, body, actor, requestId }) => ({ body: await purposes.update({ actor, requestId }, params.key, body) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/purposes/{key}/retire',
+      operationId: 'retirePurpose',
+      summary: 'Retire a purpose for good',
+      description: `${WHO_MANAGES} A retired purpose cannot be added to contracts, grants, notices or consents; records that name it keep it.`,
+      tags: ['purposes'],
+      auth: staffPermission('purpose', 'retire', ANY_DEPARTMENT),
+      params: PurposeParams,
+      responses: {
+        200: { description: 'The retired purpose', schema: Purpose },
+        ...problemResponses,
+        ...notFound,
+        409: { description: 'Already retired (`purpose_retired`)', schema: Problem },
+      },
+      handler: async ({ params, actor, requestId }) => ({ body: await purposes.retire({ actor, requestId }, params.key) }),
+    }),
+  ];
+}

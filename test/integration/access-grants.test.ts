@@ -1,0 +1,142 @@
+import type { ClientActor } from '../../services/shared/route';
+import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { Factories } from '../helpers/factories';
+
+let t: TestApp;
+let f: Factories;
+let vendorId: string;
+let asset: { id: string; key: string };
+const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
+const pep: ClientActor = { kind: 'client', clientId: 'pep-test', roles: ['pep'], scopes: [], vendorId: null, tokenId: 'jti' };
+const DAY = 86_400_000;
+const inDays = (n: number) => new Date(Date.now() + n * DAY).toISOString();
+
+async function requestGrant(body: Record<string, unknown>, as = 'vic') {
+  return t.http
+    .post('/v1/access-grants')
+    .set(await auth(as))
+    .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: inDays(30), justification: 'Overdue card collections calls', ...body });
+}
+
+const decide = (input: Record<string, unknown>) =>
+  t.container.decisions.decide(pep, 'req-test', { vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections', ...input } as never);
+
+beforeAll(async () => {
+  t = await createTestApp();
+  f = new Factories(t);
+  await f.department('RETAIL');
+  await f.department('CORPORATE');
+  await f.purpose('collections');
+  await f.purpose('marketing', 'consent');
+  await t.grantRole('vic', 'vendor_manager', '*');
+  await t.grantRole('olivia', 'data_owner', 'RETAIL');
+  await t.grantRole('oscar', 'data_owner', 'CORPORATE');
+  await t.grantRole('pat', 'privacy_officer', '*');
+  await t.grantRole('double', 'data_owner', 'RETAIL');
+  await t.grantRole('double', 'privacy_officer', '*');
+  vendorId = await f.vendor({ purposes: ['collections', 'marketing'], manager: 'vic' });
+  asset = await f.asset('RETAIL', [
+    ['name', 'personal'],
+    ['phone', 'personal'],
+    ['id_number', 'sensitive'],
+  ]);
+});
+afterAll(() => t.close());
+
+describe('access grants', () => {
+  it('goes requested → approved by the owning department, becomes policy, then is revoked, every step audited', async () => {
+    const req = await requestGrant({ fields: ['name', 'phone'] });
+    expect(req.status).toBe(201);
+    expect(req.body).toMatchObject({ status: 'requested', sensitive: false, fields: ['name', 'phone'], requestedBy: 'vic' });
+    expect((await decide({ fields: ['name'] })).decision).toBe('deny');
+
+    const approved = await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('olivia')).send({});
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'active', approvals: { owner: { by: 'olivia' }, privacyOfficer: null } });
+
+    const allow = await decide({ fields: ['name', 'phone', 'id_number'] });
+    expect(allow).toMatchObject({
+      decision: 'partial',
+      allowedFields: ['name', 'phone'],
+      deniedFields: [{ field: 'id_number', reason: 'field_not_granted' }],
+      grants: [req.body.id],
+    });
+
+    const revoked = await t.http.post(`/v1/access-grants/${req.body.id}/revoke`).set(await auth('pat')).send({ reason: 'Contract review' });
+    expect(revoked.body.status).toBe('revoked');
+    expect((await decide({ fields: ['name'] })).deniedFields).toEqual([{ field: 'name', reason: 'no_grant' }]);
+
+    const audit = await t.http.get(`/v1/audit?objectType=access_grant&objectId=${req.body.id}`).set(await auth('root-admin'));
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['access_grant.revoked', 'access_grant.approved', 'access_grant.requested']);
+    const decisions = await t.http.get(`/v1/audit?action=access.decided&objectId=${vendorId}`).set(await auth('root-admin'));
+    expect(decisions.body.items.length).toBeGreaterThanOrEqual(3);
+    expect(decisions.body.items.find((e: { details: { decision: string } }) => e.details.decision === 'partial').details.matchedRules[0].grant).toBe(req.body.id);
+  });
+
+  it('never lets the requester approve, nor a data owner of another department, nor a vendor manager', async () => {
+    await t.grantRole('vic', 'data_owner', 'RETAIL');
+    const req = await requestGrant({});
+    expectProblem(await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('vic')).send({}), 403);
+    expectProblem(await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('oscar')).send({}), 403);
+    await t.grantRole('vm2', 'vendor_manager', '*');
+    expectProblem(await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('vm2')).send({}), 403);
+    const after = await t.http.get(`/v1/access-grants/${req.body.id}`).set(await auth('pat'));
+    expect(after.body).toMatchObject({ status: 'requested', approvals: { owner: null } });
+  });
+
+  it('needs a privacy officer too for a sensitive field, and not the same person twice', async () => {
+    const req = await requestGrant({ fields: ['id_number'] });
+    expect(req.body.sensitive).toBe(true);
+    const first = await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('double')).send({});
+    expect(first.body).toMatchObject({ status: 'requested', approvals: { owner: { by: 'double' }, privacyOfficer: null, privacyOfficerRequired: true } });
+    expect((await decide({ fields: ['id_number'] })).decision).toBe('deny');
+    expectProblem(await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('double')).send({}), 403);
+    const second = await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('pat')).send({});
+    expect(second.body).toMatchObject({ status: 'active', approvals: { privacyOfficer: { by: 'pat' } } });
+    expect((await decide({ fields: ['id_number'] })).decision).toBe('allow');
+  });
+
+  it('rejects with a reason; a rejected grant cannot be approved', async () => {
+    const req = await requestGrant({});
+    const rejected = await t.http.post(`/v1/access-grants/${req.body.id}/reject`).set(await auth('olivia')).send({ reason: 'Not needed for collections' });
+    expect(rejected.body).toMatchObject({ status: 'rejected', decisionReason: 'Not needed for collections' });
+    expectProblem(await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('olivia')).send({}), 409, 'grant_not_pending');
+  });
+
+  it('denies outside the window: a future grant is grant_not_yet_valid', async () => {
+    const req = await requestGrant({ fields: ['name'], purpose: 'marketing', validFrom: inDays(2), validUntil: inDays(10) });
+    await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
+    const d = await decide({ fields: ['name'], purpose: 'marketing' });
+    expect(d.deniedFields).toEqual([{ field: 'name', reason: 'grant_not_yet_valid' }]);
+    expect((await t.http.get(`/v1/access-grants/${req.body.id}`).set(await auth('pat'))).body.status).toBe('approved');
+  });
+
+  it.each([
+    ['no fields', { fields: [] }],
+    ['unknown field', { fields: ['shoe_size'] }],
+    ['purpose not in the contract', { purpose: 'payroll' }],
+    ['end before start', { validFrom: inDays(5), validUntil: inDays(4) }],
+    ['longer than 365 days', { validUntil: inDays(390) }],
+    ['past the contract end', { validUntil: inDays(399) }],
+    ['no end', { validUntil: undefined }],
+    ['unknown action', { actions: ['delete'] }],
+    ['unknown property', { colour: 'red' }],
+    ['bad row scope', { rowScope: { Branch: ['SZ01'] } }],
+    ['zero cap', { dailyRecordCap: 0 }],
+    ['unknown vendor', { vendor: '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01' }],
+  ])('refuses a request with %s (400) and writes nothing', async (_label, body) => {
+    const before = (await t.container.audit.verify()).checked;
+    const res = await requestGrant(body);
+    expectProblem(res, 400, 'validation_failed');
+    expect((await t.container.audit.verify()).checked).toBe(before);
+  });
+
+  it('keeps data owners to their own departments in lists and reads', async () => {
+    const list = await t.http.get('/v1/access-grants').set(await auth('oscar'));
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([]);
+    const mine = await t.http.get('/v1/access-grants?status=requested').set(await auth('olivia'));
+    expect(mine.body.items.length).toBeGreaterThan(0);
+    expectProblem(await t.http.get(`/v1/access-grants/${mine.body.items[0].id}`).set(await auth('oscar')), 404);
+  });
+});
