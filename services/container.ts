@@ -16,6 +16,7 @@ import {
   type DecisionUsage,
 } from './decisions';
 import { DepartmentService, DepartmentStore, departmentRoutes } from './departments';
+import { OAuthServer, type ClientService } from './oauth';
 import type { Logger } from './logger';
 import { operationsRoutes, type ReadinessCheck } from './operations/routes';
 import { OwnershipMapService, OwnershipTransferService, OwnershipTransferStore, ownershipRoutes } from './ownership';
@@ -23,11 +24,12 @@ import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
 import { ChangeFeed } from './shared/change-feed';
 import type { Secrets } from './secrets';
-import { NotFoundError, UnauthorizedError } from './shared/errors';
+import { NotFoundError } from './shared/errors';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { VendorService, VendorStore, vendorRoutes } from './vendors';
 import { buildOpenApiDocument } from './shared/openapi';
 import type { RouteSpec } from './shared/route';
+import { VendorAccessReportService, reportRoutes } from './reports';
 import type { ClientAuthenticator, StaffAuthenticator } from './shared/router';
 
 export interface ContainerOptions {
@@ -52,6 +54,10 @@ export interface Container {
   readonly staffAuthorizer: StaffAuthorizer;
   readonly staffAuth: StaffAuthenticator;
   readonly clientAuth: ClientAuthenticator;
+  /** The authorization server: clients, signing keys, access-token verification, protocol routes. */
+  readonly oauth: OAuthServer;
+  /** OAuth clients: `register`, `disableVendorClients` (kill switch), `setAuthorizationDetailsHook` (vendor tokens). */
+  readonly clients: ClientService;
   readonly departments: DepartmentService;
   readonly roleAssignments: RoleAssignmentService;
   /** Data assets and their fields; `findAsset(idOrKey)` and `owningDepartment(idOrKey)` for other features. */
@@ -80,11 +86,8 @@ export function createContainer(options: ContainerOptions): Container {
   const changes = new ChangeFeed(logger);
   const staffAuthorizer = new StaffAuthorizer(db);
   const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience);
-  const clientAuth: ClientAuthenticator = {
-    authenticate: async () => {
-      throw new UnauthorizedError('Machine client tokens are not accepted: no authorization server is configured');
-    },
-  };
+  const oauth = new OAuthServer({ config, db, logger, audit, changes, keyEncryptionKey: options.secrets.keyEncryptionKey });
+  const clientAuth: ClientAuthenticator = oauth.accessTokens;
   const departments = new DepartmentService(db, new DepartmentStore(db), audit);
   const roleAssignments = new RoleAssignmentService(db, new RoleAssignmentStore(db), audit, staffAuthorizer, departments, changes);
   changes.subscribe(ROLE_ASSIGNMENTS_CHANGED, () => staffAuthorizer.reload());
@@ -118,11 +121,12 @@ export function createContainer(options: ContainerOptions): Container {
     { name: 'database', check: async () => (await db.raw('select 1'), true) },
     { name: 'migrations', check: async () => (migrationsOk ||= await migrationsCurrent(db)) },
     { name: 'staff_policies', check: async () => staffAuthorizer.ready },
+    { name: 'signing_keys', check: async () => oauth.ready },
     { name: 'vendor_policies', check: async () => accessEngine.ready },
   ];
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...reportRoutes(new VendorAccessReportService(db)), ...oauth.routes, ...auditRoutes(audit)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument }), ...featureRoutes);
@@ -137,6 +141,8 @@ export function createContainer(options: ContainerOptions): Container {
     staffAuthorizer,
     staffAuth,
     clientAuth,
+    oauth,
+    clients: oauth.clients,
     departments,
     roleAssignments,
     dataAssets,
@@ -153,11 +159,13 @@ export function createContainer(options: ContainerOptions): Container {
     openApiDocument,
     async start() {
       if (config.databaseUrl !== undefined) await changes.listen(config.databaseUrl);
+      await oauth.start();
       await staffAuthorizer.reload();
       await roleAssignments.bootstrapAdmins(config.bootstrapAdminSubjects);
       await accessEngine.load();
     },
     async stop() {
+      await oauth.stop();
       await changes.stop();
     },
   };

@@ -56,8 +56,8 @@ export class IntrospectionEndpoint {
   private async caller(ctx: Context, form: IntrospectionRequestForm, requestId: string): Promise<Caller> {
     if (/^Bearer /i.test(ctx.get('authorization'))) {
       try {
-        const { record } = await this.verifier.verify(bearerToken(ctx) as string);
-        return { clientId: record.clientId, kind: record.kind, roles: record.roles };
+        const { client } = await this.verifier.verify(bearerToken(ctx) as string);
+        return { clientId: client.clientId, kind: client.kind, roles: client.roles };
       } catch (err) {
         if (err instanceof InvalidAccessToken || err instanceof UnauthorizedError) {
           throw new OAuthError('invalid_token', err.message, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });

@@ -84,11 +84,13 @@ export class SigningKeyService {
   async rotate(ctx: ChangeContext, input: Partial<RotateSigningKey> = {}): Promise<SigningKey> {
     const now = new Date();
     const delay = input.activateAfterSeconds ?? DEFAULT_KEY_ACTIVATION_DELAY_SECONDS;
-    const activatesAt = new Date(now.getTime() + delay * 1000);
-    const key = await this.create(input.alg ?? 'ES256', now, activatesAt);
-    await this.changes.transaction(this.db, async (trx: Trx) => {
+    const generated = await this.create(input.alg ?? 'ES256', now);
+    return this.changes.transaction(this.db, async (trx: Trx) => {
       await this.store.lock(trx);
       const replaced = await this.store.unretired(trx);
+      // With no key to take over from there is nothing to announce ahead: the new key signs at once.
+      const activatesAt = new Date(replaced.length === 0 ? now.getTime() : now.getTime() + delay * 1000);
+      const key: SigningKeyRecord = { ...generated, activatesAt: activatesAt.toISOString() };
       const retired = [];
       for (const old of replaced) {
         // A key still waiting for its own activation retires then, so it never signs.
@@ -105,8 +107,8 @@ export class SigningKeyService {
         details: { after: this.view(key), retired },
       });
       await this.changes.publish(trx, SIGNING_KEYS_CHANGED, { kid: key.kid });
+      return this.view(key);
     });
-    return this.view(key);
   }
 
   /** Every key, published or not, newest first (for administrators). */
@@ -136,7 +138,7 @@ export class SigningKeyService {
     return { keys: this.keys.filter((k) => k.publishedUntil === null || k.publishedUntil > now).map((k) => k.publicJwk) };
   }
 
-  private async create(alg: SigningAlgorithm, now: Date, activatesAt = now): Promise<SigningKeyRecord> {
+  private async create(alg: SigningAlgorithm, now: Date): Promise<SigningKeyRecord> {
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -147,7 +149,7 @@ export class SigningKeyService {
       publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
       privateKeyEnc: encryptPrivateKey(this.keyEncryptionKey, kid, JSON.stringify(privateJwk)),
       createdAt: now.toISOString(),
-      activatesAt: activatesAt.toISOString(),
+      activatesAt: now.toISOString(),
       retiresAt: null,
       publishedUntil: null,
     };

@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../shared/csv';
 import type { DepartmentAccess } from '../shared/route';
 import type { OwnershipMap, OwnershipMapEntry, OwnershipMapQuery } from './schemas';
 import type { OwnershipTransferStore } from './store';
@@ -52,22 +52,23 @@ export function neutraliseFormula(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-/** RFC 4180: CRLF between records, and fields with a comma, quote, CR or LF are quoted with quotes doubled. */
+/** The map as RFC 4180 CSV, one line per asset, data owners separated by "; ". */
 export function ownershipMapCsv(items: readonly OwnershipMapEntry[]): string {
-  const records = items.map((e) => [
-    e.key,
-    neutraliseFormula(e.name),
-    e.status,
-    String(e.classification),
-    e.owningDepartment,
-    neutraliseFormula(e.owningDepartmentName),
-    neutraliseFormula(e.dataOwners.join('; ')),
-    String(e.fieldCounts.none),
-    String(e.fieldCounts.personal),
-    String(e.fieldCounts.sensitive),
-    String(e.fieldCounts.total),
-    e.openTransferTo ?? '',
-  ]);
-  // csv-stringify quotes a bare LF only when asked once the record delimiter is CRLF, hence quoted_match.
-  return stringify([[...CSV_COLUMNS], ...records], { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
+  return toCsv(
+    CSV_COLUMNS,
+    items.map((e) => [
+      e.key,
+      neutraliseFormula(e.name),
+      e.status,
+      e.classification,
+      e.owningDepartment,
+      neutraliseFormula(e.owningDepartmentName),
+      neutraliseFormula(e.dataOwners.join('; ')),
+      e.fieldCounts.none,
+      e.fieldCounts.personal,
+      e.fieldCounts.sensitive,
+      e.fieldCounts.total,
+      e.openTransferTo,
+    ]),
+  );
 }

@@ -1,5 +1,5 @@
 import { assetDepartmentScope, type DataAssetService } from '../data-assets';
-import { NotAcceptableError } from '../shared/errors';
+import { csvResult, jsonOrCsv } from '../shared/csv';
 import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteResult, type RouteSpec } from '../shared/route';
 import { IdParams, Problem, problemResponses } from '../shared/schemas';
 import { ownershipMapCsv, type OwnershipMapService } from './map';
@@ -133,15 +133,9 @@ export function ownershipRoutes(assets: DataAssetService, transfers: OwnershipTr
         406: { description: 'Neither JSON nor CSV is acceptable', schema: Problem },
       },
       handler: async ({ query, access, ctx }): Promise<RouteResult> => {
-        const type = ctx.accepts('application/json', 'text/csv');
-        if (type === false) throw new NotAcceptableError(['application/json', 'text/csv']);
+        const format = jsonOrCsv(ctx);
         const result = await map.build(query, access);
-        if (type === 'application/json') return { body: result, headers: { Vary: 'Accept' } };
-        return {
-          body: ownershipMapCsv(result.items),
-          type: 'text/csv; charset=utf-8; header=present',
-          headers: { Vary: 'Accept', 'Content-Disposition': 'attachment; filename="ownership-map.csv"' },
-        };
+        return format === 'csv' ? csvResult(ownershipMapCsv(result.items), 'ownership-map.csv') : { body: result, headers: { Vary: 'Accept' } };
       },
     }),
   ];

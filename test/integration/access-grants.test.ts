@@ -140,3 +140,42 @@ describe('access grants', () => {
     expectProblem(await t.http.get(`/v1/access-grants/${mine.body.items[0].id}`).set(await auth('oscar')), 404);
   });
 });
+
+describe('kill switch and the vendor-access report', () => {
+  it('suspension denies at once, reinstatement restores, termination revokes every grant for good', async () => {
+    const vendor = await f.vendor({ purposes: ['collections'], manager: 'vic' });
+    const req = await t.http
+      .post('/v1/access-grants')
+      .set(await auth('vic'))
+      .send({ vendor, asset: asset.key, fields: ['name'], actions: ['read'], purpose: 'collections', validUntil: inDays(20), justification: 'Dunning letters by post' });
+    await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
+    const ask = () => decide({ vendor, fields: ['name'] });
+    expect((await ask()).decision).toBe('allow');
+
+    await t.http.post(`/v1/vendors/${vendor}/suspend`).set(await auth('pat')).send({ reason: 'Suspected leak under investigation' }).expect(200);
+    expect((await ask()).deniedFields).toEqual([{ field: 'name', reason: 'vendor_suspended' }]);
+    await t.http.post(`/v1/vendors/${vendor}/reinstate`).set(await auth('pat')).send({ reason: 'Investigation closed, no leak' }).expect(200);
+    expect((await ask()).decision).toBe('allow');
+
+    await t.http.post(`/v1/vendors/${vendor}/terminate`).set(await auth('pat')).send({ reason: 'Contract terminated for breach' }).expect(200);
+    expect((await ask()).decision).toBe('deny');
+    const grant = await t.http.get(`/v1/access-grants/${req.body.id}`).set(await auth('pat'));
+    expect(grant.body).toMatchObject({ status: 'revoked', decisionReason: 'vendor terminated' });
+  });
+
+  it('reports what each vendor may touch, as JSON and as CSV, for privacy officers but not data owners', async () => {
+    const json = await t.http.get('/v1/reports/vendor-access').set(await auth('pat')).expect(200);
+    const mine = json.body.vendors.find((v: { vendor: { id: string } }) => v.vendor.id === vendorId);
+    expect(mine.grants.length).toBeGreaterThan(0);
+    expect(mine.grants[0]).toMatchObject({ asset: asset.key, owningDepartment: 'RETAIL', flaggedForRevocation: false });
+    expect(mine.grants.some((g: { lastUsedAt: string | null }) => g.lastUsedAt !== null)).toBe(true);
+
+    const csv = await t.http.get('/v1/reports/vendor-access').set(await auth('pat')).set('Accept', 'text/csv').expect(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.text.split('\r\n')[0]).toBe(
+      'vendor_id,vendor_name,vendor_status,grant_id,asset,owning_department,fields,actions,purpose,valid_from,valid_until,approved_by_owner,approved_by_privacy_officer,approved_at,last_used_at,flagged_for_revocation',
+    );
+    expectProblem(await t.http.get('/v1/reports/vendor-access').set(await auth('olivia')), 403);
+    expectProblem(await t.http.get('/v1/reports/vendor-access').set(await auth('pat')).set('Accept', 'application/xml'), 406);
+  });
+});

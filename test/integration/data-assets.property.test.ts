@@ -18,10 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Command =
+type AssetCommand =
   | { kind: 'read' | 'update' | 'addField' | 'retire' | 'accept' | 'reject' | 'cancel'; owner: number; asset: number }
-  | { kind: 'propose'; owner: number; asset: number; to: number }
-  | { kind: 'list' | 'map'; owner: number };
+  | { kind: 'propose'; owner: number; asset: number; to: number };
+type Command = AssetCommand | { kind: 'list' | 'map'; owner: number };
+const isAssetCommand = (c: Command): c is AssetCommand => c.kind !== 'list' && c.kind !== 'map';
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
@@ -86,7 +87,7 @@ it('a data owner acts only on their own departments’ assets, and sees only tho
         const may = (department: string) => owner.departments.has(department);
         const as = <R extends { set: (k: string, v: string) => R }>(req: R) => req.set('Authorization', `Bearer ${owner.token}`);
 
-        if (command.kind === 'list' || command.kind === 'map') {
+        if (!isAssetCommand(command)) {
           const expected = assets.filter((a) => may(a.department));
           if (command.kind === 'list') {
             const res = await as(t.http.get('/v1/data-assets?limit=200')).expect(200);

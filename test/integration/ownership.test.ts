@@ -262,11 +262,11 @@ describe('ownership transfers', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.http
+      const res: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await t.http
         .get(`/v1/ownership-transfers?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
         .set('Authorization', bearer('erin'))
         .expect(200);
-      seen.push(...res.body.items.map((x: { id: string }) => x.id));
+      seen.push(...res.body.items.map((x) => x.id));
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(all.map((x: { id: string }) => x.id));

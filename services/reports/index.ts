@@ -1,0 +1,2 @@
+export { VendorAccessReportService, vendorAccessCsv, UNUSED_DAYS } from './vendor-access';
+export { reportRoutes } from './routes';
