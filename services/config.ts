@@ -57,6 +57,8 @@ const EnvSchema = z.object({
     .optional()
     .default('info'),
   BODY_LIMIT_KB: intInRange(1, 10240, 100),
+  POLICY_MAX_STALENESS_MS: intInRange(100, 600_000, 5_000),
+  POLICY_RELOAD_INTERVAL_S: intInRange(5, 86_400, 300),
 });
 
 export interface Config {
@@ -77,6 +79,10 @@ export interface Config {
   readonly keyEncryptionKey: string | undefined;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** How long a replica may decide without hearing from the change feed before it answers 503. */
+  readonly policyMaxStalenessMs: number;
+  /** Full policy reload period: the backstop behind LISTEN/NOTIFY. */
+  readonly policyReloadIntervalSeconds: number;
 }
 
 export const DEV_STAFF_ISSUER = 'urn:privacy-governance:dev-staff-idp';
@@ -123,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
+    policyMaxStalenessMs: e.POLICY_MAX_STALENESS_MS,
+    policyReloadIntervalSeconds: e.POLICY_RELOAD_INTERVAL_S,
   };
   return deepFreeze(config);
 }

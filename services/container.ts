@@ -114,7 +114,9 @@ export function createContainer(options: ContainerOptions): Container {
   accessEngine.subscribe(changes);
   const decisionWriter = new GroupCommitWriter<DecisionUsage>(db, audit, (trx, usages) => writeDecisionUsage(grantStore, trx, usages));
   let consentChecker: ConsentChecker | undefined;
-  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker);
+  const policiesFresh = () => accessEngine.fresh(changes.connected, config.policyMaxStalenessMs);
+  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker, policiesFresh);
+  let reloadTimer: NodeJS.Timeout | undefined;
 
   let migrationsOk = false;
   const readiness: ReadinessCheck[] = [
@@ -122,7 +124,7 @@ export function createContainer(options: ContainerOptions): Container {
     { name: 'migrations', check: async () => (migrationsOk ||= await migrationsCurrent(db)) },
     { name: 'staff_policies', check: async () => staffAuthorizer.ready },
     { name: 'signing_keys', check: async () => oauth.ready },
-    { name: 'vendor_policies', check: async () => accessEngine.ready },
+    { name: 'vendor_policies', check: async () => policiesFresh() },
   ];
 
   let document: Record<string, unknown> | undefined;
@@ -163,8 +165,14 @@ export function createContainer(options: ContainerOptions): Container {
       await staffAuthorizer.reload();
       await roleAssignments.bootstrapAdmins(config.bootstrapAdminSubjects);
       await accessEngine.load();
+      // Backstop behind LISTEN/NOTIFY: a full reload now and then, whatever the feed said.
+      reloadTimer = setInterval(() => {
+        Promise.all([accessEngine.load(), staffAuthorizer.reload()]).catch((err: unknown) => logger.warn({ err }, 'periodic policy reload failed'));
+      }, config.policyReloadIntervalSeconds * 1000);
+      reloadTimer.unref();
     },
     async stop() {
+      if (reloadTimer) clearInterval(reloadTimer);
       await oauth.stop();
       await changes.stop();
     },

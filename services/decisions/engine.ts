@@ -62,6 +62,14 @@ export class VendorAccessEngine {
     return this.policy !== undefined;
   }
 
+  /**
+   * Fresh enough to decide: the change feed is delivering (so every committed change has reached
+   * us), or the last full load is within the staleness bound. Otherwise decisions answer 503.
+   */
+  fresh(feedConnected: boolean, maxStalenessMs: number): boolean {
+    return this.ready && (feedConnected || Date.now() - this.loadedAt < maxStalenessMs);
+  }
+
   get lastLoadedAt(): number {
     return this.loadedAt;
   }

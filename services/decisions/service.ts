@@ -53,10 +53,12 @@ export class DecisionService {
     private readonly writer: GroupCommitWriter<DecisionUsage>,
     private readonly subjectKey: Buffer,
     private readonly consent: () => ConsentChecker | undefined,
+    /** True while this replica's policy view is known to be current (see VendorAccessEngine.fresh). */
+    private readonly fresh: () => boolean,
   ) {}
 
   async decide(actor: ClientActor, requestId: string, input: DecisionRequest): Promise<Decision> {
-    if (!this.engine.ready) throw new ServiceUnavailableError('Vendor access policies are not loaded yet');
+    if (!this.fresh()) throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
     const nowDate = new Date();
     const now = nowDate.toISOString();
     const today = now.slice(0, 10);

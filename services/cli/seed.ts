@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { createLocalJWKSet } from 'jose';
+import { demoAssets, demoDepartments, demoRoles } from '../../db/seeds/demo-bank';
+import type { ChangeContext } from '../audit';
+import { loadConfig } from '../config';
+import { createContainer, type Container } from '../container';
+import { createDatabase, migrateLatest } from '../db';
+import { createLogger } from '../logger';
+import { loadSecrets } from '../secrets';
+import { NotFoundError, ProblemError } from '../shared/errors';
+
+export interface SeedSummary {
+  created: { departments: number; roles: number; assets: number; fields: number };
+  existing: { departments: number; roles: number; assets: number };
+}
+
+const SEED: ChangeContext = { actor: { kind: 'system', name: 'seed' }, requestId: null };
+
+/**
+ * Fills the demo bank through the services, so every row has its audit event. Idempotent: what
+ * exists is left alone; fields the seed names that an existing asset lacks are added.
+ */
+export async function seedDemoBank(container: Container): Promise<SeedSummary> {
+  const summary: SeedSummary = {
+    created: { departments: 0, roles: 0, assets: 0, fields: 0 },
+    existing: { departments: 0, roles: 0, assets: 0 },
+  };
+  for (const department of demoDepartments) {
+    try {
+      await container.departments.get(department.code);
+      summary.existing.departments += 1;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      await container.departments.create(SEED, department);
+      summary.created.departments += 1;
+    }
+  }
+  for (const role of demoRoles) {
+    try {
+      await container.roleAssignments.assign(SEED, role);
+      summary.created.roles += 1;
+    } catch (err) {
+      if (!(err instanceof ProblemError && err.code === 'role_assignment_exists')) throw err;
+      summary.existing.roles += 1;
+    }
+  }
+  for (const asset of demoAssets) {
+    const found = await container.dataAssets.findAsset(asset.key);
+    if (!found) {
+      await container.dataAssets.create(SEED, asset);
+      summary.created.assets += 1;
+      summary.created.fields += asset.fields.length;
+      continue;
+    }
+    summary.existing.assets += 1;
+    const known = new Set(found.fields.map((f) => f.name));
+    const missing = asset.fields.filter((f) => !known.has(f.name));
+    if (missing.length > 0 && found.status === 'active') {
+      await container.dataAssets.addFields(SEED, found.id, missing);
+      summary.created.fields += missing.length;
+    }
+  }
+  return summary;
+}
+
+// Opens the database like `npm run migrate` (DATABASE_URL, or PGlite under DATA_DIR), migrates, then seeds.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: 2 });
+  const container = createContainer({
+    config,
+    db,
+    logger: createLogger('warn'),
+    secrets: loadSecrets(config),
+    // Seeding authenticates nobody: no staff keys are needed.
+    staffKeys: createLocalJWKSet({ keys: [] }),
+    defaultMetrics: false,
+  });
+  try {
+    await migrateLatest(db);
+    await container.start();
+    const { created, existing } = await seedDemoBank(container);
+    console.log(
+      `demo bank seeded: created ${created.departments} departments, ${created.roles} role assignments, ` +
+        `${created.assets} data assets, ${created.fields} fields; already there: ${existing.departments} departments, ` +
+        `${existing.roles} role assignments, ${existing.assets} data assets`,
+    );
+  } finally {
+    await container.stop();
+    await db.destroy();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,224 @@
+import { AuditLog, AuditStore, type AuditEvent } from '../../services/audit';
+import { createDatabase, type Db } from '../../services/db';
+import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+
+let t: TestApp;
+let admin: string;
+let auditor: string;
+let owner: string;
+
+const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = await t.staffToken('root-admin');
+  auditor = await t.staffToken('erin');
+  owner = await t.staffToken('olivia');
+  await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'RETAIL', name: 'Retail', kind: 'business' }).expect(201);
+  await t.grantRole('erin', 'auditor', '*');
+  await t.grantRole('olivia', 'data_owner', 'RETAIL');
+});
+afterAll(() => t.close());
+
+const readAudit = (query: string, token = auditor) => t.http.get(`/v1/audit${query}`).set('Authorization', `Bearer ${token}`);
+const verify = () => t.http.get('/v1/audit/verify').set('Authorization', `Bearer ${auditor}`).expect(200);
+
+async function allEvents(): Promise<AuditEvent[]> {
+  return (await t.database.db('audit_events').orderBy('seq')).map((r: Record<string, unknown>) => ({ seq: r.seq, id: r.id }) as AuditEvent);
+}
+
+describe('who may read the audit log', () => {
+  it('auditors and admins may read and verify it', async () => {
+    for (const token of [auditor, admin]) {
+      await readAudit('', token).expect(200);
+      await t.http.get('/v1/audit/verify').set('Authorization', `Bearer ${token}`).expect(200);
+    }
+  });
+
+  it('a data owner may not (403), nor may someone without a role', async () => {
+    const nobody = await t.staffToken('nobody');
+    for (const token of [owner, nobody]) {
+      expectProblem(await readAudit('', token), 403, 'forbidden');
+      expectProblem(await t.http.get('/v1/audit/verify').set('Authorization', `Bearer ${token}`), 403, 'forbidden');
+    }
+  });
+
+  it('an auditor of one department is not an auditor of the bank', async () => {
+    await t.grantRole('grace', 'auditor', 'RETAIL');
+    expectProblem(await readAudit('', await t.staffToken('grace')), 403);
+  });
+
+  it('anonymous callers get 401', async () => {
+    expectProblem(await t.http.get('/v1/audit'), 401);
+    expectProblem(await t.http.get('/v1/audit/verify'), 401);
+  });
+});
+
+describe('reading the audit log', () => {
+  beforeAll(async () => {
+    for (const code of ['AUD_A', 'AUD_B', 'AUD_C']) {
+      await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code, name: code, kind: 'compliance' }).expect(201);
+    }
+    await t.http.patch('/v1/departments/AUD_B').set('Authorization', `Bearer ${admin}`).send({ name: 'Renamed' }).expect(200);
+  });
+
+  it('lists events newest first with their chain links', async () => {
+    const res = await readAudit('?limit=5').expect(200);
+    const seqs = res.body.items.map((e: AuditEvent) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a: number, b: number) => b - a));
+    expect(res.body.items[0]).toMatchObject({
+      action: 'department.updated',
+      actorType: 'staff',
+      actorId: 'root-admin',
+      objectType: 'department',
+      objectId: 'AUD_B',
+      prevHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      occurredAt: expect.stringMatching(/Z$/),
+    });
+  });
+
+  it('filters by action, actor, object type and object id', async () => {
+    const byAction = await readAudit('?action=department.updated').expect(200);
+    expect(byAction.body.items.map((e: AuditEvent) => e.objectId)).toEqual(['AUD_B']);
+    const byObject = await readAudit('?objectType=department&objectId=AUD_B').expect(200);
+    expect(byObject.body.items.map((e: AuditEvent) => e.action)).toEqual(['department.updated', 'department.created']);
+    const byActor = await readAudit('?actor=test&objectType=role_assignment').expect(200);
+    expect(byActor.body.items.length).toBeGreaterThanOrEqual(2);
+    expect(byActor.body.items.every((e: AuditEvent) => e.actorType === 'system' && e.actorId === 'test')).toBe(true);
+    const none = await readAudit('?actor=nobody-at-all').expect(200);
+    expect(none.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('filters by time: from is inclusive, to is exclusive', async () => {
+    const all = (await readAudit('?limit=200').expect(200)).body.items as AuditEvent[];
+    const pivot = all.find((e) => e.objectId === 'AUD_B' && e.action === 'department.updated') as AuditEvent;
+    const from = await readAudit(`?from=${encodeURIComponent(pivot.occurredAt)}`).expect(200);
+    expect(from.body.items.map((e: AuditEvent) => e.id)).toContain(pivot.id);
+    expect(from.body.items.every((e: AuditEvent) => e.occurredAt >= pivot.occurredAt)).toBe(true);
+    const to = await readAudit(`?to=${encodeURIComponent(pivot.occurredAt)}`).expect(200);
+    expect(to.body.items.map((e: AuditEvent) => e.id)).not.toContain(pivot.id);
+    expect(to.body.items.every((e: AuditEvent) => e.occurredAt < pivot.occurredAt)).toBe(true);
+  });
+
+  it('pages through everything with a cursor, each event once', async () => {
+    const expected = (await allEvents()).map((e) => e.seq).reverse();
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await readAudit(`?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((e: AuditEvent) => e.seq));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+  });
+
+  it.each([
+    ['an unknown parameter', '?colour=red'],
+    ['a cursor it did not issue', '?cursor=!!!'],
+    ['a negative cursor', `?cursor=${Buffer.from('-5').toString('base64url')}`],
+    ['a page size of 0', '?limit=0'],
+    ['a page size over 200', '?limit=201'],
+    ['a time that is not ISO 8601', '?from=yesterday'],
+  ])('answers 400 for %s', async (_label, query) => {
+    expectProblem(await readAudit(query), 400, 'validation_failed');
+  });
+});
+
+describe('the chain under concurrent writers', () => {
+  it('stays linear when many requests change things at once', async () => {
+    const before = (await verify()).body.checked as number;
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: `CONC_${i}`, name: `Concurrent ${i}`, kind: 'business' }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(30).fill(201));
+    const after = (await verify()).body;
+    expect(after).toEqual({ valid: true, checked: before + 30 });
+    const seqs = (await allEvents()).map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  onPostgres('two processes (separate pools) appending at once', () => {
+    let pools: Db[] = [];
+    afterAll(async () => {
+      await Promise.all(pools.map((p) => p.destroy()));
+    });
+
+    it('keeps one linear, verifiable chain', async () => {
+      pools = [createDatabase({ databaseUrl: t.database.url, poolMax: 5 }), createDatabase({ databaseUrl: t.database.url, poolMax: 5 })];
+      const logs = pools.map((db) => new AuditLog(new AuditStore(db)));
+      const before = (await t.container.audit.verify()).checked;
+      const writes = logs.flatMap((log, p) =>
+        Array.from({ length: 40 }, (_, i) =>
+          pools[p].transaction((trx) =>
+            log.record(
+              trx,
+              { actor: { kind: 'system', name: `writer-${p}` }, requestId: null },
+              ...Array.from({ length: 1 + (i % 3) }, (_, k) => ({ action: 'test.appended', objectType: 'test', objectId: `${p}-${i}-${k}` })),
+            ),
+          ),
+        ),
+      );
+      const appended = (await Promise.all(writes)).flat();
+      const expectedCount = 2 * (14 * 1 + 13 * 2 + 13 * 3);
+      expect(appended).toHaveLength(expectedCount);
+      expect(new Set(appended.map((e) => e.seq)).size).toBe(expectedCount);
+      expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + expectedCount });
+    });
+  });
+});
+
+describe('the audit table refuses changes', () => {
+  it('refuses UPDATE, DELETE and TRUNCATE, even for the table owner', async () => {
+    const db = t.database.db;
+    await expect(db.raw("update audit_events set action = 'x' where seq = 1")).rejects.toThrow(/append-only: UPDATE refused/);
+    await expect(db.raw('delete from audit_events where seq = 1')).rejects.toThrow(/append-only: DELETE refused/);
+    await expect(db.raw('truncate audit_events')).rejects.toThrow(/append-only: TRUNCATE refused/);
+    expect((await t.container.audit.verify()).valid).toBe(true);
+  });
+});
+
+describe('verification after tampering', () => {
+  /** As the table owner, with the trigger off for one statement: what an attacker with database access could do. */
+  async function tamper(sql: string, bindings: readonly (string | number)[]): Promise<void> {
+    await t.database.db.transaction(async (trx) => {
+      await trx.raw('alter table audit_events disable trigger audit_events_no_update_delete');
+      await trx.raw(sql, bindings);
+      await trx.raw('alter table audit_events enable trigger audit_events_no_update_delete');
+    });
+  }
+
+  it('names the event whose row was altered, and passes again once it is restored', async () => {
+    const events = await allEvents();
+    const victim = events[Math.floor(events.length / 2)];
+    const original = await t.database.db('audit_events').where('seq', victim.seq).first('details');
+    await tamper(`update audit_events set details = '{"after": {"name": "forged"}}'::jsonb where seq = ?`, [victim.seq]);
+
+    const res = await verify();
+    expect(res.body).toEqual({
+      valid: false,
+      checked: victim.seq - 1,
+      firstInvalidEventId: victim.id,
+      firstInvalidSeq: victim.seq,
+      reason: 'hash does not match the event contents',
+    });
+
+    await tamper('update audit_events set details = ?::jsonb where seq = ?', [JSON.stringify(original.details), victim.seq]);
+    expect((await verify()).body).toEqual({ valid: true, checked: events.length });
+  });
+
+  it('names the event after a deleted one', async () => {
+    const events = await allEvents();
+    const victim = events[3];
+    const row = await t.database.db('audit_events').where('seq', victim.seq).first();
+    await tamper('delete from audit_events where seq = ?', [victim.seq]);
+    expect((await verify()).body).toMatchObject({ valid: false, checked: 3, firstInvalidEventId: events[4].id, firstInvalidSeq: events[4].seq });
+    await t.database.db.transaction(async (trx) => {
+      await trx('audit_events').insert({ ...row, details: JSON.stringify(row.details) });
+    });
+    expect((await verify()).body).toEqual({ valid: true, checked: events.length });
+  });
+});

@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { demoAssets, demoDepartments, demoRoles } from '../../db/seeds/demo-bank';
+import { seedDemoBank } from '../../services/cli/seed';
+import { createDatabase } from '../../services/db';
+import { createTestApp, type TestApp } from '../helpers/app';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const count = async (db: TestApp['container']['db'], table: string) =>
+  Number(((await db(table).count('* as n')) as Array<{ n: number | string }>)[0].n);
+
+/** Runs `npm run seed`'s script in a child process with the given environment. */
+async function seedCli(env: Record<string, string>): Promise<string> {
+  const { stdout } = await run(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['services/cli/seed.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+  });
+  return stdout;
+}
+
+describe('the demo bank seed', () => {
+  it('fills departments, roles and assets through the services (audited), and a second run changes nothing', async () => {
+    const first = await seedDemoBank(t.container);
+    expect(first.created).toEqual({
+      departments: demoDepartments.length,
+      roles: demoRoles.length,
+      assets: demoAssets.length,
+      fields: demoAssets.reduce((n, a) => n + a.fields.length, 0),
+    });
+    const db = t.container.db;
+    const audit = await count(db, 'audit_events');
+    const created = (await t.container.audit.list({ actorId: 'seed', action: 'data_asset.created' }, 100)).length;
+    expect(created).toBe(demoAssets.length);
+
+    const second = await seedDemoBank(t.container);
+    expect(second.created).toEqual({ departments: 0, roles: 0, assets: 0, fields: 0 });
+    expect(second.existing).toEqual({ departments: demoDepartments.length, roles: demoRoles.length, assets: demoAssets.length });
+    expect(await count(db, 'audit_events')).toBe(audit);
+    expect(await count(db, 'data_assets')).toBe(demoAssets.length);
+
+    // The seeded people can use the service straight away.
+    const alice = await t.staffToken('alice');
+    const map = await t.http.get('/v1/ownership-map').set('Authorization', `Bearer ${alice}`).expect(200);
+    expect(map.body.items.map((e: { key: string }) => e.key)).toEqual(['retail.branch_directory', 'retail.card_transactions', 'retail.customer_profile']);
+    expect(map.body.items.every((e: { dataOwners: string[] }) => e.dataOwners.includes('alice'))).toBe(true);
+    const erin = await t.staffToken('erin');
+    const all = await t.http.get('/v1/data-assets?piCategory=sensitive').set('Authorization', `Bearer ${erin}`).expect(200);
+    expect(all.body.items).toHaveLength(4);
+  });
+
+  it('adds fields the seed names that an existing asset lacks', async () => {
+    const profile = await t.container.dataAssets.findAsset('retail.branch_directory');
+    const extended = demoAssets.map((a) =>
+      a.key === 'retail.branch_directory' ? { ...a, fields: [...a.fields, { name: 'opening_hours', piCategory: 'none' as const }] } : a,
+    );
+    demoAssets.splice(0, demoAssets.length, ...extended);
+    const summary = await seedDemoBank(t.container);
+    expect(summary.created.fields).toBe(1);
+    const after = await t.container.dataAssets.findAsset(String(profile?.id));
+    expect(after?.fields.map((f) => f.name)).toEqual(['branch_code', 'branch_name', 'city', 'opening_hours']);
+  });
+
+  it('`npm run seed` migrates and seeds the configured database and can run again', async () => {
+    if (t.database.url) {
+      // PostgreSQL: the database this file already seeded; the CLI must find everything in place.
+      const out = await seedCli({ DATABASE_URL: t.database.url });
+      expect(out).toMatch(/created 0 departments, 0 role assignments, 0 data assets, 0 fields/);
+      return;
+    }
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-'));
+    try {
+      expect(await seedCli({ DATA_DIR: dataDir })).toMatch(/created 5 departments, 7 role assignments, 5 data assets/);
+      expect(await seedCli({ DATA_DIR: dataDir })).toMatch(/created 0 departments, 0 role assignments, 0 data assets, 0 fields/);
+      const db = createDatabase({ pgliteDir: path.join(dataDir, 'pglite') });
+      try {
+        expect(await count(db, 'data_assets')).toBe(5);
+        expect(await count(db, 'departments')).toBe(5);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
