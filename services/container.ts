@@ -24,7 +24,7 @@ import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
 import { ChangeFeed } from './shared/change-feed';
 import type { Secrets } from './secrets';
-import { NotFoundError } from './shared/errors';
+
 import { createMetrics, type Metrics } from './shared/metrics';
 import { VendorService, VendorStore, vendorRoutes } from './vendors';
 import { buildOpenApiDocument } from './shared/openapi';
@@ -102,7 +102,7 @@ export function createContainer(options: ContainerOptions): Container {
   const grantDirectory: GrantDirectory = {
     vendor: (id) => vendors.loadOne(id),
     asset: (ref) => dataAssets.findAsset(ref),
-    purpose: (key) => purposes.get(key).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
+    purpose: (key) => purposes.find(key),
   };
   const grantStore = new AccessGrantStore(db);
   const accessGrants = new AccessGrantService(db, grantStore, audit, changes, staffAuthorizer, grantDirectory);

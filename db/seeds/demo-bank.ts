@@ -2,8 +2,14 @@ import type { CreateDataAsset } from '../../services/data-assets/schemas';
 import type { CreateDepartment } from '../../services/departments/schemas';
 import type { CreateRoleAssignment } from '../../services/role-assignments/schemas';
 
-/** A small demo bank: its departments, the people who hold roles there, and the data assets each business owns. */
-export const demoDepartments: CreateDepartment[] = [
+/** What a seed puts in a bank: its departments, the people who hold roles there, and the data assets each business owns. */
+export interface BankSeed {
+  readonly departments: readonly CreateDepartment[];
+  readonly roles: readonly CreateRoleAssignment[];
+  readonly assets: readonly CreateDataAsset[];
+}
+
+const demoDepartments: CreateDepartment[] = [
   { code: 'RETAIL', name: 'Retail Banking', kind: 'business' },
   { code: 'CORPORATE', name: 'Corporate Banking', kind: 'business' },
   { code: 'IT', name: 'Information Technology', kind: 'technology' },
@@ -11,7 +17,7 @@ export const demoDepartments: CreateDepartment[] = [
   { code: 'PRIVACY', name: 'Privacy Office', kind: 'privacy' },
 ];
 
-export const demoRoles: CreateRoleAssignment[] = [
+const demoRoles: CreateRoleAssignment[] = [
   { subject: 'admin', role: 'admin', department: '*' },
   { subject: 'alice', role: 'data_owner', department: 'RETAIL' },
   { subject: 'bob', role: 'data_owner', department: 'CORPORATE' },
@@ -21,7 +27,7 @@ export const demoRoles: CreateRoleAssignment[] = [
   { subject: 'frank', role: 'app_manager', department: '*' },
 ];
 
-export const demoAssets: CreateDataAsset[] = [
+const demoAssets: CreateDataAsset[] = [
   {
     key: 'retail.customer_profile',
     name: 'Retail customer profile',
@@ -94,3 +100,6 @@ export const demoAssets: CreateDataAsset[] = [
     ],
   },
 ];
+
+/** A small demo bank. */
+export const demoBank: BankSeed = { departments: demoDepartments, roles: demoRoles, assets: demoAssets };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createLocalJWKSet } from 'jose';
-import { demoAssets, demoDepartments, demoRoles } from '../../db/seeds/demo-bank';
+import { demoBank, type BankSeed } from '../../db/seeds/demo-bank';
 import type { ChangeContext } from '../audit';
 import { loadConfig } from '../config';
 import { createContainer, type Container } from '../container';
@@ -17,15 +17,15 @@ export interface SeedSummary {
 const SEED: ChangeContext = { actor: { kind: 'system', name: 'seed' }, requestId: null };
 
 /**
- * Fills the demo bank through the services, so every row has its audit event. Idempotent: what
- * exists is left alone; fields the seed names that an existing asset lacks are added.
+ * Fills a bank (the demo bank by default) through the services, so every row has its audit event.
+ * Idempotent: what exists is left alone; fields the seed names that an existing asset lacks are added.
  */
-export async function seedDemoBank(container: Container): Promise<SeedSummary> {
+export async function seedBank(container: Container, bank: BankSeed = demoBank): Promise<SeedSummary> {
   const summary: SeedSummary = {
     created: { departments: 0, roles: 0, assets: 0, fields: 0 },
     existing: { departments: 0, roles: 0, assets: 0 },
   };
-  for (const department of demoDepartments) {
+  for (const department of bank.departments) {
     try {
       await container.departments.get(department.code);
       summary.existing.departments += 1;
@@ -35,7 +35,7 @@ export async function seedDemoBank(container: Container): Promise<SeedSummary> {
       summary.created.departments += 1;
     }
   }
-  for (const role of demoRoles) {
+  for (const role of bank.roles) {
     try {
       await container.roleAssignments.assign(SEED, role);
       summary.created.roles += 1;
@@ -44,7 +44,7 @@ export async function seedDemoBank(container: Container): Promise<SeedSummary> {
       summary.existing.roles += 1;
     }
   }
-  for (const asset of demoAssets) {
+  for (const asset of bank.assets) {
     const found = await container.dataAssets.findAsset(asset.key);
     if (!found) {
       await container.dataAssets.create(SEED, asset);
@@ -78,8 +78,9 @@ async function main(): Promise<void> {
   });
   try {
     await migrateLatest(db);
-    await container.start();
-    const { created, existing } = await seedDemoBank(container);
+    // Only the staff policies are needed (role names are checked against them); nothing else is started.
+    await container.staffAuthorizer.reload();
+    const { created, existing } = await seedBank(container);
     console.log(
       `demo bank seeded: created ${created.departments} departments, ${created.roles} role assignments, ` +
         `${created.assets} data assets, ${created.fields} fields; already there: ${existing.departments} departments, ` +

@@ -141,14 +141,15 @@ const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
  * answer must be 503 (fail closed) rather than 500.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const e = err as Error & { code?: string; errno?: string };
+  // Not `instanceof Error`: socket errors may come from another realm (e.g. under a test runner's VM).
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: string; code?: string; message?: string };
   if (e.name === 'KnexTimeoutError') return true;
   if (e.code && UNAVAILABLE_ERRNO.has(e.code)) return true;
   // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash, cannot connect now), 53300 (too many connections)
   if (e.code && (/^08/.test(e.code) || /^57P0[123]$/.test(e.code) || e.code === '53300')) return true;
   return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed/i.test(
-    e.message,
+    String(e.message ?? ''),
   );
 }
 

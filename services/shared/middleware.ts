@@ -35,7 +35,11 @@ export function errorHandler() {
     } catch (thrown) {
       const problem = toProblemError(thrown);
       const log = ctx.state.log as Logger | undefined;
-      if (problem.status >= 500) {
+      if (problem.status === 503) {
+        // Expected while a dependency is down: one line per request, without a stack trace each time.
+        const cause = (problem.cause ?? thrown) as { message?: unknown; code?: unknown };
+        log?.warn({ code: problem.code, cause: { message: String(cause?.message ?? ''), code: cause?.code } }, 'request refused: service unavailable');
+      } else if (problem.status >= 500) {
         log?.error({ err: thrown, code: problem.code }, 'request failed');
       }
       ctx.status = problem.status;

@@ -106,10 +106,10 @@ describe('reading the audit log', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const res = await readAudit(`?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
-      expect(res.body.items.length).toBeLessThanOrEqual(2);
-      seen.push(...res.body.items.map((e: AuditEvent) => e.seq));
-      cursor = res.body.nextCursor;
+      const body: { items: AuditEvent[]; nextCursor: string | null } = (await readAudit(`?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200)).body;
+      expect(body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...body.items.map((e) => e.seq));
+      cursor = body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(expected);
   });

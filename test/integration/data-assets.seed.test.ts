@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { demoAssets, demoDepartments, demoRoles } from '../../db/seeds/demo-bank';
-import { seedDemoBank } from '../../services/cli/seed';
+import { demoBank } from '../../db/seeds/demo-bank';
+import { seedBank } from '../../services/cli/seed';
 import { createDatabase } from '../../services/db';
 import { createTestApp, type TestApp } from '../helpers/app';
 
@@ -31,23 +31,23 @@ async function seedCli(env: Record<string, string>): Promise<string> {
 
 describe('the demo bank seed', () => {
   it('fills departments, roles and assets through the services (audited), and a second run changes nothing', async () => {
-    const first = await seedDemoBank(t.container);
+    const first = await seedBank(t.container);
     expect(first.created).toEqual({
-      departments: demoDepartments.length,
-      roles: demoRoles.length,
-      assets: demoAssets.length,
-      fields: demoAssets.reduce((n, a) => n + a.fields.length, 0),
+      departments: demoBank.departments.length,
+      roles: demoBank.roles.length,
+      assets: demoBank.assets.length,
+      fields: demoBank.assets.reduce((n, a) => n + a.fields.length, 0),
     });
     const db = t.container.db;
     const audit = await count(db, 'audit_events');
     const created = (await t.container.audit.list({ actorId: 'seed', action: 'data_asset.created' }, 100)).length;
-    expect(created).toBe(demoAssets.length);
+    expect(created).toBe(demoBank.assets.length);
 
-    const second = await seedDemoBank(t.container);
+    const second = await seedBank(t.container);
     expect(second.created).toEqual({ departments: 0, roles: 0, assets: 0, fields: 0 });
-    expect(second.existing).toEqual({ departments: demoDepartments.length, roles: demoRoles.length, assets: demoAssets.length });
+    expect(second.existing).toEqual({ departments: demoBank.departments.length, roles: demoBank.roles.length, assets: demoBank.assets.length });
     expect(await count(db, 'audit_events')).toBe(audit);
-    expect(await count(db, 'data_assets')).toBe(demoAssets.length);
+    expect(await count(db, 'data_assets')).toBe(demoBank.assets.length);
 
     // The seeded people can use the service straight away.
     const alice = await t.staffToken('alice');
@@ -56,25 +56,24 @@ describe('the demo bank seed', () => {
     expect(map.body.items.every((e: { dataOwners: string[] }) => e.dataOwners.includes('alice'))).toBe(true);
     const erin = await t.staffToken('erin');
     const all = await t.http.get('/v1/data-assets?piCategory=sensitive').set('Authorization', `Bearer ${erin}`).expect(200);
-    expect(all.body.items).toHaveLength(4);
+    expect(all.body.items.map((a: { key: string }) => a.key)).toEqual(['corporate.loan_book', 'retail.card_transactions', 'retail.customer_profile']);
   });
 
   it('adds fields the seed names that an existing asset lacks', async () => {
-    const profile = await t.container.dataAssets.findAsset('retail.branch_directory');
-    const extended = demoAssets.map((a) =>
+    const branches = await t.container.dataAssets.findAsset('retail.branch_directory');
+    const assets = demoBank.assets.map((a) =>
       a.key === 'retail.branch_directory' ? { ...a, fields: [...a.fields, { name: 'opening_hours', piCategory: 'none' as const }] } : a,
     );
-    demoAssets.splice(0, demoAssets.length, ...extended);
-    const summary = await seedDemoBank(t.container);
+    const summary = await seedBank(t.container, { ...demoBank, assets });
     expect(summary.created.fields).toBe(1);
-    const after = await t.container.dataAssets.findAsset(String(profile?.id));
+    const after = await t.container.dataAssets.findAsset(String(branches?.id));
     expect(after?.fields.map((f) => f.name)).toEqual(['branch_code', 'branch_name', 'city', 'opening_hours']);
   });
 
   it('`npm run seed` migrates and seeds the configured database and can run again', async () => {
     if (t.database.url) {
       // PostgreSQL: the database this file already seeded; the CLI must find everything in place.
-      const out = await seedCli({ DATABASE_URL: t.database.url });
+      const out = await seedCli({ DATABASE_URL: t.database.url, DATA_DIR: t.config.dataDir });
       expect(out).toMatch(/created 0 departments, 0 role assignments, 0 data assets, 0 fields/);
       return;
     }

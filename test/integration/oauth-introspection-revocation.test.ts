@@ -1,4 +1,6 @@
-import { decodeJwt } from 'jose';
+import { SignJWT, decodeJwt } from 'jose';
+import { InvalidAccessToken, OAuthServer } from '../../services/oauth';
+import { ChangeFeed } from '../../services/shared/change-feed';
 import { createTestApp, type TestApp } from '../helpers/app';
 import {
   adminHeaders,
@@ -73,6 +75,17 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
     await revoke(collector, revoked).expect(200);
     expect((await introspect(pep, revoked)).body).toEqual({ active: false });
     expect((await introspect(pep, 'garbage')).body).toEqual({ active: false });
+    const key = t.container.oauth.signingKeys.signingKey();
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ client_id: collector.clientId, jti: 'expired-1' })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(t.config.publicUrl)
+      .setSubject(collector.clientId)
+      .setAudience(t.config.publicUrl)
+      .setIssuedAt(now - 700)
+      .setExpirationTime(now - 100)
+      .sign(key.privateKey);
+    expect((await introspect(pep, expired)).body).toEqual({ active: false });
 
     const doomed = await registerSecretClient(t, { roles: ['consent_collector'] });
     const doomedToken = await tokenFor(t, doomed);
@@ -132,11 +145,23 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     expect(res.body.error).toBe('invalid_client');
   });
 
-  it('keeps a revocation across a restart of the in-memory state (loaded from the database)', async () => {
+  it('keeps a revocation for a freshly started replica (loaded from the database)', async () => {
     const token = await tokenFor(t, collector);
     await revoke(collector, token).expect(200);
-    const jti = decodeJwt(token).jti as string;
-    const row = await t.container.db('oauth_revoked_tokens').where({ jti }).first();
-    expect(row).toMatchObject({ client_id: collector.clientId });
+    const replica = new OAuthServer({
+      config: t.config,
+      db: t.container.db,
+      logger: t.container.logger,
+      audit: t.container.audit,
+      changes: new ChangeFeed(t.container.logger),
+      keyEncryptionKey: Buffer.from(t.config.keyEncryptionKey ?? '', 'base64'),
+    });
+    await replica.start();
+    try {
+      await expect(replica.accessTokens.verify(token)).rejects.toThrow(InvalidAccessToken);
+      await expect(replica.accessTokens.verify(await tokenFor(t, collector))).resolves.toMatchObject({ client: { clientId: collector.clientId } });
+    } finally {
+      await replica.stop();
+    }
   });
 });

@@ -1,0 +1,94 @@
+import crypto from 'node:crypto';
+import type { AuditLog, ChangeContext } from '../audit';
+import type { Db } from '../db';
+import { ConflictError, ValidationError } from '../shared/errors';
+import { assertTransition } from './lifecycle';
+import { ReleaseGateError, checkRelease, type PublishedNoticeLookup, type ReleaseEvidence } from './release-gate';
+import type { AppDetail, AppTransition, TransitionRequest } from './schemas';
+import type { AppSecurityStore } from './security-store';
+import { appNotFound, staffSubject } from './service';
+import type { AppStore } from './store';
+
+/** What the lifecycle needs to know about purposes: their legal basis. */
+export interface PurposeDirectory {
+  purpose(key: string): Promise<{ key: string; legalBasis: string; status: string } | undefined>;
+}
+
+/** Moves apps through their lifecycle, one step at a time, with the release and retirement gates. */
+export class AppLifecycleService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: AppStore,
+    private readonly security: AppSecurityStore,
+    private readonly audit: AuditLog,
+    private readonly purposes: PurposeDirectory,
+    private readonly notices: PublishedNoticeLookup,
+  ) {}
+
+  async transition(ctx: ChangeContext, id: string, input: TransitionRequest): Promise<AppDetail> {
+    const by = staffSubject(ctx);
+    const now = new Date();
+    if (input.disposal && new Date(input.disposal.userNotifiedAt) > now) {
+      throw new ValidationError('body.disposal.userNotifiedAt: must not be in the future', [
+        { path: 'body.disposal.userNotifiedAt', message: 'must not be in the future' },
+      ]);
+    }
+    const current = await this.store.find(id);
+    if (!current) throw appNotFound(id);
+    // Purposes and notices live outside this feature: ask before the transaction (PGlite has one connection).
+    const consentPurposes = input.to === 'released' ? await this.consentPurposes(id) : [];
+
+    return this.db.transaction(async (trx) => {
+      const app = await this.store.find(id, trx, true);
+      if (!app) throw appNotFound(id);
+      assertTransition(app.lifecycleState, input.to);
+      let releaseEvidence: ReleaseEvidence | null = null;
+      if (input.to === 'released') {
+        const checked = new Set(consentPurposes.map((p) => p.checkedKey));
+        if ((await this.store.purposesOf(id, trx)).some((key) => !checked.has(key))) {
+          throw new ConflictError('concurrent_change', 'The app’s data uses changed while it was being released; try again');
+        }
+        const gate = checkRelease({
+          filingNumber: app.filingNumber,
+          penetrationTests: await this.security.penetrationTestsOf(trx, id),
+          consentPurposes: consentPurposes.flatMap((p) => (p.consent ? [{ key: p.checkedKey, hasPublishedNotice: p.hasPublishedNotice }] : [])),
+          today: now.toISOString().slice(0, 10),
+        });
+        if (!gate.evidence) throw new ReleaseGateError(gate.unmet);
+        releaseEvidence = gate.evidence;
+      }
+      const transition: AppTransition = {
+        id: crypto.randomUUID(),
+        from: app.lifecycleState,
+        to: input.to,
+        note: input.note ?? null,
+        disposal: input.disposal ?? null,
+        releaseEvidence,
+        transitionedBy: by,
+        transitionedAt: now.toISOString(),
+      };
+      const after = { ...app, lifecycleState: input.to, updatedAt: transition.transitionedAt };
+      await this.store.insertTransition(trx, id, transition);
+      await this.store.update(trx, after);
+      await this.audit.record(trx, ctx, {
+        action: 'app.transitioned',
+        objectType: 'app',
+        objectId: id,
+        details: { from: transition.from, to: transition.to, note: transition.note, disposal: transition.disposal, releaseEvidence },
+      });
+      return { ...after, transitions: await this.store.transitionsOf(id, trx) };
+    });
+  }
+
+  /** Every purpose the app's data uses name, whether it rests on consent, and whether a published notice covers it. */
+  private async consentPurposes(appId: string): Promise<Array<{ checkedKey: string; consent: boolean; hasPublishedNotice: boolean }>> {
+    const keys = await this.store.purposesOf(appId);
+    const answers = [];
+    for (const key of keys) {
+      const purpose = await this.purposes.purpose(key);
+      const consent = purpose?.legalBasis === 'consent';
+      answers.push({ checkedKey: key, consent, hasPublishedNotice: consent ? await this.notices.hasPublishedNotice(key, appId) : false });
+    }
+    return answers;
+  }
+}

@@ -1,0 +1,93 @@
+import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { z } from '../shared/zod';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const SecurityTestKind = z.enum(['penetration', 'compatibility', 'privacy_review']).openapi('AppSecurityTestKind');
+export const SecurityTestResult = z.enum(['pass', 'fail', 'conditional']).openapi('AppSecurityTestResult');
+export type SecurityTestResult = z.infer<typeof SecurityTestResult>;
+
+export const SecurityTest = z
+  .object({
+    id: Uuid,
+    appId: Uuid,
+    kind: SecurityTestKind,
+    performedAt: z.iso.date(),
+    result: SecurityTestResult,
+    performer: z.string(),
+    reportReference: z.string(),
+    recordedBy: z.string(),
+    recordedAt: Timestamp,
+  })
+  .openapi('AppSecurityTest');
+export type SecurityTest = z.infer<typeof SecurityTest>;
+
+export const CreateSecurityTest = z
+  .strictObject({
+    kind: SecurityTestKind,
+    performedAt: z.iso.date().openapi({ description: 'The day the test was performed (not in the future)', example: '2026-10-15' }),
+    result: SecurityTestResult,
+    performer: text(200).openapi({ description: 'Who performed it: a team or a testing firm' }),
+    reportReference: text(200).openapi({ description: 'Where the report is kept, e.g. a document number' }),
+  })
+  .openapi('CreateAppSecurityTest');
+export type CreateSecurityTest = z.infer<typeof CreateSecurityTest>;
+
+export const SecurityTestQuery = z.strictObject({ ...PageQuery, kind: SecurityTestKind.optional(), result: SecurityTestResult.optional() });
+export type SecurityTestQuery = z.infer<typeof SecurityTestQuery>;
+
+export const SecurityTestPage = page(SecurityTest, 'AppSecurityTestPage');
+
+export const VulnerabilitySeverity = z.enum(['low', 'medium', 'high', 'critical']).openapi('VulnerabilitySeverity');
+export type VulnerabilitySeverity = z.infer<typeof VulnerabilitySeverity>;
+
+/** open: not fixed and not yet due; overdue: not fixed and past its due date; fixed: fixed, with evidence. */
+export const VulnerabilityStatus = z.enum(['open', 'overdue', 'fixed']).openapi('VulnerabilityStatus');
+export type VulnerabilityStatus = z.infer<typeof VulnerabilityStatus>;
+
+export const Vulnerability = z
+  .object({
+    id: Uuid,
+    appId: Uuid,
+    title: z.string(),
+    severity: VulnerabilitySeverity,
+    reportedAt: Timestamp,
+    dueAt: Timestamp,
+    status: VulnerabilityStatus,
+    fixedAt: Timestamp.nullable(),
+    fixEvidence: z.string().nullable(),
+    fixedBy: z.string().nullable(),
+    recordedBy: z.string(),
+    recordedAt: Timestamp,
+  })
+  .openapi('AppVulnerability');
+export type Vulnerability = z.infer<typeof Vulnerability>;
+
+export const CreateVulnerability = z
+  .strictObject({
+    title: text(300),
+    severity: VulnerabilitySeverity,
+    reportedAt: Timestamp.openapi({ description: 'When it was reported (not in the future)' }),
+    dueAt: Timestamp.openapi({ description: 'Rectification deadline (not before reportedAt)' }),
+  })
+  .openapi('CreateAppVulnerability');
+export type CreateVulnerability = z.infer<typeof CreateVulnerability>;
+
+export const FixVulnerability = z
+  .strictObject({
+    evidence: text(2000).openapi({ description: 'What shows the fix: a retest report, a release, a ticket' }),
+    fixedAt: Timestamp.optional().openapi({ description: 'When it was fixed; now when omitted' }),
+  })
+  .openapi('FixAppVulnerability');
+export type FixVulnerability = z.infer<typeof FixVulnerability>;
+
+export const VulnerabilityParams = z.strictObject({ id: Uuid, vulnerabilityId: Uuid });
+
+export const VulnerabilityQuery = z.strictObject({
+  ...PageQuery,
+  severity: VulnerabilitySeverity.optional(),
+  status: VulnerabilityStatus.optional(),
+});
+export type VulnerabilityQuery = z.infer<typeof VulnerabilityQuery>;
+
+export const VulnerabilityPage = page(Vulnerability, 'AppVulnerabilityPage');

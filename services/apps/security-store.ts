@@ -1,0 +1,200 @@
+import type { Db, Trx } from '../db';
+import { LIVE_STATES } from './lifecycle';
+import type { PenetrationTestFact } from './release-gate';
+import type { SecurityTest, Vulnerability, VulnerabilitySeverity, VulnerabilityStatus } from './security-schemas';
+import { afterRow } from './store';
+
+interface SecurityTestRow {
+  id: string;
+  app_id: string;
+  kind: SecurityTest['kind'];
+  performed_at: string;
+  result: SecurityTest['result'];
+  performer: string;
+  report_reference: string;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+const testFromRow = (r: SecurityTestRow): SecurityTest => ({
+  id: r.id,
+  appId: r.app_id,
+  kind: r.kind,
+  performedAt: r.performed_at,
+  result: r.result,
+  performer: r.performer,
+  reportReference: r.report_reference,
+  recordedBy: r.recorded_by,
+  recordedAt: r.recorded_at,
+});
+
+/** A vulnerability as stored; its status (open, overdue, fixed) is derived from the clock. */
+export type VulnerabilityRecord = Omit<Vulnerability, 'status'>;
+
+interface VulnerabilityRow {
+  id: string;
+  app_id: string;
+  title: string;
+  severity: VulnerabilitySeverity;
+  reported_at: string;
+  due_at: string;
+  fixed_at: string | null;
+  fix_evidence: string | null;
+  fixed_by: string | null;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+const vulnerabilityFromRow = (r: VulnerabilityRow): VulnerabilityRecord => ({
+  id: r.id,
+  appId: r.app_id,
+  title: r.title,
+  severity: r.severity,
+  reportedAt: r.reported_at,
+  dueAt: r.due_at,
+  fixedAt: r.fixed_at,
+  fixEvidence: r.fix_evidence,
+  fixedBy: r.fixed_by,
+  recordedBy: r.recorded_by,
+  recordedAt: r.recorded_at,
+});
+
+export interface Finding {
+  readonly count: number;
+  readonly examples: string[];
+}
+
+/** Security tests and vulnerabilities of apps, and the questions inspectors ask about them. */
+export class AppSecurityStore {
+  constructor(private readonly db: Db) {}
+
+  async insertTest(trx: Trx, test: SecurityTest): Promise<void> {
+    await trx('app_security_tests').insert({
+      id: test.id,
+      app_id: test.appId,
+      kind: test.kind,
+      performed_at: test.performedAt,
+      result: test.result,
+      performer: test.performer,
+      report_reference: test.reportReference,
+      recorded_by: test.recordedBy,
+      recorded_at: test.recordedAt,
+    });
+  }
+
+  /** Tests of an app, most recently performed first. */
+  async testsOf(appId: string, filter: { kind?: string; result?: string; afterId?: string }, limit: number): Promise<SecurityTest[]> {
+    const q = this.db('app_security_tests')
+      .where({ app_id: appId })
+      .orderBy([
+        { column: 'performed_at', order: 'desc' },
+        { column: 'recorded_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
+    if (filter.kind) q.where('kind', filter.kind);
+    if (filter.result) q.where('result', filter.result);
+    afterRow(q, 'app_security_tests', '(performed_at, recorded_at, id)', '<', filter.afterId);
+    return ((await q) as SecurityTestRow[]).map(testFromRow);
+  }
+
+  async penetrationTestsOf(trx: Db | Trx, appId: string): Promise<PenetrationTestFact[]> {
+    const rows = (await trx('app_security_tests')
+      .where({ app_id: appId, kind: 'penetration' })
+      .select('id', 'performed_at', 'result', 'recorded_at')) as Array<Pick<SecurityTestRow, 'id' | 'performed_at' | 'result' | 'recorded_at'>>;
+    return rows.map((r) => ({ id: r.id, performedAt: r.performed_at, result: r.result, recordedAt: r.recorded_at }));
+  }
+
+  async insertVulnerability(trx: Trx, v: VulnerabilityRecord): Promise<void> {
+    await trx('app_vulnerabilities').insert({
+      id: v.id,
+      app_id: v.appId,
+      title: v.title,
+      severity: v.severity,
+      reported_at: v.reportedAt,
+      due_at: v.dueAt,
+      fixed_at: v.fixedAt,
+      fix_evidence: v.fixEvidence,
+      fixed_by: v.fixedBy,
+      recorded_by: v.recordedBy,
+      recorded_at: v.recordedAt,
+    });
+  }
+
+  async findVulnerability(trx: Db | Trx, appId: string, id: string, forUpdate = false): Promise<VulnerabilityRecord | undefined> {
+    const q = trx('app_vulnerabilities').where({ app_id: appId, id }).first();
+    if (forUpdate) q.forUpdate();
+    const row = (await q) as VulnerabilityRow | undefined;
+    return row && vulnerabilityFromRow(row);
+  }
+
+  async recordFix(trx: Trx, v: VulnerabilityRecord): Promise<void> {
+    await trx('app_vulnerabilities').where({ id: v.id }).update({ fixed_at: v.fixedAt, fix_evidence: v.fixEvidence, fixed_by: v.fixedBy });
+  }
+
+  /** Vulnerabilities of an app, most recently reported first; `status` is judged at `now`. */
+  async vulnerabilitiesOf(
+    appId: string,
+    filter: { severity?: string; status?: VulnerabilityStatus; afterId?: string; now: string },
+    limit: number,
+  ): Promise<VulnerabilityRecord[]> {
+    const q = this.db('app_vulnerabilities')
+      .where({ app_id: appId })
+      .orderBy([
+        { column: 'reported_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
+    if (filter.severity) q.where('severity', filter.severity);
+    if (filter.status === 'fixed') q.whereNotNull('fixed_at');
+    if (filter.status === 'open') q.whereNull('fixed_at').where('due_at', '>=', filter.now);
+    if (filter.status === 'overdue') q.whereNull('fixed_at').where('due_at', '<', filter.now);
+    afterRow(q, 'app_vulnerabilities', '(reported_at, id)', '<', filter.afterId);
+    return ((await q) as VulnerabilityRow[]).map(vulnerabilityFromRow);
+  }
+
+  /** Unfixed vulnerabilities of the given severities on the given apps. */
+  async unfixedOf(appIds: readonly string[], severities: readonly VulnerabilitySeverity[]): Promise<VulnerabilityRecord[]> {
+    if (appIds.length === 0) return [];
+    const rows = (await this.db('app_vulnerabilities')
+      .whereIn('app_id', [...appIds])
+      .whereIn('severity', [...severities])
+      .whereNull('fixed_at')
+      .orderBy([{ column: 'reported_at' }, { column: 'id' }])) as VulnerabilityRow[];
+    return rows.map(vulnerabilityFromRow);
+  }
+
+  /** Unfixed vulnerabilities past their due date, on apps that are not retired. */
+  async overdue(now: string, exampleLimit: number): Promise<Finding> {
+    const base = () =>
+      this.db('app_vulnerabilities as v').join('apps as a', 'a.id', 'v.app_id').whereNull('v.fixed_at').where('v.due_at', '<', now).whereNot('a.lifecycle_state', 'retired');
+    return finding(base(), base().orderBy([{ column: 'v.due_at' }, { column: 'v.id' }]).limit(exampleLimit).pluck('v.id'));
+  }
+
+  /** Apps in service without a filing number. */
+  async liveWithoutFilingNumber(exampleLimit: number): Promise<Finding> {
+    const base = () => this.db('apps as a').whereIn('a.lifecycle_state', [...LIVE_STATES]).whereNull('a.filing_number');
+    return finding(base(), base().orderByRaw('lower(a.name), a.id').limit(exampleLimit).pluck('a.id'));
+  }
+
+  /** Apps in service whose most recent penetration test is missing, not a pass, or performed before `cutoff` (YYYY-MM-DD). */
+  async liveWithoutRecentPassedPenetrationTest(cutoff: string, exampleLimit: number): Promise<Finding> {
+    const base = () =>
+      this.db('apps as a')
+        .whereIn('a.lifecycle_state', [...LIVE_STATES])
+        .joinRaw(
+          `left join lateral (
+             select t.result, t.performed_at from app_security_tests t
+             where t.app_id = a.id and t.kind = 'penetration'
+             order by t.performed_at desc, t.recorded_at desc limit 1
+           ) latest on true`,
+        )
+        .where((w) => w.whereNull('latest.result').orWhereNot('latest.result', 'pass').orWhere('latest.performed_at', '<', cutoff));
+    return finding(base(), base().orderByRaw('lower(a.name), a.id').limit(exampleLimit).pluck('a.id'));
+  }
+}
+
+async function finding(all: ReturnType<Db>, examples: Promise<string[]>): Promise<Finding> {
+  const [row] = (await all.count({ n: '*' })) as Array<{ n: number | string }>;
+  return { count: Number(row.n), examples: await examples };
+}

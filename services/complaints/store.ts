@@ -1,0 +1,248 @@
+import type { Db, Trx } from '../db';
+import type {
+  ComplaintCategory,
+  ComplaintChannel,
+  ComplaintExtension,
+  ComplaintHistoryEntry,
+  ComplaintLink,
+  ComplaintStatus,
+  LinkKind,
+} from './schemas';
+import { OPEN_STATUSES } from './deadlines';
+
+/** A complaint as stored; `contact` is personal data and leaves only through the privacy officers' view. */
+export interface ComplaintRecord {
+  id: string;
+  reference: string;
+  category: ComplaintCategory;
+  description: string;
+  contact: string | null;
+  subjectRef: string | null;
+  app: string | null;
+  channel: ComplaintChannel;
+  clientId: string | null;
+  status: ComplaintStatus;
+  receivedAt: string;
+  dueDays: number;
+  dueDate: string;
+  dueAt: string;
+  decidedAt: string | null;
+  closedAt: string | null;
+  rejectionReason: string | null;
+  updatedAt: string;
+}
+
+interface ComplaintRow {
+  id: string;
+  reference: string;
+  category: ComplaintCategory;
+  description: string;
+  contact: string | null;
+  subject_ref: string | null;
+  app: string | null;
+  channel: ComplaintChannel;
+  client_id: string | null;
+  status: ComplaintStatus;
+  received_at: string;
+  due_days: number;
+  due_date: string;
+  due_at: string;
+  decided_at: string | null;
+  closed_at: string | null;
+  rejection_reason: string | null;
+  updated_at: string;
+}
+
+const fromRow = (r: ComplaintRow): ComplaintRecord => ({
+  id: r.id,
+  reference: r.reference,
+  category: r.category,
+  description: r.description,
+  contact: r.contact,
+  subjectRef: r.subject_ref,
+  app: r.app,
+  channel: r.channel,
+  clientId: r.client_id,
+  status: r.status,
+  receivedAt: r.received_at,
+  dueDays: r.due_days,
+  dueDate: r.due_date,
+  dueAt: r.due_at,
+  decidedAt: r.decided_at,
+  closedAt: r.closed_at,
+  rejectionReason: r.rejection_reason,
+  updatedAt: r.updated_at,
+});
+
+const toRow = (c: ComplaintRecord): ComplaintRow => ({
+  id: c.id,
+  reference: c.reference,
+  category: c.category,
+  description: c.description,
+  contact: c.contact,
+  subject_ref: c.subjectRef,
+  app: c.app,
+  channel: c.channel,
+  client_id: c.clientId,
+  status: c.status,
+  received_at: c.receivedAt,
+  due_days: c.dueDays,
+  due_date: c.dueDate,
+  due_at: c.dueAt,
+  decided_at: c.decidedAt,
+  closed_at: c.closedAt,
+  rejection_reason: c.rejectionReason,
+  updated_at: c.updatedAt,
+});
+
+export interface ComplaintFilter {
+  status?: ComplaintStatus;
+  category?: ComplaintCategory;
+  overdue?: boolean;
+  app?: string;
+  vendor?: string;
+  after?: { receivedAt: string; id: string };
+  now: string;
+}
+
+export class ComplaintStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(trx: Trx, c: ComplaintRecord): Promise<void> {
+    await trx('complaints').insert(toRow(c));
+  }
+
+  async update(trx: Trx, c: ComplaintRecord): Promise<void> {
+    const { id, ...rest } = toRow(c);
+    await trx('complaints').where({ id }).update(rest);
+  }
+
+  async get(id: string, trx: Db | Trx = this.db, forUpdate = false): Promise<ComplaintRecord | undefined> {
+    const q = trx('complaints').where({ id }).first();
+    if (forUpdate) q.forUpdate();
+    const row = (await q) as ComplaintRow | undefined;
+    return row && fromRow(row);
+  }
+
+  async byReference(reference: string): Promise<ComplaintRecord | undefined> {
+    const row = (await this.db('complaints').where({ reference }).first()) as ComplaintRow | undefined;
+    return row && fromRow(row);
+  }
+
+  async list(filter: ComplaintFilter, limit: number): Promise<ComplaintRecord[]> {
+    const q = this.db('complaints as c').select('c.*').orderBy([{ column: 'c.received_at' }, { column: 'c.id' }]).limit(limit);
+    if (filter.status) q.where('c.status', filter.status);
+    if (filter.category) q.where('c.category', filter.category);
+    if (filter.overdue === true) q.whereIn('c.status', [...OPEN_STATUSES]).where('c.due_at', '<=', filter.now);
+    if (filter.overdue === false) q.where((w) => w.whereNotIn('c.status', [...OPEN_STATUSES]).orWhere('c.due_at', '>', filter.now));
+    if (filter.app) {
+      const app = filter.app;
+      q.where((w) =>
+        w.where('c.app', app).orWhereExists((s) => s.from('complaint_links as l').whereRaw('l.complaint_id = c.id').where({ 'l.kind': 'app', 'l.target': app })),
+      );
+    }
+    if (filter.vendor) {
+      const vendor = filter.vendor;
+      q.whereExists((s) => s.from('complaint_links as l').whereRaw('l.complaint_id = c.id').where({ 'l.kind': 'vendor', 'l.target': vendor }));
+    }
+    if (filter.after) {
+      const { receivedAt, id } = filter.after;
+      q.where((w) => w.where('c.received_at', '>', receivedAt).orWhere((x) => x.where('c.received_at', receivedAt).where('c.id', '>', id)));
+    }
+    return ((await q) as ComplaintRow[]).map(fromRow);
+  }
+
+  /** Undecided complaints past their deadline: how many, and the ids of the longest overdue. */
+  async overdue(now: string, examples: number): Promise<{ count: number; ids: string[] }> {
+    const open = () => this.db('complaints').whereIn('status', [...OPEN_STATUSES]).where('due_at', '<=', now);
+    const [{ count }] = (await open().count<Array<{ count: number | string }>>('* as count')) as Array<{ count: number | string }>;
+    const rows = (await open().orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(examples).select('id')) as Array<{ id: string }>;
+    return { count: Number(count), ids: rows.map((r) => r.id) };
+  }
+
+  async addHistory(trx: Trx, complaintId: string, e: ComplaintHistoryEntry): Promise<void> {
+    await trx('complaint_history').insert({
+      complaint_id: complaintId,
+      from_status: e.from,
+      to_status: e.to,
+      note: e.note,
+      reason: e.reason,
+      actor: e.actor,
+      at: e.at,
+    });
+  }
+
+  async history(complaintId: string): Promise<ComplaintHistoryEntry[]> {
+    const rows = (await this.db('complaint_history').where({ complaint_id: complaintId }).orderBy('id')) as Array<{
+      from_status: ComplaintStatus | null;
+      to_status: ComplaintStatus;
+      note: string | null;
+      reason: string | null;
+      actor: string;
+      at: string;
+    }>;
+    return rows.map((r) => ({ from: r.from_status, to: r.to_status, note: r.note, reason: r.reason, actor: r.actor, at: r.at }));
+  }
+
+  async addExtension(trx: Trx, complaintId: string, e: ComplaintExtension): Promise<void> {
+    await trx('complaint_extensions').insert({
+      complaint_id: complaintId,
+      days: e.days,
+      justification: e.justification,
+      approved_by: e.approvedBy,
+      total_days: e.totalDays,
+      due_date: e.dueDate,
+      extended_by: e.extendedBy,
+      extended_at: e.extendedAt,
+    });
+  }
+
+  async extensions(complaintId: string): Promise<ComplaintExtension[]> {
+    const rows = (await this.db('complaint_extensions').where({ complaint_id: complaintId }).orderBy('id')) as Array<{
+      days: number;
+      justification: string;
+      approved_by: string | null;
+      total_days: number;
+      due_date: string;
+      extended_by: string;
+      extended_at: string;
+    }>;
+    return rows.map((r) => ({
+      days: r.days,
+      justification: r.justification,
+      approvedBy: r.approved_by,
+      totalDays: r.total_days,
+      dueDate: r.due_date,
+      extendedBy: r.extended_by,
+      extendedAt: r.extended_at,
+    }));
+  }
+
+  /** Adds a link; false when the complaint already has it. */
+  async addLink(trx: Trx, complaintId: string, link: ComplaintLink): Promise<boolean> {
+    const inserted = (await trx('complaint_links')
+      .insert({ complaint_id: complaintId, kind: link.kind, target: link.target, linked_by: link.linkedBy, linked_at: link.linkedAt })
+      .onConflict(['complaint_id', 'kind', 'target'])
+      .ignore()
+      .returning('kind')) as unknown[];
+    return inserted.length > 0;
+  }
+
+  async links(complaintIds: readonly string[]): Promise<Map<string, ComplaintLink[]>> {
+    const out = new Map<string, ComplaintLink[]>();
+    if (complaintIds.length === 0) return out;
+    const rows = (await this.db('complaint_links')
+      .whereIn('complaint_id', [...complaintIds])
+      .orderBy([{ column: 'linked_at' }, { column: 'kind' }, { column: 'target' }])) as Array<{
+      complaint_id: string;
+      kind: LinkKind;
+      target: string;
+      linked_by: string;
+      linked_at: string;
+    }>;
+    for (const r of rows) {
+      out.set(r.complaint_id, [...(out.get(r.complaint_id) ?? []), { kind: r.kind, target: r.target, linkedBy: r.linked_by, linkedAt: r.linked_at }]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import knexFactory from 'knex';
+import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
+import { DEV_STAFF_ISSUER, DEFAULT_STAFF_AUDIENCE } from '../../services/config';
+import { createDatabase, migrateLatest } from '../../services/db';
+import { adminUrl } from '../helpers/database';
+import { BENCH_PURPOSE, assetKey, fieldName, seedGrants, vendorId, type GrantSeedShape } from './seed-grants';
+
+// POST /v1/decisions with 1,000 and 1,000,000 active grant-field entries, every decision durably
+// audited, against a bare Koa route measured in the same run with the same load generator.
+
+const ROOT = path.resolve(__dirname, '..', '..');
+// One node process (tsx as a loader, not a wrapper), so its pid is the server's for RSS.
+const NODE_ARGS = ['--import', 'tsx', ...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [])];
+
+export interface LoadResult {
+  label: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface DecisionBenchResult {
+  baseline: LoadResult;
+  runs: Array<LoadResult & { entries: number; startupSeconds: number; rssMiB: number; ratio: number }>;
+}
+
+function startProcess(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become ready in ${timeoutMs} ms`);
+}
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export async function load(
+  label: string,
+  url: string,
+  options: { connections: number; seconds: number; headers?: Record<string, string>; bodies: () => string },
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: options.connections,
+    duration: options.seconds,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    requests: [{ setupRequest: (req) => ({ ...req, body: options.bodies() }) }],
+  });
+  return {
+    label,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+const BASELINE_SOURCE = `
+const Koa = require('koa'); const { bodyParser } = require('@koa/bodyparser'); const Router = require('@koa/router');
+const app = new Koa(); const router = new Router();
+router.post('/decide', (ctx) => { ctx.body = { decision: 'allow', fields: ctx.request.body.fields }; });
+app.use(bodyParser()); app.use(router.routes()); app.listen(Number(process.env.PORT));`;
+
+async function pepToken(base: string, dataDir: string): Promise<string> {
+  const admin = await signDevStaffToken(loadDevStaffKey(dataDir), { sub: 'bench-admin', issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE });
+  const reg = await fetch(`${base}/v1/clients`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench-pep', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' }),
+  });
+  const client = (await reg.json()) as { clientId: string; clientSecret: string };
+  if (!reg.ok) throw new Error(`client registration failed: ${JSON.stringify(client)}`);
+  const tok = await fetch(`${base}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const token = (await tok.json()) as { access_token: string };
+  if (!tok.ok) throw new Error(`token request failed: ${JSON.stringify(token)}`);
+  return token.access_token;
+}
+
+export async function decisionsBench(options: { databaseUrl: string; sizes?: GrantSeedShape[]; seconds?: number; connections?: number }): Promise<DecisionBenchResult> {
+  const seconds = options.seconds ?? 10;
+  const connections = options.connections ?? 32;
+  const sizes = options.sizes ?? [
+    { vendors: 2, assets: 25, fieldsPerAsset: 20 },
+    { vendors: 2000, assets: 25, fieldsPerAsset: 20 },
+  ];
+  const basePort = 41000 + Math.floor(Math.random() * 1000);
+  const baselineProc = startProcess(['-e', BASELINE_SOURCE], { PORT: String(basePort) });
+  const runs: DecisionBenchResult['runs'] = [];
+  let baseline: LoadResult | undefined;
+  try {
+    await waitFor(`http://127.0.0.1:${basePort}/`, 20_000).catch(() => undefined);
+    const body = (shape: GrantSeedShape) => () => {
+      const v = 1 + Math.floor(Math.random() * shape.vendors);
+      const a = 1 + Math.floor(Math.random() * shape.assets);
+      const f = 1 + Math.floor(Math.random() * shape.fieldsPerAsset);
+      const g = 1 + ((f + 3) % shape.fieldsPerAsset);
+      return JSON.stringify({ vendor: vendorId(v), asset: assetKey(a), fields: [fieldName(f), fieldName(g)], action: 'read', purpose: BENCH_PURPOSE, records: 1 });
+    };
+    baseline = await load('bare Koa route', `http://127.0.0.1:${basePort}/decide`, { connections, seconds, bodies: body(sizes[0]) });
+    for (const shape of sizes) {
+      const entries = shape.vendors * shape.assets * shape.fieldsPerAsset;
+      const dbName = `bench_decisions_${entries}_${process.pid}`;
+      const admin = knexFactory({ client: 'pg', connection: adminUrl(options.databaseUrl), pool: { min: 0, max: 1 } });
+      await admin.raw(`drop database if exists ${dbName} with (force)`);
+      await admin.raw(`create database ${dbName}`);
+      const url = adminUrl(options.databaseUrl, dbName);
+      const db = createDatabase({ databaseUrl: url, poolMax: 2 });
+      await migrateLatest(db);
+      await seedGrants(db, shape);
+      await db.destroy();
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+      const port = basePort + 1 + runs.length;
+      const started = Date.now();
+      const service = startProcess(['services/server.ts'], {
+        DATABASE_URL: url,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        BOOTSTRAP_ADMIN_SUBJECTS: 'bench-admin',
+        DATABASE_POOL_MAX: '10',
+      });
+      try {
+        const base = `http://127.0.0.1:${port}`;
+        await waitFor(`${base}/readyz`, 120_000);
+        const startupSeconds = (Date.now() - started) / 1000;
+        const token = await pepToken(base, dataDir);
+        const probe = await fetch(`${base}/v1/decisions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: body(shape)(),
+        });
+        const answer = (await probe.json()) as { decision?: string };
+        if (!probe.ok || answer.decision !== 'allow') throw new Error(`probe decision failed: ${probe.status} ${JSON.stringify(answer)}`);
+        const result = await load(`decisions, ${entries.toLocaleString('en')} entries`, `${base}/v1/decisions`, {
+          connections,
+          seconds,
+          headers: { authorization: `Bearer ${token}` },
+          bodies: body(shape),
+        });
+        runs.push({ ...result, entries, startupSeconds, rssMiB: rssMiB(service.pid ?? 0), ratio: result.requestsPerSecond / baseline.requestsPerSecond });
+      } finally {
+        service.kill('SIGTERM');
+        await new Promise((r) => service.once('exit', r));
+        await admin.raw(`drop database if exists ${dbName} with (force)`);
+        await admin.destroy();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    baselineProc.kill('SIGTERM');
+  }
+  return { baseline, runs };
+}
+
+if (require.main === module) {
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+  decisionsBench({ databaseUrl, seconds: Number(process.env.BENCH_SECONDS ?? 10) }).then(
+    (r) => {
+      console.table([r.baseline, ...r.runs]);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
