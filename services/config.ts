@@ -33,6 +33,22 @@ const intInRange = (min: number, max: number, fallback: number) =>
       return n;
     });
 
+/** A decimal number from the environment, e.g. APP_POOR_SATISFACTION_BELOW=3.5. */
+const decimalInRange = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const EnvSchema = z.object({
   NODE_ENV: optionalString,
   PORT: intInRange(0, 65535, 3000),
@@ -59,7 +75,25 @@ const EnvSchema = z.object({
   BODY_LIMIT_KB: intInRange(1, 10240, 100),
   POLICY_MAX_STALENESS_MS: intInRange(100, 600_000, 5_000),
   POLICY_RELOAD_INTERVAL_S: intInRange(5, 86_400, 300),
+  PUBLIC_COMPLAINT_BODY_LIMIT_KB: intInRange(1, 64, 8),
+  PUBLIC_COMPLAINT_SUBMISSIONS: intInRange(1, 1_000_000, 10),
+  PUBLIC_COMPLAINT_SUBMISSION_WINDOW_S: intInRange(1, 86_400, 600),
+  PUBLIC_COMPLAINT_LOOKUPS: intInRange(1, 1_000_000, 60),
+  PUBLIC_COMPLAINT_LOOKUP_WINDOW_S: intInRange(1, 86_400, 60),
+  INCIDENT_NOTIFY_HOURS_CRITICAL: intInRange(1, 720, 1),
+  INCIDENT_NOTIFY_HOURS_HIGH: intInRange(1, 720, 4),
+  INCIDENT_NOTIFY_HOURS_MEDIUM: intInRange(1, 720, 24),
+  INCIDENT_NOTIFY_HOURS_LOW: intInRange(1, 720, 72),
+  // App consolidation report: fewer than 1,000 monthly active users, or satisfaction below 3 of 5.
+  APP_LOW_ACTIVITY_MAU: intInRange(0, 1_000_000_000, 1000),
+  APP_POOR_SATISFACTION_BELOW: decimalInRange(0, 5, 3),
 });
+
+/** A per-address limit: `points` requests in each window of `windowSeconds`. */
+export interface RateLimitConfig {
+  readonly points: number;
+  readonly windowSeconds: number;
+}
 
 export interface Config {
   readonly production: boolean;
@@ -83,6 +117,12 @@ export interface Config {
   readonly policyMaxStalenessMs: number;
   /** Full policy reload period: the backstop behind LISTEN/NOTIFY. */
   readonly policyReloadIntervalSeconds: number;
+  /** Public complaint intake: its body limit and per-address limits for submissions and status look-ups. */
+  readonly publicComplaints: { readonly bodyLimitBytes: number; readonly submissions: RateLimitConfig; readonly lookups: RateLimitConfig };
+  /** Hours from a leak's detection to the regulator's notification, by severity (PIPL Art. 57). */
+  readonly incidentNotificationHours: Readonly<Record<'critical' | 'high' | 'medium' | 'low', number>>;
+  /** Thresholds of the app consolidation report: an app below either is a candidate. */
+  readonly appConsolidation: { readonly lowActivityMau: number; readonly poorSatisfactionBelow: number };
 }
 
 export const DEV_STAFF_ISSUER = 'urn:privacy-governance:dev-staff-idp';
@@ -108,6 +148,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.STAFF_JWKS_URL !== undefined && e.STAFF_ISSUER === undefined) {
     throw new ConfigError('STAFF_ISSUER must be set when STAFF_JWKS_URL is set');
   }
+  const notifyHours = [e.INCIDENT_NOTIFY_HOURS_CRITICAL, e.INCIDENT_NOTIFY_HOURS_HIGH, e.INCIDENT_NOTIFY_HOURS_MEDIUM, e.INCIDENT_NOTIFY_HOURS_LOW];
+  if (notifyHours.some((h, i) => i > 0 && h < notifyHours[i - 1])) {
+    throw new ConfigError('INCIDENT_NOTIFY_HOURS_*: a more severe incident cannot have a later deadline (CRITICAL ≤ HIGH ≤ MEDIUM ≤ LOW)');
+  }
   const port = e.PORT;
   const config: Config = {
     production,
@@ -131,6 +175,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     policyMaxStalenessMs: e.POLICY_MAX_STALENESS_MS,
     policyReloadIntervalSeconds: e.POLICY_RELOAD_INTERVAL_S,
+    publicComplaints: {
+      bodyLimitBytes: e.PUBLIC_COMPLAINT_BODY_LIMIT_KB * 1024,
+      submissions: { points: e.PUBLIC_COMPLAINT_SUBMISSIONS, windowSeconds: e.PUBLIC_COMPLAINT_SUBMISSION_WINDOW_S },
+      lookups: { points: e.PUBLIC_COMPLAINT_LOOKUPS, windowSeconds: e.PUBLIC_COMPLAINT_LOOKUP_WINDOW_S },
+    },
+    incidentNotificationHours: {
+      critical: e.INCIDENT_NOTIFY_HOURS_CRITICAL,
+      high: e.INCIDENT_NOTIFY_HOURS_HIGH,
+      medium: e.INCIDENT_NOTIFY_HOURS_MEDIUM,
+      low: e.INCIDENT_NOTIFY_HOURS_LOW,
+    },
+    appConsolidation: { lowActivityMau: e.APP_LOW_ACTIVITY_MAU, poorSatisfactionBelow: e.APP_POOR_SATISFACTION_BELOW },
   };
   return deepFreeze(config);
 }

@@ -1,8 +1,11 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { AccessGrantService, AccessGrantStore, accessGrantRoutes, type GrantDirectory } from './access-grants';
+import { TableNoticeLookup, createAppLedger, type AppLedger } from './apps';
 import { AuditLog, AuditStore, auditRoutes } from './audit';
+import { ConsentService, ConsentStore, consentRoutes } from './consents';
 import { JwtStaffAuthenticator } from './auth';
 import { StaffAuthorizer } from './authz';
+import { createComplaintDesk, type ComplaintService } from './complaints';
 import type { Config } from './config';
 import { migrationsCurrent, type Db } from './db';
 import { DataAssetService, DataAssetStore, dataAssetRoutes } from './data-assets';
@@ -11,11 +14,14 @@ import {
   GroupCommitWriter,
   VendorAccessEngine,
   decisionRoutes,
+  vendorAuthorizationDetailsHook,
   writeDecisionUsage,
   type ConsentChecker,
   type DecisionUsage,
 } from './decisions';
 import { DepartmentService, DepartmentStore, departmentRoutes } from './departments';
+import { createIncidentDesk, type IncidentService } from './incidents';
+import { NoticeService, NoticeStore, noticeRoutes } from './notices';
 import { OAuthServer, type ClientService } from './oauth';
 import type { Logger } from './logger';
 import { operationsRoutes, type ReadinessCheck } from './operations/routes';
@@ -67,9 +73,19 @@ export interface Container {
   /** Register kill-switch work (revoke grants, disable clients) with `vendors.addLifecycleHook`. */
   readonly vendors: VendorService;
   readonly accessGrants: AccessGrantService;
+  /** The app ledger; `apps.compliance` answers the compliance report's app questions. */
+  readonly apps: AppLedger;
   /** The in-memory vendor access view that decisions and vendor tokens read. */
   readonly accessEngine: VendorAccessEngine;
   readonly decisions: DecisionService;
+  /** Complaints; `overdueSummary()` for the compliance report. */
+  readonly complaints: ComplaintService;
+  /** Leak incidents; `overdueNotifications()`, `withoutContainment()`, `overdueRectifications()` for the compliance report. */
+  readonly incidents: IncidentService;
+  /** Privacy notices; `hasPublishedNotice(purposeKey, appId?)` for other features. */
+  readonly notices: NoticeService;
+  /** Consent records; also the decisions' ConsentChecker. */
+  readonly consents: ConsentService;
   /** The consent feature plugs its check into consent-aware decisions here. */
   setConsentChecker(checker: ConsentChecker): void;
   readonly routes: readonly RouteSpec[];
@@ -116,7 +132,52 @@ export function createContainer(options: ContainerOptions): Container {
   let consentChecker: ConsentChecker | undefined;
   const policiesFresh = () => accessEngine.fresh(changes.connected, config.policyMaxStalenessMs);
   const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker, policiesFresh);
+  const notices = new NoticeService(db, new NoticeStore(db), audit, changes, purposes);
+  // Receipts are signed with the authorization server's current key, so /.well-known/jwks.json verifies them.
+  const consents = new ConsentService(db, new ConsentStore(db), audit, notices, options.secrets.subjectIdKey, oauth.signingKeys, config.publicUrl);
+  consentChecker = consents;
+  const apps = createAppLedger({
+    db,
+    audit,
+    departments,
+    assets: { asset: (ref) => dataAssets.findAsset(ref) },
+    purposes: { purpose: (key) => purposes.find(key) },
+    // Until the notices feature is wired in, published notices are read from its table (none: no consent-based release).
+    notices: new TableNoticeLookup(db, logger),
+    thresholds: config.appConsolidation,
+  });
+  // Complaints and leak incidents: privacy officers' desks; containment drives the vendor kill switch.
+  const vendorExists = async (id: string) => (await vendors.loadOne(id)) !== undefined;
+  const assetId = async (ref: string) => (await dataAssets.findAsset(ref))?.id;
+  const incidentDesk = createIncidentDesk({
+    db,
+    audit,
+    changes,
+    registry: metrics.registry,
+    notificationHours: config.incidentNotificationHours,
+    directory: { vendorExists, assetId, requireDepartment: (code, path) => departments.requireExisting([code], path) },
+    killSwitch: {
+      vendorStatus: async (id) => (await vendors.loadOne(id))?.status,
+      suspendVendor: async (ctx, id, reason) => void (await vendors.suspend(ctx, id, reason)),
+      revokeAllOfVendor: (trx, ctx, id, reason) => accessGrants.revokeAllOfVendor(trx, ctx, id, reason),
+      disableVendorClients: (trx, ctx, id) => oauth.clients.disableVendorClients(trx, ctx, id),
+    },
+  });
+  const complaintDesk = createComplaintDesk({
+    db,
+    audit,
+    registry: metrics.registry,
+    subjectKey: options.secrets.subjectIdKey,
+    limits: config.publicComplaints,
+    directory: { vendorExists, assetId, incidentExists: (id) => incidentDesk.incidents.exists(id) },
+    contactAccess: async (subject) => {
+      const access = await staffAuthorizer.access(subject, 'complaint', 'read_contact');
+      return access.all || access.departments.length > 0;
+    },
+  });
   let reloadTimer: NodeJS.Timeout | undefined;
+  // Vendor tokens carry RFC 9396 data_access details narrowed to what active grants cover.
+  oauth.clients.setAuthorizationDetailsHook(vendorAuthorizationDetailsHook(accessEngine, policiesFresh));
 
   let migrationsOk = false;
   const readiness: ReadinessCheck[] = [
@@ -128,7 +189,7 @@ export function createContainer(options: ContainerOptions): Container {
   ];
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...reportRoutes(new VendorAccessReportService(db)), ...oauth.routes, ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db)), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument }), ...featureRoutes);
@@ -152,8 +213,13 @@ export function createContainer(options: ContainerOptions): Container {
     purposes,
     vendors,
     accessGrants,
+    apps,
     accessEngine,
     decisions,
+    complaints: complaintDesk.complaints,
+    incidents: incidentDesk.incidents,
+    notices,
+    consents,
     setConsentChecker(checker) {
       consentChecker = checker;
     },

@@ -43,7 +43,7 @@ export interface UnmetRequirement {
 export interface ReleaseEvidence {
   readonly filingNumber: string;
   readonly penetrationTest: { readonly id: string; readonly performedAt: string };
-  readonly consentPurposesWithNotice: readonly string[];
+  readonly consentPurposesWithNotice: string[];
 }
 
 export const PENETRATION_TEST_VALID_MONTHS = 12;

@@ -94,7 +94,7 @@ export class AppSecurityStore {
       .limit(limit);
     if (filter.kind) q.where('kind', filter.kind);
     if (filter.result) q.where('result', filter.result);
-    afterRow(q, 'app_security_tests', '(performed_at, recorded_at, id)', '<', filter.afterId);
+    afterRow(q, 'app_security_tests', 'performed_at, recorded_at, id', '<', filter.afterId);
     return ((await q) as SecurityTestRow[]).map(testFromRow);
   }
 
@@ -149,7 +149,7 @@ export class AppSecurityStore {
     if (filter.status === 'fixed') q.whereNotNull('fixed_at');
     if (filter.status === 'open') q.whereNull('fixed_at').where('due_at', '>=', filter.now);
     if (filter.status === 'overdue') q.whereNull('fixed_at').where('due_at', '<', filter.now);
-    afterRow(q, 'app_vulnerabilities', '(reported_at, id)', '<', filter.afterId);
+    afterRow(q, 'app_vulnerabilities', 'reported_at, id', '<', filter.afterId);
     return ((await q) as VulnerabilityRow[]).map(vulnerabilityFromRow);
   }
 

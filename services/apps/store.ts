@@ -110,9 +110,9 @@ export interface AppFilter {
   afterId?: string;
 }
 
-/** Rows after the row with id `afterId` in the order `key` (a row-value SQL expression), for keyset paging. */
-export function afterRow(q: Knex.QueryBuilder, table: string, key: string, direction: '>' | '<', afterId: string | undefined): void {
-  if (afterId !== undefined) q.whereRaw(`${key} ${direction} (select ${key} from ${table} where id = ?)`, [afterId]);
+/** Rows after the row with id `afterId` in the order of `columns` (SQL expressions, id last), for keyset paging. */
+export function afterRow(q: Knex.QueryBuilder, table: string, columns: string, direction: '>' | '<', afterId: string | undefined): void {
+  if (afterId !== undefined) q.whereRaw(`(${columns}) ${direction} (select ${columns} from ${table} where id = ?)`, [afterId]);
 }
 
 /** The app ledger, its transition history and its data uses. */
@@ -149,7 +149,7 @@ export class AppStore {
     if (filter.leadDepartment) q.where('lead_department', filter.leadDepartment);
     if (filter.businessScenario) q.whereRaw('? = any(business_scenarios)', [filter.businessScenario]);
     if (filter.departments) q.whereIn('owning_department', [...filter.departments]);
-    afterRow(q, 'apps', '(lower(name), id)', '>', filter.afterId);
+    afterRow(q, 'apps', 'lower(name), id', '>', filter.afterId);
     return ((await q) as AppRow[]).map(fromRow);
   }
 
@@ -210,7 +210,7 @@ export class AppStore {
 
   async dataUsesOf(appId: string, afterId: string | undefined, limit: number): Promise<AppDataUse[]> {
     const q = this.db('app_data_uses').where({ app_id: appId }).orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit);
-    afterRow(q, 'app_data_uses', '(created_at, id)', '>', afterId);
+    afterRow(q, 'app_data_uses', 'created_at, id', '>', afterId);
     return ((await q) as DataUseRow[]).map(dataUseFromRow);
   }
 

@@ -3,7 +3,6 @@ import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import { withTransaction, type Db, type Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
-import type { Actor } from '../shared/route';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import { INITIAL_DAYS, OPEN_STATUSES, dueOf, extendedTotal, isOverdue } from './deadlines';
 import type {
@@ -154,7 +153,7 @@ export class ComplaintService {
   }
 
   /** One complaint with its extensions and history; the contact only for those allowed to see it. */
-  async get(id: string, viewer: Actor): Promise<ComplaintDetail> {
+  async get(id: string, viewer: ChangeContext['actor']): Promise<ComplaintDetail> {
     const c = await this.store.get(id);
     if (!c) throw new NotFoundError(`No complaint ${id}`);
     const [links, extensions, history] = await Promise.all([this.store.links([id]), this.store.extensions(id), this.store.history(id)]);
@@ -182,7 +181,7 @@ export class ComplaintService {
         details: { before: { status: from }, after: { status: input.to }, decidedLate: input.to === 'resolved' || input.to === 'rejected' ? now >= c.dueAt : null },
       };
     });
-    return this.get(id, ctx.actor as Actor);
+    return this.get(id, ctx.actor);
   }
 
   /** Moves the deadline; refused once it has passed (an extension cannot hide a missed deadline). */
@@ -205,7 +204,7 @@ export class ComplaintService {
       });
       return { action: 'complaint.extended', details: { before, after: { dueDays: total, dueDate: due.dueDate }, days: input.days, approvedBy: input.approvedBy ?? null } };
     });
-    return this.get(id, ctx.actor as Actor);
+    return this.get(id, ctx.actor);
   }
 
   /** Links the complaint to an incident, app, asset or vendor (each link once). */
@@ -217,7 +216,7 @@ export class ComplaintService {
       if (!(await this.store.addLink(trx, id, link))) throw new ConflictError('link_exists', `The complaint is already linked to this ${kind}`);
       return { action: 'complaint.linked', details: { kind, target } };
     });
-    return this.get(id, ctx.actor as Actor);
+    return this.get(id, ctx.actor);
   }
 
   /** Undecided complaints past their deadline, for the compliance report. */

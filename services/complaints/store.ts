@@ -156,6 +156,7 @@ export class ComplaintStore {
   async overdue(now: string, examples: number): Promise<{ count: number; ids: string[] }> {
     const open = () => this.db('complaints').whereIn('status', [...OPEN_STATUSES]).where('due_at', '<=', now);
     const [{ count }] = (await open().count<Array<{ count: number | string }>>('* as count')) as Array<{ count: number | string }>;
+    if (examples === 0) return { count: Number(count), ids: [] };
     const rows = (await open().orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(examples).select('id')) as Array<{ id: string }>;
     return { count: Number(count), ids: rows.map((r) => r.id) };
   }

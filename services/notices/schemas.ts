@@ -7,9 +7,10 @@ const Phone = z.string().regex(/^\+?[0-9][0-9 -]{4,30}$/, 'must be digits, space
 const WebUrl = z.url({ protocol: /^https?$/ }).max(2000);
 
 const uniqueBy =
-  <T>(key: (item: T) => string, what: string) =>
-  (items: readonly T[]) =>
-    new Set(items.map(key)).size === items.length || `list each ${what} once`;
+  <T>(key: (item: T) => string) =>
+  (items: readonly T[]): boolean =>
+    new Set(items.map(key)).size === items.length;
+const onceEach = (what: string) => ({ message: `list each ${what} once` });
 
 export const NoticeController = z
   .strictObject({
@@ -39,7 +40,7 @@ export const ThirdParty = z
     vendorId: Uuid.optional().openapi({ description: 'The vendor record, for entrusted vendors' }),
     contact: Text(500).optional(),
     purpose: Text(2000).optional(),
-    piCategories: z.array(Text(100)).max(100).refine(uniqueBy((c) => c, 'category')).optional(),
+    piCategories: z.array(Text(100)).max(100).refine(uniqueBy<string>((c) => c), onceEach('category')).optional(),
   })
   .openapi('ThirdParty');
 export type ThirdParty = z.infer<typeof ThirdParty>;
@@ -71,10 +72,10 @@ const contentShape = {
   body: z.string().trim().min(1).max(50_000).openapi({ description: 'The notice as people read it (Markdown)' }),
   controller: NoticeController,
   purposeDescription: Text(2000).openapi({ description: 'The purpose as told to people; prefilled from the purpose' }),
-  piCategories: z.array(Text(100)).max(100).refine(uniqueBy((c) => c, 'category')),
-  sensitivePiCategories: z.array(SensitivePiCategory).max(50).refine(uniqueBy((c) => c.category, 'sensitive category')),
+  piCategories: z.array(Text(100)).max(100).refine(uniqueBy<string>((c) => c), onceEach('category')),
+  sensitivePiCategories: z.array(SensitivePiCategory).max(50).refine(uniqueBy<{ category: string }>((c) => c.category), onceEach('sensitive category')),
   retentionDays: z.number().int().min(1).max(36500),
-  thirdParties: z.array(ThirdParty).max(100).refine(uniqueBy((p) => `${p.kind}:${p.name}`, 'third party')),
+  thirdParties: z.array(ThirdParty).max(100).refine(uniqueBy<{ kind: string; name: string }>((p) => `${p.kind}:${p.name}`), onceEach('third party')),
   rights: NoticeRights,
   complaintChannel: ComplaintChannel,
   language: Language,

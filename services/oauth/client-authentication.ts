@@ -71,7 +71,7 @@ export class ClientAuthentication {
       if (!(err instanceof AuthenticationFailure)) throw err;
       await this.recordFailure(err, endpoint, requestId);
       if (err.badRequest) throw invalidRequest(err.reason === 'multiple_methods' ? 'Use exactly one client authentication method' : 'Malformed client authentication');
-      throw invalidClient();
+      throw invalidClient(ctx.get('authorization') !== '');
     }
   }
 

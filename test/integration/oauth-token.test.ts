@@ -117,6 +117,12 @@ describe('POST /oauth/token: refusals (none of them 5xx)', () => {
     expect(events[0].details).toMatchObject({ reason: 'unknown_client' });
   });
 
+  it('answers a wrong form secret with invalid_client 401 and no Basic challenge (RFC 6749 §5.2)', async () => {
+    const res = await token().send({ grant_type: 'client_credentials', client_id: postClient.clientId, client_secret: 'wrong' });
+    expectOAuthError(res, 401, 'invalid_client');
+    expect(res.headers['www-authenticate']).toBeUndefined();
+  });
+
   it('refuses a secret client using a method it did not register', async () => {
     const res = await token().send({ grant_type: 'client_credentials', client_id: basicClient.clientId, client_secret: basicClient.clientSecret });
     expectOAuthError(res, 401, 'invalid_client');

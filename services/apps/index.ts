@@ -1,0 +1,64 @@
+import type { AuditLog } from '../audit';
+import type { Db } from '../db';
+import type { DepartmentService } from '../departments';
+import type { RouteSpec } from '../shared/route';
+import { AppComplianceFacts } from './compliance';
+import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
+import { AppDataUseService, type AssetDirectory } from './data-use-service';
+import { AppLifecycleService, type PurposeDirectory } from './lifecycle-service';
+import type { PublishedNoticeLookup } from './release-gate';
+import { appReportRoutes } from './report-routes';
+import { appLedgerRoutes } from './routes';
+import { AppSecurityService } from './security-service';
+import { appSecurityRoutes } from './security-routes';
+import { AppSecurityStore } from './security-store';
+import { AppService } from './service';
+import { AppStore } from './store';
+
+export { AppComplianceFacts, type Finding } from './compliance';
+export { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
+export type { AssetDirectory } from './data-use-service';
+export type { PurposeDirectory } from './lifecycle-service';
+export { TableNoticeLookup } from './notice-lookup';
+export type { PublishedNoticeLookup } from './release-gate';
+export type { App, AppDetail } from './schemas';
+
+export interface AppLedgerDeps {
+  readonly db: Db;
+  readonly audit: AuditLog;
+  readonly departments: Pick<DepartmentService, 'requireExisting'>;
+  readonly assets: AssetDirectory;
+  readonly purposes: PurposeDirectory;
+  readonly notices: PublishedNoticeLookup;
+  readonly thresholds: ConsolidationThresholds;
+}
+
+/** The app ledger feature: its services, the facts the compliance report asks for, and its routes. */
+export interface AppLedger {
+  readonly apps: AppService;
+  readonly lifecycle: AppLifecycleService;
+  readonly dataUses: AppDataUseService;
+  readonly security: AppSecurityService;
+  readonly consolidation: AppConsolidationReportService;
+  readonly compliance: AppComplianceFacts;
+  readonly routes: RouteSpec[];
+}
+
+export function createAppLedger(deps: AppLedgerDeps): AppLedger {
+  const store = new AppStore(deps.db);
+  const securityStore = new AppSecurityStore(deps.db);
+  const apps = new AppService(deps.db, store, deps.audit, deps.departments);
+  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices);
+  const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
+  const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
+  const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
+  return {
+    apps,
+    lifecycle,
+    dataUses,
+    security,
+    consolidation,
+    compliance: new AppComplianceFacts(securityStore),
+    routes: [...appLedgerRoutes(apps, lifecycle, dataUses), ...appSecurityRoutes(apps, security), ...appReportRoutes(consolidation)],
+  };
+}

@@ -1,0 +1,133 @@
+import { bodyDepartmentScope } from '../data-assets/scope';
+import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../shared/route';
+import { Problem, problemResponses } from '../shared/schemas';
+import type { AppDataUseService } from './data-use-service';
+import type { AppLifecycleService } from './lifecycle-service';
+import {
+  App,
+  AppDataUse,
+  AppDataUsePage,
+  AppDetail,
+  AppPage,
+  AppParams,
+  AppQuery,
+  CreateApp,
+  CreateAppDataUse,
+  SubResourceQuery,
+  TransitionRequest,
+  UpdateApp,
+} from './schemas';
+import type { AppService } from './service';
+
+export const appNotFoundResponse = { 404: { description: 'Unknown app', schema: Problem } } as const;
+const retired = { 409: { description: 'The app is retired, or the name is taken', schema: Problem } } as const;
+
+/** "The department that owns app {id}" as a route permission scope. */
+export const owningDepartmentOfApp = (apps: Pick<AppService, 'departmentOf'>): PermissionScope => ({
+  kind: 'department',
+  resolve: ({ params }) => apps.departmentOf(params.id),
+});
+
+export function appLedgerRoutes(apps: AppService, lifecycle: AppLifecycleService, dataUses: AppDataUseService): RouteSpec[] {
+  const ofApp = owningDepartmentOfApp(apps);
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/apps',
+      operationId: 'createApp',
+      summary: 'Enter an app, mini-program, official account or H5 page in the ledger',
+      description: 'It starts as proposed. The caller needs app:create in the owning department.',
+      tags: ['apps'],
+      auth: staffPermission('app', 'create', bodyDepartmentScope('owningDepartment')),
+      body: CreateApp,
+      responses: { 201: { description: 'Entered', schema: App }, ...problemResponses, 409: { description: 'The name is taken', schema: Problem } },
+      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await apps.create({ actor, requestId }, body) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/apps',
+      operationId: 'listApps',
+      summary: 'List the apps of the departments you may read, by name',
+      tags: ['apps'],
+      auth: staffPermission('app', 'read', ANY_DEPARTMENT),
+      query: AppQuery,
+      responses: { 200: { description: 'A page of apps', schema: AppPage }, ...problemResponses },
+      handler: async ({ query, access }) => ({ body: await apps.list(query, access) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/apps/{id}',
+      operationId: 'getApp',
+      summary: 'Get an app with its lifecycle history',
+      tags: ['apps'],
+      auth: staffPermission('app', 'read', ofApp),
+      params: AppParams,
+      responses: { 200: { description: 'The app', schema: AppDetail }, ...problemResponses, ...appNotFoundResponse },
+      handler: async ({ params }) => ({ body: await apps.get(params.id) }),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/apps/{id}',
+      operationId: 'updateApp',
+      summary: 'Change an app’s ledger entry',
+      description: 'The lifecycle state moves only through transitions; an app in service cannot drop its filing number.',
+      tags: ['apps'],
+      auth: staffPermission('app', 'update', ofApp),
+      params: AppParams,
+      body: UpdateApp,
+      responses: { 200: { description: 'The updated app', schema: App }, ...problemResponses, ...appNotFoundResponse, ...retired },
+      handler: async ({ params, body, actor, requestId, access }) => ({ body: await apps.update({ actor, requestId }, params.id, body, access) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/apps/{id}/transitions',
+      operationId: 'transitionApp',
+      summary: 'Move an app to its next lifecycle state',
+      description:
+        'One step at a time: proposed → approved → developing → testing → released → operating → consolidating → retired. ' +
+        'Release needs a filing number, a most recent penetration test that passed within 12 months, and a published notice for every ' +
+        'consent-based purpose the app uses data for; retirement needs a data disposal record.',
+      tags: ['apps'],
+      auth: staffPermission('app', 'transition', ofApp),
+      params: AppParams,
+      body: TransitionRequest,
+      responses: {
+        200: { description: 'The app in its new state, with its history', schema: AppDetail },
+        ...problemResponses,
+        ...appNotFoundResponse,
+        409: { description: 'Not the next state (illegal_transition), or the release gate is not met (release_gate_failed)', schema: Problem },
+      },
+      handler: async ({ params, body, actor, requestId }) => ({ body: await lifecycle.transition({ actor, requestId }, params.id, body) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/apps/{id}/data-uses',
+      operationId: 'addAppDataUse',
+      summary: 'Record which data the app processes and why',
+      description: 'Live fields of a live data asset, for an active purpose. An app in service needs a published notice before it takes on a consent-based purpose.',
+      tags: ['apps'],
+      auth: staffPermission('app', 'update', ofApp),
+      params: AppParams,
+      body: CreateAppDataUse,
+      responses: {
+        201: { description: 'Recorded', schema: AppDataUse },
+        ...problemResponses,
+        ...appNotFoundResponse,
+        409: { description: 'Already recorded, the app is retired, or a consent notice is missing', schema: Problem },
+      },
+      handler: async ({ params, body, actor, requestId }) => ({ status: 201, body: await dataUses.add({ actor, requestId }, params.id, body) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/apps/{id}/data-uses',
+      operationId: 'listAppDataUses',
+      summary: 'List the data an app processes, oldest first',
+      tags: ['apps'],
+      auth: staffPermission('app', 'read', ofApp),
+      params: AppParams,
+      query: SubResourceQuery,
+      responses: { 200: { description: 'A page of data uses', schema: AppDataUsePage }, ...problemResponses, ...appNotFoundResponse },
+      handler: async ({ params, query }) => ({ body: await dataUses.list(params.id, query) }),
+    }),
+  ];
+}

@@ -1,0 +1,130 @@
+import crypto from 'node:crypto';
+import type { AuditLog, ChangeContext } from '../audit';
+import type { Db } from '../db';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import type { Page } from '../shared/schemas';
+import type {
+  CreateSecurityTest,
+  CreateVulnerability,
+  FixVulnerability,
+  SecurityTest,
+  SecurityTestQuery,
+  Vulnerability,
+  VulnerabilityQuery,
+  VulnerabilityStatus,
+} from './security-schemas';
+import type { AppSecurityStore, VulnerabilityRecord } from './security-store';
+import { appNotFound, decodeIdCursor, lockChangeableApp, pageOf, staffSubject } from './service';
+import type { AppStore } from './store';
+
+const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
+
+// Dates carry no time zone: a test performed "today" in UTC+14 must not be refused as a future date.
+const LATEST_ZONE_OFFSET_MS = 14 * 3_600_000;
+
+/** open: not fixed and not yet due; overdue: not fixed and past due; fixed. */
+export function vulnerabilityStatus(v: Pick<VulnerabilityRecord, 'fixedAt' | 'dueAt'>, now: Date): VulnerabilityStatus {
+  if (v.fixedAt !== null) return 'fixed';
+  return new Date(v.dueAt) < now ? 'overdue' : 'open';
+}
+
+const withStatus = (v: VulnerabilityRecord, now: Date): Vulnerability => ({ ...v, status: vulnerabilityStatus(v, now) });
+
+/** Penetration tests, compatibility tests, privacy reviews and vulnerabilities with their rectification. */
+export class AppSecurityService {
+  constructor(
+    private readonly db: Db,
+    private readonly apps: AppStore,
+    private readonly store: AppSecurityStore,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async recordTest(ctx: ChangeContext, appId: string, input: CreateSecurityTest): Promise<SecurityTest> {
+    const by = staffSubject(ctx);
+    const now = new Date();
+    if (input.performedAt > new Date(now.getTime() + LATEST_ZONE_OFFSET_MS).toISOString().slice(0, 10)) {
+      throw invalid('body.performedAt', 'must not be in the future');
+    }
+    const test: SecurityTest = { id: crypto.randomUUID(), appId, ...input, recordedBy: by, recordedAt: now.toISOString() };
+    return this.db.transaction(async (trx) => {
+      await lockChangeableApp(this.apps, trx, appId);
+      await this.store.insertTest(trx, test);
+      await this.audit.record(trx, ctx, { action: 'app.security_test_recorded', objectType: 'app', objectId: appId, details: { securityTest: test } });
+      return test;
+    });
+  }
+
+  async listTests(appId: string, query: SecurityTestQuery): Promise<Page<SecurityTest>> {
+    await this.requireApp(appId);
+    const rows = await this.store.testsOf(appId, { kind: query.kind, result: query.result, afterId: decodeIdCursor(query.cursor) }, query.limit + 1);
+    return pageOf(rows, query.limit);
+  }
+
+  async reportVulnerability(ctx: ChangeContext, appId: string, input: CreateVulnerability): Promise<Vulnerability> {
+    const by = staffSubject(ctx);
+    const now = new Date();
+    const reportedAt = new Date(input.reportedAt);
+    const dueAt = new Date(input.dueAt);
+    if (reportedAt > now) throw invalid('body.reportedAt', 'must not be in the future');
+    if (dueAt < reportedAt) throw invalid('body.dueAt', 'must not be before reportedAt');
+    const vulnerability: VulnerabilityRecord = {
+      id: crypto.randomUUID(),
+      appId,
+      title: input.title,
+      severity: input.severity,
+      reportedAt: reportedAt.toISOString(),
+      dueAt: dueAt.toISOString(),
+      fixedAt: null,
+      fixEvidence: null,
+      fixedBy: null,
+      recordedBy: by,
+      recordedAt: now.toISOString(),
+    };
+    return this.db.transaction(async (trx) => {
+      await lockChangeableApp(this.apps, trx, appId);
+      await this.store.insertVulnerability(trx, vulnerability);
+      await this.audit.record(trx, ctx, { action: 'app.vulnerability_reported', objectType: 'app', objectId: appId, details: { vulnerability } });
+      return withStatus(vulnerability, now);
+    });
+  }
+
+  /** Records the fix and its evidence; a fix is recorded once. */
+  async fixVulnerability(ctx: ChangeContext, appId: string, vulnerabilityId: string, input: FixVulnerability): Promise<Vulnerability> {
+    const by = staffSubject(ctx);
+    const now = new Date();
+    const fixedAt = input.fixedAt === undefined ? now : new Date(input.fixedAt);
+    if (fixedAt > now) throw invalid('body.fixedAt', 'must not be in the future');
+    return this.db.transaction(async (trx) => {
+      await lockChangeableApp(this.apps, trx, appId);
+      const before = await this.store.findVulnerability(trx, appId, vulnerabilityId, true);
+      if (!before) throw new NotFoundError(`No vulnerability ${vulnerabilityId} on app ${appId}`);
+      if (before.fixedAt !== null) throw new ConflictError('vulnerability_already_fixed', `The vulnerability was already fixed at ${before.fixedAt}`);
+      if (fixedAt < new Date(before.reportedAt)) throw invalid('body.fixedAt', 'must not be before the vulnerability was reported');
+      const after: VulnerabilityRecord = { ...before, fixedAt: fixedAt.toISOString(), fixEvidence: input.evidence, fixedBy: by };
+      await this.store.recordFix(trx, after);
+      await this.audit.record(trx, ctx, {
+        action: 'app.vulnerability_fixed',
+        objectType: 'app',
+        objectId: appId,
+        details: { vulnerability: vulnerabilityId, fixedAt: after.fixedAt, evidence: after.fixEvidence, overdue: fixedAt > new Date(before.dueAt) },
+      });
+      return withStatus(after, now);
+    });
+  }
+
+  async listVulnerabilities(appId: string, query: VulnerabilityQuery): Promise<Page<Vulnerability>> {
+    await this.requireApp(appId);
+    const now = new Date();
+    const rows = await this.store.vulnerabilitiesOf(
+      appId,
+      { severity: query.severity, status: query.status, afterId: decodeIdCursor(query.cursor), now: now.toISOString() },
+      query.limit + 1,
+    );
+    const page = pageOf(rows, query.limit);
+    return { items: page.items.map((v) => withStatus(v, now)), nextCursor: page.nextCursor };
+  }
+
+  private async requireApp(appId: string): Promise<void> {
+    if (!(await this.apps.find(appId))) throw appNotFound(appId);
+  }
+}

@@ -1,0 +1,132 @@
+import type { Db, Trx } from '../db';
+import type { ConsentEvidence } from './schemas';
+
+/** One row of the append-only consent log. */
+export interface ConsentEventRecord {
+  seq: number;
+  id: string;
+  kind: 'given' | 'withdrawn';
+  subjectRef: string;
+  purposeKey: string;
+  noticeId: string | null;
+  noticeVersion: number | null;
+  noticeAppId: string | null;
+  separate: boolean;
+  channel: string | null;
+  evidence: ConsentEvidence | null;
+  withdraws: string | null;
+  clientId: string;
+  recordedAt: string;
+}
+
+/** What a consent check reads: the latest event of one customer and purpose. */
+export interface LatestConsentEvent {
+  readonly id: string;
+  readonly kind: 'given' | 'withdrawn';
+  readonly noticeVersion: number | null;
+  readonly noticeAppId: string | null;
+  readonly separate: boolean;
+  readonly withdraws: string | null;
+  readonly recordedAt: string;
+}
+
+interface ConsentEventRow {
+  seq: number;
+  id: string;
+  kind: 'given' | 'withdrawn';
+  subject_ref: string;
+  purpose_key: string;
+  notice_id: string | null;
+  notice_version: number | null;
+  notice_app_id: string | null;
+  separate: boolean;
+  channel: string | null;
+  evidence: ConsentEvidence | null;
+  withdraws: string | null;
+  client_id: string;
+  recorded_at: string;
+}
+
+const fromRow = (r: ConsentEventRow): ConsentEventRecord => ({
+  seq: r.seq,
+  id: r.id,
+  kind: r.kind,
+  subjectRef: r.subject_ref,
+  purposeKey: r.purpose_key,
+  noticeId: r.notice_id,
+  noticeVersion: r.notice_version,
+  noticeAppId: r.notice_app_id,
+  separate: r.separate,
+  channel: r.channel,
+  evidence: r.evidence,
+  withdraws: r.withdraws,
+  clientId: r.client_id,
+  recordedAt: r.recorded_at,
+});
+
+// The hot path of consent checks and consent-aware decisions: one index probe (consent_events_latest_idx).
+const LATEST_SQL = `select id, kind, notice_version, notice_app_id, separate, withdraws, recorded_at
+  from consent_events where subject_ref = ? and purpose_key = ? order by seq desc limit 1`;
+
+export interface HistoryFilter {
+  subjectRef: string;
+  purposeKey?: string;
+  clientId?: string;
+  beforeSeq?: number;
+}
+
+export class ConsentStore {
+  constructor(private readonly db: Db) {}
+
+  async latest(subjectRef: string, purposeKey: string, trx: Db | Trx = this.db): Promise<LatestConsentEvent | undefined> {
+    const { rows } = (await trx.raw(LATEST_SQL, [subjectRef, purposeKey])) as { rows: ConsentEventRow[] };
+    const r = rows[0];
+    return (
+      r && {
+        id: r.id,
+        kind: r.kind,
+        noticeVersion: r.notice_version,
+        noticeAppId: r.notice_app_id,
+        separate: r.separate,
+        withdraws: r.withdraws,
+        recordedAt: r.recorded_at,
+      }
+    );
+  }
+
+  async get(id: string): Promise<ConsentEventRecord | undefined> {
+    const row = (await this.db('consent_events').where({ id }).first()) as ConsentEventRow | undefined;
+    return row && fromRow(row);
+  }
+
+  async history(filter: HistoryFilter, limit: number): Promise<ConsentEventRecord[]> {
+    const q = this.db('consent_events').where('subject_ref', filter.subjectRef).orderBy('seq', 'desc').limit(limit);
+    if (filter.purposeKey) q.where('purpose_key', filter.purposeKey);
+    if (filter.clientId) q.where('client_id', filter.clientId);
+    if (filter.beforeSeq !== undefined) q.where('seq', '<', filter.beforeSeq);
+    return ((await q) as ConsentEventRow[]).map(fromRow);
+  }
+
+  /** Serialises changes to one customer's consent to one purpose until the transaction ends. */
+  async lockSubject(trx: Trx, subjectRef: string, purposeKey: string): Promise<void> {
+    await trx.raw(`select pg_advisory_xact_lock(hashtext('consent:' || ? || ':' || ?))`, [subjectRef, purposeKey]);
+  }
+
+  async insert(trx: Trx, e: Omit<ConsentEventRecord, 'seq'>): Promise<void> {
+    await trx('consent_events').insert({
+      id: e.id,
+      kind: e.kind,
+      subject_ref: e.subjectRef,
+      purpose_key: e.purposeKey,
+      notice_id: e.noticeId,
+      notice_version: e.noticeVersion,
+      notice_app_id: e.noticeAppId,
+      separate: e.separate,
+      channel: e.channel,
+      evidence: e.evidence === null ? null : JSON.stringify(e.evidence),
+      withdraws: e.withdraws,
+      client_id: e.clientId,
+      recorded_at: e.recordedAt,
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import type { Registry } from 'prom-client';
+import type { AuditLog } from '../audit';
+import type { Db } from '../db';
+import type { ChangeFeed } from '../shared/change-feed';
+import type { RouteSpec } from '../shared/route';
+import { BlastRadiusService } from './blast-radius';
+import { BlastRadiusStore } from './blast-radius-store';
+import { ContainmentService, type KillSwitch } from './containment';
+import { registerIncidentMetrics } from './metrics';
+import { incidentRoutes } from './routes';
+import type { IncidentSeverity } from './schemas';
+import { IncidentService, type IncidentDirectory } from './service';
+import { IncidentStore } from './store';
+
+export interface IncidentDeskOptions {
+  readonly db: Db;
+  readonly audit: AuditLog;
+  readonly changes: ChangeFeed;
+  readonly registry: Registry;
+  readonly notificationHours: Readonly<Record<IncidentSeverity, number>>;
+  readonly directory: IncidentDirectory;
+  readonly killSwitch: KillSwitch;
+}
+
+/** The incident desk wired: the service (which the compliance report calls), its routes and its /metrics gauge. */
+export function createIncidentDesk(o: IncidentDeskOptions): { incidents: IncidentService; routes: RouteSpec[] } {
+  const store = new IncidentStore(o.db);
+  const incidents = new IncidentService(o.db, store, o.audit, o.changes, o.directory, o.notificationHours);
+  const containment = new ContainmentService(o.db, store, o.audit, o.changes, o.killSwitch);
+  const blastRadius = new BlastRadiusService(store, new BlastRadiusStore(o.db));
+  registerIncidentMetrics(o.registry, incidents);
+  return { incidents, routes: incidentRoutes(incidents, containment, blastRadius) };
+}

@@ -1,0 +1,10 @@
+export { IncidentService, type IncidentDirectory, type OverdueSummary } from './service';
+export { IncidentStore } from './store';
+export { ContainmentService, type KillSwitch } from './containment';
+export { BlastRadiusService, BlastRadius, DEFAULT_LOOKBACK_DAYS } from './blast-radius';
+export { BlastRadiusStore } from './blast-radius-store';
+export { incidentRoutes } from './routes';
+export { registerIncidentMetrics } from './metrics';
+export { createIncidentDesk, type IncidentDeskOptions } from './desk';
+export { INCIDENT_FLOW, checkTransition, notificationDueAt } from './lifecycle';
+export type { Incident, IncidentDetail, IncidentSeverity, IncidentStatus } from './schemas';

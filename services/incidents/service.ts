@@ -1,0 +1,350 @@
+import crypto from 'node:crypto';
+import { actorOf, type AuditLog, type ChangeContext } from '../audit';
+import type { Db, Trx } from '../db';
+import type { ChangeFeed } from '../shared/change-feed';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { checkTransition, notificationDueAt } from './lifecycle';
+import type {
+  CompleteRectification,
+  CreateIncident,
+  CreateRectification,
+  Incident,
+  IncidentDetail,
+  IncidentQuery,
+  IncidentSeverity,
+  RecordNotification,
+  Rectification,
+  TransitionIncident,
+  UpdateIncident,
+} from './schemas';
+import type { IncidentRecord, IncidentStore, RectificationRecord } from './store';
+
+/** What incidents need to know about vendors, assets and departments (answered by those features). */
+export interface IncidentDirectory {
+  vendorExists(id: string): Promise<boolean>;
+  /** The asset's id, given its id or key. */
+  assetId(idOrKey: string): Promise<string | undefined>;
+  /** Throws a 400 naming `path` when there is no such department. */
+  requireDepartment(code: string, path: string): Promise<void>;
+}
+
+/** How many, and which (oldest first): what the compliance report shows. */
+export interface OverdueSummary {
+  readonly count: number;
+  readonly examples: readonly string[];
+}
+
+const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
+const closed = (id: string) => new ConflictError('incident_closed', `Incident ${id} is closed`);
+
+export class IncidentService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: IncidentStore,
+    private readonly audit: AuditLog,
+    private readonly changes: ChangeFeed,
+    private readonly directory: IncidentDirectory,
+    private readonly notificationHours: Readonly<Record<IncidentSeverity, number>>,
+  ) {}
+
+  async create(ctx: ChangeContext, input: CreateIncident): Promise<IncidentDetail> {
+    const vendors = await this.requireVendors(input.vendors, 'body.vendors');
+    const assets = await this.resolveAssets(input.assets, 'body.assets');
+    const now = new Date().toISOString();
+    const detectedAt = new Date(input.detectedAt).toISOString();
+    const incident: IncidentRecord = {
+      id: crypto.randomUUID(),
+      title: input.title,
+      description: input.description,
+      source: input.source,
+      severity: input.severity,
+      status: 'open',
+      detectedAt,
+      vendors,
+      assets,
+      apps: input.apps,
+      notificationDueAt: notificationDueAt(detectedAt, input.severity, this.notificationHours),
+      regulatorNotifiedAt: null,
+      containedAt: null,
+      closedAt: null,
+      createdBy: actorOf(ctx).actorId,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.db.transaction(async (trx) => {
+      await this.store.insert(trx, incident);
+      await this.store.addHistory(trx, incident.id, { from: null, to: 'open', note: null, actor: incident.createdBy, at: now });
+      await this.record(trx, ctx, 'incident.opened', incident.id, { after: auditView(incident) });
+    });
+    return this.get(incident.id);
+  }
+
+  async update(ctx: ChangeContext, id: string, input: UpdateIncident): Promise<IncidentDetail> {
+    const vendors = input.vendors && (await this.requireVendors(input.vendors, 'body.vendors'));
+    const assets = input.assets && (await this.resolveAssets(input.assets, 'body.assets'));
+    await this.change(ctx, id, 'incident.updated', async (_trx, incident) => {
+      if (incident.status === 'closed') throw closed(id);
+      const before = auditView(incident);
+      const severity = input.severity ?? incident.severity;
+      Object.assign(incident, {
+        title: input.title ?? incident.title,
+        description: input.description ?? incident.description,
+        severity,
+        vendors: vendors ?? incident.vendors,
+        assets: assets ?? incident.assets,
+        apps: input.apps ?? incident.apps,
+        notificationDueAt: notificationDueAt(incident.detectedAt, severity, this.notificationHours),
+      });
+      return { before, after: auditView(incident) };
+    });
+    return this.get(id);
+  }
+
+  async transition(ctx: ChangeContext, id: string, input: TransitionIncident): Promise<IncidentDetail> {
+    await this.change(ctx, id, 'incident.transitioned', async (trx, incident, now) => {
+      const counts = (await this.store.rectificationCounts([id], trx)).get(id) ?? { total: 0, open: 0 };
+      const from = incident.status;
+      checkTransition(from, input.to, { regulatorNotified: incident.regulatorNotifiedAt !== null, rectifications: counts.total, openRectifications: counts.open });
+      incident.status = input.to;
+      if (input.to === 'closed') incident.closedAt = now;
+      await this.store.addHistory(trx, id, { from, to: input.to, note: input.note ?? null, actor: actorOf(ctx).actorId, at: now });
+      return { before: { status: from }, after: { status: input.to } };
+    });
+    return this.get(id);
+  }
+
+  /** Records a notification sent (PIPL Art. 57); the first to the regulator stops its clock. */
+  async notify(ctx: ChangeContext, id: string, input: RecordNotification): Promise<IncidentDetail> {
+    if (input.department !== undefined) await this.directory.requireDepartment(input.department, 'body.department');
+    await this.change(ctx, id, 'incident.notification_recorded', async (trx, incident, now) => {
+      if (incident.status === 'closed') throw closed(id);
+      const sentAt = new Date(input.sentAt).toISOString();
+      if (sentAt < incident.detectedAt) throw invalid('body.sentAt', `cannot be before the incident was detected (${incident.detectedAt})`);
+      const notificationId = crypto.randomUUID();
+      const notification = {
+        id: notificationId,
+        audience: input.audience,
+        department: input.department ?? null,
+        channel: input.channel,
+        sentAt,
+        recipients: input.recipients ?? null,
+        content: input.content,
+        recordedBy: actorOf(ctx).actorId,
+        recordedAt: now,
+      };
+      await this.store.addNotification(trx, id, notification);
+      if (input.audience === 'regulator' && (incident.regulatorNotifiedAt === null || sentAt < incident.regulatorNotifiedAt)) incident.regulatorNotifiedAt = sentAt;
+      return {
+        notification: notificationId,
+        audience: input.audience,
+        department: notification.department,
+        channel: input.channel,
+        sentAt,
+        recipients: notification.recipients,
+        late: input.audience === 'regulator' && sentAt > incident.notificationDueAt,
+        // The text is evidence kept in its table; the log keeps its digest.
+        contentSha256: crypto.createHash('sha256').update(JSON.stringify(input.content)).digest('hex'),
+      };
+    });
+    return this.get(id);
+  }
+
+  async addRectification(ctx: ChangeContext, id: string, input: CreateRectification): Promise<Rectification> {
+    await this.directory.requireDepartment(input.owner, 'body.owner');
+    const rectification: RectificationRecord = {
+      id: crypto.randomUUID(),
+      incidentId: id,
+      action: input.action,
+      owner: input.owner,
+      dueAt: new Date(input.dueAt).toISOString(),
+      status: 'open',
+      createdBy: actorOf(ctx).actorId,
+      createdAt: new Date().toISOString(),
+      completedAt: null,
+      completedBy: null,
+      evidence: null,
+    };
+    await this.change(ctx, id, 'incident.rectification_added', async (trx, incident) => {
+      if (incident.status === 'closed') throw closed(id);
+      await this.store.addRectification(trx, rectification);
+      return { rectification: rectification.id, owner: rectification.owner, dueAt: rectification.dueAt };
+    });
+    return rectificationView(rectification, new Date().toISOString());
+  }
+
+  async completeRectification(ctx: ChangeContext, id: string, rectificationId: string, input: CompleteRectification): Promise<Rectification> {
+    let done: RectificationRecord | undefined;
+    await this.change(ctx, id, 'incident.rectification_completed', async (trx, incident, now) => {
+      if (incident.status === 'closed') throw closed(id);
+      const item = await this.store.rectification(trx, id, rectificationId);
+      if (!item) throw new NotFoundError(`No rectification ${rectificationId} on incident ${id}`);
+      if (item.status === 'done') throw new ConflictError('rectification_done', `Rectification ${rectificationId} was completed at ${item.completedAt}`);
+      const completedAt = input.completedAt ? new Date(input.completedAt).toISOString() : now;
+      if (completedAt < item.createdAt) throw invalid('body.completedAt', 'cannot be before the item was created');
+      done = { ...item, status: 'done', completedAt, completedBy: actorOf(ctx).actorId, evidence: input.evidence };
+      await this.store.completeRectification(trx, done);
+      return { rectification: rectificationId, completedAt, late: completedAt > item.dueAt };
+    });
+    return rectificationView(done as RectificationRecord, new Date().toISOString());
+  }
+
+  async get(id: string): Promise<IncidentDetail> {
+    const incident = await this.store.get(id);
+    if (!incident) throw new NotFoundError(`No incident ${id}`);
+    const now = new Date().toISOString();
+    const [containment, notifications, rectifications, history] = [
+      await this.store.containments(id),
+      await this.store.notifications(id),
+      await this.store.rectifications(id),
+      await this.store.history(id),
+    ];
+    const open = rectifications.filter((r) => r.status === 'open').length;
+    return {
+      ...view(incident, open, now),
+      containment,
+      notifications,
+      rectifications: rectifications.map((r) => rectificationView(r, now)),
+      history,
+    };
+  }
+
+  async list(query: IncidentQuery): Promise<Page<Incident>> {
+    const now = new Date().toISOString();
+    const records = await this.store.list(
+      { status: query.status, severity: query.severity, vendor: query.vendor, notificationOverdue: query.notificationOverdue, after: decodeAfter(query.cursor), now },
+      query.limit + 1,
+    );
+    const more = records.length > query.limit;
+    const pageItems = records.slice(0, query.limit);
+    const counts = await this.store.rectificationCounts(pageItems.map((i) => i.id));
+    const last = pageItems[pageItems.length - 1];
+    return {
+      items: pageItems.map((i) => view(i, counts.get(i.id)?.open ?? 0, now)),
+      nextCursor: more && last ? encodeCursor(`${last.createdAt}_${last.id}`) : null,
+    };
+  }
+
+  exists(id: string): Promise<boolean> {
+    return this.store.exists(id);
+  }
+
+  /** Incidents whose regulator notification is past due and not recorded (compliance report). */
+  async overdueNotifications(now = new Date(), examples = 10): Promise<OverdueSummary> {
+    return summary(await this.store.overdueNotifications(now.toISOString(), examples));
+  }
+
+  /** Incidents whose regulator notification was recorded after it was due. */
+  async lateNotifications(examples = 10): Promise<OverdueSummary> {
+    return summary(await this.store.lateNotifications(examples));
+  }
+
+  /** Incidents with no containment applied yet. */
+  async withoutContainment(examples = 10): Promise<OverdueSummary> {
+    return summary(await this.store.withoutContainment(examples));
+  }
+
+  /** Open rectification items past their due date (their ids). */
+  async overdueRectifications(now = new Date(), examples = 10): Promise<OverdueSummary> {
+    return summary(await this.store.overdueRectifications(now.toISOString(), examples));
+  }
+
+  /** One change under the incident's row lock, with its audit event, in one transaction. */
+  private async change(
+    ctx: ChangeContext,
+    id: string,
+    action: string,
+    apply: (trx: Trx, incident: IncidentRecord, now: string) => Promise<Record<string, unknown>>,
+  ): Promise<void> {
+    await this.changes.transaction(this.db, async (trx) => {
+      const incident = await this.store.get(id, trx, true);
+      if (!incident) throw new NotFoundError(`No incident ${id}`);
+      const now = new Date().toISOString();
+      const details = await apply(trx, incident, now);
+      incident.updatedAt = now;
+      await this.store.update(trx, incident);
+      await this.record(trx, ctx, action, id, details);
+    });
+  }
+
+  private async record(trx: Trx, ctx: ChangeContext, action: string, id: string, details: Record<string, unknown>): Promise<void> {
+    await this.audit.record(trx, ctx, { action, objectType: 'incident', objectId: id, details });
+  }
+
+  private async requireVendors(ids: readonly string[], path: string): Promise<string[]> {
+    for (const id of ids) if (!(await this.directory.vendorExists(id))) throw invalid(path, `no vendor ${id}`);
+    return [...ids];
+  }
+
+  private async resolveAssets(refs: readonly string[], path: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const ref of refs) {
+      const id = await this.directory.assetId(ref);
+      if (!id) throw invalid(path, `no data asset ${ref}`);
+      ids.push(id);
+    }
+    return [...new Set(ids)];
+  }
+}
+
+function view(i: IncidentRecord, openRectifications: number, now: string): Incident {
+  return {
+    id: i.id,
+    title: i.title,
+    description: i.description,
+    source: i.source as Incident['source'],
+    severity: i.severity,
+    status: i.status,
+    detectedAt: i.detectedAt,
+    vendors: i.vendors,
+    assets: i.assets,
+    apps: i.apps,
+    regulatorNotification: {
+      dueAt: i.notificationDueAt,
+      sentAt: i.regulatorNotifiedAt,
+      overdue: i.regulatorNotifiedAt === null && now >= i.notificationDueAt,
+      late: i.regulatorNotifiedAt !== null && i.regulatorNotifiedAt > i.notificationDueAt,
+    },
+    containedAt: i.containedAt,
+    closedAt: i.closedAt,
+    openRectifications,
+    createdBy: i.createdBy,
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+  };
+}
+
+function rectificationView(r: RectificationRecord, now: string): Rectification {
+  return {
+    id: r.id,
+    incident: r.incidentId,
+    action: r.action,
+    owner: r.owner,
+    dueAt: r.dueAt,
+    status: r.status,
+    overdue: r.status === 'open' && now >= r.dueAt,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt,
+    completedAt: r.completedAt,
+    completedBy: r.completedBy,
+    evidence: r.evidence,
+  };
+}
+
+/** The incident as the audit log keeps it: everything but the free-text description. */
+function auditView(i: IncidentRecord): Record<string, unknown> {
+  const { description, ...rest } = i;
+  return { ...rest, descriptionLength: description.length };
+}
+
+const summary = (r: { count: number; ids: string[] }): OverdueSummary => ({ count: r.count, examples: r.ids });
+
+function decodeAfter(cursor: string | undefined): { createdAt: string; id: string } | undefined {
+  const decoded = decodeCursor(cursor);
+  if (decoded === undefined) return undefined;
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(decoded);
+  if (!match || Number.isNaN(Date.parse(match[1]))) {
+    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
+  }
+  return { createdAt: match[1], id: match[2] };
+}

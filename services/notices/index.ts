@@ -1,0 +1,5 @@
+export { NOTICES_CHANGED, NoticeService, type PurposeNotices } from './service';
+export { GENERAL_SCOPE, NoticeStore, scopeOf, type PublishedNotice, type ScopeVersions } from './store';
+export { noticeRoutes } from './routes';
+export { diffNotices, missingForPublication, MATERIAL_FIELDS } from './diff';
+export type { Notice, NoticeContent, NoticeDiff, PublicNotice } from './schemas';

@@ -1,0 +1,288 @@
+import crypto from 'node:crypto';
+import { APP_STATES, type AppState } from '../../services/apps/lifecycle';
+import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { Factories } from '../helpers/factories';
+
+let t: TestApp;
+let f: Factories;
+let asset: { id: string; key: string };
+const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
+
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
+const monthsAgo = (n: number) => {
+  const d = new Date();
+  d.setUTCMonth(d.getUTCMonth() - n);
+  return d.toISOString().slice(0, 10);
+};
+const disposal = { dataDeleted: 'Login and device records erased', userNotice: 'In-app banner and SMS 30 days ahead', userNotifiedAt: new Date(Date.now() - DAY).toISOString() };
+
+async function newApp(overrides: Record<string, unknown> = {}): Promise<string> {
+  const res = await t.http
+    .post('/v1/apps')
+    .set(await auth('amy'))
+    .send({
+      name: f.unique('App '),
+      kind: 'app',
+      audience: 'customer',
+      leadDepartment: 'DIGITAL',
+      owningDepartment: 'RETAIL',
+      responsiblePerson: 'Li Wei',
+      ...overrides,
+    });
+  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+const transition = async (id: string, body: Record<string, unknown>) => t.http.post(`/v1/apps/${id}/transitions`).set(await auth('amy')).send(body);
+
+async function moveTo(id: string, ...states: AppState[]): Promise<void> {
+  for (const to of states) {
+    const res = await transition(id, to === 'retired' ? { to, disposal } : { to });
+    if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}
+
+async function penTest(id: string, performedAt: string, result = 'pass'): Promise<void> {
+  await t.http
+    .post(`/v1/apps/${id}/security-tests`)
+    .set(await auth('amy'))
+    .send({ kind: 'penetration', performedAt, result, performer: 'Red Team Ltd', reportReference: f.unique('PT-') })
+    .expect(201);
+}
+
+async function useData(id: string, purpose: string) {
+  return t.http.post(`/v1/apps/${id}/data-uses`).set(await auth('amy')).send({ asset: asset.key, fields: ['phone'], purpose });
+}
+
+/** A published notice, written where the notices feature keeps them. */
+async function publishNotice(purposeKey: string, appId: string | null): Promise<void> {
+  const now = new Date().toISOString();
+  const version = Number((await t.container.db('notices').where({ purpose_key: purposeKey }).max({ v: 'version' }).first())?.v ?? 0) + 1;
+  await t.container.db('notices').insert({
+    id: crypto.randomUUID(),
+    purpose_key: purposeKey,
+    app_id: appId,
+    status: 'published',
+    content: JSON.stringify({ title: 'Notice' }),
+    version,
+    material: true,
+    changes: JSON.stringify({}),
+    created_by: 'pat',
+    created_at: now,
+    updated_by: 'pat',
+    updated_at: now,
+    published_by: 'pat',
+    published_at: now,
+  });
+}
+
+const unmetOf = (res: { body: { unmet?: Array<{ requirement: string }> } }) => (res.body.unmet ?? []).map((u) => u.requirement);
+const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+
+beforeAll(async () => {
+  t = await createTestApp();
+  f = new Factories(t);
+  await f.department('DIGITAL');
+  await f.department('RETAIL');
+  await f.purpose('account_servicing', 'contract');
+  await f.purpose('app_marketing', 'consent');
+  await f.purpose('wealth_marketing', 'consent');
+  await t.grantRole('amy', 'app_manager', '*');
+  asset = await f.asset('RETAIL', [
+    ['name', 'personal'],
+    ['phone', 'personal'],
+  ]);
+});
+afterAll(() => t.close());
+
+describe('app lifecycle', () => {
+  it('walks proposed → … → retired one step at a time, keeping the history and auditing each step', async () => {
+    const id = await newApp({ filingNumber: '粤ICP备12345678号-5A' });
+    await penTest(id, daysAgo(3));
+    await moveTo(id, 'approved', 'developing', 'testing');
+    const released = await transition(id, { to: 'released', note: 'Go-live approved by the committee' });
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ lifecycleState: 'released' });
+    expect(released.body.transitions.at(-1)).toMatchObject({
+      from: 'testing',
+      to: 'released',
+      note: 'Go-live approved by the committee',
+      transitionedBy: 'amy',
+      releaseEvidence: { filingNumber: '粤ICP备12345678号-5A', penetrationTest: { performedAt: daysAgo(3) }, consentPurposesWithNotice: [] },
+    });
+    await moveTo(id, 'operating', 'consolidating', 'retired');
+
+    const got = await t.http.get(`/v1/apps/${id}`).set(await auth('amy')).expect(200);
+    expect(got.body.lifecycleState).toBe('retired');
+    expect(got.body.transitions.map((x: { from: string; to: string }) => `${x.from}>${x.to}`)).toEqual([
+      'proposed>approved',
+      'approved>developing',
+      'developing>testing',
+      'testing>released',
+      'released>operating',
+      'operating>consolidating',
+      'consolidating>retired',
+    ]);
+    expect(got.body.transitions.at(-1).disposal).toEqual(disposal);
+
+    const audit = await t.http.get(`/v1/audit?objectType=app&objectId=${id}&limit=50`).set(await auth('root-admin')).expect(200);
+    const actions = audit.body.items.map((e: { action: string }) => e.action);
+    expect(actions.filter((a: string) => a === 'app.transitioned')).toHaveLength(7);
+    expect(audit.body.items[0]).toMatchObject({ actorId: 'amy', details: { from: 'consolidating', to: 'retired', disposal } });
+  });
+
+  it('refuses every illegal neighbour (skip, stay, go back, leave retirement) with 409 naming the allowed state, and writes nothing', async () => {
+    const id = await newApp({ filingNumber: 'FN-1' });
+    await penTest(id, daysAgo(1));
+    for (const [index, state] of APP_STATES.entries()) {
+      const allowed = APP_STATES[index + 1];
+      for (const to of APP_STATES.filter((s) => s !== allowed)) {
+        const before = await auditCount();
+        const res = await transition(id, to === 'retired' ? { to, disposal } : { to });
+        expectProblem(res, 409, 'illegal_transition');
+        expect(res.body).toMatchObject({ from: state, to, allowed: allowed === undefined ? [] : [allowed] });
+        expect(res.body.detail).toContain(allowed ?? 'retired');
+        expect(await auditCount()).toBe(before);
+      }
+      const got = await t.http.get(`/v1/apps/${id}`).set(await auth('amy')).expect(200);
+      expect(got.body).toMatchObject({ lifecycleState: state });
+      expect(got.body.transitions).toHaveLength(index);
+      if (allowed !== undefined) await moveTo(id, allowed);
+    }
+  });
+
+  describe('release gate', () => {
+    let id: string;
+    const release = () => transition(id, { to: 'released' });
+
+    beforeAll(async () => {
+      id = await newApp();
+      await moveTo(id, 'approved', 'developing', 'testing');
+    });
+
+    it('names a missing filing number and a missing penetration test', async () => {
+      const before = await auditCount();
+      const res = await release();
+      expectProblem(res, 409, 'release_gate_failed');
+      expect(unmetOf(res)).toEqual(['filing_number_missing', 'penetration_test_missing']);
+      expect(await auditCount()).toBe(before);
+    });
+
+    it('refuses without a filing number even with a passed penetration test', async () => {
+      await penTest(id, daysAgo(10));
+      const res = await release();
+      expectProblem(res, 409, 'release_gate_failed');
+      expect(unmetOf(res)).toEqual(['filing_number_missing']);
+    });
+
+    it('refuses when the most recent penetration test failed', async () => {
+      await t.http.patch(`/v1/apps/${id}`).set(await auth('amy')).send({ filingNumber: '京ICP备0000001号' }).expect(200);
+      await penTest(id, daysAgo(2), 'fail');
+      const res = await release();
+      expect(unmetOf(res)).toEqual(['penetration_test_not_passed']);
+      expect(res.body.detail).toContain('fail');
+    });
+
+    it('refuses when the last passed penetration test is older than 12 months', async () => {
+      const old = await newApp({ filingNumber: 'FN-OLD' });
+      await moveTo(old, 'approved', 'developing', 'testing');
+      await penTest(old, monthsAgo(13));
+      const res = await transition(old, { to: 'released' });
+      expect(unmetOf(res)).toEqual(['penetration_test_expired']);
+      await penTest(old, monthsAgo(11));
+      await transition(old, { to: 'released' }).then((r) => expect(r.status).toBe(200));
+    });
+
+    it('refuses while a consent-based purpose has no published notice (another app’s notice does not count)', async () => {
+      await penTest(id, daysAgo(1));
+      expect((await useData(id, 'account_servicing')).status).toBe(201);
+      expect((await useData(id, 'app_marketing')).status).toBe(201);
+      const other = await newApp();
+      await publishNotice('app_marketing', other);
+      const res = await release();
+      expectProblem(res, 409, 'release_gate_failed');
+      expect(unmetOf(res)).toEqual(['consent_notice_missing']);
+      expect(res.body.detail).toContain('app_marketing');
+      expect(res.body.detail).not.toContain('account_servicing');
+    });
+
+    it('releases once every requirement is met, recording the evidence', async () => {
+      await publishNotice('app_marketing', id);
+      const res = await release();
+      expect(res.status).toBe(200);
+      expect(res.body.transitions.at(-1).releaseEvidence).toMatchObject({
+        filingNumber: '京ICP备0000001号',
+        penetrationTest: { performedAt: daysAgo(1) },
+        consentPurposesWithNotice: ['app_marketing'],
+      });
+    });
+
+    it('keeps a released app to the same rules: no dropping the filing number, no new consent purpose without a notice', async () => {
+      const before = await auditCount();
+      expectProblem(await t.http.patch(`/v1/apps/${id}`).set(await auth('amy')).send({ filingNumber: null }), 409, 'filing_number_required');
+      expectProblem(await useData(id, 'wealth_marketing'), 409, 'consent_notice_missing');
+      expect(await auditCount()).toBe(before);
+      await publishNotice('wealth_marketing', null);
+      expect((await useData(id, 'wealth_marketing')).status).toBe(201);
+    });
+  });
+
+  describe('retirement', () => {
+    let id: string;
+    beforeAll(async () => {
+      id = await newApp({ filingNumber: 'FN-RET' });
+      await penTest(id, daysAgo(5));
+      await moveTo(id, 'approved', 'developing', 'testing', 'released', 'operating', 'consolidating');
+    });
+
+    it.each([
+      ['no disposal record', { to: 'retired' }],
+      ['neither deleted nor migrated', { to: 'retired', disposal: { userNotice: 'SMS', userNotifiedAt: disposal.userNotifiedAt } }],
+      ['no user notice', { to: 'retired', disposal: { dataMigrated: 'Accounts moved to the main app', userNotifiedAt: disposal.userNotifiedAt } }],
+      ['a user notice in the future', { to: 'retired', disposal: { ...disposal, userNotifiedAt: new Date(Date.now() + 7 * DAY).toISOString() } }],
+      ['an unknown disposal field', { to: 'retired', disposal: { ...disposal, shredded: true } }],
+    ])('needs a data disposal record: 400 for %s, nothing written', async (_label, body) => {
+      const before = await auditCount();
+      const res = await transition(id, body);
+      expectProblem(res, 400, 'validation_failed');
+      expect(res.body.errors[0].path).toMatch(/^body\.disposal/);
+      expect(await auditCount()).toBe(before);
+      expect((await t.http.get(`/v1/apps/${id}`).set(await auth('amy'))).body.lifecycleState).toBe('consolidating');
+    });
+
+    it('refuses a disposal record on any other transition', async () => {
+      const other = await newApp();
+      expectProblem(await transition(other, { to: 'approved', disposal }), 400, 'validation_failed');
+    });
+
+    it('retires with the record, after which the ledger entry no longer changes', async () => {
+      const migrated = { dataMigrated: 'Card accounts moved to the main app', userNotice: 'Push message and website notice', userNotifiedAt: disposal.userNotifiedAt };
+      const res = await transition(id, { to: 'retired', disposal: migrated });
+      expect(res.status).toBe(200);
+      expect(res.body.transitions.at(-1).disposal).toEqual(migrated);
+
+      const before = await auditCount();
+      const as = await auth('amy');
+      expectProblem(await t.http.patch(`/v1/apps/${id}`).set(as).send({ monthlyActiveUsers: 5 }), 409, 'app_retired');
+      expectProblem(await useData(id, 'account_servicing'), 409, 'app_retired');
+      expectProblem(
+        await t.http
+          .post(`/v1/apps/${id}/security-tests`)
+          .set(as)
+          .send({ kind: 'privacy_review', performedAt: daysAgo(0), result: 'pass', performer: 'DPO office', reportReference: 'PR-1' }),
+        409,
+        'app_retired',
+      );
+      expectProblem(
+        await t.http
+          .post(`/v1/apps/${id}/vulnerabilities`)
+          .set(as)
+          .send({ title: 'XSS', severity: 'low', reportedAt: new Date().toISOString(), dueAt: new Date(Date.now() + DAY).toISOString() }),
+        409,
+        'app_retired',
+      );
+      expect(await auditCount()).toBe(before);
+    });
+  });
+});

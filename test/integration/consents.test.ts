@@ -1,0 +1,369 @@
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { pseudonymize } from '../../services/shared/pseudonym';
+import type { ClientActor } from '../../services/shared/route';
+import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { Factories } from '../helpers/factories';
+import { registerSecretClient, tokenFor } from '../helpers/oauth';
+
+let t: TestApp;
+let f: Factories;
+let collectorA: string;
+let collectorB: string;
+let pepToken: string;
+let vendorId: string;
+let asset: { id: string; key: string };
+const DAY = 86_400_000;
+const inDays = (n: number) => new Date(Date.now() + n * DAY).toISOString();
+const pep: ClientActor = { kind: 'client', clientId: 'pep-test', roles: ['pep'], scopes: [], vendorId: null, tokenId: 'jti' };
+
+// Raw customer ids: each must never reach a table or a log line.
+const ALICE = 'CUST-RAW-ALICE-7F3A91';
+const BOB = 'CUST-RAW-BOB-20C4E8';
+const CAROL = 'CUST-RAW-CAROL-5D1B07';
+const DAVE = 'CUST-RAW-DAVE-99AE42';
+const RAW_IDS = [ALICE, BOB, CAROL, DAVE];
+
+const staff = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const ref = (customerId: string) => pseudonymize(Buffer.from(t.config.subjectIdKey ?? '', 'utf8'), customerId);
+
+const told = {
+  title: 'Card offers',
+  body: 'We use your name and mobile number to tell you about cards that suit you.',
+  controller: { name: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example', phone: '+86 755 8888 0000' },
+  piCategories: ['name', 'mobile phone number'],
+  sensitivePiCategories: [],
+  rights: { access: 'App › Privacy', copy: 'App › Privacy › Export', correct: 'App › Profile', delete: 'Call 95555', withdraw: 'App › Privacy › Consents' },
+  complaintChannel: { phone: '95555' },
+};
+
+/** Publishes a new version of the purpose's general notice (a first draft, or an edit of the latest). */
+async function publish(purpose: string, changes: Record<string, unknown> = {}): Promise<number> {
+  const officer = await staff('pat');
+  const latest = await t.http.get(`/v1/notices?purpose=${purpose}&status=published&limit=1`).set(officer);
+  const draft = latest.body.items.length
+    ? await t.http.patch(`/v1/notices/${latest.body.items[0].id}`).set(officer).send(changes)
+    : await t.http.post('/v1/notices').set(officer).send({ purpose, ...told, ...changes });
+  expect(draft.status).toBe(201);
+  const published = await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer);
+  expect(published.status).toBe(200);
+  return published.body.version as number;
+}
+
+const consent = (token: string, body: Record<string, unknown>) =>
+  t.http.post('/v1/consents').set(bearer(token)).send({ channel: 'mobile-bank', evidence: { collectionMethod: 'in-app checkbox, unticked by default' }, ...body });
+const withdraw = (token: string, body: Record<string, unknown>) => t.http.post('/v1/consents/withdrawals').set(bearer(token)).send(body);
+const check = (token: string, subject: string, purpose: string) => t.http.get('/v1/consents/check').query({ subject, purpose }).set(bearer(token));
+const decide = (subject: string | undefined) =>
+  t.container.decisions.decide(pep, 'req-consent', { vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'card_marketing', ...(subject ? { subject } : {}) });
+
+async function rows(): Promise<{ consents: number; audit: number }> {
+  const count = async (table: string) => Number(((await t.container.db(table).count({ n: '*' })) as Array<{ n: number }>)[0].n);
+  return { consents: await count('consent_events'), audit: await count('audit_events') };
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  f = new Factories(t);
+  await f.department('RETAIL');
+  await t.grantRole('pat', 'privacy_officer', '*');
+  await t.grantRole('aude', 'auditor', '*');
+  await t.grantRole('olivia', 'data_owner', 'RETAIL');
+  await t.grantRole('vic', 'vendor_manager', '*');
+  for (const key of ['card_marketing', 'credit_scoring', 'wealth_offers', 'bad_input']) await f.purpose(key, 'consent', 'pat');
+  await f.purpose('servicing', 'contract', 'pat');
+
+  vendorId = await f.vendor({ purposes: ['card_marketing'], manager: 'vic' });
+  asset = await f.asset('RETAIL', [['phone', 'personal']], 'olivia');
+  const grant = await t.http
+    .post('/v1/access-grants')
+    .set(await staff('vic'))
+    .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'card_marketing', validUntil: inDays(30), justification: 'Calls about card offers' });
+  await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
+
+  await publish('card_marketing');
+  await publish('wealth_offers');
+  await publish('bad_input');
+  await publish('servicing');
+  await publish('credit_scoring', {
+    piCategories: ['name'],
+    sensitivePiCategories: [{ category: 'bank account numbers', necessity: 'To assess repayment capacity', impact: 'Misuse could cause financial loss' }],
+  });
+  collectorA = await tokenFor(t, await registerSecretClient(t, { roles: ['consent_collector'], scopes: [] }));
+  collectorB = await tokenFor(t, await registerSecretClient(t, { roles: ['consent_collector'], scopes: [] }));
+  pepToken = await tokenFor(t, await registerSecretClient(t, { roles: ['pep'], scopes: ['decisions'] }));
+});
+afterAll(() => t.close());
+
+describe('recording and checking consent', () => {
+  it('records consent to the exact notice version, keyed by the pseudonym, audited', async () => {
+    expect((await check(collectorA, ALICE, 'card_marketing')).body).toEqual({
+      consented: false,
+      state: 'none',
+      noticeVersion: null,
+      since: null,
+      stale: false,
+      latestNoticeVersion: 1,
+      consentId: null,
+    });
+    const res = await consent(collectorA, { subject: ALICE, purpose: 'card_marketing', noticeVersion: 1 });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ subjectRef: ref(ALICE), purpose: 'card_marketing', noticeVersion: 1, channel: 'mobile-bank', separate: false, app: null });
+    expect(res.headers.location).toBe(`/v1/consents/${res.body.id}/receipt`);
+
+    const status = await check(collectorB, ALICE, 'card_marketing');
+    expect(status.status).toBe(200);
+    expect(status.headers['cache-control']).toBe('no-store');
+    expect(status.body).toEqual({ consented: true, state: 'current', noticeVersion: 1, since: res.body.givenAt, stale: false, latestNoticeVersion: 1, consentId: res.body.id });
+
+    const events = await t.http.get(`/v1/audit?objectType=consent&objectId=${res.body.id}`).set(await staff('root-admin'));
+    expect(events.body.items).toEqual([
+      expect.objectContaining({ action: 'consent.given', actorType: 'client', details: expect.objectContaining({ subjectRef: ref(ALICE), noticeVersion: 1 }) }),
+    ]);
+  });
+
+  it('makes earlier consents stale after a material version, not after a wording change, until the customer consents again', async () => {
+    await consent(collectorA, { subject: BOB, purpose: 'wealth_offers', noticeVersion: 1 }).expect(201);
+    expect(await publish('wealth_offers', { title: 'Wealth offers, plainly' })).toBe(2);
+    expect((await check(collectorA, BOB, 'wealth_offers')).body).toMatchObject({ consented: true, state: 'current', noticeVersion: 1, latestNoticeVersion: 2 });
+
+    expect(await publish('wealth_offers', { piCategories: ['name', 'mobile phone number', 'assets under management'] })).toBe(3);
+    expect((await check(collectorA, BOB, 'wealth_offers')).body).toMatchObject({ consented: false, state: 'stale', stale: true, noticeVersion: 1, latestNoticeVersion: 3 });
+    expect(await t.container.consents.isCurrent(ref(BOB), 'wealth_offers')).toBe(false);
+
+    const before = await rows();
+    expectProblem(await consent(collectorA, { subject: BOB, purpose: 'wealth_offers', noticeVersion: 2 }), 409, 'notice_superseded');
+    expect(await rows()).toEqual(before);
+    const again = await consent(collectorA, { subject: BOB, purpose: 'wealth_offers', noticeVersion: 3 });
+    expect(again.status).toBe(201);
+    expect((await check(collectorA, BOB, 'wealth_offers')).body).toMatchObject({ consented: true, state: 'current', noticeVersion: 3, stale: false, consentId: again.body.id });
+  });
+
+  it('needs separate consent for a notice that lists sensitive personal information', async () => {
+    const before = await rows();
+    const joint = await consent(collectorA, { subject: CAROL, purpose: 'credit_scoring', noticeVersion: 1 });
+    expectProblem(joint, 400, 'separate_consent_required');
+    expect(joint.body.detail).toContain('bank account numbers');
+    expectProblem(await consent(collectorA, { subject: CAROL, purpose: 'credit_scoring', noticeVersion: 1, separate: false }), 400, 'separate_consent_required');
+    expect(await rows()).toEqual(before);
+    const separate = await consent(collectorA, { subject: CAROL, purpose: 'credit_scoring', noticeVersion: 1, separate: true });
+    expect(separate.status).toBe(201);
+    expect(separate.body.separate).toBe(true);
+    expect((await check(collectorA, CAROL, 'credit_scoring')).body.consented).toBe(true);
+  });
+});
+
+describe('withdrawal and consent-aware decisions', () => {
+  it('denies consent_missing until consent, allows after, denies again from the first decision after withdrawal', async () => {
+    expect(await decide(DAVE)).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'consent_missing' }] });
+    expect((await decide(undefined)).decision).toBe('allow');
+
+    const given = await consent(collectorA, { subject: DAVE, purpose: 'card_marketing', noticeVersion: 1 });
+    expect(given.status).toBe(201);
+    expect(await decide(DAVE)).toMatchObject({ decision: 'allow', allowedFields: ['phone'] });
+
+    // Any channel may take the withdrawal (PIPL Art. 15): here another app back end.
+    const withdrawn = await withdraw(collectorB, { subject: DAVE, purpose: 'card_marketing', channel: 'branch-counter' });
+    expect(withdrawn.status).toBe(201);
+    expect(withdrawn.body).toMatchObject({ subjectRef: ref(DAVE), purpose: 'card_marketing', withdraws: given.body.id, noticeVersion: 1 });
+    expect(await decide(DAVE)).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'consent_missing' }] });
+    expect((await check(collectorA, DAVE, 'card_marketing')).body).toMatchObject({ consented: false, state: 'withdrawn', since: withdrawn.body.withdrawnAt, consentId: given.body.id });
+
+    expectProblem(await withdraw(collectorA, { subject: DAVE, purpose: 'card_marketing' }), 409, 'no_consent_to_withdraw');
+    expectProblem(await withdraw(collectorA, { subject: 'CUST-NEVER-ASKED', purpose: 'card_marketing' }), 409, 'no_consent_to_withdraw');
+
+    await consent(collectorA, { subject: DAVE, purpose: 'card_marketing', noticeVersion: 1 }).expect(201);
+    expect((await decide(DAVE)).decision).toBe('allow');
+    const decisions = await t.http.get(`/v1/audit?action=access.decided&objectId=${vendorId}`).set(await staff('root-admin'));
+    expect(decisions.body.items[0].details).toMatchObject({ subjectRef: ref(DAVE), decision: 'allow' });
+  });
+
+  it('gives consent-aware answers through POST /v1/decisions too', async () => {
+    const body = { vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'card_marketing', subject: ALICE };
+    const allowed = await t.http.post('/v1/decisions').set(bearer(pepToken)).send(body);
+    expect(allowed.body).toMatchObject({ decision: 'allow' });
+    await withdraw(collectorA, { subject: ALICE, purpose: 'card_marketing' }).expect(201);
+    const denied = await t.http.post('/v1/decisions').set(bearer(pepToken)).send(body);
+    expect(denied.body).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'consent_missing' }] });
+    await consent(collectorA, { subject: ALICE, purpose: 'card_marketing', noticeVersion: 1 }).expect(201);
+  });
+});
+
+describe('receipts', () => {
+  it('signs a Kantara receipt that verifies against the published JWKS; a tampered one does not', async () => {
+    const given = await consent(collectorA, { subject: CAROL, purpose: 'credit_scoring', noticeVersion: 1, separate: true, evidence: { collectionMethod: 'separate consent screen' } });
+    const res = await t.http.get(`/v1/consents/${given.body.id}/receipt`).set(bearer(collectorA));
+    expect(res.status).toBe(200);
+    const jws = res.body.receipt as string;
+    expect(decodeProtectedHeader(jws)).toMatchObject({ typ: 'consent-receipt+jwt', alg: 'ES256', kid: expect.any(String) });
+
+    const { port } = t.server.address() as AddressInfo;
+    const jwks = createRemoteJWKSet(new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(jws, jwks, { issuer: t.config.publicUrl, typ: 'consent-receipt+jwt' });
+    expect(payload).toMatchObject({
+      version: 'KI-CR-v1.1.0',
+      jurisdiction: 'CN',
+      consentTimestamp: Math.floor(Date.parse(given.body.givenAt) / 1000),
+      collectionMethod: 'separate consent screen',
+      consentReceiptID: given.body.id,
+      language: 'zh-CN',
+      piiPrincipalId: ref(CAROL),
+      piiControllers: [{ piiController: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example', phone: '+86 755 8888 0000' }],
+      policyUrl: `${t.config.publicUrl}/v1/public/notices/credit_scoring?version=1`,
+      services: [
+        {
+          service: 'mobile-bank',
+          purposes: [
+            {
+              purpose: 'Purpose credit_scoring',
+              purposeCategory: ['credit_scoring'],
+              consentType: 'EXPLICIT',
+              piiCategory: ['name', 'bank account numbers'],
+              primaryPurpose: true,
+              thirdPartyDisclosure: false,
+            },
+          ],
+        },
+      ],
+      sensitive: true,
+      spiCat: ['bank account numbers'],
+      noticeVersion: 1,
+      separateConsent: true,
+    });
+    expect(JSON.stringify(payload)).not.toContain(CAROL);
+
+    const [header, body, signature] = jws.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...payload, piiPrincipalId: ref(BOB) })).toString('base64url');
+    await expect(jwtVerify(`${header}.${forged}.${signature}`, jwks)).rejects.toThrow(/signature verification failed/);
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'AB' : 'AA'}`;
+    await expect(jwtVerify(`${header}.${body}.${flipped}`, jwks)).rejects.toThrow();
+  });
+
+  it('lists third parties, and points the policy URL at the pinned version the customer saw', async () => {
+    const given = await consent(collectorB, { subject: BOB, purpose: 'card_marketing', noticeVersion: 1 });
+    const { payload } = await jwtVerify(
+      (await t.http.get(`/v1/consents/${given.body.id}/receipt`).set(bearer(collectorB))).body.receipt,
+      createRemoteJWKSet(new URL(`http://127.0.0.1:${(t.server.address() as AddressInfo).port}/.well-known/jwks.json`)),
+    );
+    const purpose = (payload.services as Array<{ purposes: Array<Record<string, unknown>> }>)[0].purposes[0];
+    expect(purpose).toMatchObject({ thirdPartyDisclosure: true, thirdPartyName: expect.stringContaining('Vendor') });
+    expect(payload.collectionMethod).toBe('in-app checkbox, unticked by default');
+    const pinned = await t.http.get(new URL(payload.policyUrl as string).pathname + new URL(payload.policyUrl as string).search);
+    expect(pinned.body).toMatchObject({ purpose: 'card_marketing', version: 1, piCategories: told.piCategories });
+  });
+
+  it('shows a receipt only to the collector that recorded the consent', async () => {
+    const given = await consent(collectorA, { subject: BOB, purpose: 'card_marketing', noticeVersion: 1 });
+    expectProblem(await t.http.get(`/v1/consents/${given.body.id}/receipt`).set(bearer(collectorB)), 404);
+    expectProblem(await t.http.get(`/v1/consents/${given.body.id}/receipt`).set(await staff('pat')), 401);
+    expectProblem(await t.http.get(`/v1/consents/${given.body.id}/receipt`).set(bearer(pepToken)), 403);
+    const withdrawal = await withdraw(collectorA, { subject: BOB, purpose: 'card_marketing' });
+    expectProblem(await t.http.get(`/v1/consents/${withdrawal.body.id}/receipt`).set(bearer(collectorA)), 404);
+  });
+});
+
+describe('history and permissions', () => {
+  it('shows privacy officers and auditors every event, audits the look-up, and refuses data owners', async () => {
+    const officer = await t.http.get('/v1/consent-history').query({ subject: DAVE }).set(await staff('pat'));
+    expect(officer.status).toBe(200);
+    expect(officer.body.subjectRef).toBe(ref(DAVE));
+    expect(officer.body.items.map((e: { kind: string }) => e.kind)).toEqual(['given', 'withdrawn', 'given']);
+    expect(new Set(officer.body.items.map((e: { recordedBy: string }) => e.recordedBy)).size).toBe(2);
+    const lookups = await t.http.get(`/v1/audit?action=consent.history_read&objectId=${ref(DAVE)}`).set(await staff('root-admin'));
+    expect(lookups.body.items[0]).toMatchObject({ actorId: 'pat', objectType: 'consent_subject', details: { events: 3 } });
+
+    const paged = await t.http.get('/v1/consent-history').query({ subject: DAVE, limit: 2 }).set(await staff('aude'));
+    expect(paged.body.items).toHaveLength(2);
+    const rest = await t.http.get('/v1/consent-history').query({ subject: DAVE, limit: 2, cursor: paged.body.nextCursor }).set(await staff('aude'));
+    expect(rest.body).toMatchObject({ items: [{ kind: 'given' }], nextCursor: null });
+
+    expectProblem(await t.http.get('/v1/consent-history').query({ subject: DAVE }).set(await staff('olivia')), 403);
+    expectProblem(await t.http.get('/v1/consent-history').query({ subject: DAVE }).set(await staff('vic')), 403);
+    expectProblem(await t.http.get('/v1/consent-history').query({ subject: DAVE }).set(bearer(collectorA)), 401);
+  });
+
+  it('shows a collector only what it recorded itself', async () => {
+    const a = await t.http.get('/v1/consents/history').query({ subject: DAVE }).set(bearer(collectorA));
+    expect(a.body.items.map((e: { kind: string }) => e.kind)).toEqual(['given', 'given']);
+    const b = await t.http.get('/v1/consents/history').query({ subject: DAVE }).set(bearer(collectorB));
+    expect(b.body.items.map((e: { kind: string }) => e.kind)).toEqual(['withdrawn']);
+    const none = await t.http.get('/v1/consents/history').query({ subject: CAROL }).set(bearer(collectorB));
+    expect(none.body).toEqual({ subjectRef: ref(CAROL), items: [], nextCursor: null });
+    const mine = await t.http.get('/v1/consents/history').query({ subject: BOB, purpose: 'wealth_offers' }).set(bearer(collectorA));
+    expect(mine.body.items.map((e: { noticeVersion: number }) => e.noticeVersion)).toEqual([3, 1]);
+
+    expectProblem(await t.http.get('/v1/consents/history').query({ subject: DAVE }).set(bearer(pepToken)), 403);
+    expectProblem(await t.http.get('/v1/consents/history').query({ subject: DAVE }).set(await staff('pat')), 401);
+    expectProblem(await consent(pepToken, { subject: DAVE, purpose: 'card_marketing', noticeVersion: 1 }), 403);
+    expectProblem(await check(pepToken, DAVE, 'card_marketing'), 403);
+    expectProblem(await t.http.get('/v1/consents/check').query({ subject: DAVE, purpose: 'card_marketing' }), 401);
+  });
+});
+
+describe('bad input', () => {
+  const unknownId = '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01';
+
+  it.each([
+    ['no subject', { purpose: 'bad_input', noticeVersion: 1 }, 400, 'validation_failed'],
+    ['an empty subject', { subject: '', purpose: 'bad_input', noticeVersion: 1 }, 400, 'validation_failed'],
+    ['a subject with a control character', { subject: 'C1\u0000', purpose: 'bad_input', noticeVersion: 1 }, 400, 'validation_failed'],
+    ['an unknown purpose', { subject: ALICE, purpose: 'no_such_purpose', noticeVersion: 1 }, 400, 'validation_failed'],
+    ['an unpublished version', { subject: ALICE, purpose: 'bad_input', noticeVersion: 7 }, 400, 'validation_failed'],
+    ['version 0', { subject: ALICE, purpose: 'bad_input', noticeVersion: 0 }, 400, 'validation_failed'],
+    ['a version as text', { subject: ALICE, purpose: 'bad_input', noticeVersion: '1' }, 400, 'validation_failed'],
+    ['no channel', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, channel: undefined }, 400, 'validation_failed'],
+    ['an unknown property', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, ip: '10.0.0.1' }, 400, 'validation_failed'],
+    ['free-form evidence', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, evidence: { idCard: ALICE } }, 400, 'validation_failed'],
+    ['a bad artefact hash', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, evidence: { artifactSha256: 'abc' } }, 400, 'validation_failed'],
+    ['separate as text', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, separate: 'yes' }, 400, 'validation_failed'],
+    ['a purpose that does not rest on consent', { subject: ALICE, purpose: 'servicing', noticeVersion: 1 }, 409, 'consent_not_applicable'],
+  ] as const)('POST /v1/consents with %s → %s, nothing written', async (_label, body, status, code) => {
+    const before = await rows();
+    expectProblem(await consent(collectorA, body), status, code);
+    expect(await rows()).toEqual(before);
+  });
+
+  it('refuses bad requests on every other consent endpoint with 4xx problem+json and writes nothing', async () => {
+    const before = await rows();
+    expectProblem(await t.http.post('/v1/consents').set(bearer(collectorA)).set('Content-Type', 'text/plain').send('subject=x'), 415);
+    expectProblem(await t.http.post('/v1/consents').set(bearer(collectorA)).set('Content-Type', 'application/json').send('{"subject":'), 400);
+    expectProblem(await withdraw(collectorA, { purpose: 'bad_input' }), 400, 'validation_failed');
+    expectProblem(await withdraw(collectorA, { subject: ALICE }), 400, 'validation_failed');
+    expectProblem(await withdraw(collectorA, { subject: ALICE, purpose: 'no_such_purpose' }), 400, 'validation_failed');
+    expectProblem(await withdraw(collectorA, { subject: ALICE, purpose: 'bad_input', reason: 'changed my mind' }), 400, 'validation_failed');
+    expectProblem(await withdraw(collectorA, { subject: ALICE, purpose: 'bad_input' }), 409, 'no_consent_to_withdraw');
+    expectProblem(await t.http.get('/v1/consents/check').query({ purpose: 'bad_input' }).set(bearer(collectorA)), 400, 'validation_failed');
+    expectProblem(await t.http.get('/v1/consents/check').query({ subject: ALICE }).set(bearer(collectorA)), 400, 'validation_failed');
+    expectProblem(await t.http.get('/v1/consents/check').query({ subject: ALICE, purpose: 'Bad Input' }).set(bearer(collectorA)), 400, 'validation_failed');
+    expectProblem(await t.http.get('/v1/consents/check').query({ subject: ALICE, purpose: 'bad_input', verbose: 1 }).set(bearer(collectorA)), 400);
+    expectProblem(await check(collectorA, ALICE, 'no_such_purpose'), 404);
+    expectProblem(await t.http.get('/v1/consents/history').set(bearer(collectorA)), 400, 'validation_failed');
+    expectProblem(await t.http.get('/v1/consents/history').query({ subject: ALICE, cursor: '%%%' }).set(bearer(collectorA)), 400);
+    expectProblem(await t.http.get('/v1/consents/history').query({ subject: ALICE, limit: 1000 }).set(bearer(collectorA)), 400);
+    expectProblem(await t.http.get('/v1/consent-history').set(await staff('pat')), 400, 'validation_failed');
+    expectProblem(await t.http.get('/v1/consent-history').query({ subject: ALICE, purpose: 'x y' }).set(await staff('pat')), 400);
+    expectProblem(await t.http.get('/v1/consents/not-a-uuid/receipt').set(bearer(collectorA)), 400);
+    expectProblem(await t.http.get(`/v1/consents/${unknownId}/receipt`).set(bearer(collectorA)), 404);
+    expect(await rows()).toEqual(before);
+  });
+});
+
+describe('customer identifiers', () => {
+  it('never stores a raw customer id in any table, nor logs one', async () => {
+    const tables = (await t.container.db('information_schema.tables')
+      .whereRaw('table_schema = current_schema()')
+      .where('table_type', 'BASE TABLE')
+      .pluck('table_name')) as string[];
+    expect(tables).toEqual(expect.arrayContaining(['consent_events', 'audit_events', 'notices']));
+    for (const table of tables) {
+      const { rows: found } = (await t.container.db.raw(`select row_to_json(x)::text as line from "${table}" x`)) as { rows: Array<{ line: string }> };
+      const text = found.map((r) => r.line).join('\n');
+      for (const raw of RAW_IDS) expect({ table, leaked: text.includes(raw) }).toEqual({ table, leaked: false });
+    }
+    const stored = (await t.container.db('consent_events').pluck('subject_ref')) as string[];
+    expect(stored).toEqual(expect.arrayContaining(RAW_IDS.map(ref)));
+    expect(t.logLines.length).toBeGreaterThan(0);
+    for (const raw of RAW_IDS) expect(t.logLines.filter((l) => l.includes(raw))).toEqual([]);
+  });
+});

@@ -1,0 +1,77 @@
+import type { Context } from 'koa';
+import type { AuthenticatedClient } from '../../services/oauth/client-authentication';
+import type { ClientService } from '../../services/oauth/client-service';
+import type { ClientRecord } from '../../services/oauth/client-store';
+import { checkGrantType, narrowAuthorizationDetails, narrowScope, tokenEndpointChain, type TokenExchange } from '../../services/oauth/token-endpoint';
+
+// The token endpoint's steps on their own: each refusal is an OAuth error with the RFC's code.
+
+const record = (over: Partial<ClientRecord> = {}): ClientRecord => ({
+  clientId: 'c-1',
+  name: 'client',
+  kind: 'internal',
+  vendorId: null,
+  roles: ['pep'],
+  scopes: ['decisions', 'introspect'],
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  jwks: null,
+  jwksUri: null,
+  accessTokenTtlSeconds: 600,
+  status: 'active',
+  previousSecretExpiresAt: null,
+  disabledAt: null,
+  createdAt: '2026-11-27T00:00:00.000Z',
+  updatedAt: '2026-11-27T00:00:00.000Z',
+  secretHash: 'x',
+  previousSecretHash: null,
+  ...over,
+});
+
+const exchange = (form: Record<string, string>, client: Partial<ClientRecord> = {}): TokenExchange => ({
+  ctx: {} as Context,
+  form: { grant_type: 'client_credentials', ...form },
+  requestId: 'r',
+  client: { record: record(client), method: 'client_secret_basic' } as AuthenticatedClient,
+});
+
+const noHook = { authorizationDetailsHook: undefined, authorizationDetailsTypes: [] } as unknown as ClientService;
+
+describe('the token endpoint chain', () => {
+  it('reads like the RFC', () => {
+    const names = tokenEndpointChain({ authentication: {} as never, clients: noHook, issuer: {} as never, journal: {} as never }).map((s) => s.name);
+    expect(names).toEqual(['authenticateClient', 'checkGrantType', 'narrowScope', 'narrowAuthorizationDetails', 'issueAccessToken', 'auditIssuance']);
+  });
+
+  it.each(['password', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer', ''])('refuses grant_type %p', async (grant) => {
+    await expect(checkGrantType(exchange({ grant_type: grant }))).rejects.toMatchObject({ error: 'unsupported_grant_type', status: 400 });
+  });
+
+  it('grants every allowed scope when none is asked for, and narrows to what is asked', async () => {
+    const all = exchange({});
+    await narrowScope(all);
+    expect(all.scopes).toEqual(['decisions', 'introspect']);
+    const some = exchange({ scope: 'introspect  introspect' });
+    await narrowScope(some);
+    expect(some.scopes).toEqual(['introspect']);
+  });
+
+  it.each(['admin', 'decisions admin', 'déc', 'a"b'])('refuses scope %p (invalid_scope)', async (scope) => {
+    await expect(narrowScope(exchange({ scope }))).rejects.toMatchObject({ error: 'invalid_scope' });
+  });
+
+  it('lets an internal client without authorization_details through, without a hook', async () => {
+    const x = exchange({});
+    await narrowAuthorizationDetails(noHook)(x);
+    expect(x.authorizationDetails).toBeUndefined();
+  });
+
+  it('refuses authorization_details from an internal client while no hook is set', async () => {
+    const x = exchange({ authorization_details: JSON.stringify([{ type: 'data_access' }]) });
+    await expect(narrowAuthorizationDetails(noHook)(x)).rejects.toMatchObject({ error: 'invalid_authorization_details' });
+  });
+
+  it('refuses every vendor token request while no hook is set', async () => {
+    const x = exchange({}, { kind: 'vendor', vendorId: '00000000-0000-4000-8000-000000000001', roles: [] });
+    await expect(narrowAuthorizationDetails(noHook)(x)).rejects.toMatchObject({ error: 'invalid_authorization_details', status: 400 });
+  });
+});
