@@ -89,6 +89,9 @@ const EnvSchema = z.object({
   APP_POOR_SATISFACTION_BELOW: decimalInRange(0, 5, 3),
 });
 
+/** Every environment variable the service reads (README.md documents each; a unit test keeps them in step). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape));
+
 /** A per-address limit: `points` requests in each window of `windowSeconds`. */
 export interface RateLimitConfig {
   readonly points: number;

@@ -19,7 +19,8 @@ export const ScenarioTag = z
   .toLowerCase()
   .min(1)
   .max(64)
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, 'must be letters or digits, optionally joined by _ . or -')
+  // Latin letters, digits and CJK ideographs; no `u` flag, so the pattern means the same in the OpenAPI document.
+  .regex(/^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff_.-]*$/, 'must be letters, digits or Chinese characters, optionally joined by _ . or -')
   .openapi({ example: 'credit_card' });
 
 export const ThirdPartySdk = z

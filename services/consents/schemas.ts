@@ -9,7 +9,7 @@ export const CustomerId = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^\p{Cc}]+$/u, 'must be a customer identifier without control characters')
+  .refine((id) => ![...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must be a customer identifier without control characters')
   .openapi({ description: 'The customer’s identifier; never stored or logged, only its keyed hash (HMAC-SHA-256)', example: 'C000123456' });
 
 const SubjectRef = z.string().openapi({ description: 'The customer’s pseudonym: HMAC-SHA-256 under SUBJECT_ID_KEY, hex' });

@@ -15,7 +15,8 @@ const MAX_BATCH = 500;
  * Group commit for the token endpoint: issued tokens' audit events, failed authentications and
  * assertion jti claims from concurrent requests share one transaction, so each request still waits
  * until its own record is durable but the database sees one commit per batch, not per token.
- * A batch is whatever queued while the previous one was committing; an idle journal commits at once.
+ * A batch is whatever queued while the previous one was committing; an idle journal waits one turn of
+ * the event loop, so requests already under way join it.
  */
 export class IssuanceJournal {
   private queue: Pending[] = [];
@@ -52,6 +53,8 @@ export class IssuanceJournal {
   }
 
   private async flush(): Promise<void> {
+    // Let the requests already under way in this turn of the event loop join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { startBaseline, type Baseline, type BaselineKind } from './baseline';
+import { consentCheckScenario } from './consent-check';
 import { decisionsBench } from './decisions';
 import { departmentsScenario } from './departments';
+import { tokenScenario } from './token';
 import { DEFAULT_SETTINGS, formatTable, load, machineSummary, startService, type BenchContext, type BenchRow, type BenchSettings, type LoadResult, type Scenario } from './lib';
 
 // npm run bench [-- <scenario>…] [--seconds N] [--connections N] [--warmup N] [--max-requests N] [--log-level L] [--list]
@@ -11,6 +13,8 @@ import { DEFAULT_SETTINGS, formatTable, load, machineSummary, startService, type
 /** Every scenario, in the order they run. To add one: export a Scenario from test/bench/<name>.ts and list it here. */
 const SCENARIOS: readonly Scenario[] = [
   departmentsScenario,
+  tokenScenario,
+  consentCheckScenario,
   {
     name: 'decisions',
     description: 'POST /v1/decisions with 1,000 and 1,000,000 active grant-field entries (PostgreSQL) vs a bare Koa route',

@@ -117,6 +117,7 @@ describe('vulnerabilities', () => {
     const audit = await t.http.get(`/v1/audit?objectType=app&objectId=${id}`).set(as).expect(200);
     expect(audit.body.items[0]).toMatchObject({ action: 'app.vulnerability_fixed', details: { vulnerability: late.body.id, overdue: true } });
 
+    const other = await newApp();
     const before = await auditCount();
     expectProblem(await t.http.post(`/v1/apps/${id}/vulnerabilities/${late.body.id}/fix`).set(await auth('amy')).send({ evidence: 'again' }), 409, 'vulnerability_already_fixed');
     expectProblem(
@@ -124,7 +125,6 @@ describe('vulnerabilities', () => {
       400,
       'validation_failed',
     );
-    const other = await newApp();
     expectProblem(await t.http.post(`/v1/apps/${other}/vulnerabilities/${open.body.id}/fix`).set(await auth('amy')).send({ evidence: 'x' }), 404, 'not_found');
     expect(await auditCount()).toBe(before);
 
@@ -197,7 +197,7 @@ describe('app consolidation report', () => {
     await vulnerability(healthy, { severity: 'medium' });
   });
 
-  const candidateOf = (body: { candidates: Array<{ app: { id: string } }> }, id: string) => body.candidates.find((c) => c.app.id === id);
+  const candidateOf = (body: { candidates: Array<{ app: { id: string }; reasons: unknown[] }> }, id: string) => body.candidates.find((c) => c.app.id === id);
 
   it('lists each app in service with its reasons and numbers, using the configured thresholds', async () => {
     const res = await t.http.get('/v1/reports/app-consolidation').set(await auth('audrey')).expect(200);

@@ -305,20 +305,20 @@ describe('bad input', () => {
   const unknownId = '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01';
 
   it.each([
-    ['no subject', { purpose: 'bad_input', noticeVersion: 1 }, 400, 'validation_failed'],
-    ['an empty subject', { subject: '', purpose: 'bad_input', noticeVersion: 1 }, 400, 'validation_failed'],
-    ['a subject with a control character', { subject: 'C1\u0000', purpose: 'bad_input', noticeVersion: 1 }, 400, 'validation_failed'],
-    ['an unknown purpose', { subject: ALICE, purpose: 'no_such_purpose', noticeVersion: 1 }, 400, 'validation_failed'],
-    ['an unpublished version', { subject: ALICE, purpose: 'bad_input', noticeVersion: 7 }, 400, 'validation_failed'],
-    ['version 0', { subject: ALICE, purpose: 'bad_input', noticeVersion: 0 }, 400, 'validation_failed'],
-    ['a version as text', { subject: ALICE, purpose: 'bad_input', noticeVersion: '1' }, 400, 'validation_failed'],
-    ['no channel', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, channel: undefined }, 400, 'validation_failed'],
-    ['an unknown property', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, ip: '10.0.0.1' }, 400, 'validation_failed'],
-    ['free-form evidence', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, evidence: { idCard: ALICE } }, 400, 'validation_failed'],
-    ['a bad artefact hash', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, evidence: { artifactSha256: 'abc' } }, 400, 'validation_failed'],
-    ['separate as text', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, separate: 'yes' }, 400, 'validation_failed'],
-    ['a purpose that does not rest on consent', { subject: ALICE, purpose: 'servicing', noticeVersion: 1 }, 409, 'consent_not_applicable'],
-  ] as const)('POST /v1/consents with %s → %s, nothing written', async (_label, body, status, code) => {
+    ['no subject', 400, 'validation_failed', { purpose: 'bad_input', noticeVersion: 1 }],
+    ['an empty subject', 400, 'validation_failed', { subject: '', purpose: 'bad_input', noticeVersion: 1 }],
+    ['a subject with a control character', 400, 'validation_failed', { subject: 'C1\u0000', purpose: 'bad_input', noticeVersion: 1 }],
+    ['an unknown purpose', 400, 'validation_failed', { subject: ALICE, purpose: 'no_such_purpose', noticeVersion: 1 }],
+    ['an unpublished version', 400, 'validation_failed', { subject: ALICE, purpose: 'bad_input', noticeVersion: 7 }],
+    ['version 0', 400, 'validation_failed', { subject: ALICE, purpose: 'bad_input', noticeVersion: 0 }],
+    ['a version as text', 400, 'validation_failed', { subject: ALICE, purpose: 'bad_input', noticeVersion: '1' }],
+    ['no channel', 400, 'validation_failed', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, channel: undefined }],
+    ['an unknown property', 400, 'validation_failed', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, ip: '10.0.0.1' }],
+    ['free-form evidence', 400, 'validation_failed', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, evidence: { idCard: ALICE } }],
+    ['a bad artefact hash', 400, 'validation_failed', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, evidence: { artifactSha256: 'abc' } }],
+    ['separate as text', 400, 'validation_failed', { subject: ALICE, purpose: 'bad_input', noticeVersion: 1, separate: 'yes' }],
+    ['a purpose that does not rest on consent', 409, 'consent_not_applicable', { subject: ALICE, purpose: 'servicing', noticeVersion: 1 }],
+  ] as const)('POST /v1/consents with %s → %s %s, nothing written', async (_label, status, code, body) => {
     const before = await rows();
     expectProblem(await consent(collectorA, body), status, code);
     expect(await rows()).toEqual(before);

@@ -47,7 +47,7 @@ describe('diffNotices', () => {
     ['thirdParties', { thirdParties: [...v1.thirdParties, { name: 'Insurer Co', kind: 'recipient' as const }] }],
     ['thirdParties', { thirdParties: [{ ...v1.thirdParties[0], piCategories: ['name'] }] }],
   ] as const)('treats a change of %s as material', (field, change) => {
-    const diff = diffNotices(previous, { ...v1, ...change });
+    const diff = diffNotices(previous, { ...v1, ...(change as Partial<NoticeContent>) });
     expect(diff).toMatchObject({ againstVersion: 1, material: true });
     expect(diff.changes).toEqual([expect.objectContaining({ field, material: true })]);
   });

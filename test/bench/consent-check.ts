@@ -1,0 +1,183 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
+import { DEFAULT_STAFF_AUDIENCE, DEV_STAFF_ISSUER } from '../../services/config';
+import { createDatabase, createPglite, migrateLatest, type Db } from '../../services/db';
+import { pseudonymize } from '../../services/shared/pseudonym';
+import { BENCH_ADMIN, assertLoopback, type BenchContext, type BenchRow, type BenchSettings, type LoadResult, type Scenario, type ServiceProcess } from './lib';
+
+// GET /v1/consents/check with 1,000,000 consent events bulk-seeded in SQL (not through the API),
+// customers drawn at random on every request, against the bare Koa JSON route measured in the same
+// run. Target (PRODUCT.md §6): ≥ 0.5 × the bare route, p99 ≤ 10 ms at 32 connections.
+
+export const CONSENT_PURPOSE = 'bench_marketing';
+const GIVEN = 900_000;
+const WITHDRAWN = 100_000;
+const CHUNK = 50_000;
+
+const customer = (i: number) => `C${String(i).padStart(9, '0')}`;
+const uid = (labelSql: string) => `(overlay(overlay(md5(${labelSql}) placing '4' from 13) placing '8' from 17))::uuid`;
+
+/** 900,000 customers consented to the purpose's notice; the first 100,000 of them withdrew: 1,000,000 events. */
+export async function seedConsents(db: Db, subjectKey: Buffer): Promise<number> {
+  const at = new Date(Date.now() - 86_400_000).toISOString();
+  const notice = crypto.randomUUID();
+  await db.raw(
+    `insert into purposes (id, key, description, legal_basis, retention_days, status, created_at, updated_at)
+     values (?, ?, 'Card offers (benchmark)', 'consent', 365, 'active', ?, ?)`,
+    [crypto.randomUUID(), CONSENT_PURPOSE, at, at],
+  );
+  const content = {
+    title: 'Card offers',
+    body: 'Benchmark notice',
+    controller: { name: 'Bench Bank', contact: 'Privacy office' },
+    purposeDescription: 'Card offers (benchmark)',
+    piCategories: ['name', 'mobile phone number'],
+    sensitivePiCategories: [],
+    retentionDays: 365,
+    thirdParties: [],
+    rights: { access: 'app', copy: 'app', correct: 'app', delete: 'app', withdraw: 'app' },
+    complaintChannel: { phone: '95555' },
+    language: 'zh-CN',
+  };
+  await db.raw(
+    `insert into notices (id, purpose_key, status, content, version, material, changes, created_by, created_at, updated_by, updated_at, published_by, published_at)
+     values (?, ?, 'published', ?::jsonb, 1, true, '{"againstVersion":null,"material":true,"changes":[]}'::jsonb, 'bench', ?, 'bench', ?, 'bench', ?)`,
+    [notice, CONSENT_PURPOSE, JSON.stringify(content), at, at, at],
+  );
+  const refs = (from: number, to: number) => {
+    const out: string[] = [];
+    for (let i = from; i <= to; i += 1) out.push(pseudonymize(subjectKey, customer(i)));
+    return `{${out.join(',')}}`;
+  };
+  for (let from = 1; from <= GIVEN; from += CHUNK) {
+    await db.raw(
+      `insert into consent_events (id, kind, subject_ref, purpose_key, notice_id, notice_version, separate, channel, client_id, recorded_at)
+       select ${uid("'given-' || r")}, 'given', r, ?, ?, 1, false, 'bench-app', 'bench-seed', ? from unnest(?::text[]) r`,
+      [CONSENT_PURPOSE, notice, at, refs(from, Math.min(GIVEN, from + CHUNK - 1))],
+    );
+  }
+  for (let from = 1; from <= WITHDRAWN; from += CHUNK) {
+    await db.raw(
+      `insert into consent_events (id, kind, subject_ref, purpose_key, notice_version, separate, withdraws, client_id, recorded_at)
+       select ${uid("'withdrawn-' || r")}, 'withdrawn', r, ?, 1, false, ${uid("'given-' || r")}, 'bench-seed', ? from unnest(?::text[]) r`,
+      [CONSENT_PURPOSE, at, refs(from, Math.min(WITHDRAWN, from + CHUNK - 1))],
+    );
+  }
+  await db.raw('analyze consent_events');
+  return GIVEN + WITHDRAWN;
+}
+
+/**
+ * Like lib.load, but every request asks about another customer (lib.load varies only bodies).
+ * The same bounds: loopback only, warm-up, then a measured run limited in time and count.
+ */
+async function loadVaryingPath(label: string, base: string, nextPath: () => string, headers: Record<string, string>, settings: BenchSettings): Promise<LoadResult> {
+  assertLoopback(base);
+  const run = (duration: number) =>
+    autocannon({
+      url: base,
+      headers,
+      connections: settings.connections,
+      duration,
+      maxOverallRequests: Math.max(settings.maxRequests, settings.connections),
+      timeout: 10,
+      requests: [{ setupRequest: (req) => ({ ...req, path: nextPath() }) }],
+    });
+  if (settings.warmupSeconds > 0) await run(settings.warmupSeconds);
+  const result = await run(settings.durationSeconds);
+  const seconds = result.duration > 0 ? result.duration : 1;
+  return {
+    label,
+    requestsPerSecond: Math.round(result.requests.total / seconds),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    requests: result.requests.total,
+    durationSeconds: Math.round(seconds * 10) / 10,
+  };
+}
+
+/** An access token of a consent_collector client, registered as the bench administrator. */
+async function collectorToken(service: ServiceProcess, dataDir: string): Promise<string> {
+  const admin = await signDevStaffToken(loadDevStaffKey(dataDir), { sub: BENCH_ADMIN, issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE });
+  const registered = await fetch(`${service.url}/v1/clients`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench app back end', roles: ['consent_collector'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' }),
+  });
+  if (registered.status !== 201) throw new Error(`POST /v1/clients answered ${registered.status}: ${await registered.text()}`);
+  const { clientId, clientSecret } = (await registered.json()) as { clientId: string; clientSecret: string };
+  const token = await fetch(`${service.url}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  if (token.status !== 200) throw new Error(`POST /oauth/token answered ${token.status}: ${await token.text()}`);
+  return ((await token.json()) as { access_token: string }).access_token;
+}
+
+async function expectState(service: ServiceProcess, headers: Record<string, string>, subject: string, state: string): Promise<void> {
+  const res = await fetch(`${service.url}/v1/consents/check?subject=${subject}&purpose=${CONSENT_PURPOSE}`, { headers });
+  const body = (await res.json()) as { state?: string };
+  if (res.status !== 200 || body.state !== state) throw new Error(`check of ${subject}: ${res.status} ${JSON.stringify(body)}, expected state ${state}`);
+}
+
+export async function consentCheckBench(bench: BenchContext): Promise<BenchRow[]> {
+  const baseline = await bench.baseline('json');
+  const subjectKey = crypto.randomBytes(32).toString('base64');
+  const keyBytes = Buffer.from(subjectKey, 'utf8');
+  const engine = bench.settings.databaseUrl ? 'PostgreSQL' : 'PGlite';
+  // PGlite allows one process: seed its data directory before the service opens it.
+  const ownDataDir = bench.settings.databaseUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-consent-'));
+  let seeded = 0;
+  let seedSeconds = 0;
+  const seed = async (db: Db) => {
+    const started = Date.now();
+    seeded = await seedConsents(db, keyBytes);
+    seedSeconds = Math.round((Date.now() - started) / 100) / 10;
+    bench.log(`consent-check: seeded ${seeded.toLocaleString('en')} consent events on ${engine} in ${seedSeconds} s`);
+  };
+  if (ownDataDir) {
+    const db = createDatabase({ pglite: createPglite(path.join(ownDataDir, 'pglite')) });
+    await migrateLatest(db)
+      .then(() => seed(db))
+      .finally(() => db.destroy());
+  }
+  const service = await bench.startService({ SUBJECT_ID_KEY: subjectKey, ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
+  try {
+    if (!ownDataDir) {
+      const db = createDatabase({ databaseUrl: service.databaseUrl, poolMax: 2 });
+      await seed(db).finally(() => db.destroy());
+    }
+    const headers = { authorization: `Bearer ${await collectorToken(service, ownDataDir ?? service.dataDir)}` };
+    await expectState(service, headers, customer(WITHDRAWN + 1), 'current');
+    await expectState(service, headers, customer(1), 'withdrawn');
+    await expectState(service, headers, customer(GIVEN + 1), 'none');
+
+    const nextPath = () => `/v1/consents/check?subject=${customer(1 + Math.floor(Math.random() * GIVEN))}&purpose=${CONSENT_PURPOSE}`;
+    const result = await loadVaryingPath('GET /v1/consents/check (random customer)', service.url, nextPath, headers, bench.settings);
+    return [
+      { scenario: 'consent-check', result: baseline, notes: 'bare Koa, one JSON route' },
+      {
+        scenario: 'consent-check',
+        result,
+        baseline,
+        notes: `${seeded.toLocaleString('en')} consent events on ${engine} (seeded in ${seedSeconds} s); RSS ${service.rssMiB()} MiB`,
+      },
+    ];
+  } finally {
+    await service.stop();
+    if (ownDataDir) fs.rmSync(ownDataDir, { recursive: true, force: true });
+  }
+}
+
+export const consentCheckScenario: Scenario = {
+  name: 'consent-check',
+  description: 'GET /v1/consents/check with 1,000,000 bulk-seeded consent events vs a bare Koa JSON route',
+  run: consentCheckBench,
+};
