@@ -8,7 +8,7 @@ import { startService } from '../services/server';
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokprof-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_SUBJECTS: 'a', KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64') });
+  const config = loadConfig({ ...(process.env.PGURL ? { DATABASE_URL: process.env.PGURL } : {}), DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_SUBJECTS: 'a', KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64') });
   const svc = await startService(config);
   const reg = await svc.container.clients.register({ actor: { kind: 'system', name: 'x' }, requestId: null }, { kind: 'internal', name: 'b', roles: ['pep'], scopes: ['decisions'], tokenEndpointAuthMethod: 'client_secret_basic' });
   const url = `http://127.0.0.1:${svc.port}/oauth/token`;

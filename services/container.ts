@@ -1,6 +1,6 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { AccessGrantService, AccessGrantStore, accessGrantRoutes, type GrantDirectory } from './access-grants';
-import { TableNoticeLookup, createAppLedger, type AppLedger } from './apps';
+import { createAppLedger, type AppLedger } from './apps';
 import { AuditLog, AuditStore, auditRoutes } from './audit';
 import { ConsentService, ConsentStore, consentRoutes } from './consents';
 import { JwtStaffAuthenticator } from './auth';
@@ -142,8 +142,8 @@ export function createContainer(options: ContainerOptions): Container {
     departments,
     assets: { asset: (ref) => dataAssets.findAsset(ref) },
     purposes: { purpose: (key) => purposes.find(key) },
-    // Until the notices feature is wired in, published notices are read from its table (none: no consent-based release).
-    notices: new TableNoticeLookup(db, logger),
+    // Release gate: a consent-based purpose needs a published notice (the app's own or the general one).
+    notices,
     thresholds: config.appConsolidation,
   });
   // Complaints and leak incidents: privacy officers' desks; containment drives the vendor kill switch.

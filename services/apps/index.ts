@@ -19,7 +19,6 @@ export { AppComplianceFacts, type Finding } from './compliance';
 export { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
 export type { AssetDirectory } from './data-use-service';
 export type { PurposeDirectory } from './lifecycle-service';
-export { TableNoticeLookup } from './notice-lookup';
 export type { PublishedNoticeLookup } from './release-gate';
 export type { App, AppDetail } from './schemas';
 

@@ -1,9 +1,8 @@
 import { ProblemError } from '../shared/errors';
 
 /**
- * Answers whether a published notice covers a purpose (for one app, or for every app). Implemented
- * by the notices feature; until it is wired in, the default reads a `notices` table if one exists
- * and otherwise answers false (no release without a notice).
+ * Answers whether a published notice covers a purpose: the app's own notice or the general one (no
+ * appId: the general one only). Implemented by the notices feature (NoticeService).
  */
 export interface PublishedNoticeLookup {
   hasPublishedNotice(purposeKey: string, appId?: string): Promise<boolean>;

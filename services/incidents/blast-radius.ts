@@ -88,11 +88,7 @@ export class BlastRadiusService {
     const from = new Date(query.from ?? Date.parse(incident.detectedAt) - DEFAULT_LOOKBACK_DAYS * DAY_MS).toISOString();
     if (from >= to) throw new ValidationError('query.from: must be before to', [{ path: 'query.from', message: 'must be before to' }]);
     const vendorIds = incident.vendors;
-    // One after another: on PGlite there is one connection, and each query is one index range scan.
-    const totals = await this.store.decisionTotals(vendorIds, from, to);
-    const decided = await this.store.allowedFields(vendorIds, from, to);
-    const tokens = await this.store.tokenTotals(vendorIds, from, to);
-    const tokenFields = await this.store.tokenFields(vendorIds, from, to);
+    const { totals, decided, tokens, tokenFields } = await this.store.exposure(vendorIds, from, to);
     const vendorInfo = await this.store.vendors(vendorIds);
     const assets = await this.assetMeta([...new Set([...decided, ...tokenFields].map((f) => f.asset))]);
 

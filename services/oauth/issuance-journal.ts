@@ -15,17 +15,21 @@ const MAX_BATCH = 500;
  * Group commit for the token endpoint: issued tokens' audit events, failed authentications and
  * assertion jti claims from concurrent requests share one transaction, so each request still waits
  * until its own record is durable but the database sees one commit per batch, not per token.
- * A batch is whatever queued while the previous one was committing; an idle journal waits one turn of
- * the event loop, so requests already under way join it.
+ * A batch is whatever queued while earlier batches were committing; an idle journal waits one turn
+ * of the event loop, so requests already under way join it. With `lanes` > 1 (PostgreSQL), the
+ * next batch opens its transaction while the previous one commits: the audit chain lock still
+ * orders them, but the round trips overlap.
  */
 export class IssuanceJournal {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  private running = 0;
+  private readonly idle: Array<() => void> = [];
 
   constructor(
     private readonly db: Db,
     private readonly tokens: TokenStore,
     private readonly audit: AuditLog,
+    private readonly lanes = 1,
   ) {}
 
   /** Durably records audit events (resolves after commit). */
@@ -39,21 +43,23 @@ export class IssuanceJournal {
   }
 
   /** Resolves when everything queued so far has been committed (or failed). */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  drain(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private enqueue(claim: AssertionClaim | undefined, events: readonly AuditEventInput[]): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.queue.push({ claim, events, resolve, reject });
-      this.flushing ??= this.flush().finally(() => {
-        this.flushing = undefined;
-      });
+      if (this.running < this.lanes) {
+        this.running += 1;
+        void this.lane();
+      }
     });
   }
 
-  private async flush(): Promise<void> {
-    // Let the requests already under way in this turn of the event loop join the first batch.
+  private async lane(): Promise<void> {
+    // Let the requests already under way in this turn of the event loop join the batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
@@ -64,6 +70,8 @@ export class IssuanceJournal {
         for (const p of batch) p.reject(err);
       }
     }
+    this.running -= 1;
+    if (this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private async commit(batch: readonly Pending[]): Promise<Set<Pending>> {

@@ -61,7 +61,8 @@ export class OAuthServer {
     this.directory = new ClientDirectory(clientStore, changes);
     this.clients = new ClientService(db, clientStore, audit, changes, hasher, config.production);
     this.signingKeys = new SigningKeyService(db, new SigningKeyStore(db), audit, changes, options.keyEncryptionKey);
-    this.journal = new IssuanceJournal(db, this.tokens, audit);
+    // PGlite has one connection: a second lane would only wait for it. PostgreSQL overlaps two batches.
+    this.journal = new IssuanceJournal(db, this.tokens, audit, config.databaseUrl === undefined ? 1 : 2);
     this.issuance = new AccessTokenIssuer(this.signingKeys, this.issuer, this.audience);
     this.accessTokens = new AccessTokenVerifier(this.signingKeys, this.directory, this.revocations, this.tokens, changes, this.issuer, this.audience);
     const authentication = new ClientAuthentication(this.directory, hasher, this.journal, this.issuer, endpointUrls(this.issuer));

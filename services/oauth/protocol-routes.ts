@@ -1,6 +1,8 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger';
 import { defineRoute, type RouteSpec } from '../shared/route';
+import { Problem } from '../shared/schemas';
+import { z } from '../shared/zod';
 import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS } from './settings';
 import { noStore, oauthErrorResponses, refuseQueryParameters } from './errors';
 import type { IntrospectionEndpoint } from './introspection';
@@ -44,6 +46,10 @@ const oauthErrors = {
   503: oauthError('temporarily_unavailable: the database cannot be reached'),
 };
 
+// The documents take no parameters; an unknown one is a 400 problem, as on every other GET.
+const NoQuery = z.strictObject({});
+const unknownQuery = { 400: { description: 'An unknown query parameter', schema: Problem } } as const;
+
 const cachePublicly = (seconds: number) =>
   async function cachePublicly(ctx: Context, next: Next): Promise<void> {
     await next();
@@ -64,7 +70,8 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       tags: ['oauth'],
       auth: { kind: 'public' },
       before: [cachePublicly(300)],
-      responses: { 200: { description: 'The metadata', schema: AuthorizationServerMetadata } },
+      query: NoQuery,
+      responses: { 200: { description: 'The metadata', schema: AuthorizationServerMetadata }, ...unknownQuery },
       handler: async () => ({
         body: {
           issuer: deps.issuer,
@@ -94,7 +101,8 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       tags: ['oauth'],
       auth: { kind: 'public' },
       before: [cachePublicly(JWKS_MAX_AGE_SECONDS)],
-      responses: { 200: { description: 'A JWK set (RFC 7517)', schema: PublicJwks } },
+      query: NoQuery,
+      responses: { 200: { description: 'A JWK set (RFC 7517)', schema: PublicJwks }, ...unknownQuery },
       handler: async () => ({ body: deps.signingKeys.jwks(), type: 'application/jwk-set+json' }),
     }),
     defineRoute({

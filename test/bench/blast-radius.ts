@@ -47,11 +47,11 @@ export async function seedAuditLog(db: Db): Promise<void> {
   const now = Date.now();
   for (let from = 1; from <= AUDIT_EVENTS; from += CHUNK) {
     const to = Math.min(AUDIT_EVENTS, from + CHUNK - 1);
-    // Even events belong to vendor 0; the rest spread over vendors 1-199. Every 20th is a token.
+    // Half the events (by hash) belong to vendor 0, the rest spread over vendors 1-199. Every 20th is a token.
     await db.raw(
       `with e as (
          select i,
-                case when i % 2 = 0 then 0 else 1 + (i % ${VENDORS - 1}) end as v,
+                case when abs(hashint4(i)) % 2 = 0 then 0 else 1 + abs(hashint4(i + 7919)) % ${VENDORS - 1} end as v,
                 (i * 7) % ${ASSETS} as a,
                 to_timestamp((?::bigint - (${AUDIT_EVENTS} - i)::bigint * 5184) / 1000.0) as at
            from generate_series(?::int, ?::int) i

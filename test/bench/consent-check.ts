@@ -14,15 +14,21 @@ import { BENCH_ADMIN, assertLoopback, type BenchContext, type BenchRow, type Ben
 // run. Target (PRODUCT.md §6): ≥ 0.5 × the bare route, p99 ≤ 10 ms at 32 connections.
 
 export const CONSENT_PURPOSE = 'bench_marketing';
-const GIVEN = 900_000;
-const WITHDRAWN = 100_000;
 const CHUNK = 50_000;
+
+/** Who is in the seeded log: customers 1..given consented; customers 1..withdrawn then withdrew. */
+export interface ConsentSeedShape {
+  readonly given: number;
+  readonly withdrawn: number;
+}
+export const MILLION_EVENTS: ConsentSeedShape = { given: 900_000, withdrawn: 100_000 };
 
 const customer = (i: number) => `C${String(i).padStart(9, '0')}`;
 const uid = (labelSql: string) => `(overlay(overlay(md5(${labelSql}) placing '4' from 13) placing '8' from 17))::uuid`;
 
-/** 900,000 customers consented to the purpose's notice; the first 100,000 of them withdrew: 1,000,000 events. */
-export async function seedConsents(db: Db, subjectKey: Buffer): Promise<number> {
+/** By default 900,000 customers consented to the purpose's notice and the first 100,000 of them withdrew: 1,000,000 events. */
+export async function seedConsents(db: Db, subjectKey: Buffer, shape: ConsentSeedShape = MILLION_EVENTS): Promise<number> {
+  const { given: GIVEN, withdrawn: WITHDRAWN } = shape;
   const at = new Date(Date.now() - 86_400_000).toISOString();
   const notice = crypto.randomUUID();
   await db.raw(
@@ -127,7 +133,8 @@ async function expectState(service: ServiceProcess, headers: Record<string, stri
   if (res.status !== 200 || body.state !== state) throw new Error(`check of ${subject}: ${res.status} ${JSON.stringify(body)}, expected state ${state}`);
 }
 
-export async function consentCheckBench(bench: BenchContext): Promise<BenchRow[]> {
+export async function consentCheckBench(bench: BenchContext, shape: ConsentSeedShape = MILLION_EVENTS): Promise<BenchRow[]> {
+  const { given: GIVEN, withdrawn: WITHDRAWN } = shape;
   const baseline = await bench.baseline('json');
   const subjectKey = crypto.randomBytes(32).toString('base64');
   const keyBytes = Buffer.from(subjectKey, 'utf8');
@@ -138,7 +145,7 @@ export async function consentCheckBench(bench: BenchContext): Promise<BenchRow[]
   let seedSeconds = 0;
   const seed = async (db: Db) => {
     const started = Date.now();
-    seeded = await seedConsents(db, keyBytes);
+    seeded = await seedConsents(db, keyBytes, shape);
     seedSeconds = Math.round((Date.now() - started) / 100) / 10;
     bench.log(`consent-check: seeded ${seeded.toLocaleString('en')} consent events on ${engine} in ${seedSeconds} s`);
   };
@@ -179,5 +186,5 @@ export async function consentCheckBench(bench: BenchContext): Promise<BenchRow[]
 export const consentCheckScenario: Scenario = {
   name: 'consent-check',
   description: 'GET /v1/consents/check with 1,000,000 bulk-seeded consent events vs a bare Koa JSON route',
-  run: consentCheckBench,
+  run: (bench) => consentCheckBench(bench),
 };

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { APP_STATES, type AppState } from '../../services/apps/lifecycle';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
@@ -55,26 +54,24 @@ async function useData(id: string, purpose: string) {
   return t.http.post(`/v1/apps/${id}/data-uses`).set(await auth('amy')).send({ asset: asset.key, fields: ['phone'], purpose });
 }
 
-/** A published notice, written where the notices feature keeps them. */
+/** Publishes a notice for the purpose through the notices feature: for one app, or the general one (null). */
 async function publishNotice(purposeKey: string, appId: string | null): Promise<void> {
-  const now = new Date().toISOString();
-  const version = Number((await t.container.db('notices').where({ purpose_key: purposeKey }).max({ v: 'version' }).first())?.v ?? 0) + 1;
-  await t.container.db('notices').insert({
-    id: crypto.randomUUID(),
-    purpose_key: purposeKey,
-    app_id: appId,
-    status: 'published',
-    content: JSON.stringify({ title: 'Notice' }),
-    version,
-    material: true,
-    changes: JSON.stringify({}),
-    created_by: 'pat',
-    created_at: now,
-    updated_by: 'pat',
-    updated_at: now,
-    published_by: 'pat',
-    published_at: now,
-  });
+  const draft = await t.http
+    .post('/v1/notices')
+    .set(await auth('pat'))
+    .send({
+      purpose: purposeKey,
+      ...(appId === null ? {} : { app: appId }),
+      title: 'How the app uses your information',
+      body: 'We use your mobile number to tell you about offers.',
+      controller: { name: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example' },
+      piCategories: ['mobile phone number'],
+      sensitivePiCategories: [],
+      rights: { access: 'Me › Privacy', copy: 'Me › Privacy › Export', correct: 'Me › Profile', delete: 'Call 95555', withdraw: 'Me › Privacy › Consents' },
+      complaintChannel: { phone: '95555' },
+    });
+  if (draft.status !== 201) throw new Error(`notice: ${draft.status} ${JSON.stringify(draft.body)}`);
+  await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(await auth('pat')).send({}).expect(200);
 }
 
 const unmetOf = (res: { body: { unmet?: Array<{ requirement: string }> } }) => (res.body.unmet ?? []).map((u) => u.requirement);
@@ -89,6 +86,7 @@ beforeAll(async () => {
   await f.purpose('app_marketing', 'consent');
   await f.purpose('wealth_marketing', 'consent');
   await t.grantRole('amy', 'app_manager', '*');
+  await t.grantRole('pat', 'privacy_officer', '*');
   asset = await f.asset('RETAIL', [
     ['name', 'personal'],
     ['phone', 'personal'],

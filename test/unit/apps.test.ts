@@ -1,11 +1,7 @@
-import { Writable } from 'node:stream';
 import { IllegalTransitionError, APP_STATES, assertTransition, nextState, type AppState } from '../../services/apps/lifecycle';
-import { TableNoticeLookup } from '../../services/apps/notice-lookup';
 import { checkRelease, penetrationTestCutoff, type PenetrationTestFact, type ReleaseFacts } from '../../services/apps/release-gate';
 import { vulnerabilityStatus } from '../../services/apps/security-service';
 import { ConfigError, loadConfig } from '../../services/config';
-import { createDatabase, type Db } from '../../services/db';
-import { createLogger } from '../../services/logger';
 
 describe('app lifecycle', () => {
   const pairs = APP_STATES.flatMap((from) => APP_STATES.map((to) => [from, to] as [AppState, AppState]));
@@ -113,60 +109,5 @@ describe('consolidation thresholds from configuration', () => {
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
-  });
-});
-
-describe('default notice lookup (before the notices feature is wired in)', () => {
-  let db: Db;
-  const lines: string[] = [];
-  const lookup = () =>
-    new TableNoticeLookup(
-      db,
-      createLogger(
-        'info',
-        new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            lines.push(chunk.toString('utf8'));
-            cb();
-          },
-        }),
-      ),
-    );
-
-  beforeAll(() => {
-    db = createDatabase({});
-  });
-  afterAll(() => db.destroy());
-
-  it('answers false while there is no notices table (no release without a notice)', async () => {
-    expect(await lookup().hasPublishedNotice('marketing')).toBe(false);
-  });
-
-  it('answers false, with one warning, for a notices table it cannot read', async () => {
-    await db.raw('create table notices (id int)');
-    const l = lookup();
-    expect(await l.hasPublishedNotice('marketing')).toBe(false);
-    expect(await l.hasPublishedNotice('marketing')).toBe(false);
-    expect(lines.filter((line) => line.includes('notices table'))).toHaveLength(1);
-    await db.raw('drop table notices');
-  });
-
-  it('reads published notices: the general one for every app, an app’s own only for that app, drafts never', async () => {
-    await db.raw('create table notices (purpose_key text, app_id uuid, published_at timestamptz)');
-    const app = '6f1c1f49-1d77-4b5e-8e3f-2d1f6e0b9a11';
-    const other = '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01';
-    await db('notices').insert([
-      { purpose_key: 'general', app_id: null, published_at: new Date().toISOString() },
-      { purpose_key: 'own', app_id: app, published_at: new Date().toISOString() },
-      { purpose_key: 'draft', app_id: null, published_at: null },
-    ]);
-    const l = lookup();
-    expect(await l.hasPublishedNotice('general', app)).toBe(true);
-    expect(await l.hasPublishedNotice('general')).toBe(true);
-    expect(await l.hasPublishedNotice('own', app)).toBe(true);
-    expect(await l.hasPublishedNotice('own', other)).toBe(false);
-    expect(await l.hasPublishedNotice('own')).toBe(false);
-    expect(await l.hasPublishedNotice('draft', app)).toBe(false);
-    expect(await l.hasPublishedNotice('unknown', app)).toBe(false);
   });
 });
