@@ -32,7 +32,7 @@ import { ChangeFeed } from './shared/change-feed';
 import type { Secrets } from './secrets';
 
 import { createMetrics, type Metrics } from './shared/metrics';
-import { VendorService, VendorStore, vendorRoutes } from './vendors';
+import { VendorService, VendorStore, vendorClientRoutes, vendorRoutes } from './vendors';
 import { buildOpenApiDocument } from './shared/openapi';
 import type { RouteSpec } from './shared/route';
 import { VendorAccessReportService, reportRoutes } from './reports';
@@ -122,9 +122,11 @@ export function createContainer(options: ContainerOptions): Container {
   };
   const grantStore = new AccessGrantStore(db);
   const accessGrants = new AccessGrantService(db, grantStore, audit, changes, staffAuthorizer, grantDirectory);
-  // Kill switch: terminating a vendor revokes every grant it holds, in the same transaction.
+  // Kill switch: terminating a vendor revokes every grant it holds and disables its clients, in the same transaction.
   vendors.addLifecycleHook(async (trx, ctx, vendor, to) => {
-    if (to === 'terminated') await accessGrants.revokeAllOfVendor(trx, ctx, vendor.id, 'vendor terminated');
+    if (to !== 'terminated') return;
+    await accessGrants.revokeAllOfVendor(trx, ctx, vendor.id, 'vendor terminated');
+    await oauth.clients.disableVendorClients(trx, ctx, vendor.id);
   });
   const accessEngine = new VendorAccessEngine(grantStore, grantDirectory, vendors);
   accessEngine.subscribe(changes);
@@ -189,7 +191,7 @@ export function createContainer(options: ContainerOptions): Container {
   ];
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db)), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db)), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument }), ...featureRoutes);

@@ -74,7 +74,7 @@ export class BlastRadiusStore {
       async (trx) => {
         // A rare, heavy read for an incident call: sort in memory, and skip JIT, whose compile time
         // (about a second) is misjudged from the row estimates of the JSON set-returning functions.
-        await trx.raw(`set local work_mem = '256MB'`);
+        await trx.raw(`set local work_mem = '64MB'`);
         await trx.raw('set local jit = off');
         const { totals, decided } = await this.decisions(trx, vendorIds, from, to);
         const { tokens, tokenFields } = await this.tokens(trx, vendorIds, from, to);

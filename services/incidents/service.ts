@@ -3,7 +3,7 @@ import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { ChangeFeed } from '../shared/change-feed';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { encodeCursor, type Page } from '../shared/schemas';
 import { checkTransition, notificationDueAt } from './lifecycle';
 import type {
   CompleteRectification,
@@ -19,6 +19,7 @@ import type {
   UpdateIncident,
 } from './schemas';
 import type { IncidentRecord, IncidentStore, RectificationRecord } from './store';
+import { auditView, decodeIncidentCursor, incidentView, rectificationView } from './views';
 
 /** What incidents need to know about vendors, assets and departments (answered by those features). */
 export interface IncidentDirectory {
@@ -201,7 +202,7 @@ export class IncidentService {
     ];
     const open = rectifications.filter((r) => r.status === 'open').length;
     return {
-      ...view(incident, open, now),
+      ...incidentView(incident, open, now),
       containment,
       notifications,
       rectifications: rectifications.map((r) => rectificationView(r, now)),
@@ -212,7 +213,7 @@ export class IncidentService {
   async list(query: IncidentQuery): Promise<Page<Incident>> {
     const now = new Date().toISOString();
     const records = await this.store.list(
-      { status: query.status, severity: query.severity, vendor: query.vendor, notificationOverdue: query.notificationOverdue, after: decodeAfter(query.cursor), now },
+      { status: query.status, severity: query.severity, vendor: query.vendor, notificationOverdue: query.notificationOverdue, after: decodeIncidentCursor(query.cursor), now },
       query.limit + 1,
     );
     const more = records.length > query.limit;
@@ -220,7 +221,7 @@ export class IncidentService {
     const counts = await this.store.rectificationCounts(pageItems.map((i) => i.id));
     const last = pageItems[pageItems.length - 1];
     return {
-      items: pageItems.map((i) => view(i, counts.get(i.id)?.open ?? 0, now)),
+      items: pageItems.map((i) => incidentView(i, counts.get(i.id)?.open ?? 0, now)),
       nextCursor: more && last ? encodeCursor(`${last.createdAt}_${last.id}`) : null,
     };
   }
@@ -287,64 +288,4 @@ export class IncidentService {
   }
 }
 
-function view(i: IncidentRecord, openRectifications: number, now: string): Incident {
-  return {
-    id: i.id,
-    title: i.title,
-    description: i.description,
-    source: i.source as Incident['source'],
-    severity: i.severity,
-    status: i.status,
-    detectedAt: i.detectedAt,
-    vendors: i.vendors,
-    assets: i.assets,
-    apps: i.apps,
-    regulatorNotification: {
-      dueAt: i.notificationDueAt,
-      sentAt: i.regulatorNotifiedAt,
-      overdue: i.regulatorNotifiedAt === null && now >= i.notificationDueAt,
-      late: i.regulatorNotifiedAt !== null && i.regulatorNotifiedAt > i.notificationDueAt,
-    },
-    containedAt: i.containedAt,
-    closedAt: i.closedAt,
-    openRectifications,
-    createdBy: i.createdBy,
-    createdAt: i.createdAt,
-    updatedAt: i.updatedAt,
-  };
-}
-
-function rectificationView(r: RectificationRecord, now: string): Rectification {
-  return {
-    id: r.id,
-    incident: r.incidentId,
-    action: r.action,
-    owner: r.owner,
-    dueAt: r.dueAt,
-    status: r.status,
-    overdue: r.status === 'open' && now >= r.dueAt,
-    createdBy: r.createdBy,
-    createdAt: r.createdAt,
-    completedAt: r.completedAt,
-    completedBy: r.completedBy,
-    evidence: r.evidence,
-  };
-}
-
-/** The incident as the audit log keeps it: everything but the free-text description. */
-function auditView(i: IncidentRecord): Record<string, unknown> {
-  const { description, ...rest } = i;
-  return { ...rest, descriptionLength: description.length };
-}
-
 const summary = (r: { count: number; ids: string[] }): OverdueSummary => ({ count: r.count, examples: r.ids });
-
-function decodeAfter(cursor: string | undefined): { createdAt: string; id: string } | undefined {
-  const decoded = decodeCursor(cursor);
-  if (decoded === undefined) return undefined;
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(decoded);
-  if (!match || Number.isNaN(Date.parse(match[1]))) {
-    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
-  return { createdAt: match[1], id: match[2] };
-}

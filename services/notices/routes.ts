@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { perAddressRateLimit } from '../complaints';
 import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { CreateNotice, Notice, NoticePage, NoticeParams, NoticeQuery, PublicNotice, PublicNoticeParams, PublicNoticeQuery, UpdateNotice } from './schemas';
@@ -12,6 +13,8 @@ const published409 = { 409: { description: 'The notice is published and never ch
 // A pinned version never changes; the latest may be replaced by a new version at any time.
 const PINNED_CACHE = 'public, max-age=86400, immutable';
 const LATEST_CACHE = 'public, max-age=60';
+/** Per client address: ample for people reading notices, not for scraping them in a loop. */
+export const PUBLIC_NOTICE_RATE_LIMIT = { points: 300, windowSeconds: 60 } as const;
 
 /** True when the client's If-None-Match names the current representation (RFC 9110 §13.1.2, weak comparison). */
 function notModified(ctx: Context, etag: string): boolean {
@@ -125,9 +128,12 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
       path: '/v1/public/notices/{purposeKey}',
       operationId: 'getPublicNotice',
       summary: 'Read the published notice of a purpose',
-      description: 'No authentication. The latest published version, or `?version=N`. Cacheable: send If-None-Match with the ETag for a 304.',
+      description:
+        'No authentication; rate-limited per address. The latest published version, or `?version=N`. ' +
+        'Cacheable: send If-None-Match with the ETag for a 304.',
       tags: ['public', 'notices'],
       auth: { kind: 'public' },
+      before: [perAddressRateLimit('public-notice', PUBLIC_NOTICE_RATE_LIMIT)],
       params: PublicNoticeParams,
       query: PublicNoticeQuery,
       responses: {
@@ -135,6 +141,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
         304: { description: 'The cached version is current', headers: { ETag: 'Identifies the version' } },
         400: { description: 'Invalid input', schema: Problem },
         404: { description: 'Unknown purpose, or no such published version', schema: Problem },
+        429: { description: 'Too many requests from this address; see Retry-After', schema: Problem, headers: { 'Retry-After': 'Seconds to wait' } },
       },
       handler: async ({ params, query, ctx }) => {
         const notice = await notices.publicNotice(params.purposeKey, query);

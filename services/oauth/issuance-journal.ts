@@ -10,20 +10,26 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+/** How long a batch may wait for requests still on their way (signing, authenticating) to join it. */
+const MAX_GATHER_MS = 4;
 
 /**
  * Group commit for the token endpoint: issued tokens' audit events, failed authentications and
  * assertion jti claims from concurrent requests share one transaction, so each request still waits
  * until its own record is durable but the database sees one commit per batch, not per token.
- * A batch is whatever queued while earlier batches were committing; an idle journal waits one turn
- * of the event loop, so requests already under way join it. With `lanes` > 1 (PostgreSQL), the
- * next batch opens its transaction while the previous one commits: the audit chain lock still
- * orders them, but the round trips overlap.
+ * A batch starts once every token request under way is waiting on the journal (or after
+ * MAX_GATHER_MS), so it is as large as the load allows. With `lanes` > 1 (PostgreSQL), the next
+ * batch opens its transaction while the previous one commits: the audit chain lock still orders
+ * them, but the round trips overlap.
  */
 export class IssuanceJournal {
   private queue: Pending[] = [];
   private running = 0;
   private readonly idle: Array<() => void> = [];
+  /** Token requests under way, and how many callers are waiting on the journal right now. */
+  private underWay = 0;
+  private waiting = 0;
+  private gathered: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -31,6 +37,18 @@ export class IssuanceJournal {
     private readonly audit: AuditLog,
     private readonly lanes = 1,
   ) {}
+
+  /** A token request starts: the next batch waits (briefly) for it to write. Call the result when it ends. */
+  begin(): () => void {
+    this.underWay += 1;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.underWay -= 1;
+      this.nudge();
+    };
+  }
 
   /** Durably records audit events (resolves after commit). */
   async record(events: readonly AuditEventInput[]): Promise<void> {
@@ -49,20 +67,43 @@ export class IssuanceJournal {
   }
 
   private enqueue(claim: AssertionClaim | undefined, events: readonly AuditEventInput[]): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
+    this.waiting += 1;
+    const settled = new Promise<boolean>((resolve, reject) => {
       this.queue.push({ claim, events, resolve, reject });
       if (this.running < this.lanes) {
         this.running += 1;
         void this.lane();
       }
     });
+    this.nudge();
+    return settled.finally(() => {
+      this.waiting -= 1;
+    });
+  }
+
+  private nudge(): void {
+    if (this.gathered && this.waiting >= this.underWay) this.gathered();
+  }
+
+  /** Waits until every request under way waits on the journal, or MAX_GATHER_MS. */
+  private gather(): Promise<void> {
+    if (this.waiting >= this.underWay) return new Promise((resolve) => setImmediate(resolve));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.gathered = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, MAX_GATHER_MS);
+      this.gathered = done;
+    });
   }
 
   private async lane(): Promise<void> {
-    // Let the requests already under way in this turn of the event loop join the batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
+      await this.gather();
       const batch = this.queue.splice(0, MAX_BATCH);
+      if (batch.length === 0) break;
       try {
         const fresh = await this.commit(batch);
         for (const p of batch) p.resolve(p.claim ? fresh.has(p) : true);
@@ -71,7 +112,7 @@ export class IssuanceJournal {
       }
     }
     this.running -= 1;
-    if (this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
+    if (this.running === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private async commit(batch: readonly Pending[]): Promise<Set<Pending>> {

@@ -71,6 +71,7 @@ export class OAuthServer {
         issuer: this.issuer,
         logger,
         tokenChain: tokenEndpointChain({ authentication, clients: this.clients, issuer: this.issuance, journal: this.journal }),
+        journal: this.journal,
         introspection: new IntrospectionEndpoint(authentication, this.accessTokens),
         revocation: new RevocationEndpoint(db, authentication, this.accessTokens, this.tokens, audit, changes),
         signingKeys: this.signingKeys,

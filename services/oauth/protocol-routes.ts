@@ -6,6 +6,7 @@ import { z } from '../shared/zod';
 import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS } from './settings';
 import { noStore, oauthErrorResponses, refuseQueryParameters } from './errors';
 import type { IntrospectionEndpoint } from './introspection';
+import type { IssuanceJournal } from './issuance-journal';
 import type { RevocationEndpoint } from './revocation';
 import {
   AuthorizationServerMetadata,
@@ -24,6 +25,7 @@ export interface ProtocolRouteDeps {
   readonly issuer: string;
   readonly logger: Logger;
   readonly tokenChain: readonly TokenStep[];
+  readonly journal: IssuanceJournal;
   readonly introspection: IntrospectionEndpoint;
   readonly revocation: RevocationEndpoint;
   readonly signingKeys: SigningKeyService;
@@ -120,7 +122,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       before: protocolChain,
       responses: { 200: { description: 'An access token', schema: TokenResponse }, ...oauthErrors },
       handler: async ({ body, ctx, requestId }) => ({
-        body: await runTokenChain(deps.tokenChain, { ctx, form: body, requestId }),
+        body: await runTokenChain(deps.tokenChain, { ctx, form: body, requestId }, deps.journal),
       }),
     }),
     defineRoute({

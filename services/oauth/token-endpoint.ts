@@ -53,8 +53,14 @@ export function tokenEndpointChain(deps: TokenEndpointDeps): TokenStep[] {
   ];
 }
 
-export async function runTokenChain(steps: readonly TokenStep[], exchange: TokenExchange): Promise<TokenResponseBody> {
-  for (const step of steps) await step(exchange);
+export async function runTokenChain(steps: readonly TokenStep[], exchange: TokenExchange, journal?: IssuanceJournal): Promise<TokenResponseBody> {
+  // Tells the journal a write is coming, so concurrent requests share one commit.
+  const end = journal?.begin();
+  try {
+    for (const step of steps) await step(exchange);
+  } finally {
+    end?.();
+  }
   const issued = exchange.issued as IssuedAccessToken;
   return {
     access_token: issued.token,

@@ -4,3 +4,4 @@ export { vendorRoutes } from './routes';
 export type { VendorLifecycleEvent, VendorLifecycleHook } from './lifecycle';
 export { isValidUnifiedSocialCreditCode } from './unified-social-credit-code';
 export type { Vendor, VendorSnapshot, VendorStatus } from './schemas';
+export { vendorClientRoutes } from './client-routes';

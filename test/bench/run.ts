@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startBaseline, type Baseline, type BaselineKind } from './baseline';
+import { blastRadiusScenario } from './blast-radius';
 import { consentCheckScenario } from './consent-check';
 import { decisionsBench } from './decisions';
 import { departmentsScenario } from './departments';
@@ -15,6 +16,7 @@ const SCENARIOS: readonly Scenario[] = [
   departmentsScenario,
   tokenScenario,
   consentCheckScenario,
+  blastRadiusScenario,
   {
     name: 'decisions',
     description: 'POST /v1/decisions with 1,000 and 1,000,000 active grant-field entries (PostgreSQL) vs a bare Koa route',

@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { NOTICES_CHANGED } from '../../services/notices';
+import { PUBLIC_NOTICE_RATE_LIMIT } from '../../services/notices/routes';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 
@@ -352,5 +353,16 @@ describe('bad input', () => {
     expectProblem(await pat.get('/v1/notices?cursor=%%%'), 400);
     expectProblem(await pat.get('/v1/notices?purpose=bad_input&owner=me'), 400);
     expect(await rows()).toEqual(before);
+  });
+});
+
+describe('rate limit', () => {
+  // Last in this file: it uses up the test address's allowance for the public endpoint.
+  it('answers 429 problem+json with Retry-After once an address has read too many public notices', async () => {
+    let last: Response | undefined;
+    for (let i = 0; i <= PUBLIC_NOTICE_RATE_LIMIT.points && last?.status !== 429; i += 1) last = await t.http.get('/v1/public/notices/pinning');
+    expect(last).toBeDefined();
+    expectProblem(last as Response, 429, 'rate_limited');
+    expect(Number((last as Response).headers['retry-after'])).toBeGreaterThan(0);
   });
 });
