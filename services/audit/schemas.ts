@@ -34,6 +34,11 @@ export const VerifyResultSchema = z
   .object({
     valid: z.boolean(),
     checked: z.number().int(),
+    archivedThroughSeq: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'Events up to this seq are in months detached by retention; the walk started after them, from the hash recorded when they were detached' }),
     firstInvalidEventId: z.string().optional(),
     firstInvalidSeq: z.number().int().optional(),
     reason: z.string().optional(),

@@ -1,4 +1,5 @@
 import type { Trx } from '../db';
+import { IdempotencyKeyTaken, currentIdempotentRequest } from '../idempotency/request';
 import type { Actor } from '../shared/route';
 import { AuditStore, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput, type AuditFilter } from './store';
 
@@ -18,6 +19,8 @@ export interface Change {
 export interface VerifyResult {
   valid: boolean;
   checked: number;
+  /** Events up to this seq were detached by retention; the walk started after them. */
+  archivedThroughSeq?: number;
   firstInvalidEventId?: string;
   firstInvalidSeq?: number;
   reason?: string;
@@ -41,13 +44,19 @@ export function actorOf(ctx: ChangeContext): Pick<AuditEventInput, 'actorType' |
 export class AuditLog {
   constructor(private readonly store: AuditStore) {}
 
-  /** Records changes in the caller's transaction: they commit together or not at all. */
-  record(trx: Trx, ctx: ChangeContext, ...changes: Change[]): Promise<AuditEvent[]> {
+  /**
+   * Records changes in the caller's transaction: they commit together or not at all. When the
+   * request carries an Idempotency-Key, its first change takes the key in the same transaction.
+   */
+  async record(trx: Trx, ctx: ChangeContext, ...changes: Change[]): Promise<AuditEvent[]> {
     const actor = actorOf(ctx);
-    return this.store.append(
+    const events = await this.store.append(
       trx,
       changes.map((c) => ({ ...actor, ...c, details: c.details ?? {}, requestId: ctx.requestId })),
     );
+    const idempotent = currentIdempotentRequest();
+    if (idempotent && events.length > 0 && !(await idempotent.claimIn(trx, events[0].id))) throw new IdempotencyKeyTaken();
+    return events;
   }
 
   /** Appends pre-built events (used by the decision group-commit writer). */
@@ -59,14 +68,27 @@ export class AuditLog {
     return this.store.list(filter, limit);
   }
 
-  /** Walks the whole chain from the first event; names the first event whose link or hash is wrong. */
+  /**
+   * Walks the whole chain from the first event; names the first event whose link or hash is wrong.
+   * When retention has detached older months, the walk starts after the last detached event, as
+   * recorded (inside the chain) by the detachment's own audit event.
+   */
   async verify(batchSize = 5000): Promise<VerifyResult> {
     let checked = 0;
     let prevHash = GENESIS_HASH;
     let expectedSeq = 1;
+    let archivedThroughSeq: number | undefined;
     for (;;) {
       const batch = await this.store.readBatch(expectedSeq - 1, batchSize);
-      if (batch.length === 0) return { valid: true, checked };
+      if (checked === 0 && batch.length > 0 && batch[0].seq !== 1) {
+        const anchor = await this.store.retentionAnchor();
+        if (anchor) {
+          archivedThroughSeq = anchor.lastSeq;
+          expectedSeq = anchor.lastSeq + 1;
+          prevHash = anchor.lastHash;
+        }
+      }
+      if (batch.length === 0) return { valid: true, checked, ...(archivedThroughSeq === undefined ? {} : { archivedThroughSeq }) };
       for (const event of batch) {
         let reason: string | undefined;
         if (event.seq !== expectedSeq) reason = `sequence gap: expected ${expectedSeq}, found ${event.seq}`;

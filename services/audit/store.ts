@@ -5,6 +5,8 @@ import type { Db, Trx } from '../db';
 export type ActorType = 'staff' | 'client' | 'public' | 'system';
 
 export interface AuditEventInput {
+  /** Set by callers that must name the event before it is appended (idempotency claims); a random UUID otherwise. */
+  readonly id?: string;
   readonly actorType: ActorType;
   readonly actorId: string;
   readonly action: string;
@@ -35,8 +37,20 @@ export interface AuditFilter {
 
 /** The chain starts from this value; the first event's prev_hash. */
 export const GENESIS_HASH = '0'.repeat(64);
-// Serialises appenders (across processes) so the chain stays linear: seq n+1 always follows seq n.
-const AUDIT_CHAIN_LOCK = 0x61756469; // 'audi'
+/** Serialises appenders (across processes) so the chain stays linear: seq n+1 always follows seq n. */
+export const AUDIT_CHAIN_LOCK = 0x61756469; // 'audi'
+
+/** Where the retained chain starts once older months were detached (see AuditRetention). */
+export interface RetentionAnchor {
+  /** The last event of the detached months: the retained chain continues from it. */
+  readonly lastSeq: number;
+  readonly lastHash: string;
+}
+
+/** The first instant of the month `months` after the month of `at` (UTC). */
+export function monthStart(at: Date, months = 0): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + months, 1));
+}
 
 interface AuditRow {
   seq: number;
@@ -52,6 +66,9 @@ interface AuditRow {
   prev_hash: string;
   hash: string;
 }
+
+/** The event that records months of the log detached by retention; it anchors the retained chain. */
+export const RETENTION_ACTION = 'audit.partition_detached';
 
 /** The hash of an event over its canonical (RFC 8785) encoding, chained to the previous hash. */
 export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
@@ -86,23 +103,40 @@ const fromRow = (r: AuditRow): AuditEvent => ({
   hash: r.hash,
 });
 
+export interface AuditStoreOptions {
+  /** The clock events are stamped with (tests put events in other months). */
+  readonly now?: () => Date;
+}
+
 /** The audit store offers append and read, nothing else. */
 export class AuditStore {
-  constructor(private readonly db: Db) {}
+  private readonly now: () => Date;
+  /** Months up to here are known to have their partition (audit_ensure_partitions). */
+  private partitionsUntil = 0;
+
+  constructor(
+    private readonly db: Db,
+    options: AuditStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
 
   /** Appends events at the end of the chain inside the caller's transaction. */
   async append(trx: Trx, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     if (inputs.length === 0) return [];
     await trx.raw('select pg_advisory_xact_lock(?)', [AUDIT_CHAIN_LOCK]);
-    const last = (await trx('audit_events').orderBy('seq', 'desc').first('seq', 'hash')) as
-      | { seq: number; hash: string }
+    const last = (await trx('audit_events').orderBy('seq', 'desc').first('seq', 'hash', 'occurred_at')) as
+      | { seq: number; hash: string; occurred_at: string }
       | undefined;
     let seq = last?.seq ?? 0;
     let prevHash = last?.hash ?? GENESIS_HASH;
-    const occurredAt = new Date().toISOString();
+    const stamped = this.now().toISOString();
+    // Never before the previous event (replicas' clocks differ a little): each month then holds one run of the chain.
+    const occurredAt = last && last.occurred_at > stamped ? last.occurred_at : stamped;
+    await this.ensurePartitionIn(trx, new Date(occurredAt));
     const events: AuditEvent[] = inputs.map((input) => {
       seq += 1;
-      const unhashed = { ...input, seq, id: crypto.randomUUID(), occurredAt, prevHash };
+      const unhashed = { ...input, seq, id: input.id ?? crypto.randomUUID(), occurredAt, prevHash };
       const hash = hashEvent(unhashed);
       prevHash = hash;
       return { ...unhashed, hash };
@@ -123,6 +157,30 @@ export class AuditStore {
     }));
     for (let i = 0; i < rows.length; i += 1000) await trx('audit_events').insert(rows.slice(i, i + 1000));
     return events;
+  }
+
+  /**
+   * Makes sure the month of `at` and the next one have their partition. Normally a no-op (start-up
+   * and a daily timer create them ahead); runs in the appender's transaction only at a month's turn.
+   */
+  private async ensurePartitionIn(trx: Trx, at: Date): Promise<void> {
+    if (at.getTime() < this.partitionsUntil) return;
+    const previous = this.partitionsUntil;
+    this.partitionsUntil = monthStart(at, 2).getTime();
+    trx.executionPromise.catch(() => {
+      this.partitionsUntil = previous;
+    });
+    await trx.raw('select audit_ensure_partitions(?, ?)', [at.toISOString(), monthStart(at, 1).toISOString()]);
+  }
+
+  /** Where the retained chain starts when older months have been detached; undefined when it starts at seq 1. */
+  async retentionAnchor(): Promise<RetentionAnchor | undefined> {
+    const row = (await this.db('audit_events')
+      .where('action', RETENTION_ACTION)
+      .whereRaw("details->>'lastSeq' is not null")
+      .orderBy('seq', 'desc')
+      .first('details')) as { details: { lastSeq: number; lastHash: string } } | undefined;
+    return row ? { lastSeq: Number(row.details.lastSeq), lastHash: String(row.details.lastHash) } : undefined;
   }
 
   async list(filter: AuditFilter, limit: number): Promise<AuditEvent[]> {

@@ -2,14 +2,18 @@ import { PurposeKey } from '../purposes';
 import { PageQuery, Timestamp, Uuid } from '../shared/schemas';
 import { z } from '../shared/zod';
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
+// PostgreSQL cannot store NUL or unpaired surrogates (jsonb): refuse them here (400) rather than fail there (500).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+const STORABLE = 'must be valid Unicode text without NUL characters';
+const Text = (max: number) => z.string().trim().min(1).max(max).refine(storable, STORABLE);
 
 /** The bank's customer identifier as the app back end knows it; the service keeps only its HMAC. */
 export const CustomerId = z
   .string()
   .min(1)
   .max(200)
-  .refine((id) => ![...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must be a customer identifier without control characters')
+  .refine((id) => storable(id) && ![...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must be a customer identifier without control characters')
   .openapi({ description: 'The customer’s identifier; never stored or logged, only its keyed hash (HMAC-SHA-256)', example: 'C000123456' });
 
 const SubjectRef = z.string().openapi({ description: 'The customer’s pseudonym: HMAC-SHA-256 under SUBJECT_ID_KEY, hex' });

@@ -1,9 +1,13 @@
+import crypto from 'node:crypto';
 import type { AuditEventInput, AuditLog } from '../audit';
 import type { Db, Trx } from '../db';
+import { IdempotencyKeyTaken, currentIdempotentRequest, type IdempotentRequest } from '../idempotency';
 
 interface Pending<U> {
   readonly event: AuditEventInput;
   readonly usage: U | undefined;
+  /** Set when the request carries an Idempotency-Key: the key is taken in the batch's transaction. */
+  readonly idempotent: IdempotentRequest | undefined;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -27,8 +31,11 @@ export class GroupCommitWriter<U> {
 
   /** Resolves once the event (and its usage) is committed; rejects if the commit failed. */
   write(event: AuditEventInput, usage?: U): Promise<void> {
+    const idempotent = currentIdempotentRequest();
+    // The key's row names the event, so the event needs its id before it is appended.
+    const named = idempotent ? { ...event, id: event.id ?? crypto.randomUUID() } : event;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ event, usage, resolve, reject });
+      this.queue.push({ event: named, usage, idempotent, resolve, reject });
       this.kick();
     });
   }
@@ -49,17 +56,25 @@ export class GroupCommitWriter<U> {
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
     try {
+      const taken = new Set<Pending<U>>();
       await this.db.transaction(async (trx) => {
+        taken.clear();
+        for (const p of batch) {
+          if (p.idempotent && !(await p.idempotent.claimIn(trx, p.event.id as string))) taken.add(p);
+        }
+        const accepted = batch.filter((p) => !taken.has(p));
         await this.audit.append(
           trx,
-          batch.map((p) => p.event),
+          accepted.map((p) => p.event),
         );
         await this.alsoWrite(
           trx,
-          batch.flatMap((p) => (p.usage === undefined ? [] : [p.usage])),
+          accepted.flatMap((p) => (p.usage === undefined ? [] : [p.usage])),
         );
       });
-      for (const p of batch) p.resolve();
+      // A retry whose key another request already used is not decided again: the router replays the first answer.
+      for (const p of batch) if (taken.has(p)) p.reject(new IdempotencyKeyTaken());
+      else p.resolve();
     } catch (err) {
       for (const p of batch) p.reject(err);
     } finally {

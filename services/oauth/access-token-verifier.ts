@@ -52,7 +52,7 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     private readonly audience: string,
   ) {
     this.keyFor = async (header) => {
-      const key = header.kid === undefined ? undefined : this.keys.verificationKey(header.kid);
+      const key = header.kid === undefined ? undefined : await this.keys.verificationKeyOrReload(header.kid);
       if (!key || key.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
       return key.publicKey;
     };

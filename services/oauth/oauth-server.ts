@@ -113,9 +113,11 @@ export class OAuthServer {
     for (const r of await this.tokens.revokedSince(new Date())) this.revocations.add(r.jti, Date.parse(r.expiresAt));
   }
 
+  /** Housekeeping: forget expired token state, and re-read the keys in case a notice was missed. */
   private async purge(): Promise<void> {
     this.revocations.prune();
     try {
+      await this.signingKeys.load();
       await this.tokens.purgeExpired(new Date());
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, 'could not purge expired token state; will retry');

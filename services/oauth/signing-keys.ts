@@ -28,6 +28,7 @@ export interface LoadedSigningKey {
   readonly publishedUntil: number | null;
 }
 
+const RELOAD_COOLDOWN_MS = 30_000;
 const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 const SYSTEM: ChangeContext = { actor: { kind: 'system', name: 'oauth-signing-keys' }, requestId: null };
 
@@ -39,6 +40,7 @@ const SYSTEM: ChangeContext = { actor: { kind: 'system', name: 'oauth-signing-ke
 export class SigningKeyService {
   private keys: LoadedSigningKey[] = [];
   private loaded = false;
+  private loadedAt = 0;
 
   constructor(
     private readonly db: Db,
@@ -57,6 +59,19 @@ export class SigningKeyService {
     const records = await this.store.published(new Date());
     this.keys = await Promise.all(records.map((r) => this.open(r)));
     this.loaded = true;
+    this.loadedAt = Date.now();
+  }
+
+  /**
+   * A kid we do not know may be a key another replica just added whose notice we missed: reload,
+   * at most once per RELOAD_COOLDOWN_MS, so unknown kids cannot make us hammer the database.
+   */
+  async verificationKeyOrReload(kid: string): Promise<LoadedSigningKey | undefined> {
+    const known = this.verificationKey(kid);
+    if (known || Date.now() - this.loadedAt < RELOAD_COOLDOWN_MS) return known;
+    this.loadedAt = Date.now();
+    await this.load();
+    return this.verificationKey(kid);
   }
 
   /** Start-up: creates the first key when there is none that signs now or later, then loads. */

@@ -45,6 +45,8 @@ export async function seedAuditLog(db: Db): Promise<void> {
     [at, new Date(Date.now() + 365 * 86_400_000).toISOString(), at, at, at, VENDORS - 1],
   );
   const now = Date.now();
+  // After whatever the service has already logged (on PostgreSQL it is running while we seed).
+  const base = Number(((await db.raw('select coalesce(max(seq), 0) as n from audit_events')) as { rows: Array<{ n: number }> }).rows[0].n);
   for (let from = 1; from <= AUDIT_EVENTS; from += CHUNK) {
     const to = Math.min(AUDIT_EVENTS, from + CHUNK - 1);
     // Half the events (by hash) belong to vendor 0, the rest spread over vendors 1-199. Every 20th is a token.
@@ -57,7 +59,7 @@ export async function seedAuditLog(db: Db): Promise<void> {
            from generate_series(?::int, ?::int) i
        )
        insert into audit_events (seq, id, occurred_at, actor_type, actor_id, action, object_type, object_id, request_id, details, prev_hash, hash)
-       select i, ${uuidOf("'event-' || i")}, at, 'client', 'bench-pep',
+       select ? + i, ${uuidOf("'event-' || i")}, at, 'client', 'bench-pep',
               case when i % 20 = 0 then 'oauth.token_issued' else 'access.decided' end,
               case when i % 20 = 0 then 'access_token' else 'vendor' end,
               case when i % 20 = 0 then 'jti-' || i else ${uuidOf("'vendor-' || v")}::text end,
@@ -81,7 +83,7 @@ export async function seedAuditLog(db: Db): Promise<void> {
               end,
               'bench', 'bench'
          from e`,
-      [now, from, to, `{${FIELDS.join(',')}}`, `{${FIELDS.join(',')}}`],
+      [now, from, to, base, `{${FIELDS.join(',')}}`, `{${FIELDS.join(',')}}`],
     );
   }
   await db.raw('analyze audit_events');

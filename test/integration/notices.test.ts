@@ -325,6 +325,9 @@ describe('bad input', () => {
     ['an unknown app', { purpose: 'bad_input', app: unknownId }],
     ['an unknown right', { purpose: 'bad_input', rights: { sell: 'never' } }],
     ['a controller without contact', { purpose: 'bad_input', controller: { name: 'Bank' } }],
+    ['a NUL character in the title', { purpose: 'bad_input', title: 'Card\u0000offers' }],
+    ['an unpaired surrogate in the body', { purpose: 'bad_input', body: 'Offers \ud800' }],
+    ['a NUL character in a third party', { purpose: 'bad_input', thirdParties: [{ name: 'X\u0000', kind: 'recipient' }] }],
   ])('POST /v1/notices with %s → 400, nothing written', async (_label, body) => {
     const before = await rows();
     const res = await pat.post('/v1/notices', body);

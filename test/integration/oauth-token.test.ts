@@ -95,6 +95,41 @@ describe('POST /oauth/token: client credentials', () => {
   });
 });
 
+describe('POST /oauth/token: durability', () => {
+  it('shares commits between concurrent requests, and every token issued is in the audit log', async () => {
+    let commits = 0;
+    const count = (q: { sql: string }) => {
+      if (/^commit/i.test(q.sql)) commits += 1;
+    };
+    t.container.db.on('query', count);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' })),
+    ).finally(() => t.container.db.off('query', count));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(commits).toBeLessThan(20);
+    for (const res of results) {
+      const jti = decodeJwt(res.body.access_token).jti as string;
+      expect(await auditEvents(t, { action: 'oauth.token_issued', objectId: jti })).toHaveLength(1);
+    }
+  });
+
+  it('answers 503 temporarily_unavailable, and no token, when the audit event cannot be written', async () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(down);
+    try {
+      const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
+      expectOAuthError(res, 503, 'temporarily_unavailable');
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body.access_token).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+    // Recovers without a restart.
+    const again = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
+    expect(again.status).toBe(200);
+  });
+});
+
 describe('POST /oauth/token: refusals (none of them 5xx)', () => {
   it('answers invalid_client 401 with WWW-Authenticate for a wrong secret, audited without the secret', async () => {
     const wrong = 'not-the-secret-' + 'x'.repeat(20);

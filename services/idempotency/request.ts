@@ -1,0 +1,75 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Trx } from '../db';
+import { ProblemError } from '../shared/errors';
+
+/** Who sent a request with an Idempotency-Key, the key, and what the request was (hashed). */
+export interface IdempotencyClaim {
+  readonly actorType: 'staff' | 'client';
+  readonly actorId: string;
+  readonly key: string;
+  /** SHA-256 over the canonical method, path, query and body: a retry must send the same request. */
+  readonly requestHash: string;
+  readonly method: string;
+  readonly path: string;
+}
+
+/** Writes the key inside the change's transaction; false when a committed request already holds it. */
+export interface ClaimWriter {
+  insert(trx: Trx, claim: IdempotencyClaim, auditEventId: string): Promise<boolean>;
+}
+
+/** Another request with the same key committed first; the router answers with what that one did. */
+export class IdempotencyKeyTaken extends ProblemError {
+  constructor() {
+    super(409, 'idempotent_request_completed', 'Conflict', 'A request with this Idempotency-Key has already been carried out');
+  }
+}
+
+/**
+ * One POST with an Idempotency-Key, while it runs. The first change it makes takes the key in that
+ * change's own transaction (AuditLog.record, or the decision group commit), so the key is recorded
+ * if and only if the change committed.
+ */
+export class IdempotentRequest {
+  private claimedIn: Trx | undefined;
+  private finished = false;
+
+  constructor(
+    readonly claim: IdempotencyClaim,
+    private readonly writer: ClaimWriter,
+  ) {}
+
+  /** True once a change of this request has taken the key (and its transaction did not roll back). */
+  get claimed(): boolean {
+    return this.claimedIn !== undefined;
+  }
+
+  /** Takes the key in `trx` for the request's first change; later changes of the same request pass. */
+  async claimIn(trx: Trx, auditEventId: string): Promise<boolean> {
+    if (this.finished || this.claimedIn !== undefined) return true;
+    this.claimedIn = trx;
+    trx.executionPromise.catch(() => {
+      if (this.claimedIn === trx) this.claimedIn = undefined;
+    });
+    const inserted = await this.writer.insert(trx, this.claim, auditEventId);
+    if (!inserted) this.claimedIn = undefined;
+    return inserted;
+  }
+
+  /** After the response: work the request left behind (change-feed handlers) no longer claims. */
+  finish(): void {
+    this.finished = true;
+  }
+}
+
+const current = new AsyncLocalStorage<IdempotentRequest>();
+
+/** Runs the handler of a request that carries an Idempotency-Key. */
+export function runIdempotent<T>(request: IdempotentRequest, fn: () => Promise<T>): Promise<T> {
+  return current.run(request, fn);
+}
+
+/** The request being handled, when it carries an Idempotency-Key. */
+export function currentIdempotentRequest(): IdempotentRequest | undefined {
+  return current.getStore();
+}
