@@ -12,6 +12,7 @@ export function createApp(container: Container): Koa {
     clientAuth: container.clientAuth,
     staffAccess: container.staffAuthorizer,
     bodyLimitBytes: container.config.bodyLimitBytes,
+    idempotency: container.idempotency,
   });
   app.silent = true;
   app.use(requestContext(container.logger));

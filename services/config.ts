@@ -75,6 +75,8 @@ const EnvSchema = z.object({
   BODY_LIMIT_KB: intInRange(1, 10240, 100),
   POLICY_MAX_STALENESS_MS: intInRange(100, 600_000, 5_000),
   POLICY_RELOAD_INTERVAL_S: intInRange(5, 86_400, 300),
+  // PIPL Art. 56: at least 3 years; older months of the audit log are detached (never dropped) after this.
+  AUDIT_RETENTION_MONTHS: intInRange(36, 1200, 36),
   PUBLIC_COMPLAINT_BODY_LIMIT_KB: intInRange(1, 64, 8),
   PUBLIC_COMPLAINT_SUBMISSIONS: intInRange(1, 1_000_000, 10),
   PUBLIC_COMPLAINT_SUBMISSION_WINDOW_S: intInRange(1, 86_400, 600),
@@ -120,6 +122,8 @@ export interface Config {
   readonly policyMaxStalenessMs: number;
   /** Full policy reload period: the backstop behind LISTEN/NOTIFY. */
   readonly policyReloadIntervalSeconds: number;
+  /** Months the audit log keeps attached (≥ 36); older months are detached by the retention job. */
+  readonly auditRetentionMonths: number;
   /** Public complaint intake: its body limit and per-address limits for submissions and status look-ups. */
   readonly publicComplaints: { readonly bodyLimitBytes: number; readonly submissions: RateLimitConfig; readonly lookups: RateLimitConfig };
   /** Hours from a leak's detection to the regulator's notification, by severity (PIPL Art. 57). */
@@ -178,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     policyMaxStalenessMs: e.POLICY_MAX_STALENESS_MS,
     policyReloadIntervalSeconds: e.POLICY_RELOAD_INTERVAL_S,
+    auditRetentionMonths: e.AUDIT_RETENTION_MONTHS,
     publicComplaints: {
       bodyLimitBytes: e.PUBLIC_COMPLAINT_BODY_LIMIT_KB * 1024,
       submissions: { points: e.PUBLIC_COMPLAINT_SUBMISSIONS, windowSeconds: e.PUBLIC_COMPLAINT_SUBMISSION_WINDOW_S },

@@ -1,7 +1,7 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { AccessGrantService, AccessGrantStore, accessGrantRoutes, type GrantDirectory } from './access-grants';
 import { createAppLedger, type AppLedger } from './apps';
-import { AuditLog, AuditStore, auditRoutes } from './audit';
+import { AuditLog, AuditPartitionStore, AuditRetention, AuditStore, auditRoutes } from './audit';
 import { ConsentService, ConsentStore, consentRoutes } from './consents';
 import { JwtStaffAuthenticator } from './auth';
 import { StaffAuthorizer } from './authz';
@@ -15,11 +15,13 @@ import {
   VendorAccessEngine,
   decisionRoutes,
   vendorAuthorizationDetailsHook,
+  vendorTokenActivityCheck,
   writeDecisionUsage,
   type ConsentChecker,
   type DecisionUsage,
 } from './decisions';
 import { DepartmentService, DepartmentStore, departmentRoutes } from './departments';
+import { IdempotencyService, IdempotencyStore } from './idempotency';
 import { createIncidentDesk, type IncidentService } from './incidents';
 import { NoticeService, NoticeStore, noticeRoutes } from './notices';
 import { OAuthServer, type ClientService } from './oauth';
@@ -57,6 +59,10 @@ export interface Container {
   /** Committed-change notices, in this process and (on PostgreSQL) across replicas. */
   readonly changes: ChangeFeed;
   readonly audit: AuditLog;
+  /** Monthly audit partitions: created ahead, detached after AUDIT_RETENTION_MONTHS (hourly housekeeping). */
+  readonly auditRetention: AuditRetention;
+  /** Idempotency-Key on POST requests by staff and clients (the router uses it). */
+  readonly idempotency: IdempotencyService;
   readonly staffAuthorizer: StaffAuthorizer;
   readonly staffAuth: StaffAuthenticator;
   readonly clientAuth: ClientAuthenticator;
@@ -95,10 +101,15 @@ export interface Container {
   stop(): Promise<void>;
 }
 
+const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
+
 export function createContainer(options: ContainerOptions): Container {
   const { config, db, logger } = options;
   const metrics = createMetrics(db, { defaultMetrics: options.defaultMetrics });
-  const audit = new AuditLog(new AuditStore(db));
+  const auditStore = new AuditStore(db);
+  const audit = new AuditLog(auditStore);
+  const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), auditStore, audit, config.auditRetentionMonths, logger);
+  const idempotency = new IdempotencyService(new IdempotencyStore(db), options.secrets.keyEncryptionKey, logger);
   const changes = new ChangeFeed(logger);
   const staffAuthorizer = new StaffAuthorizer(db);
   const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience);
@@ -178,8 +189,10 @@ export function createContainer(options: ContainerOptions): Container {
     },
   });
   let reloadTimer: NodeJS.Timeout | undefined;
+  let housekeepingTimer: NodeJS.Timeout | undefined;
   // Vendor tokens carry RFC 9396 data_access details narrowed to what active grants cover.
   oauth.clients.setAuthorizationDetailsHook(vendorAuthorizationDetailsHook(accessEngine, policiesFresh));
+  oauth.accessTokens.setActivityCheck(vendorTokenActivityCheck(accessEngine, policiesFresh));
 
   let migrationsOk = false;
   const readiness: ReadinessCheck[] = [
@@ -203,6 +216,8 @@ export function createContainer(options: ContainerOptions): Container {
     metrics,
     changes,
     audit,
+    auditRetention,
+    idempotency,
     staffAuthorizer,
     staffAuth,
     clientAuth,
@@ -229,6 +244,8 @@ export function createContainer(options: ContainerOptions): Container {
     openApiDocument,
     async start() {
       if (config.databaseUrl !== undefined) await changes.listen(config.databaseUrl);
+      // This month's and next month's audit partitions exist before anything is recorded.
+      await auditRetention.ensureAhead();
       await oauth.start();
       await staffAuthorizer.reload();
       await roleAssignments.bootstrapAdmins(config.bootstrapAdminSubjects);
@@ -238,9 +255,17 @@ export function createContainer(options: ContainerOptions): Container {
         Promise.all([accessEngine.load(), staffAuthorizer.reload()]).catch((err: unknown) => logger.warn({ err }, 'periodic policy reload failed'));
       }, config.policyReloadIntervalSeconds * 1000);
       reloadTimer.unref();
+      // Hourly: audit months ahead and past retention, idempotency keys past their 24 hours.
+      housekeepingTimer = setInterval(() => {
+        Promise.all([auditRetention.ensureAhead().then(() => auditRetention.detachExpired()), idempotency.purge()]).catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, 'housekeeping failed; will retry'),
+        );
+      }, HOUSEKEEPING_INTERVAL_MS);
+      housekeepingTimer.unref();
     },
     async stop() {
       if (reloadTimer) clearInterval(reloadTimer);
+      if (housekeepingTimer) clearInterval(housekeepingTimer);
       await oauth.stop();
       await changes.stop();
     },

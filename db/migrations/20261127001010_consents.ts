@@ -23,8 +23,8 @@ export async function up(knex: Knex): Promise<void> {
       check ((kind = 'given') = (notice_id is not null and channel is not null)),
       check (kind = 'given' or withdraws is not null)
     )`);
+  // Also serves the histories (by subject, then filtered by purpose or collector): a customer has few events.
   await knex.raw('create index consent_events_latest_idx on consent_events (subject_ref, purpose_key, seq desc)');
-  await knex.raw('create index consent_events_collector_idx on consent_events (client_id, subject_ref, seq desc)');
   await knex.raw(`
     create function consent_events_append_only() returns trigger language plpgsql as $$
     begin

@@ -73,8 +73,10 @@ export class GroupCommitWriter<U> {
         );
       });
       // A retry whose key another request already used is not decided again: the router replays the first answer.
-      for (const p of batch) if (taken.has(p)) p.reject(new IdempotencyKeyTaken());
-      else p.resolve();
+      for (const p of batch) {
+        if (taken.has(p)) p.reject(new IdempotencyKeyTaken());
+        else p.resolve();
+      }
     } catch (err) {
       for (const p of batch) p.reject(err);
     } finally {

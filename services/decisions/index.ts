@@ -2,4 +2,4 @@ export { VendorAccessEngine, type VendorDirectory, type VendorSnapshot } from '.
 export { DecisionService, writeDecisionUsage, type ConsentChecker, type DecisionUsage } from './service';
 export { GroupCommitWriter } from './group-commit';
 export { decisionRoutes } from './routes';
-export { vendorAuthorizationDetailsHook, coverage, DataAccessDetail } from './token-details';
+export { vendorAuthorizationDetailsHook, vendorTokenActivityCheck, coverage, DataAccessDetail } from './token-details';

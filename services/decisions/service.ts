@@ -3,6 +3,7 @@ import type { AccessGrantStore } from '../access-grants';
 import type { AuditEventInput } from '../audit';
 import type { Trx } from '../db';
 import { LINE } from '../authz/vendor-policy';
+import { IdempotencyKeyTaken } from '../idempotency';
 import { ServiceUnavailableError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../shared/route';
@@ -138,6 +139,7 @@ export class DecisionService {
       await this.writer.write(event, usage);
     } catch (err) {
       for (const [grantId, records] of reserved) this.engine.release(grantId, records, today);
+      if (err instanceof IdempotencyKeyTaken) throw err;
       throw new ServiceUnavailableError('The decision could not be recorded, so it is not given', err);
     }
     return decision;

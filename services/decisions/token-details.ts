@@ -1,6 +1,6 @@
 import { AssetRef, FieldName, GrantAction, PurposeKey } from '../access-grants/schemas';
 import { LINE } from '../authz/vendor-policy';
-import { OAuthError, type AuthorizationDetailsHook } from '../oauth';
+import { OAuthError, type AuthorizationDetailsHook, type TokenActivityCheck } from '../oauth';
 import { z } from '../shared/zod';
 import type { VendorAccessEngine } from './engine';
 
@@ -66,5 +66,23 @@ export function vendorAuthorizationDetailsHook(engine: VendorAccessEngine, fresh
     const result = await coverage(engine, client.vendorId, details);
     if (!result.covered) throw refuse(`Not covered by an active grant: ${result.reason}`);
     return { authorizationDetails: details, notAfter: result.notAfter };
+  };
+}
+
+/**
+ * Vendor tokens stop being active the moment their vendor is suspended or terminated, or a grant
+ * they rely on is revoked or ends: checked against the in-memory view on every verification
+ * (introspection included), so the kill switch reaches tokens as fast as it reaches decisions.
+ */
+export function vendorTokenActivityCheck(engine: VendorAccessEngine, fresh: () => boolean): TokenActivityCheck {
+  return async (claims, client) => {
+    if (!client.vendorId) return undefined;
+    if (!fresh()) return 'Vendor access policies cannot be confirmed current';
+    const vendor = engine.vendor(client.vendorId);
+    if (!vendor || vendor.status !== 'active') return 'The vendor of this token is not active';
+    const details = DataAccessDetail.array().safeParse(claims.authorization_details ?? []);
+    if (!details.success) return 'The token carries data access this service does not recognise';
+    const result = await coverage(engine, client.vendorId, details.data);
+    return result.covered ? undefined : 'The data access this token carries is no longer granted';
   };
 }

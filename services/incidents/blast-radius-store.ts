@@ -47,7 +47,7 @@ const placeholders = (n: number) => Array<string>(n).fill('?').join(', ');
 const elements = (expr: string) => `case when jsonb_typeof(${expr}) = 'array' then ${expr} else '[]'::jsonb end`;
 
 interface DecisionRow {
-  kind: 'total' | 'field';
+  kind: 'total' | 'subjects' | 'field';
   vendor_id: string | null;
   asset_id: string | null;
   field: string | null;
@@ -74,7 +74,7 @@ export class BlastRadiusStore {
       async (trx) => {
         // A rare, heavy read for an incident call: sort in memory, and skip JIT, whose compile time
         // (about a second) is misjudged from the row estimates of the JSON set-returning functions.
-        await trx.raw(`set local work_mem = '64MB'`);
+        await trx.raw(`set local work_mem = '128MB'`);
         await trx.raw('set local jit = off');
         const { totals, decided } = await this.decisions(trx, vendorIds, from, to);
         const { tokens, tokenFields } = await this.tokens(trx, vendorIds, from, to);
@@ -97,15 +97,24 @@ export class BlastRadiusStore {
           where action = 'access.decided' and object_type = 'vendor'
             and object_id in (${placeholders(vendorIds.length)})
             and occurred_at >= ? and occurred_at < ?
-       )
+       ),
+       -- Distinct customers per asset, per vendor and overall, from one hashed de-duplication
+       -- (a DISTINCT aggregate over grouping sets would sort every decision).
+       s as (select vendor_id, asset_id, subject_ref from d where allowed and subject_ref is not null group by 1, 2, 3)
        select 'total' as kind, vendor_id, asset_id, null::text as field, grouping(vendor_id, asset_id) as level,
               count(*) filter (where allowed) as allowed,
               count(*) filter (where not allowed) as denied,
               coalesce(sum(records) filter (where allowed), 0) as records,
               count(*) filter (where allowed and records is null) as without_records,
-              count(distinct subject_ref) filter (where allowed) as subjects
+              0 as subjects
          from d
         group by grouping sets ((vendor_id, asset_id), (vendor_id), ())
+       union all
+       select 'subjects', vendor_id, asset_id, null, 0, 0, 0, 0, 0, count(*) from s group by vendor_id, asset_id
+       union all
+       select 'subjects', vendor_id, null, null, 1, 0, 0, 0, 0, count(distinct subject_ref) from s group by vendor_id
+       union all
+       select 'subjects', null, null, null, 3, 0, 0, 0, 0, count(distinct subject_ref) from s
        union all
        select 'field', vendor_id, asset_id, f.field, 0, count(*), 0, 0, 0, 0
          from d cross join lateral jsonb_array_elements_text(d.fields) as f(field)
@@ -113,14 +122,11 @@ export class BlastRadiusStore {
         group by vendor_id, asset_id, f.field`,
       [...vendorIds, from, to],
     )) as { rows: DecisionRow[] };
-    const totals: DecisionTotals[] = [];
+    const totals = new Map<string, DecisionTotals>();
     const decided: FieldUse[] = [];
-    for (const r of rows) {
-      if (r.kind === 'field') {
-        decided.push({ vendorId: r.vendor_id as string, asset: r.asset_id as string, field: r.field as string, count: Number(r.allowed) });
-        continue;
-      }
-      totals.push({
+    const keyOf = (r: DecisionRow) => `${r.level}|${r.vendor_id ?? ''}|${r.asset_id ?? ''}`;
+    for (const r of rows.filter((row) => row.kind === 'total')) {
+      totals.set(keyOf(r), {
         vendorId: r.vendor_id,
         assetId: r.asset_id,
         level: r.level === 0 ? 'asset' : r.level === 1 ? 'vendor' : 'all',
@@ -128,10 +134,15 @@ export class BlastRadiusStore {
         denied: Number(r.denied),
         records: Number(r.records),
         withoutRecords: Number(r.without_records),
-        subjects: Number(r.subjects),
+        subjects: 0,
       });
     }
-    return { totals, decided };
+    for (const r of rows) {
+      if (r.kind === 'field') decided.push({ vendorId: r.vendor_id as string, asset: r.asset_id as string, field: r.field as string, count: Number(r.allowed) });
+      const group = r.kind === 'subjects' ? totals.get(keyOf(r)) : undefined;
+      if (group) group.subjects = Number(r.subjects);
+    }
+    return { totals: [...totals.values()], decided };
   }
 
   /** Tokens issued to the vendors' clients, and the fields their RFC 9396 data_access details named (locations = assets, datatypes = fields). */

@@ -38,8 +38,12 @@ const MAX_TOKEN_LENGTH = 16_000;
  * checked once and remembered; after that a request costs a few map lookups (revocation and
  * client status are in memory and kept current by the change feed), never a database round trip.
  */
+/** Returns why a token is no longer active, or undefined. */
+export type TokenActivityCheck = (claims: AccessTokenClaims, client: VerifiedAccessToken['client']) => Promise<string | undefined>;
+
 export class AccessTokenVerifier implements ClientAuthenticator {
   private readonly verified = new Map<string, AccessTokenClaims>();
+  private activityCheck: TokenActivityCheck | undefined;
   private readonly keyFor: JWTVerifyGetKey;
 
   constructor(
@@ -56,6 +60,14 @@ export class AccessTokenVerifier implements ClientAuthenticator {
       if (!key || key.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
       return key.publicKey;
     };
+  }
+
+  /**
+   * Lets the vendor-access feature declare a token inactive (vendor suspended, grant revoked…):
+   * the check returns the reason, or undefined while the token is still good. It must be cheap.
+   */
+  setActivityCheck(check: TokenActivityCheck): void {
+    this.activityCheck = check;
   }
 
   /** The router's ClientAuthenticator: a bearer token → the calling machine client. */
@@ -91,6 +103,8 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     if (revoked) throw new InvalidAccessToken('The access token has been revoked');
     const client = this.clients.cached(claims.client_id) ?? (await this.clients.find(claims.client_id));
     if (!client || client.record.status !== 'active') throw new InvalidAccessToken('The client of this access token is disabled');
+    const inactive = this.activityCheck ? await this.activityCheck(claims, client.record) : undefined;
+    if (inactive) throw new InvalidAccessToken(inactive);
     return { claims, client: client.record };
   }
 

@@ -1,7 +1,7 @@
 export { OAuthServer, type OAuthServerOptions } from './oauth-server';
 export { ClientService, type AuthorizationDetailsHook } from './client-service';
 export { SigningKeyService, SIGNING_KEYS_CHANGED } from './signing-keys';
-export { AccessTokenVerifier, InvalidAccessToken, type AccessTokenClaims } from './access-token-verifier';
+export { AccessTokenVerifier, InvalidAccessToken, type AccessTokenClaims, type TokenActivityCheck } from './access-token-verifier';
 export { OAuthError, type OAuthErrorCode } from './errors';
 export { CLIENT_CHANGED } from './client-directory';
 export { TOKEN_REVOKED } from './revocation-list';

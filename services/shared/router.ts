@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
+import { IdempotencyKeyTaken, runIdempotent, type IdempotencyService } from '../idempotency';
 import {
   ForbiddenError,
   MethodNotAllowedError,
@@ -30,6 +31,8 @@ export interface RouterDeps {
   readonly clientAuth: ClientAuthenticator;
   readonly staffAccess: StaffAccessResolver;
   readonly bodyLimitBytes: number;
+  /** Idempotency-Key on POST requests by staff and clients (absent: the header is ignored). */
+  readonly idempotency?: IdempotencyService;
 }
 
 interface RouteState {
@@ -125,6 +128,39 @@ function authorize(route: RouteSpec, deps: RouterDeps) {
   };
 }
 
+/**
+ * POST by staff or a client with an Idempotency-Key: a retry replays the first response instead of
+ * changing anything again. The key is taken in the change's own transaction (AuditLog.record).
+ */
+function idempotency(route: RouteSpec, deps: RouterDeps): ((ctx: Context, next: Next) => Promise<void>)[] {
+  const service = deps.idempotency;
+  if (!service || route.method !== 'post' || route.auth.kind === 'public') return [];
+  return [
+    async (ctx: Context, next: Next): Promise<void> => {
+      const header = ctx.headers['idempotency-key'];
+      if (header === undefined) return next();
+      const state = ctx.state as RouteState;
+      const request = service.begin(state.actor, Array.isArray(header) ? header.join(', ') : header, {
+        method: ctx.method,
+        path: ctx.path,
+        query: ctx.querystring,
+        body: ctx.request.body,
+      });
+      if (await service.replay(ctx, request)) return;
+      try {
+        await runIdempotent(request, next);
+      } catch (err) {
+        // Another request with this key committed while this one ran: answer with what it did.
+        if (err instanceof IdempotencyKeyTaken && (await service.replay(ctx, request))) return;
+        throw err;
+      } finally {
+        request.finish();
+      }
+      if (request.claimed && ctx.status >= 200 && ctx.status < 300) await service.complete(ctx, request);
+    },
+  ];
+}
+
 function handle(route: RouteSpec) {
   return async (ctx: Context): Promise<void> => {
     const state = ctx.state as RouteState;
@@ -155,7 +191,7 @@ export function buildRouter(routes: readonly RouteSpec[], deps: RouterDeps): Rou
     router.register(
       koaPath(route.path),
       [route.method.toUpperCase()],
-      [authenticate(route, deps), ...(route.before ?? []), parseBody(route, deps), authorize(route, deps), handle(route)],
+      [authenticate(route, deps), ...(route.before ?? []), parseBody(route, deps), authorize(route, deps), ...idempotency(route, deps), handle(route)],
       { name: route.operationId },
     );
   }

@@ -19,7 +19,9 @@ async function approvedGrant(body: Record<string, unknown>): Promise<string> {
     .set(await auth('vic'))
     .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: inDays(30), justification: 'Collections calls for overdue cards', ...body });
   if (req.status !== 201) throw new Error(JSON.stringify(req.body));
-  await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
+  const approved = await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
+  // Sensitive fields also need a privacy officer.
+  if (approved.body.status === 'requested') await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('pat')).send({}).expect(200);
   return req.body.id as string;
 }
 
@@ -37,6 +39,7 @@ beforeAll(async () => {
   await f.purpose('marketing', 'consent');
   await t.grantRole('vic', 'vendor_manager', '*');
   await t.grantRole('olivia', 'data_owner', 'RETAIL');
+  await t.grantRole('pat', 'privacy_officer', '*');
   vendorId = await f.vendor({ purposes: ['collections', 'marketing'], manager: 'vic' });
   asset = await f.asset('RETAIL', [
     ['name', 'personal'],
@@ -170,6 +173,25 @@ describe('vendor access tokens', () => {
     const res = await ask(details());
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_authorization_details');
+  });
+
+  it('makes the token inactive at once when its grant is revoked or its vendor suspended', async () => {
+    const introspect = async (token: string) =>
+      (await t.http.post('/oauth/introspect').set('Authorization', `Bearer ${pep}`).type('form').send({ token })).body as { active: boolean };
+    const narrow = [detail({ datatypes: ['balance'] })];
+    const balanceGrant = await approvedGrant({ fields: ['balance'] });
+    const grantToken = (await ask(narrow)).body.access_token as string;
+    expect(await introspect(grantToken)).toMatchObject({ active: true, authorization_details: narrow });
+    await t.http.post(`/v1/access-grants/${balanceGrant}/revoke`).set(await auth('olivia')).send({ reason: 'No longer needed' }).expect(200);
+    expect(await introspect(grantToken)).toEqual({ active: false });
+
+    const token = (await ask([detail()])).body.access_token as string;
+    expect((await introspect(token)).active).toBe(true);
+    await t.http.post(`/v1/vendors/${vendorId}/suspend`).set(await auth('pat')).send({ reason: 'Leak under investigation' }).expect(200);
+    expect(await introspect(token)).toEqual({ active: false });
+    expect((await ask([detail()])).status).toBe(400);
+    await t.http.post(`/v1/vendors/${vendorId}/reinstate`).set(await auth('pat')).send({ reason: 'Cleared' }).expect(200);
+    expect((await introspect(token)).active).toBe(true);
   });
 
   it('lists the vendor’s clients for vendor managers, never their secrets; data owners may not register one', async () => {

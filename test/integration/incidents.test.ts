@@ -272,6 +272,20 @@ describe('bad input', () => {
     expect(await auditCount()).toBe(before);
   });
 
+  it.each([
+    ['nothing to change', {}],
+    ['an unknown severity', { severity: 'catastrophic' }],
+    ['an unknown vendor', { vendors: ['0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01'] }],
+    ['an unknown asset', { assets: ['retail.nothing'] }],
+    ['a status (moves go through transitions)', { status: 'closed' }],
+    ['a detection time (it is fixed)', { detectedAt: ago(HOUR) }],
+  ])('PATCH /v1/incidents/{id} with %s → 400, nothing written', async (_label, body) => {
+    const id = await openIncident();
+    const before = await auditCount();
+    expectProblem(await t.http.patch(`/v1/incidents/${id}`).set(await auth('pat')).send(body), 400, 'validation_failed');
+    expect(await auditCount()).toBe(before);
+  });
+
   it.each(['status=lost', 'severity=huge', 'vendor=1', 'notificationOverdue=maybe', 'limit=0', 'cursor=bm9wZQ', 'colour=red'])('GET /v1/incidents?%s → 400', async (q) => {
     expectProblem(await t.http.get(`/v1/incidents?${q}`).set(await auth('pat')), 400, 'validation_failed');
   });
