@@ -110,7 +110,8 @@ export function createContainer(options: ContainerOptions): Container {
   const audit = new AuditLog(auditStore);
   const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), auditStore, audit, config.auditRetentionMonths, logger);
   const idempotency = new IdempotencyService(new IdempotencyStore(db), options.secrets.keyEncryptionKey, logger);
-  const changes = new ChangeFeed(logger);
+  // Heartbeats well inside the staleness bound, so a live feed never lets the policy view go stale.
+  const changes = new ChangeFeed(logger, { heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))) });
   const staffAuthorizer = new StaffAuthorizer(db);
   const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience);
   const oauth = new OAuthServer({ config, db, logger, audit, changes, keyEncryptionKey: options.secrets.keyEncryptionKey });
@@ -143,7 +144,7 @@ export function createContainer(options: ContainerOptions): Container {
   accessEngine.subscribe(changes);
   const decisionWriter = new GroupCommitWriter<DecisionUsage>(db, audit, (trx, usages) => writeDecisionUsage(grantStore, trx, usages));
   let consentChecker: ConsentChecker | undefined;
-  const policiesFresh = () => accessEngine.fresh(changes.connected, config.policyMaxStalenessMs);
+  const policiesFresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
   const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker, policiesFresh);
   const notices = new NoticeService(db, new NoticeStore(db), audit, changes, purposes);
   // Receipts are signed with the authorization server's current key, so /.well-known/jwks.json verifies them.

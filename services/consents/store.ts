@@ -79,7 +79,8 @@ export class ConsentStore {
   constructor(private readonly db: Db) {}
 
   async latest(subjectRef: string, purposeKey: string, trx: Db | Trx = this.db): Promise<LatestConsentEvent | undefined> {
-    const { rows } = (await trx.raw(LATEST_SQL, [subjectRef, purposeKey])) as { rows: ConsentEventRow[] };
+    // A named (prepared) statement on PostgreSQL: parsed and planned once per connection, not per check.
+    const { rows } = (await trx.raw(LATEST_SQL, [subjectRef, purposeKey]).options({ name: 'consent_events_latest' })) as { rows: ConsentEventRow[] };
     const r = rows[0];
     return (
       r && {

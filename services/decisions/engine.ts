@@ -2,7 +2,7 @@ import { ACCESS_GRANTS_CHANGED, type AccessGrantStore, type GrantDirectory, type
 import { VendorPolicy, type FieldVerdict, type VendorAttributes } from '../authz/vendor-policy';
 import { DATA_ASSETS_CHANGED } from '../data-assets';
 import { PURPOSE_CHANGED } from '../purposes';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { ChangeFeed, FeedStatus } from '../shared/change-feed';
 import { VENDOR_CHANGED } from '../vendors';
 import { ServiceUnavailableError } from '../shared/errors';
 
@@ -50,7 +50,10 @@ export class VendorAccessEngine {
   private readonly purposes = new Map<string, { legalBasis: string | undefined; until: number }>();
   private usageDay = '';
   private usage = new Map<string, number>();
+  /** When the last completed full load began reading: it reflects every change committed before. */
   private loadedAt = 0;
+  /** Vendors changed while a full load was reading: re-read after it, or the load would undo them. */
+  private changedDuringLoad: Set<string> | undefined;
 
   constructor(
     private readonly store: AccessGrantStore,
@@ -63,11 +66,22 @@ export class VendorAccessEngine {
   }
 
   /**
-   * Fresh enough to decide: the change feed is delivering (so every committed change has reached
-   * us), or the last full load is within the staleness bound. Otherwise decisions answer 503.
+   * The instant up to which this view is known to include every committed change: the start of
+   * the last full load, or, when that load began after the change feed's current session started
+   * listening, the feed's last answered heartbeat (everything since the load arrived as notices).
    */
-  fresh(feedConnected: boolean, maxStalenessMs: number): boolean {
-    return this.ready && (feedConnected || Date.now() - this.loadedAt < maxStalenessMs);
+  currentAsOf(feed: FeedStatus): number {
+    if (!feed.listening) return Date.now();
+    return this.loadedAt >= feed.since ? Math.max(feed.confirmedAt, this.loadedAt) : this.loadedAt;
+  }
+
+  /**
+   * Fresh enough to decide: current as of less than `maxStalenessMs` ago. A replica whose change
+   * feed is down (or came back but has not reloaded yet) stops being fresh once the bound passes,
+   * and decisions answer 503 rather than decide on what may be stale.
+   */
+  fresh(feed: FeedStatus, maxStalenessMs: number): boolean {
+    return this.ready && Date.now() - this.currentAsOf(feed) < maxStalenessMs;
   }
 
   get lastLoadedAt(): number {
@@ -88,6 +102,18 @@ export class VendorAccessEngine {
 
   /** Full load: every vendor, every policy line, every live grant and today's usage. */
   async load(): Promise<void> {
+    const startedAt = Date.now();
+    const changed = new Set<string>();
+    this.changedDuringLoad = changed;
+    try {
+      await this.loadAll(startedAt);
+    } finally {
+      if (this.changedDuringLoad === changed) this.changedDuringLoad = undefined;
+    }
+    for (const vendorId of changed) await this.reloadVendor(vendorId);
+  }
+
+  private async loadAll(startedAt: number): Promise<void> {
     const policy = this.policy ?? (await VendorPolicy.create());
     const byVendor = new Map<string, string[][]>();
     for (let after = 0; ; ) {
@@ -115,11 +141,12 @@ export class VendorAccessEngine {
     this.assets.clear();
     this.purposes.clear();
     this.policy = policy;
-    this.loadedAt = Date.now();
+    this.loadedAt = startedAt;
   }
 
   /** Reloads one vendor's lines, grants and status after a change. */
   async reloadVendor(vendorId: string): Promise<void> {
+    this.changedDuringLoad?.add(vendorId);
     if (!this.policy) return;
     const [lines, snapshot, grants] = await Promise.all([
       this.store.linesOfVendor(vendorId),

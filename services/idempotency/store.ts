@@ -54,6 +54,7 @@ export class IdempotencyStore implements ClaimWriter {
 
   /** Forgets keys older than `before`; returns how many. */
   async purge(before: Date): Promise<number> {
-    return this.db('idempotency_keys').where('created_at', '<', before.toISOString()).delete();
+    const rows = (await this.db('idempotency_keys').where('created_at', '<', before.toISOString()).delete().returning('key')) as unknown[];
+    return rows.length;
   }
 }

@@ -17,6 +17,20 @@ const RECONNECTED = '__reconnected';
 export type ChangeHandler = (payload: Record<string, unknown>) => void | Promise<void>;
 
 /**
+ * How current this process's view of other replicas' changes is. `listening: false` means a single
+ * process (PGlite): every change happens here, so the view is always current. Otherwise every change
+ * committed after `since` (when the current LISTEN session began) reaches this process while the
+ * session lives, and every change committed before `confirmedAt` has been received (the last
+ * heartbeat on the listening connection was sent then and answered).
+ */
+export type FeedStatus = { readonly listening: false } | { readonly listening: true; readonly since: number; readonly confirmedAt: number; readonly connected: boolean };
+
+export interface ChangeFeedOptions {
+  /** How often the listening connection is proven alive (and notices before it proven received). */
+  readonly heartbeatMs?: number;
+}
+
+/**
  * Tells every part of this process, and every other replica, that something changed (a grant was
  * revoked, a vendor suspended, a client disabled…), only once the change has committed.
  * Publishing runs `pg_notify` inside the change's transaction (PostgreSQL delivers it on commit)
@@ -29,9 +43,19 @@ export class ChangeFeed {
   private listener: pg.Client | undefined;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private connectedAt = 0;
+  /** When the current (or last) LISTEN session began, and when its last answered heartbeat was sent. */
+  private sessionSince = 0;
+  private confirmedAt = 0;
+  private readonly heartbeatMs: number;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    options: ChangeFeedOptions = {},
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
+  }
 
   subscribe(topic: string, handler: ChangeHandler): void {
     this.handlers.set(topic, [...(this.handlers.get(topic) ?? []), handler]);
@@ -79,9 +103,55 @@ export class ChangeFeed {
 
   private listening = false;
 
-  /** True when notices from other replicas can arrive (always true for a single process without a listener). */
+  /**
+   * True when notices from other replicas can arrive (always true for a single process without a
+   * listener): the listening connection is up and answered a heartbeat recently.
+   */
   get connected(): boolean {
-    return !this.listening || this.connectedAt > 0;
+    return !this.listening || (this.connectedAt > 0 && Date.now() - this.confirmedAt < this.silenceLimitMs);
+  }
+
+  get status(): FeedStatus {
+    if (!this.listening) return { listening: false };
+    return { listening: true, since: this.sessionSince, confirmedAt: this.confirmedAt, connected: this.connected };
+  }
+
+  /** A heartbeat unanswered this long means the connection is dead even if no socket error said so. */
+  private get silenceLimitMs(): number {
+    return Math.max(2000, 3 * this.heartbeatMs);
+  }
+
+  /**
+   * Proves the listening connection alive: PostgreSQL sends a session's pending notices before the
+   * answer to its next query, so once `select 1` returns, every notice committed before it was sent
+   * has been received. A connection that stops answering is dropped and reconnected.
+   */
+  private startHeartbeat(client: pg.Client, dropped: () => void): void {
+    let outstanding = 0;
+    const beat = () => {
+      if (this.listener !== client) return;
+      const now = Date.now();
+      if (outstanding > 0) {
+        if (now - outstanding > this.silenceLimitMs) {
+          this.logger.warn({ silentMs: now - outstanding }, 'change feed connection stopped answering; reconnecting');
+          dropped();
+        }
+        return;
+      }
+      outstanding = now;
+      client.query('select 1').then(
+        () => {
+          if (this.listener === client) this.confirmedAt = outstanding;
+          outstanding = 0;
+        },
+        () => {
+          outstanding = 0;
+        },
+      );
+    };
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(beat, this.heartbeatMs);
+    this.heartbeatTimer.unref();
   }
 
   /** Listens for other replicas' notices on PostgreSQL; reconnects with back-off when the connection drops. */
@@ -93,6 +163,7 @@ export class ChangeFeed {
       if (this.stopped || this.listener !== client) return;
       this.connectedAt = 0;
       this.listener = undefined;
+      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
       client.end().catch(() => undefined);
       this.reconnectTimer = setTimeout(() => {
         this.listen(databaseUrl).catch(() => undefined);
@@ -116,7 +187,11 @@ export class ChangeFeed {
     try {
       await client.connect();
       await client.query(`listen ${CHANGE_CHANNEL}`);
+      // From here on every committed change is delivered to this session.
       this.connectedAt = Date.now();
+      this.sessionSince = this.connectedAt;
+      this.confirmedAt = this.connectedAt;
+      this.startHeartbeat(client, retry);
       // Anything may have changed while we were not listening: subscribers reload in full.
       void this.deliver(RECONNECTED, {});
     } catch (err) {
@@ -133,6 +208,7 @@ export class ChangeFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const client = this.listener;
     this.listener = undefined;
     if (client) await client.end().catch(() => undefined);

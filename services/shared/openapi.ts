@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { RouteSpec } from './route';
+import { Problem } from './schemas';
 import { z } from './zod';
 
 export const OPENAPI_INFO = {
@@ -38,14 +39,45 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
 
 type ResponseConfig = RouteConfig['responses'][string];
 
+/** POST operations by staff and clients take an Idempotency-Key (services/idempotency). */
+export const acceptsIdempotencyKey = (route: RouteSpec): boolean => route.method === 'post' && route.auth.kind !== 'public';
+
+const IdempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .openapi({
+    param: {
+      name: 'Idempotency-Key',
+      in: 'header',
+      description:
+        'Makes a retry safe: a repeat of this request with the same key (same caller, within 24 hours) changes nothing again and gets the first response back, ' +
+        'with `Idempotent-Replayed: true`. Up to 255 visible ASCII characters; a UUID is a good choice.',
+    },
+    example: '6f1c2d1e-8b0a-4a53-9f3e-2f1d7c9b4a10',
+  });
+
+const IDEMPOTENCY_RESPONSES: Readonly<Record<number, string>> = {
+  409: '`idempotent_request_completed`: a request with this Idempotency-Key was carried out but its response was not kept (`auditEventId` names its change)',
+  422: '`idempotency_key_reused`: this Idempotency-Key was used for a different request',
+};
+
 function responsesOf(route: RouteSpec): RouteConfig['responses'] {
   const out: RouteConfig['responses'] = {};
+  if (acceptsIdempotencyKey(route)) {
+    for (const [status, description] of Object.entries(IDEMPOTENCY_RESPONSES)) {
+      const own = route.responses[Number(status)];
+      if (!own) out[status] = { description, content: { 'application/problem+json': { schema: Problem } } };
+    }
+  }
   for (const [status, spec] of Object.entries(route.responses)) {
     const problem = Number(status) >= 400;
     const content: Record<string, { schema: z.ZodType }> = {};
     if (spec.schema) content[problem ? 'application/problem+json' : 'application/json'] = { schema: spec.schema };
     for (const [type, schema] of Object.entries(spec.alternatives ?? {})) content[type] = { schema };
-    const response: ResponseConfig = { description: spec.description };
+    const idempotencyNote = acceptsIdempotencyKey(route) ? IDEMPOTENCY_RESPONSES[Number(status)] : undefined;
+    const response: ResponseConfig = { description: idempotencyNote ? `${spec.description}; or ${idempotencyNote}` : spec.description };
     if (Object.keys(content).length > 0) response.content = content;
     if (spec.headers) {
       response.headers = Object.fromEntries(
@@ -76,6 +108,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
       flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: {} } },
     });
   }
+  const idempotencyKey = routes.some(acceptsIdempotencyKey) ? registry.registerParameter('IdempotencyKey', IdempotencyKeyHeader) : undefined;
   for (const route of routes) {
     const security =
       route.auth.kind === 'staff' ? [{ staff: [] }] : route.auth.kind === 'client' ? [{ client: [...(route.auth.scopes ?? [])] }] : [];
@@ -101,6 +134,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
       request: {
         ...(route.params ? { params: route.params as z.ZodObject } : {}),
         ...(route.query ? { query: route.query as z.ZodObject } : {}),
+        ...(idempotencyKey && acceptsIdempotencyKey(route) ? { headers: [idempotencyKey] } : {}),
         ...(route.body ? { body: { required: true, content: { [bodyType]: { schema: route.body } } } } : {}),
       },
       responses: responsesOf(route),

@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   MethodNotAllowedError,
   PayloadTooLargeError,
+  ProblemError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -150,8 +151,10 @@ function idempotency(route: RouteSpec, deps: RouterDeps): ((ctx: Context, next: 
       try {
         await runIdempotent(request, next);
       } catch (err) {
-        // Another request with this key committed while this one ran: answer with what it did.
-        if (err instanceof IdempotencyKeyTaken && (await service.replay(ctx, request))) return;
+        // Another request with this key committed while this one ran (this one then lost a race on the
+        // key, or on the row the first one created): answer with what that one did.
+        const refused = err instanceof IdempotencyKeyTaken || (err instanceof ProblemError && err.status < 500);
+        if (refused && !request.claimed && (await service.replay(ctx, request))) return;
         throw err;
       } finally {
         request.finish();

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
+import { DEFAULT_STAFF_AUDIENCE, DEV_STAFF_ISSUER } from '../../services/config';
 import { createDatabase, createPglite, migrateLatest, type Db } from '../../services/db';
-import { BENCH_ADMIN, type BenchContext, type BenchRow, type Scenario, type ServiceProcess } from './lib';
+import { BENCH_ADMIN, type BenchContext, type BenchRow, type Scenario } from './lib';
 
 // GET /v1/incidents/{id}/blast-radius over 1,000,000 audit events bulk-seeded in SQL (the audit
 // table refuses UPDATE and DELETE, so the events go into the scenario's own database). 95% are
@@ -97,8 +99,26 @@ async function vendorIds(db: Db, vs: number[]): Promise<string[]> {
   return out;
 }
 
-async function openIncident(service: ServiceProcess, vendors: string[], title: string): Promise<string> {
-  const created = await service.call<{ id: string }>(INCIDENT_OFFICER, 'POST', '/v1/incidents', {
+type Call = <T>(sub: string, method: string, pathName: string, body?: unknown) => Promise<T>;
+
+/** Calls the service with a development staff token signed by the key in `dataDir` (where the service keeps it). */
+function caller(url: string, dataDir: string): { call: Call; token: (sub: string) => Promise<string> } {
+  const token = (sub: string) => signDevStaffToken(loadDevStaffKey(dataDir), { sub, issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE, ttlSeconds: 3600 });
+  const call: Call = async <T>(sub: string, method: string, pathName: string, body?: unknown) => {
+    const res = await fetch(`${url}${pathName}`, {
+      method,
+      headers: { authorization: `Bearer ${await token(sub)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${pathName} answered ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  };
+  return { call, token };
+}
+
+async function openIncident(call: Call, vendors: string[], title: string): Promise<string> {
+  const created = await call<{ id: string }>(INCIDENT_OFFICER, 'POST', '/v1/incidents', {
     title,
     detectedAt: new Date().toISOString(),
     source: 'vendor_report',
@@ -134,16 +154,17 @@ export async function blastRadiusBench(bench: BenchContext): Promise<BenchRow[]>
       const db = createDatabase({ databaseUrl: service.databaseUrl, poolMax: 2 });
       await seed(db).finally(() => db.destroy());
     }
-    await service.call(BENCH_ADMIN, 'POST', '/v1/role-assignments', { subject: INCIDENT_OFFICER, role: 'privacy_officer', department: '*' });
-    const headers = { authorization: `Bearer ${await service.staffToken(INCIDENT_OFFICER)}` };
+    const { call, token } = caller(service.url, ownDataDir ?? service.dataDir);
+    await call(BENCH_ADMIN, 'POST', '/v1/role-assignments', { subject: INCIDENT_OFFICER, role: 'privacy_officer', department: '*' });
+    const headers = { authorization: `Bearer ${await token(INCIDENT_OFFICER)}` };
     const rows: BenchRow[] = [];
     for (const [label, vendors] of [
       ['2 of 200 vendors implicated', ids.typical],
       ['the vendor with half the log implicated', ids.worst],
     ] as const) {
-      const incident = await openIncident(service, [...vendors], label);
+      const incident = await openIncident(call, [...vendors], label);
       const url = `${service.url}/v1/incidents/${incident}/blast-radius`;
-      const sample = await service.call<{ totals: { decisions: number; records: number; subjects: number; tokens: number } }>(INCIDENT_OFFICER, 'GET', `/v1/incidents/${incident}/blast-radius`);
+      const sample = await call<{ totals: { decisions: number; records: number; subjects: number; tokens: number } }>(INCIDENT_OFFICER, 'GET', `/v1/incidents/${incident}/blast-radius`);
       const result = await bench.load(`GET blast-radius, ${label}`, { url, headers, connections: 1, maxRequests: 30, warmupSeconds: 0 });
       const t = sample.totals;
       rows.push({

@@ -208,7 +208,11 @@ export async function seedWorld(t: TestApp): Promise<World> {
     machine: { ...machine, token: machineToken },
     pepOnlyToken: await tokenFor(t, pepOnly),
     collectorOnlyToken: await tokenFor(t, collectorOnly),
-    vendorClientToken: await tokenFor(t, { clientId: vendorClient.body.clientId, clientSecret: vendorClient.body.clientSecret }),
+    vendorClientToken: await tokenFor(
+      t,
+      { clientId: vendorClient.body.clientId, clientSecret: vendorClient.body.clientSecret },
+      { authorization_details: JSON.stringify([{ type: 'data_access', locations: [home.key], actions: ['read'], datatypes: ['phone'], purpose: purposes.contract }]) },
+    ),
     expendable: { clientIds: [expendableA.clientId, expendableB.clientId], roleAssignmentIds: expendableAssignments },
   };
 }

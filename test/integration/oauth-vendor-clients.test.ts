@@ -16,6 +16,8 @@ beforeAll(async () => {
   const f = new Factories(t);
   await f.purpose('collections');
   vendorId = await f.vendor({ purposes: ['collections'] });
+  // These tests plug in their own hooks: the vendor-access checks of real grants are tested with that feature.
+  t.container.oauth.accessTokens.setActivityCheck(async () => undefined);
 });
 afterAll(() => t.close());
 
@@ -116,6 +118,25 @@ describe('vendor clients and the authorization details hook', () => {
     const res = await askToken(await vendorSecretClient());
     expect(res.status).toBe(200);
     expect(seen).toEqual([[]]);
+  });
+});
+
+describe('the token activity check (vendor access plugs in here)', () => {
+  it('makes a verified token inactive as soon as the check names a reason', async () => {
+    t.container.clients.setAuthorizationDetailsHook(async (_c, requested) => ({ authorizationDetails: requested, notAfter: new Date(Date.now() + 600_000) }));
+    const res = await askToken(await vendorSecretClient(), { authorization_details: JSON.stringify([detail]) });
+    const token = res.body.access_token as string;
+    await expect(t.container.clientAuth.authenticate(token)).resolves.toMatchObject({ vendorId });
+    let reason: string | undefined;
+    t.container.oauth.accessTokens.setActivityCheck(async () => reason);
+    try {
+      reason = 'The vendor is suspended';
+      await expect(t.container.clientAuth.authenticate(token)).rejects.toMatchObject({ status: 401, message: 'The vendor is suspended' });
+      reason = undefined;
+      await expect(t.container.clientAuth.authenticate(token)).resolves.toMatchObject({ vendorId });
+    } finally {
+      t.container.oauth.accessTokens.setActivityCheck(async () => undefined);
+    }
   });
 });
 

@@ -1,0 +1,181 @@
+import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { Factories } from '../helpers/factories';
+import { basic, registerSecretClient, tokenFor } from '../helpers/oauth';
+
+// Idempotency-Key on POST by staff and clients: a retry changes nothing again and gets the first
+// response back; the key is written in the change's own transaction; a different request under
+// the same key is refused; a key whose response was lost names the change's audit event.
+
+let t: TestApp;
+let f: Factories;
+let admin: Record<string, string>;
+
+const count = async (table: string, where: Record<string, unknown> = {}) =>
+  Number(((await t.container.db(table).where(where).count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const createDepartment = (code: string, key?: string, headers: Record<string, string> = admin) => {
+  const req = t.http.post('/v1/departments').set(headers);
+  if (key !== undefined) req.set('Idempotency-Key', key);
+  return req.send({ code, name: `Department ${code}`, kind: 'business' });
+};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  f = new Factories(t);
+  admin = await f.token('root-admin');
+});
+afterAll(() => t.close());
+
+describe('Idempotency-Key on staff requests', () => {
+  it('replays the first response to a retry and changes nothing twice', async () => {
+    const first = await createDepartment('IDEM_A', 'key-a-1');
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const retry = await createDepartment('IDEM_A', 'key-a-1');
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect(await count('departments', { code: 'IDEM_A' })).toBe(1);
+    expect(await count('audit_events', { action: 'department.created', object_id: 'IDEM_A' })).toBe(1);
+    // Without the key the same request is a new one, and says so.
+    expectProblem(await createDepartment('IDEM_A'), 409);
+  });
+
+  it('accepts the structured-field form of the key', async () => {
+    expect((await createDepartment('IDEM_Q', '"quoted-key"')).status).toBe(201);
+    const retry = await createDepartment('IDEM_Q', '"quoted-key"');
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('refuses the same key for a different request (422) and writes nothing', async () => {
+    await createDepartment('IDEM_B', 'key-b-1').expect(201);
+    const before = await count('audit_events');
+    const other = await createDepartment('IDEM_B2', 'key-b-1');
+    expectProblem(other, 422, 'idempotency_key_reused');
+    expect(await count('departments', { code: 'IDEM_B2' })).toBe(0);
+    expect(await count('audit_events')).toBe(before);
+  });
+
+  it('keeps keys per caller: another member of staff may use the same key', async () => {
+    await t.grantRole('second-admin', 'admin', '*');
+    await createDepartment('IDEM_C1', 'shared-key').expect(201);
+    const other = await createDepartment('IDEM_C2', 'shared-key', await f.token('second-admin'));
+    expect(other.status).toBe(201);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('does not spend the key on a request that changed nothing', async () => {
+    expectProblem(await t.http.post('/v1/departments').set(admin).set('Idempotency-Key', 'key-d').send({ code: 'bad code' }), 400);
+    expectProblem(await createDepartment('IDEM_A', 'key-d'), 409, 'department_exists');
+    expect(await count('idempotency_keys', { key: 'key-d' })).toBe(0);
+    expect((await createDepartment('IDEM_D', 'key-d')).status).toBe(201);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['too long', 'k'.repeat(256)],
+    ['with a space', 'two words'],
+    ['not ASCII', 'clé'],
+  ])('refuses a malformed key (%s) with 400 before doing anything', async (_label, key) => {
+    const res = await t.http.post('/v1/departments').set(admin).set('Idempotency-Key', key).send({ code: 'IDEM_BAD', name: 'x', kind: 'business' });
+    expectProblem(res, 400, 'invalid_idempotency_key');
+    expect(await count('departments', { code: 'IDEM_BAD' })).toBe(0);
+  });
+
+  it('lets exactly one of several concurrent requests with one key change anything', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => createDepartment('IDEM_E', 'key-e')));
+    expect(results.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined)).toHaveLength(1);
+    for (const r of results) if (r.status !== 201) expectProblem(r, 409, 'idempotent_request_completed');
+    expect(await count('departments', { code: 'IDEM_E' })).toBe(1);
+    expect(await count('audit_events', { action: 'department.created', object_id: 'IDEM_E' })).toBe(1);
+  });
+
+  it('names the audit event when the first response was lost (the process died after the commit)', async () => {
+    await createDepartment('IDEM_F', 'key-f').expect(201);
+    await t.container.db('idempotency_keys').where({ key: 'key-f' }).update({ response: null, completed_at: null });
+    const retry = await createDepartment('IDEM_F', 'key-f');
+    expectProblem(retry, 409, 'idempotent_request_completed');
+    const [event] = await t.container.audit.list({ action: 'department.created', objectId: 'IDEM_F' }, 1);
+    expect(retry.body.auditEventId).toBe(event.id);
+    expect(await count('departments', { code: 'IDEM_F' })).toBe(1);
+  });
+
+  it('keeps stored responses sealed: a client secret shown once is not readable in the table', async () => {
+    const first = await t.http
+      .post('/v1/clients')
+      .set(admin)
+      .set('Idempotency-Key', 'key-client')
+      .send({ name: 'Idempotent client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' })
+      .expect(201);
+    const row = (await t.container.db('idempotency_keys').where({ key: 'key-client' }).first()) as { response: string };
+    expect(row.response).not.toContain(first.body.clientSecret);
+    expect(row.response).not.toContain(first.body.clientId);
+    const retry = await t.http
+      .post('/v1/clients')
+      .set(admin)
+      .set('Idempotency-Key', 'key-client')
+      .send({ name: 'Idempotent client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
+    expect(retry.body).toEqual(first.body);
+    expect(await count('oauth_clients', { name: 'Idempotent client' })).toBe(1);
+  });
+
+  it('forgets keys after 24 hours', async () => {
+    await createDepartment('IDEM_G', 'key-g').expect(201);
+    await t.container.db('idempotency_keys').where({ key: 'key-g' }).update({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() });
+    expect(await t.container.idempotency.purge()).toBeGreaterThanOrEqual(1);
+    expect(await count('idempotency_keys', { key: 'key-g' })).toBe(0);
+  });
+
+  it('ignores the header on public endpoints (the token endpoint) and on reads', async () => {
+    await t.http.get('/v1/departments').set(admin).set('Idempotency-Key', 'key-read').expect(200);
+    const client = await registerSecretClient(t);
+    const token = () =>
+      t.http.post('/oauth/token').set('Authorization', basic(client.clientId, client.clientSecret)).set('Idempotency-Key', 'key-token').type('form').send({ grant_type: 'client_credentials' });
+    const [one, two] = [await token(), await token()];
+    expect([one.status, two.status]).toEqual([200, 200]);
+    expect(one.body.access_token).not.toBe(two.body.access_token);
+    expect(await count('idempotency_keys', { key: 'key-read' })).toBe(0);
+    expect(await count('idempotency_keys', { key: 'key-token' })).toBe(0);
+  });
+});
+
+describe('Idempotency-Key on client requests', () => {
+  let pep: Record<string, string>;
+  let vendorId: string;
+  let asset: { id: string; key: string };
+
+  beforeAll(async () => {
+    await f.department('RETAIL');
+    await f.purpose('collections');
+    vendorId = await f.vendor({ purposes: ['collections'] });
+    asset = await f.asset('RETAIL', [['phone', 'personal']]);
+    const grant = await t.http
+      .post('/v1/access-grants')
+      .set(await f.token('vm-factory'))
+      .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), justification: 'Collections calls', dailyRecordCap: 100 });
+    expect(grant.status).toBe(201);
+    await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await f.token('owner-factory')).send({}).expect(200);
+    pep = { Authorization: `Bearer ${await tokenFor(t, await registerSecretClient(t, { roles: ['pep'], scopes: ['decisions'] }))}` };
+  });
+
+  const decide = (key: string, records = 60) =>
+    t.http.post('/v1/decisions').set(pep).set('Idempotency-Key', key).send({ vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections', records });
+
+  it('replays a decision: the same answer, one audit event, the volume counted once', async () => {
+    const first = await decide('decision-1');
+    expect(first.status).toBe(200);
+    expect(first.body.decision).toBe('allow');
+    const retry = await decide('decision-1');
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    const events = await t.container.audit.list({ action: 'access.decided', objectId: vendorId }, 10);
+    expect(events.filter((e) => e.details.decisionId === first.body.decisionId)).toHaveLength(1);
+    expect(events).toHaveLength(1);
+    // 60 of 100 records used once; a second, new decision of 60 exceeds the cap.
+    const next = await decide('decision-2');
+    expect(next.body.deniedFields).toEqual([{ field: 'phone', reason: 'volume_exceeded' }]);
+  });
+
+  it('refuses another decision under a used key', async () => {
+    expectProblem(await decide('decision-1', 1), 422, 'idempotency_key_reused');
+  });
+});
