@@ -17,11 +17,17 @@ async function main() {
   const j = svc.container.oauth.journal as unknown as { commit: (b: unknown[]) => Promise<unknown> };
   const orig = j.commit.bind(j);
   j.commit = async (b: unknown[]) => { batches++; items += b.length; return process.env.STUB ? new Set() : orig(b); };
+  const inspector = await import('node:inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const post = (m: string, p?: object) => new Promise<any>((res, rej) => session.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
+  if (process.env.PROF) { await post('Profiler.enable'); await post('Profiler.start'); }
   const { spawn } = await import('node:child_process');
   const child = spawn('node_modules/.bin/autocannon', ['-c', '32', '-d', process.env.SECS ?? '8', '-m', 'POST', '-H', `authorization=${auth}`, '-H', 'content-type=application/x-www-form-urlencoded', '-b', 'grant_type=client_credentials', '-j', url], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await new Promise((r) => child.on('exit', r));
+  if (process.env.PROF) { const { profile } = await post('Profiler.stop'); fs.mkdirSync('/tmp/prof', { recursive: true }); fs.writeFileSync('/tmp/prof/p.cpuprofile', JSON.stringify(profile)); }
   const r = JSON.parse(out);
   console.log('rps', r.requests.average, 'non2xx', r.non2xx, 'p50', r.latency.p50, 'batches', batches, 'avg batch', items / batches);
   await svc.close();

@@ -37,7 +37,7 @@ import { createMetrics, type Metrics } from './shared/metrics';
 import { VendorService, VendorStore, vendorClientRoutes, vendorRoutes } from './vendors';
 import { buildOpenApiDocument } from './shared/openapi';
 import type { RouteSpec } from './shared/route';
-import { VendorAccessReportService, reportRoutes } from './reports';
+import { ComplianceReportService, ComplianceStore, VendorAccessReportService, reportRoutes } from './reports';
 import type { ClientAuthenticator, StaffAuthenticator } from './shared/router';
 
 export interface ContainerOptions {
@@ -204,8 +204,22 @@ export function createContainer(options: ContainerOptions): Container {
     { name: 'vendor_policies', check: async () => policiesFresh() },
   ];
 
+  const complianceReport = new ComplianceReportService(
+    new ComplianceStore(db),
+    {
+      overdueComplaints: (now) => complaintDesk.complaints.overdueSummary(now),
+      overdueNotifications: (now) => incidentDesk.incidents.overdueNotifications(now),
+      incidentsWithoutContainment: () => incidentDesk.incidents.withoutContainment(),
+      overdueRectifications: (now) => incidentDesk.incidents.overdueRectifications(now),
+      appsReleasedWithoutFiling: () => apps.compliance.releasedWithoutFilingNumber(),
+      appsWithoutRecentPenetrationTest: (now) => apps.compliance.releasedWithoutRecentPenetrationTest(now),
+      overdueVulnerabilities: (now) => apps.compliance.overdueVulnerabilities(now),
+    },
+    audit,
+  );
+
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db)), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db), complianceReport), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument }), ...featureRoutes);

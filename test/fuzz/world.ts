@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 import type { TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
-import { registerSecretClient, tokenFor } from '../helpers/oauth';
+import { registerSecretClient, tokenFor, type SecretClient } from '../helpers/oauth';
 
 /** The staff roles of policies/staff_policy.csv. */
 export const STAFF_ROLES = ['admin', 'data_owner', 'vendor_manager', 'privacy_officer', 'app_manager', 'auditor'] as const;
@@ -50,8 +50,11 @@ export interface World {
   readonly pepOnlyToken: string;
   readonly collectorOnlyToken: string;
   readonly vendorClientToken: string;
-  /** Clients and role assignments the fuzzer may disable or delete without hurting its own identities. */
-  readonly expendable: { readonly clientIds: readonly string[]; readonly roleAssignmentIds: readonly number[] };
+  /**
+   * Clients, a token and role assignments the fuzzer may disable, revoke or delete without hurting the
+   * identities it calls with. `token` belongs to `clients[0]`.
+   */
+  readonly expendable: { readonly clients: readonly SecretClient[]; readonly token: string; readonly roleAssignmentIds: readonly number[] };
 }
 
 async function ok(res: Response | Promise<Response>, what: string, status = [200, 201]): Promise<Response> {
@@ -213,6 +216,6 @@ export async function seedWorld(t: TestApp): Promise<World> {
       { clientId: vendorClient.body.clientId, clientSecret: vendorClient.body.clientSecret },
       { authorization_details: JSON.stringify([{ type: 'data_access', locations: [home.key], actions: ['read'], datatypes: ['phone'], purpose: purposes.contract }]) },
     ),
-    expendable: { clientIds: [expendableA.clientId, expendableB.clientId], roleAssignmentIds: expendableAssignments },
+    expendable: { clients: [expendableA, expendableB], token: await tokenFor(t, expendableA), roleAssignmentIds: expendableAssignments },
   };
 }
