@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import { withTransaction, type Db } from '../db';
 import type { ConsentChecker } from '../decisions';
-import { GENERAL_SCOPE, scopeOf, type NoticeService, type PurposeNotices } from '../notices';
+import { GENERAL_SCOPE, scopeOf, type PublishedNotices, type PurposeNotices } from '../notices';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../shared/route';
@@ -22,7 +22,7 @@ export class ConsentService implements ConsentChecker {
     private readonly db: Db,
     private readonly store: ConsentStore,
     private readonly audit: AuditLog,
-    private readonly notices: NoticeService,
+    private readonly notices: PublishedNotices,
     private readonly subjectKey: Buffer,
     private readonly signer: ReceiptSigner,
     private readonly publicUrl: string,

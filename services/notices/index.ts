@@ -1,4 +1,5 @@
-export { NOTICES_CHANGED, NoticeService, type PurposeNotices } from './service';
+export { NoticeService } from './service';
+export { NOTICES_CHANGED, PublishedNotices, type PurposeNotices } from './published';
 export { GENERAL_SCOPE, NoticeStore, scopeOf, type PublishedNotice, type ScopeVersions } from './store';
 export { noticeRoutes } from './routes';
 export { diffNotices, missingForPublication, MATERIAL_FIELDS } from './diff';

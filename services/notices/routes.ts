@@ -144,7 +144,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
         429: { description: 'Too many requests from this address; see Retry-After', schema: Problem, headers: { 'Retry-After': 'Seconds to wait' } },
       },
       handler: async ({ params, query, ctx }) => {
-        const notice = await notices.publicNotice(params.purposeKey, query);
+        const notice = await notices.published.publicNotice(params.purposeKey, query);
         const headers = { ETag: `"${notice.purpose}.${notice.version}"`, 'Cache-Control': query.version === undefined ? LATEST_CACHE : PINNED_CACHE };
         return notModified(ctx, headers.ETag) ? { status: 304, headers } : { body: notice, headers };
       },

@@ -55,7 +55,7 @@ export function bearerToken(ctx: Context): string | undefined {
   }
   const header = ctx.get('authorization');
   if (!header) return undefined;
-  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
   if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>"');
   return match[1];
 }

@@ -84,6 +84,7 @@ function generate(seed: number, runs: number): FuzzRequest[] {
   const only = process.env.FUZZ_OPERATION;
   const targets = operations.filter((op) => only === undefined || op.operationId === only);
   const perOperation = Math.ceil(runs / targets.length);
+  if (perOperation <= 0) return [];
   const streams = targets.map((op) =>
     fc.sample(requestArbitrary(op, schemas, world, identities), { seed: (seed ^ operationSalt(op.operationId)) >>> 0, numRuns: perOperation }),
   );

@@ -138,6 +138,29 @@ const WRONG_MEDIA_TYPES = ['text/plain', 'application/xml', 'multipart/form-data
 
 const ACCEPTS = ['application/json', 'text/csv', 'application/xml', '*/*', 'text/html', 'application/problem+json'];
 
+/**
+ * encodeURIComponent, except that a lone surrogate (which it refuses) goes out as the bytes
+ * WTF-8 would give it: percent-encoding that does not decode to valid UTF-8.
+ */
+export function encodeSegment(value: string): string {
+  let out = '';
+  let run = '';
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    const next = value.charCodeAt(i + 1);
+    if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      run += value.slice(i, i + 2);
+      i += 1;
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      out += encodeURIComponent(run) + [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+      run = '';
+    } else {
+      run += value[i];
+    }
+  }
+  return out + encodeURIComponent(run);
+}
+
 function pathArbitrary(op: Operation, schemas: SchemaArbitraries, pools: Record<string, readonly string[]>): fc.Arbitrary<string> {
   const segments = op.path.split('/');
   const parts = segments.map((segment, i) => {
@@ -146,13 +169,13 @@ function pathArbitrary(op: Operation, schemas: SchemaArbitraries, pools: Record<
     const name = match[1];
     const param = op.parameters.find((p) => p.in === 'path' && p.name === name);
     const pool = pools[`${segments[i - 1]}.${name}`];
-    const valid = schemas.valid((param?.schema ?? { type: 'string' }) as JsonSchema).map((v) => encodeURIComponent(String(v)));
+    const valid = schemas.valid((param?.schema ?? { type: 'string' }) as JsonSchema).map((v) => encodeSegment(String(v)));
     const options: Array<fc.WeightedArbitrary<string>> = [
       { arbitrary: valid, weight: 2 },
-      { arbitrary: fc.constantFrom(...ODD_STRINGS.filter((s) => s.length > 0)).map(encodeURIComponent), weight: 1 },
+      { arbitrary: fc.constantFrom(...ODD_STRINGS.filter((s) => s.length > 0)).map(encodeSegment), weight: 1 },
       { arbitrary: fc.constantFrom(...RAW_PATH_VALUES), weight: 1 },
     ];
-    if (pool && pool.length > 0) options.push({ arbitrary: fc.constantFrom(...pool).map(encodeURIComponent), weight: 8 });
+    if (pool && pool.length > 0) options.push({ arbitrary: fc.constantFrom(...pool).map(encodeSegment), weight: 8 });
     return fc.oneof(...options);
   });
   return fc.tuple(...parts).map((values) => values.join('/'));

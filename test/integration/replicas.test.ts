@@ -43,8 +43,10 @@ onPostgres(title, () => {
     const res = await decide(p, bank, token);
     return res.status === 200 && res.body.decision === 'allow';
   };
+  let lastAnswer: unknown;
   const denied = async (p: ServiceProcess, reason: string) => {
     const res = await decide(p, bank);
+    lastAnswer = [res.status, res.body];
     const fields = res.body.deniedFields as Array<{ reason: string }> | undefined;
     return res.status === 200 && res.body.decision === 'deny' && fields?.[0]?.reason === reason;
   };
@@ -81,7 +83,9 @@ onPostgres(title, () => {
       // Measured from the moment the revocation is sent, so A's own handling is included.
       sent = Date.now();
       const revoke = a.call('POST', `/v1/access-grants/${grantId}/revoke`, { as: { staff: STAFF.privacyOfficer }, body: { reason: 'Contract review' } });
-      await until(() => denied(b, 'no_grant'), 5000, 'B denies after the revocation');
+      await until(() => denied(b, 'no_grant'), 5000, 'B denies after the revocation').catch((err: Error) => {
+        throw new Error(`${err.message}; B's last answer: ${JSON.stringify(lastAnswer)}`);
+      });
       revocations.push(Date.now() - sent);
       expectStatus(await revoke, 200, 'revoke');
     }

@@ -1,5 +1,5 @@
 import { ConsentService, type ConsentStore } from '../../services/consents';
-import type { NoticeService, PurposeNotices, ScopeVersions } from '../../services/notices';
+import type { PublishedNotices, PurposeNotices, ScopeVersions } from '../../services/notices';
 import type { Purpose } from '../../services/purposes';
 
 // The consent-state rule on fakes: current when the latest event is a consent given to a version no
@@ -24,7 +24,7 @@ function service(scopes: Record<string, ScopeVersions>, latest: Latest): Consent
   const notices = {
     purposeNotices: async (key: string): Promise<PurposeNotices | undefined> =>
       key === purpose.key ? { purpose, scopes: new Map(Object.entries(scopes)) } : undefined,
-  } as unknown as NoticeService;
+  } as unknown as PublishedNotices;
   const store = { latest: async () => latest } as unknown as ConsentStore;
   return new ConsentService(undefined as never, store, undefined as never, notices, Buffer.alloc(32), undefined as never, 'http://x');
 }
