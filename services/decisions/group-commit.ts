@@ -63,13 +63,15 @@ export class GroupCommitWriter<U> {
           if (p.idempotent && !(await p.idempotent.claimIn(trx, p.event.id as string))) taken.add(p);
         }
         const accepted = batch.filter((p) => !taken.has(p));
-        await this.audit.append(
-          trx,
-          accepted.map((p) => p.event),
-        );
+        // Row locks first, the audit chain's lock last: the order every change takes them (a grant
+        // revocation updates its row, then appends), so the two can never wait on each other.
         await this.alsoWrite(
           trx,
           accepted.flatMap((p) => (p.usage === undefined ? [] : [p.usage])),
+        );
+        await this.audit.append(
+          trx,
+          accepted.map((p) => p.event),
         );
       });
       // A retry whose key another request already used is not decided again: the router replays the first answer.

@@ -1,4 +1,3 @@
-import type { Trx } from '../db';
 import { PURPOSE_CHANGED, type Purpose, type PurposeService } from '../purposes';
 import type { ChangeFeed } from '../shared/change-feed';
 import { NotFoundError } from '../shared/errors';
@@ -70,9 +69,9 @@ export class PublishedNotices {
     return this.store.hasPublished(purposeKey, appId);
   }
 
-  /** A published version of a purpose (inside the caller's transaction when given). */
-  publishedVersion(purposeKey: string, version: number, trx?: Trx): Promise<PublishedNotice | undefined> {
-    return this.store.publishedVersion(purposeKey, version, trx);
+  /** A published version of a purpose. */
+  publishedVersion(purposeKey: string, version: number): Promise<PublishedNotice | undefined> {
+    return this.store.publishedVersion(purposeKey, version);
   }
 
   /** The purpose and the latest (material) notice version of each of its scopes; undefined for an unknown purpose. */

@@ -146,8 +146,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { name?: string; code?: string; message?: string };
   if (e.name === 'KnexTimeoutError') return true;
   if (e.code && UNAVAILABLE_ERRNO.has(e.code)) return true;
-  // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash, cannot connect now), 53300 (too many connections)
-  if (e.code && (/^08/.test(e.code) || /^57P0[123]$/.test(e.code) || e.code === '53300')) return true;
+  // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash, cannot connect now), 53300 (too many connections),
+  // 40P01/40001 (chosen as a deadlock or serialization victim: rolled back whole, so "retry shortly" is the truth)
+  if (e.code && (/^08/.test(e.code) || /^57P0[123]$/.test(e.code) || e.code === '53300' || e.code === '40P01' || e.code === '40001')) return true;
   return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed/i.test(
     String(e.message ?? ''),
   );

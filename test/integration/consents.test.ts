@@ -152,6 +152,17 @@ describe('recording and checking consent', () => {
     expect(separate.body.separate).toBe(true);
     expect((await check(collectorA, CAROL, 'credit_scoring')).body.consented).toBe(true);
   });
+  it('records a retried consent once when the app back end sends an Idempotency-Key', async () => {
+    const before = await rows();
+    const send = () => consent(collectorA, { subject: BOB, purpose: 'card_marketing', noticeVersion: 1 }).set('Idempotency-Key', 'consent-bob-1');
+    const first = await send();
+    const retry = await send();
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect(await rows()).toEqual({ consents: before.consents + 1, audit: before.audit + 1 });
+  });
 });
 
 describe('withdrawal and consent-aware decisions', () => {
