@@ -13,7 +13,8 @@ export interface Outcome {
 
 export interface LoadOperation {
   readonly kind: string;
-  run(): Promise<HttpAnswer>;
+  /** May answer for another kind (e.g. nothing to approve yet, so a decision was asked instead). */
+  run(): Promise<HttpAnswer & { readonly kind?: string }>;
 }
 
 /** A steady mixed load: `workers` loops, each taking the operations in turn, until stopped. */
@@ -41,13 +42,13 @@ export class Load {
     for (let i = offset; this.running; i++) {
       const op = this.operations[i % this.operations.length];
       const sentAt = Date.now();
-      let answer: Pick<Outcome, 'status' | 'type' | 'body'>;
+      let answer: Pick<Outcome, 'status' | 'type' | 'body'> & { kind?: string };
       try {
         answer = await op.run();
       } catch (err) {
         answer = { status: 0, type: '', body: { error: (err as Error).message } };
       }
-      this.outcomes.push({ kind: op.kind, sentAt, answeredAt: Date.now(), ...answer });
+      this.outcomes.push({ kind: answer.kind ?? op.kind, sentAt, answeredAt: Date.now(), status: answer.status, type: answer.type, body: answer.body });
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }

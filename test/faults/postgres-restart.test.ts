@@ -28,6 +28,7 @@ let cluster: PrivateCluster;
 let service: ServiceProcess;
 let bank: Bank;
 let db: Knex;
+let url: string;
 let dataDir: string;
 let subjects = 0;
 const requested: string[] = [];
@@ -68,7 +69,7 @@ function operations(): LoadOperation[] {
       kind: 'grant.approve',
       run: () => {
         const id = requested.shift();
-        if (!id) return decide(service, bank);
+        if (!id) return decide(service, bank).then((r) => ({ ...r, kind: 'decision' }));
         return remember(approved)(service.call('POST', `/v1/access-grants/${id}/approve`, { as: { staff: STAFF.dataOwner }, body: {} })).then((r) => ({ ...r, body: { ...r.body, id } }));
       },
     },
@@ -76,7 +77,7 @@ function operations(): LoadOperation[] {
       kind: 'grant.revoke',
       run: () => {
         const id = approved.shift();
-        if (!id) return decide(service, bank);
+        if (!id) return decide(service, bank).then((r) => ({ ...r, kind: 'decision' }));
         return service.call('POST', `/v1/access-grants/${id}/revoke`, { as: { staff: STAFF.privacyOfficer }, body: { reason: 'Fault-suite revocation' } }).then((r) => ({ ...r, body: { ...r.body, id } }));
       },
     },
@@ -86,17 +87,15 @@ function operations(): LoadOperation[] {
 
 beforeAll(async () => {
   cluster = await PrivateCluster.create();
-  const url = await cluster.createDatabase('governance');
+  url = await cluster.createDatabase('governance');
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-restart-'));
   service = await startServiceProcess({ databaseUrl: url, dataDir, secrets: sharedSecrets(), env: { DATABASE_POOL_MAX: '10' } });
   bank = await setUpBank(service, { consents: true });
   await approvedGrant(service, bank);
-  db = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
 }, 300_000);
 
 afterAll(async () => {
   await service?.stop();
-  await db?.destroy();
   await cluster?.destroy();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -122,6 +121,8 @@ describe.each([['fast' as const], ['immediate' as const]])('PostgreSQL stopped (
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await load.stop();
 
+    // The test's own connections open only now: the outage would have broken them.
+    db = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
     const outcomes = load.outcomes;
     const duringOutage = outcomes.filter((o) => o.sentAt >= downFrom && o.answeredAt <= downUntil);
     const acknowledged = outcomes.filter(ok);
@@ -142,6 +143,7 @@ describe.each([['fast' as const], ['immediate' as const]])('PostgreSQL stopped (
     };
     const verify = await service.call('GET', '/v1/audit/verify', { as: { staff: PROCESS_ADMIN } });
     const errors500 = service.logLines.filter((l) => l.includes('"status":500'));
+    await db.destroy();
 
     const byKind = (list: Outcome[]) => Object.entries(list.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {}));
     await recordFault(
