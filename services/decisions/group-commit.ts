@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditEventInput, AuditLog } from '../audit';
 import type { Db, Trx } from '../db';
 import { IdempotencyKeyTaken, currentIdempotentRequest, type IdempotentRequest } from '../idempotency';
+import { isDatabaseUnavailable } from '../shared/errors';
 
 interface Pending<U> {
   readonly event: AuditEventInput;
@@ -81,6 +82,8 @@ export class GroupCommitWriter<U> {
       }
     } catch (err) {
       for (const p of batch) p.reject(err);
+      // The database cannot be reached: decisions queued meanwhile would only wait as long again (fail fast).
+      if (isDatabaseUnavailable(err)) for (const p of this.queue.splice(0)) p.reject(err);
     } finally {
       this.flushing = false;
       this.kick();

@@ -125,6 +125,10 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     } catch (err) {
       throw new InvalidAccessToken(describe(err));
     }
+    // Issued later than now, beyond the accepted skew: the issuing replica's clock and ours disagree too much.
+    if (typeof payload.iat === 'number' && payload.iat * 1000 > now + CLOCK_TOLERANCE_SECONDS * 1000) {
+      throw new InvalidAccessToken('The access token was issued in the future');
+    }
     if (typeof payload.client_id !== 'string' || payload.client_id !== payload.sub) {
       throw new InvalidAccessToken('The access token names no client');
     }

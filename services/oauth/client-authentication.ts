@@ -146,6 +146,8 @@ export class ClientAuthentication {
     const now = Math.floor(Date.now() / 1000);
     const exp = payload.exp as number;
     if (exp > now + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) throw fail('assertion_expiry_too_far');
+    // Issued later than now, beyond the accepted skew: the client's clock is off by more than we tolerate.
+    if (typeof payload.iat === 'number' && payload.iat > now + CLOCK_TOLERANCE_SECONDS) throw fail('assertion_iat_invalid');
     if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 200) throw fail('assertion_jti_invalid');
     const expiresAt = new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000).toISOString();
     if (!(await this.journal.claimAssertion({ clientId, jti: payload.jti, expiresAt }))) throw fail('assertion_replayed');

@@ -1,5 +1,6 @@
 import type { AuditEventInput, AuditLog } from '../audit';
 import type { Db } from '../db';
+import { isDatabaseUnavailable } from '../shared/errors';
 import { assertionKey, type AssertionClaim, type TokenStore } from './token-store';
 
 interface Pending {
@@ -109,6 +110,8 @@ export class IssuanceJournal {
         for (const p of batch) p.resolve(p.claim ? fresh.has(p) : true);
       } catch (err) {
         for (const p of batch) p.reject(err);
+        // The database cannot be reached: requests queued meanwhile would only wait as long again (fail fast).
+        if (isDatabaseUnavailable(err)) for (const p of this.queue.splice(0)) p.reject(err);
       }
     }
     this.running -= 1;

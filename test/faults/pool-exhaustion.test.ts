@@ -84,7 +84,7 @@ it.each([[1], [2]])('refuses requests beyond the pool fast (503) and leaks nothi
     () => service.call('GET', '/v1/departments', { as: { staff: PROCESS_ADMIN } }),
     () => decide(service, bank),
     () => service.call('POST', '/oauth/token', { as: { basic: [bank.pep.clientId, bank.pep.clientSecret] }, form: { grant_type: 'client_credentials' } }),
-    () => department(`BEYOND_${round}_${Math.random().toString(36).slice(2, 8)}`),
+    () => department(`BEYOND_${round}_${Math.random().toString(36).slice(2, 8).toUpperCase()}`),
     () => service.call('GET', '/readyz'),
   ];
   const timed = await Promise.all(
