@@ -46,6 +46,7 @@ const IdempotencyKeyHeader = z
   .string()
   .min(1)
   .max(255)
+  .regex(/^[!-~]+$/)
   .optional()
   .openapi({
     param: {

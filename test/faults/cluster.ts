@@ -99,7 +99,7 @@ export class PrivateCluster {
       await run(cmd, argv, { cwd: this.root, timeout: 180_000 });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`${tool} ${args.join(' ')} failed: ${e.stderr || e.message}\n${this.log()}`);
+      throw new Error(`${tool} ${args.join(' ')} failed: ${e.stderr || e.message}\n${this.log()}`, { cause: err });
     }
   }
 }

@@ -65,7 +65,9 @@ beforeAll(async () => {
     // The limits are tested in test/integration/limits.test.ts; here they would only hide the handlers.
     env: { LOG_LEVEL: 'warn', PUBLIC_COMPLAINT_SUBMISSIONS: '1000000', PUBLIC_COMPLAINT_LOOKUPS: '1000000', OAUTH_TOKEN_RATE_LIMIT: '1000000' },
   });
+  trace('app ready');
   world = await seedWorld(t);
+  trace('world seeded');
   // The document the running app serves, not the committed file.
   const served = await t.http.get('/openapi.json').expect(200);
   const document = served.body as Record<string, unknown>;
@@ -73,8 +75,13 @@ beforeAll(async () => {
   contract = new ContractValidator(document);
   schemas = new SchemaArbitraries(document, worldHints(world));
   identities = await buildIdentities();
+  trace('identities ready');
 }, 120_000);
 afterAll(() => t?.close());
+
+const trace = (line: string) => {
+  if (process.env.FUZZ_TRACE) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+};
 
 /** A small, stable number per operation, so each operation has its own replayable stream. */
 const operationSalt = (operationId: string) => [...operationId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
@@ -85,9 +92,10 @@ function generate(seed: number, runs: number): FuzzRequest[] {
   const targets = operations.filter((op) => only === undefined || op.operationId === only);
   const perOperation = Math.ceil(runs / targets.length);
   if (perOperation <= 0) return [];
-  const streams = targets.map((op) =>
-    fc.sample(requestArbitrary(op, schemas, world, identities), { seed: (seed ^ operationSalt(op.operationId)) >>> 0, numRuns: perOperation }),
-  );
+  const streams = targets.map((op) => {
+    trace(`generating ${op.operationId}`);
+    return fc.sample(requestArbitrary(op, schemas, world, identities), { seed: (seed ^ operationSalt(op.operationId)) >>> 0, numRuns: perOperation });
+  });
   const out: FuzzRequest[] = [];
   for (let i = 0; i < perOperation; i += 1) for (const stream of streams) out.push(stream[i]);
   return out;
@@ -109,8 +117,10 @@ async function fuzz(seed: number, runs: number): Promise<void> {
   const byStatus = new Map<number, number>();
   const handled = new Map<string, Set<number>>();
   const started = Date.now();
-  await pool(requests, CONCURRENCY, async (request) => {
+  await pool(requests, CONCURRENCY, async (request, index) => {
+    const sentAt = Date.now();
     const answer = await send(t, request);
+    if (process.env.FUZZ_TRACE) process.stderr.write(`${index} ${Date.now() - sentAt}ms ${answer.status} ${describeRequest(request).slice(0, 200)}\n`);
     byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
     const statuses = handled.get(request.operation.operationId) ?? new Set<number>();
     statuses.add(answer.status);

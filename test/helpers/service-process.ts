@@ -149,7 +149,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
       }
       const res = await fetch(`${url}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(o.timeoutMs ?? 30_000) });
       const text = await res.text();
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
       } catch {
