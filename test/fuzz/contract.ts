@@ -25,6 +25,17 @@ interface RawOperation {
   security?: Array<Record<string, unknown>>;
 }
 
+/** A parameter may be a `$ref` to components/parameters (e.g. the shared Idempotency-Key header). */
+function resolveParameter(document: Record<string, unknown>, parameter: Record<string, unknown>): Operation['parameters'][number] {
+  const ref = parameter.$ref;
+  if (typeof ref !== 'string') return parameter as unknown as Operation['parameters'][number];
+  const name = ref.replace('#/components/parameters/', '');
+  const components = (document.components as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {};
+  const resolved = components[name];
+  if (!resolved) throw new Error(`unresolved parameter ${ref}`);
+  return resolved as Operation['parameters'][number];
+}
+
 export function operationsOf(document: Record<string, unknown>): Operation[] {
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, RawOperation>>)) {
@@ -39,7 +50,7 @@ export function operationsOf(document: Record<string, unknown>): Operation[] {
         method,
         path,
         operationId: op.operationId,
-        parameters: op.parameters ?? [],
+        parameters: (op.parameters ?? []).map((p) => resolveParameter(document, p as unknown as Record<string, unknown>)),
         requestBody: op.requestBody ? Object.fromEntries(Object.entries(op.requestBody.content).map(([type, media]) => [type, media.schema ?? {}])) : undefined,
         responses,
         security: op.security ?? [],

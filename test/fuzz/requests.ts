@@ -260,6 +260,28 @@ function bodyArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary<
   );
 }
 
+/**
+ * Header parameters the document declares (Idempotency-Key): usually absent, often a fresh or a
+ * reused valid key, sometimes a value it forbids. Only bytes Node's HTTP client will put on the wire.
+ */
+function headerArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary<Record<string, string>> {
+  const params = op.parameters.filter((p) => p.in === 'header');
+  const values = params.map((p) =>
+    fc.option(
+      fc
+        .oneof(
+          { arbitrary: fc.uuid({ version: 4 }), weight: 4 },
+          { arbitrary: fc.constantFrom('replayed-key-1', 'replayed-key-2'), weight: 3 },
+          { arbitrary: schemas.valid(p.schema as JsonSchema).map(String), weight: 2 },
+          { arbitrary: fc.constantFrom('', ' ', 'x'.repeat(256), 'caf\u00e9', 'a b', '\t'), weight: 1 },
+        )
+        .map((value) => [p.name, value] as const),
+      { freq: 2 },
+    ),
+  );
+  return fc.tuple(...values).map((pairs) => Object.fromEntries(pairs.filter((pair) => pair !== null)));
+}
+
 /** Which identities to favour: the kind the operation expects, with every other kind (and none) still tried. */
 function identityArbitrary(op: Operation, identities: Identities): fc.Arbitrary<string> {
   const labels = Object.keys(identities);
@@ -298,9 +320,10 @@ export function requestArbitrary(op: Operation, schemas: SchemaArbitraries, worl
       identity: identityArbitrary(op, identities),
       accept: fc.option(fc.constantFrom(...ACCEPTS), { freq: 3 }),
       extra: nastyHeader,
+      declared: headerArbitrary(op, schemas),
     })
-    .map(({ path, query, body, identity, accept, extra }) => {
-      const headers: Record<string, string> = { ...(extra ?? {}) };
+    .map(({ path, query, body, identity, accept, extra, declared }) => {
+      const headers: Record<string, string> = { ...(extra ?? {}), ...declared };
       const authorization = identities[identity];
       if (authorization !== undefined) headers.Authorization = authorization;
       if (accept) headers.Accept = accept;

@@ -251,8 +251,9 @@ function validInteger(schema: JsonSchema): fc.Arbitrary<number> {
   if (exclusiveMax !== undefined) max = Math.min(max, Math.ceil(exclusiveMax) - 1);
   min = Math.max(min, Number.MIN_SAFE_INTEGER);
   max = Math.min(max, Number.MAX_SAFE_INTEGER);
-  const small = fc.integer({ min, max: Math.min(max, min + 100) });
-  return fc.oneof(small, fc.constantFrom(min, max), fc.maxSafeInteger().filter((n) => n >= min && n <= max));
+  const int32 = (lo: number, hi: number) =>
+    lo >= -(2 ** 31) && hi < 2 ** 31 ? fc.integer({ min: lo, max: hi }) : fc.bigInt({ min: BigInt(lo), max: BigInt(hi) }).map(Number);
+  return fc.oneof(int32(min, Math.min(max, min + 100)), fc.constantFrom(min, max), int32(min, max));
 }
 
 function validNumber(schema: JsonSchema): fc.Arbitrary<number> {
