@@ -4,7 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The fault suite stops and crashes its own PostgreSQL cluster: `npm run test:faults` (jest.faults.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
+  // The fault suite (npm run test:faults) and the OpenAPI fuzzer (npm run test:fuzz) run on their own.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/', '<rootDir>/test/fuzz/'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
   // jose 6, openid-client 6 and oauth4webapi are ESM-only; let swc turn them into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
