@@ -151,18 +151,21 @@ describe('the chain under concurrent writers', () => {
       pools = [createDatabase({ databaseUrl: t.database.url, poolMax: 5 }), createDatabase({ databaseUrl: t.database.url, poolMax: 5 })];
       const logs = pools.map((db) => new AuditLog(new AuditStore(db)));
       const before = (await t.container.audit.verify()).checked;
-      const writes = logs.flatMap((log, p) =>
-        Array.from({ length: 40 }, (_, i) =>
-          pools[p].transaction((trx) =>
-            log.record(
-              trx,
-              { actor: { kind: 'system', name: `writer-${p}` }, requestId: null },
-              ...Array.from({ length: 1 + (i % 3) }, (_, k) => ({ action: 'test.appended', objectType: 'test', objectId: `${p}-${i}-${k}` })),
-            ),
+      const write = (p: number, i: number) =>
+        pools[p].transaction((trx) =>
+          logs[p].record(
+            trx,
+            { actor: { kind: 'system', name: `writer-${p}` }, requestId: null },
+            ...Array.from({ length: 1 + (i % 3) }, (_, k) => ({ action: 'test.appended', objectType: 'test', objectId: `${p}-${i}-${k}` })),
           ),
-        ),
-      );
-      const appended = (await Promise.all(writes)).flat();
+        );
+      // Both processes write at once, each keeping its pool full (5 in flight) without queueing past the acquire timeout.
+      const writer = async (p: number) => {
+        const out = [];
+        for (let i = 0; i < 40; i += 5) out.push(...(await Promise.all([0, 1, 2, 3, 4].map((k) => write(p, i + k)))).flat());
+        return out;
+      };
+      const appended = (await Promise.all([writer(0), writer(1)])).flat();
       const expectedCount = 2 * (14 * 1 + 13 * 2 + 13 * 3);
       expect(appended).toHaveLength(expectedCount);
       expect(new Set(appended.map((e) => e.seq)).size).toBe(expectedCount);
