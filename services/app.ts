@@ -6,7 +6,8 @@ import { buildRouter, methodNotAllowed } from './shared/router';
 
 /** request id + logger → metrics → problem+json errors → 405 → routes (each: authenticate, parse, authorize, validate, handle). */
 export function createApp(container: Container): Koa {
-  const app = new Koa({ proxy: container.config.production });
+  // Behind one load balancer: trust only the address it appends to X-Forwarded-For (the client sets the rest).
+  const app = new Koa({ proxy: container.config.production, maxIpsCount: 1 });
   const router = buildRouter(container.routes, {
     staffAuth: container.staffAuth,
     clientAuth: container.clientAuth,
