@@ -73,6 +73,9 @@ const EnvSchema = z.object({
     .optional()
     .default('info'),
   BODY_LIMIT_KB: intInRange(1, 10240, 100),
+  MAX_HEADER_KB: intInRange(1, 64, 16),
+  OAUTH_TOKEN_RATE_LIMIT: intInRange(1, 1_000_000_000, 300),
+  OAUTH_TOKEN_RATE_WINDOW_S: intInRange(1, 86_400, 60),
   POLICY_MAX_STALENESS_MS: intInRange(100, 600_000, 5_000),
   POLICY_RELOAD_INTERVAL_S: intInRange(5, 86_400, 300),
   // PIPL Art. 56: at least 3 years; older months of the audit log are detached (never dropped) after this.
@@ -94,7 +97,7 @@ const EnvSchema = z.object({
 /** Every environment variable the service reads (README.md documents each; a unit test keeps them in step). */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape));
 
-/** A per-address limit: `points` requests in each window of `windowSeconds`. */
+/** A rate limit: `points` requests in each window of `windowSeconds`, per address or per client. */
 export interface RateLimitConfig {
   readonly points: number;
   readonly windowSeconds: number;
@@ -118,6 +121,10 @@ export interface Config {
   readonly keyEncryptionKey: string | undefined;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** Largest request head (request line and headers) Node accepts; 431 beyond. */
+  readonly maxHeaderBytes: number;
+  /** Access tokens one client may obtain per window, counted in each process (per replica). */
+  readonly oauthTokenRateLimit: RateLimitConfig;
   /** How long a replica may decide without hearing from the change feed before it answers 503. */
   readonly policyMaxStalenessMs: number;
   /** Full policy reload period: the backstop behind LISTEN/NOTIFY. */
@@ -180,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
+    maxHeaderBytes: e.MAX_HEADER_KB * 1024,
+    oauthTokenRateLimit: { points: e.OAUTH_TOKEN_RATE_LIMIT, windowSeconds: e.OAUTH_TOKEN_RATE_WINDOW_S },
     policyMaxStalenessMs: e.POLICY_MAX_STALENESS_MS,
     policyReloadIntervalSeconds: e.POLICY_RELOAD_INTERVAL_S,
     auditRetentionMonths: e.AUDIT_RETENTION_MONTHS,

@@ -171,8 +171,7 @@ export function createContainer(options: ContainerOptions): Container {
     notificationHours: config.incidentNotificationHours,
     directory: { vendorExists, assetId, requireDepartment: (code, path) => departments.requireExisting([code], path) },
     killSwitch: {
-      vendorStatus: async (id) => (await vendors.loadOne(id))?.status,
-      suspendVendor: async (ctx, id, reason) => void (await vendors.suspend(ctx, id, reason)),
+      suspendVendor: (trx, ctx, id, reason) => vendors.suspendIfActive(trx, ctx, id, reason),
       revokeAllOfVendor: (trx, ctx, id, reason) => accessGrants.revokeAllOfVendor(trx, ctx, id, reason),
       disableVendorClients: (trx, ctx, id) => oauth.clients.disableVendorClients(trx, ctx, id),
     },

@@ -5,7 +5,7 @@ import type { Db, Trx } from '../db';
 import type { ChangeFeed } from '../shared/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DepartmentAccess } from '../shared/route';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
 import { MAX_GRANT_DAYS, type AccessGrant, type CreateAccessGrant, type GrantQuery, type GrantStatus } from './schemas';
 import { grantLines, type AccessGrantStore, type GrantRecord } from './store';
 
@@ -253,7 +253,7 @@ export class AccessGrantService {
         purposeKey: query.purpose,
         status: query.status,
         departments: access.all ? undefined : access.departments,
-        afterId: decodeCursor(query.cursor),
+        afterId: decodeUuidCursor(query.cursor),
         now,
       },
       query.limit + 1,

@@ -160,8 +160,8 @@ export class AuditStore {
   }
 
   /**
-   * Makes sure the month of `at` and the next one have their partition. Normally a no-op (start-up
-   * and a daily timer create them ahead); runs in the appender's transaction only at a month's turn.
+   * Makes sure the month of `at` and the next one have their partition. Normally a catalog look-up
+   * (start-up and the hourly housekeeping create them ahead); once per process and month's turn.
    */
   private async ensurePartitionIn(trx: Trx, at: Date): Promise<void> {
     if (at.getTime() < this.partitionsUntil) return;

@@ -12,7 +12,8 @@ export const ComplaintStatus = z
   .openapi('ComplaintStatus');
 export type ComplaintStatus = z.infer<typeof ComplaintStatus>;
 
-export const ComplaintChannel = z.enum(['public', 'app_backend']).openapi('ComplaintChannel', {
+// Not named ComplaintChannel in the document: that name is the notices' complaint channel (phone, url…).
+export const ComplaintChannel = z.enum(['public', 'app_backend']).openapi('ComplaintIntakeChannel', {
   description: '`public`: the unauthenticated endpoint; `app_backend`: an app back end on the customer’s behalf',
 });
 export type ComplaintChannel = z.infer<typeof ComplaintChannel>;

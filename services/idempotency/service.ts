@@ -73,6 +73,8 @@ export interface IdempotentRequestInput {
  */
 export class IdempotencyService {
   private readonly sealingKey: Buffer;
+  /** Keys the request fingerprint: bodies carry customer ids, and an unkeyed hash of a guessable body would confirm them. */
+  private readonly fingerprintKey: Buffer;
 
   constructor(
     private readonly store: IdempotencyStore,
@@ -80,6 +82,7 @@ export class IdempotencyService {
     private readonly logger?: Logger,
   ) {
     this.sealingKey = Buffer.from(crypto.hkdfSync('sha256', keyEncryptionKey, Buffer.alloc(0), 'idempotent-responses', 32));
+    this.fingerprintKey = Buffer.from(crypto.hkdfSync('sha256', keyEncryptionKey, Buffer.alloc(0), 'idempotent-request-fingerprint', 32));
   }
 
   /** Starts tracking a request; throws 400 for a malformed key. Only staff and clients have keys. */
@@ -87,7 +90,7 @@ export class IdempotencyService {
     const key = parseIdempotencyKey(header);
     if (actor.kind !== 'staff' && actor.kind !== 'client') throw new BadRequestError('invalid_idempotency_key', `${IDEMPOTENCY_HEADER} is for staff and client requests`);
     const requestHash = crypto
-      .createHash('sha256')
+      .createHmac('sha256', this.fingerprintKey)
       .update(canonicalize({ method: input.method, path: input.path, query: input.query, body: input.body ?? null }) ?? '')
       .digest('hex');
     const claim: IdempotencyClaim = {

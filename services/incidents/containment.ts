@@ -2,29 +2,28 @@ import crypto from 'node:crypto';
 import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { ChangeFeed } from '../shared/change-feed';
-import { ConflictError, NotFoundError, ProblemError } from '../shared/errors';
+import { ConflictError, NotFoundError } from '../shared/errors';
 import type { ApplyContainment, ContainmentRecord, ContainmentResult } from './schemas';
 import type { IncidentStore } from './store';
 
 /** The vendor kill switch, as the vendor, grant and OAuth features offer it. */
 export interface KillSwitch {
-  vendorStatus(vendorId: string): Promise<'active' | 'suspended' | 'terminated' | undefined>;
-  /** Suspends in the vendor feature's own transaction (with its audit event and lifecycle hooks). */
-  suspendVendor(ctx: ChangeContext, vendorId: string, reason: string): Promise<void>;
+  /**
+   * Suspends an active vendor inside the caller's transaction (with its audit event and lifecycle
+   * hooks): true; false when it was already suspended or terminated. Throws NotFoundError for none.
+   */
+  suspendVendor(trx: Trx, ctx: ChangeContext, vendorId: string, reason: string): Promise<boolean>;
   /** Revokes every live grant of the vendor inside the caller's transaction; answers their ids. */
   revokeAllOfVendor(trx: Trx, ctx: ChangeContext, vendorId: string, reason: string): Promise<string[]>;
   /** Disables every active client of the vendor inside the caller's transaction; answers their ids. */
   disableVendorClients(trx: Trx, ctx: ChangeContext, vendorId: string): Promise<string[]>;
 }
 
-const ALREADY_INACTIVE = new Set(['vendor_already_suspended', 'vendor_terminated']);
-
 /**
  * Applies containment to an incident's implicated vendors and records what was done and when.
- * Suspensions go through the vendor feature (its own transaction: the only way it offers); then
- * grant revocations, client disabling, the containment record, the move to `contained` and the
- * audit event commit together. A failure after a suspension leaves the vendor suspended (the safe
- * side) and the containment can simply be applied again: suspended vendors count as done.
+ * Suspensions, grant revocations, client disabling (each with its own audit event), the
+ * containment record, the move to `contained` and the incident's audit event commit together, or
+ * none of them does. Vendors already suspended or terminated count as contained.
  */
 export class ContainmentService {
   constructor(
@@ -45,19 +44,17 @@ export class ContainmentService {
       throw new ConflictError('no_vendors_implicated', 'The incident names no vendor; add the implicated vendors before applying the kill switch');
     }
     const reason = `Containment of incident ${incident.id}: ${incident.title}`;
-    const suspended: string[] = [];
-    const alreadyInactive: string[] = [];
-    if (input.suspendVendors) {
-      for (const vendorId of incident.vendors) {
-        if (await this.suspend(ctx, vendorId, reason)) suspended.push(vendorId);
-        else alreadyInactive.push(vendorId);
-      }
-    }
     return this.changes.transaction(this.db, async (trx) => {
       const current = await this.store.get(incidentId, trx, true);
       if (!current) throw new NotFoundError(`No incident ${incidentId}`);
       if (current.status === 'closed') throw new ConflictError('incident_closed', `Incident ${incidentId} is closed`);
-      const result: ContainmentResult = { suspendedVendors: suspended, vendorsAlreadyInactive: alreadyInactive, revokedGrants: [], disabledClients: [] };
+      const result: ContainmentResult = { suspendedVendors: [], vendorsAlreadyInactive: [], revokedGrants: [], disabledClients: [] };
+      if (input.suspendVendors) {
+        for (const vendorId of current.vendors) {
+          const suspended = await this.suspend(trx, ctx, vendorId, reason);
+          (suspended ? result.suspendedVendors : result.vendorsAlreadyInactive).push(vendorId);
+        }
+      }
       for (const vendorId of current.vendors) {
         if (input.revokeGrants) result.revokedGrants.push(...(await this.killSwitch.revokeAllOfVendor(trx, ctx, vendorId, reason)));
         if (input.disableClients) result.disabledClients.push(...(await this.killSwitch.disableVendorClients(trx, ctx, vendorId)));
@@ -102,16 +99,11 @@ export class ContainmentService {
   }
 
   /** True when this call suspended the vendor; false when it was already suspended or terminated. */
-  private async suspend(ctx: ChangeContext, vendorId: string, reason: string): Promise<boolean> {
-    const status = await this.killSwitch.vendorStatus(vendorId);
-    if (status === undefined) throw new ConflictError('vendor_missing', `Implicated vendor ${vendorId} no longer exists`);
-    if (status !== 'active') return false;
+  private async suspend(trx: Trx, ctx: ChangeContext, vendorId: string, reason: string): Promise<boolean> {
     try {
-      await this.killSwitch.suspendVendor(ctx, vendorId, reason);
-      return true;
+      return await this.killSwitch.suspendVendor(trx, ctx, vendorId, reason);
     } catch (err) {
-      // Someone else suspended or terminated it in between: the vendor is contained either way.
-      if (err instanceof ProblemError && ALREADY_INACTIVE.has(err.code)) return false;
+      if (err instanceof NotFoundError) throw new ConflictError('vendor_missing', `Implicated vendor ${vendorId} no longer exists`);
       throw err;
     }
   }

@@ -70,7 +70,7 @@ export class OAuthServer {
       ...protocolRoutes({
         issuer: this.issuer,
         logger,
-        tokenChain: tokenEndpointChain({ authentication, clients: this.clients, issuer: this.issuance, journal: this.journal }),
+        tokenChain: tokenEndpointChain({ authentication, clients: this.clients, issuer: this.issuance, journal: this.journal, rateLimit: config.oauthTokenRateLimit }),
         journal: this.journal,
         introspection: new IntrospectionEndpoint(authentication, this.accessTokens),
         revocation: new RevocationEndpoint(db, authentication, this.accessTokens, this.tokens, audit, changes),

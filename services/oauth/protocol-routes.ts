@@ -104,7 +104,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       auth: { kind: 'public' },
       before: [cachePublicly(JWKS_MAX_AGE_SECONDS)],
       query: NoQuery,
-      responses: { 200: { description: 'A JWK set (RFC 7517)', schema: PublicJwks }, ...unknownQuery },
+      responses: { 200: { description: 'A JWK set (RFC 7517)', alternatives: { 'application/jwk-set+json': PublicJwks } }, ...unknownQuery },
       handler: async () => ({ body: deps.signingKeys.jwks(), type: 'application/jwk-set+json' }),
     }),
     defineRoute({
@@ -120,7 +120,14 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       bodyType: 'form',
       body: TokenRequestForm,
       before: protocolChain,
-      responses: { 200: { description: 'An access token', schema: TokenResponse }, ...oauthErrors },
+      responses: {
+        200: { description: 'An access token', schema: TokenResponse },
+        ...oauthErrors,
+        429: {
+          ...oauthError('temporarily_unavailable: too many tokens for this client in the window (OAUTH_TOKEN_RATE_LIMIT, per replica)'),
+          headers: { 'Retry-After': 'Seconds to wait' },
+        },
+      },
       handler: async ({ body, ctx, requestId }) => ({
         body: await runTokenChain(deps.tokenChain, { ctx, form: body, requestId }, deps.journal),
       }),

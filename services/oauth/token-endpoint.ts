@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { RateLimitConfig } from '../config';
 import type { AuditEventInput } from '../audit';
 import type { AccessTokenIssuer, IssuedAccessToken } from './access-token-issuer';
 import type { AuthenticatedClient, ClientAuthentication } from './client-authentication';
@@ -8,6 +9,7 @@ import { OAuthError, invalidRequest } from './errors';
 import type { IssuanceJournal } from './issuance-journal';
 import type { TokenRequestForm } from './schemas';
 import { ScopeToken } from './schemas';
+import { tokenRateLimit } from './token-rate-limit';
 
 /** One token request as it moves through the chain; each step reads what the previous ones settled. */
 export interface TokenExchange {
@@ -36,6 +38,8 @@ export interface TokenEndpointDeps {
   readonly clients: ClientService;
   readonly issuer: AccessTokenIssuer;
   readonly journal: IssuanceJournal;
+  /** Tokens per client per window (services/oauth/token-rate-limit.ts). */
+  readonly rateLimit: RateLimitConfig;
 }
 
 /**
@@ -43,13 +47,16 @@ export interface TokenEndpointDeps {
  * Before the chain, the route sets no-store headers, refuses URL parameters and parses the form.
  */
 export function tokenEndpointChain(deps: TokenEndpointDeps): TokenStep[] {
+  const rateLimit = tokenRateLimit(deps.rateLimit);
   return [
     authenticateClient(deps.authentication),
+    rateLimit.check,
     checkGrantType,
     narrowScope,
     narrowAuthorizationDetails(deps.clients),
     issueAccessToken(deps.issuer),
     auditIssuance(deps.journal),
+    rateLimit.count,
   ];
 }
 

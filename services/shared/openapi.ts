@@ -1,4 +1,4 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { RouteSpec } from './route';
 import { Problem } from './schemas';
 import { z } from './zod';
@@ -64,8 +64,26 @@ const IDEMPOTENCY_RESPONSES: Readonly<Record<number, string>> = {
   422: '`idempotency_key_reused`: this Idempotency-Key was used for a different request',
 };
 
+/**
+ * What the shared router answers on its own before any handler runs (services/shared/router.ts):
+ * invalid path, query or body (400, nesting over MAX_JSON_DEPTH included), a body over
+ * BODY_LIMIT_KB (413) or of another media type (415). Documented on every route it applies to.
+ */
+function routerResponses(route: RouteSpec): Readonly<Record<number, string>> {
+  const out: Record<number, string> = {};
+  if (route.params || route.query || route.body) out[400] = 'Invalid input';
+  if (route.body) {
+    out[413] = 'The body is larger than the service accepts';
+    out[415] = `The body is not ${route.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json'}`;
+  }
+  return out;
+}
+
 function responsesOf(route: RouteSpec): RouteConfig['responses'] {
   const out: RouteConfig['responses'] = {};
+  for (const [status, description] of Object.entries(routerResponses(route))) {
+    if (!route.responses[Number(status)]) out[status] = { description, content: { 'application/problem+json': { schema: Problem } } };
+  }
   if (acceptsIdempotencyKey(route)) {
     for (const [status, description] of Object.entries(IDEMPOTENCY_RESPONSES)) {
       const own = route.responses[Number(status)];
@@ -87,7 +105,67 @@ function responsesOf(route: RouteSpec): RouteConfig['responses'] {
     }
     out[status] = response;
   }
-  return out;
+  // In status order, whichever of the route, the router and idempotency declared each one.
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => Number(a) - Number(b)));
+}
+
+/**
+ * zod-to-openapi writes `Named.nullable()` as `allOf: [{ $ref }, { type: [..., 'null'] }]`, which
+ * still makes null satisfy the referenced schema, so a null is invalid (upstream
+ * asteasolutions/zod-to-openapi PR #387). Rewrites each such schema as `anyOf: [{ $ref }, { type: 'null' }]`.
+ */
+export function nullableRefsAsAnyOf(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableRefsAsAnyOf);
+  if (node === null || typeof node !== 'object') return node;
+  const out = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, nullableRefsAsAnyOf(value)]));
+  const parts = out.allOf;
+  if (!Array.isArray(parts) || parts.length !== 2) return out;
+  const ref = parts.find((p: Record<string, unknown>) => typeof p.$ref === 'string' && Object.keys(p).length === 1);
+  const nullable = parts.find((p: Record<string, unknown>) => Array.isArray(p.type) && p.type.includes('null'));
+  if (!ref || !nullable || ref === nullable) return out;
+  const { allOf: _allOf, ...siblings } = out;
+  const { type: _type, ...annotations } = nullable as Record<string, unknown>;
+  return { ...siblings, ...annotations, anyOf: [ref, { type: 'null' }] };
+}
+
+const isZodSchema = (value: unknown): value is z.ZodType => typeof value === 'object' && value !== null && '_zod' in value;
+
+/**
+ * Every named schema (`.openapi('Name')`) the routes reach, by name. Registered before the paths:
+ * otherwise, when the first use the generator meets is `Named.nullable()`, the component itself
+ * becomes nullable (`type: [object, null]`) and every non-null use of it accepts null.
+ */
+function namedSchemas(routes: readonly RouteSpec[]): Map<string, z.ZodType> {
+  const named = new Map<string, z.ZodType>();
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!isZodSchema(value)) {
+      // An object's shape: property name → schema.
+      if (value !== null && typeof value === 'object' && !seen.has(value)) {
+        seen.add(value);
+        Object.values(value).forEach(visit);
+      }
+      return;
+    }
+    if (seen.has(value)) return;
+    seen.add(value);
+    const name = zodToOpenAPIRegistry.get(value)?._internal?.refId;
+    if (name !== undefined && !named.has(name)) named.set(name, value);
+    Object.values(value._zod.def).forEach(visit);
+  };
+  for (const route of routes) {
+    visit([route.params, route.query, route.body]);
+    for (const response of Object.values(route.responses)) visit([response.schema, Object.values(response.alternatives ?? {})]);
+  }
+  // Path and query schemas become parameters, never components (an unused component fails the lint).
+  for (const route of routes) {
+    for (const expanded of [route.params, route.query]) {
+      const name = expanded ? zodToOpenAPIRegistry.get(expanded)?._internal?.refId : undefined;
+      if (name !== undefined && named.get(name) === expanded) named.delete(name);
+    }
+  }
+  return named;
 }
 
 /** The OpenAPI 3.1 document, generated from the same route declarations and schemas that validate requests. */
@@ -109,6 +187,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
       flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: {} } },
     });
   }
+  for (const [name, schema] of namedSchemas(routes)) registry.register(name, schema);
   const idempotencyKey = routes.some(acceptsIdempotencyKey) ? registry.registerParameter('IdempotencyKey', IdempotencyKeyHeader) : undefined;
   for (const route of routes) {
     const security =
@@ -142,12 +221,13 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
     });
   }
   const generator = new OpenApiGeneratorV31(registry.definitions);
-  return generator.generateDocument({
+  const document = generator.generateDocument({
     openapi: '3.1.0',
     info: OPENAPI_INFO,
     servers: [{ url: serverUrl ?? '/' }],
     tags: [...new Set(routes.flatMap((r) => r.tags))]
       .sort()
       .map((name) => (TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name })),
-  }) as unknown as Record<string, unknown>;
+  });
+  return nullableRefsAsAnyOf(document) as Record<string, unknown>;
 }

@@ -85,6 +85,49 @@ function authenticate(route: RouteSpec, deps: RouterDeps) {
   };
 }
 
+/** JSON nested deeper than this is refused before anything walks it (validation, the audit log's canonical encoding). */
+export const MAX_JSON_DEPTH = 32;
+
+// PostgreSQL text cannot hold U+0000 (SQLSTATE 22021), and jsonb refuses an unpaired surrogate
+// escape (\ud800): both are refused at the edge as a 400, never a failed query.
+const NUL = '\u0000';
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const unstorable = (text: string): string | undefined =>
+  text.includes(NUL) ? 'a NUL character (U+0000)' : UNPAIRED_SURROGATE.test(text) ? 'an unpaired surrogate (not Unicode text)' : undefined;
+
+/**
+ * Why a parsed body cannot be accepted whatever the route: nested more than `maxDepth` levels, or
+ * a key or string that cannot be stored. Iterative, so no body can overflow the stack here.
+ */
+export function bodyProblem(value: unknown, maxDepth: number): string | undefined {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (typeof item.value === 'string') {
+      const why = unstorable(item.value);
+      if (why) return `The body contains ${why}`;
+      continue;
+    }
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth > maxDepth) return `The body nests more than ${maxDepth} levels deep`;
+    for (const [key, child] of Object.entries(item.value)) {
+      const why = unstorable(key);
+      if (why) return `The body contains ${why}`;
+      pending.push({ value: child, depth: item.depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/** Path and query values that cannot be stored are refused the same way. */
+function refuseUnstorable(values: Record<string, unknown>, where: 'path' | 'query'): void {
+  for (const [name, value] of Object.entries(values)) {
+    for (const text of [name, ...(Array.isArray(value) ? value : [value])]) {
+      const why = typeof text === 'string' ? unstorable(text) : undefined;
+      if (why) throw new ValidationError(`${where}: ${why} is not allowed`, [{ path: where, message: `contains ${why}` }]);
+    }
+  }
+}
+
 function parseBody(route: RouteSpec, deps: RouterDeps) {
   const type = route.bodyType ?? 'json';
   const expected = type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
@@ -100,16 +143,24 @@ function parseBody(route: RouteSpec, deps: RouterDeps) {
       throw new ValidationError(type === 'json' ? 'The body is not valid JSON' : 'The body is not a valid form', []);
     },
   });
+  // Runs whoever parsed the body (a route's own `before` parser included).
+  const refuseUnusable = async (ctx: Context, next: Next): Promise<void> => {
+    const problem = bodyProblem(ctx.request.body, MAX_JSON_DEPTH);
+    if (problem) throw new ValidationError(problem, [{ path: 'body', message: problem }]);
+    return next();
+  };
   return async (ctx: Context, next: Next): Promise<void> => {
     if (route.body === undefined) return next();
     if (!ctx.is(expected)) throw new UnsupportedMediaTypeError(expected);
-    return parser(ctx, next);
+    return parser(ctx, () => refuseUnusable(ctx, next));
   };
 }
 
 function authorize(route: RouteSpec, deps: RouterDeps) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const state = ctx.state as RouteState;
+    refuseUnstorable(ctx.params, 'path');
+    refuseUnstorable(ctx.query, 'query');
     const params = route.params ? parseOrThrow(route.params, ctx.params, 'path') : {};
     state.params = params as Record<string, string>;
     if (route.auth.kind !== 'staff') return next();

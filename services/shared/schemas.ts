@@ -52,6 +52,17 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return decoded;
 }
 
+const UUID_CURSOR = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A cursor that carries a uuid (the last id of the previous page): anything else is a 400, never a query the database refuses. */
+export function decodeUuidCursor(cursor: string | undefined): string | undefined {
+  const decoded = decodeCursor(cursor);
+  if (decoded !== undefined && !UUID_CURSOR.test(decoded)) {
+    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
+  }
+  return decoded;
+}
+
 /** A cursor that carries a sequence number or numeric id. */
 export function decodeNumericCursor(cursor: string | undefined): number | undefined {
   const decoded = decodeCursor(cursor);

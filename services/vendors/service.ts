@@ -120,26 +120,40 @@ export class VendorService {
     return this.changeStatus(ctx, id, 'terminated', reason);
   }
 
+  /**
+   * The incident kill switch, inside the caller's transaction: suspends the vendor when it is
+   * active (true), leaves a suspended or terminated one as it is (false). Same row, history, audit
+   * event, hooks and notice as `suspend`.
+   */
+  async suspendIfActive(trx: Trx, ctx: ChangeContext, id: string, reason: string): Promise<boolean> {
+    const before = await this.lock(trx, id);
+    if (before.status !== 'active') return false;
+    await this.applyStatus(trx, ctx, before, 'suspended', reason);
+    return true;
+  }
+
   /** One status change: the row, its history, its audit event, every hook and the notice commit together. */
   private async changeStatus(ctx: ChangeContext, id: string, event: VendorLifecycleEvent, reason: string): Promise<Vendor> {
-    return this.changes.transaction(this.db, async (trx) => {
-      const before = await this.lock(trx, id);
-      const to = nextStatus(before, event);
-      const now = new Date().toISOString();
-      const actor = actorOf(ctx).actorId;
-      const after: Vendor = { ...before, status: to, statusReason: reason, statusChangedAt: now, statusChangedBy: actor, updatedAt: now };
-      await this.store.update(trx, after);
-      await this.store.appendHistory(trx, id, { from: before.status, to, reason, actor, at: now });
-      await this.audit.record(trx, ctx, {
-        action: `vendor.${event}`,
-        objectType: 'vendor',
-        objectId: id,
-        details: { before: { status: before.status }, after: { status: to }, reason },
-      });
-      for (const hook of this.hooks) await hook(trx, ctx, after, event);
-      await this.changes.publish(trx, VENDOR_CHANGED, { vendorId: id });
-      return after;
+    return this.changes.transaction(this.db, async (trx) => this.applyStatus(trx, ctx, await this.lock(trx, id), event, reason));
+  }
+
+  private async applyStatus(trx: Trx, ctx: ChangeContext, before: Vendor, event: VendorLifecycleEvent, reason: string): Promise<Vendor> {
+    const id = before.id;
+    const to = nextStatus(before, event);
+    const now = new Date().toISOString();
+    const actor = actorOf(ctx).actorId;
+    const after: Vendor = { ...before, status: to, statusReason: reason, statusChangedAt: now, statusChangedBy: actor, updatedAt: now };
+    await this.store.update(trx, after);
+    await this.store.appendHistory(trx, id, { from: before.status, to, reason, actor, at: now });
+    await this.audit.record(trx, ctx, {
+      action: `vendor.${event}`,
+      objectType: 'vendor',
+      objectId: id,
+      details: { before: { status: before.status }, after: { status: to }, reason },
     });
+    for (const hook of this.hooks) await hook(trx, ctx, after, event);
+    await this.changes.publish(trx, VENDOR_CHANGED, { vendorId: id });
+    return after;
   }
 
   async get(id: string): Promise<Vendor> {

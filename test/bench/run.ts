@@ -7,7 +7,8 @@ import { departmentsScenario } from './departments';
 import { tokenScenario } from './token';
 import { DEFAULT_SETTINGS, formatTable, load, machineSummary, startService, type BenchContext, type BenchRow, type BenchSettings, type LoadResult, type Scenario } from './lib';
 
-// npm run bench [-- <scenario>…] [--seconds N] [--connections N] [--warmup N] [--max-requests N] [--log-level L] [--list]
+// npm run bench [-- <scenario>…] [--seconds N] [--connections N] [--warmup N] [--max-requests N] [--log-level L] [--profile DIR] [--list]
+// --profile DIR writes a V8 CPU profile of each service process started (node --cpu-prof) into DIR.
 // Runs the registered scenarios (all, or those named) and prints one table with ratios against a
 // bare Koa baseline measured in the same run. Set DATABASE_URL to run the services on PostgreSQL.
 
@@ -52,7 +53,7 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
-function createContext(settings: BenchSettings): BenchContext & { close(): Promise<void> } {
+function createContext(settings: BenchSettings, profileDir?: string): BenchContext & { close(): Promise<void> } {
   const baselines = new Map<BaselineKind, { server: Promise<Baseline>; result?: Promise<LoadResult> }>();
   const serverFor = (kind: BaselineKind) => {
     let entry = baselines.get(kind);
@@ -72,7 +73,7 @@ function createContext(settings: BenchSettings): BenchContext & { close(): Promi
       );
       return entry.result;
     },
-    startService: (env, nodeArgs) => startService(settings, env, nodeArgs),
+    startService: (env, nodeArgs = []) => startService(settings, env, profileDir ? [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : nodeArgs),
     log: (message) => console.error(`bench: ${message}`),
     async close() {
       for (const entry of baselines.values()) await (await entry.server.catch(() => undefined))?.process.stop();
@@ -89,6 +90,7 @@ async function main(): Promise<number> {
       warmup: { type: 'string' },
       'max-requests': { type: 'string' },
       'log-level': { type: 'string' },
+      profile: { type: 'string' },
       list: { type: 'boolean', default: false },
     },
   });
@@ -111,7 +113,7 @@ async function main(): Promise<number> {
     logLevel: values['log-level'] ?? DEFAULT_SETTINGS.logLevel,
   };
 
-  const bench = createContext(settings);
+  const bench = createContext(settings, values.profile);
   const rows: BenchRow[] = [];
   const failed: string[] = [];
   try {

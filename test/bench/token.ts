@@ -117,7 +117,8 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
   const kek = crypto.randomBytes(32);
   const ownDataDir = bench.settings.databaseUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-token-'));
   const preSeeded = ownDataDir ? await preparePgliteDataDir(ownDataDir, kek) : undefined;
-  const service = await bench.startService({ KEY_ENCRYPTION_KEY: kek.toString('base64'), ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
+  // The per-client token limit (OAUTH_TOKEN_RATE_LIMIT) would cap the measurement, not the endpoint.
+  const service = await bench.startService({ KEY_ENCRYPTION_KEY: kek.toString('base64'), OAUTH_TOKEN_RATE_LIMIT: '1000000000', ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
   let bare: { url: string; stop(): Promise<void> } | undefined;
   try {
     // The issuer is the service's PUBLIC_URL (localhost by default), which assertions must name as their audience.

@@ -57,7 +57,7 @@ beforeAll(async () => {
   cluster = await PrivateCluster.create();
   url = await cluster.createDatabase('governance');
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-pool-'));
-  service = await startServiceProcess({ databaseUrl: url, dataDir, secrets: sharedSecrets(), env: { DATABASE_POOL_MAX: String(POOL_MAX), LOG_LEVEL: 'warn' } });
+  service = await startServiceProcess({ databaseUrl: url, dataDir, secrets: sharedSecrets(), env: { DATABASE_POOL_MAX: String(POOL_MAX), LOG_LEVEL: 'warn', OAUTH_TOKEN_RATE_LIMIT: '1000000' } });
   bank = await setUpBank(service);
   await approvedGrant(service, bank);
 }, 300_000);

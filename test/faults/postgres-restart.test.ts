@@ -89,7 +89,7 @@ beforeAll(async () => {
   cluster = await PrivateCluster.create();
   url = await cluster.createDatabase('governance');
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-restart-'));
-  service = await startServiceProcess({ databaseUrl: url, dataDir, secrets: sharedSecrets(), env: { DATABASE_POOL_MAX: '10' } });
+  service = await startServiceProcess({ databaseUrl: url, dataDir, secrets: sharedSecrets(), env: { DATABASE_POOL_MAX: '10', OAUTH_TOKEN_RATE_LIMIT: '1000000' } });
   bank = await setUpBank(service, { consents: true });
   await approvedGrant(service, bank);
 }, 300_000);

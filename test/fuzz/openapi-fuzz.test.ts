@@ -23,6 +23,8 @@ let operations: Operation[];
 let contract: ContractValidator;
 let schemas: SchemaArbitraries;
 let identities: Identities;
+/** By operationId: the identities that may call it (staff holding its permission for every department; clients with its role). */
+let allowed: Record<string, string[]>;
 const secrets: string[] = [];
 
 async function buildIdentities(): Promise<Identities> {
@@ -60,6 +62,25 @@ async function buildIdentities(): Promise<Identities> {
   return out;
 }
 
+async function allowedIdentities(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const route of t.container.routes) {
+    const labels: string[] = [];
+    if (route.auth.kind === 'staff') {
+      const { object, action } = route.auth.permission;
+      for (const label of Object.keys(identities).filter((l) => l.startsWith('staff:'))) {
+        if ((await t.container.staffAuthorizer.access(label.slice('staff:'.length), object, action)).all) labels.push(label);
+      }
+    } else if (route.auth.kind === 'client') {
+      labels.push('client:machine');
+    } else if (route.path.startsWith('/oauth/')) {
+      labels.push('basic:expendable-a', 'basic:expendable-b');
+    }
+    out[route.operationId] = labels;
+  }
+  return out;
+}
+
 beforeAll(async () => {
   t = await createTestApp({
     // The limits are tested in test/integration/limits.test.ts; here they would only hide the handlers.
@@ -75,6 +96,7 @@ beforeAll(async () => {
   contract = new ContractValidator(document);
   schemas = new SchemaArbitraries(document, worldHints(world));
   identities = await buildIdentities();
+  allowed = await allowedIdentities();
   trace('identities ready');
 }, 120_000);
 afterAll(() => t?.close());
@@ -94,7 +116,7 @@ function generate(seed: number, runs: number): FuzzRequest[] {
   if (perOperation <= 0) return [];
   const streams = targets.map((op) => {
     trace(`generating ${op.operationId}`);
-    return fc.sample(requestArbitrary(op, schemas, world, identities), { seed: (seed ^ operationSalt(op.operationId)) >>> 0, numRuns: perOperation });
+    return fc.sample(requestArbitrary(op, schemas, world, identities, allowed[op.operationId]), { seed: (seed ^ operationSalt(op.operationId)) >>> 0, numRuns: perOperation });
   });
   const out: FuzzRequest[] = [];
   for (let i = 0; i < perOperation; i += 1) for (const stream of streams) out.push(stream[i]);
@@ -120,19 +142,26 @@ async function fuzz(seed: number, runs: number): Promise<void> {
   await pool(requests, CONCURRENCY, async (request, index) => {
     const sentAt = Date.now();
     const answer = await send(t, request);
-    if (process.env.FUZZ_TRACE) process.stderr.write(`${index} ${Date.now() - sentAt}ms ${answer.status} ${describeRequest(request).slice(0, 200)}\n`);
+    if (process.env.FUZZ_TRACE) process.stderr.write(`${index} ${Date.now() - sentAt}ms ${answer.status} ${describeRequest(request).slice(0, 400)}\n  ← ${answer.text.slice(0, 300)}\n`);
     byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
     const statuses = handled.get(request.operation.operationId) ?? new Set<number>();
     statuses.add(answer.status);
     handled.set(request.operation.operationId, statuses);
     const problems = conformanceProblems(contract, request.operation, answer, { json: request.json, contentType: request.headers['Content-Type'] });
-    if (problems.length > 0) failures.push({ request: describeRequest(request), problems, answer: `${answer.status} ${answer.contentType ?? ''} ${answer.text.slice(0, 400)}` });
+    if (problems.length > 0) {
+      // For a 5xx, what the service logged about it (by request id): the stack trace to start from.
+      const requestId = /"requestId":"([^"]+)"/.exec(answer.text)?.[1];
+      const logged = requestId ? t.logLines.filter((line) => line.includes(requestId) && line.includes('"err"')).join('\n').slice(0, 1500) : '';
+      failures.push({ request: describeRequest(request), problems, answer: `${answer.status} ${answer.contentType ?? ''} ${answer.text.slice(0, 400)}${logged ? `\n  logged: ${logged}` : ''}` });
+    }
   });
   const seconds = (Date.now() - started) / 1000;
-  const reached2xx = [...handled.values()].filter((s) => [...s].some((x) => x >= 200 && x < 300)).length;
+  const without2xx = [...handled].filter(([, s]) => ![...s].some((x) => x >= 200 && x < 300)).map(([id]) => id);
+  const reached2xx = handled.size - without2xx.length;
   console.log(
     `fuzz seed ${seed}: ${requests.length} requests over ${handled.size} operations in ${seconds.toFixed(1)} s; ` +
-      `${reached2xx} operations answered 2xx at least once; statuses ${JSON.stringify(Object.fromEntries([...byStatus].sort((x, y) => x[0] - y[0])))}`,
+      `${reached2xx} operations answered 2xx at least once; statuses ${JSON.stringify(Object.fromEntries([...byStatus].sort((x, y) => x[0] - y[0])))}; ` +
+      `never 2xx: ${without2xx.join(', ')}`,
   );
   if (failures.length > 0) {
     console.log(`fuzz seed ${seed}: ${failures.length} failures (replay with FUZZ_SEED=${seed}); the first ones:\n${failures.slice(0, 25).map((f) => `${f.request}\n  → ${f.problems.join('; ')}\n  ← ${f.answer}`).join('\n')}`);

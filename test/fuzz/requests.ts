@@ -54,6 +54,8 @@ export function worldHints(world: World): Hints {
     client_secret: [world.expendable.clients[1].clientSecret],
     client_assertion_type: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'],
     token: [world.expendable.token, world.machine.token.slice(0, 20)],
+    // Valid GB 32100-2015 codes (the check character is computed): random ones almost never are.
+    unifiedSocialCreditCode: ['91350100M000100Y43', '914403001922038216'],
     objectType: ['access_grant', 'data_asset'],
     objectId: [world.grants.active.id],
   };
@@ -61,7 +63,7 @@ export function worldHints(world: World): Hints {
 }
 
 /** Seeded ids for a path parameter, by the collection the parameter sits in (`/v1/vendors/{id}` → vendors.id). */
-function pathPools(world: World): Record<string, readonly string[]> {
+export function pathPools(world: World): Record<string, readonly string[]> {
   return {
     'data-assets.id': [world.assets.home.id, world.assets.other.id, world.assets.movable.id],
     'vendors.id': [world.vendorId],
@@ -84,6 +86,10 @@ function pathPools(world: World): Record<string, readonly string[]> {
   };
 }
 
+/** `arbitrary` in about `percent` % of the requests, null otherwise. */
+const sometimes = <T>(arbitrary: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | null> =>
+  fc.oneof({ arbitrary: fc.constant(null), weight: 100 - percent }, { arbitrary, weight: percent });
+
 /** Path segments that break routers and decoders: malformed percent-encoding, encoded dot segments and slashes, huge values. */
 const RAW_PATH_VALUES = ['%', '%E0%A4%A', '%ZZ', '%00', '%2e%2e', '%2E', '%2F', 'a%2Fb', '%C0%AF', '%EF%BF%BF', 'x'.repeat(3000)];
 
@@ -101,6 +107,10 @@ const RAW_QUERY_PAIRS = [
   'cursor=AAAA',
   'cursor=LTE',
   'cursor=OTk5OTk5OTk5OTk5OTk5OTk5OTk5',
+  `cursor=${Buffer.from('not-a-uuid').toString('base64url')}`,
+  `cursor=${Buffer.from('2026-01-01T00:00:00Z_x').toString('base64url')}`,
+  `cursor=${Buffer.from('1e309').toString('base64url')}`,
+  `cursor=${Buffer.from('00000000-0000-0000-0000-000000000000').toString('base64url')}`,
   'access_token=abc',
   'a[b][c]=1',
   '__proto__[x]=1',
@@ -194,10 +204,10 @@ function queryArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary
       { freq: 2 },
     ),
   );
-  const extra = fc.option(fc.constantFrom(...RAW_QUERY_PAIRS), { freq: 4 });
+  const extra = sometimes(fc.constantFrom(...RAW_QUERY_PAIRS), 15);
   return fc.tuple(fc.tuple(...pairs), extra).map(([chosen, raw]) => {
     const search = new URLSearchParams();
-    for (const pair of chosen) if (pair) search.append(pair[0], pair[1].slice(0, 5000));
+    for (const pair of chosen) if (pair) search.append(pair[0], pair[1].slice(0, 1000));
     const encoded = [search.toString(), raw ?? ''].filter((s) => s.length > 0).join('&');
     return encoded.length > 0 ? `?${encoded}` : '';
   });
@@ -235,6 +245,7 @@ function bodyArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary<
   const otherType = mediaType === FORM_TYPE ? JSON_TYPE : FORM_TYPE;
   return fc.oneof(
     { arbitrary: schemas.valid(schema as JsonSchema).map((v) => asSent(v, 'valid')), weight: 10 },
+    { arbitrary: schemas.minimal(schema as JsonSchema).map((v) => asSent(v, 'valid')), weight: 4 },
     { arbitrary: schemas.invalid(schema as JsonSchema).map((v) => asSent(v, 'invalid')), weight: 6 },
     {
       arbitrary: fc.constantFrom(...MALFORMED_JSON).map<BodyChoice>((body) => ({ body, contentType: mediaType === FORM_TYPE ? JSON_TYPE : mediaType, kind: 'malformed' })),
@@ -282,25 +293,34 @@ function headerArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrar
   return fc.tuple(...values).map((pairs) => Object.fromEntries(pairs.filter((pair) => pair !== null)));
 }
 
-/** Which identities to favour: the kind the operation expects, with every other kind (and none) still tried. */
-function identityArbitrary(op: Operation, identities: Identities): fc.Arbitrary<string> {
+/**
+ * Which identities to favour: those allowed to call the operation (so handlers run, not just the
+ * 401 and 403 paths), then the kind it expects, with every other kind (and none) still tried.
+ */
+function identityArbitrary(op: Operation, identities: Identities, allowed: readonly string[]): fc.Arbitrary<string> {
   const labels = Object.keys(identities);
   const staff = labels.filter((l) => l.startsWith('staff:'));
   const machine = labels.filter((l) => l.startsWith('client:'));
   const other = labels.filter((l) => !l.startsWith('staff:') && !l.startsWith('client:'));
   const scheme = Object.keys(op.security[0] ?? {})[0];
-  const expected = scheme === 'staff' ? staff : scheme === 'client' ? machine : op.path.startsWith('/oauth/') ? labels.filter((l) => l.startsWith('basic:')) : ['anonymous'];
+  // Holders of a role everywhere (and the bootstrap admin) get past authorization most often: favour them.
+  const broad = staff.filter((l) => l.endsWith('@all') || l === 'staff:root-admin');
+  const expected = scheme === 'staff' ? [...staff, ...broad, ...broad] : scheme === 'client' ? machine : op.path.startsWith('/oauth/') ? labels.filter((l) => l.startsWith('basic:')) : ['anonymous'];
   return fc.oneof(
-    { arbitrary: fc.constantFrom(...expected), weight: 8 },
+    ...(allowed.length > 0 ? [{ arbitrary: fc.constantFrom(...allowed), weight: 10 }] : []),
+    { arbitrary: fc.constantFrom(...expected), weight: 4 },
     { arbitrary: fc.constantFrom(...labels), weight: 2 },
     { arbitrary: fc.constantFrom(...other), weight: 1 },
   );
 }
 
-/** Requests for one operation: its path, query, body, media type and identity varied independently. */
-export function requestArbitrary(op: Operation, schemas: SchemaArbitraries, world: World, identities: Identities): fc.Arbitrary<FuzzRequest> {
+/**
+ * Requests for one operation: its path, query, body, media type and identity varied independently.
+ * `allowed` names the identities that hold the operation's permission everywhere.
+ */
+export function requestArbitrary(op: Operation, schemas: SchemaArbitraries, world: World, identities: Identities, allowed: readonly string[] = []): fc.Arbitrary<FuzzRequest> {
   const pools = pathPools(world);
-  const nastyHeader = fc.option(
+  const nastyHeader = sometimes(
     fc.constantFrom<Record<string, string>>(
       { 'X-Request-Id': '../../etc' },
       { 'X-Request-Id': 'x'.repeat(500) },
@@ -310,15 +330,15 @@ export function requestArbitrary(op: Operation, schemas: SchemaArbitraries, worl
       { 'Content-Encoding': 'gzip' },
       { 'Accept-Charset': 'utf-7' },
     ),
-    { freq: 6 },
+    15,
   );
   return fc
     .record({
       path: pathArbitrary(op, schemas, pools),
       query: queryArbitrary(op, schemas),
       body: bodyArbitrary(op, schemas),
-      identity: identityArbitrary(op, identities),
-      accept: fc.option(fc.constantFrom(...ACCEPTS), { freq: 3 }),
+      identity: identityArbitrary(op, identities, allowed),
+      accept: sometimes(fc.constantFrom(...ACCEPTS), 25),
       extra: nastyHeader,
       declared: headerArbitrary(op, schemas),
     })

@@ -16,8 +16,12 @@ function asText(res: NodeJS.ReadableStream, callback: (err: Error | null, body: 
 export async function send(t: TestApp, request: FuzzRequest): Promise<Answer> {
   let call = t.http[request.method as Method](request.url).buffer(true).parse(asText as never);
   for (const [name, value] of Object.entries(request.headers)) call = call.set(name, value);
-  // A Buffer goes out as-is: with a string, superagent would add a form media type of its own.
-  if (request.body !== undefined) call = call.send(Buffer.from(request.body, 'utf8'));
+  if (request.body !== undefined) {
+    // superagent sends a string as-is under the media type set; without one it would add a form
+    // type of its own (and it JSON-encodes a Buffer), so a body without a media type is written raw.
+    if (request.headers['Content-Type'] !== undefined) call = call.send(request.body);
+    else call.write(request.body);
+  }
   const res = await call.ok(() => true);
   return { status: res.status, contentType: res.headers['content-type'] as string | undefined, text: res.body as string };
 }

@@ -11,6 +11,7 @@ import { createApp } from '../../services/app';
 import { loadConfig, type Config } from '../../services/config';
 import { createContainer, type Container } from '../../services/container';
 import { createLogger } from '../../services/logger';
+import { createHttpServer } from '../../services/server';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export const STAFF_ISSUER = 'https://idp.test.example';
@@ -117,7 +118,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   await container.start();
   const app = createApp(container);
-  const server = app.listen(0, '127.0.0.1');
+  // The production HTTP server (header limit, problem+json for requests Node refuses), on an ephemeral port.
+  const server = createHttpServer(app, config).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   return {
     app,

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { basic, registerSecretClient, tokenFor } from '../helpers/oauth';
@@ -116,6 +118,18 @@ describe('Idempotency-Key on staff requests', () => {
       .send({ name: 'Idempotent client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
     expect(retry.body).toEqual(first.body);
     expect(await count('oauth_clients', { name: 'Idempotent client' })).toBe(1);
+  });
+
+  it('keys the request fingerprint, so the table cannot confirm a guessed body (bodies carry customer ids)', async () => {
+    await createDepartment('IDEM_FP', 'key-fp').expect(201);
+    const row = (await t.container.db('idempotency_keys').where({ key: 'key-fp' }).first()) as { request_hash: string };
+    const body = { code: 'IDEM_FP', name: 'Department IDEM_FP', kind: 'business' };
+    const unkeyed = crypto.createHash('sha256').update(canonicalize({ method: 'POST', path: '/v1/departments', query: '', body }) ?? '').digest('hex');
+    expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.request_hash).not.toBe(unkeyed);
+    // The same request under another key is fingerprinted the same way (so a retry still matches).
+    await createDepartment('IDEM_FP2', 'key-fp2').expect(201);
+    await createDepartment('IDEM_FP2', 'key-fp2').expect(201);
   });
 
   it('forgets keys after 24 hours', async () => {

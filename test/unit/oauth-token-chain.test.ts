@@ -38,8 +38,9 @@ const noHook = { authorizationDetailsHook: undefined, authorizationDetailsTypes:
 
 describe('the token endpoint chain', () => {
   it('reads like the RFC', () => {
-    const names = tokenEndpointChain({ authentication: {} as never, clients: noHook, issuer: {} as never, journal: {} as never }).map((s) => s.name);
-    expect(names).toEqual(['authenticateClient', 'checkGrantType', 'narrowScope', 'narrowAuthorizationDetails', 'issueAccessToken', 'auditIssuance']);
+    const rateLimit = { points: 10, windowSeconds: 60 };
+    const names = tokenEndpointChain({ authentication: {} as never, clients: noHook, issuer: {} as never, journal: {} as never, rateLimit }).map((s) => s.name);
+    expect(names).toEqual(['authenticateClient', 'checkTokenRateLimit', 'checkGrantType', 'narrowScope', 'narrowAuthorizationDetails', 'issueAccessToken', 'auditIssuance', 'countIssuedToken']);
   });
 
   it.each(['password', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer', ''])('refuses grant_type %p', async (grant) => {
