@@ -43,9 +43,57 @@ const STARTED = CONTEXT('m6');
  * it to completion, so no other check can see the slice). A million lines cost the same per
  * decision as ten.
  */
+type AssetIndex = Map<string, Map<string, VendorLine[]>>;
+
+/**
+ * A whole policy index under construction (start-up, full reload): lines go in page by page and
+ * are interned as they arrive, so a million lines never sit in memory twice. `VendorPolicy.install`
+ * swaps it in at once.
+ */
+export class PolicyIndexBuilder {
+  readonly index = new Map<string, AssetIndex>();
+  readonly strings = new Map<string, string>();
+  lines = 0;
+
+  add(lines: Iterable<readonly string[]>): void {
+    for (const raw of lines) {
+      let byAsset = this.index.get(raw[LINE.vendor]);
+      if (!byAsset) this.index.set(this.intern(raw[LINE.vendor]), (byAsset = new Map()));
+      insertLine(byAsset, raw.map((v) => this.intern(v)) as unknown as VendorLine);
+      this.lines += 1;
+    }
+  }
+
+  intern(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    this.strings.set(value, value);
+    return value;
+  }
+}
+
+function insertLine(into: AssetIndex, line: VendorLine): void {
+  let byField = into.get(line[LINE.asset]);
+  if (!byField) into.set(line[LINE.asset], (byField = new Map()));
+  let list = byField.get(line[LINE.field]);
+  if (!list) byField.set(line[LINE.field], (list = []));
+  list.push(line);
+}
+
+// Latest end first, so the first allowing line is the one that lasts longest.
+function sortLines(byAsset: AssetIndex): void {
+  for (const byField of byAsset.values()) for (const l of byField.values()) l.sort((a, b) => (a[LINE.until] < b[LINE.until] ? 1 : -1));
+}
+
+function countLines(byAsset: AssetIndex | undefined): number {
+  let n = 0;
+  if (byAsset) for (const byField of byAsset.values()) for (const l of byField.values()) n += l.length;
+  return n;
+}
+
 export class VendorPolicy {
-  private readonly index = new Map<string, Map<string, Map<string, VendorLine[]>>>();
-  private readonly strings = new Map<string, string>();
+  private index = new Map<string, AssetIndex>();
+  private strings = new PolicyIndexBuilder();
   private lines = 0;
 
   private constructor(private readonly enforcer: Enforcer) {}
@@ -63,38 +111,27 @@ export class VendorPolicy {
 
   /** Replaces every line of one vendor (after a grant of theirs changed). */
   replaceVendor(vendorId: string, lines: readonly (readonly string[])[]): void {
-    const previous = this.index.get(vendorId);
-    if (previous) for (const byField of previous.values()) for (const l of byField.values()) this.lines -= l.length;
-    const fresh = new Map<string, Map<string, VendorLine[]>>();
-    for (const raw of lines) this.insert(fresh, raw);
-    // Latest end first, so the first allowing line is the one that lasts longest.
-    for (const byField of fresh.values()) for (const l of byField.values()) l.sort((a, b) => (a[LINE.until] < b[LINE.until] ? 1 : -1));
-    if (fresh.size > 0) this.index.set(vendorId, fresh);
+    const fresh: AssetIndex = new Map();
+    for (const raw of lines) insertLine(fresh, raw.map((v) => this.strings.intern(v)) as unknown as VendorLine);
+    sortLines(fresh);
+    this.lines += lines.length - countLines(this.index.get(vendorId));
+    if (fresh.size > 0) this.index.set(this.strings.intern(vendorId), fresh);
     else this.index.delete(vendorId);
   }
 
-  /** Loads lines of many vendors at once (start-up); lines must be grouped by vendor. */
-  replaceAll(linesByVendor: Map<string, string[][]>): void {
-    this.index.clear();
-    this.lines = 0;
-    for (const [vendorId, lines] of linesByVendor) this.replaceVendor(vendorId, lines);
+  /** Swaps in a whole index built page by page (start-up, full reload). */
+  install(built: PolicyIndexBuilder): void {
+    for (const byAsset of built.index.values()) sortLines(byAsset);
+    this.index = built.index;
+    this.strings = built;
+    this.lines = built.lines;
   }
 
-  private insert(into: Map<string, Map<string, VendorLine[]>>, raw: readonly string[]): void {
-    const line = raw.map((v) => this.intern(v)) as unknown as VendorLine;
-    let byField = into.get(line[LINE.asset]);
-    if (!byField) into.set(line[LINE.asset], (byField = new Map()));
-    let list = byField.get(line[LINE.field]);
-    if (!list) byField.set(line[LINE.field], (list = []));
-    list.push(line);
-    this.lines += 1;
-  }
-
-  private intern(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    this.strings.set(value, value);
-    return value;
+  /** Loads lines of many vendors at once (tests; the service builds with PolicyIndexBuilder). */
+  replaceAll(lines: Iterable<readonly string[]>): void {
+    const built = new PolicyIndexBuilder();
+    built.add(lines);
+    this.install(built);
   }
 
   /** Lines a vendor holds on an asset (for reports and token narrowing). */

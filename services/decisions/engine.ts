@@ -1,5 +1,5 @@
 import { ACCESS_GRANTS_CHANGED, type AccessGrantStore, type GrantDirectory, type GrantRecord, type RowScope } from '../access-grants';
-import { VendorPolicy, type FieldVerdict, type VendorAttributes } from '../authz/vendor-policy';
+import { PolicyIndexBuilder, VendorPolicy, type FieldVerdict, type VendorAttributes } from '../authz/vendor-policy';
 import { DATA_ASSETS_CHANGED } from '../data-assets';
 import { PURPOSE_CHANGED } from '../purposes';
 import type { ChangeFeed, FeedStatus } from '../shared/change-feed';
@@ -33,7 +33,7 @@ export interface GrantMeta {
 
 const CACHE_MS = 5_000;
 const MISS_CACHE_MS = 1_000;
-const LOAD_PAGE = 100_000;
+const LOAD_PAGE = 20_000;
 
 const iso = (v: string): string => new Date(v).toISOString();
 
@@ -115,15 +115,12 @@ export class VendorAccessEngine {
 
   private async loadAll(startedAt: number): Promise<void> {
     const policy = this.policy ?? (await VendorPolicy.create());
-    const byVendor = new Map<string, string[][]>();
+    // Interned page by page: the raw rows of one page at a time, never all of them.
+    const built = new PolicyIndexBuilder();
     for (let after = 0; ; ) {
       const page = await this.store.linesPage(after, LOAD_PAGE);
       if (page.length === 0) break;
-      for (const { line } of page) {
-        let list = byVendor.get(line[0]);
-        if (!list) byVendor.set(line[0], (list = []));
-        list.push(line);
-      }
+      built.add(page.map((row) => row.line));
       after = page[page.length - 1].id;
     }
     const now = new Date().toISOString();
@@ -131,7 +128,7 @@ export class VendorAccessEngine {
     const grants = await this.store.approvedNotEnded(now);
     const day = now.slice(0, 10);
     const usage = await this.store.usageToday(day);
-    policy.replaceAll(byVendor);
+    policy.install(built);
     this.vendors.clear();
     for (const v of vendors) this.vendors.set(v.id, toAttributes(v));
     this.grants.clear();

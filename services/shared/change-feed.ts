@@ -43,6 +43,7 @@ export class ChangeFeed {
   private listener: pg.Client | undefined;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempted = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private connectedAt = 0;
   /** When the current (or last) LISTEN session began, and when its last answered heartbeat was sent. */
@@ -157,6 +158,10 @@ export class ChangeFeed {
   /** Listens for other replicas' notices on PostgreSQL; reconnects with back-off when the connection drops. */
   async listen(databaseUrl: string): Promise<void> {
     this.listening = true;
+    // The first attempt runs before start-up loads anything; when it succeeds, those loads already
+    // see every change this session will not deliver, so there is nothing to reload.
+    const firstAttempt = !this.attempted;
+    this.attempted = true;
     const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2000 });
     this.listener = client;
     const retry = () => {
@@ -193,7 +198,7 @@ export class ChangeFeed {
       this.confirmedAt = this.connectedAt;
       this.startHeartbeat(client, retry);
       // Anything may have changed while we were not listening: subscribers reload in full.
-      void this.deliver(RECONNECTED, {});
+      if (!firstAttempt) void this.deliver(RECONNECTED, {});
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'change feed cannot connect; retrying');
       retry();

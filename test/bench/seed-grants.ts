@@ -73,5 +73,7 @@ export async function seedGrants(db: Knex, shape: GrantSeedShape): Promise<numbe
      from generate_series(1, ?) v, generate_series(1, ?) a, generate_series(1, ?) f`,
     [BENCH_PURPOSE, from, until, shape.vendors, shape.assets, shape.fieldsPerAsset],
   );
+  // As after any bulk load (autovacuum would do the same within a minute): plans need statistics.
+  await db.raw('analyze casbin_rule, access_grants');
   return shape.vendors * shape.assets * shape.fieldsPerAsset;
 }

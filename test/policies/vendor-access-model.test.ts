@@ -45,9 +45,7 @@ describe('policies/vendor_access.conf', () => {
   let policy: VendorPolicy;
   beforeAll(async () => {
     policy = await VendorPolicy.create();
-    const byVendor = new Map<string, string[][]>();
-    for (const l of lines) byVendor.set(l[0], [...(byVendor.get(l[0]) ?? []), l]);
-    policy.replaceAll(byVendor);
+    policy.replaceAll(lines);
   });
 
   it.each(table)('%s', (_label, vendor, asset, field, action, purpose, now, expected) => {
