@@ -4,6 +4,6 @@ export { complaintRoutes } from './routes';
 export { complaintIntakeRoutes } from './intake-routes';
 export { registerComplaintMetrics } from './metrics';
 export { createComplaintDesk, type ComplaintDeskOptions } from './desk';
-export { addressKey, perAddressRateLimit, smallJsonBody, type RateLimit } from './public-intake';
+export { smallJsonBody } from './public-intake';
 export { INITIAL_DAYS, DAYS_WITHOUT_APPROVAL, MAX_TOTAL_DAYS, MAX_EXTENSION_DAYS, dueOf, extendedTotal, isOverdue } from './deadlines';
 export type { Complaint, ComplaintDetail, ComplaintStatus, PublicComplaintStatus } from './schemas';

@@ -1,7 +1,8 @@
 import type { Config } from '../config';
 import { defineRoute, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
-import { perAddressRateLimit, smallJsonBody } from './public-intake';
+import { perAddressRateLimit } from '../shared/rate-limit';
+import { smallJsonBody } from './public-intake';
 import { ComplaintReceipt, ComplaintReferenceParams, PublicComplaintStatus, SubmitComplaint } from './schemas';
 import type { ComplaintService } from './service';
 

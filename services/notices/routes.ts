@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { perAddressRateLimit } from '../complaints';
+import { perAddressRateLimit } from '../shared/rate-limit';
 import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { CreateNotice, Notice, NoticePage, NoticeParams, NoticeQuery, PublicNotice, PublicNoticeParams, PublicNoticeQuery, UpdateNotice } from './schemas';
