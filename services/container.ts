@@ -142,7 +142,8 @@ export function createContainer(options: ContainerOptions): Container {
   });
   const accessEngine = new VendorAccessEngine(grantStore, grantDirectory, vendors);
   accessEngine.subscribe(changes);
-  const decisionWriter = new GroupCommitWriter<DecisionUsage>(db, audit, (trx, usages) => writeDecisionUsage(grantStore, trx, usages));
+  // Two batches in flight on PostgreSQL (their round trips overlap); PGlite has one connection.
+  const decisionWriter = new GroupCommitWriter<DecisionUsage>(db, audit, (trx, usages) => writeDecisionUsage(grantStore, trx, usages), 1000, config.databaseUrl === undefined ? 1 : 2);
   let consentChecker: ConsentChecker | undefined;
   const policiesFresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
   const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker, policiesFresh);

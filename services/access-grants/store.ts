@@ -232,6 +232,15 @@ export class AccessGrantStore {
         records: trx.raw('access_grant_usage.records + excluded.records'),
         decisions: trx.raw('access_grant_usage.decisions + excluded.decisions'),
       });
-    await trx('access_grants').whereIn('id', [...usage.keys()]).update({ last_used_at: at });
+    // Locked in id order, as every batch does, so two batches in flight never wait on each other in a
+    // cycle; a grant used within the last minute is left alone (the report counts days, not seconds).
+    await trx.raw(
+      `update access_grants g set last_used_at = ?
+         from (select id from access_grants
+                where id = any(?::uuid[]) and (last_used_at is null or last_used_at < ?::timestamptz - interval '1 minute')
+                order by id for update) l
+        where g.id = l.id`,
+      [at, [...usage.keys()].sort(), at],
+    );
   }
 }

@@ -124,10 +124,11 @@ export class AuditStore {
   /** Appends events at the end of the chain inside the caller's transaction. */
   async append(trx: Trx, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     if (inputs.length === 0) return [];
-    await trx.raw('select pg_advisory_xact_lock(?)', [AUDIT_CHAIN_LOCK]);
-    const last = (await trx('audit_events').orderBy('seq', 'desc').first('seq', 'hash', 'occurred_at')) as
-      | { seq: number; hash: string; occurred_at: string }
-      | undefined;
+    // The chain lock, then the head as the previous holder committed it (db/migrations/…_audit_chain_head.ts).
+    const head = (await trx.raw('select seq, hash, occurred_at from audit_chain_head(?)', [AUDIT_CHAIN_LOCK])) as {
+      rows: Array<{ seq: number; hash: string; occurred_at: string }>;
+    };
+    const last = head.rows[0];
     let seq = last?.seq ?? 0;
     let prevHash = last?.hash ?? GENESIS_HASH;
     const stamped = this.now().toISOString();

@@ -13,14 +13,23 @@ interface Pending<U> {
   readonly reject: (err: unknown) => void;
 }
 
+/** Chosen as a deadlock or serialization victim: the batch was rolled back whole and can run again. */
+const retryable = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+};
+const MAX_ATTEMPTS = 3;
+
 /**
  * Group commit for decision audit events: every caller waits until its event is durable, but
  * events that arrive while a commit is in flight share the next transaction, so durability costs
- * one round trip per batch instead of one per decision.
+ * one round trip per batch instead of one per decision. With `lanes` > 1 (PostgreSQL), the next
+ * batch opens its transaction and writes its usage counters while the previous one commits: the
+ * audit chain lock still orders the two, but their round trips overlap.
  */
 export class GroupCommitWriter<U> {
   private queue: Pending<U>[] = [];
-  private flushing = false;
+  private running = 0;
 
   constructor(
     private readonly db: Db,
@@ -28,6 +37,7 @@ export class GroupCommitWriter<U> {
     /** Extra writes that belong to the same batch (e.g. usage counters), in the same transaction. */
     private readonly alsoWrite: (trx: Trx, usage: U[]) => Promise<void>,
     private readonly maxBatch = 1000,
+    private readonly lanes = 1,
   ) {}
 
   /** Resolves once the event (and its usage) is committed; rejects if the commit failed. */
@@ -46,35 +56,26 @@ export class GroupCommitWriter<U> {
   }
 
   private kick(): void {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
+    if (this.running >= this.lanes || this.queue.length === 0) return;
+    this.running += 1;
     // Let the requests already in this tick join the batch.
     setImmediate(() => {
-      void this.flush();
+      void this.lane();
     });
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, this.maxBatch);
+  private async lane(): Promise<void> {
     try {
-      const taken = new Set<Pending<U>>();
-      await this.db.transaction(async (trx) => {
-        taken.clear();
-        for (const p of batch) {
-          if (p.idempotent && !(await p.idempotent.claimIn(trx, p.event.id as string))) taken.add(p);
-        }
-        const accepted = batch.filter((p) => !taken.has(p));
-        // Row locks first, the audit chain's lock last: the order every change takes them (a grant
-        // revocation updates its row, then appends), so the two can never wait on each other.
-        await this.alsoWrite(
-          trx,
-          accepted.flatMap((p) => (p.usage === undefined ? [] : [p.usage])),
-        );
-        await this.audit.append(
-          trx,
-          accepted.map((p) => p.event),
-        );
-      });
+      while (this.queue.length > 0) await this.flush(this.queue.splice(0, this.maxBatch));
+    } finally {
+      this.running -= 1;
+      this.kick();
+    }
+  }
+
+  private async flush(batch: Pending<U>[]): Promise<void> {
+    try {
+      const taken = await this.commit(batch);
       // A retry whose key another request already used is not decided again: the router replays the first answer.
       for (const p of batch) {
         if (taken.has(p)) p.reject(new IdempotencyKeyTaken());
@@ -83,10 +84,34 @@ export class GroupCommitWriter<U> {
     } catch (err) {
       for (const p of batch) p.reject(err);
       // The database cannot be reached: decisions queued meanwhile would only wait as long again (fail fast).
-      if (isDatabaseUnavailable(err)) for (const p of this.queue.splice(0)) p.reject(err);
-    } finally {
-      this.flushing = false;
-      this.kick();
+      if (isDatabaseUnavailable(err) && !retryable(err)) for (const p of this.queue.splice(0)) p.reject(err);
+    }
+  }
+
+  private async commit(batch: readonly Pending<U>[]): Promise<Set<Pending<U>>> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const taken = new Set<Pending<U>>();
+        await this.db.transaction(async (trx) => {
+          for (const p of batch) {
+            if (p.idempotent && !(await p.idempotent.claimIn(trx, p.event.id as string))) taken.add(p);
+          }
+          const accepted = batch.filter((p) => !taken.has(p));
+          // Row locks first (in grant id order), the audit chain's lock last: the order every change
+          // takes them (a grant revocation updates its row, then appends), so none can wait on another.
+          await this.alsoWrite(
+            trx,
+            accepted.flatMap((p) => (p.usage === undefined ? [] : [p.usage])),
+          );
+          await this.audit.append(
+            trx,
+            accepted.map((p) => p.event),
+          );
+        });
+        return taken;
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS || !retryable(err)) throw err;
+      }
     }
   }
 }
