@@ -22,8 +22,19 @@ export const CLOCK_TOLERANCE_SECONDS = 15;
 const DEV_KEY_FILE = 'dev-staff-key.json';
 const DEV_KID = 'dev-staff-key';
 
-/** Verifies staff bearer tokens from the bank's identity provider (or the development key). */
+/** How long a verified staff token is taken on trust without checking its signature again. */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
+
+/**
+ * Verifies staff bearer tokens from the bank's identity provider (or the development key). A token
+ * that verified is remembered for at most a minute and never past its `exp`, so a member of staff
+ * clicking through the console costs one signature check a minute, not one per request; a key the
+ * identity provider withdraws stops working within that minute.
+ */
 export class JwtStaffAuthenticator implements StaffAuthenticator {
+  private readonly verified = new Map<string, { readonly actor: StaffActor; readonly until: number }>();
+
   constructor(
     private readonly keys: JWTVerifyGetKey,
     private readonly issuer: string,
@@ -31,6 +42,18 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
   ) {}
 
   async authenticate(token: string): Promise<StaffActor> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && now < known.until) return known.actor;
+    if (known) this.verified.delete(token);
+    const { subject, expiresAt } = await this.verify(token);
+    const actor: StaffActor = Object.freeze({ kind: 'staff', subject });
+    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+    this.verified.set(token, { actor, until: Math.min(now + VERIFIED_TTL_MS, expiresAt) });
+    return actor;
+  }
+
+  private async verify(token: string): Promise<{ subject: string; expiresAt: number }> {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, this.keys, {
         issuer: this.issuer,
@@ -46,7 +69,7 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
         throw new UnauthorizedError('The token has no usable subject');
       }
-      return { kind: 'staff', subject: payload.sub };
+      return { subject: payload.sub, expiresAt: (payload.exp as number) * 1000 };
     } catch (err) {
       if (err instanceof UnauthorizedError) throw err;
       if (isKeySourceFailure(err)) throw new ServiceUnavailableError('The identity provider keys cannot be fetched right now', err);

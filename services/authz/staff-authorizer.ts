@@ -8,6 +8,7 @@ import { KnexAdapter } from './knex-adapter';
 import { policyFile } from './policies-dir';
 
 export const ALL_DEPARTMENTS = '*';
+const MAX_ANSWERS = 10_000;
 
 // Casbin's role manager links every name to itself, so a subject spelled like a role ('admin',
 // 'auditor') would hold that role everywhere. Subjects are namespaced inside the enforcer; role
@@ -24,6 +25,8 @@ const asSubject = (member: string): string => member.slice(SUBJECT_PREFIX.length
 export class StaffAuthorizer implements StaffAccessResolver {
   private enforcer: Enforcer | undefined;
   private loadedAt = 0;
+  /** access() answers of the current enforcer; a reload swaps in an empty one with the new enforcer. */
+  private answers = new Map<string, DepartmentAccess>();
 
   constructor(private readonly db: Db) {}
 
@@ -44,6 +47,7 @@ export class StaffAuthorizer implements StaffAccessResolver {
     });
     const fresh = await newEnforcer(model, adapter);
     this.enforcer = fresh;
+    this.answers = new Map();
     this.loadedAt = Date.now();
   }
 
@@ -54,12 +58,24 @@ export class StaffAuthorizer implements StaffAccessResolver {
 
   async access(subject: string, object: string, action: string): Promise<DepartmentAccess> {
     const enforcer = this.current();
+    const answers = this.answers;
+    const key = `${subject}\u0000${object}\u0000${action}`;
+    const known = answers.get(key);
+    if (known) return known;
+    const access = await this.resolve(enforcer, subject, object, action);
+    // Remembered only in the map of the enforcer it was computed with (a reload meanwhile starts a new map).
+    if (answers.size >= MAX_ANSWERS) answers.clear();
+    answers.set(key, access);
+    return access;
+  }
+
+  private async resolve(enforcer: Enforcer, subject: string, object: string, action: string): Promise<DepartmentAccess> {
     const member = asMember(subject);
-    if (enforcer.enforceSync(member, ALL_DEPARTMENTS, object, action)) return { all: true };
+    if (enforcer.enforceSync(member, ALL_DEPARTMENTS, object, action)) return Object.freeze({ all: true });
     const domains = new Set((await enforcer.getFilteredGroupingPolicy(0, member)).map((line) => line[2]));
     domains.delete(ALL_DEPARTMENTS);
-    const departments = [...domains].filter((d) => enforcer.enforceSync(member, d, object, action)).sort();
-    return { all: false, departments };
+    const departments = Object.freeze([...domains].filter((d) => enforcer.enforceSync(member, d, object, action)).sort());
+    return Object.freeze({ all: false, departments });
   }
 
   async can(subject: string, department: string, object: string, action: string): Promise<boolean> {

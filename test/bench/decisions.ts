@@ -15,7 +15,7 @@ import { BENCH_PURPOSE, assetKey, fieldName, seedGrants, vendorId, type GrantSee
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // One node process (tsx as a loader, not a wrapper), so its pid is the server's for RSS.
-const NODE_ARGS = ['--import', 'tsx', ...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [])];
+const NODE_ARGS = ['--import', 'tsx'];
 
 export interface LoadResult {
   label: string;
@@ -31,8 +31,8 @@ export interface DecisionBenchResult {
   runs: Array<LoadResult & { entries: number; startupSeconds: number; rssMiB: number; ratio: number }>;
 }
 
-function startProcess(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+function startProcess(args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
@@ -105,7 +105,14 @@ async function pepToken(base: string, dataDir: string): Promise<string> {
   return token.access_token;
 }
 
-export async function decisionsBench(options: { databaseUrl: string; sizes?: GrantSeedShape[]; seconds?: number; connections?: number }): Promise<DecisionBenchResult> {
+export async function decisionsBench(options: {
+  databaseUrl: string;
+  sizes?: GrantSeedShape[];
+  seconds?: number;
+  connections?: number;
+  /** Each service process writes a V8 CPU profile here. */
+  profileDir?: string;
+}): Promise<DecisionBenchResult> {
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
   const sizes = options.sizes ?? [
@@ -147,7 +154,7 @@ export async function decisionsBench(options: { databaseUrl: string; sizes?: Gra
         LOG_LEVEL: 'warn',
         BOOTSTRAP_ADMIN_SUBJECTS: 'bench-admin',
         DATABASE_POOL_MAX: '10',
-      });
+      }, options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []);
       try {
         const base = `http://127.0.0.1:${port}`;
         await waitFor(`${base}/readyz`, 120_000);

@@ -52,6 +52,8 @@ export interface BenchSettings {
   readonly logLevel: string;
   /** Set when the run uses PostgreSQL: each service gets a fresh database created from it. */
   readonly databaseUrl: string | undefined;
+  /** When set, every service process writes a V8 CPU profile here (node --cpu-prof). */
+  readonly profileDir?: string;
 }
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -218,7 +220,7 @@ export async function startService(
     NODE_ENV: 'development',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
-  }, nodeArgs);
+  }, settings.profileDir ? [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await proc.stop();

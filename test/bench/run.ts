@@ -26,6 +26,7 @@ const SCENARIOS: readonly Scenario[] = [
         databaseUrl: bench.settings.databaseUrl ?? 'postgres://root@127.0.0.1:5432/postgres',
         seconds: bench.settings.durationSeconds,
         connections: bench.settings.connections,
+        profileDir: bench.settings.profileDir,
       });
       const baseline = asResult(r.baseline);
       return [
@@ -53,7 +54,7 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
-function createContext(settings: BenchSettings, profileDir?: string): BenchContext & { close(): Promise<void> } {
+function createContext(settings: BenchSettings): BenchContext & { close(): Promise<void> } {
   const baselines = new Map<BaselineKind, { server: Promise<Baseline>; result?: Promise<LoadResult> }>();
   const serverFor = (kind: BaselineKind) => {
     let entry = baselines.get(kind);
@@ -73,7 +74,7 @@ function createContext(settings: BenchSettings, profileDir?: string): BenchConte
       );
       return entry.result;
     },
-    startService: (env, nodeArgs = []) => startService(settings, env, profileDir ? [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : nodeArgs),
+    startService: (env, nodeArgs) => startService(settings, env, nodeArgs),
     log: (message) => console.error(`bench: ${message}`),
     async close() {
       for (const entry of baselines.values()) await (await entry.server.catch(() => undefined))?.process.stop();
@@ -111,9 +112,10 @@ async function main(): Promise<number> {
     warmupSeconds: positive('warmup', values.warmup, DEFAULT_SETTINGS.warmupSeconds),
     maxRequests: positive('max-requests', values['max-requests'], DEFAULT_SETTINGS.maxRequests),
     logLevel: values['log-level'] ?? DEFAULT_SETTINGS.logLevel,
+    profileDir: values.profile,
   };
 
-  const bench = createContext(settings, values.profile);
+  const bench = createContext(settings);
   const rows: BenchRow[] = [];
   const failed: string[] = [];
   try {

@@ -68,7 +68,12 @@ describe('StaffAuthorizer', () => {
     await authz.reload();
     await insertLines(database.db, 'g', [['alice', 'data_owner', 'CORPORATE']]);
     expect(await authz.can('alice', 'CORPORATE', 'data_asset', 'update')).toBe(false);
+    const before = await authz.access('alice', 'data_asset', 'update');
+    expect(before.all === false && before.departments.includes('CORPORATE')).toBe(false);
     await authz.reload();
     expect(await authz.can('alice', 'CORPORATE', 'data_asset', 'update')).toBe(true);
+    // access() answers are remembered per loaded policy: a reload forgets them.
+    const after = await authz.access('alice', 'data_asset', 'update');
+    expect(after.all === false && after.departments.includes('CORPORATE')).toBe(true);
   });
 });
