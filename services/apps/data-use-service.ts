@@ -2,12 +2,12 @@ import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db } from '../db';
 import { ConflictError, ValidationError, isUniqueViolation } from '../shared/errors';
-import type { Page } from '../shared/schemas';
+import { decodeUuidCursor, type Page } from '../shared/schemas';
 import { isLive } from './lifecycle';
 import type { PurposeDirectory } from './lifecycle-service';
 import type { PublishedNoticeLookup } from './release-gate';
 import type { AppDataUse, CreateAppDataUse, SubResourceQuery } from './schemas';
-import { appNotFound, appRetired, decodeIdCursor, lockChangeableApp, pageOf, staffSubject } from './service';
+import { appNotFound, appRetired, lockChangeableApp, pageOf, staffSubject } from './service';
 import type { AppStore } from './store';
 
 /** What data uses need to know about a data asset: whether it is live, and its live fields. */
@@ -92,6 +92,6 @@ export class AppDataUseService {
 
   async list(appId: string, query: SubResourceQuery): Promise<Page<AppDataUse>> {
     if (!(await this.store.find(appId))) throw appNotFound(appId);
-    return pageOf(await this.store.dataUsesOf(appId, decodeIdCursor(query.cursor), query.limit + 1), query.limit);
+    return pageOf(await this.store.dataUsesOf(appId, decodeUuidCursor(query.cursor), query.limit + 1), query.limit);
   }
 }

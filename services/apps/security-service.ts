@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db } from '../db';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { Page } from '../shared/schemas';
+import { decodeUuidCursor, type Page } from '../shared/schemas';
 import type {
   CreateSecurityTest,
   CreateVulnerability,
@@ -14,7 +14,7 @@ import type {
   VulnerabilityStatus,
 } from './security-schemas';
 import type { AppSecurityStore, VulnerabilityRecord } from './security-store';
-import { appNotFound, decodeIdCursor, lockChangeableApp, pageOf, staffSubject } from './service';
+import { appNotFound, lockChangeableApp, pageOf, staffSubject } from './service';
 import type { AppStore } from './store';
 
 const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
@@ -56,7 +56,7 @@ export class AppSecurityService {
 
   async listTests(appId: string, query: SecurityTestQuery): Promise<Page<SecurityTest>> {
     await this.requireApp(appId);
-    const rows = await this.store.testsOf(appId, { kind: query.kind, result: query.result, afterId: decodeIdCursor(query.cursor) }, query.limit + 1);
+    const rows = await this.store.testsOf(appId, { kind: query.kind, result: query.result, afterId: decodeUuidCursor(query.cursor) }, query.limit + 1);
     return pageOf(rows, query.limit);
   }
 
@@ -117,7 +117,7 @@ export class AppSecurityService {
     const now = new Date();
     const rows = await this.store.vulnerabilitiesOf(
       appId,
-      { severity: query.severity, status: query.status, afterId: decodeIdCursor(query.cursor), now: now.toISOString() },
+      { severity: query.severity, status: query.status, afterId: decodeUuidCursor(query.cursor), now: now.toISOString() },
       query.limit + 1,
     );
     const page = pageOf(rows, query.limit);

@@ -36,18 +36,15 @@ export class ContainmentService {
 
   async apply(ctx: ChangeContext, incidentId: string, input: ApplyContainment): Promise<ContainmentRecord> {
     const startedAt = new Date().toISOString();
-    const incident = await this.store.get(incidentId);
-    if (!incident) throw new NotFoundError(`No incident ${incidentId}`);
-    if (incident.status === 'closed') throw new ConflictError('incident_closed', `Incident ${incidentId} is closed`);
-    const acting = input.suspendVendors || input.revokeGrants || input.disableClients;
-    if (acting && incident.vendors.length === 0) {
-      throw new ConflictError('no_vendors_implicated', 'The incident names no vendor; add the implicated vendors before applying the kill switch');
-    }
-    const reason = `Containment of incident ${incident.id}: ${incident.title}`;
     return this.changes.transaction(this.db, async (trx) => {
       const current = await this.store.get(incidentId, trx, true);
       if (!current) throw new NotFoundError(`No incident ${incidentId}`);
       if (current.status === 'closed') throw new ConflictError('incident_closed', `Incident ${incidentId} is closed`);
+      const acting = input.suspendVendors || input.revokeGrants || input.disableClients;
+      if (acting && current.vendors.length === 0) {
+        throw new ConflictError('no_vendors_implicated', 'The incident names no vendor; add the implicated vendors before applying the kill switch');
+      }
+      const reason = `Containment of incident ${current.id}: ${current.title}`;
       const result: ContainmentResult = { suspendedVendors: [], vendorsAlreadyInactive: [], revokedGrants: [], disabledClients: [] };
       if (input.suspendVendors) {
         for (const vendorId of current.vendors) {
