@@ -149,7 +149,7 @@ export function createContainer(options: ContainerOptions): Container {
   const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker, policiesFresh);
   const notices = new NoticeService(db, new NoticeStore(db), audit, changes, purposes);
   // Receipts are signed with the authorization server's current key, so /.well-known/jwks.json verifies them.
-  const consents = new ConsentService(db, new ConsentStore(db), audit, notices.published, options.secrets.subjectIdKey, oauth.signingKeys, config.publicUrl);
+  const consents = new ConsentService(db, new ConsentStore(db, config.databaseUrl === undefined ? 1 : 2), audit, notices.published, options.secrets.subjectIdKey, oauth.signingKeys, config.publicUrl);
   consentChecker = consents;
   const apps = createAppLedger({
     db,

@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../db';
+import { ReadBatcher } from '../shared/read-batcher';
 import type { ConsentEvidence } from './schemas';
 
 /** One row of the append-only consent log. */
@@ -64,9 +65,34 @@ const fromRow = (r: ConsentEventRow): ConsentEventRecord => ({
   recordedAt: r.recorded_at,
 });
 
-// The hot path of consent checks and consent-aware decisions: one index probe (consent_events_latest_idx).
+// The hot path of consent checks and consent-aware decisions: one index probe (consent_events_latest_idx)
+// per customer and purpose. Inside a transaction (a withdrawal locks what it reads) one at a time;
+// otherwise concurrent checks share one statement (ReadBatcher), each key probing the index once.
 const LATEST_SQL = `select id, kind, notice_version, notice_app_id, separate, withdraws, recorded_at
   from consent_events where subject_ref = ? and purpose_key = ? order by seq desc limit 1`;
+const LATEST_MANY_SQL = `select q.i, e.id, e.kind, e.notice_version, e.notice_app_id, e.separate, e.withdraws, e.recorded_at
+  from unnest(?::text[], ?::text[]) with ordinality as q (subject_ref, purpose_key, i)
+  left join lateral (
+    select c.id, c.kind, c.notice_version, c.notice_app_id, c.separate, c.withdraws, c.recorded_at
+      from consent_events c where c.subject_ref = q.subject_ref and c.purpose_key = q.purpose_key
+     order by c.seq desc limit 1) e on true`;
+
+type LatestRow = Pick<ConsentEventRow, 'id' | 'kind' | 'notice_version' | 'notice_app_id' | 'separate' | 'withdraws' | 'recorded_at'>;
+
+const latestFromRow = (r: LatestRow): LatestConsentEvent => ({
+  id: r.id,
+  kind: r.kind,
+  noticeVersion: r.notice_version,
+  noticeAppId: r.notice_app_id,
+  separate: r.separate,
+  withdraws: r.withdraws,
+  recordedAt: r.recorded_at,
+});
+
+interface LatestKey {
+  readonly subjectRef: string;
+  readonly purposeKey: string;
+}
 
 export interface HistoryFilter {
   subjectRef: string;
@@ -76,23 +102,31 @@ export interface HistoryFilter {
 }
 
 export class ConsentStore {
-  constructor(private readonly db: Db) {}
+  private readonly latestReads: ReadBatcher<LatestKey, LatestConsentEvent>;
 
-  async latest(subjectRef: string, purposeKey: string, trx: Db | Trx = this.db): Promise<LatestConsentEvent | undefined> {
-    // A named (prepared) statement on PostgreSQL: parsed and planned once per connection, not per check.
-    const { rows } = (await trx.raw(LATEST_SQL, [subjectRef, purposeKey]).options({ name: 'consent_events_latest' })) as { rows: ConsentEventRow[] };
-    const r = rows[0];
-    return (
-      r && {
-        id: r.id,
-        kind: r.kind,
-        noticeVersion: r.notice_version,
-        noticeAppId: r.notice_app_id,
-        separate: r.separate,
-        withdraws: r.withdraws,
-        recordedAt: r.recorded_at,
-      }
-    );
+  constructor(
+    private readonly db: Db,
+    /** Batched latest-event reads in flight at once (PostgreSQL: 2; PGlite has one connection: 1). */
+    readLanes = 1,
+  ) {
+    this.latestReads = new ReadBatcher((keys) => this.latestMany(keys), (k) => `${k.purposeKey}\n${k.subjectRef}`, 500, readLanes);
+  }
+
+  /** The latest event of a customer and purpose; inside `trx` when given, else batched with concurrent reads. */
+  async latest(subjectRef: string, purposeKey: string, trx?: Trx): Promise<LatestConsentEvent | undefined> {
+    if (trx === undefined) return this.latestReads.read({ subjectRef, purposeKey });
+    const { rows } = (await trx.raw(LATEST_SQL, [subjectRef, purposeKey])) as { rows: LatestRow[] };
+    return rows[0] && latestFromRow(rows[0]);
+  }
+
+  private async latestMany(keys: readonly LatestKey[]): Promise<Array<LatestConsentEvent | undefined>> {
+    // A named (prepared) statement on PostgreSQL: parsed and planned once per connection, not per batch.
+    const { rows } = (await this.db
+      .raw(LATEST_MANY_SQL, [keys.map((k) => k.subjectRef), keys.map((k) => k.purposeKey)])
+      .options({ name: 'consent_events_latest_many' })) as { rows: Array<{ i: number | string } & Partial<LatestRow>> };
+    const answers = new Array<LatestConsentEvent | undefined>(keys.length).fill(undefined);
+    for (const r of rows) if (r.id) answers[Number(r.i) - 1] = latestFromRow(r as LatestRow);
+    return answers;
   }
 
   async get(id: string): Promise<ConsentEventRecord | undefined> {

@@ -190,6 +190,31 @@ describe('withdrawal and consent-aware decisions', () => {
     expect(decisions.body.items[0].details).toMatchObject({ subjectRef: ref(DAVE), decision: 'allow' });
   });
 
+  it('answers concurrent checks (read together in one statement) each for its own customer and purpose', async () => {
+    const crowd = Array.from({ length: 12 }, (_, i) => `CUST-RAW-CROWD-${i}`);
+    for (const [i, subject] of crowd.entries()) {
+      if (i % 3 !== 0) await consent(collectorA, { subject, purpose: 'card_marketing', noticeVersion: 1 }).expect(201);
+      if (i % 3 === 1) await withdraw(collectorA, { subject, purpose: 'card_marketing' }).expect(201);
+    }
+    const asked = [...crowd, ...crowd].map((subject) => ({ subject, purpose: 'card_marketing' }));
+    asked.push({ subject: crowd[2], purpose: 'loan_marketing' });
+    const answers = await Promise.all(asked.map((q) => check(collectorA, q.subject, q.purpose)));
+    const expected = asked.map((q) => {
+      if (q.purpose !== 'card_marketing') return 404;
+      const i = crowd.indexOf(q.subject);
+      return i % 3 === 0 ? 'none' : i % 3 === 1 ? 'withdrawn' : 'current';
+    });
+    expect(answers.map((a) => (a.status === 200 ? a.body.state : a.status))).toEqual(expected);
+    // The same questions asked in one turn of the event loop share a statement (HTTP requests above may not).
+    const direct = await Promise.all(asked.map((q) => t.container.consents.status(ref(q.subject), q.purpose)));
+    expect(direct.map((s) => s?.state ?? 404)).toEqual(expected);
+    // A withdrawal counts from the very next check, however many checks run beside it.
+    await withdraw(collectorB, { subject: crowd[2], purpose: 'card_marketing' }).expect(201);
+    const after = await Promise.all(crowd.map((subject) => check(collectorB, subject, 'card_marketing')));
+    expect(after[2].body).toMatchObject({ consented: false, state: 'withdrawn' });
+    expect(after[5].body).toMatchObject({ consented: true, state: 'current' });
+  });
+
   it('gives consent-aware answers through POST /v1/decisions too', async () => {
     const body = { vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'card_marketing', subject: ALICE };
     const allowed = await t.http.post('/v1/decisions').set(bearer(pepToken)).send(body);
