@@ -16,6 +16,7 @@ import {
   decisionRoutes,
   vendorAuthorizationDetailsHook,
   vendorTokenActivityCheck,
+  recordDecisionsInOneStatement,
   writeDecisionUsage,
   type ConsentChecker,
   type DecisionUsage,
@@ -143,7 +144,14 @@ export function createContainer(options: ContainerOptions): Container {
   const accessEngine = new VendorAccessEngine(grantStore, grantDirectory, vendors);
   accessEngine.subscribe(changes);
   // Two batches in flight on PostgreSQL (their round trips overlap); PGlite has one connection.
-  const decisionWriter = new GroupCommitWriter<DecisionUsage>(db, audit, (trx, usages) => writeDecisionUsage(grantStore, trx, usages), 1000, config.databaseUrl === undefined ? 1 : 2);
+  const decisionWriter = new GroupCommitWriter<DecisionUsage>(
+    db,
+    audit,
+    (trx, usages) => writeDecisionUsage(grantStore, trx, usages),
+    1000,
+    config.databaseUrl === undefined ? 1 : 2,
+    recordDecisionsInOneStatement(db, audit),
+  );
   let consentChecker: ConsentChecker | undefined;
   const policiesFresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
   const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker, policiesFresh);

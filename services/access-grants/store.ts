@@ -221,26 +221,15 @@ export class AccessGrantStore {
     return new Map(rows.map((r) => [r.grant_id, r.records]));
   }
 
-  /** Adds decision usage (records and decisions) per grant for `day`, and marks the grants used. */
-  async addUsage(trx: Trx, day: string, at: string, usage: ReadonlyMap<string, { records: number; decisions: number }>): Promise<void> {
-    if (usage.size === 0) return;
-    const rows = [...usage].map(([grantId, u]) => ({ grant_id: grantId, day, records: u.records, decisions: u.decisions }));
-    await trx('access_grant_usage')
-      .insert(rows)
-      .onConflict(['grant_id', 'day'])
-      .merge({
-        records: trx.raw('access_grant_usage.records + excluded.records'),
-        decisions: trx.raw('access_grant_usage.decisions + excluded.decisions'),
-      });
-    // Locked in id order, as every batch does, so two batches in flight never wait on each other in a
-    // cycle; a grant used within the last minute is left alone (the report counts days, not seconds).
-    await trx.raw(
-      `update access_grants g set last_used_at = ?
-         from (select id from access_grants
-                where id = any(?::uuid[]) and (last_used_at is null or last_used_at < ?::timestamptz - interval '1 minute')
-                order by id for update) l
-        where g.id = l.id`,
-      [at, [...usage.keys()].sort(), at],
-    );
+  /** A day of a batch's decision usage: counters added, grants' last use set (db/migrations/…_one_statement_appends.ts). */
+  async addUsage(trx: Trx, usage: { day: string; at: string; grantIds: readonly string[]; records: readonly number[]; decisions: readonly number[] }): Promise<void> {
+    if (usage.grantIds.length === 0) return;
+    await trx.raw('select record_decision_usage(?::date, ?::timestamptz, ?::uuid[], ?::bigint[], ?::bigint[])', [
+      usage.day,
+      usage.at,
+      [...usage.grantIds],
+      [...usage.records],
+      [...usage.decisions],
+    ]);
   }
 }

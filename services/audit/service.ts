@@ -1,7 +1,7 @@
 import type { Trx } from '../db';
 import { IdempotencyKeyTaken, currentIdempotentRequest } from '../idempotency/request';
 import type { Actor } from '../shared/route';
-import { AuditStore, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput, type AuditFilter } from './store';
+import { AuditStore, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput, type AuditFilter, type LinkedBatch } from './store';
 
 /** Who did it and under which request: passed from the route to every service call that changes state. */
 export interface ChangeContext {
@@ -62,6 +62,11 @@ export class AuditLog {
   /** Appends pre-built events (used by the decision group-commit writer). */
   append(trx: Trx, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     return this.store.append(trx, inputs);
+  }
+
+  /** Links pre-built events after the chain end this process last knew, for one statement to append (see AuditStore). */
+  linkAfterKnownEnd(inputs: readonly AuditEventInput[]): LinkedBatch | undefined {
+    return this.store.linkAfterKnownEnd(inputs);
   }
 
   list(filter: AuditFilter, limit: number): Promise<AuditEvent[]> {

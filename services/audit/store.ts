@@ -40,6 +40,31 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Serialises appenders (across processes) so the chain stays linear: seq n+1 always follows seq n. */
 export const AUDIT_CHAIN_LOCK = 0x61756469; // 'audi'
 
+/** SQLSTATE of audit_append_after when the chain end it was given is no longer the end. */
+export const CHAIN_MOVED = 'AU001';
+
+/** The last event of the chain: what the next event links to. */
+export interface ChainEnd {
+  readonly seq: number;
+  readonly hash: string;
+  readonly occurredAt: string;
+}
+
+/** Events linked after the chain end this process last knew, for one statement to append (audit_append_after). */
+export interface LinkedBatch {
+  readonly after: ChainEnd;
+  readonly events: readonly AuditEvent[];
+  /** The events as audit_events rows (a jsonb array). */
+  readonly rowsJson: string;
+  /** The statement committed. */
+  committed(): void;
+  /** The statement failed (the chain moved on, or anything else): the end is then not known until the next append reads it. */
+  failed(err: unknown): void;
+}
+
+/** After the chain moved on under a linked batch (another replica appends too), link ahead again only after this long. */
+const LINK_AHEAD_PAUSE_MS = 1000;
+
 /** Where the retained chain starts once older months were detached (see AuditRetention). */
 export interface RetentionAnchor {
   /** The last event of the detached months: the retained chain continues from it. */
@@ -88,6 +113,21 @@ export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
   return crypto.createHash('sha256').update(canonical ?? '').digest('hex');
 }
 
+const toRow = (e: AuditEvent) => ({
+  seq: e.seq,
+  id: e.id,
+  occurred_at: e.occurredAt,
+  actor_type: e.actorType,
+  actor_id: e.actorId,
+  action: e.action,
+  object_type: e.objectType,
+  object_id: e.objectId,
+  request_id: e.requestId,
+  details: e.details,
+  prev_hash: e.prevHash,
+  hash: e.hash,
+});
+
 const fromRow = (r: AuditRow): AuditEvent => ({
   seq: r.seq,
   id: r.id,
@@ -113,6 +153,18 @@ export class AuditStore {
   private readonly now: () => Date;
   /** Months up to here are known to have their partition (audit_ensure_partitions). */
   private partitionsUntil = 0;
+  /**
+   * The chain end as this process last appended (committed or still in flight). Only a guess:
+   * audit_append_after checks it under the chain lock and refuses a batch linked after anything else.
+   */
+  private known: ChainEnd | undefined;
+  private linkAheadPausedUntil = 0;
+  /** Transactions of append() not yet ended: they link only once they hold the chain lock, so none may be linked ahead of. */
+  private openAppends = 0;
+  /** Calls of append() so far: a linked batch that lost the lock to one of them was not refused for another writer. */
+  private appendsStarted = 0;
+  /** A linked batch is on its way: the next one could reach the chain lock first, so none is linked until it ends. */
+  private linkedInFlight = false;
 
   constructor(
     private readonly db: Db,
@@ -124,39 +176,82 @@ export class AuditStore {
   /** Appends events at the end of the chain inside the caller's transaction. */
   async append(trx: Trx, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     if (inputs.length === 0) return [];
+    this.openAppends += 1;
+    this.appendsStarted += 1;
+    trx.executionPromise.then(
+      () => {
+        this.openAppends -= 1;
+      },
+      () => {
+        this.openAppends -= 1;
+        // Rolled back: what it linked is not the end.
+        this.known = undefined;
+      },
+    );
     // The chain lock, then the head as the previous holder committed it (db/migrations/…_audit_chain_head.ts).
     const head = (await trx.raw('select seq, hash, occurred_at from audit_chain_head(?)', [AUDIT_CHAIN_LOCK])) as {
       rows: Array<{ seq: number; hash: string; occurred_at: string }>;
     };
     const last = head.rows[0];
-    let seq = last?.seq ?? 0;
-    let prevHash = last?.hash ?? GENESIS_HASH;
-    const stamped = this.now().toISOString();
-    // Never before the previous event (replicas' clocks differ a little): each month then holds one run of the chain.
-    const occurredAt = last && last.occurred_at > stamped ? last.occurred_at : stamped;
+    const after: ChainEnd = last ? { seq: last.seq, hash: last.hash, occurredAt: last.occurred_at } : { seq: 0, hash: GENESIS_HASH, occurredAt: '' };
+    const occurredAt = this.stampAfter(after);
     await this.ensurePartitionIn(trx, new Date(occurredAt));
-    const events: AuditEvent[] = inputs.map((input) => {
+    const events = this.link(inputs, after, occurredAt);
+    for (let i = 0; i < events.length; i += 1000) await trx('audit_events').insert(events.slice(i, i + 1000).map((e) => ({ ...toRow(e), details: JSON.stringify(e.details) })));
+    return events;
+  }
+
+  /**
+   * Links events after the chain end this process last knew, without a round trip: the caller sends
+   * them with audit_append_after in the statement that commits its batch. Undefined when the end is
+   * not known (nothing appended yet, the last linked batch failed), a transaction of append() is
+   * open (it links when it gets the lock, after whatever was linked ahead), another linked batch is on
+   * its way (this one could reach the lock first), the month's partition has
+   * not been made sure of, or another writer moved the chain on less than a second ago: then append().
+   */
+  linkAfterKnownEnd(inputs: readonly AuditEventInput[]): LinkedBatch | undefined {
+    const after = this.known;
+    if (after === undefined || inputs.length === 0 || this.linkedInFlight || this.openAppends > 0 || Date.now() < this.linkAheadPausedUntil) return undefined;
+    const occurredAt = this.stampAfter(after);
+    if (new Date(occurredAt).getTime() >= this.partitionsUntil) return undefined;
+    const events = this.link(inputs, after, occurredAt);
+    const appendsBefore = this.appendsStarted;
+    this.linkedInFlight = true;
+    return {
+      after,
+      events,
+      rowsJson: JSON.stringify(events.map(toRow)),
+      committed: () => {
+        this.linkedInFlight = false;
+      },
+      failed: (err: unknown) => {
+        this.linkedInFlight = false;
+        this.known = undefined;
+        // Moved on by nothing of this process's: another replica appends too, so linking ahead would mostly miss.
+        const moved = (err as { code?: unknown } | null)?.code === CHAIN_MOVED;
+        if (moved && this.appendsStarted === appendsBefore) this.linkAheadPausedUntil = Date.now() + LINK_AHEAD_PAUSE_MS;
+      },
+    };
+  }
+
+  /** Now, but never before the previous event (replicas' clocks differ a little): each month then holds one run of the chain. */
+  private stampAfter(after: ChainEnd): string {
+    const stamped = this.now().toISOString();
+    return after.occurredAt > stamped ? after.occurredAt : stamped;
+  }
+
+  /** Numbers and hashes events after `after`; what the next batch links to is then the last of them. */
+  private link(inputs: readonly AuditEventInput[], after: ChainEnd, occurredAt: string): AuditEvent[] {
+    let seq = after.seq;
+    let prevHash = after.hash;
+    const events = inputs.map((input) => {
       seq += 1;
       const unhashed = { ...input, seq, id: input.id ?? crypto.randomUUID(), occurredAt, prevHash };
       const hash = hashEvent(unhashed);
       prevHash = hash;
       return { ...unhashed, hash };
     });
-    const rows = events.map((e) => ({
-      seq: e.seq,
-      id: e.id,
-      occurred_at: e.occurredAt,
-      actor_type: e.actorType,
-      actor_id: e.actorId,
-      action: e.action,
-      object_type: e.objectType,
-      object_id: e.objectId,
-      request_id: e.requestId,
-      details: JSON.stringify(e.details),
-      prev_hash: e.prevHash,
-      hash: e.hash,
-    }));
-    for (let i = 0; i < rows.length; i += 1000) await trx('audit_events').insert(rows.slice(i, i + 1000));
+    this.known = { seq, hash: prevHash, occurredAt };
     return events;
   }
 

@@ -22,14 +22,19 @@ const MAX_ATTEMPTS = 3;
 
 /**
  * Group commit for decision audit events: every caller waits until its event is durable, but
- * events that arrive while a commit is in flight share the next transaction, so durability costs
- * one round trip per batch instead of one per decision. With `lanes` > 1 (PostgreSQL), the next
- * batch opens its transaction and writes its usage counters while the previous one commits: the
- * audit chain lock still orders the two, but their round trips overlap.
+ * events that arrive while a commit is in flight share the next batch, so durability costs one
+ * commit per batch instead of one per decision. A batch is one statement when it can be (the
+ * `oneStatement` writer links its events after the chain end this process knows); such batches are
+ * sent one after another, so they reach the chain lock in the order they were linked, while the next
+ * batch gathers. Otherwise it is a
+ * transaction (lock, read the chain end, link, insert), and with `lanes` > 1 (PostgreSQL) the next
+ * one opens and writes its usage while the previous one commits: the chain lock orders the two.
  */
 export class GroupCommitWriter<U> {
   private queue: Pending<U>[] = [];
   private running = 0;
+  /** Ends when the last one-statement commit attempt ends: each waits for the one before. */
+  private statementDone: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -38,6 +43,11 @@ export class GroupCommitWriter<U> {
     private readonly alsoWrite: (trx: Trx, usage: U[]) => Promise<void>,
     private readonly maxBatch = 1000,
     private readonly lanes = 1,
+    /**
+     * Commits a batch (events and usage) with one statement when it can: true once committed, false
+     * when the batch must take the transaction path instead (the chain end is not known, or moved on).
+     */
+    private readonly oneStatement?: (events: readonly AuditEventInput[], usage: U[]) => Promise<boolean>,
   ) {}
 
   /** Resolves once the event (and its usage) is committed; rejects if the commit failed. */
@@ -89,8 +99,24 @@ export class GroupCommitWriter<U> {
   }
 
   private async commit(batch: readonly Pending<U>[]): Promise<Set<Pending<U>>> {
+    const usage = (accepted: readonly Pending<U>[]) => accepted.flatMap((p) => (p.usage === undefined ? [] : [p.usage]));
     for (let attempt = 1; ; attempt += 1) {
       try {
+        // Idempotency keys are claimed in a transaction; a batch without any needs none of its own.
+        if (this.oneStatement && attempt === 1 && !batch.some((p) => p.idempotent)) {
+          // Batches linked ahead must reach the chain lock in the order they were linked: this one is
+          // linked and sent once the one before has ended (committed, or failed and unlinked the end).
+          const previous = this.statementDone;
+          let ended = () => {};
+          this.statementDone = new Promise<void>((resolve) => (ended = resolve));
+          try {
+            await previous;
+            const events = batch.map((p) => p.event);
+            if (await this.oneStatement(events, usage(batch))) return new Set();
+          } finally {
+            ended();
+          }
+        }
         const taken = new Set<Pending<U>>();
         await this.db.transaction(async (trx) => {
           for (const p of batch) {
@@ -99,10 +125,7 @@ export class GroupCommitWriter<U> {
           const accepted = batch.filter((p) => !taken.has(p));
           // Row locks first (in grant id order), the audit chain's lock last: the order every change
           // takes them (a grant revocation updates its row, then appends), so none can wait on another.
-          await this.alsoWrite(
-            trx,
-            accepted.flatMap((p) => (p.usage === undefined ? [] : [p.usage])),
-          );
+          await this.alsoWrite(trx, usage(accepted));
           await this.audit.append(
             trx,
             accepted.map((p) => p.event),

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { AccessGrantStore } from '../access-grants';
-import type { AuditEventInput } from '../audit';
-import type { Trx } from '../db';
+import { AUDIT_CHAIN_LOCK, CHAIN_MOVED, type AuditEventInput, type AuditLog } from '../audit';
+import type { Db, Trx } from '../db';
 import { LINE } from '../authz/vendor-policy';
 import { IdempotencyKeyTaken } from '../idempotency';
 import { ServiceUnavailableError } from '../shared/errors';
@@ -20,8 +20,17 @@ export interface DecisionUsage {
   readonly byGrant: ReadonlyMap<string, number>;
 }
 
-/** Adds a batch of decisions' usage to the per-grant daily counters (inside the batch's transaction). */
-export async function writeDecisionUsage(store: AccessGrantStore, trx: Trx, usages: readonly DecisionUsage[]): Promise<void> {
+/** One day of a batch's usage, per grant in id order (so two replicas' batches lock rows in the same order). */
+export interface DayUsage {
+  readonly day: string;
+  /** The latest decision of the day in the batch: the grants' last use. */
+  readonly at: string;
+  readonly grantIds: string[];
+  readonly records: number[];
+  readonly decisions: number[];
+}
+
+export function usageByDay(usages: readonly DecisionUsage[]): DayUsage[] {
   const byDay = new Map<string, { at: string; byGrant: Map<string, { records: number; decisions: number }> }>();
   for (const u of usages) {
     let day = byDay.get(u.day);
@@ -32,8 +41,52 @@ export async function writeDecisionUsage(store: AccessGrantStore, trx: Trx, usag
       day.byGrant.set(grant, { records: sum.records + records, decisions: sum.decisions + 1 });
     }
   }
-  // In grant order, so two replicas' batches lock the same rows in the same order.
-  for (const [day, { at, byGrant }] of byDay) await store.addUsage(trx, day, at, new Map([...byGrant].sort(([a], [b]) => (a < b ? -1 : 1))));
+  return [...byDay].map(([day, { at, byGrant }]) => {
+    const grants = [...byGrant].sort(([a], [b]) => (a < b ? -1 : 1));
+    return { day, at, grantIds: grants.map(([g]) => g), records: grants.map(([, u]) => u.records), decisions: grants.map(([, u]) => u.decisions) };
+  });
+}
+
+/** Adds a batch of decisions' usage to the per-grant daily counters (inside the batch's transaction). */
+export async function writeDecisionUsage(store: AccessGrantStore, trx: Trx, usages: readonly DecisionUsage[]): Promise<void> {
+  for (const day of usageByDay(usages)) await store.addUsage(trx, day);
+}
+
+/**
+ * Commits a batch of decisions with one statement (record_decisions: usage, then the audit events
+ * linked after the chain end this process last knew), instead of a transaction of six round trips.
+ * False, with nothing written, when the batch must take the transaction path: the chain end is not
+ * known or has moved on (another writer), or the batch spans midnight.
+ */
+export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
+  return async (events: readonly AuditEventInput[], usages: readonly DecisionUsage[]): Promise<boolean> => {
+    const days = usageByDay(usages);
+    if (days.length > 1) return false;
+    const linked = audit.linkAfterKnownEnd(events);
+    if (!linked) return false;
+    const usage = days[0];
+    try {
+      await db
+        .raw('select record_decisions(?, ?, ?, ?::jsonb, ?::date, ?::timestamptz, ?::uuid[], ?::bigint[], ?::bigint[])', [
+          AUDIT_CHAIN_LOCK,
+          linked.after.seq,
+          linked.after.hash,
+          linked.rowsJson,
+          usage?.day ?? null,
+          usage?.at ?? null,
+          usage?.grantIds ?? [],
+          usage?.records ?? [],
+          usage?.decisions ?? [],
+        ])
+        .options({ name: 'record_decisions' });
+      linked.committed();
+      return true;
+    } catch (err) {
+      linked.failed(err);
+      if ((err as { code?: unknown } | null)?.code === CHAIN_MOVED) return false;
+      throw err;
+    }
+  };
 }
 
 /** Whether a customer's consent to a purpose is current; subjects arrive pseudonymised. */

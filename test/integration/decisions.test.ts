@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { AuditStore } from '../../services/audit';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { basic, registerSecretClient, tokenFor } from '../helpers/oauth';
@@ -105,13 +106,59 @@ describe('POST /v1/decisions', () => {
   });
 
   it('answers 503, never an allow, when the audit write fails', async () => {
+    // The transaction path (taken when this process does not know the chain end).
+    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
     const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(new Error('disk full'));
     try {
       expectProblem(await decide({}), 503, 'service_unavailable');
     } finally {
       spy.mockRestore();
+      unknownEnd.mockRestore();
     }
     expect((await decide({})).status).toBe(200);
+  });
+
+  /** Usage counted for the grant today, and audit events of decisions. */
+  const written = async () => ({
+    usage: Number(((await t.container.db('access_grant_usage').where({ grant_id: grantId }).sum({ n: 'decisions' })) as Array<{ n: number | null }>)[0].n ?? 0),
+    decisions: Number(((await t.container.db('audit_events').where({ action: 'access.decided' }).count({ n: '*' })) as Array<{ n: number }>)[0].n),
+  });
+
+  it('answers 503 and writes nothing when the one statement that commits a batch fails', async () => {
+    await decide({ fields: ['name'] }).expect(200); // the chain end is now known: the next batch is one statement
+    const link = t.container.audit.linkAfterKnownEnd.bind(t.container.audit);
+    let linkedAhead = false;
+    const broken = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockImplementationOnce((events) => {
+      const linked = link(events);
+      linkedAhead = linked !== undefined;
+      // A row the database refuses (not a uuid): the statement fails after the usage was counted in it.
+      return linked && { ...linked, rowsJson: linked.rowsJson.replace(/"id":"[0-9a-f-]+"/, '"id":"not-a-uuid"') };
+    });
+    const before = await written();
+    try {
+      expectProblem(await decide({ fields: ['name'] }), 503, 'service_unavailable');
+    } finally {
+      broken.mockRestore();
+    }
+    expect(linkedAhead).toBe(true);
+    expect(await written()).toEqual(before);
+    expect((await decide({ fields: ['name'] })).status).toBe(200);
+    expect(await written()).toEqual({ usage: before.usage + 1, decisions: before.decisions + 1 });
+    expect((await t.container.audit.verify()).valid).toBe(true);
+  });
+
+  it('keeps the chain linear when another writer (another replica) appended since this process last did', async () => {
+    await decide({ fields: ['name'] }).expect(200);
+    // Another replica's appender: its own store, its own idea of the chain end.
+    const other = new AuditStore(t.container.db);
+    await t.container.db.transaction((trx) =>
+      other.append(trx, [{ actorType: 'system', actorId: 'replica-b', action: 'test.appended', objectType: 'test', objectId: null, requestId: null, details: {} }]),
+    );
+    const before = await written();
+    const answers = await Promise.all([decide({ fields: ['name'] }), decide({ fields: ['phone'] }), decide({ fields: ['name', 'phone'] })]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(await written()).toEqual({ usage: before.usage + 3, decisions: before.decisions + 3 });
+    expect(await t.container.audit.verify()).toMatchObject({ valid: true });
   });
 
   it('accepts only machine tokens of clients with role pep', async () => {

@@ -109,4 +109,68 @@ describe('GroupCommitWriter', () => {
     await other.write(event(3), 3);
     expect(broken.transactions.map((t) => t.events.map((e) => e.objectId))).toEqual([['v3']]);
   });
+
+  describe('with a one-statement commit', () => {
+    /** A one-statement writer the test settles by hand: answers true (committed), false (take the transaction path) or throws. */
+    function statements() {
+      const calls: Array<{ events: string[]; settle: (answer: boolean | Error) => void }> = [];
+      const oneStatement = (events: readonly AuditEventInput[]) =>
+        new Promise<boolean>((resolve, reject) => {
+          calls.push({ events: events.map((e) => e.objectId as string), settle: (answer) => (answer instanceof Error ? reject(answer) : resolve(answer)) });
+        });
+      return { calls, oneStatement };
+    }
+    const turns = async (n = 5) => {
+      for (let i = 0; i < n; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('sends batches one after another, in order, while the next gathers; resolves each after its statement', async () => {
+      const f = fakeDatabase();
+      const s = statements();
+      const writer = new GroupCommitWriter<number>(f.db, f.audit, f.alsoWrite, 1000, 2, s.oneStatement);
+      const done: string[] = [];
+      const first = writer.write(event(1), 1).then(() => done.push('v1'));
+      await turns();
+      const second = [writer.write(event(2), 2), writer.write(event(3), 3)].map((w, i) => w.then(() => done.push(`v${i + 2}`)));
+      await turns();
+      // Two lanes, but the second batch is not sent before the first ends: it could reach the chain lock first.
+      expect(s.calls.map((c) => c.events)).toEqual([['v1']]);
+      s.calls[0].settle(true);
+      await first;
+      await turns();
+      expect(s.calls.map((c) => c.events)).toEqual([['v1'], ['v2', 'v3']]);
+      expect(done).toEqual(['v1']);
+      s.calls[1].settle(true);
+      await Promise.all(second);
+      expect(f.transactions).toHaveLength(0);
+    });
+
+    it('takes the transaction path when the statement cannot be used', async () => {
+      const f = fakeDatabase();
+      const s = statements();
+      const writer = new GroupCommitWriter<number>(f.db, f.audit, f.alsoWrite, 1000, 1, s.oneStatement);
+      const write = writer.write(event(1), 1);
+      await turns();
+      s.calls[0].settle(false);
+      await write;
+      expect(f.transactions.map((t) => t.events.map((e) => e.objectId))).toEqual([['v1']]);
+    });
+
+    it('fails the batch when the statement fails, retrying a deadlock victim as a transaction', async () => {
+      const f = fakeDatabase();
+      const s = statements();
+      const writer = new GroupCommitWriter<number>(f.db, f.audit, f.alsoWrite, 1000, 1, s.oneStatement);
+      const refused = writer.write(event(1), 1);
+      await turns();
+      s.calls[0].settle(Object.assign(new Error('disk full'), { code: '53100' }));
+      await expect(refused).rejects.toThrow('disk full');
+      expect(f.transactions).toHaveLength(0);
+
+      const victim = writer.write(event(2), 2);
+      await turns();
+      s.calls[1].settle(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
+      await victim;
+      expect(f.transactions.map((t) => t.events.map((e) => e.objectId))).toEqual([['v2']]);
+    });
+  });
 });
