@@ -14,6 +14,9 @@ import type { Knex } from 'knex';
 //
 // record_decisions(…): both, usage first and the chain lock last, the order every change takes them
 // (a grant revocation updates its row, then appends), so no two can wait on each other in a cycle.
+//
+// record_token_batch(…): the token endpoint's batch: client assertion ids claimed (answering those
+// that were new: a repeat is a replay), then the batch's audit events.
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     create function audit_append_after(lock_key bigint, after_seq bigint, after_hash text, events jsonb)
@@ -67,9 +70,25 @@ export async function up(knex: Knex): Promise<void> {
       perform audit_append_after(lock_key, after_seq, after_hash, events);
     end
     $$`);
+  await knex.raw(`
+    create function record_token_batch(lock_key bigint, after_seq bigint, after_hash text, events jsonb,
+                                       claim_clients text[], claim_jtis text[], claim_expiries timestamptz[])
+    returns table (claimed_client text, claimed_jti text)
+    language plpgsql volatile as $$
+    begin
+      return query
+        insert into oauth_client_assertions as a (client_id, jti, expires_at)
+        select c.client_id, c.jti, c.expires_at
+          from unnest(claim_clients, claim_jtis, claim_expiries) as c (client_id, jti, expires_at)
+            on conflict (client_id, jti) do nothing
+        returning a.client_id, a.jti;
+      perform audit_append_after(lock_key, after_seq, after_hash, events);
+    end
+    $$`);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop function record_token_batch(bigint, bigint, text, jsonb, text[], text[], timestamptz[])');
   await knex.raw('drop function record_decisions(bigint, bigint, text, jsonb, date, timestamptz, uuid[], bigint[], bigint[])');
   await knex.raw('drop function record_decision_usage(date, timestamptz, uuid[], bigint[], bigint[])');
   await knex.raw('drop function audit_append_after(bigint, bigint, text, jsonb)');

@@ -163,8 +163,8 @@ export class AuditStore {
   private openAppends = 0;
   /** Calls of append() so far: a linked batch that lost the lock to one of them was not refused for another writer. */
   private appendsStarted = 0;
-  /** A linked batch is on its way: the next one could reach the chain lock first, so none is linked until it ends. */
-  private linkedInFlight = false;
+  /** Ends when the last linked batch ends: the next is linked only then (it could otherwise reach the chain lock first). */
+  private linkedDone: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -203,33 +203,44 @@ export class AuditStore {
 
   /**
    * Links events after the chain end this process last knew, without a round trip: the caller sends
-   * them with audit_append_after in the statement that commits its batch. Undefined when the end is
-   * not known (nothing appended yet, the last linked batch failed), a transaction of append() is
-   * open (it links when it gets the lock, after whatever was linked ahead), another linked batch is on
-   * its way (this one could reach the lock first), the month's partition has
-   * not been made sure of, or another writer moved the chain on less than a second ago: then append().
+   * them with audit_append_after in the statement that commits its batch, then says how it ended.
+   * Batches are linked one after another: this waits until the one before has ended, so they reach
+   * the chain lock in the order they were linked. Undefined when the end is not known (nothing
+   * appended yet, the last linked batch failed), a transaction of append() is open (it links when it
+   * gets the lock, after whatever was linked ahead), the month's partition has not been made sure
+   * of, or another writer moved the chain on less than a second ago: then append().
    */
-  linkAfterKnownEnd(inputs: readonly AuditEventInput[]): LinkedBatch | undefined {
+  async linkAfterKnownEnd(inputs: readonly AuditEventInput[]): Promise<LinkedBatch | undefined> {
+    const previous = this.linkedDone;
+    let ended = () => {};
+    this.linkedDone = new Promise<void>((resolve) => (ended = resolve));
+    await previous;
     const after = this.known;
-    if (after === undefined || inputs.length === 0 || this.linkedInFlight || this.openAppends > 0 || Date.now() < this.linkAheadPausedUntil) return undefined;
-    const occurredAt = this.stampAfter(after);
-    if (new Date(occurredAt).getTime() >= this.partitionsUntil) return undefined;
+    const occurredAt = after && this.stampAfter(after);
+    if (
+      after === undefined ||
+      occurredAt === undefined ||
+      inputs.length === 0 ||
+      this.openAppends > 0 ||
+      Date.now() < this.linkAheadPausedUntil ||
+      new Date(occurredAt).getTime() >= this.partitionsUntil
+    ) {
+      ended();
+      return undefined;
+    }
     const events = this.link(inputs, after, occurredAt);
     const appendsBefore = this.appendsStarted;
-    this.linkedInFlight = true;
     return {
       after,
       events,
       rowsJson: JSON.stringify(events.map(toRow)),
-      committed: () => {
-        this.linkedInFlight = false;
-      },
+      committed: ended,
       failed: (err: unknown) => {
-        this.linkedInFlight = false;
         this.known = undefined;
         // Moved on by nothing of this process's: another replica appends too, so linking ahead would mostly miss.
         const moved = (err as { code?: unknown } | null)?.code === CHAIN_MOVED;
         if (moved && this.appendsStarted === appendsBefore) this.linkAheadPausedUntil = Date.now() + LINK_AHEAD_PAUSE_MS;
+        ended();
       },
     };
   }

@@ -24,17 +24,14 @@ const MAX_ATTEMPTS = 3;
  * Group commit for decision audit events: every caller waits until its event is durable, but
  * events that arrive while a commit is in flight share the next batch, so durability costs one
  * commit per batch instead of one per decision. A batch is one statement when it can be (the
- * `oneStatement` writer links its events after the chain end this process knows); such batches are
- * sent one after another, so they reach the chain lock in the order they were linked, while the next
- * batch gathers. Otherwise it is a
- * transaction (lock, read the chain end, link, insert), and with `lanes` > 1 (PostgreSQL) the next
- * one opens and writes its usage while the previous one commits: the chain lock orders the two.
+ * `oneStatement` writer links its events after the chain end this process knows, one batch after
+ * another: AuditStore.linkAfterKnownEnd). Otherwise it is a transaction (lock, read the chain end,
+ * link, insert), and with `lanes` > 1 (PostgreSQL) the next one opens and writes its usage while
+ * the previous one commits: the chain lock orders the two.
  */
 export class GroupCommitWriter<U> {
   private queue: Pending<U>[] = [];
   private running = 0;
-  /** Ends when the last one-statement commit attempt ends: each waits for the one before. */
-  private statementDone: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -104,18 +101,8 @@ export class GroupCommitWriter<U> {
       try {
         // Idempotency keys are claimed in a transaction; a batch without any needs none of its own.
         if (this.oneStatement && attempt === 1 && !batch.some((p) => p.idempotent)) {
-          // Batches linked ahead must reach the chain lock in the order they were linked: this one is
-          // linked and sent once the one before has ended (committed, or failed and unlinked the end).
-          const previous = this.statementDone;
-          let ended = () => {};
-          this.statementDone = new Promise<void>((resolve) => (ended = resolve));
-          try {
-            await previous;
-            const events = batch.map((p) => p.event);
-            if (await this.oneStatement(events, usage(batch))) return new Set();
-          } finally {
-            ended();
-          }
+          const events = batch.map((p) => p.event);
+          if (await this.oneStatement(events, usage(batch))) return new Set();
         }
         const taken = new Set<Pending<U>>();
         await this.db.transaction(async (trx) => {

@@ -62,7 +62,7 @@ export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
   return async (events: readonly AuditEventInput[], usages: readonly DecisionUsage[]): Promise<boolean> => {
     const days = usageByDay(usages);
     if (days.length > 1) return false;
-    const linked = audit.linkAfterKnownEnd(events);
+    const linked = await audit.linkAfterKnownEnd(events);
     if (!linked) return false;
     const usage = days[0];
     try {

@@ -5,6 +5,7 @@ import type { AccessTokenIssuer, IssuedAccessToken } from './access-token-issuer
 import type { AuthenticatedClient, ClientAuthentication } from './client-authentication';
 import type { ClientService } from './client-service';
 import { publicView } from './client-store';
+import { ServiceUnavailableError } from '../shared/errors';
 import { OAuthError, invalidRequest } from './errors';
 import type { IssuanceJournal } from './issuance-journal';
 import type { TokenRequestForm } from './schemas';
@@ -193,6 +194,11 @@ export function auditIssuance(journal: IssuanceJournal): TokenStep {
         expiresAt: new Date(issued.exp * 1000).toISOString(),
       },
     };
-    await journal.record([event]);
+    try {
+      await journal.record([event]);
+    } catch (err) {
+      // Whatever stopped the record (the database unreachable, or refusing the write), no token leaves.
+      throw err instanceof ServiceUnavailableError ? err : new ServiceUnavailableError('The token could not be recorded, so it is not issued', err);
+    }
   };
 }

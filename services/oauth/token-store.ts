@@ -39,7 +39,8 @@ export class TokenStore {
   }
 
   /** Records assertion ids; returns the keys (client_id + jti) that were new, i.e. not replays. */
-  async claimAssertions(trx: Trx, claims: readonly AssertionClaim[]): Promise<Set<string>> {
+  /** Inside `trx`, or alone (then one autocommitted statement). */
+  async claimAssertions(trx: Trx | Db, claims: readonly AssertionClaim[]): Promise<Set<string>> {
     if (claims.length === 0) return new Set();
     const rows = (await trx('oauth_client_assertions')
       .insert(claims.map((c) => ({ client_id: c.clientId, jti: c.jti, expires_at: c.expiresAt })))

@@ -1,4 +1,4 @@
-import { AuditLog, AuditStore, type AuditEvent } from '../../services/audit';
+import { AUDIT_CHAIN_LOCK, AuditLog, AuditStore, CHAIN_MOVED, type AuditEvent, type AuditEventInput, type LinkedBatch } from '../../services/audit';
 import { createDatabase, type Db } from '../../services/db';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 
@@ -126,7 +126,59 @@ describe('reading the audit log', () => {
   });
 });
 
+const testEvent = (objectId: string): AuditEventInput => ({ actorType: 'system', actorId: 'test', action: 'test.appended', objectType: 'test', objectId, requestId: null, details: { objectId } });
+
+/** Sends a linked batch as its one statement (audit_append_after) and tells the store how it ended. */
+async function sendLinked(db: Db, linked: LinkedBatch): Promise<void> {
+  try {
+    await db.raw('select audit_append_after(?, ?, ?, ?::jsonb)', [AUDIT_CHAIN_LOCK, linked.after.seq, linked.after.hash, linked.rowsJson]);
+    linked.committed();
+  } catch (err) {
+    linked.failed(err);
+    throw err;
+  }
+}
+
+/** One batch as a replica's group commit appends it: linked ahead when it can be, else (or if the chain moved on) in a transaction. */
+async function appendAnyway(db: Db, store: AuditStore, inputs: AuditEventInput[]): Promise<'linked' | 'transaction'> {
+  const linked = await store.linkAfterKnownEnd(inputs);
+  if (linked) {
+    try {
+      await sendLinked(db, linked);
+      return 'linked';
+    } catch (err) {
+      if ((err as { code?: string }).code !== CHAIN_MOVED) throw err;
+    }
+  }
+  await db.transaction((trx) => store.append(trx, inputs));
+  return 'transaction';
+}
+
 describe('the chain under concurrent writers', () => {
+  it('links batches ahead one after another; refuses a batch linked after an end that moved on (AU001), then appends the usual way', async () => {
+    const db = t.container.db;
+    const store = new AuditStore(db);
+    const before = (await t.container.audit.verify()).checked;
+    expect(await store.linkAfterKnownEnd([testEvent('a0')])).toBeUndefined(); // the end is not known yet
+    await db.transaction((trx) => store.append(trx, [testEvent('a1')]));
+
+    const first = (await store.linkAfterKnownEnd([testEvent('a2'), testEvent('a3')])) as LinkedBatch;
+    let second: LinkedBatch | undefined;
+    const linkingSecond = store.linkAfterKnownEnd([testEvent('a4')]).then((l) => (second = l));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(second).toBeUndefined(); // waits: it could otherwise reach the chain lock first
+    await sendLinked(db, first);
+    await linkingSecond;
+    expect(second?.after.seq).toBe(first.events[1].seq);
+
+    // Another replica appends first: the second batch's end is no longer the end.
+    await db.transaction((trx) => new AuditStore(db).append(trx, [testEvent('b1')]));
+    await expect(sendLinked(db, second as LinkedBatch)).rejects.toMatchObject({ code: CHAIN_MOVED });
+    expect(await store.linkAfterKnownEnd([testEvent('a5')])).toBeUndefined();
+    await db.transaction((trx) => store.append(trx, [testEvent('a5')]));
+    expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 5 });
+  });
+
   it('stays linear when many requests change things at once', async () => {
     const before = (await verify()).body.checked as number;
     const results = await Promise.all(
@@ -143,12 +195,14 @@ describe('the chain under concurrent writers', () => {
 
   onPostgres('two processes (separate pools) appending at once', () => {
     let pools: Db[] = [];
+    beforeAll(() => {
+      pools = [createDatabase({ databaseUrl: t.database.url, poolMax: 5 }), createDatabase({ databaseUrl: t.database.url, poolMax: 5 })];
+    });
     afterAll(async () => {
       await Promise.all(pools.map((p) => p.destroy()));
     });
 
     it('keeps one linear, verifiable chain', async () => {
-      pools = [createDatabase({ databaseUrl: t.database.url, poolMax: 5 }), createDatabase({ databaseUrl: t.database.url, poolMax: 5 })];
       const logs = pools.map((db) => new AuditLog(new AuditStore(db)));
       const before = (await t.container.audit.verify()).checked;
       const write = (p: number, i: number) =>
@@ -170,6 +224,21 @@ describe('the chain under concurrent writers', () => {
       expect(appended).toHaveLength(expectedCount);
       expect(new Set(appended.map((e) => e.seq)).size).toBe(expectedCount);
       expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + expectedCount });
+    });
+
+    it('keeps one linear, verifiable chain when both link batches ahead', async () => {
+      const stores = pools.map((db) => new AuditStore(db));
+      const before = (await t.container.audit.verify()).checked;
+      const writer = async (p: number) => {
+        const ways: string[] = [];
+        for (let i = 0; i < 30; i += 1) ways.push(await appendAnyway(pools[p], stores[p], [testEvent(`linked-${p}-${i}-a`), testEvent(`linked-${p}-${i}-b`)]));
+        return ways;
+      };
+      const ways = (await Promise.all([writer(0), writer(1)])).flat();
+      expect(ways).toContain('transaction');
+      expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 120 });
+      const objects = (await t.container.db('audit_events').where('action', 'test.appended').whereLike('object_id', 'linked-%').pluck('object_id')) as string[];
+      expect(new Set(objects).size).toBe(120);
     });
   });
 });

@@ -107,7 +107,7 @@ describe('POST /v1/decisions', () => {
 
   it('answers 503, never an allow, when the audit write fails', async () => {
     // The transaction path (taken when this process does not know the chain end).
-    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
+    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockResolvedValueOnce(undefined);
     const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(new Error('disk full'));
     try {
       expectProblem(await decide({}), 503, 'service_unavailable');
@@ -128,8 +128,8 @@ describe('POST /v1/decisions', () => {
     await decide({ fields: ['name'] }).expect(200); // the chain end is now known: the next batch is one statement
     const link = t.container.audit.linkAfterKnownEnd.bind(t.container.audit);
     let linkedAhead = false;
-    const broken = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockImplementationOnce((events) => {
-      const linked = link(events);
+    const broken = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockImplementationOnce(async (events) => {
+      const linked = await link(events);
       linkedAhead = linked !== undefined;
       // A row the database refuses (not a uuid): the statement fails after the usage was counted in it.
       return linked && { ...linked, rowsJson: linked.rowsJson.replace(/"id":"[0-9a-f-]+"/, '"id":"not-a-uuid"') };

@@ -130,6 +130,8 @@ describe('POST /oauth/token: durability', () => {
 
   it('answers 503 temporarily_unavailable, and no token, when the audit event cannot be written', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    // The transaction path (taken when this process does not know the audit chain's end)…
+    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockResolvedValueOnce(undefined);
     const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(down);
     try {
       const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
@@ -138,10 +140,34 @@ describe('POST /oauth/token: durability', () => {
       expect(res.body.access_token).toBeUndefined();
     } finally {
       spy.mockRestore();
+      unknownEnd.mockRestore();
     }
     // Recovers without a restart.
     const again = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
     expect(again.status).toBe(200);
+
+    // …and the one statement that commits a batch when it is known: it fails whole, no token leaves.
+    const issued = async () => Number(((await t.container.db('audit_events').where({ action: 'oauth.token_issued' }).count({ n: '*' })) as Array<{ n: number }>)[0].n);
+    const issuedBefore = await issued();
+    const link = t.container.audit.linkAfterKnownEnd.bind(t.container.audit);
+    let linkedAhead = false;
+    const broken = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockImplementationOnce(async (events) => {
+      const linked = await link(events);
+      linkedAhead = linked !== undefined;
+      return linked && { ...linked, rowsJson: linked.rowsJson.replace(/"id":"[0-9a-f-]+"/, '"id":"not-a-uuid"') };
+    });
+    try {
+      const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
+      expect(res.status).toBe(503);
+      expect(res.body.access_token).toBeUndefined();
+    } finally {
+      broken.mockRestore();
+    }
+    expect(linkedAhead).toBe(true);
+    expect(await issued()).toBe(issuedBefore);
+    expect((await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' })).status).toBe(200);
+    expect(await issued()).toBe(issuedBefore + 1);
+    expect((await t.container.audit.verify()).valid).toBe(true);
   });
 });
 
