@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditEventInput, AuditLog } from '../audit';
 import type { Db, Trx } from '../db';
 import { IdempotencyKeyTaken, currentIdempotentRequest, type IdempotentRequest } from '../idempotency';
+import { BatchQueue } from '../shared/batch-queue';
 import { isDatabaseUnavailable } from '../shared/errors';
 
 interface Pending<U> {
@@ -30,54 +31,34 @@ const MAX_ATTEMPTS = 3;
  * the previous one commits: the chain lock orders the two.
  */
 export class GroupCommitWriter<U> {
-  private queue: Pending<U>[] = [];
-  private running = 0;
+  private readonly queue: BatchQueue<Pending<U>>;
 
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
     /** Extra writes that belong to the same batch (e.g. usage counters), in the same transaction. */
     private readonly alsoWrite: (trx: Trx, usage: U[]) => Promise<void>,
-    private readonly maxBatch = 1000,
-    private readonly lanes = 1,
+    maxBatch = 1000,
+    lanes = 1,
     /**
      * Commits a batch (events and usage) with one statement when it can: true once committed, false
      * when the batch must take the transaction path instead (the chain end is not known, or moved on).
      */
     private readonly oneStatement?: (events: readonly AuditEventInput[], usage: U[]) => Promise<boolean>,
-  ) {}
+  ) {
+    this.queue = new BatchQueue((batch) => this.flush(batch), maxBatch, lanes);
+  }
 
   /** Resolves once the event (and its usage) is committed; rejects if the commit failed. */
   write(event: AuditEventInput, usage?: U): Promise<void> {
     const idempotent = currentIdempotentRequest();
     // The key's row names the event, so the event needs its id before it is appended.
     const named = idempotent ? { ...event, id: event.id ?? crypto.randomUUID() } : event;
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ event: named, usage, idempotent, resolve, reject });
-      this.kick();
-    });
+    return new Promise<void>((resolve, reject) => this.queue.push({ event: named, usage, idempotent, resolve, reject }));
   }
 
   get pending(): number {
     return this.queue.length;
-  }
-
-  private kick(): void {
-    if (this.running >= this.lanes || this.queue.length === 0) return;
-    this.running += 1;
-    // Let the requests already in this tick join the batch.
-    setImmediate(() => {
-      void this.lane();
-    });
-  }
-
-  private async lane(): Promise<void> {
-    try {
-      while (this.queue.length > 0) await this.flush(this.queue.splice(0, this.maxBatch));
-    } finally {
-      this.running -= 1;
-      this.kick();
-    }
   }
 
   private async flush(batch: Pending<U>[]): Promise<void> {
@@ -91,7 +72,7 @@ export class GroupCommitWriter<U> {
     } catch (err) {
       for (const p of batch) p.reject(err);
       // The database cannot be reached: decisions queued meanwhile would only wait as long again (fail fast).
-      if (isDatabaseUnavailable(err) && !retryable(err)) for (const p of this.queue.splice(0)) p.reject(err);
+      if (isDatabaseUnavailable(err) && !retryable(err)) for (const p of this.queue.takeAll()) p.reject(err);
     }
   }
 

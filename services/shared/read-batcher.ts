@@ -1,3 +1,5 @@
+import { BatchQueue } from './batch-queue';
+
 /**
  * Coalesces concurrent point reads into one query per batch: every read that arrives while no
  * batch is being gathered joins the next one, which is sent on the next turn of the event loop.
@@ -8,46 +10,32 @@
  * Never stale: a read joins only a batch that has not been sent yet, so its answer comes from a
  * statement that started after the read did, and sees everything committed before that.
  */
+interface PendingRead<K, V> {
+  readonly key: K;
+  readonly resolve: (value: V | undefined) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class ReadBatcher<K, V> {
-  private queue: Array<{ readonly key: K; readonly resolve: (value: V | undefined) => void; readonly reject: (err: unknown) => void }> = [];
-  private inFlight = 0;
+  private readonly pending: BatchQueue<PendingRead<K, V>>;
 
   constructor(
     /** Answers for the distinct keys, in the same order (undefined where there is none). */
     private readonly readMany: (keys: readonly K[]) => Promise<ReadonlyArray<V | undefined>>,
     /** Identifies equal keys, so a key asked twice in one batch is read once. */
     private readonly identify: (key: K) => string,
-    private readonly maxBatch = 500,
+    maxBatch = 500,
     /** Batches that may be in flight at once (one per pooled connection that the reads may use). */
-    private readonly lanes = 1,
-  ) {}
+    lanes = 1,
+  ) {
+    this.pending = new BatchQueue((batch) => this.flush(batch), maxBatch, lanes);
+  }
 
   read(key: K): Promise<V | undefined> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ key, resolve, reject });
-      this.kick();
-    });
+    return new Promise((resolve, reject) => this.pending.push({ key, resolve, reject }));
   }
 
-  private kick(): void {
-    if (this.inFlight >= this.lanes || this.queue.length === 0) return;
-    this.inFlight += 1;
-    // Reads made in this turn of the event loop join the batch.
-    setImmediate(() => {
-      void this.lane();
-    });
-  }
-
-  private async lane(): Promise<void> {
-    try {
-      while (this.queue.length > 0) await this.flush(this.queue.splice(0, this.maxBatch));
-    } finally {
-      this.inFlight -= 1;
-      this.kick();
-    }
-  }
-
-  private async flush(batch: ReadonlyArray<{ key: K; resolve: (value: V | undefined) => void; reject: (err: unknown) => void }>): Promise<void> {
+  private async flush(batch: ReadonlyArray<PendingRead<K, V>>): Promise<void> {
     const slot = new Map<string, number>();
     const keys: K[] = [];
     for (const p of batch) {

@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { AuditStore } from '../../services/audit';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
+import { breakNextLinkedBatch } from '../helpers/audit';
 import { basic, registerSecretClient, tokenFor } from '../helpers/oauth';
 
 let t: TestApp;
@@ -126,21 +127,14 @@ describe('POST /v1/decisions', () => {
 
   it('answers 503 and writes nothing when the one statement that commits a batch fails', async () => {
     await decide({ fields: ['name'] }).expect(200); // the chain end is now known: the next batch is one statement
-    const link = t.container.audit.linkAfterKnownEnd.bind(t.container.audit);
-    let linkedAhead = false;
-    const broken = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockImplementationOnce(async (events) => {
-      const linked = await link(events);
-      linkedAhead = linked !== undefined;
-      // A row the database refuses (not a uuid): the statement fails after the usage was counted in it.
-      return linked && { ...linked, rowsJson: linked.rowsJson.replace(/"id":"[0-9a-f-]+"/, '"id":"not-a-uuid"') };
-    });
+    const broken = breakNextLinkedBatch(t.container.audit);
     const before = await written();
     try {
       expectProblem(await decide({ fields: ['name'] }), 503, 'service_unavailable');
     } finally {
-      broken.mockRestore();
+      broken.restore();
     }
-    expect(linkedAhead).toBe(true);
+    expect(broken.linkedAhead()).toBe(true);
     expect(await written()).toEqual(before);
     expect((await decide({ fields: ['name'] })).status).toBe(200);
     expect(await written()).toEqual({ usage: before.usage + 1, decisions: before.decisions + 1 });

@@ -1,5 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { breakNextLinkedBatch } from '../helpers/audit';
 import {
   assertionForm,
   auditEvents,
@@ -149,21 +150,15 @@ describe('POST /oauth/token: durability', () => {
     // …and the one statement that commits a batch when it is known: it fails whole, no token leaves.
     const issued = async () => Number(((await t.container.db('audit_events').where({ action: 'oauth.token_issued' }).count({ n: '*' })) as Array<{ n: number }>)[0].n);
     const issuedBefore = await issued();
-    const link = t.container.audit.linkAfterKnownEnd.bind(t.container.audit);
-    let linkedAhead = false;
-    const broken = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockImplementationOnce(async (events) => {
-      const linked = await link(events);
-      linkedAhead = linked !== undefined;
-      return linked && { ...linked, rowsJson: linked.rowsJson.replace(/"id":"[0-9a-f-]+"/, '"id":"not-a-uuid"') };
-    });
+    const broken = breakNextLinkedBatch(t.container.audit);
     try {
       const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
       expect(res.status).toBe(503);
       expect(res.body.access_token).toBeUndefined();
     } finally {
-      broken.mockRestore();
+      broken.restore();
     }
-    expect(linkedAhead).toBe(true);
+    expect(broken.linkedAhead()).toBe(true);
     expect(await issued()).toBe(issuedBefore);
     expect((await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' })).status).toBe(200);
     expect(await issued()).toBe(issuedBefore + 1);
