@@ -4,9 +4,12 @@ import type { Knex } from 'knex';
 //
 // audit_append_after(lock, after_seq, after_hash, events): appends events that the caller already
 // linked (seq, prev_hash, hash) after the chain end it believed current. It takes the chain lock,
-// reads the end as the previous holder committed it, and refuses with SQLSTATE AU001 when the chain
-// has moved on (another writer appended first): the statement then rolls back whole, and the caller
-// appends the usual way (lock, read the end, link, insert). The chain stays linear whoever wins.
+// reads the end as the previous holder committed it, and refuses (the statement then rolls back
+// whole) with SQLSTATE AU002 when the chain does not reach after_seq yet (the caller's batch before
+// this one got the lock later, or failed: the caller sends this one again once that one committed,
+// or appends it the usual way), and AU001 when the chain has moved on (another writer appended
+// first: the caller appends the usual way, lock, read the end, link, insert). The chain stays
+// linear whoever wins.
 //
 // record_decision_usage(day, at, grants, records, decisions): a batch's usage counters and the
 // grants' last use (at most once a minute), rows locked in grant id order. The one definition of it:
@@ -28,6 +31,9 @@ export async function up(knex: Knex): Promise<void> {
     begin
       perform pg_advisory_xact_lock(lock_key);
       select e.seq, e.hash into head_seq, head_hash from audit_events e order by e.seq desc limit 1;
+      if coalesce(head_seq, 0) < after_seq then
+        raise exception 'the audit chain does not reach seq % yet', after_seq using errcode = 'AU002';
+      end if;
       if coalesce(head_seq, 0) <> after_seq or coalesce(head_hash, repeat('0', 64)) <> after_hash then
         raise exception 'the audit chain has moved on from seq %', after_seq using errcode = 'AU001';
       end if;

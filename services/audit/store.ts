@@ -42,6 +42,8 @@ export const AUDIT_CHAIN_LOCK = 0x61756469; // 'audi'
 
 /** SQLSTATE of audit_append_after when the chain end it was given is no longer the end. */
 export const CHAIN_MOVED = 'AU001';
+/** SQLSTATE of audit_append_after when the chain does not reach the end it was given yet. */
+export const CHAIN_SHORT = 'AU002';
 
 /** The last event of the chain: what the next event links to. */
 export interface ChainEnd {
@@ -56,10 +58,13 @@ export interface LinkedBatch {
   readonly events: readonly AuditEvent[];
   /** The events as audit_events rows (a jsonb array). */
   readonly rowsJson: string;
-  /** The statement committed. */
-  committed(): void;
-  /** The statement failed (the chain moved on, or anything else): the end is then not known until the next append reads it. */
-  failed(err: unknown): void;
+  /**
+   * Runs the statement that appends the batch (with audit_append_after) and answers its result once
+   * committed. Sent again once if the batch linked before this one reached the chain lock later
+   * and has now committed. Undefined, with nothing written, when the batch was refused (the chain
+   * moved on, or the batch before failed): append it the usual way. Any other failure rejects.
+   */
+  send<R>(statement: () => Promise<R>): Promise<R | undefined>;
 }
 
 /** After the chain moved on under a linked batch (another replica appends too), link ahead again only after this long. */
@@ -113,6 +118,8 @@ export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
   return crypto.createHash('sha256').update(canonical ?? '').digest('hex');
 }
 
+const sqlState = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
+
 const toRow = (e: AuditEvent) => ({
   seq: e.seq,
   id: e.id,
@@ -163,8 +170,8 @@ export class AuditStore {
   private openAppends = 0;
   /** Calls of append() so far: a linked batch that lost the lock to one of them was not refused for another writer. */
   private appendsStarted = 0;
-  /** Ends when the last linked batch ends: the next is linked only then (it could otherwise reach the chain lock first). */
-  private linkedDone: Promise<void> = Promise.resolve();
+  /** Whether the batch linked last committed (false: it failed), once it has ended. */
+  private lastLinked: Promise<boolean> = Promise.resolve(true);
 
   constructor(
     private readonly db: Db,
@@ -202,19 +209,14 @@ export class AuditStore {
   }
 
   /**
-   * Links events after the chain end this process last knew, without a round trip: the caller sends
-   * them with audit_append_after in the statement that commits its batch, then says how it ended.
-   * Batches are linked one after another: this waits until the one before has ended, so they reach
-   * the chain lock in the order they were linked. Undefined when the end is not known (nothing
-   * appended yet, the last linked batch failed), a transaction of append() is open (it links when it
-   * gets the lock, after whatever was linked ahead), the month's partition has not been made sure
-   * of, or another writer moved the chain on less than a second ago: then append().
+   * Links events after the chain end this process last knew (which may be the end of a batch still
+   * on its way), without a round trip: the caller sends them with audit_append_after in the
+   * statement that commits its batch, through `send`. Undefined when the end is not known (nothing
+   * appended yet, a linked batch failed), a transaction of append() is open (it links when it gets
+   * the lock, after whatever was linked ahead), the month's partition has not been made sure of, or
+   * another writer moved the chain on less than a second ago: then append().
    */
   async linkAfterKnownEnd(inputs: readonly AuditEventInput[]): Promise<LinkedBatch | undefined> {
-    const previous = this.linkedDone;
-    let ended = () => {};
-    this.linkedDone = new Promise<void>((resolve) => (ended = resolve));
-    await previous;
     const after = this.known;
     const occurredAt = after && this.stampAfter(after);
     if (
@@ -225,22 +227,38 @@ export class AuditStore {
       Date.now() < this.linkAheadPausedUntil ||
       new Date(occurredAt).getTime() >= this.partitionsUntil
     ) {
-      ended();
       return undefined;
     }
     const events = this.link(inputs, after, occurredAt);
     const appendsBefore = this.appendsStarted;
+    const previousCommitted = this.lastLinked;
+    let ended = (_committed: boolean) => {};
+    this.lastLinked = new Promise<boolean>((resolve) => (ended = resolve));
+    const failed = (err: unknown) => {
+      this.known = undefined;
+      // Moved on by nothing of this process's: another replica appends too, so linking ahead would mostly miss.
+      if (sqlState(err) === CHAIN_MOVED && this.appendsStarted === appendsBefore) this.linkAheadPausedUntil = Date.now() + LINK_AHEAD_PAUSE_MS;
+      ended(false);
+    };
     return {
       after,
       events,
       rowsJson: JSON.stringify(events.map(toRow)),
-      committed: ended,
-      failed: (err: unknown) => {
-        this.known = undefined;
-        // Moved on by nothing of this process's: another replica appends too, so linking ahead would mostly miss.
-        const moved = (err as { code?: unknown } | null)?.code === CHAIN_MOVED;
-        if (moved && this.appendsStarted === appendsBefore) this.linkAheadPausedUntil = Date.now() + LINK_AHEAD_PAUSE_MS;
-        ended();
+      async send<R>(statement: () => Promise<R>): Promise<R | undefined> {
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            const result = await statement();
+            ended(true);
+            return result;
+          } catch (err) {
+            const state = sqlState(err);
+            // The batch before got the lock after this one: once it has committed, this one follows it.
+            if (state === CHAIN_SHORT && attempt === 1 && (await previousCommitted)) continue;
+            failed(err);
+            if (state === CHAIN_MOVED || state === CHAIN_SHORT) return undefined;
+            throw err;
+          }
+        }
       },
     };
   }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { AccessGrantStore } from '../access-grants';
-import { AUDIT_CHAIN_LOCK, CHAIN_MOVED, type AuditEventInput, type AuditLog } from '../audit';
+import { AUDIT_CHAIN_LOCK, type AuditEventInput, type AuditLog } from '../audit';
 import type { Db, Trx } from '../db';
 import { LINE } from '../authz/vendor-policy';
 import { IdempotencyKeyTaken } from '../idempotency';
@@ -65,8 +65,8 @@ export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
     const linked = await audit.linkAfterKnownEnd(events);
     if (!linked) return false;
     const usage = days[0];
-    try {
-      await db
+    const committed = await linked.send(() =>
+      db
         .raw('select record_decisions(?, ?, ?, ?::jsonb, ?::date, ?::timestamptz, ?::uuid[], ?::bigint[], ?::bigint[])', [
           AUDIT_CHAIN_LOCK,
           linked.after.seq,
@@ -78,14 +78,10 @@ export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
           usage?.records ?? [],
           usage?.decisions ?? [],
         ])
-        .options({ name: 'record_decisions' });
-      linked.committed();
-      return true;
-    } catch (err) {
-      linked.failed(err);
-      if ((err as { code?: unknown } | null)?.code === CHAIN_MOVED) return false;
-      throw err;
-    }
+        .options({ name: 'record_decisions' })
+        .then(() => true),
+    );
+    return committed ?? false;
   };
 }
 

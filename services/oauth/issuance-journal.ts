@@ -1,4 +1,4 @@
-import { AUDIT_CHAIN_LOCK, CHAIN_MOVED, type AuditEventInput, type AuditLog } from '../audit';
+import { AUDIT_CHAIN_LOCK, type AuditEventInput, type AuditLog } from '../audit';
 import type { Db } from '../db';
 import { isDatabaseUnavailable } from '../shared/errors';
 import { assertionKey, type AssertionClaim, type TokenStore } from './token-store';
@@ -149,8 +149,8 @@ export class IssuanceJournal {
     if (events.length === 0) return this.tokens.claimAssertions(this.db, claims);
     const linked = await this.audit.linkAfterKnownEnd(events);
     if (!linked) return undefined;
-    try {
-      const { rows } = (await this.db
+    const rows = await linked.send(async () => {
+      const result = (await this.db
         .raw('select claimed_client, claimed_jti from record_token_batch(?, ?, ?, ?::jsonb, ?::text[], ?::text[], ?::timestamptz[])', [
           AUDIT_CHAIN_LOCK,
           linked.after.seq,
@@ -161,12 +161,8 @@ export class IssuanceJournal {
           claims.map((c) => c.expiresAt),
         ])
         .options({ name: 'record_token_batch' })) as { rows: Array<{ claimed_client: string; claimed_jti: string }> };
-      linked.committed();
-      return new Set(rows.map((r) => assertionKey(r.claimed_client, r.claimed_jti)));
-    } catch (err) {
-      linked.failed(err);
-      if ((err as { code?: unknown } | null)?.code === CHAIN_MOVED) return undefined;
-      throw err;
-    }
+      return result.rows;
+    });
+    return rows && new Set(rows.map((r) => assertionKey(r.claimed_client, r.claimed_jti)));
   }
 }

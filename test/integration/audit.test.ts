@@ -1,4 +1,4 @@
-import { AUDIT_CHAIN_LOCK, AuditLog, AuditStore, CHAIN_MOVED, type AuditEvent, type AuditEventInput, type LinkedBatch } from '../../services/audit';
+import { AUDIT_CHAIN_LOCK, AuditLog, AuditStore, type AuditEvent, type AuditEventInput, type LinkedBatch } from '../../services/audit';
 import { createDatabase, type Db } from '../../services/db';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 
@@ -128,34 +128,23 @@ describe('reading the audit log', () => {
 
 const testEvent = (objectId: string): AuditEventInput => ({ actorType: 'system', actorId: 'test', action: 'test.appended', objectType: 'test', objectId, requestId: null, details: { objectId } });
 
-/** Sends a linked batch as its one statement (audit_append_after) and tells the store how it ended. */
-async function sendLinked(db: Db, linked: LinkedBatch): Promise<void> {
-  try {
+/** Sends a linked batch as its one statement (audit_append_after): true once committed, undefined when refused. */
+const sendLinked = (db: Db, linked: LinkedBatch) =>
+  linked.send(async () => {
     await db.raw('select audit_append_after(?, ?, ?, ?::jsonb)', [AUDIT_CHAIN_LOCK, linked.after.seq, linked.after.hash, linked.rowsJson]);
-    linked.committed();
-  } catch (err) {
-    linked.failed(err);
-    throw err;
-  }
-}
+    return true;
+  });
 
 /** One batch as a replica's group commit appends it: linked ahead when it can be, else (or if the chain moved on) in a transaction. */
 async function appendAnyway(db: Db, store: AuditStore, inputs: AuditEventInput[]): Promise<'linked' | 'transaction'> {
   const linked = await store.linkAfterKnownEnd(inputs);
-  if (linked) {
-    try {
-      await sendLinked(db, linked);
-      return 'linked';
-    } catch (err) {
-      if ((err as { code?: string }).code !== CHAIN_MOVED) throw err;
-    }
-  }
+  if (linked && (await sendLinked(db, linked))) return 'linked';
   await db.transaction((trx) => store.append(trx, inputs));
   return 'transaction';
 }
 
 describe('the chain under concurrent writers', () => {
-  it('links batches ahead one after another; refuses a batch linked after an end that moved on (AU001), then appends the usual way', async () => {
+  it('links batches ahead of ones still on their way, and appends each in the order it was linked', async () => {
     const db = t.container.db;
     const store = new AuditStore(db);
     const before = (await t.container.audit.verify()).checked;
@@ -163,20 +152,36 @@ describe('the chain under concurrent writers', () => {
     await db.transaction((trx) => store.append(trx, [testEvent('a1')]));
 
     const first = (await store.linkAfterKnownEnd([testEvent('a2'), testEvent('a3')])) as LinkedBatch;
-    let second: LinkedBatch | undefined;
-    const linkingSecond = store.linkAfterKnownEnd([testEvent('a4')]).then((l) => (second = l));
+    const second = (await store.linkAfterKnownEnd([testEvent('a4')])) as LinkedBatch;
+    expect(second.after.seq).toBe(first.events[1].seq);
+    // The second reaches the chain lock first: refused (AU002), then sent again once the first committed.
+    const secondSent = sendLinked(db, second);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(second).toBeUndefined(); // waits: it could otherwise reach the chain lock first
-    await sendLinked(db, first);
-    await linkingSecond;
-    expect(second?.after.seq).toBe(first.events[1].seq);
+    await expect(sendLinked(db, first)).resolves.toBe(true);
+    await expect(secondSent).resolves.toBe(true);
+    expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 4 });
+  });
 
-    // Another replica appends first: the second batch's end is no longer the end.
-    await db.transaction((trx) => new AuditStore(db).append(trx, [testEvent('b1')]));
-    await expect(sendLinked(db, second as LinkedBatch)).rejects.toMatchObject({ code: CHAIN_MOVED });
-    expect(await store.linkAfterKnownEnd([testEvent('a5')])).toBeUndefined();
-    await db.transaction((trx) => store.append(trx, [testEvent('a5')]));
-    expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 5 });
+  it('refuses a batch linked after one that failed (AU002), or after an end that moved on (AU001); then appends the usual way', async () => {
+    const db = t.container.db;
+    const store = new AuditStore(db);
+    const before = (await t.container.audit.verify()).checked;
+    await db.transaction((trx) => store.append(trx, [testEvent('c1')]));
+    const failing = (await store.linkAfterKnownEnd([testEvent('c2')])) as LinkedBatch;
+    const after = (await store.linkAfterKnownEnd([testEvent('c3')])) as LinkedBatch;
+    await expect(failing.send(() => Promise.reject(Object.assign(new Error('disk full'), { code: '53100' })))).rejects.toThrow('disk full');
+    await expect(sendLinked(db, after)).resolves.toBeUndefined();
+    expect(await store.linkAfterKnownEnd([testEvent('c4')])).toBeUndefined(); // the end is not known any more
+    await db.transaction((trx) => store.append(trx, [testEvent('c4')]));
+
+    // Another replica appends first: the next batch's end is no longer the end.
+    const moved = (await store.linkAfterKnownEnd([testEvent('c5')])) as LinkedBatch;
+    await db.transaction((trx) => new AuditStore(db).append(trx, [testEvent('d1')]));
+    await expect(sendLinked(db, moved)).resolves.toBeUndefined();
+    // Another writer is about: this store appends the usual way for a while.
+    await db.transaction((trx) => store.append(trx, [testEvent('c6')]));
+    expect(await store.linkAfterKnownEnd([testEvent('c7')])).toBeUndefined();
+    expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 4 });
   });
 
   it('stays linear when many requests change things at once', async () => {
