@@ -24,6 +24,8 @@ export interface LoadOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** A fixed body, or a function called for every request (e.g. to vary the subject). */
   readonly body?: string | (() => string);
+  /** A function called for every request for its path and query (otherwise the url's). */
+  readonly path?: () => string;
   readonly connections?: number;
   readonly durationSeconds?: number;
   /** Stops earlier once this many requests have been sent. */
@@ -86,7 +88,20 @@ export async function load(label: string, options: LoadOptions, settings: BenchS
       duration: durationSeconds,
       maxOverallRequests: Math.max(maxRequests, connections),
       timeout: 10,
-      ...(typeof body === 'function' ? { requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }] } : body !== undefined ? { body } : {}),
+      ...(typeof body === 'function' || options.path
+        ? {
+            requests: [
+              {
+                setupRequest: (req) => ({
+                  ...req,
+                  ...(typeof body === 'function' ? { body: body() } : {}),
+                  ...(options.path ? { path: options.path() } : {}),
+                }),
+              },
+            ],
+          }
+        : {}),
+      ...(typeof body === 'string' ? { body } : {}),
     });
   };
   const warmup = options.warmupSeconds ?? settings.warmupSeconds;

@@ -4,6 +4,7 @@ import { blastRadiusScenario } from './blast-radius';
 import { consentCheckScenario } from './consent-check';
 import { decisionsBench } from './decisions';
 import { departmentsScenario } from './departments';
+import { floorsScenario } from './floors';
 import { tokenScenario } from './token';
 import { DEFAULT_SETTINGS, formatTable, load, machineSummary, startService, type BenchContext, type BenchRow, type BenchSettings, type LoadResult, type Scenario } from './lib';
 
@@ -18,6 +19,7 @@ const SCENARIOS: readonly Scenario[] = [
   tokenScenario,
   consentCheckScenario,
   blastRadiusScenario,
+  floorsScenario,
   {
     name: 'decisions',
     description: 'POST /v1/decisions with 1,000 and 1,000,000 active grant-field entries (PostgreSQL) vs a bare Koa route',
