@@ -21,7 +21,8 @@ export const policyUrl = (publicUrl: string, purposeKey: string, version: number
  */
 export function receiptClaims(consent: ConsentEventRecord, notice: PublishedNotice, publicUrl: string): Record<string, unknown> {
   const c = notice.content;
-  const sensitive = c.sensitivePiCategories.map((s) => s.category);
+  // A notice may be published without the field (no sensitive categories).
+  const sensitive = (c.sensitivePiCategories ?? []).map((s) => s.category);
   const controller = c.controller;
   return {
     version: KANTARA_VERSION,

@@ -32,10 +32,12 @@ export class ConsentService implements ConsentChecker {
     const state = await this.consentPurpose(input.purpose);
     const notice = await this.notices.publishedVersion(input.purpose, input.noticeVersion);
     if (!notice) throw invalid('body.noticeVersion', `version ${input.noticeVersion} of the notice for ${input.purpose} is not published`);
-    if (notice.content.sensitivePiCategories.length > 0 && !input.separate) {
+    // A notice may be published without the field (no sensitive categories): none then.
+    const sensitive = notice.content.sensitivePiCategories ?? [];
+    if (sensitive.length > 0 && !input.separate) {
       throw new BadRequestError(
         'separate_consent_required',
-        `The notice lists sensitive personal information (${notice.content.sensitivePiCategories.map((c) => c.category).join(', ')}): ` +
+        `The notice lists sensitive personal information (${sensitive.map((c) => c.category).join(', ')}): ` +
           'ask for it separately and send separate: true (PIPL Art. 29)',
       );
     }

@@ -1,6 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from 'koa';
 import { actorOf, type ChangeContext } from '../audit';
+import { unstorable } from '../shared/validation';
 import type { ClientDirectory, KnownClient } from './client-directory';
 import type { ClientSecretHasher } from './client-secrets';
 import type { ClientRecord } from './client-store';
@@ -155,7 +156,9 @@ export class ClientAuthentication {
 
   private async recordFailure(failure: AuthenticationFailure, endpoint: ProtocolEndpoint, requestId: string): Promise<void> {
     const ctx: ChangeContext = { actor: { kind: 'public', address: 'unknown' }, requestId };
-    const clientId = failure.clientId?.slice(0, 200) ?? null;
+    // Whatever the caller sent as its id, recorded only if it can be stored and read back as sent.
+    const presented = failure.clientId?.slice(0, 200);
+    const clientId = presented !== undefined && unstorable(presented) === undefined ? presented : null;
     await this.journal.record([
       {
         ...actorOf(ctx),

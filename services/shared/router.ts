@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from './errors';
 import type { Actor, ClientActor, DepartmentAccess, RouteSpec, StaffActor } from './route';
-import { parseOrThrow } from './validation';
+import { parseOrThrow, unstorable } from './validation';
 
 export interface StaffAuthenticator {
   authenticate(token: string): Promise<StaffActor>;
@@ -88,12 +88,6 @@ function authenticate(route: RouteSpec, deps: RouterDeps) {
 /** JSON nested deeper than this is refused before anything walks it (validation, the audit log's canonical encoding). */
 export const MAX_JSON_DEPTH = 32;
 
-// PostgreSQL text cannot hold U+0000 (SQLSTATE 22021), and jsonb refuses an unpaired surrogate
-// escape (\ud800): both are refused at the edge as a 400, never a failed query.
-const NUL = '\u0000';
-const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const unstorable = (text: string): string | undefined =>
-  text.includes(NUL) ? 'a NUL character (U+0000)' : UNPAIRED_SURROGATE.test(text) ? 'an unpaired surrogate (not Unicode text)' : undefined;
 
 /**
  * Why a parsed body cannot be accepted whatever the route: nested more than `maxDepth` levels, or

@@ -71,7 +71,7 @@ beforeAll(async () => {
   await t.grantRole('aude', 'auditor', '*');
   await t.grantRole('olivia', 'data_owner', 'RETAIL');
   await t.grantRole('vic', 'vendor_manager', '*');
-  for (const key of ['card_marketing', 'credit_scoring', 'wealth_offers', 'bad_input']) await f.purpose(key, 'consent', 'pat');
+  for (const key of ['card_marketing', 'credit_scoring', 'wealth_offers', 'bad_input', 'no_sensitive_field']) await f.purpose(key, 'consent', 'pat');
   await f.purpose('servicing', 'contract', 'pat');
 
   vendorId = await f.vendor({ purposes: ['card_marketing'], manager: 'vic' });
@@ -138,6 +138,18 @@ describe('recording and checking consent', () => {
     const again = await consent(collectorA, { subject: BOB, purpose: 'wealth_offers', noticeVersion: 3 });
     expect(again.status).toBe(201);
     expect((await check(collectorA, BOB, 'wealth_offers')).body).toMatchObject({ consented: true, state: 'current', noticeVersion: 3, stale: false, consentId: again.body.id });
+  });
+
+  it('records consent to a notice published without the sensitivePiCategories field, and signs its receipt', async () => {
+    const officer = await staff('pat');
+    const { sensitivePiCategories: _omitted, ...withoutField } = told;
+    const draft = await t.http.post('/v1/notices').set(officer).send({ purpose: 'no_sensitive_field', ...withoutField }).expect(201);
+    expect(draft.body).not.toHaveProperty('content.sensitivePiCategories');
+    await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer).expect(200);
+    const given = await consent(collectorA, { subject: CAROL, purpose: 'no_sensitive_field', noticeVersion: 1 });
+    expect(given.status).toBe(201);
+    const receipt = await t.http.get(`/v1/consents/${given.body.id}/receipt`).set(bearer(collectorA));
+    expect(receipt.status).toBe(200);
   });
 
   it('needs separate consent for a notice that lists sensitive personal information', async () => {

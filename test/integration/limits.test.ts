@@ -133,6 +133,21 @@ describe('what a body, path or query may hold', () => {
     // A well-formed pair (an emoji) is text like any other.
     expect((await body('Team 🦊')).status).toBe(201);
   });
+
+  it('refuses a value that starts with a byte order mark (PGlite would read it back without it, and the audit chain would break)', async () => {
+    const before = (await t.container.audit.verify()).checked;
+    const body = (name: string) => t.http.post('/v1/departments').set(admin).set('Content-Type', 'application/json').send(`{"code":"BOMMY","name":"${name}","kind":"business"}`);
+    expectProblem(await body('\ufeffRetail'), 400, 'validation_failed');
+    expectProblem(await t.http.get('/v1/audit?actor=%EF%BB%BFada').set(admin), 400, 'validation_failed');
+    const form = await t.http.post('/oauth/revoke').type('form').send('token=x&client_id=%EF%BB%BFBOM&client_secret=x');
+    expect(form.status).toBe(400);
+    // A client id with a mark in a Basic header is a failed authentication, recorded without the id it cannot keep.
+    const basic = `Basic ${Buffer.from(`${encodeURIComponent('\ufeffBOM')}:x`).toString('base64')}`;
+    expect((await t.http.post('/oauth/token').set('Authorization', basic).type('form').send('grant_type=client_credentials')).status).toBe(401);
+    // Inside a value the mark is text like any other.
+    expect((await body('Retail\ufeff')).status).toBe(201);
+    expect(await t.container.audit.verify()).toMatchObject({ valid: true, checked: before + 2 });
+  });
 });
 
 describe('page size', () => {
