@@ -171,6 +171,9 @@ describe('drafting and publishing', () => {
     expectProblem(await pat.post(`/v1/notices/${v1.body.id}/publish`), 409, 'notice_published');
     await expect(t.container.db('notices').where({ id: v1.body.id }).update({ content: '{}' })).rejects.toThrow(/immutable/);
     await expect(t.container.db('notices').where({ id: v1.body.id }).delete()).rejects.toThrow(/immutable/);
+    // Nor can the table be emptied: consent records refer to it, and they refuse TRUNCATE themselves.
+    await expect(t.container.db.raw('truncate notices')).rejects.toThrow(/foreign key/);
+    await expect(t.container.db.raw('truncate notices cascade')).rejects.toThrow(/append-only/);
     expect((await pat.get(`/v1/notices/${v1.body.id}`)).body).toEqual(v1.body);
   });
 });
