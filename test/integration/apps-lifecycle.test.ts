@@ -128,6 +128,13 @@ describe('app lifecycle', () => {
     const actions = audit.body.items.map((e: { action: string }) => e.action);
     expect(actions.filter((a: string) => a === 'app.transitioned')).toHaveLength(7);
     expect(audit.body.items[0]).toMatchObject({ actorId: 'amy', details: { from: 'consolidating', to: 'retired', disposal } });
+
+    // The history is evidence: not even the table owner rewrites or removes it.
+    const history = t.container.db('app_transitions').where({ app_id: id });
+    await expect(history.clone().update({ note: 'rewritten' })).rejects.toThrow(/append-only/);
+    await expect(history.clone().delete()).rejects.toThrow(/append-only/);
+    await expect(t.container.db.raw('truncate app_transitions')).rejects.toThrow(/append-only/);
+    expect((await t.http.get(`/v1/apps/${id}`).set(await auth('amy')).expect(200)).body.transitions).toEqual(got.body.transitions);
   });
 
   it('refuses every illegal neighbour (skip, stay, go back, leave retirement) with 409 naming the allowed state, and writes nothing', async () => {
