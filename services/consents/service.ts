@@ -9,7 +9,7 @@ import type { ClientActor } from '../shared/route';
 import { decodeNumericCursor, encodeCursor } from '../shared/schemas';
 import { receiptClaims, signReceipt, type ReceiptSigner } from './receipt';
 import type { Consent, ConsentEvent, ConsentHistory, ConsentStatus, RecordConsent, Withdrawal, WithdrawConsent } from './schemas';
-import type { ConsentEventRecord, ConsentStore } from './store';
+import type { ConsentEventRecord, ConsentStore, LatestConsentEvent } from './store';
 
 /**
  * Consent records (PIPL Art. 14, 15, 29): given against the exact published notice version shown,
@@ -124,19 +124,25 @@ export class ConsentService implements ConsentChecker {
     return status;
   }
 
-  /** The decision engine's question (subjects arrive pseudonymised): is this consent current? */
-  async isCurrent(subjectRef: string, purposeKey: string): Promise<boolean> {
-    return (await this.status(subjectRef, purposeKey))?.consented ?? false;
+  /**
+   * The decision engine's question (subjects arrive pseudonymised): is this consent current, and,
+   * when the fields asked for include sensitive personal information, was it given separately
+   * (PIPL Art. 29)?
+   */
+  async isCurrent(subjectRef: string, purposeKey: string, options: { separate?: boolean } = {}): Promise<boolean> {
+    const latest = await this.store.latest(subjectRef, purposeKey);
+    const status = await this.status(subjectRef, purposeKey, latest);
+    return (status?.consented ?? false) && (!options.separate || latest?.separate === true);
   }
 
   /**
    * Current when the latest event is a consent given to a version no older than the latest
    * material version of the same notice scope; a later material version makes it stale.
    */
-  async status(subjectRef: string, purposeKey: string): Promise<ConsentStatus | undefined> {
+  async status(subjectRef: string, purposeKey: string, read?: LatestConsentEvent): Promise<ConsentStatus | undefined> {
     const notices = await this.notices.purposeNotices(purposeKey);
     if (!notices) return undefined;
-    const latest = await this.store.latest(subjectRef, purposeKey);
+    const latest = read ?? (await this.store.latest(subjectRef, purposeKey));
     const general = notices.scopes.get(GENERAL_SCOPE)?.latest ?? null;
     if (!latest) return { consented: false, state: 'none', noticeVersion: null, since: null, stale: false, latestNoticeVersion: general, consentId: null };
     if (latest.kind === 'withdrawn') {

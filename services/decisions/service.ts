@@ -85,13 +85,14 @@ export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
   };
 }
 
-/** Whether a customer's consent to a purpose is current; subjects arrive pseudonymised. */
+/** Whether a customer's consent to a purpose is current (and, if asked, was given separately); subjects arrive pseudonymised. */
 export interface ConsentChecker {
-  isCurrent(subjectRef: string, purposeKey: string): Promise<boolean>;
+  isCurrent(subjectRef: string, purposeKey: string, options?: { separate?: boolean }): Promise<boolean>;
 }
 
 const GRANT = LINE.grant;
 const UNTIL = LINE.until;
+const FIELD = LINE.field;
 
 /**
  * Field-by-field need-to-know decisions. The model (policies/vendor_access.conf) decides each
@@ -142,6 +143,18 @@ export class DecisionService {
         allowedBy.delete(grantId);
         continue;
       }
+      // Sensitive personal information needs the person's separate consent (PIPL Art. 29): without
+      // it, only the sensitive fields are denied.
+      const sensitive = grantFields.filter((f) => asset?.fields.find((x) => x.name === f)?.piCategory === 'sensitive');
+      if (sensitive.length > 0 && subjectRef !== null && meta && !(await this.separateConsent(meta.purposeKey, subjectRef))) {
+        for (const f of sensitive) denied.set(f, 'consent_missing');
+        const rest = grantFields.filter((f) => !sensitive.includes(f));
+        if (rest.length === 0) {
+          allowedBy.delete(grantId);
+          continue;
+        }
+        allowedBy.set(grantId, rest);
+      }
       if (meta?.rowScope) obligations.push({ type: 'row_scope', grant: grantId, filter: meta.rowScope });
       if (input.records !== undefined) {
         this.engine.reserve(grantId, input.records, today);
@@ -179,7 +192,7 @@ export class DecisionService {
         allowedFields,
         deniedFields,
         grants: decision.grants,
-        matchedRules: matchedLines.filter((l) => allowedBy.has(l[GRANT])).map((l) => ({ grant: l[GRANT], rule: l, until: l[UNTIL] })),
+        matchedRules: matchedLines.filter((l) => allowedBy.get(l[GRANT])?.includes(l[FIELD])).map((l) => ({ grant: l[GRANT], rule: l, until: l[UNTIL] })),
         records: input.records ?? null,
         subjectRef,
       },
@@ -193,6 +206,13 @@ export class DecisionService {
       throw new ServiceUnavailableError('The decision could not be recorded, so it is not given', err);
     }
     return decision;
+  }
+
+  /** For a purpose resting on consent: whether the person's current consent was given separately. */
+  private async separateConsent(purposeKey: string, subjectRef: string): Promise<boolean> {
+    if ((await this.engine.legalBasis(purposeKey)) !== 'consent') return true;
+    const checker = this.consent();
+    return checker !== undefined && (await checker.isCurrent(subjectRef, purposeKey, { separate: true }));
   }
 
   private async postModelReason(

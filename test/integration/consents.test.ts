@@ -238,6 +238,36 @@ describe('withdrawal and consent-aware decisions', () => {
   });
 });
 
+describe('sensitive personal information in decisions', () => {
+  it('releases a sensitive field only on consent given separately (PIPL Art. 29), the other fields on ordinary consent', async () => {
+    const ERIN = 'CUST-RAW-ERIN-41C2D9';
+    const kyc = await f.asset('RETAIL', [['phone', 'personal'], ['id_number', 'sensitive']], 'olivia');
+    const grant = await t.http
+      .post('/v1/access-grants')
+      .set(await staff('vic'))
+      .send({ vendor: vendorId, asset: kyc.key, fields: ['phone', 'id_number'], actions: ['read'], purpose: 'card_marketing', validUntil: inDays(30), justification: 'Identity checks for card offers' });
+    expect(grant.status).toBe(201);
+    await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
+    await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await staff('pat')).send({}).expect(200);
+    const body = { vendor: vendorId, asset: kyc.key, fields: ['phone', 'id_number'], action: 'read', purpose: 'card_marketing', subject: ERIN };
+    const ask = async () => (await t.http.post('/v1/decisions').set(bearer(pepToken)).send(body).expect(200)).body;
+
+    expect(await ask()).toMatchObject({ decision: 'deny' });
+    // The card notice lists no sensitive category, so an ordinary consent is accepted, and covers the phone only.
+    await consent(collectorA, { subject: ERIN, purpose: 'card_marketing', noticeVersion: 1 }).expect(201);
+    const partial = await ask();
+    expect(partial).toMatchObject({ decision: 'partial', allowedFields: ['phone'], deniedFields: [{ field: 'id_number', reason: 'consent_missing' }] });
+    const audited = await t.http.get(`/v1/audit?action=access.decided&objectId=${vendorId}&limit=1`).set(await staff('aude'));
+    expect(audited.body.items[0].details.matchedRules.map((r: { rule: string[] }) => r.rule[2])).toEqual(['phone']);
+
+    await consent(collectorA, { subject: ERIN, purpose: 'card_marketing', noticeVersion: 1, separate: true }).expect(201);
+    expect(await ask()).toMatchObject({ decision: 'allow', allowedFields: ['phone', 'id_number'] });
+    // Without a named customer there is no consent to check (the enforcement point asks per customer).
+    const { subject: _subject, ...anonymous } = body;
+    expect((await t.http.post('/v1/decisions').set(bearer(pepToken)).send(anonymous).expect(200)).body).toMatchObject({ decision: 'allow' });
+  });
+});
+
 describe('receipts', () => {
   it('signs a Kantara receipt that verifies against the published JWKS; a tampered one does not', async () => {
     const given = await consent(collectorA, { subject: CAROL, purpose: 'credit_scoring', noticeVersion: 1, separate: true, evidence: { collectionMethod: 'separate consent screen' } });
