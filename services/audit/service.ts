@@ -65,7 +65,7 @@ export class AuditLog {
   }
 
   /** Links pre-built events after the chain end this process last knew, for one statement to append (see AuditStore). */
-  linkAfterKnownEnd(inputs: readonly AuditEventInput[]): Promise<LinkedBatch | undefined> {
+  linkAfterKnownEnd(inputs: readonly AuditEventInput[]): LinkedBatch | undefined {
     return this.store.linkAfterKnownEnd(inputs);
   }
 

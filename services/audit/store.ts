@@ -216,7 +216,7 @@ export class AuditStore {
    * the lock, after whatever was linked ahead), the month's partition has not been made sure of, or
    * another writer moved the chain on less than a second ago: then append().
    */
-  async linkAfterKnownEnd(inputs: readonly AuditEventInput[]): Promise<LinkedBatch | undefined> {
+  linkAfterKnownEnd(inputs: readonly AuditEventInput[]): LinkedBatch | undefined {
     const after = this.known;
     const occurredAt = after && this.stampAfter(after);
     if (

@@ -125,14 +125,17 @@ export class ConsentService implements ConsentChecker {
   }
 
   /**
-   * The decision engine's question (subjects arrive pseudonymised): is this consent current, and,
-   * when the fields asked for include sensitive personal information, was it given separately
-   * (PIPL Art. 29)?
+   * The decision engine's question (subjects arrive pseudonymised): is this consent current, and
+   * was it given separately, as sensitive personal information needs (PIPL Art. 29)?
    */
-  async isCurrent(subjectRef: string, purposeKey: string, options: { separate?: boolean } = {}): Promise<boolean> {
+  async currentConsent(subjectRef: string, purposeKey: string): Promise<{ current: boolean; separate: boolean }> {
     const latest = await this.store.latest(subjectRef, purposeKey);
-    const status = await this.status(subjectRef, purposeKey, latest);
-    return (status?.consented ?? false) && (!options.separate || latest?.separate === true);
+    const current = (await this.status(subjectRef, purposeKey, latest))?.consented ?? false;
+    return { current, separate: current && latest?.separate === true };
+  }
+
+  async isCurrent(subjectRef: string, purposeKey: string): Promise<boolean> {
+    return (await this.currentConsent(subjectRef, purposeKey)).current;
   }
 
   /**

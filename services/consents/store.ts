@@ -66,10 +66,8 @@ const fromRow = (r: ConsentEventRow): ConsentEventRecord => ({
 });
 
 // The hot path of consent checks and consent-aware decisions: one index probe (consent_events_latest_idx)
-// per customer and purpose. Inside a transaction (a withdrawal locks what it reads) one at a time;
-// otherwise concurrent checks share one statement (ReadBatcher), each key probing the index once.
-const LATEST_SQL = `select id, kind, notice_version, notice_app_id, separate, withdraws, recorded_at
-  from consent_events where subject_ref = ? and purpose_key = ? order by seq desc limit 1`;
+// per customer and purpose, for any number of them. Inside a transaction (a withdrawal locks what it
+// reads) for one key; otherwise concurrent checks share the statement (ReadBatcher).
 const LATEST_MANY_SQL = `select q.i, e.id, e.kind, e.notice_version, e.notice_app_id, e.separate, e.withdraws, e.recorded_at
   from unnest(?::text[], ?::text[]) with ordinality as q (subject_ref, purpose_key, i)
   left join lateral (
@@ -115,13 +113,12 @@ export class ConsentStore {
   /** The latest event of a customer and purpose; inside `trx` when given, else batched with concurrent reads. */
   async latest(subjectRef: string, purposeKey: string, trx?: Trx): Promise<LatestConsentEvent | undefined> {
     if (trx === undefined) return this.latestReads.read({ subjectRef, purposeKey });
-    const { rows } = (await trx.raw(LATEST_SQL, [subjectRef, purposeKey])) as { rows: LatestRow[] };
-    return rows[0] && latestFromRow(rows[0]);
+    return (await this.latestMany([{ subjectRef, purposeKey }], trx))[0];
   }
 
-  private async latestMany(keys: readonly LatestKey[]): Promise<Array<LatestConsentEvent | undefined>> {
+  private async latestMany(keys: readonly LatestKey[], executor: Db | Trx = this.db): Promise<Array<LatestConsentEvent | undefined>> {
     // A named (prepared) statement on PostgreSQL: parsed and planned once per connection, not per batch.
-    const { rows } = (await this.db
+    const { rows } = (await executor
       .raw(LATEST_MANY_SQL, [keys.map((k) => k.subjectRef), keys.map((k) => k.purposeKey)])
       .options({ name: 'consent_events_latest_many' })) as { rows: Array<{ i: number | string } & Partial<LatestRow>> };
     const answers = new Array<LatestConsentEvent | undefined>(keys.length).fill(undefined);

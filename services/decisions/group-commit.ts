@@ -25,8 +25,8 @@ const MAX_ATTEMPTS = 3;
  * Group commit for decision audit events: every caller waits until its event is durable, but
  * events that arrive while a commit is in flight share the next batch, so durability costs one
  * commit per batch instead of one per decision. A batch is one statement when it can be (the
- * `oneStatement` writer links its events after the chain end this process knows, one batch after
- * another: AuditStore.linkAfterKnownEnd). Otherwise it is a transaction (lock, read the chain end,
+ * `oneStatement` writer links its events after the chain end this process knows, that of a batch
+ * still in flight included: AuditStore.linkAfterKnownEnd). Otherwise it is a transaction (lock, read the chain end,
  * link, insert), and with `lanes` > 1 (PostgreSQL) the next one opens and writes its usage while
  * the previous one commits: the chain lock orders the two.
  */

@@ -62,7 +62,7 @@ export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
   return async (events: readonly AuditEventInput[], usages: readonly DecisionUsage[]): Promise<boolean> => {
     const days = usageByDay(usages);
     if (days.length > 1) return false;
-    const linked = await audit.linkAfterKnownEnd(events);
+    const linked = audit.linkAfterKnownEnd(events);
     if (!linked) return false;
     const usage = days[0];
     const committed = await linked.send(() =>
@@ -85,9 +85,10 @@ export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
   };
 }
 
-/** Whether a customer's consent to a purpose is current (and, if asked, was given separately); subjects arrive pseudonymised. */
+/** A customer's consent to a purpose as a decision sees it; subjects arrive pseudonymised. */
 export interface ConsentChecker {
-  isCurrent(subjectRef: string, purposeKey: string, options?: { separate?: boolean }): Promise<boolean>;
+  /** `current`: given and not withdrawn nor stale; `separate`: current and given separately (PIPL Art. 29). */
+  currentConsent(subjectRef: string, purposeKey: string): Promise<{ current: boolean; separate: boolean }>;
 }
 
 const GRANT = LINE.grant;
@@ -137,7 +138,8 @@ export class DecisionService {
     const reserved = new Map<string, number>();
     for (const [grantId, grantFields] of allowedBy) {
       const meta = this.engine.grant(grantId);
-      const reason = await this.postModelReason(meta, input, subjectRef, today);
+      const consent = meta && subjectRef !== null ? await this.consentFor(meta.purposeKey, subjectRef) : undefined;
+      const reason = this.postModelReason(meta, input, consent, today);
       if (reason) {
         for (const f of grantFields) denied.set(f, reason);
         allowedBy.delete(grantId);
@@ -146,7 +148,7 @@ export class DecisionService {
       // Sensitive personal information needs the person's separate consent (PIPL Art. 29): without
       // it, only the sensitive fields are denied.
       const sensitive = grantFields.filter((f) => asset?.fields.find((x) => x.name === f)?.piCategory === 'sensitive');
-      if (sensitive.length > 0 && subjectRef !== null && meta && !(await this.separateConsent(meta.purposeKey, subjectRef))) {
+      if (sensitive.length > 0 && consent && !consent.separate) {
         for (const f of sensitive) denied.set(f, 'consent_missing');
         const rest = grantFields.filter((f) => !sensitive.includes(f));
         if (rest.length === 0) {
@@ -208,25 +210,23 @@ export class DecisionService {
     return decision;
   }
 
-  /** For a purpose resting on consent: whether the person's current consent was given separately. */
-  private async separateConsent(purposeKey: string, subjectRef: string): Promise<boolean> {
-    if ((await this.engine.legalBasis(purposeKey)) !== 'consent') return true;
+  /** The named customer's consent, read once per grant, when the grant's purpose rests on consent; undefined otherwise. */
+  private async consentFor(purposeKey: string, subjectRef: string): Promise<{ current: boolean; separate: boolean } | undefined> {
+    if ((await this.engine.legalBasis(purposeKey)) !== 'consent') return undefined;
     const checker = this.consent();
-    return checker !== undefined && (await checker.isCurrent(subjectRef, purposeKey, { separate: true }));
+    return checker ? checker.currentConsent(subjectRef, purposeKey) : { current: false, separate: false };
   }
 
-  private async postModelReason(
+  private postModelReason(
     meta: ReturnType<VendorAccessEngine['grant']>,
     input: DecisionRequest,
-    subjectRef: string | null,
+    /** The customer's consent when the request names one and the purpose rests on consent. */
+    consent: { current: boolean } | undefined,
     today: string,
-  ): Promise<Reason | undefined> {
+  ): Reason | undefined {
     // A line without its grant's metadata means the view is mid-reload: deny rather than guess.
     if (!meta) return 'no_grant';
-    if (subjectRef !== null && (await this.engine.legalBasis(meta.purposeKey)) === 'consent') {
-      const checker = this.consent();
-      if (!checker || !(await checker.isCurrent(subjectRef, meta.purposeKey))) return 'consent_missing';
-    }
+    if (consent && !consent.current) return 'consent_missing';
     if (meta.rowScope && input.rowContext) {
       for (const [attribute, allowed] of Object.entries(meta.rowScope)) {
         const value = input.rowContext[attribute];

@@ -147,7 +147,7 @@ export class IssuanceJournal {
    */
   private async inOneStatement(claims: readonly AssertionClaim[], events: readonly AuditEventInput[]): Promise<Set<string> | undefined> {
     if (events.length === 0) return this.tokens.claimAssertions(this.db, claims);
-    const linked = await this.audit.linkAfterKnownEnd(events);
+    const linked = this.audit.linkAfterKnownEnd(events);
     if (!linked) return undefined;
     const rows = await linked.send(async () => {
       const result = (await this.db

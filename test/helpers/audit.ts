@@ -8,8 +8,8 @@ import type { AuditLog } from '../../services/audit';
 export function breakNextLinkedBatch(audit: AuditLog): { linkedAhead(): boolean; restore(): void } {
   const link = audit.linkAfterKnownEnd.bind(audit);
   let linkedAhead = false;
-  const spy = jest.spyOn(audit, 'linkAfterKnownEnd').mockImplementationOnce(async (events) => {
-    const linked = await link(events);
+  const spy = jest.spyOn(audit, 'linkAfterKnownEnd').mockImplementationOnce((events) => {
+    const linked = link(events);
     linkedAhead = linked !== undefined;
     return linked && { ...linked, rowsJson: linked.rowsJson.replace(/"id":"[0-9a-f-]+"/, '"id":"not-a-uuid"') };
   });

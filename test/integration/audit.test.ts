@@ -137,7 +137,7 @@ const sendLinked = (db: Db, linked: LinkedBatch) =>
 
 /** One batch as a replica's group commit appends it: linked ahead when it can be, else (or if the chain moved on) in a transaction. */
 async function appendAnyway(db: Db, store: AuditStore, inputs: AuditEventInput[]): Promise<'linked' | 'transaction'> {
-  const linked = await store.linkAfterKnownEnd(inputs);
+  const linked = store.linkAfterKnownEnd(inputs);
   if (linked && (await sendLinked(db, linked))) return 'linked';
   await db.transaction((trx) => store.append(trx, inputs));
   return 'transaction';
@@ -148,11 +148,11 @@ describe('the chain under concurrent writers', () => {
     const db = t.container.db;
     const store = new AuditStore(db);
     const before = (await t.container.audit.verify()).checked;
-    expect(await store.linkAfterKnownEnd([testEvent('a0')])).toBeUndefined(); // the end is not known yet
+    expect(store.linkAfterKnownEnd([testEvent('a0')])).toBeUndefined(); // the end is not known yet
     await db.transaction((trx) => store.append(trx, [testEvent('a1')]));
 
-    const first = (await store.linkAfterKnownEnd([testEvent('a2'), testEvent('a3')])) as LinkedBatch;
-    const second = (await store.linkAfterKnownEnd([testEvent('a4')])) as LinkedBatch;
+    const first = store.linkAfterKnownEnd([testEvent('a2'), testEvent('a3')]) as LinkedBatch;
+    const second = store.linkAfterKnownEnd([testEvent('a4')]) as LinkedBatch;
     expect(second.after.seq).toBe(first.events[1].seq);
     // The second reaches the chain lock first: refused (AU002), then sent again once the first committed.
     const secondSent = sendLinked(db, second);
@@ -167,20 +167,20 @@ describe('the chain under concurrent writers', () => {
     const store = new AuditStore(db);
     const before = (await t.container.audit.verify()).checked;
     await db.transaction((trx) => store.append(trx, [testEvent('c1')]));
-    const failing = (await store.linkAfterKnownEnd([testEvent('c2')])) as LinkedBatch;
-    const after = (await store.linkAfterKnownEnd([testEvent('c3')])) as LinkedBatch;
+    const failing = store.linkAfterKnownEnd([testEvent('c2')]) as LinkedBatch;
+    const after = store.linkAfterKnownEnd([testEvent('c3')]) as LinkedBatch;
     await expect(failing.send(() => Promise.reject(Object.assign(new Error('disk full'), { code: '53100' })))).rejects.toThrow('disk full');
     await expect(sendLinked(db, after)).resolves.toBeUndefined();
-    expect(await store.linkAfterKnownEnd([testEvent('c4')])).toBeUndefined(); // the end is not known any more
+    expect(store.linkAfterKnownEnd([testEvent('c4')])).toBeUndefined(); // the end is not known any more
     await db.transaction((trx) => store.append(trx, [testEvent('c4')]));
 
     // Another replica appends first: the next batch's end is no longer the end.
-    const moved = (await store.linkAfterKnownEnd([testEvent('c5')])) as LinkedBatch;
+    const moved = store.linkAfterKnownEnd([testEvent('c5')]) as LinkedBatch;
     await db.transaction((trx) => new AuditStore(db).append(trx, [testEvent('d1')]));
     await expect(sendLinked(db, moved)).resolves.toBeUndefined();
     // Another writer is about: this store appends the usual way for a while.
     await db.transaction((trx) => store.append(trx, [testEvent('c6')]));
-    expect(await store.linkAfterKnownEnd([testEvent('c7')])).toBeUndefined();
+    expect(store.linkAfterKnownEnd([testEvent('c7')])).toBeUndefined();
     expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 4 });
   });
 

@@ -108,7 +108,7 @@ describe('POST /v1/decisions', () => {
 
   it('answers 503, never an allow, when the audit write fails', async () => {
     // The transaction path (taken when this process does not know the chain end).
-    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockResolvedValueOnce(undefined);
+    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
     const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(new Error('disk full'));
     try {
       expectProblem(await decide({}), 503, 'service_unavailable');

@@ -132,7 +132,7 @@ describe('POST /oauth/token: durability', () => {
   it('answers 503 temporarily_unavailable, and no token, when the audit event cannot be written', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     // The transaction path (taken when this process does not know the audit chain's end)…
-    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockResolvedValueOnce(undefined);
+    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
     const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(down);
     try {
       const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
