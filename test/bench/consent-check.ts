@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
-import autocannon from 'autocannon';
 import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
 import { DEFAULT_STAFF_AUDIENCE, DEV_STAFF_ISSUER } from '../../services/config';
 import { createDatabase, type Db } from '../../services/db';
 import { pseudonymize } from '../../services/shared/pseudonym';
-import { BENCH_ADMIN, assertLoopback, startService, type BenchContext, type BenchRow, type BenchSettings, type LoadResult, type Scenario, type ServiceProcess } from './lib';
+import { BENCH_ADMIN, startService, type BenchContext, type BenchRow, type Scenario, type ServiceProcess } from './lib';
 
 // GET /v1/consents/check with 1,000,000 consent events bulk-seeded in SQL (not through the API) on
 // PostgreSQL, a random customer per request (and, for comparison, one customer every time), against
@@ -77,37 +76,6 @@ export async function seedConsents(db: Db, subjectKey: Buffer, shape: ConsentSee
   return GIVEN + WITHDRAWN;
 }
 
-/**
- * Like lib.load, but every request asks about another customer (lib.load varies only bodies).
- * The same bounds: loopback only, warm-up, then a measured run limited in time and count.
- */
-async function loadVaryingPath(label: string, base: string, nextPath: () => string, headers: Record<string, string>, settings: BenchSettings): Promise<LoadResult> {
-  assertLoopback(base);
-  const run = (duration: number) =>
-    autocannon({
-      url: base,
-      headers,
-      connections: settings.connections,
-      duration,
-      maxOverallRequests: Math.max(settings.maxRequests, settings.connections),
-      timeout: 10,
-      requests: [{ setupRequest: (req) => ({ ...req, path: nextPath() }) }],
-    });
-  if (settings.warmupSeconds > 0) await run(settings.warmupSeconds);
-  const result = await run(settings.durationSeconds);
-  const seconds = result.duration > 0 ? result.duration : 1;
-  return {
-    label,
-    requestsPerSecond: Math.round(result.requests.total / seconds),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    requests: result.requests.total,
-    durationSeconds: Math.round(seconds * 10) / 10,
-  };
-}
-
 /** An access token of a consent_collector client, registered as the bench administrator. */
 async function collectorToken(service: ServiceProcess, dataDir: string): Promise<string> {
   const admin = await signDevStaffToken(loadDevStaffKey(dataDir), { sub: BENCH_ADMIN, issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE });
@@ -157,9 +125,9 @@ export async function consentCheckBench(bench: BenchContext, shape: ConsentSeedS
     const nextPath = () => `/v1/consents/check?subject=${customer(1 + Math.floor(Math.random() * GIVEN))}&purpose=${CONSENT_PURPOSE}`;
     // Unmeasured: the first seconds after a bulk load are slower (cold caches, background writes), and a
     // running service is past them. Then the usual warm-up and measurement.
-    await loadVaryingPath('priming', service.url, nextPath, headers, { ...bench.settings, warmupSeconds: 0, durationSeconds: PRIMING_SECONDS });
-    const random = await loadVaryingPath('GET /v1/consents/check, random customer', service.url, nextPath, headers, bench.settings);
-    const same = await bench.load('GET /v1/consents/check, one customer', { url: `${service.url}${nextPath()}`, headers });
+    await bench.load('priming', { url: service.url, path: nextPath, headers, warmupSeconds: 0, durationSeconds: PRIMING_SECONDS });
+    const random = await bench.load('GET /v1/consents/check, random customer', { url: service.url, path: nextPath, headers, pid: service.pid });
+    const same = await bench.load('GET /v1/consents/check, one customer', { url: `${service.url}${nextPath()}`, headers, pid: service.pid });
     const notes = `${seeded.toLocaleString('en')} consent events on PostgreSQL (seeded in ${seedSeconds} s); RSS ${service.rssMiB()} MiB`;
     return [
       { scenario: 'consent-check', result: baseline, notes: 'bare Koa, one JSON route' },

@@ -8,6 +8,7 @@ import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
 import { DEV_STAFF_ISSUER, DEFAULT_STAFF_AUDIENCE } from '../../services/config';
 import { createDatabase, migrateLatest } from '../../services/db';
 import { adminUrl } from '../helpers/database';
+import { cpuMeter, freePort } from './lib';
 import { BENCH_PURPOSE, assetKey, fieldName, seedGrants, vendorId, type GrantSeedShape } from './seed-grants';
 
 // POST /v1/decisions with 1,000 and 1,000,000 active grant-field entries, every decision durably
@@ -24,6 +25,8 @@ export interface LoadResult {
   p99: number;
   errors: number;
   non2xx: number;
+  serverCpuMicros?: number;
+  machineCpuMicros?: number;
 }
 
 export interface DecisionBenchResult {
@@ -57,8 +60,9 @@ function rssMiB(pid: number): number {
 export async function load(
   label: string,
   url: string,
-  options: { connections: number; seconds: number; headers?: Record<string, string>; bodies: () => string },
+  options: { connections: number; seconds: number; headers?: Record<string, string>; bodies: () => string; pid?: number },
 ): Promise<LoadResult> {
+  const cpu = cpuMeter(options.pid);
   const result = await autocannon({
     url,
     method: 'POST',
@@ -74,6 +78,7 @@ export async function load(
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    ...cpu(result.requests.total),
   };
 }
 
@@ -119,7 +124,7 @@ export async function decisionsBench(options: {
     { vendors: 2, assets: 25, fieldsPerAsset: 20 },
     { vendors: 2000, assets: 25, fieldsPerAsset: 20 },
   ];
-  const basePort = 41000 + Math.floor(Math.random() * 1000);
+  const basePort = await freePort();
   const baselineProc = startProcess(['-e', BASELINE_SOURCE], { PORT: String(basePort) });
   const runs: DecisionBenchResult['runs'] = [];
   let baseline: LoadResult | undefined;
@@ -132,7 +137,7 @@ export async function decisionsBench(options: {
       const g = 1 + ((f + 3) % shape.fieldsPerAsset);
       return JSON.stringify({ vendor: vendorId(v), asset: assetKey(a), fields: [fieldName(f), fieldName(g)], action: 'read', purpose: BENCH_PURPOSE, records: 1 });
     };
-    baseline = await load('bare Koa route', `http://127.0.0.1:${basePort}/decide`, { connections, seconds, bodies: body(sizes[0]) });
+    baseline = await load('bare Koa route', `http://127.0.0.1:${basePort}/decide`, { connections, seconds, bodies: body(sizes[0]), pid: baselineProc.pid });
     for (const shape of sizes) {
       const entries = shape.vendors * shape.assets * shape.fieldsPerAsset;
       const dbName = `bench_decisions_${entries}_${process.pid}`;
@@ -145,7 +150,7 @@ export async function decisionsBench(options: {
       await seedGrants(db, shape);
       await db.destroy();
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
-      const port = basePort + 1 + runs.length;
+      const port = await freePort();
       const started = Date.now();
       const service = startProcess(['services/server.ts'], {
         DATABASE_URL: url,
@@ -172,6 +177,7 @@ export async function decisionsBench(options: {
           seconds,
           headers: { authorization: `Bearer ${token}` },
           bodies: body(shape),
+          pid: service.pid,
         });
         runs.push({ ...result, entries, startupSeconds, rssMiB: rssMiB(service.pid ?? 0), ratio: result.requestsPerSecond / baseline.requestsPerSecond });
       } finally {

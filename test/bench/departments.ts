@@ -21,6 +21,7 @@ export async function departmentsBench(bench: BenchContext): Promise<BenchRow[]>
     const result = await bench.load('GET /v1/departments (21 rows, data owner)', {
       url: `${service.url}/v1/departments?limit=50`,
       headers: { authorization: `Bearer ${token}` },
+      pid: service.pid,
     });
     return [
       { scenario: 'departments', result: baseline, notes: 'bare Koa, one JSON route' },

@@ -124,8 +124,8 @@ export async function floorsBench(bench: BenchContext): Promise<BenchRow[]> {
       const floor = await startFloor(kind, databaseUrl);
       try {
         return kind === 'post' || kind === 'write'
-          ? await bench.load(label, { ...post, url: floor.url })
-          : await bench.load(label, { url: floor.url, path: () => `/?k=${1 + Math.floor(Math.random() * ROWS)}` });
+          ? await bench.load(label, { ...post, url: floor.url, pid: floor.process.pid })
+          : await bench.load(label, { url: floor.url, pid: floor.process.pid, path: () => `/?k=${1 + Math.floor(Math.random() * ROWS)}` });
       } finally {
         await floor.process.stop();
       }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -32,6 +32,8 @@ export interface LoadOptions {
   readonly maxRequests?: number;
   /** Unmeasured load before the measurement, so the JIT and the pools are warm. */
   readonly warmupSeconds?: number;
+  /** The server's process: its CPU time over the measured run is reported per request. */
+  readonly pid?: number;
 }
 
 export interface LoadResult {
@@ -44,6 +46,10 @@ export interface LoadResult {
   readonly non2xx: number;
   readonly requests: number;
   readonly durationSeconds: number;
+  /** CPU time (user + system) the server's process spent per request over the measured run, in µs. */
+  readonly serverCpuMicros?: number;
+  /** CPU time the whole machine was busy per request (server, database, load generator, kernel), in µs. */
+  readonly machineCpuMicros?: number;
 }
 
 export interface BenchSettings {
@@ -72,6 +78,55 @@ export function assertLoopback(url: string): void {
   if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) {
     throw new Error(`benchmarks send load to loopback addresses only, not ${host}`);
   }
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) a process has used so far, from /proc; undefined where there is no /proc. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds the whole machine has been busy so far (every core, everything but idle and I/O wait). */
+function machineBusySeconds(): number | undefined {
+  try {
+    const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = ticks;
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts counting CPU time; the function it returns gives the µs per request since then, of the
+ * server's process (when its pid is known) and of the machine. Where the throughput ratio is below
+ * target, these say whose CPU time per request it is.
+ */
+export function cpuMeter(pid: number | undefined): (requests: number) => { serverCpuMicros?: number; machineCpuMicros?: number } {
+  const server = pid === undefined ? undefined : processCpuSeconds(pid);
+  const machine = machineBusySeconds();
+  return (requests) => {
+    const perRequest = (start: number | undefined, end: number | undefined) =>
+      start === undefined || end === undefined || requests === 0 ? undefined : Math.round(((end - start) * 1e6) / requests);
+    return {
+      serverCpuMicros: perRequest(server, pid === undefined ? undefined : processCpuSeconds(pid)),
+      machineCpuMicros: perRequest(machine, machineBusySeconds()),
+    };
+  };
 }
 
 /** Runs a bounded load (time and count) against one URL and summarises it. */
@@ -106,7 +161,9 @@ export async function load(label: string, options: LoadOptions, settings: BenchS
   };
   const warmup = options.warmupSeconds ?? settings.warmupSeconds;
   if (warmup > 0) await run(warmup, options.maxRequests ?? settings.maxRequests);
+  const cpu = cpuMeter(options.pid);
   const result = await run(options.durationSeconds ?? settings.durationSeconds, options.maxRequests ?? settings.maxRequests);
+  const used = cpu(result.requests.total);
   const durationSeconds = result.duration > 0 ? result.duration : 1;
   return {
     label,
@@ -117,6 +174,7 @@ export async function load(label: string, options: LoadOptions, settings: BenchS
     non2xx: result.non2xx,
     requests: result.requests.total,
     durationSeconds: Math.round(durationSeconds * 10) / 10,
+    ...used,
   };
 }
 
@@ -305,7 +363,7 @@ export function ratio(result: LoadResult, baseline: LoadResult | undefined): str
 
 /** A plain-text table: one row per measurement, baselines shown with their own numbers. */
 export function formatTable(rows: readonly BenchRow[]): string {
-  const header = ['scenario', 'measurement', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs baseline', 'notes'];
+  const header = ['scenario', 'measurement', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs baseline', 'server CPU µs/req', 'machine CPU µs/req', 'notes'];
   const lines = rows.map((r) => [
     r.scenario,
     r.result.label,
@@ -315,10 +373,12 @@ export function formatTable(rows: readonly BenchRow[]): string {
     String(r.result.errors),
     String(r.result.non2xx),
     ratio(r.result, r.baseline),
+    r.result.serverCpuMicros === undefined ? '' : r.result.serverCpuMicros.toLocaleString('en'),
+    r.result.machineCpuMicros === undefined ? '' : r.result.machineCpuMicros.toLocaleString('en'),
     r.notes ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
   const fmt = (cells: string[]) =>
     cells
       .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
@@ -332,5 +392,6 @@ export function machineSummary(settings: BenchSettings): string {
   return [
     `machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`,
     `load: autocannon, ${settings.connections} connections, ${settings.durationSeconds} s after ${settings.warmupSeconds} s warm-up (at most ${settings.maxRequests.toLocaleString('en')} requests), loopback; servers in their own processes; service LOG_LEVEL=${settings.logLevel}; database: ${settings.databaseUrl ? 'PostgreSQL (fresh database per service)' : 'PGlite'}`,
+    'CPU µs/req: CPU time per request over the measured run, of the server process alone (its JavaScript runs on one thread, so ~1,000,000 µs per second is its ceiling) and of the whole machine (server, database, load generator, kernel)',
   ].join('\n');
 }

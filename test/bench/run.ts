@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startBaseline, type Baseline, type BaselineKind } from './baseline';
 import { blastRadiusScenario } from './blast-radius';
 import { consentCheckScenario } from './consent-check';
-import { decisionsBench } from './decisions';
+import { decisionsBench, type LoadResult as DecisionLoadResult } from './decisions';
 import { departmentsScenario } from './departments';
 import { floorsScenario } from './floors';
 import { tokenScenario } from './token';
@@ -45,8 +45,9 @@ const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** decisions.ts keeps its own result shape; this maps it onto the table's. */
-function asResult(r: { label: string; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number }): LoadResult {
-  return { label: r.label, requestsPerSecond: r.requestsPerSecond, p50Ms: r.p50, p99Ms: r.p99, errors: r.errors, non2xx: r.non2xx, requests: 0, durationSeconds: 0 };
+function asResult(r: DecisionLoadResult): LoadResult {
+  const { label, requestsPerSecond, p50, p99, errors, non2xx, serverCpuMicros, machineCpuMicros } = r;
+  return { label, requestsPerSecond, p50Ms: p50, p99Ms: p99, errors, non2xx, requests: 0, durationSeconds: 0, serverCpuMicros, machineCpuMicros };
 }
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -72,7 +73,7 @@ function createContext(settings: BenchSettings): BenchContext & { close(): Promi
     baseline(kind) {
       const entry = serverFor(kind);
       entry.result ??= entry.server.then((b) =>
-        load(kind === 'json' ? 'bare Koa: JSON route' : `bare Koa: sign an access token (${process.env.BASELINE_JWT_ALG ?? 'ES256'})`, { url: b.url }, settings),
+        load(kind === 'json' ? 'bare Koa: JSON route' : `bare Koa: sign an access token (${process.env.BASELINE_JWT_ALG ?? 'ES256'})`, { url: b.url, pid: b.process.pid }, settings),
       );
       return entry.result;
     },

@@ -80,7 +80,7 @@ async function startBareTokenRoute(key: SigningKeyMaterial, issuer: string) {
     await proc.stop();
     throw err;
   }
-  return { url, stop: () => proc.stop() };
+  return { url, pid: proc.pid, stop: () => proc.stop() };
 }
 
 /** Client assertions signed ahead of time, so the load generator does not compete for CPU with the service. */
@@ -119,7 +119,7 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
   const preSeeded = ownDataDir ? await preparePgliteDataDir(ownDataDir, kek) : undefined;
   // The per-client token limit (OAUTH_TOKEN_RATE_LIMIT) would cap the measurement, not the endpoint.
   const service = await bench.startService({ KEY_ENCRYPTION_KEY: kek.toString('base64'), OAUTH_TOKEN_RATE_LIMIT: '1000000000', ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
-  let bare: { url: string; stop(): Promise<void> } | undefined;
+  let bare: { url: string; pid: number; stop(): Promise<void> } | undefined;
   try {
     // The issuer is the service's PUBLIC_URL (localhost by default), which assertions must name as their audience.
     const issuer = ((await (await fetch(`${service.url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string }).issuer;
@@ -142,13 +142,14 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
 
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const secretBody = 'grant_type=client_credentials&scope=decisions';
-    const baseline = await bench.load('bare Koa: sign the same access token, same key', { url: bare.url, method: 'POST', headers: form, body: secretBody });
+    const baseline = await bench.load('bare Koa: sign the same access token, same key', { url: bare.url, pid: bare.pid, method: 'POST', headers: form, body: secretBody });
     const basicAuth = `Basic ${Buffer.from(`${secretClient.clientId}:${secretClient.clientSecret ?? ''}`).toString('base64')}`;
     const secret = await bench.load('POST /oauth/token, client_secret_basic', {
       url: `${service.url}/oauth/token`,
       method: 'POST',
       headers: { ...form, authorization: basicAuth },
       body: secretBody,
+      pid: service.pid,
     });
 
     // Enough single-use assertions for the warm-up and the measurement at the secret rate, plus headroom.
@@ -163,6 +164,7 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
       headers: form,
       body: () => bodies[next++ % bodies.length],
       maxRequests: needed,
+      pid: service.pid,
     });
     const notes = `${key.alg} access tokens, each audited before it leaves; RSS ${service.rssMiB()} MiB`;
     return [
