@@ -5,6 +5,7 @@ import { consentCheckScenario } from './consent-check';
 import { decisionsBench, type LoadResult as DecisionLoadResult } from './decisions';
 import { departmentsScenario } from './departments';
 import { floorsScenario } from './floors';
+import { requestPathScenario } from './request-path';
 import { tokenScenario } from './token';
 import { DEFAULT_SETTINGS, formatTable, load, machineSummary, startService, type BenchContext, type BenchRow, type BenchSettings, type LoadResult, type Scenario } from './lib';
 
@@ -15,6 +16,7 @@ import { DEFAULT_SETTINGS, formatTable, load, machineSummary, startService, type
 
 /** Every scenario, in the order they run. To add one: export a Scenario from test/bench/<name>.ts and list it here. */
 const SCENARIOS: readonly Scenario[] = [
+  requestPathScenario,
   departmentsScenario,
   tokenScenario,
   consentCheckScenario,
