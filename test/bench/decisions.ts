@@ -8,7 +8,7 @@ import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
 import { DEV_STAFF_ISSUER, DEFAULT_STAFF_AUDIENCE } from '../../services/config';
 import { createDatabase, migrateLatest } from '../../services/db';
 import { adminUrl } from '../helpers/database';
-import { cpuMeter, freePort } from './lib';
+import { cpuMeter, freePort, rssMiB } from './lib';
 import { BENCH_PURPOSE, assetKey, fieldName, seedGrants, vendorId, type GrantSeedShape } from './seed-grants';
 
 // POST /v1/decisions with 1,000 and 1,000,000 active grant-field entries, every decision durably
@@ -49,12 +49,6 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not become ready in ${timeoutMs} ms`);
-}
-
-function rssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
 }
 
 export async function load(
