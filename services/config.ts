@@ -94,7 +94,7 @@ const EnvSchema = z.object({
   APP_POOR_SATISFACTION_BELOW: decimalInRange(0, 5, 3),
 });
 
-/** Every environment variable the service reads (README.md documents each; a unit test keeps them in step). */
+/** Every environment variable the service reads (docs/configuration.md documents each; a unit test keeps them in step). */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape));
 
 /** A rate limit: `points` requests in each window of `windowSeconds`, per address or per client. */

@@ -1,4 +1,4 @@
-/** Protocol limits of the authorization server, in one place (each one is documented in the README). */
+/** Protocol limits of the authorization server, in one place (each one is documented in docs/oauth.md). */
 
 /** RFC 9068 access tokens live at most 10 minutes; a client may be registered with less. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 600;
