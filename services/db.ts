@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import ClientPGLite from 'knex-pglite';
+import { acquireDataDirLock } from './data-dir-lock';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -63,27 +64,54 @@ export function createDatabase(options: DatabaseOptions): Db {
   });
 }
 
-export const MIGRATIONS_DIR = path.join(__dirname, '..', 'db', 'migrations');
-
-export function migrationConfig(): Knex.MigratorConfig {
-  return {
-    directory: MIGRATIONS_DIR,
-    loadExtensions: ['.ts', '.js'],
-    tableName: 'knex_migrations',
-  };
-}
-
-export async function migrateLatest(db: Db): Promise<void> {
-  await db.migrate.latest(migrationConfig());
-}
-
-/** True when every migration on disk has been applied. */
-export async function migrationsCurrent(db: Db): Promise<boolean> {
-  const [, pending] = (await db.migrate.list(migrationConfig())) as [unknown[], unknown[]];
-  return pending.length === 0;
-}
+// Migrations: one identity whether the sources or the compiled build run them (services/migrations.ts).
+export { MIGRATIONS_DIR, migrateLatest, migrationConfig, migrationsCurrent, pendingMigrations } from './migrations';
 
 /** Runs fn in a transaction; the audit event and the change it records commit together or not at all. */
 export function withTransaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
   return db.transaction(fn);
+}
+
+export interface OpenedDatabase {
+  readonly db: Db;
+  /** Destroys the pool, then gives DATA_DIR back (embedded database). */
+  close(): Promise<void>;
+}
+
+/**
+ * The configured database of one process: DATABASE_URL, or the embedded PGlite under DATA_DIR,
+ * which one process holds at a time (a lock file with its pid; a second opener is refused with
+ * DataDirLockedError naming the holder). Resolves once the database accepts statements: a first
+ * start creates the embedded cluster, which can take long on a busy machine.
+ */
+export async function openDatabase(
+  config: { readonly databaseUrl: string | undefined; readonly dataDir: string },
+  options: { readonly command: string; readonly poolMax: number },
+): Promise<OpenedDatabase> {
+  if (config.databaseUrl !== undefined) {
+    const db = createDatabase({ databaseUrl: config.databaseUrl, poolMax: options.poolMax });
+    return { db, close: () => db.destroy() };
+  }
+  const lock = acquireDataDirLock(config.dataDir, options.command);
+  let pglite: PGlite | undefined;
+  try {
+    pglite = createPglite(path.join(config.dataDir, 'pglite'));
+    await pglite.waitReady;
+  } catch (err) {
+    await pglite?.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+  const db = createDatabase({ pglite });
+  return {
+    db,
+    async close() {
+      try {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }
