@@ -5,6 +5,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import ClientPGLite from 'knex-pglite';
 import { acquireDataDirLock } from './data-dir-lock';
+import type { Logger } from './logger';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -35,6 +36,19 @@ export interface DatabaseOptions {
   /** A ready PGlite instance (tests load a migrated template into one). */
   pglite?: PGlite;
   poolMax?: number;
+  /** Where knex's own warnings go (one JSON line each); without it, knex writes to the console. */
+  logger?: Logger;
+}
+
+/** knex's warnings (e.g. "Acquire connection error" while the database is down) as JSON log lines, first line only. */
+function driverLog(logger: Logger): Knex.Config['log'] {
+  const text = (m: unknown) => String(m instanceof Error ? m.message : m).split('\n')[0];
+  return {
+    warn: (m: unknown) => logger.warn({ driver: text(m) }, 'database driver warning'),
+    error: (m: unknown) => logger.error({ driver: text(m) }, 'database driver error'),
+    deprecate: (m: unknown) => logger.debug({ driver: text(m) }, 'database driver deprecation'),
+    debug: (m: unknown) => logger.debug({ driver: text(m) }, 'database driver debug'),
+  };
 }
 
 export function pgliteParsers(): Record<number, (v: string) => unknown> {
@@ -54,6 +68,7 @@ export function createDatabase(options: DatabaseOptions): Db {
       connection: { connectionString: options.databaseUrl, connectionTimeoutMillis: 2000 },
       pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout: 2000,
+      ...(options.logger ? { log: driverLog(options.logger) } : {}),
     });
   }
   const pglite = options.pglite ?? createPglite(options.pgliteDir ?? 'memory://');
@@ -61,6 +76,7 @@ export function createDatabase(options: DatabaseOptions): Db {
     client: ClientPGLite as unknown as typeof knexFactory.Client,
     connection: { pglite } as unknown as Knex.StaticConnectionConfig,
     acquireConnectionTimeout: 10000,
+    ...(options.logger ? { log: driverLog(options.logger) } : {}),
   });
 }
 
@@ -86,10 +102,10 @@ export interface OpenedDatabase {
  */
 export async function openDatabase(
   config: { readonly databaseUrl: string | undefined; readonly dataDir: string },
-  options: { readonly command: string; readonly poolMax: number },
+  options: { readonly command: string; readonly poolMax: number; readonly logger?: Logger },
 ): Promise<OpenedDatabase> {
   if (config.databaseUrl !== undefined) {
-    const db = createDatabase({ databaseUrl: config.databaseUrl, poolMax: options.poolMax });
+    const db = createDatabase({ databaseUrl: config.databaseUrl, poolMax: options.poolMax, logger: options.logger });
     return { db, close: () => db.destroy() };
   }
   const lock = acquireDataDirLock(config.dataDir, options.command);
@@ -102,7 +118,7 @@ export async function openDatabase(
     lock.release();
     throw err;
   }
-  const db = createDatabase({ pglite });
+  const db = createDatabase({ pglite, logger: options.logger });
   return {
     db,
     async close() {

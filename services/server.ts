@@ -109,7 +109,7 @@ export async function startService(config: Config, logger: Logger = createLogger
       : { phase: 'database', database: engine, at: describeDatabaseUrl(config.databaseUrl) },
     config.databaseUrl === undefined ? 'opening the embedded database (the first start creates and migrates it, which can take a while)' : 'database reachable',
   );
-  const database = await openDatabase(config, { command: 'server', poolMax: config.databasePoolMax });
+  const database = await openDatabase(config, { command: 'server', poolMax: config.databasePoolMax, logger });
   let container: Container | undefined;
   try {
     const { db } = database;
