@@ -165,10 +165,10 @@ describe('the HTTP server behind the shipped nginx', () => {
       expect(t.server.keepAliveTimeout).toBe(120_000);
       const port = (t.server.address() as { port: number }).port;
       const get = () =>
-        new Promise<{ socket: unknown; status: number; keepAlive: string | undefined }>((resolve, reject) => {
+        new Promise<{ socket: unknown; status: number; keepAlive: string }>((resolve, reject) => {
           const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
             res.resume();
-            res.on('end', () => resolve({ socket: req.socket, status: res.statusCode ?? 0, keepAlive: res.headers['keep-alive'] }));
+            res.on('end', () => resolve({ socket: req.socket, status: res.statusCode ?? 0, keepAlive: String(res.headers['keep-alive']) }));
           });
           req.on('error', reject);
         });
