@@ -38,7 +38,7 @@ export class BareNameMigrationSource implements Knex.MigrationSource<MigrationFi
   }
 
   async getMigration(migration: MigrationFile): Promise<Knex.Migration> {
-    return require(migration.file) as Knex.Migration;
+    return (await import(migration.file)) as Knex.Migration;
   }
 }
 
