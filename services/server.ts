@@ -196,7 +196,9 @@ export async function startService(config: Config, logger: Logger = createLogger
 function logStartupFailure(err: unknown, level: string): void {
   const logger = createLogger(level === 'silent' ? 'fatal' : 'info', pino.destination({ dest: 1, sync: true }));
   const { message, code } = describeStartupFailure(err);
-  logger.fatal({ code }, `start-up failed: ${message}`);
+  // One line: a multi-line message (every bad variable) becomes "first: a; b".
+  const [first, ...rest] = message.split('\n').map((line) => line.trim());
+  logger.fatal({ code }, `start-up failed: ${[first, rest.filter(Boolean).join('; ')].filter(Boolean).join(' ')}`);
 }
 
 async function main(): Promise<void> {
@@ -218,7 +220,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const stop = (signal: string) => {
-    service.container.logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    service.container.logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       service.container.logger.error({ signal }, 'shutdown did not finish within 10 s; exiting');
       process.exit(1);
