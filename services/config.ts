@@ -49,9 +49,52 @@ const decimalInRange = (min: number, max: number, fallback: number) =>
       return n;
     });
 
+/** true or false, e.g. MIGRATE_ON_START=false. */
+const booleanFlag = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (v === 'true') return true;
+      if (v === 'false') return false;
+      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+      return z.NEVER;
+    });
+
+/** A listening address: an IPv4 or IPv6 address or a host name, e.g. 0.0.0.0 in a container. */
+const hostString = (fallback: string | undefined) =>
+  optionalString
+    .refine((v) => v === undefined || /^[A-Za-z0-9.:_-]{1,253}$/.test(v), { message: 'must be an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0' })
+    .transform((v) => v ?? fallback);
+
+const optionalPort = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'must be a whole number from 0 to 65535' });
+      return z.NEVER;
+    }
+    return n;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: optionalString,
+  HOST: hostString('127.0.0.1'),
   PORT: intInRange(0, 65535, 3000),
+  MIGRATE_ON_START: booleanFlag(true),
+  // Above the proxy's upstream keep-alive (nginx: 60 s), so the service never closes a connection nginx is about to reuse.
+  HTTP_KEEP_ALIVE_TIMEOUT_S: intInRange(1, 3600, 65),
+  HTTP_HEADERS_TIMEOUT_S: intInRange(1, 3600, 66),
+  HTTP_REQUEST_TIMEOUT_S: intInRange(1, 3600, 70),
+  METRICS_PORT: optionalPort,
+  METRICS_HOST: hostString(undefined),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: 'must be a postgres:// or postgresql:// URL',
   }),
@@ -105,11 +148,24 @@ export interface RateLimitConfig {
 
 export interface Config {
   readonly production: boolean;
+  /** The listening address (127.0.0.1 unless HOST says otherwise; 0.0.0.0 in a container). */
+  readonly host: string;
   readonly port: number;
+  /** false: start-up never migrates, and refuses to start while migrations are pending. */
+  readonly migrateOnStart: boolean;
+  /** HTTP server timeouts, in milliseconds: keep-alive above the proxy's, headers ≤ request. */
+  readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
+  /**
+   * Where GET /metrics is served: on its own listener (`port` set; the public port has none), or on
+   * the public port behind `token`; in production with neither, nowhere.
+   */
+  readonly metrics: { readonly port: number | undefined; readonly host: string; readonly token: string | undefined };
   readonly databaseUrl: string | undefined;
   readonly databasePoolMax: number;
   readonly dataDir: string;
   readonly publicUrl: string;
+  /** True when PUBLIC_URL is unset and the issuer was made from PORT (fine for one process on a laptop only). */
+  readonly publicUrlDerived: boolean;
   readonly staff: {
     readonly issuer: string;
     readonly audience: string;
@@ -166,14 +222,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (notifyHours.some((h, i) => i > 0 && h < notifyHours[i - 1])) {
     throw new ConfigError('INCIDENT_NOTIFY_HOURS_*: a more severe incident cannot have a later deadline (CRITICAL ≤ HIGH ≤ MEDIUM ≤ LOW)');
   }
+  if (!(e.HTTP_KEEP_ALIVE_TIMEOUT_S < e.HTTP_HEADERS_TIMEOUT_S && e.HTTP_HEADERS_TIMEOUT_S <= e.HTTP_REQUEST_TIMEOUT_S)) {
+    throw new ConfigError('HTTP_KEEP_ALIVE_TIMEOUT_S < HTTP_HEADERS_TIMEOUT_S ≤ HTTP_REQUEST_TIMEOUT_S must hold');
+  }
   const port = e.PORT;
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === port) {
+    throw new ConfigError('METRICS_PORT must differ from PORT (metrics are served on a listener of their own)');
+  }
   const config: Config = {
     production,
+    host: e.HOST as string,
     port,
+    migrateOnStart: e.MIGRATE_ON_START,
+    http: {
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_S * 1000,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_S * 1000,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_S * 1000,
+    },
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST ?? (e.HOST as string), token: e.METRICS_TOKEN },
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: path.resolve(e.DATA_DIR ?? './data'),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrlDerived: e.PUBLIC_URL === undefined,
     staff: {
       issuer: e.STAFF_ISSUER ?? DEV_STAFF_ISSUER,
       audience: e.STAFF_AUDIENCE ?? DEFAULT_STAFF_AUDIENCE,

@@ -27,14 +27,14 @@ import { createIncidentDesk, type IncidentService } from './incidents';
 import { NoticeService, NoticeStore, noticeRoutes } from './notices';
 import { OAuthServer, type ClientService } from './oauth';
 import type { Logger } from './logger';
-import { operationsRoutes, type ReadinessCheck } from './operations/routes';
+import { metricsExposure, operationsRoutes, type ReadinessCheck } from './operations/routes';
 import { OwnershipMapService, OwnershipTransferService, OwnershipTransferStore, ownershipRoutes } from './ownership';
 import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
 import { ChangeFeed } from './shared/change-feed';
 import type { Secrets } from './secrets';
 
-import { createMetrics, type Metrics } from './shared/metrics';
+import { createMetrics, decisionBatchObserver, type Metrics } from './shared/metrics';
 import { VendorService, VendorStore, vendorClientRoutes, vendorRoutes } from './vendors';
 import { buildOpenApiDocument } from './shared/openapi';
 import type { RouteSpec } from './shared/route';
@@ -106,13 +106,13 @@ const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
 export function createContainer(options: ContainerOptions): Container {
   const { config, db, logger } = options;
-  const metrics = createMetrics(db, { defaultMetrics: options.defaultMetrics });
+  // Heartbeats well inside the staleness bound, so a live feed never lets the policy view go stale.
+  const changes = new ChangeFeed(logger, { heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))) });
+  const metrics = createMetrics(db, { defaultMetrics: options.defaultMetrics, feedStatus: () => changes.status });
   const auditStore = new AuditStore(db);
   const audit = new AuditLog(auditStore);
   const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), auditStore, audit, config.auditRetentionMonths, logger);
   const idempotency = new IdempotencyService(new IdempotencyStore(db), options.secrets.keyEncryptionKey, logger);
-  // Heartbeats well inside the staleness bound, so a live feed never lets the policy view go stale.
-  const changes = new ChangeFeed(logger, { heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))) });
   const staffAuthorizer = new StaffAuthorizer(db);
   const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience);
   const oauth = new OAuthServer({ config, db, logger, audit, changes, keyEncryptionKey: options.secrets.keyEncryptionKey });
@@ -151,6 +151,7 @@ export function createContainer(options: ContainerOptions): Container {
     1000,
     config.databaseUrl === undefined ? 1 : 2,
     recordDecisionsInOneStatement(db, audit),
+    decisionBatchObserver(metrics.domain),
   );
   let consentChecker: ConsentChecker | undefined;
   const policiesFresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
@@ -230,7 +231,7 @@ export function createContainer(options: ContainerOptions): Container {
   const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db), complianceReport), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
-  routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument }), ...featureRoutes);
+  routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument, metrics: metricsExposure(config) }), ...featureRoutes);
 
   return {
     config,

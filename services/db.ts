@@ -4,6 +4,8 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import ClientPGLite from 'knex-pglite';
+import { acquireDataDirLock } from './data-dir-lock';
+import type { Logger } from './logger';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -34,6 +36,19 @@ export interface DatabaseOptions {
   /** A ready PGlite instance (tests load a migrated template into one). */
   pglite?: PGlite;
   poolMax?: number;
+  /** Where knex's own warnings go (one JSON line each); without it, knex writes to the console. */
+  logger?: Logger;
+}
+
+/** knex's warnings (e.g. "Acquire connection error" while the database is down) as JSON log lines, first line only. */
+function driverLog(logger: Logger): Knex.Config['log'] {
+  const text = (m: unknown) => String(m instanceof Error ? m.message : m).split('\n')[0];
+  return {
+    warn: (m: unknown) => logger.warn({ driver: text(m) }, 'database driver warning'),
+    error: (m: unknown) => logger.error({ driver: text(m) }, 'database driver error'),
+    deprecate: (m: unknown) => logger.debug({ driver: text(m) }, 'database driver deprecation'),
+    debug: (m: unknown) => logger.debug({ driver: text(m) }, 'database driver debug'),
+  };
 }
 
 export function pgliteParsers(): Record<number, (v: string) => unknown> {
@@ -53,6 +68,7 @@ export function createDatabase(options: DatabaseOptions): Db {
       connection: { connectionString: options.databaseUrl, connectionTimeoutMillis: 2000 },
       pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout: 2000,
+      ...(options.logger ? { log: driverLog(options.logger) } : {}),
     });
   }
   const pglite = options.pglite ?? createPglite(options.pgliteDir ?? 'memory://');
@@ -60,30 +76,58 @@ export function createDatabase(options: DatabaseOptions): Db {
     client: ClientPGLite as unknown as typeof knexFactory.Client,
     connection: { pglite } as unknown as Knex.StaticConnectionConfig,
     acquireConnectionTimeout: 10000,
+    ...(options.logger ? { log: driverLog(options.logger) } : {}),
   });
 }
 
-export const MIGRATIONS_DIR = path.join(__dirname, '..', 'db', 'migrations');
-
-export function migrationConfig(): Knex.MigratorConfig {
-  return {
-    directory: MIGRATIONS_DIR,
-    loadExtensions: ['.ts', '.js'],
-    tableName: 'knex_migrations',
-  };
-}
-
-export async function migrateLatest(db: Db): Promise<void> {
-  await db.migrate.latest(migrationConfig());
-}
-
-/** True when every migration on disk has been applied. */
-export async function migrationsCurrent(db: Db): Promise<boolean> {
-  const [, pending] = (await db.migrate.list(migrationConfig())) as [unknown[], unknown[]];
-  return pending.length === 0;
-}
+// Migrations: one identity whether the sources or the compiled build run them (services/migrations.ts).
+export { MIGRATIONS_DIR, migrateLatest, migrationConfig, migrationsCurrent, pendingMigrations } from './migrations';
 
 /** Runs fn in a transaction; the audit event and the change it records commit together or not at all. */
 export function withTransaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
   return db.transaction(fn);
+}
+
+export interface OpenedDatabase {
+  readonly db: Db;
+  /** Destroys the pool, then gives DATA_DIR back (embedded database). */
+  close(): Promise<void>;
+}
+
+/**
+ * The configured database of one process: DATABASE_URL, or the embedded PGlite under DATA_DIR,
+ * which one process holds at a time (a lock file with its pid; a second opener is refused with
+ * DataDirLockedError naming the holder). Resolves once the database accepts statements: a first
+ * start creates the embedded cluster, which can take long on a busy machine.
+ */
+export async function openDatabase(
+  config: { readonly databaseUrl: string | undefined; readonly dataDir: string },
+  options: { readonly command: string; readonly poolMax: number; readonly logger?: Logger },
+): Promise<OpenedDatabase> {
+  if (config.databaseUrl !== undefined) {
+    const db = createDatabase({ databaseUrl: config.databaseUrl, poolMax: options.poolMax, logger: options.logger });
+    return { db, close: () => db.destroy() };
+  }
+  const lock = acquireDataDirLock(config.dataDir, options.command);
+  let pglite: PGlite | undefined;
+  try {
+    pglite = createPglite(path.join(config.dataDir, 'pglite'));
+    await pglite.waitReady;
+  } catch (err) {
+    await pglite?.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+  const db = createDatabase({ pglite, logger: options.logger });
+  return {
+    db,
+    async close() {
+      try {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }

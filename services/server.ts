@@ -1,14 +1,16 @@
 import http, { type Server } from 'node:http';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
+import pino from 'pino';
 import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
 import { createApp } from './app';
 import { loadDevStaffKey } from './auth';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createContainer, type Container } from './container';
-import { createDatabase, migrateLatest } from './db';
-import { createLogger } from './logger';
+import { migrateLatest, openDatabase, pendingMigrations, type Db } from './db';
+import { createLogger, type Logger } from './logger';
+import { createMetricsServer } from './operations/metrics-server';
+import { StartupError, describeDatabaseUrl, describeStartupFailure, probePostgres } from './operations/startup';
 import { loadSecrets } from './secrets';
 import { PROBLEM_TYPE_BASE } from './shared/errors';
 
@@ -16,6 +18,8 @@ export interface RunningService {
   readonly server: Server;
   readonly container: Container;
   readonly port: number;
+  /** The metrics listener's port when METRICS_PORT is set. */
+  readonly metricsPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -44,55 +48,157 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 /** The HTTP server the app runs in: header size limit (431 beyond), timeouts, problem+json for requests Node refuses. */
-export function createHttpServer(app: Koa, config: Pick<Config, 'maxHeaderBytes'>): Server {
+export function createHttpServer(app: Koa, config: Pick<Config, 'maxHeaderBytes' | 'http'>): Server {
   const server = http.createServer({ maxHeaderSize: config.maxHeaderBytes }, app.callback());
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // Idle keep-alive connections outlive the proxy's (nginx: 60 s), so the proxy never reuses one we are closing (a 502).
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = config.http.requestTimeoutMs;
   server.on('clientError', answerClientError);
   return server;
 }
 
-/** Read config, open the database, migrate, load policies, build the app, listen. */
-export async function startService(config: Config): Promise<RunningService> {
-  const logger = createLogger(config.logLevel);
-  const db = createDatabase({
-    databaseUrl: config.databaseUrl,
-    pgliteDir: path.join(config.dataDir, 'pglite'),
-    poolMax: config.databasePoolMax,
-  });
-  await migrateLatest(db);
-  const secrets = loadSecrets(config);
-  let staffKeys;
-  if (config.staff.jwksUrl !== undefined) {
-    staffKeys = createRemoteJWKSet(new URL(config.staff.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30000 });
-  } else {
-    logger.warn(
-      { dataDir: config.dataDir },
-      'DEVELOPMENT MODE: STAFF_JWKS_URL is not set, so staff tokens are signed by a local key (npm run staff-token). Never run like this in production.',
-    );
-    staffKeys = createLocalJWKSet({ keys: [loadDevStaffKey(config.dataDir).publicJwk] });
-  }
-  const container = createContainer({ config, db, logger, secrets, staffKeys });
-  await container.start();
-  const app = createApp(container);
-  const server = createHttpServer(app, config).listen(config.port);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, database: config.databaseUrl ? 'postgresql' : 'pglite' }, 'listening');
-  return {
-    server,
-    container,
-    port,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await container.stop();
-      await db.destroy();
-    },
-  };
+}
+
+const since = (started: number) => Date.now() - started;
+
+/** Applies pending migrations, or with MIGRATE_ON_START=false refuses to start while any are pending. */
+async function migrationPhase(db: Db, config: Config, logger: Logger): Promise<void> {
+  const started = Date.now();
+  if (config.migrateOnStart) {
+    const applied = await migrateLatest(db);
+    if (applied.length === 0) logger.info({ phase: 'migrations', applied: 0, ms: since(started) }, 'migrations: already up to date');
+    else logger.info({ phase: 'migrations', applied: applied.length, migrations: applied, ms: since(started) }, `migrations: applied ${applied.length}`);
+    return;
+  }
+  const pending = await pendingMigrations(db);
+  if (pending.length > 0) {
+    throw new StartupError(
+      `MIGRATE_ON_START=false and the database schema is behind by ${pending.length} migration(s): ${pending.join(', ')}. ` +
+        'Run `npm run migrate` (in the container: `node dist/services/cli/migrate.js`) with a role that may change the schema, then start the service.',
+      'migrations_pending',
+    );
+  }
+  logger.info({ phase: 'migrations', applied: 0, ms: since(started) }, 'migrations: schema is current (MIGRATE_ON_START=false, not migrating)');
+}
+
+/** Read config, open the database, migrate, load policies and keys, build the app, listen; each phase logged with its time. */
+export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+  const startedAt = Date.now();
+  if (config.publicUrlDerived && (config.production || config.databaseUrl !== undefined)) {
+    logger.warn(
+      { publicUrl: config.publicUrl },
+      `PUBLIC_URL is not set, so access tokens are issued by ${config.publicUrl} (made from PORT): replicas with different issuers reject each other's tokens. Set PUBLIC_URL to the one address clients use, the same on every replica.`,
+    );
+  }
+  let phase = Date.now();
+  const engine = config.databaseUrl === undefined ? 'pglite' : 'postgresql';
+  if (config.databaseUrl !== undefined) await probePostgres(config.databaseUrl);
+  logger.info(
+    config.databaseUrl === undefined
+      ? { phase: 'database', database: engine, dataDir: config.dataDir }
+      : { phase: 'database', database: engine, at: describeDatabaseUrl(config.databaseUrl) },
+    config.databaseUrl === undefined ? 'opening the embedded database (the first start creates and migrates it, which can take a while)' : 'database reachable',
+  );
+  const database = await openDatabase(config, { command: 'server', poolMax: config.databasePoolMax, logger });
+  let container: Container | undefined;
+  try {
+    const { db } = database;
+    await db.raw('select 1');
+    logger.info({ phase: 'database', database: engine, ms: since(phase) }, 'database open');
+    await migrationPhase(db, config, logger);
+    phase = Date.now();
+    const secrets = loadSecrets(config);
+    let staffKeys;
+    if (config.staff.jwksUrl !== undefined) {
+      staffKeys = createRemoteJWKSet(new URL(config.staff.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30000 });
+    } else {
+      logger.warn(
+        { dataDir: config.dataDir },
+        'DEVELOPMENT MODE: STAFF_JWKS_URL is not set, so staff tokens are signed by a local key (npm run staff-token). Never run like this in production.',
+      );
+      staffKeys = createLocalJWKSet({ keys: [loadDevStaffKey(config.dataDir).publicJwk] });
+    }
+    logger.info(
+      { phase: 'keys', secrets: config.subjectIdKey === undefined ? 'DATA_DIR' : 'environment', staffKeys: config.staff.jwksUrl === undefined ? 'development key' : 'STAFF_JWKS_URL', ms: since(phase) },
+      'secrets and staff keys ready',
+    );
+    phase = Date.now();
+    container = createContainer({ config, db, logger, secrets, staffKeys });
+    await container.start();
+    const staff = await container.staffAuthorizer.policyCounts();
+    logger.info(
+      {
+        phase: 'policies',
+        staffPermissions: staff.permissions,
+        staffRoleAssignments: staff.assignments,
+        vendorGrantEntries: container.accessEngine.lineCount,
+        signingKeys: container.oauth.signingKeys.jwks().keys.length,
+        changeFeed: config.databaseUrl === undefined ? 'in-process' : 'LISTEN/NOTIFY',
+        ms: since(phase),
+      },
+      'policies and signing keys loaded',
+    );
+    const app = createApp(container);
+    const server = createHttpServer(app, config);
+    const port = await listen(server, config.port, config.host);
+    let metricsServer: Server | undefined;
+    let metricsPort: number | undefined;
+    if (config.metrics.port !== undefined) {
+      metricsServer = createMetricsServer(container.metrics.registry);
+      metricsPort = await listen(metricsServer, config.metrics.port, config.metrics.host).catch(async (err: unknown) => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        throw err;
+      });
+    } else if (config.production && config.metrics.token === undefined) {
+      logger.warn('metrics are not served: set METRICS_PORT (a listener of their own) or METRICS_TOKEN (bearer token on the public port)');
+    }
+    logger.info(
+      { host: config.host, port, metricsPort, database: engine, issuer: config.publicUrl, startupMs: since(startedAt) },
+      'listening',
+    );
+    const running = container;
+    return {
+      server,
+      container: running,
+      port,
+      metricsPort,
+      async close() {
+        const closing = Date.now();
+        // Keep-alive connections outlive their last response by HTTP_KEEP_ALIVE_TIMEOUT_S: close each as it goes idle.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        await Promise.all([
+          new Promise<void>((resolve) => server.close(() => resolve())),
+          metricsServer ? new Promise<void>((resolve) => metricsServer.close(() => resolve())) : undefined,
+        ]).finally(() => clearInterval(sweep));
+        await running.stop();
+        await database.close();
+        logger.info({ ms: since(closing) }, 'shutdown complete');
+      },
+    };
+  } catch (err) {
+    await container?.stop().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** One JSON line on stdout (synchronously, before the exit) saying why the service did not start. */
+function logStartupFailure(err: unknown, level: string): void {
+  const logger = createLogger(level === 'silent' ? 'fatal' : 'info', pino.destination({ dest: 1, sync: true }));
+  const { message, code } = describeStartupFailure(err);
+  // One line: a multi-line message (every bad variable) becomes "first: a; b".
+  const [first, ...rest] = message.split('\n').map((line) => line.trim());
+  logger.fatal({ code }, `start-up failed: ${[first, rest.filter(Boolean).join('; ')].filter(Boolean).join(' ')}`);
 }
 
 async function main(): Promise<void> {
@@ -101,15 +207,24 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      logStartupFailure(err, 'info');
       process.exit(2);
     }
     throw err;
   }
-  const service = await startService(config);
+  let service: RunningService;
+  try {
+    service = await startService(config);
+  } catch (err) {
+    logStartupFailure(err, config.logLevel);
+    process.exit(1);
+  }
   const stop = (signal: string) => {
     service.container.logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    const timer = setTimeout(() => {
+      service.container.logger.error({ signal }, 'shutdown did not finish within 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
     timer.unref();
     service.close().then(
       () => process.exit(0),
@@ -125,7 +240,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(err);
+    logStartupFailure(err, 'info');
     process.exit(1);
   });
 }

@@ -38,6 +38,12 @@ export class StaffAuthorizer implements StaffAccessResolver {
     return this.loadedAt;
   }
 
+  /** How many permission lines and role assignments the loaded enforcer holds (start-up log). */
+  async policyCounts(): Promise<{ permissions: number; assignments: number }> {
+    const enforcer = this.current();
+    return { permissions: (await enforcer.getPolicy()).length, assignments: (await enforcer.getGroupingPolicy()).length };
+  }
+
   async reload(): Promise<void> {
     const model = newModelFromString(fs.readFileSync(policyFile('staff.conf'), 'utf8'));
     const adapter = new KnexAdapter(this.db, {

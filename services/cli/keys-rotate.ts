@@ -1,15 +1,15 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalJWKSet } from 'jose';
 import { loadConfig } from '../config';
 import { createContainer } from '../container';
-import { createDatabase, migrationsCurrent } from '../db';
+import { openDatabase, pendingMigrations } from '../db';
 import { createLogger } from '../logger';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../oauth/settings';
 import { loadSecrets } from '../secrets';
+import { runCli } from './run';
 
 // Adds a new token-signing key: published at once, signing after --activate-after seconds (default 600).
-// Running replicas on PostgreSQL learn about it through the change feed; on the embedded database, stop the service first.
+// Running replicas on PostgreSQL learn about it through the change feed; the embedded database refuses it while the service runs (DATA_DIR lock).
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { alg: { type: 'string', default: 'ES256' }, 'activate-after': { type: 'string' } },
@@ -25,11 +25,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig();
-  const db = createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: 2 });
+  const database = await openDatabase(config, { command: 'keys:rotate', poolMax: 2 });
+  const { db } = database;
   try {
-    if (!(await migrationsCurrent(db))) {
-      console.error('The database is not migrated: run `npm run migrate` (or start the service once) first.');
-      process.exit(2);
+    const pending = await pendingMigrations(db);
+    if (pending.length > 0) {
+      console.error(`The database is not migrated (pending: ${pending.join(', ')}): run \`npm run migrate\` (or start the service once) first.`);
+      process.exitCode = 2;
+      return;
     }
     const container = createContainer({
       config,
@@ -45,11 +48,8 @@ async function main(): Promise<void> {
     );
     console.log(JSON.stringify({ kid: key.kid, alg: key.alg, status: key.status, activatesAt: key.activatesAt }, null, 2));
   } finally {
-    await db.destroy();
+    await database.close();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCli(main);

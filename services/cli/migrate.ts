@@ -1,20 +1,18 @@
-import path from 'node:path';
 import { loadConfig } from '../config';
-import { createDatabase, migrateLatest } from '../db';
+import { migrateLatest, openDatabase } from '../db';
+import { runCli } from './run';
 
-// Applies every pending migration to DATABASE_URL, or to the embedded database under DATA_DIR.
+// Applies every pending migration to DATABASE_URL, or to the embedded database under DATA_DIR, and says which.
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: 1 });
+  const database = await openDatabase(config, { command: 'migrate', poolMax: 1 });
   try {
-    await migrateLatest(db);
-    console.log('migrations are current');
+    const applied = await migrateLatest(database.db);
+    if (applied.length === 0) console.log('migrations: already up to date');
+    else console.log(`migrations: applied ${applied.length}\n${applied.map((name) => `  ${name}`).join('\n')}`);
   } finally {
-    await db.destroy();
+    await database.close();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runCli(main);

@@ -1,13 +1,13 @@
-import path from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { demoBank, type BankSeed } from '../../db/seeds/demo-bank';
 import type { ChangeContext } from '../audit';
 import { loadConfig } from '../config';
 import { createContainer, type Container } from '../container';
-import { createDatabase, migrateLatest } from '../db';
+import { migrateLatest, openDatabase } from '../db';
 import { createLogger } from '../logger';
 import { loadSecrets } from '../secrets';
 import { NotFoundError, ProblemError } from '../shared/errors';
+import { runCli } from './run';
 
 export interface SeedSummary {
   created: { departments: number; roles: number; assets: number; fields: number };
@@ -66,7 +66,8 @@ export async function seedBank(container: Container, bank: BankSeed = demoBank):
 // Opens the database like `npm run migrate` (DATABASE_URL, or PGlite under DATA_DIR), migrates, then seeds.
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite'), poolMax: 2 });
+  const database = await openDatabase(config, { command: 'seed', poolMax: 2 });
+  const { db } = database;
   const container = createContainer({
     config,
     db,
@@ -88,13 +89,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await container.stop();
-    await db.destroy();
+    await database.close();
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCli(main);

@@ -4,6 +4,7 @@ import type { Db, Trx } from '../db';
 import { IdempotencyKeyTaken, currentIdempotentRequest, type IdempotentRequest } from '../idempotency';
 import { BatchQueue } from '../shared/batch-queue';
 import { isDatabaseUnavailable } from '../shared/errors';
+import type { GroupCommitObserver } from '../shared/metrics';
 
 interface Pending<U> {
   readonly event: AuditEventInput;
@@ -45,6 +46,8 @@ export class GroupCommitWriter<U> {
      * when the batch must take the transaction path instead (the chain end is not known, or moved on).
      */
     private readonly oneStatement?: (events: readonly AuditEventInput[], usage: U[]) => Promise<boolean>,
+    /** Told each batch's size, latency and committed events (metrics). */
+    private readonly observer?: GroupCommitObserver,
   ) {
     this.queue = new BatchQueue((batch) => this.flush(batch), maxBatch, lanes);
   }
@@ -62,14 +65,21 @@ export class GroupCommitWriter<U> {
   }
 
   private async flush(batch: Pending<U>[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const taken = await this.commit(batch);
+      this.observer?.committed(
+        taken.size === 0 ? batch.map((p) => p.event) : batch.filter((p) => !taken.has(p)).map((p) => p.event),
+        seconds(),
+      );
       // A retry whose key another request already used is not decided again: the router replays the first answer.
       for (const p of batch) {
         if (taken.has(p)) p.reject(new IdempotencyKeyTaken());
         else p.resolve();
       }
     } catch (err) {
+      this.observer?.failed(batch.length, seconds());
       for (const p of batch) p.reject(err);
       // The database cannot be reached: decisions queued meanwhile would only wait as long again (fail fast).
       if (isDatabaseUnavailable(err) && !retryable(err)) for (const p of this.queue.takeAll()) p.reject(err);

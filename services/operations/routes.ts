@@ -1,7 +1,8 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
-import { ServiceUnavailableError } from '../shared/errors';
+import { NotFoundError, ServiceUnavailableError, UnauthorizedError } from '../shared/errors';
 import { defineRoute, type RouteSpec } from '../shared/route';
 import { Problem } from '../shared/schemas';
 import { z } from '../shared/zod';
@@ -27,11 +28,42 @@ const DOCS_HTML = `<!doctype html>
 <body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
 <script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script></body></html>`;
 
+/**
+ * Whether GET /metrics answers on the public port: `open` (development, bound to 127.0.0.1 by
+ * default), behind a bearer `token` (METRICS_TOKEN), or `elsewhere` (METRICS_PORT, or production
+ * without either: 404 here).
+ */
+export type MetricsExposure = { readonly kind: 'open' } | { readonly kind: 'token'; readonly token: string } | { readonly kind: 'elsewhere' };
+
+export function metricsExposure(config: { readonly production: boolean; readonly metrics: { readonly port: number | undefined; readonly token: string | undefined } }): MetricsExposure {
+  if (config.metrics.port !== undefined) return { kind: 'elsewhere' };
+  if (config.metrics.token !== undefined) return { kind: 'token', token: config.metrics.token };
+  return config.production ? { kind: 'elsewhere' } : { kind: 'open' };
+}
+
+const digest = (value: string) => crypto.createHash('sha256').update(value).digest();
+
+/** Refuses a scrape of the public port's /metrics unless the exposure allows it. */
+function metricsGate(exposure: MetricsExposure): (authorization: string) => void {
+  if (exposure.kind === 'open') return () => undefined;
+  if (exposure.kind === 'elsewhere') {
+    return () => {
+      throw new NotFoundError('No resource at /metrics');
+    };
+  }
+  const expected = digest(`Bearer ${exposure.token}`);
+  return (authorization) => {
+    if (!crypto.timingSafeEqual(digest(authorization), expected)) throw new UnauthorizedError('GET /metrics needs the METRICS_TOKEN bearer token', 'metrics');
+  };
+}
+
 export function operationsRoutes(options: {
   readiness: readonly ReadinessCheck[];
   registry: Registry;
   openApiDocument: () => Record<string, unknown>;
+  metrics: MetricsExposure;
 }): RouteSpec[] {
+  const checkScraper = metricsGate(options.metrics);
   return [
     defineRoute({
       method: 'get',
@@ -74,12 +106,22 @@ export function operationsRoutes(options: {
       path: '/metrics',
       operationId: 'metrics',
       summary: 'Prometheus metrics',
-      description: 'Expose only on the internal network (scrape target).',
+      description:
+        'Served on this port only when METRICS_PORT is not set: behind `Authorization: Bearer <METRICS_TOKEN>` when that is set, ' +
+        'open in development, and not at all in production without it (404). With METRICS_PORT, GET /metrics is served on that listener alone.',
       tags: ['operations'],
       auth: { kind: 'public' },
       query: NoQuery,
-      responses: { 200: { description: 'Prometheus text format', alternatives: { 'text/plain': z.string() } }, ...unknownQuery },
-      handler: async () => ({ body: await options.registry.metrics(), type: options.registry.contentType }),
+      responses: {
+        200: { description: 'Prometheus text format', alternatives: { 'text/plain': z.string() } },
+        ...unknownQuery,
+        401: { description: 'METRICS_TOKEN is set and the bearer token is missing or wrong', schema: Problem },
+        404: { description: 'Metrics are not served on this port (METRICS_PORT, or production without METRICS_TOKEN)', schema: Problem },
+      },
+      handler: async ({ ctx }) => {
+        checkScraper(ctx.get('authorization'));
+        return { body: await options.registry.metrics(), type: options.registry.contentType };
+      },
     }),
     defineRoute({
       method: 'get',

@@ -134,23 +134,47 @@ export class ServiceUnavailableError extends ProblemError {
   }
 }
 
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+]);
 
 /**
- * True for errors that mean the database cannot be reached or is shutting down, so the
+ * SQLSTATEs that mean "the database is not available to us right now", whatever the statement:
+ * 28000/28P01 the role may not log in or its password was rotated, 3D000 the database does not
+ * exist (dropped, or not yet restored), 25006 a read-only standby after a failover, 57P01-57P05
+ * shut down, crashed, starting up, dropped or idle session ended, 40P01/40001 chosen as a deadlock
+ * or serialization victim (rolled back whole: "retry shortly" is the truth).
+ */
+const UNAVAILABLE_SQLSTATE = new Set(['28000', '28P01', '3D000', '25006', '57P01', '57P02', '57P03', '57P04', '57P05', '40P01', '40001']);
+
+/**
+ * True for errors that mean the database cannot be reached, refuses us or is shutting down, so the
  * answer must be 503 (fail closed) rather than 500.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   // Not `instanceof Error`: socket errors may come from another realm (e.g. under a test runner's VM).
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: string; code?: string; message?: string };
-  if (e.name === 'KnexTimeoutError') return true;
-  if (e.code && UNAVAILABLE_ERRNO.has(e.code)) return true;
-  // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash, cannot connect now), 53300 (too many connections),
-  // 40P01/40001 (chosen as a deadlock or serialization victim: rolled back whole, so "retry shortly" is the truth)
-  if (e.code && (/^08/.test(e.code) || /^57P0[123]$/.test(e.code) || e.code === '53300' || e.code === '40P01' || e.code === '40001')) return true;
-  return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed/i.test(
-    String(e.message ?? ''),
+  const e = err as { name?: string; code?: unknown; message?: string };
+  if (e.name === 'KnexTimeoutError') return true; // no pool connection within acquireConnectionTimeout
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNAVAILABLE_ERRNO.has(code) || UNAVAILABLE_SQLSTATE.has(code)) return true;
+  // Class 08: connection exception. Class 53: insufficient resources (disk full, out of memory, too many connections).
+  if (/^(08|53)[0-9A-Z]{3}$/.test(code)) return true;
+  const message = String(e.message ?? '');
+  // 55000 (object not in prerequisite state) is unavailability only with this meaning: `allow_connections false`.
+  if (code === '55000') return /not currently accepting connections/i.test(message);
+  return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed|Connection ended unexpectedly|the database system is (starting up|shutting down|in recovery mode)/i.test(
+    message,
   );
 }
 

@@ -19,11 +19,19 @@ export function requestContext(logger: Logger) {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       (ctx.state.log as Logger).info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 },
+        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, caller: callerOf(ctx.state.actor), address: ctx.ip },
         'request',
       );
     }
   };
+}
+
+/** Who called, for the request log: the staff subject or the client id (never a token); undefined when public or unauthenticated. */
+function callerOf(actor: unknown): string | undefined {
+  const a = actor as { kind?: string; subject?: string; clientId?: string } | undefined;
+  if (a?.kind === 'staff') return `staff:${a.subject}`;
+  if (a?.kind === 'client') return `client:${a.clientId}`;
+  return undefined;
 }
 
 /** Maps anything thrown below to RFC 9457 problem+json; unknown errors become a logged, generic 500. */

@@ -1,4 +1,4 @@
-import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import type { Context, Next } from 'koa';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config';
@@ -7,21 +7,16 @@ import { TooManyRequestsError } from './errors';
 type Middleware = (ctx: Context, next: Next) => Promise<void>;
 
 /**
- * The key a caller is counted under: its IPv4 address, or the /64 prefix of an IPv6 one (a single
- * customer line is usually given a whole /64, so counting full addresses would be no limit at all).
+ * The key a caller is counted under: its IPv4 address (IPv4-mapped IPv6 included), or the /64
+ * prefix of an IPv6 one (a single customer line is usually given a whole /64, so counting full
+ * addresses would be no limit at all). Parsing is ipaddr.js's; anything unparsable counts as itself.
  */
 export function addressKey(ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return mapped[1];
-  if (!net.isIPv6(ip)) return ip;
-  const [head, tail = ''] = ip.toLowerCase().split('%')[0].split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+  const bare = ip.split('%')[0];
+  if (!ipaddr.isValid(bare)) return ip;
+  const address = ipaddr.process(bare);
+  if (address.kind() === 'ipv4') return address.toString();
+  return `${address.toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
 }
 
 /**
