@@ -59,6 +59,7 @@ async function issueFor(compliance: ComplianceReportService, req: RouteRequest<u
   return compliance.issue({ actor: req.actor, requestId: req.requestId }, req.actor.subject, { lang, from: req.query.from, to: req.query.to });
 }
 
+const LANGUAGE_HEADER = { 'Content-Language': 'The report’s language: zh-CN or en (chosen by `lang`, else the request’s Accept-Language header, else zh-CN)' };
 const languageHeaders = (lang: string) => ({ 'Content-Language': lang, Vary: 'Accept, Accept-Language', 'Cache-Control': 'no-store' });
 
 export function reportRoutes(vendorAccess: VendorAccessReportService, compliance: ComplianceReportService): RouteSpec[] {
@@ -77,7 +78,7 @@ export function reportRoutes(vendorAccess: VendorAccessReportService, compliance
       auth: staffPermission('report', 'compliance', GLOBAL),
       query: ComplianceReportQuery,
       responses: {
-        200: { description: 'The report', schema: ComplianceReport, alternatives: { 'text/csv': z.string() } },
+        200: { description: 'The report', schema: ComplianceReport, alternatives: { 'text/csv': z.string() }, headers: LANGUAGE_HEADER },
         ...problemResponses,
         406: { description: 'Neither JSON nor CSV is acceptable', schema: Problem },
       },
@@ -102,7 +103,7 @@ export function reportRoutes(vendorAccess: VendorAccessReportService, compliance
       tags: ['reports'],
       auth: staffPermission('report', 'compliance', GLOBAL),
       query: ComplianceReportQuery,
-      responses: { 200: { description: 'HTML page', alternatives: { 'text/html': z.string() } }, ...problemResponses },
+      responses: { 200: { description: 'HTML page', alternatives: { 'text/html': z.string() }, headers: LANGUAGE_HEADER }, ...problemResponses },
       handler: async (req) => {
         const issued = await issueFor(compliance, req);
         const links = { signedUrl: compliance.signedUrl(issued.report.reportId), jwksUri: compliance.jwksUri, kid: issued.kid, digest: issued.digest };
