@@ -115,7 +115,9 @@ export function resolvePeriod(query: { from?: string; to?: string }, now: Date, 
     const f = parseDay(query.from, 'query.from');
     fromDate = ymd(f.year, f.month, f.day);
   } else {
-    const yearBefore = new Date(Date.UTC(to.year - 1, to.month - 1, to.day + 1));
+    // The same date a year before (29 February becomes the 28th), then the day after it.
+    const lastDay = new Date(Date.UTC(to.year - 1, to.month, 0)).getUTCDate();
+    const yearBefore = new Date(Date.UTC(to.year - 1, to.month - 1, Math.min(to.day, lastDay) + 1));
     fromDate = ymd(yearBefore.getUTCFullYear(), yearBefore.getUTCMonth() + 1, yearBefore.getUTCDate());
     if (fromDate < `${EARLIEST_YEAR}-01-01`) fromDate = `${EARLIEST_YEAR}-01-01`;
   }
