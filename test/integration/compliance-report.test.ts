@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, decodeProtectedHeader, type JWK } from 'jose';
+import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { verifySignedReport } from '../../services/reports/verify';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 
@@ -262,6 +263,15 @@ describe('the signed form', () => {
     const [event] = await t.container.db('audit_events').where({ action: 'compliance_report.issued', object_id: id });
     expect(event).toMatchObject({ actor_id: 'pat', object_type: 'compliance_report' });
     expect(event.details).toMatchObject({ digest: signed.body.digest, kid: signed.body.kid, lang: 'en' });
+
+    // What verify-compliance-report runs: the signature holds, and a changed payload or a foreign key does not.
+    expect(await verifySignedReport(signed.body.jws, jwks)).toMatchObject({ reportId: id, digest: signed.body.digest, kid: signed.body.kid });
+    expect(await verifySignedReport(signed.body.jws, { keys: [signed.body.publicJwk as JWK] })).toMatchObject({ reportId: id });
+    const [header, body, signature] = (signed.body.jws as string).split('.');
+    const altered = Buffer.from(Buffer.from(body, 'base64url').toString('utf8').replace('"pass":', '"pass":9')).toString('base64url');
+    await expect(verifySignedReport(`${header}.${altered}.${signature}`, jwks)).rejects.toThrow();
+    const stranger = await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey);
+    await expect(verifySignedReport(signed.body.jws, { keys: [{ ...stranger, kid: signed.body.kid, alg: 'ES256' }] })).rejects.toThrow();
   });
 
   it('prints the report id and digest on the page, matching the signed form', async () => {
