@@ -4,10 +4,10 @@ import type { AuditLog, ChangeContext } from '../audit';
 import type { Db } from '../db';
 import { NotFoundError } from '../shared/errors';
 import { CHECK_STATUSES, type CheckStatus, type RecordKind, type ReportLanguage } from './compliance-check';
-import type { ComplianceChecker, ComplianceReport } from './compliance';
+import type { CheckOutcome, ComplianceChecker, ComplianceReport } from './compliance';
 import type { ComplianceLabelStore } from './compliance-label-store';
 import type { IssuedReportStore } from './issued-report-store';
-import { localDateTime, resolvePeriod } from './report-time';
+import { localDateTime, resolvePeriod, type ReportPeriod } from './report-time';
 
 /** The service key that signs issued reports: the authorization server's current key, published in its JWKS. */
 export interface ReportSigner {
@@ -78,40 +78,12 @@ export class ComplianceReportService {
     return `${this.settings.publicUrl}/v1/reports/compliance/${reportId}/signed`;
   }
 
-  /** Validates the period before any work (a 400 names the parameter), then issues. */
+  /** Validates the period before any work (a 400 names the parameter), then runs, writes, signs and keeps the report. */
   async issue(ctx: ChangeContext, preparedBy: string, request: ReportRequest, now = new Date()): Promise<IssuedReport> {
     const period = resolvePeriod({ from: request.from, to: request.to }, now, this.settings.timeZone);
     const outcomes = await this.checker.run({ now, from: period.startsAt, to: period.endsBefore });
-    const labels = await this.labelExamples(outcomes.map((o) => ({ kind: o.definition.examines, ids: o.examples })));
-    const generatedAt = now.toISOString();
-    const summary = Object.fromEntries(CHECK_STATUSES.map((s) => [s, outcomes.filter((o) => o.status === s).length])) as Record<CheckStatus, number>;
-    const report: ComplianceReport = {
-      reportId: crypto.randomUUID(),
-      lang: request.lang,
-      institution: { name: this.settings.institutionName, timeZone: this.settings.timeZone },
-      generatedAt,
-      generatedAtLocal: localDateTime(now, this.settings.timeZone),
-      period: { from: period.from, to: period.to, startsAt: period.startsAt.toISOString(), endsBefore: period.endsBefore.toISOString() },
-      preparedBy,
-      summary,
-      checks: outcomes.map((o) => {
-        const text = o.definition.text[request.lang];
-        return {
-          code: o.definition.code,
-          id: o.definition.code,
-          requirement: text.requirement,
-          source: text.source,
-          severity: o.definition.severity,
-          scope: o.definition.scope,
-          status: o.status,
-          examined: o.examined,
-          count: o.count,
-          examples: [...o.examples],
-          exampleLabels: o.examples.map((id) => ({ id, label: labels.get(o.definition.examines)?.get(id) ?? null })),
-          checkedAt: generatedAt,
-        };
-      }),
-    };
+    const labels = await this.labelExamples(outcomes);
+    const report = this.write(outcomes, labels, { lang: request.lang, period, now, preparedBy });
     const payload = new TextEncoder().encode(JSON.stringify(report));
     const key = this.signer.signingKey();
     const jws = await new CompactSign(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: SIGNED_REPORT_TYPE }).sign(key.privateKey);
@@ -119,7 +91,7 @@ export class ComplianceReportService {
     await this.db.transaction(async (trx) => {
       await this.issued.insert(trx, {
         id: report.reportId,
-        issuedAt: generatedAt,
+        issuedAt: report.generatedAt,
         preparedBy,
         lang: report.lang,
         periodFrom: period.from,
@@ -133,10 +105,44 @@ export class ComplianceReportService {
         action: 'compliance_report.issued',
         objectType: 'compliance_report',
         objectId: report.reportId,
-        details: { digest, kid: key.kid, lang: report.lang, period: { from: period.from, to: period.to }, summary },
+        details: { digest, kid: key.kid, lang: report.lang, period: { from: period.from, to: period.to }, summary: report.summary },
       });
     });
     return { report, digest, jws, kid: key.kid };
+  }
+
+  /** The report in one language: what the checks found, with a readable name beside each example. */
+  private write(
+    outcomes: readonly CheckOutcome[],
+    labels: ReadonlyMap<RecordKind, ReadonlyMap<string, string>>,
+    o: { lang: ReportLanguage; period: ReportPeriod; now: Date; preparedBy: string },
+  ): ComplianceReport {
+    const generatedAt = o.now.toISOString();
+    const summary = Object.fromEntries(CHECK_STATUSES.map((s) => [s, outcomes.filter((c) => c.status === s).length])) as Record<CheckStatus, number>;
+    return {
+      reportId: crypto.randomUUID(),
+      lang: o.lang,
+      institution: { name: this.settings.institutionName, timeZone: this.settings.timeZone },
+      generatedAt,
+      generatedAtLocal: localDateTime(o.now, this.settings.timeZone),
+      period: { from: o.period.from, to: o.period.to, startsAt: o.period.startsAt.toISOString(), endsBefore: o.period.endsBefore.toISOString() },
+      preparedBy: o.preparedBy,
+      summary,
+      checks: outcomes.map(({ definition, status, examined, count, examples }) => ({
+        code: definition.code,
+        id: definition.code,
+        requirement: definition.text[o.lang].requirement,
+        source: definition.text[o.lang].source,
+        severity: definition.severity,
+        scope: definition.scope,
+        status,
+        examined,
+        count,
+        examples: [...examples],
+        exampleLabels: examples.map((id) => ({ id, label: labels.get(definition.examines)?.get(id) ?? null })),
+        checkedAt: generatedAt,
+      })),
+    };
   }
 
   async signed(id: string): Promise<SignedReport> {
@@ -145,9 +151,13 @@ export class ComplianceReportService {
     return { reportId: r.id, issuedAt: r.issuedAt, preparedBy: r.preparedBy, digest: r.digest, kid: r.kid, jws: r.jws, publicJwk: r.publicJwk, jwksUri: this.jwksUri };
   }
 
-  private async labelExamples(groups: ReadonlyArray<{ kind: RecordKind; ids: readonly string[] }>): Promise<Map<RecordKind, Map<string, string>>> {
+  private async labelExamples(outcomes: readonly CheckOutcome[]): Promise<Map<RecordKind, Map<string, string>>> {
     const byKind = new Map<RecordKind, Set<string>>();
-    for (const g of groups) for (const id of g.ids) (byKind.get(g.kind) ?? byKind.set(g.kind, new Set()).get(g.kind))?.add(id);
+    for (const { definition, examples } of outcomes) {
+      const ids = byKind.get(definition.examines) ?? new Set<string>();
+      for (const id of examples) ids.add(id);
+      byKind.set(definition.examines, ids);
+    }
     const out = new Map<RecordKind, Map<string, string>>();
     for (const [kind, ids] of byKind) out.set(kind, await this.labels.labels(kind, [...ids]));
     return out;
