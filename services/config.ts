@@ -82,6 +82,14 @@ const optionalPort = z
     }
     return n;
   });
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const EnvSchema = z.object({
   NODE_ENV: optionalString,
@@ -135,6 +143,9 @@ const EnvSchema = z.object({
   // App consolidation report: fewer than 1,000 monthly active users, or satisfaction below 3 of 5.
   APP_LOW_ACTIVITY_MAU: intInRange(0, 1_000_000_000, 1000),
   APP_POOR_SATISFACTION_BELOW: decimalInRange(0, 5, 3),
+  // The compliance report: whose report it is, and the zone of its period and local times.
+  INSTITUTION_NAME: optionalString.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
+  INSTITUTION_TIME_ZONE: optionalString.refine((v) => v === undefined || isTimeZone(v), { message: 'must be an IANA time zone, e.g. Asia/Shanghai' }),
 });
 
 /** Every environment variable the service reads (docs/configuration.md documents each; a unit test keeps them in step). */
@@ -193,6 +204,8 @@ export interface Config {
   readonly incidentNotificationHours: Readonly<Record<'critical' | 'high' | 'medium' | 'low', number>>;
   /** Thresholds of the app consolidation report: an app below either is a candidate. */
   readonly appConsolidation: { readonly lowActivityMau: number; readonly poorSatisfactionBelow: number };
+  /** Named on the compliance report; the zone its period's days and local times are in. */
+  readonly institution: { readonly name: string | undefined; readonly timeZone: string };
 }
 
 export const DEV_STAFF_ISSUER = 'urn:privacy-governance:dev-staff-idp';
@@ -275,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       low: e.INCIDENT_NOTIFY_HOURS_LOW,
     },
     appConsolidation: { lowActivityMau: e.APP_LOW_ACTIVITY_MAU, poorSatisfactionBelow: e.APP_POOR_SATISFACTION_BELOW },
+    institution: { name: e.INSTITUTION_NAME, timeZone: e.INSTITUTION_TIME_ZONE ?? 'Asia/Shanghai' },
   };
   return deepFreeze(config);
 }

@@ -38,7 +38,7 @@ import { createMetrics, decisionBatchObserver, type Metrics } from './shared/met
 import { VendorService, VendorStore, vendorClientRoutes, vendorRoutes } from './vendors';
 import { buildOpenApiDocument } from './shared/openapi';
 import type { RouteSpec } from './shared/route';
-import { ComplianceReportService, ComplianceStore, VendorAccessReportService, reportRoutes } from './reports';
+import { createReports, type ReportWindow } from './reports';
 import type { ClientAuthenticator, StaffAuthenticator } from './shared/router';
 
 export interface ContainerOptions {
@@ -213,22 +213,26 @@ export function createContainer(options: ContainerOptions): Container {
     { name: 'vendor_policies', check: async () => policiesFresh() },
   ];
 
-  const complianceReport = new ComplianceReportService(
-    new ComplianceStore(db),
-    {
-      overdueComplaints: (now) => complaintDesk.complaints.overdueSummary(now),
-      overdueNotifications: (now) => incidentDesk.incidents.overdueNotifications(now),
-      incidentsWithoutContainment: () => incidentDesk.incidents.withoutContainment(),
-      overdueRectifications: (now) => incidentDesk.incidents.overdueRectifications(now),
-      appsReleasedWithoutFiling: () => apps.compliance.releasedWithoutFilingNumber(),
-      appsWithoutRecentPenetrationTest: (now) => apps.compliance.releasedWithoutRecentPenetrationTest(now),
-      overdueVulnerabilities: (now) => apps.compliance.overdueVulnerabilities(now),
-    },
+  // Register checks examine the records open at some time in the report's period.
+  const openDuring = (w: ReportWindow) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
+  const reports = createReports({
+    db,
     audit,
-  );
+    signer: oauth.signingKeys,
+    settings: { institutionName: config.institution.name ?? null, timeZone: config.institution.timeZone, publicUrl: config.publicUrl },
+    sources: {
+      overdueComplaints: (w) => complaintDesk.complaints.overdueSummary(w.now, 10, openDuring(w)),
+      overdueNotifications: (w) => incidentDesk.incidents.overdueNotifications(w.now, 10, openDuring(w)),
+      incidentsWithoutContainment: (w) => incidentDesk.incidents.withoutContainment(10, openDuring(w)),
+      overdueRectifications: (w) => incidentDesk.incidents.overdueRectifications(w.now, 10, openDuring(w)),
+      appsReleasedWithoutFiling: () => apps.compliance.releasedWithoutFilingNumber(),
+      appsWithoutRecentPenetrationTest: (w) => apps.compliance.releasedWithoutRecentPenetrationTest(w.now),
+      overdueVulnerabilities: (w) => apps.compliance.overdueVulnerabilities(w.now, 10, openDuring(w)),
+    },
+  });
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db), complianceReport), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reports.routes, ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument, metrics: metricsExposure(config) }), ...featureRoutes);

@@ -5,27 +5,31 @@ export type { Finding } from './security-store';
 
 /**
  * What the compliance report asks the app ledger (Notice items on filing, penetration testing and
- * rectification). Each answer is a count and up to `exampleLimit` example ids; "in service" means
- * released, operating or consolidating.
+ * rectification). Each answer is a Finding: how many records the rule applies to (`examined`; none
+ * makes the check "not applicable", never a pass), how many break it (`count`) and up to
+ * `exampleLimit` example ids; "in service" means released, operating or consolidating.
  */
 export class AppComplianceFacts {
   constructor(private readonly security: AppSecurityStore) {}
 
-  /** Apps in service without a filing number (examples: app ids). */
+  /** Of the apps in service, those without a filing number (examples: app ids). */
   releasedWithoutFilingNumber(exampleLimit = 10): Promise<Finding> {
     return this.security.liveWithoutFilingNumber(exampleLimit);
   }
 
   /**
-   * Apps in service whose most recent penetration test is missing, did not pass, or is older than
+   * Of the apps in service, those whose most recent penetration test is missing, did not pass, or is older than
    * 12 months — the rule their release had to meet (examples: app ids).
    */
   releasedWithoutRecentPenetrationTest(now = new Date(), exampleLimit = 10): Promise<Finding> {
     return this.security.liveWithoutRecentPassedPenetrationTest(penetrationTestCutoff(now.toISOString().slice(0, 10)), exampleLimit);
   }
 
-  /** Unfixed vulnerabilities past their due date on apps not retired (examples: vulnerability ids, most overdue first). */
-  overdueVulnerabilities(now = new Date(), exampleLimit = 10): Promise<Finding> {
-    return this.security.overdue(now.toISOString(), exampleLimit);
+  /**
+   * Of the vulnerabilities of apps not retired (unfixed at some time in `openDuring`, if given), the unfixed
+   * ones past their due date (examples: vulnerability ids, most overdue first).
+   */
+  overdueVulnerabilities(now = new Date(), exampleLimit = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
+    return this.security.overdue(now.toISOString(), exampleLimit, openDuring);
   }
 }

@@ -59,7 +59,9 @@ const vulnerabilityFromRow = (r: VulnerabilityRow): VulnerabilityRecord => ({
   recordedAt: r.recorded_at,
 });
 
+/** Of how many records the question was asked (`examined`), how many break the rule (`count`), and the first few of those. */
 export interface Finding {
+  readonly examined: number;
   readonly count: number;
   readonly examples: string[];
 }
@@ -164,24 +166,32 @@ export class AppSecurityStore {
     return rows.map(vulnerabilityFromRow);
   }
 
-  /** Unfixed vulnerabilities past their due date, on apps that are not retired. */
-  async overdue(now: string, exampleLimit: number): Promise<Finding> {
-    const base = () =>
-      this.db('app_vulnerabilities as v').join('apps as a', 'a.id', 'v.app_id').whereNull('v.fixed_at').where('v.due_at', '<', now).whereNot('a.lifecycle_state', 'retired');
-    return finding(base(), base().orderBy([{ column: 'v.due_at' }, { column: 'v.id' }]).limit(exampleLimit).pluck('v.id'));
+  /**
+   * Of the vulnerabilities of apps that are not retired (and, with `openDuring`, unfixed at some time in
+   * it: reported before its end, not fixed before its start), the unfixed ones past their due date.
+   */
+  async overdue(now: string, exampleLimit: number, openDuring?: { from: string; to: string }): Promise<Finding> {
+    const examined = () => {
+      const q = this.db('app_vulnerabilities as v').join('apps as a', 'a.id', 'v.app_id').whereNot('a.lifecycle_state', 'retired');
+      if (openDuring) q.where('v.reported_at', '<', openDuring.to).where((w) => w.whereNull('v.fixed_at').orWhere('v.fixed_at', '>=', openDuring.from));
+      return q;
+    };
+    const base = () => examined().whereNull('v.fixed_at').where('v.due_at', '<', now);
+    return finding(examined(), base(), base().orderBy([{ column: 'v.due_at' }, { column: 'v.id' }]).limit(exampleLimit).pluck('v.id'));
   }
 
-  /** Apps in service without a filing number. */
+  /** Of the apps in service, those without a filing number. */
   async liveWithoutFilingNumber(exampleLimit: number): Promise<Finding> {
-    const base = () => this.db('apps as a').whereIn('a.lifecycle_state', [...LIVE_STATES]).whereNull('a.filing_number');
-    return finding(base(), base().orderByRaw('lower(a.name), a.id').limit(exampleLimit).pluck('a.id'));
+    const examined = () => this.db('apps as a').whereIn('a.lifecycle_state', [...LIVE_STATES]);
+    const base = () => examined().whereNull('a.filing_number');
+    return finding(examined(), base(), base().orderByRaw('lower(a.name), a.id').limit(exampleLimit).pluck('a.id'));
   }
 
-  /** Apps in service whose most recent penetration test is missing, not a pass, or performed before `cutoff` (YYYY-MM-DD). */
+  /** Of the apps in service, those whose most recent penetration test is missing, not a pass, or performed before `cutoff` (YYYY-MM-DD). */
   async liveWithoutRecentPassedPenetrationTest(cutoff: string, exampleLimit: number): Promise<Finding> {
+    const examined = () => this.db('apps as a').whereIn('a.lifecycle_state', [...LIVE_STATES]);
     const base = () =>
-      this.db('apps as a')
-        .whereIn('a.lifecycle_state', [...LIVE_STATES])
+      examined()
         .joinRaw(
           `left join lateral (
              select t.result, t.performed_at from app_security_tests t
@@ -190,11 +200,11 @@ export class AppSecurityStore {
            ) latest on true`,
         )
         .where((w) => w.whereNull('latest.result').orWhereNot('latest.result', 'pass').orWhere('latest.performed_at', '<', cutoff));
-    return finding(base(), base().orderByRaw('lower(a.name), a.id').limit(exampleLimit).pluck('a.id'));
+    return finding(examined(), base(), base().orderByRaw('lower(a.name), a.id').limit(exampleLimit).pluck('a.id'));
   }
 }
 
-async function finding(all: ReturnType<Db>, examples: Promise<string[]>): Promise<Finding> {
-  const [row] = (await all.count({ n: '*' })) as Array<{ n: number | string }>;
-  return { count: Number(row.n), examples: await examples };
+async function finding(examined: ReturnType<Db>, offending: ReturnType<Db>, examples: Promise<string[]>): Promise<Finding> {
+  const total = async (q: ReturnType<Db>) => Number(((await q.count({ n: '*' })) as Array<{ n: number | string }>)[0].n);
+  return { examined: await total(examined), count: await total(offending), examples: await examples };
 }

@@ -32,8 +32,9 @@ export interface ComplaintDirectory {
 /** Whether a member of staff may see complaint contacts (privacy officers). */
 export type ContactAccess = (subject: string) => Promise<boolean>;
 
-/** How many, and which (the longest overdue first): what the compliance report shows. */
+/** Of how many complaints, how many and which (the longest overdue first): what the compliance report shows. */
 export interface OverdueSummary {
+  readonly examined: number;
   readonly count: number;
   readonly examples: readonly string[];
 }
@@ -219,10 +220,10 @@ export class ComplaintService {
     return this.get(id, ctx.actor);
   }
 
-  /** Undecided complaints past their deadline, for the compliance report. */
-  async overdueSummary(now = new Date(), examples = 10): Promise<OverdueSummary> {
-    const { count, ids } = await this.store.overdue(now.toISOString(), examples);
-    return { count, examples: ids };
+  /** Undecided complaints past their deadline, of all (or of those open at some time in `openDuring`), for the compliance report. */
+  async overdueSummary(now = new Date(), examples = 10, openDuring?: { from: string; to: string }): Promise<OverdueSummary> {
+    const { examined, count, ids } = await this.store.overdue(now.toISOString(), examples, openDuring);
+    return { examined, count, examples: ids };
   }
 
   private async resolveTarget(kind: LinkKind, given: string): Promise<string> {

@@ -152,13 +152,22 @@ export class ComplaintStore {
     return ((await q) as ComplaintRow[]).map(fromRow);
   }
 
-  /** Undecided complaints past their deadline: how many, and the ids of the longest overdue. */
-  async overdue(now: string, examples: number): Promise<{ count: number; ids: string[] }> {
-    const open = () => this.db('complaints').whereIn('status', [...OPEN_STATUSES]).where('due_at', '<=', now);
-    const [{ count }] = (await open().count<Array<{ count: number | string }>>('* as count')) as Array<{ count: number | string }>;
-    if (examples === 0) return { count: Number(count), ids: [] };
+  /**
+   * Of all complaints (or those undecided at some time in `openDuring`: received before its end and not
+   * decided before its start), the undecided ones past their deadline: how many of how many, and the ids of the longest overdue.
+   */
+  async overdue(now: string, examples: number, openDuring?: { from: string; to: string }): Promise<{ examined: number; count: number; ids: string[] }> {
+    const all = () => {
+      const q = this.db('complaints');
+      if (openDuring) q.where('received_at', '<', openDuring.to).where((w) => w.whereRaw('coalesce(decided_at, closed_at) is null').orWhereRaw('coalesce(decided_at, closed_at) >= ?', [openDuring.from]));
+      return q;
+    };
+    const open = () => all().whereIn('status', [...OPEN_STATUSES]).where('due_at', '<=', now);
+    const total = async (q: ReturnType<Db>) => Number(((await q.count('* as n')) as Array<{ n: number | string }>)[0].n);
+    const [examined, count] = [await total(all()), await total(open())];
+    if (examples === 0 || count === 0) return { examined, count, ids: [] };
     const rows = (await open().orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(examples).select('id')) as Array<{ id: string }>;
-    return { count: Number(count), ids: rows.map((r) => r.id) };
+    return { examined, count, ids: rows.map((r) => r.id) };
   }
 
   async addHistory(trx: Trx, complaintId: string, e: ComplaintHistoryEntry): Promise<void> {

@@ -18,7 +18,7 @@ import type {
   TransitionIncident,
   UpdateIncident,
 } from './schemas';
-import type { IncidentRecord, IncidentStore, RectificationRecord } from './store';
+import type { IncidentRecord, IncidentStore, Period, RectificationRecord } from './store';
 import { auditView, decodeIncidentCursor, incidentView, rectificationView } from './views';
 
 /** What incidents need to know about vendors, assets and departments (answered by those features). */
@@ -30,8 +30,9 @@ export interface IncidentDirectory {
   requireDepartment(code: string, path: string): Promise<void>;
 }
 
-/** How many, and which (oldest first): what the compliance report shows. */
+/** Of how many records, how many and which (oldest first): what the compliance report shows. */
 export interface OverdueSummary {
+  readonly examined: number;
   readonly count: number;
   readonly examples: readonly string[];
 }
@@ -231,8 +232,8 @@ export class IncidentService {
   }
 
   /** Incidents whose regulator notification is past due and not recorded (compliance report). */
-  async overdueNotifications(now = new Date(), examples = 10): Promise<OverdueSummary> {
-    return summary(await this.store.overdueNotifications(now.toISOString(), examples));
+  async overdueNotifications(now = new Date(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+    return summary(await this.store.overdueNotifications(now.toISOString(), examples, openDuring));
   }
 
   /** Incidents whose regulator notification was recorded after it was due. */
@@ -241,13 +242,13 @@ export class IncidentService {
   }
 
   /** Incidents with no containment applied yet. */
-  async withoutContainment(examples = 10): Promise<OverdueSummary> {
-    return summary(await this.store.withoutContainment(examples));
+  async withoutContainment(examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+    return summary(await this.store.withoutContainment(examples, openDuring));
   }
 
   /** Open rectification items past their due date (their ids). */
-  async overdueRectifications(now = new Date(), examples = 10): Promise<OverdueSummary> {
-    return summary(await this.store.overdueRectifications(now.toISOString(), examples));
+  async overdueRectifications(now = new Date(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+    return summary(await this.store.overdueRectifications(now.toISOString(), examples, openDuring));
   }
 
   /** One change under the incident's row lock, with its audit event, in one transaction. */
@@ -288,4 +289,4 @@ export class IncidentService {
   }
 }
 
-const summary = (r: { count: number; ids: string[] }): OverdueSummary => ({ count: r.count, examples: r.ids });
+const summary = (r: { examined: number; count: number; ids: string[] }): OverdueSummary => ({ examined: r.examined, count: r.count, examples: r.ids });

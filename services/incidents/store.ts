@@ -142,8 +142,16 @@ export interface IncidentFilter {
   now: string;
 }
 
-/** How many, and the ids of the first few (oldest first). */
+/** A report period as UTC instants, `to` exclusive. */
+export interface Period {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Of how many, how many, and the ids of the first few (oldest first). */
 export interface CountWithExamples {
+  /** How many records the question was asked of. */
+  examined: number;
   count: number;
   ids: string[];
 }
@@ -328,34 +336,51 @@ export class IncidentStore {
     return out;
   }
 
-  /** Incidents whose regulator notification is due and not recorded. */
-  overdueNotifications(now: string, examples: number): Promise<CountWithExamples> {
+  /** Incidents, or those open at some time in the period: detected before its end and not closed before its start. */
+  private incidents(openDuring?: Period): ReturnType<Db> {
+    const q = this.db('incidents');
+    if (openDuring) q.where('detected_at', '<', openDuring.to).where((w) => w.whereNull('closed_at').orWhere('closed_at', '>=', openDuring.from));
+    return q;
+  }
+
+  /** Of the incidents (open during the period, if given), those whose regulator notification is due and not recorded. */
+  overdueNotifications(now: string, examples: number, openDuring?: Period): Promise<CountWithExamples> {
     return this.countWithExamples(
-      this.db('incidents').whereNull('regulator_notified_at').where('notification_due_at', '<=', now),
+      this.incidents(openDuring),
+      (q) => q.whereNull('regulator_notified_at').where('notification_due_at', '<=', now),
       'notification_due_at',
       examples,
     );
   }
 
-  /** Incidents whose regulator notification was recorded after it was due. */
+  /** Of all incidents, those whose regulator notification was recorded after it was due. */
   lateNotifications(examples: number): Promise<CountWithExamples> {
-    return this.countWithExamples(this.db('incidents').whereRaw('regulator_notified_at > notification_due_at'), 'notification_due_at', examples);
+    return this.countWithExamples(this.db('incidents'), (q) => q.whereRaw('regulator_notified_at > notification_due_at'), 'notification_due_at', examples);
   }
 
-  /** Incidents still open: nothing has been done to contain them. */
-  withoutContainment(examples: number): Promise<CountWithExamples> {
-    return this.countWithExamples(this.db('incidents').where('status', 'open'), 'detected_at', examples);
+  /** Of the incidents (open during the period, if given), those still open: nothing has been done to contain them. */
+  withoutContainment(examples: number, openDuring?: Period): Promise<CountWithExamples> {
+    return this.countWithExamples(this.incidents(openDuring), (q) => q.where('status', 'open'), 'detected_at', examples);
   }
 
-  /** Open rectification items past their due date (ids of the items). */
-  overdueRectifications(now: string, examples: number): Promise<CountWithExamples> {
-    return this.countWithExamples(this.db('incident_rectifications').where('status', 'open').where('due_at', '<=', now), 'due_at', examples);
+  /** Of the rectification items (open at some time in the period, if given), the open ones past their due date (ids of the items). */
+  overdueRectifications(now: string, examples: number, openDuring?: Period): Promise<CountWithExamples> {
+    const items = this.db('incident_rectifications');
+    if (openDuring) items.where('created_at', '<', openDuring.to).where((w) => w.whereNull('completed_at').orWhere('completed_at', '>=', openDuring.from));
+    return this.countWithExamples(items, (q) => q.where('status', 'open').where('due_at', '<=', now), 'due_at', examples);
   }
 
-  private async countWithExamples(q: ReturnType<Db>, orderBy: string, examples: number): Promise<CountWithExamples> {
-    const [{ count }] = (await q.clone().count('* as count')) as Array<{ count: number | string }>;
-    if (examples === 0) return { count: Number(count), ids: [] };
-    const rows = (await q.clone().orderBy([{ column: orderBy }, { column: 'id' }]).limit(examples).select('id')) as Array<{ id: string }>;
-    return { count: Number(count), ids: rows.map((r) => r.id) };
+  /** How many rows `examined` holds, how many of them `offending` keeps, and the first few of those. */
+  private async countWithExamples(
+    examined: ReturnType<Db>,
+    offending: (q: ReturnType<Db>) => ReturnType<Db>,
+    orderBy: string,
+    examples: number,
+  ): Promise<CountWithExamples> {
+    const count = async (q: ReturnType<Db>) => Number(((await q.count('* as n')) as Array<{ n: number | string }>)[0].n);
+    const result = { examined: await count(examined.clone()), count: await count(offending(examined.clone())) };
+    if (examples === 0 || result.count === 0) return { ...result, ids: [] };
+    const rows = (await offending(examined.clone()).orderBy([{ column: orderBy }, { column: 'id' }]).limit(examples).select('id')) as Array<{ id: string }>;
+    return { ...result, ids: rows.map((r) => r.id) };
   }
 }

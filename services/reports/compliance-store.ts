@@ -1,116 +1,130 @@
 import type { Db } from '../db';
-
-export interface Finding {
-  readonly count: number;
-  readonly examples: readonly string[];
-}
+import type { Finding } from './compliance-check';
 
 const EXAMPLES = 10;
 
-/** The compliance report's own read model: set-based SQL over the governance tables, counts plus example ids. */
+/**
+ * The compliance report's own read model: set-based SQL over the governance tables. Each question is
+ * one statement over the records the rule applies to — its rows are `id`, `offending` (boolean) and
+ * `sort_key` — so what was examined and what broke the rule can never drift apart.
+ */
 export class ComplianceStore {
   constructor(private readonly db: Db) {}
 
-  private async finding(sql: string, bindings: readonly string[] = []): Promise<Finding> {
-    const result = (await this.db.raw(`select count(*) over () as total, id from (${sql}) f limit ${EXAMPLES}`, [...bindings])) as {
-      rows: Array<{ total: number; id: string }>;
-    };
-    return { count: Number(result.rows[0]?.total ?? 0), examples: result.rows.map((r) => String(r.id)) };
+  private async finding(examined: string, bindings: readonly string[] = [], order = 'sort_key'): Promise<Finding> {
+    const result = (await this.db.raw(
+      `with examined as (${examined})
+       select (select count(*) from examined) as examined,
+              (select count(*) from examined where offending) as count,
+              (select coalesce(json_agg(id order by ${order}, id), '[]'::json)
+                 from (select id, sort_key from examined where offending order by ${order}, id limit ${EXAMPLES}) e) as examples`,
+      [...bindings],
+    )) as { rows: Array<{ examined: number | string; count: number | string; examples: string[] | string }> };
+    const row = result.rows[0];
+    const examples = typeof row.examples === 'string' ? (JSON.parse(row.examples) as string[]) : row.examples;
+    return { examined: Number(row.examined), count: Number(row.count), examples: examples.map(String) };
   }
 
-  /** Live assets whose owning department has nobody holding data_owner there (or for every department). */
+  /** Of the live assets, those whose owning department has nobody holding data_owner there (or for every department). */
   assetsWithoutDataOwner(): Promise<Finding> {
     return this.finding(
-      `select a.key as id from data_assets a
-       where a.status = 'active'
-         and not exists (select 1 from casbin_rule r where r.ptype = 'g' and r.v1 = 'data_owner' and (r.v2 = a.owning_department or r.v2 = '*'))
-       order by a.key`,
+      `select a.key as id, a.key as sort_key,
+              not exists (select 1 from casbin_rule r where r.ptype = 'g' and r.v1 = 'data_owner' and (r.v2 = a.owning_department or r.v2 = '*')) as offending
+       from data_assets a where a.status = 'active'`,
     );
   }
 
-  /** Live assets without a single live, classified field. */
+  /** Of the live assets, those without a single live, classified field. */
   assetsWithoutClassifiedFields(): Promise<Finding> {
     return this.finding(
-      `select a.key as id from data_assets a
-       where a.status = 'active' and not exists (select 1 from data_asset_fields f where f.asset_id = a.id and f.status = 'active')
-       order by a.key`,
+      `select a.key as id, a.key as sort_key,
+              not exists (select 1 from data_asset_fields f where f.asset_id = a.id and f.status = 'active') as offending
+       from data_assets a where a.status = 'active'`,
     );
   }
 
-  /** Approved grants without a bounded end: no end, or longer than 365 days. */
+  /** Of the approved grants, those without a bounded end: no end, or longer than 365 days. */
   grantsWithoutEnd(): Promise<Finding> {
     return this.finding(
-      `select id::text as id from access_grants
-       where status = 'approved' and (valid_until is null or valid_until > valid_from + interval '365 days') order by id`,
+      `select id::text as id, id::text as sort_key,
+              (valid_until is null or valid_until > valid_from + interval '365 days') as offending
+       from access_grants where status = 'approved'`,
     );
   }
 
+  /** Of the approved grants not yet ended, those that run past their vendor's contract. */
   grantsPastContract(now: string): Promise<Finding> {
     return this.finding(
-      `select g.id::text as id from access_grants g join vendors v on v.id = g.vendor_id
-       where g.status = 'approved' and g.valid_until > ? and g.valid_until > v.contract_ends_at order by g.valid_until desc`,
+      `select g.id::text as id, g.valid_until as sort_key, coalesce(g.valid_until > v.contract_ends_at, false) as offending
+       from access_grants g join vendors v on v.id = g.vendor_id
+       where g.status = 'approved' and g.valid_until > ?`,
       [now],
+      'sort_key desc',
     );
   }
 
-  /** Active grants not used for `days` days (never used: counted from approval). */
+  /** Of the grants active now, those not used for `days` days (never used: counted from approval). */
   grantsUnused(now: string, days: number): Promise<Finding> {
     return this.finding(
-      `select id::text as id from access_grants
-       where status = 'approved' and valid_from <= ? and valid_until > ?
-         and coalesce(last_used_at, decided_at) < ?::timestamptz - (? || ' days')::interval
-       order by coalesce(last_used_at, decided_at)`,
-      [now, now, now, String(days)],
+      `select id::text as id, coalesce(last_used_at, decided_at) as sort_key,
+              coalesce(coalesce(last_used_at, decided_at) < ?::timestamptz - (? || ' days')::interval, false) as offending
+       from access_grants
+       where status = 'approved' and valid_from <= ? and valid_until > ?`,
+      [now, String(days), now, now],
     );
   }
 
+  /** Of the vendors whose contract has ended, those still holding an active grant. */
   vendorsExpiredWithActiveGrants(now: string): Promise<Finding> {
     return this.finding(
-      `select v.id::text as id from vendors v
-       where v.contract_ends_at <= ? and exists (select 1 from access_grants g where g.vendor_id = v.id and g.status = 'approved' and g.valid_until > ?)
-       order by v.contract_ends_at`,
+      `select v.id::text as id, v.contract_ends_at as sort_key,
+              exists (select 1 from access_grants g where g.vendor_id = v.id and g.status = 'approved' and g.valid_until > ?) as offending
+       from vendors v where v.contract_ends_at <= ?`,
       [now, now],
     );
   }
 
+  /** Of the approved grants of sensitive PI, those without a privacy officer's co-approval. */
   sensitiveGrantsWithoutPrivacyOfficer(): Promise<Finding> {
     return this.finding(
-      `select id::text as id from access_grants where status = 'approved' and sensitive and privacy_approved_by is null order by id`,
+      `select id::text as id, id::text as sort_key, privacy_approved_by is null as offending
+       from access_grants where status = 'approved' and sensitive`,
     );
   }
 
+  /** Of the live purposes based on consent, those without a published notice. */
   consentPurposesWithoutNotice(): Promise<Finding> {
     return this.finding(
-      `select p.key as id from purposes p
-       where p.status = 'active' and p.legal_basis = 'consent'
-         and not exists (select 1 from notices n where n.purpose_key = p.key and n.status = 'published')
-       order by p.key`,
+      `select p.key as id, p.key as sort_key,
+              not exists (select 1 from notices n where n.purpose_key = p.key and n.status = 'published') as offending
+       from purposes p where p.status = 'active' and p.legal_basis = 'consent'`,
     );
   }
 
-  /** Latest published version of each notice scope that names no complaint channel. */
+  /** Of the latest published version of each notice scope, those that name no complaint channel. */
   noticesWithoutComplaintChannel(): Promise<Finding> {
     return this.finding(
-      `select n.id::text as id from notices n
+      `select n.id::text as id, n.id::text as sort_key,
+              not coalesce(jsonb_typeof(n.content -> 'complaintChannel') = 'object' and n.content -> 'complaintChannel' <> '{}'::jsonb, false) as offending
+       from notices n
        where n.status = 'published'
          and n.version = (select max(m.version) from notices m where m.purpose_key = n.purpose_key and m.status = 'published'
-                          and m.app_id is not distinct from n.app_id)
-         and not coalesce(jsonb_typeof(n.content -> 'complaintChannel') = 'object' and n.content -> 'complaintChannel' <> '{}'::jsonb, false)
-       order by n.id`,
+                          and m.app_id is not distinct from n.app_id)`,
     );
   }
 
-  /** Consents whose latest event is a consent to a version older than the latest material one: stale, and not replaced. */
+  /** Of the consents relied on (latest event of a subject and purpose is a consent), those to a version older than the latest material one. */
   staleConsents(): Promise<Finding> {
     return this.finding(
       `with latest as (
          select distinct on (subject_ref, purpose_key) id, kind, purpose_key, notice_version, notice_app_id
          from consent_events order by subject_ref, purpose_key, seq desc
        )
-       select l.id::text as id from latest l
-       where l.kind = 'given'
-         and l.notice_version < (select max(n.version) from notices n where n.purpose_key = l.purpose_key and n.status = 'published'
-                                 and n.material and n.app_id is not distinct from l.notice_app_id)`,
+       select l.id::text as id, l.id::text as sort_key,
+              coalesce(l.notice_version < (select max(n.version) from notices n where n.purpose_key = l.purpose_key and n.status = 'published'
+                                           and n.material and n.app_id is not distinct from l.notice_app_id), false) as offending
+       from latest l
+       where l.kind = 'given'`,
     );
   }
 }

@@ -1,19 +1,40 @@
 import type { AuditLog } from '../audit';
-import { toCsv } from '../shared/csv';
 import { z } from '../shared/zod';
-import type { ComplianceStore, Finding } from './compliance-store';
+import {
+  CHECK_STATUSES,
+  REPORT_LANGUAGES,
+  checkStatus,
+  type CheckStatus,
+  type ComplianceCheckDefinition,
+  type Finding,
+  type RecordKind,
+  type ReportWindow,
+} from './compliance-check';
+import type { ComplianceStore } from './compliance-store';
 import { UNUSED_DAYS } from './vendor-access';
 
-export const CheckStatus = z.enum(['pass', 'warn', 'fail']).openapi('ComplianceCheckStatus');
+export const CheckStatusSchema = z.enum(CHECK_STATUSES).openapi('ComplianceCheckStatus', {
+  description: '`not_applicable`: the check examined no record (an empty register proves nothing, so it is never a pass)',
+});
+export const ReportLanguageSchema = z.enum(REPORT_LANGUAGES).openapi('ComplianceReportLanguage');
 
 export const ComplianceCheck = z
   .object({
-    id: z.string(),
-    requirement: z.string(),
-    source: z.string().openapi({ description: 'The Notice item or PIPL article the check answers to' }),
-    status: CheckStatus,
-    count: z.number().int(),
+    code: z.string().openapi({ description: 'Stable English code of the check (never localized, never reworded)' }),
+    id: z.string().openapi({ description: 'The same as `code` (kept for earlier clients)' }),
+    requirement: z.string().openapi({ description: 'The requirement, in the report’s language' }),
+    source: z.string().openapi({ description: 'The Notice item or PIPL article the check answers to, in the report’s language' }),
+    severity: z.enum(['fail', 'warn']).openapi({ description: 'What an offender makes the check' }),
+    scope: z.enum(['current', 'period']).openapi({
+      description: '`current`: the state when generated; `period`: register records open at some time in the period',
+    }),
+    status: CheckStatusSchema,
+    examined: z.number().int().openapi({ description: 'How many records the requirement applies to and the check looked at' }),
+    count: z.number().int().openapi({ description: 'How many of those break the requirement' }),
     examples: z.array(z.string()).openapi({ description: 'Ids (or keys) of up to 10 offending records' }),
+    exampleLabels: z
+      .array(z.object({ id: z.string(), label: z.string().nullable() }))
+      .openapi({ description: 'Each example with a readable name (department, asset key, vendor name…); null if the record is gone' }),
     checkedAt: z.string(),
   })
   .openapi('ComplianceCheck');
@@ -21,133 +42,274 @@ export type ComplianceCheck = z.infer<typeof ComplianceCheck>;
 
 export const ComplianceReport = z
   .object({
-    generatedAt: z.string(),
-    summary: z.object({ pass: z.number().int(), warn: z.number().int(), fail: z.number().int() }),
+    reportId: z.uuid().openapi({ description: 'Identifies this issue of the report; its signed form is at /v1/reports/compliance/{reportId}/signed' }),
+    lang: ReportLanguageSchema,
+    institution: z.object({ name: z.string().nullable(), timeZone: z.string() }),
+    generatedAt: z.string().openapi({ description: 'UTC' }),
+    generatedAtLocal: z.string().openapi({ description: 'The same instant in the institution’s time zone, e.g. 2026-12-05 16:47:26 (UTC+08:00)' }),
+    period: z.object({
+      from: z.string().openapi({ description: 'First day covered (YYYY-MM-DD, institution’s time zone)' }),
+      to: z.string().openapi({ description: 'Last day covered (YYYY-MM-DD, institution’s time zone)' }),
+      startsAt: z.string().openapi({ description: 'UTC instant the period starts' }),
+      endsBefore: z.string().openapi({ description: 'UTC instant just after the period ends' }),
+    }),
+    preparedBy: z.string().openapi({ description: 'The staff subject who requested the report' }),
+    summary: z.object({ pass: z.number().int(), warn: z.number().int(), fail: z.number().int(), not_applicable: z.number().int() }),
     checks: z.array(ComplianceCheck),
   })
   .openapi('ComplianceReport');
 export type ComplianceReport = z.infer<typeof ComplianceReport>;
 
-/** Facts other features answer for the report (each a count and example ids). */
+/** Facts other features answer for the report, each a Finding (see compliance-check.ts). */
 export interface ComplianceSources {
-  readonly overdueComplaints: (now: Date) => Promise<Finding>;
-  readonly overdueNotifications: (now: Date) => Promise<Finding>;
-  readonly incidentsWithoutContainment: () => Promise<Finding>;
-  readonly overdueRectifications: (now: Date) => Promise<Finding>;
-  readonly appsReleasedWithoutFiling: () => Promise<Finding>;
-  readonly appsWithoutRecentPenetrationTest: (now: Date) => Promise<Finding>;
-  readonly overdueVulnerabilities: (now: Date) => Promise<Finding>;
+  readonly overdueComplaints: (window: ReportWindow) => Promise<Finding>;
+  readonly overdueNotifications: (window: ReportWindow) => Promise<Finding>;
+  readonly incidentsWithoutContainment: (window: ReportWindow) => Promise<Finding>;
+  readonly overdueRectifications: (window: ReportWindow) => Promise<Finding>;
+  readonly appsReleasedWithoutFiling: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutRecentPenetrationTest: (window: ReportWindow) => Promise<Finding>;
+  readonly overdueVulnerabilities: (window: ReportWindow) => Promise<Finding>;
 }
 
-interface CheckDefinition {
-  readonly id: string;
-  readonly requirement: string;
-  readonly source: string;
-  /** What a non-zero count means: a breach (fail) or something to look at (warn). */
-  readonly severity: 'fail' | 'warn';
-  readonly run: (now: Date) => Promise<Finding>;
-}
+const NOTICE = '《通知》（金办发〔2024〕99号）';
+const PIPL = '《个人信息保护法》';
 
-/** One check per requirement an inspector asks about, each with its evidence. */
-export class ComplianceReportService {
-  private readonly checks: readonly CheckDefinition[];
-
-  constructor(store: ComplianceStore, sources: ComplianceSources, audit: AuditLog) {
-    const iso = (d: Date) => d.toISOString();
-    this.checks = [
-      { id: 'assets_without_owner', requirement: 'Every data asset has an owning department with a data owner', source: 'Notice: who manages the business manages its data', severity: 'fail', run: () => store.assetsWithoutDataOwner() },
-      { id: 'assets_without_classified_fields', requirement: 'Every data asset lists its fields with a PI category', source: 'Notice: data security; JR/T 0197-2020', severity: 'fail', run: () => store.assetsWithoutClassifiedFields() },
-      { id: 'grants_without_end', requirement: 'Every vendor grant ends, within 365 days', source: 'Notice: outsourcing, minimum authorization; PIPL Art. 21', severity: 'fail', run: () => store.grantsWithoutEnd() },
-      { id: 'grants_past_contract', requirement: 'No vendor grant runs past the vendor’s contract', source: 'PIPL Art. 21', severity: 'fail', run: (now) => store.grantsPastContract(iso(now)) },
-      { id: 'grants_unused', requirement: `Grants unused for ${UNUSED_DAYS} days are reviewed for revocation`, source: 'Notice: need to know, minimum authorization', severity: 'warn', run: (now) => store.grantsUnused(iso(now), UNUSED_DAYS) },
-      { id: 'vendors_expired_with_active_grants', requirement: 'Vendors whose contract has ended hold no active grant', source: 'Notice: outsourcing exit; PIPL Art. 21', severity: 'fail', run: (now) => store.vendorsExpiredWithActiveGrants(iso(now)) },
-      { id: 'sensitive_grants_without_privacy_officer', requirement: 'Grants of sensitive PI were co-approved by a privacy officer', source: 'PIPL Art. 28–29', severity: 'fail', run: () => store.sensitiveGrantsWithoutPrivacyOfficer() },
-      { id: 'consent_purposes_without_notice', requirement: 'Every purpose based on consent has a published notice', source: 'PIPL Art. 14, 17', severity: 'fail', run: () => store.consentPurposesWithoutNotice() },
-      { id: 'notices_without_complaint_channel', requirement: 'Every published notice names the complaint channel', source: 'Notice: publish the complaint channel; PIPL Art. 17, 50', severity: 'fail', run: () => store.noticesWithoutComplaintChannel() },
-      { id: 'stale_consents', requirement: 'No consent to a superseded material notice version is relied on', source: 'PIPL Art. 14', severity: 'warn', run: () => store.staleConsents() },
-      { id: 'complaints_overdue', requirement: 'Complaints are answered by their due date', source: 'PIPL Art. 50; 2020 consumer complaint rules', severity: 'fail', run: (now) => sources.overdueComplaints(now) },
-      { id: 'notifications_overdue', requirement: 'Leak notifications reach the regulator and people in time', source: 'PIPL Art. 57', severity: 'fail', run: (now) => sources.overdueNotifications(now) },
-      { id: 'incidents_without_containment', requirement: 'Every leak incident has been contained', source: 'Notice: handle leaks at once; PIPL Art. 57', severity: 'fail', run: () => sources.incidentsWithoutContainment() },
-      { id: 'rectifications_overdue', requirement: 'Rectification items are completed by their due date', source: 'Notice: supervision and rectification', severity: 'fail', run: (now) => sources.overdueRectifications(now) },
-      { id: 'apps_released_without_filing', requirement: 'Every released app has a filing number', source: 'Notice items 1–3: ledger, access and exit', severity: 'fail', run: () => sources.appsReleasedWithoutFiling() },
-      { id: 'apps_without_recent_penetration_test', requirement: 'Every released app passed a penetration test in the last 12 months', source: 'Notice: penetration testing', severity: 'fail', run: (now) => sources.appsWithoutRecentPenetrationTest(now) },
-      { id: 'vulnerabilities_overdue', requirement: 'Vulnerabilities are fixed by their rectification deadline', source: 'Notice: vulnerability reporting and rectification', severity: 'fail', run: (now) => sources.overdueVulnerabilities(now) },
-      {
-        id: 'audit_chain',
-        requirement: 'The audit log verifies from the first event (records kept ≥ 3 years)',
-        source: 'PIPL Art. 56',
-        severity: 'fail',
-        run: async () => {
-          const result = await audit.verify();
-          return result.valid ? { count: 0, examples: [] } : { count: 1, examples: [result.firstInvalidEventId ?? String(result.firstInvalidSeq)] };
-        },
+/** Every check the report runs, in the order an inspector reads them. */
+export function complianceChecks(store: ComplianceStore, sources: ComplianceSources, audit: AuditLog): ComplianceCheckDefinition[] {
+  const iso = (d: Date) => d.toISOString();
+  return [
+    {
+      code: 'assets_without_owner',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'data_asset',
+      text: {
+        en: { requirement: 'Every data asset has an owning department with a data owner', source: 'Notice: who manages the business manages its data' },
+        'zh-CN': { requirement: '每项数据资产都有归属业务部门，且该部门有数据负责人', source: `${NOTICE}：谁管业务、谁管业务数据、谁管数据安全` },
       },
-    ];
+      run: () => store.assetsWithoutDataOwner(),
+    },
+    {
+      code: 'assets_without_classified_fields',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'data_asset',
+      text: {
+        en: { requirement: 'Every data asset lists its fields with a PI category', source: 'Notice: data security; JR/T 0197-2020' },
+        'zh-CN': { requirement: '每项数据资产列明其字段及个人信息类别', source: `${NOTICE}：数据安全；JR/T 0197-2020` },
+      },
+      run: () => store.assetsWithoutClassifiedFields(),
+    },
+    {
+      code: 'grants_without_end',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'access_grant',
+      text: {
+        en: { requirement: 'Every vendor grant ends, within 365 days', source: 'Notice: outsourcing, minimum authorization; PIPL Art. 21' },
+        'zh-CN': { requirement: '每项外包机构授权均有截止时间，且期限不超过365天', source: `${NOTICE}：外包管理、最小授权；${PIPL}第二十一条` },
+      },
+      run: () => store.grantsWithoutEnd(),
+    },
+    {
+      code: 'grants_past_contract',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'access_grant',
+      text: {
+        en: { requirement: 'No vendor grant runs past the vendor’s contract', source: 'PIPL Art. 21' },
+        'zh-CN': { requirement: '外包机构授权不超出其合同期限', source: `${PIPL}第二十一条` },
+      },
+      run: (w) => store.grantsPastContract(iso(w.now)),
+    },
+    {
+      code: 'grants_unused',
+      severity: 'warn',
+      scope: 'current',
+      examines: 'access_grant',
+      text: {
+        en: { requirement: `Grants unused for ${UNUSED_DAYS} days are reviewed for revocation`, source: 'Notice: need to know, minimum authorization' },
+        'zh-CN': { requirement: `连续${UNUSED_DAYS}天未使用的授权应复核并考虑撤销`, source: `${NOTICE}：按需知悉、最小授权` },
+      },
+      run: (w) => store.grantsUnused(iso(w.now), UNUSED_DAYS),
+    },
+    {
+      code: 'vendors_expired_with_active_grants',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'vendor',
+      text: {
+        en: { requirement: 'Vendors whose contract has ended hold no active grant', source: 'Notice: outsourcing exit; PIPL Art. 21' },
+        'zh-CN': { requirement: '合同已到期的外包机构不持有有效授权', source: `${NOTICE}：外包退出机制；${PIPL}第二十一条` },
+      },
+      run: (w) => store.vendorsExpiredWithActiveGrants(iso(w.now)),
+    },
+    {
+      code: 'sensitive_grants_without_privacy_officer',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'access_grant',
+      text: {
+        en: { requirement: 'Grants of sensitive PI were co-approved by a privacy officer', source: 'PIPL Art. 28–29' },
+        'zh-CN': { requirement: '涉及敏感个人信息的授权经个人信息保护负责人共同审批', source: `${PIPL}第二十八条、第二十九条` },
+      },
+      run: () => store.sensitiveGrantsWithoutPrivacyOfficer(),
+    },
+    {
+      code: 'consent_purposes_without_notice',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'purpose',
+      text: {
+        en: { requirement: 'Every purpose based on consent has a published notice', source: 'PIPL Art. 14, 17' },
+        'zh-CN': { requirement: '以同意为处理依据的每项目的均已发布告知文本', source: `${PIPL}第十四条、第十七条` },
+      },
+      run: () => store.consentPurposesWithoutNotice(),
+    },
+    {
+      code: 'notices_without_complaint_channel',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'notice',
+      text: {
+        en: { requirement: 'Every published notice names the complaint channel', source: 'Notice: publish the complaint channel; PIPL Art. 17, 50' },
+        'zh-CN': { requirement: '每份已发布的告知文本均载明投诉渠道', source: `${NOTICE}：公布投诉渠道；${PIPL}第十七条、第五十条` },
+      },
+      run: () => store.noticesWithoutComplaintChannel(),
+    },
+    {
+      code: 'stale_consents',
+      severity: 'warn',
+      scope: 'current',
+      examines: 'consent',
+      text: {
+        en: { requirement: 'No consent to a superseded material notice version is relied on', source: 'PIPL Art. 14' },
+        'zh-CN': { requirement: '不依赖针对已被重大变更取代的告知版本所作的同意', source: `${PIPL}第十四条` },
+      },
+      run: () => store.staleConsents(),
+    },
+    {
+      code: 'complaints_overdue',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'complaint',
+      text: {
+        en: { requirement: 'Complaints are answered by their due date', source: 'PIPL Art. 50; 2020 consumer complaint rules' },
+        'zh-CN': { requirement: '投诉在办理期限内作出答复', source: `${PIPL}第五十条；《银行保险机构消费投诉处理管理办法》（2020年）` },
+      },
+      run: (w) => sources.overdueComplaints(w),
+    },
+    {
+      code: 'notifications_overdue',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'incident',
+      text: {
+        en: { requirement: 'Leak notifications reach the regulator and people in time', source: 'PIPL Art. 57' },
+        'zh-CN': { requirement: '泄露事件及时通知监管机构和个人', source: `${PIPL}第五十七条` },
+      },
+      run: (w) => sources.overdueNotifications(w),
+    },
+    {
+      code: 'incidents_without_containment',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'incident',
+      text: {
+        en: { requirement: 'Every leak incident has been contained', source: 'Notice: handle leaks at once; PIPL Art. 57' },
+        'zh-CN': { requirement: '每起泄露事件均已采取控制措施', source: `${NOTICE}：立即处置泄露事件；${PIPL}第五十七条` },
+      },
+      run: (w) => sources.incidentsWithoutContainment(w),
+    },
+    {
+      code: 'rectifications_overdue',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'rectification',
+      text: {
+        en: { requirement: 'Rectification items are completed by their due date', source: 'Notice: supervision and rectification' },
+        'zh-CN': { requirement: '整改事项按期完成', source: `${NOTICE}：监督检查与整改` },
+      },
+      run: (w) => sources.overdueRectifications(w),
+    },
+    {
+      code: 'apps_released_without_filing',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: { requirement: 'Every released app has a filing number', source: 'Notice items 1–3: ledger, access and exit' },
+        'zh-CN': { requirement: '每个已上线应用均有备案号', source: `${NOTICE}第1至3项：台账、准入与退出` },
+      },
+      run: (w) => sources.appsReleasedWithoutFiling(w),
+    },
+    {
+      code: 'apps_without_recent_penetration_test',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: { requirement: 'Every released app passed a penetration test in the last 12 months', source: 'Notice: penetration testing' },
+        'zh-CN': { requirement: '每个已上线应用在过去12个月内通过渗透测试', source: `${NOTICE}：渗透测试` },
+      },
+      run: (w) => sources.appsWithoutRecentPenetrationTest(w),
+    },
+    {
+      code: 'vulnerabilities_overdue',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'vulnerability',
+      text: {
+        en: { requirement: 'Vulnerabilities are fixed by their rectification deadline', source: 'Notice: vulnerability reporting and rectification' },
+        'zh-CN': { requirement: '漏洞在整改期限内修复', source: `${NOTICE}：漏洞报告与整改` },
+      },
+      run: (w) => sources.overdueVulnerabilities(w),
+    },
+    {
+      code: 'audit_chain',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'audit_event',
+      text: {
+        en: { requirement: 'The audit log verifies from the first event (records kept ≥ 3 years)', source: 'PIPL Art. 56' },
+        'zh-CN': { requirement: '审计日志自第一条记录起完整性校验通过（记录保存不少于3年）', source: `${PIPL}第五十六条` },
+      },
+      run: async () => {
+        const result = await audit.verify();
+        if (result.valid) return { examined: result.checked, count: 0, examples: [] };
+        return { examined: Math.max(result.checked, 1), count: 1, examples: [result.firstInvalidEventId ?? String(result.firstInvalidSeq)] };
+      },
+    },
+  ];
+}
+
+/** One check's outcome, before it is written in a language. */
+export interface CheckOutcome {
+  readonly definition: ComplianceCheckDefinition;
+  readonly status: CheckStatus;
+  readonly examined: number;
+  readonly count: number;
+  readonly examples: readonly string[];
+}
+
+/** Runs every check over one window; statuses come from checkStatus alone. */
+export class ComplianceChecker {
+  constructor(private readonly checks: readonly ComplianceCheckDefinition[]) {}
+
+  /** The record kinds whose example ids the report labels. */
+  kinds(): RecordKind[] {
+    return [...new Set(this.checks.map((c) => c.examines))];
   }
 
-  async build(now = new Date()): Promise<ComplianceReport> {
-    const checkedAt = now.toISOString();
-    const checks: ComplianceCheck[] = [];
+  async run(window: ReportWindow): Promise<CheckOutcome[]> {
+    const outcomes: CheckOutcome[] = [];
     // One after another: the embedded database has a single connection, and each check is a small query.
-    for (const c of this.checks) {
-      const finding = await c.run(now);
-      checks.push({
-        id: c.id,
-        requirement: c.requirement,
-        source: c.source,
-        status: finding.count === 0 ? 'pass' : c.severity,
-        count: finding.count,
-        examples: [...finding.examples],
-        checkedAt,
-      });
+    for (const definition of this.checks) {
+      const finding = await definition.run(window);
+      // Counted in two reads, a record added in between could make count exceed examined: never report fewer examined than found.
+      const examined = Math.max(finding.examined, finding.count);
+      outcomes.push({ definition, status: checkStatus(finding, definition.severity), examined, count: finding.count, examples: [...finding.examples] });
     }
-    const tally = (s: string) => checks.filter((c) => c.status === s).length;
-    return { generatedAt: checkedAt, summary: { pass: tally('pass'), warn: tally('warn'), fail: tally('fail') }, checks };
+    return outcomes;
   }
-}
-
-export function complianceCsv(report: ComplianceReport): string {
-  return toCsv(
-    ['id', 'requirement', 'source', 'status', 'count', 'examples', 'checked_at'],
-    report.checks.map((c) => [c.id, c.requirement, c.source, c.status, c.count, c.examples.join(' '), c.checkedAt]),
-  );
-}
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-const COLOURS = { pass: '#2e7d32', warn: '#ed6c02', fail: '#c62828' } as const;
-
-/** A printable page with a summary chart (inline SVG: no scripts, no external assets). */
-export function complianceHtml(report: ComplianceReport): string {
-  const total = report.checks.length || 1;
-  let x = 0;
-  const bars = (['pass', 'warn', 'fail'] as const)
-    .map((s) => {
-      const width = (report.summary[s] / total) * 600;
-      const bar = `<rect x="${x}" y="0" width="${width}" height="32" fill="${COLOURS[s]}"><title>${s}: ${report.summary[s]}</title></rect>`;
-      x += width;
-      return bar;
-    })
-    .join('');
-  const rows = report.checks
-    .map(
-      (c) =>
-        `<tr class="${c.status}"><td>${escapeHtml(c.requirement)}</td><td>${escapeHtml(c.source)}</td><td class="status">${c.status}</td><td>${c.count}</td><td><code>${c.examples.map(escapeHtml).join(' ')}</code></td></tr>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Compliance report ${escapeHtml(report.generatedAt)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.4rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
-td,th{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}
-.status{font-weight:bold;text-transform:uppercase}.pass .status{color:${COLOURS.pass}}.warn .status{color:${COLOURS.warn}}.fail .status{color:${COLOURS.fail}}
-.legend span{margin-right:1.5rem}@media print{body{margin:0}}
-</style></head><body>
-<h1>Privacy and data-access compliance report</h1>
-<p>Generated ${escapeHtml(report.generatedAt)} (UTC). ${report.checks.length} checks.</p>
-<svg id="summary-chart" role="img" aria-label="pass ${report.summary.pass}, warn ${report.summary.warn}, fail ${report.summary.fail}" width="600" height="32" viewBox="0 0 600 32">${bars}</svg>
-<p class="legend"><span style="color:${COLOURS.pass}">■ pass ${report.summary.pass}</span><span style="color:${COLOURS.warn}">■ warn ${report.summary.warn}</span><span style="color:${COLOURS.fail}">■ fail ${report.summary.fail}</span></p>
-<table><thead><tr><th>Requirement</th><th>Source</th><th>Status</th><th>Count</th><th>Examples</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table></body></html>`;
 }

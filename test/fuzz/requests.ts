@@ -83,6 +83,7 @@ export function pathPools(world: World): Record<string, readonly string[]> {
     'purposes.key': [world.purposes.consent, world.purposes.contract],
     'notices.purposeKey': [world.purposes.consent, world.purposes.contract],
     'complaints.reference': [world.complaint.reference],
+    'compliance.id': [world.complianceReportId],
   };
 }
 

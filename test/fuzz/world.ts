@@ -44,6 +44,8 @@ export interface World {
   readonly incident: { readonly id: string; readonly rectificationId: string };
   readonly consentId: string;
   readonly consentSubject: string;
+  /** An issued compliance report (its signed form is a path parameter's object). */
+  readonly complianceReportId: string;
   /** Internal client with roles pep and consent_collector, and its token: the fuzzer's machine identity. */
   readonly machine: { readonly clientId: string; readonly clientSecret: string; readonly token: string };
   /** Tokens of internal clients with one role each, and of a vendor client (no internal role). */
@@ -195,7 +197,9 @@ export async function seedWorld(t: TestApp): Promise<World> {
     expendableAssignments.push(res.body.id as number);
   }
 
+  const complianceReport = await ok(t.http.get('/v1/reports/compliance').set(await as(po)), 'compliance report');
   return {
+    complianceReportId: complianceReport.body.reportId as string,
     assets: { home: { ...home, department: HOME }, other: { ...other, department: OTHER }, movable: { ...movable, department: HOME } },
     purposes,
     vendorId,

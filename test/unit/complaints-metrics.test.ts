@@ -3,7 +3,7 @@ import { registerComplaintMetrics } from '../../services/complaints/metrics';
 import { registerIncidentMetrics } from '../../services/incidents/metrics';
 
 const down = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
-const counted = (count: number) => () => Promise.resolve({ count, examples: [] });
+const counted = (count: number) => () => Promise.resolve({ examined: count, count, examples: [] });
 
 describe('overdue gauges', () => {
   it('report the counts', async () => {
