@@ -1,3 +1,4 @@
+import { ASSESSMENT_VALID_MONTHS, assessmentCutoff } from '../access-grants/grantability';
 import type { AuditLog } from '../audit';
 import { toCsv } from '../shared/csv';
 import { z } from '../shared/zod';
@@ -62,6 +63,10 @@ export class ComplianceReportService {
       { id: 'grants_unused', requirement: `Grants unused for ${UNUSED_DAYS} days are reviewed for revocation`, source: 'Notice: need to know, minimum authorization', severity: 'warn', run: (now) => store.grantsUnused(iso(now), UNUSED_DAYS) },
       { id: 'vendors_expired_with_active_grants', requirement: 'Vendors whose contract has ended hold no active grant', source: 'Notice: outsourcing exit; PIPL Art. 21', severity: 'fail', run: (now) => store.vendorsExpiredWithActiveGrants(iso(now)) },
       { id: 'sensitive_grants_without_privacy_officer', requirement: 'Grants of sensitive PI were co-approved by a privacy officer', source: 'PIPL Art. 28–29', severity: 'fail', run: () => store.sensitiveGrantsWithoutPrivacyOfficer() },
+      { id: 'grants_on_retired_subjects', requirement: 'No live vendor grant names a retired data asset, field or purpose', source: 'Notice: need to know, minimum authorization; PIPL Art. 6, 21', severity: 'fail', run: (now) => store.grantsOnRetiredSubjects(iso(now)) },
+      { id: 'grants_of_vendors_without_current_assessment', requirement: `Vendors holding live grants passed a security assessment in the last ${ASSESSMENT_VALID_MONTHS} months`, source: 'Notice: outsourcing management, network and data security; PIPL Art. 21', severity: 'fail', run: (now) => store.grantsOfVendorsWithoutCurrentAssessment(iso(now), assessmentCutoff(now)) },
+      { id: 'sensitive_grants_undisclosed', requirement: 'Every sensitive field a live vendor grant releases is disclosed by each current notice of its purpose (a consent-based purpose has one)', source: 'PIPL Art. 17, 29–30', severity: 'fail', run: (now) => store.sensitiveGrantsUndisclosed(iso(now)) },
+      { id: 'notices_omitting_granted_sensitive_data', requirement: 'No current notice omits a sensitive field that live vendor grants under its purpose release', source: 'PIPL Art. 17, 29–30', severity: 'fail', run: (now) => store.noticesOmittingGrantedSensitiveData(iso(now)) },
       { id: 'consent_purposes_without_notice', requirement: 'Every purpose based on consent has a published notice', source: 'PIPL Art. 14, 17', severity: 'fail', run: () => store.consentPurposesWithoutNotice() },
       { id: 'notices_without_complaint_channel', requirement: 'Every published notice names the complaint channel', source: 'Notice: publish the complaint channel; PIPL Art. 17, 50', severity: 'fail', run: () => store.noticesWithoutComplaintChannel() },
       { id: 'stale_consents', requirement: 'No consent to a superseded material notice version is relied on', source: 'PIPL Art. 14', severity: 'warn', run: () => store.staleConsents() },

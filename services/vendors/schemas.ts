@@ -156,4 +156,5 @@ export interface VendorSnapshot {
   readonly contractStartsAt: string;
   readonly contractEndsAt: string;
   readonly purposes: readonly string[];
+  readonly securityAssessment: SecurityAssessment | null;
 }
