@@ -6,7 +6,7 @@ import type { ChangeFeed } from '../shared/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DepartmentAccess } from '../shared/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
-import { assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive, type AssessmentView } from './grantability';
+import { assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive } from './grantability';
 import { MAX_GRANT_DAYS, type AccessGrant, type CreateAccessGrant, type GrantQuery, type GrantStatus } from './schemas';
 import { grantLines, type AccessGrantStore, type GrantRecord } from './store';
 
@@ -16,15 +16,7 @@ export const ACCESS_GRANTS_CHANGED = 'access_grants.changed';
 /** What grants need to know about vendors, assets and purposes (implemented over their services). */
 export interface GrantDirectory {
   vendor(id: string): Promise<
-    | {
-        id: string;
-        status: 'active' | 'suspended' | 'terminated';
-        contractStartsAt: string;
-        contractEndsAt: string;
-        purposes: readonly string[];
-        securityAssessment: AssessmentView | null;
-      }
-    | undefined
+    { id: string; status: 'active' | 'suspended' | 'terminated'; contractStartsAt: string; contractEndsAt: string; purposes: readonly string[] } | undefined
   >;
   asset(idOrKey: string): Promise<
     | {
@@ -164,7 +156,7 @@ export class AccessGrantService {
         throw new ForbiddenError(pendingApprovalMessage(grant, dept));
       }
       // Every approval (not only the last) needs a vendor with a current assessment, live subjects and notices that disclose them.
-      assertAssessmentCurrent(vendor?.securityAssessment, new Date(now));
+      assertAssessmentCurrent(await this.store.securityAssessmentOf(trx, grant.vendorId), new Date(now));
       const notices = await this.store.lockCurrentNotices(trx, grant.purposeKey);
       const subjects = await this.store.lockSubjects(trx, grant.assetId, grant.purposeKey);
       assertSubjectsLive(grant, subjects);

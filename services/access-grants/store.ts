@@ -1,7 +1,7 @@
 import { deleteLines, insertLines, selectLines, type PolicyLine } from '../authz';
 import type { Db, Trx } from '../db';
 import { currentNoticesOf, lockPurposeNotices, type CurrentNotice } from '../notices/store';
-import type { GrantSubjects } from './grantability';
+import type { AssessmentView, GrantSubjects } from './grantability';
 import type { GrantAction, RowScope } from './schemas';
 
 /** An access grant as stored; `status` is the stored lifecycle state (active/expired are derived from the window). */
@@ -204,6 +204,12 @@ export class AccessGrantStore {
       fields: fields.map((f) => ({ name: f.name, piCategory: f.pi_category, status: f.status })),
       purpose: purpose && { status: purpose.status, legalBasis: purpose.legal_basis },
     };
+  }
+
+  /** The vendor's latest security assessment (null when none is on record). */
+  async securityAssessmentOf(trx: Trx, vendorId: string): Promise<AssessmentView | null> {
+    const row = (await trx('vendors').where({ id: vendorId }).first('security_assessment')) as { security_assessment: AssessmentView | null } | undefined;
+    return row?.security_assessment ?? null;
   }
 
   /** The purpose's current notices, after taking its notice lock (publications wait for this approval, or it sees them). */

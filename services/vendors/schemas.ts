@@ -156,5 +156,4 @@ export interface VendorSnapshot {
   readonly contractStartsAt: string;
   readonly contractEndsAt: string;
   readonly purposes: readonly string[];
-  readonly securityAssessment: SecurityAssessment | null;
 }

@@ -150,18 +150,17 @@ export class VendorStore {
     return rows.map((r) => ({ id: r.id, fromStatus: r.from_status, toStatus: r.to_status, reason: r.reason, actor: r.actor, at: r.at }));
   }
 
-  /** Every vendor's status, contract window, contract purposes and security assessment (for in-memory snapshots and grant approval). */
+  /** Every vendor's status, contract window and contract purposes (for in-memory decision snapshots). */
   async snapshots(id?: string): Promise<VendorSnapshot[]> {
-    const q = this.db('vendors').select('id', 'status', 'contract_starts_at', 'contract_ends_at', 'security_assessment', this.db.raw(PURPOSES)).orderBy('id');
+    const q = this.db('vendors').select('id', 'status', 'contract_starts_at', 'contract_ends_at', this.db.raw(PURPOSES)).orderBy('id');
     if (id !== undefined) q.where({ id });
-    const rows = (await q) as Array<Pick<VendorRow, 'id' | 'status' | 'contract_starts_at' | 'contract_ends_at' | 'security_assessment' | 'purposes'>>;
+    const rows = (await q) as Array<Pick<VendorRow, 'id' | 'status' | 'contract_starts_at' | 'contract_ends_at' | 'purposes'>>;
     return rows.map((r) => ({
       id: r.id,
       status: r.status,
       contractStartsAt: r.contract_starts_at,
       contractEndsAt: r.contract_ends_at,
       purposes: r.purposes,
-      securityAssessment: r.security_assessment,
     }));
   }
 }
