@@ -173,7 +173,7 @@ describe('retiring a field, an asset or a purpose (finding 1)', () => {
       (await t.http.post('/oauth/introspect').set('Authorization', `Bearer ${pep}`).type('form').send({ token })).body as { active: boolean };
     /** Retires behind the service's back (legacy data, a restore), then reloads the policy view as a replica would. */
     const behindTheBack = async (table: string, where: Record<string, string>, status: 'retired' | 'active') => {
-      await t.container.db(table).where(where).update({ status });
+      await t.container.db(table).where(where).update({ status, retired_at: status === 'retired' ? new Date().toISOString() : null });
       await t.container.accessEngine.load();
     };
 
@@ -373,7 +373,8 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     // No notice: a contract purpose is not required to have one here (the report's notice check is for consent).
     const before = await approvedGrant(vendor, asset.key, { fields: ['balance'], purpose });
     expectProblem(await publish(purpose, [vendor], { sensitivePiCategories: [] }), 409, 'notice_omits_sensitive_data');
-    expect((await publish(purpose, [vendor], { sensitivePiCategories: [balanceCategory({ fields: ['balance'] })] })).status).toBe(200);
+    // Named with its asset, the category discloses this asset's balance, not another asset's.
+    expect((await publish(purpose, [vendor], { sensitivePiCategories: [balanceCategory({ fields: [`${asset.key}.balance`] })] })).status).toBe(200);
     const other = await f.asset('RETAIL', PROFILE, 'olivia');
     const id = await requestGrant(vendor, other.key, { fields: ['balance'], purpose });
     expectProblem(await approve(id), 409, 'sensitive_data_not_in_notice');
