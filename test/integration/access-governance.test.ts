@@ -158,6 +158,18 @@ describe('retiring a field, an asset or a purpose (finding 1)', () => {
     expect(Number((await t.container.db('casbin_rule').where({ ptype: 'p', v0: windingVendor }).count({ n: '*' }))[0].n)).toBe(0);
   });
 
+  it('never lets a racing approval and retirement both succeed', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const asset = await f.asset('RETAIL', PROFILE, 'olivia');
+      const id = await requestGrant(vendor, asset.key);
+      const [approval, retirement] = await Promise.all([approve(id), round === 2 ? retireAsset(asset.id) : retireField(asset.id, 'phone')]);
+      expect([approval.status, retirement.status].sort()).toEqual([200, 409]);
+      if (approval.status === 200) expect(await grantStatus(id)).toBe('active');
+      else expect(await grantStatus(id)).toBe('requested');
+    }
+    expect((await report()).grants_on_retired_subjects.count).toBe(0);
+  });
+
   describe('even if a grant still named a retired thing (defence in depth)', () => {
     let asset: { id: string; key: string };
     let grant: string;
@@ -363,6 +375,25 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     expectProblem(await publish(purpose, [vendor], { sensitivePiCategories: [] }), 409, 'notice_omits_sensitive_data');
     await revoke(later);
     expect((await publish(purpose, [vendor], { sensitivePiCategories: [] })).status).toBe(200);
+  });
+
+  it('never lets a racing approval and publication both succeed', async () => {
+    const purpose = f.unique('race_');
+    await f.purpose(purpose, 'consent', 'pat');
+    const vendor = await f.vendor({ purposes: [purpose], manager: 'vic' });
+    const asset = await f.asset('RETAIL', PROFILE, 'olivia');
+    expect((await publish(purpose, [vendor], { sensitivePiCategories: [balanceCategory({ fields: ['balance'] })] })).status).toBe(200);
+    const id = await requestGrant(vendor, asset.key, { fields: ['balance'], purpose });
+    expect((await approve(id)).body.status).toBe('requested');
+    const officer = await auth('pat');
+    const latest = await t.http.get(`/v1/notices?purpose=${purpose}&status=published&limit=1`).set(officer);
+    const draft = await t.http.patch(`/v1/notices/${latest.body.items[0].id}`).set(officer).send({ sensitivePiCategories: [] }).expect(201);
+    const [approval, publication] = await Promise.all([approve(id, 'pat'), t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer)]);
+    expect([approval.status, publication.status].sort()).toEqual([200, 409]);
+    const r = await report();
+    expect(r.sensitive_grants_undisclosed.count).toBe(0);
+    expect(r.notices_omitting_granted_sensitive_data.count).toBe(0);
+    if (approval.status === 200) await revoke(id);
   });
 
   it('holds for purposes on other legal bases once they publish a notice', async () => {
