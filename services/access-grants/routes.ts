@@ -60,7 +60,11 @@ export function accessGrantRoutes(grants: AccessGrantService, directory: GrantDi
       path: '/v1/access-grants/{id}/approve',
       operationId: 'approveAccessGrant',
       summary: 'Approve as the owning department’s data owner, or co-approve as a privacy officer',
-      description: 'Never by the requester; one person cannot give both approvals. The grant becomes policy when every approval it needs is in.',
+      description:
+        'Never by the requester; one person cannot give both approvals. The grant becomes policy when every approval it needs is in. ' +
+        'Every approval needs: a vendor whose latest security assessment passed within 12 months (409 `security_assessment_not_current`); ' +
+        'an asset, fields and purpose that are not retired (409 `asset_retired`, `fields_retired`, `purpose_retired`); and, for sensitive fields, ' +
+        'every current notice of the purpose disclosing them — a consent-based purpose needs one (409 `sensitive_data_not_in_notice`).',
       tags: ['access-grants'],
       auth: staffPermission('access_grant', 'approve', ownerOfGrant),
       params: IdParams,

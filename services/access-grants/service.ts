@@ -6,6 +6,7 @@ import type { ChangeFeed } from '../shared/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DepartmentAccess } from '../shared/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
+import { assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive } from './grantability';
 import { MAX_GRANT_DAYS, type AccessGrant, type CreateAccessGrant, type GrantQuery, type GrantStatus } from './schemas';
 import { grantLines, type AccessGrantStore, type GrantRecord } from './store';
 
@@ -154,6 +155,12 @@ export class AccessGrantService {
       } else {
         throw new ForbiddenError(pendingApprovalMessage(grant, dept));
       }
+      // Every approval (not only the last) needs a vendor with a current assessment, live subjects and notices that disclose them.
+      assertAssessmentCurrent(await this.store.securityAssessmentOf(trx, grant.vendorId), new Date(now));
+      const notices = await this.store.lockCurrentNotices(trx, grant.purposeKey);
+      const subjects = await this.store.lockSubjects(trx, grant.assetId, grant.purposeKey);
+      assertSubjectsLive(grant, subjects);
+      assertNoticesDisclose(grant, subjects, notices);
       const complete = grant.ownerApprovedBy !== null && (!grant.sensitive || grant.privacyApprovedBy !== null);
       if (complete) {
         assertStillGrantable(grant, asset, vendor);

@@ -1,5 +1,7 @@
 import { deleteLines, insertLines, selectLines, type PolicyLine } from '../authz';
 import type { Db, Trx } from '../db';
+import { currentNoticesOf, lockPurposeNotices, type CurrentNotice } from '../notices/store';
+import type { AssessmentView, GrantSubjects } from './grantability';
 import type { GrantAction, RowScope } from './schemas';
 
 /** An access grant as stored; `status` is the stored lifecycle state (active/expired are derived from the window). */
@@ -107,6 +109,12 @@ const toRow = (g: GrantRecord): GrantRow => ({
   last_used_at: g.lastUsedAt,
 });
 
+export interface RetiredSubjects {
+  readonly assets: readonly string[];
+  readonly fields: ReadonlyArray<{ readonly assetId: string; readonly name: string }>;
+  readonly purposes: readonly string[];
+}
+
 export interface GrantFilter {
   vendorId?: string;
   assetId?: string;
@@ -177,10 +185,55 @@ export class AccessGrantStore {
     return ((await q) as GrantRow[]).map(fromRow);
   }
 
+  /**
+   * The grant's asset, fields and purpose inside an approval, share-locked: a retirement (which
+   * locks the row for update) waits for the approval to commit, or the approval sees it retired.
+   */
+  async lockSubjects(trx: Trx, assetId: string, purposeKey: string): Promise<GrantSubjects> {
+    const asset = (await trx('data_assets').where({ id: assetId }).forShare().first('key', 'status')) as { key: string; status: string } | undefined;
+    const fields = (await trx('data_asset_fields').where({ asset_id: assetId }).select('name', 'pi_category', 'status')) as Array<{
+      name: string;
+      pi_category: string;
+      status: string;
+    }>;
+    const purpose = (await trx('purposes').where({ key: purposeKey }).forShare().first('status', 'legal_basis')) as
+      | { status: string; legal_basis: string }
+      | undefined;
+    return {
+      asset,
+      fields: fields.map((f) => ({ name: f.name, piCategory: f.pi_category, status: f.status })),
+      purpose: purpose && { status: purpose.status, legalBasis: purpose.legal_basis },
+    };
+  }
+
+  /** The vendor's latest security assessment (null when none is on record). */
+  async securityAssessmentOf(trx: Trx, vendorId: string): Promise<AssessmentView | null> {
+    const row = (await trx('vendors').where({ id: vendorId }).first('security_assessment')) as { security_assessment: AssessmentView | null } | undefined;
+    return row?.security_assessment ?? null;
+  }
+
+  /** The purpose's current notices, after taking its notice lock (publications wait for this approval, or it sees them). */
+  async lockCurrentNotices(trx: Trx, purposeKey: string): Promise<CurrentNotice[]> {
+    await lockPurposeNotices(trx, purposeKey);
+    return currentNoticesOf(trx, purposeKey);
+  }
+
   /** Approved grants of one vendor that have not ended (used by the kill switch). */
   async liveOfVendor(trx: Trx, vendorId: string): Promise<GrantRecord[]> {
     const rows = (await trx('access_grants').where({ vendor_id: vendorId }).whereIn('status', ['requested', 'approved']).forUpdate()) as GrantRow[];
     return rows.map(fromRow);
+  }
+
+  /** Every retired asset, field and purpose (few): the decision engine never allows them, whatever a line says. */
+  async retiredSubjects(): Promise<RetiredSubjects> {
+    const assets = (await this.db('data_assets').where({ status: 'retired' }).select('id')) as Array<{ id: string }>;
+    const fields = (await this.db('data_asset_fields').where({ status: 'retired' }).select('asset_id', 'name')) as Array<{ asset_id: string; name: string }>;
+    const purposes = (await this.db('purposes').where({ status: 'retired' }).select('key')) as Array<{ key: string }>;
+    return {
+      assets: assets.map((a) => a.id),
+      fields: fields.map((f) => ({ assetId: f.asset_id, name: f.name })),
+      purposes: purposes.map((p) => p.key),
+    };
   }
 
   /** Approved grants whose window has not closed, for the decision engine's metadata. */

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { grantsDependOn } from '../access-grants/grantability';
 import type { AuditLog, Change, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { DepartmentService } from '../departments';
@@ -125,6 +126,8 @@ export class DataAssetService {
         );
       }
       const now = new Date().toISOString();
+      const dependents = await this.store.grantsDependingOn(trx, id, now);
+      if (dependents.length > 0) throw grantsDependOn(`The asset ${before.key}`, dependents);
       const after: AssetRecord = { ...before, status: 'retired', retiredAt: now, retiredReason: reason, updatedAt: now };
       await this.store.update(trx, after);
       await this.audit.record(trx, ctx, {
@@ -164,6 +167,8 @@ export class DataAssetService {
       if (!field) throw new NotFoundError(`The asset has no field ${fieldName}`);
       if (field.status === 'retired') throw new ConflictError('field_retired', `The field ${fieldName} is already retired`);
       const now = new Date().toISOString();
+      const dependents = await this.store.grantsDependingOn(trx, id, now, fieldName);
+      if (dependents.length > 0) throw grantsDependOn(`The field ${before.key}.${fieldName}`, dependents);
       const after = { ...before, updatedAt: now };
       await this.store.retireField(trx, field.id, now, reason);
       await this.store.update(trx, after);

@@ -165,6 +165,13 @@ export class DataAssetStore {
     });
   }
 
+  /** Approved grants on the asset (naming `field`, when given) that have not ended at `now`: they depend on it staying live. */
+  async grantsDependingOn(trx: Trx, assetId: string, now: string, field?: string): Promise<string[]> {
+    const q = trx('access_grants').where({ asset_id: assetId, status: 'approved' }).where('valid_until', '>', now).orderBy('id').select('id');
+    if (field !== undefined) q.whereRaw('? = any(fields)', [field]);
+    return ((await q) as Array<{ id: string }>).map((r) => r.id);
+  }
+
   async retireField(trx: Trx, fieldId: string, at: string, reason: string): Promise<void> {
     await trx('data_asset_fields').where({ id: fieldId }).update({ status: 'retired', retired_at: at, retired_reason: reason });
   }

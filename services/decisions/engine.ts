@@ -1,4 +1,4 @@
-import { ACCESS_GRANTS_CHANGED, type AccessGrantStore, type GrantDirectory, type GrantRecord, type RowScope } from '../access-grants';
+import { ACCESS_GRANTS_CHANGED, type AccessGrantStore, type GrantDirectory, type GrantRecord, type RetiredSubjects, type RowScope } from '../access-grants';
 import { PolicyIndexBuilder, VendorPolicy, type FieldVerdict, type VendorAttributes } from '../authz/vendor-policy';
 import { DATA_ASSETS_CHANGED } from '../data-assets';
 import { PURPOSE_CHANGED } from '../purposes';
@@ -48,6 +48,9 @@ export class VendorAccessEngine {
   private readonly grants = new Map<string, GrantMeta>();
   private readonly assets = new Map<string, { value: AssetSnapshot | undefined; until: number }>();
   private readonly purposes = new Map<string, { legalBasis: string | undefined; until: number }>();
+  /** Retired assets (ids), fields (asset id + NUL + name) and purposes: never allowed, whatever a line says. */
+  private retired = { assets: new Set<string>(), fields: new Set<string>(), purposes: new Set<string>() };
+  private retiredGeneration = 0;
   private usageDay = '';
   private usage = new Map<string, number>();
   /** When the last completed full load began reading: it reflects every change committed before. */
@@ -95,8 +98,14 @@ export class VendorAccessEngine {
   subscribe(changes: ChangeFeed): void {
     changes.subscribe(ACCESS_GRANTS_CHANGED, (p) => this.reloadVendor(String(p.vendorId)));
     changes.subscribe(VENDOR_CHANGED, (p) => this.reloadVendor(String(p.vendorId)));
-    changes.subscribe(DATA_ASSETS_CHANGED, () => this.assets.clear());
-    changes.subscribe(PURPOSE_CHANGED, () => this.purposes.clear());
+    changes.subscribe(DATA_ASSETS_CHANGED, () => {
+      this.assets.clear();
+      return this.reloadRetired();
+    });
+    changes.subscribe(PURPOSE_CHANGED, () => {
+      this.purposes.clear();
+      return this.reloadRetired();
+    });
     changes.onReconnect(() => this.load());
   }
 
@@ -128,7 +137,10 @@ export class VendorAccessEngine {
     const grants = await this.store.approvedNotEnded(now);
     const day = now.slice(0, 10);
     const usage = await this.store.usageToday(day);
+    const retiredGeneration = ++this.retiredGeneration;
+    const retired = await this.store.retiredSubjects();
     policy.install(built);
+    if (retiredGeneration === this.retiredGeneration) this.retired = retiredSets(retired);
     this.vendors.clear();
     for (const v of vendors) this.vendors.set(v.id, toAttributes(v));
     this.grants.clear();
@@ -166,8 +178,25 @@ export class VendorAccessEngine {
     return this.vendors.get(id);
   }
 
+  /**
+   * The model's verdict (policies/vendor_access.conf), except that a retired asset, field or
+   * purpose is never allowed: retirement is refused while grants name them, and this holds even
+   * if a line somehow still does.
+   */
   check(vendorId: string, assetId: string, field: string, action: string, purpose: string, now: string): FieldVerdict {
-    return this.current().check(this.vendors.get(vendorId), assetId, field, action, purpose, now);
+    const verdict = this.current().check(this.vendors.get(vendorId), assetId, field, action, purpose, now);
+    if (!verdict.allowed) return verdict;
+    if (this.retired.purposes.has(purpose)) return { allowed: false, reason: 'purpose_mismatch' };
+    if (this.retired.assets.has(assetId)) return { allowed: false, reason: 'no_grant' };
+    if (this.retired.fields.has(fieldKey(assetId, field))) return { allowed: false, reason: 'field_not_granted' };
+    return verdict;
+  }
+
+  /** Re-reads what is retired after an asset or purpose changed (the latest read wins). */
+  private async reloadRetired(): Promise<void> {
+    const generation = ++this.retiredGeneration;
+    const retired = await this.store.retiredSubjects();
+    if (generation === this.retiredGeneration) this.retired = retiredSets(retired);
   }
 
   grant(id: string): GrantMeta | undefined {
@@ -222,4 +251,10 @@ function toAttributes(v: VendorSnapshot): VendorAttributes {
 
 function toMeta(g: GrantRecord): GrantMeta {
   return { id: g.id, vendorId: g.vendorId, purposeKey: g.purposeKey, rowScope: g.rowScope, dailyRecordCap: g.dailyRecordCap };
+}
+
+const fieldKey = (assetId: string, field: string): string => `${assetId}\u0000${field}`;
+
+function retiredSets(r: RetiredSubjects) {
+  return { assets: new Set(r.assets), fields: new Set(r.fields.map((f) => fieldKey(f.assetId, f.name))), purposes: new Set(r.purposes) };
 }

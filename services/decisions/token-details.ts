@@ -33,6 +33,9 @@ export async function coverage(
     for (const location of detail.locations) {
       const asset = await engine.asset(location);
       if (!asset) return { covered: false, reason: `unknown data asset ${location}` };
+      if (asset.status !== 'active') return { covered: false, reason: `data asset ${location} is retired` };
+      const retiredField = detail.datatypes.find((f) => asset.fields.find((x) => x.name === f)?.status === 'retired');
+      if (retiredField !== undefined) return { covered: false, reason: `field ${location}.${retiredField} is retired` };
       for (const field of detail.datatypes) {
         for (const action of detail.actions) {
           const verdict = engine.check(vendorId, asset.id, field, action, detail.purpose, at);

@@ -11,7 +11,8 @@ type Field = keyof NoticeContent;
 const MATERIAL_KEYS: Partial<Record<Field, (value: unknown) => string[]>> = {
   purposeDescription: (v) => [normalizeText(String(v))],
   piCategories: (v) => sortedUnique((v as string[]).map(normalizeText)),
-  sensitivePiCategories: (v) => sortedUnique((v as NoticeContent['sensitivePiCategories']).map((c) => normalizeText(c.category))),
+  sensitivePiCategories: (v) =>
+    sortedUnique((v as NoticeContent['sensitivePiCategories']).map((c) => canonicalize({ category: normalizeText(c.category), fields: sortedUnique(c.fields ?? []) }) as string)),
   thirdParties: (v) => sortedUnique((v as ThirdParty[]).map(thirdPartyKey)),
   retentionDays: (v) => [String(v)],
 };

@@ -4,3 +4,4 @@ export { GENERAL_SCOPE, NoticeStore, scopeOf, type PublishedNotice, type ScopeVe
 export { noticeRoutes } from './routes';
 export { diffNotices, missingForPublication, MATERIAL_FIELDS } from './diff';
 export type { Notice, NoticeContent, NoticeDiff, PublicNotice } from './schemas';
+export { disclosesField, undisclosed, fieldLabel, type DisclosedCategory, type SensitiveRelease } from './disclosure';

@@ -32,6 +32,17 @@ export const SensitivePiCategory = z
     category: Text(100).openapi({ example: 'bank account numbers' }),
     necessity: Text(2000).openapi({ description: 'Why this sensitive information is needed (PIPL Art. 30)' }),
     impact: Text(2000).openapi({ description: 'The effect on the person’s rights and interests (PIPL Art. 30)' }),
+    fields: z
+      .array(z.string().max(200).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'must be a field name such as id_number, or asset key and field such as retail.customer_profile.id_number'))
+      .max(200)
+      .refine(uniqueBy<string>((f) => f), onceEach('field'))
+      .optional()
+      .openapi({
+        description:
+          'The sensitive data fields this category covers, by name or as asset.field. A grant releasing a sensitive field needs every ' +
+          'current notice of its purpose to disclose it: here, or by a category that is the field’s name (`id number` for `id_number`).',
+        example: ['retail.customer_profile.account_balance'],
+      }),
   })
   .openapi('SensitivePiCategory');
 

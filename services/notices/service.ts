@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ProblemError, ValidationError, isUniqueVi
 import { NOTICES_CHANGED, PublishedNotices } from './published';
 import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
 import { diffNotices, missingForPublication } from './diff';
+import { fieldLabel, undisclosed, type SensitiveRelease } from './disclosure';
 import { CONTENT_FIELDS, type CreateNotice, type DraftContent, type Notice, type NoticeDiff, type NoticeStatus, type UpdateNotice } from './schemas';
 import type { GrantedVendor, NoticeRecord, NoticeStore, PublishedNotice } from './store';
 
@@ -80,7 +81,8 @@ export class NoticeService {
   /**
    * Publishes a draft as the purpose's next version. Refused when it lacks the Art. 17 contents or
    * the complaint channel, when its retention differs from the purpose's, when a vendor holding
-   * grants for the purpose is not listed, or when nothing changed since the previous version.
+   * grants for the purpose is not listed, when it does not disclose a sensitive field that approved
+   * grants under the purpose release, or when nothing changed since the previous version.
    */
   async publish(ctx: ChangeContext, id: string): Promise<Notice> {
     const peek = await this.store.get(id);
@@ -95,6 +97,8 @@ export class NoticeService {
       await this.purposes.requireActive(trx, [purpose.key], 'purpose');
       const issues = [...missingForPublication(draft.content), ...consistencyIssues(draft.content, purpose, vendors)];
       if (issues.length > 0) throw noticeIncomplete(issues);
+      const missing = undisclosed(draft.content.sensitivePiCategories ?? [], await this.store.sensitiveReleases(trx, purpose.key, new Date().toISOString()));
+      if (missing.length > 0) throw sensitiveUndisclosed(purpose.key, missing);
       const previous = await this.store.latestPublished(purpose.key, draft.appId, trx);
       const diff = diffNotices(previous ?? null, draft.content);
       if (previous && diff.changes.length === 0) {
@@ -292,3 +296,13 @@ const noticeIncomplete = (issues: FieldIssue[]) =>
   new ProblemError(409, 'notice_incomplete', 'Conflict', `The draft cannot be published: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
     extensions: { errors: issues },
   });
+const sensitiveUndisclosed = (purposeKey: string, missing: readonly SensitiveRelease[]) =>
+  new ProblemError(
+    409,
+    'notice_omits_sensitive_data',
+    'Conflict',
+    `Approved grants under ${purposeKey} release sensitive data this notice does not disclose: ` +
+      `${missing.map((m) => `${fieldLabel(m)} (grants ${m.grantIds.join(', ')})`).join('; ')}. ` +
+      'Add a sensitive category naming each field (or listing it in `fields`), with its necessity and impact, or revoke the grants first',
+    { extensions: { missing: missing.map((m) => ({ asset: m.assetKey, field: m.field, grants: [...m.grantIds] })) } },
+  );

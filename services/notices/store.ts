@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../db';
+import type { SensitiveRelease } from './disclosure';
 import type { DraftContent, NoticeContent, NoticeDiff, NoticeStatus } from './schemas';
 
 /** A notice row as the service works with it. */
@@ -158,7 +159,23 @@ export class NoticeStore {
 
   /** Serialises publications of one purpose (versions are numbered per purpose) until the transaction ends. */
   async lockPurpose(trx: Trx, purposeKey: string): Promise<void> {
-    await trx.raw(`select pg_advisory_xact_lock(hashtext('notices:' || ?))`, [purposeKey]);
+    await lockPurposeNotices(trx, purposeKey);
+  }
+
+  /** Sensitive fields that approved grants under the purpose release now or later (not ended at `now`), with those grants. */
+  async sensitiveReleases(trx: Trx, purposeKey: string, now: string): Promise<SensitiveRelease[]> {
+    const { rows } = (await trx.raw(
+      `select a.key as asset_key, f.name as field, array_agg(g.id::text order by g.id) as grant_ids
+         from access_grants g
+         join data_assets a on a.id = g.asset_id
+         cross join lateral unnest(g.fields) as gf(name)
+         join data_asset_fields f on f.asset_id = g.asset_id and f.name = gf.name
+        where g.purpose_key = ? and g.status = 'approved' and g.valid_until > ? and f.pi_category = 'sensitive'
+        group by a.key, f.name
+        order by a.key, f.name`,
+      [purposeKey, now],
+    )) as { rows: Array<{ asset_key: string; field: string; grant_ids: string[] }> };
+    return rows.map((r) => ({ assetKey: r.asset_key, field: r.field, grantIds: r.grant_ids }));
   }
 
   async maxVersion(trx: Trx, purposeKey: string): Promise<number> {
@@ -228,4 +245,36 @@ export class NoticeStore {
     )) as { rows: Array<{ vendor_id: string; name: string; fields: string[] }> };
     return rows.map((r) => ({ vendorId: r.vendor_id, name: r.name, fields: r.fields }));
   }
+}
+
+/**
+ * Serialises, per purpose, what must not interleave: publications (versions are numbered per
+ * purpose) and grant approvals that check the purpose's notices disclose what they release.
+ */
+export async function lockPurposeNotices(trx: Trx, purposeKey: string): Promise<void> {
+  await trx.raw(`select pg_advisory_xact_lock(hashtext('notices:' || ?))`, [purposeKey]);
+}
+
+/** The latest published version of each scope of a purpose (its general notice and app notices). */
+export interface CurrentNotice {
+  readonly id: string;
+  readonly appId: string | null;
+  readonly version: number;
+  readonly sensitivePiCategories: NonNullable<NoticeContent['sensitivePiCategories']>;
+}
+
+export async function currentNoticesOf(trx: Db | Trx, purposeKey: string): Promise<CurrentNotice[]> {
+  const rows = (await trx('notices as n')
+    .where({ 'n.purpose_key': purposeKey, 'n.status': 'published' })
+    .whereRaw(
+      `n.version = (select max(m.version) from notices m where m.purpose_key = n.purpose_key and m.status = 'published' and m.app_id is not distinct from n.app_id)`,
+    )
+    .orderBy('n.version')
+    .select('n.id', 'n.app_id', 'n.version', trx.raw(`coalesce(n.content -> 'sensitivePiCategories', '[]'::jsonb) as sensitive`))) as Array<{
+    id: string;
+    app_id: string | null;
+    version: number;
+    sensitive: CurrentNotice['sensitivePiCategories'];
+  }>;
+  return rows.map((r) => ({ id: r.id, appId: r.app_id, version: Number(r.version), sensitivePiCategories: r.sensitive }));
 }

@@ -76,7 +76,9 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
       path: '/v1/purposes/{key}/retire',
       operationId: 'retirePurpose',
       summary: 'Retire a purpose for good',
-      description: `${WHO_MANAGES} A retired purpose cannot be added to contracts, grants, notices or consents; records that name it keep it.`,
+      description:
+        `${WHO_MANAGES} A retired purpose cannot be added to contracts, grants, notices or consents; records that name it keep it. ` +
+        'Refused while approved grants that have not ended rest on it: revoke them first, so each vendor’s loss of access is its own audited decision.',
       tags: ['purposes'],
       auth: staffPermission('purpose', 'retire', ANY_DEPARTMENT),
       params: PurposeParams,
@@ -84,7 +86,7 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
         200: { description: 'The retired purpose', schema: Purpose },
         ...problemResponses,
         ...notFound,
-        409: { description: 'Already retired (`purpose_retired`)', schema: Problem },
+        409: { description: 'Already retired (`purpose_retired`), or approved grants rest on it (`grants_depend_on_it`, listing them)', schema: Problem },
       },
       handler: async ({ params, actor, requestId }) => ({ body: await purposes.retire({ actor, requestId }, params.key) }),
     }),

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { grantsDependOn } from '../access-grants/grantability';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { ChangeFeed } from '../shared/change-feed';
@@ -63,11 +64,16 @@ export class PurposeService {
     });
   }
 
-  /** Retires a purpose for good: no new contract, grant, notice or consent may use it; history keeps referring to it. */
+  /**
+   * Retires a purpose for good: no new contract, grant, notice or consent may use it; history keeps
+   * referring to it. Refused while approved grants that have not ended rest on it (revoke them first).
+   */
   async retire(ctx: ChangeContext, key: string): Promise<Purpose> {
     return this.changes.transaction(this.db, async (trx) => {
       const before = await this.lockActive(trx, key);
       const now = new Date().toISOString();
+      const dependents = await this.store.grantsDependingOn(trx, key, now);
+      if (dependents.length > 0) throw grantsDependOn(`The purpose ${key}`, dependents);
       const after: Purpose = { ...before, status: 'retired', retiredAt: now, updatedAt: now };
       await this.store.update(trx, after);
       await this.recordChange(trx, ctx, 'purpose.retired', key, { before, after });

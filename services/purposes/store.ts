@@ -55,6 +55,14 @@ export class PurposeStore {
     return new Map(rows.map((r) => [r.key, r.status]));
   }
 
+  /** Approved grants for the purpose that have not ended at `now`: they depend on it staying live. */
+  async grantsDependingOn(trx: Trx, key: string, now: string): Promise<string[]> {
+    const rows = (await trx('access_grants').where({ purpose_key: key, status: 'approved' }).where('valid_until', '>', now).orderBy('id').select('id')) as Array<{
+      id: string;
+    }>;
+    return rows.map((r) => r.id);
+  }
+
   async list(filter: PurposeFilter, limit: number): Promise<Purpose[]> {
     const q = this.db('purposes').orderBy('key').limit(limit);
     if (filter.legalBasis) q.where('legal_basis', filter.legalBasis);

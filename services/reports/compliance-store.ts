@@ -1,7 +1,10 @@
 import type { Db } from '../db';
+import { undisclosed, type DisclosedCategory } from '../notices/disclosure';
 import type { Finding } from './compliance-check';
 
 const EXAMPLES = 10;
+
+const listed = (examined: number, ids: readonly string[]): Finding => ({ examined, count: ids.length, examples: ids.slice(0, EXAMPLES) });
 
 /**
  * The compliance report's own read model: set-based SQL over the governance tables. Each question is
@@ -111,6 +114,88 @@ export class ComplianceStore {
          and n.version = (select max(m.version) from notices m where m.purpose_key = n.purpose_key and m.status = 'published'
                           and m.app_id is not distinct from n.app_id)`,
     );
+  }
+
+  /** Of the approved grants not yet ended, those naming a retired asset, field or purpose. */
+  grantsOnRetiredSubjects(now: string): Promise<Finding> {
+    return this.finding(
+      `select g.id::text as id, g.id::text as sort_key,
+              (a.status = 'retired' or p.status = 'retired'
+               or exists (select 1 from data_asset_fields f where f.asset_id = g.asset_id and f.status = 'retired' and f.name = any(g.fields))) as offending
+       from access_grants g
+       join data_assets a on a.id = g.asset_id
+       join purposes p on p.key = g.purpose_key
+       where g.status = 'approved' and g.valid_until > ?`,
+      [now],
+    );
+  }
+
+  /** Of the approved grants not yet ended, those of vendors without a passed security assessment dated `cutoff` (YYYY-MM-DD) or later. */
+  grantsOfVendorsWithoutCurrentAssessment(now: string, cutoff: string): Promise<Finding> {
+    return this.finding(
+      `select g.id::text as id, g.id::text as sort_key,
+              not coalesce(v.security_assessment ->> 'result' = 'pass' and v.security_assessment ->> 'assessedAt' >= ?, false) as offending
+       from access_grants g join vendors v on v.id = g.vendor_id
+       where g.status = 'approved' and g.valid_until > ?`,
+      [cutoff, now],
+    );
+  }
+
+  /** Of the live grants releasing a sensitive field, those a current notice of their purpose does not disclose (or, for consent, no notice at all). */
+  async sensitiveGrantsUndisclosed(now: string): Promise<Finding> {
+    const { releases, notices } = await this.sensitiveDisclosure(now);
+    const examined = new Set<string>();
+    const offending = new Set<string>();
+    for (const r of releases) {
+      examined.add(r.grantId);
+      const current = notices.get(r.purposeKey) ?? [];
+      if (current.length === 0 ? r.legalBasis === 'consent' : current.some((n) => undisclosed(n.categories, [r]).length > 0)) offending.add(r.grantId);
+    }
+    return listed(examined.size, [...offending].sort());
+  }
+
+  /** Of the current notices of purposes under which live grants release sensitive fields, those that omit one. */
+  async noticesOmittingGrantedSensitiveData(now: string): Promise<Finding> {
+    const { releases, notices } = await this.sensitiveDisclosure(now);
+    const examined = new Set<string>();
+    const offending = new Set<string>();
+    for (const r of releases)
+      for (const n of notices.get(r.purposeKey) ?? []) {
+        examined.add(n.id);
+        if (undisclosed(n.categories, [r]).length > 0) offending.add(n.id);
+      }
+    return listed(examined.size, [...offending].sort());
+  }
+
+  /** Each sensitive field each live grant releases, and the current notice of each scope of each purpose. */
+  private async sensitiveDisclosure(now: string) {
+    const releaseRows = (await this.db.raw(
+      `select g.id::text as grant_id, g.purpose_key, p.legal_basis, a.key as asset_key, f.name as field
+       from access_grants g
+       join data_assets a on a.id = g.asset_id
+       join purposes p on p.key = g.purpose_key
+       cross join lateral unnest(g.fields) as gf(name)
+       join data_asset_fields f on f.asset_id = g.asset_id and f.name = gf.name
+       where g.status = 'approved' and g.valid_until > ? and f.pi_category = 'sensitive'`,
+      [now],
+    )) as { rows: Array<{ grant_id: string; purpose_key: string; legal_basis: string; asset_key: string; field: string }> };
+    const noticeRows = (await this.db.raw(
+      `select n.id::text as id, n.purpose_key, coalesce(n.content -> 'sensitivePiCategories', '[]'::jsonb) as categories from notices n
+       where n.status = 'published'
+         and n.version = (select max(m.version) from notices m where m.purpose_key = n.purpose_key and m.status = 'published'
+                          and m.app_id is not distinct from n.app_id)`,
+    )) as { rows: Array<{ id: string; purpose_key: string; categories: DisclosedCategory[] }> };
+    const notices = new Map<string, Array<{ id: string; categories: DisclosedCategory[] }>>();
+    for (const n of noticeRows.rows) notices.set(n.purpose_key, [...(notices.get(n.purpose_key) ?? []), { id: n.id, categories: n.categories }]);
+    const releases = releaseRows.rows.map((r) => ({
+      grantId: r.grant_id,
+      purposeKey: r.purpose_key,
+      legalBasis: r.legal_basis,
+      assetKey: r.asset_key,
+      field: r.field,
+      grantIds: [r.grant_id],
+    }));
+    return { releases, notices };
   }
 
   /** Of the consents relied on (latest event of a subject and purpose is a consent), those to a version older than the latest material one. */

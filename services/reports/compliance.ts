@@ -1,3 +1,4 @@
+import { ASSESSMENT_VALID_MONTHS, assessmentCutoff } from '../access-grants/grantability';
 import type { AuditLog } from '../audit';
 import { z } from '../shared/zod';
 import {
@@ -154,6 +155,62 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         'zh-CN': { requirement: '涉及敏感个人信息的授权经个人信息保护负责人共同审批', source: `${PIPL}第二十八条、第二十九条` },
       },
       run: () => store.sensitiveGrantsWithoutPrivacyOfficer(),
+    },
+    {
+      code: 'grants_on_retired_subjects',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'access_grant',
+      text: {
+        en: { requirement: 'No live vendor grant names a retired data asset, field or purpose', source: 'Notice: need to know, minimum authorization; PIPL Art. 6, 21' },
+        'zh-CN': { requirement: '有效的外包机构授权不涉及已停用的数据资产、字段或处理目的', source: `${NOTICE}：按需知悉、最小授权；${PIPL}第六条、第二十一条` },
+      },
+      run: (w) => store.grantsOnRetiredSubjects(iso(w.now)),
+    },
+    {
+      code: 'grants_of_vendors_without_current_assessment',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'access_grant',
+      text: {
+        en: {
+          requirement: `Vendors holding live grants passed a security assessment in the last ${ASSESSMENT_VALID_MONTHS} months`,
+          source: 'Notice: outsourcing management, network and data security; PIPL Art. 21',
+        },
+        'zh-CN': {
+          requirement: `持有有效授权的外包机构在最近${ASSESSMENT_VALID_MONTHS}个月内通过安全评估`,
+          source: `${NOTICE}：外包管理、网络和数据安全；${PIPL}第二十一条`,
+        },
+      },
+      run: (w) => store.grantsOfVendorsWithoutCurrentAssessment(iso(w.now), assessmentCutoff(w.now)),
+    },
+    {
+      code: 'sensitive_grants_undisclosed',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'access_grant',
+      text: {
+        en: {
+          requirement: 'Every sensitive field a live vendor grant releases is disclosed by each current notice of its purpose (a consent-based purpose has one)',
+          source: 'PIPL Art. 17, 29–30',
+        },
+        'zh-CN': {
+          requirement: '有效授权提供的每项敏感个人信息字段，均在其处理目的的现行告知中披露（基于同意的目的须有告知）',
+          source: `${PIPL}第十七条、第二十九条至第三十条`,
+        },
+      },
+      run: (w) => store.sensitiveGrantsUndisclosed(iso(w.now)),
+    },
+    {
+      code: 'notices_omitting_granted_sensitive_data',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'notice',
+      text: {
+        en: { requirement: 'No current notice omits a sensitive field that live vendor grants under its purpose release', source: 'PIPL Art. 17, 29–30' },
+        'zh-CN': { requirement: '现行告知不遗漏该目的下有效授权所提供的敏感个人信息字段', source: `${PIPL}第十七条、第二十九条至第三十条` },
+      },
+      run: (w) => store.noticesOmittingGrantedSensitiveData(iso(w.now)),
     },
     {
       code: 'consent_purposes_without_notice',

@@ -2,6 +2,9 @@ import type { TestApp } from './app';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+/** A passed security assessment dated 30 days ago: current for grant approval. */
+export const recentPassedAssessment = () => ({ assessedAt: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10), result: 'pass' as const });
+
 /** Ready-made pieces of a bank, created through the API as the right people. */
 export class Factories {
   private counter = 0;
@@ -33,7 +36,17 @@ export class Factories {
     if (res.status !== 201 && res.status !== 409) throw new Error(`purpose ${key}: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
-  async vendor(options: { purposes: string[]; startsAt?: string; endsAt?: string; manager?: string }): Promise<string> {
+  /**
+   * A vendor under contract. Grant approval needs a passed security assessment from the last 12
+   * months, so by default it has one from 30 days ago; `assessment: null` registers none.
+   */
+  async vendor(options: {
+    purposes: string[];
+    startsAt?: string;
+    endsAt?: string;
+    manager?: string;
+    assessment?: { assessedAt: string; result: 'pass' | 'conditional' | 'fail' } | null;
+  }): Promise<string> {
     const manager = options.manager ?? 'vm-factory';
     await this.t.grantRole(manager, 'vendor_manager', '*');
     const res = await this.t.http
@@ -48,6 +61,7 @@ export class Factories {
           endsAt: options.endsAt ?? new Date(Date.now() + 400 * 86_400_000).toISOString(),
           purposes: options.purposes,
         },
+        ...(options.assessment === null ? {} : { securityAssessment: options.assessment ?? recentPassedAssessment() }),
       });
     if (res.status !== 201) throw new Error(`vendor: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.id as string;

@@ -241,6 +241,8 @@ export async function setUpBank(a: ServiceProcess, options: { consents?: boolean
         name: 'Collections Vendor Ltd',
         contacts: [{ name: 'Account manager', email: 'am@vendor.example' }],
         contract: { reference: 'C-1', startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + 400 * DAY).toISOString(), purposes: ['collections'] },
+        // Grant approval needs a passed security assessment from the last 12 months.
+        securityAssessment: { assessedAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), result: 'pass' },
       },
     }),
     201,

@@ -239,29 +239,40 @@ describe('withdrawal and consent-aware decisions', () => {
 });
 
 describe('sensitive personal information in decisions', () => {
-  it('releases a sensitive field only on consent given separately (PIPL Art. 29), the other fields on ordinary consent', async () => {
+  // A grant on a sensitive field needs the purpose's notice to disclose it (the regulator's finding:
+  // a notice without sensitive categories beside a vendor grant on one). Such a notice asks for
+  // separate consent, so the sensitive field is released only on consent given separately.
+  it('releases a sensitive field only once the notice discloses it and the customer consented separately (PIPL Art. 29-30)', async () => {
     const ERIN = 'CUST-RAW-ERIN-41C2D9';
+    await f.purpose('kyc_offers', 'consent', 'pat');
+    const kycVendor = await f.vendor({ purposes: ['kyc_offers'], manager: 'vic' });
     const kyc = await f.asset('RETAIL', [['phone', 'personal'], ['id_number', 'sensitive']], 'olivia');
+    expect(await publish('kyc_offers')).toBe(1);
     const grant = await t.http
       .post('/v1/access-grants')
       .set(await staff('vic'))
-      .send({ vendor: vendorId, asset: kyc.key, fields: ['phone', 'id_number'], actions: ['read'], purpose: 'card_marketing', validUntil: inDays(30), justification: 'Identity checks for card offers' });
+      .send({ vendor: kycVendor, asset: kyc.key, fields: ['phone', 'id_number'], actions: ['read'], purpose: 'kyc_offers', validUntil: inDays(30), justification: 'Identity checks for card offers' });
     expect(grant.status).toBe(201);
+    const refused = await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await staff('olivia')).send({});
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'sensitive_data_not_in_notice', missing: [{ asset: kyc.key, field: 'id_number' }] });
+
+    const sensitivePiCategories = [{ category: 'resident identity card number', necessity: 'To verify identity', impact: 'Identity theft if leaked', fields: ['id_number'] }];
+    expect(await publish('kyc_offers', { sensitivePiCategories })).toBe(2);
     await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
     await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await staff('pat')).send({}).expect(200);
-    const body = { vendor: vendorId, asset: kyc.key, fields: ['phone', 'id_number'], action: 'read', purpose: 'card_marketing', subject: ERIN };
+    const body = { vendor: kycVendor, asset: kyc.key, fields: ['phone', 'id_number'], action: 'read', purpose: 'kyc_offers', subject: ERIN };
     const ask = async () => (await t.http.post('/v1/decisions').set(bearer(pepToken)).send(body).expect(200)).body;
 
     expect(await ask()).toMatchObject({ decision: 'deny' });
-    // The card notice lists no sensitive category, so an ordinary consent is accepted, and covers the phone only.
-    await consent(collectorA, { subject: ERIN, purpose: 'card_marketing', noticeVersion: 1 }).expect(201);
-    const partial = await ask();
-    expect(partial).toMatchObject({ decision: 'partial', allowedFields: ['phone'], deniedFields: [{ field: 'id_number', reason: 'consent_missing' }] });
-    const audited = await t.http.get(`/v1/audit?action=access.decided&objectId=${vendorId}&limit=1`).set(await staff('aude'));
-    expect(audited.body.items[0].details.matchedRules.map((r: { rule: string[] }) => r.rule[2])).toEqual(['phone']);
+    // The notice lists sensitive information, so an ordinary consent is refused.
+    expect((await consent(collectorA, { subject: ERIN, purpose: 'kyc_offers', noticeVersion: 2 })).body).toMatchObject({ code: 'separate_consent_required' });
+    expect(await ask()).toMatchObject({ decision: 'deny', allowedFields: [] });
 
-    await consent(collectorA, { subject: ERIN, purpose: 'card_marketing', noticeVersion: 1, separate: true }).expect(201);
+    await consent(collectorA, { subject: ERIN, purpose: 'kyc_offers', noticeVersion: 2, separate: true }).expect(201);
     expect(await ask()).toMatchObject({ decision: 'allow', allowedFields: ['phone', 'id_number'] });
+    const audited = await t.http.get(`/v1/audit?action=access.decided&objectId=${kycVendor}&limit=1`).set(await staff('aude'));
+    expect(audited.body.items[0].details.matchedRules.map((r: { rule: string[] }) => r.rule[2])).toEqual(['phone', 'id_number']);
     // Without a named customer there is no consent to check (the enforcement point asks per customer).
     const { subject: _subject, ...anonymous } = body;
     expect((await t.http.post('/v1/decisions').set(bearer(pepToken)).send(anonymous).expect(200)).body).toMatchObject({ decision: 'allow' });

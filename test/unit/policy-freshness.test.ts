@@ -26,6 +26,9 @@ function fakeStore() {
     async usageToday() {
       return new Map<string, number>();
     },
+    async retiredSubjects() {
+      return { assets: [], fields: [], purposes: [] };
+    },
   };
   return { state, store: store as unknown as AccessGrantStore };
 }
