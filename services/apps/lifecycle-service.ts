@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db } from '../db';
 import { ConflictError, ValidationError } from '../shared/errors';
-import { assertTransition } from './lifecycle';
+import { assertSeparateChecker, assertTransition } from './lifecycle';
 import { ReleaseGateError, checkRelease, type PublishedNoticeLookup, type ReleaseEvidence } from './release-gate';
 import type { AppDetail, AppTransition, TransitionRequest } from './schemas';
 import type { AppSecurityStore } from './security-store';
@@ -42,6 +42,7 @@ export class AppLifecycleService {
       const app = await this.store.find(id, trx, true);
       if (!app) throw appNotFound(id);
       assertTransition(app.lifecycleState, input.to);
+      assertSeparateChecker(by, input.to, app, await this.store.transitionsOf(id, trx));
       let releaseEvidence: ReleaseEvidence | null = null;
       if (input.to === 'released') {
         const checked = new Set(consentPurposes.map((p) => p.checkedKey));
@@ -50,7 +51,8 @@ export class AppLifecycleService {
         }
         const gate = checkRelease({
           filingNumber: app.filingNumber,
-          penetrationTests: await this.security.penetrationTestsOf(trx, id),
+          securityTests: await this.security.testFactsOf(trx, id),
+          blockingFindings: await this.security.blockingFindingsOf(trx, id),
           consentPurposes: consentPurposes.flatMap((p) => (p.consent ? [{ key: p.checkedKey, hasPublishedNotice: p.hasPublishedNotice }] : [])),
           today: now.toISOString().slice(0, 10),
         });

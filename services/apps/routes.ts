@@ -85,8 +85,11 @@ export function appLedgerRoutes(apps: AppService, lifecycle: AppLifecycleService
       summary: 'Move an app to its next lifecycle state',
       description:
         'One step at a time: proposed → approved → developing → testing → released → operating → consolidating → retired. ' +
-        'Release needs a filing number, a most recent penetration test that passed within 12 months, and a published notice for every ' +
-        'consent-based purpose the app uses data for; retirement needs a data disposal record.',
+        'Separation of duties: whoever proposed the app cannot approve or release it, whoever submitted it for testing cannot release it, ' +
+        'and whoever moved it to consolidation cannot retire it (403 separation_of_duties). ' +
+        'Release needs a filing number; a most recent penetration test, compatibility test and privacy review, each passed within 12 months; ' +
+        'no unfixed blocking finding; and a published notice for every consent-based purpose the app uses data for. The refusal names every ' +
+        'unmet requirement. Retirement needs a data disposal record.',
       tags: ['apps'],
       auth: staffPermission('app', 'transition', ofApp),
       params: AppParams,
@@ -95,6 +98,7 @@ export function appLedgerRoutes(apps: AppService, lifecycle: AppLifecycleService
         200: { description: 'The app in its new state, with its history', schema: AppDetail },
         ...problemResponses,
         ...appNotFoundResponse,
+        403: { description: 'No permission, or the caller made the step this one checks (separation_of_duties)', schema: Problem },
         409: { description: 'Not the next state (illegal_transition), or the release gate is not met (release_gate_failed)', schema: Problem },
       },
       handler: async ({ params, body, actor, requestId }) => ({ body: await lifecycle.transition({ actor, requestId }, params.id, body) }),

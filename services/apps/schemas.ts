@@ -80,6 +80,8 @@ export const ReleaseEvidence = z
   .object({
     filingNumber: z.string(),
     penetrationTest: z.object({ id: Uuid, performedAt: z.iso.date() }),
+    compatibilityTest: z.object({ id: Uuid, performedAt: z.iso.date() }).optional().openapi({ description: 'Absent on releases before compatibility gated release' }),
+    privacyReview: z.object({ id: Uuid, performedAt: z.iso.date() }).optional().openapi({ description: 'Absent on releases before privacy reviews gated release' }),
     consentPurposesWithNotice: z.array(z.string()),
   })
   .openapi('AppReleaseEvidence', { description: 'What the release rested on' });
