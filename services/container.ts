@@ -168,6 +168,7 @@ export function createContainer(options: ContainerOptions): Container {
     // Release gate: a consent-based purpose needs a published notice (the app's own or the general one).
     notices,
     thresholds: config.appConsolidation,
+    roles: staffAuthorizer,
   });
   // Complaints and leak incidents: privacy officers' desks; containment drives the vendor kill switch.
   const vendorExists = async (id: string) => (await vendors.loadOne(id)) !== undefined;
@@ -222,6 +223,7 @@ export function createContainer(options: ContainerOptions): Container {
       appsReleasedWithoutFiling: () => apps.compliance.releasedWithoutFilingNumber(),
       appsWithoutRecentPenetrationTest: (now) => apps.compliance.releasedWithoutRecentPenetrationTest(now),
       overdueVulnerabilities: (now) => apps.compliance.overdueVulnerabilities(now),
+      appChecks: apps.compliance.checks(),
     },
     audit,
   );

@@ -37,9 +37,11 @@ export interface ComplianceSources {
   readonly appsReleasedWithoutFiling: () => Promise<Finding>;
   readonly appsWithoutRecentPenetrationTest: (now: Date) => Promise<Finding>;
   readonly overdueVulnerabilities: (now: Date) => Promise<Finding>;
+  /** The app ledger's further checks (the Notice's app duties), each with what it examined. */
+  readonly appChecks: readonly CheckDefinition[];
 }
 
-interface CheckDefinition {
+export interface CheckDefinition {
   readonly id: string;
   readonly requirement: string;
   readonly source: string;
@@ -72,6 +74,7 @@ export class ComplianceReportService {
       { id: 'apps_released_without_filing', requirement: 'Every released app has a filing number', source: 'Notice items 1–3: ledger, access and exit', severity: 'fail', run: () => sources.appsReleasedWithoutFiling() },
       { id: 'apps_without_recent_penetration_test', requirement: 'Every released app passed a penetration test in the last 12 months', source: 'Notice: penetration testing', severity: 'fail', run: (now) => sources.appsWithoutRecentPenetrationTest(now) },
       { id: 'vulnerabilities_overdue', requirement: 'Vulnerabilities are fixed by their rectification deadline', source: 'Notice: vulnerability reporting and rectification', severity: 'fail', run: (now) => sources.overdueVulnerabilities(now) },
+      ...sources.appChecks,
       {
         id: 'audit_chain',
         requirement: 'The audit log verifies from the first event (records kept ≥ 3 years)',

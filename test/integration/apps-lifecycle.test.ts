@@ -26,7 +26,7 @@ async function newApp(overrides: Record<string, unknown> = {}): Promise<string> 
       audience: 'customer',
       leadDepartment: 'DIGITAL',
       owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
+      responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie',
       ...overrides,
     });
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
@@ -98,6 +98,7 @@ beforeAll(async () => {
   f = new Factories(t);
   await f.department('DIGITAL');
   await f.department('RETAIL');
+  await t.http.put('/v1/app-management/lead-department').set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
   await f.purpose('account_servicing', 'contract');
   await f.purpose('app_marketing', 'consent');
   await f.purpose('wealth_marketing', 'consent');

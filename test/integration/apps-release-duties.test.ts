@@ -16,7 +16,7 @@ async function newApp(as = 'amy'): Promise<string> {
   const res = await t.http
     .post('/v1/apps')
     .set(await auth(as))
-    .send({ name: f.unique('App '), kind: 'app', audience: 'customer', leadDepartment: 'DIGITAL', owningDepartment: 'RETAIL', responsiblePerson: 'Li Wei', filingNumber: f.unique('FN-') });
+    .send({ name: f.unique('App '), kind: 'app', audience: 'customer', leadDepartment: 'DIGITAL', owningDepartment: 'RETAIL', responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie', filingNumber: f.unique('FN-') });
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
@@ -59,6 +59,7 @@ beforeAll(async () => {
   f = new Factories(t);
   await f.department('DIGITAL');
   await f.department('RETAIL');
+  await t.http.put('/v1/app-management/lead-department').set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
   for (const who of ['amy', 'ben', 'cat', 'dan']) await t.grantRole(who, 'app_manager', '*');
 });
 afterAll(() => t.close());

@@ -22,7 +22,7 @@ async function newApp(overrides: Record<string, unknown> = {}): Promise<string> 
       audience: 'customer',
       leadDepartment: 'DIGITAL',
       owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
+      responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie',
       monthlyActiveUsers: 50_000,
       satisfaction: 4.5,
       ...overrides,
@@ -67,6 +67,7 @@ beforeAll(async () => {
   f = new Factories(t);
   await f.department('DIGITAL');
   await f.department('RETAIL');
+  await t.http.put('/v1/app-management/lead-department').set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
   await f.department('CORP');
   await t.grantRole('amy', 'app_manager', '*');
   await t.grantRole('ben', 'app_manager', '*');
