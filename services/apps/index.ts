@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit';
 import type { Db } from '../db';
 import type { DepartmentService } from '../departments';
 import type { RouteSpec } from '../shared/route';
-import { createAppAccountability, type LeadDepartmentService, type RoleDirectory } from './accountability';
+import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
 import { AppDataUseService, type AssetDirectory } from './data-use-service';
@@ -44,6 +44,7 @@ export interface AppLedger {
   readonly consolidation: AppConsolidationReportService;
   readonly compliance: AppComplianceFacts;
   readonly lead: LeadDepartmentService;
+  readonly responsibilities: ResponsibilityService;
   readonly routes: RouteSpec[];
 }
 
@@ -63,6 +64,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     security,
     consolidation,
     lead: accountability.lead,
+    responsibilities: accountability.responsibilities,
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),

@@ -13,8 +13,9 @@ export const appNotFound = (id: string) => new NotFoundError(`No app ${id}`);
 export const appRetired = (name: string) => new ConflictError('app_retired', `The app ${name} is retired; its ledger entry can no longer change`);
 const nameTaken = (name: string) => new ConflictError('app_name_taken', `An app named ${name} is already in the ledger`);
 
-/** The staff member making a change (apps are managed by staff only). */
+/** The staff member making a change (apps are managed by staff only; the demo seed acts as `system:seed`). */
 export function staffSubject(ctx: ChangeContext): string {
+  if (ctx.actor.kind === 'system') return `system:${ctx.actor.name}`;
   if (ctx.actor.kind !== 'staff') throw new ForbiddenError('Only staff manage the app ledger');
   return ctx.actor.subject;
 }
