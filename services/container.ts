@@ -169,6 +169,7 @@ export function createContainer(options: ContainerOptions): Container {
     // Release gate: a consent-based purpose needs a published notice (the app's own or the general one).
     notices,
     thresholds: config.appConsolidation,
+    roles: staffAuthorizer,
   });
   // Complaints and leak incidents: privacy officers' desks; containment drives the vendor kill switch.
   const vendorExists = async (id: string) => (await vendors.loadOne(id)) !== undefined;
@@ -228,6 +229,8 @@ export function createContainer(options: ContainerOptions): Container {
       appsReleasedWithoutFiling: () => apps.compliance.releasedWithoutFilingNumber(),
       appsWithoutRecentPenetrationTest: (w) => apps.compliance.releasedWithoutRecentPenetrationTest(w.now),
       overdueVulnerabilities: (w) => apps.compliance.overdueVulnerabilities(w.now, 10, openDuring(w)),
+      appsLeadDepartmentNamed: () => apps.compliance.leadDepartmentNamed(),
+      appsWithoutAccountability: () => apps.compliance.withoutAccountability(),
     },
   });
 

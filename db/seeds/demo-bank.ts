@@ -25,6 +25,8 @@ const demoRoles: CreateRoleAssignment[] = [
   { subject: 'dave', role: 'vendor_manager', department: '*' },
   { subject: 'erin', role: 'auditor', department: '*' },
   { subject: 'frank', role: 'app_manager', department: '*' },
+  // The lead department for mobile-app management is IT: grace approves app entry and exit there.
+  { subject: 'grace', role: 'app_manager', department: 'IT' },
 ];
 
 const demoAssets: CreateDataAsset[] = [

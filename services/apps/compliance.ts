@@ -1,7 +1,13 @@
+import type { AccountabilityStore } from './accountability';
 import { penetrationTestCutoff } from './release-gate';
 import type { AppSecurityStore, Finding } from './security-store';
 
 export type { Finding } from './security-store';
+
+/** A count of offenders, up to 10 example ids, and how many records the check examined. */
+export interface ExaminedFinding extends Finding {
+  readonly examined: number;
+}
 
 /**
  * What the compliance report asks the app ledger (Notice items on filing, penetration testing and
@@ -10,7 +16,10 @@ export type { Finding } from './security-store';
  * `exampleLimit` example ids; "in service" means released, operating or consolidating.
  */
 export class AppComplianceFacts {
-  constructor(private readonly security: AppSecurityStore) {}
+  constructor(
+    private readonly security: AppSecurityStore,
+    private readonly accountability: AccountabilityStore,
+  ) {}
 
   /** Of the apps in service, those without a filing number (examples: app ids). */
   releasedWithoutFilingNumber(exampleLimit = 10): Promise<Finding> {
@@ -31,5 +40,15 @@ export class AppComplianceFacts {
    */
   overdueVulnerabilities(now = new Date(), exampleLimit = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
     return this.security.overdue(now.toISOString(), exampleLimit, openDuring);
+  }
+
+  /** Whether a lead department for app management is named while the ledger has apps (examined: 1 when it has apps). */
+  leadDepartmentNamed(): Promise<ExaminedFinding> {
+    return this.accountability.leadDepartmentFinding();
+  }
+
+  /** Apps not retired without a business owner, a technology owner or a full responsibility matrix. */
+  withoutAccountability(): Promise<ExaminedFinding> {
+    return this.accountability.withoutAccountability();
   }
 }

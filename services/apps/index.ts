@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit';
 import type { Db } from '../db';
 import type { DepartmentService } from '../departments';
 import type { RouteSpec } from '../shared/route';
+import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
 import { AppDataUseService, type AssetDirectory } from './data-use-service';
@@ -30,6 +31,8 @@ export interface AppLedgerDeps {
   readonly purposes: PurposeDirectory;
   readonly notices: PublishedNoticeLookup;
   readonly thresholds: ConsolidationThresholds;
+  /** Where staff hold permissions: entry and exit need app:approve in the lead department. */
+  readonly roles: RoleDirectory;
 }
 
 /** The app ledger feature: its services, the facts the compliance report asks for, and its routes. */
@@ -40,6 +43,8 @@ export interface AppLedger {
   readonly security: AppSecurityService;
   readonly consolidation: AppConsolidationReportService;
   readonly compliance: AppComplianceFacts;
+  readonly lead: LeadDepartmentService;
+  readonly responsibilities: ResponsibilityService;
   readonly routes: RouteSpec[];
 }
 
@@ -47,7 +52,8 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const store = new AppStore(deps.db);
   const securityStore = new AppSecurityStore(deps.db);
   const apps = new AppService(deps.db, store, deps.audit, deps.departments);
-  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices);
+  const accountability = createAppAccountability({ db: deps.db, audit: deps.audit, apps, appStore: store, departments: deps.departments, roles: deps.roles });
+  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead);
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
@@ -57,7 +63,14 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     dataUses,
     security,
     consolidation,
-    compliance: new AppComplianceFacts(securityStore),
-    routes: [...appLedgerRoutes(apps, lifecycle, dataUses), ...appSecurityRoutes(apps, security), ...appReportRoutes(consolidation)],
+    lead: accountability.lead,
+    responsibilities: accountability.responsibilities,
+    compliance: new AppComplianceFacts(securityStore, accountability.store),
+    routes: [
+      ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
+      ...appSecurityRoutes(apps, security),
+      ...accountability.routes,
+      ...appReportRoutes(consolidation),
+    ],
   };
 }

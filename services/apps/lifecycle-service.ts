@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db } from '../db';
-import { ConflictError, ValidationError } from '../shared/errors';
-import { assertTransition } from './lifecycle';
+import { ConflictError, ProblemError, ValidationError } from '../shared/errors';
+import type { LeadDepartmentService } from './accountability';
+import { assertSeparateChecker, assertTransition } from './lifecycle';
 import { ReleaseGateError, checkRelease, type PublishedNoticeLookup, type ReleaseEvidence } from './release-gate';
-import type { AppDetail, AppTransition, TransitionRequest } from './schemas';
+import type { App, AppDetail, AppTransition, TransitionRequest } from './schemas';
 import type { AppSecurityStore } from './security-store';
 import { appNotFound, staffSubject } from './service';
 import type { AppStore } from './store';
@@ -12,6 +13,16 @@ import type { AppStore } from './store';
 /** What the lifecycle needs to know about purposes: their legal basis. */
 export interface PurposeDirectory {
   purpose(key: string): Promise<{ key: string; legalBasis: string; status: string } | undefined>;
+}
+
+/** Entry approval needs the app's business owner and technology owner named (its responsible person always is). */
+function assertOwnersNamed(app: App): void {
+  const missing = [app.businessOwner === null ? 'businessOwner' : undefined, app.technologyOwner === null ? 'technologyOwner' : undefined].filter(
+    (m): m is string => m !== undefined,
+  );
+  if (missing.length > 0) {
+    throw new ProblemError(409, 'owners_missing', 'Conflict', `Approving the app's entry needs its ${missing.join(' and ')}`, { extensions: { missing } });
+  }
 }
 
 /** Moves apps through their lifecycle, one step at a time, with the release and retirement gates. */
@@ -23,6 +34,7 @@ export class AppLifecycleService {
     private readonly audit: AuditLog,
     private readonly purposes: PurposeDirectory,
     private readonly notices: PublishedNoticeLookup,
+    private readonly lead: Pick<LeadDepartmentService, 'assertLeadApprover'>,
   ) {}
 
   async transition(ctx: ChangeContext, id: string, input: TransitionRequest): Promise<AppDetail> {
@@ -42,6 +54,9 @@ export class AppLifecycleService {
       const app = await this.store.find(id, trx, true);
       if (!app) throw appNotFound(id);
       assertTransition(app.lifecycleState, input.to);
+      assertSeparateChecker(by, input.to, app, await this.store.transitionsOf(id, trx));
+      await this.lead.assertLeadApprover(trx, by, input.to);
+      if (input.to === 'approved') assertOwnersNamed(app);
       let releaseEvidence: ReleaseEvidence | null = null;
       if (input.to === 'released') {
         const checked = new Set(consentPurposes.map((p) => p.checkedKey));
@@ -50,7 +65,8 @@ export class AppLifecycleService {
         }
         const gate = checkRelease({
           filingNumber: app.filingNumber,
-          penetrationTests: await this.security.penetrationTestsOf(trx, id),
+          securityTests: await this.security.testFactsOf(trx, id),
+          blockingFindings: await this.security.blockingFindingsOf(trx, id),
           consentPurposes: consentPurposes.flatMap((p) => (p.consent ? [{ key: p.checkedKey, hasPublishedNotice: p.hasPublishedNotice }] : [])),
           today: now.toISOString().slice(0, 10),
         });

@@ -30,3 +30,48 @@ export class IllegalTransitionError extends ProblemError {
 export function assertTransition(from: AppState, to: AppState): void {
   if (nextState(from) !== to) throw new IllegalTransitionError(from, to);
 }
+
+/**
+ * The checker steps of the lifecycle and the maker steps they check: entry approval checks the
+ * proposal, release checks the proposal and the submission for testing, retirement (exit) checks
+ * the move to consolidation. Like grants, the maker never checks their own work.
+ */
+export const CHECKED_STEPS: Readonly<Partial<Record<AppState, readonly AppState[]>>> = {
+  approved: ['proposed'],
+  released: ['proposed', 'testing'],
+  retired: ['consolidating'],
+};
+
+/** A 403 for a checker step taken by the one who made the step it checks. */
+export class SeparationOfDutiesError extends ProblemError {
+  constructor(detail: string, extensions: Record<string, unknown>) {
+    super(403, 'separation_of_duties', 'Forbidden', detail, { extensions });
+  }
+}
+
+const MAKER_WORDS: Partial<Record<AppState, string>> = {
+  proposed: 'proposed the app',
+  testing: 'submitted it for testing',
+  consolidating: 'moved it to consolidation',
+};
+
+/**
+ * Throws unless `subject` made none of the steps `to` checks. `proposed` is the app's entry
+ * (createdBy); other steps are read from the transition history.
+ */
+export function assertSeparateChecker(
+  subject: string,
+  to: AppState,
+  app: { readonly createdBy: string },
+  history: ReadonlyArray<{ readonly to: AppState; readonly transitionedBy: string }>,
+): void {
+  for (const step of CHECKED_STEPS[to] ?? []) {
+    const maker = step === 'proposed' ? app.createdBy : history.find((t) => t.to === step)?.transitionedBy;
+    if (maker === subject) {
+      throw new SeparationOfDutiesError(`Separation of duties: ${subject} ${MAKER_WORDS[step]}, so someone else must move it to ${to}`, {
+        step: to,
+        makerStep: step,
+      });
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import { bodyDepartmentScope } from '../data-assets/scope';
 import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
+import { LEAD_DEPARTMENT_STEPS, type LeadDepartmentService } from './accountability/service';
 import type { AppDataUseService } from './data-use-service';
 import type { AppLifecycleService } from './lifecycle-service';
 import {
@@ -28,7 +29,28 @@ export const owningDepartmentOfApp = (apps: Pick<AppService, 'departmentOf'>): P
   resolve: ({ params }) => apps.departmentOf(params.id),
 });
 
-export function appLedgerRoutes(apps: AppService, lifecycle: AppLifecycleService, dataUses: AppDataUseService): RouteSpec[] {
+/**
+ * Where a transition's permission is held: entry approval and retirement in the institution's lead
+ * department (once named), every other step in the app's owning department.
+ */
+const transitionScope = (apps: Pick<AppService, 'departmentOf'>, lead: Pick<LeadDepartmentService, 'get'>): PermissionScope => ({
+  kind: 'department',
+  resolve: async ({ params, body }) => {
+    const to = typeof body === 'object' && body !== null ? (body as { to?: unknown }).to : undefined;
+    if (LEAD_DEPARTMENT_STEPS.some((step) => step === to)) {
+      const { department } = await lead.get();
+      if (department !== null) return department;
+    }
+    return apps.departmentOf(params.id);
+  },
+});
+
+export function appLedgerRoutes(
+  apps: AppService,
+  lifecycle: AppLifecycleService,
+  dataUses: AppDataUseService,
+  lead: Pick<LeadDepartmentService, 'get'>,
+): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
   return [
     defineRoute({
@@ -85,16 +107,22 @@ export function appLedgerRoutes(apps: AppService, lifecycle: AppLifecycleService
       summary: 'Move an app to its next lifecycle state',
       description:
         'One step at a time: proposed → approved → developing → testing → released → operating → consolidating → retired. ' +
-        'Release needs a filing number, a most recent penetration test that passed within 12 months, and a published notice for every ' +
-        'consent-based purpose the app uses data for; retirement needs a data disposal record.',
+        'Entry approval (approved) and retirement are taken by app managers of the lead department (app:transition and app:approve held there; ' +
+        '409 lead_department_not_configured until an administrator names it; 403 not_lead_department); approval needs the business and technology ' +
+        'owners (409 owners_missing). Separation of duties: whoever proposed the app cannot approve or release it, whoever submitted it for testing cannot release it, ' +
+        'and whoever moved it to consolidation cannot retire it (403 separation_of_duties). ' +
+        'Release needs a filing number; a most recent penetration test, compatibility test and privacy review, each passed within 12 months; ' +
+        'no unfixed blocking finding; and a published notice for every consent-based purpose the app uses data for. The refusal names every ' +
+        'unmet requirement. Retirement needs a data disposal record.',
       tags: ['apps'],
-      auth: staffPermission('app', 'transition', ofApp),
+      auth: staffPermission('app', 'transition', transitionScope(apps, lead)),
       params: AppParams,
       body: TransitionRequest,
       responses: {
         200: { description: 'The app in its new state, with its history', schema: AppDetail },
         ...problemResponses,
         ...appNotFoundResponse,
+        403: { description: 'No permission, or the caller made the step this one checks (separation_of_duties)', schema: Problem },
         409: { description: 'Not the next state (illegal_transition), or the release gate is not met (release_gate_failed)', schema: Problem },
       },
       handler: async ({ params, body, actor, requestId }) => ({ body: await lifecycle.transition({ actor, requestId }, params.id, body) }),

@@ -50,6 +50,8 @@ export const App = z
     leadDepartment: DepartmentCode,
     owningDepartment: DepartmentCode,
     responsiblePerson: z.string(),
+    businessOwner: z.string().nullable().openapi({ description: 'Who owns the app for the business; entry approval needs one' }),
+    technologyOwner: z.string().nullable().openapi({ description: 'Who owns the app’s technology; entry approval needs one' }),
     filingNumber: z.string().nullable(),
     monthlyActiveUsers: z.number().int(),
     satisfaction: z.number().nullable(),
@@ -80,6 +82,8 @@ export const ReleaseEvidence = z
   .object({
     filingNumber: z.string(),
     penetrationTest: z.object({ id: Uuid, performedAt: z.iso.date() }),
+    compatibilityTest: z.object({ id: Uuid, performedAt: z.iso.date() }).optional().openapi({ description: 'Absent on releases before compatibility gated release' }),
+    privacyReview: z.object({ id: Uuid, performedAt: z.iso.date() }).optional().openapi({ description: 'Absent on releases before privacy reviews gated release' }),
     consentPurposesWithNotice: z.array(z.string()),
   })
   .openapi('AppReleaseEvidence', { description: 'What the release rested on' });
@@ -120,6 +124,8 @@ export const CreateApp = z
     leadDepartment: DepartmentCode,
     owningDepartment: DepartmentCode,
     responsiblePerson: text(200),
+    businessOwner: text(200).optional(),
+    technologyOwner: text(200).optional(),
     filingNumber: text(100).nullable().optional(),
     monthlyActiveUsers: MonthlyActiveUsers.optional(),
     satisfaction: Satisfaction.nullable().optional(),
@@ -138,6 +144,8 @@ export const UpdateApp = z
     leadDepartment: DepartmentCode.optional(),
     owningDepartment: DepartmentCode.optional(),
     responsiblePerson: text(200).optional(),
+    businessOwner: text(200).optional(),
+    technologyOwner: text(200).optional(),
     filingNumber: text(100).nullable().optional(),
     monthlyActiveUsers: MonthlyActiveUsers.optional(),
     satisfaction: Satisfaction.nullable().optional(),

@@ -4,6 +4,7 @@ import { z } from '../shared/zod';
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const SecurityTestKind = z.enum(['penetration', 'compatibility', 'privacy_review']).openapi('AppSecurityTestKind');
+export type SecurityTestKind = z.infer<typeof SecurityTestKind>;
 export const SecurityTestResult = z.enum(['pass', 'fail', 'conditional']).openapi('AppSecurityTestResult');
 export type SecurityTestResult = z.infer<typeof SecurityTestResult>;
 
@@ -53,6 +54,9 @@ export const Vulnerability = z
     severity: VulnerabilitySeverity,
     reportedAt: Timestamp,
     dueAt: Timestamp,
+    testKind: SecurityTestKind.nullable().openapi({ description: 'The kind of test that found it, when a test did' }),
+    securityTestId: Uuid.nullable().openapi({ description: 'The recorded test that found it, when given' }),
+    blocksRelease: z.boolean().openapi({ description: 'Whether it blocks release while unfixed: always for high, critical and privacy-review findings' }),
     status: VulnerabilityStatus,
     fixedAt: Timestamp.nullable(),
     fixEvidence: z.string().nullable(),
@@ -69,6 +73,12 @@ export const CreateVulnerability = z
     severity: VulnerabilitySeverity,
     reportedAt: Timestamp.openapi({ description: 'When it was reported (not in the future)' }),
     dueAt: Timestamp.openapi({ description: 'Rectification deadline (not before reportedAt)' }),
+    testKind: SecurityTestKind.optional().openapi({ description: 'The kind of test that found it (taken from securityTestId when that is given)' }),
+    securityTestId: Uuid.optional().openapi({ description: 'The recorded test of this app that found it' }),
+    blocksRelease: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Block release until fixed. High, critical and privacy-review findings always block; false is refused for them' }),
   })
   .openapi('CreateAppVulnerability');
 export type CreateVulnerability = z.infer<typeof CreateVulnerability>;
@@ -87,6 +97,7 @@ export const VulnerabilityQuery = z.strictObject({
   ...PageQuery,
   severity: VulnerabilitySeverity.optional(),
   status: VulnerabilityStatus.optional(),
+  blocksRelease: z.enum(['true', 'false']).optional().openapi({ description: 'Only findings that do (true) or do not (false) block release' }),
 });
 export type VulnerabilityQuery = z.infer<typeof VulnerabilityQuery>;
 

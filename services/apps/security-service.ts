@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
-import type { Db } from '../db';
+import type { Db, Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { decodeUuidCursor, type Page } from '../shared/schemas';
 import type {
@@ -8,6 +8,7 @@ import type {
   CreateVulnerability,
   FixVulnerability,
   SecurityTest,
+  SecurityTestKind,
   SecurityTestQuery,
   Vulnerability,
   VulnerabilityQuery,
@@ -26,6 +27,15 @@ const LATEST_ZONE_OFFSET_MS = 14 * 3_600_000;
 export function vulnerabilityStatus(v: Pick<VulnerabilityRecord, 'fixedAt' | 'dueAt'>, now: Date): VulnerabilityStatus {
   if (v.fixedAt !== null) return 'fixed';
   return new Date(v.dueAt) < now ? 'overdue' : 'open';
+}
+
+/** High and critical findings and every privacy-review finding block release; others when the reporter says so. */
+function blocksRelease(input: CreateVulnerability, testKind: SecurityTestKind | null): boolean {
+  const always = input.severity === 'high' || input.severity === 'critical' || testKind === 'privacy_review';
+  if (always && input.blocksRelease === false) {
+    throw invalid('body.blocksRelease', 'high, critical and privacy-review findings always block release');
+  }
+  return always || input.blocksRelease === true;
 }
 
 const withStatus = (v: VulnerabilityRecord, now: Date): Vulnerability => ({ ...v, status: vulnerabilityStatus(v, now) });
@@ -67,21 +77,24 @@ export class AppSecurityService {
     const dueAt = new Date(input.dueAt);
     if (reportedAt > now) throw invalid('body.reportedAt', 'must not be in the future');
     if (dueAt < reportedAt) throw invalid('body.dueAt', 'must not be before reportedAt');
-    const vulnerability: VulnerabilityRecord = {
-      id: crypto.randomUUID(),
-      appId,
-      title: input.title,
-      severity: input.severity,
-      reportedAt: reportedAt.toISOString(),
-      dueAt: dueAt.toISOString(),
-      fixedAt: null,
-      fixEvidence: null,
-      fixedBy: null,
-      recordedBy: by,
-      recordedAt: now.toISOString(),
-    };
     return this.db.transaction(async (trx) => {
       await lockChangeableApp(this.apps, trx, appId);
+      const foundBy = await this.foundBy(trx, appId, input);
+      const vulnerability: VulnerabilityRecord = {
+        id: crypto.randomUUID(),
+        appId,
+        title: input.title,
+        severity: input.severity,
+        reportedAt: reportedAt.toISOString(),
+        dueAt: dueAt.toISOString(),
+        ...foundBy,
+        blocksRelease: blocksRelease(input, foundBy.testKind),
+        fixedAt: null,
+        fixEvidence: null,
+        fixedBy: null,
+        recordedBy: by,
+        recordedAt: now.toISOString(),
+      };
       await this.store.insertVulnerability(trx, vulnerability);
       await this.audit.record(trx, ctx, { action: 'app.vulnerability_reported', objectType: 'app', objectId: appId, details: { vulnerability } });
       return withStatus(vulnerability, now);
@@ -117,11 +130,26 @@ export class AppSecurityService {
     const now = new Date();
     const rows = await this.store.vulnerabilitiesOf(
       appId,
-      { severity: query.severity, status: query.status, afterId: decodeUuidCursor(query.cursor), now: now.toISOString() },
+      {
+        severity: query.severity,
+        status: query.status,
+        blocksRelease: query.blocksRelease === undefined ? undefined : query.blocksRelease === 'true',
+        afterId: decodeUuidCursor(query.cursor),
+        now: now.toISOString(),
+      },
       query.limit + 1,
     );
     const page = pageOf(rows, query.limit);
     return { items: page.items.map((v) => withStatus(v, now)), nextCursor: page.nextCursor };
+  }
+
+  /** The test that found a finding: the recorded test named (of this app, of the kind given), or just a kind. */
+  private async foundBy(trx: Trx, appId: string, input: CreateVulnerability): Promise<{ testKind: SecurityTestKind | null; securityTestId: string | null }> {
+    if (input.securityTestId === undefined) return { testKind: input.testKind ?? null, securityTestId: null };
+    const test = await this.store.findTest(trx, appId, input.securityTestId);
+    if (!test) throw invalid('body.securityTestId', 'not a recorded test of this app');
+    if (input.testKind !== undefined && input.testKind !== test.kind) throw invalid('body.testKind', `the test named is a ${test.kind} test`);
+    return { testKind: test.kind, securityTestId: test.id };
   }
 
   private async requireApp(appId: string): Promise<void> {

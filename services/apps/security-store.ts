@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../db';
 import { LIVE_STATES } from './lifecycle';
-import type { PenetrationTestFact } from './release-gate';
+import type { BlockingFindingFact, SecurityTestFact } from './release-gate';
 import type { SecurityTest, Vulnerability, VulnerabilitySeverity, VulnerabilityStatus } from './security-schemas';
 import { afterRow } from './store';
 
@@ -38,6 +38,9 @@ interface VulnerabilityRow {
   severity: VulnerabilitySeverity;
   reported_at: string;
   due_at: string;
+  test_kind: SecurityTest['kind'] | null;
+  security_test_id: string | null;
+  blocks_release: boolean;
   fixed_at: string | null;
   fix_evidence: string | null;
   fixed_by: string | null;
@@ -52,6 +55,9 @@ const vulnerabilityFromRow = (r: VulnerabilityRow): VulnerabilityRecord => ({
   severity: r.severity,
   reportedAt: r.reported_at,
   dueAt: r.due_at,
+  testKind: r.test_kind,
+  securityTestId: r.security_test_id,
+  blocksRelease: r.blocks_release,
   fixedAt: r.fixed_at,
   fixEvidence: r.fix_evidence,
   fixedBy: r.fixed_by,
@@ -100,11 +106,26 @@ export class AppSecurityStore {
     return ((await q) as SecurityTestRow[]).map(testFromRow);
   }
 
-  async penetrationTestsOf(trx: Db | Trx, appId: string): Promise<PenetrationTestFact[]> {
+  /** Every test of an app, all kinds, as the release gate reads them. */
+  async testFactsOf(trx: Db | Trx, appId: string): Promise<SecurityTestFact[]> {
     const rows = (await trx('app_security_tests')
-      .where({ app_id: appId, kind: 'penetration' })
-      .select('id', 'performed_at', 'result', 'recorded_at')) as Array<Pick<SecurityTestRow, 'id' | 'performed_at' | 'result' | 'recorded_at'>>;
-    return rows.map((r) => ({ id: r.id, performedAt: r.performed_at, result: r.result, recordedAt: r.recorded_at }));
+      .where({ app_id: appId })
+      .select('id', 'kind', 'performed_at', 'result', 'recorded_at')) as Array<Pick<SecurityTestRow, 'id' | 'kind' | 'performed_at' | 'result' | 'recorded_at'>>;
+    return rows.map((r) => ({ id: r.id, kind: r.kind, performedAt: r.performed_at, result: r.result, recordedAt: r.recorded_at }));
+  }
+
+  async findTest(trx: Db | Trx, appId: string, id: string): Promise<SecurityTest | undefined> {
+    const row = (await trx('app_security_tests').where({ app_id: appId, id }).first()) as SecurityTestRow | undefined;
+    return row && testFromRow(row);
+  }
+
+  /** Unfixed findings of an app that block its release, oldest first. */
+  async blockingFindingsOf(trx: Db | Trx, appId: string): Promise<BlockingFindingFact[]> {
+    const rows = (await trx('app_vulnerabilities')
+      .where({ app_id: appId, blocks_release: true })
+      .whereNull('fixed_at')
+      .orderBy([{ column: 'reported_at' }, { column: 'id' }])) as VulnerabilityRow[];
+    return rows.map((r) => ({ id: r.id, title: r.title, severity: r.severity, testKind: r.test_kind, dueAt: r.due_at }));
   }
 
   async insertVulnerability(trx: Trx, v: VulnerabilityRecord): Promise<void> {
@@ -115,6 +136,9 @@ export class AppSecurityStore {
       severity: v.severity,
       reported_at: v.reportedAt,
       due_at: v.dueAt,
+      test_kind: v.testKind,
+      security_test_id: v.securityTestId,
+      blocks_release: v.blocksRelease,
       fixed_at: v.fixedAt,
       fix_evidence: v.fixEvidence,
       fixed_by: v.fixedBy,
@@ -137,7 +161,7 @@ export class AppSecurityStore {
   /** Vulnerabilities of an app, most recently reported first; `status` is judged at `now`. */
   async vulnerabilitiesOf(
     appId: string,
-    filter: { severity?: string; status?: VulnerabilityStatus; afterId?: string; now: string },
+    filter: { severity?: string; status?: VulnerabilityStatus; blocksRelease?: boolean; afterId?: string; now: string },
     limit: number,
   ): Promise<VulnerabilityRecord[]> {
     const q = this.db('app_vulnerabilities')
@@ -148,6 +172,7 @@ export class AppSecurityStore {
       ])
       .limit(limit);
     if (filter.severity) q.where('severity', filter.severity);
+    if (filter.blocksRelease !== undefined) q.where('blocks_release', filter.blocksRelease);
     if (filter.status === 'fixed') q.whereNotNull('fixed_at');
     if (filter.status === 'open') q.whereNull('fixed_at').where('due_at', '>=', filter.now);
     if (filter.status === 'overdue') q.whereNull('fixed_at').where('due_at', '<', filter.now);

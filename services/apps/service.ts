@@ -13,8 +13,9 @@ export const appNotFound = (id: string) => new NotFoundError(`No app ${id}`);
 export const appRetired = (name: string) => new ConflictError('app_retired', `The app ${name} is retired; its ledger entry can no longer change`);
 const nameTaken = (name: string) => new ConflictError('app_name_taken', `An app named ${name} is already in the ledger`);
 
-/** The staff member making a change (apps are managed by staff only). */
+/** The staff member making a change (apps are managed by staff only; the demo seed acts as `system:seed`). */
 export function staffSubject(ctx: ChangeContext): string {
+  if (ctx.actor.kind === 'system') return `system:${ctx.actor.name}`;
   if (ctx.actor.kind !== 'staff') throw new ForbiddenError('Only staff manage the app ledger');
   return ctx.actor.subject;
 }
@@ -62,6 +63,8 @@ export class AppService {
       leadDepartment: input.leadDepartment,
       owningDepartment: input.owningDepartment,
       responsiblePerson: input.responsiblePerson,
+      businessOwner: input.businessOwner ?? null,
+      technologyOwner: input.technologyOwner ?? null,
       filingNumber: input.filingNumber ?? null,
       monthlyActiveUsers: input.monthlyActiveUsers ?? 0,
       satisfaction: input.satisfaction ?? null,
@@ -106,6 +109,8 @@ export class AppService {
         leadDepartment: input.leadDepartment ?? before.leadDepartment,
         owningDepartment: input.owningDepartment ?? before.owningDepartment,
         responsiblePerson: input.responsiblePerson ?? before.responsiblePerson,
+        businessOwner: input.businessOwner ?? before.businessOwner,
+        technologyOwner: input.technologyOwner ?? before.technologyOwner,
         filingNumber: input.filingNumber === undefined ? before.filingNumber : input.filingNumber,
         monthlyActiveUsers: input.monthlyActiveUsers ?? before.monthlyActiveUsers,
         satisfaction: input.satisfaction === undefined ? before.satisfaction : input.satisfaction,

@@ -12,6 +12,8 @@ interface AppRow {
   lead_department: string;
   owning_department: string;
   responsible_person: string;
+  business_owner: string | null;
+  technology_owner: string | null;
   filing_number: string | null;
   monthly_active_users: number;
   satisfaction: number | null;
@@ -32,6 +34,8 @@ const fromRow = (r: AppRow): App => ({
   leadDepartment: r.lead_department,
   owningDepartment: r.owning_department,
   responsiblePerson: r.responsible_person,
+  businessOwner: r.business_owner,
+  technologyOwner: r.technology_owner,
   filingNumber: r.filing_number,
   monthlyActiveUsers: r.monthly_active_users,
   satisfaction: r.satisfaction,
@@ -52,6 +56,8 @@ const toRow = (a: App) => ({
   lead_department: a.leadDepartment,
   owning_department: a.owningDepartment,
   responsible_person: a.responsiblePerson,
+  business_owner: a.businessOwner,
+  technology_owner: a.technologyOwner,
   filing_number: a.filingNumber,
   monthly_active_users: a.monthlyActiveUsers,
   satisfaction: a.satisfaction,
@@ -151,6 +157,12 @@ export class AppStore {
     if (filter.departments) q.whereIn('owning_department', [...filter.departments]);
     afterRow(q, 'apps', 'lower(name), id', '>', filter.afterId);
     return ((await q) as AppRow[]).map(fromRow);
+  }
+
+  /** Apps not retired, by name. */
+  async notRetired(trx: Db | Trx = this.db): Promise<App[]> {
+    const rows = (await trx('apps').whereNot('lifecycle_state', 'retired').orderByRaw('lower(name), id')) as AppRow[];
+    return rows.map(fromRow);
   }
 
   /** Apps in service (released, operating, consolidating), by name. */

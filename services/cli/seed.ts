@@ -1,5 +1,6 @@
 import { createLocalJWKSet } from 'jose';
 import { demoBank, type BankSeed } from '../../db/seeds/demo-bank';
+import { seedAppLedger } from '../apps/demo-seed';
 import type { ChangeContext } from '../audit';
 import { loadConfig } from '../config';
 import { createContainer, type Container } from '../container';
@@ -60,6 +61,7 @@ export async function seedBank(container: Container, bank: BankSeed = demoBank):
       summary.created.fields += missing.length;
     }
   }
+  await seedAppLedger(container.apps, SEED);
   return summary;
 }
 

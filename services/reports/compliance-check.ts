@@ -45,6 +45,7 @@ export function checkStatus(finding: Finding, severity: CheckSeverity): CheckSta
 
 /** What a check's example ids name; each kind has a readable label (names, keys) in ComplianceLabelStore. */
 export const RECORD_KINDS = [
+  'department',
   'data_asset',
   'access_grant',
   'vendor',

@@ -9,6 +9,7 @@ export class ComplianceLabelStore {
   constructor(private readonly db: Db) {}
 
   private readonly queries: Readonly<Record<RecordKind, string>> = {
+    department: `select d.code as id, d.name || ' (' || d.code || ')' as label from departments d where d.code = any(?::text[])`,
     data_asset: `select a.key as id, a.name || ' · ' || coalesce(d.name, a.owning_department) || ' (' || a.owning_department || ')' as label
                  from data_assets a left join departments d on d.code = a.owning_department where a.key = any(?::text[])`,
     access_grant: `select g.id::text as id, coalesce(v.name, g.vendor_id::text) || ' · ' || coalesce(a.key, g.asset_id::text) || ' · ' || g.purpose_key as label

@@ -70,6 +70,8 @@ export interface ComplianceSources {
   readonly appsReleasedWithoutFiling: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutRecentPenetrationTest: (window: ReportWindow) => Promise<Finding>;
   readonly overdueVulnerabilities: (window: ReportWindow) => Promise<Finding>;
+  readonly appsLeadDepartmentNamed: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
 }
 
 const NOTICE = '《通知》（金办发〔2024〕99号）';
@@ -321,6 +323,31 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         'zh-CN': { requirement: '漏洞在整改期限内修复', source: `${NOTICE}：漏洞报告与整改` },
       },
       run: (w) => sources.overdueVulnerabilities(w),
+    },
+    {
+      code: 'apps_lead_department_named',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'department',
+      text: {
+        en: { requirement: 'The institution names a lead department for mobile-app management while it has apps', source: 'Notice item 1: a lead department for app management' },
+        'zh-CN': { requirement: '机构存在移动应用时，已明确移动应用管理的牵头部门', source: `${NOTICE}第一项：明确牵头部门` },
+      },
+      run: (w) => sources.appsLeadDepartmentNamed(w),
+    },
+    {
+      code: 'apps_without_accountability',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every app not retired has a business owner, a technology owner and a full responsibility matrix (business, data, security, operations)',
+          source: 'Notice item 1: responsibilities for each app',
+        },
+        'zh-CN': { requirement: '每个未退出的应用均明确业务负责人、技术负责人及完整的责任矩阵（业务、数据、安全、运维）', source: `${NOTICE}第一项：压实各方责任` },
+      },
+      run: (w) => sources.appsWithoutAccountability(w),
     },
     {
       code: 'audit_chain',

@@ -26,18 +26,22 @@ async function newApp(overrides: Record<string, unknown> = {}): Promise<string> 
       audience: 'customer',
       leadDepartment: 'DIGITAL',
       owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
+      responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie',
       ...overrides,
     });
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
-const transition = async (id: string, body: Record<string, unknown>) => t.http.post(`/v1/apps/${id}/transitions`).set(await auth('amy')).send(body);
+const transition = async (id: string, body: Record<string, unknown>, as = 'amy') => t.http.post(`/v1/apps/${id}/transitions`).set(await auth(as)).send(body);
+
+/** Checker steps (approve, release, retire) are taken by ben, everything else by amy, who proposes the apps. */
+const CHECKER_STEPS: readonly AppState[] = ['approved', 'released', 'retired'];
+const stepper = (to: AppState) => (CHECKER_STEPS.includes(to) ? 'ben' : 'amy');
 
 async function moveTo(id: string, ...states: AppState[]): Promise<void> {
   for (const to of states) {
-    const res = await transition(id, to === 'retired' ? { to, disposal } : { to });
+    const res = await transition(id, to === 'retired' ? { to, disposal } : { to }, stepper(to));
     if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
   }
 }
@@ -48,6 +52,18 @@ async function penTest(id: string, performedAt: string, result = 'pass'): Promis
     .set(await auth('amy'))
     .send({ kind: 'penetration', performedAt, result, performer: 'Red Team Ltd', reportReference: f.unique('PT-') })
     .expect(201);
+}
+
+async function securityTest(id: string, kind: string, performedAt: string, result = 'pass') {
+  return t.http
+    .post(`/v1/apps/${id}/security-tests`)
+    .set(await auth('amy'))
+    .send({ kind, performedAt, result, performer: 'QA Lab', reportReference: f.unique(`${kind}-`) });
+}
+
+/** A passed compatibility test and privacy review: with a penetration test, what release needs. */
+async function otherReleaseTests(id: string, performedAt = daysAgo(2)): Promise<void> {
+  for (const kind of ['compatibility', 'privacy_review']) expect((await securityTest(id, kind, performedAt)).status).toBe(201);
 }
 
 async function useData(id: string, purpose: string) {
@@ -82,10 +98,13 @@ beforeAll(async () => {
   f = new Factories(t);
   await f.department('DIGITAL');
   await f.department('RETAIL');
+  await t.http.put('/v1/app-management/lead-department').set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
   await f.purpose('account_servicing', 'contract');
   await f.purpose('app_marketing', 'consent');
   await f.purpose('wealth_marketing', 'consent');
   await t.grantRole('amy', 'app_manager', '*');
+  await t.grantRole('ben', 'app_manager', '*');
+  await t.grantRole('cat', 'app_manager', '*');
   await t.grantRole('pat', 'privacy_officer', '*');
   asset = await f.asset('RETAIL', [
     ['name', 'personal'],
@@ -98,16 +117,23 @@ describe('app lifecycle', () => {
   it('walks proposed → … → retired one step at a time, keeping the history and auditing each step', async () => {
     const id = await newApp({ filingNumber: '粤ICP备12345678号-5A' });
     await penTest(id, daysAgo(3));
+    await otherReleaseTests(id);
     await moveTo(id, 'approved', 'developing', 'testing');
-    const released = await transition(id, { to: 'released', note: 'Go-live approved by the committee' });
+    const released = await transition(id, { to: 'released', note: 'Go-live approved by the committee' }, 'ben');
     expect(released.status).toBe(200);
     expect(released.body).toMatchObject({ lifecycleState: 'released' });
     expect(released.body.transitions.at(-1)).toMatchObject({
       from: 'testing',
       to: 'released',
       note: 'Go-live approved by the committee',
-      transitionedBy: 'amy',
-      releaseEvidence: { filingNumber: '粤ICP备12345678号-5A', penetrationTest: { performedAt: daysAgo(3) }, consentPurposesWithNotice: [] },
+      transitionedBy: 'ben',
+      releaseEvidence: {
+        filingNumber: '粤ICP备12345678号-5A',
+        penetrationTest: { performedAt: daysAgo(3) },
+        compatibilityTest: { performedAt: daysAgo(2) },
+        privacyReview: { performedAt: daysAgo(2) },
+        consentPurposesWithNotice: [],
+      },
     });
     await moveTo(id, 'operating', 'consolidating', 'retired');
 
@@ -127,7 +153,7 @@ describe('app lifecycle', () => {
     const audit = await t.http.get(`/v1/audit?objectType=app&objectId=${id}&limit=50`).set(await auth('root-admin')).expect(200);
     const actions = audit.body.items.map((e: { action: string }) => e.action);
     expect(actions.filter((a: string) => a === 'app.transitioned')).toHaveLength(7);
-    expect(audit.body.items[0]).toMatchObject({ actorId: 'amy', details: { from: 'consolidating', to: 'retired', disposal } });
+    expect(audit.body.items[0]).toMatchObject({ actorId: 'ben', details: { from: 'consolidating', to: 'retired', disposal } });
 
     // The history is evidence: not even the table owner rewrites or removes it.
     const history = t.container.db('app_transitions').where({ app_id: id });
@@ -140,11 +166,12 @@ describe('app lifecycle', () => {
   it('refuses every illegal neighbour (skip, stay, go back, leave retirement) with 409 naming the allowed state, and writes nothing', async () => {
     const id = await newApp({ filingNumber: 'FN-1' });
     await penTest(id, daysAgo(1));
+    await otherReleaseTests(id);
     for (const [index, state] of APP_STATES.entries()) {
       const allowed = APP_STATES[index + 1];
       for (const to of APP_STATES.filter((s) => s !== allowed)) {
         const before = await auditCount();
-        const res = await transition(id, to === 'retired' ? { to, disposal } : { to });
+        const res = await transition(id, to === 'retired' ? { to, disposal } : { to }, 'ben');
         expectProblem(res, 409, 'illegal_transition');
         expect(res.body).toMatchObject({ from: state, to, allowed: allowed === undefined ? [] : [allowed] });
         expect(res.body.detail).toContain(allowed ?? 'retired');
@@ -159,23 +186,24 @@ describe('app lifecycle', () => {
 
   describe('release gate', () => {
     let id: string;
-    const release = () => transition(id, { to: 'released' });
+    const release = () => transition(id, { to: 'released' }, 'ben');
 
     beforeAll(async () => {
       id = await newApp();
       await moveTo(id, 'approved', 'developing', 'testing');
     });
 
-    it('names a missing filing number and a missing penetration test', async () => {
+    it('names a missing filing number and every missing test kind', async () => {
       const before = await auditCount();
       const res = await release();
       expectProblem(res, 409, 'release_gate_failed');
-      expect(unmetOf(res)).toEqual(['filing_number_missing', 'penetration_test_missing']);
+      expect(unmetOf(res)).toEqual(['filing_number_missing', 'penetration_test_missing', 'compatibility_test_missing', 'privacy_review_missing']);
       expect(await auditCount()).toBe(before);
     });
 
-    it('refuses without a filing number even with a passed penetration test', async () => {
+    it('refuses without a filing number even with passed tests', async () => {
       await penTest(id, daysAgo(10));
+      await otherReleaseTests(id, daysAgo(10));
       const res = await release();
       expectProblem(res, 409, 'release_gate_failed');
       expect(unmetOf(res)).toEqual(['filing_number_missing']);
@@ -193,10 +221,11 @@ describe('app lifecycle', () => {
       const old = await newApp({ filingNumber: 'FN-OLD' });
       await moveTo(old, 'approved', 'developing', 'testing');
       await penTest(old, monthsAgo(13));
-      const res = await transition(old, { to: 'released' });
+      await otherReleaseTests(old);
+      const res = await transition(old, { to: 'released' }, 'ben');
       expect(unmetOf(res)).toEqual(['penetration_test_expired']);
       await penTest(old, monthsAgo(11));
-      await transition(old, { to: 'released' }).then((r) => expect(r.status).toBe(200));
+      await transition(old, { to: 'released' }, 'ben').then((r) => expect(r.status).toBe(200));
     });
 
     it('refuses while a consent-based purpose has no published notice (another app’s notice does not count)', async () => {
@@ -238,6 +267,7 @@ describe('app lifecycle', () => {
     beforeAll(async () => {
       id = await newApp({ filingNumber: 'FN-RET' });
       await penTest(id, daysAgo(5));
+      await otherReleaseTests(id);
       await moveTo(id, 'approved', 'developing', 'testing', 'released', 'operating', 'consolidating');
     });
 
@@ -249,7 +279,7 @@ describe('app lifecycle', () => {
       ['an unknown disposal field', { to: 'retired', disposal: { ...disposal, shredded: true } }],
     ])('needs a data disposal record: 400 for %s, nothing written', async (_label, body) => {
       const before = await auditCount();
-      const res = await transition(id, body);
+      const res = await transition(id, body, 'ben');
       expectProblem(res, 400, 'validation_failed');
       expect(res.body.errors[0].path).toMatch(/^body\.disposal/);
       expect(await auditCount()).toBe(before);
@@ -263,7 +293,7 @@ describe('app lifecycle', () => {
 
     it('retires with the record, after which the ledger entry no longer changes', async () => {
       const migrated = { dataMigrated: 'Card accounts moved to the main app', userNotice: 'Push message and website notice', userNotifiedAt: disposal.userNotifiedAt };
-      const res = await transition(id, { to: 'retired', disposal: migrated });
+      const res = await transition(id, { to: 'retired', disposal: migrated }, 'ben');
       expect(res.status).toBe(200);
       expect(res.body.transitions.at(-1).disposal).toEqual(migrated);
 

@@ -22,7 +22,7 @@ async function newApp(overrides: Record<string, unknown> = {}): Promise<string> 
       audience: 'customer',
       leadDepartment: 'DIGITAL',
       owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
+      responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie',
       monthlyActiveUsers: 50_000,
       satisfaction: 4.5,
       ...overrides,
@@ -45,12 +45,16 @@ async function vulnerability(id: string, body: Record<string, unknown>) {
     .send({ title: 'Token in log', severity: 'high', reportedAt: at(-10), dueAt: at(20), ...body });
 }
 
-/** Enters an app and takes it to released (filing number, fresh passed penetration test). */
+/** Enters an app and takes it to released (filing number, fresh passed tests of every kind). */
 async function liveApp(overrides: Record<string, unknown> = {}): Promise<string> {
   const id = await newApp({ filingNumber: f.unique('FN-'), ...overrides });
-  expect((await securityTest(id, {})).status).toBe(201);
+  for (const kind of ['penetration', 'compatibility', 'privacy_review']) expect((await securityTest(id, { kind })).status).toBe(201);
   for (const to of ['approved', 'developing', 'testing', 'released']) {
-    const res = await t.http.post(`/v1/apps/${id}/transitions`).set(await auth('amy')).send({ to });
+    // Maker-checker: amy proposed the app, so ben approves and releases it.
+    const res = await t.http
+      .post(`/v1/apps/${id}/transitions`)
+      .set(await auth(to === 'approved' || to === 'released' ? 'ben' : 'amy'))
+      .send({ to });
     if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   return id;
@@ -63,8 +67,10 @@ beforeAll(async () => {
   f = new Factories(t);
   await f.department('DIGITAL');
   await f.department('RETAIL');
+  await t.http.put('/v1/app-management/lead-department').set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
   await f.department('CORP');
   await t.grantRole('amy', 'app_manager', '*');
+  await t.grantRole('ben', 'app_manager', '*');
   await t.grantRole('audrey', 'auditor', '*');
   await t.grantRole('dora', 'data_owner', 'RETAIL');
 });

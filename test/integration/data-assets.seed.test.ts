@@ -79,7 +79,7 @@ describe('the demo bank seed', () => {
     }
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-'));
     try {
-      expect(await seedCli({ DATA_DIR: dataDir })).toMatch(/created 5 departments, 7 role assignments, 5 data assets/);
+      expect(await seedCli({ DATA_DIR: dataDir })).toMatch(/created 5 departments, 8 role assignments, 5 data assets/);
       expect(await seedCli({ DATA_DIR: dataDir })).toMatch(/created 0 departments, 0 role assignments, 0 data assets, 0 fields/);
       const db = createDatabase({ pgliteDir: path.join(dataDir, 'pglite') });
       try {
@@ -92,4 +92,15 @@ describe('the demo bank seed', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 240_000);
+});
+
+describe('the demo bank seed: app ledger', () => {
+  it('seeds the app ledger: IT leads app management, and the retail mobile bank is proposed with its owners and matrix', async () => {
+    await seedBank(t.container);
+    expect((await t.container.apps.lead.get()).department).toBe('IT');
+    const report = await t.container.apps.responsibilities.report();
+    const app = report.apps.find((a) => a.appName === 'Retail Mobile Bank');
+    expect(app).toMatchObject({ lifecycleState: 'proposed', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie', security: { department: 'IT', setBy: 'system:seed' } });
+    expect((await t.container.audit.list({ actorId: 'seed', action: 'app.created' }, 10)).length).toBe(1);
+  });
 });

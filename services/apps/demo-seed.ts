@@ -1,0 +1,46 @@
+import type { ChangeContext } from '../audit';
+import { ProblemError } from '../shared/errors';
+import type { AppLedger } from '.';
+
+/** What the demo bank's app ledger holds after seeding: its lead department and its apps. */
+export interface AppSeedSummary {
+  leadDepartment: string | null;
+  appsCreated: number;
+}
+
+/**
+ * The demo bank's app ledger: IT leads mobile-app management, and the retail mobile bank is proposed
+ * with its owners and responsibility matrix (approving it is left to the lead department's grace).
+ * Idempotent: a named lead department and an app already entered are left alone.
+ */
+export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Promise<AppSeedSummary> {
+  let lead = (await ledger.lead.get()).department;
+  if (lead === null) lead = (await ledger.lead.set(ctx, { department: 'IT' })).department;
+  let appsCreated = 0;
+  try {
+    const app = await ledger.apps.create(ctx, {
+      name: 'Retail Mobile Bank',
+      kind: 'app',
+      platform: 'iOS, Android, HarmonyOS',
+      audience: 'customer',
+      leadDepartment: 'IT',
+      owningDepartment: 'RETAIL',
+      responsiblePerson: 'Wang Li',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
+      monthlyActiveUsers: 1_250_000,
+      satisfaction: 4.3,
+      businessScenarios: ['transfers', 'credit_card', 'wealth'],
+    });
+    await ledger.responsibilities.set(ctx, app.id, {
+      business: { department: 'RETAIL', person: 'Zhao Min' },
+      data: { department: 'RETAIL', person: 'Qian Li' },
+      security: { department: 'IT', person: 'Sun Hao' },
+      operations: { department: 'IT', person: 'Zhou Yu' },
+    });
+    appsCreated += 1;
+  } catch (err) {
+    if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;
+  }
+  return { leadDepartment: lead, appsCreated };
+}
