@@ -16,6 +16,7 @@ import {
   decisionRoutes,
   vendorAuthorizationDetailsHook,
   vendorTokenActivityCheck,
+  priorDecisions,
   recordDecisionsInOneStatement,
   writeDecisionUsage,
   type ConsentChecker,
@@ -154,7 +155,7 @@ export function createContainer(options: ContainerOptions): Container {
   );
   let consentChecker: ConsentChecker | undefined;
   const policiesFresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
-  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker, policiesFresh);
+  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, { consent: () => consentChecker, fresh: policiesFresh, prior: priorDecisions(audit) });
   const notices = new NoticeService(db, new NoticeStore(db), audit, changes, purposes);
   // Receipts are signed with the authorization server's current key, so /.well-known/jwks.json verifies them.
   const consents = new ConsentService(db, new ConsentStore(db, config.databaseUrl === undefined ? 1 : 2), audit, notices.published, options.secrets.subjectIdKey, oauth.signingKeys, config.publicUrl);
