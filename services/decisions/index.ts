@@ -3,4 +3,6 @@ export { DecisionService, recordDecisionsInOneStatement, usageByDay, writeDecisi
 export { priorDecisions, type ConsentChecker, type ConsentState, type SubjectConsent } from './consent-gate';
 export { GroupCommitWriter } from './group-commit';
 export { decisionRoutes } from './routes';
+export { AuthzenService } from './authzen';
+export { authzenRoutes } from './authzen-routes';
 export { vendorAuthorizationDetailsHook, vendorTokenActivityCheck, coverage, DataAccessDetail } from './token-details';

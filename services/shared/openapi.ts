@@ -27,6 +27,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   clients: 'OAuth clients of vendors and of the bank’s own systems (enforcement points, app back ends).',
   oauth: 'OAuth 2.0 authorization server: metadata (RFC 8414), keys, client-credentials tokens, introspection and revocation.',
   'access-grants': 'Need-to-know grants: vendor × asset × named fields × purpose × validity window, approved by the owning department.',
+  authzen: 'OpenID AuthZEN 1.0 policy decision point over the same decisions (metadata, evaluation, evaluations).',
   decisions: 'Field-level access decisions for the bank’s data services (policy enforcement points); default deny, always audited.',
   consents: 'Consent records against the exact notice version shown, withdrawals, checks and signed receipts.',
   notices: 'Versioned privacy notices per purpose (PIPL Art. 17); published versions are immutable.',
@@ -40,7 +41,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
 type ResponseConfig = RouteConfig['responses'][string];
 
 /** POST operations by staff and clients take an Idempotency-Key (services/idempotency). */
-export const acceptsIdempotencyKey = (route: RouteSpec): boolean => route.method === 'post' && route.auth.kind !== 'public';
+export const acceptsIdempotencyKey = (route: RouteSpec): boolean => route.method === 'post' && route.auth.kind !== 'public' && route.retries !== 'none';
 
 const IdempotencyKeyHeader = z
   .string()

@@ -12,6 +12,7 @@ import {
   ValidationError,
 } from './errors';
 import type { Actor, ClientActor, DepartmentAccess, RouteSpec, StaffActor } from './route';
+import { acceptsIdempotencyKey } from './openapi';
 import { parseOrThrow, unstorable } from './validation';
 
 export interface StaffAuthenticator {
@@ -180,7 +181,7 @@ function authorize(route: RouteSpec, deps: RouterDeps) {
  */
 function idempotency(route: RouteSpec, deps: RouterDeps): ((ctx: Context, next: Next) => Promise<void>)[] {
   const service = deps.idempotency;
-  if (!service || route.method !== 'post' || route.auth.kind === 'public') return [];
+  if (!service || !acceptsIdempotencyKey(route)) return [];
   if (route.retries === 'answer-afresh') return [answerAfresh(service, handle(route))];
   return [
     async (ctx: Context, next: Next): Promise<void> => {
