@@ -28,17 +28,17 @@ class AuthzenClient {
     return this.metadata;
   }
 
-  private async post(endpoint: string, body: unknown) {
+  private async post(endpoint: string, body: object) {
     const metadata = this.metadata ?? (await this.discover());
     const path = new URL(metadata[endpoint]).pathname;
     return t.http.post(path).set('Authorization', `Bearer ${this.token}`).set('X-Request-ID', 'bfe9eb29-ab87-4ca3-be83-a1d5d8305716').send(body);
   }
 
-  evaluation(body: unknown) {
+  evaluation(body: object) {
     return this.post('access_evaluation_endpoint', body);
   }
 
-  evaluations(body: unknown) {
+  evaluations(body: object) {
     return this.post('access_evaluations_endpoint', body);
   }
 }
