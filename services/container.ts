@@ -10,12 +10,15 @@ import type { Config } from './config';
 import { migrationsCurrent, type Db } from './db';
 import { DataAssetService, DataAssetStore, dataAssetRoutes } from './data-assets';
 import {
+  AuthzenService,
   DecisionService,
+  authzenRoutes,
   GroupCommitWriter,
   VendorAccessEngine,
   decisionRoutes,
   vendorAuthorizationDetailsHook,
   vendorTokenActivityCheck,
+  priorDecisions,
   recordDecisionsInOneStatement,
   writeDecisionUsage,
   type ConsentChecker,
@@ -155,7 +158,7 @@ export function createContainer(options: ContainerOptions): Container {
   );
   let consentChecker: ConsentChecker | undefined;
   const policiesFresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
-  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, () => consentChecker, policiesFresh);
+  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, { consent: () => consentChecker, fresh: policiesFresh, prior: priorDecisions(audit) });
   const notices = new NoticeService(db, new NoticeStore(db), audit, changes, purposes);
   // Receipts are signed with the authorization server's current key, so /.well-known/jwks.json verifies them.
   const consents = new ConsentService(db, new ConsentStore(db, config.databaseUrl === undefined ? 1 : 2), audit, notices.published, options.secrets.subjectIdKey, oauth.signingKeys, config.publicUrl);
@@ -235,7 +238,7 @@ export function createContainer(options: ContainerOptions): Container {
   });
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reports.routes, ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...authzenRoutes(new AuthzenService(decisions), config.publicUrl), ...noticeRoutes(notices), ...consentRoutes(consents), ...reports.routes, ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument, metrics: metricsExposure(config) }), ...featureRoutes);

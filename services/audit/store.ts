@@ -26,6 +26,8 @@ export interface AuditEvent extends AuditEventInput {
 }
 
 export interface AuditFilter {
+  /** One event by id (with `from`, or another filter its index serves, to keep the read short). */
+  id?: string;
   action?: string;
   actorId?: string;
   objectType?: string;
@@ -310,6 +312,7 @@ export class AuditStore {
 
   async list(filter: AuditFilter, limit: number): Promise<AuditEvent[]> {
     const q = this.db<AuditRow>('audit_events').orderBy('seq', 'desc').limit(limit);
+    if (filter.id) q.where('id', filter.id);
     if (filter.action) q.where('action', filter.action);
     if (filter.actorId) q.where('actor_id', filter.actorId);
     if (filter.objectType) q.where('object_type', filter.objectType);

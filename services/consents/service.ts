@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import { withTransaction, type Db } from '../db';
-import type { ConsentChecker } from '../decisions';
+import type { ConsentChecker, SubjectConsent } from '../decisions';
 import { GENERAL_SCOPE, scopeOf, type PublishedNotices, type PurposeNotices } from '../notices';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
@@ -125,43 +125,33 @@ export class ConsentService implements ConsentChecker {
   }
 
   /**
-   * The decision engine's question (subjects arrive pseudonymised): is this consent current, and
-   * was it given separately, as sensitive personal information needs (PIPL Art. 29)?
+   * The decision engine's question (subjects arrive pseudonymised): each customer's consent to the
+   * purpose, and whether it was given separately, as sensitive personal information needs (PIPL
+   * Art. 29). One statement for the whole list (one customer: shared with concurrent reads).
    */
-  async currentConsent(subjectRef: string, purposeKey: string): Promise<{ current: boolean; separate: boolean }> {
-    const latest = await this.store.latest(subjectRef, purposeKey);
-    const current = (await this.status(subjectRef, purposeKey, latest))?.consented ?? false;
-    return { current, separate: current && latest?.separate === true };
+  async consentOf(subjectRefs: readonly string[], purposeKey: string): Promise<SubjectConsent[]> {
+    const notices = await this.notices.purposeNotices(purposeKey);
+    if (!notices) return subjectRefs.map(() => ({ state: 'never_given', separate: false }));
+    const latest = subjectRefs.length === 1 ? [await this.store.latest(subjectRefs[0], purposeKey)] : await this.store.latestOf(subjectRefs, purposeKey);
+    return latest.map((event) => {
+      const status = statusOf(notices, event);
+      const state = status.state === 'none' ? 'never_given' : status.state;
+      return { state, separate: state === 'current' && event?.separate === true };
+    });
   }
 
   async isCurrent(subjectRef: string, purposeKey: string): Promise<boolean> {
-    return (await this.currentConsent(subjectRef, purposeKey)).current;
+    return (await this.consentOf([subjectRef], purposeKey))[0].state === 'current';
   }
 
   /**
    * Current when the latest event is a consent given to a version no older than the latest
    * material version of the same notice scope; a later material version makes it stale.
    */
-  async status(subjectRef: string, purposeKey: string, read?: LatestConsentEvent): Promise<ConsentStatus | undefined> {
+  async status(subjectRef: string, purposeKey: string): Promise<ConsentStatus | undefined> {
     const notices = await this.notices.purposeNotices(purposeKey);
     if (!notices) return undefined;
-    const latest = read ?? (await this.store.latest(subjectRef, purposeKey));
-    const general = notices.scopes.get(GENERAL_SCOPE)?.latest ?? null;
-    if (!latest) return { consented: false, state: 'none', noticeVersion: null, since: null, stale: false, latestNoticeVersion: general, consentId: null };
-    if (latest.kind === 'withdrawn') {
-      return { consented: false, state: 'withdrawn', noticeVersion: null, since: latest.recordedAt, stale: false, latestNoticeVersion: general, consentId: latest.withdraws };
-    }
-    const scope = notices.scopes.get(scopeOf(latest.noticeAppId));
-    const stale = scope !== undefined && scope.latestMaterial > (latest.noticeVersion ?? 0);
-    return {
-      consented: !stale,
-      state: stale ? 'stale' : 'current',
-      noticeVersion: latest.noticeVersion,
-      since: latest.recordedAt,
-      stale,
-      latestNoticeVersion: scope?.latest ?? null,
-      consentId: latest.id,
-    };
+    return statusOf(notices, await this.store.latest(subjectRef, purposeKey));
   }
 
   /**
@@ -233,6 +223,25 @@ export class ConsentService implements ConsentChecker {
       receiptUrl: `/v1/consents/${e.id}/receipt`,
     };
   }
+}
+
+function statusOf(notices: PurposeNotices, latest: LatestConsentEvent | undefined): ConsentStatus {
+  const general = notices.scopes.get(GENERAL_SCOPE)?.latest ?? null;
+  if (!latest) return { consented: false, state: 'none', noticeVersion: null, since: null, stale: false, latestNoticeVersion: general, consentId: null };
+  if (latest.kind === 'withdrawn') {
+    return { consented: false, state: 'withdrawn', noticeVersion: null, since: latest.recordedAt, stale: false, latestNoticeVersion: general, consentId: latest.withdraws };
+  }
+  const scope = notices.scopes.get(scopeOf(latest.noticeAppId));
+  const stale = scope !== undefined && scope.latestMaterial > (latest.noticeVersion ?? 0);
+  return {
+    consented: !stale,
+    state: stale ? 'stale' : 'current',
+    noticeVersion: latest.noticeVersion,
+    since: latest.recordedAt,
+    stale,
+    latestNoticeVersion: scope?.latest ?? null,
+    consentId: latest.id,
+  };
 }
 
 function eventView(e: ConsentEventRecord): ConsentEvent {

@@ -116,6 +116,11 @@ export class ConsentStore {
     return (await this.latestMany([{ subjectRef, purposeKey }], trx))[0];
   }
 
+  /** The latest event of each customer (pseudonym) for one purpose, with one statement for the whole list. */
+  latestOf(subjectRefs: readonly string[], purposeKey: string): Promise<Array<LatestConsentEvent | undefined>> {
+    return this.latestMany(subjectRefs.map((subjectRef) => ({ subjectRef, purposeKey })));
+  }
+
   private async latestMany(keys: readonly LatestKey[], executor: Db | Trx = this.db): Promise<Array<LatestConsentEvent | undefined>> {
     // A named (prepared) statement on PostgreSQL: parsed and planned once per connection, not per batch.
     const { rows } = (await executor

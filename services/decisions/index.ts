@@ -1,5 +1,8 @@
 export { VendorAccessEngine, type VendorDirectory, type VendorSnapshot } from './engine';
-export { DecisionService, recordDecisionsInOneStatement, usageByDay, writeDecisionUsage, type ConsentChecker, type DecisionUsage } from './service';
+export { DecisionService, recordDecisionsInOneStatement, usageByDay, writeDecisionUsage, type DecisionPorts, type DecisionUsage } from './service';
+export { priorDecisions, type ConsentChecker, type ConsentState, type SubjectConsent } from './consent-gate';
 export { GroupCommitWriter } from './group-commit';
 export { decisionRoutes } from './routes';
+export { AuthzenService } from './authzen';
+export { authzenRoutes } from './authzen-routes';
 export { vendorAuthorizationDetailsHook, vendorTokenActivityCheck, coverage, DataAccessDetail } from './token-details';

@@ -16,6 +16,8 @@ export function decisionRoutes(decisions: DecisionService): RouteSpec[] {
       tags: ['decisions'],
       auth: { kind: 'client', roles: ['pep'] },
       body: DecisionRequest,
+      // A decision depends on live state (suspension, revocation, consent): a retry is decided again.
+      retries: 'answer-afresh',
       responses: {
         200: { description: 'The decision', schema: Decision },
         ...problemResponses,

@@ -3,13 +3,14 @@ import type { AccessGrantStore } from '../access-grants';
 import { AUDIT_CHAIN_LOCK, type AuditEventInput, type AuditLog } from '../audit';
 import type { Db, Trx } from '../db';
 import { LINE } from '../authz/vendor-policy';
-import { IdempotencyKeyTaken } from '../idempotency';
+import { IdempotencyKeyTaken, currentIdempotentRequest, type EarlierRequest } from '../idempotency';
 import { ServiceUnavailableError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../shared/route';
-import type { VendorAccessEngine } from './engine';
+import { consentReason, namedSubjects, piCategoryOf, type ConsentChecker, type PriorDecision, type SubjectConsent, type SubjectReason } from './consent-gate';
+import type { AssetSnapshot, GrantMeta, VendorAccessEngine } from './engine';
 import type { GroupCommitWriter } from './group-commit';
-import type { Decision, DecisionRequest } from './schemas';
+import type { Decision, DecisionRequest, SubjectDecision } from './schemas';
 
 type Reason = Decision['deniedFields'][number]['reason'];
 
@@ -85,98 +86,69 @@ export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
   };
 }
 
-/** A customer's consent to a purpose as a decision sees it; subjects arrive pseudonymised. */
-export interface ConsentChecker {
-  /** `current`: given and not withdrawn nor stale; `separate`: current and given separately (PIPL Art. 29). */
-  currentConsent(subjectRef: string, purposeKey: string): Promise<{ current: boolean; separate: boolean }>;
-}
-
 const GRANT = LINE.grant;
 const UNTIL = LINE.until;
 const FIELD = LINE.field;
 
+/** The ports a decision reads besides the engine. */
+export interface DecisionPorts {
+  /** Customers' consent; undefined until the consent feature plugs in (then no consent is current). */
+  readonly consent: () => ConsentChecker | undefined;
+  /** True while this replica's policy view is known to be current (see VendorAccessEngine.fresh). */
+  readonly fresh: () => boolean;
+  /** The first decision of a retried request (Idempotency-Key), from the audit log. */
+  readonly prior: (vendorId: string, earlier: EarlierRequest) => Promise<PriorDecision | undefined>;
+}
+
+/** What the grants and consent decided, before the answer is shaped. */
+interface Verdicts {
+  /** Fields denied for everyone, with the reason. */
+  readonly denied: Map<string, Reason>;
+  /** Per named customer (in order), the fields their consent keeps back, with the reason. */
+  readonly withheld: Array<Map<string, SubjectReason>>;
+  /** Per named customer, its consent state when a requested field needed it. */
+  readonly consent: Array<SubjectDecision['consent']>;
+  /** Grant id → the fields it released to someone. */
+  readonly released: Map<string, string[]>;
+  readonly reserved: Map<string, number>;
+  readonly obligations: Decision['obligations'];
+}
+
 /**
  * Field-by-field need-to-know decisions. The model (policies/vendor_access.conf) decides each
- * field; then consent, row scope and the daily volume cap of the matched grant apply. Default deny.
- * The answer leaves only after its audit event is durable (group commit); if that fails, 503.
+ * field; then row scope, the daily volume cap and consent of the matched grant apply. Under a
+ * consent-based purpose a personal field is released only for a named customer whose consent is
+ * current (sensitive fields: given separately). Default deny. The answer leaves only after its
+ * audit event is durable (group commit); if that fails, 503. A retry under an Idempotency-Key is
+ * decided again, never replayed, and its audit event names the first (`retryOf`).
  */
 export class DecisionService {
   constructor(
     private readonly engine: VendorAccessEngine,
     private readonly writer: GroupCommitWriter<DecisionUsage>,
     private readonly subjectKey: Buffer,
-    private readonly consent: () => ConsentChecker | undefined,
-    /** True while this replica's policy view is known to be current (see VendorAccessEngine.fresh). */
-    private readonly fresh: () => boolean,
+    private readonly ports: DecisionPorts,
   ) {}
 
   async decide(actor: ClientActor, requestId: string, input: DecisionRequest): Promise<Decision> {
-    if (!this.fresh()) throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
-    const nowDate = new Date();
-    const now = nowDate.toISOString();
+    if (!this.ports.fresh()) throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
+    const earlier = currentIdempotentRequest()?.retryOf;
+    const prior = earlier ? await this.ports.prior(input.vendor, earlier) : undefined;
+    const now = new Date().toISOString();
     const today = now.slice(0, 10);
     const asset = await this.engine.asset(input.asset);
     const assetId = asset?.id ?? input.asset;
     const fields = [...new Set(input.fields)];
-    const subjectRef = input.subject === undefined ? null : pseudonymize(this.subjectKey, input.subject);
+    const subjects = namedSubjects(input);
+    const refs = subjects.map((s) => pseudonymize(this.subjectKey, s));
 
-    const denied = new Map<string, Reason>();
-    const allowedBy = new Map<string, string[]>(); // grant id → fields
-    const matchedLines: string[][] = [];
-    for (const field of fields) {
-      const verdict = this.engine.check(input.vendor, assetId, field, input.action, input.purpose, now);
-      if (!verdict.allowed) {
-        denied.set(field, verdict.reason);
-        continue;
-      }
-      const grantId = verdict.line[GRANT];
-      allowedBy.set(grantId, [...(allowedBy.get(grantId) ?? []), field]);
-      matchedLines.push([...verdict.line]);
-    }
+    const { byGrant, denied, lines } = this.modelVerdicts(input, assetId, fields, now);
+    const consents = await this.consentsNeeded(byGrant, asset, refs);
+    const verdicts = this.applyGrants(input, asset, subjects.length, byGrant, denied, consents, today, prior);
 
-    const obligations: Decision['obligations'] = [];
-    const reserved = new Map<string, number>();
-    for (const [grantId, grantFields] of allowedBy) {
-      const meta = this.engine.grant(grantId);
-      const consent = meta && subjectRef !== null ? await this.consentFor(meta.purposeKey, subjectRef) : undefined;
-      const reason = this.postModelReason(meta, input, consent, today);
-      if (reason) {
-        for (const f of grantFields) denied.set(f, reason);
-        allowedBy.delete(grantId);
-        continue;
-      }
-      // Sensitive personal information needs the person's separate consent (PIPL Art. 29): without
-      // it, only the sensitive fields are denied.
-      const sensitive = grantFields.filter((f) => asset?.fields.find((x) => x.name === f)?.piCategory === 'sensitive');
-      if (sensitive.length > 0 && consent && !consent.separate) {
-        for (const f of sensitive) denied.set(f, 'consent_missing');
-        const rest = grantFields.filter((f) => !sensitive.includes(f));
-        if (rest.length === 0) {
-          allowedBy.delete(grantId);
-          continue;
-        }
-        allowedBy.set(grantId, rest);
-      }
-      if (meta?.rowScope) obligations.push({ type: 'row_scope', grant: grantId, filter: meta.rowScope });
-      if (input.records !== undefined) {
-        this.engine.reserve(grantId, input.records, today);
-        reserved.set(grantId, input.records);
-      }
-    }
-
-    const allowedFields = fields.filter((f) => !denied.has(f));
-    const deniedFields = fields.filter((f) => denied.has(f)).map((field) => ({ field, reason: denied.get(field) as Reason }));
-    const decision: Decision = {
-      decisionId: crypto.randomUUID(),
-      decision: deniedFields.length === 0 ? 'allow' : allowedFields.length === 0 ? 'deny' : 'partial',
-      allowedFields,
-      deniedFields,
-      grants: [...allowedBy.keys()],
-      obligations,
-    };
-    const scopes = obligations.map((o) => JSON.stringify(o.filter));
-    if (scopes.length > 0 && scopes.length === allowedBy.size && scopes.every((s) => s === scopes[0])) decision.rowScope = obligations[0].filter;
-
+    const decision = answer(fields, subjects, verdicts, input.subjects !== undefined);
+    if (prior) decision.retryOf = prior.decisionId;
+    const releasedFields = fields.filter((f) => [...verdicts.released.values()].some((g) => g.includes(f)));
     const event: AuditEventInput = {
       actorType: 'client',
       actorId: actor.clientId,
@@ -191,51 +163,186 @@ export class DecisionService {
         assetKey: asset?.key ?? null,
         action: input.action,
         purpose: input.purpose,
-        allowedFields,
-        deniedFields,
+        allowedFields: decision.allowedFields,
+        deniedFields: decision.deniedFields,
+        releasedFields,
         grants: decision.grants,
-        matchedRules: matchedLines.filter((l) => allowedBy.get(l[GRANT])?.includes(l[FIELD])).map((l) => ({ grant: l[GRANT], rule: l, until: l[UNTIL] })),
+        matchedRules: lines.filter((l) => verdicts.released.get(l[GRANT])?.includes(l[FIELD])).map((l) => ({ grant: l[GRANT], rule: l, until: l[UNTIL] })),
         records: input.records ?? null,
-        subjectRef,
+        subjectRef: input.subject === undefined ? null : refs[0],
+        ...(input.subjects === undefined ? {} : { subjectGroups: subjectGroups(refs, decision.subjects ?? []) }),
+        ...(earlier ? { retryOf: prior?.auditEventId ?? earlier.auditEventId } : {}),
       },
     };
-    const usage: DecisionUsage = { day: today, at: now, byGrant: new Map([...allowedBy.keys()].map((g) => [g, reserved.get(g) ?? 0])) };
+    // A grant the first decision of a retried request already counted is not counted again.
+    const counted = [...verdicts.released.keys()].filter((g) => !(prior?.day === today && prior.grants.has(g)));
+    const usage: DecisionUsage = { day: today, at: now, byGrant: new Map(counted.map((g) => [g, verdicts.reserved.get(g) ?? 0])) };
     try {
       await this.writer.write(event, usage);
     } catch (err) {
-      for (const [grantId, records] of reserved) this.engine.release(grantId, records, today);
+      for (const [grantId, records] of verdicts.reserved) this.engine.release(grantId, records, today);
       if (err instanceof IdempotencyKeyTaken) throw err;
       throw new ServiceUnavailableError('The decision could not be recorded, so it is not given', err);
     }
     return decision;
   }
 
-  /** The named customer's consent, read once per grant, when the grant's purpose rests on consent; undefined otherwise. */
-  private async consentFor(purposeKey: string, subjectRef: string): Promise<{ current: boolean; separate: boolean } | undefined> {
-    if ((await this.engine.legalBasis(purposeKey)) !== 'consent') return undefined;
-    const checker = this.consent();
-    return checker ? checker.currentConsent(subjectRef, purposeKey) : { current: false, separate: false };
+  /** The model's verdict on each field: denied with its reason, or allowed by a grant's policy line. */
+  private modelVerdicts(input: DecisionRequest, assetId: string, fields: readonly string[], now: string) {
+    const denied = new Map<string, Reason>();
+    const byGrant = new Map<string, string[]>();
+    const lines: string[][] = [];
+    for (const field of fields) {
+      const verdict = this.engine.check(input.vendor, assetId, field, input.action, input.purpose, now);
+      if (!verdict.allowed) {
+        denied.set(field, verdict.reason);
+        continue;
+      }
+      const grantId = verdict.line[GRANT];
+      byGrant.set(grantId, [...(byGrant.get(grantId) ?? []), field]);
+      lines.push([...verdict.line]);
+    }
+    return { byGrant, denied, lines };
   }
 
-  private postModelReason(
-    meta: ReturnType<VendorAccessEngine['grant']>,
+  /**
+   * The named customers' consent, per purpose, for the grants whose purpose rests on consent and
+   * that would release personal fields: one read for all customers per purpose.
+   */
+  private async consentsNeeded(byGrant: ReadonlyMap<string, string[]>, asset: AssetSnapshot | undefined, refs: readonly string[]) {
+    const needed = new Map<string, SubjectConsent[] | undefined>(); // purpose → consents (undefined: nobody named)
+    for (const [grantId, grantFields] of byGrant) {
+      const meta = this.engine.grant(grantId);
+      if (!meta || needed.has(meta.purposeKey) || !grantFields.some((f) => piCategoryOf(asset, f) !== 'none')) continue;
+      if ((await this.engine.legalBasis(meta.purposeKey)) !== 'consent') continue;
+      const checker = this.ports.consent();
+      let consents: SubjectConsent[] | undefined;
+      if (refs.length > 0) consents = checker ? await checker.consentOf(refs, meta.purposeKey) : refs.map(() => ({ state: 'never_given', separate: false }));
+      needed.set(meta.purposeKey, consents);
+    }
+    return needed;
+  }
+
+  /**
+   * Each grant's conditions beyond the model, then consent, field by field and customer by
+   * customer; a grant that releases anything reserves its records. Synchronous from the volume
+   * check to the reservation, so concurrent decisions cannot both pass the same cap.
+   */
+  private applyGrants(
     input: DecisionRequest,
-    /** The customer's consent when the request names one and the purpose rests on consent. */
-    consent: { current: boolean } | undefined,
+    asset: AssetSnapshot | undefined,
+    subjectCount: number,
+    byGrant: ReadonlyMap<string, string[]>,
+    denied: Map<string, Reason>,
+    consents: ReadonlyMap<string, SubjectConsent[] | undefined>,
     today: string,
-  ): Reason | undefined {
+    prior: PriorDecision | undefined,
+  ): Verdicts {
+    const v: Verdicts = {
+      denied,
+      withheld: Array.from({ length: subjectCount }, () => new Map<string, SubjectReason>()),
+      consent: Array.from({ length: subjectCount }, () => 'not_required' as const),
+      released: new Map(),
+      reserved: new Map(),
+      obligations: [],
+    };
+    for (const [grantId, grantFields] of byGrant) {
+      const meta = this.engine.grant(grantId);
+      const reason = this.grantReason(meta, input, today, prior);
+      if (!meta || reason) {
+        for (const f of grantFields) denied.set(f, reason ?? 'no_grant');
+        continue;
+      }
+      const personal = grantFields.filter((f) => piCategoryOf(asset, f) !== 'none');
+      const needsConsent = personal.length > 0 && consents.has(meta.purposeKey);
+      const named = consents.get(meta.purposeKey);
+      if (needsConsent && named === undefined) for (const f of personal) denied.set(f, 'consent_unverifiable');
+      if (needsConsent && named !== undefined) {
+        named.forEach((consent, i) => {
+          v.consent[i] = consent.state;
+          for (const f of personal) {
+            const why = consentReason(consent, piCategoryOf(asset, f) === 'sensitive');
+            if (why) v.withheld[i].set(f, why);
+          }
+        });
+      }
+      const released = grantFields.filter((f) => !denied.has(f) && (subjectCount === 0 || v.withheld.some((w) => !w.has(f))));
+      if (released.length === 0) continue;
+      v.released.set(grantId, released);
+      if (meta.rowScope) v.obligations.push({ type: 'row_scope', grant: grantId, filter: meta.rowScope });
+      if (input.records !== undefined && !(prior?.day === today && prior.grants.has(grantId))) {
+        this.engine.reserve(grantId, input.records, today);
+        v.reserved.set(grantId, input.records);
+      }
+    }
+    return v;
+  }
+
+  /** Why a grant the model matched does not apply to this request: row scope, records, volume. */
+  private grantReason(meta: GrantMeta | undefined, input: DecisionRequest, today: string, prior: PriorDecision | undefined): Reason | undefined {
     // A line without its grant's metadata means the view is mid-reload: deny rather than guess.
     if (!meta) return 'no_grant';
-    if (consent && !consent.current) return 'consent_missing';
     if (meta.rowScope && input.rowContext) {
       for (const [attribute, allowed] of Object.entries(meta.rowScope)) {
         const value = input.rowContext[attribute];
         if (value !== undefined && !allowed.includes(value)) return 'row_scope';
       }
     }
-    if (meta.dailyRecordCap !== null && input.records !== undefined) {
-      if (this.engine.usedToday(meta.id, today) + input.records > meta.dailyRecordCap) return 'volume_exceeded';
+    if (meta.dailyRecordCap !== null) {
+      // A capped grant counts what it releases: a request that does not say how much is not counted blind.
+      if (input.records === undefined) return 'records_required';
+      // A retry's own first decision is not counted against it.
+      const own = prior?.day === today && prior.grants.has(meta.id) ? prior.records : 0;
+      if (this.engine.usedToday(meta.id, today) - own + input.records > meta.dailyRecordCap) return 'volume_exceeded';
     }
     return undefined;
   }
+}
+
+/** Shapes the answer: top level for every named customer, and per customer when `subjects` was sent. */
+function answer(fields: readonly string[], subjects: readonly string[], v: Verdicts, perSubject: boolean): Decision {
+  const withheldFromAnyone = (f: string) => v.withheld.some((w) => w.has(f));
+  const topReason = (f: string): Reason | undefined => v.denied.get(f) ?? (withheldFromAnyone(f) ? 'consent_missing' : undefined);
+  const allowedFields = fields.filter((f) => topReason(f) === undefined);
+  const deniedFields = fields.flatMap((f) => {
+    const reason = topReason(f);
+    return reason === undefined ? [] : [{ field: f, reason }];
+  });
+  const decision: Decision = {
+    decisionId: crypto.randomUUID(),
+    decision: deniedFields.length === 0 ? 'allow' : allowedFields.length === 0 ? 'deny' : 'partial',
+    allowedFields,
+    deniedFields,
+    grants: [...v.released.keys()],
+    obligations: v.obligations,
+  };
+  const scopes = v.obligations.map((o) => JSON.stringify(o.filter));
+  if (scopes.length > 0 && scopes.length === v.released.size && scopes.every((s) => s === scopes[0])) decision.rowScope = v.obligations[0].filter;
+  if (perSubject) {
+    decision.subjects = subjects.map((subject, i) => {
+      const why = (f: string): SubjectReason | undefined => v.denied.get(f) ?? v.withheld[i].get(f);
+      return {
+        subject,
+        allowedFields: fields.filter((f) => why(f) === undefined),
+        deniedFields: fields.flatMap((f) => {
+          const reason = why(f);
+          return reason === undefined ? [] : [{ field: f, reason }];
+        }),
+        consent: v.consent[i],
+      };
+    });
+  }
+  return decision;
+}
+
+/** The audit's view of a bulk decision: pseudonyms grouped by the fields released for them (a few groups, whatever the list). */
+function subjectGroups(refs: readonly string[], answers: readonly SubjectDecision[]) {
+  const groups = new Map<string, { allowedFields: string[]; subjectRefs: string[] }>();
+  answers.forEach((a, i) => {
+    const key = JSON.stringify(a.allowedFields);
+    const group = groups.get(key) ?? { allowedFields: a.allowedFields, subjectRefs: [] };
+    group.subjectRefs.push(refs[i]);
+    groups.set(key, group);
+  });
+  return [...groups.values()];
 }

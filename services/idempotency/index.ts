@@ -1,3 +1,3 @@
 export { IdempotencyService, IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_TTL_HOURS, REPLAYED_HEADER, parseIdempotencyKey } from './service';
 export { IdempotencyStore } from './store';
-export { IdempotencyKeyTaken, IdempotentRequest, currentIdempotentRequest, runIdempotent } from './request';
+export { IdempotencyKeyTaken, IdempotentRequest, currentIdempotentRequest, runIdempotent, type EarlierRequest } from './request';

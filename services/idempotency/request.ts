@@ -30,9 +30,17 @@ export class IdempotencyKeyTaken extends ProblemError {
  * change's own transaction (AuditLog.record, or the decision group commit), so the key is recorded
  * if and only if the change committed.
  */
+/** The earlier request that took the key, when this one is a retry that is answered afresh (see `follow`). */
+export interface EarlierRequest {
+  readonly auditEventId: string;
+  /** When the key was taken: the earlier change's audit event is no older than this, give or take the clock. */
+  readonly at: string;
+}
+
 export class IdempotentRequest {
   private claimedIn: Trx | undefined;
   private finished = false;
+  private earlier: EarlierRequest | undefined;
 
   constructor(
     readonly claim: IdempotencyClaim,
@@ -44,9 +52,22 @@ export class IdempotentRequest {
     return this.claimedIn !== undefined;
   }
 
+  /** Set on a retry of a request that took the key before and whose route answers every retry afresh. */
+  get retryOf(): EarlierRequest | undefined {
+    return this.earlier;
+  }
+
+  /**
+   * Makes this request a retry of the one that took the key: it takes no key (the earlier request
+   * holds it) and its change names the earlier one instead (decisions, which are never replayed).
+   */
+  follow(earlier: EarlierRequest): void {
+    this.earlier = earlier;
+  }
+
   /** Takes the key in `trx` for the request's first change; later changes of the same request pass. */
   async claimIn(trx: Trx, auditEventId: string): Promise<boolean> {
-    if (this.finished || this.claimedIn !== undefined) return true;
+    if (this.finished || this.claimedIn !== undefined || this.earlier !== undefined) return true;
     this.claimedIn = trx;
     trx.executionPromise.catch(() => {
       if (this.claimedIn === trx) this.claimedIn = undefined;

@@ -124,6 +124,19 @@ export class IdempotencyService {
     return true;
   }
 
+  /**
+   * For routes whose answers depend on live state (decisions): never replays. When the key was
+   * used before for the same request, makes this request a retry of that one and answers true;
+   * 422 for another request under the key; false for a new key.
+   */
+  async followEarlier(request: IdempotentRequest): Promise<boolean> {
+    const stored = await this.store.find(request.claim);
+    if (!stored) return false;
+    if (stored.requestHash !== request.claim.requestHash) throw new IdempotencyKeyReusedError();
+    request.follow({ auditEventId: stored.auditEventId, at: new Date(stored.createdAt).toISOString() });
+    return true;
+  }
+
   /** Keeps the response of a request whose change committed; a failure here only costs the replay. */
   async complete(ctx: Context, request: IdempotentRequest): Promise<void> {
     const headers: Record<string, string> = {};

@@ -86,21 +86,38 @@ export class BlastRadiusStore {
 
   private async decisions(trx: Trx, vendorIds: readonly string[], from: string, to: string): Promise<Pick<Exposure, 'totals' | 'decided'>> {
     const { rows } = (await trx.raw(
-      `with d as materialized (
-         select object_id as vendor_id,
+      `with e as materialized (
+         select coalesce(details->>'retryOf', id::text) as request,
+                object_id as vendor_id,
                 details->>'asset' as asset_id,
-                coalesce(details->>'decision', 'deny') <> 'deny' as allowed,
+                case when jsonb_typeof(details->'releasedFields') = 'array' then jsonb_array_length(details->'releasedFields') > 0
+                     else coalesce(details->>'decision', 'deny') <> 'deny' end as allowed,
                 case when jsonb_typeof(details->'records') = 'number' then (details->>'records')::numeric end as records,
                 details->>'subjectRef' as subject_ref,
-                ${elements(`details->'allowedFields'`)} as fields
+                ${elements(`details->'subjectGroups'`)} as subject_groups,
+                ${elements(`coalesce(details->'releasedFields', details->'allowedFields')`)} as fields
            from audit_events
           where action = 'access.decided' and object_type = 'vendor'
             and object_id in (${placeholders(vendorIds.length)})
             and occurred_at >= ? and occurred_at < ?
        ),
-       -- Distinct customers per asset, per vendor and overall, from one hashed de-duplication
-       -- (a DISTINCT aggregate over grouping sets would sort every decision).
-       s as (select vendor_id, asset_id, subject_ref from d where allowed and subject_ref is not null group by 1, 2, 3)
+       -- One row per request: a retry under an Idempotency-Key (retryOf) is the same release as its first decision.
+       d as (
+         select vendor_id, asset_id, bool_or(allowed) as allowed, max(records) filter (where allowed) as records
+           from e group by request, vendor_id, asset_id
+       ),
+       -- Distinct customers whose data was released, per asset, per vendor and overall, from one hashed
+       -- de-duplication (a DISTINCT aggregate over grouping sets would sort every decision): the one
+       -- subject of a decision, and the customers of a bulk decision's groups that released a field.
+       s as (
+         select vendor_id, asset_id, subject_ref from e where allowed and subject_ref is not null
+         union
+         select e.vendor_id, e.asset_id, r.ref
+           from e
+           cross join lateral jsonb_array_elements(e.subject_groups) as g(grp)
+           cross join lateral jsonb_array_elements_text(${elements(`g.grp->'subjectRefs'`)}) as r(ref)
+          where e.allowed and jsonb_array_length(${elements(`g.grp->'allowedFields'`)}) > 0
+       )
        select 'total' as kind, vendor_id, asset_id, null::text as field, grouping(vendor_id, asset_id) as level,
               count(*) filter (where allowed) as allowed,
               count(*) filter (where not allowed) as denied,
@@ -116,9 +133,9 @@ export class BlastRadiusStore {
        union all
        select 'subjects', null, null, null, 3, 0, 0, 0, 0, count(distinct subject_ref) from s
        union all
-       select 'field', vendor_id, asset_id, f.field, 0, count(*), 0, 0, 0, 0
-         from d cross join lateral jsonb_array_elements_text(d.fields) as f(field)
-        where d.allowed
+       select 'field', vendor_id, asset_id, f.field, 0, count(distinct e.request), 0, 0, 0, 0
+         from e cross join lateral jsonb_array_elements_text(e.fields) as f(field)
+        where e.allowed
         group by vendor_id, asset_id, f.field`,
       [...vendorIds, from, to],
     )) as { rows: DecisionRow[] };

@@ -17,10 +17,10 @@ export const BlastRadiusQuery = z
 export type BlastRadiusQuery = z.infer<typeof BlastRadiusQuery>;
 
 const Exposure = {
-  decisions: z.number().int().openapi({ description: 'Decisions that allowed at least one field' }),
+  decisions: z.number().int().openapi({ description: 'Decisions that released at least one field (a request retried under one Idempotency-Key counts once)' }),
   records: z.number().openapi({ description: 'Sum of `records` over those decisions' }),
   decisionsWithoutRecords: z.number().int().openapi({ description: 'Allowing decisions that did not say how many records' }),
-  subjects: z.number().int().openapi({ description: 'Distinct customers named by those decisions (by pseudonym)' }),
+  subjects: z.number().int().openapi({ description: 'Distinct customers a field was released for (by pseudonym; of a bulk decision, only those its consent let through)' }),
 };
 
 const ExposedField = z.object({

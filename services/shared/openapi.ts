@@ -27,6 +27,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   clients: 'OAuth clients of vendors and of the bank’s own systems (enforcement points, app back ends).',
   oauth: 'OAuth 2.0 authorization server: metadata (RFC 8414), keys, client-credentials tokens, introspection and revocation.',
   'access-grants': 'Need-to-know grants: vendor × asset × named fields × purpose × validity window, approved by the owning department.',
+  authzen: 'OpenID AuthZEN 1.0 policy decision point over the same decisions (metadata, evaluation, evaluations).',
   decisions: 'Field-level access decisions for the bank’s data services (policy enforcement points); default deny, always audited.',
   consents: 'Consent records against the exact notice version shown, withdrawals, checks and signed receipts.',
   notices: 'Versioned privacy notices per purpose (PIPL Art. 17); published versions are immutable.',
@@ -40,7 +41,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
 type ResponseConfig = RouteConfig['responses'][string];
 
 /** POST operations by staff and clients take an Idempotency-Key (services/idempotency). */
-export const acceptsIdempotencyKey = (route: RouteSpec): boolean => route.method === 'post' && route.auth.kind !== 'public';
+export const acceptsIdempotencyKey = (route: RouteSpec): boolean => route.method === 'post' && route.auth.kind !== 'public' && route.retries !== 'none';
 
 const IdempotencyKeyHeader = z
   .string()
@@ -58,6 +59,20 @@ const IdempotencyKeyHeader = z
     },
     example: '6f1c2d1e-8b0a-4a53-9f3e-2f1d7c9b4a10',
   });
+
+/** Routes whose answer depends on live state answer a retry afresh (RouteSpec.retries): never replayed. */
+const answersAfresh = (route: RouteSpec): boolean => route.retries === 'answer-afresh';
+
+const IdempotencyKeyAfreshHeader = IdempotencyKeyHeader.openapi({
+  param: {
+    name: 'Idempotency-Key',
+    in: 'header',
+    description:
+      'Makes a retry safe without replaying it: a repeat of this request with the same key (same caller, within 24 hours) is answered again from the state ' +
+      'of that moment (a vendor suspended or a grant revoked since denies), its answer names the first (`retryOf`), its audit event names the first one’s, ' +
+      'and records the first decision counted are not counted again. Up to 255 visible ASCII characters.',
+  },
+});
 
 const IDEMPOTENCY_RESPONSES: Readonly<Record<number, string>> = {
   409: '`idempotent_request_completed`: a request with this Idempotency-Key was carried out but its response was not kept (`auditEventId` names its change)',
@@ -79,13 +94,19 @@ function routerResponses(route: RouteSpec): Readonly<Record<number, string>> {
   return out;
 }
 
+function idempotencyResponses(route: RouteSpec): Readonly<Record<number, string>> {
+  return answersAfresh(route) ? { 422: IDEMPOTENCY_RESPONSES[422] } : IDEMPOTENCY_RESPONSES;
+}
+
+const headerOf = (param: z.ZodType | undefined) => (param ? { headers: [param] } : {});
+
 function responsesOf(route: RouteSpec): RouteConfig['responses'] {
   const out: RouteConfig['responses'] = {};
   for (const [status, description] of Object.entries(routerResponses(route))) {
     if (!route.responses[Number(status)]) out[status] = { description, content: { 'application/problem+json': { schema: Problem } } };
   }
   if (acceptsIdempotencyKey(route)) {
-    for (const [status, description] of Object.entries(IDEMPOTENCY_RESPONSES)) {
+    for (const [status, description] of Object.entries(idempotencyResponses(route))) {
       const own = route.responses[Number(status)];
       if (!own) out[status] = { description, content: { 'application/problem+json': { schema: Problem } } };
     }
@@ -95,7 +116,7 @@ function responsesOf(route: RouteSpec): RouteConfig['responses'] {
     const content: Record<string, { schema: z.ZodType }> = {};
     if (spec.schema) content[problem ? 'application/problem+json' : 'application/json'] = { schema: spec.schema };
     for (const [type, schema] of Object.entries(spec.alternatives ?? {})) content[type] = { schema };
-    const idempotencyNote = acceptsIdempotencyKey(route) ? IDEMPOTENCY_RESPONSES[Number(status)] : undefined;
+    const idempotencyNote = acceptsIdempotencyKey(route) ? idempotencyResponses(route)[Number(status)] : undefined;
     const response: ResponseConfig = { description: idempotencyNote ? `${spec.description}; or ${idempotencyNote}` : spec.description };
     if (Object.keys(content).length > 0) response.content = content;
     if (spec.headers) {
@@ -188,7 +209,9 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
     });
   }
   for (const [name, schema] of namedSchemas(routes)) registry.register(name, schema);
-  const idempotencyKey = routes.some(acceptsIdempotencyKey) ? registry.registerParameter('IdempotencyKey', IdempotencyKeyHeader) : undefined;
+  const replayed = routes.filter((r) => acceptsIdempotencyKey(r) && !answersAfresh(r));
+  const idempotencyKey = replayed.length > 0 ? registry.registerParameter('IdempotencyKey', IdempotencyKeyHeader) : undefined;
+  const afreshKey = routes.some(answersAfresh) ? registry.registerParameter('IdempotencyKeyAnsweredAfresh', IdempotencyKeyAfreshHeader) : undefined;
   for (const route of routes) {
     const security =
       route.auth.kind === 'staff' ? [{ staff: [] }] : route.auth.kind === 'client' ? [{ client: [...(route.auth.scopes ?? [])] }] : [];
@@ -214,7 +237,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
       request: {
         ...(route.params ? { params: route.params as z.ZodObject } : {}),
         ...(route.query ? { query: route.query as z.ZodObject } : {}),
-        ...(idempotencyKey && acceptsIdempotencyKey(route) ? { headers: [idempotencyKey] } : {}),
+        ...(acceptsIdempotencyKey(route) ? headerOf(answersAfresh(route) ? afreshKey : idempotencyKey) : {}),
         ...(route.body ? { body: { required: true, content: { [bodyType]: { schema: route.body } } } } : {}),
       },
       responses: responsesOf(route),

@@ -97,6 +97,13 @@ export interface RouteSpec<
   /** Media type of the body; JSON unless the protocol says otherwise (OAuth uses forms). */
   readonly bodyType?: 'json' | 'form';
   readonly responses: Readonly<Record<number, ResponseSpec>>;
+  /**
+   * What a retry with the same Idempotency-Key gets: the first response again (`replay`, the
+   * default, for changes), or a fresh answer from live state that names the first request
+   * (`answer-afresh`, for answers such as decisions that a suspension or revocation must change),
+   * or `none`: the route takes no Idempotency-Key (protocols that define none, e.g. AuthZEN).
+   */
+  readonly retries?: 'replay' | 'answer-afresh' | 'none';
   /** Koa middleware run after authentication and before validation (rate limits, no-store headers…). */
   readonly before?: ReadonlyArray<(ctx: Context, next: () => Promise<void>) => Promise<void>>;
   readonly handler: (req: RouteRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<RouteResult>;

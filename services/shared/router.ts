@@ -12,6 +12,7 @@ import {
   ValidationError,
 } from './errors';
 import type { Actor, ClientActor, DepartmentAccess, RouteSpec, StaffActor } from './route';
+import { acceptsIdempotencyKey } from './openapi';
 import { parseOrThrow, unstorable } from './validation';
 
 export interface StaffAuthenticator {
@@ -180,7 +181,8 @@ function authorize(route: RouteSpec, deps: RouterDeps) {
  */
 function idempotency(route: RouteSpec, deps: RouterDeps): ((ctx: Context, next: Next) => Promise<void>)[] {
   const service = deps.idempotency;
-  if (!service || route.method !== 'post' || route.auth.kind === 'public') return [];
+  if (!service || !acceptsIdempotencyKey(route)) return [];
+  if (route.retries === 'answer-afresh') return [answerAfresh(service, handle(route))];
   return [
     async (ctx: Context, next: Next): Promise<void> => {
       const header = ctx.headers['idempotency-key'];
@@ -207,6 +209,32 @@ function idempotency(route: RouteSpec, deps: RouterDeps): ((ctx: Context, next: 
       if (request.claimed && ctx.status >= 200 && ctx.status < 300) await service.complete(ctx, request);
     },
   ];
+}
+
+/**
+ * Idempotency-Key on a route whose answer depends on live state: a retry is never replayed; it is
+ * answered again and its audit event names the first request's (the first keeps the key).
+ */
+function answerAfresh(service: IdempotencyService, handler: (ctx: Context) => Promise<void>) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const header = ctx.headers['idempotency-key'];
+    if (header === undefined) return next();
+    const state = ctx.state as RouteState;
+    const body: unknown = ctx.request.body;
+    const request = service.begin(state.actor, Array.isArray(header) ? header.join(', ') : header, { method: ctx.method, path: ctx.path, query: ctx.querystring, body });
+    try {
+      await service.followEarlier(request);
+      try {
+        await runIdempotent(request, () => handler(ctx));
+      } catch (err) {
+        // The first request with this key committed while this one was answered: answer again as its retry.
+        if (!(err instanceof IdempotencyKeyTaken) || request.retryOf || !(await service.followEarlier(request))) throw err;
+        await runIdempotent(request, () => handler(ctx));
+      }
+    } finally {
+      request.finish();
+    }
+  };
 }
 
 function handle(route: RouteSpec) {

@@ -46,6 +46,7 @@ export function worldHints(world: World): Hints {
     parent: departments,
     role: [...STAFF_ROLES],
     subject: [world.consentSubject, 'alice'],
+    subjects: [[world.consentSubject], [world.consentSubject, 'alice', world.consentSubject]],
     noticeVersion: [1],
     channel: ['mobile-bank'],
     app: [world.apps.home.id, 'Fuzz Home Wallet'],

@@ -180,7 +180,8 @@ describe('recording and checking consent', () => {
 describe('withdrawal and consent-aware decisions', () => {
   it('denies consent_missing until consent, allows after, denies again from the first decision after withdrawal', async () => {
     expect(await decide(DAVE)).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'consent_missing' }] });
-    expect((await decide(undefined)).decision).toBe('allow');
+    // Without a named customer nobody's consent can be checked: denied, never allowed.
+    expect(await decide(undefined)).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'consent_unverifiable' }] });
 
     const given = await consent(collectorA, { subject: DAVE, purpose: 'card_marketing', noticeVersion: 1 });
     expect(given.status).toBe(201);
@@ -273,9 +274,15 @@ describe('sensitive personal information in decisions', () => {
     expect(await ask()).toMatchObject({ decision: 'allow', allowedFields: ['phone', 'id_number'] });
     const audited = await t.http.get(`/v1/audit?action=access.decided&objectId=${kycVendor}&limit=1`).set(await staff('aude'));
     expect(audited.body.items[0].details.matchedRules.map((r: { rule: string[] }) => r.rule[2])).toEqual(['phone', 'id_number']);
-    // Without a named customer there is no consent to check (the enforcement point asks per customer).
+    // Without a named customer there is no consent to check: the sensitive field and the ordinary one are denied.
     const { subject: _subject, ...anonymous } = body;
-    expect((await t.http.post('/v1/decisions').set(bearer(pepToken)).send(anonymous).expect(200)).body).toMatchObject({ decision: 'allow' });
+    expect((await t.http.post('/v1/decisions').set(bearer(pepToken)).send(anonymous).expect(200)).body).toMatchObject({
+      decision: 'deny',
+      deniedFields: [
+        { field: 'phone', reason: 'consent_unverifiable' },
+        { field: 'id_number', reason: 'consent_unverifiable' },
+      ],
+    });
   });
 });
 

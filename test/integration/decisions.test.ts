@@ -31,7 +31,7 @@ const decide = (body: Record<string, unknown>, token = pep) =>
   t.http
     .post('/v1/decisions')
     .set('Authorization', `Bearer ${token}`)
-    .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections', ...body });
+    .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections', records: 1, ...body });
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -94,15 +94,24 @@ describe('POST /v1/decisions', () => {
     expect((await decide({ rowContext: { branch: 'BJ01' } })).body.deniedFields).toEqual([{ field: 'phone', reason: 'row_scope' }]);
   });
 
-  it('enforces the daily record cap', async () => {
-    expect((await decide({ records: 90 })).body.decision).toBe('allow');
-    expect((await decide({ records: 10 })).body.deniedFields).toEqual([{ field: 'phone', reason: 'volume_exceeded' }]);
-    expect((await decide({})).body.decision).toBe('allow');
+  it('enforces the daily record cap, and a capped grant needs records', async () => {
+    expect((await decide({ records: 80 })).body.decision).toBe('allow');
+    expect((await decide({ records: 30 })).body.deniedFields).toEqual([{ field: 'phone', reason: 'volume_exceeded' }]);
+    // Without records a capped grant cannot count what it releases (it used to be allowed uncounted).
+    const blind = await decide({ records: undefined, fields: ['name', 'phone'] });
+    expect(blind.body).toMatchObject({
+      decision: 'deny',
+      deniedFields: [
+        { field: 'name', reason: 'records_required' },
+        { field: 'phone', reason: 'records_required' },
+      ],
+    });
+    expect((await decide({ records: 1 })).body.decision).toBe('allow');
   });
 
-  it('denies consent-based purposes for a named subject without current consent', async () => {
+  it('denies consent-based purposes without a named customer (consent_unverifiable) or without current consent', async () => {
     await approvedGrant({ fields: ['name'], purpose: 'marketing' });
-    expect((await decide({ fields: ['name'], purpose: 'marketing' })).body.decision).toBe('allow');
+    expect((await decide({ fields: ['name'], purpose: 'marketing' })).body.deniedFields).toEqual([{ field: 'name', reason: 'consent_unverifiable' }]);
     expect((await decide({ fields: ['name'], purpose: 'marketing', subject: 'customer-1' })).body.deniedFields).toEqual([{ field: 'name', reason: 'consent_missing' }]);
   });
 

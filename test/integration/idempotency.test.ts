@@ -5,7 +5,7 @@ import { Factories } from '../helpers/factories';
 import { basic, registerSecretClient, tokenFor } from '../helpers/oauth';
 
 // Idempotency-Key on POST by staff and clients: a retry changes nothing again and gets the first
-// response back; the key is written in the change's own transaction; a different request under
+// response back (decisions: decided again, never replayed); the key is written in the change's own transaction; a different request under
 // the same key is refused; a key whose response was lost names the change's audit event.
 
 let t: TestApp;
@@ -174,16 +174,21 @@ describe('Idempotency-Key on client requests', () => {
   const decide = (key: string, records = 60) =>
     t.http.post('/v1/decisions').set(pep).set('Idempotency-Key', key).send({ vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections', records });
 
-  it('replays a decision: the same answer, one audit event, the volume counted once', async () => {
+  it('never replays a decision: a retry is decided again, names the first, and its volume is counted once', async () => {
     const first = await decide('decision-1');
     expect(first.status).toBe(200);
     expect(first.body.decision).toBe('allow');
     const retry = await decide('decision-1');
-    expect(retry.headers['idempotent-replayed']).toBe('true');
-    expect(retry.body).toEqual(first.body);
+    expect(retry.status).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.body).toMatchObject({ decision: 'allow', retryOf: first.body.decisionId });
+    expect(retry.body.decisionId).not.toBe(first.body.decisionId);
+    // Both answers are on record; the retry's event names the first one's.
     const events = await t.container.audit.list({ action: 'access.decided', objectId: vendorId }, 10);
-    expect(events.filter((e) => e.details.decisionId === first.body.decisionId)).toHaveLength(1);
-    expect(events).toHaveLength(1);
+    expect(events).toHaveLength(2);
+    const [retried, original] = events;
+    expect(original.details.decisionId).toBe(first.body.decisionId);
+    expect(retried.details).toMatchObject({ decisionId: retry.body.decisionId, retryOf: original.id });
     // 60 of 100 records used once; a second, new decision of 60 exceeds the cap.
     const next = await decide('decision-2');
     expect(next.body.deniedFields).toEqual([{ field: 'phone', reason: 'volume_exceeded' }]);
