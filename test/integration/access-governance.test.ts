@@ -377,6 +377,44 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     expect((await publish(purpose, [vendor], { sensitivePiCategories: [] })).status).toBe(200);
   });
 
+  it('holds for an app’s own notice as for the general one', async () => {
+    const purpose = f.unique('wallet_');
+    await f.purpose(purpose, 'consent', 'pat');
+    const vendor = await f.vendor({ purposes: [purpose], manager: 'vic' });
+    const asset = await f.asset('RETAIL', PROFILE, 'olivia');
+    await t.grantRole('apu', 'app_manager', 'RETAIL');
+    const app = await t.http
+      .post('/v1/apps')
+      .set(await auth('apu'))
+      .send({ name: f.unique('Wallet '), kind: 'mini_program', audience: 'customer', leadDepartment: 'RETAIL', owningDepartment: 'RETAIL', responsiblePerson: 'Li Lei' });
+    expect(app.status).toBe(201);
+    const officer = await auth('pat');
+    const thirdParties = [{ name: 'Wallet vendor', kind: 'entrusted', vendorId: vendor }];
+    const publishApp = async (sensitivePiCategories: unknown[]) => {
+      const latest = await t.http.get(`/v1/notices?purpose=${purpose}&app=${app.body.id}&status=published&limit=1`).set(officer);
+      const draft = latest.body.items.length
+        ? await t.http.patch(`/v1/notices/${latest.body.items[0].id}`).set(officer).send({ sensitivePiCategories })
+        : await t.http.post('/v1/notices').set(officer).send({ purpose, app: app.body.id, ...told, thirdParties, sensitivePiCategories });
+      expect(draft.status).toBe(201);
+      const res = await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer);
+      if (res.status !== 200) await t.http.delete(`/v1/notices/${draft.body.id}`).set(officer);
+      return res;
+    };
+    expect((await publish(purpose, [vendor], { sensitivePiCategories: [balanceCategory({ fields: ['balance'] })] })).status).toBe(200);
+    const own = await publishApp([]);
+    expect(own.status).toBe(200);
+    const id = await requestGrant(vendor, asset.key, { fields: ['balance'], purpose });
+    const refused = await approve(id);
+    expectProblem(refused, 409, 'sensitive_data_not_in_notice');
+    expect(refused.body.notices).toEqual([{ id: own.body.id, app: app.body.id, version: own.body.version }]);
+
+    expect((await publishApp([balanceCategory({ category: 'balance' })])).status).toBe(200);
+    expect((await approve(id)).body.status).toBe('requested');
+    expect((await approve(id, 'pat')).body.status).toBe('active');
+    expectProblem(await publishApp([]), 409, 'notice_omits_sensitive_data');
+    await revoke(id);
+  });
+
   it('never lets a racing approval and publication both succeed', async () => {
     const purpose = f.unique('race_');
     await f.purpose(purpose, 'consent', 'pat');
