@@ -30,9 +30,18 @@ export class IdempotencyKeyTaken extends ProblemError {
  * change's own transaction (AuditLog.record, or the decision group commit), so the key is recorded
  * if and only if the change committed.
  */
+/** What a retry learns instead of a response that held something shown once (a client secret). */
+export interface ShownOnce {
+  /** Why the response is not repeated, for the problem's detail. */
+  readonly detail: string;
+  /** Identifiers (never the secret) that let the caller find what the first request made. */
+  readonly extensions?: Record<string, unknown>;
+}
+
 export class IdempotentRequest {
   private claimedIn: Trx | undefined;
   private finished = false;
+  private once: ShownOnce | undefined;
 
   constructor(
     readonly claim: IdempotencyClaim,
@@ -54,6 +63,18 @@ export class IdempotentRequest {
     const inserted = await this.writer.insert(trx, this.claim, auditEventId);
     if (!inserted) this.claimedIn = undefined;
     return inserted;
+  }
+
+  /**
+   * The response carries something shown once (a client secret): it is never kept, and a retry
+   * with the key gets a 409 saying so instead of the response.
+   */
+  showOnce(note: ShownOnce): void {
+    this.once = note;
+  }
+
+  get shownOnce(): ShownOnce | undefined {
+    return this.once;
   }
 
   /** After the response: work the request left behind (change-feed handlers) no longer claims. */

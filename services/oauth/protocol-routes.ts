@@ -3,8 +3,8 @@ import type { Logger } from '../logger';
 import { defineRoute, type RouteSpec } from '../shared/route';
 import { Problem } from '../shared/schemas';
 import { z } from '../shared/zod';
-import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS } from './settings';
-import { noStore, oauthErrorResponses, refuseQueryParameters } from './errors';
+import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS, PROTOCOL_FORM_LIMIT_BYTES } from './settings';
+import { noStore, oauthErrorResponses, protocolForm, refuseQueryParameters } from './errors';
 import type { IntrospectionEndpoint } from './introspection';
 import type { IssuanceJournal } from './issuance-journal';
 import type { RevocationEndpoint } from './revocation';
@@ -30,6 +30,8 @@ export interface ProtocolRouteDeps {
   readonly revocation: RevocationEndpoint;
   readonly signingKeys: SigningKeyService;
   readonly authorizationDetailsTypes: () => readonly string[];
+  /** Largest form read (PROTOCOL_FORM_LIMIT_BYTES, or BODY_LIMIT_KB when that is smaller). */
+  readonly formLimitBytes: number;
 }
 
 export const endpointUrls = (issuer: string) => ({
@@ -43,7 +45,7 @@ const oauthError = (description: string) => ({ description, alternatives: { 'app
 const oauthErrors = {
   400: oauthError('invalid_request, unsupported_grant_type, invalid_scope, invalid_authorization_details (RFC 6749 §5.2)'),
   401: oauthError('invalid_client: the client could not be authenticated'),
-  413: oauthError('invalid_request: the form is too large'),
+  413: oauthError(`invalid_request: the form is larger than ${PROTOCOL_FORM_LIMIT_BYTES / 1024} KiB`),
   415: oauthError('invalid_request: the body must be application/x-www-form-urlencoded'),
   503: oauthError('temporarily_unavailable: the database cannot be reached'),
 };
@@ -58,10 +60,13 @@ const cachePublicly = (seconds: number) =>
     ctx.set('Cache-Control', `public, max-age=${seconds}`);
   };
 
+const withoutEmptyArrays = <T extends Record<string, unknown>>(metadata: T): T =>
+  Object.fromEntries(Object.entries(metadata).filter(([, value]) => !(Array.isArray(value) && value.length === 0))) as T;
+
 /** The protocol endpoints: RFC 8414 metadata, JWKS, token (RFC 6749/7523/9068), introspection (7662), revocation (7009). */
 export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
   const urls = endpointUrls(deps.issuer);
-  const protocolChain = [oauthErrorResponses(deps.logger), noStore, refuseQueryParameters];
+  const protocolChain = [oauthErrorResponses(deps.logger), noStore, refuseQueryParameters, protocolForm(deps.formLimitBytes)];
   const methods = ['private_key_jwt', 'client_secret_basic', 'client_secret_post'];
   return [
     defineRoute({
@@ -75,14 +80,15 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       query: NoQuery,
       responses: { 200: { description: 'The metadata', schema: AuthorizationServerMetadata }, ...unknownQuery },
       handler: async () => ({
-        body: {
+        // RFC 8414 §3.2: a claim with zero elements is omitted. There is no authorization endpoint, so no
+        // response_types_supported (§2 calls it REQUIRED; RFC errata 7793: not without an authorization endpoint).
+        body: withoutEmptyArrays({
           issuer: deps.issuer,
           token_endpoint: urls.token,
           introspection_endpoint: urls.introspection,
           revocation_endpoint: urls.revocation,
           jwks_uri: urls.jwks,
           grant_types_supported: ['client_credentials'],
-          response_types_supported: [],
           token_endpoint_auth_methods_supported: methods,
           token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
           introspection_endpoint_auth_methods_supported: methods,
@@ -91,7 +97,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
           revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
           authorization_details_types_supported: [...deps.authorizationDetailsTypes()],
           service_documentation: `${deps.issuer}/docs`,
-        },
+        }),
       }),
     }),
     defineRoute({

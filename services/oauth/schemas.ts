@@ -230,7 +230,11 @@ export const AuthorizationServerMetadata = z
     revocation_endpoint: z.string(),
     jwks_uri: z.string(),
     grant_types_supported: z.array(z.string()),
-    response_types_supported: z.array(z.string()),
+    response_types_supported: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .openapi({ description: 'Omitted: this server has no authorization endpoint (RFC 8414 §3.2, errata 7793)' }),
     scopes_supported: z.array(z.string()).optional(),
     token_endpoint_auth_methods_supported: z.array(z.string()),
     token_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
@@ -238,7 +242,7 @@ export const AuthorizationServerMetadata = z
     introspection_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
     revocation_endpoint_auth_methods_supported: z.array(z.string()),
     revocation_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
-    authorization_details_types_supported: z.array(z.string()),
+    authorization_details_types_supported: z.array(z.string()).min(1).optional(),
     service_documentation: z.string().optional(),
   })
   .openapi('AuthorizationServerMetadata');
