@@ -14,6 +14,7 @@ export const DataAccessDetail = z.strictObject({
   purpose: PurposeKey,
 });
 export type DataAccessDetail = z.infer<typeof DataAccessDetail>;
+const DataAccessDetails = DataAccessDetail.array();
 
 /** At most this many distinct asset × field × action × purpose combinations in one token (400 beyond). */
 export const MAX_DATA_ACCESS_COMBINATIONS = 500;
@@ -170,7 +171,7 @@ export function vendorTokenActivityCheck(engine: VendorAccessEngine, fresh: () =
     const now = Date.now();
     const known = remembered.get(claims.jti);
     if (known && known.revision === revision && now < known.until) return known.covered ? undefined : notCovered;
-    const details = DataAccessDetail.array().safeParse(claims.authorization_details ?? []);
+    const details = DataAccessDetails.safeParse(claims.authorization_details ?? []);
     if (!details.success) return 'The token carries data access this service does not recognise';
     let covered = false;
     let until = claims.exp * 1000;

@@ -4,6 +4,7 @@ import {
   INTERNAL_CLIENT_ROLES,
   MAX_ACCESS_TOKEN_TTL_SECONDS,
   MAX_ASSERTION_BYTES,
+  MAX_AUTHORIZATION_DETAILS_CHARS,
   MAX_KEY_ACTIVATION_DELAY_SECONDS,
   MAX_SECRET_GRACE_SECONDS,
   MIN_ACCESS_TOKEN_TTL_SECONDS,
@@ -175,7 +176,7 @@ export const TokenRequestForm = z
   .object({
     grant_type: formString(200),
     scope: formString(4000).optional(),
-    authorization_details: formString(32_000).optional().openapi({ description: 'RFC 9396: a JSON array of objects, type data_access' }),
+    authorization_details: formString(MAX_AUTHORIZATION_DETAILS_CHARS).optional().openapi({ description: 'RFC 9396: a JSON array of objects, type data_access' }),
     ...clientAuthenticationFields,
   })
   .openapi('TokenRequest');

@@ -51,13 +51,14 @@ export const JWKS_FETCH_TIMEOUT_MS = 2000;
 export const VERIFIED_TOKEN_CACHE_SIZE = 50_000;
 export const CLIENT_CACHE_SIZE = 10_000;
 
-/** RFC 9396 authorization_details of a token request: at most this many objects, nested this deep. */
+/** RFC 9396 authorization_details of a token request: at most this many characters and objects, nested this deep. */
+export const MAX_AUTHORIZATION_DETAILS_CHARS = 16_000;
 export const MAX_AUTHORIZATION_DETAILS = 50;
 export const MAX_AUTHORIZATION_DETAILS_DEPTH = 4;
 /** What a token may carry as authorization_details (serialised JSON); keeps every token under the verifier's 16,000 characters. */
 export const MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES = 8192;
 /** Largest form any protocol endpoint (/oauth/*) reads; 413 beyond, whatever BODY_LIMIT_KB says. */
-export const PROTOCOL_FORM_LIMIT_BYTES = 48 * 1024;
+export const PROTOCOL_FORM_LIMIT_BYTES = 64 * 1024;
 
 /** The only RFC 9396 type this service understands: field-level access to a data asset for a purpose. */
 export const DATA_ACCESS_DETAILS_TYPE = 'data_access';
