@@ -76,7 +76,7 @@ const EnvSchema = z.object({
   MAX_HEADER_KB: intInRange(1, 64, 16),
   OAUTH_TOKEN_RATE_LIMIT: intInRange(1, 1_000_000_000, 300),
   OAUTH_TOKEN_RATE_WINDOW_S: intInRange(1, 86_400, 60),
-  OAUTH_JWKS_ALLOWED_HOSTS: optionalString.refine((v) => v === undefined || v.split(',').every((h) => /^[A-Za-z0-9.:-]+(\/\d{1,3})?$/.test(h.trim())), {
+  OAUTH_JWKS_ALLOWED_HOSTS: optionalString.refine((v) => v === undefined || v.split(',').every((h) => h.trim() === '' || /^[A-Za-z0-9.:-]+(\/\d{1,3})?$/.test(h.trim())), {
     message: 'must be a comma-separated list of host names, addresses or CIDR ranges',
   }),
   POLICY_MAX_STALENESS_MS: intInRange(100, 600_000, 5_000),
