@@ -6,12 +6,13 @@ import { addressKey } from '../shared/rate-limit';
 import { unstorable } from '../shared/validation';
 import { OAuthError } from './errors';
 import type { IssuanceJournal } from './issuance-journal';
-import {
-  AUTHENTICATION_FAILURE_WINDOW_SECONDS,
-  FAILED_AUTHENTICATIONS_PER_ADDRESS,
-  FAILED_AUTHENTICATIONS_PER_CLIENT_ID,
-  FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS,
-} from './settings';
+import { AUTHENTICATION_FAILURE_WINDOW_SECONDS, FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS } from './settings';
+
+/** Failed client authentications allowed in each window (OAUTH_AUTH_FAILURES_PER_ADDRESS / _PER_CLIENT). */
+export interface AuthenticationFailureLimits {
+  readonly perAddress: number;
+  readonly perClientId: number;
+}
 
 /** One failed (or throttled) client authentication at a protocol endpoint. */
 export interface AuthenticationFailureRecord {
@@ -47,11 +48,15 @@ const claimedId = (clientId: string | undefined): string | null => {
 /**
  * Failed client authentications cost an anonymous caller nothing, so they are throttled and
  * audited by the count, not one by one:
- * - an address, or a claimed client id, with too many failures in the window gets 429 with
- *   Retry-After before anything is looked up (FAILED_AUTHENTICATIONS_PER_ADDRESS / _PER_CLIENT_ID);
+ * - an address with too many failures in the window gets 429 with Retry-After before anything is
+ *   looked up or checked (`refuseIfThrottled`);
+ * - a claimed client id with too many failures answers 429 instead of 401 to every further
+ *   failure (`record` throws it): the client's own valid credentials still work, so nobody can lock
+ *   a client out by naming it (secrets are 256 random bits and assertions are signed: there is
+ *   nothing to guess);
  * - the first failure of each client id × reason from an address in a window is audited at once
  *   (`oauth.client_authentication_failed`), up to FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS kinds;
- *   repeats, and kinds past that budget, are counted in memory and written as one
+ *   repeats, kinds past that budget and 429s are counted in memory and written as one
  *   `oauth.client_authentication_failures` event per kind when the window ends (`flush`).
  * Counters live in this process's memory (per replica), like the token rate limit.
  */
@@ -67,11 +72,12 @@ export class AuthenticationFailures {
   constructor(
     private readonly journal: IssuanceJournal,
     private readonly logger: Logger,
+    private readonly limits: AuthenticationFailureLimits,
     private readonly now: () => number = Date.now,
   ) {
     const duration = AUTHENTICATION_FAILURE_WINDOW_SECONDS;
-    this.byAddress = new RateLimiterMemory({ keyPrefix: 'oauth-auth-fail-addr', points: FAILED_AUTHENTICATIONS_PER_ADDRESS, duration });
-    this.byClientId = new RateLimiterMemory({ keyPrefix: 'oauth-auth-fail-client', points: FAILED_AUTHENTICATIONS_PER_CLIENT_ID, duration });
+    this.byAddress = new RateLimiterMemory({ keyPrefix: 'oauth-auth-fail-addr', points: limits.perAddress, duration });
+    this.byClientId = new RateLimiterMemory({ keyPrefix: 'oauth-auth-fail-client', points: limits.perClientId, duration });
     // A window pushed out by newer ones is summarised, never forgotten.
     this.windows = new LRUCache<string, Window>({
       max: MAX_TRACKED,
@@ -91,24 +97,27 @@ export class AuthenticationFailures {
     await this.flush(Number.POSITIVE_INFINITY);
   }
 
-  /** 429 (OAuth JSON, Retry-After) when the address or the claimed client id has used up its failures. */
-  async refuseIfThrottled(address: string, clientId: string | undefined, endpoint: string, requestId: string): Promise<void> {
-    const keys: Array<[RateLimiterMemory, string, number]> = [[this.byAddress, addressKey(address), FAILED_AUTHENTICATIONS_PER_ADDRESS]];
-    if (clientId !== undefined) keys.push([this.byClientId, clientId, FAILED_AUTHENTICATIONS_PER_CLIENT_ID]);
-    for (const [limiter, key, points] of keys) {
-      const used = await limiter.get(key);
-      if (used === null || used.consumedPoints < points) continue;
-      await this.count({ address, clientId, endpoint, method: null, reason: 'throttled', requestId }, false);
-      const seconds = Math.max(1, Math.ceil(used.msBeforeNext / 1000));
-      throw new OAuthError('temporarily_unavailable', `Too many failed client authentications; try again in ${seconds} s`, 429, {
-        'Retry-After': String(seconds),
-      });
-    }
+  /** 429 (OAuth JSON, Retry-After) when the address has used up its failures: before anything is looked up. */
+  async refuseIfThrottled(address: string, endpoint: string, requestId: string): Promise<void> {
+    const used = await this.byAddress.get(addressKey(address));
+    if (used === null || used.consumedPoints < this.limits.perAddress) return;
+    await this.count({ address, clientId: undefined, endpoint, method: null, reason: 'throttled', requestId }, false);
+    throw tooMany(used.msBeforeNext);
   }
 
-  /** A failure: counted against the address and the client id, and audited (at once or in the window's count). */
+  /**
+   * A failure: counted against the address and the client id, and audited (at once or in the
+   * window's count). Throws the 429 to answer instead of 401 when the client id is past its limit.
+   */
   async record(failure: AuthenticationFailureRecord): Promise<void> {
-    await Promise.all([consume(this.byAddress, addressKey(failure.address)), failure.clientId === undefined ? undefined : consume(this.byClientId, failure.clientId)]);
+    const [, byClient] = await Promise.all([
+      consume(this.byAddress, addressKey(failure.address)),
+      failure.clientId === undefined ? undefined : consume(this.byClientId, failure.clientId),
+    ]);
+    if (byClient && byClient.consumedPoints > this.limits.perClientId) {
+      await this.count({ ...failure, reason: 'throttled' }, false);
+      throw tooMany(byClient.msBeforeNext);
+    }
     await this.count(failure, true);
   }
 
@@ -198,10 +207,17 @@ export class AuthenticationFailures {
   }
 }
 
-async function consume(limiter: RateLimiterMemory, key: string): Promise<void> {
+/** Counts one failure; the limiter's state after it (past the limit included). */
+async function consume(limiter: RateLimiterMemory, key: string): Promise<RateLimiterRes> {
   try {
-    await limiter.consume(key);
+    return await limiter.consume(key);
   } catch (rejection) {
     if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    return rejection;
   }
+}
+
+function tooMany(msBeforeNext: number): OAuthError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new OAuthError('temporarily_unavailable', `Too many failed client authentications; try again in ${seconds} s`, 429, { 'Retry-After': String(seconds) });
 }

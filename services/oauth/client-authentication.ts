@@ -45,7 +45,7 @@ type Presented =
 /**
  * Authenticates the client calling a protocol endpoint with exactly one method: HTTP Basic,
  * a secret in the form, or a signed assertion (private_key_jwt). Every failure is counted against
- * the caller's address and the client id it claimed (429 past the limit) and audited (the first of
+ * the caller's address and the client id it claimed (429 past the limits) and audited (the first of
  * its kind at once, repeats as counts: AuthenticationFailures) before the (deliberately uniform)
  * invalid_client answer leaves. A client id that is not in the format this server issues is
  * refused like an unknown one, before it reaches the database.
@@ -61,10 +61,9 @@ export class ClientAuthentication {
   ) {}
 
   async authenticate(ctx: Context, form: ClientCredentialsForm, endpoint: ProtocolEndpoint, requestId: string): Promise<AuthenticatedClient> {
-    await this.failures.refuseIfThrottled(ctx.ip, undefined, endpoint, requestId);
+    await this.failures.refuseIfThrottled(ctx.ip, endpoint, requestId);
     try {
       const presented = this.presented(ctx, form);
-      await this.failures.refuseIfThrottled(ctx.ip, presented.clientId, endpoint, requestId);
       if (!ClientId.safeParse(presented.clientId).success) throw new AuthenticationFailure('unknown_client', presented.clientId, presented.method);
       const known = await this.directory.find(presented.clientId);
       if (!known) throw new AuthenticationFailure('unknown_client', presented.clientId, presented.method);

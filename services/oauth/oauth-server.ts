@@ -71,7 +71,7 @@ export class OAuthServer {
     this.journal = new IssuanceJournal(db, this.tokens, audit, config.databaseUrl === undefined ? 1 : 2);
     this.issuance = new AccessTokenIssuer(this.signingKeys, this.issuer, this.audience);
     this.accessTokens = new AccessTokenVerifier(this.signingKeys, this.directory, this.revocations, this.tokens, changes, this.issuer, this.audience);
-    this.authenticationFailures = new AuthenticationFailures(this.journal, logger);
+    this.authenticationFailures = new AuthenticationFailures(this.journal, logger, config.oauthAuthenticationFailures);
     const authentication = new ClientAuthentication(this.directory, hasher, this.journal, this.authenticationFailures, this.issuer, endpointUrls(this.issuer));
     this.routes = [
       ...protocolRoutes({

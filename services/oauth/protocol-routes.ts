@@ -44,10 +44,18 @@ export const endpointUrls = (issuer: string) => ({
 const oauthError = (description: string) => ({ description, alternatives: { 'application/json': OAuthErrorBody } });
 const oauthErrors = {
   400: oauthError('invalid_request, unsupported_grant_type, invalid_scope, invalid_authorization_details (RFC 6749 §5.2)'),
-  401: oauthError('invalid_client: the client could not be authenticated'),
+  401: oauthError('invalid_client: the client could not be authenticated (with a Basic challenge naming the error when it used the Authorization header)'),
   413: oauthError(`invalid_request: the form is larger than ${PROTOCOL_FORM_LIMIT_BYTES / 1024} KiB`),
   415: oauthError('invalid_request: the body must be application/x-www-form-urlencoded'),
   503: oauthError('temporarily_unavailable: the database cannot be reached'),
+};
+const tooManyFailures = {
+  429: {
+    ...oauthError(
+      'temporarily_unavailable: too many failed client authentications from this address (OAUTH_AUTH_FAILURES_PER_ADDRESS a minute), or for this client id (OAUTH_AUTH_FAILURES_PER_CLIENT; its valid credentials still work)',
+    ),
+    headers: { 'Retry-After': 'Seconds to wait' },
+  },
 };
 
 // The documents take no parameters; an unknown one is a 400 problem, as on every other GET.
@@ -130,7 +138,10 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
         200: { description: 'An access token', schema: TokenResponse },
         ...oauthErrors,
         429: {
-          ...oauthError('temporarily_unavailable: too many tokens for this client in the window (OAUTH_TOKEN_RATE_LIMIT, per replica)'),
+          ...oauthError(
+            'temporarily_unavailable: too many token requests, refused ones included, for this client in the window (OAUTH_TOKEN_RATE_LIMIT, per replica), ' +
+              'or too many failed client authentications (OAUTH_AUTH_FAILURES_PER_ADDRESS, OAUTH_AUTH_FAILURES_PER_CLIENT)',
+          ),
           headers: { 'Retry-After': 'Seconds to wait' },
         },
       },
@@ -151,7 +162,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       bodyType: 'form',
       body: IntrospectionRequestForm,
       before: protocolChain,
-      responses: { 200: { description: 'Whether the token is active, and its claims', schema: IntrospectionResponse }, ...oauthErrors },
+      responses: { 200: { description: 'Whether the token is active, and its claims', schema: IntrospectionResponse }, ...oauthErrors, ...tooManyFailures },
       handler: async ({ body, ctx, requestId }) => ({ body: await deps.introspection.introspect(ctx, body, requestId) }),
     }),
     defineRoute({
@@ -165,7 +176,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       bodyType: 'form',
       body: RevocationRequestForm,
       before: protocolChain,
-      responses: { 200: { description: 'Revoked (or nothing to revoke)' }, ...oauthErrors },
+      responses: { 200: { description: 'Revoked (or nothing to revoke)' }, ...oauthErrors, ...tooManyFailures },
       handler: async ({ body, ctx, requestId }) => {
         await deps.revocation.revoke(ctx, body, requestId);
         return { status: 200, body: '' };

@@ -34,13 +34,12 @@ export const DEFAULT_SECRET_GRACE_SECONDS = 86_400;
 export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
 
 /**
- * Failed client authentications: per address and per claimed client id in each window, then 429.
- * The first failure of each client id × reason from an address in a window is audited at once (at
- * most FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS kinds); the rest are audited as counts per window.
+ * Failed client authentications are counted per address and per claimed client id in windows of
+ * this length (limits: OAUTH_AUTH_FAILURES_PER_ADDRESS, OAUTH_AUTH_FAILURES_PER_CLIENT). The first
+ * failure of each client id × reason from an address in a window is audited at once (at most
+ * FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS kinds); the rest are audited as counts per window.
  */
 export const AUTHENTICATION_FAILURE_WINDOW_SECONDS = 60;
-export const FAILED_AUTHENTICATIONS_PER_ADDRESS = 40;
-export const FAILED_AUTHENTICATIONS_PER_CLIENT_ID = 20;
 export const FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS = 20;
 
 /** A client's jwks_uri: its answer is read up to this size and waited for this long. */

@@ -1,17 +1,15 @@
 import crypto from 'node:crypto';
-import {
-  AUTHENTICATION_FAILURE_WINDOW_SECONDS,
-  FAILED_AUTHENTICATIONS_PER_ADDRESS,
-  FAILED_AUTHENTICATIONS_PER_CLIENT_ID,
-  FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS,
-} from '../../services/oauth/settings';
+import { AUTHENTICATION_FAILURE_WINDOW_SECONDS, FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS } from '../../services/oauth/settings';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { auditEvents, basic, registerSecretClient, type SecretClient } from '../helpers/oauth';
 
 // The attack report: every anonymous failed client authentication appended a permanent audit event
 // (kept at least 36 months) and nothing answered 429 even after 60 failures. Now failures are
 // throttled per address and per claimed client id, and audited as the first one at once plus one
-// count per window, not one event each.
+// count per window, not one event each. Defaults: 40 failures a minute per address, 20 per client id.
+
+const FAILED_AUTHENTICATIONS_PER_ADDRESS = 40;
+const FAILED_AUTHENTICATIONS_PER_CLIENT_ID = 20;
 
 let t: TestApp;
 let victim: SecretClient;
@@ -28,7 +26,11 @@ const token = (header: string) => t.http.post('/oauth/token').set('Authorization
 const flushAfterWindow = () => t.container.oauth.authenticationFailures.flush(Date.now() + (AUTHENTICATION_FAILURE_WINDOW_SECONDS + 1) * 1000);
 
 describe('failed client authentications naming one client', () => {
-  it('audits the first failure at once, answers 429 past the limit, then writes the repeats as one count', async () => {
+  it('uses the documented defaults', () => {
+    expect(t.config.oauthAuthenticationFailures).toEqual({ perAddress: FAILED_AUTHENTICATIONS_PER_ADDRESS, perClientId: FAILED_AUTHENTICATIONS_PER_CLIENT_ID });
+  });
+
+  it('audits the first failure at once, answers 429 to failures past the limit, then writes the repeats as one count', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < FAILED_AUTHENTICATIONS_PER_CLIENT_ID + 5; i += 1) {
       const res = await token(basic(victim.clientId, `wrong-${i}`));
@@ -48,8 +50,9 @@ describe('failed client authentications naming one client', () => {
       }
     }
     expect(statuses).toEqual([...Array<number>(FAILED_AUTHENTICATIONS_PER_CLIENT_ID).fill(401), ...Array<number>(5).fill(429)]);
-    // Throttled means throttled: the right secret gets 429 too until the window ends (nothing is tried).
-    expect((await token(basic(victim.clientId, victim.clientSecret))).status).toBe(429);
+    // Naming a client does not lock it out: its own secret still works (there is nothing to guess in 256 bits).
+    expect((await token(basic(victim.clientId, victim.clientSecret))).status).toBe(200);
+    expect((await token(basic(victim.clientId, 'wrong-again'))).status).toBe(429);
     // Another client from the same address is not affected by the first one's limit.
     expect((await token(basic(bystander.clientId, bystander.clientSecret))).status).toBe(200);
 
@@ -63,6 +66,7 @@ describe('failed client authentications naming one client', () => {
     const throttled = (await auditEvents(t, { action: 'oauth.client_authentication_failures' })).filter((e) => (e.details as { reason: string }).reason === 'throttled');
     expect(throttled).toHaveLength(1);
     expect(throttled[0].details).toMatchObject({ count: 6, byClientId: { [victim.clientId]: 6 } });
+    expect((await auditEvents(t, { action: 'oauth.token_issued', actor: victim.clientId })).length).toBe(1);
     // No secret, and never the address, in what was written.
     expect(JSON.stringify(await auditEvents(t, { action: 'oauth.client_authentication_failures' }))).not.toMatch(/wrong-|127\.0\.0\.1/);
     expect(await t.container.audit.verify()).toMatchObject({ valid: true });
