@@ -21,7 +21,7 @@ export const MAX_DATA_ACCESS_COMBINATIONS = 500;
 /** At most this many distinct assets (locations) in one token: each is looked up once. */
 export const MAX_DATA_ACCESS_LOCATIONS = 20;
 /** Checks run back to back before the event loop gets a turn (each is a few µs of Casbin). */
-const CHECKS_PER_TURN = 50;
+const CHECKS_PER_TURN = 16;
 /** Vendor tokens whose coverage is remembered (by jti, until they expire). */
 const REMEMBERED_TOKENS = 50_000;
 
@@ -86,7 +86,7 @@ const tooMany = () =>
  * Whether active grants cover every location × datatype × action of the details right now, and
  * until when: the earliest end among the covering grants (and the vendor's contract).
  * Returns the reason of the first uncovered combination otherwise. Each distinct combination is
- * checked once, and the event loop gets a turn every few dozen checks.
+ * checked once, and the event loop gets a turn every CHECKS_PER_TURN checks.
  * An asset that does not exist is checked like one the vendor holds no grant on, so the answer
  * never tells a vendor which assets exist.
  */

@@ -141,17 +141,21 @@ describe('authorization_details: what one request may cost', () => {
     // Warm up (schemas compile on first use, the asset is looked up once), so the steady cost is measured.
     await hook(vendorClient, [detail()]);
     await t.container.oauth.accessTokens.verify(token);
+    // On a shared machine the process is also descheduled now and then: what an idle stretch of the
+    // same length shows is added to the bound (quiet, it is a few ms; the report saw 300-1,400 ms).
+    const idle = await longestStall(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    const bound = 100 + idle;
     const narrowing = await longestStall(async () => {
       const decided = await Promise.all(Array.from({ length: 4 }, () => hook(vendorClient, [detail()])));
       expect(decided.map((d) => d.authorizationDetails)).toEqual(Array.from({ length: 4 }, () => [detail()]));
     });
-    expect(narrowing).toBeLessThan(100);
+    expect(narrowing).toBeLessThan(bound);
     // The first verification after a change checks the token again; the next 19 remember it.
     await t.container.accessEngine.reloadVendor(vendorId);
     const verifying = await longestStall(async () => {
       for (let i = 0; i < 20; i += 1) await t.container.oauth.accessTokens.verify(token);
     });
-    expect(verifying).toBeLessThan(100);
+    expect(verifying).toBeLessThan(bound);
   });
 
   it('keeps answering /healthz promptly while large token requests run in parallel', async () => {
