@@ -127,6 +127,11 @@ const EnvSchema = z.object({
   MAX_HEADER_KB: intInRange(1, 64, 16),
   OAUTH_TOKEN_RATE_LIMIT: intInRange(1, 1_000_000_000, 300),
   OAUTH_TOKEN_RATE_WINDOW_S: intInRange(1, 86_400, 60),
+  OAUTH_AUTH_FAILURES_PER_ADDRESS: intInRange(1, 1_000_000_000, 40),
+  OAUTH_AUTH_FAILURES_PER_CLIENT: intInRange(1, 1_000_000_000, 20),
+  OAUTH_JWKS_ALLOWED_HOSTS: optionalString.refine((v) => v === undefined || v.split(',').every((h) => h.trim() === '' || /^[A-Za-z0-9.:-]+(\/\d{1,3})?$/.test(h.trim())), {
+    message: 'must be a comma-separated list of host names, addresses or CIDR ranges',
+  }),
   POLICY_MAX_STALENESS_MS: intInRange(100, 600_000, 5_000),
   POLICY_RELOAD_INTERVAL_S: intInRange(5, 86_400, 300),
   // PIPL Art. 56: at least 3 years; older months of the audit log are detached (never dropped) after this.
@@ -192,6 +197,10 @@ export interface Config {
   readonly maxHeaderBytes: number;
   /** Access tokens one client may obtain per window, counted in each process (per replica). */
   readonly oauthTokenRateLimit: RateLimitConfig;
+  /** Failed client authentications per minute: per address (then 429 for everything), per claimed client id (then 429 for its failures). */
+  readonly oauthAuthenticationFailures: { readonly perAddress: number; readonly perClientId: number };
+  /** The bank's own hosts (names, addresses, CIDR ranges) a client's jwksUri may point at although not public. */
+  readonly oauthJwksAllowedHosts: readonly string[];
   /** How long a replica may decide without hearing from the change feed before it answers 503. */
   readonly policyMaxStalenessMs: number;
   /** Full policy reload period: the backstop behind LISTEN/NOTIFY. */
@@ -273,6 +282,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     maxHeaderBytes: e.MAX_HEADER_KB * 1024,
     oauthTokenRateLimit: { points: e.OAUTH_TOKEN_RATE_LIMIT, windowSeconds: e.OAUTH_TOKEN_RATE_WINDOW_S },
+    oauthAuthenticationFailures: { perAddress: e.OAUTH_AUTH_FAILURES_PER_ADDRESS, perClientId: e.OAUTH_AUTH_FAILURES_PER_CLIENT },
+    oauthJwksAllowedHosts: (e.OAUTH_JWKS_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0),
     policyMaxStalenessMs: e.POLICY_MAX_STALENESS_MS,
     policyReloadIntervalSeconds: e.POLICY_RELOAD_INTERVAL_S,
     auditRetentionMonths: e.AUDIT_RETENTION_MONTHS,

@@ -57,6 +57,9 @@ export class VendorAccessEngine {
   private loadedAt = 0;
   /** Vendors changed while a full load was reading: re-read after it, or the load would undo them. */
   private changedDuringLoad: Set<string> | undefined;
+  /** Bumped when what a vendor's checks answer may have changed (see `revision`). */
+  private fullRevision = 0;
+  private readonly vendorRevisions = new Map<string, number>();
 
   constructor(
     private readonly store: AccessGrantStore,
@@ -100,6 +103,7 @@ export class VendorAccessEngine {
     changes.subscribe(VENDOR_CHANGED, (p) => this.reloadVendor(String(p.vendorId)));
     changes.subscribe(DATA_ASSETS_CHANGED, () => {
       this.assets.clear();
+      this.fullRevision += 1;
       return this.reloadRetired();
     });
     changes.subscribe(PURPOSE_CHANGED, () => {
@@ -151,6 +155,7 @@ export class VendorAccessEngine {
     this.purposes.clear();
     this.policy = policy;
     this.loadedAt = startedAt;
+    this.fullRevision += 1;
   }
 
   /** Reloads one vendor's lines, grants and status after a change. */
@@ -167,6 +172,15 @@ export class VendorAccessEngine {
     else this.vendors.delete(vendorId);
     for (const [id, meta] of this.grants) if (meta.vendorId === vendorId) this.grants.delete(id);
     for (const g of grants) this.grants.set(g.id, toMeta(g));
+    this.vendorRevisions.set(vendorId, (this.vendorRevisions.get(vendorId) ?? 0) + 1);
+  }
+
+  /**
+   * Changes whenever a check for `vendorId` may answer differently than before (its lines, status or
+   * contract, assets, a full reload); equal revisions mean the same answers at the same instant.
+   */
+  revision(vendorId: string): string {
+    return `${this.fullRevision}.${this.vendorRevisions.get(vendorId) ?? 0}`;
   }
 
   private current(): VendorPolicy {

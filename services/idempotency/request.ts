@@ -37,10 +37,19 @@ export interface EarlierRequest {
   readonly at: string;
 }
 
+/** What a retry learns instead of a response that held something shown once (a client secret). */
+export interface ShownOnce {
+  /** Why the response is not repeated, for the problem's detail. */
+  readonly detail: string;
+  /** Identifiers (never the secret) that let the caller find what the first request made. */
+  readonly extensions?: Record<string, unknown>;
+}
+
 export class IdempotentRequest {
   private claimedIn: Trx | undefined;
   private finished = false;
   private earlier: EarlierRequest | undefined;
+  private once: ShownOnce | undefined;
 
   constructor(
     readonly claim: IdempotencyClaim,
@@ -75,6 +84,18 @@ export class IdempotentRequest {
     const inserted = await this.writer.insert(trx, this.claim, auditEventId);
     if (!inserted) this.claimedIn = undefined;
     return inserted;
+  }
+
+  /**
+   * The response carries something shown once (a client secret): it is never kept, and a retry
+   * with the key gets a 409 saying so instead of the response.
+   */
+  showOnce(note: ShownOnce): void {
+    this.once = note;
+  }
+
+  get shownOnce(): ShownOnce | undefined {
+    return this.once;
   }
 
   /** After the response: work the request left behind (change-feed handlers) no longer claims. */

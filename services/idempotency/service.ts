@@ -35,6 +35,13 @@ export class IdempotencyKeyReusedError extends ProblemError {
   }
 }
 
+/** The earlier request's response held a secret shown once: a retry is told so, never shown it again. */
+export class SecretAlreadyShownError extends ProblemError {
+  constructor(detail: string, extensions: Record<string, unknown> = {}) {
+    super(409, 'secret_already_shown', 'Conflict', detail, { extensions, headers: { 'Cache-Control': 'no-store' } });
+  }
+}
+
 /** The change of the earlier request committed, but its response was not kept (the process stopped). */
 export class IdempotentRequestCompletedError extends ProblemError {
   constructor(auditEventId: string) {
@@ -139,6 +146,13 @@ export class IdempotencyService {
 
   /** Keeps the response of a request whose change committed; a failure here only costs the replay. */
   async complete(ctx: Context, request: IdempotentRequest): Promise<void> {
+    const once = request.shownOnce;
+    if (once) {
+      // Kept in place of the response: what a retry will be told (nothing of the response itself).
+      const refusal = new SecretAlreadyShownError(once.detail, once.extensions);
+      await this.keep(request, { status: refusal.status, type: 'application/problem+json', headers: refusal.headers, json: refusal.toProblem() });
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
       const value = ctx.response.get(name);
@@ -151,6 +165,10 @@ export class IdempotencyService {
       headers,
       ...(typeof body === 'string' ? { text: body } : Buffer.isBuffer(body) ? { text: body.toString('utf8') } : { json: body ?? null }),
     };
+    await this.keep(request, response);
+  }
+
+  private async keep(request: IdempotentRequest, response: StoredResponse): Promise<void> {
     try {
       await this.store.saveResponse(request.claim, this.seal(request.claim, JSON.stringify(response)));
     } catch (err) {

@@ -1,13 +1,14 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from 'koa';
-import { actorOf, type ChangeContext } from '../audit';
 import { unstorable } from '../shared/validation';
+import type { AuthenticationFailures } from './authentication-failures';
 import type { ClientDirectory, KnownClient } from './client-directory';
 import type { ClientSecretHasher } from './client-secrets';
 import type { ClientRecord } from './client-store';
 import { invalidClient, invalidRequest } from './errors';
 import type { IssuanceJournal } from './issuance-journal';
-import type { TokenEndpointAuthMethod } from './schemas';
+import { JwksUriRefused } from './jwks-uri';
+import { ClientId, type TokenEndpointAuthMethod } from './schemas';
 import { CLIENT_ASSERTION_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, JWT_BEARER_ASSERTION_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from './settings';
 
 /** The client authentication parameters of a protocol request's form (RFC 6749 §2.3, RFC 7523 §2.2). */
@@ -43,21 +44,27 @@ type Presented =
 
 /**
  * Authenticates the client calling a protocol endpoint with exactly one method: HTTP Basic,
- * a secret in the form, or a signed assertion (private_key_jwt). Every failure is written to the
- * audit log before the (deliberately uniform) invalid_client answer leaves.
+ * a secret in the form, or a signed assertion (private_key_jwt). Every failure is counted against
+ * the caller's address and the client id it claimed (429 past the limits) and audited (the first of
+ * its kind at once, repeats as counts: AuthenticationFailures) before the (deliberately uniform)
+ * invalid_client answer leaves. A client id that is not in the format this server issues is
+ * refused like an unknown one, before it reaches the database.
  */
 export class ClientAuthentication {
   constructor(
     private readonly directory: ClientDirectory,
     private readonly hasher: ClientSecretHasher,
     private readonly journal: IssuanceJournal,
+    private readonly failures: AuthenticationFailures,
     private readonly issuer: string,
     private readonly endpointUrls: Readonly<Record<ProtocolEndpoint, string>>,
   ) {}
 
   async authenticate(ctx: Context, form: ClientCredentialsForm, endpoint: ProtocolEndpoint, requestId: string): Promise<AuthenticatedClient> {
+    await this.failures.refuseIfThrottled(ctx.ip, endpoint, requestId);
     try {
       const presented = this.presented(ctx, form);
+      if (!ClientId.safeParse(presented.clientId).success) throw new AuthenticationFailure('unknown_client', presented.clientId, presented.method);
       const known = await this.directory.find(presented.clientId);
       if (!known) throw new AuthenticationFailure('unknown_client', presented.clientId, presented.method);
       const { record } = known;
@@ -70,7 +77,7 @@ export class ClientAuthentication {
       return { record, method: presented.method };
     } catch (err) {
       if (!(err instanceof AuthenticationFailure)) throw err;
-      await this.recordFailure(err, endpoint, requestId);
+      await this.failures.record({ address: ctx.ip, clientId: err.clientId, endpoint, method: err.method ?? null, reason: err.reason, requestId });
       if (err.badRequest) throw invalidRequest(err.reason === 'multiple_methods' ? 'Use exactly one client authentication method' : 'Malformed client authentication');
       throw invalidClient(ctx.get('authorization') !== '');
     }
@@ -149,26 +156,9 @@ export class ClientAuthentication {
     if (exp > now + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) throw fail('assertion_expiry_too_far');
     // Issued later than now, beyond the accepted skew: the client's clock is off by more than we tolerate.
     if (typeof payload.iat === 'number' && payload.iat > now + CLOCK_TOLERANCE_SECONDS) throw fail('assertion_iat_invalid');
-    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 200) throw fail('assertion_jti_invalid');
+    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 200 || unstorable(payload.jti)) throw fail('assertion_jti_invalid');
     const expiresAt = new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000).toISOString();
     if (!(await this.journal.claimAssertion({ clientId, jti: payload.jti, expiresAt }))) throw fail('assertion_replayed');
-  }
-
-  private async recordFailure(failure: AuthenticationFailure, endpoint: ProtocolEndpoint, requestId: string): Promise<void> {
-    const ctx: ChangeContext = { actor: { kind: 'public', address: 'unknown' }, requestId };
-    // Whatever the caller sent as its id, recorded only if it can be stored and read back as sent.
-    const presented = failure.clientId?.slice(0, 200);
-    const clientId = presented !== undefined && unstorable(presented) === undefined ? presented : null;
-    await this.journal.record([
-      {
-        ...actorOf(ctx),
-        requestId,
-        action: 'oauth.client_authentication_failed',
-        objectType: 'client',
-        objectId: clientId,
-        details: { endpoint, method: failure.method ?? null, reason: failure.reason },
-      },
-    ]);
   }
 }
 
@@ -190,6 +180,7 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
 }
 
 function assertionFailure(err: unknown): string {
+  if (err instanceof JwksUriRefused) return 'client_jwks_uri_refused';
   if (err instanceof joseErrors.JWTExpired) return 'assertion_expired';
   if (err instanceof joseErrors.JWTClaimValidationFailed) return `assertion_${err.claim}_invalid`;
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'assertion_alg_not_allowed';

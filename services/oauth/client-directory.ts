@@ -2,6 +2,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { ChangeFeed } from '../shared/change-feed';
 import { assertionKeyResolver } from './client-keys';
 import type { ClientRecord, ClientStore } from './client-store';
+import type { JwksUriPolicy } from './jwks-uri';
 import { CLIENT_CACHE_SIZE } from './settings';
 
 /** Change-feed topic: a client was registered, disabled or had its credentials rotated. */
@@ -25,6 +26,7 @@ export class ClientDirectory {
   constructor(
     private readonly store: ClientStore,
     private readonly changes: ChangeFeed,
+    private readonly jwksUris: JwksUriPolicy,
   ) {}
 
   async find(clientId: string): Promise<KnownClient | undefined> {
@@ -34,7 +36,7 @@ export class ClientDirectory {
     const generation = this.generation;
     const record = await this.store.get(clientId);
     if (!record) return undefined;
-    const known: KnownClient = { record, assertionKeys: assertionKeyResolver(record) };
+    const known: KnownClient = { record, assertionKeys: assertionKeyResolver(record, this.jwksUris) };
     // A change that arrived while we were reading may be newer than what we read: do not cache it.
     if (trusted && generation === this.generation) this.remember(clientId, known);
     return known;

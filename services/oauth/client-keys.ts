@@ -1,7 +1,8 @@
-import { createLocalJWKSet, createRemoteJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
 import { ValidationError } from '../shared/errors';
 import type { Jwks } from './schemas';
-import { CLIENT_ASSERTION_ALGORITHMS } from './settings';
+import type { JwksUriPolicy } from './jwks-uri';
+import { CLIENT_ASSERTION_ALGORITHMS, JWKS_FETCH_TIMEOUT_MS } from './settings';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const ALLOWED = new Set<string>(CLIENT_ASSERTION_ALGORITHMS);
@@ -40,18 +41,16 @@ export async function validateClientJwks(jwks: Jwks, field: string): Promise<voi
   }
 }
 
-/** jwks_uri must be https in production; plain http is accepted only for local development. */
-export function validateJwksUri(uri: string, production: boolean, field: string): void {
-  const url = new URL(uri);
-  const ok = url.protocol === 'https:' || (!production && url.protocol === 'http:');
-  if (!ok || url.username || url.password || url.hash) {
-    throw new ValidationError(`${field}: must be an https URL without credentials or fragment`, [{ path: field, message: 'must be https' }]);
-  }
-}
-
-/** The keys an assertion is verified against: the registered set, or the client's jwks_uri (cached by jose). */
-export function assertionKeyResolver(client: { jwks: Jwks | null; jwksUri: string | null }): JWTVerifyGetKey | undefined {
+/** The keys an assertion is verified against: the registered set, or the client's jwks_uri (cached by jose, fetched through `policy`). */
+export function assertionKeyResolver(client: { jwks: Jwks | null; jwksUri: string | null }, policy: JwksUriPolicy): JWTVerifyGetKey | undefined {
   if (client.jwks) return createLocalJWKSet(client.jwks as { keys: JWK[] });
-  if (client.jwksUri) return createRemoteJWKSet(new URL(client.jwksUri), { timeoutDuration: 2000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+  if (client.jwksUri) {
+    return createRemoteJWKSet(new URL(client.jwksUri), {
+      timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
+      cooldownDuration: 30_000,
+      cacheMaxAge: 600_000,
+      [customFetch]: policy.fetch,
+    });
+  }
   return undefined;
 }

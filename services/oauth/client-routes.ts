@@ -6,17 +6,20 @@ import { ClientPage, ClientParams, ClientQuery, OAuthClient, RegisterInternalCli
 /** /v1/clients: administrators manage the bank's internal OAuth clients (and can see and disable any client). */
 export function clientRoutes(clients: ClientService): RouteSpec[] {
   const notFound = { 404: { description: 'Unknown client', schema: Problem } };
+  const secretShown = { description: 'A retry (same Idempotency-Key) of a registration that showed a secret: `secret_already_shown`', schema: Problem };
   return [
     defineRoute({
       method: 'post',
       path: '/v1/clients',
       operationId: 'registerClient',
       summary: 'Register an internal client (enforcement point or app back end)',
-      description: 'For client_secret_* methods the secret is in this response only; the service keeps a hash.',
+      description:
+        'For client_secret_* methods the secret is in this response only; the service keeps a hash. ' +
+        'A retry with the same Idempotency-Key gets 409 `secret_already_shown` (naming the client), never the secret again.',
       tags: ['clients'],
       auth: staffPermission('client', 'create', GLOBAL),
       body: RegisterInternalClient,
-      responses: { 201: { description: 'Registered', schema: RegisteredClient }, ...problemResponses },
+      responses: { 201: { description: 'Registered', schema: RegisteredClient }, ...problemResponses, 409: secretShown },
       handler: async ({ body, actor, requestId }) => ({
         status: 201,
         body: await clients.register({ actor, requestId }, { ...body, kind: 'internal' }),
@@ -66,7 +69,9 @@ export function clientRoutes(clients: ClientService): RouteSpec[] {
       path: '/v1/clients/{clientId}/rotate-credentials',
       operationId: 'rotateClientCredentials',
       summary: 'Rotate a client’s secret (shown once) or replace its key set',
-      description: 'After a secret rotation the previous secret keeps working for graceSeconds (default 24 hours, at most 7 days; 0 ends it at once).',
+      description:
+        'After a secret rotation the previous secret keeps working for graceSeconds (default 24 hours, at most 7 days; 0 ends it at once). ' +
+        'A retry with the same Idempotency-Key gets 409 `secret_already_shown`, never the new secret again.',
       tags: ['clients'],
       auth: staffPermission('client', 'rotate_credentials', GLOBAL),
       params: ClientParams,
@@ -75,7 +80,7 @@ export function clientRoutes(clients: ClientService): RouteSpec[] {
         200: { description: 'The client with its new secret', schema: RegisteredClient },
         ...problemResponses,
         ...notFound,
-        409: { description: 'The client is disabled', schema: Problem },
+        409: { description: 'The client is disabled (`client_disabled`), or this is a retry of a rotation that showed its secret (`secret_already_shown`)', schema: Problem },
       },
       handler: async ({ params, body, actor, requestId }) => ({
         body: await clients.rotateCredentials({ actor, requestId }, params.clientId, body),

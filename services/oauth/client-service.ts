@@ -1,12 +1,14 @@
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
+import { currentIdempotentRequest } from '../idempotency';
 import type { ChangeFeed } from '../shared/change-feed';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import { CLIENT_CHANGED } from './client-directory';
-import { validateClientJwks, validateJwksUri } from './client-keys';
+import { validateClientJwks } from './client-keys';
 import type { ClientSecretHasher } from './client-secrets';
+import type { JwksUriPolicy } from './jwks-uri';
 import { publicView, type ClientRecord, type ClientStore } from './client-store';
 import type { OAuthClient, RegisterClientInput, RegisteredClient, RotateClientCredentials } from './schemas';
 import { DATA_ACCESS_DETAILS_TYPE, DEFAULT_SECRET_GRACE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from './settings';
@@ -32,7 +34,7 @@ export class ClientService {
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
     private readonly hasher: ClientSecretHasher,
-    private readonly production: boolean,
+    private readonly jwksUris: JwksUriPolicy,
   ) {}
 
   /**
@@ -92,6 +94,7 @@ export class ClientService {
     };
     if (trx) await write(trx);
     else await this.changes.transaction(this.db, write);
+    if (secret !== undefined) secretShownOnce(record.clientId, 'registered');
     return { ...publicView(record), ...(secret === undefined ? {} : { clientSecret: secret }) };
   }
 
@@ -169,6 +172,7 @@ export class ClientService {
       await this.changes.publish(trx, CLIENT_CHANGED, { clientId });
       return updated;
     });
+    if (secret !== undefined) secretShownOnce(clientId, 'rotated');
     return { ...publicView(after), ...(secret === undefined ? {} : { clientSecret: secret }) };
   }
 
@@ -188,8 +192,22 @@ export class ClientService {
 
   private async validateKeys(input: { jwks?: RegisterClientInput['jwks']; jwksUri?: string }, where: string): Promise<void> {
     if (input.jwks !== undefined) await validateClientJwks(input.jwks, `${where}.jwks`);
-    if (input.jwksUri !== undefined) validateJwksUri(input.jwksUri, this.production, `${where}.jwksUri`);
+    if (input.jwksUri !== undefined) await this.jwksUris.validate(input.jwksUri, `${where}.jwksUri`);
   }
+}
+
+/**
+ * A response with a client secret is never kept for Idempotency-Key replays: a retry learns that the
+ * secret was shown (and which client), not the secret.
+ */
+function secretShownOnce(clientId: string, what: 'registered' | 'rotated'): void {
+  currentIdempotentRequest()?.showOnce({
+    detail:
+      what === 'registered'
+        ? `This request already registered client ${clientId}; its secret was shown once, in that response, and is not shown again. If it was lost, rotate the client's credentials.`
+        : `This request already rotated the secret of client ${clientId}; the new secret was shown once, in that response, and is not shown again. If it was lost, rotate again.`,
+    extensions: { clientId },
+  });
 }
 
 const invalidField = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);

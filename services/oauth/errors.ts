@@ -1,6 +1,7 @@
+import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger';
-import { ProblemError, ServiceUnavailableError, isDatabaseUnavailable } from '../shared/errors';
+import { PayloadTooLargeError, ProblemError, ServiceUnavailableError, UnsupportedMediaTypeError, ValidationError, isDatabaseUnavailable } from '../shared/errors';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -34,10 +35,11 @@ export class OAuthError extends ProblemError {
 
 /**
  * 401 invalid_client: the same answer for an unknown client, a wrong secret and a bad assertion.
- * RFC 6749 §5.2: a client that used the Authorization header gets a challenge in its scheme.
+ * RFC 6749 §5.2: a client that used the Authorization header gets a challenge in its scheme
+ * (Basic, the only one it may use there), naming the error like RFC 6750 §3 does for Bearer.
  */
 export const invalidClient = (usedAuthorizationHeader: boolean, description = 'Client authentication failed'): OAuthError =>
-  new OAuthError('invalid_client', description, 401, usedAuthorizationHeader ? { 'WWW-Authenticate': `Basic realm="${REALM}"` } : {});
+  new OAuthError('invalid_client', description, 401, usedAuthorizationHeader ? { 'WWW-Authenticate': `Basic realm="${REALM}", error="invalid_client"` } : {});
 
 export const invalidRequest = (description: string): OAuthError => new OAuthError('invalid_request', description);
 
@@ -52,6 +54,26 @@ export async function noStore(ctx: Context, next: Next): Promise<void> {
 export async function refuseQueryParameters(ctx: Context, next: Next): Promise<void> {
   if (ctx.querystring.length > 0) throw invalidRequest('Send the parameters in the form body, never in the URL');
   await next();
+}
+
+/**
+ * Reads a protocol endpoint's form with its own size bound (413 beyond `limitBytes`, whatever
+ * BODY_LIMIT_KB allows elsewhere); the router's own parser then finds the body already read.
+ */
+export function protocolForm(limitBytes: number) {
+  const parser = bodyParser({
+    enableTypes: ['form'],
+    formLimit: limitBytes,
+    onError: (err: Error) => {
+      const e = err as Error & { status?: number; type?: string };
+      if (e.status === 413 || e.type === 'entity.too.large') throw new PayloadTooLargeError(limitBytes);
+      if (e.status === 415) throw new UnsupportedMediaTypeError('application/x-www-form-urlencoded');
+      throw new ValidationError('The body is not a valid form', []);
+    },
+  });
+  return async function protocolForm(ctx: Context, next: Next): Promise<void> {
+    return ctx.is('application/x-www-form-urlencoded') ? parser(ctx, next) : next();
+  };
 }
 
 /** Renders anything thrown below as an RFC 6749 §5.2 JSON error instead of problem+json. */

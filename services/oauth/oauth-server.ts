@@ -6,6 +6,7 @@ import type { ChangeFeed } from '../shared/change-feed';
 import type { RouteSpec } from '../shared/route';
 import { AccessTokenIssuer } from './access-token-issuer';
 import { AccessTokenVerifier } from './access-token-verifier';
+import { AuthenticationFailures } from './authentication-failures';
 import { ClientAuthentication } from './client-authentication';
 import { CLIENT_CHANGED, ClientDirectory } from './client-directory';
 import { clientRoutes } from './client-routes';
@@ -14,10 +15,12 @@ import { ClientService } from './client-service';
 import { ClientStore } from './client-store';
 import { IntrospectionEndpoint } from './introspection';
 import { IssuanceJournal } from './issuance-journal';
+import { JwksUriPolicy } from './jwks-uri';
 import { endpointUrls, protocolRoutes } from './protocol-routes';
 import { RevocationEndpoint } from './revocation';
 import { RevocationList, TOKEN_REVOKED } from './revocation-list';
 import { signingKeyRoutes } from './signing-key-routes';
+import { PROTOCOL_FORM_LIMIT_BYTES } from './settings';
 import { SigningKeyStore } from './signing-key-store';
 import { SIGNING_KEYS_CHANGED, SigningKeyService } from './signing-keys';
 import { tokenEndpointChain } from './token-endpoint';
@@ -45,6 +48,8 @@ export class OAuthServer {
   readonly accessTokens: AccessTokenVerifier;
   readonly issuance: AccessTokenIssuer;
   readonly journal: IssuanceJournal;
+  /** Failed client authentications: throttled, and audited as counts per window. */
+  readonly authenticationFailures: AuthenticationFailures;
   readonly routes: RouteSpec[];
   private readonly revocations = new RevocationList();
   private readonly directory: ClientDirectory;
@@ -58,14 +63,16 @@ export class OAuthServer {
     const clientStore = new ClientStore(db);
     const hasher = new ClientSecretHasher(options.keyEncryptionKey);
     this.tokens = new TokenStore(db);
-    this.directory = new ClientDirectory(clientStore, changes);
-    this.clients = new ClientService(db, clientStore, audit, changes, hasher, config.production);
+    const jwksUris = new JwksUriPolicy(config.oauthJwksAllowedHosts, config.production);
+    this.directory = new ClientDirectory(clientStore, changes, jwksUris);
+    this.clients = new ClientService(db, clientStore, audit, changes, hasher, jwksUris);
     this.signingKeys = new SigningKeyService(db, new SigningKeyStore(db), audit, changes, options.keyEncryptionKey);
     // PGlite has one connection: a second lane would only wait for it. PostgreSQL overlaps two batches.
     this.journal = new IssuanceJournal(db, this.tokens, audit, config.databaseUrl === undefined ? 1 : 2);
     this.issuance = new AccessTokenIssuer(this.signingKeys, this.issuer, this.audience);
     this.accessTokens = new AccessTokenVerifier(this.signingKeys, this.directory, this.revocations, this.tokens, changes, this.issuer, this.audience);
-    const authentication = new ClientAuthentication(this.directory, hasher, this.journal, this.issuer, endpointUrls(this.issuer));
+    this.authenticationFailures = new AuthenticationFailures(this.journal, logger, config.oauthAuthenticationFailures);
+    const authentication = new ClientAuthentication(this.directory, hasher, this.journal, this.authenticationFailures, this.issuer, endpointUrls(this.issuer));
     this.routes = [
       ...protocolRoutes({
         issuer: this.issuer,
@@ -76,6 +83,7 @@ export class OAuthServer {
         revocation: new RevocationEndpoint(db, authentication, this.accessTokens, this.tokens, audit, changes),
         signingKeys: this.signingKeys,
         authorizationDetailsTypes: () => this.clients.authorizationDetailsTypes,
+        formLimitBytes: Math.min(config.bodyLimitBytes, PROTOCOL_FORM_LIMIT_BYTES),
       }),
       ...clientRoutes(this.clients),
       ...signingKeyRoutes(this.signingKeys),
@@ -96,10 +104,12 @@ export class OAuthServer {
     await this.loadRevocations();
     this.purgeTimer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
     this.purgeTimer.unref();
+    this.authenticationFailures.start();
   }
 
   async stop(): Promise<void> {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
+    await this.authenticationFailures.stop();
     await this.journal.drain();
   }
 

@@ -3,8 +3,8 @@ import type { Logger } from '../logger';
 import { defineRoute, type RouteSpec } from '../shared/route';
 import { Problem } from '../shared/schemas';
 import { z } from '../shared/zod';
-import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS } from './settings';
-import { noStore, oauthErrorResponses, refuseQueryParameters } from './errors';
+import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS, PROTOCOL_FORM_LIMIT_BYTES } from './settings';
+import { noStore, oauthErrorResponses, protocolForm, refuseQueryParameters } from './errors';
 import type { IntrospectionEndpoint } from './introspection';
 import type { IssuanceJournal } from './issuance-journal';
 import type { RevocationEndpoint } from './revocation';
@@ -30,6 +30,8 @@ export interface ProtocolRouteDeps {
   readonly revocation: RevocationEndpoint;
   readonly signingKeys: SigningKeyService;
   readonly authorizationDetailsTypes: () => readonly string[];
+  /** Largest form read (PROTOCOL_FORM_LIMIT_BYTES, or BODY_LIMIT_KB when that is smaller). */
+  readonly formLimitBytes: number;
 }
 
 export const endpointUrls = (issuer: string) => ({
@@ -42,10 +44,18 @@ export const endpointUrls = (issuer: string) => ({
 const oauthError = (description: string) => ({ description, alternatives: { 'application/json': OAuthErrorBody } });
 const oauthErrors = {
   400: oauthError('invalid_request, unsupported_grant_type, invalid_scope, invalid_authorization_details (RFC 6749 §5.2)'),
-  401: oauthError('invalid_client: the client could not be authenticated'),
-  413: oauthError('invalid_request: the form is too large'),
+  401: oauthError('invalid_client: the client could not be authenticated (with a Basic challenge naming the error when it used the Authorization header)'),
+  413: oauthError(`invalid_request: the form is larger than ${PROTOCOL_FORM_LIMIT_BYTES / 1024} KiB`),
   415: oauthError('invalid_request: the body must be application/x-www-form-urlencoded'),
   503: oauthError('temporarily_unavailable: the database cannot be reached'),
+};
+const tooManyFailures = {
+  429: {
+    ...oauthError(
+      'temporarily_unavailable: too many failed client authentications from this address (OAUTH_AUTH_FAILURES_PER_ADDRESS a minute), or for this client id (OAUTH_AUTH_FAILURES_PER_CLIENT; its valid credentials still work)',
+    ),
+    headers: { 'Retry-After': 'Seconds to wait' },
+  },
 };
 
 // The documents take no parameters; an unknown one is a 400 problem, as on every other GET.
@@ -58,10 +68,13 @@ const cachePublicly = (seconds: number) =>
     ctx.set('Cache-Control', `public, max-age=${seconds}`);
   };
 
+const withoutEmptyArrays = <T extends Record<string, unknown>>(metadata: T): T =>
+  Object.fromEntries(Object.entries(metadata).filter(([, value]) => !(Array.isArray(value) && value.length === 0))) as T;
+
 /** The protocol endpoints: RFC 8414 metadata, JWKS, token (RFC 6749/7523/9068), introspection (7662), revocation (7009). */
 export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
   const urls = endpointUrls(deps.issuer);
-  const protocolChain = [oauthErrorResponses(deps.logger), noStore, refuseQueryParameters];
+  const protocolChain = [oauthErrorResponses(deps.logger), noStore, refuseQueryParameters, protocolForm(deps.formLimitBytes)];
   const methods = ['private_key_jwt', 'client_secret_basic', 'client_secret_post'];
   return [
     defineRoute({
@@ -75,14 +88,15 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       query: NoQuery,
       responses: { 200: { description: 'The metadata', schema: AuthorizationServerMetadata }, ...unknownQuery },
       handler: async () => ({
-        body: {
+        // RFC 8414 §3.2: a claim with zero elements is omitted. There is no authorization endpoint, so no
+        // response_types_supported (§2 calls it REQUIRED; RFC errata 7793: not without an authorization endpoint).
+        body: withoutEmptyArrays({
           issuer: deps.issuer,
           token_endpoint: urls.token,
           introspection_endpoint: urls.introspection,
           revocation_endpoint: urls.revocation,
           jwks_uri: urls.jwks,
           grant_types_supported: ['client_credentials'],
-          response_types_supported: [],
           token_endpoint_auth_methods_supported: methods,
           token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
           introspection_endpoint_auth_methods_supported: methods,
@@ -91,7 +105,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
           revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
           authorization_details_types_supported: [...deps.authorizationDetailsTypes()],
           service_documentation: `${deps.issuer}/docs`,
-        },
+        }),
       }),
     }),
     defineRoute({
@@ -124,7 +138,10 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
         200: { description: 'An access token', schema: TokenResponse },
         ...oauthErrors,
         429: {
-          ...oauthError('temporarily_unavailable: too many tokens for this client in the window (OAUTH_TOKEN_RATE_LIMIT, per replica)'),
+          ...oauthError(
+            'temporarily_unavailable: too many token requests, refused ones included, for this client in the window (OAUTH_TOKEN_RATE_LIMIT, per replica), ' +
+              'or too many failed client authentications (OAUTH_AUTH_FAILURES_PER_ADDRESS, OAUTH_AUTH_FAILURES_PER_CLIENT)',
+          ),
           headers: { 'Retry-After': 'Seconds to wait' },
         },
       },
@@ -145,7 +162,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       bodyType: 'form',
       body: IntrospectionRequestForm,
       before: protocolChain,
-      responses: { 200: { description: 'Whether the token is active, and its claims', schema: IntrospectionResponse }, ...oauthErrors },
+      responses: { 200: { description: 'Whether the token is active, and its claims', schema: IntrospectionResponse }, ...oauthErrors, ...tooManyFailures },
       handler: async ({ body, ctx, requestId }) => ({ body: await deps.introspection.introspect(ctx, body, requestId) }),
     }),
     defineRoute({
@@ -159,7 +176,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       bodyType: 'form',
       body: RevocationRequestForm,
       before: protocolChain,
-      responses: { 200: { description: 'Revoked (or nothing to revoke)' }, ...oauthErrors },
+      responses: { 200: { description: 'Revoked (or nothing to revoke)' }, ...oauthErrors, ...tooManyFailures },
       handler: async ({ body, ctx, requestId }) => {
         await deps.revocation.revoke(ctx, body, requestId);
         return { status: 200, body: '' };

@@ -4,6 +4,7 @@ import {
   INTERNAL_CLIENT_ROLES,
   MAX_ACCESS_TOKEN_TTL_SECONDS,
   MAX_ASSERTION_BYTES,
+  MAX_AUTHORIZATION_DETAILS_CHARS,
   MAX_KEY_ACTIVATION_DELAY_SECONDS,
   MAX_SECRET_GRACE_SECONDS,
   MIN_ACCESS_TOKEN_TTL_SECONDS,
@@ -175,7 +176,7 @@ export const TokenRequestForm = z
   .object({
     grant_type: formString(200),
     scope: formString(4000).optional(),
-    authorization_details: formString(32_000).optional().openapi({ description: 'RFC 9396: a JSON array of objects, type data_access' }),
+    authorization_details: formString(MAX_AUTHORIZATION_DETAILS_CHARS).optional().openapi({ description: 'RFC 9396: a JSON array of objects, type data_access' }),
     ...clientAuthenticationFields,
   })
   .openapi('TokenRequest');
@@ -230,7 +231,11 @@ export const AuthorizationServerMetadata = z
     revocation_endpoint: z.string(),
     jwks_uri: z.string(),
     grant_types_supported: z.array(z.string()),
-    response_types_supported: z.array(z.string()),
+    response_types_supported: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .openapi({ description: 'Omitted: this server has no authorization endpoint (RFC 8414 §3.2, errata 7793)' }),
     scopes_supported: z.array(z.string()).optional(),
     token_endpoint_auth_methods_supported: z.array(z.string()),
     token_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
@@ -238,7 +243,7 @@ export const AuthorizationServerMetadata = z
     introspection_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
     revocation_endpoint_auth_methods_supported: z.array(z.string()),
     revocation_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
-    authorization_details_types_supported: z.array(z.string()),
+    authorization_details_types_supported: z.array(z.string()).min(1).optional(),
     service_documentation: z.string().optional(),
   })
   .openapi('AuthorizationServerMetadata');

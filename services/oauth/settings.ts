@@ -33,9 +33,31 @@ export const JWKS_MAX_AGE_SECONDS = 60;
 export const DEFAULT_SECRET_GRACE_SECONDS = 86_400;
 export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
 
+/**
+ * Failed client authentications are counted per address and per claimed client id in windows of
+ * this length (limits: OAUTH_AUTH_FAILURES_PER_ADDRESS, OAUTH_AUTH_FAILURES_PER_CLIENT). The first
+ * failure of each client id × reason from an address in a window is audited at once (at most
+ * FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS kinds); the rest are audited as counts per window.
+ */
+export const AUTHENTICATION_FAILURE_WINDOW_SECONDS = 60;
+export const FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS = 20;
+
+/** A client's jwks_uri: its answer is read up to this size and waited for this long. */
+export const JWKS_FETCH_MAX_BYTES = 64 * 1024;
+export const JWKS_FETCH_TIMEOUT_MS = 2000;
+
 /** Verified access tokens remembered in memory (the hot path never touches the database for them). */
 export const VERIFIED_TOKEN_CACHE_SIZE = 50_000;
 export const CLIENT_CACHE_SIZE = 10_000;
+
+/** RFC 9396 authorization_details of a token request: at most this many characters and objects, nested this deep. */
+export const MAX_AUTHORIZATION_DETAILS_CHARS = 16_000;
+export const MAX_AUTHORIZATION_DETAILS = 50;
+export const MAX_AUTHORIZATION_DETAILS_DEPTH = 4;
+/** What a token may carry as authorization_details (serialised JSON); keeps every token under the verifier's 16,000 characters. */
+export const MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES = 8192;
+/** Largest form any protocol endpoint (/oauth/*) reads; 413 beyond, whatever BODY_LIMIT_KB says. */
+export const PROTOCOL_FORM_LIMIT_BYTES = 64 * 1024;
 
 /** The only RFC 9396 type this service understands: field-level access to a data asset for a purpose. */
 export const DATA_ACCESS_DETAILS_TYPE = 'data_access';

@@ -6,10 +6,12 @@ import type { AuthenticatedClient, ClientAuthentication } from './client-authent
 import type { ClientService } from './client-service';
 import { publicView } from './client-store';
 import { ServiceUnavailableError } from '../shared/errors';
+import { bodyProblem } from '../shared/router';
 import { OAuthError, invalidRequest } from './errors';
 import type { IssuanceJournal } from './issuance-journal';
 import type { TokenRequestForm } from './schemas';
 import { ScopeToken } from './schemas';
+import { MAX_AUTHORIZATION_DETAILS, MAX_AUTHORIZATION_DETAILS_DEPTH, MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES } from './settings';
 import { tokenRateLimit } from './token-rate-limit';
 
 /** One token request as it moves through the chain; each step reads what the previous ones settled. */
@@ -51,13 +53,12 @@ export function tokenEndpointChain(deps: TokenEndpointDeps): TokenStep[] {
   const rateLimit = tokenRateLimit(deps.rateLimit);
   return [
     authenticateClient(deps.authentication),
-    rateLimit.check,
+    rateLimit,
     checkGrantType,
     narrowScope,
     narrowAuthorizationDetails(deps.clients),
     issueAccessToken(deps.issuer),
     auditIssuance(deps.journal),
-    rateLimit.count,
   ];
 }
 
@@ -130,6 +131,13 @@ export function narrowAuthorizationDetails(clients: ClientService): TokenStep {
     if (!(decided.notAfter instanceof Date) || decided.notAfter.getTime() <= Date.now()) {
       throw new OAuthError('invalid_authorization_details', 'The requested access has ended');
     }
+    // The token must stay small enough for every resource server (and our own verifier) to accept it.
+    if (Buffer.byteLength(JSON.stringify(decided.authorizationDetails)) > MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES) {
+      throw new OAuthError(
+        'invalid_authorization_details',
+        `The authorization_details a token would carry exceed ${MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES} bytes; ask for less in each token`,
+      );
+    }
     x.authorizationDetails = decided.authorizationDetails;
     x.notAfter = decided.notAfter;
   };
@@ -143,9 +151,12 @@ function parseAuthorizationDetails(raw: string | undefined, types: readonly stri
   } catch {
     throw invalidRequest('authorization_details must be a JSON array');
   }
-  if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > 50) {
-    throw new OAuthError('invalid_authorization_details', 'authorization_details must be a JSON array of 1 to 50 objects');
+  if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > MAX_AUTHORIZATION_DETAILS) {
+    throw new OAuthError('invalid_authorization_details', `authorization_details must be a JSON array of 1 to ${MAX_AUTHORIZATION_DETAILS} objects`);
   }
+  // Every string inside, keys included, must be storable text: they reach the database (asset look-ups, the audit log).
+  const problem = bodyProblem(parsed, MAX_AUTHORIZATION_DETAILS_DEPTH);
+  if (problem) throw new OAuthError('invalid_authorization_details', `authorization_details: ${problem.replace(/^The body /, '')}`);
   for (const detail of parsed) {
     const type = (detail as { type?: unknown } | null)?.type;
     if (typeof detail !== 'object' || detail === null || Array.isArray(detail) || typeof type !== 'string') {

@@ -28,7 +28,10 @@ export function vendorClientRoutes(vendors: VendorService, clients: ClientServic
         201: { description: 'Registered; the secret (if any) is never shown again', schema: RegisteredClient },
         ...problemResponses,
         404: { description: 'Unknown vendor', schema: Problem },
-        409: { description: 'The vendor is suspended or terminated (`vendor_not_active`)', schema: Problem },
+        409: {
+          description: 'The vendor is suspended or terminated (`vendor_not_active`), or this is a retry (same Idempotency-Key) of a registration that showed a secret (`secret_already_shown`)',
+          schema: Problem,
+        },
       },
       handler: async ({ params, body, actor, requestId }) => {
         const vendor = await vendors.get(params.id);

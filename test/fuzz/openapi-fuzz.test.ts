@@ -42,6 +42,13 @@ async function buildIdentities(): Promise<Identities> {
   const [a, b] = world.expendable.clients;
   out['basic:expendable-a'] = basic(a.clientId, a.clientSecret);
   out['basic:expendable-b'] = basic(b.clientId, b.clientSecret);
+  // Credentials PostgreSQL cannot store (the attack report's NUL class): a failed authentication, never a 5xx.
+  const rawBasic = (text: string) => `Basic ${Buffer.from(text, 'utf8').toString('base64')}`;
+  out['bad:basic-nul'] = rawBasic('a\u0000b:x');
+  out['bad:basic-encoded-nul'] = rawBasic('a%00b:x');
+  out['bad:basic-encoded-surrogate'] = rawBasic('a%ED%A0%80:x');
+  out['bad:basic-bom'] = rawBasic('%EF%BB%BFa:x');
+  out['bad:basic-nul-secret'] = rawBasic(`${a.clientId}:x%00`);
   out['bad:garbage'] = 'Bearer abc.def.ghi';
   out['bad:basic-on-api'] = 'Basic Zm9vOmJhcg==';
   out['bad:huge'] = `Bearer ${'a'.repeat(8_000)}`;
@@ -84,7 +91,14 @@ async function allowedIdentities(): Promise<Record<string, string[]>> {
 beforeAll(async () => {
   t = await createTestApp({
     // The limits are tested in test/integration/limits.test.ts; here they would only hide the handlers.
-    env: { LOG_LEVEL: 'warn', PUBLIC_COMPLAINT_SUBMISSIONS: '1000000', PUBLIC_COMPLAINT_LOOKUPS: '1000000', OAUTH_TOKEN_RATE_LIMIT: '1000000' },
+    env: {
+      LOG_LEVEL: 'warn',
+      PUBLIC_COMPLAINT_SUBMISSIONS: '1000000',
+      PUBLIC_COMPLAINT_LOOKUPS: '1000000',
+      OAUTH_TOKEN_RATE_LIMIT: '1000000',
+      OAUTH_AUTH_FAILURES_PER_ADDRESS: '1000000',
+      OAUTH_AUTH_FAILURES_PER_CLIENT: '1000000',
+    },
   });
   trace('app ready');
   world = await seedWorld(t);

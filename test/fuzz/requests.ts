@@ -54,6 +54,12 @@ export function worldHints(world: World): Hints {
     client_id: [world.expendable.clients[1].clientId],
     client_secret: [world.expendable.clients[1].clientSecret],
     client_assertion_type: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'],
+    // Unsigned assertions whose sub/iss/jti PostgreSQL cannot store (NUL, lone surrogate, leading BOM).
+    client_assertion: ['a\u0000b', 'a\ud800', '\ufeffa'].map((id) => unsignedAssertion({ sub: id, iss: id, aud: 'x', exp: 4_102_444_800, jti: id })),
+    // RFC 9396 details with unstorable text escaped inside the JSON (the form value itself is clean).
+    authorization_details: ['"a\\u0000b"', '"a\\ud800"', '"\\ufeffa"'].map(
+      (location) => `[{"type":"data_access","locations":[${location}],"actions":["read"],"datatypes":["phone"],"purpose":"collections"}]`,
+    ),
     token: [world.expendable.token, world.machine.token.slice(0, 20)],
     // Valid GB 32100-2015 codes (the check character is computed): random ones almost never are.
     unifiedSocialCreditCode: ['91350100M000100Y43', '914403001922038216'],
@@ -62,6 +68,9 @@ export function worldHints(world: World): Hints {
   };
   return (name) => byName[name];
 }
+
+const unsignedAssertion = (claims: Record<string, unknown>) =>
+  `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
 
 /** Seeded ids for a path parameter, by the collection the parameter sits in (`/v1/vendors/{id}` → vendors.id). */
 export function pathPools(world: World): Record<string, readonly string[]> {

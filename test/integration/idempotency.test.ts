@@ -20,6 +20,18 @@ const createDepartment = (code: string, key?: string, headers: Record<string, st
   return req.send({ code, name: `Department ${code}`, kind: 'business' });
 };
 
+/** The stored response of a key, opened with the service's own sealing key (what a database reader with that key would see). */
+async function storedPlaintext(key: string): Promise<string> {
+  const row = (await t.container.db('idempotency_keys').where({ key }).first()) as { response: string | null; actor_type: string; actor_id: string };
+  if (row.response === null) return '';
+  const sealingKey = Buffer.from(crypto.hkdfSync('sha256', Buffer.from(t.config.keyEncryptionKey ?? '', 'base64'), Buffer.alloc(0), 'idempotent-responses', 32));
+  const [, nonce, ciphertext, tag] = row.response.split('.');
+  const decipher = crypto.createDecipheriv('aes-256-gcm', sealingKey, Buffer.from(nonce, 'base64url'));
+  decipher.setAAD(Buffer.from(`idempotent-response:${row.actor_type}:${row.actor_id}:${key}`, 'utf8'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+}
+
 beforeAll(async () => {
   t = await createTestApp();
   f = new Factories(t);
@@ -101,23 +113,60 @@ describe('Idempotency-Key on staff requests', () => {
     expect(await count('departments', { code: 'IDEM_F' })).toBe(1);
   });
 
-  it('keeps stored responses sealed: a client secret shown once is not readable in the table', async () => {
-    const first = await t.http
-      .post('/v1/clients')
-      .set(admin)
-      .set('Idempotency-Key', 'key-client')
-      .send({ name: 'Idempotent client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' })
-      .expect(201);
-    const row = (await t.container.db('idempotency_keys').where({ key: 'key-client' }).first()) as { response: string };
-    expect(row.response).not.toContain(first.body.clientSecret);
-    expect(row.response).not.toContain(first.body.clientId);
-    const retry = await t.http
-      .post('/v1/clients')
-      .set(admin)
-      .set('Idempotency-Key', 'key-client')
-      .send({ name: 'Idempotent client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
-    expect(retry.body).toEqual(first.body);
+  it('never keeps a response that showed a client secret: a retry gets 409 secret_already_shown, not the secret', async () => {
+    const register = () =>
+      t.http
+        .post('/v1/clients')
+        .set(admin)
+        .set('Idempotency-Key', 'key-client')
+        .send({ name: 'Idempotent client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
+    const first = await register().expect(201);
+    expect(first.body.clientSecret).toEqual(expect.any(String));
+    // Nothing of the response is kept, sealed or not: the table holds only what a retry is told.
+    expect(await storedPlaintext('key-client')).not.toContain(first.body.clientSecret);
+    const retry = await register();
+    expectProblem(retry, 409, 'secret_already_shown');
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.headers['cache-control']).toBe('no-store');
+    expect(retry.body).toMatchObject({ clientId: first.body.clientId, detail: expect.stringContaining('shown once') });
+    expect(JSON.stringify(retry.body)).not.toContain(first.body.clientSecret);
     expect(await count('oauth_clients', { name: 'Idempotent client' })).toBe(1);
+    // A client with keys has no secret: its registration is replayed as usual.
+    const keyed = () =>
+      t.http
+        .post('/v1/clients')
+        .set(admin)
+        .set('Idempotency-Key', 'key-client-jwks')
+        .send({ name: 'Keyed client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] } });
+    const keyedFirst = await keyed().expect(201);
+    expect((await keyed().expect(201)).body).toEqual(keyedFirst.body);
+  });
+
+  it('never keeps a rotated secret either, for internal and vendor clients alike', async () => {
+    const client = await t.http
+      .post('/v1/clients')
+      .set(admin)
+      .send({ name: 'Rotated client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_post' })
+      .expect(201);
+    const rotate = () => t.http.post(`/v1/clients/${client.body.clientId}/rotate-credentials`).set(admin).set('Idempotency-Key', 'key-rotate').send({ graceSeconds: 0 });
+    const first = await rotate().expect(200);
+    expect(await storedPlaintext('key-rotate')).not.toContain(first.body.clientSecret);
+    const retry = await rotate();
+    expectProblem(retry, 409, 'secret_already_shown');
+    expect(JSON.stringify(retry.body)).not.toContain(first.body.clientSecret);
+    // Rotated once, not twice: the secret the first answer showed is the one that works.
+    const token = await t.http.post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: client.body.clientId, client_secret: first.body.clientSecret });
+    expect(token.status).toBe(200);
+
+    await f.purpose('idem_collections');
+    const vendorId = await f.vendor({ purposes: ['idem_collections'], manager: 'root-admin' });
+    const vendorClient = () =>
+      t.http.post(`/v1/vendors/${vendorId}/clients`).set(admin).set('Idempotency-Key', 'key-vendor-client').send({ name: 'Vendor dialler', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
+    const registered = await vendorClient().expect(201);
+    expect(await storedPlaintext('key-vendor-client')).not.toContain(registered.body.clientSecret);
+    const again = await vendorClient();
+    expectProblem(again, 409, 'secret_already_shown');
+    expect(JSON.stringify(again.body)).not.toContain(registered.body.clientSecret);
   });
 
   it('keys the request fingerprint, so the table cannot confirm a guessed body (bodies carry customer ids)', async () => {

@@ -39,18 +39,20 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('rate limits', () => {
-  it('gives each client at most OAUTH_TOKEN_RATE_LIMIT tokens per window, then 429 with Retry-After', async () => {
+  it('gives each client at most OAUTH_TOKEN_RATE_LIMIT token requests per window, refused ones included, then 429 with Retry-After', async () => {
     const client = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
     const other = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
-    // Refused requests use up nothing: only issued tokens count.
+    // A refused request costs the server as much as an issued token, so it counts (the report's finding:
+    // refusals were free, so a client could loop on expensive refused requests without limit).
     expect((await tokenRequest(client, { scope: 'not-allowed' })).body.error).toBe('invalid_scope');
+    // A request that did not authenticate as the client uses up nothing of its allowance.
     expect((await t.http.post('/oauth/token').set('Authorization', basic(client.clientId, 'wrong')).type('form').send({ grant_type: 'client_credentials' })).status).toBe(401);
-    for (let i = 0; i < TOKENS_PER_CLIENT; i += 1) expect((await tokenRequest(client)).status).toBe(200);
+    for (let i = 1; i < TOKENS_PER_CLIENT; i += 1) expect((await tokenRequest(client)).status).toBe(200);
 
     const limited = await tokenRequest(client);
     expect(limited.status).toBe(429);
     expect(limited.headers['content-type']).toMatch(/^application\/json/);
-    expect(limited.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/Too many tokens/) });
+    expect(limited.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/Too many token requests/) });
     const retryAfter = Number(limited.headers['retry-after']);
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
     expect(limited.headers['cache-control']).toBe('no-store');
@@ -58,7 +60,13 @@ describe('rate limits', () => {
     // Per client: another client is not affected; and nothing was issued (or audited) past the limit.
     expect((await tokenRequest(other)).status).toBe(200);
     const issued = await auditEvents(t, { action: 'oauth.token_issued', actor: client.clientId });
-    expect(issued).toHaveLength(TOKENS_PER_CLIENT);
+    expect(issued).toHaveLength(TOKENS_PER_CLIENT - 1);
+    // A refusal of another kind counts as well: invalid_authorization_details, over and over.
+    const looping = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
+    const details = JSON.stringify([{ type: 'data_access', locations: ['x'], actions: ['read'], datatypes: ['name'], purpose: 'collections' }]);
+    const refusals = [];
+    for (let i = 0; i <= TOKENS_PER_CLIENT; i += 1) refusals.push((await tokenRequest(looping, { authorization_details: details })).status);
+    expect(refusals).toEqual([...Array<number>(TOKENS_PER_CLIENT).fill(400), 429]);
   });
 
   it('counts public requests per address: 429 with Retry-After, and X-Forwarded-For (untrusted here) buys no fresh allowance', async () => {

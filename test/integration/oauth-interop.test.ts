@@ -50,6 +50,24 @@ describe('openid-client', () => {
     });
     expect(metadata.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['private_key_jwt', 'client_secret_basic', 'client_secret_post']));
     expect(metadata.token_endpoint_auth_signing_alg_values_supported).not.toContain('HS256');
+    // No authorization endpoint, so no response types: RFC 8414 §3.2 omits a claim with zero elements
+    // (errata 7793: response_types_supported is required only with an authorization endpoint).
+    expect(metadata).not.toHaveProperty('response_types_supported');
+    expect(metadata).not.toHaveProperty('authorization_endpoint');
+    const raw = (await t.http.get('/.well-known/oauth-authorization-server').expect(200)).body as Record<string, unknown>;
+    expect(Object.entries(raw).filter(([, v]) => Array.isArray(v) && v.length === 0)).toEqual([]);
+  });
+
+  it('discovers the server and gets a token with client credentials, as the documentation shows', async () => {
+    const { clientId, clientSecret } = await register({ tokenEndpointAuthMethod: 'client_secret_basic' });
+    // As in docs/oauth.md, plus allowInsecureRequests because this test server speaks plain http.
+    const config = await client.discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic(clientSecret as string), {
+      algorithm: 'oauth2',
+      execute: [client.allowInsecureRequests],
+    });
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'decisions' });
+    expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'decisions' });
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ client_id: clientId, iss: issuer });
   });
 
   it('gets a token with private_key_jwt, and a second one (a fresh assertion jti each time)', async () => {
@@ -86,7 +104,17 @@ describe('openid-client', () => {
     const { clientId } = await register({ tokenEndpointAuthMethod: 'client_secret_basic' });
     const config = await client.discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic('wrong'), options);
     const err = await client.clientCredentialsGrant(config).catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 401, cause: [expect.objectContaining({ scheme: 'basic' })] });
+    expect(err).toMatchObject({ status: 401, cause: [expect.objectContaining({ scheme: 'basic', parameters: expect.objectContaining({ error: 'invalid_client' }) })] });
+    const raw = await t.http.post('/oauth/token').auth(clientId, 'wrong').type('form').send({ grant_type: 'client_credentials' });
+    expect(raw.headers['www-authenticate']).toBe('Basic realm="privacy-governance", error="invalid_client"');
+    // The same challenge on introspection and revocation; none for a client that did not use the header.
+    for (const path of ['/oauth/introspect', '/oauth/revoke']) {
+      const res = await t.http.post(path).auth(clientId, 'wrong').type('form').send({ token: 'x' });
+      expect(res.headers['www-authenticate']).toBe('Basic realm="privacy-governance", error="invalid_client"');
+    }
+    const form = await t.http.post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'wrong' });
+    expect(form.status).toBe(401);
+    expect(form.headers['www-authenticate']).toBeUndefined();
   });
 
   it('surfaces invalid_client for a wrong secret in the form as an OAuth error', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { VendorPolicy, type VendorAttributes } from '../../services/authz/vendor-policy';
 import type { VendorAccessEngine } from '../../services/decisions/engine';
-import { coverage, type DataAccessDetail } from '../../services/decisions/token-details';
+import { coverage, normalise, type DataAccessDetail } from '../../services/decisions/token-details';
 
 // Vendor tokens (RFC 9396 data_access) are issued only when active grants cover every asset ×
 // field × action asked for, and never outlive the earliest covering grant or the contract —
@@ -56,6 +56,18 @@ function reference(lines: Line[], v: VendorAttributes, details: DataAccessDetail
   return { covered: true, notAfter };
 }
 
+describe('normalise', () => {
+  it('keeps each distinct detail once, in first-seen order, and lists each combination once', () => {
+    const d = { type: 'data_access' as const, locations: ['a1', 'a1', 'a2'], actions: ['read' as const, 'read' as const], datatypes: ['name', 'phone', 'name'], purpose: 'collections' };
+    const { details, byLocation } = normalise([d, d, { ...d, locations: ['a1', 'a2'], datatypes: ['name', 'phone'], actions: ['read' as const] }]);
+    expect(details).toEqual([{ ...d, locations: ['a1', 'a2'], actions: ['read'], datatypes: ['name', 'phone'] }]);
+    expect([...byLocation].map(([l, c]) => [l, c.length])).toEqual([
+      ['a1', 2],
+      ['a2', 2],
+    ]);
+  });
+});
+
 describe('vendor tokens match a reference implementation', () => {
   let policy: VendorPolicy;
   beforeAll(async () => {
@@ -78,6 +90,11 @@ describe('vendor tokens match a reference implementation', () => {
           const want = reference(lines, v, details, now);
           expect(got.covered).toBe(want.covered);
           if (got.covered && want.covered) expect(got.notAfter.toISOString()).toBe(want.notAfter);
+          // Repeats change nothing: the same details twice, with every list doubled, are covered the same way until the same instant.
+          const doubled = details.map((d) => ({ ...d, locations: [...d.locations, ...d.locations], actions: [...d.actions, ...d.actions], datatypes: [...d.datatypes, ...d.datatypes] }));
+          const again = await coverage(engine, 'v1', [...doubled, ...details], new Date(now));
+          expect(again.covered).toBe(got.covered);
+          if (again.covered && got.covered) expect(again.notAfter.toISOString()).toBe(got.notAfter.toISOString());
         }),
         { seed, numRuns: 300 },
       );
