@@ -185,6 +185,10 @@ export function createContainer(options: ContainerOptions): Container {
       disableVendorClients: (trx, ctx, id) => oauth.clients.disableVendorClients(trx, ctx, id),
     },
   });
+  // A vendor that an open incident's containment holds is reinstated only after the incident's handler releases it.
+  vendors.addLifecycleHook(async (trx, _ctx, vendor, to) => {
+    if (to === 'reinstated') await incidentDesk.containment.refuseReinstatementWhileHeld(trx, vendor.id);
+  });
   const complaintDesk = createComplaintDesk({
     db,
     audit,
@@ -192,9 +196,9 @@ export function createContainer(options: ContainerOptions): Container {
     subjectKey: options.secrets.subjectIdKey,
     limits: config.publicComplaints,
     directory: { vendorExists, assetId, incidentExists: (id) => incidentDesk.incidents.exists(id) },
-    contactAccess: async (subject) => {
+    contactAccess: async (subject, concerned) => {
       const access = await staffAuthorizer.access(subject, 'complaint', 'read_contact');
-      return access.all || access.departments.length > 0;
+      return access.all || concerned.some((d) => access.departments.includes(d));
     },
   });
   let reloadTimer: NodeJS.Timeout | undefined;

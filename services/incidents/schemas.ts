@@ -89,9 +89,18 @@ export const ContainmentRecord = z
     disableClients: z.boolean(),
     note: z.string().nullable(),
     result: ContainmentResult,
+    release: z
+      .object({ at: Timestamp, by: z.string(), reason: z.string() })
+      .nullable()
+      .openapi({ description: 'Set once the incident’s handler released the vendors this containment suspended (they may then be reinstated)' }),
   })
   .openapi('ContainmentRecord');
 export type ContainmentRecord = z.infer<typeof ContainmentRecord>;
+
+export const ReleaseContainment = z
+  .strictObject({ reason: Text(2000).openapi({ description: 'Why the implicated vendors no longer need to be held (recorded and audited)' }) })
+  .openapi('ReleaseContainment');
+export type ReleaseContainment = z.infer<typeof ReleaseContainment>;
 
 export const NotificationAudience = z.enum(['regulator', 'subjects', 'department']).openapi('NotificationAudience');
 export type NotificationAudience = z.infer<typeof NotificationAudience>;

@@ -165,7 +165,11 @@ function authorize(route: RouteSpec, deps: RouterDeps) {
     let allowed: boolean;
     if (scope.kind === 'global') allowed = access.all;
     else if (scope.kind === 'any') allowed = access.all || access.departments.length > 0;
-    else {
+    else if (scope.kind === 'concerned') {
+      // Nothing is looked up for a caller who holds the permission nowhere.
+      const held = access.all ? [] : access.departments;
+      allowed = access.all || (held.length > 0 && (await scope.resolve({ params: state.params, body: ctx.request.body })).some((d) => held.includes(d)));
+    } else {
       const department = await scope.resolve({ params: state.params, body: ctx.request.body });
       allowed = access.all || access.departments.includes(department);
     }
