@@ -114,7 +114,7 @@ export function createContainer(options: ContainerOptions): Container {
   // Heartbeats well inside the staleness bound, so a live feed never lets the policy view go stale.
   const changes = new ChangeFeed(logger, { heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))) });
   const staffAuthorizer = new StaffAuthorizer(db);
-  const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience);
+  const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience, config.staff.tokenLimits);
   const oauth = new OAuthServer({ config, db, logger, audit, changes, keyEncryptionKey: options.secrets.keyEncryptionKey });
   const clientAuth: ClientAuthenticator = oauth.accessTokens;
   const departments = new DepartmentService(db, new DepartmentStore(db), audit);

@@ -85,6 +85,9 @@ function authenticate(route: RouteSpec, deps: RouterDeps) {
   };
 }
 
+/** Keys that reach an object's prototype when copied with assignment: never a name in any payload. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** JSON nested deeper than this is refused before anything walks it (validation, the audit log's canonical encoding). */
 export const MAX_JSON_DEPTH = 32;
 
@@ -106,6 +109,7 @@ export function bodyProblem(value: unknown, maxDepth: number): string | undefine
     for (const [key, child] of Object.entries(item.value)) {
       const why = unstorable(key);
       if (why) return `The body contains ${why}`;
+      if (PROTOTYPE_KEYS.has(key)) return `The body contains the key "${key}", which no payload of this API has`;
       pending.push({ value: child, depth: item.depth + 1 });
     }
   }
