@@ -1,4 +1,4 @@
-import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, page, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 export const MAX_GRANT_DAYS = 365;
@@ -50,7 +50,7 @@ export const CreateAccessGrant = z
     validUntil: Timestamp.openapi({ description: `Required; after validFrom, at most ${MAX_GRANT_DAYS} days later, not after the contract’s end` }),
     rowScope: RowScope.optional(),
     dailyRecordCap: z.number().int().min(1).max(1_000_000_000).optional(),
-    justification: z.string().trim().min(10).max(2000),
+    justification: FreeText(2000, 10),
   })
   .openapi('CreateAccessGrant');
 export type CreateAccessGrant = z.infer<typeof CreateAccessGrant>;
@@ -99,5 +99,5 @@ export type GrantQuery = z.infer<typeof GrantQuery>;
 
 export const GrantPage = page(AccessGrant, 'AccessGrantPage');
 
-export const Reason = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).openapi('Reason');
-export const OptionalNote = z.strictObject({ note: z.string().trim().min(1).max(2000).optional() }).openapi('ApprovalNote');
+export const Reason = z.strictObject({ reason: FreeText(2000, 3) }).openapi('Reason');
+export const OptionalNote = z.strictObject({ note: FreeText(2000).optional() }).openapi('ApprovalNote');

@@ -1,6 +1,6 @@
 import { AssetKey, FieldName } from '../data-assets/schemas';
 import { PurposeKey } from '../purposes/schemas';
-import { DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { CalendarDate, DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { APP_STATES } from './lifecycle';
 
@@ -79,7 +79,7 @@ export type DataDisposal = z.infer<typeof DataDisposal>;
 export const ReleaseEvidence = z
   .object({
     filingNumber: z.string(),
-    penetrationTest: z.object({ id: Uuid, performedAt: z.iso.date() }),
+    penetrationTest: z.object({ id: Uuid, performedAt: CalendarDate }),
     consentPurposesWithNotice: z.array(z.string()),
   })
   .openapi('AppReleaseEvidence', { description: 'What the release rested on' });

@@ -16,7 +16,56 @@ export const Problem = z
 
 export const Uuid = z.uuid().openapi({ example: '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01' });
 export const IdParams = z.strictObject({ id: Uuid });
-export const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-27T09:30:00.000Z' });
+/** The years a timestamp or date may fall in (UTC): what PostgreSQL stores and a four-digit ISO 8601 year writes. */
+export const EARLIEST_YEAR = 1900;
+export const LATEST_YEAR = 9999;
+const inYearRange = (ms: number): boolean => {
+  if (Number.isNaN(ms)) return false;
+  const year = new Date(ms).getUTCFullYear();
+  return year >= EARLIEST_YEAR && year <= LATEST_YEAR;
+};
+const OUT_OF_RANGE = `must fall between the years ${EARLIEST_YEAR} and ${LATEST_YEAR} (UTC)`;
+
+/** The one timestamp schema: ISO 8601 with a Z or an offset, a real calendar day, in years 1900-9999 once in UTC. */
+export const Timestamp = z.iso
+  .datetime({ offset: true })
+  .refine((v) => inYearRange(Date.parse(v)), OUT_OF_RANGE)
+  .openapi({ example: '2026-11-27T09:30:00.000Z' });
+
+/** The one calendar-date schema: YYYY-MM-DD, a real day, in years 1900-9999. */
+export const CalendarDate = z.iso
+  .date()
+  .refine((v) => inYearRange(Date.parse(`${v}T00:00:00Z`)), OUT_OF_RANGE)
+  .openapi({ example: '2026-10-15' });
+
+// Bidirectional controls (U+202A-202E, U+2066-2069, U+200E/F, U+061C) and every other invisible format
+// character (zero-width spaces and joiners, BOM, soft hyphen, tags, fillers, variation selectors): a
+// label with them can read as something else on screen (a right-to-left override turns "txt.exe" around).
+const HIDDEN = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|[\u{E0100}-\u{E01EF}]/u;
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+export const HIDDEN_CHARACTERS_MESSAGE = 'must not contain bidirectional controls, invisible format characters or control characters';
+
+/** Text people read on screen shows what it says: no bidi controls, no invisible format characters, no controls (lines and tabs when `multiline`). */
+export const showsWhatItSays = (text: string, multiline = false): boolean => !HIDDEN.test(text) && !(multiline ? CONTROL_BUT_LINES : CONTROL).test(text);
+
+/** A human-readable name or label (one line): trimmed, 1 to `max` characters, nothing hidden. */
+export const Label = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => showsWhatItSays(v), HIDDEN_CHARACTERS_MESSAGE);
+
+/** Free text (descriptions, reasons, notes): like Label, and line breaks and tabs are allowed. */
+export const FreeText = (max: number, min = 1) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((v) => showsWhatItSays(v, true), HIDDEN_CHARACTERS_MESSAGE);
 
 /** Department codes: upper-case letters, digits, dash and underscore, e.g. RETAIL or RETAIL_CARDS. */
 export const DepartmentCode = z
