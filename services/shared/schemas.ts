@@ -41,13 +41,23 @@ export const CalendarDate = z.iso
 // Bidirectional controls (U+202A-202E, U+2066-2069, U+200E/F, U+061C) and every other invisible format
 // character (zero-width spaces and joiners, BOM, soft hyphen, tags, fillers, variation selectors): a
 // label with them can read as something else on screen (a right-to-left override turns "txt.exe" around).
-const HIDDEN = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|[\u{E0100}-\u{E01EF}]/u;
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
-const CONTROL_BUT_LINES = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+const FORMAT = /\p{Cf}/u;
+const FILLERS = new Set([0x034f, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x3164, 0xffa0]);
+const isControl = (cp: number): boolean => cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+const isLineOrTab = (cp: number): boolean => cp === 0x09 || cp === 0x0a || cp === 0x0d;
+// Variation selectors (Mongolian, standard and supplementary) draw nothing of their own.
+const isSelector = (cp: number): boolean => (cp >= 0x180b && cp <= 0x180f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
 export const HIDDEN_CHARACTERS_MESSAGE = 'must not contain bidirectional controls, invisible format characters or control characters';
 
 /** Text people read on screen shows what it says: no bidi controls, no invisible format characters, no controls (lines and tabs when `multiline`). */
-export const showsWhatItSays = (text: string, multiline = false): boolean => !HIDDEN.test(text) && !(multiline ? CONTROL_BUT_LINES : CONTROL).test(text);
+export function showsWhatItSays(text: string, multiline = false): boolean {
+  if (FORMAT.test(text)) return false;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) as number;
+    if ((isControl(cp) && !(multiline && isLineOrTab(cp))) || FILLERS.has(cp) || isSelector(cp)) return false;
+  }
+  return true;
+}
 
 /** A human-readable name or label (one line): trimmed, 1 to `max` characters, nothing hidden. */
 export const Label = (max: number) =>
