@@ -110,7 +110,8 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
       summary: 'Apply the kill switch to the implicated vendors and record it',
       description:
         'Suspends the vendors, revokes their grants and disables their OAuth clients, as asked; records what was done and when, and moves an open ' +
-        'incident to `contained`. May be applied again while the incident is not closed.',
+        'incident to `contained`. May be applied again while the incident is not closed. Vendors it suspends (or finds suspended) are held: ' +
+        'they cannot be reinstated until the incident closes or its handler releases them (POST /v1/incidents/{id}/containment/release).',
       tags: ['incidents'],
       auth: MANAGE,
       params: IncidentParams,
