@@ -2,9 +2,11 @@ import Koa from 'koa';
 import type { Container } from './container';
 import { errorHandler, requestContext } from './shared/middleware';
 import { httpMetrics } from './shared/metrics';
+import { DOCS_INLINE_SCRIPT } from './operations/routes';
+import { securityHeaders } from './shared/security-headers';
 import { buildRouter, methodNotAllowed } from './shared/router';
 
-/** request id + logger → metrics → problem+json errors → 405 → routes (each: authenticate, parse, authorize, validate, handle). */
+/** security headers → request id + logger → metrics → problem+json errors → 405 → routes (each: authenticate, parse, authorize, validate, handle). */
 export function createApp(container: Container): Koa {
   // Behind one load balancer: trust only the address it appends to X-Forwarded-For (the client sets the rest).
   const app = new Koa({ proxy: container.config.production, maxIpsCount: 1 });
@@ -16,6 +18,7 @@ export function createApp(container: Container): Koa {
     idempotency: container.idempotency,
   });
   app.silent = true;
+  app.use(securityHeaders({ docsInlineScripts: [DOCS_INLINE_SCRIPT] }));
   app.use(requestContext(container.logger));
   app.use(httpMetrics(container.metrics));
   app.use(errorHandler());

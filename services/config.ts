@@ -112,6 +112,10 @@ const EnvSchema = z.object({
   STAFF_ISSUER: optionalString,
   STAFF_AUDIENCE: optionalString,
   STAFF_JWKS_URL: urlString('STAFF_JWKS_URL'),
+  // Staff tokens: the longest lifetime (exp - iat) and age (now - iat) accepted, and the clock skew allowed.
+  STAFF_TOKEN_MAX_LIFETIME_S: intInRange(60, 86_400, 43_200),
+  STAFF_TOKEN_MAX_AGE_S: intInRange(60, 86_400, 43_200),
+  STAFF_CLOCK_SKEW_S: intInRange(0, 300, 15),
   BOOTSTRAP_ADMIN_SUBJECTS: optionalString,
   SUBJECT_ID_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'must be at least 32 characters (use 32 random bytes, base64)',
@@ -162,6 +166,13 @@ export interface RateLimitConfig {
   readonly windowSeconds: number;
 }
 
+/** What a staff token may claim: its whole lifetime and its age, in seconds, give or take the clock skew. */
+export interface StaffTokenLimits {
+  readonly maxLifetimeSeconds: number;
+  readonly maxAgeSeconds: number;
+  readonly clockSkewSeconds: number;
+}
+
 export interface Config {
   readonly production: boolean;
   /** The listening address (127.0.0.1 unless HOST says otherwise; 0.0.0.0 in a container). */
@@ -187,6 +198,7 @@ export interface Config {
     readonly audience: string;
     /** Undefined means development mode: a local key under DATA_DIR signs staff tokens. */
     readonly jwksUrl: string | undefined;
+    readonly tokenLimits: StaffTokenLimits;
   };
   readonly bootstrapAdminSubjects: readonly string[];
   readonly subjectIdKey: string | undefined;
@@ -271,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuer: e.STAFF_ISSUER ?? DEV_STAFF_ISSUER,
       audience: e.STAFF_AUDIENCE ?? DEFAULT_STAFF_AUDIENCE,
       jwksUrl: e.STAFF_JWKS_URL,
+      tokenLimits: { maxLifetimeSeconds: e.STAFF_TOKEN_MAX_LIFETIME_S, maxAgeSeconds: e.STAFF_TOKEN_MAX_AGE_S, clockSkewSeconds: e.STAFF_CLOCK_SKEW_S },
     },
     bootstrapAdminSubjects: (e.BOOTSTRAP_ADMIN_SUBJECTS ?? '')
       .split(',')

@@ -117,7 +117,7 @@ export function createContainer(options: ContainerOptions): Container {
   const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), auditStore, audit, config.auditRetentionMonths, logger);
   const idempotency = new IdempotencyService(new IdempotencyStore(db), options.secrets.keyEncryptionKey, logger);
   const staffAuthorizer = new StaffAuthorizer(db);
-  const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience);
+  const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience, config.staff.tokenLimits);
   const oauth = new OAuthServer({ config, db, logger, audit, changes, keyEncryptionKey: options.secrets.keyEncryptionKey });
   const clientAuth: ClientAuthenticator = oauth.accessTokens;
   const departments = new DepartmentService(db, new DepartmentStore(db), audit);
@@ -190,6 +190,10 @@ export function createContainer(options: ContainerOptions): Container {
       disableVendorClients: (trx, ctx, id) => oauth.clients.disableVendorClients(trx, ctx, id),
     },
   });
+  // A vendor that an open incident's containment holds is reinstated only after the incident's handler releases it.
+  vendors.addLifecycleHook(async (trx, _ctx, vendor, to) => {
+    if (to === 'reinstated') await incidentDesk.containment.refuseReinstatementWhileHeld(trx, vendor.id);
+  });
   const complaintDesk = createComplaintDesk({
     db,
     audit,
@@ -197,9 +201,9 @@ export function createContainer(options: ContainerOptions): Container {
     subjectKey: options.secrets.subjectIdKey,
     limits: config.publicComplaints,
     directory: { vendorExists, assetId, incidentExists: (id) => incidentDesk.incidents.exists(id) },
-    contactAccess: async (subject) => {
+    contactAccess: async (subject, concerned) => {
       const access = await staffAuthorizer.access(subject, 'complaint', 'read_contact');
-      return access.all || access.departments.length > 0;
+      return access.all || concerned.some((d) => access.departments.includes(d));
     },
   });
   let reloadTimer: NodeJS.Timeout | undefined;

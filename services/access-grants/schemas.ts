@@ -1,4 +1,4 @@
-import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, page, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 export const MAX_GRANT_DAYS = 365;
@@ -11,9 +11,30 @@ export const PurposeKey = z.string().regex(/^[a-z][a-z0-9_.-]{1,99}$/, 'must be 
 /** An asset id, or its dotted key such as retail.customer_profile. */
 export const AssetRef = z.string().min(1).max(200).openapi({ example: 'retail.customer_profile' });
 
+// PostgreSQL's reserved key words, and the names JavaScript gives special meaning on objects: never a column.
+const NOT_COLUMN_NAMES = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation column concurrently ' +
+    'constraint create cross current_catalog current_date current_role current_schema current_time current_timestamp current_user default ' +
+    'deferrable desc distinct do else end except false fetch for foreign freeze from full grant group having ilike in initially inner intersect ' +
+    'into is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on only or order outer overlaps ' +
+    'placing primary references returning right select session_user similar some symmetric system_user table tablesample then to trailing true ' +
+    'union unique user using variadic verbose when where window with constructor prototype'
+  ).split(' '),
+);
+
+/** A column identifier: lower-case letters, digits and _, starting with a letter, at most 63 bytes, never a reserved word. */
+export const ColumnName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a column name such as branch')
+  .refine((v) => !NOT_COLUMN_NAMES.has(v), 'is a reserved word, not a column name');
+
+/** Copies a parsed row scope into an object without a prototype, so no key can reach Object.prototype. */
+export const prototypeFreeRowScope = (scope: RowScope): RowScope => Object.assign(Object.create(null) as RowScope, scope);
+
 /** A small row filter: attribute → allowed values, e.g. { "branch": ["SZ01"] }. */
 export const RowScope = z
-  .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be an attribute name such as branch'), z.array(z.string().min(1).max(100)).min(1).max(50))
+  .record(ColumnName, z.array(z.string().min(1).max(100)).min(1).max(50))
   .refine((v) => Object.keys(v).length >= 1 && Object.keys(v).length <= 5, { message: 'name 1 to 5 attributes' })
   .openapi('RowScope', { example: { branch: ['SZ01'] } });
 export type RowScope = z.infer<typeof RowScope>;
@@ -29,7 +50,7 @@ export const CreateAccessGrant = z
     validUntil: Timestamp.openapi({ description: `Required; after validFrom, at most ${MAX_GRANT_DAYS} days later, not after the contract’s end` }),
     rowScope: RowScope.optional(),
     dailyRecordCap: z.number().int().min(1).max(1_000_000_000).optional(),
-    justification: z.string().trim().min(10).max(2000),
+    justification: FreeText(2000, 10),
   })
   .openapi('CreateAccessGrant');
 export type CreateAccessGrant = z.infer<typeof CreateAccessGrant>;
@@ -78,5 +99,5 @@ export type GrantQuery = z.infer<typeof GrantQuery>;
 
 export const GrantPage = page(AccessGrant, 'AccessGrantPage');
 
-export const Reason = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).openapi('Reason');
-export const OptionalNote = z.strictObject({ note: z.string().trim().min(1).max(2000).optional() }).openapi('ApprovalNote');
+export const Reason = z.strictObject({ reason: FreeText(2000, 3) }).openapi('Reason');
+export const OptionalNote = z.strictObject({ note: FreeText(2000).optional() }).openapi('ApprovalNote');

@@ -7,7 +7,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { DepartmentAccess } from '../shared/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
 import { assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive } from './grantability';
-import { MAX_GRANT_DAYS, type AccessGrant, type CreateAccessGrant, type GrantQuery, type GrantStatus } from './schemas';
+import { MAX_GRANT_DAYS, prototypeFreeRowScope, type AccessGrant, type CreateAccessGrant, type GrantQuery, type GrantStatus } from './schemas';
 import { grantLines, type AccessGrantStore, type GrantRecord } from './store';
 
 /** Change-feed topic: a vendor's access lines changed; payload { vendorId }. */
@@ -97,7 +97,7 @@ export class AccessGrantService {
       purposeKey: purpose.key,
       validFrom: validFrom.toISOString(),
       validUntil: validUntil.toISOString(),
-      rowScope: input.rowScope ?? null,
+      rowScope: input.rowScope === undefined ? null : prototypeFreeRowScope(input.rowScope),
       dailyRecordCap: input.dailyRecordCap ?? null,
       justification: input.justification,
       sensitive: fields.some((f) => live.get(f)?.piCategory === 'sensitive'),

@@ -1,6 +1,6 @@
 import { AssetKey, FieldName } from '../data-assets/schemas';
 import { PurposeKey } from '../purposes/schemas';
-import { DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { CalendarDate, DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { APP_STATES } from './lifecycle';
 
@@ -81,9 +81,9 @@ export type DataDisposal = z.infer<typeof DataDisposal>;
 export const ReleaseEvidence = z
   .object({
     filingNumber: z.string(),
-    penetrationTest: z.object({ id: Uuid, performedAt: z.iso.date() }),
-    compatibilityTest: z.object({ id: Uuid, performedAt: z.iso.date() }).optional().openapi({ description: 'Absent on releases before compatibility gated release' }),
-    privacyReview: z.object({ id: Uuid, performedAt: z.iso.date() }).optional().openapi({ description: 'Absent on releases before privacy reviews gated release' }),
+    penetrationTest: z.object({ id: Uuid, performedAt: CalendarDate }),
+    compatibilityTest: z.object({ id: Uuid, performedAt: CalendarDate }).optional().openapi({ description: 'Absent on releases before compatibility gated release' }),
+    privacyReview: z.object({ id: Uuid, performedAt: CalendarDate }).optional().openapi({ description: 'Absent on releases before privacy reviews gated release' }),
     consentPurposesWithNotice: z.array(z.string()),
   })
   .openapi('AppReleaseEvidence', { description: 'What the release rested on' });

@@ -1,4 +1,4 @@
-import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { CalendarDate, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -13,7 +13,7 @@ export const SecurityTest = z
     id: Uuid,
     appId: Uuid,
     kind: SecurityTestKind,
-    performedAt: z.iso.date(),
+    performedAt: CalendarDate,
     result: SecurityTestResult,
     performer: z.string(),
     reportReference: z.string(),
@@ -26,7 +26,7 @@ export type SecurityTest = z.infer<typeof SecurityTest>;
 export const CreateSecurityTest = z
   .strictObject({
     kind: SecurityTestKind,
-    performedAt: z.iso.date().openapi({ description: 'The day the test was performed (not in the future)', example: '2026-10-15' }),
+    performedAt: CalendarDate.openapi({ description: 'The day the test was performed (not in the future)', example: '2026-10-15' }),
     result: SecurityTestResult,
     performer: text(200).openapi({ description: 'Who performed it: a team or a testing firm' }),
     reportReference: text(200).openapi({ description: 'Where the report is kept, e.g. a document number' }),

@@ -10,7 +10,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
-import type { Config } from '../config';
+import type { Config, StaffTokenLimits } from '../config';
 import { ServiceUnavailableError, UnauthorizedError } from '../shared/errors';
 import type { StaffActor } from '../shared/route';
 import type { StaffAuthenticator } from '../shared/router';
@@ -19,6 +19,8 @@ import { readOrCreateJson } from '../secrets';
 /** Asymmetric algorithms only: no `none`, no HMAC (a public key must never work as a shared secret). */
 export const STAFF_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 export const CLOCK_TOLERANCE_SECONDS = 15;
+/** Used when no configuration is given (STAFF_TOKEN_MAX_LIFETIME_S, STAFF_TOKEN_MAX_AGE_S, STAFF_CLOCK_SKEW_S). */
+export const DEFAULT_STAFF_TOKEN_LIMITS: StaffTokenLimits = Object.freeze({ maxLifetimeSeconds: 43_200, maxAgeSeconds: 43_200, clockSkewSeconds: CLOCK_TOLERANCE_SECONDS });
 const DEV_KEY_FILE = 'dev-staff-key.json';
 const DEV_KID = 'dev-staff-key';
 
@@ -39,6 +41,7 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
     private readonly keys: JWTVerifyGetKey,
     private readonly issuer: string,
     private readonly audience: string,
+    private readonly limits: StaffTokenLimits = DEFAULT_STAFF_TOKEN_LIMITS,
   ) {}
 
   async authenticate(token: string): Promise<StaffActor> {
@@ -59,9 +62,17 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
         issuer: this.issuer,
         audience: this.audience,
         algorithms: STAFF_ALGORITHMS,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['exp', 'sub'],
+        clockTolerance: this.limits.clockSkewSeconds,
+        // iat is required: no older than the maximum age, and not ahead of our clock by more than the skew.
+        maxTokenAge: this.limits.maxAgeSeconds,
+        requiredClaims: ['exp', 'sub', 'iat'],
       });
+      // A token minted to live for years stays a stolen credential for years, however fresh its iat.
+      const exp = payload.exp as number;
+      const iat = payload.iat as number;
+      if (exp - iat > this.limits.maxLifetimeSeconds || exp - Date.now() / 1000 > this.limits.maxLifetimeSeconds + this.limits.clockSkewSeconds) {
+        throw new UnauthorizedError(`The token lives longer than the ${this.limits.maxLifetimeSeconds} seconds staff tokens may live`);
+      }
       // Our own machine access tokens (RFC 9068) are never staff credentials.
       if (protectedHeader.typ?.toLowerCase().replace(/^application\//, '') === 'at+jwt') {
         throw new UnauthorizedError('Machine access tokens are not accepted on staff endpoints');
@@ -136,9 +147,9 @@ export async function signDevStaffToken(
 export async function createStaffAuthenticator(config: Config): Promise<{ authenticator: JwtStaffAuthenticator; devKey?: DevStaffKey }> {
   if (config.staff.jwksUrl !== undefined) {
     const jwks = createRemoteJWKSet(new URL(config.staff.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30000 });
-    return { authenticator: new JwtStaffAuthenticator(jwks, config.staff.issuer, config.staff.audience) };
+    return { authenticator: new JwtStaffAuthenticator(jwks, config.staff.issuer, config.staff.audience, config.staff.tokenLimits) };
   }
   const devKey = loadDevStaffKey(config.dataDir);
   const jwks = createLocalJWKSet({ keys: [devKey.publicJwk] });
-  return { authenticator: new JwtStaffAuthenticator(jwks, config.staff.issuer, config.staff.audience), devKey };
+  return { authenticator: new JwtStaffAuthenticator(jwks, config.staff.issuer, config.staff.audience, config.staff.tokenLimits), devKey };
 }

@@ -1,4 +1,4 @@
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import {
   ComplaintDetail,
@@ -11,12 +11,14 @@ import {
 } from './schemas';
 import type { ComplaintService } from './service';
 
-// Complaints are bank-wide: privacy officers handle them, auditors read them, nobody else sees them.
-const WHO_READS = 'Privacy officers and auditors only. The customer’s contact is shown to privacy officers alone.';
+const WHO_READS =
+  'Privacy officers and auditors, bank-wide or of a department the complaint concerns (the owners of the ledger app it names and of the apps, ' +
+  'assets and incidents it is linked to; a complaint concerning none is for bank-wide roles only). The customer’s contact is shown to those privacy officers alone.';
 const notFound = { 404: { description: 'Unknown complaint', schema: Problem } };
 
 /** The privacy officers' side of complaints: list, read, move through the states, extend, link. */
 export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
+  const ofComplaint: PermissionScope = { kind: 'concerned', resolve: ({ params }) => complaints.departmentsOf(params.id) };
   return [
     defineRoute({
       method: 'get',
@@ -28,7 +30,7 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
       auth: staffPermission('complaint', 'read', ANY_DEPARTMENT),
       query: ComplaintQuery,
       responses: { 200: { description: 'A page of complaints', schema: ComplaintPage }, ...problemResponses },
-      handler: async ({ query }) => ({ body: await complaints.list(query) }),
+      handler: async ({ query, access }) => ({ body: await complaints.list(query, access) }),
     }),
     defineRoute({
       method: 'get',
@@ -37,7 +39,7 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
       summary: 'Get a complaint with its extensions and history',
       description: WHO_READS,
       tags: ['complaints'],
-      auth: staffPermission('complaint', 'read', ANY_DEPARTMENT),
+      auth: staffPermission('complaint', 'read', ofComplaint),
       params: ComplaintParams,
       responses: { 200: { description: 'The complaint', schema: ComplaintDetail }, ...problemResponses, ...notFound },
       handler: async ({ params, actor }) => ({ body: await complaints.get(params.id, actor) }),
@@ -49,7 +51,7 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
       summary: 'Move a complaint: received → acknowledged → investigating → resolved | rejected → closed',
       description: 'A rejection needs a `reason`, the explanation the customer is owed (PIPL Art. 50). Any other move is 409 `illegal_transition`.',
       tags: ['complaints'],
-      auth: staffPermission('complaint', 'manage', ANY_DEPARTMENT),
+      auth: staffPermission('complaint', 'manage', ofComplaint),
       params: ComplaintParams,
       body: TransitionComplaint,
       responses: {
@@ -70,7 +72,7 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
         'institution) is required; never past 60 days in all (2020 rules on banking and insurance consumer complaints). ' +
         'Each extension is 1-30 days and must be made before the current deadline passes.',
       tags: ['complaints'],
-      auth: staffPermission('complaint', 'manage', ANY_DEPARTMENT),
+      auth: staffPermission('complaint', 'manage', ofComplaint),
       params: ComplaintParams,
       body: ExtendComplaint,
       responses: {
@@ -87,7 +89,7 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
       operationId: 'linkComplaint',
       summary: 'Link a complaint to an incident, app, data asset or vendor',
       tags: ['complaints'],
-      auth: staffPermission('complaint', 'manage', ANY_DEPARTMENT),
+      auth: staffPermission('complaint', 'manage', ofComplaint),
       params: ComplaintParams,
       body: LinkComplaint,
       responses: {

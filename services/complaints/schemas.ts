@@ -1,4 +1,4 @@
-import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { MAX_EXTENSION_DAYS } from './deadlines';
 
@@ -28,13 +28,13 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
 const PHONE = /^\+?[0-9][0-9 -]{4,30}$/;
 
 /** An app, mini-program, official account or H5 page, as the customer names it. */
-export const AppName = z.string().trim().min(1).max(100).openapi({ example: 'Mobile banking' });
+export const AppName = Label(100).openapi({ example: 'Mobile banking' });
 
 export const SubmitComplaint = z
   .strictObject({
     category: ComplaintCategory,
     // 2,000 characters of Chinese are about 6 KB of UTF-8: they fit the public body limit.
-    description: z.string().trim().min(1).max(2000),
+    description: FreeText(2000),
     contact: z
       .string()
       .trim()
@@ -59,7 +59,7 @@ export const ComplaintReceipt = z
     reference: ComplaintReference,
     status: ComplaintStatus,
     receivedAt: Timestamp,
-    dueDate: z.iso.date().openapi({ description: 'The last day for a decision (China Standard Time)' }),
+    dueDate: CalendarDate.openapi({ description: 'The last day for a decision (China Standard Time)' }),
   })
   .openapi('ComplaintReceipt', { description: 'Keep the reference: it is the only way to follow the complaint' });
 export type ComplaintReceipt = z.infer<typeof ComplaintReceipt>;
@@ -70,7 +70,7 @@ export const PublicComplaintStatus = z
     category: ComplaintCategory,
     status: ComplaintStatus,
     receivedAt: Timestamp,
-    dueDate: z.iso.date(),
+    dueDate: CalendarDate,
     extended: z.boolean(),
     updatedAt: Timestamp,
   })
@@ -89,7 +89,7 @@ export const ComplaintExtension = z
     justification: z.string(),
     approvedBy: z.string().nullable(),
     totalDays: z.number().int(),
-    dueDate: z.iso.date(),
+    dueDate: CalendarDate,
     extendedBy: z.string(),
     extendedAt: Timestamp,
   })
@@ -122,7 +122,7 @@ export const Complaint = z
     status: ComplaintStatus,
     receivedAt: Timestamp,
     dueDays: z.number().int().openapi({ description: 'Days allowed from receipt: 15, up to 60 with extensions' }),
-    dueDate: z.iso.date(),
+    dueDate: CalendarDate,
     dueAt: Timestamp,
     overdue: z.boolean(),
     decidedAt: Timestamp.nullable(),
@@ -155,7 +155,7 @@ export type ComplaintQuery = z.infer<typeof ComplaintQuery>;
 
 export const ComplaintPage = page(Complaint, 'ComplaintPage');
 
-const Note = z.string().trim().min(1).max(2000);
+const Note = FreeText(2000);
 
 export const TransitionComplaint = z
   .strictObject({
@@ -174,11 +174,7 @@ export const ExtendComplaint = z
   .strictObject({
     days: z.number().int().min(1).max(MAX_EXTENSION_DAYS),
     justification: Note,
-    approvedBy: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
+    approvedBy: Label(200)
       .optional()
       .openapi({ description: 'Who approved it (a senior manager or the superior institution): required once the total passes 30 days' }),
   })

@@ -3,6 +3,7 @@ import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import { withTransaction, type Db, type Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
+import type { DepartmentAccess } from '../shared/route';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import { INITIAL_DAYS, OPEN_STATUSES, dueOf, extendedTotal, isOverdue } from './deadlines';
 import type {
@@ -29,8 +30,8 @@ export interface ComplaintDirectory {
   incidentExists(id: string): Promise<boolean>;
 }
 
-/** Whether a member of staff may see complaint contacts (privacy officers). */
-export type ContactAccess = (subject: string) => Promise<boolean>;
+/** Whether a member of staff may see the contact of a complaint concerning `departments` (privacy officers). */
+export type ContactAccess = (subject: string, departments: readonly string[]) => Promise<boolean>;
 
 /** Of how many complaints, how many and which (the longest overdue first): what the compliance report shows. */
 export interface OverdueSummary {
@@ -137,10 +138,12 @@ export class ComplaintService {
     };
   }
 
-  async list(query: ComplaintQuery): Promise<Page<Complaint>> {
+  /** A page of complaints: every one for a bank-wide reader, else those concerning the reader's departments. */
+  async list(query: ComplaintQuery, access: DepartmentAccess): Promise<Page<Complaint>> {
     const now = new Date().toISOString();
+    const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
-      { status: query.status, category: query.category, overdue: query.overdue, app: query.app, vendor: query.vendor, after: decodeAfter(query.cursor), now },
+      { status: query.status, category: query.category, overdue: query.overdue, app: query.app, vendor: query.vendor, after: decodeAfter(query.cursor), departments, now },
       query.limit + 1,
     );
     const more = records.length > query.limit;
@@ -159,8 +162,15 @@ export class ComplaintService {
     if (!c) throw new NotFoundError(`No complaint ${id}`);
     const [links, extensions, history] = await Promise.all([this.store.links([id]), this.store.extensions(id), this.store.history(id)]);
     const detail: ComplaintDetail = { ...view(c, links.get(id) ?? [], new Date().toISOString()), extensions, history };
-    if (viewer.kind === 'staff' && (await this.contactAccess(viewer.subject))) detail.contact = c.contact;
+    if (viewer.kind === 'staff' && (await this.contactAccess(viewer.subject, (await this.store.departmentsOf(id)) ?? []))) detail.contact = c.contact;
     return detail;
+  }
+
+  /** The departments the complaint concerns (see ComplaintStore); a 404 when there is no such complaint. */
+  async departmentsOf(id: string): Promise<string[]> {
+    const departments = await this.store.departmentsOf(id);
+    if (departments === undefined) throw new NotFoundError(`No complaint ${id}`);
+    return departments;
   }
 
   async transition(ctx: ChangeContext, id: string, input: TransitionComplaint): Promise<ComplaintDetail> {

@@ -95,6 +95,19 @@ const toRow = (c: ComplaintRecord): ComplaintRow => ({
   updated_at: c.updatedAt,
 });
 
+/**
+ * The departments a complaint (alias `c`) concerns: the owners of the ledger app it names, of the apps
+ * and data assets it is linked to, and of what its linked incidents concern. A vendor concerns none.
+ */
+const COMPLAINT_DEPARTMENTS = `
+  select p.owning_department as department from apps p where lower(p.name) = lower(c.app)
+  union select p.owning_department from complaint_links l join apps p on lower(p.name) = lower(l.target) where l.complaint_id = c.id and l.kind = 'app'
+  union select a.owning_department from complaint_links l join data_assets a on a.id::text = l.target where l.complaint_id = c.id and l.kind = 'asset'
+  union select a.owning_department from complaint_links l join incidents i on i.id::text = l.target join data_assets a on a.id = any(i.asset_ids)
+    where l.complaint_id = c.id and l.kind = 'incident'
+  union select p.owning_department from complaint_links l join incidents i on i.id::text = l.target
+    join apps p on lower(p.name) in (select lower(x) from unnest(i.apps) x) where l.complaint_id = c.id and l.kind = 'incident'`;
+
 export interface ComplaintFilter {
   status?: ComplaintStatus;
   category?: ComplaintCategory;
@@ -102,6 +115,8 @@ export interface ComplaintFilter {
   app?: string;
   vendor?: string;
   after?: { receivedAt: string; id: string };
+  /** Only complaints concerning one of these departments (undefined = all). */
+  departments?: readonly string[];
   now: string;
 }
 
@@ -124,6 +139,15 @@ export class ComplaintStore {
     return row && fromRow(row);
   }
 
+  /** The departments complaint `id` concerns, sorted; undefined when there is no such complaint. */
+  async departmentsOf(id: string): Promise<string[] | undefined> {
+    if (!(await this.db('complaints').where({ id }).first('id'))) return undefined;
+    const { rows } = (await this.db.raw(`select distinct d.department from complaints c, lateral (${COMPLAINT_DEPARTMENTS}) d where c.id = ? order by 1`, [id])) as {
+      rows: Array<{ department: string }>;
+    };
+    return rows.map((r) => r.department);
+  }
+
   async byReference(reference: string): Promise<ComplaintRecord | undefined> {
     const row = (await this.db('complaints').where({ reference }).first()) as ComplaintRow | undefined;
     return row && fromRow(row);
@@ -131,6 +155,11 @@ export class ComplaintStore {
 
   async list(filter: ComplaintFilter, limit: number): Promise<ComplaintRecord[]> {
     const q = this.db('complaints as c').select('c.*').orderBy([{ column: 'c.received_at' }, { column: 'c.id' }]).limit(limit);
+    if (filter.departments) {
+      const held = filter.departments;
+      if (held.length === 0) q.whereRaw('false');
+      else q.whereRaw(`exists (select 1 from (${COMPLAINT_DEPARTMENTS}) d where d.department in (${held.map(() => '?').join(', ')}))`, [...held]);
+    }
     if (filter.status) q.where('c.status', filter.status);
     if (filter.category) q.where('c.category', filter.category);
     if (filter.overdue === true) q.whereIn('c.status', [...OPEN_STATUSES]).where('c.due_at', '<=', filter.now);

@@ -90,7 +90,7 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
       query: ConsentHistoryQuery,
       responses: { 200: { description: 'Newest first', schema: ConsentHistory }, ...problemResponses },
       handler: async ({ query, actor, requestId }) => ({
-        body: await consents.history({ actor, requestId }, query, collector(actor).clientId),
+        body: await consents.history({ actor, requestId }, query, { collectorId: collector(actor).clientId }),
         headers: { 'Cache-Control': 'no-store' },
       }),
     }),
@@ -99,12 +99,17 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
       path: '/v1/consent-history',
       operationId: 'listConsentHistory',
       summary: 'A customer’s consents and withdrawals from every channel',
-      description: `${NO_RAW_IDS} For privacy officers and auditors; each look-up is audited.`,
+      description:
+        `${NO_RAW_IDS} For privacy officers and auditors; each look-up is audited. Bank-wide roles see every event; a role held in some departments ` +
+        'sees only consents given through apps those departments own (and their withdrawals): a consent under a general notice concerns no department.',
       tags: ['consents'],
       auth: staffPermission('consent', 'read', ANY_DEPARTMENT),
       query: ConsentHistoryQuery,
       responses: { 200: { description: 'Newest first', schema: ConsentHistory }, ...problemResponses },
-      handler: async ({ query, actor, requestId }) => ({ body: await consents.history({ actor, requestId }, query), headers: { 'Cache-Control': 'no-store' } }),
+      handler: async ({ query, actor, requestId, access }) => ({
+        body: await consents.history({ actor, requestId }, query, { departments: access.all ? undefined : access.departments }),
+        headers: { 'Cache-Control': 'no-store' },
+      }),
     }),
     defineRoute({
       method: 'get',

@@ -1,12 +1,12 @@
 import { PurposeKey } from '../purposes';
-import { PageQuery, Timestamp, Uuid } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 // PostgreSQL cannot store NUL or unpaired surrogates (jsonb): refuse them here (400) rather than fail there (500).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const storable = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 const STORABLE = 'must be valid Unicode text without NUL characters';
-const Text = (max: number) => z.string().trim().min(1).max(max).refine(storable, STORABLE);
+const Text = (max: number) => FreeText(max).refine(storable, STORABLE);
 
 /** The bank's customer identifier as the app back end knows it; the service keeps only its HMAC. */
 export const CustomerId = z

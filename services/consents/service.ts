@@ -155,17 +155,19 @@ export class ConsentService implements ConsentChecker {
   }
 
   /**
-   * A customer's consents and withdrawals, newest first: every one for privacy officers and
-   * auditors (the look-up is audited), only its own for a collector.
+   * A customer's consents and withdrawals, newest first: for staff (the look-up is audited) every one
+   * when bank-wide, else those given through apps the reader's departments own (`departments`); only
+   * its own for a collector (`collectorId`).
    */
   async history(
     reader: ChangeContext,
     query: { subject: string; purpose?: string; cursor?: string; limit: number },
-    collectorId?: string,
+    scope: { collectorId?: string; departments?: readonly string[] } = {},
   ): Promise<ConsentHistory> {
+    const collectorId = scope.collectorId;
     const subjectRef = pseudonymize(this.subjectKey, query.subject);
     const beforeSeq = decodeNumericCursor(query.cursor);
-    const rows = await this.store.history({ subjectRef, purposeKey: query.purpose, clientId: collectorId, beforeSeq }, query.limit + 1);
+    const rows = await this.store.history({ subjectRef, purposeKey: query.purpose, clientId: collectorId, departments: scope.departments, beforeSeq }, query.limit + 1);
     const pageRows = rows.slice(0, query.limit);
     if (collectorId === undefined) {
       await withTransaction(this.db, (trx) =>

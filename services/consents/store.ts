@@ -96,6 +96,8 @@ export interface HistoryFilter {
   subjectRef: string;
   purposeKey?: string;
   clientId?: string;
+  /** Only events given through (or withdrawing a consent given through) an app one of these departments owns. */
+  departments?: readonly string[];
   beforeSeq?: number;
 }
 
@@ -137,10 +139,21 @@ export class ConsentStore {
   }
 
   async history(filter: HistoryFilter, limit: number): Promise<ConsentEventRecord[]> {
-    const q = this.db('consent_events').where('subject_ref', filter.subjectRef).orderBy('seq', 'desc').limit(limit);
-    if (filter.purposeKey) q.where('purpose_key', filter.purposeKey);
-    if (filter.clientId) q.where('client_id', filter.clientId);
-    if (filter.beforeSeq !== undefined) q.where('seq', '<', filter.beforeSeq);
+    const q = this.db('consent_events as e').select('e.*').where('e.subject_ref', filter.subjectRef).orderBy('e.seq', 'desc').limit(limit);
+    if (filter.departments) {
+      const held = filter.departments;
+      // A consent concerns the department owning the app of the notice it was given under; a withdrawal, the consent it withdraws.
+      if (held.length === 0) q.whereRaw('false');
+      else
+        q.whereRaw(
+          `exists (select 1 from apps p where p.id = coalesce(e.notice_app_id, (select w.notice_app_id from consent_events w where w.id = e.withdraws))
+             and p.owning_department in (${held.map(() => '?').join(', ')}))`,
+          [...held],
+        );
+    }
+    if (filter.purposeKey) q.where('e.purpose_key', filter.purposeKey);
+    if (filter.clientId) q.where('e.client_id', filter.clientId);
+    if (filter.beforeSeq !== undefined) q.where('e.seq', '<', filter.beforeSeq);
     return ((await q) as ConsentEventRow[]).map(fromRow);
   }
 

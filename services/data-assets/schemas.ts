@@ -1,5 +1,5 @@
 import { OwnershipTransfer } from '../ownership/schemas';
-import { DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { DepartmentCode, PageQuery, Timestamp, Uuid, page, Label, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 /** Dotted lower-case segments, e.g. retail.customer_profile. */
@@ -25,9 +25,9 @@ export type PiCategory = z.infer<typeof PiCategory>;
 export const Classification = z.number().int().min(1).max(5).openapi({ description: 'JR/T 0197-2020 level (1-5, 5 highest)', example: 3 });
 export const LifecycleStatus = z.enum(['active', 'retired']).openapi('LifecycleStatus');
 
-const Name = z.string().trim().min(1).max(200);
-const Description = z.string().trim().max(2000);
-const Reason = z.string().trim().min(1).max(2000);
+const Name = Label(200);
+const Description = FreeText(2000, 0);
+const Reason = FreeText(2000);
 
 export const DataAssetField = z
   .object({

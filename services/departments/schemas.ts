@@ -1,4 +1,4 @@
-import { DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { DepartmentCode, PageQuery, Timestamp, Uuid, page, Label } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 export const DepartmentKind = z.enum(['business', 'technology', 'compliance', 'privacy']).openapi('DepartmentKind');
@@ -16,7 +16,7 @@ export const Department = z
   .openapi('Department');
 export type Department = z.infer<typeof Department>;
 
-const Name = z.string().trim().min(1).max(200);
+const Name = Label(200);
 
 export const CreateDepartment = z
   .strictObject({

@@ -3,7 +3,8 @@ import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { ChangeFeed } from '../shared/change-feed';
 import { ConflictError, NotFoundError } from '../shared/errors';
-import type { ApplyContainment, ContainmentRecord, ContainmentResult } from './schemas';
+import type { ApplyContainment, ContainmentRecord, ContainmentResult, ReleaseContainment } from './schemas';
+import type { IncidentScopeStore } from './scope-store';
 import type { IncidentStore } from './store';
 
 /** The vendor kill switch, as the vendor, grant and OAuth features offer it. */
@@ -32,7 +33,44 @@ export class ContainmentService {
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
     private readonly killSwitch: KillSwitch,
+    private readonly scope: IncidentScopeStore,
   ) {}
+
+  /**
+   * The handler's release: the vendors this incident's containments suspended (or found suspended)
+   * are no longer held by it and may be reinstated. Audited; 409 when nothing is held or it is closed.
+   */
+  async release(ctx: ChangeContext, incidentId: string, input: ReleaseContainment): Promise<void> {
+    await this.changes.transaction(this.db, async (trx) => {
+      const current = await this.store.get(incidentId, trx, true);
+      if (!current) throw new NotFoundError(`No incident ${incidentId}`);
+      if (current.status === 'closed') throw new ConflictError('incident_closed', `Incident ${incidentId} is closed; its containment no longer holds any vendor`);
+      const now = new Date().toISOString();
+      const released = await this.scope.release(trx, incidentId, { at: now, by: actorOf(ctx).actorId, reason: input.reason });
+      if (released.length === 0) throw new ConflictError('containment_not_held', `No containment of incident ${incidentId} holds a vendor suspended`);
+      current.updatedAt = now;
+      await this.store.update(trx, current);
+      await this.audit.record(trx, ctx, {
+        action: 'incident.containment_released',
+        objectType: 'incident',
+        objectId: incidentId,
+        details: { containments: released, vendors: current.vendors, reason: input.reason },
+      });
+    });
+  }
+
+  /**
+   * Refuses (409) to reinstate a vendor that an open incident's containment still holds: a vendor
+   * lifecycle hook, run inside the reinstatement's transaction.
+   */
+  async refuseReinstatementWhileHeld(trx: Trx, vendorId: string): Promise<void> {
+    const holding = await this.scope.holding(trx, vendorId);
+    if (holding.length === 0) return;
+    throw new ConflictError(
+      'vendor_held_by_containment',
+      `Vendor ${vendorId} is held by the containment of incident ${holding.join(', ')}; the incident's handler must release it first (POST /v1/incidents/${holding[0]}/containment/release)`,
+    );
+  }
 
   async apply(ctx: ChangeContext, incidentId: string, input: ApplyContainment): Promise<ContainmentRecord> {
     const startedAt = new Date().toISOString();
@@ -67,6 +105,7 @@ export class ContainmentService {
         disableClients: input.disableClients,
         note: input.note ?? null,
         result,
+        release: null,
       };
       await this.store.addContainment(trx, incidentId, record);
       const from = current.status;

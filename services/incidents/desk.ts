@@ -10,6 +10,7 @@ import { registerIncidentMetrics } from './metrics';
 import { incidentRoutes } from './routes';
 import type { IncidentSeverity } from './schemas';
 import { IncidentService, type IncidentDirectory } from './service';
+import { IncidentScopeStore } from './scope-store';
 import { IncidentStore } from './store';
 
 export interface IncidentDeskOptions {
@@ -22,12 +23,16 @@ export interface IncidentDeskOptions {
   readonly killSwitch: KillSwitch;
 }
 
-/** The incident desk wired: the service (which the compliance report calls), its routes and its /metrics gauge. */
-export function createIncidentDesk(o: IncidentDeskOptions): { incidents: IncidentService; routes: RouteSpec[] } {
+/**
+ * The incident desk wired: the service (which the compliance report calls), its routes, its /metrics
+ * gauge, and the containment (whose hold the vendor feature consults before a reinstatement).
+ */
+export function createIncidentDesk(o: IncidentDeskOptions): { incidents: IncidentService; containment: ContainmentService; routes: RouteSpec[] } {
   const store = new IncidentStore(o.db);
+  const scope = new IncidentScopeStore(o.db);
   const incidents = new IncidentService(o.db, store, o.audit, o.changes, o.directory, o.notificationHours);
-  const containment = new ContainmentService(o.db, store, o.audit, o.changes, o.killSwitch);
+  const containment = new ContainmentService(o.db, store, o.audit, o.changes, o.killSwitch, scope);
   const blastRadius = new BlastRadiusService(store, new BlastRadiusStore(o.db));
   registerIncidentMetrics(o.registry, incidents);
-  return { incidents, routes: incidentRoutes(incidents, containment, blastRadius) };
+  return { incidents, containment, routes: incidentRoutes(incidents, containment, blastRadius, scope) };
 }

@@ -1,4 +1,5 @@
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { NotFoundError } from '../shared/errors';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { BlastRadius, BlastRadiusQuery, type BlastRadiusService } from './blast-radius';
 import type { ContainmentService } from './containment';
@@ -14,20 +15,45 @@ import {
   IncidentQuery,
   RecordNotification,
   Rectification,
+  ReleaseContainment,
   RectificationParams,
   TransitionIncident,
   UpdateIncident,
 } from './schemas';
+import type { IncidentScopeStore } from './scope-store';
 import type { IncidentService } from './service';
 
-// Incidents are bank-wide: privacy officers handle them, auditors read them, nobody else sees them.
-const READ = staffPermission('incident', 'read', ANY_DEPARTMENT);
-const MANAGE = staffPermission('incident', 'manage', ANY_DEPARTMENT);
-const WHO_READS = 'Privacy officers and auditors only.';
+const WHO_READS =
+  'Privacy officers and auditors, bank-wide or of a department the incident concerns (the owners of its affected assets and of the ledger apps it names).';
+const asStrings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
+/** The departments an incident concerns, from the incident in the path or, when opening one, from the body. */
+function incidentScopes(scope: IncidentScopeStore): { ofIncident: PermissionScope; ofNewIncident: PermissionScope } {
+  return {
+    ofIncident: {
+      kind: 'concerned',
+      resolve: async ({ params }) => {
+        const departments = await scope.departmentsOf(params.id);
+        if (departments === undefined) throw new NotFoundError(`No incident ${params.id}`);
+        return departments;
+      },
+    },
+    ofNewIncident: {
+      kind: 'concerned',
+      resolve: async ({ body }) => {
+        const b = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+        return scope.departmentsFor(asStrings(b.assets).slice(0, 100), asStrings(b.apps).slice(0, 50));
+      },
+    },
+  };
+}
 const notFound = { 404: { description: 'Unknown incident', schema: Problem } };
 const closedConflict = { 409: { description: 'The incident is closed (`incident_closed`)', schema: Problem } };
 
-export function incidentRoutes(incidents: IncidentService, containment: ContainmentService, blastRadius: BlastRadiusService): RouteSpec[] {
+export function incidentRoutes(incidents: IncidentService, containment: ContainmentService, blastRadius: BlastRadiusService, scope: IncidentScopeStore): RouteSpec[] {
+  const { ofIncident, ofNewIncident } = incidentScopes(scope);
+  const READ = staffPermission('incident', 'read', ofIncident);
+  const MANAGE = staffPermission('incident', 'manage', ofIncident);
   return [
     defineRoute({
       method: 'post',
@@ -36,7 +62,7 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
       summary: 'Open a leak incident',
       description: 'The regulator notification falls due at detection plus the configured hours for the severity.',
       tags: ['incidents'],
-      auth: MANAGE,
+      auth: staffPermission('incident', 'manage', ofNewIncident),
       body: CreateIncident,
       responses: { 201: { description: 'Opened', schema: IncidentDetail }, ...problemResponses },
       handler: async ({ body, actor, requestId }) => ({ status: 201, body: await incidents.create({ actor, requestId }, body) }),
@@ -48,10 +74,10 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
       summary: 'List incidents, oldest first (filter by status, severity, vendor, overdue notification)',
       description: WHO_READS,
       tags: ['incidents'],
-      auth: READ,
+      auth: staffPermission('incident', 'read', ANY_DEPARTMENT),
       query: IncidentQuery,
       responses: { 200: { description: 'A page of incidents', schema: IncidentPage }, ...problemResponses },
-      handler: async ({ query }) => ({ body: await incidents.list(query) }),
+      handler: async ({ query, access }) => ({ body: await incidents.list(query, access) }),
     }),
     defineRoute({
       method: 'get',
@@ -84,7 +110,8 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
       summary: 'Apply the kill switch to the implicated vendors and record it',
       description:
         'Suspends the vendors, revokes their grants and disables their OAuth clients, as asked; records what was done and when, and moves an open ' +
-        'incident to `contained`. May be applied again while the incident is not closed.',
+        'incident to `contained`. May be applied again while the incident is not closed. Vendors it suspends (or finds suspended) are held: ' +
+        'they cannot be reinstated until the incident closes or its handler releases them (POST /v1/incidents/{id}/containment/release).',
       tags: ['incidents'],
       auth: MANAGE,
       params: IncidentParams,
@@ -96,6 +123,30 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
         409: { description: 'Closed (`incident_closed`) or no vendor implicated (`no_vendors_implicated`)', schema: Problem },
       },
       handler: async ({ params, body, actor, requestId }) => ({ status: 201, body: await containment.apply({ actor, requestId }, params.id, body) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/incidents/{id}/containment/release',
+      operationId: 'releaseIncidentContainment',
+      summary: 'Release the vendors this incident’s containment holds suspended, so that they may be reinstated',
+      description:
+        'A vendor suspended by the containment of an incident that is not closed cannot be reinstated until the incident’s handler, a privacy ' +
+        'officer for every department, releases it here with a reason. The vendors stay suspended: reinstating one is a separate, bank-wide decision ' +
+        '(POST /v1/vendors/{id}/reinstate).',
+      tags: ['incidents'],
+      auth: staffPermission('incident', 'release_containment', GLOBAL),
+      params: IncidentParams,
+      body: ReleaseContainment,
+      responses: {
+        200: { description: 'The incident, its containment records marked released', schema: IncidentDetail },
+        ...problemResponses,
+        ...notFound,
+        409: { description: 'Closed (`incident_closed`) or no containment holds a vendor (`containment_not_held`)', schema: Problem },
+      },
+      handler: async ({ params, body, actor, requestId }) => {
+        await containment.release({ actor, requestId }, params.id, body);
+        return { body: await incidents.get(params.id) };
+      },
     }),
     defineRoute({
       method: 'post',

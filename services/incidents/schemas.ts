@@ -1,4 +1,4 @@
-import { DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { DepartmentCode, PageQuery, Timestamp, Uuid, page, Label, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 export const IncidentSeverity = z.enum(['low', 'medium', 'high', 'critical']).openapi('IncidentSeverity');
@@ -11,21 +11,21 @@ export const IncidentSource = z
   .enum(['vendor_report', 'internal_monitoring', 'customer_complaint', 'regulator', 'security_test', 'audit', 'other'])
   .openapi('IncidentSource');
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
+const Text = FreeText;
 // Clocks differ a little; a time further ahead than this is a mistake, not skew.
 const SKEW_MS = 5 * 60_000;
 const NotInFuture = Timestamp.refine((v) => Date.parse(v) <= Date.now() + SKEW_MS, 'cannot be in the future');
 const unique = (items: readonly string[]) => new Set(items).size === items.length;
 
-const AppRef = Text(100).openapi({ example: 'Mobile banking' });
-const AssetRef = Text(200).openapi({ description: 'A data asset id or key', example: 'retail.customer_profile' });
+const AppRef = Label(100).openapi({ example: 'Mobile banking' });
+const AssetRef = Label(200).openapi({ description: 'A data asset id or key', example: 'retail.customer_profile' });
 const Vendors = z.array(Uuid).max(50).refine(unique, 'list each vendor once');
 const Apps = z.array(AppRef).max(50).refine(unique, 'list each app once');
 const Assets = z.array(AssetRef).max(100).refine(unique, 'list each asset once');
 
 export const CreateIncident = z
   .strictObject({
-    title: Text(200),
+    title: Label(200),
     detectedAt: NotInFuture,
     source: IncidentSource,
     severity: IncidentSeverity,
@@ -39,7 +39,7 @@ export type CreateIncident = z.infer<typeof CreateIncident>;
 
 export const UpdateIncident = z
   .strictObject({
-    title: Text(200).optional(),
+    title: Label(200).optional(),
     severity: IncidentSeverity.optional().openapi({ description: 'Changing it recomputes the regulator notification deadline' }),
     description: Text(10_000).optional(),
     vendors: Vendors.optional(),
@@ -89,9 +89,18 @@ export const ContainmentRecord = z
     disableClients: z.boolean(),
     note: z.string().nullable(),
     result: ContainmentResult,
+    release: z
+      .object({ at: Timestamp, by: z.string(), reason: z.string() })
+      .nullable()
+      .openapi({ description: 'Set once the incident’s handler released the vendors this containment suspended (they may then be reinstated)' }),
   })
   .openapi('ContainmentRecord');
 export type ContainmentRecord = z.infer<typeof ContainmentRecord>;
+
+export const ReleaseContainment = z
+  .strictObject({ reason: Text(2000).openapi({ description: 'Why the implicated vendors no longer need to be held (recorded and audited)' }) })
+  .openapi('ReleaseContainment');
+export type ReleaseContainment = z.infer<typeof ReleaseContainment>;
 
 export const NotificationAudience = z.enum(['regulator', 'subjects', 'department']).openapi('NotificationAudience');
 export type NotificationAudience = z.infer<typeof NotificationAudience>;
@@ -103,7 +112,7 @@ export const NotificationChannel = z
 /** What PIPL Art. 57 says a notification contains. */
 export const NotificationContent = z
   .strictObject({
-    categories: z.array(Text(100)).min(1).max(50).openapi({ description: 'The categories of personal information involved' }),
+    categories: z.array(Label(100)).min(1).max(50).openapi({ description: 'The categories of personal information involved' }),
     cause: Text(4000),
     possibleHarm: Text(4000).optional(),
     measures: Text(4000).openapi({ description: 'The remedial measures taken' }),

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { ChangeFeed } from '../shared/change-feed';
+import type { DepartmentAccess } from '../shared/route';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { encodeCursor, type Page } from '../shared/schemas';
 import { checkTransition, notificationDueAt } from './lifecycle';
@@ -211,10 +212,13 @@ export class IncidentService {
     };
   }
 
-  async list(query: IncidentQuery): Promise<Page<Incident>> {
+  /** A page of incidents: every one for a bank-wide reader, else those concerning the reader's departments. */
+  async list(query: IncidentQuery, access: DepartmentAccess): Promise<Page<Incident>> {
     const now = new Date().toISOString();
+    const after = decodeIncidentCursor(query.cursor);
+    const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
-      { status: query.status, severity: query.severity, vendor: query.vendor, notificationOverdue: query.notificationOverdue, after: decodeIncidentCursor(query.cursor), now },
+      { status: query.status, severity: query.severity, vendor: query.vendor, notificationOverdue: query.notificationOverdue, after, departments, now },
       query.limit + 1,
     );
     const more = records.length > query.limit;

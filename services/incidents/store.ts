@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../db';
+import { concerningAny } from './scope-store';
 import type {
   ContainmentRecord,
   IncidentHistoryEntry,
@@ -139,6 +140,8 @@ export interface IncidentFilter {
   vendor?: string;
   notificationOverdue?: boolean;
   after?: { createdAt: string; id: string };
+  /** Only incidents concerning one of these departments (undefined = all). */
+  departments?: readonly string[];
   now: string;
 }
 
@@ -176,7 +179,8 @@ export class IncidentStore {
   }
 
   async list(filter: IncidentFilter, limit: number): Promise<IncidentRecord[]> {
-    const q = this.db('incidents').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit);
+    const q = this.db('incidents as i').select('i.*').orderBy([{ column: 'i.created_at' }, { column: 'i.id' }]).limit(limit);
+    if (filter.departments) concerningAny(q, filter.departments);
     if (filter.status) q.where('status', filter.status);
     if (filter.severity) q.where('severity', filter.severity);
     if (filter.vendor) q.whereRaw('vendor_ids @> ?::uuid[]', [pgArray([filter.vendor])]);
@@ -234,6 +238,9 @@ export class IncidentStore {
       disable_clients: boolean;
       note: string | null;
       result: ContainmentRecord['result'];
+      released_at: string | null;
+      released_by: string | null;
+      release_reason: string | null;
     }>;
     return rows.map((r) => ({
       id: r.id,
@@ -245,6 +252,7 @@ export class IncidentStore {
       disableClients: r.disable_clients,
       note: r.note,
       result: r.result,
+      release: r.released_at === null ? null : { at: r.released_at, by: r.released_by ?? '', reason: r.release_reason ?? '' },
     }));
   }
 

@@ -7,6 +7,9 @@ import type { NoticeStore, PublishedNotice, ScopeVersions } from './store';
 /** Change-feed topic, payload { purposeKey }: a notice version of the purpose was published. */
 export const NOTICES_CHANGED = 'notices.published';
 
+/** The one answer for every public notice that cannot be shown. */
+export const NO_PUBLISHED_NOTICE = 'No published notice matches this purpose and version';
+
 // Purposes are a bank's few hundred; the bound only stops a flood of distinct keys from growing memory.
 const MAX_CACHED_PURPOSES = 10_000;
 
@@ -38,20 +41,21 @@ export class PublishedNotices {
 
   /**
    * The published notice people see: a pinned version, or the latest of the app's own notice
-   * (when `app` is given and has one) or of the purpose's general notice. 404 for unknown purposes.
+   * (when `app` is given and has one) or of the purpose's general notice. One 404, with the same
+   * words and the same reads, whether the purpose is unknown, has nothing published or lacks the
+   * version: the public cannot tell which purposes exist.
    */
   async publicNotice(purposeKey: string, query: { version?: number; app?: string }): Promise<PublicNotice> {
-    const purpose = await this.purposes.find(purposeKey);
-    if (!purpose) throw new NotFoundError(`No purpose ${purposeKey}`);
     let notice: PublishedNotice | undefined;
     if (query.version !== undefined) {
       notice = await this.store.publishedVersion(purposeKey, query.version);
       if (notice && query.app !== undefined && notice.appId !== null && notice.appId !== query.app) notice = undefined;
-      if (!notice) throw new NotFoundError(`Purpose ${purposeKey} has no published notice version ${query.version}${query.app ? ' for this app' : ''}`);
     } else {
-      notice = (query.app === undefined ? undefined : await this.store.latestPublished(purposeKey, query.app)) ?? (await this.store.latestPublished(purposeKey, null));
-      if (!notice) throw new NotFoundError(`Purpose ${purposeKey} has no published notice yet`);
+      const own = query.app === undefined ? undefined : await this.store.latestPublished(purposeKey, query.app);
+      notice = own ?? (await this.store.latestPublished(purposeKey, null));
     }
+    const purpose = await this.purposes.find(purposeKey);
+    if (!notice || !purpose) throw new NotFoundError(NO_PUBLISHED_NOTICE);
     return {
       purpose: purposeKey,
       legalBasis: purpose.legalBasis,

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { perAddressRateLimit } from '../shared/rate-limit';
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { CreateNotice, Notice, NoticePage, NoticeParams, NoticeQuery, PublicNotice, PublicNoticeParams, PublicNoticeQuery, UpdateNotice } from './schemas';
 import type { NoticeService } from './service';
@@ -33,7 +33,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
       summary: 'Start a draft notice for a purpose (optionally for one app)',
       description: `${WHO_MANAGES} One open draft per purpose and app.`,
       tags: ['notices'],
-      auth: staffPermission('notice', 'create', ANY_DEPARTMENT),
+      auth: staffPermission('notice', 'create', GLOBAL),
       body: CreateNotice,
       responses: {
         201: { description: 'The draft', schema: Notice },
@@ -74,7 +74,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
       summary: 'Edit a draft; editing a published version opens a new draft',
       description: `${WHO_MANAGES} Published versions are immutable: a change to one is written to a new draft of the same scope (201).`,
       tags: ['notices'],
-      auth: staffPermission('notice', 'update', ANY_DEPARTMENT),
+      auth: staffPermission('notice', 'update', GLOBAL),
       params: NoticeParams,
       body: UpdateNotice,
       responses: {
@@ -95,7 +95,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
       operationId: 'discardNoticeDraft',
       summary: 'Discard a draft',
       tags: ['notices'],
-      auth: staffPermission('notice', 'discard', ANY_DEPARTMENT),
+      auth: staffPermission('notice', 'discard', GLOBAL),
       params: NoticeParams,
       responses: { 204: { description: 'Discarded' }, ...problemResponses, ...notFound, ...published409 },
       handler: async ({ params, actor, requestId }) => {
@@ -113,7 +113,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
         'when the retention differs from the purpose’s, or when a vendor holding grants for the purpose is not listed. ' +
         'The version is material when purpose, categories, third parties or retention changed: consents to earlier versions become stale.',
       tags: ['notices'],
-      auth: staffPermission('notice', 'publish', ANY_DEPARTMENT),
+      auth: staffPermission('notice', 'publish', GLOBAL),
       params: NoticeParams,
       responses: {
         200: { description: 'The published version', schema: Notice },

@@ -1,12 +1,12 @@
 import { LegalBasis, PurposeKey } from '../purposes';
-import { PageQuery, Timestamp, Uuid } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 // PostgreSQL cannot store NUL or unpaired surrogates (jsonb): refuse them here (400) rather than fail there (500).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const storable = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 const STORABLE = 'must be valid Unicode text without NUL characters';
-const Text = (max: number) => z.string().trim().min(1).max(max).refine(storable, STORABLE);
+const Text = (max: number) => FreeText(max).refine(storable, STORABLE);
 const Phone = z.string().regex(/^\+?[0-9][0-9 -]{4,30}$/, 'must be digits, spaces or dashes, optionally starting with +');
 const WebUrl = z.url({ protocol: /^https?$/ }).max(2000).refine(storable, STORABLE);
 
@@ -84,7 +84,7 @@ export const Language = z
 /** What a notice tells people. Drafts may lack any of it; publication needs all of PIPL Art. 17. */
 const contentShape = {
   title: Text(200),
-  body: z.string().trim().min(1).max(50_000).refine(storable, STORABLE).openapi({ description: 'The notice as people read it (Markdown)' }),
+  body: FreeText(50_000).refine(storable, STORABLE).openapi({ description: 'The notice as people read it (Markdown)' }),
   controller: NoticeController,
   purposeDescription: Text(2000).openapi({ description: 'The purpose as told to people; prefilled from the purpose' }),
   piCategories: z.array(Text(100)).max(100).refine(uniqueBy<string>((c) => c), onceEach('category')),

@@ -1,4 +1,4 @@
-import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, page, Label } from '../shared/schemas';
 import { z } from '../shared/zod';
 import {
   INTERNAL_CLIENT_ROLES,
@@ -43,7 +43,7 @@ export const Jwks = z.strictObject({ keys: z.array(PublicJwk).min(1).max(10) }).
 export type Jwks = z.infer<typeof Jwks>;
 
 const credentialFields = {
-  name: z.string().trim().min(1).max(200),
+  name: Label(200),
   scopes: z.array(ScopeToken).max(50).default([]),
   tokenEndpointAuthMethod: TokenEndpointAuthMethod,
   jwks: Jwks.optional(),

@@ -22,11 +22,13 @@ const NoQuery = z.strictObject({});
 const unknownQuery = { 400: { description: 'An unknown query parameter', schema: Problem } } as const;
 
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+/** The one inline script of /docs: its hash is what the page's Content-Security-Policy lets run. */
+export const DOCS_INLINE_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });`;
 const DOCS_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Privacy governance API</title>
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script></body></html>`;
+<script>${DOCS_INLINE_SCRIPT}</script></body></html>`;
 
 /**
  * Whether GET /metrics answers on the public port: `open` (development, bound to 127.0.0.1 by

@@ -1,4 +1,4 @@
-import { DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { DepartmentCode, PageQuery, Timestamp, Uuid, page, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 export const TransferStatus = z.enum(['proposed', 'accepted', 'rejected', 'cancelled']).openapi('OwnershipTransferStatus');
@@ -22,7 +22,7 @@ export const OwnershipTransfer = z
   .openapi('OwnershipTransfer');
 export type OwnershipTransfer = z.infer<typeof OwnershipTransfer>;
 
-const Text = z.string().trim().min(1).max(2000);
+const Text = FreeText(2000);
 
 export const ProposeTransfer = z.strictObject({ toDepartment: DepartmentCode, reason: Text }).openapi('ProposeOwnershipTransfer');
 export type ProposeTransfer = z.infer<typeof ProposeTransfer>;

@@ -1,4 +1,4 @@
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { CreatePurpose, Purpose, PurposePage, PurposeParams, PurposeQuery, UpdatePurpose } from './schemas';
 import type { PurposeService } from './service';
@@ -18,7 +18,7 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
       summary: 'Define a processing purpose',
       description: WHO_MANAGES,
       tags: ['purposes'],
-      auth: staffPermission('purpose', 'create', ANY_DEPARTMENT),
+      auth: staffPermission('purpose', 'create', GLOBAL),
       body: CreatePurpose,
       responses: {
         201: { description: 'Created', schema: Purpose },
@@ -60,7 +60,7 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
         `${WHO_MANAGES} The legal basis cannot change (notices were published and consents given under it): ` +
         'retire the purpose and define a new one. A retention change reaches customers only through a new, material notice version.',
       tags: ['purposes'],
-      auth: staffPermission('purpose', 'update', ANY_DEPARTMENT),
+      auth: staffPermission('purpose', 'update', GLOBAL),
       params: PurposeParams,
       body: UpdatePurpose,
       responses: {
@@ -80,7 +80,7 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
         `${WHO_MANAGES} A retired purpose cannot be added to contracts, grants, notices or consents; records that name it keep it. ` +
         'Refused while approved grants that have not ended rest on it: revoke them first, so each vendor’s loss of access is its own audited decision.',
       tags: ['purposes'],
-      auth: staffPermission('purpose', 'retire', ANY_DEPARTMENT),
+      auth: staffPermission('purpose', 'retire', GLOBAL),
       params: PurposeParams,
       responses: {
         200: { description: 'The retired purpose', schema: Purpose },

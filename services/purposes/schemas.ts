@@ -1,4 +1,4 @@
-import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, page, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 /** Lower-case snake_case words, optionally dotted into namespaces, e.g. credit_card_marketing or retail.kyc. */
@@ -17,7 +17,7 @@ export type LegalBasis = z.infer<typeof LegalBasis>;
 export const PurposeStatus = z.enum(['active', 'retired']).openapi('PurposeStatus');
 export type PurposeStatus = z.infer<typeof PurposeStatus>;
 
-const Description = z.string().trim().min(1).max(2000);
+const Description = FreeText(2000);
 // Up to 100 years; PIPL Art. 19 asks for the shortest period needed, so a purpose always names one.
 const RetentionDays = z.number().int().min(1).max(36500).openapi({ description: 'How long data kept for this purpose is retained, in days' });
 

@@ -1,11 +1,11 @@
-import { DepartmentCode, PageQuery, page } from '../shared/schemas';
+import { DepartmentCode, PageQuery, page, Label } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 export const RoleName = z
   .string()
   .regex(/^[a-z][a-z0-9_]{1,49}$/, 'must be a role name such as data_owner')
   .openapi({ example: 'data_owner' });
-export const StaffSubject = z.string().trim().min(1).max(200).openapi({ example: 'alice' });
+export const StaffSubject = Label(200).openapi({ example: 'alice' });
 /** A department code, or "*" for every department. */
 export const RoleDomain = z.union([DepartmentCode, z.literal('*')]).openapi({ example: 'RETAIL' });
 

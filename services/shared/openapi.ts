@@ -219,7 +219,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
     const description = [
       route.description,
       route.auth.kind === 'staff'
-        ? `Permission: \`${route.auth.permission.object}:${route.auth.permission.action}\` (${route.auth.permission.scope.kind === 'global' ? 'for every department' : route.auth.permission.scope.kind === 'any' ? 'in at least one department; results are limited to those departments' : 'in the department that owns the object'}).`
+        ? `Permission: \`${route.auth.permission.object}:${route.auth.permission.action}\` (${route.auth.permission.scope.kind === 'global' ? 'for every department' : route.auth.permission.scope.kind === 'any' ? 'in at least one department; results are limited to those departments' : route.auth.permission.scope.kind === 'concerned' ? 'in a department the object concerns, or for every department when it concerns none' : 'in the department that owns the object'}).`
         : route.auth.kind === 'client'
           ? `Machine clients${route.auth.roles ? ` with role ${route.auth.roles.join(' or ')}` : ''}${route.auth.scopes ? ` or scope ${route.auth.scopes.join(' or ')}` : ''}.`
           : undefined,

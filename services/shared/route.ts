@@ -27,12 +27,15 @@ export type DepartmentAccess = { readonly all: true } | { readonly all: false; r
  * Where a staff permission applies:
  * - global: only a role held for every department (`*`), e.g. creating departments;
  * - any: held in at least one department; the service narrows results with `access`;
- * - department: the department that owns the object, resolved from the request.
+ * - department: the department that owns the object, resolved from the request;
+ * - concerned: the departments the object concerns (a complaint's linked assets and apps…), resolved
+ *   from the request: any one of them will do; an object that concerns none is for `*` holders only.
  */
 export type PermissionScope =
   | { readonly kind: 'global' }
   | { readonly kind: 'any' }
-  | { readonly kind: 'department'; readonly resolve: (req: ScopeRequest) => Promise<string> };
+  | { readonly kind: 'department'; readonly resolve: (req: ScopeRequest) => Promise<string> }
+  | { readonly kind: 'concerned'; readonly resolve: (req: ScopeRequest) => Promise<readonly string[]> };
 
 export interface StaffPermission {
   readonly object: string;

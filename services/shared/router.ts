@@ -86,6 +86,9 @@ function authenticate(route: RouteSpec, deps: RouterDeps) {
   };
 }
 
+/** Keys that reach an object's prototype when copied with assignment: never a name in any payload. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** JSON nested deeper than this is refused before anything walks it (validation, the audit log's canonical encoding). */
 export const MAX_JSON_DEPTH = 32;
 
@@ -107,6 +110,7 @@ export function bodyProblem(value: unknown, maxDepth: number): string | undefine
     for (const [key, child] of Object.entries(item.value)) {
       const why = unstorable(key);
       if (why) return `The body contains ${why}`;
+      if (PROTOTYPE_KEYS.has(key)) return `The body contains the key "${key}", which no payload of this API has`;
       pending.push({ value: child, depth: item.depth + 1 });
     }
   }
@@ -166,7 +170,11 @@ function authorize(route: RouteSpec, deps: RouterDeps) {
     let allowed: boolean;
     if (scope.kind === 'global') allowed = access.all;
     else if (scope.kind === 'any') allowed = access.all || access.departments.length > 0;
-    else {
+    else if (scope.kind === 'concerned') {
+      // Nothing is looked up for a caller who holds the permission nowhere.
+      const held = access.all ? [] : access.departments;
+      allowed = access.all || (held.length > 0 && (await scope.resolve({ params: state.params, body: ctx.request.body })).some((d) => held.includes(d)));
+    } else {
       const department = await scope.resolve({ params: state.params, body: ctx.request.body });
       allowed = access.all || access.departments.includes(department);
     }

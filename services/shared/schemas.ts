@@ -16,7 +16,66 @@ export const Problem = z
 
 export const Uuid = z.uuid().openapi({ example: '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01' });
 export const IdParams = z.strictObject({ id: Uuid });
-export const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-27T09:30:00.000Z' });
+/** The years a timestamp or date may fall in (UTC): what PostgreSQL stores and a four-digit ISO 8601 year writes. */
+export const EARLIEST_YEAR = 1900;
+export const LATEST_YEAR = 9999;
+const inYearRange = (ms: number): boolean => {
+  if (Number.isNaN(ms)) return false;
+  const year = new Date(ms).getUTCFullYear();
+  return year >= EARLIEST_YEAR && year <= LATEST_YEAR;
+};
+const OUT_OF_RANGE = `must fall between the years ${EARLIEST_YEAR} and ${LATEST_YEAR} (UTC)`;
+
+/** The one timestamp schema: ISO 8601 with a Z or an offset, a real calendar day, in years 1900-9999 once in UTC. */
+export const Timestamp = z.iso
+  .datetime({ offset: true })
+  .refine((v) => inYearRange(Date.parse(v)), OUT_OF_RANGE)
+  .openapi({ example: '2026-11-27T09:30:00.000Z' });
+
+/** The one calendar-date schema: YYYY-MM-DD, a real day, in years 1900-9999. */
+export const CalendarDate = z.iso
+  .date()
+  .refine((v) => inYearRange(Date.parse(`${v}T00:00:00Z`)), OUT_OF_RANGE)
+  .openapi({ example: '2026-10-15' });
+
+// Bidirectional controls (U+202A-202E, U+2066-2069, U+200E/F, U+061C) and every other invisible format
+// character (zero-width spaces and joiners, BOM, soft hyphen, tags, fillers, variation selectors): a
+// label with them can read as something else on screen (a right-to-left override turns "txt.exe" around).
+const FORMAT = /\p{Cf}/u;
+const FILLERS = new Set([0x034f, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x3164, 0xffa0]);
+const isControl = (cp: number): boolean => cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+const isLineOrTab = (cp: number): boolean => cp === 0x09 || cp === 0x0a || cp === 0x0d;
+// Variation selectors (Mongolian, standard and supplementary) draw nothing of their own.
+const isSelector = (cp: number): boolean => (cp >= 0x180b && cp <= 0x180f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
+export const HIDDEN_CHARACTERS_MESSAGE = 'must not contain bidirectional controls, invisible format characters or control characters';
+
+/** Text people read on screen shows what it says: no bidi controls, no invisible format characters, no controls (lines and tabs when `multiline`). */
+export function showsWhatItSays(text: string, multiline = false): boolean {
+  if (FORMAT.test(text)) return false;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) as number;
+    if ((isControl(cp) && !(multiline && isLineOrTab(cp))) || FILLERS.has(cp) || isSelector(cp)) return false;
+  }
+  return true;
+}
+
+/** A human-readable name or label (one line): trimmed, 1 to `max` characters, nothing hidden. */
+export const Label = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => showsWhatItSays(v), HIDDEN_CHARACTERS_MESSAGE);
+
+/** Free text (descriptions, reasons, notes): like Label, and line breaks and tabs are allowed. */
+export const FreeText = (max: number, min = 1) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((v) => showsWhatItSays(v, true), HIDDEN_CHARACTERS_MESSAGE);
 
 /** Department codes: upper-case letters, digits, dash and underscore, e.g. RETAIL or RETAIL_CARDS. */
 export const DepartmentCode = z

@@ -1,7 +1,7 @@
 import { RegisterVendorClient, RegisteredClient, type ClientService } from '../oauth';
 import { ClientPage } from '../oauth/schemas';
 import { ConflictError } from '../shared/errors';
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { PageQuery, Problem, problemResponses } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { VendorParams } from './schemas';
@@ -19,9 +19,10 @@ export function vendorClientRoutes(vendors: VendorService, clients: ClientServic
       summary: 'Register an OAuth client for a vendor',
       description:
         'Vendor managers only, for active vendors. A client secret (client_secret_basic/post) is shown once, in this response; ' +
-        'private_key_jwt clients register a public JWK set or a jwks_uri. Tokens for vendor clients carry only the data access their active grants cover.',
+        'private_key_jwt clients register a public JWK set or a jwks_uri. Tokens for vendor clients carry only the data access their active grants cover, ' +
+        'in every department, so the role must be held for every department (`*`).',
       tags: ['vendors'],
-      auth: staffPermission('vendor', 'manage_clients', ANY_DEPARTMENT),
+      auth: staffPermission('vendor', 'manage_clients', GLOBAL),
       params: VendorParams,
       body: RegisterVendorClient,
       responses: {

@@ -1,4 +1,4 @@
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import {
   CreateVendor,
@@ -13,11 +13,16 @@ import {
 } from './schemas';
 import type { VendorService } from './service';
 
-// Vendors are bank-wide, not owned by a department: each permission is needed in at least one department.
+// Vendors are bank-wide, not owned by a department. Registering, reading and suspending (the kill switch,
+// which only ever takes access away) need the permission in at least one department; anything whose effect
+// reaches every department's assets (the contract, termination, reinstatement, OAuth clients) needs it for
+// every department ('*').
 const WHO_READS = 'Readable by admins, data owners, vendor managers, privacy officers and auditors.';
+const BANK_WIDE = 'Its effect reaches every department’s assets, so the role must be held for every department (`*`).';
 const SEPARATION =
   'Separation of duties: vendor managers register and maintain vendors and may suspend or terminate them; ' +
-  'privacy officers may suspend or terminate (containment) and alone may reinstate, so the team that relies on a vendor cannot undo a privacy officer’s suspension.';
+  'privacy officers may suspend or terminate (containment) and alone may reinstate, so the team that relies on a vendor cannot undo a privacy officer’s suspension. ' +
+  'A vendor held by the containment of an incident that is not closed is reinstated only after the incident’s handler releases it (409 `vendor_held_by_containment`).';
 
 const notFound = { 404: { description: 'Unknown vendor', schema: Problem } };
 const transitionConflict = (codes: string) => ({ 409: { description: `Not allowed from the vendor’s status (${codes})`, schema: Problem } });
@@ -69,9 +74,9 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
       path: '/v1/vendors/{id}',
       operationId: 'updateVendor',
       summary: 'Change a vendor’s contacts, security assessment or contract (reference, a later end, purposes)',
-      description: 'Vendor managers only. A terminated vendor never changes. Purposes added to the contract must be active.',
+      description: `Vendor managers only. A terminated vendor never changes. Purposes added to the contract must be active. ${BANK_WIDE}`,
       tags: ['vendors'],
-      auth: staffPermission('vendor', 'update', ANY_DEPARTMENT),
+      auth: staffPermission('vendor', 'update', GLOBAL),
       params: VendorParams,
       body: UpdateVendor,
       responses: {
@@ -118,16 +123,16 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
       path: '/v1/vendors/{id}/reinstate',
       operationId: 'reinstateVendor',
       summary: 'Reinstate a suspended vendor',
-      description: `Privacy officers only, from \`suspended\`. ${SEPARATION}`,
+      description: `Privacy officers only, from \`suspended\`. ${BANK_WIDE} ${SEPARATION}`,
       tags: ['vendors'],
-      auth: staffPermission('vendor', 'reinstate', ANY_DEPARTMENT),
+      auth: staffPermission('vendor', 'reinstate', GLOBAL),
       params: VendorParams,
       body: StatusChange,
       responses: {
         200: { description: 'Active again', schema: Vendor },
         ...problemResponses,
         ...notFound,
-        ...transitionConflict('`vendor_not_suspended`, `vendor_terminated`'),
+        ...transitionConflict('`vendor_not_suspended`, `vendor_terminated`, `vendor_held_by_containment`'),
       },
       handler: async ({ params, body, actor, requestId }) => ({ body: await vendors.reinstate({ actor, requestId }, params.id, body.reason) }),
     }),
@@ -136,9 +141,9 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
       path: '/v1/vendors/{id}/terminate',
       operationId: 'terminateVendor',
       summary: 'Terminate a vendor for good; its grants are revoked and its clients disabled in the same transaction',
-      description: `Vendor managers or privacy officers, from \`active\` or \`suspended\`; irreversible. ${SEPARATION}`,
+      description: `Vendor managers or privacy officers, from \`active\` or \`suspended\`; irreversible. ${BANK_WIDE} ${SEPARATION}`,
       tags: ['vendors'],
-      auth: staffPermission('vendor', 'terminate', ANY_DEPARTMENT),
+      auth: staffPermission('vendor', 'terminate', GLOBAL),
       params: VendorParams,
       body: StatusChange,
       responses: {

@@ -1,5 +1,5 @@
 import { PurposeKey } from '../purposes';
-import { PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { UNIFIED_SOCIAL_CREDIT_CODE_PATTERN, isValidUnifiedSocialCreditCode } from './unified-social-credit-code';
 
@@ -12,7 +12,7 @@ export const UnifiedSocialCreditCode = z
   .refine(isValidUnifiedSocialCreditCode, 'the check character (18th) does not match GB 32100-2015')
   .openapi({ description: 'Unified social credit code (统一社会信用代码, GB 32100-2015)', example: '91350100M000100Y43' });
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
+const Text = Label;
 
 export const VendorContact = z
   .strictObject({
@@ -31,9 +31,7 @@ export type VendorContact = z.infer<typeof VendorContact>;
 const Contacts = z.array(VendorContact).min(1).max(20);
 
 /** A calendar date, YYYY-MM-DD, not in the future. */
-const AssessmentDate = z.iso
-  .date()
-  .refine((d) => d <= new Date().toISOString().slice(0, 10), 'an assessment cannot be dated in the future')
+const AssessmentDate = CalendarDate.refine((d) => d <= new Date().toISOString().slice(0, 10), 'an assessment cannot be dated in the future')
   .openapi({ example: '2026-10-15' });
 
 export const SecurityAssessment = z
@@ -121,7 +119,7 @@ export const UpdateVendor = z
   .openapi('UpdateVendor');
 export type UpdateVendor = z.infer<typeof UpdateVendor>;
 
-export const StatusChange = z.strictObject({ reason: Text(1000) }).openapi('VendorStatusChange');
+export const StatusChange = z.strictObject({ reason: FreeText(1000) }).openapi('VendorStatusChange');
 export type StatusChange = z.infer<typeof StatusChange>;
 
 export const VendorStatusHistoryEntry = z

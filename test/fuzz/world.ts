@@ -161,6 +161,8 @@ export async function seedWorld(t: TestApp): Promise<World> {
   const complaints = await ok(t.http.get('/v1/complaints').set(await as(po)), 'complaint list');
   const complaintId = (complaints.body.items as Array<{ id: string; reference: string }>).find((c) => c.reference === complaint.body.reference)?.id;
   if (!complaintId) throw new Error('seeding complaint: not listed');
+  // Linked to HOME's asset: the complaint concerns HOME (complaints are read and handled by the departments they concern).
+  await ok(t.http.post(`/v1/complaints/${complaintId}/links`).set(await as(po)).send({ asset: home.key }), 'complaint link');
 
   const incident = await ok(
     t.http

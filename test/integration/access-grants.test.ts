@@ -131,6 +131,28 @@ describe('access grants', () => {
     expect((await t.container.audit.verify()).checked).toBe(before);
   });
 
+  it.each(['constructor', 'prototype', '__proto__', '__defineGetter__', 'toString', 'select', 'user', 'order', 'branch name', 'branch;drop', '1branch', 'b'.repeat(64), ''])(
+    'refuses a row scope keyed %j, which is no column name (400), and writes nothing',
+    async (key) => {
+      const before = (await t.container.audit.verify()).checked;
+      const base = { vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: inDays(30), justification: 'Overdue card collections calls' };
+      // Raw JSON: an object literal would turn "__proto__" into the prototype instead of a key.
+      const raw = JSON.stringify(base).replace(/}$/, `,"rowScope":{${JSON.stringify(key)}:["SZ01"],"branch":["SZ02"]}}`);
+      const res = await t.http.post('/v1/access-grants').set(await auth('vic')).set('Content-Type', 'application/json').send(raw);
+      expectProblem(res, 400, 'validation_failed');
+      expect((await t.container.audit.verify()).checked).toBe(before);
+      expect(({} as Record<string, unknown>).SZ01).toBeUndefined();
+    },
+  );
+
+  it('keeps a row scope of column names, built without a prototype', async () => {
+    const res = await requestGrant({ rowScope: { branch: ['SZ01'], region_code: ['south'] } });
+    expect(res.status).toBe(201);
+    expect(res.body.rowScope).toEqual({ branch: ['SZ01'], region_code: ['south'] });
+    const stored = await t.container.accessGrants.get(res.body.id, { all: true });
+    expect(stored.rowScope).toEqual({ branch: ['SZ01'], region_code: ['south'] });
+  });
+
   it('keeps data owners to their own departments in lists and reads', async () => {
     const list = await t.http.get('/v1/access-grants').set(await auth('oscar'));
     expect(list.status).toBe(200);

@@ -13,6 +13,105 @@ import { HOME, NO_ROLE, OTHER, PLACEMENTS, STAFF_ROLES, holder, seedWorld, type 
 // staff tokens on machine operations. The expected answer comes from policies/staff.conf and
 // staff_policy.csv through a Casbin enforcer of this test's own, never from a hand-written list.
 
+/**
+ * Where each staff operation belongs (docs/security-model.md has the same table with the reasons):
+ * global = only a role held for every department ('*'); any = a role held in some department, the
+ * service narrowing what it answers; department = the department owning the object; concerned = a
+ * department the object concerns (none: bank-wide roles only). A new staff operation must be decided here.
+ */
+const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concerned'>> = {
+  createDepartment: 'global',
+  listDepartments: 'any',
+  getDepartment: 'any',
+  updateDepartment: 'global',
+  createRoleAssignment: 'global',
+  listRoleAssignments: 'global',
+  deleteRoleAssignment: 'global',
+  createDataAsset: 'department',
+  listDataAssets: 'any',
+  getDataAsset: 'department',
+  updateDataAsset: 'department',
+  retireDataAsset: 'department',
+  addDataAssetFields: 'department',
+  retireDataAssetField: 'department',
+  proposeOwnershipTransfer: 'department',
+  listAssetOwnershipTransfers: 'department',
+  acceptOwnershipTransfer: 'department',
+  rejectOwnershipTransfer: 'department',
+  cancelOwnershipTransfer: 'department',
+  listOwnershipTransfers: 'any',
+  getOwnershipMap: 'any',
+  createPurpose: 'global',
+  listPurposes: 'any',
+  getPurpose: 'any',
+  updatePurpose: 'global',
+  retirePurpose: 'global',
+  createVendor: 'any',
+  listVendors: 'any',
+  getVendor: 'any',
+  updateVendor: 'global',
+  listVendorStatusHistory: 'any',
+  suspendVendor: 'any',
+  reinstateVendor: 'global',
+  terminateVendor: 'global',
+  registerVendorClient: 'global',
+  listVendorClients: 'any',
+  requestAccessGrant: 'department',
+  listAccessGrants: 'any',
+  getAccessGrant: 'any',
+  approveAccessGrant: 'department',
+  rejectAccessGrant: 'department',
+  revokeAccessGrant: 'department',
+  createNoticeDraft: 'global',
+  listNotices: 'any',
+  getNotice: 'any',
+  updateNotice: 'global',
+  discardNoticeDraft: 'global',
+  publishNotice: 'global',
+  listConsentHistory: 'any',
+  complianceReport: 'global',
+  complianceReportHtml: 'global',
+  vendorAccessReport: 'global',
+  createApp: 'department',
+  listApps: 'any',
+  getApp: 'department',
+  updateApp: 'department',
+  transitionApp: 'department',
+  addAppDataUse: 'department',
+  listAppDataUses: 'department',
+  recordAppSecurityTest: 'department',
+  listAppSecurityTests: 'department',
+  reportAppVulnerability: 'department',
+  listAppVulnerabilities: 'department',
+  fixAppVulnerability: 'department',
+  appConsolidationReport: 'global',
+  listComplaints: 'any',
+  getComplaint: 'concerned',
+  transitionComplaint: 'concerned',
+  extendComplaint: 'concerned',
+  linkComplaint: 'concerned',
+  openIncident: 'concerned',
+  listIncidents: 'any',
+  getIncident: 'concerned',
+  updateIncident: 'concerned',
+  containIncident: 'concerned',
+  releaseIncidentContainment: 'global',
+  transitionIncident: 'concerned',
+  getIncidentBlastRadius: 'concerned',
+  recordIncidentNotification: 'concerned',
+  addIncidentRectification: 'concerned',
+  completeIncidentRectification: 'concerned',
+  registerClient: 'global',
+  listClients: 'global',
+  getClient: 'global',
+  disableClient: 'global',
+  rotateClientCredentials: 'global',
+  listSigningKeys: 'global',
+  rotateSigningKey: 'global',
+  listAuditEvents: 'global',
+  verifyAuditChain: 'global',
+};
+
 let t: TestApp;
 let world: World;
 let policy: Enforcer;
@@ -37,6 +136,7 @@ async function policyAllows(subject: string, permission: StaffPermission, depart
   if (scope.kind === 'global') return everywhere;
   if (scope.kind === 'any') return everywhere || (await policy.enforce(subject, HOME, object, action)) || (await policy.enforce(subject, OTHER, object, action));
   if (department === undefined) throw new Error('a department-scoped call needs its department');
+  // 'concerned': the seeded objects concern exactly one department (HOME), so the answer is the same as 'department'.
   return everywhere || (await policy.enforce(subject, department, object, action));
 }
 
@@ -57,10 +157,10 @@ function callFor(route: RouteSpec): Call {
     })
     .join('/');
   const scope = route.auth.kind === 'staff' ? route.auth.permission.scope : undefined;
-  if (scope?.kind !== 'department') return { route, path, params, body: route.body ? {} : undefined };
+  if (scope?.kind !== 'department' && scope?.kind !== 'concerned') return { route, path, params, body: route.body ? {} : undefined };
   // The transfer's receiving department accepts or rejects it; everything else is about HOME's objects.
   const department = onTransfer && /\/(accept|reject)$/.test(route.path) ? world.transfer.to : HOME;
-  const body = route.body ? { owningDepartment: HOME, asset: world.assets.home.key } : undefined;
+  const body = route.body ? { owningDepartment: HOME, asset: world.assets.home.key, assets: [world.assets.home.key] } : undefined;
   return { route, path, params, body, department };
 }
 
@@ -104,8 +204,10 @@ describe('authorization matrix', () => {
   it('resolves each department-scoped call to the department the world put its object in', async () => {
     for (const route of staffRoutes) {
       const call = callFor(route);
-      if (route.auth.kind !== 'staff' || route.auth.permission.scope.kind !== 'department') continue;
-      await expect(route.auth.permission.scope.resolve({ params: call.params, body: call.body })).resolves.toBe(call.department);
+      if (route.auth.kind !== 'staff') continue;
+      const scope = route.auth.permission.scope;
+      if (scope.kind === 'department') await expect(scope.resolve({ params: call.params, body: call.body })).resolves.toBe(call.department);
+      if (scope.kind === 'concerned') await expect(scope.resolve({ params: call.params, body: call.body })).resolves.toEqual([call.department]);
     }
   });
 
@@ -172,4 +274,107 @@ describe('authorization matrix', () => {
     }
     expect(wrong).toEqual([]);
   }, 300_000);
+});
+
+describe('department scoping', () => {
+  const po = (placement: 'FZHOME' | 'FZOTHER' | '*') => holder('privacy_officer', placement);
+  const auditor = (placement: 'FZHOME' | 'FZOTHER' | '*') => holder('auditor', placement);
+  const as = (subject: string) => ({ Authorization: tokens.get(subject) as string });
+  let complaints: { other: string; none: string };
+  let incidents: { other: string; none: string };
+
+  beforeAll(async () => {
+    const submit = async (body: Record<string, unknown>) => {
+      const receipt = await t.http.post('/v1/public/complaints').send({ category: 'other', description: 'Calls I did not agree to', ...body }).expect(201);
+      const row = (await t.container.db('complaints').where({ reference: receipt.body.reference }).first('id')) as { id: string };
+      return row.id;
+    };
+    complaints = { other: await submit({ contact: 'someone@example.com' }), none: await submit({ contact: '+86 138 0000 0000' }) };
+    await t.http.post(`/v1/complaints/${complaints.other}/links`).set(as(po('*'))).send({ asset: world.assets.other.key }).expect(200);
+    await t.http.post(`/v1/complaints/${complaints.none}/links`).set(as(po('*'))).send({ vendor: world.vendorId }).expect(200);
+    const open = async (assets: string[]) =>
+      (
+        await t.http
+          .post('/v1/incidents')
+          .set(as(po('*')))
+          .send({ title: 'Leak', detectedAt: new Date(Date.now() - 60_000).toISOString(), source: 'audit', severity: 'low', vendors: [world.vendorId], assets, description: 'Found in review' })
+          .expect(201)
+      ).body.id as string;
+    incidents = { other: await open([world.assets.other.key]), none: await open([]) };
+  }, 120_000);
+
+  it('decides every staff operation: the declared scope is the one recorded for it', () => {
+    const declared = Object.fromEntries(staffRoutes.map((r) => [r.operationId, r.auth.kind === 'staff' ? r.auth.permission.scope.kind : 'none']));
+    expect(declared).toEqual(DECIDED);
+  });
+
+  it('keeps changes with bank-wide effect to bank-wide roles: every department holder is refused, whatever its role', async () => {
+    const bankWide = ['updateVendor', 'reinstateVendor', 'terminateVendor', 'registerVendorClient', 'releaseIncidentContainment', 'createPurpose', 'updatePurpose', 'retirePurpose', 'publishNotice', 'createNoticeDraft'];
+    const wrong: string[] = [];
+    for (const route of staffRoutes.filter((r) => bankWide.includes(r.operationId))) {
+      for (const role of STAFF_ROLES) {
+        for (const placement of [HOME, OTHER] as const) {
+          const res = await send(callFor(route), tokens.get(holder(role, placement)));
+          if (res.status !== 403) wrong.push(`${route.operationId} as ${holder(role, placement)}: ${res.status}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+
+  it('lists only the complaints and incidents that concern the reader’s departments; bank-wide readers see all', async () => {
+    for (const reader of [po(HOME), auditor(HOME)]) {
+      const listed = (await t.http.get('/v1/complaints?limit=200').set(as(reader)).expect(200)).body.items.map((c: { id: string }) => c.id);
+      expect(listed).toContain(world.complaint.id);
+      expect(listed).not.toContain(complaints.other);
+      expect(listed).not.toContain(complaints.none);
+      const incidentIds = (await t.http.get('/v1/incidents?limit=200').set(as(reader)).expect(200)).body.items.map((i: { id: string }) => i.id);
+      expect(incidentIds).toContain(world.incident.id);
+      expect(incidentIds).not.toContain(incidents.other);
+      expect(incidentIds).not.toContain(incidents.none);
+    }
+    const otherReader = (await t.http.get('/v1/complaints?limit=200').set(as(po(OTHER))).expect(200)).body.items.map((c: { id: string }) => c.id);
+    expect(otherReader).toContain(complaints.other);
+    expect(otherReader).not.toContain(world.complaint.id);
+    for (const reader of [po('*'), auditor('*')]) {
+      const all = (await t.http.get('/v1/complaints?limit=200').set(as(reader)).expect(200)).body.items.map((c: { id: string }) => c.id);
+      expect(all).toEqual(expect.arrayContaining([world.complaint.id, complaints.other, complaints.none]));
+      const allIncidents = (await t.http.get('/v1/incidents?limit=200').set(as(reader)).expect(200)).body.items.map((i: { id: string }) => i.id);
+      expect(allIncidents).toEqual(expect.arrayContaining([world.incident.id, incidents.other, incidents.none]));
+    }
+  }, 120_000);
+
+  it('refuses a department reader every complaint and incident that does not concern its department, one by one and for every action', async () => {
+    const wrong: string[] = [];
+    const expect403 = async (label: string, res: { status: number }) => {
+      if (res.status !== 403) wrong.push(`${label}: ${res.status}`);
+    };
+    for (const reader of [po(HOME), auditor(HOME)]) {
+      for (const id of [complaints.other, complaints.none]) {
+        await expect403(`${reader} GET complaint ${id}`, await t.http.get(`/v1/complaints/${id}`).set(as(reader)));
+        await expect403(`${reader} transition ${id}`, await t.http.post(`/v1/complaints/${id}/transitions`).set(as(reader)).send({ to: 'acknowledged' }));
+        await expect403(`${reader} extend ${id}`, await t.http.post(`/v1/complaints/${id}/extensions`).set(as(reader)).send({ days: 5, justification: 'Complex' }));
+        await expect403(`${reader} link ${id}`, await t.http.post(`/v1/complaints/${id}/links`).set(as(reader)).send({ asset: world.assets.home.key }));
+      }
+      for (const id of [incidents.other, incidents.none]) {
+        await expect403(`${reader} GET incident ${id}`, await t.http.get(`/v1/incidents/${id}`).set(as(reader)));
+        await expect403(`${reader} blast radius ${id}`, await t.http.get(`/v1/incidents/${id}/blast-radius`).set(as(reader)));
+        await expect403(`${reader} contain ${id}`, await t.http.post(`/v1/incidents/${id}/containment`).set(as(reader)).send({ suspendVendors: true }));
+        await expect403(`${reader} update ${id}`, await t.http.patch(`/v1/incidents/${id}`).set(as(reader)).send({ assets: [world.assets.home.key] }));
+        await expect403(`${reader} release ${id}`, await t.http.post(`/v1/incidents/${id}/containment/release`).set(as(reader)).send({ reason: 'Cleared' }));
+      }
+    }
+    // Opening an incident about another department's assets, or about no department's, is not for a department officer either.
+    await expect403('open about OTHER', await t.http.post('/v1/incidents').set(as(po(HOME))).send({ title: 'x', detectedAt: new Date().toISOString(), source: 'audit', severity: 'low', assets: [world.assets.other.key], description: 'x' }));
+    await expect403('open about none', await t.http.post('/v1/incidents').set(as(po(HOME))).send({ title: 'x', detectedAt: new Date().toISOString(), source: 'audit', severity: 'low', vendors: [world.vendorId], description: 'x' }));
+    expect(wrong).toEqual([]);
+  }, 120_000);
+
+  it('shows a complainant’s contact only to privacy officers of a department the complaint concerns, or bank-wide', async () => {
+    const shown = async (subject: string, id: string) => (await t.http.get(`/v1/complaints/${id}`).set(as(subject)).expect(200)).body.contact;
+    expect(await shown(po(OTHER), complaints.other)).toBe('someone@example.com');
+    expect(await shown(po('*'), complaints.other)).toBe('someone@example.com');
+    expect(await shown(auditor(OTHER), complaints.other)).toBeUndefined();
+    expect(await shown(po('*'), complaints.none)).toBe('+86 138 0000 0000');
+  });
 });

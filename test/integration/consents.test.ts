@@ -467,3 +467,38 @@ describe('customer identifiers', () => {
     for (const raw of RAW_IDS) expect(t.logLines.filter((l) => l.includes(raw))).toEqual([]);
   });
 });
+
+describe('consent histories by department', () => {
+  const ERIN = 'CUST-RAW-ERIN-31C7A0';
+  it('shows a department reader only consents given through its department’s apps (and their withdrawals); bank-wide readers see all', async () => {
+    await f.department('CARDS');
+    await t.grantRole('rpo', 'privacy_officer', 'RETAIL');
+    await t.grantRole('raud', 'auditor', 'RETAIL');
+    await t.grantRole('cpo', 'privacy_officer', 'CARDS');
+    await t.grantRole('amy', 'app_manager', '*');
+    const app = await t.http
+      .post('/v1/apps')
+      .set(await staff('amy'))
+      .send({ name: 'Retail Wealth App', kind: 'app', audience: 'customer', leadDepartment: 'RETAIL', owningDepartment: 'RETAIL', responsiblePerson: 'Lead of mobile' })
+      .expect(201);
+    const draft = await t.http.post('/v1/notices').set(await staff('pat')).send({ purpose: 'wealth_offers', app: app.body.id, ...told }).expect(201);
+    const appVersion = (await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(await staff('pat')).expect(200)).body.version as number;
+    const generalVersion = await publish('credit_scoring', { title: 'Credit scoring, as told in every channel' });
+    const viaApp = await consent(collectorA, { subject: ERIN, purpose: 'wealth_offers', noticeVersion: appVersion });
+    expect({ status: viaApp.status, body: viaApp.body }).toMatchObject({ status: 201 });
+    const general = await consent(collectorA, { subject: ERIN, purpose: 'credit_scoring', noticeVersion: generalVersion, separate: true });
+    expect({ status: general.status, detail: general.body.detail }).toMatchObject({ status: 201 });
+    expect((await withdraw(collectorA, { subject: ERIN, purpose: 'wealth_offers' })).status).toBe(201);
+    expect((await withdraw(collectorA, { subject: ERIN, purpose: 'credit_scoring' })).status).toBe(201);
+
+    const history = async (who: string) =>
+      (await t.http.get('/v1/consent-history').query({ subject: ERIN }).set(await staff(who)).expect(200)).body.items.map((e: { purpose: string; kind: string }) => `${e.kind}:${e.purpose}`).sort();
+    const all = ['given:credit_scoring', 'given:wealth_offers', 'withdrawn:credit_scoring', 'withdrawn:wealth_offers'];
+    expect(await history('pat')).toEqual(all);
+    expect(await history('aude')).toEqual(all);
+    for (const reader of ['rpo', 'raud']) expect(await history(reader)).toEqual(['given:wealth_offers', 'withdrawn:wealth_offers']);
+    expect(await history('cpo')).toEqual([]);
+    const filtered = await t.http.get('/v1/consent-history').query({ subject: ERIN, purpose: 'credit_scoring' }).set(await staff('rpo')).expect(200);
+    expect(filtered.body.items).toEqual([]);
+  });
+});

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Response } from 'supertest';
 import { NOTICES_CHANGED } from '../../services/notices';
 import { PUBLIC_NOTICE_RATE_LIMIT } from '../../services/notices/routes';
@@ -242,6 +243,35 @@ describe('GET /v1/public/notices/{purposeKey}', () => {
     expectProblem(await t.http.get('/v1/public/notices/pinning?version=3'), 404);
     expectProblem(await t.http.get('/v1/public/notices/no_such_purpose'), 404);
     expectProblem(await t.http.get('/v1/public/notices/servicing'), 404);
+  });
+
+  it('gives the same 404, with the same reads, for an unknown purpose and for one with nothing published (no purpose enumeration)', async () => {
+    const answer = async (url: string) => {
+      let queries = 0;
+      const count = () => void (queries += 1);
+      t.container.db.on('query', count);
+      const res = await t.http.get(url);
+      t.container.db.off('query', count);
+      expectProblem(res, 404, 'not_found');
+      const { type, title, status, code, detail } = res.body;
+      const headers = Object.keys(res.headers).filter((h) => !['date', 'x-request-id', 'content-length'].includes(h) && !h.startsWith('ratelimit')).sort();
+      return { body: { type, title, status, code, detail }, headers, queries };
+    };
+    const unknown = await answer('/v1/public/notices/no_such_purpose');
+    expect(unknown.body.detail).not.toMatch(/no_such_purpose|unknown|exist/i);
+    for (const url of [
+      '/v1/public/notices/servicing',
+      '/v1/public/notices/servicing?version=1',
+      '/v1/public/notices/no_such_purpose?version=1',
+      '/v1/public/notices/pinning?version=3',
+      `/v1/public/notices/no_such_purpose?app=${crypto.randomUUID()}`,
+      `/v1/public/notices/servicing?app=${crypto.randomUUID()}`,
+    ]) {
+      const other = await answer(url);
+      expect({ url, ...other.body, headers: other.headers }).toEqual({ url, ...unknown.body, headers: unknown.headers });
+    }
+    expect((await answer('/v1/public/notices/servicing')).queries).toBe(unknown.queries);
+    expect((await answer(`/v1/public/notices/servicing?app=${crypto.randomUUID()}`)).queries).toBe((await answer(`/v1/public/notices/no_such_purpose?app=${crypto.randomUUID()}`)).queries);
   });
 
   it.each([

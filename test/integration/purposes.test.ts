@@ -27,12 +27,13 @@ const marketing = {
 
 beforeAll(async () => {
   t = await createTestApp();
-  for (const who of ['root-admin', 'petra', 'pia', 'olivia', 'victor', 'apu', 'aude', 'nobody']) tokens[who] = await t.staffToken(who);
+  for (const who of ['root-admin', 'petra', 'pia', 'pedro', 'olivia', 'victor', 'apu', 'aude', 'nobody']) tokens[who] = await t.staffToken(who);
   for (const code of ['RETAIL', 'PRIVACY', 'PROCUREMENT']) {
     await as('root-admin').post('/v1/departments').send({ code, name: code, kind: 'business' }).expect(201);
   }
   await t.grantRole('petra', 'privacy_officer', '*');
-  await t.grantRole('pia', 'privacy_officer', 'PRIVACY');
+  await t.grantRole('pia', 'privacy_officer', '*');
+  await t.grantRole('pedro', 'privacy_officer', 'PRIVACY');
   await t.grantRole('olivia', 'data_owner', 'RETAIL');
   await t.grantRole('victor', 'vendor_manager', 'PROCUREMENT');
   await t.grantRole('apu', 'app_manager', 'RETAIL');
@@ -103,6 +104,11 @@ describe('purposes', () => {
     expectProblem(await as('victor').patch('/v1/purposes/payroll').send({ retentionDays: 1 }), 403, 'forbidden');
     expectProblem(await as('olivia').post('/v1/purposes/payroll/retire'), 403, 'forbidden');
     expectProblem(await as('aude').post('/v1/purposes/payroll/retire'), 403, 'forbidden');
+    // Purposes are bank-wide: a privacy officer of one department reads them but never changes them.
+    expectProblem(await as('pedro').post('/v1/purposes').send(body), 403, 'forbidden');
+    expectProblem(await as('pedro').patch('/v1/purposes/payroll').send({ retentionDays: 1 }), 403, 'forbidden');
+    expectProblem(await as('pedro').post('/v1/purposes/payroll/retire'), 403, 'forbidden');
+    await as('pedro').get('/v1/purposes/payroll').expect(200);
     expectProblem(await as('nobody').get('/v1/purposes'), 403, 'forbidden');
     expectProblem(await t.http.get('/v1/purposes'), 401, 'unauthorized');
     for (const who of ['root-admin', 'olivia', 'victor', 'apu', 'aude']) await as(who).get('/v1/purposes/payroll').expect(200);

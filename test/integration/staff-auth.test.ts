@@ -173,6 +173,48 @@ describe('staff tokens refused with 401', () => {
   });
 });
 
+describe('staff token lifetime, age and clock skew', () => {
+  const HOUR = 3600;
+  const claims = (iat: unknown, exp: unknown) => signStaffClaims({ sub: 'alice', iss: STAFF_ISSUER, aud: STAFF_AUDIENCE, iat, exp });
+
+  it.each([
+    ['exp ten years ahead', () => now(), () => now() + 10 * 365 * 24 * HOUR],
+    ['exp thirteen hours ahead (default limit 12 h)', () => now(), () => now() + 13 * HOUR],
+    ['iat an hour ahead', () => now() + HOUR, () => now() + 2 * HOUR],
+    ['iat a minute ahead (beyond the 15 s skew)', () => now() + 60, () => now() + HOUR],
+    ['iat thirteen hours ago, still unexpired', () => now() - 13 * HOUR, () => now() + 600],
+    ['iat ten years ago, still unexpired', () => now() - 10 * 365 * 24 * HOUR, () => now() + 600],
+    ['a lifetime longer than the limit, backdated so that it looks young', () => now() - 60, () => now() - 60 + 12 * HOUR + 120],
+    ['no iat', () => undefined, () => now() + 600],
+    ['iat as a string', () => String(now()), () => now() + 600],
+    ['iat null', () => null, () => now() + 600],
+  ])('refuses a token with %s', async (_label, iat, exp) => {
+    expectUnauthorized(await read(`Bearer ${await claims(iat(), exp())}`));
+  });
+
+  it.each([
+    ['a 12-hour lifetime', () => now(), () => now() + 12 * HOUR],
+    ['iat 10 s ahead (within the skew)', () => now() + 10, () => now() + 600],
+    ['iat 11 hours ago', () => now() - 11 * HOUR, () => now() + 600],
+  ])('accepts a token with %s', async (_label, iat, exp) => {
+    await read(`Bearer ${await claims(iat(), exp())}`).expect(200);
+  });
+
+  it('applies the configured limits (STAFF_TOKEN_MAX_LIFETIME_S, STAFF_TOKEN_MAX_AGE_S, STAFF_CLOCK_SKEW_S)', async () => {
+    const strict = await createTestApp({ env: { STAFF_TOKEN_MAX_LIFETIME_S: '900', STAFF_TOKEN_MAX_AGE_S: '600', STAFF_CLOCK_SKEW_S: '0' } });
+    try {
+      await strict.grantRole('alice', 'data_owner', '*');
+      const get = async (iat: number, exp: number) => strict.http.get('/v1/departments').set('Authorization', `Bearer ${await claims(iat, exp)}`);
+      expect((await get(now(), now() + 900)).status).toBe(200);
+      expectUnauthorized(await get(now(), now() + 1000));
+      expectUnauthorized(await get(now() - 700, now() + 100));
+      expectUnauthorized(await get(now() + 5, now() + 600));
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe('a remote identity provider (STAFF_JWKS_URL)', () => {
   async function identityProvider(answer: 'keys' | 'error' | 'garbage' = 'keys') {
     const { privateKey, publicKey } = await generateKeyPair('RS256');

@@ -44,14 +44,16 @@ const transition = (who: string, id: string, action: 'suspend' | 'reinstate' | '
 
 beforeAll(async () => {
   t = await createTestApp();
-  for (const who of ['root-admin', 'petra', 'pia', 'olivia', 'victor', 'aude']) tokens[who] = await t.staffToken(who);
+  for (const who of ['root-admin', 'petra', 'pia', 'olivia', 'victor', 'vince', 'aude']) tokens[who] = await t.staffToken(who);
   for (const code of ['RETAIL', 'PRIVACY', 'PROCUREMENT']) {
     await as('root-admin').post('/v1/departments').send({ code, name: code, kind: 'business' }).expect(201);
   }
   await t.grantRole('petra', 'privacy_officer', '*');
   await t.grantRole('pia', 'privacy_officer', 'PRIVACY');
   await t.grantRole('olivia', 'data_owner', 'RETAIL');
-  await t.grantRole('victor', 'vendor_manager', 'PROCUREMENT');
+  // Vendors are bank-wide: the central vendor office holds its role for every department; vince only in one.
+  await t.grantRole('victor', 'vendor_manager', '*');
+  await t.grantRole('vince', 'vendor_manager', 'PROCUREMENT');
   await t.grantRole('aude', 'auditor', '*');
   await as('petra').post('/v1/purposes').send({ key: 'collections', legalBasis: 'contract', description: 'Debt collection', retentionDays: 30 }).expect(201);
   t.container.changes.subscribe(VENDOR_CHANGED, (payload) => void notices.push(payload));
@@ -74,7 +76,7 @@ describe('vendor lifecycle', () => {
     notices.length = 0;
     const suspended = await transition('victor', id, 'suspend', 'late security report').expect(200);
     expect(suspended.body).toMatchObject({ status: 'suspended', statusReason: 'late security report', statusChangedBy: 'victor' });
-    await transition('pia', id, 'reinstate', 'report received').expect(200);
+    await transition('petra', id, 'reinstate', 'report received').expect(200);
     await transition('petra', id, 'suspend', 'suspected leak').expect(200);
     const terminated = await transition('victor', id, 'terminate', 'contract ended early').expect(200);
     expect(terminated.body).toMatchObject({ status: 'terminated', statusReason: 'contract ended early', statusChangedBy: 'victor' });
@@ -84,7 +86,7 @@ describe('vendor lifecycle', () => {
     expect(history.map((h: { fromStatus: string | null; toStatus: string; actor: string; reason: string | null }) => [h.fromStatus, h.toStatus, h.actor, h.reason])).toEqual([
       [null, 'active', 'victor', null],
       ['active', 'suspended', 'victor', 'late security report'],
-      ['suspended', 'active', 'pia', 'report received'],
+      ['suspended', 'active', 'petra', 'report received'],
       ['active', 'suspended', 'petra', 'suspected leak'],
       ['suspended', 'terminated', 'victor', 'contract ended early'],
     ]);
@@ -96,7 +98,7 @@ describe('vendor lifecycle', () => {
     expect(audit.map((e: { action: string; actorId: string }) => [e.action, e.actorId])).toEqual([
       ['vendor.terminated', 'victor'],
       ['vendor.suspended', 'petra'],
-      ['vendor.reinstated', 'pia'],
+      ['vendor.reinstated', 'petra'],
       ['vendor.suspended', 'victor'],
       ['vendor.created', 'victor'],
     ]);
@@ -108,7 +110,7 @@ describe('vendor lifecycle', () => {
       ['suspended', 'suspended'],
       ['terminated', 'terminated'],
     ]);
-    expect(hookCalls[1].actor).toEqual({ kind: 'staff', subject: 'pia' });
+    expect(hookCalls[1].actor).toEqual({ kind: 'staff', subject: 'petra' });
     expect(notices).toEqual(Array(4).fill({ vendorId: id }));
     expect(await t.container.vendors.loadOne(id)).toMatchObject({ status: 'terminated' });
   });
@@ -176,6 +178,10 @@ describe('vendor lifecycle', () => {
       ['an auditor terminating', 'aude', 'terminate'],
       ['an admin reinstating', 'root-admin', 'reinstate'],
       ['an admin terminating', 'root-admin', 'terminate'],
+      // Bank-wide effects need bank-wide roles: a role held in one department never reinstates or terminates.
+      ['a privacy officer of one department reinstating', 'pia', 'reinstate'],
+      ['a privacy officer of one department terminating', 'pia', 'terminate'],
+      ['a vendor manager of one department terminating', 'vince', 'terminate'],
     ] as const)('refuses %s (403) and changes nothing', async (_label, who, action) => {
       const before = await written();
       expectProblem(await transition(who, id, action), 403, 'forbidden');
@@ -183,8 +189,18 @@ describe('vendor lifecycle', () => {
       expect(hookCalls).toEqual([]);
     });
 
-    it('lets a privacy officer of a single department reinstate (vendors are bank-wide)', async () => {
-      await transition('pia', id, 'reinstate').expect(200);
+    it('lets department roles suspend (the kill switch only takes access away) but never change the contract', async () => {
+      const other = await newVendor();
+      await transition('pia', other, 'suspend').expect(200);
+      const before = await written();
+      expectProblem(await as('vince').patch(`/v1/vendors/${other}`).send({ contract: { endsAt: '2030-01-01T00:00:00Z' } }), 403, 'forbidden');
+      expectProblem(await as('vince').patch(`/v1/vendors/${other}`).send({ contacts: [{ name: 'Ops', email: 'x@vendor.example' }] }), 403, 'forbidden');
+      expect(await written()).toEqual(before);
+      await transition('vince', await newVendor(), 'suspend').expect(200);
+    });
+
+    it('lets a privacy officer for every department reinstate', async () => {
+      await transition('petra', id, 'reinstate').expect(200);
     });
   });
 

@@ -53,7 +53,7 @@ beforeAll(async () => {
   }
   await t.grantRole('petra', 'privacy_officer', '*');
   await t.grantRole('olivia', 'data_owner', 'RETAIL');
-  await t.grantRole('victor', 'vendor_manager', 'PROCUREMENT');
+  await t.grantRole('victor', 'vendor_manager', '*');
   await t.grantRole('aude', 'auditor', '*');
   await t.grantRole('apu', 'app_manager', 'RETAIL');
   for (const [key, legalBasis] of [
