@@ -1,7 +1,7 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { AccessGrantService, AccessGrantStore, accessGrantRoutes, type GrantDirectory } from './access-grants';
 import { createAppLedger, type AppLedger } from './apps';
-import { AuditLog, AuditPartitionStore, AuditRetention, AuditStore, auditRoutes } from './audit';
+import { AuditCheckpointStore, AuditCheckpoints, AuditLog, AuditPartitionStore, AuditRetention, AuditStore, CheckpointKey, auditRoutes } from './audit';
 import { ConsentService, ConsentStore, consentRoutes } from './consents';
 import { JwtStaffAuthenticator } from './auth';
 import { StaffAuthorizer } from './authz';
@@ -60,6 +60,8 @@ export interface Container {
   /** Committed-change notices, in this process and (on PostgreSQL) across replicas. */
   readonly changes: ChangeFeed;
   readonly audit: AuditLog;
+  /** Signed checkpoints of the audit chain head, made every AUDIT_CHECKPOINT_INTERVAL_S while the chain moves. */
+  readonly auditCheckpoints: AuditCheckpoints;
   /** Monthly audit partitions: created ahead, detached after AUDIT_RETENTION_MONTHS (hourly housekeeping). */
   readonly auditRetention: AuditRetention;
   /** Idempotency-Key on POST requests by staff and clients (the router uses it). */
@@ -108,7 +110,11 @@ export function createContainer(options: ContainerOptions): Container {
   const { config, db, logger } = options;
   const metrics = createMetrics(db, { defaultMetrics: options.defaultMetrics });
   const auditStore = new AuditStore(db);
-  const audit = new AuditLog(auditStore);
+  const auditCheckpoints = new AuditCheckpoints(db, new AuditCheckpointStore(db), CheckpointKey.fromSeed(options.secrets.auditCheckpointKey), {
+    intervalSeconds: config.auditCheckpointIntervalSeconds,
+    logger,
+  });
+  const audit = new AuditLog(auditStore, auditCheckpoints);
   const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), auditStore, audit, config.auditRetentionMonths, logger);
   const idempotency = new IdempotencyService(new IdempotencyStore(db), options.secrets.keyEncryptionKey, logger);
   // Heartbeats well inside the staleness bound, so a live feed never lets the policy view go stale.
@@ -227,7 +233,7 @@ export function createContainer(options: ContainerOptions): Container {
   );
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db), complianceReport), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...noticeRoutes(notices), ...consentRoutes(consents), ...reportRoutes(new VendorAccessReportService(db), complianceReport), ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit, auditCheckpoints)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument }), ...featureRoutes);
@@ -239,6 +245,7 @@ export function createContainer(options: ContainerOptions): Container {
     metrics,
     changes,
     audit,
+    auditCheckpoints,
     auditRetention,
     idempotency,
     staffAuthorizer,
@@ -285,10 +292,12 @@ export function createContainer(options: ContainerOptions): Container {
         );
       }, HOUSEKEEPING_INTERVAL_MS);
       housekeepingTimer.unref();
+      auditCheckpoints.start();
     },
     async stop() {
       if (reloadTimer) clearInterval(reloadTimer);
       if (housekeepingTimer) clearInterval(housekeepingTimer);
+      await auditCheckpoints.stop();
       await oauth.stop();
       await changes.stop();
     },
