@@ -79,7 +79,9 @@ export class ComplianceReportService {
         severity: 'fail',
         run: async () => {
           const result = await audit.verify();
-          return result.valid ? { count: 0, examples: [] } : { count: 1, examples: [result.firstInvalidEventId ?? String(result.firstInvalidSeq)] };
+          if (result.valid) return { count: 0, examples: [] };
+          const where = result.firstInvalidEventId ?? (result.firstInvalidSeq !== undefined ? `seq ${result.firstInvalidSeq}` : `checkpoint ${result.invalidCheckpoint}`);
+          return { count: 1, examples: [where] };
         },
       },
     ];
