@@ -1,6 +1,11 @@
-import type { Checkpoint } from './checkpoint-key';
-import type { AuditCheckpoints, CheckpointStep } from './checkpoints';
-import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditStore } from './store';
+import type { Checkpoint } from "./checkpoint-key";
+import type { AuditCheckpoints, CheckpointStep } from "./checkpoints";
+import {
+  GENESIS_HASH,
+  hashEvent,
+  type AuditEvent,
+  type AuditStore,
+} from "./store";
 
 export interface VerifyResult {
   valid: boolean;
@@ -35,18 +40,30 @@ type Anchors = AsyncGenerator<CheckpointStep>;
  * and hash must hold, and the event at each checkpoint's seq must carry the checkpoint's hash. Names
  * the first event (or checkpoint) that breaks and why.
  */
-export async function verifyChain(store: AuditStore, checkpoints: AuditCheckpoints | undefined, batchSize: number, held: readonly Checkpoint[]): Promise<VerifyResult> {
+export async function verifyChain(
+  store: AuditStore,
+  checkpoints: AuditCheckpoints | undefined,
+  batchSize: number,
+  held: readonly Checkpoint[],
+): Promise<VerifyResult> {
   const anchors = checkpoints?.walk(held, batchSize);
   const walk = new AnchorWalk(anchors);
   let checked = 0;
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   let archived: { lastSeq: number; lastHash: string } | undefined;
-  const done = (result: Omit<VerifyResult, 'checked'>): VerifyResult => ({
+  const done = (result: Omit<VerifyResult, "checked">): VerifyResult => ({
     ...result,
     checked,
     ...(archived ? { archivedThroughSeq: archived.lastSeq } : {}),
-    ...(checkpoints ? { checkpoints: walk.summary(checkpoints.intervalSeconds, expectedSeq - 1) } : {}),
+    ...(checkpoints
+      ? {
+          checkpoints: walk.summary(
+            checkpoints.intervalSeconds,
+            expectedSeq - 1,
+          ),
+        }
+      : {}),
   });
   for (;;) {
     const batch = await store.readBatch(expectedSeq - 1, batchSize);
@@ -61,7 +78,12 @@ export async function verifyChain(store: AuditStore, checkpoints: AuditCheckpoin
     if (batch.length === 0) {
       // Checkpoints past the end of the chain: the events they vouch for are gone.
       const beyond = await walk.upTo(Number.MAX_SAFE_INTEGER, archived);
-      if (beyond && 'problem' in beyond) return done({ valid: false, invalidCheckpoint: beyond.problem.number, reason: beyond.problem.reason });
+      if (beyond && "problem" in beyond)
+        return done({
+          valid: false,
+          invalidCheckpoint: beyond.problem.number,
+          reason: beyond.problem.reason,
+        });
       if (beyond) {
         const c = beyond.checkpoint;
         return done({
@@ -75,9 +97,20 @@ export async function verifyChain(store: AuditStore, checkpoints: AuditCheckpoin
     }
     for (const event of batch) {
       const reason = linkProblem(event, expectedSeq, prevHash);
-      if (reason) return done({ valid: false, firstInvalidEventId: event.id, firstInvalidSeq: event.seq, reason });
+      if (reason)
+        return done({
+          valid: false,
+          firstInvalidEventId: event.id,
+          firstInvalidSeq: event.seq,
+          reason,
+        });
       const step = await walk.upTo(event.seq, archived);
-      if (step && 'problem' in step) return done({ valid: false, invalidCheckpoint: step.problem.number, reason: step.problem.reason });
+      if (step && "problem" in step)
+        return done({
+          valid: false,
+          invalidCheckpoint: step.problem.number,
+          reason: step.problem.reason,
+        });
       if (step && step.checkpoint.hash !== event.hash) {
         const c = step.checkpoint;
         return done({
@@ -96,10 +129,17 @@ export async function verifyChain(store: AuditStore, checkpoints: AuditCheckpoin
   }
 }
 
-function linkProblem(event: AuditEvent, expectedSeq: number, prevHash: string): string | undefined {
-  if (event.seq !== expectedSeq) return `sequence gap: expected ${expectedSeq}, found ${event.seq}`;
-  if (event.prevHash !== prevHash) return 'prev_hash does not match the previous event';
-  if (hashEvent(event) !== event.hash) return 'hash does not match the event contents';
+function linkProblem(
+  event: AuditEvent,
+  expectedSeq: number,
+  prevHash: string,
+): string | undefined {
+  if (event.seq !== expectedSeq)
+    return `sequence gap: expected ${expectedSeq}, found ${event.seq}`;
+  if (event.prevHash !== prevHash)
+    return "prev_hash does not match the previous event";
+  if (hashEvent(event) !== event.hash)
+    return "hash does not match the event contents";
   return undefined;
 }
 
@@ -116,16 +156,24 @@ class AnchorWalk {
    * The checkpoint at `seq` (to compare with the event there), a problem, or undefined. Checkpoints
    * before the retained chain are checked against the detachment's recorded hash where they meet it.
    */
-  async upTo(seq: number, archived: { lastSeq: number; lastHash: string } | undefined): Promise<CheckpointStep> {
+  async upTo(
+    seq: number,
+    archived: { lastSeq: number; lastHash: string } | undefined,
+  ): Promise<CheckpointStep> {
     for (;;) {
       const step = await this.peek();
       if (!step) return undefined;
-      if ('problem' in step) return step;
+      if ("problem" in step) return step;
       const c = step.checkpoint;
       if (c.seq > seq) return undefined;
       if (archived && c.seq <= archived.lastSeq) {
         if (c.seq === archived.lastSeq && c.hash !== archived.lastHash) {
-          return { problem: { number: c.number, reason: `checkpoint ${c.number} does not match the hash recorded for seq ${c.seq} when its month was detached` } };
+          return {
+            problem: {
+              number: c.number,
+              reason: `checkpoint ${c.number} does not match the hash recorded for seq ${c.seq} when its month was detached`,
+            },
+          };
         }
         this.passed(c);
         continue;
@@ -133,7 +181,12 @@ class AnchorWalk {
       this.pending = undefined;
       if (c.seq === seq || seq === Number.MAX_SAFE_INTEGER) return step;
       // Behind the walk only if its seq was never walked: impossible for a contiguous chain.
-      return { problem: { number: c.number, reason: `checkpoint ${c.number} vouches for seq ${c.seq}, which the chain does not hold` } };
+      return {
+        problem: {
+          number: c.number,
+          reason: `checkpoint ${c.number} vouches for seq ${c.seq}, which the chain does not hold`,
+        },
+      };
     }
   }
 
@@ -154,13 +207,20 @@ class AnchorWalk {
     return {
       checked: this.checked,
       intervalSeconds,
-      last: last ? { number: last.number, seq: last.seq, hash: last.hash, madeAt: last.madeAt } : null,
+      last: last
+        ? {
+            number: last.number,
+            seq: last.seq,
+            hash: last.hash,
+            madeAt: last.madeAt,
+          }
+        : null,
       unanchoredEvents,
       statement:
         `Events up to seq ${last?.seq ?? 0} match signed checkpoints. ` +
         `The ${unanchoredEvents} event(s) after it are protected by the hash chain only: deleting or rewriting them is not detected here. ` +
         `While the service runs a checkpoint covers new events within ${intervalSeconds} s, which bounds that window; ` +
-        'deleted checkpoints are detected by comparing with copies kept outside the database (pass the newest as ?checkpoint=).',
+        "deleted checkpoints are detected by comparing with copies kept outside the database (pass the newest as ?checkpoint=).",
     };
   }
 
