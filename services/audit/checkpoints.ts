@@ -41,6 +41,7 @@ export class AuditCheckpoints {
   /** The newest checkpoint this process made or read: deleting it from the database does not make it forgotten. */
   private known: Checkpoint | undefined;
   private making: Promise<unknown> = Promise.resolve();
+  private pending = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastAlarm: string | undefined;
 
@@ -90,18 +91,22 @@ export class AuditCheckpoints {
     await this.making;
   }
 
-  /** A checkpoint if the chain moved and no replica made one within the interval. */
+  /** A checkpoint if the chain moved and no replica made one within the interval; skipped while one is under way (a slow or unreachable database never queues ticks). */
   tick(): Promise<Checkpoint | undefined> {
+    if (this.pending > 0) return Promise.resolve(undefined);
     return this.serialised(false);
   }
 
-  /** A checkpoint if the chain moved, whatever the interval (shutdown, tests). */
+  /** A checkpoint if the chain moved, whatever the interval (tests, operators). */
   checkpointNow(): Promise<Checkpoint | undefined> {
     return this.serialised(true);
   }
 
   private serialised(force: boolean): Promise<Checkpoint | undefined> {
-    const made = this.making.then(() => this.make(force));
+    this.pending += 1;
+    const made = this.making
+      .then(() => this.make(force))
+      .finally(() => (this.pending -= 1));
     this.making = made.catch(() => undefined);
     return made;
   }
