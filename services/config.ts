@@ -123,6 +123,11 @@ const EnvSchema = z.object({
   KEY_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
     message: 'must be 32 random bytes, base64-encoded',
   }),
+  // Ed25519 seed that signs audit checkpoints; never stored in the database.
+  AUDIT_CHECKPOINT_KEY: optionalString.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
+    message: 'must be 32 random bytes, base64-encoded (an Ed25519 seed)',
+  }),
+  AUDIT_CHECKPOINT_INTERVAL_S: intInRange(1, 3600, 1),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional()
@@ -203,6 +208,10 @@ export interface Config {
   readonly bootstrapAdminSubjects: readonly string[];
   readonly subjectIdKey: string | undefined;
   readonly keyEncryptionKey: string | undefined;
+  /** Signs the audit chain's checkpoints (base64 Ed25519 seed); generated into DATA_DIR in development. */
+  readonly auditCheckpointKey: string | undefined;
+  /** At most one checkpoint per this many seconds, made once the chain moves. */
+  readonly auditCheckpointIntervalSeconds: number;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   /** Largest request head (request line and headers) Node accepts; 431 beyond. */
@@ -243,7 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = e.NODE_ENV === 'production';
   if (production) {
     // PUBLIC_URL is the issuer of every access token: a localhost default would mint tokens nobody can check.
-    const required = ['STAFF_JWKS_URL', 'STAFF_ISSUER', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY', 'PUBLIC_URL'] as const;
+    const required = ['STAFF_JWKS_URL', 'STAFF_ISSUER', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY', 'AUDIT_CHECKPOINT_KEY', 'PUBLIC_URL'] as const;
     const missing = required.filter((k) => e[k] === undefined);
     if (missing.length > 0) {
       throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')} to be set`);
@@ -291,6 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter((s) => s.length > 0),
     subjectIdKey: e.SUBJECT_ID_KEY,
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+    auditCheckpointKey: e.AUDIT_CHECKPOINT_KEY,
+    auditCheckpointIntervalSeconds: e.AUDIT_CHECKPOINT_INTERVAL_S,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     maxHeaderBytes: e.MAX_HEADER_KB * 1024,

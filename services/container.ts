@@ -1,7 +1,7 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { AccessGrantService, AccessGrantStore, accessGrantRoutes, type GrantDirectory } from './access-grants';
 import { createAppLedger, type AppLedger } from './apps';
-import { AuditLog, AuditPartitionStore, AuditRetention, AuditStore, auditRoutes } from './audit';
+import { AuditCheckpointStore, AuditCheckpoints, AuditLog, AuditPartitionStore, AuditRetention, AuditStore, CheckpointKey, auditRoutes } from './audit';
 import { ConsentService, ConsentStore, consentRoutes } from './consents';
 import { JwtStaffAuthenticator } from './auth';
 import { StaffAuthorizer } from './authz';
@@ -63,6 +63,8 @@ export interface Container {
   /** Committed-change notices, in this process and (on PostgreSQL) across replicas. */
   readonly changes: ChangeFeed;
   readonly audit: AuditLog;
+  /** Signed checkpoints of the audit chain head, made every AUDIT_CHECKPOINT_INTERVAL_S while the chain moves. */
+  readonly auditCheckpoints: AuditCheckpoints;
   /** Monthly audit partitions: created ahead, detached after AUDIT_RETENTION_MONTHS (hourly housekeeping). */
   readonly auditRetention: AuditRetention;
   /** Idempotency-Key on POST requests by staff and clients (the router uses it). */
@@ -113,7 +115,11 @@ export function createContainer(options: ContainerOptions): Container {
   const changes = new ChangeFeed(logger, { heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))) });
   const metrics = createMetrics(db, { defaultMetrics: options.defaultMetrics, feedStatus: () => changes.status });
   const auditStore = new AuditStore(db);
-  const audit = new AuditLog(auditStore);
+  const auditCheckpoints = new AuditCheckpoints(db, new AuditCheckpointStore(db), CheckpointKey.fromSeed(options.secrets.auditCheckpointKey), {
+    intervalSeconds: config.auditCheckpointIntervalSeconds,
+    logger,
+  });
+  const audit = new AuditLog(auditStore, auditCheckpoints);
   const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), auditStore, audit, config.auditRetentionMonths, logger);
   const idempotency = new IdempotencyService(new IdempotencyStore(db), options.secrets.keyEncryptionKey, logger);
   const staffAuthorizer = new StaffAuthorizer(db);
@@ -242,7 +248,7 @@ export function createContainer(options: ContainerOptions): Container {
   });
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...authzenRoutes(new AuthzenService(decisions), config.publicUrl), ...noticeRoutes(notices), ...consentRoutes(consents), ...reports.routes, ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit)];
+  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...authzenRoutes(new AuthzenService(decisions), config.publicUrl), ...noticeRoutes(notices), ...consentRoutes(consents), ...reports.routes, ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit, auditCheckpoints)];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
   routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument, metrics: metricsExposure(config) }), ...featureRoutes);
@@ -254,6 +260,7 @@ export function createContainer(options: ContainerOptions): Container {
     metrics,
     changes,
     audit,
+    auditCheckpoints,
     auditRetention,
     idempotency,
     staffAuthorizer,
@@ -300,10 +307,12 @@ export function createContainer(options: ContainerOptions): Container {
         );
       }, HOUSEKEEPING_INTERVAL_MS);
       housekeepingTimer.unref();
+      auditCheckpoints.start();
     },
     async stop() {
       if (reloadTimer) clearInterval(reloadTimer);
       if (housekeepingTimer) clearInterval(housekeepingTimer);
+      await auditCheckpoints.stop();
       await oauth.stop();
       await changes.stop();
     },

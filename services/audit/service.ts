@@ -1,7 +1,10 @@
 import type { Trx } from '../db';
 import { IdempotencyKeyTaken, currentIdempotentRequest } from '../idempotency/request';
 import type { Actor } from '../shared/route';
-import { AuditStore, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput, type AuditFilter, type LinkedBatch } from './store';
+import type { Checkpoint } from './checkpoint-key';
+import type { AuditCheckpoints } from './checkpoints';
+import type { AuditStore, AuditEvent, AuditEventInput, AuditFilter, LinkedBatch } from './store';
+import { verifyChain, type VerifyResult } from './verify';
 
 /** Who did it and under which request: passed from the route to every service call that changes state. */
 export interface ChangeContext {
@@ -14,16 +17,6 @@ export interface Change {
   readonly objectType: string;
   readonly objectId: string | null;
   readonly details?: Record<string, unknown>;
-}
-
-export interface VerifyResult {
-  valid: boolean;
-  checked: number;
-  /** Events up to this seq were detached by retention; the walk started after them. */
-  archivedThroughSeq?: number;
-  firstInvalidEventId?: string;
-  firstInvalidSeq?: number;
-  reason?: string;
 }
 
 export function actorOf(ctx: ChangeContext): Pick<AuditEventInput, 'actorType' | 'actorId'> {
@@ -42,7 +35,11 @@ export function actorOf(ctx: ChangeContext): Pick<AuditEventInput, 'actorType' |
 }
 
 export class AuditLog {
-  constructor(private readonly store: AuditStore) {}
+  constructor(
+    private readonly store: AuditStore,
+    /** Signed checkpoints of the chain head; without them verification is the hash chain alone. */
+    private readonly checkpoints?: AuditCheckpoints,
+  ) {}
 
   /**
    * Records changes in the caller's transaction: they commit together or not at all. When the
@@ -74,36 +71,11 @@ export class AuditLog {
   }
 
   /**
-   * Walks the whole chain from the first event; names the first event whose link or hash is wrong.
-   * When retention has detached older months, the walk starts after the last detached event, as
-   * recorded (inside the chain) by the detachment's own audit event.
+   * Walks the whole chain from the first retained event (after months detached by retention, from
+   * the hash their detachment recorded) and checks it against the signed checkpoints, and against
+   * `held`: checkpoints a witness kept. Names the first event or checkpoint that breaks, and why.
    */
-  async verify(batchSize = 5000): Promise<VerifyResult> {
-    let checked = 0;
-    let prevHash = GENESIS_HASH;
-    let expectedSeq = 1;
-    let archivedThroughSeq: number | undefined;
-    for (;;) {
-      const batch = await this.store.readBatch(expectedSeq - 1, batchSize);
-      if (checked === 0 && batch.length > 0 && batch[0].seq !== 1) {
-        const anchor = await this.store.retentionAnchor();
-        if (anchor) {
-          archivedThroughSeq = anchor.lastSeq;
-          expectedSeq = anchor.lastSeq + 1;
-          prevHash = anchor.lastHash;
-        }
-      }
-      if (batch.length === 0) return { valid: true, checked, ...(archivedThroughSeq === undefined ? {} : { archivedThroughSeq }) };
-      for (const event of batch) {
-        let reason: string | undefined;
-        if (event.seq !== expectedSeq) reason = `sequence gap: expected ${expectedSeq}, found ${event.seq}`;
-        else if (event.prevHash !== prevHash) reason = 'prev_hash does not match the previous event';
-        else if (hashEvent(event) !== event.hash) reason = 'hash does not match the event contents';
-        if (reason) return { valid: false, checked, firstInvalidEventId: event.id, firstInvalidSeq: event.seq, reason };
-        checked += 1;
-        prevHash = event.hash;
-        expectedSeq += 1;
-      }
-    }
+  verify(batchSize = 5000, held: readonly Checkpoint[] = []): Promise<VerifyResult> {
+    return verifyChain(this.store, this.checkpoints, batchSize, held);
   }
 }

@@ -16,7 +16,7 @@ export function generateDocument(): string {
     config,
     db,
     logger: createLogger('silent'),
-    secrets: { subjectIdKey: Buffer.alloc(32), keyEncryptionKey: Buffer.alloc(32) },
+    secrets: { subjectIdKey: Buffer.alloc(32), keyEncryptionKey: Buffer.alloc(32), auditCheckpointKey: Buffer.alloc(32) },
     staffKeys: createLocalJWKSet({ keys: [] }),
     defaultMetrics: false,
   });

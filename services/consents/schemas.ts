@@ -127,9 +127,15 @@ export const ConsentParams = z.strictObject({ id: Uuid });
 export const ConsentReceipt = z
   .object({
     id: Uuid,
+    status: z.enum(['given', 'withdrawn', 'stale', 'superseded']).openapi({
+      description:
+        'The consent’s status when the receipt was signed: given (in force), withdrawn, stale (a later material notice version needs fresh consent) or superseded (consent given again to a newer version); also in the receipt as consentStatus',
+    }),
+    statusAt: Timestamp.openapi({ description: 'When the consent entered that status (for withdrawn: the withdrawal time); in the receipt as consentStatusTimestamp' }),
     receipt: z.string().openapi({
       description:
-        'Compact JWS (typ consent-receipt+jwt) signed with a key from /.well-known/jwks.json; its payload carries the Kantara Consent Receipt v1.1 fields',
+        'Compact JWS (typ consent-receipt+jwt) signed with a key from /.well-known/jwks.json; its payload carries the Kantara Consent Receipt v1.1 fields, plus consentStatus, consentStatusTimestamp and, once withdrawn, withdrawalTimestamp and withdrawalID',
     }),
   })
   .openapi('ConsentReceipt');
+export type ConsentReceipt = z.infer<typeof ConsentReceipt>;

@@ -7,8 +7,8 @@ import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '
 import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../shared/route';
 import { decodeNumericCursor, encodeCursor } from '../shared/schemas';
-import { receiptClaims, signReceipt, type ReceiptSigner } from './receipt';
-import type { Consent, ConsentEvent, ConsentHistory, ConsentStatus, RecordConsent, Withdrawal, WithdrawConsent } from './schemas';
+import { receiptClaims, signReceipt, type ReceiptSigner, type ReceiptStatus } from './receipt';
+import type { Consent, ConsentEvent, ConsentHistory, ConsentReceipt, ConsentStatus, RecordConsent, Withdrawal, WithdrawConsent } from './schemas';
 import type { ConsentEventRecord, ConsentStore, LatestConsentEvent } from './store';
 
 /**
@@ -186,13 +186,38 @@ export class ConsentService implements ConsentChecker {
     };
   }
 
-  /** The signed Kantara receipt of a consent, for the collector that recorded it (404 for anyone else). */
-  async receipt(collector: ClientActor, id: string): Promise<{ id: string; receipt: string }> {
+  /**
+   * The signed Kantara receipt of a consent, for the collector that recorded it (404 for anyone
+   * else). It states the consent's status as of signing: a receipt fetched after a withdrawal says so.
+   */
+  async receipt(collector: ClientActor, id: string): Promise<ConsentReceipt> {
     const consent = await this.store.get(id);
     if (!consent || consent.kind !== 'given' || consent.clientId !== collector.clientId) throw new NotFoundError(`No consent ${id} recorded by this client`);
     const notice = await this.notices.publishedVersion(consent.purposeKey, consent.noticeVersion ?? 0);
     if (!notice) throw new NotFoundError(`No consent ${id} recorded by this client`);
-    return { id, receipt: await signReceipt(this.signer, this.publicUrl, receiptClaims(consent, notice, this.publicUrl)) };
+    const state = await this.receiptStatus(consent);
+    return {
+      id,
+      status: state.status,
+      statusAt: state.since,
+      receipt: await signReceipt(this.signer, this.publicUrl, receiptClaims(consent, notice, this.publicUrl, state)),
+    };
+  }
+
+  private async receiptStatus(consent: ConsentEventRecord): Promise<ReceiptStatus> {
+    const next = await this.store.nextAfter(consent.subjectRef, consent.purposeKey, consent.seq);
+    if (next?.kind === 'withdrawn') return { status: 'withdrawn', since: next.recordedAt, cause: { kind: 'withdrawal', id: next.id } };
+    if (next) return { status: 'superseded', since: next.recordedAt, cause: { kind: 'consent', id: next.id } };
+    const scope = (await this.notices.purposeNotices(consent.purposeKey))?.scopes.get(scopeOf(consent.noticeAppId));
+    const given = consent.noticeVersion ?? 0;
+    // Stale from the first material version of the same notice scope published after the one agreed to.
+    for (let version = given + 1; scope !== undefined && version <= scope.latestMaterial; version++) {
+      const later = await this.notices.publishedVersion(consent.purposeKey, version);
+      if (later?.material && scopeOf(later.appId) === scopeOf(consent.noticeAppId)) {
+        return { status: 'stale', since: later.publishedAt, cause: { kind: 'notice_version', version } };
+      }
+    }
+    return { status: 'given', since: consent.recordedAt };
   }
 
   /** The purpose of a new consent: known, active, and one whose legal basis is consent. */

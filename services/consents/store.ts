@@ -138,6 +138,14 @@ export class ConsentStore {
     return row && fromRow(row);
   }
 
+  /** The first event of the same customer and purpose after `seq`: what ended or replaced that consent. */
+  async nextAfter(subjectRef: string, purposeKey: string, seq: number): Promise<ConsentEventRecord | undefined> {
+    const row = (await this.db('consent_events').where({ subject_ref: subjectRef, purpose_key: purposeKey }).andWhere('seq', '>', seq).orderBy('seq', 'asc').first()) as
+      | ConsentEventRow
+      | undefined;
+    return row && fromRow(row);
+  }
+
   async history(filter: HistoryFilter, limit: number): Promise<ConsentEventRecord[]> {
     const q = this.db('consent_events as e').select('e.*').where('e.subject_ref', filter.subjectRef).orderBy('e.seq', 'desc').limit(limit);
     if (filter.departments) {

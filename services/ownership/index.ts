@@ -1,5 +1,5 @@
 export { OwnershipTransferService } from './service';
 export { OwnershipTransferStore } from './store';
-export { OwnershipMapService, neutraliseFormula, ownershipMapCsv, type DataOwnerDirectory } from './map';
+export { OwnershipMapService, ownershipMapCsv, type DataOwnerDirectory } from './map';
 export { ownershipRoutes } from './routes';
 export type { OwnershipTransfer, OwnershipMap, OwnershipMapEntry } from './schemas';

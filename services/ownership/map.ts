@@ -44,26 +44,18 @@ const CSV_COLUMNS = [
   'open_transfer_to',
 ] as const;
 
-/**
- * Spreadsheets run cells that start with = + - @ (or a tab/CR) as formulas; free text gets a
- * leading apostrophe so a crafted asset name cannot become a formula in the reader's spreadsheet.
- */
-export function neutraliseFormula(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
 /** The map as RFC 4180 CSV, one line per asset, data owners separated by "; ". */
 export function ownershipMapCsv(items: readonly OwnershipMapEntry[]): string {
   return toCsv(
     CSV_COLUMNS,
     items.map((e) => [
       e.key,
-      neutraliseFormula(e.name),
+      e.name,
       e.status,
       e.classification,
       e.owningDepartment,
-      neutraliseFormula(e.owningDepartmentName),
-      neutraliseFormula(e.dataOwners.join('; ')),
+      e.owningDepartmentName,
+      e.dataOwners.join('; '),
       e.fieldCounts.none,
       e.fieldCounts.personal,
       e.fieldCounts.sensitive,

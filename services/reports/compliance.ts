@@ -361,7 +361,8 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       run: async () => {
         const result = await audit.verify();
         if (result.valid) return { examined: result.checked, count: 0, examples: [] };
-        return { examined: Math.max(result.checked, 1), count: 1, examples: [result.firstInvalidEventId ?? String(result.firstInvalidSeq)] };
+        const where = result.firstInvalidEventId ?? (result.firstInvalidSeq !== undefined ? `seq ${result.firstInvalidSeq}` : `checkpoint ${result.invalidCheckpoint}`);
+        return { examined: Math.max(result.checked, 1), count: 1, examples: [where] };
       },
     },
   ];

@@ -2,10 +2,27 @@ import type { Context } from 'koa';
 import { stringify } from 'csv-stringify/sync';
 import { NotAcceptableError } from './errors';
 
-/** RFC 4180 CSV with a header row and CRLF line ends; fields with commas, quotes or line breaks are quoted. */
-export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>): string {
+/**
+ * Spreadsheets run a cell as a formula when it starts with = + - @ (or their fullwidth forms
+ * ＝＋－＠), also after leading whitespace, and treat a leading tab, CR or LF specially (OWASP CSV
+ * injection). Such text gets a leading apostrophe, which spreadsheets show as text.
+ */
+const FORMULA_START = /^(?:[\t\r\n]|[\s\u200b-\u200d\u2060]*[=+\-@\uff1d\uff0b\uff0d\uff20])/;
+
+export function neutraliseFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+export type CsvCell = string | number | boolean | null;
+
+/**
+ * The one CSV writer of the service: RFC 4180 with a header row and CRLF line ends; fields with
+ * commas, quotes or line breaks are quoted, and every text cell is neutralised against formulas.
+ */
+export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<CsvCell>>): string {
+  const cell = (v: CsvCell) => (v === null ? '' : typeof v === 'string' ? neutraliseFormula(v) : String(v));
   // csv-stringify quotes a bare LF only when asked once the record delimiter is CRLF, hence quoted_match.
-  return stringify([[...header], ...rows.map((r) => r.map((v) => (v === null ? '' : String(v))))], {
+  return stringify([header.map(cell), ...rows.map((r) => r.map(cell))], {
     record_delimiter: 'windows',
     quoted_match: /[\r\n]/,
   });

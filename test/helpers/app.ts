@@ -11,6 +11,7 @@ import { createApp } from '../../services/app';
 import { loadConfig, type Config } from '../../services/config';
 import { createContainer, type Container } from '../../services/container';
 import { createLogger } from '../../services/logger';
+import { loadAuditCheckpointKey } from '../../services/secrets';
 import { createHttpServer } from '../../services/server';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -112,6 +113,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     secrets: {
       subjectIdKey: Buffer.from(config.subjectIdKey ?? '', 'utf8'),
       keyEncryptionKey: Buffer.from(config.keyEncryptionKey ?? '', 'base64'),
+      auditCheckpointKey: loadAuditCheckpointKey(config),
     },
     staffKeys: createLocalJWKSet({ keys: [keys.publicJwk] }),
     defaultMetrics: false,

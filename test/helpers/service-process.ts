@@ -13,6 +13,7 @@ export const PROCESS_ADMIN = 'process-admin';
 export interface SharedSecrets {
   readonly SUBJECT_ID_KEY: string;
   readonly KEY_ENCRYPTION_KEY: string;
+  readonly AUDIT_CHECKPOINT_KEY: string;
   readonly PUBLIC_URL: string;
 }
 
@@ -20,6 +21,7 @@ export function sharedSecrets(): SharedSecrets {
   return {
     SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64'),
     KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    AUDIT_CHECKPOINT_KEY: crypto.randomBytes(32).toString('base64'),
     PUBLIC_URL: 'http://governance.test',
   };
 }

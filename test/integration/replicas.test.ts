@@ -156,8 +156,22 @@ onPostgres(title, () => {
     expect(answers.map((r) => r.status)).toEqual([...Array(40).fill(201), ...Array(100).fill(200)]);
     const verified = expectStatus(await b.call('GET', '/v1/audit/verify', { as: { staff: PROCESS_ADMIN } }), 200, 'verify').body;
     const count = (await database.db('audit_events').count({ n: '*' })) as Array<{ n: number }>;
-    expect(verified).toEqual({ valid: true, checked: Number(count[0].n) });
+    expect(verified).toMatchObject({ valid: true, checked: Number(count[0].n) });
     const actors = (await database.db('audit_events').where('action', 'department.created').whereIn('object_id', ['CONC_0', 'CONC_1']).select('request_id')) as unknown[];
     expect(actors).toHaveLength(2);
   }, 120_000);
+
+  it('anchors that chain with signed checkpoints, one per interval across both replicas, each verifiable with the shared key', async () => {
+    const head = async () => Number(((await database.db('audit_events').max({ seq: 'seq' })) as Array<{ seq: number | string }>)[0].seq);
+    const anchored = async () => Number(((await database.db('audit_checkpoints').max({ seq: 'seq' })) as Array<{ seq: number | string | null }>)[0].seq ?? 0);
+    await until(async () => (await anchored()) >= (await head()), 10_000, 'a checkpoint covers the chain head');
+    const rows = (await database.db('audit_checkpoints').orderBy('number')) as Array<{ number: number | string; made_at: Date | string }>;
+    expect(rows.map((r) => Number(r.number))).toEqual(rows.map((_, i) => i + 1));
+    const madeAt = rows.map((r) => new Date(r.made_at).getTime());
+    for (let i = 1; i < madeAt.length; i++) expect(madeAt[i] - madeAt[i - 1]).toBeGreaterThanOrEqual(1000);
+    for (const p of [a, b]) {
+      const verified = expectStatus(await p.call('GET', '/v1/audit/verify', { as: { staff: PROCESS_ADMIN } }), 200, 'verify').body;
+      expect(verified).toMatchObject({ valid: true, checkpoints: { checked: rows.length, unanchoredEvents: 0 } });
+    }
+  }, 60_000);
 });

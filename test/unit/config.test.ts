@@ -9,6 +9,7 @@ const PRODUCTION = {
   DATABASE_URL: 'postgres://governance@db.bank.example:5432/governance',
   SUBJECT_ID_KEY: 'k'.repeat(44),
   KEY_ENCRYPTION_KEY: KEK,
+  AUDIT_CHECKPOINT_KEY: Buffer.alloc(32, 9).toString('base64'),
   PUBLIC_URL: 'https://privacy.bank.example',
 };
 
@@ -117,6 +118,8 @@ describe('configuration errors name the variable', () => {
     ['STAFF_CLOCK_SKEW_S', 'soon'],
     ['SUBJECT_ID_KEY', 'short'],
     ['KEY_ENCRYPTION_KEY', Buffer.alloc(16).toString('base64')],
+    ['AUDIT_CHECKPOINT_KEY', Buffer.alloc(31).toString('base64')],
+    ['AUDIT_CHECKPOINT_INTERVAL_S', '0'],
     ['LOG_LEVEL', 'verbose'],
     ['BODY_LIMIT_KB', '-1'],
   ])('%s=%s', (name, value) => {
@@ -143,7 +146,7 @@ describe('production mode', () => {
     expect(c.staff.jwksUrl).toBe(PRODUCTION.STAFF_JWKS_URL);
   });
 
-  it.each(['STAFF_JWKS_URL', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY', 'STAFF_ISSUER', 'PUBLIC_URL'])('refuses to start without %s', (name) => {
+  it.each(['STAFF_JWKS_URL', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY', 'AUDIT_CHECKPOINT_KEY', 'STAFF_ISSUER', 'PUBLIC_URL'])('refuses to start without %s', (name) => {
     const env: Record<string, string> = { ...PRODUCTION };
     delete env[name];
     expect(errorOf(env)).toBe(`NODE_ENV=production requires ${name} to be set`);
@@ -151,7 +154,7 @@ describe('production mode', () => {
 
   it('names every missing variable', () => {
     expect(errorOf({ NODE_ENV: 'production' })).toBe(
-      'NODE_ENV=production requires STAFF_JWKS_URL, STAFF_ISSUER, DATABASE_URL, SUBJECT_ID_KEY, KEY_ENCRYPTION_KEY, PUBLIC_URL to be set',
+      'NODE_ENV=production requires STAFF_JWKS_URL, STAFF_ISSUER, DATABASE_URL, SUBJECT_ID_KEY, KEY_ENCRYPTION_KEY, AUDIT_CHECKPOINT_KEY, PUBLIC_URL to be set',
     );
   });
 });

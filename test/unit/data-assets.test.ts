@@ -2,7 +2,8 @@ import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { AssetKey, FieldName } from '../../services/data-assets';
 import { CreateDataAsset } from '../../services/data-assets/schemas';
-import { neutraliseFormula, ownershipMapCsv, type OwnershipMapEntry } from '../../services/ownership';
+import { ownershipMapCsv, type OwnershipMapEntry } from '../../services/ownership';
+import { neutraliseFormula } from '../../services/shared/csv';
 
 const entry = (over: Partial<OwnershipMapEntry>): OwnershipMapEntry => ({
   assetId: '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01',
