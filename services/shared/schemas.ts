@@ -47,35 +47,29 @@ const isControl = (cp: number): boolean => cp < 0x20 || (cp >= 0x7f && cp <= 0x9
 const isLineOrTab = (cp: number): boolean => cp === 0x09 || cp === 0x0a || cp === 0x0d;
 // Variation selectors (Mongolian, standard and supplementary) draw nothing of their own.
 const isSelector = (cp: number): boolean => (cp >= 0x180b && cp <= 0x180f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
-export const HIDDEN_CHARACTERS_MESSAGE = 'must not contain bidirectional controls, invisible format characters or control characters';
+export const HIDDEN_CHARACTERS_MESSAGE = 'must not contain bidirectional controls, invisible format characters or control characters other than line breaks and tabs';
 
-/** Text people read on screen shows what it says: no bidi controls, no invisible format characters, no controls (lines and tabs when `multiline`). */
-export function showsWhatItSays(text: string, multiline = false): boolean {
+/** Text people read on screen shows what it says: no bidi controls, no invisible format characters, no controls but line breaks and tabs. */
+export function showsWhatItSays(text: string): boolean {
   if (FORMAT.test(text)) return false;
   for (const ch of text) {
     const cp = ch.codePointAt(0) as number;
-    if ((isControl(cp) && !(multiline && isLineOrTab(cp))) || FILLERS.has(cp) || isSelector(cp)) return false;
+    if ((isControl(cp) && !isLineOrTab(cp)) || FILLERS.has(cp) || isSelector(cp)) return false;
   }
   return true;
 }
 
-/** A human-readable name or label (one line): trimmed, 1 to `max` characters, nothing hidden. */
-export const Label = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((v) => showsWhatItSays(v), HIDDEN_CHARACTERS_MESSAGE);
-
-/** Free text (descriptions, reasons, notes): like Label, and line breaks and tabs are allowed. */
+/** Free text (descriptions, reasons, notes): trimmed, `min` to `max` characters, nothing hidden. */
 export const FreeText = (max: number, min = 1) =>
   z
     .string()
     .trim()
     .min(min)
     .max(max)
-    .refine((v) => showsWhatItSays(v, true), HIDDEN_CHARACTERS_MESSAGE);
+    .refine((v) => showsWhatItSays(v), HIDDEN_CHARACTERS_MESSAGE);
+
+/** A human-readable name or label: free text of 1 to `max` characters, nothing hidden. */
+export const Label = (max: number) => FreeText(max);
 
 /** Department codes: upper-case letters, digits, dash and underscore, e.g. RETAIL or RETAIL_CARDS. */
 export const DepartmentCode = z

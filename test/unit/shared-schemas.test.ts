@@ -22,9 +22,10 @@ describe('Label and FreeText', () => {
       expect(FreeText(50).safeParse(`a${ch}b`).success).toBe(false);
     },
   );
-  it('keeps line breaks and tabs in free text only', () => {
+  it('keeps line breaks and tabs, the only control characters allowed', () => {
     expect(FreeText(50).safeParse('one\ntwo\tthree\r\nfour').success).toBe(true);
-    expect(Label(50).safeParse('one\ntwo').success).toBe(false);
+    expect(Label(50).safeParse('one\ntwo').success).toBe(true);
+    expect(Label(50).safeParse('one\u0007two').success).toBe(false);
   });
   it('accepts names in any script', () => {
     for (const name of ['零售银行部', 'Müller & Söhne', 'مصرف', 'Банк', 'O’Brien-Smith']) expect(Label(50).safeParse(name).success).toBe(true);
