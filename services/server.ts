@@ -2,12 +2,12 @@ import http, { type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import pino from 'pino';
-import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { createApp } from './app';
 import { loadDevStaffKey } from './auth';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createContainer, type Container } from './container';
-import { migrateLatest, openDatabase, pendingMigrations, type Db } from './db';
+import { migrateLatest, openDatabase, pendingMigrations, type Db, type OpenedDatabase } from './db';
 import { createLogger, type Logger } from './logger';
 import { createMetricsServer } from './operations/metrics-server';
 import { StartupError, describeDatabaseUrl, describeStartupFailure, probePostgres } from './operations/startup';
@@ -91,49 +91,59 @@ async function migrationPhase(db: Db, config: Config, logger: Logger): Promise<v
   logger.info({ phase: 'migrations', applied: 0, ms: since(started) }, 'migrations: schema is current (MIGRATE_ON_START=false, not migrating)');
 }
 
-/** Read config, open the database, migrate, load policies and keys, build the app, listen; each phase logged with its time. */
-export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
-  const startedAt = Date.now();
-  if (config.publicUrlDerived && (config.production || config.databaseUrl !== undefined)) {
-    logger.warn(
-      { publicUrl: config.publicUrl },
-      `PUBLIC_URL is not set, so access tokens are issued by ${config.publicUrl} (made from PORT): replicas with different issuers reject each other's tokens. Set PUBLIC_URL to the one address clients use, the same on every replica.`,
-    );
-  }
-  let phase = Date.now();
-  const engine = config.databaseUrl === undefined ? 'pglite' : 'postgresql';
-  if (config.databaseUrl !== undefined) await probePostgres(config.databaseUrl);
-  logger.info(
-    config.databaseUrl === undefined
-      ? { phase: 'database', database: engine, dataDir: config.dataDir }
-      : { phase: 'database', database: engine, at: describeDatabaseUrl(config.databaseUrl) },
-    config.databaseUrl === undefined ? 'opening the embedded database (the first start creates and migrates it, which can take a while)' : 'database reachable',
-  );
-  const database = await openDatabase(config, { command: 'server', poolMax: config.databasePoolMax, logger });
-  let container: Container | undefined;
-  try {
-    const { db } = database;
-    await db.raw('select 1');
-    logger.info({ phase: 'database', database: engine, ms: since(phase) }, 'database open');
-    await migrationPhase(db, config, logger);
-    phase = Date.now();
-    const secrets = loadSecrets(config);
-    let staffKeys;
-    if (config.staff.jwksUrl !== undefined) {
-      staffKeys = createRemoteJWKSet(new URL(config.staff.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30000 });
-    } else {
-      logger.warn(
-        { dataDir: config.dataDir },
-        'DEVELOPMENT MODE: STAFF_JWKS_URL is not set, so staff tokens are signed by a local key (npm run staff-token). Never run like this in production.',
-      );
-      staffKeys = createLocalJWKSet({ keys: [loadDevStaffKey(config.dataDir).publicJwk] });
-    }
+/** PostgreSQL probed first (a clear reason when it cannot be used), or the embedded database under DATA_DIR, locked. */
+async function databasePhase(config: Config, logger: Logger): Promise<OpenedDatabase> {
+  const started = Date.now();
+  const database = config.databaseUrl === undefined ? 'pglite' : 'postgresql';
+  if (config.databaseUrl === undefined) {
     logger.info(
-      { phase: 'keys', secrets: config.subjectIdKey === undefined ? 'DATA_DIR' : 'environment', staffKeys: config.staff.jwksUrl === undefined ? 'development key' : 'STAFF_JWKS_URL', ms: since(phase) },
-      'secrets and staff keys ready',
+      { phase: 'database', database, dataDir: config.dataDir },
+      'opening the embedded database (the first start creates and migrates it, which can take a while)',
     );
-    phase = Date.now();
-    container = createContainer({ config, db, logger, secrets, staffKeys });
+  } else {
+    await probePostgres(config.databaseUrl);
+    logger.info({ phase: 'database', database, at: describeDatabaseUrl(config.databaseUrl) }, 'database reachable');
+  }
+  const opened = await openDatabase(config, { command: 'server', poolMax: config.databasePoolMax, logger });
+  try {
+    await opened.db.raw('select 1');
+  } catch (err) {
+    await opened.close().catch(() => undefined);
+    throw err;
+  }
+  logger.info({ phase: 'database', database, ms: since(started) }, 'database open');
+  return opened;
+}
+
+/** The identity provider's keys, or in development the local key (with a warning). */
+function staffKeysFor(config: Config, logger: Logger): JWTVerifyGetKey {
+  if (config.staff.jwksUrl !== undefined) {
+    return createRemoteJWKSet(new URL(config.staff.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30000 });
+  }
+  logger.warn(
+    { dataDir: config.dataDir },
+    'DEVELOPMENT MODE: STAFF_JWKS_URL is not set, so staff tokens are signed by a local key (npm run staff-token). Never run like this in production.',
+  );
+  return createLocalJWKSet({ keys: [loadDevStaffKey(config.dataDir).publicJwk] });
+}
+
+/** Builds the container and loads its policies and keys; logs what was loaded. */
+async function policiesPhase(config: Config, db: Db, logger: Logger): Promise<Container> {
+  let started = Date.now();
+  const secrets = loadSecrets(config);
+  const staffKeys = staffKeysFor(config, logger);
+  logger.info(
+    {
+      phase: 'keys',
+      secrets: config.subjectIdKey === undefined ? 'DATA_DIR' : 'environment',
+      staffKeys: config.staff.jwksUrl === undefined ? 'development key' : 'STAFF_JWKS_URL',
+      ms: since(started),
+    },
+    'secrets and staff keys ready',
+  );
+  started = Date.now();
+  const container = createContainer({ config, db, logger, secrets, staffKeys });
+  try {
     await container.start();
     const staff = await container.staffAuthorizer.policyCounts();
     logger.info(
@@ -144,26 +154,53 @@ export async function startService(config: Config, logger: Logger = createLogger
         vendorGrantEntries: container.accessEngine.lineCount,
         signingKeys: container.oauth.signingKeys.jwks().keys.length,
         changeFeed: config.databaseUrl === undefined ? 'in-process' : 'LISTEN/NOTIFY',
-        ms: since(phase),
+        ms: since(started),
       },
       'policies and signing keys loaded',
     );
-    const app = createApp(container);
-    const server = createHttpServer(app, config);
-    const port = await listen(server, config.port, config.host);
-    let metricsServer: Server | undefined;
-    let metricsPort: number | undefined;
-    if (config.metrics.port !== undefined) {
-      metricsServer = createMetricsServer(container.metrics.registry);
-      metricsPort = await listen(metricsServer, config.metrics.port, config.metrics.host).catch(async (err: unknown) => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        throw err;
-      });
-    } else if (config.production && config.metrics.token === undefined) {
+    return container;
+  } catch (err) {
+    await container.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The API on HOST:PORT and, with METRICS_PORT, the metrics listener. */
+async function listenPhase(config: Config, container: Container, logger: Logger): Promise<{ server: Server; port: number; metrics?: { server: Server; port: number } }> {
+  const server = createHttpServer(createApp(container), config);
+  const port = await listen(server, config.port, config.host);
+  if (config.metrics.port === undefined) {
+    if (config.production && config.metrics.token === undefined) {
       logger.warn('metrics are not served: set METRICS_PORT (a listener of their own) or METRICS_TOKEN (bearer token on the public port)');
     }
+    return { server, port };
+  }
+  const metricsServer = createMetricsServer(container.metrics.registry);
+  try {
+    return { server, port, metrics: { server: metricsServer, port: await listen(metricsServer, config.metrics.port, config.metrics.host) } };
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+}
+
+/** Read config, open the database, migrate, load policies and keys, build the app, listen; each phase logged with its time. */
+export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+  const startedAt = Date.now();
+  if (config.publicUrlDerived && (config.production || config.databaseUrl !== undefined)) {
+    logger.warn(
+      { publicUrl: config.publicUrl },
+      `PUBLIC_URL is not set, so access tokens are issued by ${config.publicUrl} (made from PORT): replicas with different issuers reject each other's tokens. Set PUBLIC_URL to the one address clients use, the same on every replica.`,
+    );
+  }
+  const database = await databasePhase(config, logger);
+  let container: Container | undefined;
+  try {
+    await migrationPhase(database.db, config, logger);
+    container = await policiesPhase(config, database.db, logger);
+    const { server, port, metrics } = await listenPhase(config, container, logger);
     logger.info(
-      { host: config.host, port, metricsPort, database: engine, issuer: config.publicUrl, startupMs: since(startedAt) },
+      { host: config.host, port, metricsPort: metrics?.port, database: config.databaseUrl === undefined ? 'pglite' : 'postgresql', issuer: config.publicUrl, startupMs: since(startedAt) },
       'listening',
     );
     const running = container;
@@ -171,14 +208,14 @@ export async function startService(config: Config, logger: Logger = createLogger
       server,
       container: running,
       port,
-      metricsPort,
+      metricsPort: metrics?.port,
       async close() {
         const closing = Date.now();
         // Keep-alive connections outlive their last response by HTTP_KEEP_ALIVE_TIMEOUT_S: close each as it goes idle.
         const sweep = setInterval(() => server.closeIdleConnections(), 100);
         await Promise.all([
           new Promise<void>((resolve) => server.close(() => resolve())),
-          metricsServer ? new Promise<void>((resolve) => metricsServer.close(() => resolve())) : undefined,
+          metrics ? new Promise<void>((resolve) => metrics.server.close(() => resolve())) : undefined,
         ]).finally(() => clearInterval(sweep));
         await running.stop();
         await database.close();
