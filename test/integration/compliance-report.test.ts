@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -330,6 +330,14 @@ describe('CSV, permissions and the audit chain', () => {
 
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const pdftotext = ['/usr/bin/pdftotext'].find((p) => fs.existsSync(p));
+/** Without a CJK font Chromium draws Chinese as empty boxes, and no PDF text can be read back. */
+const cjkFont = (() => {
+  try {
+    return execFileSync('fc-list', [':lang=zh'], { encoding: 'utf8' }).trim().length > 0;
+  } catch {
+    return false;
+  }
+})();
 if (!chromium) {
   console.warn('compliance-report.test.ts: chromium is not installed (apt-get install chromium); the printed-page tests are skipped');
 }
@@ -394,11 +402,11 @@ describe('the printed page (headless Chromium)', () => {
     await browse(['--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `file://${file}`]);
     expect(fs.statSync(pdf).size).toBeGreaterThan(1000);
     let text: string;
-    if (pdftotext) {
+    if (pdftotext && cjkFont) {
       // -raw: the text in the order it was drawn (cell by cell), not re-flowed across the table's columns.
       text = (await run(pdftotext, ['-raw', '-enc', 'UTF-8', pdf, '-'], { maxBuffer: 16 * 1024 * 1024 })).stdout;
     } else {
-      console.warn('pdftotext (poppler-utils) is not installed: checking the rendered DOM instead of the PDF text');
+      console.warn('pdftotext (poppler-utils) or a CJK font (fonts-noto-cjk) is not installed: checking the rendered DOM instead of the PDF text');
       text = (await browse(['--dump-dom', `file://${file}`])).stdout;
     }
     const flat = text.replace(/\s+/g, '');
