@@ -35,6 +35,8 @@ export async function createTemplate(): Promise<string> {
     return name;
   }
   const pglite = createPglite('memory://');
+  // The WebAssembly start-up happens here, not inside knex's connection timeout (slow on a busy machine).
+  await pglite.waitReady;
   const db = createDatabase({ pglite });
   await migrateLatest(db);
   const dump = await pglite.dumpDataDir('none');
@@ -80,6 +82,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     };
   }
   const pglite = createPglite('memory://', new Blob([fs.readFileSync(template)]));
+  await pglite.waitReady;
   const db = createDatabase({ pglite });
   return {
     db,

@@ -213,6 +213,7 @@ describe('kill switch and the vendor-access report', () => {
           name,
           contacts: [{ name: '=Account manager', email: 'am@vendor.example' }],
           contract: { reference: f.unique('C-'), startsAt: inDays(-1), endsAt: inDays(300), purposes: ['collections'] },
+          securityAssessment: { assessedAt: new Date().toISOString().slice(0, 10), result: 'pass' },
         });
       expect(created.status).toBe(201);
       stored.set(created.body.id, created.body.name);

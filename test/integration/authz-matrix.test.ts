@@ -71,6 +71,7 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   listConsentHistory: 'any',
   complianceReport: 'global',
   complianceReportHtml: 'global',
+  signedComplianceReport: 'global',
   vendorAccessReport: 'global',
   createApp: 'department',
   listApps: 'any',
@@ -85,6 +86,11 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   listAppVulnerabilities: 'department',
   fixAppVulnerability: 'department',
   appConsolidationReport: 'global',
+  getAppLeadDepartment: 'any',
+  setAppLeadDepartment: 'global',
+  getAppResponsibilityMatrix: 'department',
+  setAppResponsibilityMatrix: 'department',
+  appResponsibilityMatrixReport: 'global',
   listComplaints: 'any',
   getComplaint: 'concerned',
   transitionComplaint: 'concerned',
@@ -110,6 +116,8 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   rotateSigningKey: 'global',
   listAuditEvents: 'global',
   verifyAuditChain: 'global',
+  listAuditCheckpoints: 'global',
+  getAuditCheckpointKeys: 'global',
 };
 
 let t: TestApp;

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { pseudonymize } from '../../services/shared/pseudonym';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
@@ -33,7 +34,8 @@ const told = {
   body: 'We use your mobile number and balance to offer cards that suit you.',
   controller: { name: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example', phone: '+86 755 8888 0000' },
   piCategories: ['mobile phone number'],
-  sensitivePiCategories: [],
+  // The grants release the sensitive balance: the notice must disclose it before they are approved.
+  sensitivePiCategories: [{ category: 'account balance', necessity: 'To offer cards that fit what you hold', impact: 'Reveals your finances', fields: ['balance'] }],
   rights: { access: 'App › Privacy', copy: 'App › Privacy › Export', correct: 'App › Profile', delete: 'Call 95555', withdraw: 'App › Privacy › Consents' },
   complaintChannel: { phone: '95555' },
 };
@@ -61,6 +63,26 @@ async function approvedGrant(purpose: string, extra: Record<string, unknown> = {
 
 const consent = (subject: string, noticeVersion: number, separate = false) =>
   t.http.post('/v1/consents').set(bearer(collector)).send({ subject, purpose: 'offers', noticeVersion, channel: 'mobile-bank', separate }).expect(201);
+// An ordinary (not separate) consent to a notice that lists sensitive information: the API refuses
+// it since notices must disclose what grants release, so it stands for records made before that rule.
+async function legacyOrdinaryConsent(subject: string, noticeVersion: number): Promise<void> {
+  const notice = await t.database.db('notices').where({ purpose_key: 'offers', version: noticeVersion, status: 'published' }).first('id', 'app_id');
+  await t.database.db('consent_events').insert({
+    id: crypto.randomUUID(),
+    kind: 'given',
+    subject_ref: ref(subject),
+    purpose_key: 'offers',
+    notice_id: notice.id,
+    notice_version: noticeVersion,
+    notice_app_id: notice.app_id,
+    separate: false,
+    channel: 'mobile-bank',
+    evidence: JSON.stringify({ collectionMethod: 'in-app checkbox' }),
+    withdraws: null,
+    client_id: 'legacy-collector',
+    recorded_at: new Date().toISOString(),
+  });
+}
 const withdraw = (subject: string) => t.http.post('/v1/consents/withdrawals').set(bearer(collector)).send({ subject, purpose: 'offers' }).expect(201);
 const decide = (body: Record<string, unknown>) =>
   t.http.post('/v1/decisions').set(bearer(pep)).send({ vendor: vendorId, asset: asset.key, fields: FIELDS, action: 'read', ...body });
@@ -77,14 +99,15 @@ beforeAll(async () => {
   await f.purpose('servicing', 'contract', 'pat');
   vendorId = await f.vendor({ purposes: ['offers', 'servicing'], manager: 'vic' });
   asset = await f.asset('RETAIL', [['phone', 'personal'], ['balance', 'sensitive'], ['branch_code', 'none']], 'olivia');
+  // Published before the grants (which need the sensitive balance disclosed), naming the vendor they entrust.
+  await publish({ thirdParties: [{ name: 'Card offers vendor', kind: 'entrusted', vendorId }] });
   offersGrant = await approvedGrant('offers');
   await approvedGrant('servicing');
-  await publish();
   collector = await tokenFor(t, await registerSecretClient(t, { roles: ['consent_collector'], scopes: [] }));
   pep = await tokenFor(t, await registerSecretClient(t, { roles: ['pep'], scopes: [] }));
   await consent(SEP, 1, true);
-  await consent(ORD, 1);
-  await consent(WD, 1);
+  await legacyOrdinaryConsent(ORD, 1);
+  await consent(WD, 1, true);
   await withdraw(WD);
 });
 afterAll(() => t.close());
@@ -178,7 +201,7 @@ describe('a purpose whose legal basis is consent', () => {
     expect(after).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'consent_missing' }] });
     expect(after.subjects.map((s: { consent: string }) => s.consent)).toEqual(['current', 'withdrawn']);
     expect(after.subjects[0].allowedFields).toEqual(['phone']);
-    await consent(ORD, 1);
+    await legacyOrdinaryConsent(ORD, 1);
   });
 
   it('reads the consent of 1,000 customers with one statement, and refuses 1,001', async () => {
@@ -270,7 +293,7 @@ describe('reports that read decisions', () => {
     // Consent to the latest version (a material version above made earlier consents stale).
     const latest = (await t.http.get('/v1/notices?purpose=offers&status=published&limit=1').set(await staff('pat'))).body.items[0].version as number;
     await consent(SEP, latest, true);
-    await consent(ORD, latest);
+    await legacyOrdinaryConsent(ORD, latest);
     // SEP (separate consent) gets phone and balance, ORD phone only, WD and NEVER nothing.
     const res = await decide({ vendor: V, purpose: 'offers', fields: ['phone', 'balance'], subjects: [SEP, ORD, WD, NEVER], records: 4 });
     expect(res.body.subjects.map((s: { allowedFields: string[] }) => s.allowedFields)).toEqual([['phone', 'balance'], ['phone'], [], []]);
