@@ -12,6 +12,6 @@ export interface CacheBounds {
 }
 
 /** An in-memory cache from lru-cache, bounded in size and (when given) in age. */
-export function boundedCache<K extends {}, V extends {}>(bounds: CacheBounds): LRUCache<K, V> {
+export function boundedCache<K extends string, V extends object>(bounds: CacheBounds): LRUCache<K, V> {
   return new LRUCache<K, V>({ max: bounds.max, ttl: bounds.ttlMs ?? 0, ttlResolution: 0, perf: WALL_CLOCK });
 }

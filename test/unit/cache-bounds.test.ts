@@ -104,7 +104,9 @@ describe('published notices per purpose', () => {
       },
     } as unknown as NoticeStore;
     // Every key names a purpose here, so each is cached: the worst case for the bound.
-    const purposes = { find: async (key: string) => ({ key, legalBasis: 'consent', status: 'active' }) as Purpose } as unknown as PurposeService;
+    const purposes = {
+      find: async (key: string) => ({ key, legalBasis: 'consent', status: 'active' }) as Purpose,
+    } as unknown as PurposeService;
     const feed = fakeFeed();
     return { published: new PublishedNotices(store, purposes, feed.feed), reads: () => reads, emit: feed.emit };
   }
