@@ -15,6 +15,7 @@ import { ServiceUnavailableError, UnauthorizedError } from '../shared/errors';
 import type { StaffActor } from '../shared/route';
 import type { StaffAuthenticator } from '../shared/router';
 import { readOrCreateJson } from '../secrets';
+import { boundedCache } from '../shared/bounded-cache';
 
 /** Asymmetric algorithms only: no `none`, no HMAC (a public key must never work as a shared secret). */
 export const STAFF_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -24,9 +25,15 @@ export const DEFAULT_STAFF_TOKEN_LIMITS: StaffTokenLimits = Object.freeze({ maxL
 const DEV_KEY_FILE = 'dev-staff-key.json';
 const DEV_KID = 'dev-staff-key';
 
-/** How long a verified staff token is taken on trust without checking its signature again. */
-const VERIFIED_TTL_MS = 60_000;
-const VERIFIED_MAX = 10_000;
+/** How long a verified staff token is taken on trust without checking its signature again (never past its exp). */
+export const VERIFIED_STAFF_TOKEN_TTL_MS = 60_000;
+/** Verified staff tokens remembered at once: far above the staff online, a bound on what forged tokens cannot grow anyway. */
+export const VERIFIED_STAFF_TOKEN_MAX = 10_000;
+
+interface VerifiedStaffToken {
+  readonly actor: StaffActor;
+  readonly until: number;
+}
 
 /**
  * Verifies staff bearer tokens from the bank's identity provider (or the development key). A token
@@ -35,7 +42,7 @@ const VERIFIED_MAX = 10_000;
  * identity provider withdraws stops working within that minute.
  */
 export class JwtStaffAuthenticator implements StaffAuthenticator {
-  private readonly verified = new Map<string, { readonly actor: StaffActor; readonly until: number }>();
+  private readonly verified = boundedCache<string, VerifiedStaffToken>({ max: VERIFIED_STAFF_TOKEN_MAX, ttlMs: VERIFIED_STAFF_TOKEN_TTL_MS });
 
   constructor(
     private readonly keys: JWTVerifyGetKey,
@@ -44,15 +51,22 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
     private readonly limits: StaffTokenLimits = DEFAULT_STAFF_TOKEN_LIMITS,
   ) {}
 
+  /** Tokens remembered right now (bounded by VERIFIED_STAFF_TOKEN_MAX). */
+  get rememberedTokens(): number {
+    return this.verified.size;
+  }
+
   async authenticate(token: string): Promise<StaffActor> {
     const now = Date.now();
     const known = this.verified.get(token);
+    // The cache's TTL bounds memory; `until` is the rule (exclusive, as lru-cache's expiry is not).
     if (known && now < known.until) return known.actor;
     if (known) this.verified.delete(token);
     const { subject, expiresAt } = await this.verify(token);
     const actor: StaffActor = Object.freeze({ kind: 'staff', subject });
-    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
-    this.verified.set(token, { actor, until: Math.min(now + VERIFIED_TTL_MS, expiresAt) });
+    const until = Math.min(now + VERIFIED_STAFF_TOKEN_TTL_MS, expiresAt);
+    // Past exp but within the clock tolerance: accepted this once, never remembered (a TTL of 0 would mean forever).
+    if (until > now) this.verified.set(token, { actor, until }, { ttl: until - now });
     return actor;
   }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { newEnforcer, newModelFromString, type Enforcer } from 'casbin';
 import type { Db } from '../db';
+import { boundedCache } from '../shared/bounded-cache';
 import { ServiceUnavailableError } from '../shared/errors';
 import type { DepartmentAccess } from '../shared/route';
 import type { StaffAccessResolver } from '../shared/router';
@@ -8,7 +9,9 @@ import { KnexAdapter } from './knex-adapter';
 import { policyFile } from './policies-dir';
 
 export const ALL_DEPARTMENTS = '*';
-const MAX_ANSWERS = 10_000;
+/** access() answers remembered per loaded enforcer (no TTL: a reload, the only way they change, starts afresh). */
+export const MAX_ACCESS_ANSWERS = 10_000;
+const newAnswers = () => boundedCache<string, DepartmentAccess>({ max: MAX_ACCESS_ANSWERS });
 
 // Casbin's role manager links every name to itself, so a subject spelled like a role ('admin',
 // 'auditor') would hold that role everywhere. Subjects are namespaced inside the enforcer; role
@@ -26,7 +29,7 @@ export class StaffAuthorizer implements StaffAccessResolver {
   private enforcer: Enforcer | undefined;
   private loadedAt = 0;
   /** access() answers of the current enforcer; a reload swaps in an empty one with the new enforcer. */
-  private answers = new Map<string, DepartmentAccess>();
+  private answers = newAnswers();
 
   constructor(private readonly db: Db) {}
 
@@ -53,7 +56,7 @@ export class StaffAuthorizer implements StaffAccessResolver {
     });
     const fresh = await newEnforcer(model, adapter);
     this.enforcer = fresh;
-    this.answers = new Map();
+    this.answers = newAnswers();
     this.loadedAt = Date.now();
   }
 
@@ -70,7 +73,6 @@ export class StaffAuthorizer implements StaffAccessResolver {
     if (known) return known;
     const access = await this.resolve(enforcer, subject, object, action);
     // Remembered only in the map of the enforcer it was computed with (a reload meanwhile starts a new map).
-    if (answers.size >= MAX_ANSWERS) answers.clear();
     answers.set(key, access);
     return access;
   }

@@ -2,6 +2,7 @@ import { ACCESS_GRANTS_CHANGED, type AccessGrantStore, type GrantDirectory, type
 import { PolicyIndexBuilder, VendorPolicy, type FieldVerdict, type VendorAttributes } from '../authz/vendor-policy';
 import { DATA_ASSETS_CHANGED } from '../data-assets';
 import { PURPOSE_CHANGED } from '../purposes';
+import { boundedCache } from '../shared/bounded-cache';
 import type { ChangeFeed, FeedStatus } from '../shared/change-feed';
 import { VENDOR_CHANGED } from '../vendors';
 import { ServiceUnavailableError } from '../shared/errors';
@@ -31,8 +32,12 @@ export interface GrantMeta {
   readonly dailyRecordCap: number | null;
 }
 
-const CACHE_MS = 5_000;
-const MISS_CACHE_MS = 1_000;
+/** Assets and purposes are read briefly from memory (and dropped at once when they change); a miss for less long. */
+export const CACHE_MS = 5_000;
+export const MISS_CACHE_MS = 1_000;
+/** Asset refs and purpose keys come from request bodies: at most this many of each are remembered. */
+export const MAX_CACHED_ASSETS = 10_000;
+export const MAX_CACHED_PURPOSES = 10_000;
 const LOAD_PAGE = 20_000;
 
 const iso = (v: string): string => new Date(v).toISOString();
@@ -46,8 +51,8 @@ export class VendorAccessEngine {
   private policy: VendorPolicy | undefined;
   private readonly vendors = new Map<string, VendorAttributes>();
   private readonly grants = new Map<string, GrantMeta>();
-  private readonly assets = new Map<string, { value: AssetSnapshot | undefined; until: number }>();
-  private readonly purposes = new Map<string, { legalBasis: string | undefined; until: number }>();
+  private readonly assets = boundedCache<string, { readonly value: AssetSnapshot | undefined }>({ max: MAX_CACHED_ASSETS, ttlMs: CACHE_MS });
+  private readonly purposes = boundedCache<string, { readonly legalBasis: string | undefined }>({ max: MAX_CACHED_PURPOSES, ttlMs: CACHE_MS });
   /** Retired assets (ids), fields (asset id + NUL + name) and purposes: never allowed, whatever a line says. */
   private retired = { assets: new Set<string>(), fields: new Set<string>(), purposes: new Set<string>() };
   private retiredGeneration = 0;
@@ -220,20 +225,23 @@ export class VendorAccessEngine {
   /** An asset by id or key, cached briefly (and dropped at once when assets change). */
   async asset(ref: string): Promise<AssetSnapshot | undefined> {
     const cached = this.assets.get(ref);
-    const now = Date.now();
-    if (cached && cached.until > now) return cached.value;
+    if (cached) return cached.value;
     const value = await this.directory.asset(ref);
-    this.assets.set(ref, { value, until: now + (value ? CACHE_MS : MISS_CACHE_MS) });
+    this.assets.set(ref, { value }, { ttl: value ? CACHE_MS : MISS_CACHE_MS });
     return value;
   }
 
   async legalBasis(purposeKey: string): Promise<string | undefined> {
     const cached = this.purposes.get(purposeKey);
-    const now = Date.now();
-    if (cached && cached.until > now) return cached.legalBasis;
+    if (cached) return cached.legalBasis;
     const purpose = await this.directory.purpose(purposeKey);
-    this.purposes.set(purposeKey, { legalBasis: purpose?.legalBasis, until: now + CACHE_MS });
+    this.purposes.set(purposeKey, { legalBasis: purpose?.legalBasis });
     return purpose?.legalBasis;
+  }
+
+  /** Assets and purposes remembered right now (bounded by MAX_CACHED_ASSETS and MAX_CACHED_PURPOSES). */
+  get cachedLookups(): { assets: number; purposes: number } {
+    return { assets: this.assets.size, purposes: this.purposes.size };
   }
 
   /** Records used today under a grant (this process's view: the database count at load plus what it decided since). */

@@ -1,7 +1,7 @@
-import { LRUCache } from 'lru-cache';
 import { AssetRef, FieldName, GrantAction, PurposeKey } from '../access-grants/schemas';
 import { LINE } from '../authz/vendor-policy';
 import { OAuthError, type AuthorizationDetailsHook, type TokenActivityCheck } from '../oauth';
+import { boundedCache } from '../shared/bounded-cache';
 import { z } from '../shared/zod';
 import type { VendorAccessEngine } from './engine';
 
@@ -162,7 +162,7 @@ interface RememberedCoverage {
  * its vendor stays the same, so a verification costs the same whatever the token carries.
  */
 export function vendorTokenActivityCheck(engine: VendorAccessEngine, fresh: () => boolean): TokenActivityCheck {
-  const remembered = new LRUCache<string, RememberedCoverage>({ max: REMEMBERED_TOKENS });
+  const remembered = boundedCache<string, RememberedCoverage>({ max: REMEMBERED_TOKENS });
   return async (claims, client) => {
     if (!client.vendorId) return undefined;
     if (!fresh()) return 'Vendor access policies cannot be confirmed current';

@@ -1,4 +1,5 @@
 import { PURPOSE_CHANGED, type Purpose, type PurposeService } from '../purposes';
+import { boundedCache } from '../shared/bounded-cache';
 import type { ChangeFeed } from '../shared/change-feed';
 import { NotFoundError } from '../shared/errors';
 import type { PublicNotice } from './schemas';
@@ -11,7 +12,9 @@ export const NOTICES_CHANGED = 'notices.published';
 export const NO_PUBLISHED_NOTICE = 'No published notice matches this purpose and version';
 
 // Purposes are a bank's few hundred; the bound only stops a flood of distinct keys from growing memory.
-const MAX_CACHED_PURPOSES = 10_000;
+export const MAX_CACHED_PURPOSES = 10_000;
+// The change feed drops a purpose at once when it changes; the TTL only re-reads the quiet ones.
+export const CACHED_PURPOSE_TTL_MS = 10 * 60_000;
 
 /** What consent checks need about a purpose's notices, per scope ('' = general, else an app id). */
 export interface PurposeNotices {
@@ -26,7 +29,7 @@ export interface PurposeNotices {
  * while the feed is disconnected.
  */
 export class PublishedNotices {
-  private readonly cache = new Map<string, PurposeNotices>();
+  private readonly cache = boundedCache<string, PurposeNotices>({ max: MAX_CACHED_PURPOSES, ttlMs: CACHED_PURPOSE_TTL_MS });
   private generation = 0;
 
   constructor(
@@ -88,11 +91,13 @@ export class PublishedNotices {
     if (!purpose) return undefined;
     const state: PurposeNotices = { purpose, scopes: await this.store.scopeVersions(purposeKey) };
     // A publication that committed while we read would be lost if we cached what we read before it.
-    if (trusted && generation === this.generation) {
-      if (this.cache.size >= MAX_CACHED_PURPOSES) this.cache.clear();
-      this.cache.set(purposeKey, state);
-    }
+    if (trusted && generation === this.generation) this.cache.set(purposeKey, state);
     return state;
+  }
+
+  /** Purposes remembered right now (bounded by MAX_CACHED_PURPOSES). */
+  get cachedPurposes(): number {
+    return this.cache.size;
   }
 
   private forget(purposeKey?: string): void {

@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { boundedCache } from '../shared/bounded-cache';
 import type { ChangeFeed } from '../shared/change-feed';
 import { UnauthorizedError } from '../shared/errors';
 import type { ClientActor } from '../shared/route';
@@ -42,7 +43,7 @@ const MAX_TOKEN_LENGTH = 16_000;
 export type TokenActivityCheck = (claims: AccessTokenClaims, client: VerifiedAccessToken['client']) => Promise<string | undefined>;
 
 export class AccessTokenVerifier implements ClientAuthenticator {
-  private readonly verified = new Map<string, AccessTokenClaims>();
+  private readonly verified = boundedCache<string, AccessTokenClaims>({ max: VERIFIED_TOKEN_CACHE_SIZE });
   private activityCheck: TokenActivityCheck | undefined;
   private readonly keyFor: JWTVerifyGetKey;
 
@@ -137,16 +138,15 @@ export class AccessTokenVerifier implements ClientAuthenticator {
       throw new InvalidAccessToken('The access token authorization_details are malformed');
     }
     const claims = payload as AccessTokenClaims;
-    this.remember(token, claims);
+    // Remembered until it expires anyway (verify() still checks exp on every use).
+    const ttl = claims.exp * 1000 + CLOCK_TOLERANCE_SECONDS * 1000 - now;
+    if (ttl > 0) this.verified.set(token, claims, { ttl });
     return claims;
   }
 
-  private remember(token: string, claims: AccessTokenClaims): void {
-    if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
-      const oldest = this.verified.keys().next();
-      if (!oldest.done) this.verified.delete(oldest.value);
-    }
-    this.verified.set(token, claims);
+  /** Tokens remembered right now (bounded by VERIFIED_TOKEN_CACHE_SIZE). */
+  get rememberedTokens(): number {
+    return this.verified.size;
   }
 }
 

@@ -1,9 +1,10 @@
 import type { JWTVerifyGetKey } from 'jose';
+import { boundedCache } from '../shared/bounded-cache';
 import type { ChangeFeed } from '../shared/change-feed';
 import { assertionKeyResolver } from './client-keys';
 import type { ClientRecord, ClientStore } from './client-store';
 import type { JwksUriPolicy } from './jwks-uri';
-import { CLIENT_CACHE_SIZE } from './settings';
+import { CLIENT_CACHE_SIZE, CLIENT_CACHE_TTL_MS } from './settings';
 
 /** Change-feed topic: a client was registered, disabled or had its credentials rotated. */
 export const CLIENT_CHANGED = 'oauth.client_changed';
@@ -20,7 +21,7 @@ export interface KnownClient {
  * listener is down), every lookup goes to the database, so a disabled client never slips through.
  */
 export class ClientDirectory {
-  private readonly cache = new Map<string, KnownClient>();
+  private readonly cache = boundedCache<string, KnownClient>({ max: CLIENT_CACHE_SIZE, ttlMs: CLIENT_CACHE_TTL_MS });
   private generation = 0;
 
   constructor(
@@ -38,7 +39,7 @@ export class ClientDirectory {
     if (!record) return undefined;
     const known: KnownClient = { record, assertionKeys: assertionKeyResolver(record, this.jwksUris) };
     // A change that arrived while we were reading may be newer than what we read: do not cache it.
-    if (trusted && generation === this.generation) this.remember(clientId, known);
+    if (trusted && generation === this.generation) this.cache.set(clientId, known);
     return known;
   }
 
@@ -57,11 +58,8 @@ export class ClientDirectory {
     this.cache.clear();
   }
 
-  private remember(clientId: string, known: KnownClient): void {
-    if (this.cache.size >= CLIENT_CACHE_SIZE) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(clientId, known);
+  /** Clients remembered right now (bounded by CLIENT_CACHE_SIZE). */
+  get size(): number {
+    return this.cache.size;
   }
 }

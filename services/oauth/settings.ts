@@ -46,9 +46,11 @@ export const FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS = 20;
 export const JWKS_FETCH_MAX_BYTES = 64 * 1024;
 export const JWKS_FETCH_TIMEOUT_MS = 2000;
 
-/** Verified access tokens remembered in memory (the hot path never touches the database for them). */
+/** Verified access tokens remembered in memory (the hot path never touches the database for them); each until its exp. */
 export const VERIFIED_TOKEN_CACHE_SIZE = 50_000;
+/** Clients remembered in memory. The change feed drops a changed client at once; the TTL only re-reads the quiet ones. */
 export const CLIENT_CACHE_SIZE = 10_000;
+export const CLIENT_CACHE_TTL_MS = 10 * 60_000;
 
 /** RFC 9396 authorization_details of a token request: at most this many characters and objects, nested this deep. */
 export const MAX_AUTHORIZATION_DETAILS_CHARS = 16_000;

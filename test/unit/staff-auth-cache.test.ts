@@ -66,6 +66,17 @@ describe('staff token verification cache', () => {
     await expect(s.auth.authenticate(token)).rejects.toMatchObject({ status: 401 });
   });
 
+  it('does not remember a token verified past its exp (within the tolerance): each use checks it again', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: Date.UTC(2026, 10, 28, 12) });
+    const s = await setUp();
+    const token = await s.sign('erin', 10);
+    jest.setSystemTime(Date.now() + 12_000);
+    await s.auth.authenticate(token);
+    await s.auth.authenticate(token);
+    expect(s.lookups()).toBe(2);
+    expect(s.auth.rememberedTokens).toBe(0);
+  });
+
   it('does not remember refusals, and a different token is checked on its own', async () => {
     const s = await setUp();
     await expect(s.auth.authenticate('not-a-jwt')).rejects.toMatchObject({ status: 401 });
