@@ -80,10 +80,8 @@ export const CheckpointSchema = z
 
 export const CheckpointPage = page(CheckpointSchema, 'AuditCheckpointPage');
 
-export const CheckpointQuery = z.strictObject({
-  ...PageQuery,
-  limit: z.coerce.number().int().min(1).max(1000).default(200).openapi({ description: 'Page size (1-1000)' }),
-});
+// Pages like every other list (limit 1-200, default 50): a witness downloads them in order with the cursor.
+export const CheckpointQuery = z.strictObject({ ...PageQuery });
 
 export const CheckpointJwks = z
   .object({

@@ -105,11 +105,14 @@ describe('a valid access token', () => {
     await callPep(token).expect(200);
     let queries = 0;
     const count = () => (queries += 1);
+    // The audit checkpointer works on its own timer; only the requests' own queries count here.
+    await t.container.auditCheckpoints.stop();
     t.container.db.on('query', count);
     try {
       for (let i = 0; i < 50; i += 1) await callPep(token).expect(200);
     } finally {
       t.container.db.off('query', count);
+      t.container.auditCheckpoints.start();
     }
     expect(queries).toBe(0);
   });
