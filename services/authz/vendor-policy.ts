@@ -139,6 +139,26 @@ export class VendorPolicy {
     return this.index.get(vendorId)?.get(assetId);
   }
 
+  /** Assets a vendor holds any line on, in id order (the search APIs' candidates). */
+  assetsOf(vendorId: string): string[] {
+    return [...(this.index.get(vendorId)?.keys() ?? [])].sort();
+  }
+
+  /** Fields a vendor holds any line on, on one asset. */
+  fieldsOf(vendorId: string, assetId: string): string[] {
+    return [...(this.index.get(vendorId)?.get(assetId)?.keys() ?? [])];
+  }
+
+  /** Vendors holding a line on every one of `fields` of an asset, in id order (the search APIs' candidates). */
+  vendorsOn(assetId: string, fields: readonly string[]): string[] {
+    const found: string[] = [];
+    for (const [vendorId, byAsset] of this.index) {
+      const byField = byAsset.get(assetId);
+      if (byField && fields.every((f) => byField.has(f))) found.push(vendorId);
+    }
+    return found.sort();
+  }
+
   /** May `vendor` do `action` on `field` of `assetId` for `purpose` at `now`? Denies name their reason. */
   check(vendor: VendorAttributes | undefined, assetId: string, field: string, action: string, purpose: string, now: string): FieldVerdict {
     if (!vendor) return { allowed: false, reason: 'no_grant' };

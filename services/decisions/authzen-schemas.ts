@@ -107,5 +107,81 @@ export const AuthzenConfiguration = z
     policy_decision_point: z.string(),
     access_evaluation_endpoint: z.string(),
     access_evaluations_endpoint: z.string(),
+    search_subject_endpoint: z.string(),
+    search_resource_endpoint: z.string(),
   })
   .openapi('AuthzenConfiguration', { description: 'OpenID AuthZEN 1.0 policy decision point metadata' });
+
+/** Results one search page may carry (`page.limit`), and the default. */
+export const MAX_SEARCH_LIMIT = 200;
+export const DEFAULT_SEARCH_LIMIT = 50;
+
+const Ignored = z.unknown().optional().openapi({ description: 'Ignored (the searched entity’s id, per the specification)' });
+
+export const AuthzenPageRequest = z
+  .object({
+    token: z.string().min(1).max(512).optional().openapi({ description: 'The `next_token` of the previous page, with the rest of the request unchanged' }),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_SEARCH_LIMIT)
+      .optional()
+      .openapi({ description: `Most results on a page: 1 to ${MAX_SEARCH_LIMIT}, default ${DEFAULT_SEARCH_LIMIT}; the same on every page of a search` }),
+    properties: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Ignored' }),
+  })
+  .openapi('AuthzenPageRequest');
+
+export const AuthzenResourceSearchRequest = z
+  .object({
+    subject: AuthzenSubject,
+    action: AuthzenAction,
+    resource: z.object({ type: z.literal('data_asset').openapi({ description: 'Always `data_asset`' }), id: Ignored, properties: Ignored }),
+    context: AuthzenContext,
+    page: AuthzenPageRequest.optional(),
+  })
+  .openapi('AuthzenResourceSearchRequest');
+export type AuthzenResourceSearchRequest = z.infer<typeof AuthzenResourceSearchRequest>;
+
+export const AuthzenSubjectSearchRequest = z
+  .object({
+    subject: z.object({ type: z.literal('vendor').openapi({ description: 'Always `vendor`' }), id: Ignored, properties: Ignored }),
+    action: AuthzenAction,
+    resource: AuthzenResource,
+    context: AuthzenContext,
+    page: AuthzenPageRequest.optional(),
+  })
+  .openapi('AuthzenSubjectSearchRequest');
+export type AuthzenSubjectSearchRequest = z.infer<typeof AuthzenSubjectSearchRequest>;
+
+export const AuthzenPageResponse = z
+  .object({
+    next_token: z.string().openapi({ description: 'Opaque; the empty string on the last page' }),
+    count: z.number().int().openapi({ description: 'Results on this page' }),
+  })
+  .openapi('AuthzenPageResponse');
+
+export const AuthzenResourceSearchResponse = z
+  .object({
+    page: AuthzenPageResponse,
+    results: z.array(
+      z.object({
+        type: z.literal('data_asset'),
+        id: Uuid.openapi({ description: 'The data asset’s id' }),
+        properties: z.object({
+          key: z.string().optional().openapi({ description: 'The data asset’s key' }),
+          fields: z.array(z.string()).openapi({ description: 'The fields an evaluation with this subject, action and context would allow now' }),
+        }),
+      }),
+    ),
+  })
+  .openapi('AuthzenResourceSearchResponse');
+export type AuthzenResourceSearchResponse = z.infer<typeof AuthzenResourceSearchResponse>;
+
+export const AuthzenSubjectSearchResponse = z
+  .object({
+    page: AuthzenPageResponse,
+    results: z.array(z.object({ type: z.literal('vendor'), id: Uuid.openapi({ description: 'A vendor an evaluation would allow every requested field' }) })),
+  })
+  .openapi('AuthzenSubjectSearchResponse');
+export type AuthzenSubjectSearchResponse = z.infer<typeof AuthzenSubjectSearchResponse>;

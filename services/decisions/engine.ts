@@ -211,6 +211,23 @@ export class VendorAccessEngine {
     return verdict;
   }
 
+  /**
+   * Candidates for the AuthZEN search APIs, from the same index the checks read: the assets a
+   * vendor holds lines on (with those fields), or the vendors holding lines on given fields of an
+   * asset. Candidates only: every one is then decided like an evaluation.
+   */
+  assetsOf(vendorId: string): string[] {
+    return this.current().assetsOf(vendorId);
+  }
+
+  fieldsOf(vendorId: string, assetId: string): string[] {
+    return this.current().fieldsOf(vendorId, assetId);
+  }
+
+  vendorsOn(assetId: string, fields: readonly string[]): string[] {
+    return this.current().vendorsOn(assetId, fields);
+  }
+
   /** Re-reads what is retired after an asset or purpose changed (the latest read wins). */
   private async reloadRetired(): Promise<void> {
     const generation = ++this.retiredGeneration;

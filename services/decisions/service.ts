@@ -124,7 +124,8 @@ interface Verdicts {
  */
 export class DecisionService {
   constructor(
-    private readonly engine: VendorAccessEngine,
+    /** The in-memory view decisions read (also the search APIs' candidates). */
+    readonly engine: VendorAccessEngine,
     private readonly writer: GroupCommitWriter<DecisionUsage>,
     private readonly subjectKey: Buffer,
     private readonly ports: DecisionPorts,
@@ -187,6 +188,37 @@ export class DecisionService {
     return decision;
   }
 
+  /**
+   * The fields `decide` would allow for `input` at `now`, computed by the same steps (model, grant
+   * conditions, consent) but deciding nothing: no usage reserved, no audit event. For the AuthZEN
+   * search APIs, which audit one event per search (`record`).
+   */
+  async wouldAllow(input: DecisionRequest, now: string): Promise<string[]> {
+    if (!this.ports.fresh()) throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
+    const asset = await this.engine.asset(input.asset);
+    const fields = [...new Set(input.fields)];
+    const subjects = namedSubjects(input);
+    const refs = subjects.map((s) => pseudonymize(this.subjectKey, s));
+    const { byGrant, denied } = this.modelVerdicts(input, asset?.id ?? input.asset, fields, now);
+    const consents = await this.consentsNeeded(byGrant, asset, refs);
+    const verdicts = this.applyGrants(input, asset, subjects.length, byGrant, denied, consents, now.slice(0, 10), undefined, false);
+    return answer(fields, subjects, verdicts, false).allowedFields;
+  }
+
+  /** A key for `label` derived from the subject key (HMAC): never the subject key itself. */
+  deriveKey(label: string): Buffer {
+    return crypto.createHmac('sha256', this.subjectKey).update(`derived key\u0000${label}`).digest();
+  }
+
+  /** Writes an audit event through the decisions' group commit: resolves once it is durable (else 503). */
+  async record(event: AuditEventInput): Promise<void> {
+    try {
+      await this.writer.write(event);
+    } catch (err) {
+      throw new ServiceUnavailableError('The search could not be recorded, so it is not answered', err);
+    }
+  }
+
   /** The model's verdict on each field: denied with its reason, or allowed by a grant's policy line. */
   private modelVerdicts(input: DecisionRequest, assetId: string, fields: readonly string[], now: string) {
     const denied = new Map<string, Reason>();
@@ -237,6 +269,7 @@ export class DecisionService {
     consents: ReadonlyMap<string, SubjectConsent[] | undefined>,
     today: string,
     prior: PriorDecision | undefined,
+    reserve = true,
   ): Verdicts {
     const v: Verdicts = {
       denied,
@@ -270,7 +303,7 @@ export class DecisionService {
       if (released.length === 0) continue;
       v.released.set(grantId, released);
       if (meta.rowScope) v.obligations.push({ type: 'row_scope', grant: grantId, filter: meta.rowScope });
-      if (input.records !== undefined && !(prior?.day === today && prior.grants.has(grantId))) {
+      if (reserve && input.records !== undefined && !(prior?.day === today && prior.grants.has(grantId))) {
         this.engine.reserve(grantId, input.records, today);
         v.reserved.set(grantId, input.records);
       }

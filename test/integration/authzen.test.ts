@@ -76,7 +76,11 @@ describe('AuthZEN policy decision point', () => {
       policy_decision_point: t.config.publicUrl,
       access_evaluation_endpoint: `${t.config.publicUrl}/access/v1/evaluation`,
       access_evaluations_endpoint: `${t.config.publicUrl}/access/v1/evaluations`,
+      search_subject_endpoint: `${t.config.publicUrl}/access/v1/search/subject`,
+      search_resource_endpoint: `${t.config.publicUrl}/access/v1/search/resource`,
     });
+    // The specification's names (section "Endpoint Parameters"): policy_decision_point, not issuer.
+    expect(metadata).not.toHaveProperty('issuer');
   });
 
   it('answers an evaluation with decision true/false and the reasons in context, audited with its decision id', async () => {
