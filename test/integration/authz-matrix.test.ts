@@ -71,6 +71,7 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   listConsentHistory: 'any',
   complianceReport: 'global',
   complianceReportHtml: 'global',
+  signedComplianceReport: 'global',
   vendorAccessReport: 'global',
   createApp: 'department',
   listApps: 'any',
@@ -117,6 +118,8 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   listSigningKeys: 'global',
   rotateSigningKey: 'global',
   listAuditEvents: 'global',
+  listAuditCheckpoints: 'global',
+  getAuditCheckpointKeys: 'global',
   verifyAuditChain: 'global',
 };
 
