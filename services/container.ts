@@ -246,6 +246,7 @@ export function createContainer(options: ContainerOptions): Container {
       appsLeadDepartmentNamed: () => apps.compliance.leadDepartmentNamed(),
       appsWithoutAccountability: () => apps.compliance.withoutAccountability(),
       appsWithUnclearedSdks: () => apps.sdks.inServiceWithUnclearedComponents(),
+      appsSupportingEndedEnvironments: (w) => apps.compatibility.inServiceSupportingEnded(w.now),
     },
   });
 

@@ -51,7 +51,7 @@ export type ReleaseCheck = (trx: Trx, appId: string) => Promise<UnmetRequirement
 /** `penetration_test_missing`, `compatibility_test_not_passed`, `privacy_review_expired`… */
 type TestRequirement = `${'penetration_test' | 'compatibility_test' | 'privacy_review'}_${'missing' | 'not_passed' | 'expired'}`;
 
-export type ReleaseRequirement = 'filing_number_missing' | TestRequirement | 'consent_notice_missing' | 'blocking_finding_open' | 'sdk_unapproved' | 'sdk_undisclosed';
+export type ReleaseRequirement = 'filing_number_missing' | TestRequirement | 'consent_notice_missing' | 'blocking_finding_open' | 'sdk_unapproved' | 'sdk_undisclosed' | 'compatibility_failed';
 
 export interface UnmetRequirement {
   readonly requirement: ReleaseRequirement;
@@ -62,6 +62,8 @@ export interface UnmetRequirement {
   readonly findingId?: string;
   /** The third-party component an sdk_* requirement is about. */
   readonly sdkId?: string;
+  /** The OS/platform and version a compatibility_failed is about. */
+  readonly environment?: string;
 }
 
 type TestEvidence = { readonly id: string; readonly performedAt: string };

@@ -73,6 +73,7 @@ export interface ComplianceSources {
   readonly appsLeadDepartmentNamed: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithUnclearedSdks: (window: ReportWindow) => Promise<Finding>;
+  readonly appsSupportingEndedEnvironments: (window: ReportWindow) => Promise<Finding>;
 }
 
 const NOTICE = '《通知》（金办发〔2024〕99号）';
@@ -366,6 +367,20 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         },
       },
       run: (w) => sources.appsWithUnclearedSdks(w),
+    },
+    {
+      code: 'apps_supporting_ended_environments',
+      severity: 'warn',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'No app in service still supports, in its current release, an operating environment past its end of support',
+          source: 'Notice item 5: compatibility and adaptability',
+        },
+        'zh-CN': { requirement: '在用应用的当前版本不再支持已过终止支持日期的运行环境', source: `${NOTICE}第五项：兼容性与适配性` },
+      },
+      run: (w) => sources.appsSupportingEndedEnvironments(w),
     },
     {
       code: 'audit_chain',
