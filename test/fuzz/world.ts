@@ -164,6 +164,15 @@ export async function seedWorld(t: TestApp): Promise<World> {
     'sdk',
   );
 
+  await ok(
+    t.http
+      .put(`/v1/apps/${homeApp}/supported-environments`)
+      .set(await as(am))
+      .send({ release: '1.0.0', environments: [{ platform: 'android', version: '14' }] }),
+    'supported environments',
+  );
+  await ok(t.http.put('/v1/operating-environments').set(await as(am)).send({ platform: 'android', version: '14', endOfSupport: '2030-12-31' }), 'operating environment');
+
   const complaint = await ok(
     t.http.post('/v1/public/complaints').send({ category: 'other', description: 'Calls I did not agree to' }),
     'complaint',
