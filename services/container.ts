@@ -179,6 +179,7 @@ export function createContainer(options: ContainerOptions): Container {
     notices,
     thresholds: config.appConsolidation,
     roles: staffAuthorizer,
+    vendors: { exists: async (id) => (await vendors.loadOne(id)) !== undefined },
   });
   // Complaints and leak incidents: privacy officers' desks; containment drives the vendor kill switch.
   const vendorExists = async (id: string) => (await vendors.loadOne(id)) !== undefined;
@@ -244,6 +245,8 @@ export function createContainer(options: ContainerOptions): Container {
       overdueVulnerabilities: (w) => apps.compliance.overdueVulnerabilities(w.now, 10, openDuring(w)),
       appsLeadDepartmentNamed: () => apps.compliance.leadDepartmentNamed(),
       appsWithoutAccountability: () => apps.compliance.withoutAccountability(),
+      appsWithUnclearedSdks: () => apps.sdks.inServiceWithUnclearedComponents(),
+      appsSupportingEndedEnvironments: (w) => apps.compatibility.inServiceSupportingEnded(w.now),
     },
   });
 

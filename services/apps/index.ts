@@ -2,6 +2,8 @@ import type { AuditLog } from '../audit';
 import type { Db } from '../db';
 import type { DepartmentService } from '../departments';
 import type { RouteSpec } from '../shared/route';
+import { createAppCompatibility, type CompatibilityService } from './compatibility';
+import { createAppComponents, type AppSdkService, type VendorDirectory } from './components';
 import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
@@ -33,6 +35,8 @@ export interface AppLedgerDeps {
   readonly thresholds: ConsolidationThresholds;
   /** Where staff hold permissions: entry and exit need app:approve in the lead department. */
   readonly roles: RoleDirectory;
+  /** Whether a vendor is registered (third-party components may name theirs). */
+  readonly vendors: VendorDirectory;
 }
 
 /** The app ledger feature: its services, the facts the compliance report asks for, and its routes. */
@@ -45,6 +49,10 @@ export interface AppLedger {
   readonly compliance: AppComplianceFacts;
   readonly lead: LeadDepartmentService;
   readonly responsibilities: ResponsibilityService;
+  /** Third-party components (SDKs): declarations, approvals, and the compliance report's check. */
+  readonly sdks: AppSdkService;
+  /** Supported environments, compatibility results and end of support (Notice item 5). */
+  readonly compatibility: CompatibilityService;
   readonly routes: RouteSpec[];
 }
 
@@ -53,7 +61,12 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const securityStore = new AppSecurityStore(deps.db);
   const apps = new AppService(deps.db, store, deps.audit, deps.departments);
   const accountability = createAppAccountability({ db: deps.db, audit: deps.audit, apps, appStore: store, departments: deps.departments, roles: deps.roles });
-  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead);
+  const components = createAppComponents({ db: deps.db, audit: deps.audit, apps, appStore: store, purposes: deps.purposes, vendors: deps.vendors });
+  const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
+  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
+    (trx, id) => components.sdks.releaseRequirements(trx, id),
+    (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
+  ]);
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
@@ -65,11 +78,15 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     consolidation,
     lead: accountability.lead,
     responsibilities: accountability.responsibilities,
+    sdks: components.sdks,
+    compatibility: compatibility.compatibility,
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
       ...appSecurityRoutes(apps, security),
       ...accountability.routes,
+      ...components.routes,
+      ...compatibility.routes,
       ...appReportRoutes(consolidation),
     ],
   };

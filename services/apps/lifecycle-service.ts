@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { ConflictError, ProblemError, ValidationError } from '../shared/errors';
 import type { LeadDepartmentService } from './accountability';
 import { assertSeparateChecker, assertTransition } from './lifecycle';
-import { ReleaseGateError, checkRelease, type PublishedNoticeLookup, type ReleaseEvidence } from './release-gate';
+import { ReleaseGateError, checkRelease, type PublishedNoticeLookup, type ReleaseCheck, type ReleaseEvidence } from './release-gate';
 import type { App, AppDetail, AppTransition, TransitionRequest } from './schemas';
 import type { AppSecurityStore } from './security-store';
 import { appNotFound, staffSubject } from './service';
@@ -35,6 +35,7 @@ export class AppLifecycleService {
     private readonly purposes: PurposeDirectory,
     private readonly notices: PublishedNoticeLookup,
     private readonly lead: Pick<LeadDepartmentService, 'assertLeadApprover'>,
+    private readonly releaseChecks: readonly ReleaseCheck[] = [],
   ) {}
 
   async transition(ctx: ChangeContext, id: string, input: TransitionRequest): Promise<AppDetail> {
@@ -63,12 +64,15 @@ export class AppLifecycleService {
         if ((await this.store.purposesOf(id, trx)).some((key) => !checked.has(key))) {
           throw new ConflictError('concurrent_change', 'The app’s data uses changed while it was being released; try again');
         }
+        const additionalUnmet = [];
+        for (const check of this.releaseChecks) additionalUnmet.push(...(await check(trx, id)));
         const gate = checkRelease({
           filingNumber: app.filingNumber,
           securityTests: await this.security.testFactsOf(trx, id),
           blockingFindings: await this.security.blockingFindingsOf(trx, id),
           consentPurposes: consentPurposes.flatMap((p) => (p.consent ? [{ key: p.checkedKey, hasPublishedNotice: p.hasPublishedNotice }] : [])),
           today: now.toISOString().slice(0, 10),
+          additionalUnmet,
         });
         if (!gate.evidence) throw new ReleaseGateError(gate.unmet);
         releaseEvidence = gate.evidence;

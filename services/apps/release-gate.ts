@@ -1,3 +1,4 @@
+import type { Trx } from '../db';
 import { ProblemError } from '../shared/errors';
 
 /**
@@ -40,12 +41,17 @@ export interface ReleaseFacts {
   readonly consentPurposes: ReadonlyArray<{ readonly key: string; readonly hasPublishedNotice: boolean }>;
   /** Today's date (YYYY-MM-DD, UTC). */
   readonly today: string;
+  /** What the ledger's sub-features (third-party components…) find unmet, each named. */
+  readonly additionalUnmet?: readonly UnmetRequirement[];
 }
+
+/** A sub-feature's release requirements, judged inside the release's transaction. */
+export type ReleaseCheck = (trx: Trx, appId: string) => Promise<UnmetRequirement[]>;
 
 /** `penetration_test_missing`, `compatibility_test_not_passed`, `privacy_review_expired`… */
 type TestRequirement = `${'penetration_test' | 'compatibility_test' | 'privacy_review'}_${'missing' | 'not_passed' | 'expired'}`;
 
-export type ReleaseRequirement = 'filing_number_missing' | TestRequirement | 'consent_notice_missing' | 'blocking_finding_open';
+export type ReleaseRequirement = 'filing_number_missing' | TestRequirement | 'consent_notice_missing' | 'blocking_finding_open' | 'sdk_unapproved' | 'sdk_undisclosed' | 'compatibility_failed';
 
 export interface UnmetRequirement {
   readonly requirement: ReleaseRequirement;
@@ -54,6 +60,10 @@ export interface UnmetRequirement {
   readonly testKind?: ReleaseTestKind;
   /** The open finding a blocking_finding_open is about. */
   readonly findingId?: string;
+  /** The third-party component an sdk_* requirement is about. */
+  readonly sdkId?: string;
+  /** The OS/platform and version a compatibility_failed is about. */
+  readonly environment?: string;
 }
 
 type TestEvidence = { readonly id: string; readonly performedAt: string };
@@ -144,6 +154,7 @@ export function checkRelease(facts: ReleaseFacts): { unmet: UnmetRequirement[]; 
       detail: `Finding ${f.id} “${f.title}” (${f.severity}${from}) is not fixed`,
     });
   }
+  unmet.push(...(facts.additionalUnmet ?? []));
   const [penetration, compatibility, privacy] = judged.map((j) => j.evidence);
   if (unmet.length > 0 || facts.filingNumber === null || !penetration || !compatibility || !privacy) return { unmet };
   return {

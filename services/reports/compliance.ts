@@ -72,6 +72,8 @@ export interface ComplianceSources {
   readonly overdueVulnerabilities: (window: ReportWindow) => Promise<Finding>;
   readonly appsLeadDepartmentNamed: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithUnclearedSdks: (window: ReportWindow) => Promise<Finding>;
+  readonly appsSupportingEndedEnvironments: (window: ReportWindow) => Promise<Finding>;
 }
 
 const NOTICE = '《通知》（金办发〔2024〕99号）';
@@ -348,6 +350,37 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         'zh-CN': { requirement: '每个未退出的应用均明确业务负责人、技术负责人及完整的责任矩阵（业务、数据、安全、运维）', source: `${NOTICE}第一项：压实各方责任` },
       },
       run: (w) => sources.appsWithoutAccountability(w),
+    },
+    {
+      code: 'apps_with_uncleared_sdks',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every third-party component (SDK) collecting personal information in an app in service is approved by a privacy officer and disclosed in a published notice of its purpose',
+          source: 'Notice item 7: third-party components; PIPL Art. 17, 23',
+        },
+        'zh-CN': {
+          requirement: '在用应用中收集个人信息的每个第三方组件（SDK）均经个人信息保护负责人批准，并在其处理目的的已发布告知中披露',
+          source: `${NOTICE}第七项：第三方组件管理；${PIPL}第十七条、第二十三条`,
+        },
+      },
+      run: (w) => sources.appsWithUnclearedSdks(w),
+    },
+    {
+      code: 'apps_supporting_ended_environments',
+      severity: 'warn',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'No app in service still supports, in its current release, an operating environment past its end of support',
+          source: 'Notice item 5: compatibility and adaptability',
+        },
+        'zh-CN': { requirement: '在用应用的当前版本不再支持已过终止支持日期的运行环境', source: `${NOTICE}第五项：兼容性与适配性` },
+      },
+      run: (w) => sources.appsSupportingEndedEnvironments(w),
     },
     {
       code: 'audit_chain',

@@ -88,6 +88,7 @@ export function pathPools(world: World): Record<string, readonly string[]> {
     'ownership-transfers.transferId': [world.transfer.id],
     'fields.fieldName': ['name', 'phone', 'id_number'],
     'vulnerabilities.vulnerabilityId': [world.vulnerabilityId],
+    'sdks.sdkId': [world.sdkId],
     'rectifications.rectificationId': [world.incident.rectificationId],
     'departments.code': [HOME, OTHER],
     'purposes.key': [world.purposes.consent, world.purposes.contract],

@@ -40,6 +40,8 @@ export interface World {
   readonly noticeId: string;
   readonly apps: { readonly home: Seeded; readonly other: Seeded };
   readonly vulnerabilityId: string;
+  /** A third-party component of the HOME app that collects personal information, declared by an app manager. */
+  readonly sdkId: string;
   readonly complaint: { readonly id: string; readonly reference: string };
   readonly incident: { readonly id: string; readonly rectificationId: string };
   readonly consentId: string;
@@ -154,6 +156,23 @@ export async function seedWorld(t: TestApp): Promise<World> {
     'vulnerability',
   );
 
+  const sdk = await ok(
+    t.http
+      .post(`/v1/apps/${homeApp}/sdks`)
+      .set(await as(am))
+      .send({ release: '1.0.0', name: 'Fuzz Push', provider: 'Push Co.', version: '2.0.0', piCategories: ['device identifiers'], purpose: purposes.contract, contractCovered: true }),
+    'sdk',
+  );
+
+  await ok(
+    t.http
+      .put(`/v1/apps/${homeApp}/supported-environments`)
+      .set(await as(am))
+      .send({ release: '1.0.0', environments: [{ platform: 'android', version: '14' }] }),
+    'supported environments',
+  );
+  await ok(t.http.put('/v1/operating-environments').set(await as(am)).send({ platform: 'android', version: '14', endOfSupport: '2030-12-31' }), 'operating environment');
+
   const complaint = await ok(
     t.http.post('/v1/public/complaints').send({ category: 'other', description: 'Calls I did not agree to' }),
     'complaint',
@@ -210,6 +229,7 @@ export async function seedWorld(t: TestApp): Promise<World> {
     noticeId: notice.body.id as string,
     apps: { home: { id: homeApp, department: HOME }, other: { id: otherApp, department: OTHER } },
     vulnerabilityId: vulnerability.body.id as string,
+    sdkId: sdk.body.id as string,
     complaint: { id: complaintId, reference: complaint.body.reference as string },
     incident: { id: incident.body.id as string, rectificationId: rectification.body.id as string },
     consentId: consent.body.id as string,

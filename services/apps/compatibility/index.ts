@@ -1,0 +1,19 @@
+import type { AuditLog } from '../../audit';
+import type { Db } from '../../db';
+import type { RouteSpec } from '../../shared/route';
+import type { AppService } from '../service';
+import type { AppStore } from '../store';
+import { compatibilityRoutes } from './routes';
+import { CompatibilityService } from './service';
+import { CompatibilityStore } from './store';
+
+export { CompatibilityService } from './service';
+
+/** The Notice's compatibility and adaptability duty: supported environments, results, end of support. */
+export function createAppCompatibility(deps: { db: Db; audit: AuditLog; apps: AppService; appStore: AppStore }): {
+  compatibility: CompatibilityService;
+  routes: RouteSpec[];
+} {
+  const compatibility = new CompatibilityService(deps.db, deps.appStore, new CompatibilityStore(deps.db), deps.audit);
+  return { compatibility, routes: compatibilityRoutes(deps.apps, compatibility) };
+}

@@ -1,0 +1,24 @@
+import type { AuditLog } from '../../audit';
+import type { Db } from '../../db';
+import type { RouteSpec } from '../../shared/route';
+import type { PurposeDirectory } from '../lifecycle-service';
+import type { AppService } from '../service';
+import type { AppStore } from '../store';
+import { appSdkRoutes } from './routes';
+import { AppSdkService, type VendorDirectory } from './service';
+import { AppSdkStore } from './store';
+
+export { AppSdkService, type VendorDirectory } from './service';
+
+/** The Notice's third-party components (SDKs): declared per app and release, PI collection approved and disclosed. */
+export function createAppComponents(deps: {
+  db: Db;
+  audit: AuditLog;
+  apps: AppService;
+  appStore: AppStore;
+  purposes: PurposeDirectory;
+  vendors: VendorDirectory;
+}): { sdks: AppSdkService; routes: RouteSpec[] } {
+  const sdks = new AppSdkService(deps.db, deps.appStore, new AppSdkStore(deps.db), deps.audit, deps.purposes, deps.vendors);
+  return { sdks, routes: appSdkRoutes(deps.apps, sdks) };
+}

@@ -1,0 +1,308 @@
+import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { Factories } from '../helpers/factories';
+
+// The Notice, item 5: supported OS/platform versions per app release, compatibility results per
+// environment (a failed one blocks the release, naming the environment), and a register of
+// end-of-support dates that warns about apps in service still supporting an ended environment.
+
+let t: TestApp;
+let f: Factories;
+const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
+const ENVS = '/v1/operating-environments';
+
+async function newApp(): Promise<string> {
+  const res = await t.http
+    .post('/v1/apps')
+    .set(await auth('amy'))
+    .send({
+      name: f.unique('App '),
+      kind: 'app',
+      audience: 'customer',
+      leadDepartment: 'DIGITAL',
+      owningDepartment: 'RETAIL',
+      responsiblePerson: 'Li Wei',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
+      filingNumber: f.unique('FN-'),
+    });
+  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+async function step(id: string, to: string, as: string): Promise<void> {
+  const res = await t.http
+    .post(`/v1/apps/${id}/transitions`)
+    .set(await auth(as))
+    .send({ to });
+  if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+async function readyApp(): Promise<string> {
+  const id = await newApp();
+  for (const kind of ['penetration', 'compatibility', 'privacy_review']) {
+    await t.http
+      .post(`/v1/apps/${id}/security-tests`)
+      .set(await auth('amy'))
+      .send({ kind, performedAt: daysAgo(1), result: 'pass', performer: 'QA Lab', reportReference: f.unique('R-') })
+      .expect(201);
+  }
+  await step(id, 'approved', 'ben');
+  await step(id, 'developing', 'amy');
+  await step(id, 'testing', 'amy');
+  return id;
+}
+
+const release = async (id: string) =>
+  t.http
+    .post(`/v1/apps/${id}/transitions`)
+    .set(await auth('ben'))
+    .send({ to: 'released' });
+const support = async (id: string, release: string, environments: Array<{ platform: string; version: string }>, as = 'amy') =>
+  t.http
+    .put(`/v1/apps/${id}/supported-environments`)
+    .set(await auth(as))
+    .send({ release, environments });
+const result = async (id: string, body: Record<string, unknown>, as = 'amy') =>
+  t.http
+    .post(`/v1/apps/${id}/compatibility-results`)
+    .set(await auth(as))
+    .send(body);
+const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const check = async () => {
+  const res = await t.http
+    .get('/v1/reports/compliance')
+    .set(await auth('erin'))
+    .expect(200);
+  return (res.body.checks as Array<{ code: string; status: string; count: number; examples: string[] }>).find(
+    (c) => c.code === 'apps_supporting_ended_environments',
+  );
+};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  f = new Factories(t);
+  await f.department('DIGITAL');
+  await f.department('RETAIL');
+  await f.department('CARDS');
+  await t.http
+    .put('/v1/app-management/lead-department')
+    .set(await auth('root-admin'))
+    .send({ department: 'DIGITAL' })
+    .expect(200);
+  for (const who of ['amy', 'ben']) await t.grantRole(who, 'app_manager', '*');
+  await t.grantRole('rita', 'app_manager', 'RETAIL');
+  await t.grantRole('carl', 'app_manager', 'CARDS');
+  await t.grantRole('erin', 'auditor', '*');
+  await t.grantRole('pia', 'privacy_officer', '*');
+});
+afterAll(() => t.close());
+
+describe('supported environments and compatibility results', () => {
+  it('declares a release’s environments (replacing them, audited) and records results only for declared ones', async () => {
+    const id = await newApp();
+    const res = await support(id, '5.2.0', [
+      { platform: 'android', version: '14' },
+      { platform: 'ios', version: '17' },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ currentRelease: '5.2.0', warnings: [] });
+    expect(res.body.supported.map((s: { platform: string; version: string }) => `${s.platform} ${s.version}`).sort()).toEqual([
+      'android 14',
+      'ios 17',
+    ]);
+    const again = await support(id, '5.2.0', [{ platform: 'android', version: '14' }]);
+    expect(again.body.supported).toHaveLength(1);
+    const [event] = (await t.container.audit.list({ action: 'app.supported_environments_declared', objectId: id }, 10)) as Array<{
+      details: Record<string, unknown>;
+    }>;
+    expect(event.details).toMatchObject({ release: '5.2.0', before: ['android 14', 'ios 17'], after: ['android 14'] });
+    expectProblem(
+      await result(id, { release: '5.2.0', platform: 'ios', version: '17', result: 'pass', testedOn: daysAgo(1) }),
+      409,
+      'environment_not_supported',
+    );
+    const ok = await result(id, {
+      release: '5.2.0',
+      platform: 'android',
+      version: '14',
+      result: 'pass',
+      testedOn: daysAgo(1),
+      reportReference: 'CT-1',
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ result: 'pass', recordedBy: 'amy' });
+    const view = await t.http
+      .get(`/v1/apps/${id}/compatibility`)
+      .set(await auth('erin'))
+      .expect(200);
+    expect(view.body.supported[0]).toMatchObject({
+      platform: 'android',
+      version: '14',
+      latestResult: 'pass',
+      endOfSupport: null,
+      pastEndOfSupport: false,
+    });
+  });
+
+  it.each([
+    ['an upper-case platform', { release: '1', environments: [{ platform: 'Android', version: '14' }] }],
+    ['a version with spaces', { release: '1', environments: [{ platform: 'android', version: '1 4' }] }],
+    ['no environments', { release: '1', environments: [] }],
+    [
+      'an environment twice',
+      {
+        release: '1',
+        environments: [
+          { platform: 'ios', version: '17' },
+          { platform: 'ios', version: '17' },
+        ],
+      },
+    ],
+    ['a NUL in the release', { release: '1\u0000', environments: [{ platform: 'ios', version: '17' }] }],
+    ['an extra property', { release: '1', environments: [{ platform: 'ios', version: '17', eol: true }] }],
+  ])('refuses %s with 400, writing nothing', async (_label, body) => {
+    const id = await newApp();
+    const before = await auditCount();
+    expectProblem(
+      await t.http
+        .put(`/v1/apps/${id}/supported-environments`)
+        .set(await auth('amy'))
+        .send(body),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await result(id, { release: '1', platform: 'ios', version: '17', result: 'maybe', testedOn: daysAgo(1) }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await result(id, { release: '1', platform: 'ios', version: '17', result: 'pass', testedOn: '0000-01-01' }),
+      400,
+      'validation_failed',
+    );
+    expect(await auditCount()).toBe(before);
+  });
+
+  it('refuses other departments’ managers, privacy officers and auditors (403) and answers 404 for an unknown app', async () => {
+    const id = await newApp();
+    for (const who of ['carl', 'pia', 'erin'])
+      expectProblem(await support(id, '1', [{ platform: 'ios', version: '17' }], who), 403, 'forbidden');
+    expect((await support(id, '1', [{ platform: 'ios', version: '17' }], 'rita')).status).toBe(200);
+    expectProblem(
+      await result(id, { release: '1', platform: 'ios', version: '17', result: 'pass', testedOn: daysAgo(1) }, 'carl'),
+      403,
+      'forbidden',
+    );
+    expectProblem(await t.http.get(`/v1/apps/${id}/compatibility`).set(await auth('carl')), 403, 'forbidden');
+    expectProblem(await support('0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01', '1', [{ platform: 'ios', version: '17' }]), 404);
+  });
+});
+
+describe('the release gate', () => {
+  it('blocks a release whose latest result failed in a supported environment, naming it; a passing retest lifts it', async () => {
+    const id = await readyApp();
+    await support(id, '6.0.0', [
+      { platform: 'android', version: '13' },
+      { platform: 'harmonyos', version: '4.0' },
+    ]);
+    await result(id, { release: '6.0.0', platform: 'android', version: '13', result: 'fail', testedOn: daysAgo(3) });
+    await result(id, { release: '6.0.0', platform: 'harmonyos', version: '4.0', result: 'pass', testedOn: daysAgo(3) });
+    const before = await auditCount();
+    const blocked = await release(id);
+    expectProblem(blocked, 409, 'release_gate_failed');
+    expect(blocked.body.unmet).toEqual([expect.objectContaining({ requirement: 'compatibility_failed', environment: 'android 13' })]);
+    expect(blocked.body.detail).toContain('android 13');
+    expect(await auditCount()).toBe(before);
+    await result(id, { release: '6.0.0', platform: 'android', version: '13', result: 'pass', testedOn: daysAgo(1) });
+    expect((await release(id)).status).toBe(200);
+  });
+
+  it('judges the release declared last: an older release’s failure does not block', async () => {
+    const id = await readyApp();
+    await support(id, '1.0', [{ platform: 'ios', version: '15' }]);
+    await result(id, { release: '1.0', platform: 'ios', version: '15', result: 'fail', testedOn: daysAgo(5) });
+    expect((await release(id)).body.unmet).toEqual([
+      expect.objectContaining({ requirement: 'compatibility_failed', environment: 'ios 15' }),
+    ]);
+    await support(id, '1.1', [{ platform: 'ios', version: '16' }]);
+    expect((await release(id)).status).toBe(200);
+  });
+});
+
+describe('the end-of-support register', () => {
+  it('is kept by app managers holding the role everywhere, audited; readers list it', async () => {
+    for (const who of ['rita', 'erin', 'pia'])
+      expectProblem(
+        await t.http
+          .put(ENVS)
+          .set(await auth(who))
+          .send({ platform: 'ios', version: '12', endOfSupport: daysAgo(10) }),
+        403,
+        'forbidden',
+      );
+    expectProblem(
+      await t.http
+        .put(ENVS)
+        .set(await auth('amy'))
+        .send({ platform: 'ios', version: '12', endOfSupport: 'soon' }),
+      400,
+      'validation_failed',
+    );
+    const res = await t.http
+      .put(ENVS)
+      .set(await auth('amy'))
+      .send({ platform: 'ios', version: '12', endOfSupport: daysAgo(10) });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ platform: 'ios', version: '12', endOfSupport: daysAgo(10), setBy: 'amy' });
+    const before = await auditCount();
+    await t.http
+      .put(ENVS)
+      .set(await auth('amy'))
+      .send({ platform: 'ios', version: '12', endOfSupport: daysAgo(10) })
+      .expect(200);
+    expect(await auditCount()).toBe(before);
+    const listed = await t.http
+      .get(ENVS)
+      .set(await auth('rita'))
+      .expect(200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ platform: 'ios', version: '12' })]);
+  });
+
+  it('warns in the app’s view and the compliance report about an app in service still supporting an ended environment', async () => {
+    const id = await readyApp();
+    await support(id, '7.0', [
+      { platform: 'ios', version: '12' },
+      { platform: 'ios', version: '18' },
+    ]);
+    await t.http
+      .put(ENVS)
+      .set(await auth('amy'))
+      .send({ platform: 'ios', version: '18', endOfSupport: '2099-12-31' })
+      .expect(200);
+    expect((await release(id)).status).toBe(200);
+    const view = await t.http
+      .get(`/v1/apps/${id}/compatibility`)
+      .set(await auth('amy'))
+      .expect(200);
+    expect(view.body.warnings).toEqual([expect.stringContaining('ios 12')]);
+    expect(view.body.supported.find((s: { version: string }) => s.version === '18')).toMatchObject({
+      pastEndOfSupport: false,
+      endOfSupport: '2099-12-31',
+    });
+    expect(await check()).toMatchObject({ status: 'warn', count: 1, examples: [id] });
+    // The next release drops it: no warning.
+    await support(id, '7.1', [{ platform: 'ios', version: '18' }]);
+    expect(await check()).toMatchObject({ status: 'pass', count: 0 });
+    expect(
+      (
+        await t.http
+          .get(`/v1/apps/${id}/compatibility`)
+          .set(await auth('amy'))
+          .expect(200)
+      ).body.warnings,
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,321 @@
+import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { Factories } from '../helpers/factories';
+
+// The Notice, item 7: third-party components (SDKs) declared per app and release; one collecting
+// personal information needs a privacy officer's approval (never the declarer's) and a published
+// notice of its purpose that lists it, or the release gate names it and the compliance report fails.
+
+let t: TestApp;
+let f: Factories;
+let vendorId: string;
+const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
+const PURPOSE = 'sdk_push_messages';
+const push = {
+  release: '5.2.0',
+  name: 'PushKit',
+  provider: 'Example Push Co., Ltd.',
+  version: '3.1.4',
+  piCategories: ['device identifiers', 'location'],
+  purpose: PURPOSE,
+  contractCovered: true,
+};
+
+async function newApp(): Promise<string> {
+  const res = await t.http
+    .post('/v1/apps')
+    .set(await auth('amy'))
+    .send({
+      name: f.unique('App '),
+      kind: 'app',
+      audience: 'customer',
+      leadDepartment: 'DIGITAL',
+      owningDepartment: 'RETAIL',
+      responsiblePerson: 'Li Wei',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
+      filingNumber: f.unique('FN-'),
+    });
+  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+async function step(id: string, to: string, as: string): Promise<void> {
+  const res = await t.http
+    .post(`/v1/apps/${id}/transitions`)
+    .set(await auth(as))
+    .send({ to });
+  if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** An app in testing with every security test passed: only its components can hold its release back. */
+async function readyApp(): Promise<string> {
+  const id = await newApp();
+  for (const kind of ['penetration', 'compatibility', 'privacy_review']) {
+    await t.http
+      .post(`/v1/apps/${id}/security-tests`)
+      .set(await auth('amy'))
+      .send({ kind, performedAt: daysAgo(1), result: 'pass', performer: 'QA Lab', reportReference: f.unique('R-') })
+      .expect(201);
+  }
+  await step(id, 'approved', 'ben');
+  await step(id, 'developing', 'amy');
+  await step(id, 'testing', 'amy');
+  return id;
+}
+
+const release = async (id: string) =>
+  t.http
+    .post(`/v1/apps/${id}/transitions`)
+    .set(await auth('ben'))
+    .send({ to: 'released' });
+const declare = async (id: string, body: Record<string, unknown>, as = 'amy') =>
+  t.http
+    .post(`/v1/apps/${id}/sdks`)
+    .set(await auth(as))
+    .send(body);
+const approve = async (id: string, sdkId: string, as: string) =>
+  t.http
+    .post(`/v1/apps/${id}/sdks/${sdkId}/approve`)
+    .set(await auth(as))
+    .send({});
+const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const check = async () => {
+  const res = await t.http
+    .get('/v1/reports/compliance')
+    .set(await auth('erin'))
+    .expect(200);
+  return (res.body.checks as Array<{ code: string; status: string; count: number; examples: string[] }>).find(
+    (c) => c.code === 'apps_with_uncleared_sdks',
+  );
+};
+
+/** Publishes a notice of the purpose (for one app, or the general one) listing these third parties. */
+async function publishNotice(appId: string | null, thirdParties: Array<Record<string, unknown>>): Promise<void> {
+  const draft = await t.http
+    .post('/v1/notices')
+    .set(await auth('pat'))
+    .send({
+      purpose: PURPOSE,
+      ...(appId === null ? {} : { app: appId }),
+      title: 'How the app uses your information',
+      body: 'We send you messages about your account.',
+      controller: { name: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example' },
+      piCategories: ['device identifiers', 'location'],
+      sensitivePiCategories: [],
+      thirdParties,
+      rights: {
+        access: 'Me › Privacy',
+        copy: 'Me › Privacy › Export',
+        correct: 'Me › Profile',
+        delete: 'Call 95555',
+        withdraw: 'Me › Privacy › Consents',
+      },
+      complaintChannel: { phone: '95555' },
+    });
+  if (draft.status !== 201) throw new Error(`notice: ${draft.status} ${JSON.stringify(draft.body)}`);
+  await t.http
+    .post(`/v1/notices/${draft.body.id}/publish`)
+    .set(await auth('pat'))
+    .send({})
+    .expect(200);
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  f = new Factories(t);
+  await f.department('DIGITAL');
+  await f.department('RETAIL');
+  await f.department('CARDS');
+  await f.purpose(PURPOSE, 'contract', 'pat');
+  vendorId = await f.vendor({ purposes: [PURPOSE] });
+  await t.http
+    .put('/v1/app-management/lead-department')
+    .set(await auth('root-admin'))
+    .send({ department: 'DIGITAL' })
+    .expect(200);
+  for (const who of ['amy', 'ben']) await t.grantRole(who, 'app_manager', '*');
+  await t.grantRole('carl', 'app_manager', 'CARDS');
+  await t.grantRole('pia', 'privacy_officer', '*');
+  await t.grantRole('pam', 'privacy_officer', 'CARDS');
+  await t.grantRole('amy', 'privacy_officer', '*');
+  await t.grantRole('erin', 'auditor', '*');
+  await t.grantRole('dora', 'data_owner', 'RETAIL');
+});
+afterAll(() => t.close());
+
+describe('declaring third-party components', () => {
+  it('records a declaration with its collection, audited in the same step; readers of the app list it', async () => {
+    const id = await newApp();
+    const res = await declare(id, { ...push, vendorId });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ appId: id, ...push, vendorId, declaredBy: 'amy', approvedBy: null, needsApproval: true });
+    const none = await declare(id, {
+      release: '5.2.0',
+      name: 'ImageLoader',
+      provider: 'Open source',
+      version: '1.0.0',
+      piCategories: [],
+      contractCovered: false,
+    });
+    expect(none.status).toBe(201);
+    expect(none.body).toMatchObject({ purpose: null, needsApproval: false });
+    const [event] = (await t.container.audit.list({ action: 'app.sdk_declared', objectId: id }, 10)) as Array<{
+      actorId: string;
+      details: Record<string, unknown>;
+    }>;
+    expect(event).toMatchObject({ actorId: 'amy' });
+    for (const who of ['amy', 'pia', 'erin', 'dora']) {
+      const listed = await t.http
+        .get(`/v1/apps/${id}/sdks`)
+        .set(await auth(who))
+        .expect(200);
+      expect(listed.body.items.map((s: { name: string }) => s.name)).toEqual(['ImageLoader', 'PushKit']);
+    }
+  });
+
+  it.each([
+    ['no purpose while collecting personal information', { ...push, purpose: undefined }],
+    ['an unknown purpose', { ...push, purpose: 'no_such_purpose' }],
+    ['an unknown vendor', { ...push, vendorId: '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01' }],
+    ['a category listed twice', { ...push, piCategories: ['location', 'Location'] }],
+    ['an empty name', { ...push, name: '  ' }],
+    ['a NUL in the name', { ...push, name: 'Push\u0000Kit' }],
+    ['an extra property', { ...push, approvedBy: 'amy' }],
+    ['no contract answer', { ...push, contractCovered: undefined }],
+    ['a malformed vendor id', { ...push, vendorId: 'vendor-1' }],
+  ])('refuses %s with 400, writing nothing', async (_label, body) => {
+    const id = await newApp();
+    const before = await auditCount();
+    expectProblem(await declare(id, body), 400, 'validation_failed');
+    expect(await auditCount()).toBe(before);
+    expect(
+      (
+        await t.http
+          .get(`/v1/apps/${id}/sdks`)
+          .set(await auth('amy'))
+          .expect(200)
+      ).body.items,
+    ).toEqual([]);
+  });
+
+  it('refuses the same component twice for a release (409), an unknown app (404), and other departments’ managers and privacy officers (403)', async () => {
+    const id = await newApp();
+    await declare(id, push).then((r) => expect(r.status).toBe(201));
+    expectProblem(await declare(id, push), 409, 'sdk_already_declared');
+    expect((await declare(id, { ...push, release: '5.3.0' })).status).toBe(201);
+    expectProblem(await declare('0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01', push), 404);
+    for (const who of ['carl', 'pia', 'erin', 'dora'])
+      expectProblem(await declare(id, { ...push, release: '9.9.9' }, who), 403, 'forbidden');
+    expectProblem(await t.http.get(`/v1/apps/${id}/sdks`).set(await auth('carl')), 403, 'forbidden');
+  });
+});
+
+describe('approving a component’s collection', () => {
+  it('is a privacy officer’s, never the declarer’s, nor an app manager’s or another department’s; once', async () => {
+    const id = await newApp();
+    const sdk = (await declare(id, push)).body.id as string;
+    const before = await auditCount();
+    const own = await approve(id, sdk, 'amy');
+    expectProblem(own, 403, 'separation_of_duties');
+    for (const who of ['ben', 'pam', 'erin', 'dora']) expectProblem(await approve(id, sdk, who), 403, 'forbidden');
+    expect(await auditCount()).toBe(before);
+    const res = await approve(id, sdk, 'pia');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ approvedBy: 'pia', needsApproval: false });
+    const [event] = (await t.container.audit.list({ action: 'app.sdk_approved', objectId: id }, 10)) as Array<{
+      actorId: string;
+      details: Record<string, unknown>;
+    }>;
+    expect(event).toMatchObject({ actorId: 'pia', details: { sdkId: sdk, name: 'PushKit' } });
+    expectProblem(await approve(id, sdk, 'pia'), 409, 'sdk_already_approved');
+  });
+
+  it('answers 409 for a component collecting nothing and 404 for one of another app or unknown', async () => {
+    const id = await newApp();
+    const other = await newApp();
+    const plain = (await declare(id, { ...push, piCategories: [], purpose: undefined })).body.id as string;
+    expectProblem(await approve(id, plain, 'pia'), 409, 'sdk_collects_no_pi');
+    const theirs = (await declare(other, push)).body.id as string;
+    expectProblem(await approve(id, theirs, 'pia'), 404);
+    expectProblem(await approve(id, '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01', 'pia'), 404);
+    expectProblem(
+      await t.http
+        .post(`/v1/apps/${id}/sdks/not-a-uuid/approve`)
+        .set(await auth('pia'))
+        .send({}),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await t.http
+        .post(`/v1/apps/${id}/sdks/${theirs}/approve`)
+        .set(await auth('pia'))
+        .send({ by: 'x' }),
+      400,
+      'validation_failed',
+    );
+  });
+});
+
+describe('the release gate and the compliance report', () => {
+  it('passes an app without components as before', async () => {
+    const id = await readyApp();
+    expect((await release(id)).status).toBe(200);
+  });
+
+  it('names each unapproved and each undisclosed component; releases once approved and disclosed; the report lists apps in service', async () => {
+    const id = await readyApp();
+    const pushId = (await declare(id, push)).body.id as string;
+    const mapsId = (
+      await declare(id, { ...push, name: 'MapsLite', provider: 'Example Maps Ltd.', version: '2.0', piCategories: ['location'] })
+    ).body.id as string;
+    await declare(id, { ...push, name: 'Fonts', provider: 'Open source', piCategories: [], purpose: undefined });
+    const before = await auditCount();
+    const blocked = await release(id);
+    expectProblem(blocked, 409, 'release_gate_failed');
+    const unmet = blocked.body.unmet as Array<{ requirement: string; sdkId?: string; detail: string }>;
+    expect(unmet.map((u) => [u.requirement, u.sdkId])).toEqual([
+      ['sdk_unapproved', mapsId],
+      ['sdk_undisclosed', mapsId],
+      ['sdk_unapproved', pushId],
+      ['sdk_undisclosed', pushId],
+    ]);
+    expect(blocked.body.detail).toContain('PushKit 3.1.4');
+    expect(await auditCount()).toBe(before);
+
+    await approve(id, pushId, 'pia').then((r) => expect(r.status).toBe(200));
+    await approve(id, mapsId, 'pia').then((r) => expect(r.status).toBe(200));
+    // The general notice lists PushKit by its provider, but without location: not disclosed yet.
+    await publishNotice(null, [{ name: 'example push co., ltd.', kind: 'recipient', piCategories: ['device identifiers'] }]);
+    const still = await release(id);
+    expect((still.body.unmet as Array<{ requirement: string; sdkId: string }>).map((u) => [u.requirement, u.sdkId])).toEqual([
+      ['sdk_undisclosed', mapsId],
+      ['sdk_undisclosed', pushId],
+    ]);
+    // The app's own notice lists both with all they collect; the general one is not needed.
+    await publishNotice(id, [
+      { name: 'PushKit', kind: 'recipient', piCategories: ['Device identifiers', 'location'] },
+      { name: 'Example Maps Ltd.', kind: 'recipient', piCategories: ['location'] },
+    ]);
+    expect((await release(id)).status).toBe(200);
+    expect(await check()).toMatchObject({ status: 'pass', count: 0 });
+
+    // A component declared after release, not yet approved: the app in service is listed.
+    await declare(id, { ...push, release: '5.3.0', version: '3.2.0' });
+    expect(await check()).toMatchObject({ status: 'fail', count: 1, examples: [id] });
+    const finding = await t.container.apps.sdks.inServiceWithUnclearedComponents();
+    expect(finding).toMatchObject({ count: 1, examples: [id] });
+    expect(finding.examined).toBeGreaterThanOrEqual(2);
+  });
+
+  it('accepts the general notice of the purpose for every app', async () => {
+    const id = await readyApp();
+    const sdk = (await declare(id, { ...push, name: 'ChatWidget', provider: 'Example Chat Ltd.', piCategories: ['chat transcripts'] })).body
+      .id as string;
+    await approve(id, sdk, 'pia');
+    await publishNotice(null, [{ name: 'Chat Widget', kind: 'entrusted', piCategories: ['chat transcripts'] }]);
+    expect((await release(id)).status).toBe(200);
+  });
+});
