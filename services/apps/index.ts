@@ -5,6 +5,7 @@ import type { RouteSpec } from '../shared/route';
 import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
+import { createAppContinuity, type ContinuityComplianceFacts, type ContinuityService } from './continuity';
 import { AppDataUseService, type AssetDirectory } from './data-use-service';
 import { AppLifecycleService, type PurposeDirectory } from './lifecycle-service';
 import type { PublishedNoticeLookup } from './release-gate';
@@ -45,6 +46,8 @@ export interface AppLedger {
   readonly compliance: AppComplianceFacts;
   readonly lead: LeadDepartmentService;
   readonly responsibilities: ResponsibilityService;
+  /** Business continuity (Notice item 6): tiers, recovery objectives, drills and outages. */
+  readonly continuity: { readonly service: ContinuityService; readonly compliance: ContinuityComplianceFacts };
   readonly routes: RouteSpec[];
 }
 
@@ -57,6 +60,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
+  const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
   return {
     apps,
     lifecycle,
@@ -65,11 +69,13 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     consolidation,
     lead: accountability.lead,
     responsibilities: accountability.responsibilities,
+    continuity: { service: continuity.continuity, compliance: continuity.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
       ...appSecurityRoutes(apps, security),
       ...accountability.routes,
+      ...continuity.routes,
       ...appReportRoutes(consolidation),
     ],
   };

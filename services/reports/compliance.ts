@@ -72,6 +72,8 @@ export interface ComplianceSources {
   readonly overdueVulnerabilities: (window: ReportWindow) => Promise<Finding>;
   readonly appsLeadDepartmentNamed: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
+  readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
 }
 
 const NOTICE = '《通知》（金办发〔2024〕99号）';
@@ -348,6 +350,31 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         'zh-CN': { requirement: '每个未退出的应用均明确业务负责人、技术负责人及完整的责任矩阵（业务、数据、安全、运维）', source: `${NOTICE}第一项：压实各方责任` },
       },
       run: (w) => sources.appsWithoutAccountability(w),
+    },
+    {
+      code: 'apps_continuity_drill',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every critical or important app not retired passed a business-continuity drill within the last 12 months',
+          source: 'Notice item 6: business continuity and emergency drills',
+        },
+        'zh-CN': { requirement: '每个未退出的关键及重要应用在最近12个月内完成业务连续性演练且演练通过', source: `${NOTICE}第六项：业务连续性管理与应急演练` },
+      },
+      run: (w) => sources.appsWithoutRecentDrill(w),
+    },
+    {
+      code: 'app_outages_within_rto',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'app_outage',
+      text: {
+        en: { requirement: 'Every app outage that started in the period was recovered within the app’s RTO', source: 'Notice item 6: recovery time objectives' },
+        'zh-CN': { requirement: '报告期内发生的每次应用中断均在该应用的恢复时间目标（RTO）内恢复', source: `${NOTICE}第六项：恢复时间目标` },
+      },
+      run: (w) => sources.appOutagesBeyondRto(w),
     },
     {
       code: 'audit_chain',

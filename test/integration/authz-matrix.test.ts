@@ -84,7 +84,16 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   reportAppVulnerability: 'department',
   listAppVulnerabilities: 'department',
   fixAppVulnerability: 'department',
+  setAppContinuity: 'concerned',
+  getAppContinuity: 'department',
+  recordAppOutage: 'concerned',
+  listAppOutages: 'department',
   appConsolidationReport: 'global',
+  getAppLeadDepartment: 'any',
+  setAppLeadDepartment: 'global',
+  getAppResponsibilityMatrix: 'department',
+  setAppResponsibilityMatrix: 'department',
+  appResponsibilityMatrixReport: 'global',
   listComplaints: 'any',
   getComplaint: 'concerned',
   transitionComplaint: 'concerned',
@@ -110,6 +119,9 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   rotateSigningKey: 'global',
   listAuditEvents: 'global',
   verifyAuditChain: 'global',
+  getAuditCheckpointKeys: 'global',
+  listAuditCheckpoints: 'global',
+  signedComplianceReport: 'global',
 };
 
 let t: TestApp;
