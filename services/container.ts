@@ -244,6 +244,7 @@ export function createContainer(options: ContainerOptions): Container {
       overdueVulnerabilities: (w) => apps.compliance.overdueVulnerabilities(w.now, 10, openDuring(w)),
       appsLeadDepartmentNamed: () => apps.compliance.leadDepartmentNamed(),
       appsWithoutAccountability: () => apps.compliance.withoutAccountability(),
+      regulatorVulnerabilitiesOverdue: (w) => apps.compliance.overdueRegulatorVulnerabilities(w.now, 10, openDuring(w)),
       appsWithoutRecentDrill: (w) => apps.continuity.compliance.withoutRecentDrill(w.now),
       appOutagesBeyondRto: (w) => apps.continuity.compliance.rtoBreaches(w),
     },

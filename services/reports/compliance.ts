@@ -72,6 +72,7 @@ export interface ComplianceSources {
   readonly overdueVulnerabilities: (window: ReportWindow) => Promise<Finding>;
   readonly appsLeadDepartmentNamed: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
+  readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
   readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
 }
@@ -350,6 +351,20 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         'zh-CN': { requirement: '每个未退出的应用均明确业务负责人、技术负责人及完整的责任矩阵（业务、数据、安全、运维）', source: `${NOTICE}第一项：压实各方责任` },
       },
       run: (w) => sources.appsWithoutAccountability(w),
+    },
+    {
+      code: 'regulator_vulnerabilities_overdue',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'vulnerability',
+      text: {
+        en: {
+          requirement: 'Every vulnerability the regulator reported (通报) is fixed by the regulator’s deadline',
+          source: 'Notice item 9: rectification of vulnerabilities the regulator reports',
+        },
+        'zh-CN': { requirement: '监管通报的每个漏洞均在监管要求的期限内完成整改', source: `${NOTICE}第九项：监管通报漏洞的整改` },
+      },
+      run: (w) => sources.regulatorVulnerabilitiesOverdue(w),
     },
     {
       code: 'apps_continuity_drill',
