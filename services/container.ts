@@ -247,6 +247,9 @@ export function createContainer(options: ContainerOptions): Container {
       appsWithoutAccountability: () => apps.compliance.withoutAccountability(),
       appsWithUnclearedSdks: () => apps.sdks.inServiceWithUnclearedComponents(),
       appsSupportingEndedEnvironments: (w) => apps.compatibility.inServiceSupportingEnded(w.now),
+      regulatorVulnerabilitiesOverdue: (w) => apps.compliance.overdueRegulatorVulnerabilities(w.now, 10, openDuring(w)),
+      appsWithoutRecentDrill: (w) => apps.continuity.compliance.withoutRecentDrill(w.now),
+      appOutagesBeyondRto: (w) => apps.continuity.compliance.rtoBreaches(w),
     },
   });
 

@@ -42,6 +42,11 @@ export class AppComplianceFacts {
     return this.security.overdue(now.toISOString(), exampleLimit, openDuring);
   }
 
+  /** Of the regulator-reported vulnerabilities of apps not retired (unfixed at some time in `openDuring`), the unfixed ones past the regulator's deadline. */
+  overdueRegulatorVulnerabilities(now = new Date(), exampleLimit = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
+    return this.security.overdue(now.toISOString(), exampleLimit, openDuring, 'regulator_notice');
+  }
+
   /** Whether a lead department for app management is named while the ledger has apps (examined: 1 when it has apps). */
   leadDepartmentNamed(): Promise<ExaminedFinding> {
     return this.accountability.leadDepartmentFinding();

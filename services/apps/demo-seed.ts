@@ -10,7 +10,7 @@ export interface AppSeedSummary {
 
 /**
  * The demo bank's app ledger: IT leads mobile-app management, and the retail mobile bank is proposed
- * with its owners and responsibility matrix (approving it is left to the lead department's grace).
+ * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace).
  * Idempotent: a named lead department and an app already entered are left alone.
  */
 export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Promise<AppSeedSummary> {
@@ -38,6 +38,7 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Prom
       security: { department: 'IT', person: 'Sun Hao' },
       operations: { department: 'IT', person: 'Zhou Yu' },
     });
+    await ledger.continuity.service.set(ctx, app.id, { tier: 'critical', rtoMinutes: 30, rpoMinutes: 5, planReference: 'BCP-RETAIL-MB-2026', lastDrill: null });
     appsCreated += 1;
   } catch (err) {
     if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;

@@ -7,6 +7,7 @@ import { createAppComponents, type AppSdkService, type VendorDirectory } from '.
 import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
+import { createAppContinuity, type ContinuityComplianceFacts, type ContinuityService } from './continuity';
 import { AppDataUseService, type AssetDirectory } from './data-use-service';
 import { AppLifecycleService, type PurposeDirectory } from './lifecycle-service';
 import type { PublishedNoticeLookup } from './release-gate';
@@ -53,6 +54,8 @@ export interface AppLedger {
   readonly sdks: AppSdkService;
   /** Supported environments, compatibility results and end of support (Notice item 5). */
   readonly compatibility: CompatibilityService;
+  /** Business continuity (Notice item 6): tiers, recovery objectives, drills and outages. */
+  readonly continuity: { readonly service: ContinuityService; readonly compliance: ContinuityComplianceFacts };
   readonly routes: RouteSpec[];
 }
 
@@ -70,6 +73,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
+  const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
   return {
     apps,
     lifecycle,
@@ -80,6 +84,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     responsibilities: accountability.responsibilities,
     sdks: components.sdks,
     compatibility: compatibility.compatibility,
+    continuity: { service: continuity.continuity, compliance: continuity.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
@@ -87,6 +92,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...accountability.routes,
       ...components.routes,
       ...compatibility.routes,
+      ...continuity.routes,
       ...appReportRoutes(consolidation),
     ],
   };

@@ -11,6 +11,7 @@ import type {
   SecurityTestKind,
   SecurityTestQuery,
   Vulnerability,
+  VulnerabilitySource,
   VulnerabilityQuery,
   VulnerabilityStatus,
 } from './security-schemas';
@@ -22,6 +23,24 @@ const invalid = (path: string, message: string) => new ValidationError(`${path}:
 
 // Dates carry no time zone: a test performed "today" in UTC+14 must not be refused as a future date.
 const LATEST_ZONE_OFFSET_MS = 14 * 3_600_000;
+
+/**
+ * Where a vulnerability came from and so what its due date is: a regulator's notice (通报) brings its
+ * reference and its deadline, which is the due date; other sources give dueAt and nothing of a notice.
+ */
+export function vulnerabilityOrigin(input: CreateVulnerability): { source: VulnerabilitySource; dueAt: string; dueAtPath: string; regulatorReference: string | null } {
+  const source = input.source ?? 'internal_test';
+  if (source === 'regulator_notice') {
+    if (input.regulatorDeadline === undefined) throw invalid('body.regulatorDeadline', 'is required for a regulator_notice');
+    if (input.regulatorReference === undefined) throw invalid('body.regulatorReference', 'is required for a regulator_notice');
+    if (input.dueAt !== undefined) throw invalid('body.dueAt', 'must be omitted for a regulator_notice: the regulator’s deadline is the due date');
+    return { source, dueAt: input.regulatorDeadline, dueAtPath: 'body.regulatorDeadline', regulatorReference: input.regulatorReference };
+  }
+  if (input.regulatorDeadline !== undefined) throw invalid('body.regulatorDeadline', 'is only for a regulator_notice');
+  if (input.regulatorReference !== undefined) throw invalid('body.regulatorReference', 'is only for a regulator_notice');
+  if (input.dueAt === undefined) throw invalid('body.dueAt', 'is required');
+  return { source, dueAt: input.dueAt, dueAtPath: 'body.dueAt', regulatorReference: null };
+}
 
 /** open: not fixed and not yet due; overdue: not fixed and past due; fixed. */
 export function vulnerabilityStatus(v: Pick<VulnerabilityRecord, 'fixedAt' | 'dueAt'>, now: Date): VulnerabilityStatus {
@@ -74,9 +93,10 @@ export class AppSecurityService {
     const by = staffSubject(ctx);
     const now = new Date();
     const reportedAt = new Date(input.reportedAt);
-    const dueAt = new Date(input.dueAt);
+    const origin = vulnerabilityOrigin(input);
+    const dueAt = new Date(origin.dueAt);
     if (reportedAt > now) throw invalid('body.reportedAt', 'must not be in the future');
-    if (dueAt < reportedAt) throw invalid('body.dueAt', 'must not be before reportedAt');
+    if (dueAt < reportedAt) throw invalid(origin.dueAtPath, 'must not be before reportedAt');
     return this.db.transaction(async (trx) => {
       await lockChangeableApp(this.apps, trx, appId);
       const foundBy = await this.foundBy(trx, appId, input);
@@ -89,6 +109,8 @@ export class AppSecurityService {
         dueAt: dueAt.toISOString(),
         ...foundBy,
         blocksRelease: blocksRelease(input, foundBy.testKind),
+        source: origin.source,
+        regulatorReference: origin.regulatorReference,
         fixedAt: null,
         fixEvidence: null,
         fixedBy: null,
@@ -134,6 +156,7 @@ export class AppSecurityService {
         severity: query.severity,
         status: query.status,
         blocksRelease: query.blocksRelease === undefined ? undefined : query.blocksRelease === 'true',
+        source: query.source,
         afterId: decodeUuidCursor(query.cursor),
         now: now.toISOString(),
       },

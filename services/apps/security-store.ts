@@ -1,7 +1,7 @@
 import type { Db, Trx } from '../db';
 import { LIVE_STATES } from './lifecycle';
 import type { BlockingFindingFact, SecurityTestFact } from './release-gate';
-import type { SecurityTest, Vulnerability, VulnerabilitySeverity, VulnerabilityStatus } from './security-schemas';
+import type { SecurityTest, Vulnerability, VulnerabilitySeverity, VulnerabilitySource, VulnerabilityStatus } from './security-schemas';
 import { afterRow } from './store';
 
 interface SecurityTestRow {
@@ -41,6 +41,8 @@ interface VulnerabilityRow {
   test_kind: SecurityTest['kind'] | null;
   security_test_id: string | null;
   blocks_release: boolean;
+  source: VulnerabilitySource;
+  regulator_reference: string | null;
   fixed_at: string | null;
   fix_evidence: string | null;
   fixed_by: string | null;
@@ -58,6 +60,8 @@ const vulnerabilityFromRow = (r: VulnerabilityRow): VulnerabilityRecord => ({
   testKind: r.test_kind,
   securityTestId: r.security_test_id,
   blocksRelease: r.blocks_release,
+  source: r.source,
+  regulatorReference: r.regulator_reference,
   fixedAt: r.fixed_at,
   fixEvidence: r.fix_evidence,
   fixedBy: r.fixed_by,
@@ -139,6 +143,8 @@ export class AppSecurityStore {
       test_kind: v.testKind,
       security_test_id: v.securityTestId,
       blocks_release: v.blocksRelease,
+      source: v.source,
+      regulator_reference: v.regulatorReference,
       fixed_at: v.fixedAt,
       fix_evidence: v.fixEvidence,
       fixed_by: v.fixedBy,
@@ -161,7 +167,7 @@ export class AppSecurityStore {
   /** Vulnerabilities of an app, most recently reported first; `status` is judged at `now`. */
   async vulnerabilitiesOf(
     appId: string,
-    filter: { severity?: string; status?: VulnerabilityStatus; blocksRelease?: boolean; afterId?: string; now: string },
+    filter: { severity?: string; status?: VulnerabilityStatus; blocksRelease?: boolean; source?: VulnerabilitySource; afterId?: string; now: string },
     limit: number,
   ): Promise<VulnerabilityRecord[]> {
     const q = this.db('app_vulnerabilities')
@@ -173,6 +179,7 @@ export class AppSecurityStore {
       .limit(limit);
     if (filter.severity) q.where('severity', filter.severity);
     if (filter.blocksRelease !== undefined) q.where('blocks_release', filter.blocksRelease);
+    if (filter.source !== undefined) q.where('source', filter.source);
     if (filter.status === 'fixed') q.whereNotNull('fixed_at');
     if (filter.status === 'open') q.whereNull('fixed_at').where('due_at', '>=', filter.now);
     if (filter.status === 'overdue') q.whereNull('fixed_at').where('due_at', '<', filter.now);
@@ -195,9 +202,10 @@ export class AppSecurityStore {
    * Of the vulnerabilities of apps that are not retired (and, with `openDuring`, unfixed at some time in
    * it: reported before its end, not fixed before its start), the unfixed ones past their due date.
    */
-  async overdue(now: string, exampleLimit: number, openDuring?: { from: string; to: string }): Promise<Finding> {
+  async overdue(now: string, exampleLimit: number, openDuring?: { from: string; to: string }, source?: VulnerabilitySource): Promise<Finding> {
     const examined = () => {
       const q = this.db('app_vulnerabilities as v').join('apps as a', 'a.id', 'v.app_id').whereNot('a.lifecycle_state', 'retired');
+      if (source) q.where('v.source', source);
       if (openDuring) q.where('v.reported_at', '<', openDuring.to).where((w) => w.whereNull('v.fixed_at').orWhere('v.fixed_at', '>=', openDuring.from));
       return q;
     };

@@ -57,6 +57,7 @@ export const RECORD_KINDS = [
   'rectification',
   'app',
   'vulnerability',
+  'app_outage',
   'audit_event',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];

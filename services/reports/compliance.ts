@@ -74,6 +74,9 @@ export interface ComplianceSources {
   readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithUnclearedSdks: (window: ReportWindow) => Promise<Finding>;
   readonly appsSupportingEndedEnvironments: (window: ReportWindow) => Promise<Finding>;
+  readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
+  readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
 }
 
 const NOTICE = '《通知》（金办发〔2024〕99号）';
@@ -352,6 +355,20 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       run: (w) => sources.appsWithoutAccountability(w),
     },
     {
+      code: 'regulator_vulnerabilities_overdue',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'vulnerability',
+      text: {
+        en: {
+          requirement: 'Every vulnerability the regulator reported (通报) is fixed by the regulator’s deadline',
+          source: 'Notice item 9: rectification of vulnerabilities the regulator reports',
+        },
+        'zh-CN': { requirement: '监管通报的每个漏洞均在监管要求的期限内完成整改', source: `${NOTICE}第九项：监管通报漏洞的整改` },
+      },
+      run: (w) => sources.regulatorVulnerabilitiesOverdue(w),
+    },
+    {
       code: 'apps_with_uncleared_sdks',
       severity: 'fail',
       scope: 'current',
@@ -381,6 +398,31 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         'zh-CN': { requirement: '在用应用的当前版本不再支持已过终止支持日期的运行环境', source: `${NOTICE}第五项：兼容性与适配性` },
       },
       run: (w) => sources.appsSupportingEndedEnvironments(w),
+    },
+    {
+      code: 'apps_continuity_drill',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every critical or important app not retired passed a business-continuity drill within the last 12 months',
+          source: 'Notice item 6: business continuity and emergency drills',
+        },
+        'zh-CN': { requirement: '每个未退出的关键及重要应用在最近12个月内完成业务连续性演练且演练通过', source: `${NOTICE}第六项：业务连续性管理与应急演练` },
+      },
+      run: (w) => sources.appsWithoutRecentDrill(w),
+    },
+    {
+      code: 'app_outages_within_rto',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'app_outage',
+      text: {
+        en: { requirement: 'Every app outage that started in the period was recovered within the app’s RTO', source: 'Notice item 6: recovery time objectives' },
+        'zh-CN': { requirement: '报告期内发生的每次应用中断均在该应用的恢复时间目标（RTO）内恢复', source: `${NOTICE}第六项：恢复时间目标` },
+      },
+      run: (w) => sources.appOutagesBeyondRto(w),
     },
     {
       code: 'audit_chain',

@@ -148,6 +148,13 @@ export async function seedWorld(t: TestApp): Promise<World> {
     t.http.post(`/v1/apps/${homeApp}/security-tests`).set(await as(am)).send({ kind: 'penetration', performedAt: today, result: 'pass', performer: 'Red team', reportReference: 'PT-1' }),
     'security test',
   );
+  await ok(
+    t.http
+      .put(`/v1/apps/${homeApp}/continuity`)
+      .set(await as(am))
+      .send({ tier: 'critical', rtoMinutes: 60, rpoMinutes: 15, planReference: 'BCP-1', lastDrill: { on: today, result: 'passed' } }),
+    'continuity profile',
+  );
   const vulnerability = await ok(
     t.http
       .post(`/v1/apps/${homeApp}/vulnerabilities`)
