@@ -66,7 +66,9 @@ const booleanFlag = (fallback: boolean) =>
 /** A listening address: an IPv4 or IPv6 address or a host name, e.g. 0.0.0.0 in a container. */
 const hostString = (fallback: string | undefined) =>
   optionalString
-    .refine((v) => v === undefined || /^[A-Za-z0-9.:_-]{1,253}$/.test(v), { message: 'must be an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0' })
+    .refine((v) => v === undefined || /^[A-Za-z0-9.:_-]{1,253}$/.test(v), {
+      message: 'must be an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0',
+    })
     .transform((v) => v ?? fallback);
 
 const optionalPort = z
@@ -128,19 +130,19 @@ const EnvSchema = z.object({
     message: 'must be 32 random bytes, base64-encoded (an Ed25519 seed)',
   }),
   AUDIT_CHECKPOINT_INTERVAL_S: intInRange(1, 3600, 1),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .optional()
-    .default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   BODY_LIMIT_KB: intInRange(1, 10240, 100),
   MAX_HEADER_KB: intInRange(1, 64, 16),
   OAUTH_TOKEN_RATE_LIMIT: intInRange(1, 1_000_000_000, 300),
   OAUTH_TOKEN_RATE_WINDOW_S: intInRange(1, 86_400, 60),
   OAUTH_AUTH_FAILURES_PER_ADDRESS: intInRange(1, 1_000_000_000, 40),
   OAUTH_AUTH_FAILURES_PER_CLIENT: intInRange(1, 1_000_000_000, 20),
-  OAUTH_JWKS_ALLOWED_HOSTS: optionalString.refine((v) => v === undefined || v.split(',').every((h) => h.trim() === '' || /^[A-Za-z0-9.:-]+(\/\d{1,3})?$/.test(h.trim())), {
-    message: 'must be a comma-separated list of host names, addresses or CIDR ranges',
-  }),
+  OAUTH_JWKS_ALLOWED_HOSTS: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((h) => h.trim() === '' || /^[A-Za-z0-9.:-]+(\/\d{1,3})?$/.test(h.trim())),
+    {
+      message: 'must be a comma-separated list of host names, addresses or CIDR ranges',
+    },
+  ),
   POLICY_MAX_STALENESS_MS: intInRange(100, 600_000, 5_000),
   POLICY_RELOAD_INTERVAL_S: intInRange(5, 86_400, 300),
   // PIPL Art. 56: at least 3 years; older months of the audit log are detached (never dropped) after this.
@@ -159,7 +161,9 @@ const EnvSchema = z.object({
   APP_POOR_SATISFACTION_BELOW: decimalInRange(0, 5, 3),
   // The compliance report: whose report it is, and the zone of its period and local times.
   INSTITUTION_NAME: optionalString.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
-  INSTITUTION_TIME_ZONE: optionalString.refine((v) => v === undefined || isTimeZone(v), { message: 'must be an IANA time zone, e.g. Asia/Shanghai' }),
+  INSTITUTION_TIME_ZONE: optionalString.refine((v) => v === undefined || isTimeZone(v), {
+    message: 'must be an IANA time zone, e.g. Asia/Shanghai',
+  }),
 });
 
 /** Every environment variable the service reads (docs/configuration.md documents each; a unit test keeps them in step). */
@@ -252,7 +256,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = e.NODE_ENV === 'production';
   if (production) {
     // PUBLIC_URL is the issuer of every access token: a localhost default would mint tokens nobody can check.
-    const required = ['STAFF_JWKS_URL', 'STAFF_ISSUER', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY', 'AUDIT_CHECKPOINT_KEY', 'PUBLIC_URL'] as const;
+    const required = [
+      'STAFF_JWKS_URL',
+      'STAFF_ISSUER',
+      'DATABASE_URL',
+      'SUBJECT_ID_KEY',
+      'KEY_ENCRYPTION_KEY',
+      'AUDIT_CHECKPOINT_KEY',
+      'PUBLIC_URL',
+    ] as const;
     const missing = required.filter((k) => e[k] === undefined);
     if (missing.length > 0) {
       throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')} to be set`);
@@ -261,7 +273,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.STAFF_JWKS_URL !== undefined && e.STAFF_ISSUER === undefined) {
     throw new ConfigError('STAFF_ISSUER must be set when STAFF_JWKS_URL is set');
   }
-  const notifyHours = [e.INCIDENT_NOTIFY_HOURS_CRITICAL, e.INCIDENT_NOTIFY_HOURS_HIGH, e.INCIDENT_NOTIFY_HOURS_MEDIUM, e.INCIDENT_NOTIFY_HOURS_LOW];
+  const notifyHours = [
+    e.INCIDENT_NOTIFY_HOURS_CRITICAL,
+    e.INCIDENT_NOTIFY_HOURS_HIGH,
+    e.INCIDENT_NOTIFY_HOURS_MEDIUM,
+    e.INCIDENT_NOTIFY_HOURS_LOW,
+  ];
   if (notifyHours.some((h, i) => i > 0 && h < notifyHours[i - 1])) {
     throw new ConfigError('INCIDENT_NOTIFY_HOURS_*: a more severe incident cannot have a later deadline (CRITICAL ≤ HIGH ≤ MEDIUM ≤ LOW)');
   }
@@ -292,7 +309,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuer: e.STAFF_ISSUER ?? DEV_STAFF_ISSUER,
       audience: e.STAFF_AUDIENCE ?? DEFAULT_STAFF_AUDIENCE,
       jwksUrl: e.STAFF_JWKS_URL,
-      tokenLimits: { maxLifetimeSeconds: e.STAFF_TOKEN_MAX_LIFETIME_S, maxAgeSeconds: e.STAFF_TOKEN_MAX_AGE_S, clockSkewSeconds: e.STAFF_CLOCK_SKEW_S },
+      tokenLimits: {
+        maxLifetimeSeconds: e.STAFF_TOKEN_MAX_LIFETIME_S,
+        maxAgeSeconds: e.STAFF_TOKEN_MAX_AGE_S,
+        clockSkewSeconds: e.STAFF_CLOCK_SKEW_S,
+      },
     },
     bootstrapAdminSubjects: (e.BOOTSTRAP_ADMIN_SUBJECTS ?? '')
       .split(',')
@@ -307,7 +328,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxHeaderBytes: e.MAX_HEADER_KB * 1024,
     oauthTokenRateLimit: { points: e.OAUTH_TOKEN_RATE_LIMIT, windowSeconds: e.OAUTH_TOKEN_RATE_WINDOW_S },
     oauthAuthenticationFailures: { perAddress: e.OAUTH_AUTH_FAILURES_PER_ADDRESS, perClientId: e.OAUTH_AUTH_FAILURES_PER_CLIENT },
-    oauthJwksAllowedHosts: (e.OAUTH_JWKS_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0),
+    oauthJwksAllowedHosts: (e.OAUTH_JWKS_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h.length > 0),
     policyMaxStalenessMs: e.POLICY_MAX_STALENESS_MS,
     policyReloadIntervalSeconds: e.POLICY_RELOAD_INTERVAL_S,
     auditRetentionMonths: e.AUDIT_RETENTION_MONTHS,

@@ -1,7 +1,16 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { AccessGrantService, AccessGrantStore, accessGrantRoutes, type GrantDirectory } from './access-grants';
 import { createAppLedger, type AppLedger } from './apps';
-import { AuditCheckpointStore, AuditCheckpoints, AuditLog, AuditPartitionStore, AuditRetention, AuditStore, CheckpointKey, auditRoutes } from './audit';
+import {
+  AuditCheckpointStore,
+  AuditCheckpoints,
+  AuditLog,
+  AuditPartitionStore,
+  AuditRetention,
+  AuditStore,
+  CheckpointKey,
+  auditRoutes,
+} from './audit';
 import { ConsentService, ConsentStore, consentRoutes } from './consents';
 import { JwtStaffAuthenticator } from './auth';
 import { StaffAuthorizer } from './authz';
@@ -115,10 +124,15 @@ export function createContainer(options: ContainerOptions): Container {
   const changes = new ChangeFeed(logger, { heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))) });
   const metrics = createMetrics(db, { defaultMetrics: options.defaultMetrics, feedStatus: () => changes.status });
   const auditStore = new AuditStore(db);
-  const auditCheckpoints = new AuditCheckpoints(db, new AuditCheckpointStore(db), CheckpointKey.fromSeed(options.secrets.auditCheckpointKey), {
-    intervalSeconds: config.auditCheckpointIntervalSeconds,
-    logger,
-  });
+  const auditCheckpoints = new AuditCheckpoints(
+    db,
+    new AuditCheckpointStore(db),
+    CheckpointKey.fromSeed(options.secrets.auditCheckpointKey),
+    {
+      intervalSeconds: config.auditCheckpointIntervalSeconds,
+      logger,
+    },
+  );
   const audit = new AuditLog(auditStore, auditCheckpoints);
   const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), auditStore, audit, config.auditRetentionMonths, logger);
   const idempotency = new IdempotencyService(new IdempotencyStore(db), options.secrets.keyEncryptionKey, logger);
@@ -164,10 +178,22 @@ export function createContainer(options: ContainerOptions): Container {
   );
   let consentChecker: ConsentChecker | undefined;
   const policiesFresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
-  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, { consent: () => consentChecker, fresh: policiesFresh, prior: priorDecisions(audit) });
+  const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, {
+    consent: () => consentChecker,
+    fresh: policiesFresh,
+    prior: priorDecisions(audit),
+  });
   const notices = new NoticeService(db, new NoticeStore(db), audit, changes, purposes);
   // Receipts are signed with the authorization server's current key, so /.well-known/jwks.json verifies them.
-  const consents = new ConsentService(db, new ConsentStore(db, config.databaseUrl === undefined ? 1 : 2), audit, notices.published, options.secrets.subjectIdKey, oauth.signingKeys, config.publicUrl);
+  const consents = new ConsentService(
+    db,
+    new ConsentStore(db, config.databaseUrl === undefined ? 1 : 2),
+    audit,
+    notices.published,
+    options.secrets.subjectIdKey,
+    oauth.signingKeys,
+    config.publicUrl,
+  );
   consentChecker = consents;
   const apps = createAppLedger({
     db,
@@ -254,10 +280,32 @@ export function createContainer(options: ContainerOptions): Container {
   });
 
   let document: Record<string, unknown> | undefined;
-  const featureRoutes: RouteSpec[] = [...departmentRoutes(departments), ...roleAssignmentRoutes(roleAssignments), ...dataAssetRoutes(dataAssets), ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap), ...purposeRoutes(purposes), ...vendorRoutes(vendors), ...vendorClientRoutes(vendors, oauth.clients), ...accessGrantRoutes(accessGrants, grantDirectory), ...decisionRoutes(decisions), ...authzenRoutes(new AuthzenService(decisions), config.publicUrl), ...noticeRoutes(notices), ...consentRoutes(consents), ...reports.routes, ...apps.routes, ...complaintDesk.routes, ...incidentDesk.routes, ...oauth.routes, ...auditRoutes(audit, auditCheckpoints)];
+  const featureRoutes: RouteSpec[] = [
+    ...departmentRoutes(departments),
+    ...roleAssignmentRoutes(roleAssignments),
+    ...dataAssetRoutes(dataAssets),
+    ...ownershipRoutes(dataAssets, ownershipTransfers, ownershipMap),
+    ...purposeRoutes(purposes),
+    ...vendorRoutes(vendors),
+    ...vendorClientRoutes(vendors, oauth.clients),
+    ...accessGrantRoutes(accessGrants, grantDirectory),
+    ...decisionRoutes(decisions),
+    ...authzenRoutes(new AuthzenService(decisions), config.publicUrl),
+    ...noticeRoutes(notices),
+    ...consentRoutes(consents),
+    ...reports.routes,
+    ...apps.routes,
+    ...complaintDesk.routes,
+    ...incidentDesk.routes,
+    ...oauth.routes,
+    ...auditRoutes(audit, auditCheckpoints),
+  ];
   const routes: RouteSpec[] = [];
   const openApiDocument = () => (document ??= buildOpenApiDocument(routes));
-  routes.push(...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument, metrics: metricsExposure(config) }), ...featureRoutes);
+  routes.push(
+    ...operationsRoutes({ readiness, registry: metrics.registry, openApiDocument, metrics: metricsExposure(config) }),
+    ...featureRoutes,
+  );
 
   return {
     config,
@@ -303,7 +351,9 @@ export function createContainer(options: ContainerOptions): Container {
       await accessEngine.load();
       // Backstop behind LISTEN/NOTIFY: a full reload now and then, whatever the feed said.
       reloadTimer = setInterval(() => {
-        Promise.all([accessEngine.load(), staffAuthorizer.reload()]).catch((err: unknown) => logger.warn({ err }, 'periodic policy reload failed'));
+        Promise.all([accessEngine.load(), staffAuthorizer.reload()]).catch((err: unknown) =>
+          logger.warn({ err }, 'periodic policy reload failed'),
+        );
       }, config.policyReloadIntervalSeconds * 1000);
       reloadTimer.unref();
       // Hourly: audit months ahead and past retention, idempotency keys past their 24 hours.

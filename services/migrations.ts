@@ -57,7 +57,9 @@ export function bareMigrationName(recorded: string): string {
  */
 export async function normalizeMigrationNames(db: Db): Promise<number> {
   if (!(await db.schema.hasTable(MIGRATIONS_TABLE))) return 0;
-  const result = (await db.raw(`update ${MIGRATIONS_TABLE} set name = regexp_replace(name, '\\.(ts|js)$', '') where name ~ '\\.(ts|js)$'`)) as {
+  const result = (await db.raw(
+    `update ${MIGRATIONS_TABLE} set name = regexp_replace(name, '\\.(ts|js)$', '') where name ~ '\\.(ts|js)$'`,
+  )) as {
     rowCount?: number;
     affectedRows?: number;
   };

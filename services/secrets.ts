@@ -26,7 +26,9 @@ export function loadSecrets(config: Config): Secrets {
 /** The checkpoint signing key: AUDIT_CHECKPOINT_KEY (required in production), else one generated into DATA_DIR. */
 export function loadAuditCheckpointKey(config: Config): Buffer {
   if (config.auditCheckpointKey !== undefined) return Buffer.from(config.auditCheckpointKey, 'base64');
-  const stored = readOrCreateJson(path.join(config.dataDir, DEV_AUDIT_CHECKPOINT_KEY_FILE), () => ({ auditCheckpointKey: crypto.randomBytes(32).toString('base64') }));
+  const stored = readOrCreateJson(path.join(config.dataDir, DEV_AUDIT_CHECKPOINT_KEY_FILE), () => ({
+    auditCheckpointKey: crypto.randomBytes(32).toString('base64'),
+  }));
   return Buffer.from(String(stored.auditCheckpointKey), 'base64');
 }
 

@@ -40,7 +40,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'request_timeout', 'Request timeout']
         : [400, 'bad_request', 'Bad request'];
-  const body = JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, code, detail: `${title}: the request was refused before it was read` });
+  const body = JSON.stringify({
+    type: `${PROBLEM_TYPE_BASE}${code}`,
+    title,
+    status,
+    code,
+    detail: `${title}: the request was refused before it was read`,
+  });
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
@@ -77,7 +83,11 @@ async function migrationPhase(db: Db, config: Config, logger: Logger): Promise<v
   if (config.migrateOnStart) {
     const applied = await migrateLatest(db);
     if (applied.length === 0) logger.info({ phase: 'migrations', applied: 0, ms: since(started) }, 'migrations: already up to date');
-    else logger.info({ phase: 'migrations', applied: applied.length, migrations: applied, ms: since(started) }, `migrations: applied ${applied.length}`);
+    else
+      logger.info(
+        { phase: 'migrations', applied: applied.length, migrations: applied, ms: since(started) },
+        `migrations: applied ${applied.length}`,
+      );
     return;
   }
   const pending = await pendingMigrations(db);
@@ -88,7 +98,10 @@ async function migrationPhase(db: Db, config: Config, logger: Logger): Promise<v
       'migrations_pending',
     );
   }
-  logger.info({ phase: 'migrations', applied: 0, ms: since(started) }, 'migrations: schema is current (MIGRATE_ON_START=false, not migrating)');
+  logger.info(
+    { phase: 'migrations', applied: 0, ms: since(started) },
+    'migrations: schema is current (MIGRATE_ON_START=false, not migrating)',
+  );
 }
 
 /** PostgreSQL probed first (a clear reason when it cannot be used), or the embedded database under DATA_DIR, locked. */
@@ -166,7 +179,11 @@ async function policiesPhase(config: Config, db: Db, logger: Logger): Promise<Co
 }
 
 /** The API on HOST:PORT and, with METRICS_PORT, the metrics listener. */
-async function listenPhase(config: Config, container: Container, logger: Logger): Promise<{ server: Server; port: number; metrics?: { server: Server; port: number } }> {
+async function listenPhase(
+  config: Config,
+  container: Container,
+  logger: Logger,
+): Promise<{ server: Server; port: number; metrics?: { server: Server; port: number } }> {
   const server = createHttpServer(createApp(container), config);
   const port = await listen(server, config.port, config.host);
   if (config.metrics.port === undefined) {
@@ -177,7 +194,11 @@ async function listenPhase(config: Config, container: Container, logger: Logger)
   }
   const metricsServer = createMetricsServer(container.metrics.registry);
   try {
-    return { server, port, metrics: { server: metricsServer, port: await listen(metricsServer, config.metrics.port, config.metrics.host) } };
+    return {
+      server,
+      port,
+      metrics: { server: metricsServer, port: await listen(metricsServer, config.metrics.port, config.metrics.host) },
+    };
   } catch (err) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw err;
@@ -200,7 +221,14 @@ export async function startService(config: Config, logger: Logger = createLogger
     container = await policiesPhase(config, database.db, logger);
     const { server, port, metrics } = await listenPhase(config, container, logger);
     logger.info(
-      { host: config.host, port, metricsPort: metrics?.port, database: config.databaseUrl === undefined ? 'pglite' : 'postgresql', issuer: config.publicUrl, startupMs: since(startedAt) },
+      {
+        host: config.host,
+        port,
+        metricsPort: metrics?.port,
+        database: config.databaseUrl === undefined ? 'pglite' : 'postgresql',
+        issuer: config.publicUrl,
+        startupMs: since(startedAt),
+      },
       'listening',
     );
     const running = container;

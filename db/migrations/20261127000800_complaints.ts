@@ -26,7 +26,9 @@ export async function up(knex: Knex): Promise<void> {
       check ((channel = 'app_backend') = (client_id is not null))
     )`);
   await knex.raw('create index complaints_received_idx on complaints (received_at, id)');
-  await knex.raw(`create index complaints_open_due_idx on complaints (due_at) where status in ('received', 'acknowledged', 'investigating')`);
+  await knex.raw(
+    `create index complaints_open_due_idx on complaints (due_at) where status in ('received', 'acknowledged', 'investigating')`,
+  );
   await knex.raw('create index complaints_app_idx on complaints (app)');
   await knex.raw(`
     create table complaint_extensions (

@@ -10,7 +10,9 @@ export async function up(knex: Knex): Promise<void> {
       add column release_reason  text,
       add constraint incident_containments_release_whole
         check ((released_at is null) = (released_by is null) and (released_at is null) = (release_reason is null))`);
-  await knex.raw(`create index incident_containments_held_idx on incident_containments (incident_id) where suspend_vendors and released_at is null`);
+  await knex.raw(
+    `create index incident_containments_held_idx on incident_containments (incident_id) where suspend_vendors and released_at is null`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

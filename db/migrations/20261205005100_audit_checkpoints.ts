@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { Knex } from 'knex';
 
 // Signed checkpoints of the audit chain head (services/audit/checkpoints.ts). Each row holds a JWS
 // signed with a key the database never holds, over (number, seq, hash, madeAt, prev), where prev is
@@ -32,6 +32,6 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw("drop table audit_checkpoints");
-  await knex.raw("drop function audit_checkpoints_append_only()");
+  await knex.raw('drop table audit_checkpoints');
+  await knex.raw('drop function audit_checkpoints_append_only()');
 }

@@ -21,12 +21,20 @@ export function assertAssessmentCurrent(assessment: AssessmentView | null | unde
   const cutoff = assessmentCutoff(now);
   let why: string | undefined;
   if (!assessment) why = 'the vendor has no security assessment on record';
-  else if (assessment.result !== 'pass') why = `the vendor’s latest security assessment (${assessment.assessedAt}) is ${assessment.result}, not pass`;
-  else if (assessment.assessedAt < cutoff) why = `the vendor’s passed security assessment of ${assessment.assessedAt} is older than ${ASSESSMENT_VALID_MONTHS} months`;
+  else if (assessment.result !== 'pass')
+    why = `the vendor’s latest security assessment (${assessment.assessedAt}) is ${assessment.result}, not pass`;
+  else if (assessment.assessedAt < cutoff)
+    why = `the vendor’s passed security assessment of ${assessment.assessedAt} is older than ${ASSESSMENT_VALID_MONTHS} months`;
   if (why === undefined) return;
-  throw new ProblemError(409, 'security_assessment_not_current', 'Conflict', `The grant cannot be approved: ${why}; record a passed assessment dated ${cutoff} or later first`, {
-    extensions: { assessment: assessment ?? null, passedOnOrAfter: cutoff },
-  });
+  throw new ProblemError(
+    409,
+    'security_assessment_not_current',
+    'Conflict',
+    `The grant cannot be approved: ${why}; record a passed assessment dated ${cutoff} or later first`,
+    {
+      extensions: { assessment: assessment ?? null, passedOnOrAfter: cutoff },
+    },
+  );
 }
 
 /** The asset, its fields and the purpose as an approval sees them, share-locked so none retires before it commits. */
@@ -39,7 +47,8 @@ export interface GrantSubjects {
 /** A retired asset, field or purpose is never granted. */
 export function assertSubjectsLive(grant: { fields: readonly string[]; purposeKey: string }, subjects: GrantSubjects): void {
   if (!subjects.asset || subjects.asset.status !== 'active') throw new ConflictError('asset_retired', 'The data asset has been retired');
-  if (!subjects.purpose || subjects.purpose.status !== 'active') throw new ConflictError('purpose_retired', `The purpose ${grant.purposeKey} has been retired`);
+  if (!subjects.purpose || subjects.purpose.status !== 'active')
+    throw new ConflictError('purpose_retired', `The purpose ${grant.purposeKey} has been retired`);
   const live = new Set(subjects.fields.filter((f) => f.status === 'active').map((f) => f.name));
   const gone = grant.fields.filter((f) => !live.has(f));
   if (gone.length > 0) throw new ConflictError('fields_retired', `Fields retired since the request: ${gone.join(', ')}`);

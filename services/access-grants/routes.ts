@@ -69,7 +69,12 @@ export function accessGrantRoutes(grants: AccessGrantService, directory: GrantDi
       auth: staffPermission('access_grant', 'approve', ownerOfGrant),
       params: IdParams,
       body: OptionalNote,
-      responses: { 200: { description: 'The grant after this approval', schema: AccessGrant }, ...problemResponses, ...notFound, ...conflict },
+      responses: {
+        200: { description: 'The grant after this approval', schema: AccessGrant },
+        ...problemResponses,
+        ...notFound,
+        ...conflict,
+      },
       handler: async ({ params, body, actor, requestId }) => ({ body: await grants.approve({ actor, requestId }, params.id, body.note) }),
     }),
     defineRoute({

@@ -47,7 +47,9 @@ export const CreateAccessGrant = z
     actions: z.array(GrantAction).min(1).max(3),
     purpose: PurposeKey,
     validFrom: Timestamp.optional().openapi({ description: 'Defaults to now' }),
-    validUntil: Timestamp.openapi({ description: `Required; after validFrom, at most ${MAX_GRANT_DAYS} days later, not after the contract’s end` }),
+    validUntil: Timestamp.openapi({
+      description: `Required; after validFrom, at most ${MAX_GRANT_DAYS} days later, not after the contract’s end`,
+    }),
     rowScope: RowScope.optional(),
     dailyRecordCap: z.number().int().min(1).max(1_000_000_000).optional(),
     justification: FreeText(2000, 10),

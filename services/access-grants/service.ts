@@ -7,7 +7,14 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { DepartmentAccess } from '../shared/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
 import { assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive } from './grantability';
-import { MAX_GRANT_DAYS, prototypeFreeRowScope, type AccessGrant, type CreateAccessGrant, type GrantQuery, type GrantStatus } from './schemas';
+import {
+  MAX_GRANT_DAYS,
+  prototypeFreeRowScope,
+  type AccessGrant,
+  type CreateAccessGrant,
+  type GrantQuery,
+  type GrantStatus,
+} from './schemas';
 import { grantLines, type AccessGrantStore, type GrantRecord } from './store';
 
 /** Change-feed topic: a vendor's access lines changed; payload { vendorId }. */
@@ -16,7 +23,14 @@ export const ACCESS_GRANTS_CHANGED = 'access_grants.changed';
 /** What grants need to know about vendors, assets and purposes (implemented over their services). */
 export interface GrantDirectory {
   vendor(id: string): Promise<
-    { id: string; status: 'active' | 'suspended' | 'terminated'; contractStartsAt: string; contractEndsAt: string; purposes: readonly string[] } | undefined
+    | {
+        id: string;
+        status: 'active' | 'suspended' | 'terminated';
+        contractStartsAt: string;
+        contractEndsAt: string;
+        purposes: readonly string[];
+      }
+    | undefined
   >;
   asset(idOrKey: string): Promise<
     | {
@@ -66,7 +80,8 @@ export class AccessGrantService {
     const now = new Date();
     const vendor = await this.directory.vendor(input.vendor);
     if (!vendor) throw invalid('body.vendor', 'unknown vendor');
-    if (vendor.status !== 'active') throw new ConflictError('vendor_not_active', `The vendor is ${vendor.status}; grants can only be requested for active vendors`);
+    if (vendor.status !== 'active')
+      throw new ConflictError('vendor_not_active', `The vendor is ${vendor.status}; grants can only be requested for active vendors`);
     const asset = await this.directory.asset(input.asset);
     if (!asset || asset.status !== 'active') throw invalid('body.asset', 'unknown or retired data asset');
     const purpose = await this.directory.purpose(input.purpose);
@@ -84,9 +99,12 @@ export class AccessGrantService {
     const validUntil = new Date(input.validUntil);
     if (validUntil <= validFrom) throw invalid('body.validUntil', 'must be after validFrom');
     if (validUntil <= now) throw invalid('body.validUntil', 'must be in the future');
-    if (validUntil.getTime() - validFrom.getTime() > MAX_GRANT_DAYS * DAY_MS) throw invalid('body.validUntil', `must be at most ${MAX_GRANT_DAYS} days after validFrom`);
-    if (validUntil > new Date(vendor.contractEndsAt)) throw invalid('body.validUntil', `must not be after the contract’s end (${vendor.contractEndsAt})`);
-    if (validFrom < new Date(vendor.contractStartsAt)) throw invalid('body.validFrom', `must not be before the contract’s start (${vendor.contractStartsAt})`);
+    if (validUntil.getTime() - validFrom.getTime() > MAX_GRANT_DAYS * DAY_MS)
+      throw invalid('body.validUntil', `must be at most ${MAX_GRANT_DAYS} days after validFrom`);
+    if (validUntil > new Date(vendor.contractEndsAt))
+      throw invalid('body.validUntil', `must not be after the contract’s end (${vendor.contractEndsAt})`);
+    if (validFrom < new Date(vendor.contractStartsAt))
+      throw invalid('body.validFrom', `must not be before the contract’s start (${vendor.contractStartsAt})`);
 
     const grant: GrantRecord = {
       id: crypto.randomUUID(),
@@ -137,7 +155,8 @@ export class AccessGrantService {
     const vendor = await this.directory.vendor(current.vendorId);
     const result = await this.changes.transaction(this.db, async (trx) => {
       const grant = await this.load(trx, id);
-      if (grant.status !== 'requested') throw new ConflictError('grant_not_pending', `The grant is ${grant.status}; only requested grants can be approved`);
+      if (grant.status !== 'requested')
+        throw new ConflictError('grant_not_pending', `The grant is ${grant.status}; only requested grants can be approved`);
       if (grant.requestedBy === subject) throw new ForbiddenError('Separation of duties: the requester of a grant cannot approve it');
       const dept = asset.owningDepartment;
       const canOwner = await this.authz.can(subject, dept, 'access_grant', 'approve_as_owner');
@@ -188,8 +207,10 @@ export class AccessGrantService {
     const asset = await this.requireAsset((await this.peek(id)).assetId);
     return this.db.transaction(async (trx) => {
       const grant = await this.load(trx, id);
-      if (grant.status !== 'requested') throw new ConflictError('grant_not_pending', `The grant is ${grant.status}; only requested grants can be rejected`);
-      if (grant.requestedBy === subject) throw new ForbiddenError('Separation of duties: the requester withdraws nothing by rejecting; ask the owning department');
+      if (grant.status !== 'requested')
+        throw new ConflictError('grant_not_pending', `The grant is ${grant.status}; only requested grants can be rejected`);
+      if (grant.requestedBy === subject)
+        throw new ForbiddenError('Separation of duties: the requester withdraws nothing by rejecting; ask the owning department');
       const now = new Date().toISOString();
       Object.assign(grant, { status: 'rejected', decidedBy: subject, decidedAt: now, decisionReason: reason });
       await this.store.update(trx, grant);
@@ -207,7 +228,8 @@ export class AccessGrantService {
     const asset = await this.requireAsset((await this.peek(id)).assetId);
     return this.changes.transaction(this.db, async (trx) => {
       const grant = await this.load(trx, id);
-      if (grant.status !== 'approved') throw new ConflictError('grant_not_approved', `The grant is ${grant.status}; only approved grants can be revoked`);
+      if (grant.status !== 'approved')
+        throw new ConflictError('grant_not_approved', `The grant is ${grant.status}; only approved grants can be revoked`);
       await this.revokeInTransaction(trx, ctx, grant, reason);
       return this.view(grant, asset);
     });
@@ -223,7 +245,12 @@ export class AccessGrantService {
         const now = new Date().toISOString();
         Object.assign(grant, { status: 'rejected', decidedBy: actorName(ctx), decidedAt: now, decisionReason: reason });
         await this.store.update(trx, grant);
-        await this.audit.record(trx, ctx, { action: 'access_grant.rejected', objectType: 'access_grant', objectId: grant.id, details: { reason, after: summary(grant) } });
+        await this.audit.record(trx, ctx, {
+          action: 'access_grant.rejected',
+          objectType: 'access_grant',
+          objectId: grant.id,
+          details: { reason, after: summary(grant) },
+        });
       }
     }
     return grants.map((g) => g.id);
@@ -326,9 +353,12 @@ type VendorView = Awaited<ReturnType<GrantDirectory['vendor']>>;
 
 /** At final approval the world may have moved: the vendor, contract, fields and window must still allow the grant. */
 function assertStillGrantable(grant: GrantRecord, asset: AssetView, vendor: VendorView): void {
-  if (!vendor || vendor.status !== 'active') throw new ConflictError('vendor_not_active', 'The vendor is no longer active; the grant cannot be approved');
-  if (!vendor.purposes.includes(grant.purposeKey)) throw new ConflictError('purpose_not_in_contract', 'The purpose is no longer in the vendor’s contract');
-  if (grant.validUntil > new Date(vendor.contractEndsAt).toISOString()) throw new ConflictError('contract_ends_first', 'The contract now ends before the grant would');
+  if (!vendor || vendor.status !== 'active')
+    throw new ConflictError('vendor_not_active', 'The vendor is no longer active; the grant cannot be approved');
+  if (!vendor.purposes.includes(grant.purposeKey))
+    throw new ConflictError('purpose_not_in_contract', 'The purpose is no longer in the vendor’s contract');
+  if (grant.validUntil > new Date(vendor.contractEndsAt).toISOString())
+    throw new ConflictError('contract_ends_first', 'The contract now ends before the grant would');
   if (grant.validUntil <= new Date().toISOString()) throw new ConflictError('grant_window_passed', 'The grant’s window has already ended');
   if (asset.status !== 'active') throw new ConflictError('asset_retired', 'The data asset has been retired');
   const live = new Set(asset.fields.filter((f) => f.status === 'active').map((f) => f.name));

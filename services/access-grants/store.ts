@@ -190,15 +190,15 @@ export class AccessGrantStore {
    * locks the row for update) waits for the approval to commit, or the approval sees it retired.
    */
   async lockSubjects(trx: Trx, assetId: string, purposeKey: string): Promise<GrantSubjects> {
-    const asset = (await trx('data_assets').where({ id: assetId }).forShare().first('key', 'status')) as { key: string; status: string } | undefined;
+    const asset = (await trx('data_assets').where({ id: assetId }).forShare().first('key', 'status')) as
+      { key: string; status: string } | undefined;
     const fields = (await trx('data_asset_fields').where({ asset_id: assetId }).select('name', 'pi_category', 'status')) as Array<{
       name: string;
       pi_category: string;
       status: string;
     }>;
     const purpose = (await trx('purposes').where({ key: purposeKey }).forShare().first('status', 'legal_basis')) as
-      | { status: string; legal_basis: string }
-      | undefined;
+      { status: string; legal_basis: string } | undefined;
     return {
       asset,
       fields: fields.map((f) => ({ name: f.name, piCategory: f.pi_category, status: f.status })),
@@ -208,7 +208,8 @@ export class AccessGrantStore {
 
   /** The vendor's latest security assessment (null when none is on record). */
   async securityAssessmentOf(trx: Trx, vendorId: string): Promise<AssessmentView | null> {
-    const row = (await trx('vendors').where({ id: vendorId }).first('security_assessment')) as { security_assessment: AssessmentView | null } | undefined;
+    const row = (await trx('vendors').where({ id: vendorId }).first('security_assessment')) as
+      { security_assessment: AssessmentView | null } | undefined;
     return row?.security_assessment ?? null;
   }
 
@@ -220,14 +221,20 @@ export class AccessGrantStore {
 
   /** Approved grants of one vendor that have not ended (used by the kill switch). */
   async liveOfVendor(trx: Trx, vendorId: string): Promise<GrantRecord[]> {
-    const rows = (await trx('access_grants').where({ vendor_id: vendorId }).whereIn('status', ['requested', 'approved']).forUpdate()) as GrantRow[];
+    const rows = (await trx('access_grants')
+      .where({ vendor_id: vendorId })
+      .whereIn('status', ['requested', 'approved'])
+      .forUpdate()) as GrantRow[];
     return rows.map(fromRow);
   }
 
   /** Every retired asset, field and purpose (few): the decision engine never allows them, whatever a line says. */
   async retiredSubjects(): Promise<RetiredSubjects> {
     const assets = (await this.db('data_assets').where({ status: 'retired' }).select('id')) as Array<{ id: string }>;
-    const fields = (await this.db('data_asset_fields').where({ status: 'retired' }).select('asset_id', 'name')) as Array<{ asset_id: string; name: string }>;
+    const fields = (await this.db('data_asset_fields').where({ status: 'retired' }).select('asset_id', 'name')) as Array<{
+      asset_id: string;
+      name: string;
+    }>;
     const purposes = (await this.db('purposes').where({ status: 'retired' }).select('key')) as Array<{ key: string }>;
     return {
       assets: assets.map((a) => a.id),
@@ -275,7 +282,10 @@ export class AccessGrantStore {
   }
 
   /** A day of a batch's decision usage: counters added, grants' last use set (db/migrations/…_one_statement_appends.ts). */
-  async addUsage(trx: Trx, usage: { day: string; at: string; grantIds: readonly string[]; records: readonly number[]; decisions: readonly number[] }): Promise<void> {
+  async addUsage(
+    trx: Trx,
+    usage: { day: string; at: string; grantIds: readonly string[]; records: readonly number[]; decisions: readonly number[] },
+  ): Promise<void> {
     if (usage.grantIds.length === 0) return;
     await trx.raw('select record_decision_usage(?::date, ?::timestamptz, ?::uuid[], ?::bigint[], ?::bigint[])', [
       usage.day,

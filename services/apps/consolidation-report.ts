@@ -126,7 +126,14 @@ export class AppConsolidationReportService {
   private satisfaction(app: App): ConsolidationReason[] {
     const threshold = this.thresholds.poorSatisfactionBelow;
     if (app.satisfaction === null || app.satisfaction >= threshold) return [];
-    return [{ code: 'poor_satisfaction', detail: `satisfaction ${app.satisfaction} of 5, below ${threshold}`, satisfaction: app.satisfaction, threshold }];
+    return [
+      {
+        code: 'poor_satisfaction',
+        detail: `satisfaction ${app.satisfaction} of 5, below ${threshold}`,
+        satisfaction: app.satisfaction,
+        threshold,
+      },
+    ];
   }
 }
 

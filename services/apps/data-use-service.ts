@@ -12,9 +12,10 @@ import type { AppStore } from './store';
 
 /** What data uses need to know about a data asset: whether it is live, and its live fields. */
 export interface AssetDirectory {
-  asset(idOrKey: string): Promise<
-    | { id: string; key: string; status: string; fields: ReadonlyArray<{ readonly name: string; readonly status: string }> }
-    | undefined
+  asset(
+    idOrKey: string,
+  ): Promise<
+    { id: string; key: string; status: string; fields: ReadonlyArray<{ readonly name: string; readonly status: string }> } | undefined
   >;
 }
 

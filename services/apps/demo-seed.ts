@@ -38,7 +38,13 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Prom
       security: { department: 'IT', person: 'Sun Hao' },
       operations: { department: 'IT', person: 'Zhou Yu' },
     });
-    await ledger.continuity.service.set(ctx, app.id, { tier: 'critical', rtoMinutes: 30, rpoMinutes: 5, planReference: 'BCP-RETAIL-MB-2026', lastDrill: null });
+    await ledger.continuity.service.set(ctx, app.id, {
+      tier: 'critical',
+      rtoMinutes: 30,
+      rpoMinutes: 5,
+      planReference: 'BCP-RETAIL-MB-2026',
+      lastDrill: null,
+    });
     appsCreated += 1;
   } catch (err) {
     if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;

@@ -63,8 +63,22 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const store = new AppStore(deps.db);
   const securityStore = new AppSecurityStore(deps.db);
   const apps = new AppService(deps.db, store, deps.audit, deps.departments);
-  const accountability = createAppAccountability({ db: deps.db, audit: deps.audit, apps, appStore: store, departments: deps.departments, roles: deps.roles });
-  const components = createAppComponents({ db: deps.db, audit: deps.audit, apps, appStore: store, purposes: deps.purposes, vendors: deps.vendors });
+  const accountability = createAppAccountability({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    departments: deps.departments,
+    roles: deps.roles,
+  });
+  const components = createAppComponents({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    purposes: deps.purposes,
+    vendors: deps.vendors,
+  });
   const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
   const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
     (trx, id) => components.sdks.releaseRequirements(trx, id),

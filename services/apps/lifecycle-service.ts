@@ -17,11 +17,14 @@ export interface PurposeDirectory {
 
 /** Entry approval needs the app's business owner and technology owner named (its responsible person always is). */
 function assertOwnersNamed(app: App): void {
-  const missing = [app.businessOwner === null ? 'businessOwner' : undefined, app.technologyOwner === null ? 'technologyOwner' : undefined].filter(
-    (m): m is string => m !== undefined,
-  );
+  const missing = [
+    app.businessOwner === null ? 'businessOwner' : undefined,
+    app.technologyOwner === null ? 'technologyOwner' : undefined,
+  ].filter((m): m is string => m !== undefined);
   if (missing.length > 0) {
-    throw new ProblemError(409, 'owners_missing', 'Conflict', `Approving the app's entry needs its ${missing.join(' and ')}`, { extensions: { missing } });
+    throw new ProblemError(409, 'owners_missing', 'Conflict', `Approving the app's entry needs its ${missing.join(' and ')}`, {
+      extensions: { missing },
+    });
   }
 }
 
@@ -70,7 +73,9 @@ export class AppLifecycleService {
           filingNumber: app.filingNumber,
           securityTests: await this.security.testFactsOf(trx, id),
           blockingFindings: await this.security.blockingFindingsOf(trx, id),
-          consentPurposes: consentPurposes.flatMap((p) => (p.consent ? [{ key: p.checkedKey, hasPublishedNotice: p.hasPublishedNotice }] : [])),
+          consentPurposes: consentPurposes.flatMap((p) =>
+            p.consent ? [{ key: p.checkedKey, hasPublishedNotice: p.hasPublishedNotice }] : [],
+          ),
           today: now.toISOString().slice(0, 10),
           additionalUnmet,
         });

@@ -51,7 +51,14 @@ export type ReleaseCheck = (trx: Trx, appId: string) => Promise<UnmetRequirement
 /** `penetration_test_missing`, `compatibility_test_not_passed`, `privacy_review_expired`… */
 type TestRequirement = `${'penetration_test' | 'compatibility_test' | 'privacy_review'}_${'missing' | 'not_passed' | 'expired'}`;
 
-export type ReleaseRequirement = 'filing_number_missing' | TestRequirement | 'consent_notice_missing' | 'blocking_finding_open' | 'sdk_unapproved' | 'sdk_undisclosed' | 'compatibility_failed';
+export type ReleaseRequirement =
+  | 'filing_number_missing'
+  | TestRequirement
+  | 'consent_notice_missing'
+  | 'blocking_finding_open'
+  | 'sdk_unapproved'
+  | 'sdk_undisclosed'
+  | 'compatibility_failed';
 
 export interface UnmetRequirement {
   readonly requirement: ReleaseRequirement;
@@ -100,7 +107,11 @@ export function latestTest<T extends Pick<SecurityTestFact, 'performedAt' | 'rec
 }
 
 /** The latest test of one kind, or what is wrong with it. */
-function judgeKind(kind: ReleaseTestKind, tests: readonly SecurityTestFact[], cutoff: string): { unmet?: UnmetRequirement; evidence?: TestEvidence } {
+function judgeKind(
+  kind: ReleaseTestKind,
+  tests: readonly SecurityTestFact[],
+  cutoff: string,
+): { unmet?: UnmetRequirement; evidence?: TestEvidence } {
   const { requirement, name } = LABEL[kind];
   const latest = latestTest(tests.filter((t) => t.kind === kind));
   if (latest === undefined) {

@@ -25,7 +25,9 @@ export function appReportRoutes(consolidation: AppConsolidationReportService): R
       handler: async ({ ctx }) => {
         const format = jsonOrCsv(ctx);
         const report = await consolidation.build();
-        return format === 'csv' ? csvResult(consolidationCsv(report), 'app-consolidation.csv') : { body: report, headers: { Vary: 'Accept' } };
+        return format === 'csv'
+          ? csvResult(consolidationCsv(report), 'app-consolidation.csv')
+          : { body: report, headers: { Vary: 'Accept' } };
       },
     }),
   ];

@@ -62,7 +62,11 @@ export function appLedgerRoutes(
       tags: ['apps'],
       auth: staffPermission('app', 'create', bodyDepartmentScope('owningDepartment')),
       body: CreateApp,
-      responses: { 201: { description: 'Entered', schema: App }, ...problemResponses, 409: { description: 'The name is taken', schema: Problem } },
+      responses: {
+        201: { description: 'Entered', schema: App },
+        ...problemResponses,
+        409: { description: 'The name is taken', schema: Problem },
+      },
       handler: async ({ body, actor, requestId }) => ({ status: 201, body: await apps.create({ actor, requestId }, body) }),
     }),
     defineRoute({
@@ -98,7 +102,9 @@ export function appLedgerRoutes(
       params: AppParams,
       body: UpdateApp,
       responses: { 200: { description: 'The updated app', schema: App }, ...problemResponses, ...appNotFoundResponse, ...retired },
-      handler: async ({ params, body, actor, requestId, access }) => ({ body: await apps.update({ actor, requestId }, params.id, body, access) }),
+      handler: async ({ params, body, actor, requestId, access }) => ({
+        body: await apps.update({ actor, requestId }, params.id, body, access),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -123,7 +129,10 @@ export function appLedgerRoutes(
         ...problemResponses,
         ...appNotFoundResponse,
         403: { description: 'No permission, or the caller made the step this one checks (separation_of_duties)', schema: Problem },
-        409: { description: 'Not the next state (illegal_transition), or the release gate is not met (release_gate_failed)', schema: Problem },
+        409: {
+          description: 'Not the next state (illegal_transition), or the release gate is not met (release_gate_failed)',
+          schema: Problem,
+        },
       },
       handler: async ({ params, body, actor, requestId }) => ({ body: await lifecycle.transition({ actor, requestId }, params.id, body) }),
     }),
@@ -132,7 +141,8 @@ export function appLedgerRoutes(
       path: '/v1/apps/{id}/data-uses',
       operationId: 'addAppDataUse',
       summary: 'Record which data the app processes and why',
-      description: 'Live fields of a live data asset, for an active purpose. An app in service needs a published notice before it takes on a consent-based purpose.',
+      description:
+        'Live fields of a live data asset, for an active purpose. An app in service needs a published notice before it takes on a consent-based purpose.',
       tags: ['apps'],
       auth: staffPermission('app', 'update', ofApp),
       params: AppParams,
@@ -143,7 +153,10 @@ export function appLedgerRoutes(
         ...appNotFoundResponse,
         409: { description: 'Already recorded, the app is retired, or a consent notice is missing', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ status: 201, body: await dataUses.add({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        status: 201,
+        body: await dataUses.add({ actor, requestId }, params.id, body),
+      }),
     }),
     defineRoute({
       method: 'get',

@@ -20,7 +20,10 @@ export const ScenarioTag = z
   .min(1)
   .max(64)
   // Latin letters, digits and CJK ideographs; no `u` flag, so the pattern means the same in the OpenAPI document.
-  .regex(/^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff_.-]*$/, 'must be letters, digits or Chinese characters, optionally joined by _ . or -')
+  .regex(
+    /^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff_.-]*$/,
+    'must be letters, digits or Chinese characters, optionally joined by _ . or -',
+  )
   .openapi({ example: 'credit_card' });
 
 export const ThirdPartySdk = z
@@ -82,8 +85,14 @@ export const ReleaseEvidence = z
   .object({
     filingNumber: z.string(),
     penetrationTest: z.object({ id: Uuid, performedAt: CalendarDate }),
-    compatibilityTest: z.object({ id: Uuid, performedAt: CalendarDate }).optional().openapi({ description: 'Absent on releases before compatibility gated release' }),
-    privacyReview: z.object({ id: Uuid, performedAt: CalendarDate }).optional().openapi({ description: 'Absent on releases before privacy reviews gated release' }),
+    compatibilityTest: z
+      .object({ id: Uuid, performedAt: CalendarDate })
+      .optional()
+      .openapi({ description: 'Absent on releases before compatibility gated release' }),
+    privacyReview: z
+      .object({ id: Uuid, performedAt: CalendarDate })
+      .optional()
+      .openapi({ description: 'Absent on releases before privacy reviews gated release' }),
     consentPurposesWithNotice: z.array(z.string()),
   })
   .openapi('AppReleaseEvidence', { description: 'What the release rested on' });

@@ -32,7 +32,10 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       params: AppParams,
       body: CreateSecurityTest,
       responses: { 201: { description: 'Recorded', schema: SecurityTest }, ...problemResponses, ...appNotFoundResponse, ...retired },
-      handler: async ({ params, body, actor, requestId }) => ({ status: 201, body: await security.recordTest({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        status: 201,
+        body: await security.recordTest({ actor, requestId }, params.id, body),
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -43,7 +46,11 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       auth: staffPermission('app', 'read', ofApp),
       params: AppParams,
       query: SecurityTestQuery,
-      responses: { 200: { description: 'A page of security tests', schema: SecurityTestPage }, ...problemResponses, ...appNotFoundResponse },
+      responses: {
+        200: { description: 'A page of security tests', schema: SecurityTestPage },
+        ...problemResponses,
+        ...appNotFoundResponse,
+      },
       handler: async ({ params, query }) => ({ body: await security.listTests(params.id, query) }),
     }),
     defineRoute({
@@ -71,7 +78,11 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       auth: staffPermission('app', 'read', ofApp),
       params: AppParams,
       query: VulnerabilityQuery,
-      responses: { 200: { description: 'A page of vulnerabilities', schema: VulnerabilityPage }, ...problemResponses, ...appNotFoundResponse },
+      responses: {
+        200: { description: 'A page of vulnerabilities', schema: VulnerabilityPage },
+        ...problemResponses,
+        ...appNotFoundResponse,
+      },
       handler: async ({ params, query }) => ({ body: await security.listVulnerabilities(params.id, query) }),
     }),
     defineRoute({

@@ -48,7 +48,8 @@ export type VulnerabilityStatus = z.infer<typeof VulnerabilityStatus>;
 
 /** Where a vulnerability came from: the bank's own tests, an outside report, or a regulator's notice (通报). */
 export const VulnerabilitySource = z.enum(['internal_test', 'external_report', 'regulator_notice']).openapi('VulnerabilitySource', {
-  description: '`regulator_notice`: reported by the regulator; its deadline is the due date, and passing it unfixed fails the compliance report',
+  description:
+    '`regulator_notice`: reported by the regulator; its deadline is the due date, and passing it unfixed fails the compliance report',
 });
 export type VulnerabilitySource = z.infer<typeof VulnerabilitySource>;
 
@@ -62,9 +63,14 @@ export const Vulnerability = z
     dueAt: Timestamp,
     testKind: SecurityTestKind.nullable().openapi({ description: 'The kind of test that found it, when a test did' }),
     securityTestId: Uuid.nullable().openapi({ description: 'The recorded test that found it, when given' }),
-    blocksRelease: z.boolean().openapi({ description: 'Whether it blocks release while unfixed: always for high, critical and privacy-review findings' }),
+    blocksRelease: z
+      .boolean()
+      .openapi({ description: 'Whether it blocks release while unfixed: always for high, critical and privacy-review findings' }),
     source: VulnerabilitySource,
-    regulatorReference: z.string().nullable().openapi({ description: 'The regulator’s notice (通报) reference, for regulator-reported vulnerabilities' }),
+    regulatorReference: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The regulator’s notice (通报) reference, for regulator-reported vulnerabilities' }),
     status: VulnerabilityStatus,
     fixedAt: Timestamp.nullable(),
     fixEvidence: z.string().nullable(),
@@ -80,16 +86,23 @@ export const CreateVulnerability = z
     title: text(300),
     severity: VulnerabilitySeverity,
     reportedAt: Timestamp.openapi({ description: 'When it was reported (not in the future)' }),
-    dueAt: Timestamp.optional().openapi({ description: 'Rectification deadline (not before reportedAt); required unless the regulator set the deadline' }),
+    dueAt: Timestamp.optional().openapi({
+      description: 'Rectification deadline (not before reportedAt); required unless the regulator set the deadline',
+    }),
     source: VulnerabilitySource.optional().openapi({ description: 'internal_test when omitted' }),
-    regulatorDeadline: Timestamp.optional().openapi({ description: 'For regulator_notice (and only then, required): the regulator’s deadline, which becomes dueAt' }),
-    regulatorReference: Label(200).optional().openapi({ description: 'For regulator_notice (and only then, required): the notice’s reference' }),
-    testKind: SecurityTestKind.optional().openapi({ description: 'The kind of test that found it (taken from securityTestId when that is given)' }),
-    securityTestId: Uuid.optional().openapi({ description: 'The recorded test of this app that found it' }),
-    blocksRelease: z
-      .boolean()
+    regulatorDeadline: Timestamp.optional().openapi({
+      description: 'For regulator_notice (and only then, required): the regulator’s deadline, which becomes dueAt',
+    }),
+    regulatorReference: Label(200)
       .optional()
-      .openapi({ description: 'Block release until fixed. High, critical and privacy-review findings always block; false is refused for them' }),
+      .openapi({ description: 'For regulator_notice (and only then, required): the notice’s reference' }),
+    testKind: SecurityTestKind.optional().openapi({
+      description: 'The kind of test that found it (taken from securityTestId when that is given)',
+    }),
+    securityTestId: Uuid.optional().openapi({ description: 'The recorded test of this app that found it' }),
+    blocksRelease: z.boolean().optional().openapi({
+      description: 'Block release until fixed. High, critical and privacy-review findings always block; false is refused for them',
+    }),
   })
   .openapi('CreateAppVulnerability');
 export type CreateVulnerability = z.infer<typeof CreateVulnerability>;
@@ -108,7 +121,10 @@ export const VulnerabilityQuery = z.strictObject({
   ...PageQuery,
   severity: VulnerabilitySeverity.optional(),
   status: VulnerabilityStatus.optional(),
-  blocksRelease: z.enum(['true', 'false']).optional().openapi({ description: 'Only findings that do (true) or do not (false) block release' }),
+  blocksRelease: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: 'Only findings that do (true) or do not (false) block release' }),
   source: VulnerabilitySource.optional(),
 });
 export type VulnerabilityQuery = z.infer<typeof VulnerabilityQuery>;

@@ -28,12 +28,18 @@ const LATEST_ZONE_OFFSET_MS = 14 * 3_600_000;
  * Where a vulnerability came from and so what its due date is: a regulator's notice (通报) brings its
  * reference and its deadline, which is the due date; other sources give dueAt and nothing of a notice.
  */
-export function vulnerabilityOrigin(input: CreateVulnerability): { source: VulnerabilitySource; dueAt: string; dueAtPath: string; regulatorReference: string | null } {
+export function vulnerabilityOrigin(input: CreateVulnerability): {
+  source: VulnerabilitySource;
+  dueAt: string;
+  dueAtPath: string;
+  regulatorReference: string | null;
+} {
   const source = input.source ?? 'internal_test';
   if (source === 'regulator_notice') {
     if (input.regulatorDeadline === undefined) throw invalid('body.regulatorDeadline', 'is required for a regulator_notice');
     if (input.regulatorReference === undefined) throw invalid('body.regulatorReference', 'is required for a regulator_notice');
-    if (input.dueAt !== undefined) throw invalid('body.dueAt', 'must be omitted for a regulator_notice: the regulator’s deadline is the due date');
+    if (input.dueAt !== undefined)
+      throw invalid('body.dueAt', 'must be omitted for a regulator_notice: the regulator’s deadline is the due date');
     return { source, dueAt: input.regulatorDeadline, dueAtPath: 'body.regulatorDeadline', regulatorReference: input.regulatorReference };
   }
   if (input.regulatorDeadline !== undefined) throw invalid('body.regulatorDeadline', 'is only for a regulator_notice');
@@ -78,14 +84,23 @@ export class AppSecurityService {
     return this.db.transaction(async (trx) => {
       await lockChangeableApp(this.apps, trx, appId);
       await this.store.insertTest(trx, test);
-      await this.audit.record(trx, ctx, { action: 'app.security_test_recorded', objectType: 'app', objectId: appId, details: { securityTest: test } });
+      await this.audit.record(trx, ctx, {
+        action: 'app.security_test_recorded',
+        objectType: 'app',
+        objectId: appId,
+        details: { securityTest: test },
+      });
       return test;
     });
   }
 
   async listTests(appId: string, query: SecurityTestQuery): Promise<Page<SecurityTest>> {
     await this.requireApp(appId);
-    const rows = await this.store.testsOf(appId, { kind: query.kind, result: query.result, afterId: decodeUuidCursor(query.cursor) }, query.limit + 1);
+    const rows = await this.store.testsOf(
+      appId,
+      { kind: query.kind, result: query.result, afterId: decodeUuidCursor(query.cursor) },
+      query.limit + 1,
+    );
     return pageOf(rows, query.limit);
   }
 
@@ -118,7 +133,12 @@ export class AppSecurityService {
         recordedAt: now.toISOString(),
       };
       await this.store.insertVulnerability(trx, vulnerability);
-      await this.audit.record(trx, ctx, { action: 'app.vulnerability_reported', objectType: 'app', objectId: appId, details: { vulnerability } });
+      await this.audit.record(trx, ctx, {
+        action: 'app.vulnerability_reported',
+        objectType: 'app',
+        objectId: appId,
+        details: { vulnerability },
+      });
       return withStatus(vulnerability, now);
     });
   }
@@ -133,7 +153,8 @@ export class AppSecurityService {
       await lockChangeableApp(this.apps, trx, appId);
       const before = await this.store.findVulnerability(trx, appId, vulnerabilityId, true);
       if (!before) throw new NotFoundError(`No vulnerability ${vulnerabilityId} on app ${appId}`);
-      if (before.fixedAt !== null) throw new ConflictError('vulnerability_already_fixed', `The vulnerability was already fixed at ${before.fixedAt}`);
+      if (before.fixedAt !== null)
+        throw new ConflictError('vulnerability_already_fixed', `The vulnerability was already fixed at ${before.fixedAt}`);
       if (fixedAt < new Date(before.reportedAt)) throw invalid('body.fixedAt', 'must not be before the vulnerability was reported');
       const after: VulnerabilityRecord = { ...before, fixedAt: fixedAt.toISOString(), fixEvidence: input.evidence, fixedBy: by };
       await this.store.recordFix(trx, after);
@@ -141,7 +162,12 @@ export class AppSecurityService {
         action: 'app.vulnerability_fixed',
         objectType: 'app',
         objectId: appId,
-        details: { vulnerability: vulnerabilityId, fixedAt: after.fixedAt, evidence: after.fixEvidence, overdue: fixedAt > new Date(before.dueAt) },
+        details: {
+          vulnerability: vulnerabilityId,
+          fixedAt: after.fixedAt,
+          evidence: after.fixEvidence,
+          overdue: fixedAt > new Date(before.dueAt),
+        },
       });
       return withStatus(after, now);
     });
@@ -167,11 +193,16 @@ export class AppSecurityService {
   }
 
   /** The test that found a finding: the recorded test named (of this app, of the kind given), or just a kind. */
-  private async foundBy(trx: Trx, appId: string, input: CreateVulnerability): Promise<{ testKind: SecurityTestKind | null; securityTestId: string | null }> {
+  private async foundBy(
+    trx: Trx,
+    appId: string,
+    input: CreateVulnerability,
+  ): Promise<{ testKind: SecurityTestKind | null; securityTestId: string | null }> {
     if (input.securityTestId === undefined) return { testKind: input.testKind ?? null, securityTestId: null };
     const test = await this.store.findTest(trx, appId, input.securityTestId);
     if (!test) throw invalid('body.securityTestId', 'not a recorded test of this app');
-    if (input.testKind !== undefined && input.testKind !== test.kind) throw invalid('body.testKind', `the test named is a ${test.kind} test`);
+    if (input.testKind !== undefined && input.testKind !== test.kind)
+      throw invalid('body.testKind', `the test named is a ${test.kind} test`);
     return { testKind: test.kind, securityTestId: test.id };
   }
 

@@ -114,7 +114,9 @@ export class AppSecurityStore {
   async testFactsOf(trx: Db | Trx, appId: string): Promise<SecurityTestFact[]> {
     const rows = (await trx('app_security_tests')
       .where({ app_id: appId })
-      .select('id', 'kind', 'performed_at', 'result', 'recorded_at')) as Array<Pick<SecurityTestRow, 'id' | 'kind' | 'performed_at' | 'result' | 'recorded_at'>>;
+      .select('id', 'kind', 'performed_at', 'result', 'recorded_at')) as Array<
+      Pick<SecurityTestRow, 'id' | 'kind' | 'performed_at' | 'result' | 'recorded_at'>
+    >;
     return rows.map((r) => ({ id: r.id, kind: r.kind, performedAt: r.performed_at, result: r.result, recordedAt: r.recorded_at }));
   }
 
@@ -167,7 +169,14 @@ export class AppSecurityStore {
   /** Vulnerabilities of an app, most recently reported first; `status` is judged at `now`. */
   async vulnerabilitiesOf(
     appId: string,
-    filter: { severity?: string; status?: VulnerabilityStatus; blocksRelease?: boolean; source?: VulnerabilitySource; afterId?: string; now: string },
+    filter: {
+      severity?: string;
+      status?: VulnerabilityStatus;
+      blocksRelease?: boolean;
+      source?: VulnerabilitySource;
+      afterId?: string;
+      now: string;
+    },
     limit: number,
   ): Promise<VulnerabilityRecord[]> {
     const q = this.db('app_vulnerabilities')
@@ -202,15 +211,28 @@ export class AppSecurityStore {
    * Of the vulnerabilities of apps that are not retired (and, with `openDuring`, unfixed at some time in
    * it: reported before its end, not fixed before its start), the unfixed ones past their due date.
    */
-  async overdue(now: string, exampleLimit: number, openDuring?: { from: string; to: string }, source?: VulnerabilitySource): Promise<Finding> {
+  async overdue(
+    now: string,
+    exampleLimit: number,
+    openDuring?: { from: string; to: string },
+    source?: VulnerabilitySource,
+  ): Promise<Finding> {
     const examined = () => {
       const q = this.db('app_vulnerabilities as v').join('apps as a', 'a.id', 'v.app_id').whereNot('a.lifecycle_state', 'retired');
       if (source) q.where('v.source', source);
-      if (openDuring) q.where('v.reported_at', '<', openDuring.to).where((w) => w.whereNull('v.fixed_at').orWhere('v.fixed_at', '>=', openDuring.from));
+      if (openDuring)
+        q.where('v.reported_at', '<', openDuring.to).where((w) => w.whereNull('v.fixed_at').orWhere('v.fixed_at', '>=', openDuring.from));
       return q;
     };
     const base = () => examined().whereNull('v.fixed_at').where('v.due_at', '<', now);
-    return finding(examined(), base(), base().orderBy([{ column: 'v.due_at' }, { column: 'v.id' }]).limit(exampleLimit).pluck('v.id'));
+    return finding(
+      examined(),
+      base(),
+      base()
+        .orderBy([{ column: 'v.due_at' }, { column: 'v.id' }])
+        .limit(exampleLimit)
+        .pluck('v.id'),
+    );
   }
 
   /** Of the apps in service, those without a filing number. */

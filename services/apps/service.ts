@@ -10,7 +10,8 @@ import type { App, AppDetail, AppQuery, CreateApp, UpdateApp } from './schemas';
 import type { AppStore } from './store';
 
 export const appNotFound = (id: string) => new NotFoundError(`No app ${id}`);
-export const appRetired = (name: string) => new ConflictError('app_retired', `The app ${name} is retired; its ledger entry can no longer change`);
+export const appRetired = (name: string) =>
+  new ConflictError('app_retired', `The app ${name} is retired; its ledger entry can no longer change`);
 const nameTaken = (name: string) => new ConflictError('app_name_taken', `An app named ${name} is already in the ledger`);
 
 /** The staff member making a change (apps are managed by staff only; the demo seed acts as `system:seed`). */

@@ -167,7 +167,9 @@ export class AppStore {
 
   /** Apps in service (released, operating, consolidating), by name. */
   async live(trx: Db | Trx = this.db): Promise<App[]> {
-    const rows = (await trx('apps').whereIn('lifecycle_state', [...LIVE_STATES]).orderByRaw('lower(name), id')) as AppRow[];
+    const rows = (await trx('apps')
+      .whereIn('lifecycle_state', [...LIVE_STATES])
+      .orderByRaw('lower(name), id')) as AppRow[];
     return rows.map(fromRow);
   }
 
@@ -216,19 +218,25 @@ export class AppStore {
   }
 
   async findDataUse(trx: Trx, appId: string, assetId: string, purposeKey: string): Promise<AppDataUse | undefined> {
-    const row = (await trx('app_data_uses').where({ app_id: appId, asset_id: assetId, purpose_key: purposeKey }).first()) as DataUseRow | undefined;
+    const row = (await trx('app_data_uses').where({ app_id: appId, asset_id: assetId, purpose_key: purposeKey }).first()) as
+      DataUseRow | undefined;
     return row && dataUseFromRow(row);
   }
 
   async dataUsesOf(appId: string, afterId: string | undefined, limit: number): Promise<AppDataUse[]> {
-    const q = this.db('app_data_uses').where({ app_id: appId }).orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit);
+    const q = this.db('app_data_uses')
+      .where({ app_id: appId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }])
+      .limit(limit);
     afterRow(q, 'app_data_uses', 'created_at, id', '>', afterId);
     return ((await q) as DataUseRow[]).map(dataUseFromRow);
   }
 
   /** The distinct purposes an app's data uses name. */
   async purposesOf(appId: string, trx: Db | Trx = this.db): Promise<string[]> {
-    const rows = (await trx('app_data_uses').where({ app_id: appId }).distinct('purpose_key').orderBy('purpose_key')) as Array<{ purpose_key: string }>;
+    const rows = (await trx('app_data_uses').where({ app_id: appId }).distinct('purpose_key').orderBy('purpose_key')) as Array<{
+      purpose_key: string;
+    }>;
     return rows.map((r) => r.purpose_key);
   }
 }

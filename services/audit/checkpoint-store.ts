@@ -1,5 +1,5 @@
-import type { Db, Trx } from "../db";
-import type { Checkpoint } from "./checkpoint-key";
+import type { Db, Trx } from '../db';
+import type { Checkpoint } from './checkpoint-key';
 
 interface CheckpointRow {
   number: number | string;
@@ -30,61 +30,47 @@ export class AuditCheckpointStore {
 
   /** Takes the checkpointer's lock for this transaction, or answers false when another replica holds it. */
   async tryLock(trx: Trx): Promise<boolean> {
-    const result = (await trx.raw(
-      "select pg_try_advisory_xact_lock(?) as locked",
-      [AUDIT_CHECKPOINT_LOCK],
-    )) as { rows: Array<{ locked: boolean }> };
+    const result = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [AUDIT_CHECKPOINT_LOCK])) as {
+      rows: Array<{ locked: boolean }>;
+    };
     return result.rows[0].locked;
   }
 
   /** The committed end of the chain (appenders commit in seq order under the chain lock, so nothing before it is missing). */
-  async chainHead(
-    trx: Trx,
-  ): Promise<{ seq: number; hash: string } | undefined> {
-    const row = (await trx("audit_events")
-      .orderBy("seq", "desc")
-      .first("seq", "hash")) as
+  async chainHead(trx: Trx): Promise<{ seq: number; hash: string } | undefined> {
+    const row = (await trx('audit_events').orderBy('seq', 'desc').first('seq', 'hash')) as
       { seq: number | string; hash: string } | undefined;
     return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
   }
 
   /** The hash of the event at `seq`, if the retained chain holds it. */
   async eventHash(trx: Trx, seq: number): Promise<string | undefined> {
-    const row = (await trx("audit_events").where("seq", seq).first("hash")) as
-      { hash: string } | undefined;
+    const row = (await trx('audit_events').where('seq', seq).first('hash')) as { hash: string } | undefined;
     return row?.hash;
   }
 
   async latest(trx: Db | Trx = this.db): Promise<Checkpoint | undefined> {
-    const row = (await trx("audit_checkpoints")
-      .orderBy("number", "desc")
-      .first()) as CheckpointRow | undefined;
+    const row = (await trx('audit_checkpoints').orderBy('number', 'desc').first()) as CheckpointRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   async byNumber(number: number): Promise<Checkpoint | undefined> {
-    const row = (await this.db("audit_checkpoints")
-      .where("number", number)
-      .first()) as CheckpointRow | undefined;
+    const row = (await this.db('audit_checkpoints').where('number', number).first()) as CheckpointRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   /** Checkpoints numbered after `afterNumber` (up to `throughNumber`), oldest first. */
-  async readAfter(
-    afterNumber: number,
-    limit: number,
-    throughNumber = Number.MAX_SAFE_INTEGER,
-  ): Promise<Checkpoint[]> {
-    const rows = (await this.db("audit_checkpoints")
-      .where("number", ">", afterNumber)
-      .andWhere("number", "<=", throughNumber)
-      .orderBy("number", "asc")
+  async readAfter(afterNumber: number, limit: number, throughNumber = Number.MAX_SAFE_INTEGER): Promise<Checkpoint[]> {
+    const rows = (await this.db('audit_checkpoints')
+      .where('number', '>', afterNumber)
+      .andWhere('number', '<=', throughNumber)
+      .orderBy('number', 'asc')
       .limit(limit)) as CheckpointRow[];
     return rows.map(fromRow);
   }
 
   async insert(trx: Trx, checkpoint: Checkpoint): Promise<void> {
-    await trx("audit_checkpoints").insert({
+    await trx('audit_checkpoints').insert({
       number: checkpoint.number,
       seq: checkpoint.seq,
       hash: checkpoint.hash,

@@ -1,13 +1,7 @@
-import type { Db } from "../db";
-import type { Logger } from "../logger";
-import {
-  CHECKPOINT_GENESIS,
-  CheckpointRejected,
-  checkpointDigest,
-  type Checkpoint,
-  type CheckpointKey,
-} from "./checkpoint-key";
-import type { AuditCheckpointStore } from "./checkpoint-store";
+import type { Db } from '../db';
+import type { Logger } from '../logger';
+import { CHECKPOINT_GENESIS, CheckpointRejected, checkpointDigest, type Checkpoint, type CheckpointKey } from './checkpoint-key';
+import type { AuditCheckpointStore } from './checkpoint-store';
 
 export interface AuditCheckpointsOptions {
   /** At most one checkpoint per interval across replicas, and one within it once the chain moves. */
@@ -23,10 +17,7 @@ export interface CheckpointProblem {
 }
 
 /** The next checkpoint in number order, checked; or the first problem in their chain. */
-export type CheckpointStep =
-  | { readonly checkpoint: Checkpoint }
-  | { readonly problem: CheckpointProblem }
-  | undefined;
+export type CheckpointStep = { readonly checkpoint: Checkpoint } | { readonly problem: CheckpointProblem } | undefined;
 
 /**
  * Signed checkpoints of the audit chain head. A checkpoint is made by whichever replica takes the
@@ -74,12 +65,7 @@ export class AuditCheckpoints {
   /** Makes a checkpoint every interval while the service runs. */
   start(): void {
     this.timer ??= setInterval(() => {
-      this.tick().catch((err: unknown) =>
-        this.logger?.warn(
-          { err: (err as Error).message },
-          "audit checkpoint failed; will retry",
-        ),
-      );
+      this.tick().catch((err: unknown) => this.logger?.warn({ err: (err as Error).message }, 'audit checkpoint failed; will retry'));
     }, this.intervalSeconds * 1000);
     this.timer.unref();
   }
@@ -104,9 +90,7 @@ export class AuditCheckpoints {
 
   private serialised(force: boolean): Promise<Checkpoint | undefined> {
     this.pending += 1;
-    const made = this.making
-      .then(() => this.make(force))
-      .finally(() => (this.pending -= 1));
+    const made = this.making.then(() => this.make(force)).finally(() => (this.pending -= 1));
     this.making = made.catch(() => undefined);
     return made;
   }
@@ -116,32 +100,19 @@ export class AuditCheckpoints {
       if (!(await this.store.tryLock(trx))) return undefined;
       const previous = this.previousOf(await this.store.latest(trx));
       const now = this.now();
-      if (
-        !force &&
-        previous &&
-        now.getTime() - Date.parse(previous.madeAt) <
-          this.intervalSeconds * 1000
-      )
-        return undefined;
+      if (!force && previous && now.getTime() - Date.parse(previous.madeAt) < this.intervalSeconds * 1000) return undefined;
       const head = await this.store.chainHead(trx);
-      if (
-        !head ||
-        (previous && head.seq === previous.seq && head.hash === previous.hash)
-      )
-        return undefined;
+      if (!head || (previous && head.seq === previous.seq && head.hash === previous.hash)) return undefined;
       if (previous && head.seq <= previous.seq) {
         this.alarm(
           `the audit chain ends at seq ${head.seq} but checkpoint ${previous.number} vouches for seq ${previous.seq} with another hash`,
         );
         return undefined;
       }
-      const atPrevious =
-        previous && (await this.store.eventHash(trx, previous.seq));
+      const atPrevious = previous && (await this.store.eventHash(trx, previous.seq));
       // Still anchored: the later events deserve a checkpoint, and the earlier one keeps naming the rewrite.
       if (previous && atPrevious !== undefined && atPrevious !== previous.hash)
-        this.alarm(
-          `the audit event at seq ${previous.seq} no longer matches checkpoint ${previous.number}`,
-        );
+        this.alarm(`the audit event at seq ${previous.seq} no longer matches checkpoint ${previous.number}`);
       const checkpoint = await this.key.sign({
         number: (previous?.number ?? 0) + 1,
         seq: head.seq,
@@ -174,7 +145,7 @@ export class AuditCheckpoints {
   private alarm(message: string): void {
     if (message === this.lastAlarm) return;
     this.lastAlarm = message;
-    this.logger?.error({ alarm: "audit_tampering" }, message);
+    this.logger?.error({ alarm: 'audit_tampering' }, message);
   }
 
   /**
@@ -182,13 +153,9 @@ export class AuditCheckpoints {
    * to the one before; then those a witness (or this process) holds that the database no longer
    * does. `held` are checkpoints known from outside the database: each must be stored unchanged.
    */
-  async *walk(
-    held: readonly Checkpoint[],
-    batchSize: number,
-  ): AsyncGenerator<CheckpointStep> {
+  async *walk(held: readonly Checkpoint[], batchSize: number): AsyncGenerator<CheckpointStep> {
     const outside = new Map<number, Checkpoint>();
-    for (const c of [...held, ...(this.known ? [this.known] : [])])
-      outside.set(c.number, c);
+    for (const c of [...held, ...(this.known ? [this.known] : [])]) outside.set(c.number, c);
     const newest = await this.store.latest();
     const through = newest?.number ?? 0;
     let previous: Checkpoint | undefined;
@@ -196,11 +163,7 @@ export class AuditCheckpoints {
       const batch = await this.store.readAfter(after, batchSize, through);
       if (batch.length === 0) break;
       for (const row of batch) {
-        const problem = await this.check(
-          row,
-          previous,
-          outside.get(row.number),
-        );
+        const problem = await this.check(row, previous, outside.get(row.number));
         if (problem) {
           yield { problem };
           return;
@@ -210,9 +173,7 @@ export class AuditCheckpoints {
         after = row.number;
       }
     }
-    const lost = [...outside.values()]
-      .filter((c) => c.number > (previous?.number ?? 0))
-      .sort((a, b) => a.number - b.number);
+    const lost = [...outside.values()].filter((c) => c.number > (previous?.number ?? 0)).sort((a, b) => a.number - b.number);
     for (const c of lost) yield { checkpoint: c };
     if (lost.length > 0)
       yield {
@@ -252,19 +213,13 @@ export class AuditCheckpoints {
       signed.prev !== row.prev ||
       Date.parse(signed.madeAt) !== Date.parse(row.madeAt)
     ) {
-      return problem("its columns differ from its signed payload");
+      return problem('its columns differ from its signed payload');
     }
-    if (copy && copy.jws !== row.jws)
-      return problem("it differs from the copy held outside the database");
-    if (
-      signed.prev !==
-      (previous ? checkpointDigest(previous.jws) : CHECKPOINT_GENESIS)
-    )
-      return problem("it does not link to the checkpoint before it");
+    if (copy && copy.jws !== row.jws) return problem('it differs from the copy held outside the database');
+    if (signed.prev !== (previous ? checkpointDigest(previous.jws) : CHECKPOINT_GENESIS))
+      return problem('it does not link to the checkpoint before it');
     if (previous && signed.seq <= previous.seq)
-      return problem(
-        `it vouches for seq ${signed.seq}, not after checkpoint ${previous.number}'s seq ${previous.seq}`,
-      );
+      return problem(`it vouches for seq ${signed.seq}, not after checkpoint ${previous.number}'s seq ${previous.seq}`);
     return undefined;
   }
 }

@@ -66,26 +66,42 @@ export class AuditPartitionStore {
       .where('seq', '<=', stats.last_seq)
       .andWhere((q) => q.where('occurred_at', '<', month.from.toISOString()).orWhere('occurred_at', '>=', month.until.toISOString()))
       .first('seq');
-    return { events: Number(stats.events), firstSeq: stats.first_seq, lastSeq: stats.last_seq, lastHash: last.hash, interleaved: outside !== undefined };
+    return {
+      events: Number(stats.events),
+      firstSeq: stats.first_seq,
+      lastSeq: stats.last_seq,
+      lastHash: last.hash,
+      interleaved: outside !== undefined,
+    };
   }
 
   /** Detaches the month (never drops it) and keeps it append-only as a table of its own. */
   async detach(trx: Trx, month: AuditMonth): Promise<void> {
     await trx.raw('alter table audit_events detach partition ??', [month.name]);
     // Row triggers cloned from the parent leave with the detach; the archive keeps its own.
-    const existing = (await trx.raw('select tgname from pg_trigger where tgrelid = ?::regclass', [month.name])) as { rows: Array<{ tgname: string }> };
+    const existing = (await trx.raw('select tgname from pg_trigger where tgrelid = ?::regclass', [month.name])) as {
+      rows: Array<{ tgname: string }>;
+    };
     const names = new Set(existing.rows.map((r) => r.tgname));
     if (!names.has('audit_events_no_update_delete')) {
-      await trx.raw('create trigger audit_events_no_update_delete before update or delete on ?? for each row execute function audit_events_append_only()', [month.name]);
+      await trx.raw(
+        'create trigger audit_events_no_update_delete before update or delete on ?? for each row execute function audit_events_append_only()',
+        [month.name],
+      );
     }
     if (!names.has('audit_events_no_truncate')) {
-      await trx.raw('create trigger audit_events_no_truncate before truncate on ?? for each statement execute function audit_events_append_only()', [month.name]);
+      await trx.raw(
+        'create trigger audit_events_no_truncate before truncate on ?? for each statement execute function audit_events_append_only()',
+        [month.name],
+      );
     }
   }
 
   /** Takes the retention job's lock for this transaction, or answers false when another replica holds it. */
   async tryRetentionLock(trx: Trx): Promise<boolean> {
-    const result = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [AUDIT_RETENTION_LOCK])) as { rows: Array<{ locked: boolean }> };
+    const result = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [AUDIT_RETENTION_LOCK])) as {
+      rows: Array<{ locked: boolean }>;
+    };
     return result.rows[0].locked;
   }
 

@@ -84,7 +84,10 @@ export class AuditRetention {
       const expectedFirst = (anchor?.lastSeq ?? 0) + 1;
       if (contents.events > 0 && (contents.interleaved || contents.firstSeq !== expectedFirst)) {
         // Detaching would leave a hole in the retained chain: keep the month, and say why.
-        this.logger?.warn({ partition: month.name, firstSeq: contents.firstSeq, expectedFirst, interleaved: contents.interleaved }, 'audit month not detached: its events do not continue the detached chain');
+        this.logger?.warn(
+          { partition: month.name, firstSeq: contents.firstSeq, expectedFirst, interleaved: contents.interleaved },
+          'audit month not detached: its events do not continue the detached chain',
+        );
         return undefined;
       }
       await this.partitions.detach(trx, month);

@@ -13,7 +13,9 @@ async function witnessCheckpoint(checkpoints: AuditCheckpoints, jws: string | un
     return [await checkpoints.parse(jws)];
   } catch (err) {
     if (!(err instanceof CheckpointRejected)) throw err;
-    throw new ValidationError(`query.checkpoint: not a checkpoint of this service: ${err.message}`, [{ path: 'query.checkpoint', message: err.message }]);
+    throw new ValidationError(`query.checkpoint: not a checkpoint of this service: ${err.message}`, [
+      { path: 'query.checkpoint', message: err.message },
+    ]);
   }
 }
 

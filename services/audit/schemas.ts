@@ -33,26 +33,31 @@ export const AuditPage = page(AuditEventSchema, 'AuditEventPage');
 const CheckpointRef = z.object({ number: z.number().int(), seq: z.number().int(), hash: z.string(), madeAt: Timestamp });
 
 export const VerifyQuery = z.strictObject({
-  checkpoint: z
-    .string()
-    .min(1)
-    .max(4000)
-    .optional()
-    .openapi({ description: 'A checkpoint JWS kept by a witness (normally the newest it holds): it must still be in the database, unchanged, and the chain must still match it' }),
+  checkpoint: z.string().min(1).max(4000).optional().openapi({
+    description:
+      'A checkpoint JWS kept by a witness (normally the newest it holds): it must still be in the database, unchanged, and the chain must still match it',
+  }),
 });
 
 export const VerifyResultSchema = z
   .object({
     valid: z.boolean(),
     checked: z.number().int(),
-    archivedThroughSeq: z
+    archivedThroughSeq: z.number().int().optional().openapi({
+      description:
+        'Events up to this seq are in months detached by retention; the walk started after them, from the hash recorded when they were detached',
+    }),
+    firstInvalidEventId: z.string().optional(),
+    firstInvalidSeq: z
       .number()
       .int()
       .optional()
-      .openapi({ description: 'Events up to this seq are in months detached by retention; the walk started after them, from the hash recorded when they were detached' }),
-    firstInvalidEventId: z.string().optional(),
-    firstInvalidSeq: z.number().int().optional().openapi({ description: 'The first event that breaks (for deleted events: the first one missing)' }),
-    invalidCheckpoint: z.number().int().optional().openapi({ description: 'The checkpoint whose check failed: missing, altered, or not matching the chain' }),
+      .openapi({ description: 'The first event that breaks (for deleted events: the first one missing)' }),
+    invalidCheckpoint: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'The checkpoint whose check failed: missing, altered, or not matching the chain' }),
     reason: z.string().optional(),
     checkpoints: z
       .object({
@@ -74,7 +79,9 @@ export const CheckpointSchema = z
     madeAt: Timestamp,
     prev: z.string().openapi({ description: "SHA-256 (hex) of the previous checkpoint's JWS; 64 zeros for the first" }),
     kid: z.string(),
-    jws: z.string().openapi({ description: 'Compact JWS (EdDSA, typ audit-checkpoint+jws) over {number, seq, hash, madeAt, prev}: the copy a witness keeps' }),
+    jws: z.string().openapi({
+      description: 'Compact JWS (EdDSA, typ audit-checkpoint+jws) over {number, seq, hash, madeAt, prev}: the copy a witness keeps',
+    }),
   })
   .openapi('AuditCheckpoint');
 
@@ -86,7 +93,14 @@ export const CheckpointQuery = z.strictObject({ ...PageQuery });
 export const CheckpointJwks = z
   .object({
     keys: z.array(
-      z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') }),
+      z.object({
+        kty: z.literal('OKP'),
+        crv: z.literal('Ed25519'),
+        x: z.string(),
+        kid: z.string(),
+        alg: z.literal('EdDSA'),
+        use: z.literal('sig'),
+      }),
     ),
   })
   .openapi('AuditCheckpointKeys');

@@ -117,7 +117,10 @@ export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
     details: event.details,
     prevHash: event.prevHash,
   });
-  return crypto.createHash('sha256').update(canonical ?? '').digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(canonical ?? '')
+    .digest('hex');
 }
 
 const sqlState = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
@@ -202,11 +205,14 @@ export class AuditStore {
       rows: Array<{ seq: number; hash: string; occurred_at: string }>;
     };
     const last = head.rows[0];
-    const after: ChainEnd = last ? { seq: last.seq, hash: last.hash, occurredAt: last.occurred_at } : { seq: 0, hash: GENESIS_HASH, occurredAt: '' };
+    const after: ChainEnd = last
+      ? { seq: last.seq, hash: last.hash, occurredAt: last.occurred_at }
+      : { seq: 0, hash: GENESIS_HASH, occurredAt: '' };
     const occurredAt = this.stampAfter(after);
     await this.ensurePartitionIn(trx, new Date(occurredAt));
     const events = this.link(inputs, after, occurredAt);
-    for (let i = 0; i < events.length; i += 1000) await trx('audit_events').insert(events.slice(i, i + 1000).map((e) => ({ ...toRow(e), details: JSON.stringify(e.details) })));
+    for (let i = 0; i < events.length; i += 1000)
+      await trx('audit_events').insert(events.slice(i, i + 1000).map((e) => ({ ...toRow(e), details: JSON.stringify(e.details) })));
     return events;
   }
 
@@ -239,7 +245,8 @@ export class AuditStore {
     const failed = (err: unknown) => {
       this.known = undefined;
       // Moved on by nothing of this process's: another replica appends too, so linking ahead would mostly miss.
-      if (sqlState(err) === CHAIN_MOVED && this.appendsStarted === appendsBefore) this.linkAheadPausedUntil = Date.now() + LINK_AHEAD_PAUSE_MS;
+      if (sqlState(err) === CHAIN_MOVED && this.appendsStarted === appendsBefore)
+        this.linkAheadPausedUntil = Date.now() + LINK_AHEAD_PAUSE_MS;
       ended(false);
     };
     return {

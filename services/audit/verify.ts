@@ -1,11 +1,6 @@
-import type { Checkpoint } from "./checkpoint-key";
-import type { AuditCheckpoints, CheckpointStep } from "./checkpoints";
-import {
-  GENESIS_HASH,
-  hashEvent,
-  type AuditEvent,
-  type AuditStore,
-} from "./store";
+import type { Checkpoint } from './checkpoint-key';
+import type { AuditCheckpoints, CheckpointStep } from './checkpoints';
+import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditStore } from './store';
 
 export interface VerifyResult {
   valid: boolean;
@@ -52,16 +47,13 @@ export async function verifyChain(
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   let archived: { lastSeq: number; lastHash: string } | undefined;
-  const done = (result: Omit<VerifyResult, "checked">): VerifyResult => ({
+  const done = (result: Omit<VerifyResult, 'checked'>): VerifyResult => ({
     ...result,
     checked,
     ...(archived ? { archivedThroughSeq: archived.lastSeq } : {}),
     ...(checkpoints
       ? {
-          checkpoints: walk.summary(
-            checkpoints.intervalSeconds,
-            expectedSeq - 1,
-          ),
+          checkpoints: walk.summary(checkpoints.intervalSeconds, expectedSeq - 1),
         }
       : {}),
   });
@@ -78,7 +70,7 @@ export async function verifyChain(
     if (batch.length === 0) {
       // Checkpoints past the end of the chain: the events they vouch for are gone.
       const beyond = await walk.upTo(Number.MAX_SAFE_INTEGER, archived);
-      if (beyond && "problem" in beyond)
+      if (beyond && 'problem' in beyond)
         return done({
           valid: false,
           invalidCheckpoint: beyond.problem.number,
@@ -105,7 +97,7 @@ export async function verifyChain(
           reason,
         });
       const step = await walk.upTo(event.seq, archived);
-      if (step && "problem" in step)
+      if (step && 'problem' in step)
         return done({
           valid: false,
           invalidCheckpoint: step.problem.number,
@@ -129,17 +121,10 @@ export async function verifyChain(
   }
 }
 
-function linkProblem(
-  event: AuditEvent,
-  expectedSeq: number,
-  prevHash: string,
-): string | undefined {
-  if (event.seq !== expectedSeq)
-    return `sequence gap: expected ${expectedSeq}, found ${event.seq}`;
-  if (event.prevHash !== prevHash)
-    return "prev_hash does not match the previous event";
-  if (hashEvent(event) !== event.hash)
-    return "hash does not match the event contents";
+function linkProblem(event: AuditEvent, expectedSeq: number, prevHash: string): string | undefined {
+  if (event.seq !== expectedSeq) return `sequence gap: expected ${expectedSeq}, found ${event.seq}`;
+  if (event.prevHash !== prevHash) return 'prev_hash does not match the previous event';
+  if (hashEvent(event) !== event.hash) return 'hash does not match the event contents';
   return undefined;
 }
 
@@ -156,14 +141,11 @@ class AnchorWalk {
    * The checkpoint at `seq` (to compare with the event there), a problem, or undefined. Checkpoints
    * before the retained chain are checked against the detachment's recorded hash where they meet it.
    */
-  async upTo(
-    seq: number,
-    archived: { lastSeq: number; lastHash: string } | undefined,
-  ): Promise<CheckpointStep> {
+  async upTo(seq: number, archived: { lastSeq: number; lastHash: string } | undefined): Promise<CheckpointStep> {
     for (;;) {
       const step = await this.peek();
       if (!step) return undefined;
-      if ("problem" in step) return step;
+      if ('problem' in step) return step;
       const c = step.checkpoint;
       if (c.seq > seq) return undefined;
       if (archived && c.seq <= archived.lastSeq) {
@@ -220,7 +202,7 @@ class AnchorWalk {
         `Events up to seq ${last?.seq ?? 0} match signed checkpoints. ` +
         `The ${unanchoredEvents} event(s) after it are protected by the hash chain only: deleting or rewriting them is not detected here. ` +
         `While the service runs a checkpoint covers new events within ${intervalSeconds} s, which bounds that window; ` +
-        "deleted checkpoints are detected by comparing with copies kept outside the database (pass the newest as ?checkpoint=).",
+        'deleted checkpoints are detected by comparing with copies kept outside the database (pass the newest as ?checkpoint=).',
     };
   }
 

@@ -21,7 +21,11 @@ import { boundedCache } from '../shared/bounded-cache';
 export const STAFF_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 export const CLOCK_TOLERANCE_SECONDS = 15;
 /** Used when no configuration is given (STAFF_TOKEN_MAX_LIFETIME_S, STAFF_TOKEN_MAX_AGE_S, STAFF_CLOCK_SKEW_S). */
-export const DEFAULT_STAFF_TOKEN_LIMITS: StaffTokenLimits = Object.freeze({ maxLifetimeSeconds: 43_200, maxAgeSeconds: 43_200, clockSkewSeconds: CLOCK_TOLERANCE_SECONDS });
+export const DEFAULT_STAFF_TOKEN_LIMITS: StaffTokenLimits = Object.freeze({
+  maxLifetimeSeconds: 43_200,
+  maxAgeSeconds: 43_200,
+  clockSkewSeconds: CLOCK_TOLERANCE_SECONDS,
+});
 const DEV_KEY_FILE = 'dev-staff-key.json';
 const DEV_KID = 'dev-staff-key';
 
@@ -42,7 +46,10 @@ interface VerifiedStaffToken {
  * identity provider withdraws stops working within that minute.
  */
 export class JwtStaffAuthenticator implements StaffAuthenticator {
-  private readonly verified = boundedCache<string, VerifiedStaffToken>({ max: VERIFIED_STAFF_TOKEN_MAX, ttlMs: VERIFIED_STAFF_TOKEN_TTL_MS });
+  private readonly verified = boundedCache<string, VerifiedStaffToken>({
+    max: VERIFIED_STAFF_TOKEN_MAX,
+    ttlMs: VERIFIED_STAFF_TOKEN_TTL_MS,
+  });
 
   constructor(
     private readonly keys: JWTVerifyGetKey,
@@ -84,7 +91,10 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
       // A token minted to live for years stays a stolen credential for years, however fresh its iat.
       const exp = payload.exp as number;
       const iat = payload.iat as number;
-      if (exp - iat > this.limits.maxLifetimeSeconds || exp - Date.now() / 1000 > this.limits.maxLifetimeSeconds + this.limits.clockSkewSeconds) {
+      if (
+        exp - iat > this.limits.maxLifetimeSeconds ||
+        exp - Date.now() / 1000 > this.limits.maxLifetimeSeconds + this.limits.clockSkewSeconds
+      ) {
         throw new UnauthorizedError(`The token lives longer than the ${this.limits.maxLifetimeSeconds} seconds staff tokens may live`);
       }
       // Our own machine access tokens (RFC 9068) are never staff credentials.

@@ -133,7 +133,9 @@ export class KnexAdapter implements FilteredAdapter, BatchAdapter {
 }
 
 export async function selectLines(db: Db | Trx, filter: PolicyFilter): Promise<CasbinRow[]> {
-  const q = db<CasbinRow>('casbin_rule').select('ptype', ...FIELDS).orderBy('id');
+  const q = db<CasbinRow>('casbin_rule')
+    .select('ptype', ...FIELDS)
+    .orderBy('id');
   if (filter.ptypes) q.whereIn('ptype', [...filter.ptypes]);
   if (filter.v0) q.whereIn('v0', [...filter.v0]);
   return (await q) as CasbinRow[];
@@ -144,7 +146,10 @@ export async function insertLines(db: Db | Trx, ptype: string, lines: readonly P
   if (lines.length === 0) return;
   const rows = lines.map((l) => toRow(ptype, l));
   for (let i = 0; i < rows.length; i += 1000) {
-    await db('casbin_rule').insert(rows.slice(i, i + 1000)).onConflict(['ptype', ...FIELDS]).ignore();
+    await db('casbin_rule')
+      .insert(rows.slice(i, i + 1000))
+      .onConflict(['ptype', ...FIELDS])
+      .ignore();
   }
 }
 

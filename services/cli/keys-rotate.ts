@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   try {
     const pending = await pendingMigrations(db);
     if (pending.length > 0) {
-      console.error(`The database is not migrated (pending: ${pending.join(', ')}): run \`npm run migrate\` (or start the service once) first.`);
+      console.error(
+        `The database is not migrated (pending: ${pending.join(', ')}): run \`npm run migrate\` (or start the service once) first.`,
+      );
       process.exitCode = 2;
       return;
     }

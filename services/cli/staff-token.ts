@@ -18,7 +18,9 @@ function main(): Promise<void> {
   }
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > 43200) {
-    console.error('--ttl must be whole seconds from 60 to 43200 (the service refuses staff tokens living longer than STAFF_TOKEN_MAX_LIFETIME_S, 12 hours by default)');
+    console.error(
+      '--ttl must be whole seconds from 60 to 43200 (the service refuses staff tokens living longer than STAFF_TOKEN_MAX_LIFETIME_S, 12 hours by default)',
+    );
     process.exit(2);
   }
   const key = loadDevStaffKey(config.dataDir);

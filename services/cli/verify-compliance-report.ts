@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const jwks = JSON.parse(fs.readFileSync(positionals[1], 'utf8')) as JSONWebKeySet;
   const verified = await verifySignedReport(signed.jws, jwks);
   const mismatches = [
-    values['report-id'] !== undefined && values['report-id'] !== verified.reportId ? `report id: printed ${values['report-id']}, signed ${verified.reportId}` : null,
+    values['report-id'] !== undefined && values['report-id'] !== verified.reportId
+      ? `report id: printed ${values['report-id']}, signed ${verified.reportId}`
+      : null,
     values.digest !== undefined && values.digest !== verified.digest ? `digest: printed ${values.digest}, signed ${verified.digest}` : null,
   ].filter((m): m is string => m !== null);
   process.stdout.write(`${JSON.stringify({ signature: 'valid', ...verified })}\n`);

@@ -55,9 +55,10 @@ export function extendedTotal(currentTotal: number, days: number, approvedBy: st
     );
   }
   if (total > DAYS_WITHOUT_APPROVAL && approvedBy === undefined) {
-    throw new ValidationError(`body.approvedBy: an extension past ${DAYS_WITHOUT_APPROVAL} days needs the approval of a senior manager or the superior institution`, [
-      { path: 'body.approvedBy', message: `required when the total passes ${DAYS_WITHOUT_APPROVAL} days` },
-    ]);
+    throw new ValidationError(
+      `body.approvedBy: an extension past ${DAYS_WITHOUT_APPROVAL} days needs the approval of a senior manager or the superior institution`,
+      [{ path: 'body.approvedBy', message: `required when the total passes ${DAYS_WITHOUT_APPROVAL} days` }],
+    );
   }
   return total;
 }

@@ -7,7 +7,11 @@ import { ComplaintReceipt, ComplaintReferenceParams, PublicComplaintStatus, Subm
 import type { ComplaintService } from './service';
 
 const rateLimited = {
-  429: { description: 'Too many requests from this address (`rate_limited`)', schema: Problem, headers: { 'Retry-After': 'Seconds to wait' } },
+  429: {
+    description: 'Too many requests from this address (`rate_limited`)',
+    schema: Problem,
+    headers: { 'Retry-After': 'Seconds to wait' },
+  },
 };
 
 /**
@@ -66,7 +70,11 @@ export function complaintIntakeRoutes(complaints: ComplaintService, limits: Conf
       tags: ['complaints'],
       auth: { kind: 'client', roles: ['consent_collector'] },
       body: SubmitComplaint,
-      responses: { 201: { description: 'Received', schema: ComplaintReceipt }, ...problemResponses, 413: { description: 'The body is too large', schema: Problem } },
+      responses: {
+        201: { description: 'Received', schema: ComplaintReceipt },
+        ...problemResponses,
+        413: { description: 'The body is too large', schema: Problem },
+      },
       handler: async ({ body, actor, requestId }) => ({ status: 201, body: await complaints.submit({ actor, requestId }, body) }),
     }),
   ];

@@ -49,7 +49,8 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
       path: '/v1/complaints/{id}/transitions',
       operationId: 'transitionComplaint',
       summary: 'Move a complaint: received → acknowledged → investigating → resolved | rejected → closed',
-      description: 'A rejection needs a `reason`, the explanation the customer is owed (PIPL Art. 50). Any other move is 409 `illegal_transition`.',
+      description:
+        'A rejection needs a `reason`, the explanation the customer is owed (PIPL Art. 50). Any other move is 409 `illegal_transition`.',
       tags: ['complaints'],
       auth: staffPermission('complaint', 'manage', ofComplaint),
       params: ComplaintParams,
@@ -79,7 +80,10 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
         200: { description: 'The complaint with its new deadline', schema: ComplaintDetail },
         ...problemResponses,
         ...notFound,
-        409: { description: 'Past 60 days (`extension_limit`), already decided (`complaint_decided`) or already overdue (`complaint_overdue`)', schema: Problem },
+        409: {
+          description: 'Past 60 days (`extension_limit`), already decided (`complaint_decided`) or already overdue (`complaint_overdue`)',
+          schema: Problem,
+        },
       },
       handler: async ({ params, body, actor, requestId }) => ({ body: await complaints.extend({ actor, requestId }, params.id, body) }),
     }),

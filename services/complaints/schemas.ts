@@ -41,7 +41,9 @@ export const SubmitComplaint = z
       .max(254)
       .refine((v) => EMAIL.test(v) || PHONE.test(v), 'must be an email address or a phone number')
       .optional()
-      .openapi({ description: 'How to reach the customer (email or phone). Kept, never shown on public endpoints; only privacy officers see it.' }),
+      .openapi({
+        description: 'How to reach the customer (email or phone). Kept, never shown on public endpoints; only privacy officers see it.',
+      }),
     app: AppName.optional().openapi({ description: 'The app the complaint is about' }),
     subject: z
       .string()
@@ -80,7 +82,9 @@ export type PublicComplaintStatus = z.infer<typeof PublicComplaintStatus>;
 export const LinkKind = z.enum(['incident', 'app', 'asset', 'vendor']).openapi('ComplaintLinkKind');
 export type LinkKind = z.infer<typeof LinkKind>;
 
-export const ComplaintLink = z.object({ kind: LinkKind, target: z.string(), linkedBy: z.string(), linkedAt: Timestamp }).openapi('ComplaintLink');
+export const ComplaintLink = z
+  .object({ kind: LinkKind, target: z.string(), linkedBy: z.string(), linkedAt: Timestamp })
+  .openapi('ComplaintLink');
 export type ComplaintLink = z.infer<typeof ComplaintLink>;
 
 export const ComplaintExtension = z
@@ -164,8 +168,10 @@ export const TransitionComplaint = z
     reason: Note.optional().openapi({ description: 'Required when rejecting: the reason the customer is given (PIPL Art. 50)' }),
   })
   .superRefine((v, ctx) => {
-    if (v.to === 'rejected' && v.reason === undefined) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason (PIPL Art. 50)' });
-    if (v.to !== 'rejected' && v.reason !== undefined) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'only a rejection takes a reason; use note' });
+    if (v.to === 'rejected' && v.reason === undefined)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason (PIPL Art. 50)' });
+    if (v.to !== 'rejected' && v.reason !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'only a rejection takes a reason; use note' });
   })
   .openapi('TransitionComplaint');
 export type TransitionComplaint = z.infer<typeof TransitionComplaint>;

@@ -98,7 +98,14 @@ export class ComplaintService {
       try {
         await withTransaction(this.db, async (trx) => {
           await this.store.insert(trx, complaint);
-          await this.store.addHistory(trx, complaint.id, { from: null, to: 'received', note: null, reason: null, actor: actorOf(ctx).actorId, at: now });
+          await this.store.addHistory(trx, complaint.id, {
+            from: null,
+            to: 'received',
+            note: null,
+            reason: null,
+            actor: actorOf(ctx).actorId,
+            at: now,
+          });
           await this.audit.record(trx, ctx, {
             action: 'complaint.received',
             objectType: 'complaint',
@@ -143,7 +150,16 @@ export class ComplaintService {
     const now = new Date().toISOString();
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
-      { status: query.status, category: query.category, overdue: query.overdue, app: query.app, vendor: query.vendor, after: decodeAfter(query.cursor), departments, now },
+      {
+        status: query.status,
+        category: query.category,
+        overdue: query.overdue,
+        app: query.app,
+        vendor: query.vendor,
+        after: decodeAfter(query.cursor),
+        departments,
+        now,
+      },
       query.limit + 1,
     );
     const more = records.length > query.limit;
@@ -162,7 +178,8 @@ export class ComplaintService {
     if (!c) throw new NotFoundError(`No complaint ${id}`);
     const [links, extensions, history] = await Promise.all([this.store.links([id]), this.store.extensions(id), this.store.history(id)]);
     const detail: ComplaintDetail = { ...view(c, links.get(id) ?? [], new Date().toISOString()), extensions, history };
-    if (viewer.kind === 'staff' && (await this.contactAccess(viewer.subject, (await this.store.departmentsOf(id)) ?? []))) detail.contact = c.contact;
+    if (viewer.kind === 'staff' && (await this.contactAccess(viewer.subject, (await this.store.departmentsOf(id)) ?? [])))
+      detail.contact = c.contact;
     return detail;
   }
 
@@ -186,10 +203,21 @@ export class ComplaintService {
       if (input.to === 'resolved' || input.to === 'rejected') c.decidedAt = now;
       if (input.to === 'rejected') c.rejectionReason = input.reason ?? null;
       if (input.to === 'closed') c.closedAt = now;
-      await this.store.addHistory(trx, id, { from, to: input.to, note: input.note ?? null, reason: input.reason ?? null, actor: actorOf(ctx).actorId, at: now });
+      await this.store.addHistory(trx, id, {
+        from,
+        to: input.to,
+        note: input.note ?? null,
+        reason: input.reason ?? null,
+        actor: actorOf(ctx).actorId,
+        at: now,
+      });
       return {
         action: 'complaint.transitioned',
-        details: { before: { status: from }, after: { status: input.to }, decidedLate: input.to === 'resolved' || input.to === 'rejected' ? now >= c.dueAt : null },
+        details: {
+          before: { status: from },
+          after: { status: input.to },
+          decidedLate: input.to === 'resolved' || input.to === 'rejected' ? now >= c.dueAt : null,
+        },
       };
     });
     return this.get(id, ctx.actor);
@@ -198,8 +226,10 @@ export class ComplaintService {
   /** Moves the deadline; refused once it has passed (an extension cannot hide a missed deadline). */
   async extend(ctx: ChangeContext, id: string, input: ExtendComplaint): Promise<ComplaintDetail> {
     await this.change(ctx, id, async (trx, c, now) => {
-      if (!OPEN_STATUSES.includes(c.status)) throw new ConflictError('complaint_decided', `The complaint is ${c.status}; only an undecided complaint can be extended`);
-      if (now >= c.dueAt) throw new ConflictError('complaint_overdue', `The deadline passed at ${c.dueAt}; an extension must be decided before it`);
+      if (!OPEN_STATUSES.includes(c.status))
+        throw new ConflictError('complaint_decided', `The complaint is ${c.status}; only an undecided complaint can be extended`);
+      if (now >= c.dueAt)
+        throw new ConflictError('complaint_overdue', `The deadline passed at ${c.dueAt}; an extension must be decided before it`);
       const before = { dueDays: c.dueDays, dueDate: c.dueDate };
       const total = extendedTotal(c.dueDays, input.days, input.approvedBy);
       const due = dueOf(c.receivedAt, total);
@@ -213,7 +243,10 @@ export class ComplaintService {
         extendedBy: actorOf(ctx).actorId,
         extendedAt: now,
       });
-      return { action: 'complaint.extended', details: { before, after: { dueDays: total, dueDate: due.dueDate }, days: input.days, approvedBy: input.approvedBy ?? null } };
+      return {
+        action: 'complaint.extended',
+        details: { before, after: { dueDays: total, dueDate: due.dueDate }, days: input.days, approvedBy: input.approvedBy ?? null },
+      };
     });
     return this.get(id, ctx.actor);
   }
@@ -224,7 +257,8 @@ export class ComplaintService {
     const target = await this.resolveTarget(kind, given);
     await this.change(ctx, id, async (trx, _c, now) => {
       const link: ComplaintLink = { kind, target, linkedBy: actorOf(ctx).actorId, linkedAt: now };
-      if (!(await this.store.addLink(trx, id, link))) throw new ConflictError('link_exists', `The complaint is already linked to this ${kind}`);
+      if (!(await this.store.addLink(trx, id, link)))
+        throw new ConflictError('link_exists', `The complaint is already linked to this ${kind}`);
       return { action: 'complaint.linked', details: { kind, target } };
     });
     return this.get(id, ctx.actor);

@@ -142,7 +142,10 @@ export class ComplaintStore {
   /** The departments complaint `id` concerns, sorted; undefined when there is no such complaint. */
   async departmentsOf(id: string): Promise<string[] | undefined> {
     if (!(await this.db('complaints').where({ id }).first('id'))) return undefined;
-    const { rows } = (await this.db.raw(`select distinct d.department from complaints c, lateral (${COMPLAINT_DEPARTMENTS}) d where c.id = ? order by 1`, [id])) as {
+    const { rows } = (await this.db.raw(
+      `select distinct d.department from complaints c, lateral (${COMPLAINT_DEPARTMENTS}) d where c.id = ? order by 1`,
+      [id],
+    )) as {
       rows: Array<{ department: string }>;
     };
     return rows.map((r) => r.department);
@@ -154,11 +157,17 @@ export class ComplaintStore {
   }
 
   async list(filter: ComplaintFilter, limit: number): Promise<ComplaintRecord[]> {
-    const q = this.db('complaints as c').select('c.*').orderBy([{ column: 'c.received_at' }, { column: 'c.id' }]).limit(limit);
+    const q = this.db('complaints as c')
+      .select('c.*')
+      .orderBy([{ column: 'c.received_at' }, { column: 'c.id' }])
+      .limit(limit);
     if (filter.departments) {
       const held = filter.departments;
       if (held.length === 0) q.whereRaw('false');
-      else q.whereRaw(`exists (select 1 from (${COMPLAINT_DEPARTMENTS}) d where d.department in (${held.map(() => '?').join(', ')}))`, [...held]);
+      else
+        q.whereRaw(`exists (select 1 from (${COMPLAINT_DEPARTMENTS}) d where d.department in (${held.map(() => '?').join(', ')}))`, [
+          ...held,
+        ]);
     }
     if (filter.status) q.where('c.status', filter.status);
     if (filter.category) q.where('c.category', filter.category);
@@ -167,12 +176,18 @@ export class ComplaintStore {
     if (filter.app) {
       const app = filter.app;
       q.where((w) =>
-        w.where('c.app', app).orWhereExists((s) => s.from('complaint_links as l').whereRaw('l.complaint_id = c.id').where({ 'l.kind': 'app', 'l.target': app })),
+        w
+          .where('c.app', app)
+          .orWhereExists((s) =>
+            s.from('complaint_links as l').whereRaw('l.complaint_id = c.id').where({ 'l.kind': 'app', 'l.target': app }),
+          ),
       );
     }
     if (filter.vendor) {
       const vendor = filter.vendor;
-      q.whereExists((s) => s.from('complaint_links as l').whereRaw('l.complaint_id = c.id').where({ 'l.kind': 'vendor', 'l.target': vendor }));
+      q.whereExists((s) =>
+        s.from('complaint_links as l').whereRaw('l.complaint_id = c.id').where({ 'l.kind': 'vendor', 'l.target': vendor }),
+      );
     }
     if (filter.after) {
       const { receivedAt, id } = filter.after;
@@ -185,17 +200,30 @@ export class ComplaintStore {
    * Of all complaints (or those undecided at some time in `openDuring`: received before its end and not
    * decided before its start), the undecided ones past their deadline: how many of how many, and the ids of the longest overdue.
    */
-  async overdue(now: string, examples: number, openDuring?: { from: string; to: string }): Promise<{ examined: number; count: number; ids: string[] }> {
+  async overdue(
+    now: string,
+    examples: number,
+    openDuring?: { from: string; to: string },
+  ): Promise<{ examined: number; count: number; ids: string[] }> {
     const all = () => {
       const q = this.db('complaints');
-      if (openDuring) q.where('received_at', '<', openDuring.to).where((w) => w.whereRaw('coalesce(decided_at, closed_at) is null').orWhereRaw('coalesce(decided_at, closed_at) >= ?', [openDuring.from]));
+      if (openDuring)
+        q.where('received_at', '<', openDuring.to).where((w) =>
+          w.whereRaw('coalesce(decided_at, closed_at) is null').orWhereRaw('coalesce(decided_at, closed_at) >= ?', [openDuring.from]),
+        );
       return q;
     };
-    const open = () => all().whereIn('status', [...OPEN_STATUSES]).where('due_at', '<=', now);
+    const open = () =>
+      all()
+        .whereIn('status', [...OPEN_STATUSES])
+        .where('due_at', '<=', now);
     const total = async (q: ReturnType<Db>) => Number(((await q.count('* as n')) as Array<{ n: number | string }>)[0].n);
     const [examined, count] = [await total(all()), await total(open())];
     if (examples === 0 || count === 0) return { examined, count, ids: [] };
-    const rows = (await open().orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(examples).select('id')) as Array<{ id: string }>;
+    const rows = (await open()
+      .orderBy([{ column: 'due_at' }, { column: 'id' }])
+      .limit(examples)
+      .select('id')) as Array<{ id: string }>;
     return { examined, count, ids: rows.map((r) => r.id) };
   }
 
@@ -280,7 +308,10 @@ export class ComplaintStore {
       linked_at: string;
     }>;
     for (const r of rows) {
-      out.set(r.complaint_id, [...(out.get(r.complaint_id) ?? []), { kind: r.kind, target: r.target, linkedBy: r.linked_by, linkedAt: r.linked_at }]);
+      out.set(r.complaint_id, [
+        ...(out.get(r.complaint_id) ?? []),
+        { kind: r.kind, target: r.target, linkedBy: r.linked_by, linkedAt: r.linked_at },
+      ]);
     }
     return out;
   }

@@ -20,7 +20,8 @@ export interface ReceiptStatus {
   readonly status: 'given' | 'withdrawn' | 'stale' | 'superseded';
   readonly since: string;
   /** The withdrawal, the newer consent, or the notice version that made this one stale. */
-  readonly cause?: { readonly kind: 'withdrawal' | 'consent'; readonly id: string } | { readonly kind: 'notice_version'; readonly version: number };
+  readonly cause?:
+    { readonly kind: 'withdrawal' | 'consent'; readonly id: string } | { readonly kind: 'notice_version'; readonly version: number };
 }
 
 /** The public notice URL of a published version: the receipt's policyUrl. */
@@ -31,7 +32,12 @@ export const policyUrl = (publicUrl: string, purposeKey: string, version: number
  * The Kantara Consent Receipt (v1.1.0) of one consent: what the person was told (the exact notice
  * version) and agreed to, with the principal only as the service's pseudonym.
  */
-export function receiptClaims(consent: ConsentEventRecord, notice: PublishedNotice, publicUrl: string, state: ReceiptStatus): Record<string, unknown> {
+export function receiptClaims(
+  consent: ConsentEventRecord,
+  notice: PublishedNotice,
+  publicUrl: string,
+  state: ReceiptStatus,
+): Record<string, unknown> {
   const c = notice.content;
   // A notice may be published without the field (no sensitive categories).
   const sensitive = (c.sensitivePiCategories ?? []).map((s) => s.category);
@@ -90,5 +96,9 @@ export function receiptClaims(consent: ConsentEventRecord, notice: PublishedNoti
 
 export async function signReceipt(signer: ReceiptSigner, issuer: string, claims: Record<string, unknown>): Promise<string> {
   const key = signer.signingKey();
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: RECEIPT_TYPE }).setIssuer(issuer).setIssuedAt().sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: RECEIPT_TYPE })
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .sign(key.privateKey);
 }

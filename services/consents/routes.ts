@@ -1,5 +1,13 @@
 import { ForbiddenError } from '../shared/errors';
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type Actor, type ClientActor, type RouteAuth, type RouteSpec } from '../shared/route';
+import {
+  ANY_DEPARTMENT,
+  defineRoute,
+  staffPermission,
+  type Actor,
+  type ClientActor,
+  type RouteAuth,
+  type RouteSpec,
+} from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import {
   Consent,
@@ -61,7 +69,10 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
         ...problemResponses,
         409: { description: 'No consent to withdraw (`no_consent_to_withdraw`)', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await consents.withdraw({ actor, requestId }, collector(actor), body) }),
+      handler: async ({ body, actor, requestId }) => ({
+        status: 201,
+        body: await consents.withdraw({ actor, requestId }, collector(actor), body),
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -77,7 +88,10 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
         ...problemResponses,
         404: { description: 'Unknown purpose', schema: Problem },
       },
-      handler: async ({ query }) => ({ body: await consents.check(query.subject, query.purpose), headers: { 'Cache-Control': 'no-store' } }),
+      handler: async ({ query }) => ({
+        body: await consents.check(query.subject, query.purpose),
+        headers: { 'Cache-Control': 'no-store' },
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -125,7 +139,10 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
         ...problemResponses,
         404: { description: 'No consent with this id recorded by the calling client', schema: Problem },
       },
-      handler: async ({ params, actor }) => ({ body: await consents.receipt(collector(actor), params.id), headers: { 'Cache-Control': 'no-store' } }),
+      handler: async ({ params, actor }) => ({
+        body: await consents.receipt(collector(actor), params.id),
+        headers: { 'Cache-Control': 'no-store' },
+      }),
     }),
   ];
 }

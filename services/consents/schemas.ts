@@ -13,16 +13,25 @@ export const CustomerId = z
   .string()
   .min(1)
   .max(200)
-  .refine((id) => storable(id) && ![...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must be a customer identifier without control characters')
+  .refine(
+    (id) => storable(id) && ![...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
+    'must be a customer identifier without control characters',
+  )
   .openapi({ description: 'The customer’s identifier; never stored or logged, only its keyed hash (HMAC-SHA-256)', example: 'C000123456' });
 
 const SubjectRef = z.string().openapi({ description: 'The customer’s pseudonym: HMAC-SHA-256 under SUBJECT_ID_KEY, hex' });
 
 export const ConsentEvidence = z
   .strictObject({
-    collectionMethod: Text(200).optional().openapi({ description: 'How consent was collected (the receipt’s collectionMethod)', example: 'in-app checkbox, unticked by default' }),
+    collectionMethod: Text(200).optional().openapi({
+      description: 'How consent was collected (the receipt’s collectionMethod)',
+      example: 'in-app checkbox, unticked by default',
+    }),
     presentedAt: Timestamp.optional().openapi({ description: 'When the notice was shown' }),
-    interface: Text(200).optional().openapi({ description: 'The screen or form version that showed the notice', example: 'mobile-bank 8.2 / card-offers consent sheet' }),
+    interface: Text(200).optional().openapi({
+      description: 'The screen or form version that showed the notice',
+      example: 'mobile-bank 8.2 / card-offers consent sheet',
+    }),
     artifactSha256: z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256')
@@ -38,7 +47,10 @@ export const RecordConsent = z
     purpose: PurposeKey,
     noticeVersion: z.number().int().min(1).max(1_000_000).openapi({ description: 'The published notice version the customer was shown' }),
     channel: Text(100).openapi({ description: 'Where consent was given: the app (ledger id or name) or channel', example: 'mobile-bank' }),
-    separate: z.boolean().default(false).openapi({ description: 'Given separately (PIPL Art. 29); required when the notice lists sensitive PI' }),
+    separate: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Given separately (PIPL Art. 29); required when the notice lists sensitive PI' }),
     evidence: ConsentEvidence.optional(),
   })
   .openapi('RecordConsent');
@@ -87,7 +99,9 @@ export const ConsentState = z.enum(['current', 'stale', 'withdrawn', 'none']).op
 
 export const ConsentStatus = z
   .object({
-    consented: z.boolean().openapi({ description: 'True only when the latest consent was given to the latest material notice version and not withdrawn' }),
+    consented: z
+      .boolean()
+      .openapi({ description: 'True only when the latest consent was given to the latest material notice version and not withdrawn' }),
     state: ConsentState,
     noticeVersion: z.number().int().nullable().openapi({ description: 'The version consented to (current or stale consent)' }),
     since: Timestamp.nullable().openapi({ description: 'When the current state began: the consent or the withdrawal' }),
@@ -131,7 +145,9 @@ export const ConsentReceipt = z
       description:
         'The consent’s status when the receipt was signed: given (in force), withdrawn, stale (a later material notice version needs fresh consent) or superseded (consent given again to a newer version); also in the receipt as consentStatus',
     }),
-    statusAt: Timestamp.openapi({ description: 'When the consent entered that status (for withdrawn: the withdrawal time); in the receipt as consentStatusTimestamp' }),
+    statusAt: Timestamp.openapi({
+      description: 'When the consent entered that status (for withdrawn: the withdrawal time); in the receipt as consentStatusTimestamp',
+    }),
     receipt: z.string().openapi({
       description:
         'Compact JWS (typ consent-receipt+jwt) signed with a key from /.well-known/jwks.json; its payload carries the Kantara Consent Receipt v1.1 fields, plus consentStatus, consentStatusTimestamp and, once withdrawn, withdrawalTimestamp and withdrawalID',

@@ -8,7 +8,16 @@ import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../shared/route';
 import { decodeNumericCursor, encodeCursor } from '../shared/schemas';
 import { receiptClaims, signReceipt, type ReceiptSigner, type ReceiptStatus } from './receipt';
-import type { Consent, ConsentEvent, ConsentHistory, ConsentReceipt, ConsentStatus, RecordConsent, Withdrawal, WithdrawConsent } from './schemas';
+import type {
+  Consent,
+  ConsentEvent,
+  ConsentHistory,
+  ConsentReceipt,
+  ConsentStatus,
+  RecordConsent,
+  Withdrawal,
+  WithdrawConsent,
+} from './schemas';
 import type { ConsentEventRecord, ConsentStore, LatestConsentEvent } from './store';
 
 /**
@@ -43,7 +52,10 @@ export class ConsentService implements ConsentChecker {
     }
     const latestMaterial = state.scopes.get(scopeOf(notice.appId))?.latestMaterial ?? 0;
     if (latestMaterial > notice.version) {
-      throw new ConflictError('notice_superseded', `Version ${notice.version} was superseded by material version ${latestMaterial}; show that one and ask again`);
+      throw new ConflictError(
+        'notice_superseded',
+        `Version ${notice.version} was superseded by material version ${latestMaterial}; show that one and ask again`,
+      );
     }
     const subjectRef = pseudonymize(this.subjectKey, input.subject);
     const event: Omit<ConsentEventRecord, 'seq'> = {
@@ -68,7 +80,14 @@ export class ConsentService implements ConsentChecker {
         action: 'consent.given',
         objectType: 'consent',
         objectId: event.id,
-        details: { subjectRef, purpose: event.purposeKey, noticeVersion: event.noticeVersion, app: event.noticeAppId, channel: event.channel, separate: event.separate },
+        details: {
+          subjectRef,
+          purpose: event.purposeKey,
+          noticeVersion: event.noticeVersion,
+          app: event.noticeAppId,
+          channel: event.channel,
+          separate: event.separate,
+        },
       });
     });
     return this.consentView(event);
@@ -132,7 +151,8 @@ export class ConsentService implements ConsentChecker {
   async consentOf(subjectRefs: readonly string[], purposeKey: string): Promise<SubjectConsent[]> {
     const notices = await this.notices.purposeNotices(purposeKey);
     if (!notices) return subjectRefs.map(() => ({ state: 'never_given', separate: false }));
-    const latest = subjectRefs.length === 1 ? [await this.store.latest(subjectRefs[0], purposeKey)] : await this.store.latestOf(subjectRefs, purposeKey);
+    const latest =
+      subjectRefs.length === 1 ? [await this.store.latest(subjectRefs[0], purposeKey)] : await this.store.latestOf(subjectRefs, purposeKey);
     return latest.map((event) => {
       const status = statusOf(notices, event);
       const state = status.state === 'none' ? 'never_given' : status.state;
@@ -167,7 +187,10 @@ export class ConsentService implements ConsentChecker {
     const collectorId = scope.collectorId;
     const subjectRef = pseudonymize(this.subjectKey, query.subject);
     const beforeSeq = decodeNumericCursor(query.cursor);
-    const rows = await this.store.history({ subjectRef, purposeKey: query.purpose, clientId: collectorId, departments: scope.departments, beforeSeq }, query.limit + 1);
+    const rows = await this.store.history(
+      { subjectRef, purposeKey: query.purpose, clientId: collectorId, departments: scope.departments, beforeSeq },
+      query.limit + 1,
+    );
     const pageRows = rows.slice(0, query.limit);
     if (collectorId === undefined) {
       await withTransaction(this.db, (trx) =>
@@ -192,7 +215,8 @@ export class ConsentService implements ConsentChecker {
    */
   async receipt(collector: ClientActor, id: string): Promise<ConsentReceipt> {
     const consent = await this.store.get(id);
-    if (!consent || consent.kind !== 'given' || consent.clientId !== collector.clientId) throw new NotFoundError(`No consent ${id} recorded by this client`);
+    if (!consent || consent.kind !== 'given' || consent.clientId !== collector.clientId)
+      throw new NotFoundError(`No consent ${id} recorded by this client`);
     const notice = await this.notices.publishedVersion(consent.purposeKey, consent.noticeVersion ?? 0);
     if (!notice) throw new NotFoundError(`No consent ${id} recorded by this client`);
     const state = await this.receiptStatus(consent);
@@ -225,7 +249,10 @@ export class ConsentService implements ConsentChecker {
     const state = await this.knownPurpose(key, 'body.purpose');
     if (state.purpose.status === 'retired') throw invalid('body.purpose', `purpose ${key} is retired`);
     if (state.purpose.legalBasis !== 'consent') {
-      throw new ConflictError('consent_not_applicable', `Purpose ${key} rests on ${state.purpose.legalBasis}, not on consent; there is no consent to record`);
+      throw new ConflictError(
+        'consent_not_applicable',
+        `Purpose ${key} rests on ${state.purpose.legalBasis}, not on consent; there is no consent to record`,
+      );
     }
     return state;
   }
@@ -254,9 +281,26 @@ export class ConsentService implements ConsentChecker {
 
 function statusOf(notices: PurposeNotices, latest: LatestConsentEvent | undefined): ConsentStatus {
   const general = notices.scopes.get(GENERAL_SCOPE)?.latest ?? null;
-  if (!latest) return { consented: false, state: 'none', noticeVersion: null, since: null, stale: false, latestNoticeVersion: general, consentId: null };
+  if (!latest)
+    return {
+      consented: false,
+      state: 'none',
+      noticeVersion: null,
+      since: null,
+      stale: false,
+      latestNoticeVersion: general,
+      consentId: null,
+    };
   if (latest.kind === 'withdrawn') {
-    return { consented: false, state: 'withdrawn', noticeVersion: null, since: latest.recordedAt, stale: false, latestNoticeVersion: general, consentId: latest.withdraws };
+    return {
+      consented: false,
+      state: 'withdrawn',
+      noticeVersion: null,
+      since: latest.recordedAt,
+      stale: false,
+      latestNoticeVersion: general,
+      consentId: latest.withdraws,
+    };
   }
   const scope = notices.scopes.get(scopeOf(latest.noticeAppId));
   const stale = scope !== undefined && scope.latestMaterial > (latest.noticeVersion ?? 0);

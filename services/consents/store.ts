@@ -109,7 +109,12 @@ export class ConsentStore {
     /** Batched latest-event reads in flight at once (PostgreSQL: 2; PGlite has one connection: 1). */
     readLanes = 1,
   ) {
-    this.latestReads = new ReadBatcher((keys) => this.latestMany(keys), (k) => `${k.purposeKey}\n${k.subjectRef}`, 500, readLanes);
+    this.latestReads = new ReadBatcher(
+      (keys) => this.latestMany(keys),
+      (k) => `${k.purposeKey}\n${k.subjectRef}`,
+      500,
+      readLanes,
+    );
   }
 
   /** The latest event of a customer and purpose; inside `trx` when given, else batched with concurrent reads. */
@@ -140,9 +145,11 @@ export class ConsentStore {
 
   /** The first event of the same customer and purpose after `seq`: what ended or replaced that consent. */
   async nextAfter(subjectRef: string, purposeKey: string, seq: number): Promise<ConsentEventRecord | undefined> {
-    const row = (await this.db('consent_events').where({ subject_ref: subjectRef, purpose_key: purposeKey }).andWhere('seq', '>', seq).orderBy('seq', 'asc').first()) as
-      | ConsentEventRow
-      | undefined;
+    const row = (await this.db('consent_events')
+      .where({ subject_ref: subjectRef, purpose_key: purposeKey })
+      .andWhere('seq', '>', seq)
+      .orderBy('seq', 'asc')
+      .first()) as ConsentEventRow | undefined;
     return row && fromRow(row);
   }
 

@@ -17,7 +17,10 @@ import type { DataAssetService } from './service';
 
 const notFound = { 404: { description: 'Unknown data asset', schema: Problem } } as const;
 const retired = {
-  409: { description: 'The asset is retired, or the change conflicts with its state (a retirement with grants depending on it included)', schema: Problem },
+  409: {
+    description: 'The asset is retired, or the change conflicts with its state (a retirement with grants depending on it included)',
+    schema: Problem,
+  },
 } as const;
 
 export function dataAssetRoutes(assets: DataAssetService): RouteSpec[] {
@@ -79,7 +82,8 @@ export function dataAssetRoutes(assets: DataAssetService): RouteSpec[] {
       path: '/v1/data-assets/{id}/retire',
       operationId: 'retireDataAsset',
       summary: 'Retire a data asset (it is kept, never deleted)',
-      description: 'Refused with 409 `grants_depend_on_it`, listing them, while approved grants on the asset have not ended: revoke them first.',
+      description:
+        'Refused with 409 `grants_depend_on_it`, listing them, while approved grants on the asset have not ended: revoke them first.',
       tags: ['data-assets'],
       auth: staffPermission('data_asset', 'retire', ofAsset),
       params: AssetParams,
@@ -108,7 +112,8 @@ export function dataAssetRoutes(assets: DataAssetService): RouteSpec[] {
       path: '/v1/data-assets/{id}/fields/{fieldName}/retire',
       operationId: 'retireDataAssetField',
       summary: 'Retire a field (fields are never deleted)',
-      description: 'Refused with 409 `grants_depend_on_it`, listing them, while approved grants naming the field have not ended: revoke them first.',
+      description:
+        'Refused with 409 `grants_depend_on_it`, listing them, while approved grants naming the field have not ended: revoke them first.',
       tags: ['data-assets'],
       auth: staffPermission('data_asset', 'update', ofAsset),
       params: FieldParams,

@@ -18,7 +18,9 @@ export function assetDepartmentScope(
     resolve: async (req) => {
       const ref = locate(req);
       if (typeof ref !== 'string' || ref.length === 0 || ref.length > 100) {
-        throw new ValidationError(`${where}: name a data asset by id or key`, [{ path: where, message: 'a data asset id or key is required' }]);
+        throw new ValidationError(`${where}: name a data asset by id or key`, [
+          { path: where, message: 'a data asset id or key is required' },
+        ]);
       }
       return assets.owningDepartment(ref);
     },

@@ -176,7 +176,14 @@ export class DataAssetService {
         action: 'data_asset_field.retired',
         objectType: 'data_asset_field',
         objectId: field.id,
-        details: { assetId: id, assetKey: before.key, field: fieldSummary(field), before: { status: 'active' }, after: { status: 'retired' }, reason },
+        details: {
+          assetId: id,
+          assetKey: before.key,
+          field: fieldSummary(field),
+          before: { status: 'active' },
+          after: { status: 'retired' },
+          reason,
+        },
       });
       return after;
     });
@@ -241,7 +248,8 @@ export class DataAssetService {
     return this.changes.transaction(this.db, async (trx) => {
       const before = await this.store.find({ id }, trx, true);
       if (!before) throw notFound(id);
-      if (before.status === 'retired') throw new ConflictError('asset_retired', `The asset ${before.key} is retired and can no longer change`);
+      if (before.status === 'retired')
+        throw new ConflictError('asset_retired', `The asset ${before.key} is retired and can no longer change`);
       const after = await apply(trx, before);
       await this.changes.publish(trx, DATA_ASSETS_CHANGED, { id, key: before.key });
       const fields = (await this.store.fieldsOf([id], trx)).get(id) ?? [];
@@ -274,4 +282,3 @@ const fieldAdded = (asset: AssetRecord, f: DataAssetField): Change => ({
   objectId: f.id,
   details: { assetId: asset.id, assetKey: asset.key, after: { ...fieldSummary(f), description: f.description } },
 });
-

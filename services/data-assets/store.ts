@@ -133,7 +133,8 @@ export class DataAssetStore {
   /** Appends fields after the asset's existing ones (the caller holds the asset's row lock). */
   async insertFields(trx: Trx, assetId: string, fields: readonly DataAssetField[]): Promise<void> {
     if (fields.length === 0) return;
-    const last = (await trx('data_asset_fields').where({ asset_id: assetId }).max('position as max').first()) as { max: number | null } | undefined;
+    const last = (await trx('data_asset_fields').where({ asset_id: assetId }).max('position as max').first()) as
+      { max: number | null } | undefined;
     const start = (last?.max ?? -1) + 1;
     await trx('data_asset_fields').insert(
       fields.map((f, i) => ({
@@ -167,7 +168,11 @@ export class DataAssetStore {
 
   /** Approved grants on the asset (naming `field`, when given) that have not ended at `now`: they depend on it staying live. */
   async grantsDependingOn(trx: Trx, assetId: string, now: string, field?: string): Promise<string[]> {
-    const q = trx('access_grants').where({ asset_id: assetId, status: 'approved' }).where('valid_until', '>', now).orderBy('id').select('id');
+    const q = trx('access_grants')
+      .where({ asset_id: assetId, status: 'approved' })
+      .where('valid_until', '>', now)
+      .orderBy('id')
+      .select('id');
     if (field !== undefined) q.whereRaw('? = any(fields)', [field]);
     return ((await q) as Array<{ id: string }>).map((r) => r.id);
   }

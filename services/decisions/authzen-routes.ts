@@ -20,7 +20,8 @@ const SEARCH =
   'Each result is what an evaluation of the same tuple would allow now (the decision core’s own steps, run without deciding: nothing is reserved). ' +
   'Paginated as the specification says: `page.limit` (1–200, default 50), then `page.token` = the previous `next_token` with the rest of the request unchanged (400 otherwise); `next_token` is empty on the last page. ' +
   'Every search is durably audited as `access.searched` (what was asked, customers only counted, and the ids answered) before the answer is sent.';
-const SAME_CORE = 'Each evaluation is a decision of POST /v1/decisions (one decision core), durably audited as `access.decided` before the answer is sent.';
+const SAME_CORE =
+  'Each evaluation is a decision of POST /v1/decisions (one decision core), durably audited as `access.decided` before the answer is sent.';
 
 /** OpenID AuthZEN 1.0: PDP metadata, evaluation, boxcarred evaluations and the subject and resource searches, for enforcement points (role pep). */
 export function authzenRoutes(authzen: AuthzenService, publicUrl: string): RouteSpec[] {
@@ -33,7 +34,10 @@ export function authzenRoutes(authzen: AuthzenService, publicUrl: string): Route
       tags: ['authzen'],
       auth: { kind: 'public' },
       query: z.strictObject({}),
-      responses: { 200: { description: 'The metadata', schema: AuthzenConfiguration }, 400: { description: 'An unknown query parameter', schema: Problem } },
+      responses: {
+        200: { description: 'The metadata', schema: AuthzenConfiguration },
+        400: { description: 'An unknown query parameter', schema: Problem },
+      },
       handler: async () => ({
         body: {
           policy_decision_point: publicUrl,
@@ -71,7 +75,11 @@ export function authzenRoutes(authzen: AuthzenService, publicUrl: string): Route
       auth: PEP,
       retries: 'none',
       body: AuthzenEvaluationsRequest,
-      responses: { 200: { description: 'The decisions, in request order', schema: AuthzenEvaluationsResponse }, ...problemResponses, ...unavailable },
+      responses: {
+        200: { description: 'The decisions, in request order', schema: AuthzenEvaluationsResponse },
+        ...problemResponses,
+        ...unavailable,
+      },
       handler: async ({ body, actor, requestId }) => ({ body: await authzen.evaluations(actor as ClientActor, requestId, body) }),
     }),
     defineRoute({
@@ -84,7 +92,11 @@ export function authzenRoutes(authzen: AuthzenService, publicUrl: string): Route
       auth: PEP,
       retries: 'none',
       body: AuthzenResourceSearchRequest,
-      responses: { 200: { description: 'One page of data assets', schema: AuthzenResourceSearchResponse }, ...problemResponses, ...unavailable },
+      responses: {
+        200: { description: 'One page of data assets', schema: AuthzenResourceSearchResponse },
+        ...problemResponses,
+        ...unavailable,
+      },
       handler: async ({ body, actor, requestId }) => ({ body: await authzen.searchResources(actor as ClientActor, requestId, body) }),
     }),
     defineRoute({

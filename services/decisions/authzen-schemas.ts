@@ -39,8 +39,16 @@ export const AuthzenContext = z
       .min(1)
       .max(MAX_SUBJECTS)
       .optional()
-      .openapi({ description: `A bulk read: up to ${MAX_SUBJECTS} customers (as \`subjects\` of /v1/decisions); the answer’s context then says per customer` }),
-    records: z.number().int().min(1).max(10_000_000).optional().openapi({ description: 'How many records will be released; required by capped grants' }),
+      .openapi({
+        description: `A bulk read: up to ${MAX_SUBJECTS} customers (as \`subjects\` of /v1/decisions); the answer’s context then says per customer`,
+      }),
+    records: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .optional()
+      .openapi({ description: 'How many records will be released; required by capped grants' }),
     row_context: z
       .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.string().max(100))
       .optional()
@@ -65,12 +73,10 @@ export const EvaluationsSemantic = z.enum(['execute_all', 'deny_on_first_deny', 
 export const AuthzenEvaluationsRequest = z
   .object({
     ...PartialTuple,
-    evaluations: z
-      .array(z.object(PartialTuple))
-      .min(1)
-      .max(MAX_EVALUATIONS)
-      .optional()
-      .openapi({ description: 'Each inherits the top-level subject, action, resource and context it does not give itself. Without it, the top level is one evaluation.' }),
+    evaluations: z.array(z.object(PartialTuple)).min(1).max(MAX_EVALUATIONS).optional().openapi({
+      description:
+        'Each inherits the top-level subject, action, resource and context it does not give itself. Without it, the top level is one evaluation.',
+    }),
     options: z
       .object({ evaluations_semantic: EvaluationsSemantic.optional().openapi({ description: 'Default `execute_all`' }) })
       .optional(),
@@ -87,8 +93,14 @@ export const AuthzenEvaluationResponse = z
       allowed_fields: z.array(z.string()),
       denied_fields: z.array(z.object({ field: z.string(), reason: DenyReason })),
       obligations: z.array(Obligation),
-      customers: z.array(SubjectDecision).optional().openapi({ description: 'With `context.customers`: per customer, as `subjects` of /v1/decisions' }),
-      reason: z.string().optional().openapi({ description: '`deny_on_first_deny` or `permit_on_first_permit` on the evaluation that ended a short-circuited batch' }),
+      customers: z
+        .array(SubjectDecision)
+        .optional()
+        .openapi({ description: 'With `context.customers`: per customer, as `subjects` of /v1/decisions' }),
+      reason: z
+        .string()
+        .optional()
+        .openapi({ description: '`deny_on_first_deny` or `permit_on_first_permit` on the evaluation that ended a short-circuited batch' }),
     }),
   })
   .openapi('AuthzenEvaluationResponse');
@@ -98,7 +110,10 @@ export const AuthzenEvaluationsResponse = z
   .object({
     decision: z.boolean().optional().openapi({ description: 'Only when the request had no `evaluations`' }),
     context: AuthzenEvaluationResponse.shape.context.optional(),
-    evaluations: z.array(AuthzenEvaluationResponse).optional().openapi({ description: 'In request order; a short-circuited batch ends at the evaluation that decided it' }),
+    evaluations: z
+      .array(AuthzenEvaluationResponse)
+      .optional()
+      .openapi({ description: 'In request order; a short-circuited batch ends at the evaluation that decided it' }),
   })
   .openapi('AuthzenEvaluationsResponse');
 
@@ -120,14 +135,21 @@ const Ignored = z.unknown().optional().openapi({ description: 'Ignored (the sear
 
 export const AuthzenPageRequest = z
   .object({
-    token: z.string().min(1).max(512).optional().openapi({ description: 'The `next_token` of the previous page, with the rest of the request unchanged' }),
+    token: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .openapi({ description: 'The `next_token` of the previous page, with the rest of the request unchanged' }),
     limit: z
       .number()
       .int()
       .min(1)
       .max(MAX_SEARCH_LIMIT)
       .optional()
-      .openapi({ description: `Most results on a page: 1 to ${MAX_SEARCH_LIMIT}, default ${DEFAULT_SEARCH_LIMIT}; the same on every page of a search` }),
+      .openapi({
+        description: `Most results on a page: 1 to ${MAX_SEARCH_LIMIT}, default ${DEFAULT_SEARCH_LIMIT}; the same on every page of a search`,
+      }),
     properties: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Ignored' }),
   })
   .openapi('AuthzenPageRequest');
@@ -170,7 +192,9 @@ export const AuthzenResourceSearchResponse = z
         id: Uuid.openapi({ description: 'The data asset’s id' }),
         properties: z.object({
           key: z.string().optional().openapi({ description: 'The data asset’s key' }),
-          fields: z.array(z.string()).openapi({ description: 'The fields an evaluation with this subject, action and context would allow now' }),
+          fields: z
+            .array(z.string())
+            .openapi({ description: 'The fields an evaluation with this subject, action and context would allow now' }),
         }),
       }),
     ),
@@ -181,7 +205,12 @@ export type AuthzenResourceSearchResponse = z.infer<typeof AuthzenResourceSearch
 export const AuthzenSubjectSearchResponse = z
   .object({
     page: AuthzenPageResponse,
-    results: z.array(z.object({ type: z.literal('vendor'), id: Uuid.openapi({ description: 'A vendor an evaluation would allow every requested field' }) })),
+    results: z.array(
+      z.object({
+        type: z.literal('vendor'),
+        id: Uuid.openapi({ description: 'A vendor an evaluation would allow every requested field' }),
+      }),
+    ),
   })
   .openapi('AuthzenSubjectSearchResponse');
 export type AuthzenSubjectSearchResponse = z.infer<typeof AuthzenSubjectSearchResponse>;

@@ -46,8 +46,15 @@ export class AuthzenService {
    * Candidates come from the vendor access view's index; each is then decided by the decision
    * core's own steps without deciding (nothing reserved). Pages in asset id order.
    */
-  async searchResources(actor: ClientActor, requestId: string, request: AuthzenResourceSearchRequest): Promise<AuthzenResourceSearchResponse> {
-    const base = toDecisionRequest({ subject: request.subject, action: request.action, resource: PLACEHOLDER, context: request.context }, 'body');
+  async searchResources(
+    actor: ClientActor,
+    requestId: string,
+    request: AuthzenResourceSearchRequest,
+  ): Promise<AuthzenResourceSearchResponse> {
+    const base = toDecisionRequest(
+      { subject: request.subject, action: request.action, resource: PLACEHOLDER, context: request.context },
+      'body',
+    );
     const limit = request.page?.limit ?? DEFAULT_SEARCH_LIMIT;
     const query = queryHash('resource', { ...base, asset: undefined, fields: undefined, limit });
     const after = this.cursor(request.page?.token, query);
@@ -75,7 +82,11 @@ export class AuthzenService {
       objectType: 'vendor',
       objectId: base.vendor,
       requestId,
-      details: { search: 'resource', ...searchDetails(base, request.page?.token !== undefined, results.length, more), assets: results.map((r) => r.id) },
+      details: {
+        search: 'resource',
+        ...searchDetails(base, request.page?.token !== undefined, results.length, more),
+        assets: results.map((r) => r.id),
+      },
     });
     return { page, results };
   }
@@ -86,7 +97,10 @@ export class AuthzenService {
    * vendor id order.
    */
   async searchSubjects(actor: ClientActor, requestId: string, request: AuthzenSubjectSearchRequest): Promise<AuthzenSubjectSearchResponse> {
-    const base = toDecisionRequest({ subject: { type: 'vendor', id: NIL }, action: request.action, resource: request.resource, context: request.context }, 'body');
+    const base = toDecisionRequest(
+      { subject: { type: 'vendor', id: NIL }, action: request.action, resource: request.resource, context: request.context },
+      'body',
+    );
     const limit = request.page?.limit ?? DEFAULT_SEARCH_LIMIT;
     const query = queryHash('subject', { ...base, vendor: undefined, limit });
     const after = this.cursor(request.page?.token, query);
@@ -114,7 +128,12 @@ export class AuthzenService {
       objectType: 'data_asset',
       objectId: assetId,
       requestId,
-      details: { search: 'subject', fields, ...searchDetails(base, request.page?.token !== undefined, results.length, more), vendors: results.map((r) => r.id) },
+      details: {
+        search: 'subject',
+        fields,
+        ...searchDetails(base, request.page?.token !== undefined, results.length, more),
+        vendors: results.map((r) => r.id),
+      },
     });
     return { page, results };
   }
@@ -130,10 +149,17 @@ export class AuthzenService {
     const [encoded, mac, extra] = token.split('.');
     const after = Buffer.from(encoded ?? '', 'base64url').toString();
     const expected = after === '' ? '' : this.mac(after, query);
-    if (extra !== undefined || !mac || !UUID.test(after) || mac.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(expected))) {
-      throw new ValidationError('body.page.token: not a page token of this search (send the previous next_token with the rest of the request unchanged)', [
-        { path: 'body.page.token', message: 'not a page token of this search' },
-      ]);
+    if (
+      extra !== undefined ||
+      !mac ||
+      !UUID.test(after) ||
+      mac.length !== expected.length ||
+      !crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(expected))
+    ) {
+      throw new ValidationError(
+        'body.page.token: not a page token of this search (send the previous next_token with the rest of the request unchanged)',
+        [{ path: 'body.page.token', message: 'not a page token of this search' }],
+      );
     }
     return after;
   }
@@ -142,7 +168,12 @@ export class AuthzenService {
     return crypto.createHmac('sha256', this.pageKey).update(`${query}\u0000${after}`).digest('base64url').slice(0, 32);
   }
 
-  async evaluate(actor: ClientActor, requestId: string, tuple: AuthzenEvaluationRequest, where = 'body'): Promise<AuthzenEvaluationResponse> {
+  async evaluate(
+    actor: ClientActor,
+    requestId: string,
+    tuple: AuthzenEvaluationRequest,
+    where = 'body',
+  ): Promise<AuthzenEvaluationResponse> {
     return toResponse(await this.decisions.decide(actor, requestId, toDecisionRequest(tuple, where)));
   }
 
@@ -184,7 +215,9 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 function complete(tuple: Partial<AuthzenEvaluationRequest>, where: string): AuthzenEvaluationRequest {
   const parsed = Tuple.safeParse(tuple);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.slice(0, 20).map((issue) => ({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message }));
+  const issues = parsed.error.issues
+    .slice(0, 20)
+    .map((issue) => ({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message }));
   throw new ValidationError(`${issues[0].path}: ${issues[0].message}`, issues);
 }
 
@@ -231,7 +264,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** What a search asked, as a hash: a page token is valid only for the request that produced it. */
 function queryHash(kind: string, query: Record<string, unknown>): string {
   const canonical = JSON.stringify(query, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
   );
   return crypto.createHash('sha256').update(`${kind}\u0000${canonical}`).digest('base64url');
 }

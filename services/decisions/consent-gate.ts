@@ -57,7 +57,10 @@ const CLOCK_MARGIN_MS = 5 * 60_000;
 export function priorDecisions(audit: AuditLog) {
   return async (vendorId: string, earlier: EarlierRequest): Promise<PriorDecision | undefined> => {
     const from = new Date(Date.parse(earlier.at) - CLOCK_MARGIN_MS).toISOString();
-    const [event] = await audit.list({ action: 'access.decided', objectType: 'vendor', objectId: vendorId, id: earlier.auditEventId, from }, 1);
+    const [event] = await audit.list(
+      { action: 'access.decided', objectType: 'vendor', objectId: vendorId, id: earlier.auditEventId, from },
+      1,
+    );
     if (!event) return undefined;
     const d = event.details as { decisionId?: unknown; grants?: unknown; records?: unknown };
     return {

@@ -1,4 +1,11 @@
-import { ACCESS_GRANTS_CHANGED, type AccessGrantStore, type GrantDirectory, type GrantRecord, type RetiredSubjects, type RowScope } from '../access-grants';
+import {
+  ACCESS_GRANTS_CHANGED,
+  type AccessGrantStore,
+  type GrantDirectory,
+  type GrantRecord,
+  type RetiredSubjects,
+  type RowScope,
+} from '../access-grants';
 import { PolicyIndexBuilder, VendorPolicy, type FieldVerdict, type VendorAttributes } from '../authz/vendor-policy';
 import { DATA_ASSETS_CHANGED } from '../data-assets';
 import { PURPOSE_CHANGED } from '../purposes';
@@ -51,8 +58,14 @@ export class VendorAccessEngine {
   private policy: VendorPolicy | undefined;
   private readonly vendors = new Map<string, VendorAttributes>();
   private readonly grants = new Map<string, GrantMeta>();
-  private readonly assets = boundedCache<string, { readonly value: AssetSnapshot | undefined }>({ max: MAX_CACHED_ASSETS, ttlMs: CACHE_MS });
-  private readonly purposes = boundedCache<string, { readonly legalBasis: string | undefined }>({ max: MAX_CACHED_PURPOSES, ttlMs: CACHE_MS });
+  private readonly assets = boundedCache<string, { readonly value: AssetSnapshot | undefined }>({
+    max: MAX_CACHED_ASSETS,
+    ttlMs: CACHE_MS,
+  });
+  private readonly purposes = boundedCache<string, { readonly legalBasis: string | undefined }>({
+    max: MAX_CACHED_PURPOSES,
+    ttlMs: CACHE_MS,
+  });
   /** Retired assets (ids), fields (asset id + NUL + name) and purposes: never allowed, whatever a line says. */
   private retired = { assets: new Set<string>(), fields: new Set<string>(), purposes: new Set<string>() };
   private retiredGeneration = 0;
@@ -135,7 +148,7 @@ export class VendorAccessEngine {
     const policy = this.policy ?? (await VendorPolicy.create());
     // Interned page by page: the raw rows of one page at a time, never all of them.
     const built = new PolicyIndexBuilder();
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await this.store.linesPage(after, LOAD_PAGE);
       if (page.length === 0) break;
       built.add(page.map((row) => row.line));

@@ -1,5 +1,12 @@
 export { VendorAccessEngine, type VendorDirectory, type VendorSnapshot } from './engine';
-export { DecisionService, recordDecisionsInOneStatement, usageByDay, writeDecisionUsage, type DecisionPorts, type DecisionUsage } from './service';
+export {
+  DecisionService,
+  recordDecisionsInOneStatement,
+  usageByDay,
+  writeDecisionUsage,
+  type DecisionPorts,
+  type DecisionUsage,
+} from './service';
 export { priorDecisions, type ConsentChecker, type ConsentState, type SubjectConsent } from './consent-gate';
 export { GroupCommitWriter } from './group-commit';
 export { decisionRoutes } from './routes';

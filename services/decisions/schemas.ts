@@ -58,16 +58,10 @@ export const DecisionRequest = z
           `A bulk read: the customers the rows are about (at most ${MAX_SUBJECTS}; a customer named twice counts once). The answer then carries \`subjects\`, one entry per customer, ` +
           'saying which fields may be released for that customer and why not. Not together with `subject`.',
       }),
-    records: z
-      .number()
-      .int()
-      .min(1)
-      .max(10_000_000)
-      .optional()
-      .openapi({
-        description:
-          'How many records will be released. Required by grants with a daily record cap (without it their fields are denied `records_required`); with `subjects`, at least one per customer named.',
-      }),
+    records: z.number().int().min(1).max(10_000_000).optional().openapi({
+      description:
+        'How many records will be released. Required by grants with a daily record cap (without it their fields are denied `records_required`); with `subjects`, at least one per customer named.',
+    }),
     rowContext: z
       .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.string().max(100))
       .optional()
@@ -75,7 +69,11 @@ export const DecisionRequest = z
   })
   .superRefine((req, ctx) => {
     if (req.subject !== undefined && req.subjects !== undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['subjects'], message: 'name one customer with subject or several with subjects, not both' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['subjects'],
+        message: 'name one customer with subject or several with subjects, not both',
+      });
     }
     const named = req.subjects === undefined ? 0 : new Set(req.subjects).size;
     if (req.records !== undefined && req.records < named) {
@@ -105,16 +103,23 @@ export const Decision = z
   .object({
     decisionId: Uuid,
     decision: z.enum(['allow', 'partial', 'deny']),
-    allowedFields: z.array(z.string()).openapi({ description: 'With `subjects`: the fields that may be released for every customer named' }),
-    deniedFields: z
-      .array(z.object({ field: z.string(), reason: DenyReason }))
-      .openapi({ description: 'With `subjects`: a field that some customers’ consent does not cover is denied `consent_missing` here; `subjects` says for whom it may be released' }),
+    allowedFields: z
+      .array(z.string())
+      .openapi({ description: 'With `subjects`: the fields that may be released for every customer named' }),
+    deniedFields: z.array(z.object({ field: z.string(), reason: DenyReason })).openapi({
+      description:
+        'With `subjects`: a field that some customers’ consent does not cover is denied `consent_missing` here; `subjects` says for whom it may be released',
+    }),
     grants: z.array(Uuid).openapi({ description: 'The grants that allowed the released fields' }),
     rowScope: RowScope.optional().openapi({ description: 'Present when every matched grant has the same row scope' }),
     obligations: z.array(Obligation),
-    subjects: z.array(SubjectDecision).optional().openapi({ description: 'Present when the request sent `subjects`: one entry per distinct customer, in the order first named' }),
+    subjects: z
+      .array(SubjectDecision)
+      .optional()
+      .openapi({ description: 'Present when the request sent `subjects`: one entry per distinct customer, in the order first named' }),
     retryOf: Uuid.optional().openapi({
-      description: 'Present on a retry with an Idempotency-Key used before: the first decision’s id. The retry is decided again from live state, never replayed.',
+      description:
+        'Present on a retry with an Idempotency-Key used before: the first decision’s id. The retry is decided again from live state, never replayed.',
     }),
   })
   .openapi('Decision');

@@ -7,7 +7,15 @@ import { IdempotencyKeyTaken, currentIdempotentRequest, type EarlierRequest } fr
 import { ServiceUnavailableError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../shared/route';
-import { consentReason, namedSubjects, piCategoryOf, type ConsentChecker, type PriorDecision, type SubjectConsent, type SubjectReason } from './consent-gate';
+import {
+  consentReason,
+  namedSubjects,
+  piCategoryOf,
+  type ConsentChecker,
+  type PriorDecision,
+  type SubjectConsent,
+  type SubjectReason,
+} from './consent-gate';
 import type { AssetSnapshot, GrantMeta, VendorAccessEngine } from './engine';
 import type { GroupCommitWriter } from './group-commit';
 import type { Decision, DecisionRequest, SubjectDecision } from './schemas';
@@ -44,7 +52,13 @@ export function usageByDay(usages: readonly DecisionUsage[]): DayUsage[] {
   }
   return [...byDay].map(([day, { at, byGrant }]) => {
     const grants = [...byGrant].sort(([a], [b]) => (a < b ? -1 : 1));
-    return { day, at, grantIds: grants.map(([g]) => g), records: grants.map(([, u]) => u.records), decisions: grants.map(([, u]) => u.decisions) };
+    return {
+      day,
+      at,
+      grantIds: grants.map(([g]) => g),
+      records: grants.map(([, u]) => u.records),
+      decisions: grants.map(([, u]) => u.decisions),
+    };
   });
 }
 
@@ -132,7 +146,8 @@ export class DecisionService {
   ) {}
 
   async decide(actor: ClientActor, requestId: string, input: DecisionRequest): Promise<Decision> {
-    if (!this.ports.fresh()) throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
+    if (!this.ports.fresh())
+      throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
     const earlier = currentIdempotentRequest()?.retryOf;
     const prior = earlier ? await this.ports.prior(input.vendor, earlier) : undefined;
     const now = new Date().toISOString();
@@ -168,7 +183,9 @@ export class DecisionService {
         deniedFields: decision.deniedFields,
         releasedFields,
         grants: decision.grants,
-        matchedRules: lines.filter((l) => verdicts.released.get(l[GRANT])?.includes(l[FIELD])).map((l) => ({ grant: l[GRANT], rule: l, until: l[UNTIL] })),
+        matchedRules: lines
+          .filter((l) => verdicts.released.get(l[GRANT])?.includes(l[FIELD]))
+          .map((l) => ({ grant: l[GRANT], rule: l, until: l[UNTIL] })),
         records: input.records ?? null,
         subjectRef: input.subject === undefined ? null : refs[0],
         ...(input.subjects === undefined ? {} : { subjectGroups: subjectGroups(refs, decision.subjects ?? []) }),
@@ -194,7 +211,8 @@ export class DecisionService {
    * search APIs, which audit one event per search (`record`).
    */
   async wouldAllow(input: DecisionRequest, now: string): Promise<string[]> {
-    if (!this.ports.fresh()) throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
+    if (!this.ports.fresh())
+      throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
     const asset = await this.engine.asset(input.asset);
     const fields = [...new Set(input.fields)];
     const subjects = namedSubjects(input);
@@ -249,7 +267,8 @@ export class DecisionService {
       if ((await this.engine.legalBasis(meta.purposeKey)) !== 'consent') continue;
       const checker = this.ports.consent();
       let consents: SubjectConsent[] | undefined;
-      if (refs.length > 0) consents = checker ? await checker.consentOf(refs, meta.purposeKey) : refs.map(() => ({ state: 'never_given', separate: false }));
+      if (refs.length > 0)
+        consents = checker ? await checker.consentOf(refs, meta.purposeKey) : refs.map(() => ({ state: 'never_given', separate: false }));
       needed.set(meta.purposeKey, consents);
     }
     return needed;
@@ -312,7 +331,12 @@ export class DecisionService {
   }
 
   /** Why a grant the model matched does not apply to this request: row scope, records, volume. */
-  private grantReason(meta: GrantMeta | undefined, input: DecisionRequest, today: string, prior: PriorDecision | undefined): Reason | undefined {
+  private grantReason(
+    meta: GrantMeta | undefined,
+    input: DecisionRequest,
+    today: string,
+    prior: PriorDecision | undefined,
+  ): Reason | undefined {
     // A line without its grant's metadata means the view is mid-reload: deny rather than guess.
     if (!meta) return 'no_grant';
     if (meta.rowScope && input.rowContext) {
@@ -350,7 +374,8 @@ function answer(fields: readonly string[], subjects: readonly string[], v: Verdi
     obligations: v.obligations,
   };
   const scopes = v.obligations.map((o) => JSON.stringify(o.filter));
-  if (scopes.length > 0 && scopes.length === v.released.size && scopes.every((s) => s === scopes[0])) decision.rowScope = v.obligations[0].filter;
+  if (scopes.length > 0 && scopes.length === v.released.size && scopes.every((s) => s === scopes[0]))
+    decision.rowScope = v.obligations[0].filter;
   if (perSubject) {
     decision.subjects = subjects.map((subject, i) => {
       const why = (f: string): SubjectReason | undefined => v.denied.get(f) ?? v.withheld[i].get(f);

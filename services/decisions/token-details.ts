@@ -80,7 +80,9 @@ export function normalise(details: readonly DataAccessDetail[]): { details: Data
 }
 
 const tooMany = () =>
-  refuse(`authorization_details may name at most ${MAX_DATA_ACCESS_COMBINATIONS} distinct data asset × field × action × purpose combinations`);
+  refuse(
+    `authorization_details may name at most ${MAX_DATA_ACCESS_COMBINATIONS} distinct data asset × field × action × purpose combinations`,
+  );
 
 /**
  * Whether active grants cover every location × datatype × action of the details right now, and
@@ -109,7 +111,9 @@ export async function coverage(
       if (++checks % CHECKS_PER_TURN === 0) await yieldToEventLoop();
       // A retired field is never covered, even before the engine's view of what is retired catches up.
       const fieldRetired = asset?.fields.find((x) => x.name === c.field)?.status === 'retired';
-      const verdict = fieldRetired ? ({ allowed: false, reason: 'field_not_granted' } as const) : engine.check(vendorId, assetId, c.field, c.action, c.purpose, at);
+      const verdict = fieldRetired
+        ? ({ allowed: false, reason: 'field_not_granted' } as const)
+        : engine.check(vendorId, assetId, c.field, c.action, c.purpose, at);
       if (!verdict.allowed) return { covered: false, reason: `${c.action} of ${location}.${c.field} for ${c.purpose}: ${verdict.reason}` };
       if (verdict.line[LINE.until] < notAfter) notAfter = verdict.line[LINE.until];
     }

@@ -1,13 +1,6 @@
 import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
-import {
-  CreateDepartment,
-  Department,
-  DepartmentPage,
-  DepartmentParams,
-  DepartmentQuery,
-  UpdateDepartment,
-} from './schemas';
+import { CreateDepartment, Department, DepartmentPage, DepartmentParams, DepartmentQuery, UpdateDepartment } from './schemas';
 import type { DepartmentService } from './service';
 
 export function departmentRoutes(departments: DepartmentService): RouteSpec[] {

@@ -90,7 +90,8 @@ export class DepartmentService {
   async requireExisting(codes: readonly string[], field: string): Promise<void> {
     const found = await this.store.existing(codes);
     const missing = codes.find((c) => !found.has(c));
-    if (missing) throw new ValidationError(`${field}: no department ${missing}`, [{ path: field, message: `unknown department ${missing}` }]);
+    if (missing)
+      throw new ValidationError(`${field}: no department ${missing}`, [{ path: field, message: `unknown department ${missing}` }]);
   }
 }
 

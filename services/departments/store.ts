@@ -31,7 +31,9 @@ export class DepartmentStore {
 
   async existing(codes: readonly string[], trx: Db | Trx = this.db): Promise<Set<string>> {
     if (codes.length === 0) return new Set();
-    const rows = (await trx('departments').whereIn('code', [...codes]).select('code')) as Array<{ code: string }>;
+    const rows = (await trx('departments')
+      .whereIn('code', [...codes])
+      .select('code')) as Array<{ code: string }>;
     return new Set(rows.map((r) => r.code));
   }
 
@@ -56,9 +58,7 @@ export class DepartmentStore {
   }
 
   async update(trx: Trx, d: Department): Promise<void> {
-    await trx('departments')
-      .where({ code: d.code })
-      .update({ name: d.name, kind: d.kind, parent_code: d.parent, updated_at: d.updatedAt });
+    await trx('departments').where({ code: d.code }).update({ name: d.name, kind: d.kind, parent_code: d.parent, updated_at: d.updatedAt });
   }
 
   /** The chain of ancestors of `code`, nearest first (used to refuse cycles). */

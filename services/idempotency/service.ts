@@ -31,7 +31,12 @@ interface StoredResponse {
 /** The request body changed under the same key. */
 export class IdempotencyKeyReusedError extends ProblemError {
   constructor() {
-    super(422, 'idempotency_key_reused', 'Unprocessable content', 'This Idempotency-Key was already used for a different request; use a new key for a new request');
+    super(
+      422,
+      'idempotency_key_reused',
+      'Unprocessable content',
+      'This Idempotency-Key was already used for a different request; use a new key for a new request',
+    );
   }
 }
 
@@ -59,7 +64,10 @@ export function parseIdempotencyKey(header: string): string {
   const quoted = QUOTED_KEY.exec(header);
   const key = quoted ? quoted[1].replace(/\\(["\\])/g, '$1') : BARE_KEY.test(header) ? header : undefined;
   if (key === undefined) {
-    throw new BadRequestError('invalid_idempotency_key', `${IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters (a UUID is a good choice)`);
+    throw new BadRequestError(
+      'invalid_idempotency_key',
+      `${IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters (a UUID is a good choice)`,
+    );
   }
   return key;
 }
@@ -95,7 +103,8 @@ export class IdempotencyService {
   /** Starts tracking a request; throws 400 for a malformed key. Only staff and clients have keys. */
   begin(actor: Actor, header: string, input: IdempotentRequestInput): IdempotentRequest {
     const key = parseIdempotencyKey(header);
-    if (actor.kind !== 'staff' && actor.kind !== 'client') throw new BadRequestError('invalid_idempotency_key', `${IDEMPOTENCY_HEADER} is for staff and client requests`);
+    if (actor.kind !== 'staff' && actor.kind !== 'client')
+      throw new BadRequestError('invalid_idempotency_key', `${IDEMPOTENCY_HEADER} is for staff and client requests`);
     const requestHash = crypto
       .createHmac('sha256', this.fingerprintKey)
       .update(canonicalize({ method: input.method, path: input.path, query: input.query, body: input.body ?? null }) ?? '')
@@ -150,7 +159,12 @@ export class IdempotencyService {
     if (once) {
       // Kept in place of the response: what a retry will be told (nothing of the response itself).
       const refusal = new SecretAlreadyShownError(once.detail, once.extensions);
-      await this.keep(request, { status: refusal.status, type: 'application/problem+json', headers: refusal.headers, json: refusal.toProblem() });
+      await this.keep(request, {
+        status: refusal.status,
+        type: 'application/problem+json',
+        headers: refusal.headers,
+        json: refusal.toProblem(),
+      });
       return;
     }
     const headers: Record<string, string> = {};
@@ -199,4 +213,5 @@ export class IdempotencyService {
   }
 }
 
-const additionalData = (claim: IdempotencyClaim) => Buffer.from(`idempotent-response:${claim.actorType}:${claim.actorId}:${claim.key}`, 'utf8');
+const additionalData = (claim: IdempotencyClaim) =>
+  Buffer.from(`idempotent-response:${claim.actorType}:${claim.actorId}:${claim.key}`, 'utf8');

@@ -155,7 +155,8 @@ export class BlastRadiusStore {
       });
     }
     for (const r of rows) {
-      if (r.kind === 'field') decided.push({ vendorId: r.vendor_id as string, asset: r.asset_id as string, field: r.field as string, count: Number(r.allowed) });
+      if (r.kind === 'field')
+        decided.push({ vendorId: r.vendor_id as string, asset: r.asset_id as string, field: r.field as string, count: Number(r.allowed) });
       const group = r.kind === 'subjects' ? totals.get(keyOf(r)) : undefined;
       if (group) group.subjects = Number(r.subjects);
     }
@@ -163,7 +164,12 @@ export class BlastRadiusStore {
   }
 
   /** Tokens issued to the vendors' clients, and the fields their RFC 9396 data_access details named (locations = assets, datatypes = fields). */
-  private async tokens(trx: Trx, vendorIds: readonly string[], from: string, to: string): Promise<Pick<Exposure, 'tokens' | 'tokenFields'>> {
+  private async tokens(
+    trx: Trx,
+    vendorIds: readonly string[],
+    from: string,
+    to: string,
+  ): Promise<Pick<Exposure, 'tokens' | 'tokenFields'>> {
     const { rows } = (await trx.raw(
       `with t as materialized (
          select details->>'vendorId' as vendor_id, details->>'clientId' as client_id, ${elements(`details->'authorizationDetails'`)} as details
@@ -185,7 +191,16 @@ export class BlastRadiusStore {
         where ad.detail->>'type' = 'data_access'
         group by vendor_id, loc.location, dt.field`,
       [...vendorIds, from, to],
-    )) as { rows: Array<{ kind: 'total' | 'field'; vendor_id: string; asset: string | null; field: string | null; count: number; clients: string[] }> };
+    )) as {
+      rows: Array<{
+        kind: 'total' | 'field';
+        vendor_id: string;
+        asset: string | null;
+        field: string | null;
+        count: number;
+        clients: string[];
+      }>;
+    };
     const tokens: TokenTotals[] = [];
     const tokenFields: FieldUse[] = [];
     for (const r of rows) {
@@ -207,13 +222,21 @@ export class BlastRadiusStore {
         if (ids.length > 0) w.orWhereIn('a.id', ids);
         if (keys.length > 0) w.orWhereIn('a.key', keys);
       });
-    const rows = (await q) as Array<{ id: string; key: string; owning_department: string; field: string | null; pi_category: string | null }>;
+    const rows = (await q) as Array<{
+      id: string;
+      key: string;
+      owning_department: string;
+      field: string | null;
+      pi_category: string | null;
+    }>;
     return rows.map((r) => ({ id: r.id, key: r.key, owningDepartment: r.owning_department, field: r.field, piCategory: r.pi_category }));
   }
 
   async vendors(ids: readonly string[]): Promise<Map<string, { name: string; status: string }>> {
     if (ids.length === 0) return new Map();
-    const rows = (await this.db('vendors').whereIn('id', [...ids]).select('id', 'name', 'status')) as Array<{ id: string; name: string; status: string }>;
+    const rows = (await this.db('vendors')
+      .whereIn('id', [...ids])
+      .select('id', 'name', 'status')) as Array<{ id: string; name: string; status: string }>;
     return new Map(rows.map((r) => [r.id, { name: r.name, status: r.status }]));
   }
 }

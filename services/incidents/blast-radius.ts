@@ -17,10 +17,15 @@ export const BlastRadiusQuery = z
 export type BlastRadiusQuery = z.infer<typeof BlastRadiusQuery>;
 
 const Exposure = {
-  decisions: z.number().int().openapi({ description: 'Decisions that released at least one field (a request retried under one Idempotency-Key counts once)' }),
+  decisions: z
+    .number()
+    .int()
+    .openapi({ description: 'Decisions that released at least one field (a request retried under one Idempotency-Key counts once)' }),
   records: z.number().openapi({ description: 'Sum of `records` over those decisions' }),
   decisionsWithoutRecords: z.number().int().openapi({ description: 'Allowing decisions that did not say how many records' }),
-  subjects: z.number().int().openapi({ description: 'Distinct customers a field was released for (by pseudonym; of a bulk decision, only those its consent let through)' }),
+  subjects: z.number().int().openapi({
+    description: 'Distinct customers a field was released for (by pseudonym; of a bulk decision, only those its consent let through)',
+  }),
 };
 
 const ExposedField = z.object({
@@ -72,7 +77,16 @@ interface AssetMeta {
   fields: Map<string, string | null>;
 }
 
-const EMPTY: DecisionTotals = { vendorId: null, assetId: null, level: 'all', allowed: 0, denied: 0, records: 0, withoutRecords: 0, subjects: 0 };
+const EMPTY: DecisionTotals = {
+  vendorId: null,
+  assetId: null,
+  level: 'all',
+  allowed: 0,
+  denied: 0,
+  records: 0,
+  withoutRecords: 0,
+  subjects: 0,
+};
 
 /** The blast radius of a leak: per implicated vendor, what it was allowed, how much and about how many people. */
 export class BlastRadiusService {
@@ -127,7 +141,12 @@ export class BlastRadiusService {
     };
   }
 
-  private exposedAssets(perAsset: DecisionTotals[], decided: FieldUse[], tokenFields: FieldUse[], assets: Map<string, AssetMeta>): ExposedAsset[] {
+  private exposedAssets(
+    perAsset: DecisionTotals[],
+    decided: FieldUse[],
+    tokenFields: FieldUse[],
+    assets: Map<string, AssetMeta>,
+  ): ExposedAsset[] {
     // Token locations may name an asset by key; fold them onto its id.
     const idOf = (ref: string) => assets.get(ref)?.id ?? ref;
     const byAsset = new Map<string, Map<string, { decisions: number; tokens: number }>>();
@@ -161,7 +180,12 @@ export class BlastRadiusService {
   private async assetMeta(refs: string[]): Promise<Map<string, AssetMeta>> {
     const out = new Map<string, AssetMeta>();
     for (const row of await this.store.assets(refs)) {
-      const meta = out.get(row.id) ?? { id: row.id, key: row.key, owningDepartment: row.owningDepartment, fields: new Map<string, string | null>() };
+      const meta = out.get(row.id) ?? {
+        id: row.id,
+        key: row.key,
+        owningDepartment: row.owningDepartment,
+        fields: new Map<string, string | null>(),
+      };
       if (row.field !== null) meta.fields.set(row.field, row.piCategory);
       out.set(row.id, meta);
       out.set(row.key, meta);
@@ -170,5 +194,10 @@ export class BlastRadiusService {
   }
 }
 
-const exposure = (t: DecisionTotals) => ({ decisions: t.allowed, records: t.records, decisionsWithoutRecords: t.withoutRecords, subjects: t.subjects });
+const exposure = (t: DecisionTotals) => ({
+  decisions: t.allowed,
+  records: t.records,
+  decisionsWithoutRecords: t.withoutRecords,
+  subjects: t.subjects,
+});
 const sorted = (items: string[]) => [...new Set(items)].sort();

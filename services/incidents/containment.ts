@@ -44,10 +44,12 @@ export class ContainmentService {
     await this.changes.transaction(this.db, async (trx) => {
       const current = await this.store.get(incidentId, trx, true);
       if (!current) throw new NotFoundError(`No incident ${incidentId}`);
-      if (current.status === 'closed') throw new ConflictError('incident_closed', `Incident ${incidentId} is closed; its containment no longer holds any vendor`);
+      if (current.status === 'closed')
+        throw new ConflictError('incident_closed', `Incident ${incidentId} is closed; its containment no longer holds any vendor`);
       const now = new Date().toISOString();
       const released = await this.scope.release(trx, incidentId, { at: now, by: actorOf(ctx).actorId, reason: input.reason });
-      if (released.length === 0) throw new ConflictError('containment_not_held', `No containment of incident ${incidentId} holds a vendor suspended`);
+      if (released.length === 0)
+        throw new ConflictError('containment_not_held', `No containment of incident ${incidentId} holds a vendor suspended`);
       current.updatedAt = now;
       await this.store.update(trx, current);
       await this.audit.record(trx, ctx, {
@@ -80,7 +82,10 @@ export class ContainmentService {
       if (current.status === 'closed') throw new ConflictError('incident_closed', `Incident ${incidentId} is closed`);
       const acting = input.suspendVendors || input.revokeGrants || input.disableClients;
       if (acting && current.vendors.length === 0) {
-        throw new ConflictError('no_vendors_implicated', 'The incident names no vendor; add the implicated vendors before applying the kill switch');
+        throw new ConflictError(
+          'no_vendors_implicated',
+          'The incident names no vendor; add the implicated vendors before applying the kill switch',
+        );
       }
       const reason = `Containment of incident ${current.id}: ${current.title}`;
       const result: ContainmentResult = { suspendedVendors: [], vendorsAlreadyInactive: [], revokedGrants: [], disabledClients: [] };

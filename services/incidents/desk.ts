@@ -27,7 +27,11 @@ export interface IncidentDeskOptions {
  * The incident desk wired: the service (which the compliance report calls), its routes, its /metrics
  * gauge, and the containment (whose hold the vendor feature consults before a reinstatement).
  */
-export function createIncidentDesk(o: IncidentDeskOptions): { incidents: IncidentService; containment: ContainmentService; routes: RouteSpec[] } {
+export function createIncidentDesk(o: IncidentDeskOptions): {
+  incidents: IncidentService;
+  containment: ContainmentService;
+  routes: RouteSpec[];
+} {
   const store = new IncidentStore(o.db);
   const scope = new IncidentScopeStore(o.db);
   const incidents = new IncidentService(o.db, store, o.audit, o.changes, o.directory, o.notificationHours);

@@ -25,7 +25,10 @@ export function checkTransition(from: IncidentStatus, to: IncidentStatus, facts:
     );
   }
   if (to === 'contained') {
-    throw new ConflictError('containment_required', 'An incident is contained by applying containment (POST /v1/incidents/{id}/containment), which records what was done');
+    throw new ConflictError(
+      'containment_required',
+      'An incident is contained by applying containment (POST /v1/incidents/{id}/containment), which records what was done',
+    );
   }
   if (to === 'notified' && !facts.regulatorNotified) {
     throw new ConflictError('regulator_not_notified', 'Record the notification to the regulator first (PIPL Art. 57)');
@@ -34,11 +37,18 @@ export function checkTransition(from: IncidentStatus, to: IncidentStatus, facts:
     throw new ConflictError('no_rectifications', 'Add at least one rectification item before remediating');
   }
   if (to === 'closed' && facts.openRectifications > 0) {
-    throw new ConflictError('rectifications_open', `${facts.openRectifications} rectification item(s) are still open; complete them with evidence first`);
+    throw new ConflictError(
+      'rectifications_open',
+      `${facts.openRectifications} rectification item(s) are still open; complete them with evidence first`,
+    );
   }
 }
 
 /** When the regulator must have been told: detection plus the configured hours for the severity. */
-export function notificationDueAt(detectedAt: string, severity: IncidentSeverity, hours: Readonly<Record<IncidentSeverity, number>>): string {
+export function notificationDueAt(
+  detectedAt: string,
+  severity: IncidentSeverity,
+  hours: Readonly<Record<IncidentSeverity, number>>,
+): string {
   return new Date(Date.parse(detectedAt) + hours[severity] * 3_600_000).toISOString();
 }

@@ -2,7 +2,10 @@ import { Gauge, type Registry } from 'prom-client';
 import type { IncidentService } from './service';
 
 /** incident_obligations_overdue{kind}: regulator notifications and rectification items past due; NaN when unknown. */
-export function registerIncidentMetrics(registry: Registry, incidents: Pick<IncidentService, 'overdueNotifications' | 'overdueRectifications'>): void {
+export function registerIncidentMetrics(
+  registry: Registry,
+  incidents: Pick<IncidentService, 'overdueNotifications' | 'overdueRectifications'>,
+): void {
   new Gauge({
     name: 'incident_obligations_overdue',
     help: 'Regulator notifications not sent and rectification items not completed past their due time (NaN when the database is unavailable)',

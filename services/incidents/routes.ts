@@ -50,7 +50,12 @@ function incidentScopes(scope: IncidentScopeStore): { ofIncident: PermissionScop
 const notFound = { 404: { description: 'Unknown incident', schema: Problem } };
 const closedConflict = { 409: { description: 'The incident is closed (`incident_closed`)', schema: Problem } };
 
-export function incidentRoutes(incidents: IncidentService, containment: ContainmentService, blastRadius: BlastRadiusService, scope: IncidentScopeStore): RouteSpec[] {
+export function incidentRoutes(
+  incidents: IncidentService,
+  containment: ContainmentService,
+  blastRadius: BlastRadiusService,
+  scope: IncidentScopeStore,
+): RouteSpec[] {
   const { ofIncident, ofNewIncident } = incidentScopes(scope);
   const READ = staffPermission('incident', 'read', ofIncident);
   const MANAGE = staffPermission('incident', 'manage', ofIncident);
@@ -100,7 +105,12 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
       auth: MANAGE,
       params: IncidentParams,
       body: UpdateIncident,
-      responses: { 200: { description: 'The updated incident', schema: IncidentDetail }, ...problemResponses, ...notFound, ...closedConflict },
+      responses: {
+        200: { description: 'The updated incident', schema: IncidentDetail },
+        ...problemResponses,
+        ...notFound,
+        ...closedConflict,
+      },
       handler: async ({ params, body, actor, requestId }) => ({ body: await incidents.update({ actor, requestId }, params.id, body) }),
     }),
     defineRoute({
@@ -122,7 +132,10 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
         ...notFound,
         409: { description: 'Closed (`incident_closed`) or no vendor implicated (`no_vendors_implicated`)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ status: 201, body: await containment.apply({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        status: 201,
+        body: await containment.apply({ actor, requestId }, params.id, body),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -165,7 +178,8 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
         ...problemResponses,
         ...notFound,
         409: {
-          description: 'Not the next state (`illegal_transition`, `containment_required`) or its condition unmet (`regulator_not_notified`, `no_rectifications`, `rectifications_open`)',
+          description:
+            'Not the next state (`illegal_transition`, `containment_required`) or its condition unmet (`regulator_not_notified`, `no_rectifications`, `rectifications_open`)',
           schema: Problem,
         },
       },
@@ -195,7 +209,10 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
       params: IncidentParams,
       body: RecordNotification,
       responses: { 201: { description: 'Recorded', schema: IncidentDetail }, ...problemResponses, ...notFound, ...closedConflict },
-      handler: async ({ params, body, actor, requestId }) => ({ status: 201, body: await incidents.notify({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        status: 201,
+        body: await incidents.notify({ actor, requestId }, params.id, body),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -207,7 +224,10 @@ export function incidentRoutes(incidents: IncidentService, containment: Containm
       params: IncidentParams,
       body: CreateRectification,
       responses: { 201: { description: 'Added', schema: Rectification }, ...problemResponses, ...notFound, ...closedConflict },
-      handler: async ({ params, body, actor, requestId }) => ({ status: 201, body: await incidents.addRectification({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        status: 201,
+        body: await incidents.addRectification({ actor, requestId }, params.id, body),
+      }),
     }),
     defineRoute({
       method: 'post',

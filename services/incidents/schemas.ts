@@ -50,16 +50,22 @@ export const UpdateIncident = z
   .openapi('UpdateIncident');
 export type UpdateIncident = z.infer<typeof UpdateIncident>;
 
-export const TransitionIncident = z
-  .strictObject({ to: IncidentStatus, note: Text(2000).optional() })
-  .openapi('TransitionIncident', { description: 'contained → notified → remediating → closed; open → contained happens through containment' });
+export const TransitionIncident = z.strictObject({ to: IncidentStatus, note: Text(2000).optional() }).openapi('TransitionIncident', {
+  description: 'contained → notified → remediating → closed; open → contained happens through containment',
+});
 export type TransitionIncident = z.infer<typeof TransitionIncident>;
 
 export const ApplyContainment = z
   .strictObject({
-    suspendVendors: z.boolean().default(false).openapi({ description: 'Suspend every implicated vendor (decisions deny with vendor_suspended)' }),
+    suspendVendors: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Suspend every implicated vendor (decisions deny with vendor_suspended)' }),
     revokeGrants: z.boolean().default(false).openapi({ description: 'Revoke every live grant of the implicated vendors' }),
-    disableClients: z.boolean().default(false).openapi({ description: 'Disable the implicated vendors’ OAuth clients (their tokens become inactive)' }),
+    disableClients: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Disable the implicated vendors’ OAuth clients (their tokens become inactive)' }),
     note: Text(2000).optional().openapi({ description: 'Other measures taken (required when no switch is set)' }),
   })
   .refine((v) => v.suspendVendors || v.revokeGrants || v.disableClients || v.note !== undefined, {
@@ -89,16 +95,17 @@ export const ContainmentRecord = z
     disableClients: z.boolean(),
     note: z.string().nullable(),
     result: ContainmentResult,
-    release: z
-      .object({ at: Timestamp, by: z.string(), reason: z.string() })
-      .nullable()
-      .openapi({ description: 'Set once the incident’s handler released the vendors this containment suspended (they may then be reinstated)' }),
+    release: z.object({ at: Timestamp, by: z.string(), reason: z.string() }).nullable().openapi({
+      description: 'Set once the incident’s handler released the vendors this containment suspended (they may then be reinstated)',
+    }),
   })
   .openapi('ContainmentRecord');
 export type ContainmentRecord = z.infer<typeof ContainmentRecord>;
 
 export const ReleaseContainment = z
-  .strictObject({ reason: Text(2000).openapi({ description: 'Why the implicated vendors no longer need to be held (recorded and audited)' }) })
+  .strictObject({
+    reason: Text(2000).openapi({ description: 'Why the implicated vendors no longer need to be held (recorded and audited)' }),
+  })
   .openapi('ReleaseContainment');
 export type ReleaseContainment = z.infer<typeof ReleaseContainment>;
 
@@ -120,7 +127,8 @@ export const NotificationContent = z
     contact: Text(500).optional().openapi({ description: 'How to reach the bank about it' }),
   })
   .openapi('NotificationContent', {
-    description: 'PIPL Art. 57: categories, cause, possible harm, measures taken, what people can do, contact. All are required for the regulator and the subjects; an internal notice to a department needs categories, cause and measures.',
+    description:
+      'PIPL Art. 57: categories, cause, possible harm, measures taken, what people can do, contact. All are required for the regulator and the subjects; an internal notice to a department needs categories, cause and measures.',
   });
 export type NotificationContent = z.infer<typeof NotificationContent>;
 
@@ -141,7 +149,8 @@ export const RecordNotification = z
     }
     if (v.audience === 'department') return;
     for (const key of ART57_FOR_PEOPLE) {
-      if (v.content[key] === undefined) ctx.addIssue({ code: 'custom', path: ['content', key], message: `required for the ${v.audience} (PIPL Art. 57)` });
+      if (v.content[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: ['content', key], message: `required for the ${v.audience} (PIPL Art. 57)` });
     }
   })
   .openapi('RecordNotification');
@@ -172,7 +181,10 @@ export const CreateRectification = z
 export type CreateRectification = z.infer<typeof CreateRectification>;
 
 export const CompleteRectification = z
-  .strictObject({ evidence: Text(4000).openapi({ description: 'What shows it is done: a change ticket, a test report…' }), completedAt: NotInFuture.optional() })
+  .strictObject({
+    evidence: Text(4000).openapi({ description: 'What shows it is done: a change ticket, a test report…' }),
+    completedAt: NotInFuture.optional(),
+  })
   .openapi('CompleteRectification');
 export type CompleteRectification = z.infer<typeof CompleteRectification>;
 

@@ -28,7 +28,10 @@ export class IncidentScopeStore {
   async departmentsOf(id: string): Promise<string[] | undefined> {
     const incident = await this.db('incidents').where({ id }).first('id');
     if (!incident) return undefined;
-    const { rows } = (await this.db.raw(`select distinct d.department from incidents i, lateral (${INCIDENT_DEPARTMENTS}) d where i.id = ? order by 1`, [id])) as {
+    const { rows } = (await this.db.raw(
+      `select distinct d.department from incidents i, lateral (${INCIDENT_DEPARTMENTS}) d where i.id = ? order by 1`,
+      [id],
+    )) as {
       rows: Array<{ department: string }>;
     };
     return rows.map((r) => r.department);
@@ -45,7 +48,9 @@ export class IncidentScopeStore {
     }
     if (apps.length > 0) {
       const lowered = apps.map((a) => a.toLowerCase());
-      const rows = (await this.db('apps').whereRaw(`lower(name) in (${placeholders(lowered)})`, lowered).distinct('owning_department')) as Array<{ owning_department: string }>;
+      const rows = (await this.db('apps')
+        .whereRaw(`lower(name) in (${placeholders(lowered)})`, lowered)
+        .distinct('owning_department')) as Array<{ owning_department: string }>;
       for (const r of rows) out.add(r.owning_department);
     }
     return [...out].sort();

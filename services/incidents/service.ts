@@ -108,7 +108,11 @@ export class IncidentService {
     await this.change(ctx, id, 'incident.transitioned', async (trx, incident, now) => {
       const counts = (await this.store.rectificationCounts([id], trx)).get(id) ?? { total: 0, open: 0 };
       const from = incident.status;
-      checkTransition(from, input.to, { regulatorNotified: incident.regulatorNotifiedAt !== null, rectifications: counts.total, openRectifications: counts.open });
+      checkTransition(from, input.to, {
+        regulatorNotified: incident.regulatorNotifiedAt !== null,
+        rectifications: counts.total,
+        openRectifications: counts.open,
+      });
       incident.status = input.to;
       if (input.to === 'closed') incident.closedAt = now;
       await this.store.addHistory(trx, id, { from, to: input.to, note: input.note ?? null, actor: actorOf(ctx).actorId, at: now });
@@ -137,7 +141,8 @@ export class IncidentService {
         recordedAt: now,
       };
       await this.store.addNotification(trx, id, notification);
-      if (input.audience === 'regulator' && (incident.regulatorNotifiedAt === null || sentAt < incident.regulatorNotifiedAt)) incident.regulatorNotifiedAt = sentAt;
+      if (input.audience === 'regulator' && (incident.regulatorNotifiedAt === null || sentAt < incident.regulatorNotifiedAt))
+        incident.regulatorNotifiedAt = sentAt;
       return {
         notification: notificationId,
         audience: input.audience,
@@ -176,13 +181,19 @@ export class IncidentService {
     return rectificationView(rectification, new Date().toISOString());
   }
 
-  async completeRectification(ctx: ChangeContext, id: string, rectificationId: string, input: CompleteRectification): Promise<Rectification> {
+  async completeRectification(
+    ctx: ChangeContext,
+    id: string,
+    rectificationId: string,
+    input: CompleteRectification,
+  ): Promise<Rectification> {
     let done: RectificationRecord | undefined;
     await this.change(ctx, id, 'incident.rectification_completed', async (trx, incident, now) => {
       if (incident.status === 'closed') throw closed(id);
       const item = await this.store.rectification(trx, id, rectificationId);
       if (!item) throw new NotFoundError(`No rectification ${rectificationId} on incident ${id}`);
-      if (item.status === 'done') throw new ConflictError('rectification_done', `Rectification ${rectificationId} was completed at ${item.completedAt}`);
+      if (item.status === 'done')
+        throw new ConflictError('rectification_done', `Rectification ${rectificationId} was completed at ${item.completedAt}`);
       const completedAt = input.completedAt ? new Date(input.completedAt).toISOString() : now;
       if (completedAt < item.createdAt) throw invalid('body.completedAt', 'cannot be before the item was created');
       done = { ...item, status: 'done', completedAt, completedBy: actorOf(ctx).actorId, evidence: input.evidence };
@@ -218,7 +229,15 @@ export class IncidentService {
     const after = decodeIncidentCursor(query.cursor);
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
-      { status: query.status, severity: query.severity, vendor: query.vendor, notificationOverdue: query.notificationOverdue, after, departments, now },
+      {
+        status: query.status,
+        severity: query.severity,
+        vendor: query.vendor,
+        notificationOverdue: query.notificationOverdue,
+        after,
+        departments,
+        now,
+      },
       query.limit + 1,
     );
     const more = records.length > query.limit;
@@ -293,4 +312,8 @@ export class IncidentService {
   }
 }
 
-const summary = (r: { examined: number; count: number; ids: string[] }): OverdueSummary => ({ examined: r.examined, count: r.count, examples: r.ids });
+const summary = (r: { examined: number; count: number; ids: string[] }): OverdueSummary => ({
+  examined: r.examined,
+  count: r.count,
+  examples: r.ids,
+});

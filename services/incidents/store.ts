@@ -179,13 +179,17 @@ export class IncidentStore {
   }
 
   async list(filter: IncidentFilter, limit: number): Promise<IncidentRecord[]> {
-    const q = this.db('incidents as i').select('i.*').orderBy([{ column: 'i.created_at' }, { column: 'i.id' }]).limit(limit);
+    const q = this.db('incidents as i')
+      .select('i.*')
+      .orderBy([{ column: 'i.created_at' }, { column: 'i.id' }])
+      .limit(limit);
     if (filter.departments) concerningAny(q, filter.departments);
     if (filter.status) q.where('status', filter.status);
     if (filter.severity) q.where('severity', filter.severity);
     if (filter.vendor) q.whereRaw('vendor_ids @> ?::uuid[]', [pgArray([filter.vendor])]);
     if (filter.notificationOverdue === true) q.whereNull('regulator_notified_at').where('notification_due_at', '<=', filter.now);
-    if (filter.notificationOverdue === false) q.where((w) => w.whereNotNull('regulator_notified_at').orWhere('notification_due_at', '>', filter.now));
+    if (filter.notificationOverdue === false)
+      q.where((w) => w.whereNotNull('regulator_notified_at').orWhere('notification_due_at', '>', filter.now));
     if (filter.after) {
       const { createdAt, id } = filter.after;
       q.where((w) => w.where('created_at', '>', createdAt).orWhere((x) => x.where('created_at', createdAt).where('id', '>', id)));
@@ -198,7 +202,14 @@ export class IncidentStore {
   }
 
   async addHistory(trx: Trx, incidentId: string, e: IncidentHistoryEntry): Promise<void> {
-    await trx('incident_history').insert({ incident_id: incidentId, from_status: e.from, to_status: e.to, note: e.note, actor: e.actor, at: e.at });
+    await trx('incident_history').insert({
+      incident_id: incidentId,
+      from_status: e.from,
+      to_status: e.to,
+      note: e.note,
+      actor: e.actor,
+      at: e.at,
+    });
   }
 
   async history(incidentId: string): Promise<IncidentHistoryEntry[]> {
@@ -228,7 +239,9 @@ export class IncidentStore {
   }
 
   async containments(incidentId: string): Promise<ContainmentRecord[]> {
-    const rows = (await this.db('incident_containments').where({ incident_id: incidentId }).orderBy([{ column: 'at' }, { column: 'id' }])) as Array<{
+    const rows = (await this.db('incident_containments')
+      .where({ incident_id: incidentId })
+      .orderBy([{ column: 'at' }, { column: 'id' }])) as Array<{
       id: string;
       started_at: string;
       at: string;
@@ -272,7 +285,9 @@ export class IncidentStore {
   }
 
   async notifications(incidentId: string): Promise<IncidentNotification[]> {
-    const rows = (await this.db('incident_notifications').where({ incident_id: incidentId }).orderBy([{ column: 'sent_at' }, { column: 'id' }])) as Array<{
+    const rows = (await this.db('incident_notifications')
+      .where({ incident_id: incidentId })
+      .orderBy([{ column: 'sent_at' }, { column: 'id' }])) as Array<{
       id: string;
       audience: IncidentNotification['audience'];
       department: string | null;
@@ -319,17 +334,23 @@ export class IncidentStore {
   }
 
   async rectification(trx: Trx, incidentId: string, id: string): Promise<RectificationRecord | undefined> {
-    const row = (await trx('incident_rectifications').where({ id, incident_id: incidentId }).first().forUpdate()) as RectificationRow | undefined;
+    const row = (await trx('incident_rectifications').where({ id, incident_id: incidentId }).first().forUpdate()) as
+      RectificationRow | undefined;
     return row && rectificationFromRow(row);
   }
 
   async rectifications(incidentId: string): Promise<RectificationRecord[]> {
-    const rows = (await this.db('incident_rectifications').where({ incident_id: incidentId }).orderBy([{ column: 'created_at' }, { column: 'id' }])) as RectificationRow[];
+    const rows = (await this.db('incident_rectifications')
+      .where({ incident_id: incidentId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }])) as RectificationRow[];
     return rows.map(rectificationFromRow);
   }
 
   /** Rectification items per incident: all, and those still open. */
-  async rectificationCounts(incidentIds: readonly string[], trx: Db | Trx = this.db): Promise<Map<string, { total: number; open: number }>> {
+  async rectificationCounts(
+    incidentIds: readonly string[],
+    trx: Db | Trx = this.db,
+  ): Promise<Map<string, { total: number; open: number }>> {
     const out = new Map<string, { total: number; open: number }>();
     if (incidentIds.length === 0) return out;
     const rows = (await trx('incident_rectifications')
@@ -347,7 +368,8 @@ export class IncidentStore {
   /** Incidents, or those open at some time in the period: detected before its end and not closed before its start. */
   private incidents(openDuring?: Period): ReturnType<Db> {
     const q = this.db('incidents');
-    if (openDuring) q.where('detected_at', '<', openDuring.to).where((w) => w.whereNull('closed_at').orWhere('closed_at', '>=', openDuring.from));
+    if (openDuring)
+      q.where('detected_at', '<', openDuring.to).where((w) => w.whereNull('closed_at').orWhere('closed_at', '>=', openDuring.from));
     return q;
   }
 
@@ -363,7 +385,12 @@ export class IncidentStore {
 
   /** Of all incidents, those whose regulator notification was recorded after it was due. */
   lateNotifications(examples: number): Promise<CountWithExamples> {
-    return this.countWithExamples(this.db('incidents'), (q) => q.whereRaw('regulator_notified_at > notification_due_at'), 'notification_due_at', examples);
+    return this.countWithExamples(
+      this.db('incidents'),
+      (q) => q.whereRaw('regulator_notified_at > notification_due_at'),
+      'notification_due_at',
+      examples,
+    );
   }
 
   /** Of the incidents (open during the period, if given), those still open: nothing has been done to contain them. */
@@ -374,7 +401,10 @@ export class IncidentStore {
   /** Of the rectification items (open at some time in the period, if given), the open ones past their due date (ids of the items). */
   overdueRectifications(now: string, examples: number, openDuring?: Period): Promise<CountWithExamples> {
     const items = this.db('incident_rectifications');
-    if (openDuring) items.where('created_at', '<', openDuring.to).where((w) => w.whereNull('completed_at').orWhere('completed_at', '>=', openDuring.from));
+    if (openDuring)
+      items
+        .where('created_at', '<', openDuring.to)
+        .where((w) => w.whereNull('completed_at').orWhere('completed_at', '>=', openDuring.from));
     return this.countWithExamples(items, (q) => q.where('status', 'open').where('due_at', '<=', now), 'due_at', examples);
   }
 
@@ -388,7 +418,10 @@ export class IncidentStore {
     const count = async (q: ReturnType<Db>) => Number(((await q.count('* as n')) as Array<{ n: number | string }>)[0].n);
     const result = { examined: await count(examined.clone()), count: await count(offending(examined.clone())) };
     if (examples === 0 || result.count === 0) return { ...result, ids: [] };
-    const rows = (await offending(examined.clone()).orderBy([{ column: orderBy }, { column: 'id' }]).limit(examples).select('id')) as Array<{ id: string }>;
+    const rows = (await offending(examined.clone())
+      .orderBy([{ column: orderBy }, { column: 'id' }])
+      .limit(examples)
+      .select('id')) as Array<{ id: string }>;
     return { ...result, ids: rows.map((r) => r.id) };
   }
 }

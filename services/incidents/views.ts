@@ -54,7 +54,6 @@ export function auditView(i: IncidentRecord): Record<string, unknown> {
   return { ...rest, descriptionLength: description.length };
 }
 
-
 export function decodeIncidentCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
   const decoded = decodeCursor(cursor);
   if (decoded === undefined) return undefined;

@@ -12,7 +12,11 @@ const MATERIAL_KEYS: Partial<Record<Field, (value: unknown) => string[]>> = {
   purposeDescription: (v) => [normalizeText(String(v))],
   piCategories: (v) => sortedUnique((v as string[]).map(normalizeText)),
   sensitivePiCategories: (v) =>
-    sortedUnique((v as NoticeContent['sensitivePiCategories']).map((c) => canonicalize({ category: normalizeText(c.category), fields: sortedUnique(c.fields ?? []) }) as string)),
+    sortedUnique(
+      (v as NoticeContent['sensitivePiCategories']).map(
+        (c) => canonicalize({ category: normalizeText(c.category), fields: sortedUnique(c.fields ?? []) }) as string,
+      ),
+    ),
   thirdParties: (v) => sortedUnique((v as ThirdParty[]).map(thirdPartyKey)),
   retentionDays: (v) => [String(v)],
 };
@@ -79,10 +83,15 @@ export function missingForPublication(content: DraftContent): FieldIssue[] {
     need('piCategories', 'list the categories of personal information processed (Art. 17 (2))');
   }
   if (content.retentionDays === undefined) need('retentionDays', 'state the retention period (Art. 17 (2))');
-  if (content.thirdParties === undefined) need('thirdParties', 'list the recipients and entrusted vendors, or an empty list when there are none (Art. 21, 23)');
+  if (content.thirdParties === undefined)
+    need('thirdParties', 'list the recipients and entrusted vendors, or an empty list when there are none (Art. 21, 23)');
   const rights = content.rights ?? {};
   for (const right of ['access', 'copy', 'correct', 'delete', 'withdraw'] as const) {
-    if (rights[right] === undefined) need(`rights.${right}`, `say how a person can ${right === 'withdraw' ? 'withdraw consent' : `${right} their information`} (Art. 17 (3))`);
+    if (rights[right] === undefined)
+      need(
+        `rights.${right}`,
+        `say how a person can ${right === 'withdraw' ? 'withdraw consent' : `${right} their information`} (Art. 17 (3))`,
+      );
   }
   if (content.complaintChannel === undefined) need('complaintChannel', 'publish a complaint channel: a phone number, an email or a URL');
   if (content.language === undefined) need('language', 'state the notice’s language');

@@ -2,7 +2,17 @@ import type { Context } from 'koa';
 import { perAddressRateLimit } from '../shared/rate-limit';
 import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
-import { CreateNotice, Notice, NoticePage, NoticeParams, NoticeQuery, PublicNotice, PublicNoticeParams, PublicNoticeQuery, UpdateNotice } from './schemas';
+import {
+  CreateNotice,
+  Notice,
+  NoticePage,
+  NoticeParams,
+  NoticeQuery,
+  PublicNotice,
+  PublicNoticeParams,
+  PublicNoticeQuery,
+  UpdateNotice,
+} from './schemas';
 import type { NoticeService } from './service';
 
 // Notices are bank-wide like purposes: the role is needed in at least one department.
@@ -137,15 +147,26 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
       params: PublicNoticeParams,
       query: PublicNoticeQuery,
       responses: {
-        200: { description: 'The notice', schema: PublicNotice, headers: { ETag: 'Identifies the version', 'Cache-Control': 'How long it may be cached' } },
+        200: {
+          description: 'The notice',
+          schema: PublicNotice,
+          headers: { ETag: 'Identifies the version', 'Cache-Control': 'How long it may be cached' },
+        },
         304: { description: 'The cached version is current', headers: { ETag: 'Identifies the version' } },
         400: { description: 'Invalid input', schema: Problem },
         404: { description: 'Unknown purpose, or no such published version', schema: Problem },
-        429: { description: 'Too many requests from this address; see Retry-After', schema: Problem, headers: { 'Retry-After': 'Seconds to wait' } },
+        429: {
+          description: 'Too many requests from this address; see Retry-After',
+          schema: Problem,
+          headers: { 'Retry-After': 'Seconds to wait' },
+        },
       },
       handler: async ({ params, query, ctx }) => {
         const notice = await notices.published.publicNotice(params.purposeKey, query);
-        const headers = { ETag: `"${notice.purpose}.${notice.version}"`, 'Cache-Control': query.version === undefined ? LATEST_CACHE : PINNED_CACHE };
+        const headers = {
+          ETag: `"${notice.purpose}.${notice.version}"`,
+          'Cache-Control': query.version === undefined ? LATEST_CACHE : PINNED_CACHE,
+        };
         return notModified(ctx, headers.ETag) ? { status: 304, headers } : { body: notice, headers };
       },
     }),

@@ -8,7 +8,10 @@ const storable = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGAT
 const STORABLE = 'must be valid Unicode text without NUL characters';
 const Text = (max: number) => FreeText(max).refine(storable, STORABLE);
 const Phone = z.string().regex(/^\+?[0-9][0-9 -]{4,30}$/, 'must be digits, spaces or dashes, optionally starting with +');
-const WebUrl = z.url({ protocol: /^https?$/ }).max(2000).refine(storable, STORABLE);
+const WebUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .refine(storable, STORABLE);
 
 const uniqueBy =
   <T>(key: (item: T) => string) =>
@@ -19,7 +22,10 @@ const onceEach = (what: string) => ({ message: `list each ${what} once` });
 export const NoticeController = z
   .strictObject({
     name: Text(200).openapi({ description: 'The personal-information handler (the bank or insurer)', example: 'Example Bank Co., Ltd.' }),
-    contact: Text(500).openapi({ description: 'Who answers questions about this processing', example: 'Personal Information Protection Office' }),
+    contact: Text(500).openapi({
+      description: 'Who answers questions about this processing',
+      example: 'Personal Information Protection Office',
+    }),
     email: z.email().max(254).optional(),
     phone: Phone.optional(),
     address: Text(500).optional(),
@@ -33,9 +39,20 @@ export const SensitivePiCategory = z
     necessity: Text(2000).openapi({ description: 'Why this sensitive information is needed (PIPL Art. 30)' }),
     impact: Text(2000).openapi({ description: 'The effect on the person’s rights and interests (PIPL Art. 30)' }),
     fields: z
-      .array(z.string().max(200).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'must be a field name such as id_number, or asset key and field such as retail.customer_profile.id_number'))
+      .array(
+        z
+          .string()
+          .max(200)
+          .regex(
+            /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/,
+            'must be a field name such as id_number, or asset key and field such as retail.customer_profile.id_number',
+          ),
+      )
       .max(200)
-      .refine(uniqueBy<string>((f) => f), onceEach('field'))
+      .refine(
+        uniqueBy<string>((f) => f),
+        onceEach('field'),
+      )
       .optional()
       .openapi({
         description:
@@ -50,12 +67,20 @@ export const ThirdParty = z
   .strictObject({
     name: Text(200),
     kind: z.enum(['recipient', 'entrusted']).openapi({
-      description: '`recipient`: another handler receives the data (PIPL Art. 23); `entrusted`: a vendor processes it on the bank’s behalf (Art. 21)',
+      description:
+        '`recipient`: another handler receives the data (PIPL Art. 23); `entrusted`: a vendor processes it on the bank’s behalf (Art. 21)',
     }),
     vendorId: Uuid.optional().openapi({ description: 'The vendor record, for entrusted vendors' }),
     contact: Text(500).optional(),
     purpose: Text(2000).optional(),
-    piCategories: z.array(Text(100)).max(100).refine(uniqueBy<string>((c) => c), onceEach('category')).optional(),
+    piCategories: z
+      .array(Text(100))
+      .max(100)
+      .refine(
+        uniqueBy<string>((c) => c),
+        onceEach('category'),
+      )
+      .optional(),
   })
   .openapi('ThirdParty');
 export type ThirdParty = z.infer<typeof ThirdParty>;
@@ -73,7 +98,9 @@ export const NoticeRights = z
 
 export const ComplaintChannel = z
   .strictObject({ phone: Phone.optional(), email: z.email().max(254).optional(), url: WebUrl.optional() })
-  .refine((c) => c.phone !== undefined || c.email !== undefined || c.url !== undefined, { message: 'give a phone number, an email or a URL' })
+  .refine((c) => c.phone !== undefined || c.email !== undefined || c.url !== undefined, {
+    message: 'give a phone number, an email or a URL',
+  })
   .openapi('ComplaintChannel');
 
 export const Language = z
@@ -87,10 +114,28 @@ const contentShape = {
   body: FreeText(50_000).refine(storable, STORABLE).openapi({ description: 'The notice as people read it (Markdown)' }),
   controller: NoticeController,
   purposeDescription: Text(2000).openapi({ description: 'The purpose as told to people; prefilled from the purpose' }),
-  piCategories: z.array(Text(100)).max(100).refine(uniqueBy<string>((c) => c), onceEach('category')),
-  sensitivePiCategories: z.array(SensitivePiCategory).max(50).refine(uniqueBy<{ category: string }>((c) => c.category), onceEach('sensitive category')),
+  piCategories: z
+    .array(Text(100))
+    .max(100)
+    .refine(
+      uniqueBy<string>((c) => c),
+      onceEach('category'),
+    ),
+  sensitivePiCategories: z
+    .array(SensitivePiCategory)
+    .max(50)
+    .refine(
+      uniqueBy<{ category: string }>((c) => c.category),
+      onceEach('sensitive category'),
+    ),
   retentionDays: z.number().int().min(1).max(36500),
-  thirdParties: z.array(ThirdParty).max(100).refine(uniqueBy<{ kind: string; name: string }>((p) => `${p.kind}:${p.name}`), onceEach('third party')),
+  thirdParties: z
+    .array(ThirdParty)
+    .max(100)
+    .refine(
+      uniqueBy<{ kind: string; name: string }>((p) => `${p.kind}:${p.name}`),
+      onceEach('third party'),
+    ),
   rights: NoticeRights,
   complaintChannel: ComplaintChannel,
   language: Language,
@@ -106,7 +151,9 @@ export const CONTENT_FIELDS = Object.keys(contentShape) as Array<keyof NoticeCon
 export const CreateNotice = z
   .strictObject({
     purpose: PurposeKey,
-    app: Uuid.optional().openapi({ description: 'An app from the app ledger, for an app-specific notice; absent for the purpose’s general notice' }),
+    app: Uuid.optional().openapi({
+      description: 'An app from the app ledger, for an app-specific notice; absent for the purpose’s general notice',
+    }),
     ...NoticeContentObject.partial().shape,
   })
   .openapi('CreateNotice', {
@@ -118,13 +165,17 @@ export type CreateNotice = z.infer<typeof CreateNotice>;
 
 export const UpdateNotice = NoticeContentObject.partial()
   .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' })
-  .openapi('UpdateNotice', { description: 'Changes a draft; on a published version it opens a new draft with the changes (published versions never change).' });
+  .openapi('UpdateNotice', {
+    description: 'Changes a draft; on a published version it opens a new draft with the changes (published versions never change).',
+  });
 export type UpdateNotice = z.infer<typeof UpdateNotice>;
 
 export const NoticeChange = z
   .object({
     field: z.enum(CONTENT_FIELDS as [keyof NoticeContent, ...Array<keyof NoticeContent>]),
-    material: z.boolean().openapi({ description: 'Purpose, categories, third parties and retention are material: earlier consents become stale' }),
+    material: z
+      .boolean()
+      .openapi({ description: 'Purpose, categories, third parties and retention are material: earlier consents become stale' }),
     before: z.unknown(),
     after: z.unknown(),
     added: z.array(z.string()).optional(),
@@ -135,16 +186,20 @@ export type NoticeChange = z.infer<typeof NoticeChange>;
 
 export const NoticeDiff = z
   .object({
-    againstVersion: z.number().int().nullable().openapi({ description: 'The previous published version of the same scope; null for the first' }),
+    againstVersion: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The previous published version of the same scope; null for the first' }),
     material: z.boolean(),
     changes: z.array(NoticeChange),
   })
   .openapi('NoticeDiff');
 export type NoticeDiff = z.infer<typeof NoticeDiff>;
 
-const nullableContent = Object.fromEntries(
-  Object.entries(contentShape).map(([k, schema]) => [k, (schema as z.ZodType).nullable()]),
-) as { [K in keyof typeof contentShape]: z.ZodNullable<(typeof contentShape)[K]> };
+const nullableContent = Object.fromEntries(Object.entries(contentShape).map(([k, schema]) => [k, (schema as z.ZodType).nullable()])) as {
+  [K in keyof typeof contentShape]: z.ZodNullable<(typeof contentShape)[K]>;
+};
 
 export const NoticeStatus = z.enum(['draft', 'published']).openapi('NoticeStatus');
 export type NoticeStatus = z.infer<typeof NoticeStatus>;
@@ -159,7 +214,9 @@ export const Notice = z
     material: z.boolean().nullable(),
     basedOnVersion: z.number().int().nullable(),
     ...nullableContent,
-    diff: NoticeDiff.openapi({ description: 'Published: against the previous version at publication. Draft: what publishing it now would change.' }),
+    diff: NoticeDiff.openapi({
+      description: 'Published: against the previous version at publication. Draft: what publishing it now would change.',
+    }),
     createdBy: z.string(),
     createdAt: Timestamp,
     updatedBy: z.string(),
@@ -184,7 +241,9 @@ export const NoticeQuery = z.strictObject({
 export const PublicNoticeParams = z.strictObject({ purposeKey: PurposeKey });
 export const PublicNoticeQuery = z.strictObject({
   version: z.coerce.number().int().min(1).max(1_000_000).optional().openapi({ description: 'A published version; the latest when absent' }),
-  app: Uuid.optional().openapi({ description: 'The app showing the notice: its own notice when it has one, else the purpose’s general notice' }),
+  app: Uuid.optional().openapi({
+    description: 'The app showing the notice: its own notice when it has one, else the purpose’s general notice',
+  }),
 });
 
 export const PublicNotice = z

@@ -8,7 +8,15 @@ import { NOTICES_CHANGED, PublishedNotices } from './published';
 import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
 import { diffNotices, missingForPublication } from './diff';
 import { fieldLabel, undisclosed, type SensitiveRelease } from './disclosure';
-import { CONTENT_FIELDS, type CreateNotice, type DraftContent, type Notice, type NoticeDiff, type NoticeStatus, type UpdateNotice } from './schemas';
+import {
+  CONTENT_FIELDS,
+  type CreateNotice,
+  type DraftContent,
+  type Notice,
+  type NoticeDiff,
+  type NoticeStatus,
+  type UpdateNotice,
+} from './schemas';
 import type { GrantedVendor, NoticeRecord, NoticeStore, PublishedNotice } from './store';
 
 const DEFAULT_LANGUAGE = 'zh-CN';
@@ -57,7 +65,12 @@ export class NoticeService {
     }
     const after = await withTransaction(this.db, async (trx) => {
       const before = await this.lockDraft(trx, id);
-      const changed: NoticeRecord = { ...before, content: merge(before.content, input), updatedBy: who(ctx), updatedAt: new Date().toISOString() };
+      const changed: NoticeRecord = {
+        ...before,
+        content: merge(before.content, input),
+        updatedBy: who(ctx),
+        updatedAt: new Date().toISOString(),
+      };
       await this.store.update(trx, changed);
       await this.audit.record(trx, ctx, {
         action: 'notice.draft_updated',
@@ -74,7 +87,12 @@ export class NoticeService {
     await withTransaction(this.db, async (trx) => {
       const draft = await this.lockDraft(trx, id);
       await this.store.deleteDraft(trx, id);
-      await this.audit.record(trx, ctx, { action: 'notice.draft_discarded', objectType: 'notice', objectId: id, details: { before: auditView(draft) } });
+      await this.audit.record(trx, ctx, {
+        action: 'notice.draft_discarded',
+        objectType: 'notice',
+        objectId: id,
+        details: { before: auditView(draft) },
+      });
     });
   }
 
@@ -97,12 +115,18 @@ export class NoticeService {
       await this.purposes.requireActive(trx, [purpose.key], 'purpose');
       const issues = [...missingForPublication(draft.content), ...consistencyIssues(draft.content, purpose, vendors)];
       if (issues.length > 0) throw noticeIncomplete(issues);
-      const missing = undisclosed(draft.content.sensitivePiCategories ?? [], await this.store.sensitiveReleases(trx, purpose.key, new Date().toISOString()));
+      const missing = undisclosed(
+        draft.content.sensitivePiCategories ?? [],
+        await this.store.sensitiveReleases(trx, purpose.key, new Date().toISOString()),
+      );
       if (missing.length > 0) throw sensitiveUndisclosed(purpose.key, missing);
       const previous = await this.store.latestPublished(purpose.key, draft.appId, trx);
       const diff = diffNotices(previous ?? null, draft.content);
       if (previous && diff.changes.length === 0) {
-        throw new ConflictError('notice_unchanged', `The draft says exactly what version ${previous.version} says; there is nothing to publish`);
+        throw new ConflictError(
+          'notice_unchanged',
+          `The draft says exactly what version ${previous.version} says; there is nothing to publish`,
+        );
       }
       const now = new Date().toISOString();
       const after: NoticeRecord = {
@@ -154,7 +178,13 @@ export class NoticeService {
     return this.published.hasPublishedNotice(purposeKey, appId);
   }
 
-  private async insertDraft(ctx: ChangeContext, purpose: Purpose, appId: string | null, content: DraftContent, basedOn: number | null): Promise<NoticeRecord> {
+  private async insertDraft(
+    ctx: ChangeContext,
+    purpose: Purpose,
+    appId: string | null,
+    content: DraftContent,
+    basedOn: number | null,
+  ): Promise<NoticeRecord> {
     const now = new Date().toISOString();
     const draft: NoticeRecord = {
       seq: 0,
@@ -184,7 +214,12 @@ export class NoticeService {
         if (isUniqueViolation(err)) throw draftExists();
         throw err;
       }
-      await this.audit.record(trx, ctx, { action: 'notice.draft_created', objectType: 'notice', objectId: draft.id, details: { after: auditView(draft) } });
+      await this.audit.record(trx, ctx, {
+        action: 'notice.draft_created',
+        objectType: 'notice',
+        objectId: draft.id,
+        details: { after: auditView(draft) },
+      });
       return draft;
     });
   }
@@ -202,7 +237,13 @@ export class NoticeService {
     return {
       purposeDescription: purpose.description,
       retentionDays: purpose.retentionDays,
-      thirdParties: vendors.map((v) => ({ name: v.name, kind: 'entrusted', vendorId: v.vendorId, purpose: purpose.description, piCategories: v.fields })),
+      thirdParties: vendors.map((v) => ({
+        name: v.name,
+        kind: 'entrusted',
+        vendorId: v.vendorId,
+        purpose: purpose.description,
+        piCategories: v.fields,
+      })),
       language: DEFAULT_LANGUAGE,
     };
   }
@@ -227,7 +268,9 @@ export class NoticeService {
       const previous = await this.store.latestPublished(n.purposeKey, n.appId);
       diff = diffNotices(previous ?? null, n.content);
     }
-    const content = Object.fromEntries(CONTENT_FIELDS.map((f) => [f, n.content[f] ?? null])) as { [K in keyof DraftContent]-?: NonNullable<DraftContent[K]> | null };
+    const content = Object.fromEntries(CONTENT_FIELDS.map((f) => [f, n.content[f] ?? null])) as {
+      [K in keyof DraftContent]-?: NonNullable<DraftContent[K]> | null;
+    };
     return {
       id: n.id,
       purpose: n.purposeKey,
@@ -252,12 +295,18 @@ export class NoticeService {
 function consistencyIssues(content: DraftContent, purpose: Purpose, vendors: readonly GrantedVendor[]): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (content.retentionDays !== undefined && content.retentionDays !== purpose.retentionDays) {
-    issues.push({ path: 'retentionDays', message: `purpose ${purpose.key} keeps data ${purpose.retentionDays} days; the notice must say the same` });
+    issues.push({
+      path: 'retentionDays',
+      message: `purpose ${purpose.key} keeps data ${purpose.retentionDays} days; the notice must say the same`,
+    });
   }
   const listed = content.thirdParties ?? [];
   for (const v of vendors) {
     if (!listed.some((p) => p.kind === 'entrusted' && (p.vendorId === v.vendorId || p.name === v.name))) {
-      issues.push({ path: 'thirdParties', message: `vendor ${v.name} holds active grants for ${purpose.key}; list it as an entrusted party` });
+      issues.push({
+        path: 'thirdParties',
+        message: `vendor ${v.name} holds active grants for ${purpose.key}; list it as an entrusted party`,
+      });
     }
   }
   return issues;
@@ -289,13 +338,25 @@ function auditView(n: NoticeRecord): Record<string, unknown> {
 const noticeNotFound = (id: string) => new NotFoundError(`No notice ${id}`);
 const purposeRetired = (key: string) => new ConflictError('purpose_retired', `Purpose ${key} is retired; its notices can no longer change`);
 const draftExists = (id?: string) =>
-  new ConflictError('notice_draft_exists', `This purpose${id ? ` already has an open draft (${id})` : ' already has an open draft'} for the same scope; edit or discard it`);
+  new ConflictError(
+    'notice_draft_exists',
+    `This purpose${id ? ` already has an open draft (${id})` : ' already has an open draft'} for the same scope; edit or discard it`,
+  );
 const alreadyPublished = (n: NoticeRecord) =>
-  new ConflictError('notice_published', `Notice ${n.id} is published as version ${n.version} and never changes; edit it to open a new draft`);
+  new ConflictError(
+    'notice_published',
+    `Notice ${n.id} is published as version ${n.version} and never changes; edit it to open a new draft`,
+  );
 const noticeIncomplete = (issues: FieldIssue[]) =>
-  new ProblemError(409, 'notice_incomplete', 'Conflict', `The draft cannot be published: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
-    extensions: { errors: issues },
-  });
+  new ProblemError(
+    409,
+    'notice_incomplete',
+    'Conflict',
+    `The draft cannot be published: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    {
+      extensions: { errors: issues },
+    },
+  );
 const sensitiveUndisclosed = (purposeKey: string, missing: readonly SensitiveRelease[]) =>
   new ProblemError(
     409,

@@ -270,7 +270,12 @@ export async function currentNoticesOf(trx: Db | Trx, purposeKey: string): Promi
       `n.version = (select max(m.version) from notices m where m.purpose_key = n.purpose_key and m.status = 'published' and m.app_id is not distinct from n.app_id)`,
     )
     .orderBy('n.version')
-    .select('n.id', 'n.app_id', 'n.version', trx.raw(`coalesce(n.content -> 'sensitivePiCategories', '[]'::jsonb) as sensitive`))) as Array<{
+    .select(
+      'n.id',
+      'n.app_id',
+      'n.version',
+      trx.raw(`coalesce(n.content -> 'sensitivePiCategories', '[]'::jsonb) as sensitive`),
+    )) as Array<{
     id: string;
     app_id: string | null;
     version: number;

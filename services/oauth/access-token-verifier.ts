@@ -133,7 +133,8 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     if (typeof payload.client_id !== 'string' || payload.client_id !== payload.sub) {
       throw new InvalidAccessToken('The access token names no client');
     }
-    if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new InvalidAccessToken('The access token scope is malformed');
+    if (payload.scope !== undefined && typeof payload.scope !== 'string')
+      throw new InvalidAccessToken('The access token scope is malformed');
     if (payload.authorization_details !== undefined && !Array.isArray(payload.authorization_details)) {
       throw new InvalidAccessToken('The access token authorization_details are malformed');
     }

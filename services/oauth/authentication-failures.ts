@@ -219,5 +219,7 @@ async function consume(limiter: RateLimiterMemory, key: string): Promise<RateLim
 
 function tooMany(msBeforeNext: number): OAuthError {
   const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new OAuthError('temporarily_unavailable', `Too many failed client authentications; try again in ${seconds} s`, 429, { 'Retry-After': String(seconds) });
+  return new OAuthError('temporarily_unavailable', `Too many failed client authentications; try again in ${seconds} s`, 429, {
+    'Retry-After': String(seconds),
+  });
 }

@@ -9,7 +9,12 @@ import { invalidClient, invalidRequest } from './errors';
 import type { IssuanceJournal } from './issuance-journal';
 import { JwksUriRefused } from './jwks-uri';
 import { ClientId, type TokenEndpointAuthMethod } from './schemas';
-import { CLIENT_ASSERTION_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, JWT_BEARER_ASSERTION_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from './settings';
+import {
+  CLIENT_ASSERTION_ALGORITHMS,
+  CLOCK_TOLERANCE_SECONDS,
+  JWT_BEARER_ASSERTION_TYPE,
+  MAX_ASSERTION_LIFETIME_SECONDS,
+} from './settings';
 
 /** The client authentication parameters of a protocol request's form (RFC 6749 §2.3, RFC 7523 §2.2). */
 export interface ClientCredentialsForm {
@@ -60,11 +65,17 @@ export class ClientAuthentication {
     private readonly endpointUrls: Readonly<Record<ProtocolEndpoint, string>>,
   ) {}
 
-  async authenticate(ctx: Context, form: ClientCredentialsForm, endpoint: ProtocolEndpoint, requestId: string): Promise<AuthenticatedClient> {
+  async authenticate(
+    ctx: Context,
+    form: ClientCredentialsForm,
+    endpoint: ProtocolEndpoint,
+    requestId: string,
+  ): Promise<AuthenticatedClient> {
     await this.failures.refuseIfThrottled(ctx.ip, endpoint, requestId);
     try {
       const presented = this.presented(ctx, form);
-      if (!ClientId.safeParse(presented.clientId).success) throw new AuthenticationFailure('unknown_client', presented.clientId, presented.method);
+      if (!ClientId.safeParse(presented.clientId).success)
+        throw new AuthenticationFailure('unknown_client', presented.clientId, presented.method);
       const known = await this.directory.find(presented.clientId);
       if (!known) throw new AuthenticationFailure('unknown_client', presented.clientId, presented.method);
       const { record } = known;
@@ -73,12 +84,23 @@ export class ClientAuthentication {
         throw new AuthenticationFailure('method_not_registered', record.clientId, presented.method);
       }
       if (presented.method === 'private_key_jwt') await this.verifyAssertion(known, presented.assertion, endpoint);
-      else if (!this.secretMatches(record, presented.secret)) throw new AuthenticationFailure('wrong_secret', record.clientId, presented.method);
+      else if (!this.secretMatches(record, presented.secret))
+        throw new AuthenticationFailure('wrong_secret', record.clientId, presented.method);
       return { record, method: presented.method };
     } catch (err) {
       if (!(err instanceof AuthenticationFailure)) throw err;
-      await this.failures.record({ address: ctx.ip, clientId: err.clientId, endpoint, method: err.method ?? null, reason: err.reason, requestId });
-      if (err.badRequest) throw invalidRequest(err.reason === 'multiple_methods' ? 'Use exactly one client authentication method' : 'Malformed client authentication');
+      await this.failures.record({
+        address: ctx.ip,
+        clientId: err.clientId,
+        endpoint,
+        method: err.method ?? null,
+        reason: err.reason,
+        requestId,
+      });
+      if (err.badRequest)
+        throw invalidRequest(
+          err.reason === 'multiple_methods' ? 'Use exactly one client authentication method' : 'Malformed client authentication',
+        );
       throw invalidClient(ctx.get('authorization') !== '');
     }
   }
@@ -86,7 +108,11 @@ export class ClientAuthentication {
   /** Which credentials the request carries; more than one method is refused (RFC 6749 §2.3). */
   private presented(ctx: Context, form: ClientCredentialsForm): Presented {
     const header = ctx.get('authorization');
-    const methods = [header !== '', form.client_secret !== undefined, form.client_assertion !== undefined || form.client_assertion_type !== undefined];
+    const methods = [
+      header !== '',
+      form.client_secret !== undefined,
+      form.client_assertion !== undefined || form.client_assertion_type !== undefined,
+    ];
     const claimed = form.client_id;
     if (methods.filter(Boolean).length > 1) throw new AuthenticationFailure('multiple_methods', claimed, undefined, true);
     if (header !== '') {
@@ -156,7 +182,8 @@ export class ClientAuthentication {
     if (exp > now + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) throw fail('assertion_expiry_too_far');
     // Issued later than now, beyond the accepted skew: the client's clock is off by more than we tolerate.
     if (typeof payload.iat === 'number' && payload.iat > now + CLOCK_TOLERANCE_SECONDS) throw fail('assertion_iat_invalid');
-    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 200 || unstorable(payload.jti)) throw fail('assertion_jti_invalid');
+    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 200 || unstorable(payload.jti))
+      throw fail('assertion_jti_invalid');
     const expiresAt = new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000).toISOString();
     if (!(await this.journal.claimAssertion({ clientId, jti: payload.jti, expiresAt }))) throw fail('assertion_replayed');
   }

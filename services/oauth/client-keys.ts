@@ -42,7 +42,10 @@ export async function validateClientJwks(jwks: Jwks, field: string): Promise<voi
 }
 
 /** The keys an assertion is verified against: the registered set, or the client's jwks_uri (cached by jose, fetched through `policy`). */
-export function assertionKeyResolver(client: { jwks: Jwks | null; jwksUri: string | null }, policy: JwksUriPolicy): JWTVerifyGetKey | undefined {
+export function assertionKeyResolver(
+  client: { jwks: Jwks | null; jwksUri: string | null },
+  policy: JwksUriPolicy,
+): JWTVerifyGetKey | undefined {
   if (client.jwks) return createLocalJWKSet(client.jwks as { keys: JWK[] });
   if (client.jwksUri) {
     return createRemoteJWKSet(new URL(client.jwksUri), {

@@ -1,12 +1,23 @@
 import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import type { ClientService } from './client-service';
-import { ClientPage, ClientParams, ClientQuery, OAuthClient, RegisterInternalClient, RegisteredClient, RotateClientCredentials } from './schemas';
+import {
+  ClientPage,
+  ClientParams,
+  ClientQuery,
+  OAuthClient,
+  RegisterInternalClient,
+  RegisteredClient,
+  RotateClientCredentials,
+} from './schemas';
 
 /** /v1/clients: administrators manage the bank's internal OAuth clients (and can see and disable any client). */
 export function clientRoutes(clients: ClientService): RouteSpec[] {
   const notFound = { 404: { description: 'Unknown client', schema: Problem } };
-  const secretShown = { description: 'A retry (same Idempotency-Key) of a registration that showed a secret: `secret_already_shown`', schema: Problem };
+  const secretShown = {
+    description: 'A retry (same Idempotency-Key) of a registration that showed a secret: `secret_already_shown`',
+    schema: Problem,
+  };
   return [
     defineRoute({
       method: 'post',
@@ -80,7 +91,11 @@ export function clientRoutes(clients: ClientService): RouteSpec[] {
         200: { description: 'The client with its new secret', schema: RegisteredClient },
         ...problemResponses,
         ...notFound,
-        409: { description: 'The client is disabled (`client_disabled`), or this is a retry of a rotation that showed its secret (`secret_already_shown`)', schema: Problem },
+        409: {
+          description:
+            'The client is disabled (`client_disabled`), or this is a retry of a rotation that showed its secret (`secret_already_shown`)',
+          schema: Problem,
+        },
       },
       handler: async ({ params, body, actor, requestId }) => ({
         body: await clients.rotateCredentials({ actor, requestId }, params.clientId, body),

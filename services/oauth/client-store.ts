@@ -100,7 +100,10 @@ export class ClientStore {
 
   /** The active clients of a vendor, locked until the transaction ends. */
   async activeOfVendor(trx: Trx, vendorId: string): Promise<ClientRecord[]> {
-    const rows = (await trx('oauth_clients').where({ vendor_id: vendorId, status: 'active' }).orderBy('client_id').forUpdate()) as ClientRow[];
+    const rows = (await trx('oauth_clients')
+      .where({ vendor_id: vendorId, status: 'active' })
+      .orderBy('client_id')
+      .forUpdate()) as ClientRow[];
     return rows.map(fromRow);
   }
 }

@@ -1,7 +1,14 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger';
-import { PayloadTooLargeError, ProblemError, ServiceUnavailableError, UnsupportedMediaTypeError, ValidationError, isDatabaseUnavailable } from '../shared/errors';
+import {
+  PayloadTooLargeError,
+  ProblemError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  isDatabaseUnavailable,
+} from '../shared/errors';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -39,7 +46,12 @@ export class OAuthError extends ProblemError {
  * (Basic, the only one it may use there), naming the error like RFC 6750 §3 does for Bearer.
  */
 export const invalidClient = (usedAuthorizationHeader: boolean, description = 'Client authentication failed'): OAuthError =>
-  new OAuthError('invalid_client', description, 401, usedAuthorizationHeader ? { 'WWW-Authenticate': `Basic realm="${REALM}", error="invalid_client"` } : {});
+  new OAuthError(
+    'invalid_client',
+    description,
+    401,
+    usedAuthorizationHeader ? { 'WWW-Authenticate': `Basic realm="${REALM}", error="invalid_client"` } : {},
+  );
 
 export const invalidRequest = (description: string): OAuthError => new OAuthError('invalid_request', description);
 
@@ -99,7 +111,9 @@ export function oauthErrorResponses(logger: Logger) {
 function toOAuthError(thrown: unknown): OAuthError {
   if (thrown instanceof OAuthError) return thrown;
   if (isDatabaseUnavailable(thrown) || thrown instanceof ServiceUnavailableError) {
-    return new OAuthError('temporarily_unavailable', 'The service cannot answer safely right now; try again shortly', 503, { 'Retry-After': '1' });
+    return new OAuthError('temporarily_unavailable', 'The service cannot answer safely right now; try again shortly', 503, {
+      'Retry-After': '1',
+    });
   }
   if (thrown instanceof ProblemError && thrown.status < 500) {
     // Body parsing and validation failures (400, 413, 415) keep their status with an OAuth body.

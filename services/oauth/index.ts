@@ -6,9 +6,4 @@ export { OAuthError, type OAuthErrorCode } from './errors';
 export { CLIENT_CHANGED } from './client-directory';
 export { TOKEN_REVOKED } from './revocation-list';
 export { DATA_ACCESS_DETAILS_TYPE, INTERNAL_CLIENT_ROLES } from './settings';
-export {
-  OAuthClient,
-  RegisterVendorClient,
-  RegisteredClient,
-  type RegisterClientInput,
-} from './schemas';
+export { OAuthClient, RegisterVendorClient, RegisteredClient, type RegisterClientInput } from './schemas';

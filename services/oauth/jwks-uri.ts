@@ -55,7 +55,10 @@ export class JwksUriPolicy {
    * A fetch for jose's createRemoteJWKSet: GET only, to a vetted address, no redirects (a 3xx is
    * an error), at most JWKS_FETCH_MAX_BYTES and JWKS_FETCH_TIMEOUT_MS.
    */
-  readonly fetch = async (url: string, options: { headers?: Headers | Record<string, string>; signal?: AbortSignal }): Promise<Response> => {
+  readonly fetch = async (
+    url: string,
+    options: { headers?: Headers | Record<string, string>; signal?: AbortSignal },
+  ): Promise<Response> => {
     const target = new URL(url);
     const address = await this.vet(target);
     return get(target, address, new Headers(options.headers), options.signal);
@@ -80,7 +83,8 @@ export class JwksUriPolicy {
     const hostAllowed = this.hosts.has(hostname);
     for (const address of addresses) {
       if (hostAllowed || this.inAllowedRange(address)) continue;
-      if (!isPublicUnicast(address)) throw new JwksUriRefused(`its host ${hostname} resolves to an address that is not public (${address})`);
+      if (!isPublicUnicast(address))
+        throw new JwksUriRefused(`its host ${hostname} resolves to an address that is not public (${address})`);
     }
     return addresses[0];
   }
@@ -121,7 +125,8 @@ function get(url: URL, address: string, headers: Headers, signal: AbortSignal | 
   const family = ipaddr.parse(address).kind() === 'ipv6' ? 6 : 4;
   // Connect to the address that was checked, whatever a second DNS answer would say.
   const lookup: LookupFunction = (_host, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
+    if ((options as { all?: boolean }).all)
+      (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
   const client = url.protocol === 'https:' ? https : http;
@@ -147,11 +152,16 @@ function get(url: URL, address: string, headers: Headers, signal: AbortSignal | 
           }
           chunks.push(chunk);
         });
-        response.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: 200, headers: { 'content-type': 'application/json' } })));
+        response.on('end', () =>
+          resolve(new Response(Buffer.concat(chunks), { status: 200, headers: { 'content-type': 'application/json' } })),
+        );
         response.on('error', reject);
       },
     );
-    const deadline = setTimeout(() => request.destroy(new JwksUriRefused(`no answer within ${JWKS_FETCH_TIMEOUT_MS} ms`)), JWKS_FETCH_TIMEOUT_MS);
+    const deadline = setTimeout(
+      () => request.destroy(new JwksUriRefused(`no answer within ${JWKS_FETCH_TIMEOUT_MS} ms`)),
+      JWKS_FETCH_TIMEOUT_MS,
+    );
     request.on('timeout', () => request.destroy(new JwksUriRefused(`no answer within ${JWKS_FETCH_TIMEOUT_MS} ms`)));
     request.on('error', reject);
     request.on('close', () => clearTimeout(deadline));

@@ -70,14 +70,35 @@ export class OAuthServer {
     // PGlite has one connection: a second lane would only wait for it. PostgreSQL overlaps two batches.
     this.journal = new IssuanceJournal(db, this.tokens, audit, config.databaseUrl === undefined ? 1 : 2);
     this.issuance = new AccessTokenIssuer(this.signingKeys, this.issuer, this.audience);
-    this.accessTokens = new AccessTokenVerifier(this.signingKeys, this.directory, this.revocations, this.tokens, changes, this.issuer, this.audience);
+    this.accessTokens = new AccessTokenVerifier(
+      this.signingKeys,
+      this.directory,
+      this.revocations,
+      this.tokens,
+      changes,
+      this.issuer,
+      this.audience,
+    );
     this.authenticationFailures = new AuthenticationFailures(this.journal, logger, config.oauthAuthenticationFailures);
-    const authentication = new ClientAuthentication(this.directory, hasher, this.journal, this.authenticationFailures, this.issuer, endpointUrls(this.issuer));
+    const authentication = new ClientAuthentication(
+      this.directory,
+      hasher,
+      this.journal,
+      this.authenticationFailures,
+      this.issuer,
+      endpointUrls(this.issuer),
+    );
     this.routes = [
       ...protocolRoutes({
         issuer: this.issuer,
         logger,
-        tokenChain: tokenEndpointChain({ authentication, clients: this.clients, issuer: this.issuance, journal: this.journal, rateLimit: config.oauthTokenRateLimit }),
+        tokenChain: tokenEndpointChain({
+          authentication,
+          clients: this.clients,
+          issuer: this.issuance,
+          journal: this.journal,
+          rateLimit: config.oauthTokenRateLimit,
+        }),
         journal: this.journal,
         introspection: new IntrospectionEndpoint(authentication, this.accessTokens),
         revocation: new RevocationEndpoint(db, authentication, this.accessTokens, this.tokens, audit, changes),

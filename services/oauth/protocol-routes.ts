@@ -44,7 +44,9 @@ export const endpointUrls = (issuer: string) => ({
 const oauthError = (description: string) => ({ description, alternatives: { 'application/json': OAuthErrorBody } });
 const oauthErrors = {
   400: oauthError('invalid_request, unsupported_grant_type, invalid_scope, invalid_authorization_details (RFC 6749 §5.2)'),
-  401: oauthError('invalid_client: the client could not be authenticated (with a Basic challenge naming the error when it used the Authorization header)'),
+  401: oauthError(
+    'invalid_client: the client could not be authenticated (with a Basic challenge naming the error when it used the Authorization header)',
+  ),
   413: oauthError(`invalid_request: the form is larger than ${PROTOCOL_FORM_LIMIT_BYTES / 1024} KiB`),
   415: oauthError('invalid_request: the body must be application/x-www-form-urlencoded'),
   503: oauthError('temporarily_unavailable: the database cannot be reached'),
@@ -118,7 +120,10 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       auth: { kind: 'public' },
       before: [cachePublicly(JWKS_MAX_AGE_SECONDS)],
       query: NoQuery,
-      responses: { 200: { description: 'A JWK set (RFC 7517)', alternatives: { 'application/jwk-set+json': PublicJwks } }, ...unknownQuery },
+      responses: {
+        200: { description: 'A JWK set (RFC 7517)', alternatives: { 'application/jwk-set+json': PublicJwks } },
+        ...unknownQuery,
+      },
       handler: async () => ({ body: deps.signingKeys.jwks(), type: 'application/jwk-set+json' }),
     }),
     defineRoute({
@@ -162,7 +167,11 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       bodyType: 'form',
       body: IntrospectionRequestForm,
       before: protocolChain,
-      responses: { 200: { description: 'Whether the token is active, and its claims', schema: IntrospectionResponse }, ...oauthErrors, ...tooManyFailures },
+      responses: {
+        200: { description: 'Whether the token is active, and its claims', schema: IntrospectionResponse },
+        ...oauthErrors,
+        ...tooManyFailures,
+      },
       handler: async ({ body, ctx, requestId }) => ({ body: await deps.introspection.introspect(ctx, body, requestId) }),
     }),
     defineRoute({

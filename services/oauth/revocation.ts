@@ -33,17 +33,28 @@ export class RevocationEndpoint {
       throw err;
     }
     if (claims.client_id !== record.clientId) throw invalidRequest('The token was not issued to this client');
-    const actor = { kind: 'client' as const, clientId: record.clientId, roles: record.roles, scopes: [], vendorId: record.vendorId, tokenId: claims.jti };
+    const actor = {
+      kind: 'client' as const,
+      clientId: record.clientId,
+      roles: record.roles,
+      scopes: [],
+      vendorId: record.vendorId,
+      tokenId: claims.jti,
+    };
     await this.changes.transaction(this.db, async (trx) => {
       const expiresAt = new Date(claims.exp * 1000).toISOString();
       const fresh = await this.tokens.revoke(trx, { jti: claims.jti, clientId: record.clientId, expiresAt }, new Date().toISOString());
       if (!fresh) return;
-      await this.audit.record(trx, { actor, requestId }, {
-        action: 'oauth.token_revoked',
-        objectType: 'access_token',
-        objectId: claims.jti,
-        details: { clientId: record.clientId, expiresAt },
-      });
+      await this.audit.record(
+        trx,
+        { actor, requestId },
+        {
+          action: 'oauth.token_revoked',
+          objectType: 'access_token',
+          objectId: claims.jti,
+          details: { clientId: record.clientId, expiresAt },
+        },
+      );
       await this.changes.publish(trx, TOKEN_REVOKED, { jti: claims.jti, exp: claims.exp });
     });
   }

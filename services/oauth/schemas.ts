@@ -105,7 +105,9 @@ export const OAuthClient = z
     jwksUri: z.string().nullable(),
     accessTokenTtlSeconds: z.number().int(),
     status: ClientStatus,
-    previousSecretExpiresAt: Timestamp.nullable().openapi({ description: 'Until when the secret replaced by the last rotation still works' }),
+    previousSecretExpiresAt: Timestamp.nullable().openapi({
+      description: 'Until when the secret replaced by the last rotation still works',
+    }),
     disabledAt: Timestamp.nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -130,7 +132,8 @@ export const ClientPage = page(OAuthClient, 'OAuthClientPage');
 // ---- signing keys (/v1/signing-keys) -----------------------------------------------------------
 
 export const SigningKeyStatus = z.enum(['next', 'active', 'retiring', 'retired']).openapi('SigningKeyStatus', {
-  description: 'next: published, not signing yet; active: signs new tokens; retiring: published until its tokens expire; retired: unpublished',
+  description:
+    'next: published, not signing yet; active: signs new tokens; retiring: published until its tokens expire; retired: unpublished',
 });
 export const SigningKey = z
   .object({
@@ -176,7 +179,9 @@ export const TokenRequestForm = z
   .object({
     grant_type: formString(200),
     scope: formString(4000).optional(),
-    authorization_details: formString(MAX_AUTHORIZATION_DETAILS_CHARS).optional().openapi({ description: 'RFC 9396: a JSON array of objects, type data_access' }),
+    authorization_details: formString(MAX_AUTHORIZATION_DETAILS_CHARS)
+      .optional()
+      .openapi({ description: 'RFC 9396: a JSON array of objects, type data_access' }),
     ...clientAuthenticationFields,
   })
   .openapi('TokenRequest');

@@ -13,7 +13,18 @@ export const MAX_ASSERTION_BYTES = 8192;
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** Algorithms a client may sign its assertions with: asymmetric only (no none, no HMAC). */
-export const CLIENT_ASSERTION_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA'] as const;
+export const CLIENT_ASSERTION_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'EdDSA',
+] as const;
 
 /** Algorithms our own signing keys use; ES256 unless a rotation asks for EdDSA. */
 export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA'] as const;

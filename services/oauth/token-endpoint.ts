@@ -62,7 +62,11 @@ export function tokenEndpointChain(deps: TokenEndpointDeps): TokenStep[] {
   ];
 }
 
-export async function runTokenChain(steps: readonly TokenStep[], exchange: TokenExchange, journal?: IssuanceJournal): Promise<TokenResponseBody> {
+export async function runTokenChain(
+  steps: readonly TokenStep[],
+  exchange: TokenExchange,
+  journal?: IssuanceJournal,
+): Promise<TokenResponseBody> {
   // Tells the journal a write is coming, so concurrent requests share one commit.
   const end = journal?.begin();
   try {
@@ -152,7 +156,10 @@ function parseAuthorizationDetails(raw: string | undefined, types: readonly stri
     throw invalidRequest('authorization_details must be a JSON array');
   }
   if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > MAX_AUTHORIZATION_DETAILS) {
-    throw new OAuthError('invalid_authorization_details', `authorization_details must be a JSON array of 1 to ${MAX_AUTHORIZATION_DETAILS} objects`);
+    throw new OAuthError(
+      'invalid_authorization_details',
+      `authorization_details must be a JSON array of 1 to ${MAX_AUTHORIZATION_DETAILS} objects`,
+    );
   }
   // Every string inside, keys included, must be storable text: they reach the database (asset look-ups, the audit log).
   const problem = bodyProblem(parsed, MAX_AUTHORIZATION_DETAILS_DEPTH);
@@ -162,7 +169,8 @@ function parseAuthorizationDetails(raw: string | undefined, types: readonly stri
     if (typeof detail !== 'object' || detail === null || Array.isArray(detail) || typeof type !== 'string') {
       throw new OAuthError('invalid_authorization_details', 'Each authorization detail must be an object with a type');
     }
-    if (!types.includes(type)) throw new OAuthError('invalid_authorization_details', `Unknown authorization_details type ${type.slice(0, 50)}`);
+    if (!types.includes(type))
+      throw new OAuthError('invalid_authorization_details', `Unknown authorization_details type ${type.slice(0, 50)}`);
   }
   return parsed;
 }
@@ -209,7 +217,9 @@ export function auditIssuance(journal: IssuanceJournal): TokenStep {
       await journal.record([event]);
     } catch (err) {
       // Whatever stopped the record (the database unreachable, or refusing the write), no token leaves.
-      throw err instanceof ServiceUnavailableError ? err : new ServiceUnavailableError('The token could not be recorded, so it is not issued', err);
+      throw err instanceof ServiceUnavailableError
+        ? err
+        : new ServiceUnavailableError('The token could not be recorded, so it is not issued', err);
     }
   };
 }

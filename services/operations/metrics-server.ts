@@ -21,7 +21,13 @@ export function createMetricsServer(registry: Registry): Server {
       );
       return;
     }
-    const body = JSON.stringify({ type: `${PROBLEM_TYPE_BASE}not_found`, title: 'Not found', status: 404, code: 'not_found', detail: 'This listener serves GET /metrics only' });
+    const body = JSON.stringify({
+      type: `${PROBLEM_TYPE_BASE}not_found`,
+      title: 'Not found',
+      status: 404,
+      code: 'not_found',
+      detail: 'This listener serves GET /metrics only',
+    });
     res.writeHead(404, { 'Content-Type': 'application/problem+json' }).end(body);
   });
 }

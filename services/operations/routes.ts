@@ -13,9 +13,7 @@ export interface ReadinessCheck {
 }
 
 const Health = z.object({ status: z.literal('ok') }).openapi('Health');
-const Readiness = z
-  .object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.boolean()) })
-  .openapi('Readiness');
+const Readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.boolean()) }).openapi('Readiness');
 const DocsParams = z.strictObject({ asset: z.enum(['swagger-ui.css', 'swagger-ui-bundle.js']) });
 // Probes and scrapers send no query: anything there is a mistake worth a 400, not silence.
 const NoQuery = z.strictObject({});
@@ -35,9 +33,13 @@ const DOCS_HTML = `<!doctype html>
  * default), behind a bearer `token` (METRICS_TOKEN), or `elsewhere` (METRICS_PORT, or production
  * without either: 404 here).
  */
-export type MetricsExposure = { readonly kind: 'open' } | { readonly kind: 'token'; readonly token: string } | { readonly kind: 'elsewhere' };
+export type MetricsExposure =
+  { readonly kind: 'open' } | { readonly kind: 'token'; readonly token: string } | { readonly kind: 'elsewhere' };
 
-export function metricsExposure(config: { readonly production: boolean; readonly metrics: { readonly port: number | undefined; readonly token: string | undefined } }): MetricsExposure {
+export function metricsExposure(config: {
+  readonly production: boolean;
+  readonly metrics: { readonly port: number | undefined; readonly token: string | undefined };
+}): MetricsExposure {
   if (config.metrics.port !== undefined) return { kind: 'elsewhere' };
   if (config.metrics.token !== undefined) return { kind: 'token', token: config.metrics.token };
   return config.production ? { kind: 'elsewhere' } : { kind: 'open' };
@@ -55,7 +57,8 @@ function metricsGate(exposure: MetricsExposure): (authorization: string) => void
   }
   const expected = digest(`Bearer ${exposure.token}`);
   return (authorization) => {
-    if (!crypto.timingSafeEqual(digest(authorization), expected)) throw new UnauthorizedError('GET /metrics needs the METRICS_TOKEN bearer token', 'metrics');
+    if (!crypto.timingSafeEqual(digest(authorization), expected))
+      throw new UnauthorizedError('GET /metrics needs the METRICS_TOKEN bearer token', 'metrics');
   };
 }
 
@@ -98,7 +101,9 @@ export function operationsRoutes(options: {
             checks[c.name] = await c.check().catch(() => false);
           }),
         );
-        const failed = Object.entries(checks).filter(([, ok]) => !ok).map(([name]) => name);
+        const failed = Object.entries(checks)
+          .filter(([, ok]) => !ok)
+          .map(([name]) => name);
         if (failed.length > 0) throw new ServiceUnavailableError(`Not ready: ${failed.join(', ')}`);
         return { body: { status: 'ready', checks } };
       },

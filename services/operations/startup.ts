@@ -53,6 +53,7 @@ export function describeStartupFailure(err: unknown): { message: string; code: s
   if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES' || e?.code === 'EADDRNOTAVAIL') {
     return { message: `cannot listen: ${String(e.message)}`, code: 'listen_failed' };
   }
-  if (isDatabaseUnavailable(err)) return { message: `the database cannot be reached: ${String(e?.message ?? err)}`, code: 'database_unavailable' };
+  if (isDatabaseUnavailable(err))
+    return { message: `the database cannot be reached: ${String(e?.message ?? err)}`, code: 'database_unavailable' };
   return { message: String(e?.message ?? err), code: 'startup_failed' };
 }

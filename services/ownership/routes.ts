@@ -135,7 +135,9 @@ export function ownershipRoutes(assets: DataAssetService, transfers: OwnershipTr
       handler: async ({ query, access, ctx }): Promise<RouteResult> => {
         const format = jsonOrCsv(ctx);
         const result = await map.build(query, access);
-        return format === 'csv' ? csvResult(ownershipMapCsv(result.items), 'ownership-map.csv') : { body: result, headers: { Vary: 'Accept' } };
+        return format === 'csv'
+          ? csvResult(ownershipMapCsv(result.items), 'ownership-map.csv')
+          : { body: result, headers: { Vary: 'Accept' } };
       },
     }),
   ];

@@ -33,7 +33,8 @@ export class OwnershipTransferService {
       return await this.db.transaction(async (trx) => {
         const asset = await this.assets.find({ id: assetId }, trx, true);
         if (!asset) throw new NotFoundError(`No data asset ${assetId}`);
-        if (asset.status === 'retired') throw new ConflictError('asset_retired', `The asset ${asset.key} is retired; it cannot change owner`);
+        if (asset.status === 'retired')
+          throw new ConflictError('asset_retired', `The asset ${asset.key} is retired; it cannot change owner`);
         if (asset.owningDepartment === input.toDepartment) {
           throw new ValidationError(`body.toDepartment: ${input.toDepartment} already owns the asset`, [
             { path: 'body.toDepartment', message: 'the receiving department must differ from the current owner' },

@@ -73,13 +73,19 @@ export class OwnershipTransferStore {
   async historyOf(assetId: string, trx: Db | Trx = this.db): Promise<OwnershipTransfer[]> {
     const rows = (await this.select(trx)
       .where('t.asset_id', assetId)
-      .orderBy([{ column: 't.proposed_at', order: 'desc' }, { column: 't.id', order: 'desc' }])) as TransferRow[];
+      .orderBy([
+        { column: 't.proposed_at', order: 'desc' },
+        { column: 't.id', order: 'desc' },
+      ])) as TransferRow[];
     return rows.map(fromRow);
   }
 
   async list(filter: TransferFilter, limit: number): Promise<OwnershipTransfer[]> {
     const q = this.select(this.db)
-      .orderBy([{ column: 't.proposed_at', order: 'desc' }, { column: 't.id', order: 'desc' }])
+      .orderBy([
+        { column: 't.proposed_at', order: 'desc' },
+        { column: 't.id', order: 'desc' },
+      ])
       .limit(limit);
     if (filter.status) q.where('t.status', filter.status);
     if (filter.departments) {

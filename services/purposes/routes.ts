@@ -86,7 +86,10 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
         200: { description: 'The retired purpose', schema: Purpose },
         ...problemResponses,
         ...notFound,
-        409: { description: 'Already retired (`purpose_retired`), or approved grants rest on it (`grants_depend_on_it`, listing them)', schema: Problem },
+        409: {
+          description: 'Already retired (`purpose_retired`), or approved grants rest on it (`grants_depend_on_it`, listing them)',
+          schema: Problem,
+        },
       },
       handler: async ({ params, actor, requestId }) => ({ body: await purposes.retire({ actor, requestId }, params.key) }),
     }),

@@ -19,7 +19,12 @@ export type PurposeStatus = z.infer<typeof PurposeStatus>;
 
 const Description = FreeText(2000);
 // Up to 100 years; PIPL Art. 19 asks for the shortest period needed, so a purpose always names one.
-const RetentionDays = z.number().int().min(1).max(36500).openapi({ description: 'How long data kept for this purpose is retained, in days' });
+const RetentionDays = z
+  .number()
+  .int()
+  .min(1)
+  .max(36500)
+  .openapi({ description: 'How long data kept for this purpose is retained, in days' });
 
 export const Purpose = z
   .object({
@@ -53,7 +58,8 @@ export const UpdatePurpose = z
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' })
   .openapi('UpdatePurpose', {
-    description: 'The legal basis cannot change: notices and consents were given under it. Retire the purpose and create a new one instead.',
+    description:
+      'The legal basis cannot change: notices and consents were given under it. Retire the purpose and create a new one instead.',
   });
 export type UpdatePurpose = z.infer<typeof UpdatePurpose>;
 

@@ -48,7 +48,10 @@ export class PurposeStore {
   /** The status of each listed key that exists; share-locked so a purpose cannot retire while it is being used. */
   async lockStatuses(trx: Trx, keys: readonly string[]): Promise<Map<string, PurposeStatus>> {
     if (keys.length === 0) return new Map();
-    const rows = (await trx('purposes').whereIn('key', [...keys]).select('key', 'status').forShare()) as Array<{
+    const rows = (await trx('purposes')
+      .whereIn('key', [...keys])
+      .select('key', 'status')
+      .forShare()) as Array<{
       key: string;
       status: PurposeStatus;
     }>;
@@ -57,7 +60,11 @@ export class PurposeStore {
 
   /** Approved grants for the purpose that have not ended at `now`: they depend on it staying live. */
   async grantsDependingOn(trx: Trx, key: string, now: string): Promise<string[]> {
-    const rows = (await trx('access_grants').where({ purpose_key: key, status: 'approved' }).where('valid_until', '>', now).orderBy('id').select('id')) as Array<{
+    const rows = (await trx('access_grants')
+      .where({ purpose_key: key, status: 'approved' })
+      .where('valid_until', '>', now)
+      .orderBy('id')
+      .select('id')) as Array<{
       id: string;
     }>;
     return rows.map((r) => r.id);

@@ -17,7 +17,14 @@ interface PageText {
   readonly status: Readonly<Record<CheckStatus, string>>;
   readonly notApplicableNote: string;
   readonly scope: { readonly current: string; readonly period: string };
-  readonly columns: { readonly requirement: string; readonly source: string; readonly status: string; readonly examined: string; readonly count: string; readonly examples: string };
+  readonly columns: {
+    readonly requirement: string;
+    readonly source: string;
+    readonly status: string;
+    readonly examined: string;
+    readonly count: string;
+    readonly examples: string;
+  };
   readonly signatures: string;
   readonly preparedLine: string;
   readonly reviewedLine: string;
@@ -67,9 +74,17 @@ const TEXT: Readonly<Record<ReportLanguage, PageText>> = {
     digest: 'Report digest',
     checks: (n) => `${n} checks`,
     status: { pass: 'pass', warn: 'warn', fail: 'fail', not_applicable: 'not applicable' },
-    notApplicableNote: '“Not applicable” means there was no record to examine: an empty register proves nothing, so it is never counted as a pass.',
+    notApplicableNote:
+      '“Not applicable” means there was no record to examine: an empty register proves nothing, so it is never counted as a pass.',
     scope: { current: 'state when generated', period: 'records open during the period' },
-    columns: { requirement: 'Requirement', source: 'Source', status: 'Status', examined: 'Examined', count: 'Offending', examples: 'Offending examples' },
+    columns: {
+      requirement: 'Requirement',
+      source: 'Source',
+      status: 'Status',
+      examined: 'Examined',
+      count: 'Offending',
+      examples: 'Offending examples',
+    },
     signatures: 'Signatures',
     preparedLine: 'Prepared by (the member of staff who requested this report)',
     reviewedLine: 'Reviewed by',
@@ -107,7 +122,9 @@ function summaryChart(report: ComplianceReport, t: PageText): string {
     return bar;
   }).join('');
   const label = STATUS_ORDER.map((s) => `${t.status[s]} ${report.summary[s]}`).join(', ');
-  const legend = STATUS_ORDER.map((s) => `<span class="${s}" style="color:${COLOURS[s]}">■ ${escapeHtml(t.status[s])} ${report.summary[s]}</span>`).join('');
+  const legend = STATUS_ORDER.map(
+    (s) => `<span class="${s}" style="color:${COLOURS[s]}">■ ${escapeHtml(t.status[s])} ${report.summary[s]}</span>`,
+  ).join('');
   return `<svg id="summary-chart" role="img" aria-label="${escapeHtml(label)}" viewBox="0 0 600 32" preserveAspectRatio="none">${bars}</svg>
 <p class="legend">${legend}</p>`;
 }
@@ -131,7 +148,10 @@ function checkRows(report: ComplianceReport, t: PageText): string {
 export function complianceHtml(report: ComplianceReport, links: VerificationLinks): string {
   const t = TEXT[report.lang];
   const institution = report.institution.name === null ? t.institutionMissing : report.institution.name;
-  const steps = t.verifySteps(links.signedUrl, links.jwksUri, links.kid).map((s) => `<li>${escapeHtml(s)}</li>`).join('');
+  const steps = t
+    .verifySteps(links.signedUrl, links.jwksUri, links.kid)
+    .map((s) => `<li>${escapeHtml(s)}</li>`)
+    .join('');
   const signatureLine = (who: string, name?: string) =>
     `<tr><th scope="row">${escapeHtml(who)}</th><td>${name ? escapeHtml(name) : ''}</td><td class="sign">${escapeHtml(t.signature)}</td><td class="sign">${escapeHtml(t.date)}</td></tr>`;
   return `<!doctype html>

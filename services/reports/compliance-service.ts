@@ -52,7 +52,8 @@ export interface SignedReport {
 }
 
 /** sha-256 over the exact bytes that were signed (the JWS payload), hex. */
-export const reportDigest = (payload: Uint8Array | string): string => `sha-256:${crypto.createHash('sha256').update(payload).digest('hex')}`;
+export const reportDigest = (payload: Uint8Array | string): string =>
+  `sha-256:${crypto.createHash('sha256').update(payload).digest('hex')}`;
 
 /**
  * Issues compliance reports: runs every check over the period, labels the examples, writes the
@@ -86,7 +87,9 @@ export class ComplianceReportService {
     const report = this.write(outcomes, labels, { lang: request.lang, period, now, preparedBy });
     const payload = new TextEncoder().encode(JSON.stringify(report));
     const key = this.signer.signingKey();
-    const jws = await new CompactSign(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: SIGNED_REPORT_TYPE }).sign(key.privateKey);
+    const jws = await new CompactSign(payload)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: SIGNED_REPORT_TYPE })
+      .sign(key.privateKey);
     const digest = reportDigest(payload);
     await this.db.transaction(async (trx) => {
       await this.issued.insert(trx, {
@@ -118,14 +121,22 @@ export class ComplianceReportService {
     o: { lang: ReportLanguage; period: ReportPeriod; now: Date; preparedBy: string },
   ): ComplianceReport {
     const generatedAt = o.now.toISOString();
-    const summary = Object.fromEntries(CHECK_STATUSES.map((s) => [s, outcomes.filter((c) => c.status === s).length])) as Record<CheckStatus, number>;
+    const summary = Object.fromEntries(CHECK_STATUSES.map((s) => [s, outcomes.filter((c) => c.status === s).length])) as Record<
+      CheckStatus,
+      number
+    >;
     return {
       reportId: crypto.randomUUID(),
       lang: o.lang,
       institution: { name: this.settings.institutionName, timeZone: this.settings.timeZone },
       generatedAt,
       generatedAtLocal: localDateTime(o.now, this.settings.timeZone),
-      period: { from: o.period.from, to: o.period.to, startsAt: o.period.startsAt.toISOString(), endsBefore: o.period.endsBefore.toISOString() },
+      period: {
+        from: o.period.from,
+        to: o.period.to,
+        startsAt: o.period.startsAt.toISOString(),
+        endsBefore: o.period.endsBefore.toISOString(),
+      },
       preparedBy: o.preparedBy,
       summary,
       checks: outcomes.map(({ definition, status, examined, count, examples }) => ({
@@ -148,7 +159,16 @@ export class ComplianceReportService {
   async signed(id: string): Promise<SignedReport> {
     const r = await this.issued.get(id);
     if (!r) throw new NotFoundError(`No compliance report ${id}`);
-    return { reportId: r.id, issuedAt: r.issuedAt, preparedBy: r.preparedBy, digest: r.digest, kid: r.kid, jws: r.jws, publicJwk: r.publicJwk, jwksUri: this.jwksUri };
+    return {
+      reportId: r.id,
+      issuedAt: r.issuedAt,
+      preparedBy: r.preparedBy,
+      digest: r.digest,
+      kid: r.kid,
+      jws: r.jws,
+      publicJwk: r.publicJwk,
+      jwksUri: this.jwksUri,
+    };
   }
 
   private async labelExamples(outcomes: readonly CheckOutcome[]): Promise<Map<RecordKind, Map<string, string>>> {

@@ -149,7 +149,8 @@ export class ComplianceStore {
     for (const r of releases) {
       examined.add(r.grantId);
       const current = notices.get(r.purposeKey) ?? [];
-      if (current.length === 0 ? r.legalBasis === 'consent' : current.some((n) => undisclosed(n.categories, [r]).length > 0)) offending.add(r.grantId);
+      if (current.length === 0 ? r.legalBasis === 'consent' : current.some((n) => undisclosed(n.categories, [r]).length > 0))
+        offending.add(r.grantId);
     }
     return listed(examined.size, [...offending].sort());
   }
@@ -186,7 +187,8 @@ export class ComplianceStore {
                           and m.app_id is not distinct from n.app_id)`,
     )) as { rows: Array<{ id: string; purpose_key: string; categories: DisclosedCategory[] }> };
     const notices = new Map<string, Array<{ id: string; categories: DisclosedCategory[] }>>();
-    for (const n of noticeRows.rows) notices.set(n.purpose_key, [...(notices.get(n.purpose_key) ?? []), { id: n.id, categories: n.categories }]);
+    for (const n of noticeRows.rows)
+      notices.set(n.purpose_key, [...(notices.get(n.purpose_key) ?? []), { id: n.id, categories: n.categories }]);
     const releases = releaseRows.rows.map((r) => ({
       grantId: r.grant_id,
       purposeKey: r.purpose_key,

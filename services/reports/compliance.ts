@@ -43,11 +43,15 @@ export type ComplianceCheck = z.infer<typeof ComplianceCheck>;
 
 export const ComplianceReport = z
   .object({
-    reportId: z.uuid().openapi({ description: 'Identifies this issue of the report; its signed form is at /v1/reports/compliance/{reportId}/signed' }),
+    reportId: z
+      .uuid()
+      .openapi({ description: 'Identifies this issue of the report; its signed form is at /v1/reports/compliance/{reportId}/signed' }),
     lang: ReportLanguageSchema,
     institution: z.object({ name: z.string().nullable(), timeZone: z.string() }),
     generatedAt: z.string().openapi({ description: 'UTC' }),
-    generatedAtLocal: z.string().openapi({ description: 'The same instant in the institution’s time zone, e.g. 2026-12-05 16:47:26 (UTC+08:00)' }),
+    generatedAtLocal: z
+      .string()
+      .openapi({ description: 'The same instant in the institution’s time zone, e.g. 2026-12-05 16:47:26 (UTC+08:00)' }),
     period: z.object({
       from: z.string().openapi({ description: 'First day covered (YYYY-MM-DD, institution’s time zone)' }),
       to: z.string().openapi({ description: 'Last day covered (YYYY-MM-DD, institution’s time zone)' }),
@@ -92,8 +96,14 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       scope: 'current',
       examines: 'data_asset',
       text: {
-        en: { requirement: 'Every data asset has an owning department with a data owner', source: 'Notice: who manages the business manages its data' },
-        'zh-CN': { requirement: '每项数据资产都有归属业务部门，且该部门有数据负责人', source: `${NOTICE}：谁管业务、谁管业务数据、谁管数据安全` },
+        en: {
+          requirement: 'Every data asset has an owning department with a data owner',
+          source: 'Notice: who manages the business manages its data',
+        },
+        'zh-CN': {
+          requirement: '每项数据资产都有归属业务部门，且该部门有数据负责人',
+          source: `${NOTICE}：谁管业务、谁管业务数据、谁管数据安全`,
+        },
       },
       run: () => store.assetsWithoutDataOwner(),
     },
@@ -115,7 +125,10 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       examines: 'access_grant',
       text: {
         en: { requirement: 'Every vendor grant ends, within 365 days', source: 'Notice: outsourcing, minimum authorization; PIPL Art. 21' },
-        'zh-CN': { requirement: '每项外包机构授权均有截止时间，且期限不超过365天', source: `${NOTICE}：外包管理、最小授权；${PIPL}第二十一条` },
+        'zh-CN': {
+          requirement: '每项外包机构授权均有截止时间，且期限不超过365天',
+          source: `${NOTICE}：外包管理、最小授权；${PIPL}第二十一条`,
+        },
       },
       run: () => store.grantsWithoutEnd(),
     },
@@ -136,7 +149,10 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       scope: 'current',
       examines: 'access_grant',
       text: {
-        en: { requirement: `Grants unused for ${UNUSED_DAYS} days are reviewed for revocation`, source: 'Notice: need to know, minimum authorization' },
+        en: {
+          requirement: `Grants unused for ${UNUSED_DAYS} days are reviewed for revocation`,
+          source: 'Notice: need to know, minimum authorization',
+        },
         'zh-CN': { requirement: `连续${UNUSED_DAYS}天未使用的授权应复核并考虑撤销`, source: `${NOTICE}：按需知悉、最小授权` },
       },
       run: (w) => store.grantsUnused(iso(w.now), UNUSED_DAYS),
@@ -169,8 +185,14 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       scope: 'current',
       examines: 'access_grant',
       text: {
-        en: { requirement: 'No live vendor grant names a retired data asset, field or purpose', source: 'Notice: need to know, minimum authorization; PIPL Art. 6, 21' },
-        'zh-CN': { requirement: '有效的外包机构授权不涉及已停用的数据资产、字段或处理目的', source: `${NOTICE}：按需知悉、最小授权；${PIPL}第六条、第二十一条` },
+        en: {
+          requirement: 'No live vendor grant names a retired data asset, field or purpose',
+          source: 'Notice: need to know, minimum authorization; PIPL Art. 6, 21',
+        },
+        'zh-CN': {
+          requirement: '有效的外包机构授权不涉及已停用的数据资产、字段或处理目的',
+          source: `${NOTICE}：按需知悉、最小授权；${PIPL}第六条、第二十一条`,
+        },
       },
       run: (w) => store.grantsOnRetiredSubjects(iso(w.now)),
     },
@@ -198,7 +220,8 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       examines: 'access_grant',
       text: {
         en: {
-          requirement: 'Every sensitive field a live vendor grant releases is disclosed by each current notice of its purpose (a consent-based purpose has one)',
+          requirement:
+            'Every sensitive field a live vendor grant releases is disclosed by each current notice of its purpose (a consent-based purpose has one)',
           source: 'PIPL Art. 17, 29–30',
         },
         'zh-CN': {
@@ -214,7 +237,10 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       scope: 'current',
       examines: 'notice',
       text: {
-        en: { requirement: 'No current notice omits a sensitive field that live vendor grants under its purpose release', source: 'PIPL Art. 17, 29–30' },
+        en: {
+          requirement: 'No current notice omits a sensitive field that live vendor grants under its purpose release',
+          source: 'PIPL Art. 17, 29–30',
+        },
         'zh-CN': { requirement: '现行告知不遗漏该目的下有效授权所提供的敏感个人信息字段', source: `${PIPL}第十七条、第二十九条至第三十条` },
       },
       run: (w) => store.noticesOmittingGrantedSensitiveData(iso(w.now)),
@@ -236,7 +262,10 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       scope: 'current',
       examines: 'notice',
       text: {
-        en: { requirement: 'Every published notice names the complaint channel', source: 'Notice: publish the complaint channel; PIPL Art. 17, 50' },
+        en: {
+          requirement: 'Every published notice names the complaint channel',
+          source: 'Notice: publish the complaint channel; PIPL Art. 17, 50',
+        },
         'zh-CN': { requirement: '每份已发布的告知文本均载明投诉渠道', source: `${NOTICE}：公布投诉渠道；${PIPL}第十七条、第五十条` },
       },
       run: () => store.noticesWithoutComplaintChannel(),
@@ -324,7 +353,10 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       scope: 'period',
       examines: 'vulnerability',
       text: {
-        en: { requirement: 'Vulnerabilities are fixed by their rectification deadline', source: 'Notice: vulnerability reporting and rectification' },
+        en: {
+          requirement: 'Vulnerabilities are fixed by their rectification deadline',
+          source: 'Notice: vulnerability reporting and rectification',
+        },
         'zh-CN': { requirement: '漏洞在整改期限内修复', source: `${NOTICE}：漏洞报告与整改` },
       },
       run: (w) => sources.overdueVulnerabilities(w),
@@ -335,7 +367,10 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       scope: 'current',
       examines: 'department',
       text: {
-        en: { requirement: 'The institution names a lead department for mobile-app management while it has apps', source: 'Notice item 1: a lead department for app management' },
+        en: {
+          requirement: 'The institution names a lead department for mobile-app management while it has apps',
+          source: 'Notice item 1: a lead department for app management',
+        },
         'zh-CN': { requirement: '机构存在移动应用时，已明确移动应用管理的牵头部门', source: `${NOTICE}第一项：明确牵头部门` },
       },
       run: (w) => sources.appsLeadDepartmentNamed(w),
@@ -347,10 +382,14 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       examines: 'app',
       text: {
         en: {
-          requirement: 'Every app not retired has a business owner, a technology owner and a full responsibility matrix (business, data, security, operations)',
+          requirement:
+            'Every app not retired has a business owner, a technology owner and a full responsibility matrix (business, data, security, operations)',
           source: 'Notice item 1: responsibilities for each app',
         },
-        'zh-CN': { requirement: '每个未退出的应用均明确业务负责人、技术负责人及完整的责任矩阵（业务、数据、安全、运维）', source: `${NOTICE}第一项：压实各方责任` },
+        'zh-CN': {
+          requirement: '每个未退出的应用均明确业务负责人、技术负责人及完整的责任矩阵（业务、数据、安全、运维）',
+          source: `${NOTICE}第一项：压实各方责任`,
+        },
       },
       run: (w) => sources.appsWithoutAccountability(w),
     },
@@ -375,7 +414,8 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       examines: 'app',
       text: {
         en: {
-          requirement: 'Every third-party component (SDK) collecting personal information in an app in service is approved by a privacy officer and disclosed in a published notice of its purpose',
+          requirement:
+            'Every third-party component (SDK) collecting personal information in an app in service is approved by a privacy officer and disclosed in a published notice of its purpose',
           source: 'Notice item 7: third-party components; PIPL Art. 17, 23',
         },
         'zh-CN': {
@@ -409,7 +449,10 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
           requirement: 'Every critical or important app not retired passed a business-continuity drill within the last 12 months',
           source: 'Notice item 6: business continuity and emergency drills',
         },
-        'zh-CN': { requirement: '每个未退出的关键及重要应用在最近12个月内完成业务连续性演练且演练通过', source: `${NOTICE}第六项：业务连续性管理与应急演练` },
+        'zh-CN': {
+          requirement: '每个未退出的关键及重要应用在最近12个月内完成业务连续性演练且演练通过',
+          source: `${NOTICE}第六项：业务连续性管理与应急演练`,
+        },
       },
       run: (w) => sources.appsWithoutRecentDrill(w),
     },
@@ -419,8 +462,14 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       scope: 'period',
       examines: 'app_outage',
       text: {
-        en: { requirement: 'Every app outage that started in the period was recovered within the app’s RTO', source: 'Notice item 6: recovery time objectives' },
-        'zh-CN': { requirement: '报告期内发生的每次应用中断均在该应用的恢复时间目标（RTO）内恢复', source: `${NOTICE}第六项：恢复时间目标` },
+        en: {
+          requirement: 'Every app outage that started in the period was recovered within the app’s RTO',
+          source: 'Notice item 6: recovery time objectives',
+        },
+        'zh-CN': {
+          requirement: '报告期内发生的每次应用中断均在该应用的恢复时间目标（RTO）内恢复',
+          source: `${NOTICE}第六项：恢复时间目标`,
+        },
       },
       run: (w) => sources.appOutagesBeyondRto(w),
     },
@@ -436,7 +485,9 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       run: async () => {
         const result = await audit.verify();
         if (result.valid) return { examined: result.checked, count: 0, examples: [] };
-        const where = result.firstInvalidEventId ?? (result.firstInvalidSeq !== undefined ? `seq ${result.firstInvalidSeq}` : `checkpoint ${result.invalidCheckpoint}`);
+        const where =
+          result.firstInvalidEventId ??
+          (result.firstInvalidSeq !== undefined ? `seq ${result.firstInvalidSeq}` : `checkpoint ${result.invalidCheckpoint}`);
         return { examined: Math.max(result.checked, 1), count: 1, examples: [where] };
       },
     },
@@ -468,7 +519,13 @@ export class ComplianceChecker {
       const finding = await definition.run(window);
       // Counted in two reads, a record added in between could make count exceed examined: never report fewer examined than found.
       const examined = Math.max(finding.examined, finding.count);
-      outcomes.push({ definition, status: checkStatus(finding, definition.severity), examined, count: finding.count, examples: [...finding.examples] });
+      outcomes.push({
+        definition,
+        status: checkStatus(finding, definition.severity),
+        examined,
+        count: finding.count,
+        examples: [...finding.examples],
+      });
     }
     return outcomes;
   }

@@ -38,9 +38,10 @@ export function reportLanguage(langParam: string | undefined, acceptLanguage: st
   if (langParam === undefined) return languageFromAcceptLanguage(acceptLanguage);
   const language = languageOfTag(langParam);
   if (!language) {
-    throw new ValidationError(`query.lang: the report is written in ${REPORT_LANGUAGES.join(' or ')}, not ${JSON.stringify(langParam.slice(0, 40))}`, [
-      { path: 'query.lang', message: `must be one of ${REPORT_LANGUAGES.join(', ')}` },
-    ]);
+    throw new ValidationError(
+      `query.lang: the report is written in ${REPORT_LANGUAGES.join(' or ')}, not ${JSON.stringify(langParam.slice(0, 40))}`,
+      [{ path: 'query.lang', message: `must be one of ${REPORT_LANGUAGES.join(', ')}` }],
+    );
   }
   return language;
 }

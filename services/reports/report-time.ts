@@ -95,7 +95,8 @@ function parseDay(value: string, path: string): { year: number; month: number; d
   if (!m) throw invalid('must be a calendar date, YYYY-MM-DD');
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const check = new Date(Date.UTC(year, month - 1, day));
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) throw invalid(`${value} is not a calendar date`);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    throw invalid(`${value} is not a calendar date`);
   if (year < EARLIEST_YEAR) throw invalid(`must be ${EARLIEST_YEAR}-01-01 or later`);
   return { year, month, day };
 }
@@ -109,7 +110,8 @@ export function resolvePeriod(query: { from?: string; to?: string }, now: Date, 
   const today = localDate(now, timeZone);
   const to = parseDay(query.to ?? today, 'query.to');
   const toDate = ymd(to.year, to.month, to.day);
-  if (toDate > today) throw new ValidationError(`query.to: ${toDate} is after today (${today}, ${timeZone})`, [{ path: 'query.to', message: 'after today' }]);
+  if (toDate > today)
+    throw new ValidationError(`query.to: ${toDate} is after today (${today}, ${timeZone})`, [{ path: 'query.to', message: 'after today' }]);
   let fromDate: string;
   if (query.from !== undefined) {
     const f = parseDay(query.from, 'query.from');
@@ -121,7 +123,8 @@ export function resolvePeriod(query: { from?: string; to?: string }, now: Date, 
     fromDate = ymd(yearBefore.getUTCFullYear(), yearBefore.getUTCMonth() + 1, yearBefore.getUTCDate());
     if (fromDate < `${EARLIEST_YEAR}-01-01`) fromDate = `${EARLIEST_YEAR}-01-01`;
   }
-  if (fromDate > toDate) throw new ValidationError(`query.from: ${fromDate} is after query.to ${toDate}`, [{ path: 'query.from', message: 'after to' }]);
+  if (fromDate > toDate)
+    throw new ValidationError(`query.from: ${fromDate} is after query.to ${toDate}`, [{ path: 'query.from', message: 'after to' }]);
   const f = parseDay(fromDate, 'query.from');
   const after = new Date(Date.UTC(to.year, to.month - 1, to.day + 1));
   return {

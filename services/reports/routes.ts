@@ -56,10 +56,16 @@ type ReportQuery = z.output<typeof ComplianceReportQuery>;
 async function issueFor(compliance: ComplianceReportService, req: RouteRequest<unknown, ReportQuery, unknown>) {
   if (req.actor.kind !== 'staff') throw new ForbiddenError();
   const lang = reportLanguage(req.query.lang, req.ctx.get('Accept-Language') || undefined);
-  return compliance.issue({ actor: req.actor, requestId: req.requestId }, req.actor.subject, { lang, from: req.query.from, to: req.query.to });
+  return compliance.issue({ actor: req.actor, requestId: req.requestId }, req.actor.subject, {
+    lang,
+    from: req.query.from,
+    to: req.query.to,
+  });
 }
 
-const LANGUAGE_HEADER = { 'Content-Language': 'The report’s language: zh-CN or en (chosen by `lang`, else the request’s Accept-Language header, else zh-CN)' };
+const LANGUAGE_HEADER = {
+  'Content-Language': 'The report’s language: zh-CN or en (chosen by `lang`, else the request’s Accept-Language header, else zh-CN)',
+};
 const languageHeaders = (lang: string) => ({ 'Content-Language': lang, Vary: 'Accept, Accept-Language', 'Cache-Control': 'no-store' });
 
 export function reportRoutes(vendorAccess: VendorAccessReportService, compliance: ComplianceReportService): RouteSpec[] {
@@ -103,10 +109,18 @@ export function reportRoutes(vendorAccess: VendorAccessReportService, compliance
       tags: ['reports'],
       auth: staffPermission('report', 'compliance', GLOBAL),
       query: ComplianceReportQuery,
-      responses: { 200: { description: 'HTML page', alternatives: { 'text/html': z.string() }, headers: LANGUAGE_HEADER }, ...problemResponses },
+      responses: {
+        200: { description: 'HTML page', alternatives: { 'text/html': z.string() }, headers: LANGUAGE_HEADER },
+        ...problemResponses,
+      },
       handler: async (req) => {
         const issued = await issueFor(compliance, req);
-        const links = { signedUrl: compliance.signedUrl(issued.report.reportId), jwksUri: compliance.jwksUri, kid: issued.kid, digest: issued.digest };
+        const links = {
+          signedUrl: compliance.signedUrl(issued.report.reportId),
+          jwksUri: compliance.jwksUri,
+          kid: issued.kid,
+          digest: issued.digest,
+        };
         return {
           body: complianceHtml(issued.report, links),
           type: 'text/html; charset=utf-8',
@@ -128,7 +142,11 @@ export function reportRoutes(vendorAccess: VendorAccessReportService, compliance
       tags: ['reports'],
       auth: staffPermission('report', 'compliance', GLOBAL),
       params: IdParams,
-      responses: { 200: { description: 'The signed report', schema: SignedComplianceReport }, ...problemResponses, 404: { description: 'No such report', schema: Problem } },
+      responses: {
+        200: { description: 'The signed report', schema: SignedComplianceReport },
+        ...problemResponses,
+        404: { description: 'No such report', schema: Problem },
+      },
       handler: async ({ params }) => ({ body: await compliance.signed(params.id), headers: { 'Cache-Control': 'no-store' } }),
     }),
     defineRoute({

@@ -16,7 +16,9 @@ export const VendorAccessGrantLine = z.object({
   approvedBy: z.object({ owner: z.string().nullable(), privacyOfficer: z.string().nullable() }),
   approvedAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
-  flaggedForRevocation: z.boolean().openapi({ description: `Not used for ${UNUSED_DAYS} days (or never, ${UNUSED_DAYS} days after approval)` }),
+  flaggedForRevocation: z
+    .boolean()
+    .openapi({ description: `Not used for ${UNUSED_DAYS} days (or never, ${UNUSED_DAYS} days after approval)` }),
 });
 
 export const VendorAccessReport = z
@@ -61,7 +63,9 @@ export class VendorAccessReportService {
     const db = this.db;
     const rows = (await db('vendors as v')
       .leftJoin('access_grants as g', function joinLiveGrants() {
-        this.on('g.vendor_id', '=', 'v.id').andOn('g.status', '=', db.raw('?', ['approved'])).andOn('g.valid_until', '>', db.raw('?', [at]));
+        this.on('g.vendor_id', '=', 'v.id')
+          .andOn('g.status', '=', db.raw('?', ['approved']))
+          .andOn('g.valid_until', '>', db.raw('?', [at]));
       })
       .leftJoin('data_assets as a', 'a.id', 'g.asset_id')
       .orderBy([{ column: 'v.name' }, { column: 'a.key' }, { column: 'g.valid_until' }])
@@ -88,7 +92,10 @@ export class VendorAccessReportService {
     for (const r of rows) {
       let entry = vendors.get(r.vendor_id);
       if (!entry) {
-        entry = { vendor: { id: r.vendor_id, name: r.vendor_name, status: r.vendor_status, contractEndsAt: r.contract_ends_at }, grants: [] };
+        entry = {
+          vendor: { id: r.vendor_id, name: r.vendor_name, status: r.vendor_status, contractEndsAt: r.contract_ends_at },
+          grants: [],
+        };
         vendors.set(r.vendor_id, entry);
       }
       if (r.grant_id === null) continue;

@@ -1,12 +1,6 @@
 import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
 import { Problem, problemResponses } from '../shared/schemas';
-import {
-  CreateRoleAssignment,
-  RoleAssignment,
-  RoleAssignmentPage,
-  RoleAssignmentParams,
-  RoleAssignmentQuery,
-} from './schemas';
+import { CreateRoleAssignment, RoleAssignment, RoleAssignmentPage, RoleAssignmentParams, RoleAssignmentQuery } from './schemas';
 import type { RoleAssignmentService } from './service';
 
 export function roleAssignmentRoutes(roles: RoleAssignmentService): RouteSpec[] {

@@ -31,5 +31,11 @@ export const RoleAssignmentQuery = z.strictObject({
   department: RoleDomain.optional(),
 });
 
-export const RoleAssignmentParams = z.strictObject({ id: z.coerce.number().int().positive().max(2 ** 53 - 1) });
+export const RoleAssignmentParams = z.strictObject({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 53 - 1),
+});
 export const RoleAssignmentPage = page(RoleAssignment, 'RoleAssignmentPage');

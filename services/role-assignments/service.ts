@@ -65,7 +65,10 @@ export class RoleAssignmentService {
     });
   }
 
-  async list(filter: { subject?: string; role?: string; department?: string; cursor?: string }, limit: number): Promise<Page<RoleAssignment>> {
+  async list(
+    filter: { subject?: string; role?: string; department?: string; cursor?: string },
+    limit: number,
+  ): Promise<Page<RoleAssignment>> {
     const items = await this.store.list({ ...filter, afterId: decodeNumericCursor(filter.cursor) }, limit + 1);
     const more = items.length > limit;
     const pageItems = items.slice(0, limit);
@@ -81,7 +84,12 @@ export class RoleAssignmentService {
         await this.audit.record(
           trx,
           { actor: { kind: 'system', name: 'bootstrap' }, requestId: null },
-          { action: 'role_assignment.created', objectType: 'role_assignment', objectId: String(assignment.id), details: { after: assignment, reason: 'BOOTSTRAP_ADMIN_SUBJECTS' } },
+          {
+            action: 'role_assignment.created',
+            objectType: 'role_assignment',
+            objectId: String(assignment.id),
+            details: { after: assignment, reason: 'BOOTSTRAP_ADMIN_SUBJECTS' },
+          },
         );
         await this.changes.publish(trx, ROLE_ASSIGNMENTS_CHANGED, { id: assignment.id });
       });

@@ -23,7 +23,9 @@ export type ChangeHandler = (payload: Record<string, unknown>) => void | Promise
  * session lives, and every change committed before `confirmedAt` has been received (the last
  * heartbeat on the listening connection was sent then and answered).
  */
-export type FeedStatus = { readonly listening: false } | { readonly listening: true; readonly since: number; readonly confirmedAt: number; readonly connected: boolean };
+export type FeedStatus =
+  | { readonly listening: false }
+  | { readonly listening: true; readonly since: number; readonly confirmedAt: number; readonly connected: boolean };
 
 export interface ChangeFeedOptions {
   /** How often the listening connection is proven alive (and notices before it proven received). */

@@ -69,7 +69,7 @@ function createDomainMetrics(registry: Registry, feedStatus: FeedStatusSource | 
   if (feedStatus) {
     new Gauge({
       name: `${p}change_feed_staleness_seconds`,
-      help: 'Seconds since the change feed last proved it would deliver other replicas\' changes (0 for a single process without a feed)',
+      help: "Seconds since the change feed last proved it would deliver other replicas' changes (0 for a single process without a feed)",
       registers,
       collect() {
         const status = feedStatus();
@@ -93,8 +93,18 @@ function createDomainMetrics(registry: Registry, feedStatus: FeedStatusSource | 
   });
   auditChainValid.set(Number.NaN);
   return {
-    decisions: new Counter({ name: `${p}decisions_total`, help: 'Recorded access decisions by outcome', labelNames: ['outcome'] as const, registers }),
-    deniedFields: new Counter({ name: `${p}decision_denied_fields_total`, help: 'Denied fields of recorded decisions by reason code', labelNames: ['reason'] as const, registers }),
+    decisions: new Counter({
+      name: `${p}decisions_total`,
+      help: 'Recorded access decisions by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    deniedFields: new Counter({
+      name: `${p}decision_denied_fields_total`,
+      help: 'Denied fields of recorded decisions by reason code',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     tokens: new Counter({
       name: `${p}oauth_tokens_total`,
       help: 'Access-token requests: issued, or refused with the OAuth error code',
@@ -115,7 +125,11 @@ function createDomainMetrics(registry: Registry, feedStatus: FeedStatusSource | 
       registers,
     }),
     auditChainValid,
-    auditChainVerifiedAt: new Gauge({ name: `${p}audit_chain_verified_timestamp_seconds`, help: 'When this replica last verified the audit chain', registers }),
+    auditChainVerifiedAt: new Gauge({
+      name: `${p}audit_chain_verified_timestamp_seconds`,
+      help: 'When this replica last verified the audit chain',
+      registers,
+    }),
   };
 }
 

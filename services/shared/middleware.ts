@@ -19,7 +19,14 @@ export function requestContext(logger: Logger) {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       (ctx.state.log as Logger).info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, caller: callerOf(ctx.state.actor), address: ctx.ip },
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round(ms * 10) / 10,
+          caller: callerOf(ctx.state.actor),
+          address: ctx.ip,
+        },
         'request',
       );
     }
@@ -46,7 +53,10 @@ export function errorHandler() {
       if (problem.status === 503) {
         // Expected while a dependency is down: one line per request, without a stack trace each time.
         const cause = (problem.cause ?? thrown) as { message?: unknown; code?: unknown };
-        log?.warn({ code: problem.code, cause: { message: String(cause?.message ?? ''), code: cause?.code } }, 'request refused: service unavailable');
+        log?.warn(
+          { code: problem.code, cause: { message: String(cause?.message ?? ''), code: cause?.code } },
+          'request refused: service unavailable',
+        );
       } else if (problem.status >= 500) {
         log?.error({ err: thrown, code: problem.code }, 'request failed');
       }

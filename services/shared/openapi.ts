@@ -41,7 +41,8 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
 type ResponseConfig = RouteConfig['responses'][string];
 
 /** POST operations by staff and clients take an Idempotency-Key (services/idempotency). */
-export const acceptsIdempotencyKey = (route: RouteSpec): boolean => route.method === 'post' && route.auth.kind !== 'public' && route.retries !== 'none';
+export const acceptsIdempotencyKey = (route: RouteSpec): boolean =>
+  route.method === 'post' && route.auth.kind !== 'public' && route.retries !== 'none';
 
 const IdempotencyKeyHeader = z
   .string()
@@ -211,7 +212,9 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
   for (const [name, schema] of namedSchemas(routes)) registry.register(name, schema);
   const replayed = routes.filter((r) => acceptsIdempotencyKey(r) && !answersAfresh(r));
   const idempotencyKey = replayed.length > 0 ? registry.registerParameter('IdempotencyKey', IdempotencyKeyHeader) : undefined;
-  const afreshKey = routes.some(answersAfresh) ? registry.registerParameter('IdempotencyKeyAnsweredAfresh', IdempotencyKeyAfreshHeader) : undefined;
+  const afreshKey = routes.some(answersAfresh)
+    ? registry.registerParameter('IdempotencyKeyAnsweredAfresh', IdempotencyKeyAfreshHeader)
+    : undefined;
   for (const route of routes) {
     const security =
       route.auth.kind === 'staff' ? [{ staff: [] }] : route.auth.kind === 'client' ? [{ client: [...(route.auth.scopes ?? [])] }] : [];

@@ -36,4 +36,3 @@ export function perAddressRateLimit(name: string, limit: RateLimitConfig): Middl
     return next();
   };
 }
-

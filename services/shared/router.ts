@@ -92,7 +92,6 @@ const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** JSON nested deeper than this is refused before anything walks it (validation, the audit log's canonical encoding). */
 export const MAX_JSON_DEPTH = 32;
 
-
 /**
  * Why a parsed body cannot be accepted whatever the route: nested more than `maxDepth` levels, or
  * a key or string that cannot be stored. Iterative, so no body can overflow the stack here.
@@ -173,7 +172,9 @@ function authorize(route: RouteSpec, deps: RouterDeps) {
     else if (scope.kind === 'concerned') {
       // Nothing is looked up for a caller who holds the permission nowhere.
       const held = access.all ? [] : access.departments;
-      allowed = access.all || (held.length > 0 && (await scope.resolve({ params: state.params, body: ctx.request.body })).some((d) => held.includes(d)));
+      allowed =
+        access.all ||
+        (held.length > 0 && (await scope.resolve({ params: state.params, body: ctx.request.body })).some((d) => held.includes(d)));
     } else {
       const department = await scope.resolve({ params: state.params, body: ctx.request.body });
       allowed = access.all || access.departments.includes(department);
@@ -229,7 +230,12 @@ function answerAfresh(service: IdempotencyService, handler: (ctx: Context) => Pr
     if (header === undefined) return next();
     const state = ctx.state as RouteState;
     const body: unknown = ctx.request.body;
-    const request = service.begin(state.actor, Array.isArray(header) ? header.join(', ') : header, { method: ctx.method, path: ctx.path, query: ctx.querystring, body });
+    const request = service.begin(state.actor, Array.isArray(header) ? header.join(', ') : header, {
+      method: ctx.method,
+      path: ctx.path,
+      query: ctx.querystring,
+      body,
+    });
     try {
       await service.followEarlier(request);
       try {
@@ -275,7 +281,14 @@ export function buildRouter(routes: readonly RouteSpec[], deps: RouterDeps): Rou
     router.register(
       koaPath(route.path),
       [route.method.toUpperCase()],
-      [authenticate(route, deps), ...(route.before ?? []), parseBody(route, deps), authorize(route, deps), ...idempotency(route, deps), handle(route)],
+      [
+        authenticate(route, deps),
+        ...(route.before ?? []),
+        parseBody(route, deps),
+        authorize(route, deps),
+        ...idempotency(route, deps),
+        handle(route),
+      ],
       { name: route.operationId },
     );
   }

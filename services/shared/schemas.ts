@@ -46,8 +46,10 @@ const FILLERS = new Set([0x034f, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x3164, 0xffa0]
 const isControl = (cp: number): boolean => cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 const isLineOrTab = (cp: number): boolean => cp === 0x09 || cp === 0x0a || cp === 0x0d;
 // Variation selectors (Mongolian, standard and supplementary) draw nothing of their own.
-const isSelector = (cp: number): boolean => (cp >= 0x180b && cp <= 0x180f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
-export const HIDDEN_CHARACTERS_MESSAGE = 'must not contain bidirectional controls, invisible format characters or control characters other than line breaks and tabs';
+const isSelector = (cp: number): boolean =>
+  (cp >= 0x180b && cp <= 0x180f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
+export const HIDDEN_CHARACTERS_MESSAGE =
+  'must not contain bidirectional controls, invisible format characters or control characters other than line breaks and tabs';
 
 /** Text people read on screen shows what it says: no bidi controls, no invisible format characters, no controls but line breaks and tabs. */
 export function showsWhatItSays(text: string): boolean {
@@ -79,11 +81,7 @@ export const DepartmentCode = z
 
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: 'Page size (1-200)' }),
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ description: 'Opaque cursor from the previous page’s nextCursor' }),
+  cursor: z.string().max(200).optional().openapi({ description: 'Opaque cursor from the previous page’s nextCursor' }),
 };
 
 export const page = <T extends z.ZodType>(item: T, name: string) =>

@@ -30,13 +30,15 @@ export function vendorClientRoutes(vendors: VendorService, clients: ClientServic
         ...problemResponses,
         404: { description: 'Unknown vendor', schema: Problem },
         409: {
-          description: 'The vendor is suspended or terminated (`vendor_not_active`), or this is a retry (same Idempotency-Key) of a registration that showed a secret (`secret_already_shown`)',
+          description:
+            'The vendor is suspended or terminated (`vendor_not_active`), or this is a retry (same Idempotency-Key) of a registration that showed a secret (`secret_already_shown`)',
           schema: Problem,
         },
       },
       handler: async ({ params, body, actor, requestId }) => {
         const vendor = await vendors.get(params.id);
-        if (vendor.status !== 'active') throw new ConflictError('vendor_not_active', `The vendor is ${vendor.status}; clients are registered for active vendors only`);
+        if (vendor.status !== 'active')
+          throw new ConflictError('vendor_not_active', `The vendor is ${vendor.status}; clients are registered for active vendors only`);
         const registered = await clients.register({ actor, requestId }, { kind: 'vendor', vendorId: vendor.id, ...body });
         return { status: 201, body: registered, headers: { 'Cache-Control': 'no-store' } };
       },
@@ -50,10 +52,16 @@ export function vendorClientRoutes(vendors: VendorService, clients: ClientServic
       auth: staffPermission('vendor', 'read', ANY_DEPARTMENT),
       params: VendorParams,
       query: ClientQuery,
-      responses: { 200: { description: 'A page of clients (never their secrets)', schema: ClientPage }, ...problemResponses, 404: { description: 'Unknown vendor', schema: Problem } },
+      responses: {
+        200: { description: 'A page of clients (never their secrets)', schema: ClientPage },
+        ...problemResponses,
+        404: { description: 'Unknown vendor', schema: Problem },
+      },
       handler: async ({ params, query }) => {
         const vendor = await vendors.get(params.id);
-        return { body: await clients.list({ kind: 'vendor', vendorId: vendor.id, status: query.status, cursor: query.cursor }, query.limit) };
+        return {
+          body: await clients.list({ kind: 'vendor', vendorId: vendor.id, status: query.status, cursor: query.cursor }, query.limit),
+        };
       },
     }),
   ];

@@ -25,7 +25,9 @@ const SEPARATION =
   'A vendor held by the containment of an incident that is not closed is reinstated only after the incident’s handler releases it (409 `vendor_held_by_containment`).';
 
 const notFound = { 404: { description: 'Unknown vendor', schema: Problem } };
-const transitionConflict = (codes: string) => ({ 409: { description: `Not allowed from the vendor’s status (${codes})`, schema: Problem } });
+const transitionConflict = (codes: string) => ({
+  409: { description: `Not allowed from the vendor’s status (${codes})`, schema: Problem },
+});
 
 export function vendorRoutes(vendors: VendorService): RouteSpec[] {
   return [
@@ -116,7 +118,9 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
         ...notFound,
         ...transitionConflict('`vendor_already_suspended`, `vendor_terminated`'),
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await vendors.suspend({ actor, requestId }, params.id, body.reason) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        body: await vendors.suspend({ actor, requestId }, params.id, body.reason),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -134,7 +138,9 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
         ...notFound,
         ...transitionConflict('`vendor_not_suspended`, `vendor_terminated`, `vendor_held_by_containment`'),
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await vendors.reinstate({ actor, requestId }, params.id, body.reason) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        body: await vendors.reinstate({ actor, requestId }, params.id, body.reason),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -152,7 +158,9 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
         ...notFound,
         ...transitionConflict('`vendor_terminated`'),
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await vendors.terminate({ actor, requestId }, params.id, body.reason) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        body: await vendors.terminate({ actor, requestId }, params.id, body.reason),
+      }),
     }),
   ];
 }

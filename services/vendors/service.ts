@@ -64,7 +64,8 @@ export class VendorService {
       try {
         await this.store.insert(trx, vendor);
       } catch (err) {
-        if (isUniqueViolation(err)) throw new ConflictError('vendor_exists', 'A vendor with this name or unified social credit code already exists');
+        if (isUniqueViolation(err))
+          throw new ConflictError('vendor_exists', 'A vendor with this name or unified social credit code already exists');
         throw err;
       }
       await this.store.appendHistory(trx, vendor.id, { from: null, to: 'active', reason: null, actor, at: now });
@@ -163,7 +164,10 @@ export class VendorService {
   }
 
   async list(filter: { status?: VendorStatus; purpose?: string; cursor?: string }, limit: number): Promise<Page<Vendor>> {
-    const items = await this.store.list({ status: filter.status, purpose: filter.purpose, after: decodeVendorCursor(filter.cursor) }, limit + 1);
+    const items = await this.store.list(
+      { status: filter.status, purpose: filter.purpose, after: decodeVendorCursor(filter.cursor) },
+      limit + 1,
+    );
     const more = items.length > limit;
     const pageItems = items.slice(0, limit);
     const last = pageItems[pageItems.length - 1];

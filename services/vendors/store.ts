@@ -100,7 +100,9 @@ export class VendorStore {
   }
 
   async list(filter: VendorFilter, limit: number): Promise<Vendor[]> {
-    const q = this.select(this.db).orderBy([{ column: 'vendors.created_at' }, { column: 'vendors.id' }]).limit(limit);
+    const q = this.select(this.db)
+      .orderBy([{ column: 'vendors.created_at' }, { column: 'vendors.id' }])
+      .limit(limit);
     if (filter.status) q.where('vendors.status', filter.status);
     if (filter.purpose) {
       q.whereExists((sub) =>

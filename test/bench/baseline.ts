@@ -26,7 +26,9 @@ export async function createBaselineApp(kind: BaselineKind): Promise<Koa> {
     const accessToken = await new SignJWT({
       client_id: 'bench-client',
       scope: 'data_access',
-      authorization_details: [{ type: 'data_access', asset: 'retail.customer_profile', fields: ['name', 'phone'], actions: ['read'], purpose: 'marketing' }],
+      authorization_details: [
+        { type: 'data_access', asset: 'retail.customer_profile', fields: ['name', 'phone'], actions: ['read'], purpose: 'marketing' },
+      ],
     })
       .setProtectedHeader({ alg: BASELINE_JWT_ALG, typ: 'at+jwt', kid: 'baseline' })
       .setIssuer('http://127.0.0.1')

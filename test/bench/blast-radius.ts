@@ -25,8 +25,11 @@ const uuidOf = (label: string) => `(overlay(overlay(md5(${label}) placing '4' fr
 /** Departments, 20 assets × 10 fields, 200 vendors, then the audit events, in chunks. */
 export async function seedAuditLog(db: Db): Promise<void> {
   const at = new Date(Date.now() - 90 * 86_400_000).toISOString();
-  await db.raw(`insert into departments (id, code, name, kind, created_at, updated_at) values
-    (${uuidOf("'dept-RETAIL'")}, 'RETAIL', 'Retail banking', 'business', ?, ?), (${uuidOf("'dept-CARDS'")}, 'CARDS', 'Cards', 'business', ?, ?)`, [at, at, at, at]);
+  await db.raw(
+    `insert into departments (id, code, name, kind, created_at, updated_at) values
+    (${uuidOf("'dept-RETAIL'")}, 'RETAIL', 'Retail banking', 'business', ?, ?), (${uuidOf("'dept-CARDS'")}, 'CARDS', 'Cards', 'business', ?, ?)`,
+    [at, at, at, at],
+  );
   await db.raw(
     `insert into data_assets (id, key, name, owning_department, classification, created_at, updated_at)
      select ${uuidOf("'asset-' || a")}, 'bench.asset_' || a, 'Asset ' || a, case when a % 2 = 0 then 'RETAIL' else 'CARDS' end, 3, ?, ?
@@ -103,7 +106,8 @@ type Call = <T>(sub: string, method: string, pathName: string, body?: unknown) =
 
 /** Calls the service with a development staff token signed by the key in `dataDir` (where the service keeps it). */
 function caller(url: string, dataDir: string): { call: Call; token: (sub: string) => Promise<string> } {
-  const token = (sub: string) => signDevStaffToken(loadDevStaffKey(dataDir), { sub, issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE, ttlSeconds: 3600 });
+  const token = (sub: string) =>
+    signDevStaffToken(loadDevStaffKey(dataDir), { sub, issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE, ttlSeconds: 3600 });
   const call: Call = async <T>(sub: string, method: string, pathName: string, body?: unknown) => {
     const res = await fetch(`${url}${pathName}`, {
       method,
@@ -199,7 +203,11 @@ export async function blastRadiusBench(bench: BenchContext): Promise<BenchRow[]>
     ] as const) {
       const incident = await openIncident(call, [...vendors], label);
       const url = `${service.url}/v1/incidents/${incident}/blast-radius`;
-      const sample = await call<{ totals: { decisions: number; records: number; subjects: number; tokens: number } }>(INCIDENT_OFFICER, 'GET', `/v1/incidents/${incident}/blast-radius`);
+      const sample = await call<{ totals: { decisions: number; records: number; subjects: number; tokens: number } }>(
+        INCIDENT_OFFICER,
+        'GET',
+        `/v1/incidents/${incident}/blast-radius`,
+      );
       const result = await timeSequential(`GET blast-radius, ${label} (${samples} requests, one at a time)`, url, headers, samples);
       const t = sample.totals;
       rows.push({

@@ -54,7 +54,8 @@ export async function seedConsents(db: Db, subjectKey: Buffer, shape: ConsentSee
   );
   // In pseudonym order, so the index grows at its right edge instead of at random pages.
   const refs = (count: number) => Array.from({ length: count }, (_, i) => pseudonymize(subjectKey, customer(i + 1))).sort();
-  const chunks = (all: string[]) => Array.from({ length: Math.ceil(all.length / CHUNK) }, (_, c) => `{${all.slice(c * CHUNK, (c + 1) * CHUNK).join(',')}}`);
+  const chunks = (all: string[]) =>
+    Array.from({ length: Math.ceil(all.length / CHUNK) }, (_, c) => `{${all.slice(c * CHUNK, (c + 1) * CHUNK).join(',')}}`);
   for (const chunk of chunks(refs(GIVEN))) {
     await db.raw(
       `insert into consent_events (id, kind, subject_ref, purpose_key, notice_id, notice_version, separate, channel, client_id, recorded_at)
@@ -72,23 +73,37 @@ export async function seedConsents(db: Db, subjectKey: Buffer, shape: ConsentSee
   // What autovacuum would have done by the time such a log exists: hint bits and visibility map set, statistics current.
   await db.raw('vacuum analyze consent_events');
   // Flush the pages the bulk load dirtied now, not during the measurement (needs superuser or pg_checkpoint).
-  await db.raw('checkpoint').catch((err: unknown) => console.error(`bench: consent-check: no checkpoint after seeding (${(err as Error).message})`));
+  await db
+    .raw('checkpoint')
+    .catch((err: unknown) => console.error(`bench: consent-check: no checkpoint after seeding (${(err as Error).message})`));
   return GIVEN + WITHDRAWN;
 }
 
 /** An access token of a consent_collector client, registered as the bench administrator. */
 async function collectorToken(service: ServiceProcess, dataDir: string): Promise<string> {
-  const admin = await signDevStaffToken(loadDevStaffKey(dataDir), { sub: BENCH_ADMIN, issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE });
+  const admin = await signDevStaffToken(loadDevStaffKey(dataDir), {
+    sub: BENCH_ADMIN,
+    issuer: DEV_STAFF_ISSUER,
+    audience: DEFAULT_STAFF_AUDIENCE,
+  });
   const registered = await fetch(`${service.url}/v1/clients`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench app back end', roles: ['consent_collector'], scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' }),
+    body: JSON.stringify({
+      name: 'bench app back end',
+      roles: ['consent_collector'],
+      scopes: [],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+    }),
   });
   if (registered.status !== 201) throw new Error(`POST /v1/clients answered ${registered.status}: ${await registered.text()}`);
   const { clientId, clientSecret } = (await registered.json()) as { clientId: string; clientSecret: string };
   const token = await fetch(`${service.url}/oauth/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
   if (token.status !== 200) throw new Error(`POST /oauth/token answered ${token.status}: ${await token.text()}`);
@@ -98,7 +113,8 @@ async function collectorToken(service: ServiceProcess, dataDir: string): Promise
 async function expectState(service: ServiceProcess, headers: Record<string, string>, subject: string, state: string): Promise<void> {
   const res = await fetch(`${service.url}/v1/consents/check?subject=${subject}&purpose=${CONSENT_PURPOSE}`, { headers });
   const body = (await res.json()) as { state?: string };
-  if (res.status !== 200 || body.state !== state) throw new Error(`check of ${subject}: ${res.status} ${JSON.stringify(body)}, expected state ${state}`);
+  if (res.status !== 200 || body.state !== state)
+    throw new Error(`check of ${subject}: ${res.status} ${JSON.stringify(body)}, expected state ${state}`);
 }
 
 /** The run's PostgreSQL, or the local one: seeding 1,000,000 events into PGlite takes minutes and its small buffer cache makes each random look-up cost milliseconds. */
@@ -126,8 +142,17 @@ export async function consentCheckBench(bench: BenchContext, shape: ConsentSeedS
     // Unmeasured: the first seconds after a bulk load are slower (cold caches, background writes), and a
     // running service is past them. Then the usual warm-up and measurement.
     await bench.load('priming', { url: service.url, path: nextPath, headers, warmupSeconds: 0, durationSeconds: PRIMING_SECONDS });
-    const random = await bench.load('GET /v1/consents/check, random customer', { url: service.url, path: nextPath, headers, pid: service.pid });
-    const same = await bench.load('GET /v1/consents/check, one customer', { url: `${service.url}${nextPath()}`, headers, pid: service.pid });
+    const random = await bench.load('GET /v1/consents/check, random customer', {
+      url: service.url,
+      path: nextPath,
+      headers,
+      pid: service.pid,
+    });
+    const same = await bench.load('GET /v1/consents/check, one customer', {
+      url: `${service.url}${nextPath()}`,
+      headers,
+      pid: service.pid,
+    });
     const notes = `${seeded.toLocaleString('en')} consent events on PostgreSQL (seeded in ${seedSeconds} s); RSS ${service.rssMiB()} MiB`;
     return [
       { scenario: 'consent-check', result: baseline, notes: 'bare Koa, one JSON route' },

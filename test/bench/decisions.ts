@@ -35,7 +35,11 @@ export interface DecisionBenchResult {
 }
 
 function startProcess(args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
@@ -83,7 +87,11 @@ router.post('/decide', (ctx) => { ctx.body = { decision: 'allow', fields: ctx.re
 app.use(bodyParser()); app.use(router.routes()); app.listen(Number(process.env.PORT));`;
 
 async function pepToken(base: string, dataDir: string): Promise<string> {
-  const admin = await signDevStaffToken(loadDevStaffKey(dataDir), { sub: 'bench-admin', issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE });
+  const admin = await signDevStaffToken(loadDevStaffKey(dataDir), {
+    sub: 'bench-admin',
+    issuer: DEV_STAFF_ISSUER,
+    audience: DEFAULT_STAFF_AUDIENCE,
+  });
   const reg = await fetch(`${base}/v1/clients`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
@@ -129,9 +137,21 @@ export async function decisionsBench(options: {
       const a = 1 + Math.floor(Math.random() * shape.assets);
       const f = 1 + Math.floor(Math.random() * shape.fieldsPerAsset);
       const g = 1 + ((f + 3) % shape.fieldsPerAsset);
-      return JSON.stringify({ vendor: vendorId(v), asset: assetKey(a), fields: [fieldName(f), fieldName(g)], action: 'read', purpose: BENCH_PURPOSE, records: 1 });
+      return JSON.stringify({
+        vendor: vendorId(v),
+        asset: assetKey(a),
+        fields: [fieldName(f), fieldName(g)],
+        action: 'read',
+        purpose: BENCH_PURPOSE,
+        records: 1,
+      });
     };
-    baseline = await load('bare Koa route', `http://127.0.0.1:${basePort}/decide`, { connections, seconds, bodies: body(sizes[0]), pid: baselineProc.pid });
+    baseline = await load('bare Koa route', `http://127.0.0.1:${basePort}/decide`, {
+      connections,
+      seconds,
+      bodies: body(sizes[0]),
+      pid: baselineProc.pid,
+    });
     for (const shape of sizes) {
       const entries = shape.vendors * shape.assets * shape.fieldsPerAsset;
       const dbName = `bench_decisions_${entries}_${process.pid}`;
@@ -146,14 +166,18 @@ export async function decisionsBench(options: {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
       const port = await freePort();
       const started = Date.now();
-      const service = startProcess(['services/server.ts'], {
-        DATABASE_URL: url,
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        BOOTSTRAP_ADMIN_SUBJECTS: 'bench-admin',
-        DATABASE_POOL_MAX: '10',
-      }, options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []);
+      const service = startProcess(
+        ['services/server.ts'],
+        {
+          DATABASE_URL: url,
+          DATA_DIR: dataDir,
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+          BOOTSTRAP_ADMIN_SUBJECTS: 'bench-admin',
+          DATABASE_POOL_MAX: '10',
+        },
+        options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+      );
       try {
         const base = `http://127.0.0.1:${port}`;
         await waitFor(`${base}/readyz`, 120_000);
@@ -173,7 +197,13 @@ export async function decisionsBench(options: {
           bodies: body(shape),
           pid: service.pid,
         });
-        runs.push({ ...result, entries, startupSeconds, rssMiB: rssMiB(service.pid ?? 0), ratio: result.requestsPerSecond / baseline.requestsPerSecond });
+        runs.push({
+          ...result,
+          entries,
+          startupSeconds,
+          rssMiB: rssMiB(service.pid ?? 0),
+          ratio: result.requestsPerSecond / baseline.requestsPerSecond,
+        });
       } finally {
         service.kill('SIGTERM');
         await new Promise((r) => service.once('exit', r));

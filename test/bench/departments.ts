@@ -11,7 +11,12 @@ export async function departmentsBench(bench: BenchContext): Promise<BenchRow[]>
   try {
     await service.call(BENCH_ADMIN, 'POST', '/v1/departments', { code: 'RETAIL', name: 'Retail banking', kind: 'business' });
     for (let i = 1; i <= 20; i++) {
-      await service.call(BENCH_ADMIN, 'POST', '/v1/departments', { code: `DEPT_${i}`, name: `Department ${i}`, kind: 'business', parent: 'RETAIL' });
+      await service.call(BENCH_ADMIN, 'POST', '/v1/departments', {
+        code: `DEPT_${i}`,
+        name: `Department ${i}`,
+        kind: 'business',
+        parent: 'RETAIL',
+      });
     }
     await service.call(BENCH_ADMIN, 'POST', '/v1/role-assignments', { subject: OWNER, role: 'data_owner', department: 'RETAIL' });
     const page = await service.call<{ items: unknown[] }>(OWNER, 'GET', '/v1/departments?limit=50');

@@ -71,7 +71,9 @@ export function createFloorApp(kind: FloorKind, databaseUrl: string): Koa {
     });
   } else {
     const readOne = (key: number) =>
-      pool.query({ name: 'floor_one', text: 'select seq from floor_events where seq = $1', values: [key] }).then((r) => r.rows[0]?.seq as unknown);
+      pool
+        .query({ name: 'floor_one', text: 'select seq from floor_events where seq = $1', values: [key] })
+        .then((r) => r.rows[0]?.seq as unknown);
     const readMany = batching<number>(async (keys) => {
       const { rows } = await pool.query({
         name: 'floor_many',
@@ -118,7 +120,15 @@ export async function floorsBench(bench: BenchContext): Promise<BenchRow[]> {
     await db.raw(`insert into floor_events (details) select jsonb_build_object('n', n) from generate_series(1, ${ROWS}) n`);
     await db.raw('vacuum analyze floor_events');
     const json = await bench.baseline('json');
-    const decideBody = () => JSON.stringify({ vendor: crypto.randomUUID(), asset: 'bench.asset_1', fields: ['field_1', 'field_2'], action: 'read', purpose: 'bench_servicing', records: 1 });
+    const decideBody = () =>
+      JSON.stringify({
+        vendor: crypto.randomUUID(),
+        asset: 'bench.asset_1',
+        fields: ['field_1', 'field_2'],
+        action: 'read',
+        purpose: 'bench_servicing',
+        records: 1,
+      });
     const post = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: decideBody };
     const measure = async (kind: FloorKind, label: string) => {
       const floor = await startFloor(kind, databaseUrl);
@@ -133,9 +143,19 @@ export async function floorsBench(bench: BenchContext): Promise<BenchRow[]> {
     const notes = `PostgreSQL, plain pg client; ${ROWS.toLocaleString('en')} rows`;
     const bareBody = await measure('post', 'bare Koa: JSON body parsed and answered');
     rows.push({ scenario: 'floors', result: bareBody, notes: 'bare Koa, no database (the decisions baseline)' });
-    rows.push({ scenario: 'floors', result: await measure('write', 'the same + one row group-committed per request'), baseline: bareBody, notes });
+    rows.push({
+      scenario: 'floors',
+      result: await measure('write', 'the same + one row group-committed per request'),
+      baseline: bareBody,
+      notes,
+    });
     rows.push({ scenario: 'floors', result: await measure('read', 'bare Koa + one row read per request'), baseline: json, notes });
-    rows.push({ scenario: 'floors', result: await measure('read-batched', 'bare Koa + one row read, concurrent reads in one statement'), baseline: json, notes });
+    rows.push({
+      scenario: 'floors',
+      result: await measure('read-batched', 'bare Koa + one row read, concurrent reads in one statement'),
+      baseline: json,
+      notes,
+    });
     return [{ scenario: 'floors', result: json, notes: 'bare Koa, one JSON route' }, ...rows];
   } finally {
     await db.destroy();

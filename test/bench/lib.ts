@@ -221,7 +221,11 @@ export interface NodeProcess {
 }
 
 /** Starts `node [nodeArgs] --import tsx <args>` from the project root; stderr is shown, stdout dropped. */
-export function startNodeProcess(args: readonly string[], env: Readonly<Record<string, string>>, nodeArgs: readonly string[] = []): NodeProcess {
+export function startNodeProcess(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  nodeArgs: readonly string[] = [],
+): NodeProcess {
   const child = spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -285,15 +289,19 @@ export async function startService(
   }
   const port = await freePort();
   const started = Date.now();
-  const proc = startNodeProcess(['services/server.ts'], {
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: settings.logLevel,
-    BOOTSTRAP_ADMIN_SUBJECTS: BENCH_ADMIN,
-    NODE_ENV: 'development',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    ...env,
-  }, settings.profileDir ? [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : nodeArgs);
+  const proc = startNodeProcess(
+    ['services/server.ts'],
+    {
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: settings.logLevel,
+      BOOTSTRAP_ADMIN_SUBJECTS: BENCH_ADMIN,
+      NODE_ENV: 'development',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...env,
+    },
+    settings.profileDir ? [...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : nodeArgs,
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await proc.stop();
@@ -319,7 +327,10 @@ export async function startService(
     async call<T>(sub: string, method: string, pathName: string, body?: unknown): Promise<T> {
       const res = await fetch(`${url}${pathName}`, {
         method,
-        headers: { authorization: `Bearer ${await staffToken(sub)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${await staffToken(sub)}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -363,7 +374,19 @@ export function ratio(result: LoadResult, baseline: LoadResult | undefined): str
 
 /** A plain-text table: one row per measurement, baselines shown with their own numbers. */
 export function formatTable(rows: readonly BenchRow[]): string {
-  const header = ['scenario', 'measurement', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs baseline', 'server CPU µs/req', 'machine CPU µs/req', 'notes'];
+  const header = [
+    'scenario',
+    'measurement',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'non-2xx',
+    'vs baseline',
+    'server CPU µs/req',
+    'machine CPU µs/req',
+    'notes',
+  ];
   const lines = rows.map((r) => [
     r.scenario,
     r.result.label,

@@ -7,7 +7,18 @@ import { departmentsScenario } from './departments';
 import { floorsScenario } from './floors';
 import { requestPathScenario } from './request-path';
 import { tokenScenario } from './token';
-import { DEFAULT_SETTINGS, formatTable, load, machineSummary, startService, type BenchContext, type BenchRow, type BenchSettings, type LoadResult, type Scenario } from './lib';
+import {
+  DEFAULT_SETTINGS,
+  formatTable,
+  load,
+  machineSummary,
+  startService,
+  type BenchContext,
+  type BenchRow,
+  type BenchSettings,
+  type LoadResult,
+  type Scenario,
+} from './lib';
 
 // npm run bench [-- <scenario>…] [--seconds N] [--connections N] [--warmup N] [--max-requests N] [--log-level L] [--profile DIR] [--list]
 // --profile DIR writes a V8 CPU profile of each service process started (node --cpu-prof) into DIR.
@@ -49,7 +60,18 @@ const SCENARIOS: readonly Scenario[] = [
 /** decisions.ts keeps its own result shape; this maps it onto the table's. */
 function asResult(r: DecisionLoadResult): LoadResult {
   const { label, requestsPerSecond, p50, p99, errors, non2xx, serverCpuMicros, machineCpuMicros } = r;
-  return { label, requestsPerSecond, p50Ms: p50, p99Ms: p99, errors, non2xx, requests: 0, durationSeconds: 0, serverCpuMicros, machineCpuMicros };
+  return {
+    label,
+    requestsPerSecond,
+    p50Ms: p50,
+    p99Ms: p99,
+    errors,
+    non2xx,
+    requests: 0,
+    durationSeconds: 0,
+    serverCpuMicros,
+    machineCpuMicros,
+  };
 }
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -75,7 +97,11 @@ function createContext(settings: BenchSettings): BenchContext & { close(): Promi
     baseline(kind) {
       const entry = serverFor(kind);
       entry.result ??= entry.server.then((b) =>
-        load(kind === 'json' ? 'bare Koa: JSON route' : `bare Koa: sign an access token (${process.env.BASELINE_JWT_ALG ?? 'ES256'})`, { url: b.url, pid: b.process.pid }, settings),
+        load(
+          kind === 'json' ? 'bare Koa: JSON route' : `bare Koa: sign an access token (${process.env.BASELINE_JWT_ALG ?? 'ES256'})`,
+          { url: b.url, pid: b.process.pid },
+          settings,
+        ),
       );
       return entry.result;
     },

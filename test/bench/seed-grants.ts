@@ -33,7 +33,10 @@ export async function seedGrants(db: Knex, shape: GrantSeedShape): Promise<numbe
   const until = iso(new Date(now.getTime() + 300 * 86_400_000));
   const contractEnd = iso(new Date(now.getTime() + 360 * 86_400_000));
   const at = iso(now);
-  await db.raw(`insert into departments (id, code, name, kind, created_at, updated_at) values (${uid("'dept'")}, 'BENCH', 'Benchmark department', 'business', ?, ?) on conflict do nothing`, [at, at]);
+  await db.raw(
+    `insert into departments (id, code, name, kind, created_at, updated_at) values (${uid("'dept'")}, 'BENCH', 'Benchmark department', 'business', ?, ?) on conflict do nothing`,
+    [at, at],
+  );
   await db.raw(
     `insert into purposes (id, key, description, legal_basis, retention_days, status, created_at, updated_at)
      values (${uid("'purpose'")}, ?, 'Servicing accounts (benchmark)', 'contract', 365, 'active', ?, ?) on conflict do nothing`,
@@ -57,7 +60,10 @@ export async function seedGrants(db: Knex, shape: GrantSeedShape): Promise<numbe
      from generate_series(1, ?) v`,
     [from, contractEnd, at, at, at, shape.vendors],
   );
-  await db.raw(`insert into vendor_contract_purposes (vendor_id, purpose_key) select id, ? from vendors where name like 'Benchmark vendor %'`, [BENCH_PURPOSE]);
+  await db.raw(
+    `insert into vendor_contract_purposes (vendor_id, purpose_key) select id, ? from vendors where name like 'Benchmark vendor %'`,
+    [BENCH_PURPOSE],
+  );
   await db.raw(
     `insert into access_grants (id, vendor_id, asset_id, fields, actions, purpose_key, valid_from, valid_until, justification, sensitive, status,
                                 requested_by, requested_at, owner_approved_by, owner_approved_at, decided_by, decided_at)

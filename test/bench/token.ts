@@ -13,7 +13,16 @@ import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
 import { DEFAULT_STAFF_AUDIENCE, DEV_STAFF_ISSUER, loadConfig } from '../../services/config';
 import { createLogger } from '../../services/logger';
 import { ChangeFeed } from '../../services/shared/change-feed';
-import { BENCH_ADMIN, freePort, startNodeProcess, waitFor, type BenchContext, type BenchRow, type Scenario, type ServiceProcess } from './lib';
+import {
+  BENCH_ADMIN,
+  freePort,
+  startNodeProcess,
+  waitFor,
+  type BenchContext,
+  type BenchRow,
+  type Scenario,
+  type ServiceProcess,
+} from './lib';
 
 // POST /oauth/token (client credentials, every token durably audited) with client_secret_basic and
 // with private_key_jwt, against a bare Koa route that signs the same access token with the same
@@ -41,7 +50,14 @@ async function preparePgliteDataDir(dataDir: string, kek: Buffer): Promise<Signi
     await migrateLatest(db);
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
     const logger = createLogger('silent');
-    const oauth = new OAuthServer({ config, db, logger, audit: new AuditLog(new AuditStore(db)), changes: new ChangeFeed(logger), keyEncryptionKey: kek });
+    const oauth = new OAuthServer({
+      config,
+      db,
+      logger,
+      audit: new AuditLog(new AuditStore(db)),
+      changes: new ChangeFeed(logger),
+      keyEncryptionKey: kek,
+    });
     await oauth.signingKeys.ensureKey();
     return await readSigningKey(db, kek);
   } finally {
@@ -72,7 +88,11 @@ export async function createBareTokenApp(key: SigningKeyMaterial, issuer: string
 
 async function startBareTokenRoute(key: SigningKeyMaterial, issuer: string) {
   const port = await freePort();
-  const proc = startNodeProcess(['test/bench/token.ts'], { TOKEN_BASELINE_PORT: String(port), TOKEN_BASELINE_KEY: JSON.stringify(key), TOKEN_BASELINE_ISSUER: issuer });
+  const proc = startNodeProcess(['test/bench/token.ts'], {
+    TOKEN_BASELINE_PORT: String(port),
+    TOKEN_BASELINE_KEY: JSON.stringify(key),
+    TOKEN_BASELINE_ISSUER: issuer,
+  });
   const url = `http://127.0.0.1:${port}/`;
   try {
     await waitFor(url, 60_000, proc.child);
@@ -96,14 +116,24 @@ async function assertions(count: number, clientId: string, issuer: string, priva
       .setIssuedAt(now)
       .setExpirationTime(now + 290)
       .sign(privateKey);
-    out.push(new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: jwt }).toString());
+    out.push(
+      new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: jwt }).toString(),
+    );
   }
   return out;
 }
 
 /** Registers a client as the bench administrator (staff token from the data directory the service really uses). */
-async function registerClient(service: ServiceProcess, dataDir: string, body: Record<string, unknown>): Promise<{ clientId: string; clientSecret?: string }> {
-  const token = await signDevStaffToken(loadDevStaffKey(dataDir), { sub: BENCH_ADMIN, issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE });
+async function registerClient(
+  service: ServiceProcess,
+  dataDir: string,
+  body: Record<string, unknown>,
+): Promise<{ clientId: string; clientSecret?: string }> {
+  const token = await signDevStaffToken(loadDevStaffKey(dataDir), {
+    sub: BENCH_ADMIN,
+    issuer: DEV_STAFF_ISSUER,
+    audience: DEFAULT_STAFF_AUDIENCE,
+  });
   const res = await fetch(`${service.url}/v1/clients`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -118,7 +148,11 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
   const ownDataDir = bench.settings.databaseUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-token-'));
   const preSeeded = ownDataDir ? await preparePgliteDataDir(ownDataDir, kek) : undefined;
   // The per-client token limit (OAUTH_TOKEN_RATE_LIMIT) would cap the measurement, not the endpoint.
-  const service = await bench.startService({ KEY_ENCRYPTION_KEY: kek.toString('base64'), OAUTH_TOKEN_RATE_LIMIT: '1000000000', ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
+  const service = await bench.startService({
+    KEY_ENCRYPTION_KEY: kek.toString('base64'),
+    OAUTH_TOKEN_RATE_LIMIT: '1000000000',
+    ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
+  });
   let bare: { url: string; pid: number; stop(): Promise<void> } | undefined;
   try {
     // The issuer is the service's PUBLIC_URL (localhost by default), which assertions must name as their audience.
@@ -131,7 +165,10 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
     bare = await startBareTokenRoute(key, issuer);
 
     const dataDir = ownDataDir ?? service.dataDir;
-    const secretClient = await registerClient(service, dataDir, { name: 'bench secret client', tokenEndpointAuthMethod: 'client_secret_basic' });
+    const secretClient = await registerClient(service, dataDir, {
+      name: 'bench secret client',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+    });
     const clientKey = await generateKeyPair('ES256', { extractable: true });
     const kid = 'bench-client-key';
     const keyClient = await registerClient(service, dataDir, {
@@ -142,7 +179,13 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
 
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const secretBody = 'grant_type=client_credentials&scope=decisions';
-    const baseline = await bench.load('bare Koa: sign the same access token, same key', { url: bare.url, pid: bare.pid, method: 'POST', headers: form, body: secretBody });
+    const baseline = await bench.load('bare Koa: sign the same access token, same key', {
+      url: bare.url,
+      pid: bare.pid,
+      method: 'POST',
+      headers: form,
+      body: secretBody,
+    });
     const basicAuth = `Basic ${Buffer.from(`${secretClient.clientId}:${secretClient.clientSecret ?? ''}`).toString('base64')}`;
     const secret = await bench.load('POST /oauth/token, client_secret_basic', {
       url: `${service.url}/oauth/token`,
@@ -154,7 +197,10 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
 
     // Enough single-use assertions for the warm-up and the measurement at the secret rate, plus headroom.
     const { warmupSeconds, durationSeconds, maxRequests } = bench.settings;
-    const needed = Math.min(maxRequests, Math.ceil(secret.requestsPerSecond * (warmupSeconds + durationSeconds) * 1.5) + bench.settings.connections * 4);
+    const needed = Math.min(
+      maxRequests,
+      Math.ceil(secret.requestsPerSecond * (warmupSeconds + durationSeconds) * 1.5) + bench.settings.connections * 4,
+    );
     bench.log(`token: signing ${needed.toLocaleString('en')} client assertions ahead of the private_key_jwt run`);
     const bodies = await assertions(needed, keyClient.clientId, issuer, clientKey.privateKey, kid);
     let next = 0;
@@ -181,7 +227,8 @@ export async function tokenBench(bench: BenchContext): Promise<BenchRow[]> {
 
 export const tokenScenario: Scenario = {
   name: 'token',
-  description: 'POST /oauth/token (client_secret_basic and private_key_jwt, audited) vs a bare Koa route signing the same JWT with the same key',
+  description:
+    'POST /oauth/token (client_secret_basic and private_key_jwt, audited) vs a bare Koa route signing the same JWT with the same key',
   run: tokenBench,
 };
 

@@ -48,7 +48,12 @@ describe('clock skew', () => {
   afterAll(() => t?.close());
 
   const tokenWith = async (claims: Parameters<typeof clientAssertion>[2]) =>
-    (await t.http.post('/oauth/token').type('form').send(assertionForm(await clientAssertion(t, keyClient, claims)))).status;
+    (
+      await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send(assertionForm(await clientAssertion(t, keyClient, claims)))
+    ).status;
 
   it('accepts client assertions from a clock up to 15 s off, and refuses beyond', async () => {
     const within = {
@@ -69,7 +74,11 @@ describe('clock skew', () => {
       },
       () => {
         expect(within).toEqual({ 'client 10 s ahead (iat, nbf in the future)': 200, 'client 10 s behind (exp just passed)': 200 });
-        expect(beyond).toEqual({ 'client 20 s ahead (nbf)': 401, 'client 20 s ahead (iat only)': 401, 'client 20 s behind (exp passed)': 401 });
+        expect(beyond).toEqual({
+          'client 20 s ahead (nbf)': 401,
+          'client 20 s ahead (iat only)': 401,
+          'client 20 s behind (exp passed)': 401,
+        });
       },
     );
   });
@@ -92,7 +101,12 @@ describe('clock skew', () => {
       'verifier 20 s past exp': await verdict('exp', 20),
     };
     await recordFault(
-      { fault: 'clock skew', scenario: 'access tokens verified by a skewed replica, ±10 s and ±20 s', requests: 4, observed: Object.values(results).join('/') },
+      {
+        fault: 'clock skew',
+        scenario: 'access tokens verified by a skewed replica, ±10 s and ±20 s',
+        requests: 4,
+        observed: Object.values(results).join('/'),
+      },
       () => {
         expect(results).toEqual({
           'verifier 10 s behind the issuer': 'accepted',
@@ -146,7 +160,11 @@ describe('signing keys rotated during load', () => {
     for (let r = 0; r < 6; r++) {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const on = r % 2 === 0 ? a : b;
-      const rotated = expectStatus(await on.call('POST', '/v1/signing-keys/rotate', { as: { staff: PROCESS_ADMIN }, body: { activateAfterSeconds: 0 } }), 201, 'rotate');
+      const rotated = expectStatus(
+        await on.call('POST', '/v1/signing-keys/rotate', { as: { staff: PROCESS_ADMIN }, body: { activateAfterSeconds: 0 } }),
+        201,
+        'rotate',
+      );
       rotations.push(String(rotated.body.kid));
     }
     await new Promise((resolve) => setTimeout(resolve, 1500));

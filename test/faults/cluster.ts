@@ -22,7 +22,9 @@ export function findServerBinaries(): string {
   );
   candidates.sort((a, b) => Number(path.basename(path.dirname(b))) - Number(path.basename(path.dirname(a))));
   if (candidates.length === 0) {
-    throw new Error('The fault suite starts its own PostgreSQL cluster but found no server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin; set PG_BIN');
+    throw new Error(
+      'The fault suite starts its own PostgreSQL cluster but found no server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin; set PG_BIN',
+    );
   }
   return candidates[0];
 }

@@ -48,7 +48,14 @@ export class Load {
       } catch (err) {
         answer = { status: 0, type: '', body: { error: (err as Error).message } };
       }
-      this.outcomes.push({ kind: answer.kind ?? op.kind, sentAt, answeredAt: Date.now(), status: answer.status, type: answer.type, body: answer.body });
+      this.outcomes.push({
+        kind: answer.kind ?? op.kind,
+        sentAt,
+        answeredAt: Date.now(),
+        status: answer.status,
+        type: answer.type,
+        body: answer.body,
+      });
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }

@@ -37,7 +37,9 @@ const approved: string[] = [];
 const ok = (o: Outcome) => o.status >= 200 && o.status < 300;
 /** 503 as problem+json, or as the RFC 6749 JSON error on the OAuth protocol endpoints. */
 const unavailable = (o: Outcome) =>
-  o.status === 503 && (o.type === 'application/problem+json' || (o.kind === 'token' && o.type === 'application/json' && o.body.error === 'temporarily_unavailable'));
+  o.status === 503 &&
+  (o.type === 'application/problem+json' ||
+    (o.kind === 'token' && o.type === 'application/json' && o.body.error === 'temporarily_unavailable'));
 
 function operations(): LoadOperation[] {
   const remember = (list: string[]) => async (answer: Promise<HttpAnswer>) => {
@@ -52,7 +54,12 @@ function operations(): LoadOperation[] {
       run: () =>
         service.call('POST', '/v1/consents', {
           as: { bearer: bank.collectorToken as string },
-          body: { subject: `CUST-FAULT-${++subjects}`, purpose: CONSENT_PURPOSE, noticeVersion: bank.noticeVersion, channel: 'mobile-bank' },
+          body: {
+            subject: `CUST-FAULT-${++subjects}`,
+            purpose: CONSENT_PURPOSE,
+            noticeVersion: bank.noticeVersion,
+            channel: 'mobile-bank',
+          },
         }),
     },
     {
@@ -61,7 +68,15 @@ function operations(): LoadOperation[] {
         remember(requested)(
           service.call('POST', '/v1/access-grants', {
             as: { staff: STAFF.vendorManager },
-            body: { vendor: bank.vendorId, asset: bank.assetKey, fields: ['name'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), justification: 'Fault-suite grant change' },
+            body: {
+              vendor: bank.vendorId,
+              asset: bank.assetKey,
+              fields: ['name'],
+              actions: ['read'],
+              purpose: 'collections',
+              validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+              justification: 'Fault-suite grant change',
+            },
           }),
         ),
     },
@@ -70,7 +85,9 @@ function operations(): LoadOperation[] {
       run: () => {
         const id = requested.shift();
         if (!id) return decide(service, bank).then((r) => ({ ...r, kind: 'decision' }));
-        return remember(approved)(service.call('POST', `/v1/access-grants/${id}/approve`, { as: { staff: STAFF.dataOwner }, body: {} })).then((r) => ({ ...r, body: { ...r.body, id } }));
+        return remember(approved)(
+          service.call('POST', `/v1/access-grants/${id}/approve`, { as: { staff: STAFF.dataOwner }, body: {} }),
+        ).then((r) => ({ ...r, body: { ...r.body, id } }));
       },
     },
     {
@@ -78,10 +95,22 @@ function operations(): LoadOperation[] {
       run: () => {
         const id = approved.shift();
         if (!id) return decide(service, bank).then((r) => ({ ...r, kind: 'decision' }));
-        return service.call('POST', `/v1/access-grants/${id}/revoke`, { as: { staff: STAFF.privacyOfficer }, body: { reason: 'Fault-suite revocation' } }).then((r) => ({ ...r, body: { ...r.body, id } }));
+        return service
+          .call('POST', `/v1/access-grants/${id}/revoke`, {
+            as: { staff: STAFF.privacyOfficer },
+            body: { reason: 'Fault-suite revocation' },
+          })
+          .then((r) => ({ ...r, body: { ...r.body, id } }));
       },
     },
-    { kind: 'token', run: () => service.call('POST', '/oauth/token', { as: { basic: [bank.pep.clientId, bank.pep.clientSecret] }, form: { grant_type: 'client_credentials' } }) },
+    {
+      kind: 'token',
+      run: () =>
+        service.call('POST', '/oauth/token', {
+          as: { basic: [bank.pep.clientId, bank.pep.clientSecret] },
+          form: { grant_type: 'client_credentials' },
+        }),
+    },
   ];
 }
 
@@ -89,7 +118,12 @@ beforeAll(async () => {
   cluster = await PrivateCluster.create();
   url = await cluster.createDatabase('governance');
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-restart-'));
-  service = await startServiceProcess({ databaseUrl: url, dataDir, secrets: sharedSecrets(), env: { DATABASE_POOL_MAX: '10', OAUTH_TOKEN_RATE_LIMIT: '1000000' } });
+  service = await startServiceProcess({
+    databaseUrl: url,
+    dataDir,
+    secrets: sharedSecrets(),
+    env: { DATABASE_POOL_MAX: '10', OAUTH_TOKEN_RATE_LIMIT: '1000000' },
+  });
   bank = await setUpBank(service, { consents: true });
   await approvedGrant(service, bank);
 }, 300_000);
@@ -126,16 +160,29 @@ describe.each([['fast' as const], ['immediate' as const]])('PostgreSQL stopped (
     const outcomes = load.outcomes;
     const duringOutage = outcomes.filter((o) => o.sentAt >= downFrom && o.answeredAt <= downUntil);
     const acknowledged = outcomes.filter(ok);
-    const decisions = new Set(acknowledged.filter((o) => o.kind === 'decision').map((o) => String(o.body.decisionId)).filter((id) => id !== 'undefined'));
+    const decisions = new Set(
+      acknowledged
+        .filter((o) => o.kind === 'decision')
+        .map((o) => String(o.body.decisionId))
+        .filter((id) => id !== 'undefined'),
+    );
     const consents = acknowledged.filter((o) => o.kind === 'consent').map((o) => String(o.body.id));
     const tokens = acknowledged.filter((o) => o.kind === 'token').map((o) => String(jwtPayload(String(o.body.access_token)).jti));
     const grantChanges = acknowledged.filter((o) => o.kind.startsWith('grant.'));
 
-    const decided = new Set(((await db('audit_events').where({ action: 'access.decided' }).select(db.raw("details->>'decisionId' as id"))) as Array<{ id: string }>).map((r) => r.id));
+    const decided = new Set(
+      (
+        (await db('audit_events').where({ action: 'access.decided' }).select(db.raw("details->>'decisionId' as id"))) as Array<{
+          id: string;
+        }>
+      ).map((r) => r.id),
+    );
     const consentRows = new Set(((await db('consent_events').select('id')) as Array<{ id: string }>).map((r) => r.id));
     const consentEvents = await auditIds('consent.given');
     const tokenEvents = await auditIds('oauth.token_issued');
-    const grantRows = new Map(((await db('access_grants').select('id', 'status')) as Array<{ id: string; status: string }>).map((r) => [r.id, r.status]));
+    const grantRows = new Map(
+      ((await db('access_grants').select('id', 'status')) as Array<{ id: string; status: string }>).map((r) => [r.id, r.status]),
+    );
     const grantEvents = {
       'grant.request': await auditIds('access_grant.requested'),
       'grant.approve': await auditIds('access_grant.approved'),
@@ -145,7 +192,8 @@ describe.each([['fast' as const], ['immediate' as const]])('PostgreSQL stopped (
     const errors500 = service.logLines.filter((l) => l.includes('"status":500'));
     await db.destroy();
 
-    const byKind = (list: Outcome[]) => Object.entries(list.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {}));
+    const byKind = (list: Outcome[]) =>
+      Object.entries(list.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {}));
     await recordFault(
       {
         fault: 'PostgreSQL stopped and started',
@@ -160,9 +208,11 @@ describe.each([['fast' as const], ['immediate' as const]])('PostgreSQL stopped (
         // Recovered by itself: the same process answers again.
         expect(service.child.exitCode).toBeNull();
         expect(service.pid).toBe(pid);
-        expect(byKind(outcomes.filter((o) => o.sentAt > restarted + recoveryMs && ok(o))).map(([kind]) => kind).sort()).toEqual(
-          expect.arrayContaining(['consent', 'decision', 'token']),
-        );
+        expect(
+          byKind(outcomes.filter((o) => o.sentAt > restarted + recoveryMs && ok(o)))
+            .map(([kind]) => kind)
+            .sort(),
+        ).toEqual(expect.arrayContaining(['consent', 'decision', 'token']));
         // Every acknowledged change and decision is durable, with its audit event.
         expect([...decisions].filter((id) => !decided.has(id))).toEqual([]);
         expect(consents.filter((id) => !consentRows.has(id) || !consentEvents.has(id))).toEqual([]);

@@ -44,9 +44,16 @@ export function readReport(file: string): StoredRow[] {
 }
 
 export function formatReport(rows: readonly StoredRow[]): string {
-  const cells = [['fault', 'scenario', 'requests', 'observed', 'result'], ...rows.map((r) => [r.fault, r.scenario, String(r.requests), r.observed, r.result])];
+  const cells = [
+    ['fault', 'scenario', 'requests', 'observed', 'result'],
+    ...rows.map((r) => [r.fault, r.scenario, String(r.requests), r.observed, r.result]),
+  ];
   const widths = cells[0].map((_, i) => Math.max(...cells.map((c) => c[i].length)));
-  const fmt = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join(' | ').trimEnd();
+  const fmt = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   const cpus = os.cpus();
   return [
     `machine: ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`,

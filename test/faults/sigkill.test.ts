@@ -49,15 +49,32 @@ const logical: Logical[] = [];
 function send(l: Logical, n: number): Promise<HttpAnswer> {
   const headers = { 'Idempotency-Key': l.key };
   const options: Record<Logical['kind'], [string, CallOptions]> = {
-    department: ['/v1/departments', { as: { staff: PROCESS_ADMIN }, body: { code: `KILL_${n}`, name: `Department ${n}`, kind: 'business' } }],
+    department: [
+      '/v1/departments',
+      { as: { staff: PROCESS_ADMIN }, body: { code: `KILL_${n}`, name: `Department ${n}`, kind: 'business' } },
+    ],
     grant: [
       '/v1/access-grants',
       {
         as: { staff: STAFF.vendorManager },
-        body: { vendor: bank.vendorId, asset: bank.assetKey, fields: ['name'], actions: ['read'], purpose: 'collections', validUntil: VALID_UNTIL, justification: `${MARKER} ${n}` },
+        body: {
+          vendor: bank.vendorId,
+          asset: bank.assetKey,
+          fields: ['name'],
+          actions: ['read'],
+          purpose: 'collections',
+          validUntil: VALID_UNTIL,
+          justification: `${MARKER} ${n}`,
+        },
       },
     ],
-    consent: ['/v1/consents', { as: { bearer: bank.collectorToken as string }, body: { subject: `CUST-KILL-${n}`, purpose: CONSENT_PURPOSE, noticeVersion: bank.noticeVersion, channel: 'mobile-bank' } }],
+    consent: [
+      '/v1/consents',
+      {
+        as: { bearer: bank.collectorToken as string },
+        body: { subject: `CUST-KILL-${n}`, purpose: CONSENT_PURPOSE, noticeVersion: bank.noticeVersion, channel: 'mobile-bank' },
+      },
+    ],
     decision: ['/v1/decisions', { as: { bearer: bank.pepToken }, body: { ...bank.decision, records: 1 } }],
   };
   const [pathName, o] = options[l.kind];
@@ -130,18 +147,34 @@ it(`keeps every change whole and creates nothing twice when the service is kille
 
   const db: Knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
   try {
-    const count = async (table: string, where: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => Number(((await where(db(table)).count({ n: '*' })) as Array<{ n: number }>)[0].n);
+    const count = async (table: string, where: (q: Knex.QueryBuilder) => Knex.QueryBuilder) =>
+      Number(((await where(db(table)).count({ n: '*' })) as Array<{ n: number }>)[0].n);
     const wanted = (kind: Logical['kind']) => logical.filter((l) => l.kind === kind).length;
     const departments = await count('departments', (q) => q.where('code', 'like', 'KILL\\_%'));
-    const departmentEvents = await count('audit_events', (q) => q.where({ action: 'department.created' }).andWhere('object_id', 'like', 'KILL\\_%'));
-    const grants = (await db('access_grants').where('justification', 'like', `${MARKER} %`).select('id', 'justification')) as Array<{ id: string; justification: string }>;
-    const grantEvents = new Set(((await db('audit_events').where({ action: 'access_grant.requested' }).select('object_id')) as Array<{ object_id: string }>).map((r) => r.object_id));
+    const departmentEvents = await count('audit_events', (q) =>
+      q.where({ action: 'department.created' }).andWhere('object_id', 'like', 'KILL\\_%'),
+    );
+    const grants = (await db('access_grants').where('justification', 'like', `${MARKER} %`).select('id', 'justification')) as Array<{
+      id: string;
+      justification: string;
+    }>;
+    const grantEvents = new Set(
+      ((await db('audit_events').where({ action: 'access_grant.requested' }).select('object_id')) as Array<{ object_id: string }>).map(
+        (r) => r.object_id,
+      ),
+    );
     const consents = (await db('consent_events').select('id', 'subject_ref')) as Array<{ id: string; subject_ref: string }>;
-    const consentEvents = new Set(((await db('audit_events').where({ action: 'consent.given' }).select('object_id')) as Array<{ object_id: string }>).map((r) => r.object_id));
+    const consentEvents = new Set(
+      ((await db('audit_events').where({ action: 'consent.given' }).select('object_id')) as Array<{ object_id: string }>).map(
+        (r) => r.object_id,
+      ),
+    );
     const decisionEvents = await count('audit_events', (q) => q.where({ action: 'access.decided' }));
     const usage = Number(((await db('access_grant_usage').sum({ n: 'records' })) as Array<{ n: number }>)[0].n ?? 0);
     const keys = await count('idempotency_keys', (q) => q);
-    const orphanKeys = (await db.raw('select count(*) as n from idempotency_keys k where not exists (select 1 from audit_events e where e.id = k.audit_event_id)')) as { rows: Array<{ n: number }> };
+    const orphanKeys = (await db.raw(
+      'select count(*) as n from idempotency_keys k where not exists (select 1 from audit_events e where e.id = k.audit_event_id)',
+    )) as { rows: Array<{ n: number }> };
     const verify = await service.call('GET', '/v1/audit/verify', { as: { staff: PROCESS_ADMIN } });
     const attempts = logical.reduce((sum, l) => sum + l.attempts, 0);
     const outcome = (o: Logical['outcome']) => logical.filter((l) => l.outcome === o).length;

@@ -6,7 +6,12 @@ export interface Operation {
   readonly method: string;
   readonly path: string;
   readonly operationId: string;
-  readonly parameters: ReadonlyArray<{ name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema: Record<string, unknown> }>;
+  readonly parameters: ReadonlyArray<{
+    name: string;
+    in: 'path' | 'query' | 'header';
+    required?: boolean;
+    schema: Record<string, unknown>;
+  }>;
   /** Media type → schema of the request body, when the operation takes one. */
   readonly requestBody?: Readonly<Record<string, Record<string, unknown>>>;
   /** Status → media type → schema (a media type may have no schema). */
@@ -51,7 +56,9 @@ export function operationsOf(document: Record<string, unknown>): Operation[] {
         path,
         operationId: op.operationId,
         parameters: (op.parameters ?? []).map((p) => resolveParameter(document, p as unknown as Record<string, unknown>)),
-        requestBody: op.requestBody ? Object.fromEntries(Object.entries(op.requestBody.content).map(([type, media]) => [type, media.schema ?? {}])) : undefined,
+        requestBody: op.requestBody
+          ? Object.fromEntries(Object.entries(op.requestBody.content).map(([type, media]) => [type, media.schema ?? {}]))
+          : undefined,
         responses,
         security: op.security ?? [],
       });

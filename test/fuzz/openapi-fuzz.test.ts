@@ -30,7 +30,11 @@ const secrets: string[] = [];
 async function buildIdentities(): Promise<Identities> {
   const bearer = (token: string) => `Bearer ${token}`;
   const staff = async (sub: string) => bearer(await t.staffToken(sub, { expiresIn: '2h' }));
-  const out: Record<string, string | undefined> = { anonymous: undefined, 'staff:root-admin': await staff('root-admin'), [`staff:${NO_ROLE}`]: await staff(NO_ROLE) };
+  const out: Record<string, string | undefined> = {
+    anonymous: undefined,
+    'staff:root-admin': await staff('root-admin'),
+    [`staff:${NO_ROLE}`]: await staff(NO_ROLE),
+  };
   for (const role of STAFF_ROLES) {
     out[`staff:${holder(role, '*')}`] = await staff(holder(role, '*'));
     out[`staff:${holder(role, HOME)}`] = await staff(holder(role, HOME));
@@ -55,8 +59,11 @@ async function buildIdentities(): Promise<Identities> {
   out['bad:lowercase-scheme'] = `bearer ${world.machine.token}`;
   out['bad:expired-staff'] = bearer(await t.staffToken('root-admin', { expiresIn: Math.floor(Date.now() / 1000) - 3600 }));
   out['bad:wrong-audience'] = bearer(await t.staffToken('root-admin', { audience: 'someone-else' }));
-  out['bad:no-subject'] = bearer(await signStaffClaims({ iss: STAFF_ISSUER, aud: STAFF_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 }));
-  out['bad:alg-none'] = `Bearer ${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'root-admin', iss: STAFF_ISSUER, aud: STAFF_AUDIENCE })).toString('base64url')}.`;
+  out['bad:no-subject'] = bearer(
+    await signStaffClaims({ iss: STAFF_ISSUER, aud: STAFF_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 }),
+  );
+  out['bad:alg-none'] =
+    `Bearer ${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'root-admin', iss: STAFF_ISSUER, aud: STAFF_AUDIENCE })).toString('base64url')}.`;
   out['bad:hs256-staff'] = bearer(
     await new SignJWT({ sub: 'root-admin' })
       .setProtectedHeader({ alg: 'HS256', kid: 'test-idp' })
@@ -65,7 +72,15 @@ async function buildIdentities(): Promise<Identities> {
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode('x'.repeat(32))),
   );
-  secrets.push(world.machine.token, world.machine.clientSecret, world.pepOnlyToken, world.vendorClientToken, world.expendable.token, a.clientSecret, b.clientSecret);
+  secrets.push(
+    world.machine.token,
+    world.machine.clientSecret,
+    world.pepOnlyToken,
+    world.vendorClientToken,
+    world.expendable.token,
+    a.clientSecret,
+    b.clientSecret,
+  );
   return out;
 }
 
@@ -130,7 +145,10 @@ function generate(seed: number, runs: number): FuzzRequest[] {
   if (perOperation <= 0) return [];
   const streams = targets.map((op) => {
     trace(`generating ${op.operationId}`);
-    return fc.sample(requestArbitrary(op, schemas, world, identities, allowed[op.operationId]), { seed: (seed ^ operationSalt(op.operationId)) >>> 0, numRuns: perOperation });
+    return fc.sample(requestArbitrary(op, schemas, world, identities, allowed[op.operationId]), {
+      seed: (seed ^ operationSalt(op.operationId)) >>> 0,
+      numRuns: perOperation,
+    });
   });
   const out: FuzzRequest[] = [];
   for (let i = 0; i < perOperation; i += 1) for (const stream of streams) out.push(stream[i]);
@@ -156,17 +174,32 @@ async function fuzz(seed: number, runs: number): Promise<void> {
   await pool(requests, CONCURRENCY, async (request, index) => {
     const sentAt = Date.now();
     const answer = await send(t, request);
-    if (process.env.FUZZ_TRACE) process.stderr.write(`${index} ${Date.now() - sentAt}ms ${answer.status} ${describeRequest(request).slice(0, 400)}\n  ← ${answer.text.slice(0, 300)}\n`);
+    if (process.env.FUZZ_TRACE)
+      process.stderr.write(
+        `${index} ${Date.now() - sentAt}ms ${answer.status} ${describeRequest(request).slice(0, 400)}\n  ← ${answer.text.slice(0, 300)}\n`,
+      );
     byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
     const statuses = handled.get(request.operation.operationId) ?? new Set<number>();
     statuses.add(answer.status);
     handled.set(request.operation.operationId, statuses);
-    const problems = conformanceProblems(contract, request.operation, answer, { json: request.json, contentType: request.headers['Content-Type'] });
+    const problems = conformanceProblems(contract, request.operation, answer, {
+      json: request.json,
+      contentType: request.headers['Content-Type'],
+    });
     if (problems.length > 0) {
       // For a 5xx, what the service logged about it (by request id): the stack trace to start from.
       const requestId = /"requestId":"([^"]+)"/.exec(answer.text)?.[1];
-      const logged = requestId ? t.logLines.filter((line) => line.includes(requestId) && line.includes('"err"')).join('\n').slice(0, 1500) : '';
-      failures.push({ request: describeRequest(request), problems, answer: `${answer.status} ${answer.contentType ?? ''} ${answer.text.slice(0, 400)}${logged ? `\n  logged: ${logged}` : ''}` });
+      const logged = requestId
+        ? t.logLines
+            .filter((line) => line.includes(requestId) && line.includes('"err"'))
+            .join('\n')
+            .slice(0, 1500)
+        : '';
+      failures.push({
+        request: describeRequest(request),
+        problems,
+        answer: `${answer.status} ${answer.contentType ?? ''} ${answer.text.slice(0, 400)}${logged ? `\n  logged: ${logged}` : ''}`,
+      });
     }
   });
   const seconds = (Date.now() - started) / 1000;
@@ -178,11 +211,18 @@ async function fuzz(seed: number, runs: number): Promise<void> {
       `never 2xx: ${without2xx.join(', ')}`,
   );
   if (failures.length > 0) {
-    console.log(`fuzz seed ${seed}: ${failures.length} failures (replay with FUZZ_SEED=${seed}); the first ones:\n${failures.slice(0, 25).map((f) => `${f.request}\n  → ${f.problems.join('; ')}\n  ← ${f.answer}`).join('\n')}`);
+    console.log(
+      `fuzz seed ${seed}: ${failures.length} failures (replay with FUZZ_SEED=${seed}); the first ones:\n${failures
+        .slice(0, 25)
+        .map((f) => `${f.request}\n  → ${f.problems.join('; ')}\n  ← ${f.answer}`)
+        .join('\n')}`,
+    );
   }
   expect(failures.map((f) => `${f.request.split(':')[0]}: ${f.problems.join('; ')}`)).toEqual([]);
   // Every operation was really exercised: at least one request got past authentication.
-  const neverPastAuth = operations.filter((op) => handled.has(op.operationId) && [...(handled.get(op.operationId) ?? [])].every((s) => s === 401 || s === 403));
+  const neverPastAuth = operations.filter(
+    (op) => handled.has(op.operationId) && [...(handled.get(op.operationId) ?? [])].every((s) => s === 401 || s === 403),
+  );
   expect(neverPastAuth.map((op) => op.operationId)).toEqual([]);
 }
 
@@ -195,11 +235,15 @@ describe('fuzzing every operation of the OpenAPI document', () => {
 
   (replay === undefined ? it : it.skip)(`with the fixed seed ${FIXED_SEED}`, () => fuzz(FIXED_SEED, FIXED_RUNS), 600_000);
 
-  it(replay === undefined ? 'with a random seed (printed for replay)' : `replaying seed ${replay}`, async () => {
-    const seed = replay ?? (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
-    console.log(`fuzz: random seed ${seed} (replay with FUZZ_SEED=${seed})`);
-    await fuzz(seed, replay === undefined ? RANDOM_RUNS : FIXED_RUNS);
-  }, 600_000);
+  it(
+    replay === undefined ? 'with a random seed (printed for replay)' : `replaying seed ${replay}`,
+    async () => {
+      const seed = replay ?? (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
+      console.log(`fuzz: random seed ${seed} (replay with FUZZ_SEED=${seed})`);
+      await fuzz(seed, replay === undefined ? RANDOM_RUNS : FIXED_RUNS);
+    },
+    600_000,
+  );
 
   it('leaves the audit chain verifiable and no token or secret in the logs', async () => {
     const verify = await t.http.get('/v1/audit/verify').set('Authorization', identities[`staff:${holder('auditor', '*')}`] ?? '');

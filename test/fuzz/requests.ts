@@ -55,7 +55,9 @@ export function worldHints(world: World): Hints {
     client_secret: [world.expendable.clients[1].clientSecret],
     client_assertion_type: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'],
     // Unsigned assertions whose sub/iss/jti PostgreSQL cannot store (NUL, lone surrogate, leading BOM).
-    client_assertion: ['a\u0000b', 'a\ud800', '\ufeffa'].map((id) => unsignedAssertion({ sub: id, iss: id, aud: 'x', exp: 4_102_444_800, jti: id })),
+    client_assertion: ['a\u0000b', 'a\ud800', '\ufeffa'].map((id) =>
+      unsignedAssertion({ sub: id, iss: id, aud: 'x', exp: 4_102_444_800, jti: id }),
+    ),
     // RFC 9396 details with unstorable text escaped inside the JSON (the form value itself is clean).
     authorization_details: ['"a\\u0000b"', '"a\\ud800"', '"\\ufeffa"'].map(
       (location) => `[{"type":"data_access","locations":[${location}],"actions":["read"],"datatypes":["phone"],"purpose":"collections"}]`,
@@ -149,14 +151,21 @@ const MALFORMED_JSON = [
   '{"constructor":{"prototype":{"polluted":true}}}',
   '\u0000',
   '{"a":"\\ud800"}',
-  '[' .repeat(5000) + ']'.repeat(5000),
-  '{"a":' .repeat(3000) + '1' + '}'.repeat(3000),
+  '['.repeat(5000) + ']'.repeat(5000),
+  '{"a":'.repeat(3000) + '1' + '}'.repeat(3000),
   JSON.stringify({ big: 'x'.repeat(200_000) }),
   JSON.stringify(nest(40, 'object')),
   JSON.stringify(nest(33, 'array')),
 ];
 
-const WRONG_MEDIA_TYPES = ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json-patch+json', 'application/JSON; charset=utf-16', ''];
+const WRONG_MEDIA_TYPES = [
+  'text/plain',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  'application/json-patch+json',
+  'application/JSON; charset=utf-16',
+  '',
+];
 
 const ACCEPTS = ['application/json', 'text/csv', 'application/xml', '*/*', 'text/html', 'application/problem+json'];
 
@@ -174,7 +183,9 @@ export function encodeSegment(value: string): string {
       run += value.slice(i, i + 2);
       i += 1;
     } else if (code >= 0xd800 && code <= 0xdfff) {
-      out += encodeURIComponent(run) + [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+      out +=
+        encodeURIComponent(run) +
+        [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
       run = '';
     } else {
       run += value[i];
@@ -243,7 +254,12 @@ function bodyArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary<
   if (!op.requestBody) {
     return fc.oneof(
       { arbitrary: fc.constant<BodyChoice>({ kind: 'none' }), weight: 9 },
-      { arbitrary: fc.constantFrom(...MALFORMED_JSON.slice(0, 8), '{"unexpected":true}').map<BodyChoice>((body) => ({ body, contentType: JSON_TYPE, kind: 'unexpected' })), weight: 1 },
+      {
+        arbitrary: fc
+          .constantFrom(...MALFORMED_JSON.slice(0, 8), '{"unexpected":true}')
+          .map<BodyChoice>((body) => ({ body, contentType: JSON_TYPE, kind: 'unexpected' })),
+        weight: 1,
+      },
     );
   }
   const [mediaType, schema] = Object.entries(op.requestBody)[0];
@@ -251,7 +267,8 @@ function bodyArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary<
   const asSent = (value: unknown, kind: BodyChoice['kind']): BodyChoice => {
     const body = encode(value);
     // What the server will parse: for forms, the strings; for JSON, the value itself (undefined when JSON.stringify drops it).
-    const json = mediaType === FORM_TYPE ? Object.fromEntries(new URLSearchParams(body)) : body === undefined ? undefined : JSON.parse(body);
+    const json =
+      mediaType === FORM_TYPE ? Object.fromEntries(new URLSearchParams(body)) : body === undefined ? undefined : JSON.parse(body);
     return { body: body ?? '', json, contentType: mediaType, kind };
   };
   const otherType = mediaType === FORM_TYPE ? JSON_TYPE : FORM_TYPE;
@@ -260,7 +277,9 @@ function bodyArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary<
     { arbitrary: schemas.minimal(schema as JsonSchema).map((v) => asSent(v, 'valid')), weight: 4 },
     { arbitrary: schemas.invalid(schema as JsonSchema).map((v) => asSent(v, 'invalid')), weight: 6 },
     {
-      arbitrary: fc.constantFrom(...MALFORMED_JSON).map<BodyChoice>((body) => ({ body, contentType: mediaType === FORM_TYPE ? JSON_TYPE : mediaType, kind: 'malformed' })),
+      arbitrary: fc
+        .constantFrom(...MALFORMED_JSON)
+        .map<BodyChoice>((body) => ({ body, contentType: mediaType === FORM_TYPE ? JSON_TYPE : mediaType, kind: 'malformed' })),
       weight: 2,
     },
     {
@@ -274,7 +293,14 @@ function bodyArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary<
       ? [
           {
             arbitrary: fc
-              .constantFrom('grant_type=client_credentials&grant_type=x', 'token=%', 'a[b][c][d][e][f][g]=1&token=x', '%%%=%%%', '&&&=', `token=${'a'.repeat(20_000)}`)
+              .constantFrom(
+                'grant_type=client_credentials&grant_type=x',
+                'token=%',
+                'a[b][c][d][e][f][g]=1&token=x',
+                '%%%=%%%',
+                '&&&=',
+                `token=${'a'.repeat(20_000)}`,
+              )
               .map<BodyChoice>((body) => ({ body, contentType: FORM_TYPE, kind: 'malformed' })),
             weight: 2,
           },
@@ -317,7 +343,14 @@ function identityArbitrary(op: Operation, identities: Identities, allowed: reado
   const scheme = Object.keys(op.security[0] ?? {})[0];
   // Holders of a role everywhere (and the bootstrap admin) get past authorization most often: favour them.
   const broad = staff.filter((l) => l.endsWith('@all') || l === 'staff:root-admin');
-  const expected = scheme === 'staff' ? [...staff, ...broad, ...broad] : scheme === 'client' ? machine : op.path.startsWith('/oauth/') ? labels.filter((l) => l.startsWith('basic:')) : ['anonymous'];
+  const expected =
+    scheme === 'staff'
+      ? [...staff, ...broad, ...broad]
+      : scheme === 'client'
+        ? machine
+        : op.path.startsWith('/oauth/')
+          ? labels.filter((l) => l.startsWith('basic:'))
+          : ['anonymous'];
   return fc.oneof(
     ...(allowed.length > 0 ? [{ arbitrary: fc.constantFrom(...allowed), weight: 10 }] : []),
     { arbitrary: fc.constantFrom(...expected), weight: 4 },
@@ -330,7 +363,13 @@ function identityArbitrary(op: Operation, identities: Identities, allowed: reado
  * Requests for one operation: its path, query, body, media type and identity varied independently.
  * `allowed` names the identities that hold the operation's permission everywhere.
  */
-export function requestArbitrary(op: Operation, schemas: SchemaArbitraries, world: World, identities: Identities, allowed: readonly string[] = []): fc.Arbitrary<FuzzRequest> {
+export function requestArbitrary(
+  op: Operation,
+  schemas: SchemaArbitraries,
+  world: World,
+  identities: Identities,
+  allowed: readonly string[] = [],
+): fc.Arbitrary<FuzzRequest> {
   const pools = pathPools(world);
   const nastyHeader = sometimes(
     fc.constantFrom<Record<string, string>>(

@@ -185,7 +185,12 @@ export class SchemaArbitraries {
         // Mostly addresses every validator takes; some of the odd ones RFC 5322 allows.
         return fc.oneof(
           { arbitrary: fc.constantFrom('privacy@bank.example', 'dpo.office@vendor.example', 'a@b.example'), weight: 3 },
-          { arbitrary: fc.constantFrom(...cached(`email:${minLength}:${maxLength}`, () => fc.sample(fc.emailAddress().filter(fits), { seed: 1, numRuns: 100 }))), weight: 1 },
+          {
+            arbitrary: fc.constantFrom(
+              ...cached(`email:${minLength}:${maxLength}`, () => fc.sample(fc.emailAddress().filter(fits), { seed: 1, numRuns: 100 })),
+            ),
+            weight: 1,
+          },
         );
       case 'uri':
         // The discard port of the loopback address: anything the server fetches fails at once, here.
@@ -217,7 +222,10 @@ export class SchemaArbitraries {
     const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
     if (properties.length === 0) {
       if (schema.additionalProperties === false || depth >= MAX_DEPTH) return fc.constant({});
-      const values = typeof schema.additionalProperties === 'object' ? this.valid(asSchema(schema.additionalProperties), undefined, depth + 1) : fc.jsonValue({ maxDepth: 2 });
+      const values =
+        typeof schema.additionalProperties === 'object'
+          ? this.valid(asSchema(schema.additionalProperties), undefined, depth + 1)
+          : fc.jsonValue({ maxDepth: 2 });
       return fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), values, { maxKeys: 4 }) as fc.Arbitrary<Record<string, unknown>>;
     }
     const model: Record<string, fc.Arbitrary<unknown>> = {};
@@ -344,7 +352,10 @@ function wrongType(schema: JsonSchema): fc.Arbitrary<unknown> {
     ['array', fc.constantFrom([], [1, 'a'], [[]])],
     ['object', fc.constantFrom({}, { a: 1 }, { __proto__: null, constructor: 'x' })],
   ];
-  const others = all.filter(([type]) => !types.includes(type) && !(type === 'integer' && types.includes('number')) && !(type === 'number' && types.includes('integer')));
+  const others = all.filter(
+    ([type]) =>
+      !types.includes(type) && !(type === 'integer' && types.includes('number')) && !(type === 'number' && types.includes('integer')),
+  );
   return fc.oneof(...others.map(([, arbitrary]) => arbitrary));
 }
 

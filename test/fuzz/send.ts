@@ -14,7 +14,9 @@ function asText(res: NodeJS.ReadableStream, callback: (err: Error | null, body: 
 
 /** Sends the request exactly as generated (headers and bytes) to the in-process server. */
 export async function send(t: TestApp, request: FuzzRequest): Promise<Answer> {
-  let call = t.http[request.method as Method](request.url).buffer(true).parse(asText as never);
+  let call = t.http[request.method as Method](request.url)
+    .buffer(true)
+    .parse(asText as never);
   for (const [name, value] of Object.entries(request.headers)) call = call.set(name, value);
   if (request.body !== undefined) {
     // superagent sends a string as-is under the media type set; without one it would add a form

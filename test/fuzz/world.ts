@@ -31,7 +31,11 @@ export interface Seeded {
  * a holder of every staff role in each department and in '*', and machine clients with tokens.
  */
 export interface World {
-  readonly assets: { readonly home: Seeded & { key: string }; readonly other: Seeded & { key: string }; readonly movable: Seeded & { key: string } };
+  readonly assets: {
+    readonly home: Seeded & { key: string };
+    readonly other: Seeded & { key: string };
+    readonly movable: Seeded & { key: string };
+  };
   readonly purposes: { readonly consent: string; readonly contract: string };
   readonly vendorId: string;
   readonly grants: { readonly requested: Seeded; readonly active: Seeded; readonly other: Seeded };
@@ -96,17 +100,34 @@ export async function seedWorld(t: TestApp): Promise<World> {
         t.http
           .post('/v1/access-grants')
           .set(await as(vm))
-          .send({ vendor: vendorId, asset, fields: ['name', 'phone'], actions: ['read'], purpose: purposes.contract, validUntil: inDays(60), justification: 'Card servicing calls for the fuzz world' }),
+          .send({
+            vendor: vendorId,
+            asset,
+            fields: ['name', 'phone'],
+            actions: ['read'],
+            purpose: purposes.contract,
+            validUntil: inDays(60),
+            justification: 'Card servicing calls for the fuzz world',
+          }),
         'grant',
       )
     ).body.id as string;
   const requested = await requestGrant(home.key);
   const active = await requestGrant(home.key);
-  await ok(t.http.post(`/v1/access-grants/${active}/approve`).set(await as(owner)).send({}), 'approve grant');
+  await ok(
+    t.http
+      .post(`/v1/access-grants/${active}/approve`)
+      .set(await as(owner))
+      .send({}),
+    'approve grant',
+  );
   const otherGrant = await requestGrant(other.key);
 
   const transfer = await ok(
-    t.http.post(`/v1/data-assets/${movable.id}/ownership-transfers`).set(await as(owner)).send({ toDepartment: OTHER, reason: 'Reorganisation' }),
+    t.http
+      .post(`/v1/data-assets/${movable.id}/ownership-transfers`)
+      .set(await as(owner))
+      .send({ toDepartment: OTHER, reason: 'Reorganisation' }),
     'ownership transfer',
   );
 
@@ -127,7 +148,10 @@ export async function seedWorld(t: TestApp): Promise<World> {
       }),
     'notice',
   );
-  const published = await t.http.post(`/v1/notices/${notice.body.id}/publish`).set(await as(po)).send();
+  const published = await t.http
+    .post(`/v1/notices/${notice.body.id}/publish`)
+    .set(await as(po))
+    .send();
   if (published.status !== 200) throw new Error(`seeding notice publish: ${published.status} ${JSON.stringify(published.body)}`);
 
   const am = holder('app_manager', '*');
@@ -137,7 +161,14 @@ export async function seedWorld(t: TestApp): Promise<World> {
         t.http
           .post('/v1/apps')
           .set(await as(am))
-          .send({ name, kind: 'app', audience: 'customer', leadDepartment: department, owningDepartment: department, responsiblePerson: 'Lead of mobile' }),
+          .send({
+            name,
+            kind: 'app',
+            audience: 'customer',
+            leadDepartment: department,
+            owningDepartment: department,
+            responsiblePerson: 'Lead of mobile',
+          }),
         'app',
       )
     ).body.id as string;
@@ -145,7 +176,10 @@ export async function seedWorld(t: TestApp): Promise<World> {
   const otherApp = await newApp(OTHER, 'Fuzz Other Portal');
   const today = new Date().toISOString().slice(0, 10);
   await ok(
-    t.http.post(`/v1/apps/${homeApp}/security-tests`).set(await as(am)).send({ kind: 'penetration', performedAt: today, result: 'pass', performer: 'Red team', reportReference: 'PT-1' }),
+    t.http
+      .post(`/v1/apps/${homeApp}/security-tests`)
+      .set(await as(am))
+      .send({ kind: 'penetration', performedAt: today, result: 'pass', performer: 'Red team', reportReference: 'PT-1' }),
     'security test',
   );
   await ok(
@@ -167,7 +201,15 @@ export async function seedWorld(t: TestApp): Promise<World> {
     t.http
       .post(`/v1/apps/${homeApp}/sdks`)
       .set(await as(am))
-      .send({ release: '1.0.0', name: 'Fuzz Push', provider: 'Push Co.', version: '2.0.0', piCategories: ['device identifiers'], purpose: purposes.contract, contractCovered: true }),
+      .send({
+        release: '1.0.0',
+        name: 'Fuzz Push',
+        provider: 'Push Co.',
+        version: '2.0.0',
+        piCategories: ['device identifiers'],
+        purpose: purposes.contract,
+        contractCovered: true,
+      }),
     'sdk',
   );
 
@@ -178,27 +220,52 @@ export async function seedWorld(t: TestApp): Promise<World> {
       .send({ release: '1.0.0', environments: [{ platform: 'android', version: '14' }] }),
     'supported environments',
   );
-  await ok(t.http.put('/v1/operating-environments').set(await as(am)).send({ platform: 'android', version: '14', endOfSupport: '2030-12-31' }), 'operating environment');
+  await ok(
+    t.http
+      .put('/v1/operating-environments')
+      .set(await as(am))
+      .send({ platform: 'android', version: '14', endOfSupport: '2030-12-31' }),
+    'operating environment',
+  );
 
   const complaint = await ok(
     t.http.post('/v1/public/complaints').send({ category: 'other', description: 'Calls I did not agree to' }),
     'complaint',
   );
   const complaints = await ok(t.http.get('/v1/complaints').set(await as(po)), 'complaint list');
-  const complaintId = (complaints.body.items as Array<{ id: string; reference: string }>).find((c) => c.reference === complaint.body.reference)?.id;
+  const complaintId = (complaints.body.items as Array<{ id: string; reference: string }>).find(
+    (c) => c.reference === complaint.body.reference,
+  )?.id;
   if (!complaintId) throw new Error('seeding complaint: not listed');
   // Linked to HOME's asset: the complaint concerns HOME (complaints are read and handled by the departments they concern).
-  await ok(t.http.post(`/v1/complaints/${complaintId}/links`).set(await as(po)).send({ asset: home.key }), 'complaint link');
+  await ok(
+    t.http
+      .post(`/v1/complaints/${complaintId}/links`)
+      .set(await as(po))
+      .send({ asset: home.key }),
+    'complaint link',
+  );
 
   const incident = await ok(
     t.http
       .post('/v1/incidents')
       .set(await as(po))
-      .send({ title: 'Call list leak', detectedAt: new Date(Date.now() - 3_600_000).toISOString(), source: 'vendor_report', severity: 'high', vendors: [vendorId], assets: [home.key], description: 'Reported by the vendor' }),
+      .send({
+        title: 'Call list leak',
+        detectedAt: new Date(Date.now() - 3_600_000).toISOString(),
+        source: 'vendor_report',
+        severity: 'high',
+        vendors: [vendorId],
+        assets: [home.key],
+        description: 'Reported by the vendor',
+      }),
     'incident',
   );
   const rectification = await ok(
-    t.http.post(`/v1/incidents/${incident.body.id}/rectifications`).set(await as(po)).send({ action: 'Block USB drives', owner: HOME, dueAt: inDays(7) }),
+    t.http
+      .post(`/v1/incidents/${incident.body.id}/rectifications`)
+      .set(await as(po))
+      .send({ action: 'Block USB drives', owner: HOME, dueAt: inDays(7) }),
     'rectification',
   );
 
@@ -207,7 +274,10 @@ export async function seedWorld(t: TestApp): Promise<World> {
   const pepOnly = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
   const collectorOnly = await registerSecretClient(t, { roles: ['consent_collector'], scopes: [] });
   const vendorClient = await ok(
-    t.http.post(`/v1/vendors/${vendorId}/clients`).set(await as(vm)).send({ name: 'Vendor system', tokenEndpointAuthMethod: 'client_secret_basic' }),
+    t.http
+      .post(`/v1/vendors/${vendorId}/clients`)
+      .set(await as(vm))
+      .send({ name: 'Vendor system', tokenEndpointAuthMethod: 'client_secret_basic' }),
     'vendor client',
   );
   const expendableA = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
@@ -215,13 +285,22 @@ export async function seedWorld(t: TestApp): Promise<World> {
 
   const consentSubject = 'C000000042';
   const consent = await ok(
-    t.http.post('/v1/consents').set({ Authorization: `Bearer ${machineToken}` }).send({ subject: consentSubject, purpose: purposes.consent, noticeVersion: published.body.version, channel: 'mobile-bank' }),
+    t.http
+      .post('/v1/consents')
+      .set({ Authorization: `Bearer ${machineToken}` })
+      .send({ subject: consentSubject, purpose: purposes.consent, noticeVersion: published.body.version, channel: 'mobile-bank' }),
     'consent',
   );
 
   const expendableAssignments: number[] = [];
   for (const subject of ['expendable-1', 'expendable-2', 'expendable-3']) {
-    const res = await ok(t.http.post('/v1/role-assignments').set(await as('root-admin')).send({ subject, role: 'auditor', department: HOME }), 'role assignment');
+    const res = await ok(
+      t.http
+        .post('/v1/role-assignments')
+        .set(await as('root-admin'))
+        .send({ subject, role: 'auditor', department: HOME }),
+      'role assignment',
+    );
     expendableAssignments.push(res.body.id as number);
   }
 
@@ -231,7 +310,11 @@ export async function seedWorld(t: TestApp): Promise<World> {
     assets: { home: { ...home, department: HOME }, other: { ...other, department: OTHER }, movable: { ...movable, department: HOME } },
     purposes,
     vendorId,
-    grants: { requested: { id: requested, department: HOME }, active: { id: active, department: HOME }, other: { id: otherGrant, department: OTHER } },
+    grants: {
+      requested: { id: requested, department: HOME },
+      active: { id: active, department: HOME },
+      other: { id: otherGrant, department: OTHER },
+    },
     transfer: { id: transfer.body.id as string, assetId: movable.id, from: HOME, to: OTHER },
     noticeId: notice.body.id as string,
     apps: { home: { id: homeApp, department: HOME }, other: { id: otherApp, department: OTHER } },
@@ -247,7 +330,11 @@ export async function seedWorld(t: TestApp): Promise<World> {
     vendorClientToken: await tokenFor(
       t,
       { clientId: vendorClient.body.clientId, clientSecret: vendorClient.body.clientSecret },
-      { authorization_details: JSON.stringify([{ type: 'data_access', locations: [home.key], actions: ['read'], datatypes: ['phone'], purpose: purposes.contract }]) },
+      {
+        authorization_details: JSON.stringify([
+          { type: 'data_access', locations: [home.key], actions: ['read'], datatypes: ['phone'], purpose: purposes.contract },
+        ]),
+      },
     ),
     expendable: { clients: [expendableA, expendableB], token: await tokenFor(t, expendableA), roleAssignmentIds: expendableAssignments },
   };

@@ -149,7 +149,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 }
 
 /** Asserts an RFC 9457 problem response with the given status (and code). */
-export function expectProblem(res: { status: number; headers: Record<string, string>; body: { code?: string } }, status: number, code?: string): void {
+export function expectProblem(
+  res: { status: number; headers: Record<string, string>; body: { code?: string } },
+  status: number,
+  code?: string,
+): void {
   expect({ status: res.status, type: res.headers['content-type']?.split(';')[0] }).toEqual({ status, type: 'application/problem+json' });
   if (code) expect(res.body.code).toBe(code);
 }

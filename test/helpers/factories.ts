@@ -3,7 +3,10 @@ import type { TestApp } from './app';
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** A passed security assessment dated 30 days ago: current for grant approval. */
-export const recentPassedAssessment = () => ({ assessedAt: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10), result: 'pass' as const });
+export const recentPassedAssessment = () => ({
+  assessedAt: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
+  result: 'pass' as const,
+});
 
 /** Ready-made pieces of a bank, created through the API as the right people. */
 export class Factories {
@@ -67,7 +70,11 @@ export class Factories {
     return res.body.id as string;
   }
 
-  async asset(department: string, fields: Array<[string, 'none' | 'personal' | 'sensitive']>, owner = 'owner-factory'): Promise<{ id: string; key: string }> {
+  async asset(
+    department: string,
+    fields: Array<[string, 'none' | 'personal' | 'sensitive']>,
+    owner = 'owner-factory',
+  ): Promise<{ id: string; key: string }> {
     await this.t.grantRole(owner, 'data_owner', department);
     const key = `${department.toLowerCase()}.${this.unique('set')}`;
     const res = await this.t.http

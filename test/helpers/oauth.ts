@@ -93,7 +93,10 @@ export async function clientAssertion(t: TestApp, client: KeyClient, o: Assertio
   return new SignJWT(claims).setProtectedHeader({ alg: o.alg ?? 'ES256', kid: o.kid ?? client.kid }).sign(o.key ?? client.privateKey);
 }
 
-export function assertionForm(assertion: string, extra: Record<string, string> = { grant_type: 'client_credentials' }): Record<string, string> {
+export function assertionForm(
+  assertion: string,
+  extra: Record<string, string> = { grant_type: 'client_credentials' },
+): Record<string, string> {
   return { ...extra, client_assertion_type: JWT_BEARER, client_assertion: assertion };
 }
 
@@ -110,7 +113,10 @@ export async function tokenFor(t: TestApp, client: SecretClient, form: Record<st
 
 /** Audit events of one action (newest first), read as an administrator. */
 export async function auditEvents(t: TestApp, query: Record<string, string>): Promise<Array<Record<string, unknown>>> {
-  const res = await t.http.get('/v1/audit').query(query).set(await adminHeaders(t));
+  const res = await t.http
+    .get('/v1/audit')
+    .query(query)
+    .set(await adminHeaders(t));
   if (res.status !== 200) throw new Error(`audit: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.items;
 }

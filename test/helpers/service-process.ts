@@ -71,7 +71,12 @@ async function staffToken(dataDir: string, sub: string): Promise<string> {
   const cacheKey = `${dataDir}\n${sub}`;
   const cached = staffTokens.get(cacheKey);
   if (cached && cached.until > Date.now()) return cached.token;
-  const token = await signDevStaffToken(loadDevStaffKey(dataDir), { sub, issuer: DEV_STAFF_ISSUER, audience: DEFAULT_STAFF_AUDIENCE, ttlSeconds: 3600 });
+  const token = await signDevStaffToken(loadDevStaffKey(dataDir), {
+    sub,
+    issuer: DEV_STAFF_ISSUER,
+    audience: DEFAULT_STAFF_AUDIENCE,
+    ttlSeconds: 3600,
+  });
   staffTokens.set(cacheKey, { token, until: Date.now() + 3_000_000 });
   return token;
 }
@@ -182,7 +187,11 @@ export function percentile(values: readonly number[], p: number): number {
 /** A plain-text table (first row: header). */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+  const fmt = (r: readonly string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   return [fmt(rows[0]), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.slice(1).map(fmt)].join('\n');
 }
 
@@ -210,9 +219,16 @@ export interface Bank {
 export const STAFF = { vendorManager: 'vic', dataOwner: 'olivia', privacyOfficer: 'pat' } as const;
 export const CONSENT_PURPOSE = 'card_offers';
 
-export async function registerClient(a: ServiceProcess, roles: string[], scopes: string[] = []): Promise<{ clientId: string; clientSecret: string }> {
+export async function registerClient(
+  a: ServiceProcess,
+  roles: string[],
+  scopes: string[] = [],
+): Promise<{ clientId: string; clientSecret: string }> {
   const client = expectStatus(
-    await a.call('POST', '/v1/clients', { as: { staff: PROCESS_ADMIN }, body: { name: `client ${roles.join(' ')}`, roles, scopes, tokenEndpointAuthMethod: 'client_secret_basic' } }),
+    await a.call('POST', '/v1/clients', {
+      as: { staff: PROCESS_ADMIN },
+      body: { name: `client ${roles.join(' ')}`, roles, scopes, tokenEndpointAuthMethod: 'client_secret_basic' },
+    }),
     201,
     'register client',
   ).body as { clientId: string; clientSecret: string };
@@ -220,13 +236,24 @@ export async function registerClient(a: ServiceProcess, roles: string[], scopes:
 }
 
 export async function clientToken(a: ServiceProcess, client: { clientId: string; clientSecret: string }): Promise<string> {
-  const res = expectStatus(await a.call('POST', '/oauth/token', { as: { basic: [client.clientId, client.clientSecret] }, form: { grant_type: 'client_credentials' } }), 200, 'token');
+  const res = expectStatus(
+    await a.call('POST', '/oauth/token', {
+      as: { basic: [client.clientId, client.clientSecret] },
+      form: { grant_type: 'client_credentials' },
+    }),
+    200,
+    'token',
+  );
   return String(res.body.access_token);
 }
 
 export async function setUpBank(a: ServiceProcess, options: { consents?: boolean } = {}): Promise<Bank> {
   const admin = { staff: PROCESS_ADMIN };
-  expectStatus(await a.call('POST', '/v1/departments', { as: admin, body: { code: 'RETAIL', name: 'Retail banking', kind: 'business' } }), 201, 'department');
+  expectStatus(
+    await a.call('POST', '/v1/departments', { as: admin, body: { code: 'RETAIL', name: 'Retail banking', kind: 'business' } }),
+    201,
+    'department',
+  );
   for (const [subject, role, department] of [
     [STAFF.vendorManager, 'vendor_manager', '*'],
     [STAFF.dataOwner, 'data_owner', 'RETAIL'],
@@ -235,14 +262,26 @@ export async function setUpBank(a: ServiceProcess, options: { consents?: boolean
     expectStatus(await a.call('POST', '/v1/role-assignments', { as: admin, body: { subject, role, department } }), 201, `role ${role}`);
   }
   const officer = { staff: STAFF.privacyOfficer };
-  expectStatus(await a.call('POST', '/v1/purposes', { as: officer, body: { key: 'collections', description: 'Overdue card collections', legalBasis: 'contract', retentionDays: 365 } }), 201, 'purpose');
+  expectStatus(
+    await a.call('POST', '/v1/purposes', {
+      as: officer,
+      body: { key: 'collections', description: 'Overdue card collections', legalBasis: 'contract', retentionDays: 365 },
+    }),
+    201,
+    'purpose',
+  );
   const vendor = expectStatus(
     await a.call('POST', '/v1/vendors', {
       as: { staff: STAFF.vendorManager },
       body: {
         name: 'Collections Vendor Ltd',
         contacts: [{ name: 'Account manager', email: 'am@vendor.example' }],
-        contract: { reference: 'C-1', startsAt: new Date(Date.now() - DAY).toISOString(), endsAt: new Date(Date.now() + 400 * DAY).toISOString(), purposes: ['collections'] },
+        contract: {
+          reference: 'C-1',
+          startsAt: new Date(Date.now() - DAY).toISOString(),
+          endsAt: new Date(Date.now() + 400 * DAY).toISOString(),
+          purposes: ['collections'],
+        },
         // Grant approval needs a passed security assessment from the last 12 months.
         securityAssessment: { assessedAt: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10), result: 'pass' },
       },
@@ -254,7 +293,16 @@ export async function setUpBank(a: ServiceProcess, options: { consents?: boolean
   expectStatus(
     await a.call('POST', '/v1/data-assets', {
       as: { staff: STAFF.dataOwner },
-      body: { key: assetKey, name: 'Customer profile', owningDepartment: 'RETAIL', classification: 3, fields: [{ name: 'name', piCategory: 'personal' }, { name: 'phone', piCategory: 'personal' }] },
+      body: {
+        key: assetKey,
+        name: 'Customer profile',
+        owningDepartment: 'RETAIL',
+        classification: 3,
+        fields: [
+          { name: 'name', piCategory: 'personal' },
+          { name: 'phone', piCategory: 'personal' },
+        ],
+      },
     }),
     201,
     'asset',
@@ -269,7 +317,14 @@ export async function setUpBank(a: ServiceProcess, options: { consents?: boolean
     decision: { vendor: vendorId, asset: assetKey, fields: ['phone'], action: 'read', purpose: 'collections' },
   };
   if (!options.consents) return bank;
-  expectStatus(await a.call('POST', '/v1/purposes', { as: officer, body: { key: CONSENT_PURPOSE, description: 'Card offers', legalBasis: 'consent', retentionDays: 365 } }), 201, 'consent purpose');
+  expectStatus(
+    await a.call('POST', '/v1/purposes', {
+      as: officer,
+      body: { key: CONSENT_PURPOSE, description: 'Card offers', legalBasis: 'consent', retentionDays: 365 },
+    }),
+    201,
+    'consent purpose',
+  );
   const draft = expectStatus(
     await a.call('POST', '/v1/notices', {
       as: officer,
@@ -277,10 +332,21 @@ export async function setUpBank(a: ServiceProcess, options: { consents?: boolean
         purpose: CONSENT_PURPOSE,
         title: 'Card offers',
         body: 'We use your name and mobile number to tell you about cards that suit you.',
-        controller: { name: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example', phone: '+86 755 8888 0000' },
+        controller: {
+          name: 'Example Bank Co., Ltd.',
+          contact: 'Personal Information Protection Office',
+          email: 'privacy@bank.example',
+          phone: '+86 755 8888 0000',
+        },
         piCategories: ['name', 'mobile phone number'],
         sensitivePiCategories: [],
-        rights: { access: 'App › Privacy', copy: 'App › Privacy › Export', correct: 'App › Profile', delete: 'Call 95555', withdraw: 'App › Privacy › Consents' },
+        rights: {
+          access: 'App › Privacy',
+          copy: 'App › Privacy › Export',
+          correct: 'App › Profile',
+          delete: 'Call 95555',
+          withdraw: 'App › Privacy › Consents',
+        },
         complaintChannel: { phone: '95555' },
       },
     }),
@@ -297,7 +363,15 @@ export async function requestGrant(a: ServiceProcess, bank: Bank): Promise<strin
   const requested = expectStatus(
     await a.call('POST', '/v1/access-grants', {
       as: { staff: STAFF.vendorManager },
-      body: { vendor: bank.vendorId, asset: bank.assetKey, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Calls about overdue cards' },
+      body: {
+        vendor: bank.vendorId,
+        asset: bank.assetKey,
+        fields: ['phone'],
+        actions: ['read'],
+        purpose: 'collections',
+        validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
+        justification: 'Calls about overdue cards',
+      },
     }),
     201,
     'grant request',
@@ -308,7 +382,11 @@ export async function requestGrant(a: ServiceProcess, bank: Bank): Promise<strin
 /** Requests a grant of `phone` as the vendor manager and approves it as the data owner; the grant id. */
 export async function approvedGrant(a: ServiceProcess, bank: Bank): Promise<string> {
   const id = await requestGrant(a, bank);
-  expectStatus(await a.call('POST', `/v1/access-grants/${id}/approve`, { as: { staff: STAFF.dataOwner }, body: {} }), 200, 'grant approval');
+  expectStatus(
+    await a.call('POST', `/v1/access-grants/${id}/approve`, { as: { staff: STAFF.dataOwner }, body: {} }),
+    200,
+    'grant approval',
+  );
   return id;
 }
 

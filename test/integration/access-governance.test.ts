@@ -24,12 +24,25 @@ async function requestGrant(vendor: string, asset: string, body: Record<string, 
   const res = await t.http
     .post('/v1/access-grants')
     .set(await auth('vic'))
-    .send({ vendor, asset, fields: ['name', 'phone'], actions: ['read'], purpose: 'collections', validUntil: inDays(30), justification: 'Collections calls for overdue cards', ...body });
+    .send({
+      vendor,
+      asset,
+      fields: ['name', 'phone'],
+      actions: ['read'],
+      purpose: 'collections',
+      validUntil: inDays(30),
+      justification: 'Collections calls for overdue cards',
+      ...body,
+    });
   if (res.status !== 201) throw new Error(`request grant: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
-const approve = async (id: string, who = 'olivia') => t.http.post(`/v1/access-grants/${id}/approve`).set(await auth(who)).send({});
+const approve = async (id: string, who = 'olivia') =>
+  t.http
+    .post(`/v1/access-grants/${id}/approve`)
+    .set(await auth(who))
+    .send({});
 
 /** Requested and approved by a data owner (and a privacy officer when the grant is sensitive). */
 async function approvedGrant(vendor: string, asset: string, body: Record<string, unknown> = {}): Promise<string> {
@@ -42,13 +55,31 @@ async function approvedGrant(vendor: string, asset: string, body: Record<string,
 
 const grantStatus = async (id: string) => (await t.http.get(`/v1/access-grants/${id}`).set(await auth('aude'))).body.status as string;
 const auditActions = async (objectId: string) =>
-  ((await t.http.get(`/v1/audit?objectId=${objectId}&limit=50`).set(await auth('aude'))).body.items as Array<{ action: string }>).map((e) => e.action);
+  ((await t.http.get(`/v1/audit?objectId=${objectId}&limit=50`).set(await auth('aude'))).body.items as Array<{ action: string }>).map(
+    (e) => e.action,
+  );
 
 const retireField = async (assetId: string, field: string) =>
-  t.http.post(`/v1/data-assets/${assetId}/fields/${field}/retire`).set(await auth('olivia')).send({ reason: 'No longer collected' });
-const retireAsset = async (assetId: string) => t.http.post(`/v1/data-assets/${assetId}/retire`).set(await auth('olivia')).send({ reason: 'Decommissioned' });
-const retirePurpose = async (key: string) => t.http.post(`/v1/purposes/${key}/retire`).set(await auth('pat')).send({});
-const revoke = async (id: string) => t.http.post(`/v1/access-grants/${id}/revoke`).set(await auth('olivia')).send({ reason: 'No longer needed' }).expect(200);
+  t.http
+    .post(`/v1/data-assets/${assetId}/fields/${field}/retire`)
+    .set(await auth('olivia'))
+    .send({ reason: 'No longer collected' });
+const retireAsset = async (assetId: string) =>
+  t.http
+    .post(`/v1/data-assets/${assetId}/retire`)
+    .set(await auth('olivia'))
+    .send({ reason: 'Decommissioned' });
+const retirePurpose = async (key: string) =>
+  t.http
+    .post(`/v1/purposes/${key}/retire`)
+    .set(await auth('pat'))
+    .send({});
+const revoke = async (id: string) =>
+  t.http
+    .post(`/v1/access-grants/${id}/revoke`)
+    .set(await auth('olivia'))
+    .send({ reason: 'No longer needed' })
+    .expect(200);
 
 const decide = (vendor: string, asset: string, fields: string[], purpose = 'collections') =>
   t.http.post('/v1/decisions').set('Authorization', `Bearer ${pep}`).send({ vendor, asset, fields, action: 'read', purpose });
@@ -60,7 +91,10 @@ interface Check {
   examples: string[];
 }
 async function report(): Promise<Record<string, Check>> {
-  const res = await t.http.get('/v1/reports/compliance').set(await auth('aude')).expect(200);
+  const res = await t.http
+    .get('/v1/reports/compliance')
+    .set(await auth('aude'))
+    .expect(200);
   return Object.fromEntries((res.body.checks as Check[]).map((c) => [c.id, c]));
 }
 
@@ -86,7 +120,11 @@ describe('retiring a field, an asset or a purpose (finding 1)', () => {
   it('is refused while an approved grant names it, naming the grant, and changes nothing', async () => {
     const asset = await f.asset('RETAIL', PROFILE, 'olivia');
     const grant = await approvedGrant(vendor, asset.key);
-    const blocked = (res: { status: number; headers: Record<string, string>; body: { code?: string; grants?: string[]; detail?: string } }) => {
+    const blocked = (res: {
+      status: number;
+      headers: Record<string, string>;
+      body: { code?: string; grants?: string[]; detail?: string };
+    }) => {
       expectProblem(res, 409, 'grants_depend_on_it');
       expect(res.body.grants).toEqual([grant]);
       expect(res.body.detail).toContain(grant);
@@ -95,7 +133,10 @@ describe('retiring a field, an asset or a purpose (finding 1)', () => {
     blocked(await retireAsset(asset.id));
     blocked(await retirePurpose('collections'));
 
-    const after = await t.http.get(`/v1/data-assets/${asset.id}`).set(await auth('olivia')).expect(200);
+    const after = await t.http
+      .get(`/v1/data-assets/${asset.id}`)
+      .set(await auth('olivia'))
+      .expect(200);
     expect(after.body.status).toBe('active');
     expect(after.body.fields.map((x: { status: string }) => x.status)).toEqual(['active', 'active', 'active']);
     expect((await t.http.get('/v1/purposes/collections').set(await auth('pat'))).body.status).toBe('active');
@@ -118,7 +159,10 @@ describe('retiring a field, an asset or a purpose (finding 1)', () => {
     const asset = await f.asset('RETAIL', PROFILE, 'olivia');
     const grant = await approvedGrant(vendor, asset.key);
     const ended = await approvedGrant(vendor, asset.key, { fields: ['name'] });
-    await t.container.db('access_grants').where({ id: ended }).update({ valid_from: new Date(Date.now() - 2 * DAY).toISOString(), valid_until: new Date(Date.now() - DAY).toISOString() });
+    await t.container
+      .db('access_grants')
+      .where({ id: ended })
+      .update({ valid_from: new Date(Date.now() - 2 * DAY).toISOString(), valid_until: new Date(Date.now() - DAY).toISOString() });
     await revoke(grant);
     expect((await retireField(asset.id, 'phone')).status).toBe(200);
     expect((await decide(vendor, asset.key, ['phone'])).body).toMatchObject({ decision: 'deny' });
@@ -174,7 +218,13 @@ describe('retiring a field, an asset or a purpose (finding 1)', () => {
     let asset: { id: string; key: string };
     let grant: string;
     let client: { clientId: string; clientSecret: string };
-    const detail = { type: 'data_access', locations: [] as string[], actions: ['read'], datatypes: ['name', 'phone'], purpose: 'collections' };
+    const detail = {
+      type: 'data_access',
+      locations: [] as string[],
+      actions: ['read'],
+      datatypes: ['name', 'phone'],
+      purpose: 'collections',
+    };
     const askToken = () =>
       t.http
         .post('/oauth/token')
@@ -182,10 +232,15 @@ describe('retiring a field, an asset or a purpose (finding 1)', () => {
         .type('form')
         .send({ grant_type: 'client_credentials', authorization_details: JSON.stringify([detail]) });
     const introspect = async (token: string) =>
-      (await t.http.post('/oauth/introspect').set('Authorization', `Bearer ${pep}`).type('form').send({ token })).body as { active: boolean };
+      (await t.http.post('/oauth/introspect').set('Authorization', `Bearer ${pep}`).type('form').send({ token })).body as {
+        active: boolean;
+      };
     /** Retires behind the service's back (legacy data, a restore), then reloads the policy view as a replica would. */
     const behindTheBack = async (table: string, where: Record<string, string>, status: 'retired' | 'active') => {
-      await t.container.db(table).where(where).update({ status, retired_at: status === 'retired' ? new Date().toISOString() : null });
+      await t.container
+        .db(table)
+        .where(where)
+        .update({ status, retired_at: status === 'retired' ? new Date().toISOString() : null });
       await t.container.accessEngine.load();
     };
 
@@ -193,35 +248,68 @@ describe('retiring a field, an asset or a purpose (finding 1)', () => {
       asset = await f.asset('RETAIL', PROFILE, 'olivia');
       detail.locations = [asset.key];
       grant = await approvedGrant(vendor, asset.key);
-      const res = await t.http.post(`/v1/vendors/${vendor}/clients`).set(await auth('vic')).send({ name: 'Dialler', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
+      const res = await t.http
+        .post(`/v1/vendors/${vendor}/clients`)
+        .set(await auth('vic'))
+        .send({ name: 'Dialler', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
       expect(res.status).toBe(201);
       client = { clientId: res.body.clientId, clientSecret: res.body.clientSecret };
     });
 
     it.each([
-      ['a retired field', 'data_asset_fields', () => ({ asset_id: asset.id, name: 'phone' }), { allowedFields: ['name'], deniedFields: [{ field: 'phone', reason: 'field_not_granted' }] }],
-      ['a retired asset', 'data_assets', () => ({ id: asset.id }), { allowedFields: [], deniedFields: [{ field: 'name', reason: 'no_grant' }, { field: 'phone', reason: 'no_grant' }] }],
-      ['a retired purpose', 'purposes', () => ({ key: 'collections' }), { allowedFields: [], deniedFields: [{ field: 'name', reason: 'purpose_mismatch' }, { field: 'phone', reason: 'purpose_mismatch' }] }],
-    ])('never allows %s: decisions deny, tokens are refused and go inactive, the report names the grant', async (_label, table, where, expected) => {
-      const token = (await askToken().expect(200)).body.access_token as string;
-      expect((await introspect(token)).active).toBe(true);
-      await behindTheBack(table, where(), 'retired');
-      try {
-        const decision = await decide(vendor, asset.key, ['name', 'phone']).expect(200);
-        expect(decision.body).toMatchObject({ decision: expected.allowedFields.length > 0 ? 'partial' : 'deny', ...expected });
-        const refused = await askToken();
-        expect(refused.status).toBe(400);
-        expect(refused.body.error).toBe('invalid_authorization_details');
-        expect(await introspect(token)).toEqual({ active: false });
-        const check = (await report()).grants_on_retired_subjects;
-        expect(check.status).toBe('fail');
-        expect(check.examples).toContain(grant);
-      } finally {
-        await behindTheBack(table, where(), 'active');
-      }
-      expect((await decide(vendor, asset.key, ['name', 'phone'])).body.decision).toBe('allow');
-      expect((await report()).grants_on_retired_subjects).toMatchObject({ status: 'pass', count: 0 });
-    });
+      [
+        'a retired field',
+        'data_asset_fields',
+        () => ({ asset_id: asset.id, name: 'phone' }),
+        { allowedFields: ['name'], deniedFields: [{ field: 'phone', reason: 'field_not_granted' }] },
+      ],
+      [
+        'a retired asset',
+        'data_assets',
+        () => ({ id: asset.id }),
+        {
+          allowedFields: [],
+          deniedFields: [
+            { field: 'name', reason: 'no_grant' },
+            { field: 'phone', reason: 'no_grant' },
+          ],
+        },
+      ],
+      [
+        'a retired purpose',
+        'purposes',
+        () => ({ key: 'collections' }),
+        {
+          allowedFields: [],
+          deniedFields: [
+            { field: 'name', reason: 'purpose_mismatch' },
+            { field: 'phone', reason: 'purpose_mismatch' },
+          ],
+        },
+      ],
+    ])(
+      'never allows %s: decisions deny, tokens are refused and go inactive, the report names the grant',
+      async (_label, table, where, expected) => {
+        const token = (await askToken().expect(200)).body.access_token as string;
+        expect((await introspect(token)).active).toBe(true);
+        await behindTheBack(table, where(), 'retired');
+        try {
+          const decision = await decide(vendor, asset.key, ['name', 'phone']).expect(200);
+          expect(decision.body).toMatchObject({ decision: expected.allowedFields.length > 0 ? 'partial' : 'deny', ...expected });
+          const refused = await askToken();
+          expect(refused.status).toBe(400);
+          expect(refused.body.error).toBe('invalid_authorization_details');
+          expect(await introspect(token)).toEqual({ active: false });
+          const check = (await report()).grants_on_retired_subjects;
+          expect(check.status).toBe('fail');
+          expect(check.examples).toContain(grant);
+        } finally {
+          await behindTheBack(table, where(), 'active');
+        }
+        expect((await decide(vendor, asset.key, ['name', 'phone'])).body.decision).toBe('allow');
+        expect((await report()).grants_on_retired_subjects).toMatchObject({ status: 'pass', count: 0 });
+      },
+    );
   });
 });
 
@@ -248,11 +336,19 @@ describe('vendor security assessment before any approval (finding 19)', () => {
   });
 
   it('approves once a passed assessment from the last 12 months is recorded', async () => {
-    const vendor = await f.vendor({ purposes: ['collections'], manager: 'vic', assessment: { assessedAt: dateDaysAgo(400), result: 'pass' } });
+    const vendor = await f.vendor({
+      purposes: ['collections'],
+      manager: 'vic',
+      assessment: { assessedAt: dateDaysAgo(400), result: 'pass' },
+    });
     const asset = await f.asset('RETAIL', PROFILE, 'olivia');
     const id = await requestGrant(vendor, asset.key);
     expectProblem(await approve(id), 409, 'security_assessment_not_current');
-    await t.http.patch(`/v1/vendors/${vendor}`).set(await auth('vic')).send({ securityAssessment: { assessedAt: dateDaysAgo(360), result: 'pass', reference: 'SA-2026-9' } }).expect(200);
+    await t.http
+      .patch(`/v1/vendors/${vendor}`)
+      .set(await auth('vic'))
+      .send({ securityAssessment: { assessedAt: dateDaysAgo(360), result: 'pass', reference: 'SA-2026-9' } })
+      .expect(200);
     expect((await approve(id)).body.status).toBe('active');
   });
 
@@ -261,7 +357,11 @@ describe('vendor security assessment before any approval (finding 19)', () => {
     const asset = await f.asset('RETAIL', PROFILE, 'olivia');
     const id = await requestGrant(vendor, asset.key, { fields: ['balance'] });
     expect((await approve(id)).body.status).toBe('requested');
-    await t.http.patch(`/v1/vendors/${vendor}`).set(await auth('vic')).send({ securityAssessment: { assessedAt: dateDaysAgo(0), result: 'fail' } }).expect(200);
+    await t.http
+      .patch(`/v1/vendors/${vendor}`)
+      .set(await auth('vic'))
+      .send({ securityAssessment: { assessedAt: dateDaysAgo(0), result: 'fail' } })
+      .expect(200);
     expectProblem(await approve(id, 'pat'), 409, 'security_assessment_not_current');
     expect(await grantStatus(id)).toBe('requested');
   });
@@ -275,9 +375,16 @@ describe('vendor security assessment before any approval (finding 19)', () => {
     const failed = await approvedGrant(failing, asset.key);
     const aged = await approvedGrant(ageing, asset.key);
     expect((await report()).grants_of_vendors_without_current_assessment.count).toBe(0);
-    await t.http.patch(`/v1/vendors/${failing}`).set(await auth('vic')).send({ securityAssessment: { assessedAt: dateDaysAgo(1), result: 'fail' } }).expect(200);
+    await t.http
+      .patch(`/v1/vendors/${failing}`)
+      .set(await auth('vic'))
+      .send({ securityAssessment: { assessedAt: dateDaysAgo(1), result: 'fail' } })
+      .expect(200);
     // Time passes: the passed assessment is now 13 months old.
-    await t.container.db('vendors').where({ id: ageing }).update({ security_assessment: JSON.stringify({ assessedAt: dateDaysAgo(396), result: 'pass' }) });
+    await t.container
+      .db('vendors')
+      .where({ id: ageing })
+      .update({ security_assessment: JSON.stringify({ assessedAt: dateDaysAgo(396), result: 'pass' }) });
     const lapsed = (await report()).grants_of_vendors_without_current_assessment;
     expect(lapsed).toMatchObject({ status: 'fail', count: 2 });
     expect([...lapsed.examples].sort()).toEqual([failed, aged].sort());
@@ -294,10 +401,21 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     controller: { name: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example' },
     piCategories: ['name', 'mobile phone number'],
     sensitivePiCategories: [] as unknown[],
-    rights: { access: 'App › Privacy', copy: 'App › Privacy › Export', correct: 'App › Profile', delete: 'Call 95555', withdraw: 'App › Privacy › Consents' },
+    rights: {
+      access: 'App › Privacy',
+      copy: 'App › Privacy › Export',
+      correct: 'App › Profile',
+      delete: 'Call 95555',
+      withdraw: 'App › Privacy › Consents',
+    },
     complaintChannel: { phone: '95555' },
   };
-  const balanceCategory = (over: Record<string, unknown> = {}) => ({ category: 'account balance', necessity: 'To size offers to means', impact: 'Financial loss if leaked', ...over });
+  const balanceCategory = (over: Record<string, unknown> = {}) => ({
+    category: 'account balance',
+    necessity: 'To size offers to means',
+    impact: 'Financial loss if leaked',
+    ...over,
+  });
 
   /** Publishes the purpose's next general notice version; answers the publish response. */
   async function publish(purpose: string, vendors: string[], changes: Record<string, unknown> = {}) {
@@ -305,8 +423,14 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     const thirdParties = vendors.map((vendorId, i) => ({ name: `Vendor ${i}`, kind: 'entrusted', vendorId }));
     const latest = await t.http.get(`/v1/notices?purpose=${purpose}&status=published&limit=1`).set(officer);
     const draft = latest.body.items.length
-      ? await t.http.patch(`/v1/notices/${latest.body.items[0].id}`).set(officer).send({ thirdParties, ...changes })
-      : await t.http.post('/v1/notices').set(officer).send({ purpose, ...told, thirdParties, ...changes });
+      ? await t.http
+          .patch(`/v1/notices/${latest.body.items[0].id}`)
+          .set(officer)
+          .send({ thirdParties, ...changes })
+      : await t.http
+          .post('/v1/notices')
+          .set(officer)
+          .send({ purpose, ...told, thirdParties, ...changes });
     expect(draft.status).toBe(201);
     const res = await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer);
     if (res.status !== 200) await t.http.delete(`/v1/notices/${draft.body.id}`).set(officer);
@@ -329,10 +453,15 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     for (const who of ['olivia', 'pat']) {
       const res = await approve(sensitive, who);
       expectProblem(res, 409, 'sensitive_data_not_in_notice');
-      expect(res.body).toMatchObject({ missing: [{ asset: asset.key, field: 'balance' }], notices: [{ id: v1.body.id, app: null, version: 1 }] });
+      expect(res.body).toMatchObject({
+        missing: [{ asset: asset.key, field: 'balance' }],
+        notices: [{ id: v1.body.id, app: null, version: 1 }],
+      });
     }
     // A category that does not name the field discloses nothing about it.
-    expect((await publish('card_offers', [vendor], { sensitivePiCategories: [balanceCategory({ category: 'bank account numbers' })] })).status).toBe(200);
+    expect(
+      (await publish('card_offers', [vendor], { sensitivePiCategories: [balanceCategory({ category: 'bank account numbers' })] })).status,
+    ).toBe(200);
     expectProblem(await approve(sensitive), 409, 'sensitive_data_not_in_notice');
     expect(await grantStatus(sensitive)).toBe('requested');
     expect(await grantStatus(plain)).toBe('active');
@@ -359,7 +488,12 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     const asset = await f.asset('RETAIL', PROFILE, 'olivia');
     expect((await publish(purpose, [vendor], { sensitivePiCategories: [balanceCategory({ fields: ['balance'] })] })).status).toBe(200);
     const now = await approvedGrant(vendor, asset.key, { fields: ['balance'], purpose });
-    const later = await approvedGrant(vendor, asset.key, { fields: ['name', 'balance'], purpose, validFrom: inDays(3), validUntil: inDays(20) });
+    const later = await approvedGrant(vendor, asset.key, {
+      fields: ['name', 'balance'],
+      purpose,
+      validFrom: inDays(3),
+      validUntil: inDays(20),
+    });
 
     for (const sensitivePiCategories of [[], [balanceCategory({ category: 'bank account numbers' })]]) {
       const res = await publish(purpose, [vendor], { sensitivePiCategories });
@@ -386,7 +520,14 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     const app = await t.http
       .post('/v1/apps')
       .set(await auth('apu'))
-      .send({ name: f.unique('Wallet '), kind: 'mini_program', audience: 'customer', leadDepartment: 'RETAIL', owningDepartment: 'RETAIL', responsiblePerson: 'Li Lei' });
+      .send({
+        name: f.unique('Wallet '),
+        kind: 'mini_program',
+        audience: 'customer',
+        leadDepartment: 'RETAIL',
+        owningDepartment: 'RETAIL',
+        responsiblePerson: 'Li Lei',
+      });
     expect(app.status).toBe(201);
     const officer = await auth('pat');
     const thirdParties = [{ name: 'Wallet vendor', kind: 'entrusted', vendorId: vendor }];
@@ -394,7 +535,10 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
       const latest = await t.http.get(`/v1/notices?purpose=${purpose}&app=${app.body.id}&status=published&limit=1`).set(officer);
       const draft = latest.body.items.length
         ? await t.http.patch(`/v1/notices/${latest.body.items[0].id}`).set(officer).send({ sensitivePiCategories })
-        : await t.http.post('/v1/notices').set(officer).send({ purpose, app: app.body.id, ...told, thirdParties, sensitivePiCategories });
+        : await t.http
+            .post('/v1/notices')
+            .set(officer)
+            .send({ purpose, app: app.body.id, ...told, thirdParties, sensitivePiCategories });
       expect(draft.status).toBe(201);
       const res = await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer);
       if (res.status !== 200) await t.http.delete(`/v1/notices/${draft.body.id}`).set(officer);
@@ -426,7 +570,10 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     const officer = await auth('pat');
     const latest = await t.http.get(`/v1/notices?purpose=${purpose}&status=published&limit=1`).set(officer);
     const draft = await t.http.patch(`/v1/notices/${latest.body.items[0].id}`).set(officer).send({ sensitivePiCategories: [] }).expect(201);
-    const [approval, publication] = await Promise.all([approve(id, 'pat'), t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer)]);
+    const [approval, publication] = await Promise.all([
+      approve(id, 'pat'),
+      t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer),
+    ]);
     expect([approval.status, publication.status].sort()).toEqual([200, 409]);
     const r = await report();
     expect(r.sensitive_grants_undisclosed.count).toBe(0);
@@ -443,7 +590,9 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     const before = await approvedGrant(vendor, asset.key, { fields: ['balance'], purpose });
     expectProblem(await publish(purpose, [vendor], { sensitivePiCategories: [] }), 409, 'notice_omits_sensitive_data');
     // Named with its asset, the category discloses this asset's balance, not another asset's.
-    expect((await publish(purpose, [vendor], { sensitivePiCategories: [balanceCategory({ fields: [`${asset.key}.balance`] })] })).status).toBe(200);
+    expect(
+      (await publish(purpose, [vendor], { sensitivePiCategories: [balanceCategory({ fields: [`${asset.key}.balance`] })] })).status,
+    ).toBe(200);
     const other = await f.asset('RETAIL', PROFILE, 'olivia');
     const id = await requestGrant(vendor, other.key, { fields: ['balance'], purpose });
     expectProblem(await approve(id), 409, 'sensitive_data_not_in_notice');
@@ -463,7 +612,10 @@ describe('notices and grants agree on sensitive data (finding 17)', () => {
     const id = await requestGrant(vendor, asset.key, { fields: ['name'], purpose });
     expect((await approve(id)).status).toBe(200);
     // Legacy: the grant's fields were widened outside the service.
-    await t.container.db('access_grants').where({ id }).update({ fields: ['name', 'balance'] });
+    await t.container
+      .db('access_grants')
+      .where({ id })
+      .update({ fields: ['name', 'balance'] });
     const r = await report();
     expect(r.sensitive_grants_undisclosed).toMatchObject({ status: 'fail', count: 1, examples: [id] });
     expect(r.notices_omitting_granted_sensitive_data).toMatchObject({ status: 'fail', count: 1, examples: [notice.body.id] });

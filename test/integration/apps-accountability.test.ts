@@ -20,16 +20,34 @@ async function newApp(overrides: Record<string, unknown> = {}): Promise<string> 
   const res = await t.http
     .post('/v1/apps')
     .set(await auth('amy'))
-    .send({ name: f.unique('App '), kind: 'app', audience: 'customer', leadDepartment: 'DIGITAL', owningDepartment: 'RETAIL', responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie', ...overrides });
+    .send({
+      name: f.unique('App '),
+      kind: 'app',
+      audience: 'customer',
+      leadDepartment: 'DIGITAL',
+      owningDepartment: 'RETAIL',
+      responsiblePerson: 'Li Wei',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
+      ...overrides,
+    });
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
-const transition = async (id: string, to: string, as: string) => t.http.post(`/v1/apps/${id}/transitions`).set(await auth(as)).send({ to });
-const auditOf = async (action: string) => (await t.container.audit.list({ action }, 100)) as Array<{ actorId: string; details: Record<string, unknown> }>;
+const transition = async (id: string, to: string, as: string) =>
+  t.http
+    .post(`/v1/apps/${id}/transitions`)
+    .set(await auth(as))
+    .send({ to });
+const auditOf = async (action: string) =>
+  (await t.container.audit.list({ action }, 100)) as Array<{ actorId: string; details: Record<string, unknown> }>;
 const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
 const check = async (id: string) => {
-  const res = await t.http.get('/v1/reports/compliance').set(await auth('erin')).expect(200);
+  const res = await t.http
+    .get('/v1/reports/compliance')
+    .set(await auth('erin'))
+    .expect(200);
   return (res.body.checks as Array<{ code: string; status: string; count: number; examples: string[] }>).find((c) => c.code === id);
 };
 
@@ -49,7 +67,14 @@ afterAll(() => t.close());
 
 describe('the lead department for app management', () => {
   it('is unnamed at first: entry approval is refused with 409, and the compliance report fails once there are apps', async () => {
-    expect((await t.http.get(LEAD).set(await auth('amy')).expect(200)).body).toEqual({ department: null, setBy: null, setAt: null });
+    expect(
+      (
+        await t.http
+          .get(LEAD)
+          .set(await auth('amy'))
+          .expect(200)
+      ).body,
+    ).toEqual({ department: null, setBy: null, setAt: null });
     const id = await newApp();
     expectProblem(await transition(id, 'approved', 'rita'), 409, 'lead_department_not_configured');
     expect(await check('apps_lead_department_named')).toMatchObject({ status: 'fail', count: 1, examples: ['lead_department'] });
@@ -57,15 +82,40 @@ describe('the lead department for app management', () => {
   });
 
   it('is named only by an administrator holding the role everywhere, audited with before and after', async () => {
-    for (const who of ['amy', 'ada', 'erin', 'dora']) expectProblem(await t.http.put(LEAD).set(await auth(who)).send({ department: 'DIGITAL' }), 403, 'forbidden');
-    const res = await t.http.put(LEAD).set(await auth('root-admin')).send({ department: 'DIGITAL' });
+    for (const who of ['amy', 'ada', 'erin', 'dora'])
+      expectProblem(
+        await t.http
+          .put(LEAD)
+          .set(await auth(who))
+          .send({ department: 'DIGITAL' }),
+        403,
+        'forbidden',
+      );
+    const res = await t.http
+      .put(LEAD)
+      .set(await auth('root-admin'))
+      .send({ department: 'DIGITAL' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ department: 'DIGITAL', setBy: 'root-admin' });
-    expect((await t.http.get(LEAD).set(await auth('erin')).expect(200)).body.department).toBe('DIGITAL');
+    expect(
+      (
+        await t.http
+          .get(LEAD)
+          .set(await auth('erin'))
+          .expect(200)
+      ).body.department,
+    ).toBe('DIGITAL');
     const [event] = await auditOf('app.lead_department_set');
     expect(event).toMatchObject({ actorId: 'root-admin', details: { before: null, after: 'DIGITAL' } });
     const before = await auditCount();
-    expect((await t.http.put(LEAD).set(await auth('root-admin')).send({ department: 'DIGITAL' })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .put(LEAD)
+          .set(await auth('root-admin'))
+          .send({ department: 'DIGITAL' })
+      ).status,
+    ).toBe(200);
     expect(await auditCount()).toBe(before);
     expect(await check('apps_lead_department_named')).toMatchObject({ status: 'pass', count: 0 });
   });
@@ -77,7 +127,14 @@ describe('the lead department for app management', () => {
     ['a malformed code', { department: 'a b' }],
   ])('refuses %s with 400, changing nothing', async (_label, body) => {
     const before = await auditCount();
-    expectProblem(await t.http.put(LEAD).set(await auth('root-admin')).send(body), 400, 'validation_failed');
+    expectProblem(
+      await t.http
+        .put(LEAD)
+        .set(await auth('root-admin'))
+        .send(body),
+      400,
+      'validation_failed',
+    );
     expect(await auditCount()).toBe(before);
     expect((await t.http.get(LEAD).set(await auth('amy'))).body.department).toBe('DIGITAL');
   });
@@ -94,12 +151,20 @@ describe('the lead department for app management', () => {
 
   it('moves approval with the lead department when an administrator names another one', async () => {
     const id = await newApp();
-    await t.http.put(LEAD).set(await auth('root-admin')).send({ department: 'RETAIL' }).expect(200);
+    await t.http
+      .put(LEAD)
+      .set(await auth('root-admin'))
+      .send({ department: 'RETAIL' })
+      .expect(200);
     try {
       expectProblem(await transition(id, 'approved', 'dina'), 403, 'forbidden');
       expect((await transition(id, 'approved', 'rita')).status).toBe(200);
     } finally {
-      await t.http.put(LEAD).set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
+      await t.http
+        .put(LEAD)
+        .set(await auth('root-admin'))
+        .send({ department: 'DIGITAL' })
+        .expect(200);
     }
     expect((await auditOf('app.lead_department_set')).map((e) => e.details)).toEqual([
       { before: 'RETAIL', after: 'DIGITAL' },
@@ -113,9 +178,17 @@ describe('the lead department for app management', () => {
     const res = await transition(id, 'approved', 'dina');
     expectProblem(res, 409, 'owners_missing');
     expect(res.body.missing).toEqual(['businessOwner', 'technologyOwner']);
-    await t.http.patch(`/v1/apps/${id}`).set(await auth('amy')).send({ businessOwner: 'Zhao Min' }).expect(200);
+    await t.http
+      .patch(`/v1/apps/${id}`)
+      .set(await auth('amy'))
+      .send({ businessOwner: 'Zhao Min' })
+      .expect(200);
     expect((await transition(id, 'approved', 'dina')).body.missing).toEqual(['technologyOwner']);
-    await t.http.patch(`/v1/apps/${id}`).set(await auth('amy')).send({ technologyOwner: 'Chen Jie' }).expect(200);
+    await t.http
+      .patch(`/v1/apps/${id}`)
+      .set(await auth('amy'))
+      .send({ technologyOwner: 'Chen Jie' })
+      .expect(200);
     expect((await transition(id, 'approved', 'dina')).status).toBe(200);
   });
 });
@@ -127,17 +200,37 @@ describe('the responsibility matrix', () => {
   });
 
   it('is set by an app manager of the owning department, audited, and read per app', async () => {
-    const res = await t.http.put(`/v1/apps/${id}/responsibility-matrix`).set(await auth('rita')).send(matrix);
+    const res = await t.http
+      .put(`/v1/apps/${id}/responsibility-matrix`)
+      .set(await auth('rita'))
+      .send(matrix);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ appId: id, businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie', responsiblePerson: 'Li Wei', security: { department: 'DIGITAL', person: 'Sun Hao', setBy: 'rita' } });
-    const got = await t.http.get(`/v1/apps/${id}/responsibility-matrix`).set(await auth('dora')).expect(200);
+    expect(res.body).toMatchObject({
+      appId: id,
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
+      responsiblePerson: 'Li Wei',
+      security: { department: 'DIGITAL', person: 'Sun Hao', setBy: 'rita' },
+    });
+    const got = await t.http
+      .get(`/v1/apps/${id}/responsibility-matrix`)
+      .set(await auth('dora'))
+      .expect(200);
     expect(got.body).toEqual(res.body);
     const [event] = await auditOf('app.responsibility_matrix_set');
     expect(event).toMatchObject({ actorId: 'rita', details: { before: { business: null }, after: { data: { person: 'Qian Li' } } } });
   });
 
   it('refuses those who do not manage the app’s department', async () => {
-    for (const who of ['dina', 'dora', 'erin']) expectProblem(await t.http.put(`/v1/apps/${id}/responsibility-matrix`).set(await auth(who)).send(matrix), 403, 'forbidden');
+    for (const who of ['dina', 'dora', 'erin'])
+      expectProblem(
+        await t.http
+          .put(`/v1/apps/${id}/responsibility-matrix`)
+          .set(await auth(who))
+          .send(matrix),
+        403,
+        'forbidden',
+      );
   });
 
   it.each([
@@ -148,7 +241,14 @@ describe('the responsibility matrix', () => {
     ['an extra property in an area', { ...matrix, business: { ...matrix.business, phone: '1' } }],
   ])('refuses %s with 400, writing nothing', async (_label, body) => {
     const before = await auditCount();
-    expectProblem(await t.http.put(`/v1/apps/${id}/responsibility-matrix`).set(await auth('amy')).send(body), 400, 'validation_failed');
+    expectProblem(
+      await t.http
+        .put(`/v1/apps/${id}/responsibility-matrix`)
+        .set(await auth('amy'))
+        .send(body),
+      400,
+      'validation_failed',
+    );
     expect(await auditCount()).toBe(before);
   });
 
@@ -157,14 +257,21 @@ describe('the responsibility matrix', () => {
   });
 
   it('is exported for every app not retired, as JSON and as CSV (one row per app and area)', async () => {
-    const json = await t.http.get('/v1/reports/app-responsibility-matrix').set(await auth('erin')).expect(200);
+    const json = await t.http
+      .get('/v1/reports/app-responsibility-matrix')
+      .set(await auth('erin'))
+      .expect(200);
     expect(json.body.leadDepartment).toBe('DIGITAL');
     const mine = json.body.apps.find((a: { appId: string }) => a.appId === id);
     expect(mine).toMatchObject({ business: { person: 'Zhao Min' }, operations: { person: 'Zhou Yu' } });
     const unset = json.body.apps.find((a: { appId: string; business: unknown }) => a.appId !== id && a.business === null);
     expect(unset).toBeDefined();
 
-    const csv = await t.http.get('/v1/reports/app-responsibility-matrix').set(await auth('amy')).set('Accept', 'text/csv').expect(200);
+    const csv = await t.http
+      .get('/v1/reports/app-responsibility-matrix')
+      .set(await auth('amy'))
+      .set('Accept', 'text/csv')
+      .expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const rows = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
     expect(rows.filter((r) => r.app_id === id).map((r) => [r.area, r.department, r.person])).toEqual([
@@ -175,12 +282,27 @@ describe('the responsibility matrix', () => {
     ]);
     expect(rows).toHaveLength(json.body.apps.length * 4);
     expectProblem(await t.http.get('/v1/reports/app-responsibility-matrix').set(await auth('dora')), 403, 'forbidden');
-    expect((await t.http.get('/v1/reports/app-responsibility-matrix').set(await auth('amy')).set('Accept', 'application/xml')).status).toBe(406);
+    expect(
+      (
+        await t.http
+          .get('/v1/reports/app-responsibility-matrix')
+          .set(await auth('amy'))
+          .set('Accept', 'application/xml')
+      ).status,
+    ).toBe(406);
   });
 
   it('counts apps without owners or a full matrix in the compliance report, with how many it examined', async () => {
-    const res = await t.http.get('/v1/reports/compliance').set(await auth('erin')).expect(200);
-    const apps = (await t.http.get('/v1/reports/app-responsibility-matrix').set(await auth('erin'))).body.apps as Array<{ appId: string; business: unknown; businessOwner: unknown; technologyOwner: unknown }>;
+    const res = await t.http
+      .get('/v1/reports/compliance')
+      .set(await auth('erin'))
+      .expect(200);
+    const apps = (await t.http.get('/v1/reports/app-responsibility-matrix').set(await auth('erin'))).body.apps as Array<{
+      appId: string;
+      business: unknown;
+      businessOwner: unknown;
+      technologyOwner: unknown;
+    }>;
     const offenders = apps.filter((a) => a.business === null || a.businessOwner === null || a.technologyOwner === null);
     const found = (res.body.checks as Array<{ code: string }>).find((c) => c.code === 'apps_without_accountability');
     expect(found).toMatchObject({ status: 'fail', count: offenders.length });

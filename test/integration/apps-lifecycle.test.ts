@@ -14,7 +14,11 @@ const monthsAgo = (n: number) => {
   d.setUTCMonth(d.getUTCMonth() - n);
   return d.toISOString().slice(0, 10);
 };
-const disposal = { dataDeleted: 'Login and device records erased', userNotice: 'In-app banner and SMS 30 days ahead', userNotifiedAt: new Date(Date.now() - DAY).toISOString() };
+const disposal = {
+  dataDeleted: 'Login and device records erased',
+  userNotice: 'In-app banner and SMS 30 days ahead',
+  userNotifiedAt: new Date(Date.now() - DAY).toISOString(),
+};
 
 async function newApp(overrides: Record<string, unknown> = {}): Promise<string> {
   const res = await t.http
@@ -26,14 +30,20 @@ async function newApp(overrides: Record<string, unknown> = {}): Promise<string> 
       audience: 'customer',
       leadDepartment: 'DIGITAL',
       owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie',
+      responsiblePerson: 'Li Wei',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
       ...overrides,
     });
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
-const transition = async (id: string, body: Record<string, unknown>, as = 'amy') => t.http.post(`/v1/apps/${id}/transitions`).set(await auth(as)).send(body);
+const transition = async (id: string, body: Record<string, unknown>, as = 'amy') =>
+  t.http
+    .post(`/v1/apps/${id}/transitions`)
+    .set(await auth(as))
+    .send(body);
 
 /** Checker steps (approve, release, retire) are taken by ben, everything else by amy, who proposes the apps. */
 const CHECKER_STEPS: readonly AppState[] = ['approved', 'released', 'retired'];
@@ -67,7 +77,10 @@ async function otherReleaseTests(id: string, performedAt = daysAgo(2)): Promise<
 }
 
 async function useData(id: string, purpose: string) {
-  return t.http.post(`/v1/apps/${id}/data-uses`).set(await auth('amy')).send({ asset: asset.key, fields: ['phone'], purpose });
+  return t.http
+    .post(`/v1/apps/${id}/data-uses`)
+    .set(await auth('amy'))
+    .send({ asset: asset.key, fields: ['phone'], purpose });
 }
 
 /** Publishes a notice for the purpose through the notices feature: for one app, or the general one (null). */
@@ -83,11 +96,21 @@ async function publishNotice(purposeKey: string, appId: string | null): Promise<
       controller: { name: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example' },
       piCategories: ['mobile phone number'],
       sensitivePiCategories: [],
-      rights: { access: 'Me › Privacy', copy: 'Me › Privacy › Export', correct: 'Me › Profile', delete: 'Call 95555', withdraw: 'Me › Privacy › Consents' },
+      rights: {
+        access: 'Me › Privacy',
+        copy: 'Me › Privacy › Export',
+        correct: 'Me › Profile',
+        delete: 'Call 95555',
+        withdraw: 'Me › Privacy › Consents',
+      },
       complaintChannel: { phone: '95555' },
     });
   if (draft.status !== 201) throw new Error(`notice: ${draft.status} ${JSON.stringify(draft.body)}`);
-  await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(await auth('pat')).send({}).expect(200);
+  await t.http
+    .post(`/v1/notices/${draft.body.id}/publish`)
+    .set(await auth('pat'))
+    .send({})
+    .expect(200);
 }
 
 const unmetOf = (res: { body: { unmet?: Array<{ requirement: string }> } }) => (res.body.unmet ?? []).map((u) => u.requirement);
@@ -98,7 +121,11 @@ beforeAll(async () => {
   f = new Factories(t);
   await f.department('DIGITAL');
   await f.department('RETAIL');
-  await t.http.put('/v1/app-management/lead-department').set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
+  await t.http
+    .put('/v1/app-management/lead-department')
+    .set(await auth('root-admin'))
+    .send({ department: 'DIGITAL' })
+    .expect(200);
   await f.purpose('account_servicing', 'contract');
   await f.purpose('app_marketing', 'consent');
   await f.purpose('wealth_marketing', 'consent');
@@ -137,7 +164,10 @@ describe('app lifecycle', () => {
     });
     await moveTo(id, 'operating', 'consolidating', 'retired');
 
-    const got = await t.http.get(`/v1/apps/${id}`).set(await auth('amy')).expect(200);
+    const got = await t.http
+      .get(`/v1/apps/${id}`)
+      .set(await auth('amy'))
+      .expect(200);
     expect(got.body.lifecycleState).toBe('retired');
     expect(got.body.transitions.map((x: { from: string; to: string }) => `${x.from}>${x.to}`)).toEqual([
       'proposed>approved',
@@ -150,7 +180,10 @@ describe('app lifecycle', () => {
     ]);
     expect(got.body.transitions.at(-1).disposal).toEqual(disposal);
 
-    const audit = await t.http.get(`/v1/audit?objectType=app&objectId=${id}&limit=50`).set(await auth('root-admin')).expect(200);
+    const audit = await t.http
+      .get(`/v1/audit?objectType=app&objectId=${id}&limit=50`)
+      .set(await auth('root-admin'))
+      .expect(200);
     const actions = audit.body.items.map((e: { action: string }) => e.action);
     expect(actions.filter((a: string) => a === 'app.transitioned')).toHaveLength(7);
     expect(audit.body.items[0]).toMatchObject({ actorId: 'ben', details: { from: 'consolidating', to: 'retired', disposal } });
@@ -160,7 +193,14 @@ describe('app lifecycle', () => {
     await expect(history.clone().update({ note: 'rewritten' })).rejects.toThrow(/append-only/);
     await expect(history.clone().delete()).rejects.toThrow(/append-only/);
     await expect(t.container.db.raw('truncate app_transitions')).rejects.toThrow(/append-only/);
-    expect((await t.http.get(`/v1/apps/${id}`).set(await auth('amy')).expect(200)).body.transitions).toEqual(got.body.transitions);
+    expect(
+      (
+        await t.http
+          .get(`/v1/apps/${id}`)
+          .set(await auth('amy'))
+          .expect(200)
+      ).body.transitions,
+    ).toEqual(got.body.transitions);
   });
 
   it('refuses every illegal neighbour (skip, stay, go back, leave retirement) with 409 naming the allowed state, and writes nothing', async () => {
@@ -177,7 +217,10 @@ describe('app lifecycle', () => {
         expect(res.body.detail).toContain(allowed ?? 'retired');
         expect(await auditCount()).toBe(before);
       }
-      const got = await t.http.get(`/v1/apps/${id}`).set(await auth('amy')).expect(200);
+      const got = await t.http
+        .get(`/v1/apps/${id}`)
+        .set(await auth('amy'))
+        .expect(200);
       expect(got.body).toMatchObject({ lifecycleState: state });
       expect(got.body.transitions).toHaveLength(index);
       if (allowed !== undefined) await moveTo(id, allowed);
@@ -197,7 +240,12 @@ describe('app lifecycle', () => {
       const before = await auditCount();
       const res = await release();
       expectProblem(res, 409, 'release_gate_failed');
-      expect(unmetOf(res)).toEqual(['filing_number_missing', 'penetration_test_missing', 'compatibility_test_missing', 'privacy_review_missing']);
+      expect(unmetOf(res)).toEqual([
+        'filing_number_missing',
+        'penetration_test_missing',
+        'compatibility_test_missing',
+        'privacy_review_missing',
+      ]);
       expect(await auditCount()).toBe(before);
     });
 
@@ -210,7 +258,11 @@ describe('app lifecycle', () => {
     });
 
     it('refuses when the most recent penetration test failed', async () => {
-      await t.http.patch(`/v1/apps/${id}`).set(await auth('amy')).send({ filingNumber: '京ICP备0000001号' }).expect(200);
+      await t.http
+        .patch(`/v1/apps/${id}`)
+        .set(await auth('amy'))
+        .send({ filingNumber: '京ICP备0000001号' })
+        .expect(200);
       await penTest(id, daysAgo(2), 'fail');
       const res = await release();
       expect(unmetOf(res)).toEqual(['penetration_test_not_passed']);
@@ -254,7 +306,14 @@ describe('app lifecycle', () => {
 
     it('keeps a released app to the same rules: no dropping the filing number, no new consent purpose without a notice', async () => {
       const before = await auditCount();
-      expectProblem(await t.http.patch(`/v1/apps/${id}`).set(await auth('amy')).send({ filingNumber: null }), 409, 'filing_number_required');
+      expectProblem(
+        await t.http
+          .patch(`/v1/apps/${id}`)
+          .set(await auth('amy'))
+          .send({ filingNumber: null }),
+        409,
+        'filing_number_required',
+      );
       expectProblem(await useData(id, 'wealth_marketing'), 409, 'consent_notice_missing');
       expect(await auditCount()).toBe(before);
       await publishNotice('wealth_marketing', null);
@@ -274,8 +333,14 @@ describe('app lifecycle', () => {
     it.each([
       ['no disposal record', { to: 'retired' }],
       ['neither deleted nor migrated', { to: 'retired', disposal: { userNotice: 'SMS', userNotifiedAt: disposal.userNotifiedAt } }],
-      ['no user notice', { to: 'retired', disposal: { dataMigrated: 'Accounts moved to the main app', userNotifiedAt: disposal.userNotifiedAt } }],
-      ['a user notice in the future', { to: 'retired', disposal: { ...disposal, userNotifiedAt: new Date(Date.now() + 7 * DAY).toISOString() } }],
+      [
+        'no user notice',
+        { to: 'retired', disposal: { dataMigrated: 'Accounts moved to the main app', userNotifiedAt: disposal.userNotifiedAt } },
+      ],
+      [
+        'a user notice in the future',
+        { to: 'retired', disposal: { ...disposal, userNotifiedAt: new Date(Date.now() + 7 * DAY).toISOString() } },
+      ],
       ['an unknown disposal field', { to: 'retired', disposal: { ...disposal, shredded: true } }],
     ])('needs a data disposal record: 400 for %s, nothing written', async (_label, body) => {
       const before = await auditCount();
@@ -292,7 +357,11 @@ describe('app lifecycle', () => {
     });
 
     it('retires with the record, after which the ledger entry no longer changes', async () => {
-      const migrated = { dataMigrated: 'Card accounts moved to the main app', userNotice: 'Push message and website notice', userNotifiedAt: disposal.userNotifiedAt };
+      const migrated = {
+        dataMigrated: 'Card accounts moved to the main app',
+        userNotice: 'Push message and website notice',
+        userNotifiedAt: disposal.userNotifiedAt,
+      };
       const res = await transition(id, { to: 'retired', disposal: migrated }, 'ben');
       expect(res.status).toBe(200);
       expect(res.body.transitions.at(-1).disposal).toEqual(migrated);

@@ -16,7 +16,17 @@ async function newApp(as = 'amy'): Promise<string> {
   const res = await t.http
     .post('/v1/apps')
     .set(await auth(as))
-    .send({ name: f.unique('App '), kind: 'app', audience: 'customer', leadDepartment: 'DIGITAL', owningDepartment: 'RETAIL', responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie', filingNumber: f.unique('FN-') });
+    .send({
+      name: f.unique('App '),
+      kind: 'app',
+      audience: 'customer',
+      leadDepartment: 'DIGITAL',
+      owningDepartment: 'RETAIL',
+      responsiblePerson: 'Li Wei',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
+      filingNumber: f.unique('FN-'),
+    });
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
@@ -59,7 +69,11 @@ beforeAll(async () => {
   f = new Factories(t);
   await f.department('DIGITAL');
   await f.department('RETAIL');
-  await t.http.put('/v1/app-management/lead-department').set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
+  await t.http
+    .put('/v1/app-management/lead-department')
+    .set(await auth('root-admin'))
+    .send({ department: 'DIGITAL' })
+    .expect(200);
   for (const who of ['amy', 'ben', 'cat', 'dan']) await t.grantRole(who, 'app_manager', '*');
 });
 afterAll(() => t.close());
@@ -155,7 +169,12 @@ describe('release gate: every test kind and every blocking finding', () => {
     const critical = await finding(id, { title: 'SQL injection', severity: 'critical', testKind: 'penetration' });
     const low = await finding(id, { title: 'Verbose banner', severity: 'low', testKind: 'penetration' });
     const marked = await finding(id, { title: 'Crash on Android 10', severity: 'medium', testKind: 'compatibility', blocksRelease: true });
-    expect([high.body.blocksRelease, critical.body.blocksRelease, low.body.blocksRelease, marked.body.blocksRelease]).toEqual([true, true, false, true]);
+    expect([high.body.blocksRelease, critical.body.blocksRelease, low.body.blocksRelease, marked.body.blocksRelease]).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ]);
     const named = unmet(await release())
       .filter((u) => u.requirement === 'blocking_finding_open')
       .map((u) => u.findingId);
@@ -163,21 +182,37 @@ describe('release gate: every test kind and every blocking finding', () => {
     expect(named).toHaveLength(4);
     expect(named).not.toContain(low.body.id);
 
-    const blocking = await t.http.get(`/v1/apps/${id}/vulnerabilities?blocksRelease=true`).set(await auth('amy')).expect(200);
+    const blocking = await t.http
+      .get(`/v1/apps/${id}/vulnerabilities?blocksRelease=true`)
+      .set(await auth('amy'))
+      .expect(200);
     expect(blocking.body.items).toHaveLength(4);
-    const notBlocking = await t.http.get(`/v1/apps/${id}/vulnerabilities?blocksRelease=false`).set(await auth('amy')).expect(200);
+    const notBlocking = await t.http
+      .get(`/v1/apps/${id}/vulnerabilities?blocksRelease=false`)
+      .set(await auth('amy'))
+      .expect(200);
     expect(notBlocking.body.items.map((v: { id: string }) => v.id)).toEqual([low.body.id]);
   });
 
   it('releases once the compatibility test passes and every blocking finding is fixed, recording each test as evidence', async () => {
     const compat = await securityTest(id, 'compatibility', 'pass', daysAgo(0));
-    const open = await t.http.get(`/v1/apps/${id}/vulnerabilities?blocksRelease=true`).set(await auth('amy')).expect(200);
+    const open = await t.http
+      .get(`/v1/apps/${id}/vulnerabilities?blocksRelease=true`)
+      .set(await auth('amy'))
+      .expect(200);
     for (const v of open.body.items as Array<{ id: string }>) {
-      await t.http.post(`/v1/apps/${id}/vulnerabilities/${v.id}/fix`).set(await auth('amy')).send({ evidence: 'Retest report R-9' }).expect(200);
+      await t.http
+        .post(`/v1/apps/${id}/vulnerabilities/${v.id}/fix`)
+        .set(await auth('amy'))
+        .send({ evidence: 'Retest report R-9' })
+        .expect(200);
     }
     const res = await release();
     expect(res.status).toBe(200);
-    expect(res.body.transitions.at(-1).releaseEvidence).toMatchObject({ compatibilityTest: { id: compat }, privacyReview: { performedAt: daysAgo(1) } });
+    expect(res.body.transitions.at(-1).releaseEvidence).toMatchObject({
+      compatibilityTest: { id: compat },
+      privacyReview: { performedAt: daysAgo(1) },
+    });
   });
 });
 

@@ -22,7 +22,9 @@ async function newApp(overrides: Record<string, unknown> = {}): Promise<string> 
       audience: 'customer',
       leadDepartment: 'DIGITAL',
       owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie',
+      responsiblePerson: 'Li Wei',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
       monthlyActiveUsers: 50_000,
       satisfaction: 4.5,
       ...overrides,
@@ -35,7 +37,14 @@ async function securityTest(id: string, body: Record<string, unknown>) {
   return t.http
     .post(`/v1/apps/${id}/security-tests`)
     .set(await auth('amy'))
-    .send({ kind: 'penetration', performedAt: daysAgo(1), result: 'pass', performer: 'Red Team Ltd', reportReference: f.unique('PT-'), ...body });
+    .send({
+      kind: 'penetration',
+      performedAt: daysAgo(1),
+      result: 'pass',
+      performer: 'Red Team Ltd',
+      reportReference: f.unique('PT-'),
+      ...body,
+    });
 }
 
 async function vulnerability(id: string, body: Record<string, unknown>) {
@@ -67,7 +76,11 @@ beforeAll(async () => {
   f = new Factories(t);
   await f.department('DIGITAL');
   await f.department('RETAIL');
-  await t.http.put('/v1/app-management/lead-department').set(await auth('root-admin')).send({ department: 'DIGITAL' }).expect(200);
+  await t.http
+    .put('/v1/app-management/lead-department')
+    .set(await auth('root-admin'))
+    .send({ department: 'DIGITAL' })
+    .expect(200);
   await f.department('CORP');
   await t.grantRole('amy', 'app_manager', '*');
   await t.grantRole('ben', 'app_manager', '*');
@@ -81,7 +94,14 @@ describe('security tests', () => {
     const id = await newApp();
     const older = await securityTest(id, { performedAt: daysAgo(30), result: 'fail' });
     expect(older.status).toBe(201);
-    expect(older.body).toMatchObject({ appId: id, kind: 'penetration', performedAt: daysAgo(30), result: 'fail', performer: 'Red Team Ltd', recordedBy: 'amy' });
+    expect(older.body).toMatchObject({
+      appId: id,
+      kind: 'penetration',
+      performedAt: daysAgo(30),
+      result: 'fail',
+      performer: 'Red Team Ltd',
+      recordedBy: 'amy',
+    });
     const review = await securityTest(id, { kind: 'privacy_review', performedAt: daysAgo(5), result: 'conditional' });
     const compat = await securityTest(id, { kind: 'compatibility', performedAt: daysAgo(2) });
 
@@ -92,7 +112,9 @@ describe('security tests', () => {
     expect(pen.body.items.map((x: { id: string }) => x.id)).toEqual([older.body.id]);
     const page1 = await t.http.get(`/v1/apps/${id}/security-tests?limit=2`).set(as).expect(200);
     const page2 = await t.http.get(`/v1/apps/${id}/security-tests?limit=2&cursor=${page1.body.nextCursor}`).set(as).expect(200);
-    expect([...page1.body.items, ...page2.body.items].map((x: { id: string }) => x.id)).toEqual(all.body.items.map((x: { id: string }) => x.id));
+    expect([...page1.body.items, ...page2.body.items].map((x: { id: string }) => x.id)).toEqual(
+      all.body.items.map((x: { id: string }) => x.id),
+    );
     expect(page2.body.nextCursor).toBeNull();
 
     const audit = await t.http.get(`/v1/audit?objectType=app&objectId=${id}`).set(as).expect(200);
@@ -119,19 +141,44 @@ describe('vulnerabilities', () => {
       .set(await auth('amy'))
       .send({ evidence: 'Retest report PT-2026-11 shows parameterised queries', fixedAt });
     expect(fixed.status).toBe(200);
-    expect(fixed.body).toMatchObject({ status: 'fixed', fixedBy: 'amy', fixEvidence: 'Retest report PT-2026-11 shows parameterised queries', fixedAt });
+    expect(fixed.body).toMatchObject({
+      status: 'fixed',
+      fixedBy: 'amy',
+      fixEvidence: 'Retest report PT-2026-11 shows parameterised queries',
+      fixedAt,
+    });
     const audit = await t.http.get(`/v1/audit?objectType=app&objectId=${id}`).set(as).expect(200);
-    expect(audit.body.items[0]).toMatchObject({ action: 'app.vulnerability_fixed', details: { vulnerability: late.body.id, overdue: true } });
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'app.vulnerability_fixed',
+      details: { vulnerability: late.body.id, overdue: true },
+    });
 
     const other = await newApp();
     const before = await auditCount();
-    expectProblem(await t.http.post(`/v1/apps/${id}/vulnerabilities/${late.body.id}/fix`).set(await auth('amy')).send({ evidence: 'again' }), 409, 'vulnerability_already_fixed');
     expectProblem(
-      await t.http.post(`/v1/apps/${id}/vulnerabilities/${open.body.id}/fix`).set(await auth('amy')).send({ evidence: 'x', fixedAt: at(-30) }),
+      await t.http
+        .post(`/v1/apps/${id}/vulnerabilities/${late.body.id}/fix`)
+        .set(await auth('amy'))
+        .send({ evidence: 'again' }),
+      409,
+      'vulnerability_already_fixed',
+    );
+    expectProblem(
+      await t.http
+        .post(`/v1/apps/${id}/vulnerabilities/${open.body.id}/fix`)
+        .set(await auth('amy'))
+        .send({ evidence: 'x', fixedAt: at(-30) }),
       400,
       'validation_failed',
     );
-    expectProblem(await t.http.post(`/v1/apps/${other}/vulnerabilities/${open.body.id}/fix`).set(await auth('amy')).send({ evidence: 'x' }), 404, 'not_found');
+    expectProblem(
+      await t.http
+        .post(`/v1/apps/${other}/vulnerabilities/${open.body.id}/fix`)
+        .set(await auth('amy'))
+        .send({ evidence: 'x' }),
+      404,
+      'not_found',
+    );
     expect(await auditCount()).toBe(before);
 
     const list = await t.http.get(`/v1/apps/${id}/vulnerabilities`).set(as).expect(200);
@@ -190,7 +237,12 @@ describe('app consolidation report', () => {
   let critical: string;
 
   beforeAll(async () => {
-    quiet = await liveApp({ name: 'Quiet, "Lite" App', monthlyActiveUsers: 120, satisfaction: 4.8, businessScenarios: ['credit_card', 'loans'] });
+    quiet = await liveApp({
+      name: 'Quiet, "Lite" App',
+      monthlyActiveUsers: 120,
+      satisfaction: 4.8,
+      businessScenarios: ['credit_card', 'loans'],
+    });
     unloved = await liveApp({ name: 'Card Hub', monthlyActiveUsers: 90_000, satisfaction: 2.9, businessScenarios: ['credit_card'] });
     internalTwin = await liveApp({ name: 'Staff Cards', audience: 'internal', businessScenarios: ['credit_card', 'loans'] });
     vulnerable = await liveApp({ name: 'Wealth Plus', monthlyActiveUsers: 20_000, satisfaction: 3.5, businessScenarios: ['wealth'] });
@@ -199,26 +251,46 @@ describe('app consolidation report', () => {
     critical = (await vulnerability(vulnerable, { severity: 'critical', reportedAt: at(-20), dueAt: at(-5) })).body.id;
     await vulnerability(vulnerable, { severity: 'low' });
     const fixedHigh = (await vulnerability(vulnerable, { severity: 'high' })).body.id;
-    await t.http.post(`/v1/apps/${vulnerable}/vulnerabilities/${fixedHigh}/fix`).set(await auth('amy')).send({ evidence: 'retest' }).expect(200);
+    await t.http
+      .post(`/v1/apps/${vulnerable}/vulnerabilities/${fixedHigh}/fix`)
+      .set(await auth('amy'))
+      .send({ evidence: 'retest' })
+      .expect(200);
     await vulnerability(healthy, { severity: 'medium' });
   });
 
-  const candidateOf = (body: { candidates: Array<{ app: { id: string }; reasons: unknown[] }> }, id: string) => body.candidates.find((c) => c.app.id === id);
+  const candidateOf = (body: { candidates: Array<{ app: { id: string }; reasons: unknown[] }> }, id: string) =>
+    body.candidates.find((c) => c.app.id === id);
 
   it('lists each app in service with its reasons and numbers, using the configured thresholds', async () => {
-    const res = await t.http.get('/v1/reports/app-consolidation').set(await auth('audrey')).expect(200);
+    const res = await t.http
+      .get('/v1/reports/app-consolidation')
+      .set(await auth('audrey'))
+      .expect(200);
     expect(res.headers.vary).toContain('Accept');
     expect(res.body.thresholds).toEqual({ lowActivityMau: 500, poorSatisfactionBelow: 3.5 });
-    expect(res.body.candidates.every((c: { app: { lifecycleState: string } }) => ['released', 'operating', 'consolidating'].includes(c.app.lifecycleState))).toBe(true);
+    expect(
+      res.body.candidates.every((c: { app: { lifecycleState: string } }) =>
+        ['released', 'operating', 'consolidating'].includes(c.app.lifecycleState),
+      ),
+    ).toBe(true);
     expect(res.body.candidates.map((c: { app: { name: string } }) => c.app.name)).not.toContain('Not Yet Live');
 
     expect(candidateOf(res.body, quiet)?.reasons).toEqual([
       { code: 'low_activity', detail: '120 monthly active users, below the threshold of 500', monthlyActiveUsers: 120, threshold: 500 },
-      { code: 'overlapping_scenarios', detail: 'shares credit_card with Card Hub', overlaps: [{ appId: unloved, appName: 'Card Hub', scenarios: ['credit_card'] }] },
+      {
+        code: 'overlapping_scenarios',
+        detail: 'shares credit_card with Card Hub',
+        overlaps: [{ appId: unloved, appName: 'Card Hub', scenarios: ['credit_card'] }],
+      },
     ]);
     expect(candidateOf(res.body, unloved)?.reasons).toEqual([
       { code: 'poor_satisfaction', detail: 'satisfaction 2.9 of 5, below 3.5', satisfaction: 2.9, threshold: 3.5 },
-      { code: 'overlapping_scenarios', detail: 'shares credit_card with Quiet, "Lite" App', overlaps: [{ appId: quiet, appName: 'Quiet, "Lite" App', scenarios: ['credit_card'] }] },
+      {
+        code: 'overlapping_scenarios',
+        detail: 'shares credit_card with Quiet, "Lite" App',
+        overlaps: [{ appId: quiet, appName: 'Quiet, "Lite" App', scenarios: ['credit_card'] }],
+      },
     ]);
     // Same scenarios, other audience: not an overlap.
     expect(candidateOf(res.body, internalTwin)).toBeUndefined();
@@ -238,25 +310,39 @@ describe('app consolidation report', () => {
 
   it('exports RFC 4180 CSV, one row per app and reason, escaping commas, quotes and line breaks', async () => {
     const third = await liveApp({ name: 'Card Lite', businessScenarios: ['credit_card'] });
-    const json = await t.http.get('/v1/reports/app-consolidation').set(await auth('amy')).expect(200);
-    const res = await t.http.get('/v1/reports/app-consolidation').set(await auth('amy')).set('Accept', 'text/csv').expect(200);
+    const json = await t.http
+      .get('/v1/reports/app-consolidation')
+      .set(await auth('amy'))
+      .expect(200);
+    const res = await t.http
+      .get('/v1/reports/app-consolidation')
+      .set(await auth('amy'))
+      .set('Accept', 'text/csv')
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toContain('app-consolidation.csv');
     expect(res.text).toContain('"Quiet, ""Lite"" App"');
     expect(res.text).toContain('"shares credit_card with Card Hub\nshares credit_card with Card Lite"');
     const rows = parse(res.text, { columns: true }) as Array<Record<string, string>>;
-    const expected = json.body.candidates.flatMap((c: { app: { id: string; name: string }; reasons: Array<{ code: string; detail: string }> }) =>
-      c.reasons.map((r) => ({ app_id: c.app.id, app_name: c.app.name, reason: r.code, detail: r.detail })),
+    const expected = json.body.candidates.flatMap(
+      (c: { app: { id: string; name: string }; reasons: Array<{ code: string; detail: string }> }) =>
+        c.reasons.map((r) => ({ app_id: c.app.id, app_name: c.app.name, reason: r.code, detail: r.detail })),
     );
     expect(rows.map((r) => ({ app_id: r.app_id, app_name: r.app_name, reason: r.reason, detail: r.detail }))).toEqual(expected);
-    expect(rows.find((r) => r.app_id === third && r.reason === 'overlapping_scenarios')?.detail).toBe('shares credit_card with Card Hub\nshares credit_card with Quiet, "Lite" App');
+    expect(rows.find((r) => r.app_id === third && r.reason === 'overlapping_scenarios')?.detail).toBe(
+      'shares credit_card with Card Hub\nshares credit_card with Quiet, "Lite" App',
+    );
   });
 
   it('never hands a spreadsheet a live formula from an app name in the CSV', async () => {
     const names = ["+cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","x")', '-2+3', '@SUM(A1)', ' =1+1', '＋1+1'];
     const ids = new Map<string, string>();
     for (const name of names) ids.set(await liveApp({ name, monthlyActiveUsers: 10, responsiblePerson: '=Li Wei' }), name);
-    const res = await t.http.get('/v1/reports/app-consolidation').set(await auth('amy')).set('Accept', 'text/csv').expect(200);
+    const res = await t.http
+      .get('/v1/reports/app-consolidation')
+      .set(await auth('amy'))
+      .set('Accept', 'text/csv')
+      .expect(200);
     const rows = parse(res.text, { columns: true }) as Array<Record<string, string>>;
     for (const [id, name] of ids) {
       const named = rows.filter((r) => r.app_id === id).map((r) => r.app_name);
@@ -267,7 +353,10 @@ describe('app consolidation report', () => {
   });
 
   it('is for app managers and auditors only', async () => {
-    await t.http.get('/v1/reports/app-consolidation').set(await auth('amy')).expect(200);
+    await t.http
+      .get('/v1/reports/app-consolidation')
+      .set(await auth('amy'))
+      .expect(200);
     expectProblem(await t.http.get('/v1/reports/app-consolidation').set(await auth('dora')), 403, 'forbidden');
     expectProblem(await t.http.get('/v1/reports/app-consolidation').set(await auth('nobody')), 403);
     expectProblem(await t.http.get('/v1/reports/app-consolidation'), 401);

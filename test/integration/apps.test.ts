@@ -22,7 +22,10 @@ const appBody = (overrides: Record<string, unknown> = {}) => ({
 });
 
 async function newApp(overrides: Record<string, unknown> = {}, as = 'amy'): Promise<string> {
-  const res = await t.http.post('/v1/apps').set(await auth(as)).send(appBody(overrides));
+  const res = await t.http
+    .post('/v1/apps')
+    .set(await auth(as))
+    .send(appBody(overrides));
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
@@ -62,10 +65,23 @@ beforeAll(async () => {
     ],
     'dora',
   );
-  await t.http.post(`/v1/data-assets/${asset.id}/fields/legacy_code/retire`).set(await auth('dora')).send({ reason: 'unused' }).expect(200);
-  await t.http.post('/v1/purposes/old_purpose/retire').set(await auth('po-factory')).expect(200);
+  await t.http
+    .post(`/v1/data-assets/${asset.id}/fields/legacy_code/retire`)
+    .set(await auth('dora'))
+    .send({ reason: 'unused' })
+    .expect(200);
+  await t.http
+    .post('/v1/purposes/old_purpose/retire')
+    .set(await auth('po-factory'))
+    .expect(200);
   retailApp = await newApp({ name: 'Retail Wallet', businessScenarios: ['Payments', 'credit_card', 'payments'] });
-  corpApp = await newApp({ name: 'Corporate Portal', kind: 'h5', audience: 'internal', owningDepartment: 'CORP', businessScenarios: ['cash_management'] });
+  corpApp = await newApp({
+    name: 'Corporate Portal',
+    kind: 'h5',
+    audience: 'internal',
+    owningDepartment: 'CORP',
+    businessScenarios: ['cash_management'],
+  });
 });
 afterAll(() => t.close());
 
@@ -102,7 +118,10 @@ describe('app ledger', () => {
     });
     const id = created.body.id as string;
 
-    const got = await t.http.get(`/v1/apps/${id}`).set(await auth('audrey')).expect(200);
+    const got = await t.http
+      .get(`/v1/apps/${id}`)
+      .set(await auth('audrey'))
+      .expect(200);
     expect(got.body).toEqual({ ...created.body, transitions: [] });
 
     const updated = await t.http
@@ -110,22 +129,51 @@ describe('app ledger', () => {
       .set(await auth('amy'))
       .send({ monthlyActiveUsers: 900_000, satisfaction: null, platform: null, leadDepartment: 'RETAIL' });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ monthlyActiveUsers: 900_000, satisfaction: null, platform: null, leadDepartment: 'RETAIL', name: 'Mobile Bank' });
+    expect(updated.body).toMatchObject({
+      monthlyActiveUsers: 900_000,
+      satisfaction: null,
+      platform: null,
+      leadDepartment: 'RETAIL',
+      name: 'Mobile Bank',
+    });
 
-    const audit = await t.http.get(`/v1/audit?objectType=app&objectId=${id}`).set(await auth('audrey')).expect(200);
+    const audit = await t.http
+      .get(`/v1/audit?objectType=app&objectId=${id}`)
+      .set(await auth('audrey'))
+      .expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['app.updated', 'app.created']);
-    expect(audit.body.items[0].details).toMatchObject({ before: { monthlyActiveUsers: 1_200_000 }, after: { monthlyActiveUsers: 900_000 } });
+    expect(audit.body.items[0].details).toMatchObject({
+      before: { monthlyActiveUsers: 1_200_000 },
+      after: { monthlyActiveUsers: 900_000 },
+    });
   });
 
   it('stores business scenarios lower-case without duplicates', async () => {
-    const got = await t.http.get(`/v1/apps/${retailApp}`).set(await auth('amy')).expect(200);
+    const got = await t.http
+      .get(`/v1/apps/${retailApp}`)
+      .set(await auth('amy'))
+      .expect(200);
     expect(got.body.businessScenarios).toEqual(['payments', 'credit_card']);
   });
 
   it('keeps names unique regardless of case (409), writing nothing', async () => {
     const before = await counts();
-    expectProblem(await t.http.post('/v1/apps').set(await auth('amy')).send(appBody({ name: 'retail wallet' })), 409, 'app_name_taken');
-    expectProblem(await t.http.patch(`/v1/apps/${corpApp}`).set(await auth('amy')).send({ name: 'RETAIL WALLET' }), 409, 'app_name_taken');
+    expectProblem(
+      await t.http
+        .post('/v1/apps')
+        .set(await auth('amy'))
+        .send(appBody({ name: 'retail wallet' })),
+      409,
+      'app_name_taken',
+    );
+    expectProblem(
+      await t.http
+        .patch(`/v1/apps/${corpApp}`)
+        .set(await auth('amy'))
+        .send({ name: 'RETAIL WALLET' }),
+      409,
+      'app_name_taken',
+    );
     expect(await counts()).toEqual(before);
   });
 
@@ -168,7 +216,13 @@ describe('app permissions', () => {
     const before = await counts();
     expectProblem(await t.http.patch(`/v1/apps/${retailApp}`).set(dora).send({ monthlyActiveUsers: 1 }), 403, 'forbidden');
     expectProblem(await t.http.post(`/v1/apps/${retailApp}/transitions`).set(dora).send({ to: 'approved' }), 403, 'forbidden');
-    expectProblem(await t.http.post(`/v1/apps/${retailApp}/data-uses`).set(dora).send({ asset: asset.key, fields: ['name'], purpose: 'account_servicing' }), 403);
+    expectProblem(
+      await t.http
+        .post(`/v1/apps/${retailApp}/data-uses`)
+        .set(dora)
+        .send({ asset: asset.key, fields: ['name'], purpose: 'account_servicing' }),
+      403,
+    );
     expectProblem(
       await t.http
         .post(`/v1/apps/${retailApp}/security-tests`)
@@ -197,7 +251,13 @@ describe('app permissions', () => {
   it('limits a department-scoped app manager to that department’s apps', async () => {
     const rita = await auth('rita');
     expect((await t.http.post('/v1/apps').set(rita).send(appBody())).status).toBe(201);
-    expectProblem(await t.http.post('/v1/apps').set(rita).send(appBody({ owningDepartment: 'CORP' })), 403);
+    expectProblem(
+      await t.http
+        .post('/v1/apps')
+        .set(rita)
+        .send(appBody({ owningDepartment: 'CORP' })),
+      403,
+    );
     expectProblem(await t.http.patch(`/v1/apps/${corpApp}`).set(rita).send({ monthlyActiveUsers: 1 }), 403);
     const before = await counts();
     expectProblem(await t.http.patch(`/v1/apps/${retailApp}`).set(rita).send({ owningDepartment: 'CORP' }), 403);
@@ -211,7 +271,13 @@ describe('app permissions', () => {
 
   it('answers 404 for an unknown app', async () => {
     expectProblem(await t.http.get('/v1/apps/6f1c1f49-1d77-4b5e-8e3f-2d1f6e0b9a11').set(await auth('amy')), 404, 'not_found');
-    expectProblem(await t.http.post('/v1/apps/6f1c1f49-1d77-4b5e-8e3f-2d1f6e0b9a11/transitions').set(await auth('amy')).send({ to: 'approved' }), 404);
+    expectProblem(
+      await t.http
+        .post('/v1/apps/6f1c1f49-1d77-4b5e-8e3f-2d1f6e0b9a11/transitions')
+        .set(await auth('amy'))
+        .send({ to: 'approved' }),
+      404,
+    );
   });
 });
 
@@ -222,16 +288,34 @@ describe('app data uses', () => {
       .set(await auth('amy'))
       .send({ asset: asset.id, fields: ['name', 'phone'], purpose: 'account_servicing' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ appId: retailApp, asset: { id: asset.id, key: asset.key }, fields: ['name', 'phone'], purpose: 'account_servicing', createdBy: 'amy' });
+    expect(res.body).toMatchObject({
+      appId: retailApp,
+      asset: { id: asset.id, key: asset.key },
+      fields: ['name', 'phone'],
+      purpose: 'account_servicing',
+      createdBy: 'amy',
+    });
 
-    const list = await t.http.get(`/v1/apps/${retailApp}/data-uses`).set(await auth('audrey')).expect(200);
+    const list = await t.http
+      .get(`/v1/apps/${retailApp}/data-uses`)
+      .set(await auth('audrey'))
+      .expect(200);
     expect(list.body).toEqual({ items: [res.body], nextCursor: null });
-    const audit = await t.http.get(`/v1/audit?objectType=app&objectId=${retailApp}`).set(await auth('audrey')).expect(200);
-    expect(audit.body.items[0]).toMatchObject({ action: 'app.data_use_added', details: { dataUse: { id: res.body.id }, legalBasis: 'contract' } });
+    const audit = await t.http
+      .get(`/v1/audit?objectType=app&objectId=${retailApp}`)
+      .set(await auth('audrey'))
+      .expect(200);
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'app.data_use_added',
+      details: { dataUse: { id: res.body.id }, legalBasis: 'contract' },
+    });
 
     const before = await counts();
     expectProblem(
-      await t.http.post(`/v1/apps/${retailApp}/data-uses`).set(await auth('amy')).send({ asset: asset.key, fields: ['name'], purpose: 'account_servicing' }),
+      await t.http
+        .post(`/v1/apps/${retailApp}/data-uses`)
+        .set(await auth('amy'))
+        .send({ asset: asset.key, fields: ['name'], purpose: 'account_servicing' }),
       409,
       'data_use_exists',
     );
@@ -264,7 +348,12 @@ describe('bad input on every app endpoint', () => {
   const vulnerability = '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01';
   const now = () => new Date().toISOString();
   const cases: Array<[string, 'get' | 'post' | 'patch', () => string, unknown]> = [
-    ['create: missing name', 'post', () => '/v1/apps', { kind: 'app', audience: 'customer', leadDepartment: 'DIGITAL', owningDepartment: 'RETAIL', responsiblePerson: 'x' }],
+    [
+      'create: missing name',
+      'post',
+      () => '/v1/apps',
+      { kind: 'app', audience: 'customer', leadDepartment: 'DIGITAL', owningDepartment: 'RETAIL', responsiblePerson: 'x' },
+    ],
     ['create: bad kind', 'post', () => '/v1/apps', { kind: 'desktop' }],
     ['create: bad audience', 'post', () => '/v1/apps', { audience: 'partners' }],
     ['create: satisfaction above 5', 'post', () => '/v1/apps', { satisfaction: 5.5 }],
@@ -288,28 +377,97 @@ describe('bad input on every app endpoint', () => {
     ['transition: unknown state', 'post', () => `/v1/apps/${retailApp}/transitions`, { to: 'launched' }],
     ['transition: missing state', 'post', () => `/v1/apps/${retailApp}/transitions`, { note: 'go' }],
     ['transition: unknown property', 'post', () => `/v1/apps/${retailApp}/transitions`, { to: 'approved', by: 'me' }],
-    ['data uses: bad asset reference', 'post', () => `/v1/apps/${retailApp}/data-uses`, { asset: 'Not A Key', fields: ['name'], purpose: 'account_servicing' }],
+    [
+      'data uses: bad asset reference',
+      'post',
+      () => `/v1/apps/${retailApp}/data-uses`,
+      { asset: 'Not A Key', fields: ['name'], purpose: 'account_servicing' },
+    ],
     ['data uses: bad page size', 'get', () => `/v1/apps/${retailApp}/data-uses?limit=500`, undefined],
-    ['security test: bad kind', 'post', () => `/v1/apps/${retailApp}/security-tests`, { kind: 'fuzzing', performedAt: today(), result: 'pass', performer: 'x', reportReference: 'y' }],
-    ['security test: bad date', 'post', () => `/v1/apps/${retailApp}/security-tests`, { kind: 'penetration', performedAt: '2026-13-01', result: 'pass', performer: 'x', reportReference: 'y' }],
-    ['security test: future date', 'post', () => `/v1/apps/${retailApp}/security-tests`, { kind: 'penetration', performedAt: new Date(Date.now() + 3 * DAY).toISOString().slice(0, 10), result: 'pass', performer: 'x', reportReference: 'y' }],
-    ['security test: bad result', 'post', () => `/v1/apps/${retailApp}/security-tests`, { kind: 'penetration', performedAt: today(), result: 'ok', performer: 'x', reportReference: 'y' }],
-    ['security test: no performer', 'post', () => `/v1/apps/${retailApp}/security-tests`, { kind: 'penetration', performedAt: today(), result: 'pass', reportReference: 'y' }],
+    [
+      'security test: bad kind',
+      'post',
+      () => `/v1/apps/${retailApp}/security-tests`,
+      { kind: 'fuzzing', performedAt: today(), result: 'pass', performer: 'x', reportReference: 'y' },
+    ],
+    [
+      'security test: bad date',
+      'post',
+      () => `/v1/apps/${retailApp}/security-tests`,
+      { kind: 'penetration', performedAt: '2026-13-01', result: 'pass', performer: 'x', reportReference: 'y' },
+    ],
+    [
+      'security test: future date',
+      'post',
+      () => `/v1/apps/${retailApp}/security-tests`,
+      {
+        kind: 'penetration',
+        performedAt: new Date(Date.now() + 3 * DAY).toISOString().slice(0, 10),
+        result: 'pass',
+        performer: 'x',
+        reportReference: 'y',
+      },
+    ],
+    [
+      'security test: bad result',
+      'post',
+      () => `/v1/apps/${retailApp}/security-tests`,
+      { kind: 'penetration', performedAt: today(), result: 'ok', performer: 'x', reportReference: 'y' },
+    ],
+    [
+      'security test: no performer',
+      'post',
+      () => `/v1/apps/${retailApp}/security-tests`,
+      { kind: 'penetration', performedAt: today(), result: 'pass', reportReference: 'y' },
+    ],
     ['security tests: bad filter', 'get', () => `/v1/apps/${retailApp}/security-tests?kind=fuzzing`, undefined],
-    ['vulnerability: bad severity', 'post', () => `/v1/apps/${retailApp}/vulnerabilities`, { title: 'x', severity: 'severe', reportedAt: now(), dueAt: now() }],
-    ['vulnerability: due before reported', 'post', () => `/v1/apps/${retailApp}/vulnerabilities`, { title: 'x', severity: 'high', reportedAt: now(), dueAt: new Date(Date.now() - DAY).toISOString() }],
-    ['vulnerability: reported in the future', 'post', () => `/v1/apps/${retailApp}/vulnerabilities`, { title: 'x', severity: 'high', reportedAt: new Date(Date.now() + DAY).toISOString(), dueAt: new Date(Date.now() + 2 * DAY).toISOString() }],
-    ['vulnerability: not a timestamp', 'post', () => `/v1/apps/${retailApp}/vulnerabilities`, { title: 'x', severity: 'high', reportedAt: 'yesterday', dueAt: now() }],
+    [
+      'vulnerability: bad severity',
+      'post',
+      () => `/v1/apps/${retailApp}/vulnerabilities`,
+      { title: 'x', severity: 'severe', reportedAt: now(), dueAt: now() },
+    ],
+    [
+      'vulnerability: due before reported',
+      'post',
+      () => `/v1/apps/${retailApp}/vulnerabilities`,
+      { title: 'x', severity: 'high', reportedAt: now(), dueAt: new Date(Date.now() - DAY).toISOString() },
+    ],
+    [
+      'vulnerability: reported in the future',
+      'post',
+      () => `/v1/apps/${retailApp}/vulnerabilities`,
+      {
+        title: 'x',
+        severity: 'high',
+        reportedAt: new Date(Date.now() + DAY).toISOString(),
+        dueAt: new Date(Date.now() + 2 * DAY).toISOString(),
+      },
+    ],
+    [
+      'vulnerability: not a timestamp',
+      'post',
+      () => `/v1/apps/${retailApp}/vulnerabilities`,
+      { title: 'x', severity: 'high', reportedAt: 'yesterday', dueAt: now() },
+    ],
     ['vulnerabilities: bad status filter', 'get', () => `/v1/apps/${retailApp}/vulnerabilities?status=closed`, undefined],
     ['fix: no evidence', 'post', () => `/v1/apps/${retailApp}/vulnerabilities/${vulnerability}/fix`, {}],
     ['fix: malformed vulnerability id', 'post', () => `/v1/apps/${retailApp}/vulnerabilities/123/fix`, { evidence: 'retest PT-2' }],
-    ['fix: in the future', 'post', () => `/v1/apps/${retailApp}/vulnerabilities/${vulnerability}/fix`, { evidence: 'retest', fixedAt: new Date(Date.now() + DAY).toISOString() }],
+    [
+      'fix: in the future',
+      'post',
+      () => `/v1/apps/${retailApp}/vulnerabilities/${vulnerability}/fix`,
+      { evidence: 'retest', fixedAt: new Date(Date.now() + DAY).toISOString() },
+    ],
     ['report: unknown parameter', 'get', () => '/v1/reports/app-consolidation?format=xml', undefined],
   ];
 
   it.each(cases)('%s → 400 problem+json, nothing written', async (_label, method, path, body) => {
     const before = await counts();
-    const payload = body !== undefined && _label.startsWith('create') && !_label.startsWith('create: missing') ? appBody(body as Record<string, unknown>) : body;
+    const payload =
+      body !== undefined && _label.startsWith('create') && !_label.startsWith('create: missing')
+        ? appBody(body as Record<string, unknown>)
+        : body;
     const req = t.http[method](path()).set(await auth('amy'));
     const res = payload === undefined ? await req : await req.send(payload as object);
     expectProblem(res, 400);
@@ -319,8 +477,21 @@ describe('bad input on every app endpoint', () => {
 
   it('answers 415 for a body that is not JSON, and 406 for a report format it cannot produce', async () => {
     const before = await counts();
-    expectProblem(await t.http.post('/v1/apps').set(await auth('amy')).set('Content-Type', 'text/plain').send('name=x'), 415);
-    expectProblem(await t.http.get('/v1/reports/app-consolidation').set(await auth('amy')).set('Accept', 'application/xml'), 406);
+    expectProblem(
+      await t.http
+        .post('/v1/apps')
+        .set(await auth('amy'))
+        .set('Content-Type', 'text/plain')
+        .send('name=x'),
+      415,
+    );
+    expectProblem(
+      await t.http
+        .get('/v1/reports/app-consolidation')
+        .set(await auth('amy'))
+        .set('Accept', 'application/xml'),
+      406,
+    );
     expect(await counts()).toEqual(before);
   });
 });

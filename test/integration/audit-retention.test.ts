@@ -1,4 +1,12 @@
-import { AuditLog, AuditPartitionStore, AuditRetention, AuditStore, MIN_AUDIT_RETENTION_MONTHS, monthsBefore, type ChangeContext } from '../../services/audit';
+import {
+  AuditLog,
+  AuditPartitionStore,
+  AuditRetention,
+  AuditStore,
+  MIN_AUDIT_RETENTION_MONTHS,
+  monthsBefore,
+  type ChangeContext,
+} from '../../services/audit';
 import { ConfigError, loadConfig } from '../../services/config';
 import type { Db } from '../../services/db';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -56,7 +64,9 @@ describe('monthly partitions', () => {
     });
     const months = (await new AuditPartitionStore(db).months()).map((m) => m.name);
     // The month of each event and the one after it are created ahead.
-    expect(months).toEqual(expect.arrayContaining(['audit_events_2022m02', 'audit_events_2022m04', 'audit_events_2025m02', 'audit_events_2026m12']));
+    expect(months).toEqual(
+      expect.arrayContaining(['audit_events_2022m02', 'audit_events_2022m04', 'audit_events_2025m02', 'audit_events_2026m12']),
+    );
   });
 
   it('verifies as one linear chain across months, in batches that cross partition boundaries', async () => {
@@ -66,7 +76,9 @@ describe('monthly partitions', () => {
 
   it('never stamps an event earlier than the one before it (a replica with a slow clock)', async () => {
     clock = new Date('2026-11-27T11:00:00Z');
-    const [event] = await db.transaction((trx) => log.record(trx, SYSTEM, { action: 'test.recorded', objectType: 'test', objectId: 'slow-clock' }));
+    const [event] = await db.transaction((trx) =>
+      log.record(trx, SYSTEM, { action: 'test.recorded', objectType: 'test', objectId: 'slow-clock' }),
+    );
     expect(event.occurredAt).toBe('2026-11-27T12:00:00.000Z');
     expect((await log.verify()).valid).toBe(true);
   });
@@ -111,7 +123,13 @@ describe('retention', () => {
     clock = now;
     const expired = (await retention().expiredMonths(now)).map((m) => m.name);
     // Cut-off 2023-11-27: October 2023 ended before it; November 2023 did not, so it stays.
-    expect(expired).toEqual(['audit_events_2022m01', 'audit_events_2022m02', 'audit_events_2022m03', 'audit_events_2022m04', 'audit_events_2023m10']);
+    expect(expired).toEqual([
+      'audit_events_2022m01',
+      'audit_events_2022m02',
+      'audit_events_2022m03',
+      'audit_events_2022m04',
+      'audit_events_2023m10',
+    ]);
     expect(expired).not.toContain('audit_events_2023m11');
 
     const detached = await retention().detachExpired(now);

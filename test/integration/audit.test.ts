@@ -15,7 +15,11 @@ beforeAll(async () => {
   admin = await t.staffToken('root-admin');
   auditor = await t.staffToken('erin');
   owner = await t.staffToken('olivia');
-  await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'RETAIL', name: 'Retail', kind: 'business' }).expect(201);
+  await t.http
+    .post('/v1/departments')
+    .set('Authorization', `Bearer ${admin}`)
+    .send({ code: 'RETAIL', name: 'Retail', kind: 'business' })
+    .expect(201);
   await t.grantRole('erin', 'auditor', '*');
   await t.grantRole('olivia', 'data_owner', 'RETAIL');
 });
@@ -58,7 +62,11 @@ describe('who may read the audit log', () => {
 describe('reading the audit log', () => {
   beforeAll(async () => {
     for (const code of ['AUD_A', 'AUD_B', 'AUD_C']) {
-      await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code, name: code, kind: 'compliance' }).expect(201);
+      await t.http
+        .post('/v1/departments')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ code, name: code, kind: 'compliance' })
+        .expect(201);
     }
     await t.http.patch('/v1/departments/AUD_B').set('Authorization', `Bearer ${admin}`).send({ name: 'Renamed' }).expect(200);
   });
@@ -107,7 +115,9 @@ describe('reading the audit log', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const body: { items: AuditEvent[]; nextCursor: string | null } = (await readAudit(`?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200)).body;
+      const body: { items: AuditEvent[]; nextCursor: string | null } = (
+        await readAudit(`?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200)
+      ).body;
       expect(body.items.length).toBeLessThanOrEqual(2);
       seen.push(...body.items.map((e) => e.seq));
       cursor = body.nextCursor;
@@ -127,7 +137,15 @@ describe('reading the audit log', () => {
   });
 });
 
-const testEvent = (objectId: string): AuditEventInput => ({ actorType: 'system', actorId: 'test', action: 'test.appended', objectType: 'test', objectId, requestId: null, details: { objectId } });
+const testEvent = (objectId: string): AuditEventInput => ({
+  actorType: 'system',
+  actorId: 'test',
+  action: 'test.appended',
+  objectType: 'test',
+  objectId,
+  requestId: null,
+  details: { objectId },
+});
 
 /** Sends a linked batch as its one statement (audit_append_after): true once committed, undefined when refused. */
 const sendLinked = (db: Db, linked: LinkedBatch) =>
@@ -189,7 +207,10 @@ describe('the chain under concurrent writers', () => {
     const before = (await verify()).body.checked as number;
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: `CONC_${i}`, name: `Concurrent ${i}`, kind: 'business' }),
+        t.http
+          .post('/v1/departments')
+          .set('Authorization', `Bearer ${admin}`)
+          .send({ code: `CONC_${i}`, name: `Concurrent ${i}`, kind: 'business' }),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(30).fill(201));
@@ -237,13 +258,18 @@ describe('the chain under concurrent writers', () => {
       const before = (await t.container.audit.verify()).checked;
       const writer = async (p: number) => {
         const ways: string[] = [];
-        for (let i = 0; i < 30; i += 1) ways.push(await appendAnyway(pools[p], stores[p], [testEvent(`linked-${p}-${i}-a`), testEvent(`linked-${p}-${i}-b`)]));
+        for (let i = 0; i < 30; i += 1)
+          ways.push(await appendAnyway(pools[p], stores[p], [testEvent(`linked-${p}-${i}-a`), testEvent(`linked-${p}-${i}-b`)]));
         return ways;
       };
       const ways = (await Promise.all([writer(0), writer(1)])).flat();
       expect(ways).toContain('transaction');
       expect(await t.container.audit.verify()).toMatchObject({ valid: true, checked: before + 120 });
-      const objects = (await t.container.db('audit_events').where('action', 'test.appended').whereLike('object_id', 'linked-%').pluck('object_id')) as string[];
+      const objects = (await t.container
+        .db('audit_events')
+        .where('action', 'test.appended')
+        .whereLike('object_id', 'linked-%')
+        .pluck('object_id')) as string[];
       expect(new Set(objects).size).toBe(120);
     });
   });
@@ -293,7 +319,12 @@ describe('verification after tampering', () => {
     const victim = events[3];
     const row = await t.database.db('audit_events').where('seq', victim.seq).first();
     await tamper('delete from audit_events where seq = ?', [victim.seq]);
-    expect((await verify()).body).toMatchObject({ valid: false, checked: 3, firstInvalidEventId: events[4].id, firstInvalidSeq: events[4].seq });
+    expect((await verify()).body).toMatchObject({
+      valid: false,
+      checked: 3,
+      firstInvalidEventId: events[4].id,
+      firstInvalidSeq: events[4].seq,
+    });
     await t.database.db.transaction(async (trx) => {
       await trx('audit_events').insert({ ...row, details: JSON.stringify(row.details) });
     });
@@ -305,9 +336,17 @@ describe('signed checkpoints for witnesses', () => {
   const get = (path: string, token = auditor) => t.http.get(path).set('Authorization', `Bearer ${token}`);
 
   it('lists checkpoints oldest first, page by page, each verifiable with the published key', async () => {
-    await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'CKPT_A', name: 'Checkpoint A', kind: 'compliance' }).expect(201);
+    await t.http
+      .post('/v1/departments')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ code: 'CKPT_A', name: 'Checkpoint A', kind: 'compliance' })
+      .expect(201);
     await t.container.auditCheckpoints.checkpointNow();
-    await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'CKPT_B', name: 'Checkpoint B', kind: 'compliance' }).expect(201);
+    await t.http
+      .post('/v1/departments')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ code: 'CKPT_B', name: 'Checkpoint B', kind: 'compliance' })
+      .expect(201);
     await t.container.auditCheckpoints.checkpointNow();
 
     const jwks = (await get('/v1/audit/checkpoints/jwks').expect(200)).body;
@@ -318,7 +357,9 @@ describe('signed checkpoints for witnesses', () => {
     const seen: Array<{ number: number; seq: number; hash: string; jws: string }> = [];
     let cursor: string | null = null;
     do {
-      const body: { items: typeof seen; nextCursor: string | null } = (await get(`/v1/audit/checkpoints?limit=1${cursor ? `&cursor=${cursor}` : ''}`).expect(200)).body;
+      const body: { items: typeof seen; nextCursor: string | null } = (
+        await get(`/v1/audit/checkpoints?limit=1${cursor ? `&cursor=${cursor}` : ''}`).expect(200)
+      ).body;
       seen.push(...body.items);
       cursor = body.nextCursor;
     } while (cursor);

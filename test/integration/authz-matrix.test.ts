@@ -154,7 +154,8 @@ async function policyAllows(subject: string, permission: StaffPermission, depart
   const { object, action, scope } = permission;
   const everywhere = await policy.enforce(subject, '*', object, action);
   if (scope.kind === 'global') return everywhere;
-  if (scope.kind === 'any') return everywhere || (await policy.enforce(subject, HOME, object, action)) || (await policy.enforce(subject, OTHER, object, action));
+  if (scope.kind === 'any')
+    return everywhere || (await policy.enforce(subject, HOME, object, action)) || (await policy.enforce(subject, OTHER, object, action));
   if (department === undefined) throw new Error('a department-scoped call needs its department');
   // 'concerned': the seeded objects concern exactly one department (HOME), so the answer is the same as 'department'.
   return everywhere || (await policy.enforce(subject, department, object, action));
@@ -199,7 +200,8 @@ beforeAll(async () => {
     .split('\n')
     .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
   policy = await newEnforcer(model, new StringAdapter(lines.join('\n')));
-  for (const role of STAFF_ROLES) for (const placement of PLACEMENTS) await policy.addGroupingPolicy(holder(role, placement), role, placement);
+  for (const role of STAFF_ROLES)
+    for (const placement of PLACEMENTS) await policy.addGroupingPolicy(holder(role, placement), role, placement);
   for (const subject of SUBJECTS) tokens.set(subject, `Bearer ${await t.staffToken(subject, { expiresIn: '1h' })}`);
   const served = operationsOf((await t.http.get('/openapi.json').expect(200)).body as Record<string, unknown>);
   const byOperation = new Map(t.container.routes.map((route) => [route.operationId, route]));
@@ -227,14 +229,19 @@ describe('authorization matrix', () => {
       if (route.auth.kind !== 'staff') continue;
       const scope = route.auth.permission.scope;
       if (scope.kind === 'department') await expect(scope.resolve({ params: call.params, body: call.body })).resolves.toBe(call.department);
-      if (scope.kind === 'concerned') await expect(scope.resolve({ params: call.params, body: call.body })).resolves.toEqual([call.department]);
+      if (scope.kind === 'concerned')
+        await expect(scope.resolve({ params: call.params, body: call.body })).resolves.toEqual([call.department]);
     }
   });
 
   it('never answers 2xx to a role that does not hold the permission where the object lives, and never 401/403 to one that does', async () => {
     const cases = staffRoutes.flatMap((route) => SUBJECTS.map((subject) => ({ call: callFor(route), subject })));
     const verdicts = await Promise.all(
-      cases.map(async ({ call, subject }) => ({ call, subject, allowed: await policyAllows(subject, (call.route.auth as { permission: StaffPermission }).permission, call.department) })),
+      cases.map(async ({ call, subject }) => ({
+        call,
+        subject,
+        allowed: await policyAllows(subject, (call.route.auth as { permission: StaffPermission }).permission, call.department),
+      })),
     );
     const unauthorized: string[] = [];
     const refused: string[] = [];
@@ -247,12 +254,17 @@ describe('authorization matrix', () => {
         if (!allowed) {
           denied += 1;
           if (res.status !== 403 || res.body?.code !== 'forbidden') unauthorized.push(label);
-        } else if (res.status === 401 || (res.status === 403 && res.body?.code === 'forbidden' && /needs the permission/.test(res.body?.detail ?? ''))) {
+        } else if (
+          res.status === 401 ||
+          (res.status === 403 && res.body?.code === 'forbidden' && /needs the permission/.test(res.body?.detail ?? ''))
+        ) {
           refused.push(label);
         }
       });
     }
-    console.log(`authorization matrix: ${verdicts.length} staff calls (${staffRoutes.length} operations × ${SUBJECTS.length} subjects), ${denied} refused by the policy`);
+    console.log(
+      `authorization matrix: ${verdicts.length} staff calls (${staffRoutes.length} operations × ${SUBJECTS.length} subjects), ${denied} refused by the policy`,
+    );
     expect(unauthorized).toEqual([]);
     expect(refused).toEqual([]);
   }, 600_000);
@@ -289,7 +301,8 @@ describe('authorization matrix', () => {
       for (const [who, token, roles] of clients) {
         const res = await send(callFor(route), `Bearer ${token}`);
         const allowed = needs.some((role) => roles.includes(role));
-        if (allowed ? res.status === 401 || res.status === 403 : res.status !== 403) wrong.push(`${route.operationId} as ${who}: ${res.status}`);
+        if (allowed ? res.status === 401 || res.status === 403 : res.status !== 403)
+          wrong.push(`${route.operationId} as ${who}: ${res.status}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -305,31 +318,63 @@ describe('department scoping', () => {
 
   beforeAll(async () => {
     const submit = async (body: Record<string, unknown>) => {
-      const receipt = await t.http.post('/v1/public/complaints').send({ category: 'other', description: 'Calls I did not agree to', ...body }).expect(201);
+      const receipt = await t.http
+        .post('/v1/public/complaints')
+        .send({ category: 'other', description: 'Calls I did not agree to', ...body })
+        .expect(201);
       const row = (await t.container.db('complaints').where({ reference: receipt.body.reference }).first('id')) as { id: string };
       return row.id;
     };
     complaints = { other: await submit({ contact: 'someone@example.com' }), none: await submit({ contact: '+86 138 0000 0000' }) };
-    await t.http.post(`/v1/complaints/${complaints.other}/links`).set(as(po('*'))).send({ asset: world.assets.other.key }).expect(200);
-    await t.http.post(`/v1/complaints/${complaints.none}/links`).set(as(po('*'))).send({ vendor: world.vendorId }).expect(200);
+    await t.http
+      .post(`/v1/complaints/${complaints.other}/links`)
+      .set(as(po('*')))
+      .send({ asset: world.assets.other.key })
+      .expect(200);
+    await t.http
+      .post(`/v1/complaints/${complaints.none}/links`)
+      .set(as(po('*')))
+      .send({ vendor: world.vendorId })
+      .expect(200);
     const open = async (assets: string[]) =>
       (
         await t.http
           .post('/v1/incidents')
           .set(as(po('*')))
-          .send({ title: 'Leak', detectedAt: new Date(Date.now() - 60_000).toISOString(), source: 'audit', severity: 'low', vendors: [world.vendorId], assets, description: 'Found in review' })
+          .send({
+            title: 'Leak',
+            detectedAt: new Date(Date.now() - 60_000).toISOString(),
+            source: 'audit',
+            severity: 'low',
+            vendors: [world.vendorId],
+            assets,
+            description: 'Found in review',
+          })
           .expect(201)
       ).body.id as string;
     incidents = { other: await open([world.assets.other.key]), none: await open([]) };
   }, 120_000);
 
   it('decides every staff operation: the declared scope is the one recorded for it', () => {
-    const declared = Object.fromEntries(staffRoutes.map((r) => [r.operationId, r.auth.kind === 'staff' ? r.auth.permission.scope.kind : 'none']));
+    const declared = Object.fromEntries(
+      staffRoutes.map((r) => [r.operationId, r.auth.kind === 'staff' ? r.auth.permission.scope.kind : 'none']),
+    );
     expect(declared).toEqual(DECIDED);
   });
 
   it('keeps changes with bank-wide effect to bank-wide roles: every department holder is refused, whatever its role', async () => {
-    const bankWide = ['updateVendor', 'reinstateVendor', 'terminateVendor', 'registerVendorClient', 'releaseIncidentContainment', 'createPurpose', 'updatePurpose', 'retirePurpose', 'publishNotice', 'createNoticeDraft'];
+    const bankWide = [
+      'updateVendor',
+      'reinstateVendor',
+      'terminateVendor',
+      'registerVendorClient',
+      'releaseIncidentContainment',
+      'createPurpose',
+      'updatePurpose',
+      'retirePurpose',
+      'publishNotice',
+      'createNoticeDraft',
+    ];
     const wrong: string[] = [];
     for (const route of staffRoutes.filter((r) => bankWide.includes(r.operationId))) {
       for (const role of STAFF_ROLES) {
@@ -348,18 +393,27 @@ describe('department scoping', () => {
       expect(listed).toContain(world.complaint.id);
       expect(listed).not.toContain(complaints.other);
       expect(listed).not.toContain(complaints.none);
-      const incidentIds = (await t.http.get('/v1/incidents?limit=200').set(as(reader)).expect(200)).body.items.map((i: { id: string }) => i.id);
+      const incidentIds = (await t.http.get('/v1/incidents?limit=200').set(as(reader)).expect(200)).body.items.map(
+        (i: { id: string }) => i.id,
+      );
       expect(incidentIds).toContain(world.incident.id);
       expect(incidentIds).not.toContain(incidents.other);
       expect(incidentIds).not.toContain(incidents.none);
     }
-    const otherReader = (await t.http.get('/v1/complaints?limit=200').set(as(po(OTHER))).expect(200)).body.items.map((c: { id: string }) => c.id);
+    const otherReader = (
+      await t.http
+        .get('/v1/complaints?limit=200')
+        .set(as(po(OTHER)))
+        .expect(200)
+    ).body.items.map((c: { id: string }) => c.id);
     expect(otherReader).toContain(complaints.other);
     expect(otherReader).not.toContain(world.complaint.id);
     for (const reader of [po('*'), auditor('*')]) {
       const all = (await t.http.get('/v1/complaints?limit=200').set(as(reader)).expect(200)).body.items.map((c: { id: string }) => c.id);
       expect(all).toEqual(expect.arrayContaining([world.complaint.id, complaints.other, complaints.none]));
-      const allIncidents = (await t.http.get('/v1/incidents?limit=200').set(as(reader)).expect(200)).body.items.map((i: { id: string }) => i.id);
+      const allIncidents = (await t.http.get('/v1/incidents?limit=200').set(as(reader)).expect(200)).body.items.map(
+        (i: { id: string }) => i.id,
+      );
       expect(allIncidents).toEqual(expect.arrayContaining([world.incident.id, incidents.other, incidents.none]));
     }
   }, 120_000);
@@ -372,26 +426,74 @@ describe('department scoping', () => {
     for (const reader of [po(HOME), auditor(HOME)]) {
       for (const id of [complaints.other, complaints.none]) {
         await expect403(`${reader} GET complaint ${id}`, await t.http.get(`/v1/complaints/${id}`).set(as(reader)));
-        await expect403(`${reader} transition ${id}`, await t.http.post(`/v1/complaints/${id}/transitions`).set(as(reader)).send({ to: 'acknowledged' }));
-        await expect403(`${reader} extend ${id}`, await t.http.post(`/v1/complaints/${id}/extensions`).set(as(reader)).send({ days: 5, justification: 'Complex' }));
-        await expect403(`${reader} link ${id}`, await t.http.post(`/v1/complaints/${id}/links`).set(as(reader)).send({ asset: world.assets.home.key }));
+        await expect403(
+          `${reader} transition ${id}`,
+          await t.http.post(`/v1/complaints/${id}/transitions`).set(as(reader)).send({ to: 'acknowledged' }),
+        );
+        await expect403(
+          `${reader} extend ${id}`,
+          await t.http.post(`/v1/complaints/${id}/extensions`).set(as(reader)).send({ days: 5, justification: 'Complex' }),
+        );
+        await expect403(
+          `${reader} link ${id}`,
+          await t.http.post(`/v1/complaints/${id}/links`).set(as(reader)).send({ asset: world.assets.home.key }),
+        );
       }
       for (const id of [incidents.other, incidents.none]) {
         await expect403(`${reader} GET incident ${id}`, await t.http.get(`/v1/incidents/${id}`).set(as(reader)));
         await expect403(`${reader} blast radius ${id}`, await t.http.get(`/v1/incidents/${id}/blast-radius`).set(as(reader)));
-        await expect403(`${reader} contain ${id}`, await t.http.post(`/v1/incidents/${id}/containment`).set(as(reader)).send({ suspendVendors: true }));
-        await expect403(`${reader} update ${id}`, await t.http.patch(`/v1/incidents/${id}`).set(as(reader)).send({ assets: [world.assets.home.key] }));
-        await expect403(`${reader} release ${id}`, await t.http.post(`/v1/incidents/${id}/containment/release`).set(as(reader)).send({ reason: 'Cleared' }));
+        await expect403(
+          `${reader} contain ${id}`,
+          await t.http.post(`/v1/incidents/${id}/containment`).set(as(reader)).send({ suspendVendors: true }),
+        );
+        await expect403(
+          `${reader} update ${id}`,
+          await t.http
+            .patch(`/v1/incidents/${id}`)
+            .set(as(reader))
+            .send({ assets: [world.assets.home.key] }),
+        );
+        await expect403(
+          `${reader} release ${id}`,
+          await t.http.post(`/v1/incidents/${id}/containment/release`).set(as(reader)).send({ reason: 'Cleared' }),
+        );
       }
     }
     // Opening an incident about another department's assets, or about no department's, is not for a department officer either.
-    await expect403('open about OTHER', await t.http.post('/v1/incidents').set(as(po(HOME))).send({ title: 'x', detectedAt: new Date().toISOString(), source: 'audit', severity: 'low', assets: [world.assets.other.key], description: 'x' }));
-    await expect403('open about none', await t.http.post('/v1/incidents').set(as(po(HOME))).send({ title: 'x', detectedAt: new Date().toISOString(), source: 'audit', severity: 'low', vendors: [world.vendorId], description: 'x' }));
+    await expect403(
+      'open about OTHER',
+      await t.http
+        .post('/v1/incidents')
+        .set(as(po(HOME)))
+        .send({
+          title: 'x',
+          detectedAt: new Date().toISOString(),
+          source: 'audit',
+          severity: 'low',
+          assets: [world.assets.other.key],
+          description: 'x',
+        }),
+    );
+    await expect403(
+      'open about none',
+      await t.http
+        .post('/v1/incidents')
+        .set(as(po(HOME)))
+        .send({
+          title: 'x',
+          detectedAt: new Date().toISOString(),
+          source: 'audit',
+          severity: 'low',
+          vendors: [world.vendorId],
+          description: 'x',
+        }),
+    );
     expect(wrong).toEqual([]);
   }, 120_000);
 
   it('shows a complainant’s contact only to privacy officers of a department the complaint concerns, or bank-wide', async () => {
-    const shown = async (subject: string, id: string) => (await t.http.get(`/v1/complaints/${id}`).set(as(subject)).expect(200)).body.contact;
+    const shown = async (subject: string, id: string) =>
+      (await t.http.get(`/v1/complaints/${id}`).set(as(subject)).expect(200)).body.contact;
     expect(await shown(po(OTHER), complaints.other)).toBe('someone@example.com');
     expect(await shown(po('*'), complaints.other)).toBe('someone@example.com');
     expect(await shown(auditor(OTHER), complaints.other)).toBeUndefined();

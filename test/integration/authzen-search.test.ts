@@ -33,13 +33,20 @@ async function grant(g: GrantSpec): Promise<void> {
     .set(await staff('vic'))
     .send({ ...g, validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Calls to customers' });
   if (req.status !== 201) throw new Error(`grant: ${req.status} ${JSON.stringify(req.body)}`);
-  await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
+  await t.http
+    .post(`/v1/access-grants/${req.body.id}/approve`)
+    .set(await staff('olivia'))
+    .send({})
+    .expect(200);
 }
 
 const post = (path: string, body: object, token = pep) => t.http.post(path).set('Authorization', `Bearer ${token}`).send(body);
 const searchEvents = async () => t.container.audit.list({ action: 'access.searched' }, 1000);
 
-type Page = { page: { next_token: string; count: number }; results: Array<{ type: string; id: string; properties?: { key?: string; fields: string[] } }> };
+type Page = {
+  page: { next_token: string; count: number };
+  results: Array<{ type: string; id: string; properties?: { key?: string; fields: string[] } }>;
+};
 
 /** Every page of a search, following next_token until it is empty. */
 async function allPages(path: string, body: Record<string, unknown>, limit: number): Promise<Page['results']> {
@@ -76,7 +83,13 @@ describe('AuthZEN search: pagination, tokens, audit, security', () => {
   let vendor: string;
   let other: string;
   const assets: Array<{ id: string; key: string }> = [];
-  const resourceSearch = (extra: object = {}) => ({ subject: { type: 'vendor', id: vendor }, action: { name: 'read' }, resource: { type: 'data_asset' }, context: { purpose: 'collections' }, ...extra });
+  const resourceSearch = (extra: object = {}) => ({
+    subject: { type: 'vendor', id: vendor },
+    action: { name: 'read' },
+    resource: { type: 'data_asset' },
+    context: { purpose: 'collections' },
+    ...extra,
+  });
 
   beforeAll(async () => {
     vendor = await f.vendor({ purposes: ['collections', 'offers'], manager: 'vic' });
@@ -101,20 +114,38 @@ describe('AuthZEN search: pagination, tokens, audit, security', () => {
   });
 
   it('answers a subject search with the vendors allowed every requested field, paged', async () => {
-    const body = { subject: { type: 'vendor' }, action: { name: 'read' }, resource: { type: 'data_asset', id: assets[0].key, properties: { fields: ['name'] } }, context: { purpose: 'collections' } };
+    const body = {
+      subject: { type: 'vendor' },
+      action: { name: 'read' },
+      resource: { type: 'data_asset', id: assets[0].key, properties: { fields: ['name'] } },
+      context: { purpose: 'collections' },
+    };
     const both = await post('/access/v1/search/subject', body).expect(200);
-    expect(both.body).toEqual({ page: { next_token: '', count: 2 }, results: [vendor, other].sort().map((id) => ({ type: 'vendor', id })) });
+    expect(both.body).toEqual({
+      page: { next_token: '', count: 2 },
+      results: [vendor, other].sort().map((id) => ({ type: 'vendor', id })),
+    });
     expect(await allPages('/access/v1/search/subject', body, 1)).toEqual(both.body.results);
-    const branch = await post('/access/v1/search/subject', { ...body, resource: { ...body.resource, properties: { fields: ['name', 'branch'] } } }).expect(200);
+    const branch = await post('/access/v1/search/subject', {
+      ...body,
+      resource: { ...body.resource, properties: { fields: ['name', 'branch'] } },
+    }).expect(200);
     expect(branch.body.results).toEqual([{ type: 'vendor', id: vendor }]);
-    const phone = await post('/access/v1/search/subject', { ...body, resource: { ...body.resource, properties: { fields: ['phone'] } } }).expect(200);
+    const phone = await post('/access/v1/search/subject', {
+      ...body,
+      resource: { ...body.resource, properties: { fields: ['phone'] } },
+    }).expect(200);
     expect(phone.body).toEqual({ page: { next_token: '', count: 0 }, results: [] });
-    const unknown = await post('/access/v1/search/subject', { ...body, resource: { ...body.resource, id: 'retail.nothing_here' } }).expect(200);
+    const unknown = await post('/access/v1/search/subject', { ...body, resource: { ...body.resource, id: 'retail.nothing_here' } }).expect(
+      200,
+    );
     expect(unknown.body.results).toEqual([]);
   });
 
   it('ignores the searched entity’s id, as the specification says', async () => {
-    const res = await post('/access/v1/search/resource', resourceSearch({ resource: { type: 'data_asset', id: assets[1].key } })).expect(200);
+    const res = await post('/access/v1/search/resource', resourceSearch({ resource: { type: 'data_asset', id: assets[1].key } })).expect(
+      200,
+    );
     expect(res.body.page.count).toBe(3);
   });
 
@@ -144,7 +175,12 @@ describe('AuthZEN search: pagination, tokens, audit, security', () => {
       expect([label, res.status]).toEqual([label, 400]);
       expectProblem(res, 400, 'validation_failed');
     }
-    const subjectBody = { subject: { type: 'vendor' }, action: { name: 'read' }, resource: { type: 'data_asset', id: assets[0].key, properties: { fields: ['name'] } }, context: { purpose: 'collections' } };
+    const subjectBody = {
+      subject: { type: 'vendor' },
+      action: { name: 'read' },
+      resource: { type: 'data_asset', id: assets[0].key, properties: { fields: ['name'] } },
+      context: { purpose: 'collections' },
+    };
     expectProblem(await post('/access/v1/search/subject', { ...subjectBody, page: { limit: 1, token } }), 400, 'validation_failed');
     expect((await searchEvents()).length).toBe(before);
   });
@@ -171,12 +207,21 @@ describe('AuthZEN search: pagination, tokens, audit, security', () => {
     ['a bad field name', { resource: { type: 'data_asset', id: 'retail.x', properties: { fields: ['Name; drop'] } } }],
     ['another subject type', { subject: { type: 'user' } }],
   ])('refuses a subject search with %s (400)', async (_label, change) => {
-    const body = { subject: { type: 'vendor' }, action: { name: 'read' }, resource: { type: 'data_asset', id: 'retail.x', properties: { fields: ['name'] } }, context: { purpose: 'collections' }, ...change };
+    const body = {
+      subject: { type: 'vendor' },
+      action: { name: 'read' },
+      resource: { type: 'data_asset', id: 'retail.x', properties: { fields: ['name'] } },
+      context: { purpose: 'collections' },
+      ...change,
+    };
     expectProblem(await post('/access/v1/search/subject', body), 400, 'validation_failed');
   });
 
   it('audits every search as access.searched with what was asked and how much was answered, never a customer id', async () => {
-    const first = await post('/access/v1/search/resource', resourceSearch({ context: { purpose: 'collections', customer: 'CUST-SECRET-1' }, page: { limit: 2 } })).expect(200);
+    const first = await post(
+      '/access/v1/search/resource',
+      resourceSearch({ context: { purpose: 'collections', customer: 'CUST-SECRET-1' }, page: { limit: 2 } }),
+    ).expect(200);
     const [event] = await searchEvents();
     expect(event).toMatchObject({ actorType: 'client', objectType: 'vendor', objectId: vendor });
     expect(event.details).toEqual({
@@ -191,16 +236,31 @@ describe('AuthZEN search: pagination, tokens, audit, security', () => {
       assets: first.body.results.map((r: { id: string }) => r.id),
     });
     expect(JSON.stringify(event)).not.toContain('CUST-SECRET-1');
-    await post('/access/v1/search/subject', { subject: { type: 'vendor' }, action: { name: 'read' }, resource: { type: 'data_asset', id: assets[0].key, properties: { fields: ['name'] } }, context: { purpose: 'collections' } }).expect(200);
+    await post('/access/v1/search/subject', {
+      subject: { type: 'vendor' },
+      action: { name: 'read' },
+      resource: { type: 'data_asset', id: assets[0].key, properties: { fields: ['name'] } },
+      context: { purpose: 'collections' },
+    }).expect(200);
     const [subjectEvent] = await searchEvents();
-    expect(subjectEvent).toMatchObject({ objectType: 'data_asset', objectId: assets[0].id, details: { search: 'subject', fields: ['name'], count: 2, more: false } });
+    expect(subjectEvent).toMatchObject({
+      objectType: 'data_asset',
+      objectId: assets[0].id,
+      details: { search: 'subject', fields: ['name'], count: 2, more: false },
+    });
   });
 
   it('has the security of the evaluations: machine clients with role pep only', async () => {
     const body = resourceSearch();
     expectProblem(await t.http.post('/access/v1/search/resource').send(body), 401);
     expectProblem(await t.http.post('/access/v1/search/subject').send(body), 401);
-    expectProblem(await t.http.post('/access/v1/search/resource').set(await staff('root-admin')).send(body), 401);
+    expectProblem(
+      await t.http
+        .post('/access/v1/search/resource')
+        .set(await staff('root-admin'))
+        .send(body),
+      401,
+    );
     const collector = await tokenFor(t, await registerSecretClient(t, { roles: ['consent_collector'], scopes: [] }));
     expectProblem(await post('/access/v1/search/resource', body, collector), 403);
     expectProblem(await post('/access/v1/search/subject', body, collector), 403);
@@ -255,11 +315,26 @@ describe('AuthZEN search is exactly what evaluations allow (property, random gra
       });
     }
     // A suspended vendor keeps its lines but is allowed nothing.
-    await t.http.post(`/v1/vendors/${vendors[0]}/suspend`).set(await staff('pat')).send({ reason: 'Containment' }).expect(200);
+    await t.http
+      .post(`/v1/vendors/${vendors[0]}/suspend`)
+      .set(await staff('pat'))
+      .send({ reason: 'Containment' })
+      .expect(200);
   });
 
-  const evaluate = async (vendor: string, asset: string, fields: string[], action: string, context: Record<string, unknown>): Promise<boolean> => {
-    const res = await post('/access/v1/evaluation', { subject: { type: 'vendor', id: vendor }, action: { name: action }, resource: { type: 'data_asset', id: asset, properties: { fields } }, context });
+  const evaluate = async (
+    vendor: string,
+    asset: string,
+    fields: string[],
+    action: string,
+    context: Record<string, unknown>,
+  ): Promise<boolean> => {
+    const res = await post('/access/v1/evaluation', {
+      subject: { type: 'vendor', id: vendor },
+      action: { name: action },
+      resource: { type: 'data_asset', id: asset, properties: { fields } },
+      context,
+    });
     expect(res.status).toBe(200);
     return res.body.decision as boolean;
   };
@@ -269,14 +344,26 @@ describe('AuthZEN search is exactly what evaluations allow (property, random gra
     for (const vendor of vendors) {
       for (const action of actions) {
         for (const context of contexts) {
-          const results = await allPages('/access/v1/search/resource', { subject: { type: 'vendor', id: vendor }, action: { name: action }, resource: { type: 'data_asset' }, context }, 1);
+          const results = await allPages(
+            '/access/v1/search/resource',
+            { subject: { type: 'vendor', id: vendor }, action: { name: action }, resource: { type: 'data_asset' }, context },
+            1,
+          );
           const found = new Map(results.map((r) => [r.id, r.properties?.fields ?? []]));
-          for (const result of results) expect(await evaluate(vendor, result.id, result.properties?.fields ?? [], action, context)).toBe(true);
+          for (const result of results)
+            expect(await evaluate(vendor, result.id, result.properties?.fields ?? [], action, context)).toBe(true);
           for (const asset of assets) {
             for (const [field] of FIELDS) {
               const allowed = await evaluate(vendor, asset.id, [field], action, context);
               if (allowed) allows += 1;
-              expect([vendor, asset.id, field, action, context, found.get(asset.id)?.includes(field) ?? false]).toEqual([vendor, asset.id, field, action, context, allowed]);
+              expect([vendor, asset.id, field, action, context, found.get(asset.id)?.includes(field) ?? false]).toEqual([
+                vendor,
+                asset.id,
+                field,
+                action,
+                context,
+                allowed,
+              ]);
             }
           }
         }
@@ -294,14 +381,26 @@ describe('AuthZEN search is exactly what evaluations allow (property, random gra
           const fields = r.subset(FIELDS.map(([name]) => name));
           const results = await allPages(
             '/access/v1/search/subject',
-            { subject: { type: 'vendor' }, action: { name: action }, resource: { type: 'data_asset', id: asset.key, properties: { fields } }, context },
+            {
+              subject: { type: 'vendor' },
+              action: { name: action },
+              resource: { type: 'data_asset', id: asset.key, properties: { fields } },
+              context,
+            },
             1,
           );
           const found = new Set(results.map((x) => x.id));
           for (const vendor of vendors) {
             const allowed = await evaluate(vendor, asset.key, fields, action, context);
             if (allowed) allows += 1;
-            expect([vendor, asset.key, fields, action, context, found.has(vendor)]).toEqual([vendor, asset.key, fields, action, context, allowed]);
+            expect([vendor, asset.key, fields, action, context, found.has(vendor)]).toEqual([
+              vendor,
+              asset.key,
+              fields,
+              action,
+              context,
+              allowed,
+            ]);
           }
         }
       }

@@ -31,7 +31,11 @@ class AuthzenClient {
   private async post(endpoint: string, body: object) {
     const metadata = this.metadata ?? (await this.discover());
     const path = new URL(metadata[endpoint]).pathname;
-    return t.http.post(path).set('Authorization', `Bearer ${this.token}`).set('X-Request-ID', 'bfe9eb29-ab87-4ca3-be83-a1d5d8305716').send(body);
+    return t.http
+      .post(path)
+      .set('Authorization', `Bearer ${this.token}`)
+      .set('X-Request-ID', 'bfe9eb29-ab87-4ca3-be83-a1d5d8305716')
+      .send(body);
   }
 
   evaluation(body: object) {
@@ -57,13 +61,34 @@ beforeAll(async () => {
   await f.purpose('collections');
   await f.purpose('offers', 'consent', 'pat');
   vendorId = await f.vendor({ purposes: ['collections', 'offers'], manager: 'vic' });
-  asset = await f.asset('RETAIL', [['name', 'personal'], ['phone', 'personal'], ['branch', 'none']], 'olivia');
+  asset = await f.asset(
+    'RETAIL',
+    [
+      ['name', 'personal'],
+      ['phone', 'personal'],
+      ['branch', 'none'],
+    ],
+    'olivia',
+  );
   for (const purpose of ['collections', 'offers']) {
     const req = await t.http
       .post('/v1/access-grants')
       .set(await staff('vic'))
-      .send({ vendor: vendorId, asset: asset.key, fields: ['name', 'phone', 'branch'], actions: ['read'], purpose, validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Calls to customers', dailyRecordCap: 1000 });
-    await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
+      .send({
+        vendor: vendorId,
+        asset: asset.key,
+        fields: ['name', 'phone', 'branch'],
+        actions: ['read'],
+        purpose,
+        validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
+        justification: 'Calls to customers',
+        dailyRecordCap: 1000,
+      });
+    await t.http
+      .post(`/v1/access-grants/${req.body.id}/approve`)
+      .set(await staff('olivia'))
+      .send({})
+      .expect(200);
   }
   pep = await tokenFor(t, await registerSecretClient(t, { roles: ['pep'], scopes: [] }));
 });
@@ -85,23 +110,57 @@ describe('AuthZEN policy decision point', () => {
 
   it('answers an evaluation with decision true/false and the reasons in context, audited with its decision id', async () => {
     const client = new AuthzenClient(pep);
-    const allowed = await client.evaluation({ subject: subject(), action: { name: 'read' }, resource: resource(['name', 'phone']), context });
+    const allowed = await client.evaluation({
+      subject: subject(),
+      action: { name: 'read' },
+      resource: resource(['name', 'phone']),
+      context,
+    });
     expect(allowed.status).toBe(200);
-    expect(allowed.body).toMatchObject({ decision: true, context: { outcome: 'allow', allowed_fields: ['name', 'phone'], denied_fields: [] } });
+    expect(allowed.body).toMatchObject({
+      decision: true,
+      context: { outcome: 'allow', allowed_fields: ['name', 'phone'], denied_fields: [] },
+    });
     const [event] = await decisionEvents();
     expect(event.details).toMatchObject({ decisionId: allowed.body.context.decision_id, allowedFields: ['name', 'phone'], records: 1 });
 
-    const partial = await client.evaluation({ subject: subject(), action: { name: 'read' }, resource: resource(['name', 'salary']), context });
-    expect(partial.body).toMatchObject({ decision: false, context: { outcome: 'partial', denied_fields: [{ field: 'salary', reason: 'field_not_granted' }] } });
-    const blind = await client.evaluation({ subject: subject(), action: { name: 'read' }, resource: resource(['name']), context: { purpose: 'collections' } });
+    const partial = await client.evaluation({
+      subject: subject(),
+      action: { name: 'read' },
+      resource: resource(['name', 'salary']),
+      context,
+    });
+    expect(partial.body).toMatchObject({
+      decision: false,
+      context: { outcome: 'partial', denied_fields: [{ field: 'salary', reason: 'field_not_granted' }] },
+    });
+    const blind = await client.evaluation({
+      subject: subject(),
+      action: { name: 'read' },
+      resource: resource(['name']),
+      context: { purpose: 'collections' },
+    });
     expect(blind.body.context.denied_fields).toEqual([{ field: 'name', reason: 'records_required' }]);
   });
 
   it('applies consent exactly as /v1/decisions does (one decision core)', async () => {
     const client = new AuthzenClient(pep);
-    const nobody = await client.evaluation({ subject: subject(), action: { name: 'read' }, resource: resource(['phone', 'branch']), context: { purpose: 'offers', records: 2 } });
-    expect(nobody.body).toMatchObject({ decision: false, context: { allowed_fields: ['branch'], denied_fields: [{ field: 'phone', reason: 'consent_unverifiable' }] } });
-    const many = await client.evaluation({ subject: subject(), action: { name: 'read' }, resource: resource(['phone']), context: { purpose: 'offers', customers: ['C1', 'C2'], records: 2 } });
+    const nobody = await client.evaluation({
+      subject: subject(),
+      action: { name: 'read' },
+      resource: resource(['phone', 'branch']),
+      context: { purpose: 'offers', records: 2 },
+    });
+    expect(nobody.body).toMatchObject({
+      decision: false,
+      context: { allowed_fields: ['branch'], denied_fields: [{ field: 'phone', reason: 'consent_unverifiable' }] },
+    });
+    const many = await client.evaluation({
+      subject: subject(),
+      action: { name: 'read' },
+      resource: resource(['phone']),
+      context: { purpose: 'offers', customers: ['C1', 'C2'], records: 2 },
+    });
     expect(many.body.context.customers).toEqual([
       { subject: 'C1', allowedFields: [], deniedFields: [{ field: 'phone', reason: 'consent_never_given' }], consent: 'never_given' },
       { subject: 'C2', allowedFields: [], deniedFields: [{ field: 'phone', reason: 'consent_never_given' }], consent: 'never_given' },
@@ -114,7 +173,11 @@ describe('AuthZEN policy decision point', () => {
       subject: subject(),
       context,
       action: { name: 'read' },
-      evaluations: [{ resource: resource(['name']) }, { resource: resource(['phone']) }, { action: { name: 'export' }, resource: resource(['phone']) }],
+      evaluations: [
+        { resource: resource(['name']) },
+        { resource: resource(['phone']) },
+        { action: { name: 'export' }, resource: resource(['phone']) },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.body.decision).toBeUndefined();
@@ -122,7 +185,9 @@ describe('AuthZEN policy decision point', () => {
     expect(res.body.evaluations[2].context.denied_fields).toEqual([{ field: 'phone', reason: 'field_not_granted' }]);
     const events = await decisionEvents();
     expect(events.length - before).toBe(3);
-    expect(new Set(events.slice(0, 3).map((e) => e.details.decisionId))).toEqual(new Set(res.body.evaluations.map((e: { context: { decision_id: string } }) => e.context.decision_id)));
+    expect(new Set(events.slice(0, 3).map((e) => e.details.decisionId))).toEqual(
+      new Set(res.body.evaluations.map((e: { context: { decision_id: string } }) => e.context.decision_id)),
+    );
   });
 
   it('short-circuits on the first deny or the first permit, deciding (and auditing) nothing after it', async () => {
@@ -136,7 +201,11 @@ describe('AuthZEN policy decision point', () => {
     expect((await decisionEvents()).length - before).toBe(2);
 
     before = (await decisionEvents()).length;
-    const permitFirst = await client.evaluations({ ...base, options: { evaluations_semantic: 'permit_on_first_permit' }, evaluations: [three[1], three[0], three[2]] });
+    const permitFirst = await client.evaluations({
+      ...base,
+      options: { evaluations_semantic: 'permit_on_first_permit' },
+      evaluations: [three[1], three[0], three[2]],
+    });
     expect(permitFirst.body.evaluations.map((e: { decision: boolean }) => e.decision)).toEqual([false, true]);
     expect(permitFirst.body.evaluations[1].context.reason).toBe('permit_on_first_permit');
     expect((await decisionEvents()).length - before).toBe(2);
@@ -146,13 +215,19 @@ describe('AuthZEN policy decision point', () => {
   });
 
   it('treats a request without evaluations as one evaluation', async () => {
-    const res = await new AuthzenClient(pep).evaluations({ subject: subject(), action: { name: 'read' }, resource: resource(['name']), context });
+    const res = await new AuthzenClient(pep).evaluations({
+      subject: subject(),
+      action: { name: 'read' },
+      resource: resource(['name']),
+      context,
+    });
     expect(res.body).toMatchObject({ decision: true, context: { allowed_fields: ['name'] } });
   });
 
   it('never replays an answer: an Idempotency-Key is not taken', async () => {
     const body = { subject: subject(), action: { name: 'read' }, resource: resource(['name']), context };
-    const send = () => t.http.post('/access/v1/evaluation').set('Authorization', `Bearer ${pep}`).set('Idempotency-Key', 'authzen-1').send(body);
+    const send = () =>
+      t.http.post('/access/v1/evaluation').set('Authorization', `Bearer ${pep}`).set('Idempotency-Key', 'authzen-1').send(body);
     const [a, b] = [await send(), await send()];
     expect(a.body.context.decision_id).not.toBe(b.body.context.decision_id);
     expect(b.headers['idempotent-replayed']).toBeUndefined();
@@ -161,7 +236,13 @@ describe('AuthZEN policy decision point', () => {
   it('has the security of /v1/decisions: machine clients with role pep only', async () => {
     const body = { subject: subject(), action: { name: 'read' }, resource: resource(['name']), context };
     expectProblem(await t.http.post('/access/v1/evaluation').send(body), 401);
-    expectProblem(await t.http.post('/access/v1/evaluation').set(await staff('root-admin')).send(body), 401);
+    expectProblem(
+      await t.http
+        .post('/access/v1/evaluation')
+        .set(await staff('root-admin'))
+        .send(body),
+      401,
+    );
     const collector = await tokenFor(t, await registerSecretClient(t, { roles: ['consent_collector'], scopes: [] }));
     expectProblem(await new AuthzenClient(collector).evaluation(body), 403);
     expectProblem(await new AuthzenClient(collector).evaluations({ ...body, evaluations: [{}] }), 403);
@@ -175,7 +256,13 @@ describe('AuthZEN policy decision point', () => {
     ['fewer records than customers', { context: { purpose: 'collections', customers: ['C1', 'C2'], records: 1 } }],
   ])('refuses %s with 400 and decides nothing', async (_label, change) => {
     const before = (await decisionEvents()).length;
-    const res = await new AuthzenClient(pep).evaluation({ subject: subject(), action: { name: 'read' }, resource: resource(['name']), context, ...change });
+    const res = await new AuthzenClient(pep).evaluation({
+      subject: subject(),
+      action: { name: 'read' },
+      resource: resource(['name']),
+      context,
+      ...change,
+    });
     expectProblem(res, 400, 'validation_failed');
     expect((await decisionEvents()).length).toBe(before);
   });
@@ -183,12 +270,29 @@ describe('AuthZEN policy decision point', () => {
   it('refuses a batch with one evaluation incomplete after inheritance, or too many, before deciding any', async () => {
     const before = (await decisionEvents()).length;
     const client = new AuthzenClient(pep);
-    const incomplete = await client.evaluations({ subject: subject(), context, evaluations: [{ action: { name: 'read' }, resource: resource(['name']) }, { resource: resource(['name']) }] });
+    const incomplete = await client.evaluations({
+      subject: subject(),
+      context,
+      evaluations: [{ action: { name: 'read' }, resource: resource(['name']) }, { resource: resource(['name']) }],
+    });
     expectProblem(incomplete, 400, 'validation_failed');
     expect(incomplete.body.errors[0].path).toBe('body.evaluations.1.action');
-    const mixed = await client.evaluations({ subject: subject(), action: { name: 'read' }, resource: resource(['name']), evaluations: [{ context }, { context: { ...context, customer: 'C1', customers: ['C2'] } }] });
+    const mixed = await client.evaluations({
+      subject: subject(),
+      action: { name: 'read' },
+      resource: resource(['name']),
+      evaluations: [{ context }, { context: { ...context, customer: 'C1', customers: ['C2'] } }],
+    });
     expect(mixed.body.errors[0].path).toBe('body.evaluations.1.context.customers');
-    expectProblem(await client.evaluations({ subject: subject(), action: { name: 'read' }, context, evaluations: Array.from({ length: 101 }, () => ({ resource: resource(['name']) })) }), 400);
+    expectProblem(
+      await client.evaluations({
+        subject: subject(),
+        action: { name: 'read' },
+        context,
+        evaluations: Array.from({ length: 101 }, () => ({ resource: resource(['name']) })),
+      }),
+      400,
+    );
     expect((await decisionEvents()).length).toBe(before);
   });
 
@@ -197,9 +301,25 @@ describe('AuthZEN policy decision point', () => {
     const req = await t.http
       .post('/v1/access-grants')
       .set(await staff('vic'))
-      .send({ vendor: V, asset: asset.key, fields: ['name', 'phone'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Calls to customers' });
-    await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
-    await t.http.post('/v1/decisions').set('Authorization', `Bearer ${pep}`).send({ vendor: V, asset: asset.key, fields: ['name'], action: 'read', purpose: 'collections', records: 3, subject: 'S1' }).expect(200);
+      .send({
+        vendor: V,
+        asset: asset.key,
+        fields: ['name', 'phone'],
+        actions: ['read'],
+        purpose: 'collections',
+        validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
+        justification: 'Calls to customers',
+      });
+    await t.http
+      .post(`/v1/access-grants/${req.body.id}/approve`)
+      .set(await staff('olivia'))
+      .send({})
+      .expect(200);
+    await t.http
+      .post('/v1/decisions')
+      .set('Authorization', `Bearer ${pep}`)
+      .send({ vendor: V, asset: asset.key, fields: ['name'], action: 'read', purpose: 'collections', records: 3, subject: 'S1' })
+      .expect(200);
     const batch = await new AuthzenClient(pep).evaluations({
       subject: { type: 'vendor', id: V },
       action: { name: 'read' },
@@ -210,10 +330,25 @@ describe('AuthZEN policy decision point', () => {
     const incident = await t.http
       .post('/v1/incidents')
       .set(await staff('pat'))
-      .send({ title: 'AuthZEN leak', detectedAt: new Date().toISOString(), source: 'regulator', severity: 'high', vendors: [V], description: 'Lists sold' })
+      .send({
+        title: 'AuthZEN leak',
+        detectedAt: new Date().toISOString(),
+        source: 'regulator',
+        severity: 'high',
+        vendors: [V],
+        description: 'Lists sold',
+      })
       .expect(201);
-    const radius = (await t.http.get(`/v1/incidents/${incident.body.id}/blast-radius`).set(await staff('pat')).expect(200)).body;
+    const radius = (
+      await t.http
+        .get(`/v1/incidents/${incident.body.id}/blast-radius`)
+        .set(await staff('pat'))
+        .expect(200)
+    ).body;
     expect(radius.vendors[0]).toMatchObject({ decisions: 2, deniedDecisions: 1, records: 7, subjects: 2 });
-    expect(radius.vendors[0].assets[0].fields).toEqual([expect.objectContaining({ name: 'name', decisions: 2 }), expect.objectContaining({ name: 'phone', decisions: 1 })]);
+    expect(radius.vendors[0].assets[0].fields).toEqual([
+      expect.objectContaining({ name: 'name', decisions: 2 }),
+      expect.objectContaining({ name: 'phone', decisions: 1 }),
+    ]);
   });
 });

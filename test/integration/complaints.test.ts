@@ -25,7 +25,10 @@ async function newComplaint(body: Record<string, unknown> = {}): Promise<{ id: s
 }
 
 const move = async (id: string, body: Record<string, unknown>, as = 'pat') =>
-  t.http.post(`/v1/complaints/${id}/transitions`).set(await auth(as)).send(body);
+  t.http
+    .post(`/v1/complaints/${id}/transitions`)
+    .set(await auth(as))
+    .send(body);
 
 beforeAll(async () => {
   t = await createTestApp({ env: { PUBLIC_COMPLAINT_SUBMISSIONS: '1000', PUBLIC_COMPLAINT_LOOKUPS: '1000' } });
@@ -44,7 +47,13 @@ afterAll(() => t.close());
 describe('complaints from the public', () => {
   it('takes a complaint without an account and answers only a tracking reference and dates', async () => {
     const before = Date.now();
-    const res = await submit({ category: 'excessive_collection', description: DESCRIPTION, contact: CONTACT, app: 'Mobile banking', subject: SUBJECT });
+    const res = await submit({
+      category: 'excessive_collection',
+      description: DESCRIPTION,
+      contact: CONTACT,
+      app: 'Mobile banking',
+      subject: SUBJECT,
+    });
     expect(res.status).toBe(201);
     expect(Object.keys(res.body).sort()).toEqual(['dueDate', 'receivedAt', 'reference', 'status']);
     expect(res.body.reference).toMatch(/^PC-[0-9A-HJKMNP-TV-Z]{12}$/);
@@ -59,8 +68,14 @@ describe('complaints from the public', () => {
     expect(stored.subject_ref).toBe(pseudonymize(Buffer.from(t.config.subjectIdKey ?? '', 'utf8'), SUBJECT));
     expect(JSON.stringify(stored)).not.toContain(SUBJECT);
 
-    const [event] = (await t.container.audit.list({ objectType: 'complaint', objectId: stored.id }, 10)).filter((e) => e.action === 'complaint.received');
-    expect(event).toMatchObject({ actorType: 'public', actorId: 'anonymous', details: { category: 'excessive_collection', hasContact: true, hasSubject: true, channel: 'public' } });
+    const [event] = (await t.container.audit.list({ objectType: 'complaint', objectId: stored.id }, 10)).filter(
+      (e) => e.action === 'complaint.received',
+    );
+    expect(event).toMatchObject({
+      actorType: 'public',
+      actorId: 'anonymous',
+      details: { category: 'excessive_collection', hasContact: true, hasSubject: true, channel: 'public' },
+    });
     expect(JSON.stringify(event)).not.toMatch(/mei\.lin|CUST-000123456|contacts list|balance/);
     expect(t.logLines.join('\n')).not.toMatch(/mei\.lin|CUST-000123456|contacts list/);
   });
@@ -93,7 +108,10 @@ describe('complaints from the public', () => {
 
   it('refuses bodies over the public limit (413), other media types (415) and broken JSON (400)', async () => {
     const rows = await complaintCount();
-    const big = await t.http.post('/v1/public/complaints').set('Content-Type', 'application/json').send(JSON.stringify({ category: 'leak', description: '漏'.repeat(3000) }));
+    const big = await t.http
+      .post('/v1/public/complaints')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ category: 'leak', description: '漏'.repeat(3000) }));
     expectProblem(big, 413, 'payload_too_large');
     expect(big.body.detail).toContain('8192');
     expectProblem(await t.http.post('/v1/public/complaints').set('Content-Type', 'text/plain').send('leak'), 415);
@@ -120,9 +138,21 @@ describe('complaints from app back ends', () => {
 
     const pep = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
     const rows = await complaintCount();
-    expectProblem(await t.http.post('/v1/complaints').set('Authorization', `Bearer ${await tokenFor(t, pep)}`).send({ category: 'leak', description: 'x' }), 403);
+    expectProblem(
+      await t.http
+        .post('/v1/complaints')
+        .set('Authorization', `Bearer ${await tokenFor(t, pep)}`)
+        .send({ category: 'leak', description: 'x' }),
+      403,
+    );
     expectProblem(await t.http.post('/v1/complaints').send({ category: 'leak', description: 'x' }), 401);
-    expectProblem(await t.http.post('/v1/complaints').set(await auth('pat')).send({ category: 'leak', description: 'x' }), 401);
+    expectProblem(
+      await t.http
+        .post('/v1/complaints')
+        .set(await auth('pat'))
+        .send({ category: 'leak', description: 'x' }),
+      401,
+    );
     expect(await complaintCount()).toBe(rows);
   });
 });
@@ -159,12 +189,19 @@ describe('handling complaints', () => {
       status = to;
     }
     await refuseIllegalFrom(id, 'closed');
-    const got = await t.http.get(`/v1/complaints/${id}`).set(await auth('pat')).expect(200);
+    const got = await t.http
+      .get(`/v1/complaints/${id}`)
+      .set(await auth('pat'))
+      .expect(200);
     expect(got.body.history.map((h: { to: string }) => h.to)).toEqual(['received', 'acknowledged', 'investigating', 'resolved', 'closed']);
     expect(got.body).toMatchObject({ decidedAt: expect.any(String), closedAt: expect.any(String), overdue: false });
     const events = await t.container.audit.list({ objectType: 'complaint', objectId: id }, 10);
     expect(events.map((e) => e.action)).toEqual([...Array(4).fill('complaint.transitioned'), 'complaint.received']);
-    expect(events[0]).toMatchObject({ actorType: 'staff', actorId: 'pat', details: { before: { status: 'resolved' }, after: { status: 'closed' } } });
+    expect(events[0]).toMatchObject({
+      actorType: 'staff',
+      actorId: 'pat',
+      details: { before: { status: 'resolved' }, after: { status: 'closed' } },
+    });
   });
 
   it('rejects only with a reason (PIPL Art. 50), then closes', async () => {
@@ -184,7 +221,11 @@ describe('handling complaints', () => {
 
   it('extends to 30 days, past 30 only with an approval, never past 60, and only before the deadline', async () => {
     const { id, reference } = await newComplaint();
-    const extend = async (body: Record<string, unknown>) => t.http.post(`/v1/complaints/${id}/extensions`).set(await auth('pat')).send(body);
+    const extend = async (body: Record<string, unknown>) =>
+      t.http
+        .post(`/v1/complaints/${id}/extensions`)
+        .set(await auth('pat'))
+        .send(body);
     const first = await extend({ days: 15, justification: 'Needs the vendor’s logs' });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ dueDays: 30, dueDate: dueOf(first.body.receivedAt, 30).dueDate });
@@ -196,7 +237,10 @@ describe('handling complaints', () => {
     expect(await auditCount()).toBe(before);
     expect((await extend({ days: 14, justification: 'Last', approvedBy: 'Head office' })).body.dueDays).toBe(60);
     expectProblem(await extend({ days: 1, justification: 'Beyond', approvedBy: 'Head office' }), 409, 'extension_limit');
-    const got = await t.http.get(`/v1/complaints/${id}`).set(await auth('audrey')).expect(200);
+    const got = await t.http
+      .get(`/v1/complaints/${id}`)
+      .set(await auth('audrey'))
+      .expect(200);
     expect(got.body.extensions.map((e: { totalDays: number }) => e.totalDays)).toEqual([30, 46, 60]);
     expect((await t.http.get(`/v1/public/complaints/${reference}`)).body.extended).toBe(true);
 
@@ -211,10 +255,16 @@ describe('handling complaints', () => {
     const due = dueOf(receivedAt, 15);
     await t.container.db('complaints').where({ id }).update({ received_at: receivedAt, due_date: due.dueDate, due_at: due.dueAt });
 
-    const overdue = await t.http.get('/v1/complaints?overdue=true').set(await auth('pat')).expect(200);
+    const overdue = await t.http
+      .get('/v1/complaints?overdue=true')
+      .set(await auth('pat'))
+      .expect(200);
     expect(overdue.body.items.map((c: { id: string }) => c.id)).toContain(id);
     expect(overdue.body.items.every((c: { overdue: boolean }) => c.overdue)).toBe(true);
-    const notOverdue = await t.http.get('/v1/complaints?overdue=false&limit=200').set(await auth('pat')).expect(200);
+    const notOverdue = await t.http
+      .get('/v1/complaints?overdue=false&limit=200')
+      .set(await auth('pat'))
+      .expect(200);
     expect(notOverdue.body.items.map((c: { id: string }) => c.id)).not.toContain(id);
 
     const summary = await t.container.complaints.overdueSummary();
@@ -223,7 +273,14 @@ describe('handling complaints', () => {
     const metrics = await t.http.get('/metrics').expect(200);
     expect(metrics.text).toMatch(new RegExp(`^complaints_overdue ${summary.count}$`, 'm'));
 
-    expectProblem(await t.http.post(`/v1/complaints/${id}/extensions`).set(await auth('pat')).send({ days: 10, justification: 'Too late' }), 409, 'complaint_overdue');
+    expectProblem(
+      await t.http
+        .post(`/v1/complaints/${id}/extensions`)
+        .set(await auth('pat'))
+        .send({ days: 10, justification: 'Too late' }),
+      409,
+      'complaint_overdue',
+    );
     await move(id, { to: 'acknowledged' });
     await move(id, { to: 'investigating' });
     const resolved = await move(id, { to: 'resolved' });
@@ -234,7 +291,11 @@ describe('handling complaints', () => {
 
   it('links a complaint to a vendor, an asset (by key), an app and an incident, each once; filters by vendor and app', async () => {
     const { id } = await newComplaint();
-    const link = async (body: Record<string, unknown>) => t.http.post(`/v1/complaints/${id}/links`).set(await auth('pat')).send(body);
+    const link = async (body: Record<string, unknown>) =>
+      t.http
+        .post(`/v1/complaints/${id}/links`)
+        .set(await auth('pat'))
+        .send(body);
     expect((await link({ vendor: vendorId })).status).toBe(200);
     const byKey = await link({ asset: asset.key });
     expect(byKey.body.links).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'asset', target: asset.id })]));
@@ -242,7 +303,13 @@ describe('handling complaints', () => {
     const incident = await t.http
       .post('/v1/incidents')
       .set(await auth('pat'))
-      .send({ title: 'Leak', detectedAt: new Date().toISOString(), source: 'customer_complaint', severity: 'low', description: 'From a complaint' })
+      .send({
+        title: 'Leak',
+        detectedAt: new Date().toISOString(),
+        source: 'customer_complaint',
+        severity: 'low',
+        description: 'From a complaint',
+      })
       .expect(201);
     expect((await link({ incident: incident.body.id })).body.links).toHaveLength(4);
     expectProblem(await link({ vendor: vendorId }), 409, 'link_exists');
@@ -254,35 +321,64 @@ describe('handling complaints', () => {
     expectProblem(await link({}), 400, 'validation_failed');
     expect(await auditCount()).toBe(before);
 
-    const byVendor = await t.http.get(`/v1/complaints?vendor=${vendorId}`).set(await auth('pat')).expect(200);
+    const byVendor = await t.http
+      .get(`/v1/complaints?vendor=${vendorId}`)
+      .set(await auth('pat'))
+      .expect(200);
     expect(byVendor.body.items.map((c: { id: string }) => c.id)).toEqual([id]);
-    const byApp = await t.http.get('/v1/complaints?app=Linked%20app').set(await auth('pat')).expect(200);
+    const byApp = await t.http
+      .get('/v1/complaints?app=Linked%20app')
+      .set(await auth('pat'))
+      .expect(200);
     expect(byApp.body.items.map((c: { id: string }) => c.id)).toEqual([id]);
-    const byOwnApp = await t.http.get('/v1/complaints?app=Overdue%20app').set(await auth('pat')).expect(200);
+    const byOwnApp = await t.http
+      .get('/v1/complaints?app=Overdue%20app')
+      .set(await auth('pat'))
+      .expect(200);
     expect(byOwnApp.body.items).toHaveLength(1);
   });
 
   it('pages through complaints with a cursor and filters by status and category', async () => {
-    const first = await t.http.get('/v1/complaints?limit=2').set(await auth('audrey')).expect(200);
+    const first = await t.http
+      .get('/v1/complaints?limit=2')
+      .set(await auth('audrey'))
+      .expect(200);
     expect(first.body.items).toHaveLength(2);
-    const second = await t.http.get(`/v1/complaints?limit=2&cursor=${first.body.nextCursor}`).set(await auth('audrey')).expect(200);
+    const second = await t.http
+      .get(`/v1/complaints?limit=2&cursor=${first.body.nextCursor}`)
+      .set(await auth('audrey'))
+      .expect(200);
     expect(second.body.items[0].id).not.toBe(first.body.items[1].id);
     expect(Date.parse(second.body.items[0].receivedAt)).toBeGreaterThanOrEqual(Date.parse(first.body.items[1].receivedAt));
-    const closed = await t.http.get('/v1/complaints?status=closed&category=excessive_collection').set(await auth('audrey')).expect(200);
+    const closed = await t.http
+      .get('/v1/complaints?status=closed&category=excessive_collection')
+      .set(await auth('audrey'))
+      .expect(200);
     expect(closed.body.items.length).toBeGreaterThan(0);
-    expect(closed.body.items.every((c: { status: string; category: string }) => c.status === 'closed' && c.category === 'excessive_collection')).toBe(true);
+    expect(
+      closed.body.items.every((c: { status: string; category: string }) => c.status === 'closed' && c.category === 'excessive_collection'),
+    ).toBe(true);
   });
 });
 
 describe('who sees complaints', () => {
   it('shows privacy officers the contact, auditors everything but the contact, and nobody else anything', async () => {
     const { id } = await newComplaint({ contact: CONTACT });
-    const officer = await t.http.get(`/v1/complaints/${id}`).set(await auth('pat')).expect(200);
+    const officer = await t.http
+      .get(`/v1/complaints/${id}`)
+      .set(await auth('pat'))
+      .expect(200);
     expect(officer.body).toMatchObject({ contact: CONTACT, hasContact: true });
-    const auditor = await t.http.get(`/v1/complaints/${id}`).set(await auth('audrey')).expect(200);
+    const auditor = await t.http
+      .get(`/v1/complaints/${id}`)
+      .set(await auth('audrey'))
+      .expect(200);
     expect(auditor.body).not.toHaveProperty('contact');
     expect(auditor.body.hasContact).toBe(true);
-    const list = await t.http.get('/v1/complaints?limit=200').set(await auth('pat')).expect(200);
+    const list = await t.http
+      .get('/v1/complaints?limit=200')
+      .set(await auth('pat'))
+      .expect(200);
     expect(JSON.stringify(list.body)).not.toContain(CONTACT);
 
     for (const who of ['olivia', 'vic', 'root-admin', 'nobody']) {
@@ -292,8 +388,20 @@ describe('who sees complaints', () => {
     const before = await auditCount();
     expectProblem(await move(id, { to: 'acknowledged' }, 'audrey'), 403);
     expectProblem(await move(id, { to: 'acknowledged' }, 'olivia'), 403);
-    expectProblem(await t.http.post(`/v1/complaints/${id}/extensions`).set(await auth('audrey')).send({ days: 5, justification: 'x' }), 403);
-    expectProblem(await t.http.post(`/v1/complaints/${id}/links`).set(await auth('olivia')).send({ app: 'x' }), 403);
+    expectProblem(
+      await t.http
+        .post(`/v1/complaints/${id}/extensions`)
+        .set(await auth('audrey'))
+        .send({ days: 5, justification: 'x' }),
+      403,
+    );
+    expectProblem(
+      await t.http
+        .post(`/v1/complaints/${id}/links`)
+        .set(await auth('olivia'))
+        .send({ app: 'x' }),
+      403,
+    );
     expectProblem(await t.http.get('/v1/complaints'), 401);
     expect(await auditCount()).toBe(before);
   });
@@ -314,16 +422,30 @@ describe('bad input on the staff endpoints', () => {
   ])('POST …/%s %j → 400, nothing written', async (path, body) => {
     const { id } = await newComplaint();
     const before = await auditCount();
-    expectProblem(await t.http.post(`/v1/complaints/${id}/${path}`).set(await auth('pat')).send(body), 400, 'validation_failed');
+    expectProblem(
+      await t.http
+        .post(`/v1/complaints/${id}/${path}`)
+        .set(await auth('pat'))
+        .send(body),
+      400,
+      'validation_failed',
+    );
     expect(await auditCount()).toBe(before);
   });
 
-  it.each(['overdue=yes', 'limit=0', 'limit=500', 'status=lost', 'category=x', 'vendor=123', 'cursor=%%%', 'cursor=bm90LWEtY3Vyc29y', 'colour=red'])(
-    'GET /v1/complaints?%s → 400',
-    async (query) => {
-      expectProblem(await t.http.get(`/v1/complaints?${query}`).set(await auth('pat')), 400, 'validation_failed');
-    },
-  );
+  it.each([
+    'overdue=yes',
+    'limit=0',
+    'limit=500',
+    'status=lost',
+    'category=x',
+    'vendor=123',
+    'cursor=%%%',
+    'cursor=bm90LWEtY3Vyc29y',
+    'colour=red',
+  ])('GET /v1/complaints?%s → 400', async (query) => {
+    expectProblem(await t.http.get(`/v1/complaints?${query}`).set(await auth('pat')), 400, 'validation_failed');
+  });
 
   it('answers 400 for a malformed id and 404 for an unknown one', async () => {
     expectProblem(await t.http.get('/v1/complaints/123').set(await auth('pat')), 400, 'validation_failed');

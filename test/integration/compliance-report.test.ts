@@ -4,7 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  compactVerify,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JWK,
+} from 'jose';
 import { verifySignedReport } from '../../services/reports/verify';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
@@ -31,7 +39,11 @@ interface Check {
   exampleLabels: Array<{ id: string; label: string | null }>;
 }
 async function issue(query: Record<string, string> = {}, headers: Record<string, string> = {}) {
-  const res = await t.http.get('/v1/reports/compliance').query(query).set(await auth('pat')).set(headers);
+  const res = await t.http
+    .get('/v1/reports/compliance')
+    .query(query)
+    .set(await auth('pat'))
+    .set(headers);
   expect(res.status).toBe(200);
   return res;
 }
@@ -40,7 +52,8 @@ async function report(query: Record<string, string> = {}): Promise<Record<string
   return Object.fromEntries((res.body.checks as Check[]).map((c) => [c.code, c]));
 }
 const issuedCount = async () => Number((await t.container.db('compliance_reports').count({ n: '*' }))[0].n);
-const todayInZone = () => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+const todayInZone = () =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 
 /** A grant row written straight into the table: legacy or tampered data the report must catch. */
 async function rawGrant(vendorId: string, assetId: string, o: Record<string, unknown>): Promise<string> {
@@ -78,7 +91,10 @@ afterAll(() => t.close());
 
 describe('GET /v1/reports/compliance: what each check examined', () => {
   it('passes nothing on an empty bank: every check with nothing to examine is not_applicable', async () => {
-    const res = await t.http.get('/v1/reports/compliance').set(await auth('erin')).expect(200);
+    const res = await t.http
+      .get('/v1/reports/compliance')
+      .set(await auth('erin'))
+      .expect(200);
     expect(res.body.checks.length).toBeGreaterThanOrEqual(18);
     for (const check of res.body.checks as Check[]) {
       expect(check.requirement.length).toBeGreaterThan(5);
@@ -114,13 +130,33 @@ describe('GET /v1/reports/compliance: what each check examined', () => {
     await t.http
       .post('/v1/data-assets')
       .set(await auth('root-admin'))
-      .send({ key: orphanKey, name: 'Orphan ledger', owningDepartment: 'ORPHAN', classification: 2, fields: [{ name: 'amount', piCategory: 'none' }] })
+      .send({
+        key: orphanKey,
+        name: 'Orphan ledger',
+        owningDepartment: 'ORPHAN',
+        classification: 2,
+        fields: [{ name: 'amount', piCategory: 'none' }],
+      })
       .expect(201);
-    await t.http.post(`/v1/data-assets/${owned.id}/fields/name/retire`).set(await auth('owner-factory')).send({ reason: 'No longer collected' }).expect(200);
+    await t.http
+      .post(`/v1/data-assets/${owned.id}/fields/name/retire`)
+      .set(await auth('owner-factory'))
+      .send({ reason: 'No longer collected' })
+      .expect(200);
     const vendor = await f.vendor({ purposes: ['collections'] });
     const expired = await f.vendor({ purposes: ['collections'], startsAt: ago(400), endsAt: ago(5) });
-    const vendorName = (await t.http.get(`/v1/vendors/${vendor}`).set(await auth('vm-factory')).expect(200)).body.name as string;
-    const expiredName = (await t.http.get(`/v1/vendors/${expired}`).set(await auth('vm-factory')).expect(200)).body.name as string;
+    const vendorName = (
+      await t.http
+        .get(`/v1/vendors/${vendor}`)
+        .set(await auth('vm-factory'))
+        .expect(200)
+    ).body.name as string;
+    const expiredName = (
+      await t.http
+        .get(`/v1/vendors/${expired}`)
+        .set(await auth('vm-factory'))
+        .expect(200)
+    ).body.name as string;
     const longGrant = await rawGrant(vendor, owned.id, { valid_until: ahead(500) });
     const pastContract = await rawGrant(expired, owned.id, {});
     const sensitive = await rawGrant(vendor, owned.id, { sensitive: true });
@@ -147,7 +183,13 @@ describe('GET /v1/reports/compliance: what each check examined', () => {
     const created = await t.http
       .post('/v1/incidents')
       .set(await auth('pat'))
-      .send({ title: 'Call list leak at the Shenzhen branch', detectedAt: ago(10), source: 'vendor_report', severity: 'low', description: 'Reported by the vendor' })
+      .send({
+        title: 'Call list leak at the Shenzhen branch',
+        detectedAt: ago(10),
+        source: 'vendor_report',
+        severity: 'low',
+        description: 'Reported by the vendor',
+      })
       .expect(201);
     const id = created.body.id as string;
     const current = await report({ lang: 'en' });
@@ -190,7 +232,8 @@ describe('languages, institution, period and time', () => {
       ['*', 'zh-CN'],
       [';;;,q=2', 'zh-CN'],
     ];
-    for (const [header, expected] of cases) expect([header, (await issue({}, { 'Accept-Language': header })).body.lang]).toEqual([header, expected]);
+    for (const [header, expected] of cases)
+      expect([header, (await issue({}, { 'Accept-Language': header })).body.lang]).toEqual([header, expected]);
     // The query parameter wins over the header, and is case-insensitive.
     expect((await issue({ lang: 'EN' }, { 'Accept-Language': 'zh-CN' })).body.lang).toBe('en');
     expect((await issue({ lang: 'zh-cn' }, { 'Accept-Language': 'en' })).body.lang).toBe('zh-CN');
@@ -239,7 +282,10 @@ describe('languages, institution, period and time', () => {
     ];
     for (const query of bad) {
       for (const url of ['/v1/reports/compliance', '/v1/reports/compliance.html']) {
-        const res = await t.http.get(url).query(query).set(await auth('pat'));
+        const res = await t.http
+          .get(url)
+          .query(query)
+          .set(await auth('pat'));
         expect([url, query, res.status]).toEqual([url, query, 400]);
         expectProblem(res, 400);
       }
@@ -252,7 +298,10 @@ describe('the signed form', () => {
   it('signs every issue with the service key, keeps it, audits it, and the JSON is the signed payload', async () => {
     const res = await issue({ lang: 'en' });
     const id = res.body.reportId as string;
-    const signed = await t.http.get(`/v1/reports/compliance/${id}/signed`).set(await auth('erin')).expect(200);
+    const signed = await t.http
+      .get(`/v1/reports/compliance/${id}/signed`)
+      .set(await auth('erin'))
+      .expect(200);
     expect(signed.body).toMatchObject({ reportId: id, preparedBy: 'pat', jwksUri: 'http://127.0.0.1/.well-known/jwks.json' });
     const jwks = (await t.http.get('/.well-known/jwks.json').expect(200)).body as { keys: JWK[] };
     const { payload, protectedHeader } = await compactVerify(signed.body.jws, createLocalJWKSet(jwks));
@@ -265,7 +314,11 @@ describe('the signed form', () => {
     expect(event.details).toMatchObject({ digest: signed.body.digest, kid: signed.body.kid, lang: 'en' });
 
     // What verify-compliance-report runs: the signature holds, and a changed payload or a foreign key does not.
-    expect(await verifySignedReport(signed.body.jws, jwks)).toMatchObject({ reportId: id, digest: signed.body.digest, kid: signed.body.kid });
+    expect(await verifySignedReport(signed.body.jws, jwks)).toMatchObject({
+      reportId: id,
+      digest: signed.body.digest,
+      kid: signed.body.kid,
+    });
     expect(await verifySignedReport(signed.body.jws, { keys: [signed.body.publicJwk as JWK] })).toMatchObject({ reportId: id });
     const [header, body, signature] = (signed.body.jws as string).split('.');
     const altered = Buffer.from(Buffer.from(body, 'base64url').toString('utf8').replace('"pass":', '"pass":9')).toString('base64url');
@@ -275,12 +328,19 @@ describe('the signed form', () => {
   });
 
   it('prints the report id and digest on the page, matching the signed form', async () => {
-    const html = await t.http.get('/v1/reports/compliance.html').query({ lang: 'en' }).set(await auth('pat')).expect(200);
+    const html = await t.http
+      .get('/v1/reports/compliance.html')
+      .query({ lang: 'en' })
+      .set(await auth('pat'))
+      .expect(200);
     expect(html.headers['content-type']).toMatch(/^text\/html/);
     expect(html.headers['content-language']).toBe('en');
     const id = /<code id="report-id">([0-9a-f-]{36})<\/code>/.exec(html.text)?.[1] as string;
     const digest = /<code id="report-digest">(sha-256:[0-9a-f]{64})<\/code>/.exec(html.text)?.[1];
-    const signed = await t.http.get(`/v1/reports/compliance/${id}/signed`).set(await auth('pat')).expect(200);
+    const signed = await t.http
+      .get(`/v1/reports/compliance/${id}/signed`)
+      .set(await auth('pat'))
+      .expect(200);
     expect(signed.body.digest).toBe(digest);
     expect(decodeProtectedHeader(signed.body.jws).kid).toBe(signed.body.kid);
     expect(html.text).toContain(`/v1/reports/compliance/${id}/signed`);
@@ -305,11 +365,20 @@ describe('the signed form', () => {
 
 describe('CSV, permissions and the audit chain', () => {
   it('is CSV on request with stable column names and texts in the report language, and closed to data owners', async () => {
-    const csv = await t.http.get('/v1/reports/compliance').set(await auth('pat')).set('Accept', 'text/csv').expect(200);
+    const csv = await t.http
+      .get('/v1/reports/compliance')
+      .set(await auth('pat'))
+      .set('Accept', 'text/csv')
+      .expect(200);
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toBe('code,requirement,source,scope,status,examined,count,examples,example_labels,checked_at,report_id');
     expect(lines.find((l) => l.startsWith('incidents_without_containment,'))).toContain('每起泄露事件均已采取控制措施');
-    const en = await t.http.get('/v1/reports/compliance').query({ lang: 'en' }).set(await auth('pat')).set('Accept', 'text/csv').expect(200);
+    const en = await t.http
+      .get('/v1/reports/compliance')
+      .query({ lang: 'en' })
+      .set(await auth('pat'))
+      .set('Accept', 'text/csv')
+      .expect(200);
     expect(en.text).toContain('Every leak incident has been contained');
     expect(en.headers['content-language']).toBe('en');
     await t.grantRole('olivia', 'data_owner', 'RETAIL');
@@ -323,7 +392,11 @@ describe('CSV, permissions and the audit chain', () => {
     await t.container.db('audit_events').where({ id: event.id }).update({ action: 'department.tampered' });
     await t.container.db.raw('alter table audit_events enable trigger user');
     expect((await report()).audit_chain).toMatchObject({ status: 'fail', count: 1, examples: [event.id] });
-    const csv = await t.http.get('/v1/reports/compliance').set(await auth('pat')).set('Accept', 'text/csv').expect(200);
+    const csv = await t.http
+      .get('/v1/reports/compliance')
+      .set(await auth('pat'))
+      .set('Accept', 'text/csv')
+      .expect(200);
     expect(csv.text.split('\r\n').find((l) => l.startsWith('audit_chain,'))).toMatch(/,fail,\d+,1,/);
   });
 });
@@ -374,11 +447,21 @@ describe('the printed page (headless Chromium)', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
     // A department whose name cannot wrap at a space, owning an asset nobody owns: it is printed as an offender.
-    await t.http.post('/v1/departments').set(await auth('root-admin')).send({ code: 'LONGNAME', name: LONG_NAME, kind: 'business' }).expect(201);
+    await t.http
+      .post('/v1/departments')
+      .set(await auth('root-admin'))
+      .send({ code: 'LONGNAME', name: LONG_NAME, kind: 'business' })
+      .expect(201);
     await t.http
       .post('/v1/data-assets')
       .set(await auth('root-admin'))
-      .send({ key: 'longname.ledger', name: 'Ledger of the long-named department', owningDepartment: 'LONGNAME', classification: 2, fields: [{ name: 'amount', piCategory: 'none' }] })
+      .send({
+        key: 'longname.ledger',
+        name: 'Ledger of the long-named department',
+        owningDepartment: 'LONGNAME',
+        classification: 2,
+        fields: [{ name: 'amount', piCategory: 'none' }],
+      })
       .expect(201);
   });
   afterAll(() => {
@@ -386,15 +469,45 @@ describe('the printed page (headless Chromium)', () => {
   });
 
   async function page(lang: string): Promise<{ html: string; file: string }> {
-    const res = await t.http.get('/v1/reports/compliance.html').query({ lang }).set(await auth('pat')).expect(200);
+    const res = await t.http
+      .get('/v1/reports/compliance.html')
+      .query({ lang })
+      .set(await auth('pat'))
+      .expect(200);
     const file = path.join(dir, `report-${lang}.html`);
     fs.writeFileSync(file, res.text);
     return { html: res.text, file };
   }
 
   (chromium ? it : it.skip).each([
-    ['zh-CN', ['隐私与数据访问合规报告', '报告期间', '编制人', '复核人', '签名：', '日期：', '不适用', '如何核验本报告', '每起泄露事件均已采取控制措施']],
-    ['en', ['Privacy and data-access compliance report', 'Period covered', 'Prepared by', 'Reviewed by', 'Signature:', 'Date:', 'not applicable', 'How to verify this report', 'Every leak incident has been contained']],
+    [
+      'zh-CN',
+      [
+        '隐私与数据访问合规报告',
+        '报告期间',
+        '编制人',
+        '复核人',
+        '签名：',
+        '日期：',
+        '不适用',
+        '如何核验本报告',
+        '每起泄露事件均已采取控制措施',
+      ],
+    ],
+    [
+      'en',
+      [
+        'Privacy and data-access compliance report',
+        'Period covered',
+        'Prepared by',
+        'Reviewed by',
+        'Signature:',
+        'Date:',
+        'not applicable',
+        'How to verify this report',
+        'Every leak incident has been contained',
+      ],
+    ],
   ])('prints the %s page to an A4 PDF with every text present and nothing cut off', async (lang, texts) => {
     const { html, file } = await page(lang);
     const id = /<code id="report-id">([0-9a-f-]{36})<\/code>/.exec(html)?.[1] as string;
@@ -406,11 +519,14 @@ describe('the printed page (headless Chromium)', () => {
       // -raw: the text in the order it was drawn (cell by cell), not re-flowed across the table's columns.
       text = (await run(pdftotext, ['-raw', '-enc', 'UTF-8', pdf, '-'], { maxBuffer: 16 * 1024 * 1024 })).stdout;
     } else {
-      console.warn('pdftotext (poppler-utils) or a CJK font (fonts-noto-cjk) is not installed: checking the rendered DOM instead of the PDF text');
+      console.warn(
+        'pdftotext (poppler-utils) or a CJK font (fonts-noto-cjk) is not installed: checking the rendered DOM instead of the PDF text',
+      );
       text = (await browse(['--dump-dom', `file://${file}`])).stdout;
     }
     const flat = text.replace(/\s+/g, '');
-    for (const expected of [...texts, INSTITUTION, id, 'pat', ZONE]) expect([lang, expected, flat.includes(expected.replace(/\s+/g, ''))]).toEqual([lang, expected, true]);
+    for (const expected of [...texts, INSTITUTION, id, 'pat', ZONE])
+      expect([lang, expected, flat.includes(expected.replace(/\s+/g, ''))]).toEqual([lang, expected, true]);
     // The long name wraps onto several lines instead of running off the page: all of it is in the PDF.
     expect(flat).toContain(LONG_NAME);
 

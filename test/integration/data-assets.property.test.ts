@@ -37,7 +37,10 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 const worldArb = fc.integer({ min: 2, max: 4 }).chain((departments) =>
   fc.record({
     departments: fc.constant(departments),
-    owners: fc.array(fc.uniqueArray(fc.nat({ max: departments - 1 }), { minLength: 1, maxLength: departments }), { minLength: 1, maxLength: 4 }),
+    owners: fc.array(fc.uniqueArray(fc.nat({ max: departments - 1 }), { minLength: 1, maxLength: departments }), {
+      minLength: 1,
+      maxLength: 4,
+    }),
     assets: fc.array(fc.nat({ max: departments - 1 }), { minLength: 1, maxLength: 5 }),
     commands: fc.array(commandArb, { minLength: 1, maxLength: 14 }),
   }),
@@ -61,7 +64,11 @@ it('a data owner acts only on their own departments’ assets, and sees only tho
       run += 1;
       const departments = Array.from({ length: world.departments }, (_, i) => `R${run}D${i}`);
       for (const code of departments) {
-        await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code, name: code, kind: 'business' }).expect(201);
+        await t.http
+          .post('/v1/departments')
+          .set('Authorization', `Bearer ${admin}`)
+          .send({ code, name: code, kind: 'business' })
+          .expect(201);
       }
       const owners = await Promise.all(
         world.owners.map(async (held, i) => {
@@ -130,9 +137,18 @@ it('a data owner acts only on their own departments’ assets, and sees only tho
             break;
           case 'propose': {
             const to = departments[command.to % departments.length];
-            expected = !may(asset.department) ? 403 : asset.status === 'retired' ? 409 : to === asset.department ? 400 : asset.transfer?.open ? 409 : 201;
+            expected = !may(asset.department)
+              ? 403
+              : asset.status === 'retired'
+                ? 409
+                : to === asset.department
+                  ? 400
+                  : asset.transfer?.open
+                    ? 409
+                    : 201;
             res = await as(t.http.post(`${base}/ownership-transfers`)).send({ toDepartment: to, reason: 'property test' });
-            if (res.status === 201) asset.transfer = { id: String(res.body.id), from: asset.department, to, proposedBy: owner.sub, open: true };
+            if (res.status === 201)
+              asset.transfer = { id: String(res.body.id), from: asset.department, to, proposedBy: owner.sub, open: true };
             break;
           }
           case 'accept':
@@ -159,7 +175,11 @@ it('a data owner acts only on their own departments’ assets, and sees only tho
       // The database agrees with the model: owners, lifecycle and fields moved only where allowed.
       for (const asset of assets) {
         const res = await t.http.get(`/v1/data-assets/${asset.id}`).set('Authorization', `Bearer ${admin}`).expect(200);
-        expect([res.body.owningDepartment, res.body.status, res.body.fields.length]).toEqual([asset.department, asset.status, asset.fields]);
+        expect([res.body.owningDepartment, res.body.status, res.body.fields.length]).toEqual([
+          asset.department,
+          asset.status,
+          asset.fields,
+        ]);
       }
     }),
     { numRuns: 30 },

@@ -45,18 +45,30 @@ describe('the demo bank seed', () => {
 
     const second = await seedBank(t.container);
     expect(second.created).toEqual({ departments: 0, roles: 0, assets: 0, fields: 0 });
-    expect(second.existing).toEqual({ departments: demoBank.departments.length, roles: demoBank.roles.length, assets: demoBank.assets.length });
+    expect(second.existing).toEqual({
+      departments: demoBank.departments.length,
+      roles: demoBank.roles.length,
+      assets: demoBank.assets.length,
+    });
     expect(await count(db, 'audit_events')).toBe(audit);
     expect(await count(db, 'data_assets')).toBe(demoBank.assets.length);
 
     // The seeded people can use the service straight away.
     const alice = await t.staffToken('alice');
     const map = await t.http.get('/v1/ownership-map').set('Authorization', `Bearer ${alice}`).expect(200);
-    expect(map.body.items.map((e: { key: string }) => e.key)).toEqual(['retail.branch_directory', 'retail.card_transactions', 'retail.customer_profile']);
+    expect(map.body.items.map((e: { key: string }) => e.key)).toEqual([
+      'retail.branch_directory',
+      'retail.card_transactions',
+      'retail.customer_profile',
+    ]);
     expect(map.body.items.every((e: { dataOwners: string[] }) => e.dataOwners.includes('alice'))).toBe(true);
     const erin = await t.staffToken('erin');
     const all = await t.http.get('/v1/data-assets?piCategory=sensitive').set('Authorization', `Bearer ${erin}`).expect(200);
-    expect(all.body.items.map((a: { key: string }) => a.key)).toEqual(['corporate.loan_book', 'retail.card_transactions', 'retail.customer_profile']);
+    expect(all.body.items.map((a: { key: string }) => a.key)).toEqual([
+      'corporate.loan_book',
+      'retail.card_transactions',
+      'retail.customer_profile',
+    ]);
   });
 
   it('adds fields the seed names that an existing asset lacks', async () => {
@@ -100,7 +112,12 @@ describe('the demo bank seed: app ledger', () => {
     expect((await t.container.apps.lead.get()).department).toBe('IT');
     const report = await t.container.apps.responsibilities.report();
     const app = report.apps.find((a) => a.appName === 'Retail Mobile Bank');
-    expect(app).toMatchObject({ lifecycleState: 'proposed', businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie', security: { department: 'IT', setBy: 'system:seed' } });
+    expect(app).toMatchObject({
+      lifecycleState: 'proposed',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
+      security: { department: 'IT', setBy: 'system:seed' },
+    });
     expect((await t.container.audit.list({ actorId: 'seed', action: 'app.created' }, 10)).length).toBe(1);
   });
 });

@@ -80,7 +80,8 @@ describe('registering and reading data assets', () => {
     ]);
     const created = await auditOf(assetId);
     expect(created.map((e) => [e.action, e.actorId])).toEqual([['data_asset.created', 'alice']]);
-    const added = (await t.http.get('/v1/audit?action=data_asset_field.added').set('Authorization', bearer('admin')).expect(200)).body.items;
+    const added = (await t.http.get('/v1/audit?action=data_asset_field.added').set('Authorization', bearer('admin')).expect(200)).body
+      .items;
     expect(added).toHaveLength(4);
     expect(added.every((e: { details: { assetId: string } }) => e.details.assetId === assetId)).toBe(true);
   });
@@ -116,7 +117,9 @@ describe('registering and reading data assets', () => {
       fields: [{ name: 'branch_code', piCategory: 'none' }],
     }).expect(201);
     const keys = async (who: string, query = '') =>
-      (await t.http.get(`/v1/data-assets${query}`).set('Authorization', bearer(who)).expect(200)).body.items.map((a: { key: string }) => a.key);
+      (await t.http.get(`/v1/data-assets${query}`).set('Authorization', bearer(who)).expect(200)).body.items.map(
+        (a: { key: string }) => a.key,
+      );
 
     expect(await keys('alice')).toEqual(['retail.branch_list', 'retail.customer_profile']);
     expect(await keys('bob')).toEqual(['corporate.loan_book']);
@@ -130,7 +133,10 @@ describe('registering and reading data assets', () => {
     const first = await t.http.get('/v1/data-assets?limit=2').set('Authorization', bearer('erin')).expect(200);
     expect(first.body.items).toHaveLength(2);
     expect(first.body.items[0].fields.length).toBeGreaterThan(0);
-    const second = await t.http.get(`/v1/data-assets?limit=2&cursor=${first.body.nextCursor}`).set('Authorization', bearer('erin')).expect(200);
+    const second = await t.http
+      .get(`/v1/data-assets?limit=2&cursor=${first.body.nextCursor}`)
+      .set('Authorization', bearer('erin'))
+      .expect(200);
     expect(second.body.items.map((a: { key: string }) => a.key)).toEqual(['retail.customer_profile']);
     expect(second.body.nextCursor).toBeNull();
   });
@@ -150,7 +156,10 @@ describe('registering and reading data assets', () => {
     });
 
     const before = await counts();
-    const moved = await t.http.patch(`/v1/data-assets/${assetId}`).set('Authorization', bearer('alice')).send({ owningDepartment: 'CORPORATE' });
+    const moved = await t.http
+      .patch(`/v1/data-assets/${assetId}`)
+      .set('Authorization', bearer('alice'))
+      .send({ owningDepartment: 'CORPORATE' });
     expectProblem(moved, 400, 'validation_failed');
     expect(moved.body.errors[0].message).toMatch(/owningDepartment/);
     expect(await counts()).toEqual(before);
@@ -179,12 +188,27 @@ describe('fields', () => {
     const res = await t.http
       .post(`/v1/data-assets/${assetId}/fields`)
       .set('Authorization', bearer('alice'))
-      .send({ fields: [{ name: 'opened_on', piCategory: 'none' }, { name: 'holder_phone', piCategory: 'personal', description: 'for alerts' }] })
+      .send({
+        fields: [
+          { name: 'opened_on', piCategory: 'none' },
+          { name: 'holder_phone', piCategory: 'personal', description: 'for alerts' },
+        ],
+      })
       .expect(201);
-    expect(res.body.fields.map((f: { name: string }) => f.name)).toEqual(['account_number', 'account_balance', 'opened_on', 'holder_phone']);
+    expect(res.body.fields.map((f: { name: string }) => f.name)).toEqual([
+      'account_number',
+      'account_balance',
+      'opened_on',
+      'holder_phone',
+    ]);
     const holderPhone = res.body.fields.find((f: { name: string }) => f.name === 'holder_phone');
     const [event] = await auditOf(holderPhone.id);
-    expect(event).toMatchObject({ action: 'data_asset_field.added', objectType: 'data_asset_field', actorId: 'alice', details: { assetId } });
+    expect(event).toMatchObject({
+      action: 'data_asset_field.added',
+      objectType: 'data_asset_field',
+      actorId: 'alice',
+      details: { assetId },
+    });
   });
 
   it('retires a field (never deletes it), audited; a retired name stays reserved', async () => {
@@ -200,22 +224,34 @@ describe('fields', () => {
 
     const before = await counts();
     expectProblem(
-      await t.http.post(`/v1/data-assets/${assetId}/fields`).set('Authorization', bearer('alice')).send({ fields: [{ name: 'holder_phone', piCategory: 'personal' }] }),
+      await t.http
+        .post(`/v1/data-assets/${assetId}/fields`)
+        .set('Authorization', bearer('alice'))
+        .send({ fields: [{ name: 'holder_phone', piCategory: 'personal' }] }),
       409,
       'field_retired',
     );
     expectProblem(
-      await t.http.post(`/v1/data-assets/${assetId}/fields`).set('Authorization', bearer('alice')).send({ fields: [{ name: 'opened_on', piCategory: 'none' }] }),
+      await t.http
+        .post(`/v1/data-assets/${assetId}/fields`)
+        .set('Authorization', bearer('alice'))
+        .send({ fields: [{ name: 'opened_on', piCategory: 'none' }] }),
       409,
       'field_exists',
     );
     expectProblem(
-      await t.http.post(`/v1/data-assets/${assetId}/fields/holder_phone/retire`).set('Authorization', bearer('alice')).send({ reason: 'again' }),
+      await t.http
+        .post(`/v1/data-assets/${assetId}/fields/holder_phone/retire`)
+        .set('Authorization', bearer('alice'))
+        .send({ reason: 'again' }),
       409,
       'field_retired',
     );
     expectProblem(
-      await t.http.post(`/v1/data-assets/${assetId}/fields/no_such_field/retire`).set('Authorization', bearer('alice')).send({ reason: 'x' }),
+      await t.http
+        .post(`/v1/data-assets/${assetId}/fields/no_such_field/retire`)
+        .set('Authorization', bearer('alice'))
+        .send({ reason: 'x' }),
       404,
       'not_found',
     );
@@ -228,7 +264,12 @@ describe('fields', () => {
       await t.http
         .post(`/v1/data-assets/${assetId}/fields`)
         .set('Authorization', bearer('alice'))
-        .send({ fields: [{ name: 'brand_new', piCategory: 'none' }, { name: 'account_number', piCategory: 'sensitive' }] }),
+        .send({
+          fields: [
+            { name: 'brand_new', piCategory: 'none' },
+            { name: 'account_number', piCategory: 'sensitive' },
+          ],
+        }),
       409,
       'field_exists',
     );
@@ -247,17 +288,32 @@ describe('retiring an asset', () => {
         fields: [{ name: 'campaign_code', piCategory: 'none' }],
       }).expect(201)
     ).body.id;
-    const res = await t.http.post(`/v1/data-assets/${id}/retire`).set('Authorization', bearer('alice')).send({ reason: 'campaigns ended' }).expect(200);
+    const res = await t.http
+      .post(`/v1/data-assets/${id}/retire`)
+      .set('Authorization', bearer('alice'))
+      .send({ reason: 'campaigns ended' })
+      .expect(200);
     expect(res.body).toMatchObject({ status: 'retired', retiredReason: 'campaigns ended' });
-    expect((await auditOf(id))[0]).toMatchObject({ action: 'data_asset.retired', details: { before: { status: 'active' }, after: { status: 'retired' } } });
+    expect((await auditOf(id))[0]).toMatchObject({
+      action: 'data_asset.retired',
+      details: { before: { status: 'active' }, after: { status: 'retired' } },
+    });
 
     const before = await counts();
     const as = (req: ReturnType<typeof t.http.post>) => req.set('Authorization', bearer('alice'));
     expectProblem(await as(t.http.patch(`/v1/data-assets/${id}`)).send({ name: 'x' }), 409, 'asset_retired');
     expectProblem(await as(t.http.post(`/v1/data-assets/${id}/retire`)).send({ reason: 'again' }), 409, 'asset_retired');
-    expectProblem(await as(t.http.post(`/v1/data-assets/${id}/fields`)).send({ fields: [{ name: 'x', piCategory: 'none' }] }), 409, 'asset_retired');
+    expectProblem(
+      await as(t.http.post(`/v1/data-assets/${id}/fields`)).send({ fields: [{ name: 'x', piCategory: 'none' }] }),
+      409,
+      'asset_retired',
+    );
     expectProblem(await as(t.http.post(`/v1/data-assets/${id}/fields/campaign_code/retire`)).send({ reason: 'x' }), 409, 'asset_retired');
-    expectProblem(await as(t.http.post(`/v1/data-assets/${id}/ownership-transfers`)).send({ toDepartment: 'CORPORATE', reason: 'x' }), 409, 'asset_retired');
+    expectProblem(
+      await as(t.http.post(`/v1/data-assets/${id}/ownership-transfers`)).send({ toDepartment: 'CORPORATE', reason: 'x' }),
+      409,
+      'asset_retired',
+    );
     expect(await counts()).toEqual(before);
 
     const retired = await t.http.get('/v1/data-assets?status=retired').set('Authorization', bearer('alice')).expect(200);
@@ -314,7 +370,11 @@ describe('permissions', () => {
   });
 
   it('answers 404 for an unknown asset id', async () => {
-    expectProblem(await t.http.get('/v1/data-assets/6a1f1c1e-0000-4000-8000-000000000000').set('Authorization', bearer('alice')), 404, 'not_found');
+    expectProblem(
+      await t.http.get('/v1/data-assets/6a1f1c1e-0000-4000-8000-000000000000').set('Authorization', bearer('alice')),
+      404,
+      'not_found',
+    );
     expectProblem(
       await t.http.patch('/v1/data-assets/6a1f1c1e-0000-4000-8000-000000000000').set('Authorization', bearer('admin')).send({ name: 'x' }),
       404,
@@ -336,7 +396,13 @@ describe('bad input is a 4xx problem and writes nothing', () => {
     ).body.id;
   });
 
-  const valid = { key: 'retail.new_asset', name: 'New', owningDepartment: 'RETAIL', classification: 2, fields: [{ name: 'a', piCategory: 'none' }] };
+  const valid = {
+    key: 'retail.new_asset',
+    name: 'New',
+    owningDepartment: 'RETAIL',
+    classification: 2,
+    fields: [{ name: 'a', piCategory: 'none' }],
+  };
   const without = (k: string) => Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k));
 
   it.each([
@@ -359,7 +425,16 @@ describe('bad input is a 4xx problem and writes nothing', () => {
     ['bad field name', { ...valid, fields: [{ name: 'Phone-Number', piCategory: 'personal' }] }],
     ['bad PI category', { ...valid, fields: [{ name: 'a', piCategory: 'secret' }] }],
     ['unknown field property', { ...valid, fields: [{ name: 'a', piCategory: 'none', value: '13800000000' }] }],
-    ['duplicate field names', { ...valid, fields: [{ name: 'a', piCategory: 'none' }, { name: 'a', piCategory: 'personal' }] }],
+    [
+      'duplicate field names',
+      {
+        ...valid,
+        fields: [
+          { name: 'a', piCategory: 'none' },
+          { name: 'a', piCategory: 'personal' },
+        ],
+      },
+    ],
     ['unknown department', { ...valid, owningDepartment: 'NOWHERE' }],
     ['malformed department code', { ...valid, owningDepartment: 'retail' }],
     ['a body that is an array', [valid]],
@@ -405,7 +480,17 @@ describe('bad input is a 4xx problem and writes nothing', () => {
     ['retire with an empty reason', 'post', '/retire', { reason: '' }],
     ['fields: not a list', 'post', '/fields', { fields: { name: 'a', piCategory: 'none' } }],
     ['fields: empty list', 'post', '/fields', { fields: [] }],
-    ['fields: duplicates', 'post', '/fields', { fields: [{ name: 'b', piCategory: 'none' }, { name: 'b', piCategory: 'none' }] }],
+    [
+      'fields: duplicates',
+      'post',
+      '/fields',
+      {
+        fields: [
+          { name: 'b', piCategory: 'none' },
+          { name: 'b', piCategory: 'none' },
+        ],
+      },
+    ],
     ['fields: missing PI category', 'post', '/fields', { fields: [{ name: 'b' }] }],
     ['field retire: unknown property', 'post', '/fields/balance/retire', { reason: 'x', force: true }],
     ['field retire: bad field name in the path', 'post', '/fields/Bad-Name/retire', { reason: 'x' }],

@@ -32,11 +32,29 @@ const FIELDS = ['phone', 'balance', 'branch_code']; // personal, sensitive, no P
 const told = {
   title: 'Card offers',
   body: 'We use your mobile number and balance to offer cards that suit you.',
-  controller: { name: 'Example Bank Co., Ltd.', contact: 'Personal Information Protection Office', email: 'privacy@bank.example', phone: '+86 755 8888 0000' },
+  controller: {
+    name: 'Example Bank Co., Ltd.',
+    contact: 'Personal Information Protection Office',
+    email: 'privacy@bank.example',
+    phone: '+86 755 8888 0000',
+  },
   piCategories: ['mobile phone number'],
   // The grants release the sensitive balance: the notice must disclose it before they are approved.
-  sensitivePiCategories: [{ category: 'account balance', necessity: 'To offer cards that fit what you hold', impact: 'Reveals your finances', fields: ['balance'] }],
-  rights: { access: 'App › Privacy', copy: 'App › Privacy › Export', correct: 'App › Profile', delete: 'Call 95555', withdraw: 'App › Privacy › Consents' },
+  sensitivePiCategories: [
+    {
+      category: 'account balance',
+      necessity: 'To offer cards that fit what you hold',
+      impact: 'Reveals your finances',
+      fields: ['balance'],
+    },
+  ],
+  rights: {
+    access: 'App › Privacy',
+    copy: 'App › Privacy › Export',
+    correct: 'App › Profile',
+    delete: 'Call 95555',
+    withdraw: 'App › Privacy › Consents',
+  },
   complaintChannel: { phone: '95555' },
 };
 
@@ -45,7 +63,10 @@ async function publish(changes: Record<string, unknown> = {}): Promise<number> {
   const latest = await t.http.get('/v1/notices?purpose=offers&status=published&limit=1').set(officer);
   const draft = latest.body.items.length
     ? await t.http.patch(`/v1/notices/${latest.body.items[0].id}`).set(officer).send(changes)
-    : await t.http.post('/v1/notices').set(officer).send({ purpose: 'offers', ...told, ...changes });
+    : await t.http
+        .post('/v1/notices')
+        .set(officer)
+        .send({ purpose: 'offers', ...told, ...changes });
   expect(draft.status).toBe(201);
   return (await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer).expect(200)).body.version as number;
 }
@@ -54,19 +75,43 @@ async function approvedGrant(purpose: string, extra: Record<string, unknown> = {
   const req = await t.http
     .post('/v1/access-grants')
     .set(await staff('vic'))
-    .send({ vendor: vendorId, asset: asset.key, fields: FIELDS, actions: ['read'], purpose, validUntil: inDays(30), justification: 'Card offers and servicing calls', ...extra });
+    .send({
+      vendor: vendorId,
+      asset: asset.key,
+      fields: FIELDS,
+      actions: ['read'],
+      purpose,
+      validUntil: inDays(30),
+      justification: 'Card offers and servicing calls',
+      ...extra,
+    });
   expect(req.status).toBe(201);
-  await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
-  await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await staff('pat')).send({}).expect(200);
+  await t.http
+    .post(`/v1/access-grants/${req.body.id}/approve`)
+    .set(await staff('olivia'))
+    .send({})
+    .expect(200);
+  await t.http
+    .post(`/v1/access-grants/${req.body.id}/approve`)
+    .set(await staff('pat'))
+    .send({})
+    .expect(200);
   return req.body.id as string;
 }
 
 const consent = (subject: string, noticeVersion: number, separate = false) =>
-  t.http.post('/v1/consents').set(bearer(collector)).send({ subject, purpose: 'offers', noticeVersion, channel: 'mobile-bank', separate }).expect(201);
+  t.http
+    .post('/v1/consents')
+    .set(bearer(collector))
+    .send({ subject, purpose: 'offers', noticeVersion, channel: 'mobile-bank', separate })
+    .expect(201);
 // An ordinary (not separate) consent to a notice that lists sensitive information: the API refuses
 // it since notices must disclose what grants release, so it stands for records made before that rule.
 async function legacyOrdinaryConsent(subject: string, noticeVersion: number): Promise<void> {
-  const notice = await t.database.db('notices').where({ purpose_key: 'offers', version: noticeVersion, status: 'published' }).first('id', 'app_id');
+  const notice = await t.database
+    .db('notices')
+    .where({ purpose_key: 'offers', version: noticeVersion, status: 'published' })
+    .first('id', 'app_id');
   await t.database.db('consent_events').insert({
     id: crypto.randomUUID(),
     kind: 'given',
@@ -83,9 +128,13 @@ async function legacyOrdinaryConsent(subject: string, noticeVersion: number): Pr
     recorded_at: new Date().toISOString(),
   });
 }
-const withdraw = (subject: string) => t.http.post('/v1/consents/withdrawals').set(bearer(collector)).send({ subject, purpose: 'offers' }).expect(201);
+const withdraw = (subject: string) =>
+  t.http.post('/v1/consents/withdrawals').set(bearer(collector)).send({ subject, purpose: 'offers' }).expect(201);
 const decide = (body: Record<string, unknown>) =>
-  t.http.post('/v1/decisions').set(bearer(pep)).send({ vendor: vendorId, asset: asset.key, fields: FIELDS, action: 'read', ...body });
+  t.http
+    .post('/v1/decisions')
+    .set(bearer(pep))
+    .send({ vendor: vendorId, asset: asset.key, fields: FIELDS, action: 'read', ...body });
 const lastDecision = async () => (await t.container.audit.list({ action: 'access.decided', objectId: vendorId }, 1))[0];
 
 beforeAll(async () => {
@@ -98,7 +147,15 @@ beforeAll(async () => {
   await f.purpose('offers', 'consent', 'pat');
   await f.purpose('servicing', 'contract', 'pat');
   vendorId = await f.vendor({ purposes: ['offers', 'servicing'], manager: 'vic' });
-  asset = await f.asset('RETAIL', [['phone', 'personal'], ['balance', 'sensitive'], ['branch_code', 'none']], 'olivia');
+  asset = await f.asset(
+    'RETAIL',
+    [
+      ['phone', 'personal'],
+      ['balance', 'sensitive'],
+      ['branch_code', 'none'],
+    ],
+    'olivia',
+  );
   // Published before the grants (which need the sensitive balance disclosed), naming the vendor they entrust.
   await publish({ thirdParties: [{ name: 'Card offers vendor', kind: 'entrusted', vendorId }] });
   offersGrant = await approvedGrant('offers');
@@ -127,15 +184,31 @@ describe('a purpose whose legal basis is consent', () => {
     expect(res.body.subjects).toBeUndefined();
     expect((await lastDecision()).details).toMatchObject({ releasedFields: ['branch_code'], subjectRef: null });
     // Whatever the number of records.
-    expect((await decide({ purpose: 'offers', fields: ['phone'], records: 1_000_000 })).body.deniedFields).toEqual([{ field: 'phone', reason: 'consent_unverifiable' }]);
+    expect((await decide({ purpose: 'offers', fields: ['phone'], records: 1_000_000 })).body.deniedFields).toEqual([
+      { field: 'phone', reason: 'consent_unverifiable' },
+    ]);
     expect((await decide({ purpose: 'offers', fields: ['branch_code'] })).body.decision).toBe('allow');
   });
 
   it.each([
     [SEP, ['phone', 'balance', 'branch_code'], []],
     [ORD, ['phone', 'branch_code'], [{ field: 'balance', reason: 'consent_missing' }]],
-    [WD, ['branch_code'], [{ field: 'phone', reason: 'consent_missing' }, { field: 'balance', reason: 'consent_missing' }]],
-    [NEVER, ['branch_code'], [{ field: 'phone', reason: 'consent_missing' }, { field: 'balance', reason: 'consent_missing' }]],
+    [
+      WD,
+      ['branch_code'],
+      [
+        { field: 'phone', reason: 'consent_missing' },
+        { field: 'balance', reason: 'consent_missing' },
+      ],
+    ],
+    [
+      NEVER,
+      ['branch_code'],
+      [
+        { field: 'phone', reason: 'consent_missing' },
+        { field: 'balance', reason: 'consent_missing' },
+      ],
+    ],
   ])('one named customer (%s): released as far as their consent goes', async (subject, allowedFields, deniedFields) => {
     const res = await decide({ purpose: 'offers', subject });
     expect(res.body).toMatchObject({ allowedFields, deniedFields });
@@ -156,7 +229,12 @@ describe('a purpose whose legal basis is consent', () => {
     });
     expect(res.body.subjects).toEqual([
       { subject: SEP, allowedFields: FIELDS, deniedFields: [], consent: 'current' },
-      { subject: ORD, allowedFields: ['phone', 'branch_code'], deniedFields: [{ field: 'balance', reason: 'consent_not_separate' }], consent: 'current' },
+      {
+        subject: ORD,
+        allowedFields: ['phone', 'branch_code'],
+        deniedFields: [{ field: 'balance', reason: 'consent_not_separate' }],
+        consent: 'current',
+      },
       {
         subject: WD,
         allowedFields: ['branch_code'],
@@ -220,7 +298,9 @@ describe('a purpose whose legal basis is consent', () => {
     expect(res.status).toBe(200);
     expect(statements).toHaveLength(1);
     expect(res.body.subjects).toHaveLength(1000);
-    expect(res.body.subjects.filter((s: { allowedFields: string[] }) => s.allowedFields.length > 0).map((s: { subject: string }) => s.subject)).toEqual([SEP]);
+    expect(
+      res.body.subjects.filter((s: { allowedFields: string[] }) => s.allowedFields.length > 0).map((s: { subject: string }) => s.subject),
+    ).toEqual([SEP]);
     expectProblem(await decide({ purpose: 'offers', fields: ['phone'], subjects: [...many, 'one-more'] }), 400, 'validation_failed');
   });
 
@@ -229,7 +309,9 @@ describe('a purpose whose legal basis is consent', () => {
     const res = await decide({ purpose: 'offers', fields: ['phone', 'branch_code'], subjects: [SEP, ORD] });
     expect(res.body).toMatchObject({ allowedFields: ['branch_code'], deniedFields: [{ field: 'phone', reason: 'consent_missing' }] });
     expect(res.body.subjects[0]).toMatchObject({ consent: 'stale', deniedFields: [{ field: 'phone', reason: 'consent_stale' }] });
-    expect((await decide({ purpose: 'offers', fields: ['phone'], subject: SEP })).body.deniedFields).toEqual([{ field: 'phone', reason: 'consent_missing' }]);
+    expect((await decide({ purpose: 'offers', fields: ['phone'], subject: SEP })).body.deniedFields).toEqual([
+      { field: 'phone', reason: 'consent_missing' },
+    ]);
     await consent(SEP, 2, true);
     expect((await decide({ purpose: 'offers', fields: ['phone', 'balance'], subject: SEP })).body.decision).toBe('allow');
   });
@@ -253,7 +335,14 @@ describe('a purpose on another legal basis (contract)', () => {
 
   it('gives each customer the reasons that hold for everyone', async () => {
     const res = await decide({ purpose: 'servicing', fields: ['phone', 'salary'], subjects: [NEVER] });
-    expect(res.body.subjects).toEqual([{ subject: NEVER, allowedFields: ['phone'], deniedFields: [{ field: 'salary', reason: 'field_not_granted' }], consent: 'not_required' }]);
+    expect(res.body.subjects).toEqual([
+      {
+        subject: NEVER,
+        allowedFields: ['phone'],
+        deniedFields: [{ field: 'salary', reason: 'field_not_granted' }],
+        consent: 'not_required',
+      },
+    ]);
   });
 });
 
@@ -287,11 +376,28 @@ describe('reports that read decisions', () => {
     const req = await t.http
       .post('/v1/access-grants')
       .set(await staff('vic'))
-      .send({ vendor: V, asset: asset.key, fields: ['phone', 'balance'], actions: ['read'], purpose: 'offers', validUntil: inDays(30), justification: 'Card offers calls' });
-    await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
-    await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await staff('pat')).send({}).expect(200);
+      .send({
+        vendor: V,
+        asset: asset.key,
+        fields: ['phone', 'balance'],
+        actions: ['read'],
+        purpose: 'offers',
+        validUntil: inDays(30),
+        justification: 'Card offers calls',
+      });
+    await t.http
+      .post(`/v1/access-grants/${req.body.id}/approve`)
+      .set(await staff('olivia'))
+      .send({})
+      .expect(200);
+    await t.http
+      .post(`/v1/access-grants/${req.body.id}/approve`)
+      .set(await staff('pat'))
+      .send({})
+      .expect(200);
     // Consent to the latest version (a material version above made earlier consents stale).
-    const latest = (await t.http.get('/v1/notices?purpose=offers&status=published&limit=1').set(await staff('pat'))).body.items[0].version as number;
+    const latest = (await t.http.get('/v1/notices?purpose=offers&status=published&limit=1').set(await staff('pat'))).body.items[0]
+      .version as number;
     await consent(SEP, latest, true);
     await legacyOrdinaryConsent(ORD, latest);
     // SEP (separate consent) gets phone and balance, ORD phone only, WD and NEVER nothing.
@@ -304,16 +410,39 @@ describe('reports that read decisions', () => {
     const incident = await t.http
       .post('/v1/incidents')
       .set(await staff('pat'))
-      .send({ title: 'Offers leak', detectedAt: new Date().toISOString(), source: 'regulator', severity: 'high', vendors: [V], description: 'Offer lists sold' })
+      .send({
+        title: 'Offers leak',
+        detectedAt: new Date().toISOString(),
+        source: 'regulator',
+        severity: 'high',
+        vendors: [V],
+        description: 'Offer lists sold',
+      })
       .expect(201);
-    const radius = (await t.http.get(`/v1/incidents/${incident.body.id}/blast-radius`).set(await staff('pat')).expect(200)).body;
-    expect(radius.vendors[0]).toMatchObject({ decisions: 1, deniedDecisions: 1, records: 4, subjects: 2, sensitiveFields: [{ asset: asset.key, field: 'balance' }] });
+    const radius = (
+      await t.http
+        .get(`/v1/incidents/${incident.body.id}/blast-radius`)
+        .set(await staff('pat'))
+        .expect(200)
+    ).body;
+    expect(radius.vendors[0]).toMatchObject({
+      decisions: 1,
+      deniedDecisions: 1,
+      records: 4,
+      subjects: 2,
+      sensitiveFields: [{ asset: asset.key, field: 'balance' }],
+    });
     expect(radius.vendors[0].assets[0].fields).toEqual([
       expect.objectContaining({ name: 'balance', decisions: 1 }),
       expect.objectContaining({ name: 'phone', decisions: 1 }),
     ]);
 
-    const report = (await t.http.get('/v1/reports/vendor-access').set(await staff('pat')).expect(200)).body;
+    const report = (
+      await t.http
+        .get('/v1/reports/vendor-access')
+        .set(await staff('pat'))
+        .expect(200)
+    ).body;
     const line = report.vendors.find((v: { vendor: { id: string } }) => v.vendor.id === V).grants[0];
     expect(line).toMatchObject({ grant: req.body.id, flaggedForRevocation: false });
     expect(line.lastUsedAt).not.toBeNull();

@@ -20,9 +20,22 @@ async function approvedGrant(vendor: string, purpose = 'collections', extra: Rec
   const req = await t.http
     .post('/v1/access-grants')
     .set(await staff('vic'))
-    .send({ vendor, asset: asset.key, fields: ['phone'], actions: ['read'], purpose, validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Collections calls', ...extra });
+    .send({
+      vendor,
+      asset: asset.key,
+      fields: ['phone'],
+      actions: ['read'],
+      purpose,
+      validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
+      justification: 'Collections calls',
+      ...extra,
+    });
   expect(req.status).toBe(201);
-  await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await staff('olivia')).send({}).expect(200);
+  await t.http
+    .post(`/v1/access-grants/${req.body.id}/approve`)
+    .set(await staff('olivia'))
+    .send({})
+    .expect(200);
   return req.body.id as string;
 }
 
@@ -56,13 +69,25 @@ describe('Idempotency-Key on decisions', () => {
     const first = await decide('kill-1', body);
     expect(first.body.decision).toBe('allow');
 
-    await t.http.post(`/v1/vendors/${vendor}/suspend`).set(await staff('pat')).send({ reason: 'Leak under investigation' }).expect(200);
+    await t.http
+      .post(`/v1/vendors/${vendor}/suspend`)
+      .set(await staff('pat'))
+      .send({ reason: 'Leak under investigation' })
+      .expect(200);
     const suspended = await decide('kill-1', body);
     expect(suspended.status).toBe(200);
     expect(suspended.headers['idempotent-replayed']).toBeUndefined();
-    expect(suspended.body).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'vendor_suspended' }], retryOf: first.body.decisionId });
+    expect(suspended.body).toMatchObject({
+      decision: 'deny',
+      deniedFields: [{ field: 'phone', reason: 'vendor_suspended' }],
+      retryOf: first.body.decisionId,
+    });
 
-    await t.http.post(`/v1/vendors/${vendor}/reinstate`).set(await staff('pat')).send({ reason: 'Cleared' }).expect(200);
+    await t.http
+      .post(`/v1/vendors/${vendor}/reinstate`)
+      .set(await staff('pat'))
+      .send({ reason: 'Cleared' })
+      .expect(200);
     // The first decision's 60 records are its own: a retry is not refused for them, nor counts them again.
     expect((await decide('kill-1', body)).body).toMatchObject({ decision: 'allow', retryOf: first.body.decisionId });
     expect((await decide('kill-1', body)).body.decision).toBe('allow');
@@ -81,7 +106,11 @@ describe('Idempotency-Key on decisions', () => {
     const vendor = await f.vendor({ purposes: ['collections'], manager: 'vic' });
     const grant = await approvedGrant(vendor);
     expect((await decide('revoke-1', { vendor })).body.decision).toBe('allow');
-    await t.http.post(`/v1/access-grants/${grant}/revoke`).set(await staff('olivia')).send({ reason: 'No longer needed' }).expect(200);
+    await t.http
+      .post(`/v1/access-grants/${grant}/revoke`)
+      .set(await staff('olivia'))
+      .send({ reason: 'No longer needed' })
+      .expect(200);
     expect((await decide('revoke-1', { vendor })).body.decision).toBe('deny');
   });
 
@@ -96,7 +125,12 @@ describe('Idempotency-Key on decisions', () => {
         purpose: 'offers',
         title: 'Offers',
         body: 'We use your mobile number to offer you cards.',
-        controller: { name: 'Example Bank Co., Ltd.', contact: 'Privacy Office', email: 'privacy@bank.example', phone: '+86 755 8888 0000' },
+        controller: {
+          name: 'Example Bank Co., Ltd.',
+          contact: 'Privacy Office',
+          email: 'privacy@bank.example',
+          phone: '+86 755 8888 0000',
+        },
         piCategories: ['mobile phone number'],
         sensitivePiCategories: [],
         rights: { access: 'App', copy: 'App', correct: 'App', delete: 'Call 95555', withdraw: 'App' },
@@ -105,7 +139,11 @@ describe('Idempotency-Key on decisions', () => {
       .expect(201);
     await t.http.post(`/v1/notices/${draft.body.id}/publish`).set(officer).expect(200);
     const subject = 'CUST-RAW-RETRY-77';
-    await t.http.post('/v1/consents').set(bearer(collector)).send({ subject, purpose: 'offers', noticeVersion: 1, channel: 'app' }).expect(201);
+    await t.http
+      .post('/v1/consents')
+      .set(bearer(collector))
+      .send({ subject, purpose: 'offers', noticeVersion: 1, channel: 'app' })
+      .expect(201);
     const body = { vendor, purpose: 'offers', subjects: [subject] };
     expect((await decide('consent-1', body)).body.decision).toBe('allow');
     await t.http.post('/v1/consents/withdrawals').set(bearer(collector)).send({ subject, purpose: 'offers' }).expect(201);
@@ -145,17 +183,37 @@ describe('Idempotency-Key on decisions', () => {
     await approvedGrant(vendor);
     await decide('radius-1', { vendor, records: 10, subject: 'CUST-RAW-R1' }).expect(200);
     await decide('radius-1', { vendor, records: 10, subject: 'CUST-RAW-R1' }).expect(200);
-    await t.http.post(`/v1/vendors/${vendor}/suspend`).set(await staff('pat')).send({ reason: 'Leak' }).expect(200);
+    await t.http
+      .post(`/v1/vendors/${vendor}/suspend`)
+      .set(await staff('pat'))
+      .send({ reason: 'Leak' })
+      .expect(200);
     // Denied first, allowed on its retry after reinstatement: one allowing decision.
     expect((await decide('radius-2', { vendor, records: 5 })).body.decision).toBe('deny');
-    await t.http.post(`/v1/vendors/${vendor}/reinstate`).set(await staff('pat')).send({ reason: 'Cleared' }).expect(200);
+    await t.http
+      .post(`/v1/vendors/${vendor}/reinstate`)
+      .set(await staff('pat'))
+      .send({ reason: 'Cleared' })
+      .expect(200);
     expect((await decide('radius-2', { vendor, records: 5 })).body.decision).toBe('allow');
     const incident = await t.http
       .post('/v1/incidents')
       .set(await staff('pat'))
-      .send({ title: 'Retry leak', detectedAt: new Date().toISOString(), source: 'regulator', severity: 'high', vendors: [vendor], description: 'Lists sold' })
+      .send({
+        title: 'Retry leak',
+        detectedAt: new Date().toISOString(),
+        source: 'regulator',
+        severity: 'high',
+        vendors: [vendor],
+        description: 'Lists sold',
+      })
       .expect(201);
-    const radius = (await t.http.get(`/v1/incidents/${incident.body.id}/blast-radius`).set(await staff('pat')).expect(200)).body;
+    const radius = (
+      await t.http
+        .get(`/v1/incidents/${incident.body.id}/blast-radius`)
+        .set(await staff('pat'))
+        .expect(200)
+    ).body;
     expect(radius.vendors[0]).toMatchObject({ decisions: 2, deniedDecisions: 0, records: 15, subjects: 1 });
     expect(radius.vendors[0].assets[0].fields).toEqual([expect.objectContaining({ name: 'phone', decisions: 2 })]);
   });

@@ -19,11 +19,29 @@ async function approvedGrant(body: Record<string, unknown>): Promise<string> {
   const req = await t.http
     .post('/v1/access-grants')
     .set(await auth('vic'))
-    .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: inDays(30), justification: 'Collections calls for overdue cards', ...body });
+    .send({
+      vendor: vendorId,
+      asset: asset.key,
+      fields: ['phone'],
+      actions: ['read'],
+      purpose: 'collections',
+      validUntil: inDays(30),
+      justification: 'Collections calls for overdue cards',
+      ...body,
+    });
   if (req.status !== 201) throw new Error(JSON.stringify(req.body));
-  const approved = await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
+  const approved = await t.http
+    .post(`/v1/access-grants/${req.body.id}/approve`)
+    .set(await auth('olivia'))
+    .send({})
+    .expect(200);
   // Sensitive fields also need a privacy officer.
-  if (approved.body.status === 'requested') await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth('pat')).send({}).expect(200);
+  if (approved.body.status === 'requested')
+    await t.http
+      .post(`/v1/access-grants/${req.body.id}/approve`)
+      .set(await auth('pat'))
+      .send({})
+      .expect(200);
   return req.body.id as string;
 }
 
@@ -68,7 +86,16 @@ describe('POST /v1/decisions', () => {
     const audit = await t.http.get(`/v1/audit?action=access.decided&objectId=${vendorId}&limit=1`).set(await auth('root-admin'));
     const event = audit.body.items[0];
     expect(event).toMatchObject({ actorType: 'client', objectType: 'vendor', details: { decisionId: res.body.decisionId, records: 5 } });
-    expect(event.details.matchedRules[0].rule).toEqual([vendorId, asset.id, 'name', 'read', 'collections', expect.any(String), expect.any(String), grantId]);
+    expect(event.details.matchedRules[0].rule).toEqual([
+      vendorId,
+      asset.id,
+      'name',
+      'read',
+      'collections',
+      expect.any(String),
+      expect.any(String),
+      grantId,
+    ]);
     expect(event.details.subjectRef).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(audit.body)).not.toContain('customer-6222021234567890');
     expect(t.logLines.join('\n')).not.toContain('customer-6222021234567890');
@@ -86,7 +113,10 @@ describe('POST /v1/decisions', () => {
     expect((await decide({ purpose: 'marketing' })).body.deniedFields).toEqual([{ field: 'phone', reason: 'purpose_mismatch' }]);
     expect((await decide({ action: 'export' })).body.deniedFields).toEqual([{ field: 'phone', reason: 'field_not_granted' }]);
     expect((await decide({ asset: 'retail.unknown_set' })).body.deniedFields).toEqual([{ field: 'phone', reason: 'no_grant' }]);
-    expect((await decide({ vendor: '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01' })).body).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'no_grant' }] });
+    expect((await decide({ vendor: '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01' })).body).toMatchObject({
+      decision: 'deny',
+      deniedFields: [{ field: 'phone', reason: 'no_grant' }],
+    });
   });
 
   it('checks the row context against the row scope', async () => {
@@ -111,8 +141,12 @@ describe('POST /v1/decisions', () => {
 
   it('denies consent-based purposes without a named customer (consent_unverifiable) or without current consent', async () => {
     await approvedGrant({ fields: ['name'], purpose: 'marketing' });
-    expect((await decide({ fields: ['name'], purpose: 'marketing' })).body.deniedFields).toEqual([{ field: 'name', reason: 'consent_unverifiable' }]);
-    expect((await decide({ fields: ['name'], purpose: 'marketing', subject: 'customer-1' })).body.deniedFields).toEqual([{ field: 'name', reason: 'consent_missing' }]);
+    expect((await decide({ fields: ['name'], purpose: 'marketing' })).body.deniedFields).toEqual([
+      { field: 'name', reason: 'consent_unverifiable' },
+    ]);
+    expect((await decide({ fields: ['name'], purpose: 'marketing', subject: 'customer-1' })).body.deniedFields).toEqual([
+      { field: 'name', reason: 'consent_missing' },
+    ]);
   });
 
   it('answers 503, never an allow, when the audit write fails', async () => {
@@ -130,8 +164,13 @@ describe('POST /v1/decisions', () => {
 
   /** Usage counted for the grant today, and audit events of decisions. */
   const written = async () => ({
-    usage: Number(((await t.container.db('access_grant_usage').where({ grant_id: grantId }).sum({ n: 'decisions' })) as Array<{ n: number | null }>)[0].n ?? 0),
-    decisions: Number(((await t.container.db('audit_events').where({ action: 'access.decided' }).count({ n: '*' })) as Array<{ n: number }>)[0].n),
+    usage: Number(
+      ((await t.container.db('access_grant_usage').where({ grant_id: grantId }).sum({ n: 'decisions' })) as Array<{ n: number | null }>)[0]
+        .n ?? 0,
+    ),
+    decisions: Number(
+      ((await t.container.db('audit_events').where({ action: 'access.decided' }).count({ n: '*' })) as Array<{ n: number }>)[0].n,
+    ),
   });
 
   it('answers 503 and writes nothing when the one statement that commits a batch fails', async () => {
@@ -155,7 +194,17 @@ describe('POST /v1/decisions', () => {
     // Another replica's appender: its own store, its own idea of the chain end.
     const other = new AuditStore(t.container.db);
     await t.container.db.transaction((trx) =>
-      other.append(trx, [{ actorType: 'system', actorId: 'replica-b', action: 'test.appended', objectType: 'test', objectId: null, requestId: null, details: {} }]),
+      other.append(trx, [
+        {
+          actorType: 'system',
+          actorId: 'replica-b',
+          action: 'test.appended',
+          objectType: 'test',
+          objectId: null,
+          requestId: null,
+          details: {},
+        },
+      ]),
     );
     const before = await written();
     const answers = await Promise.all([decide({ fields: ['name'] }), decide({ fields: ['phone'] }), decide({ fields: ['name', 'phone'] })]);
@@ -193,7 +242,14 @@ describe('vendor access tokens', () => {
       .set('Authorization', basic(client.clientId, client.clientSecret))
       .type('form')
       .send({ grant_type: 'client_credentials', ...(details === undefined ? {} : { authorization_details: JSON.stringify(details) }) });
-  const detail = (over: Record<string, unknown> = {}) => ({ type: 'data_access', locations: [asset.key], actions: ['read'], datatypes: ['name', 'phone'], purpose: 'collections', ...over });
+  const detail = (over: Record<string, unknown> = {}) => ({
+    type: 'data_access',
+    locations: [asset.key],
+    actions: ['read'],
+    datatypes: ['name', 'phone'],
+    purpose: 'collections',
+    ...over,
+  });
 
   beforeAll(async () => {
     const res = await t.http
@@ -227,29 +283,49 @@ describe('vendor access tokens', () => {
 
   it('makes the token inactive at once when its grant is revoked or its vendor suspended', async () => {
     const introspect = async (token: string) =>
-      (await t.http.post('/oauth/introspect').set('Authorization', `Bearer ${pep}`).type('form').send({ token })).body as { active: boolean };
+      (await t.http.post('/oauth/introspect').set('Authorization', `Bearer ${pep}`).type('form').send({ token })).body as {
+        active: boolean;
+      };
     const narrow = [detail({ datatypes: ['balance'] })];
     const balanceGrant = await approvedGrant({ fields: ['balance'] });
     const grantToken = (await ask(narrow)).body.access_token as string;
     expect(await introspect(grantToken)).toMatchObject({ active: true, authorization_details: narrow });
-    await t.http.post(`/v1/access-grants/${balanceGrant}/revoke`).set(await auth('olivia')).send({ reason: 'No longer needed' }).expect(200);
+    await t.http
+      .post(`/v1/access-grants/${balanceGrant}/revoke`)
+      .set(await auth('olivia'))
+      .send({ reason: 'No longer needed' })
+      .expect(200);
     expect(await introspect(grantToken)).toEqual({ active: false });
 
     const token = (await ask([detail()])).body.access_token as string;
     expect((await introspect(token)).active).toBe(true);
-    await t.http.post(`/v1/vendors/${vendorId}/suspend`).set(await auth('pat')).send({ reason: 'Leak under investigation' }).expect(200);
+    await t.http
+      .post(`/v1/vendors/${vendorId}/suspend`)
+      .set(await auth('pat'))
+      .send({ reason: 'Leak under investigation' })
+      .expect(200);
     expect(await introspect(token)).toEqual({ active: false });
     expect((await ask([detail()])).status).toBe(400);
-    await t.http.post(`/v1/vendors/${vendorId}/reinstate`).set(await auth('pat')).send({ reason: 'Cleared' }).expect(200);
+    await t.http
+      .post(`/v1/vendors/${vendorId}/reinstate`)
+      .set(await auth('pat'))
+      .send({ reason: 'Cleared' })
+      .expect(200);
     expect((await introspect(token)).active).toBe(true);
   });
 
   it('lists the vendor’s clients for vendor managers, never their secrets; data owners may not register one', async () => {
-    const list = await t.http.get(`/v1/vendors/${vendorId}/clients`).set(await auth('vic')).expect(200);
+    const list = await t.http
+      .get(`/v1/vendors/${vendorId}/clients`)
+      .set(await auth('vic'))
+      .expect(200);
     expect(list.body.items.map((c: { clientId: string }) => c.clientId)).toContain(client.clientId);
     expect(JSON.stringify(list.body)).not.toContain(client.clientSecret);
     expectProblem(
-      await t.http.post(`/v1/vendors/${vendorId}/clients`).set(await auth('olivia')).send({ name: 'x', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' }),
+      await t.http
+        .post(`/v1/vendors/${vendorId}/clients`)
+        .set(await auth('olivia'))
+        .send({ name: 'x', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' }),
       403,
     );
   });

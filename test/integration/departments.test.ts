@@ -8,7 +8,11 @@ beforeAll(async () => {
   t = await createTestApp();
   admin = await t.staffToken('root-admin');
   owner = await t.staffToken('olivia');
-  await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'RETAIL', name: 'Retail banking', kind: 'business' }).expect(201);
+  await t.http
+    .post('/v1/departments')
+    .set('Authorization', `Bearer ${admin}`)
+    .send({ code: 'RETAIL', name: 'Retail banking', kind: 'business' })
+    .expect(201);
   await t.grantRole('olivia', 'data_owner', 'RETAIL');
 });
 afterAll(() => t.close());
@@ -32,7 +36,10 @@ describe('departments', () => {
       .expect(200);
     expect(updated.body.name).toBe('Card services');
 
-    const audit = await t.http.get('/v1/audit?objectType=department&objectId=RETAIL_CARDS').set('Authorization', `Bearer ${admin}`).expect(200);
+    const audit = await t.http
+      .get('/v1/audit?objectType=department&objectId=RETAIL_CARDS')
+      .set('Authorization', `Bearer ${admin}`)
+      .expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['department.updated', 'department.created']);
     expect(audit.body.items[0]).toMatchObject({ actorType: 'staff', actorId: 'root-admin' });
   });
@@ -41,12 +48,18 @@ describe('departments', () => {
     const first = await t.http.get('/v1/departments?limit=1').set('Authorization', `Bearer ${admin}`).expect(200);
     expect(first.body.items).toHaveLength(1);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await t.http.get(`/v1/departments?limit=1&cursor=${first.body.nextCursor}`).set('Authorization', `Bearer ${admin}`).expect(200);
+    const second = await t.http
+      .get(`/v1/departments?limit=1&cursor=${first.body.nextCursor}`)
+      .set('Authorization', `Bearer ${admin}`)
+      .expect(200);
     expect(second.body.items[0].code).not.toBe(first.body.items[0].code);
   });
 
   it('refuses a data owner creating a department (403) and writes nothing', async () => {
-    const res = await t.http.post('/v1/departments').set('Authorization', `Bearer ${owner}`).send({ code: 'EVIL', name: 'x', kind: 'business' });
+    const res = await t.http
+      .post('/v1/departments')
+      .set('Authorization', `Bearer ${owner}`)
+      .send({ code: 'EVIL', name: 'x', kind: 'business' });
     expectProblem(res, 403, 'forbidden');
     await t.http.get('/v1/departments/EVIL').set('Authorization', `Bearer ${admin}`).expect(404);
   });
@@ -74,7 +87,10 @@ describe('departments', () => {
 
   it('answers 409 for a duplicate code and for a parent cycle', async () => {
     expectProblem(
-      await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'RETAIL', name: 'again', kind: 'business' }),
+      await t.http
+        .post('/v1/departments')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ code: 'RETAIL', name: 'again', kind: 'business' }),
       409,
       'department_exists',
     );

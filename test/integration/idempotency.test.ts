@@ -22,9 +22,15 @@ const createDepartment = (code: string, key?: string, headers: Record<string, st
 
 /** The stored response of a key, opened with the service's own sealing key (what a database reader with that key would see). */
 async function storedPlaintext(key: string): Promise<string> {
-  const row = (await t.container.db('idempotency_keys').where({ key }).first()) as { response: string | null; actor_type: string; actor_id: string };
+  const row = (await t.container.db('idempotency_keys').where({ key }).first()) as {
+    response: string | null;
+    actor_type: string;
+    actor_id: string;
+  };
   if (row.response === null) return '';
-  const sealingKey = Buffer.from(crypto.hkdfSync('sha256', Buffer.from(t.config.keyEncryptionKey ?? '', 'base64'), Buffer.alloc(0), 'idempotent-responses', 32));
+  const sealingKey = Buffer.from(
+    crypto.hkdfSync('sha256', Buffer.from(t.config.keyEncryptionKey ?? '', 'base64'), Buffer.alloc(0), 'idempotent-responses', 32),
+  );
   const [, nonce, ciphertext, tag] = row.response.split('.');
   const decipher = crypto.createDecipheriv('aes-256-gcm', sealingKey, Buffer.from(nonce, 'base64url'));
   decipher.setAAD(Buffer.from(`idempotent-response:${row.actor_type}:${row.actor_id}:${key}`, 'utf8'));
@@ -90,7 +96,11 @@ describe('Idempotency-Key on staff requests', () => {
     ['with a space', 'two words'],
     ['not ASCII', 'clé'],
   ])('refuses a malformed key (%s) with 400 before doing anything', async (_label, key) => {
-    const res = await t.http.post('/v1/departments').set(admin).set('Idempotency-Key', key).send({ code: 'IDEM_BAD', name: 'x', kind: 'business' });
+    const res = await t.http
+      .post('/v1/departments')
+      .set(admin)
+      .set('Idempotency-Key', key)
+      .send({ code: 'IDEM_BAD', name: 'x', kind: 'business' });
     expectProblem(res, 400, 'invalid_idempotency_key');
     expect(await count('departments', { code: 'IDEM_BAD' })).toBe(0);
   });
@@ -137,7 +147,13 @@ describe('Idempotency-Key on staff requests', () => {
         .post('/v1/clients')
         .set(admin)
         .set('Idempotency-Key', 'key-client-jwks')
-        .send({ name: 'Keyed client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] } });
+        .send({
+          name: 'Keyed client',
+          roles: ['pep'],
+          scopes: [],
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] },
+        });
     const keyedFirst = await keyed().expect(201);
     expect((await keyed().expect(201)).body).toEqual(keyedFirst.body);
   });
@@ -148,20 +164,32 @@ describe('Idempotency-Key on staff requests', () => {
       .set(admin)
       .send({ name: 'Rotated client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'client_secret_post' })
       .expect(201);
-    const rotate = () => t.http.post(`/v1/clients/${client.body.clientId}/rotate-credentials`).set(admin).set('Idempotency-Key', 'key-rotate').send({ graceSeconds: 0 });
+    const rotate = () =>
+      t.http
+        .post(`/v1/clients/${client.body.clientId}/rotate-credentials`)
+        .set(admin)
+        .set('Idempotency-Key', 'key-rotate')
+        .send({ graceSeconds: 0 });
     const first = await rotate().expect(200);
     expect(await storedPlaintext('key-rotate')).not.toContain(first.body.clientSecret);
     const retry = await rotate();
     expectProblem(retry, 409, 'secret_already_shown');
     expect(JSON.stringify(retry.body)).not.toContain(first.body.clientSecret);
     // Rotated once, not twice: the secret the first answer showed is the one that works.
-    const token = await t.http.post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: client.body.clientId, client_secret: first.body.clientSecret });
+    const token = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'client_credentials', client_id: client.body.clientId, client_secret: first.body.clientSecret });
     expect(token.status).toBe(200);
 
     await f.purpose('idem_collections');
     const vendorId = await f.vendor({ purposes: ['idem_collections'], manager: 'root-admin' });
     const vendorClient = () =>
-      t.http.post(`/v1/vendors/${vendorId}/clients`).set(admin).set('Idempotency-Key', 'key-vendor-client').send({ name: 'Vendor dialler', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
+      t.http
+        .post(`/v1/vendors/${vendorId}/clients`)
+        .set(admin)
+        .set('Idempotency-Key', 'key-vendor-client')
+        .send({ name: 'Vendor dialler', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
     const registered = await vendorClient().expect(201);
     expect(await storedPlaintext('key-vendor-client')).not.toContain(registered.body.clientSecret);
     const again = await vendorClient();
@@ -173,7 +201,10 @@ describe('Idempotency-Key on staff requests', () => {
     await createDepartment('IDEM_FP', 'key-fp').expect(201);
     const row = (await t.container.db('idempotency_keys').where({ key: 'key-fp' }).first()) as { request_hash: string };
     const body = { code: 'IDEM_FP', name: 'Department IDEM_FP', kind: 'business' };
-    const unkeyed = crypto.createHash('sha256').update(canonicalize({ method: 'POST', path: '/v1/departments', query: '', body }) ?? '').digest('hex');
+    const unkeyed = crypto
+      .createHash('sha256')
+      .update(canonicalize({ method: 'POST', path: '/v1/departments', query: '', body }) ?? '')
+      .digest('hex');
     expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row.request_hash).not.toBe(unkeyed);
     // The same request under another key is fingerprinted the same way (so a retry still matches).
@@ -183,7 +214,10 @@ describe('Idempotency-Key on staff requests', () => {
 
   it('forgets keys after 24 hours', async () => {
     await createDepartment('IDEM_G', 'key-g').expect(201);
-    await t.container.db('idempotency_keys').where({ key: 'key-g' }).update({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() });
+    await t.container
+      .db('idempotency_keys')
+      .where({ key: 'key-g' })
+      .update({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() });
     expect(await t.container.idempotency.purge()).toBeGreaterThanOrEqual(1);
     expect(await count('idempotency_keys', { key: 'key-g' })).toBe(0);
   });
@@ -192,7 +226,12 @@ describe('Idempotency-Key on staff requests', () => {
     await t.http.get('/v1/departments').set(admin).set('Idempotency-Key', 'key-read').expect(200);
     const client = await registerSecretClient(t);
     const token = () =>
-      t.http.post('/oauth/token').set('Authorization', basic(client.clientId, client.clientSecret)).set('Idempotency-Key', 'key-token').type('form').send({ grant_type: 'client_credentials' });
+      t.http
+        .post('/oauth/token')
+        .set('Authorization', basic(client.clientId, client.clientSecret))
+        .set('Idempotency-Key', 'key-token')
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
     const [one, two] = [await token(), await token()];
     expect([one.status, two.status]).toEqual([200, 200]);
     expect(one.body.access_token).not.toBe(two.body.access_token);
@@ -214,14 +253,31 @@ describe('Idempotency-Key on client requests', () => {
     const grant = await t.http
       .post('/v1/access-grants')
       .set(await f.token('vm-factory'))
-      .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), justification: 'Collections calls', dailyRecordCap: 100 });
+      .send({
+        vendor: vendorId,
+        asset: asset.key,
+        fields: ['phone'],
+        actions: ['read'],
+        purpose: 'collections',
+        validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        justification: 'Collections calls',
+        dailyRecordCap: 100,
+      });
     expect(grant.status).toBe(201);
-    await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await f.token('owner-factory')).send({}).expect(200);
+    await t.http
+      .post(`/v1/access-grants/${grant.body.id}/approve`)
+      .set(await f.token('owner-factory'))
+      .send({})
+      .expect(200);
     pep = { Authorization: `Bearer ${await tokenFor(t, await registerSecretClient(t, { roles: ['pep'], scopes: ['decisions'] }))}` };
   });
 
   const decide = (key: string, records = 60) =>
-    t.http.post('/v1/decisions').set(pep).set('Idempotency-Key', key).send({ vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections', records });
+    t.http
+      .post('/v1/decisions')
+      .set(pep)
+      .set('Idempotency-Key', key)
+      .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections', records });
 
   it('never replays a decision: a retry is decided again, names the first, and its volume is counted once', async () => {
     const first = await decide('decision-1');

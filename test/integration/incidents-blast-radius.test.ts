@@ -23,17 +23,35 @@ async function grant(vendor: string, asset: { key: string }, fields: string[]): 
   const req = await t.http
     .post('/v1/access-grants')
     .set(await auth('vic'))
-    .send({ vendor, asset: asset.key, fields, actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Collections' })
+    .send({
+      vendor,
+      asset: asset.key,
+      fields,
+      actions: ['read'],
+      purpose: 'collections',
+      validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
+      justification: 'Collections',
+    })
     .expect(201);
   for (const approver of ['olivia', 'carl', 'pat']) {
-    const res = await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set(await auth(approver)).send({});
+    const res = await t.http
+      .post(`/v1/access-grants/${req.body.id}/approve`)
+      .set(await auth(approver))
+      .send({});
     if (res.body.status === 'active') return;
   }
   throw new Error(`grant for ${vendor} not approved`);
 }
 
 async function decide(vendor: string, asset: { key: string }, fields: string[], extra: { subject?: string; records?: number } = {}) {
-  return t.container.decisions.decide(pep, 'req-seed', { vendor, asset: asset.key, fields, action: 'read', purpose: 'collections', ...extra });
+  return t.container.decisions.decide(pep, 'req-seed', {
+    vendor,
+    asset: asset.key,
+    fields,
+    action: 'read',
+    purpose: 'collections',
+    ...extra,
+  });
 }
 
 async function vendorToken(vendor: string, locations: string[], datatypes: string[]): Promise<string> {
@@ -45,7 +63,10 @@ async function vendorToken(vendor: string, locations: string[], datatypes: strin
     .post('/oauth/token')
     .set('Authorization', basic(client.clientId, client.clientSecret as string))
     .type('form')
-    .send({ grant_type: 'client_credentials', authorization_details: JSON.stringify([{ type: 'data_access', locations, actions: ['read'], datatypes, purpose: 'collections' }]) })
+    .send({
+      grant_type: 'client_credentials',
+      authorization_details: JSON.stringify([{ type: 'data_access', locations, actions: ['read'], datatypes, purpose: 'collections' }]),
+    })
     .expect(200);
   return client.clientId;
 }
@@ -60,9 +81,28 @@ beforeAll(async () => {
   await t.grantRole('olivia', 'data_owner', 'RETAIL');
   await t.grantRole('carl', 'data_owner', 'CARDS');
   await t.grantRole('vic', 'vendor_manager', '*');
-  a1 = await f.asset('RETAIL', [['name', 'personal'], ['phone', 'personal'], ['id_number', 'sensitive']], 'olivia');
-  a2 = await f.asset('CARDS', [['card_no', 'sensitive'], ['credit_limit', 'none']], 'carl');
-  [v1, v2, v3] = [await f.vendor({ purposes: ['collections'], manager: 'vic' }), await f.vendor({ purposes: ['collections'], manager: 'vic' }), await f.vendor({ purposes: ['collections'], manager: 'vic' })];
+  a1 = await f.asset(
+    'RETAIL',
+    [
+      ['name', 'personal'],
+      ['phone', 'personal'],
+      ['id_number', 'sensitive'],
+    ],
+    'olivia',
+  );
+  a2 = await f.asset(
+    'CARDS',
+    [
+      ['card_no', 'sensitive'],
+      ['credit_limit', 'none'],
+    ],
+    'carl',
+  );
+  [v1, v2, v3] = [
+    await f.vendor({ purposes: ['collections'], manager: 'vic' }),
+    await f.vendor({ purposes: ['collections'], manager: 'vic' }),
+    await f.vendor({ purposes: ['collections'], manager: 'vic' }),
+  ];
   await grant(v1, a1, ['name', 'phone', 'id_number']);
   await grant(v1, a2, ['card_no']);
   await grant(v2, a1, ['phone']);
@@ -94,13 +134,26 @@ beforeAll(async () => {
   const res = await t.http
     .post('/v1/incidents')
     .set(await auth('pat'))
-    .send({ title: 'Collections leak', detectedAt: new Date().toISOString(), source: 'regulator', severity: 'high', vendors: [v1, v2], description: 'Call lists sold' })
+    .send({
+      title: 'Collections leak',
+      detectedAt: new Date().toISOString(),
+      source: 'regulator',
+      severity: 'high',
+      vendors: [v1, v2],
+      description: 'Call lists sold',
+    })
     .expect(201);
   incident = res.body.id;
 });
 afterAll(() => t.close());
 
-const radius = async (query = '') => (await t.http.get(`/v1/incidents/${incident}/blast-radius${query}`).set(await auth('pat')).expect(200)).body;
+const radius = async (query = '') =>
+  (
+    await t.http
+      .get(`/v1/incidents/${incident}/blast-radius${query}`)
+      .set(await auth('pat'))
+      .expect(200)
+  ).body;
 
 describe('blast radius', () => {
   it('matches the hand-computed exposure of each implicated vendor over the whole log', async () => {
@@ -170,7 +223,15 @@ describe('blast radius', () => {
       ],
     });
     // S1 is shared by both vendors: counted once overall.
-    expect(body.totals).toEqual({ decisions: 8, records: 175, decisionsWithoutRecords: 1, subjects: 4, tokens: 2, sensitiveFields: 2, departments: ['CARDS', 'RETAIL'] });
+    expect(body.totals).toEqual({
+      decisions: 8,
+      records: 175,
+      decisionsWithoutRecords: 1,
+      subjects: 4,
+      tokens: 2,
+      sensitiveFields: 2,
+      departments: ['CARDS', 'RETAIL'],
+    });
     expect(JSON.stringify(body)).not.toContain(v3);
     expect(JSON.stringify(body)).not.toMatch(/"S[0-9]"/);
   });
@@ -178,12 +239,24 @@ describe('blast radius', () => {
   it('counts only the window asked for', async () => {
     const late = await radius(`?from=${encodeURIComponent(midpoint)}`);
     expect(late.window.from).toBe(midpoint);
-    expect(late.totals).toEqual({ decisions: 1, records: 50, decisionsWithoutRecords: 0, subjects: 1, tokens: 0, sensitiveFields: 0, departments: ['RETAIL'] });
+    expect(late.totals).toEqual({
+      decisions: 1,
+      records: 50,
+      decisionsWithoutRecords: 0,
+      subjects: 1,
+      tokens: 0,
+      sensitiveFields: 0,
+      departments: ['RETAIL'],
+    });
     expect(late.vendors[1]).toMatchObject({ vendor: { id: v2 }, decisions: 0, records: 0, subjects: 0, assets: [], departments: [] });
 
     const early = await radius(`?to=${encodeURIComponent(midpoint)}`);
     expect(early.totals).toMatchObject({ decisions: 7, records: 125, subjects: 3, tokens: 2 });
-    expect(early.vendors[0].assets.find((a: { asset: { id: string } }) => a.asset.id === a1.id)).toMatchObject({ decisions: 3, records: 15, subjects: 2 });
+    expect(early.vendors[0].assets.find((a: { asset: { id: string } }) => a.asset.id === a1.id)).toMatchObject({
+      decisions: 3,
+      records: 15,
+      subjects: 2,
+    });
   });
 
   it('defaults to 90 days before detection until now', async () => {

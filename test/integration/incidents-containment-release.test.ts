@@ -17,17 +17,48 @@ async function vendorWithGrant(): Promise<string> {
   const requested = await t.http
     .post('/v1/access-grants')
     .set(await auth('vic'))
-    .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Collections calls' })
+    .send({
+      vendor: vendorId,
+      asset: asset.key,
+      fields: ['phone'],
+      actions: ['read'],
+      purpose: 'collections',
+      validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
+      justification: 'Collections calls',
+    })
     .expect(201);
-  await t.http.post(`/v1/access-grants/${requested.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
+  await t.http
+    .post(`/v1/access-grants/${requested.body.id}/approve`)
+    .set(await auth('olivia'))
+    .send({})
+    .expect(200);
   return vendorId;
 }
 
 const decide = async (vendorId: string) =>
-  (await t.container.decisions.decide(pep, 'req-test', { vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections' })).decision;
-const status = async (vendorId: string) => (await t.http.get(`/v1/vendors/${vendorId}`).set(await auth('pat')).expect(200)).body.status as string;
-const post = async (who: string, path: string, body: unknown = {}) => t.http.post(path).set(await auth(who)).send(body as object);
-const reinstate = (who: string, vendorId: string) => post(who, `/v1/vendors/${vendorId}/reinstate`, { reason: 'Investigation found no fault' });
+  (
+    await t.container.decisions.decide(pep, 'req-test', {
+      vendor: vendorId,
+      asset: asset.key,
+      fields: ['phone'],
+      action: 'read',
+      purpose: 'collections',
+    })
+  ).decision;
+const status = async (vendorId: string) =>
+  (
+    await t.http
+      .get(`/v1/vendors/${vendorId}`)
+      .set(await auth('pat'))
+      .expect(200)
+  ).body.status as string;
+const post = async (who: string, path: string, body: unknown = {}) =>
+  t.http
+    .post(path)
+    .set(await auth(who))
+    .send(body as object);
+const reinstate = (who: string, vendorId: string) =>
+  post(who, `/v1/vendors/${vendorId}/reinstate`, { reason: 'Investigation found no fault' });
 const release = (who: string, incidentId: string, body: unknown = { reason: 'The vendor rotated its credentials and was cleared' }) =>
   post(who, `/v1/incidents/${incidentId}/containment/release`, body);
 
@@ -101,7 +132,8 @@ describe('containment holds a vendor until the incident’s handler releases it'
     const vendorId = await vendorWithGrant();
     const incidentId = await containedIncident([vendorId]);
     const before = await written();
-    for (const who of ['rita', 'carl', 'vic', 'vera', 'aude', 'root-admin', 'olivia']) expectProblem(await release(who, incidentId), 403, 'forbidden');
+    for (const who of ['rita', 'carl', 'vic', 'vera', 'aude', 'root-admin', 'olivia'])
+      expectProblem(await release(who, incidentId), 403, 'forbidden');
     for (const body of [{}, { reason: '' }, { reason: '   ' }, { reason: 'ok', reinstate: true }, { reason: 'x'.repeat(2001) }]) {
       expectProblem(await release('pat', incidentId, body), 400, 'validation_failed');
     }
@@ -110,8 +142,15 @@ describe('containment holds a vendor until the incident’s handler releases it'
 
     const released = await release('pat', incidentId);
     expect(released.status).toBe(200);
-    expect(released.body.containment[0].release).toEqual({ at: expect.any(String), by: 'pat', reason: 'The vendor rotated its credentials and was cleared' });
-    const audit = await t.http.get(`/v1/audit?objectType=incident&objectId=${incidentId}`).set(await auth('aude')).expect(200);
+    expect(released.body.containment[0].release).toEqual({
+      at: expect.any(String),
+      by: 'pat',
+      reason: 'The vendor rotated its credentials and was cleared',
+    });
+    const audit = await t.http
+      .get(`/v1/audit?objectType=incident&objectId=${incidentId}`)
+      .set(await auth('aude'))
+      .expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('incident.containment_released');
     // Released, not reinstated: the vendor stays suspended until someone with bank-wide authority reinstates it.
     expect(await status(vendorId)).toBe('suspended');
@@ -157,7 +196,14 @@ describe('containment holds a vendor until the incident’s handler releases it'
     const other = await f.vendor({ purposes: ['collections'], manager: 'vic' });
     const incidentId = await containedIncident([vendorId]);
     // rita may manage the incident (it concerns RETAIL's asset) but that does not undo the containment.
-    expect((await t.http.patch(`/v1/incidents/${incidentId}`).set(await auth('rita')).send({ vendors: [other] })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .patch(`/v1/incidents/${incidentId}`)
+          .set(await auth('rita'))
+          .send({ vendors: [other] })
+      ).status,
+    ).toBe(200);
     expectProblem(await reinstate('pat', vendorId), 409, 'vendor_held_by_containment');
   });
 });
@@ -167,19 +213,38 @@ describe('vendor changes with bank-wide effect need bank-wide roles', () => {
     const vendorId = await vendorWithGrant();
     const before = await written();
     expectProblem(await post('vera', `/v1/vendors/${vendorId}/terminate`, { reason: 'Ending it' }), 403, 'forbidden');
-    expectProblem(await post('vera', `/v1/vendors/${vendorId}/clients`, { name: 'Vendor system', tokenEndpointAuthMethod: 'client_secret_basic' }), 403, 'forbidden');
-    const patched = await t.http.patch(`/v1/vendors/${vendorId}`).set(await auth('vera')).send({ contract: { purposes: ['collections'] } });
+    expectProblem(
+      await post('vera', `/v1/vendors/${vendorId}/clients`, { name: 'Vendor system', tokenEndpointAuthMethod: 'client_secret_basic' }),
+      403,
+      'forbidden',
+    );
+    const patched = await t.http
+      .patch(`/v1/vendors/${vendorId}`)
+      .set(await auth('vera'))
+      .send({ contract: { purposes: ['collections'] } });
     expectProblem(patched, 403, 'forbidden');
     expect(await written()).toEqual(before);
     expect(await decide(vendorId)).toBe('allow');
-    const [{ n }] = (await t.container.db('oauth_clients').where({ vendor_id: vendorId }).count({ n: '*' })) as Array<{ n: number | string }>;
+    const [{ n }] = (await t.container.db('oauth_clients').where({ vendor_id: vendorId }).count({ n: '*' })) as Array<{
+      n: number | string;
+    }>;
     expect(Number(n)).toBe(0);
   });
 
   it('lets the bank-wide vendor manager do them', async () => {
     const vendorId = await vendorWithGrant();
-    expect((await post('vic', `/v1/vendors/${vendorId}/clients`, { name: 'Vendor system', tokenEndpointAuthMethod: 'client_secret_basic' })).status).toBe(201);
-    expect((await t.http.patch(`/v1/vendors/${vendorId}`).set(await auth('vic')).send({ contract: { purposes: ['collections'] } })).status).toBe(200);
+    expect(
+      (await post('vic', `/v1/vendors/${vendorId}/clients`, { name: 'Vendor system', tokenEndpointAuthMethod: 'client_secret_basic' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await t.http
+          .patch(`/v1/vendors/${vendorId}`)
+          .set(await auth('vic'))
+          .send({ contract: { purposes: ['collections'] } })
+      ).status,
+    ).toBe(200);
     expect((await post('vic', `/v1/vendors/${vendorId}/terminate`, { reason: 'Ending it' })).status).toBe(200);
     expect(await decide(vendorId)).toBe('deny');
   });

@@ -17,9 +17,21 @@ async function vendorWithAccess(): Promise<{ vendorId: string; grantId: string; 
   const requested = await t.http
     .post('/v1/access-grants')
     .set(await auth('vic'))
-    .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Collections calls' })
+    .send({
+      vendor: vendorId,
+      asset: asset.key,
+      fields: ['phone'],
+      actions: ['read'],
+      purpose: 'collections',
+      validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
+      justification: 'Collections calls',
+    })
     .expect(201);
-  await t.http.post(`/v1/access-grants/${requested.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
+  await t.http
+    .post(`/v1/access-grants/${requested.body.id}/approve`)
+    .set(await auth('olivia'))
+    .send({})
+    .expect(200);
   const registered = await t.container.clients.register(
     { actor: { kind: 'system', name: 'test' }, requestId: null },
     { kind: 'vendor', vendorId, name: 'Vendor system', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' },
@@ -31,25 +43,52 @@ async function vendorWithAccess(): Promise<{ vendorId: string; grantId: string; 
     .type('form')
     .send({
       grant_type: 'client_credentials',
-      authorization_details: JSON.stringify([{ type: 'data_access', locations: [asset.key], actions: ['read'], datatypes: ['phone'], purpose: 'collections' }]),
+      authorization_details: JSON.stringify([
+        { type: 'data_access', locations: [asset.key], actions: ['read'], datatypes: ['phone'], purpose: 'collections' },
+      ]),
     });
   expect(token.status).toBe(200);
   return { vendorId, grantId: requested.body.id, client, token: token.body.access_token };
 }
 
-const decide = (vendorId: string) => t.container.decisions.decide(pep, 'req-test', { vendor: vendorId, asset: asset.key, fields: ['phone'], action: 'read', purpose: 'collections' });
+const decide = (vendorId: string) =>
+  t.container.decisions.decide(pep, 'req-test', {
+    vendor: vendorId,
+    asset: asset.key,
+    fields: ['phone'],
+    action: 'read',
+    purpose: 'collections',
+  });
 const active = async (token: string) =>
-  (await t.http.post('/oauth/introspect').set('Authorization', basic(pepClient.clientId, pepClient.clientSecret)).type('form').send({ token }).expect(200)).body.active as boolean;
+  (
+    await t.http
+      .post('/oauth/introspect')
+      .set('Authorization', basic(pepClient.clientId, pepClient.clientSecret))
+      .type('form')
+      .send({ token })
+      .expect(200)
+  ).body.active as boolean;
 
 async function incidentFor(vendorIds: string[]): Promise<string> {
   const res = await t.http
     .post('/v1/incidents')
     .set(await auth('pat'))
-    .send({ title: 'Call list leak', detectedAt: new Date().toISOString(), source: 'vendor_report', severity: 'critical', vendors: vendorIds, description: 'Exported to a personal drive' })
+    .send({
+      title: 'Call list leak',
+      detectedAt: new Date().toISOString(),
+      source: 'vendor_report',
+      severity: 'critical',
+      vendors: vendorIds,
+      description: 'Exported to a personal drive',
+    })
     .expect(201);
   return res.body.id;
 }
-const contain = async (id: string, body: Record<string, unknown>) => t.http.post(`/v1/incidents/${id}/containment`).set(await auth('pat')).send(body);
+const contain = async (id: string, body: Record<string, unknown>) =>
+  t.http
+    .post(`/v1/incidents/${id}/containment`)
+    .set(await auth('pat'))
+    .send(body);
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -80,9 +119,15 @@ describe('containment: the vendor kill switch, recorded', () => {
     });
     expect(Date.parse(res.body.at)).toBeGreaterThanOrEqual(Date.parse(res.body.startedAt));
     expect((await decide(v.vendorId)).deniedFields).toEqual([{ field: 'phone', reason: 'vendor_suspended' }]);
-    const vendor = await t.http.get(`/v1/vendors/${v.vendorId}`).set(await auth('pat')).expect(200);
+    const vendor = await t.http
+      .get(`/v1/vendors/${v.vendorId}`)
+      .set(await auth('pat'))
+      .expect(200);
     expect(vendor.body).toMatchObject({ status: 'suspended', statusReason: expect.stringContaining(id) });
-    const incident = await t.http.get(`/v1/incidents/${id}`).set(await auth('pat')).expect(200);
+    const incident = await t.http
+      .get(`/v1/incidents/${id}`)
+      .set(await auth('pat'))
+      .expect(200);
     expect(incident.body).toMatchObject({ status: 'contained', containedAt: res.body.at });
     expect(incident.body.containment).toEqual([res.body]);
 
@@ -99,7 +144,12 @@ describe('containment: the vendor kill switch, recorded', () => {
     const id = await incidentFor([v.vendorId]);
     const res = await contain(id, { revokeGrants: true, disableClients: true });
     expect(res.status).toBe(201);
-    expect(res.body.result).toEqual({ suspendedVendors: [], vendorsAlreadyInactive: [], revokedGrants: [v.grantId], disabledClients: [v.client.clientId] });
+    expect(res.body.result).toEqual({
+      suspendedVendors: [],
+      vendorsAlreadyInactive: [],
+      revokedGrants: [v.grantId],
+      disabledClients: [v.client.clientId],
+    });
     expect((await decide(v.vendorId)).deniedFields).toEqual([{ field: 'phone', reason: 'no_grant' }]);
     expect(await active(v.token)).toBe(false);
     // Nobody else is touched.
@@ -107,11 +157,16 @@ describe('containment: the vendor kill switch, recorded', () => {
     expect(await active(bystander.token)).toBe(true);
 
     const [event] = await t.container.audit.list({ objectType: 'incident', objectId: id, action: 'incident.containment_applied' }, 1);
-    expect(event).toMatchObject({ actorType: 'staff', actorId: 'pat', details: { revokeGrants: true, disableClients: true, result: res.body.result, after: { status: 'contained' } } });
+    expect(event).toMatchObject({
+      actorType: 'staff',
+      actorId: 'pat',
+      details: { revokeGrants: true, disableClients: true, result: res.body.result, after: { status: 'contained' } },
+    });
     const revoked = await t.container.audit.list({ objectType: 'access_grant', objectId: v.grantId, action: 'access_grant.revoked' }, 1);
     const disabled = await t.container.audit.list({ objectType: 'client', objectId: v.client.clientId, action: 'client.disabled' }, 1);
     // The grant revocation, the client's disabling and the containment committed in one transaction (same xmin).
-    const rows = (await t.container.db('audit_events')
+    const rows = (await t.container
+      .db('audit_events')
       .whereIn('id', [event.id, revoked[0].id, disabled[0].id])
       .select(t.container.db.raw('xmin::text as tx'))) as Array<{ tx: string }>;
     expect(rows).toHaveLength(3);

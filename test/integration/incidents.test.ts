@@ -23,11 +23,23 @@ async function openIncident(body: Record<string, unknown> = {}): Promise<string>
   const res = await t.http
     .post('/v1/incidents')
     .set(await auth('pat'))
-    .send({ title: 'Call list leak', detectedAt: ago(HOUR), source: 'vendor_report', severity: 'high', vendors: [vendorId], description: 'Reported by the vendor', ...body });
+    .send({
+      title: 'Call list leak',
+      detectedAt: ago(HOUR),
+      source: 'vendor_report',
+      severity: 'high',
+      vendors: [vendorId],
+      description: 'Reported by the vendor',
+      ...body,
+    });
   expect(res.status).toBe(201);
   return res.body.id as string;
 }
-const post = async (id: string, path: string, body: Record<string, unknown>, as = 'pat') => t.http.post(`/v1/incidents/${id}/${path}`).set(await auth(as)).send(body);
+const post = async (id: string, path: string, body: Record<string, unknown>, as = 'pat') =>
+  t.http
+    .post(`/v1/incidents/${id}/${path}`)
+    .set(await auth(as))
+    .send(body);
 const moveTo = (id: string, to: string, as = 'pat') => post(id, 'transitions', { to }, as);
 const contain = (id: string) => post(id, 'containment', { note: 'Vendor asked to stop exports; confirmed by phone' });
 const notifyRegulator = (id: string, sentAt = new Date().toISOString()) =>
@@ -64,15 +76,28 @@ describe('incident lifecycle', () => {
 
   it('goes open → contained → notified → remediating → closed, each move guarded and audited, illegal neighbours 409', async () => {
     const id = await openIncident({ assets: [asset.key], apps: ['Mobile banking'] });
-    const opened = await t.http.get(`/v1/incidents/${id}`).set(await auth('audrey')).expect(200);
-    expect(opened.body).toMatchObject({ status: 'open', assets: [asset.id], vendors: [vendorId], apps: ['Mobile banking'], containedAt: null });
+    const opened = await t.http
+      .get(`/v1/incidents/${id}`)
+      .set(await auth('audrey'))
+      .expect(200);
+    expect(opened.body).toMatchObject({
+      status: 'open',
+      assets: [asset.id],
+      vendors: [vendorId],
+      apps: ['Mobile banking'],
+      containedAt: null,
+    });
 
     await refuseIllegal(id, 'open');
     expectProblem(await moveTo(id, 'contained'), 409, 'containment_required');
     expect((await contain(id)).status).toBe(201);
     const contained = await t.http.get(`/v1/incidents/${id}`).set(await auth('pat'));
     expect(contained.body).toMatchObject({ status: 'contained', containedAt: expect.any(String) });
-    expect(contained.body.containment[0]).toMatchObject({ note: 'Vendor asked to stop exports; confirmed by phone', suspendVendors: false, by: 'pat' });
+    expect(contained.body.containment[0]).toMatchObject({
+      note: 'Vendor asked to stop exports; confirmed by phone',
+      suspendVendors: false,
+      by: 'pat',
+    });
 
     await refuseIllegal(id, 'contained');
     expectProblem(await moveTo(id, 'notified'), 409, 'regulator_not_notified');
@@ -87,7 +112,9 @@ describe('incident lifecycle', () => {
 
     await refuseIllegal(id, 'remediating');
     expectProblem(await moveTo(id, 'closed'), 409, 'rectifications_open');
-    const done = await post(id, `rectifications/${rectification.body.id}/completion`, { evidence: 'Change ticket CHG-4411; DLP test report 2026-11' });
+    const done = await post(id, `rectifications/${rectification.body.id}/completion`, {
+      evidence: 'Change ticket CHG-4411; DLP test report 2026-11',
+    });
     expect(done.body).toMatchObject({ status: 'done', evidence: 'Change ticket CHG-4411; DLP test report 2026-11', completedBy: 'pat' });
     expect((await moveTo(id, 'closed')).body).toMatchObject({ status: 'closed', closedAt: expect.any(String) });
 
@@ -95,9 +122,19 @@ describe('incident lifecycle', () => {
     expectProblem(await contain(id), 409, 'incident_closed');
     expectProblem(await notifyRegulator(id), 409, 'incident_closed');
     expectProblem(await addRectification(id), 409, 'incident_closed');
-    expectProblem(await t.http.patch(`/v1/incidents/${id}`).set(await auth('pat')).send({ severity: 'low' }), 409, 'incident_closed');
+    expectProblem(
+      await t.http
+        .patch(`/v1/incidents/${id}`)
+        .set(await auth('pat'))
+        .send({ severity: 'low' }),
+      409,
+      'incident_closed',
+    );
 
-    const final = await t.http.get(`/v1/incidents/${id}`).set(await auth('audrey')).expect(200);
+    const final = await t.http
+      .get(`/v1/incidents/${id}`)
+      .set(await auth('audrey'))
+      .expect(200);
     expect(final.body.history.map((h: { to: string }) => h.to)).toEqual(STATES);
     const events = await t.container.audit.list({ objectType: 'incident', objectId: id }, 20);
     expect(events.map((e) => e.action).reverse()).toEqual([
@@ -120,8 +157,16 @@ describe('incident lifecycle', () => {
     const item = await addRectification(id);
     expectProblem(await post(other, `rectifications/${item.body.id}/completion`, { evidence: 'x' }), 404);
     expectProblem(await post(id, `rectifications/${item.body.id}/completion`, {}), 400, 'validation_failed');
-    expectProblem(await post(id, `rectifications/${item.body.id}/completion`, { evidence: 'x', completedAt: new Date(Date.now() + 86_400_000).toISOString() }), 400);
-    await post(id, `rectifications/${item.body.id}/completion`, { evidence: 'Pen test retest passed' }).then((r) => expect(r.status).toBe(200));
+    expectProblem(
+      await post(id, `rectifications/${item.body.id}/completion`, {
+        evidence: 'x',
+        completedAt: new Date(Date.now() + 86_400_000).toISOString(),
+      }),
+      400,
+    );
+    await post(id, `rectifications/${item.body.id}/completion`, { evidence: 'Pen test retest passed' }).then((r) =>
+      expect(r.status).toBe(200),
+    );
     expectProblem(await post(id, `rectifications/${item.body.id}/completion`, { evidence: 'again' }), 409, 'rectification_done');
   });
 });
@@ -139,7 +184,13 @@ describe('notifications (PIPL Art. 57)', () => {
     const content: Record<string, unknown> = { ...ART57 };
     delete content[missing];
     const before = await auditCount();
-    const res = await post(id, 'notifications', { audience, sentAt: new Date().toISOString(), channel: 'letter', content, ...(audience === 'department' ? { department: 'RETAIL' } : {}) });
+    const res = await post(id, 'notifications', {
+      audience,
+      sentAt: new Date().toISOString(),
+      channel: 'letter',
+      content,
+      ...(audience === 'department' ? { department: 'RETAIL' } : {}),
+    });
     expectProblem(res, 400, 'validation_failed');
     expect(JSON.stringify(res.body.errors)).toContain(missing);
     expect(await auditCount()).toBe(before);
@@ -157,9 +208,30 @@ describe('notifications (PIPL Art. 57)', () => {
     expect(res.status).toBe(201);
     expect(res.body.notifications[0]).toMatchObject({ audience: 'department', department: 'RETAIL' });
     expect(res.body.regulatorNotification.sentAt).toBeNull();
-    expectProblem(await post(id, 'notifications', { audience: 'department', sentAt: new Date().toISOString(), channel: 'email', content: ART57 }), 400);
-    expectProblem(await post(id, 'notifications', { audience: 'department', department: 'NOPE', sentAt: new Date().toISOString(), channel: 'email', content: ART57 }), 400);
-    expectProblem(await post(id, 'notifications', { audience: 'regulator', department: 'RETAIL', sentAt: new Date().toISOString(), channel: 'email', content: ART57 }), 400);
+    expectProblem(
+      await post(id, 'notifications', { audience: 'department', sentAt: new Date().toISOString(), channel: 'email', content: ART57 }),
+      400,
+    );
+    expectProblem(
+      await post(id, 'notifications', {
+        audience: 'department',
+        department: 'NOPE',
+        sentAt: new Date().toISOString(),
+        channel: 'email',
+        content: ART57,
+      }),
+      400,
+    );
+    expectProblem(
+      await post(id, 'notifications', {
+        audience: 'regulator',
+        department: 'RETAIL',
+        sentAt: new Date().toISOString(),
+        channel: 'email',
+        content: ART57,
+      }),
+      400,
+    );
   });
 
   it('sets the regulator deadline from the severity, flags it overdue, and flags a late notice', async () => {
@@ -169,7 +241,10 @@ describe('notifications (PIPL Art. 57)', () => {
     expect(Date.parse(before.body.regulatorNotification.dueAt) - Date.parse(before.body.detectedAt)).toBe(HOUR);
     expect(before.body.regulatorNotification).toMatchObject({ overdue: true, late: false, sentAt: null });
 
-    const overdue = await t.http.get('/v1/incidents?notificationOverdue=true').set(await auth('pat')).expect(200);
+    const overdue = await t.http
+      .get('/v1/incidents?notificationOverdue=true')
+      .set(await auth('pat'))
+      .expect(200);
     expect(overdue.body.items.map((i: { id: string }) => i.id)).toContain(id);
     const summary = await t.container.incidents.overdueNotifications();
     expect(summary.examples).toContain(id);
@@ -188,7 +263,11 @@ describe('notifications (PIPL Art. 57)', () => {
     const id = await openIncident({ severity: 'low', detectedAt: ago(2 * HOUR) });
     const low = await t.http.get(`/v1/incidents/${id}`).set(await auth('pat'));
     expect(low.body.regulatorNotification.overdue).toBe(false);
-    const high = await t.http.patch(`/v1/incidents/${id}`).set(await auth('pat')).send({ severity: 'high' }).expect(200);
+    const high = await t.http
+      .patch(`/v1/incidents/${id}`)
+      .set(await auth('pat'))
+      .send({ severity: 'high' })
+      .expect(200);
     expect(Date.parse(high.body.regulatorNotification.dueAt) - Date.parse(high.body.detectedAt)).toBe(4 * HOUR);
     const events = await t.container.audit.list({ objectType: 'incident', objectId: id, action: 'incident.updated' }, 1);
     expect(events[0].details).toMatchObject({ before: { severity: 'low' }, after: { severity: 'high' } });
@@ -200,7 +279,10 @@ describe('compliance exports', () => {
     const id = await openIncident();
     expect((await t.container.incidents.withoutContainment(200)).examples).toContain(id);
     const item = await addRectification(id);
-    await t.container.db('incident_rectifications').where({ id: item.body.id }).update({ due_at: ago(HOUR) });
+    await t.container
+      .db('incident_rectifications')
+      .where({ id: item.body.id })
+      .update({ due_at: ago(HOUR) });
     const overdue = await t.container.incidents.overdueRectifications(new Date(), 200);
     expect(overdue.examples).toContain(item.body.id);
     const got = await t.http.get(`/v1/incidents/${id}`).set(await auth('pat'));
@@ -214,8 +296,14 @@ describe('compliance exports', () => {
 describe('who sees incidents', () => {
   it('lets privacy officers manage and auditors read; nobody else', async () => {
     const id = await openIncident();
-    await t.http.get('/v1/incidents').set(await auth('audrey')).expect(200);
-    await t.http.get(`/v1/incidents/${id}/blast-radius`).set(await auth('audrey')).expect(200);
+    await t.http
+      .get('/v1/incidents')
+      .set(await auth('audrey'))
+      .expect(200);
+    await t.http
+      .get(`/v1/incidents/${id}/blast-radius`)
+      .set(await auth('audrey'))
+      .expect(200);
     for (const who of ['olivia', 'vic', 'root-admin', 'nobody']) {
       expectProblem(await t.http.get('/v1/incidents').set(await auth(who)), 403, 'forbidden');
       expectProblem(await t.http.get(`/v1/incidents/${id}`).set(await auth(who)), 403, 'forbidden');
@@ -225,10 +313,27 @@ describe('who sees incidents', () => {
     for (const who of ['audrey', 'olivia', 'vic']) {
       expectProblem(await post(id, 'containment', { note: 'x' }, who), 403);
       expectProblem(await moveTo(id, 'notified', who), 403);
-      expectProblem(await post(id, 'notifications', { audience: 'regulator', sentAt: new Date().toISOString(), channel: 'letter', content: ART57 }, who), 403);
-      expectProblem(await post(id, 'rectifications', { action: 'x', owner: 'RETAIL', dueAt: new Date(Date.now() + HOUR).toISOString() }, who), 403);
+      expectProblem(
+        await post(
+          id,
+          'notifications',
+          { audience: 'regulator', sentAt: new Date().toISOString(), channel: 'letter', content: ART57 },
+          who,
+        ),
+        403,
+      );
+      expectProblem(
+        await post(id, 'rectifications', { action: 'x', owner: 'RETAIL', dueAt: new Date(Date.now() + HOUR).toISOString() }, who),
+        403,
+      );
     }
-    expectProblem(await t.http.post('/v1/incidents').set(await auth('audrey')).send({}), 403);
+    expectProblem(
+      await t.http
+        .post('/v1/incidents')
+        .set(await auth('audrey'))
+        .send({}),
+      403,
+    );
     expect(await auditCount()).toBe(before);
   });
 });
@@ -247,7 +352,14 @@ describe('bad input', () => {
     ['an unknown property', { colour: 'red' }],
   ])('POST /v1/incidents with %s → 400, nothing written', async (_label, change) => {
     const before = await auditCount();
-    expectProblem(await t.http.post('/v1/incidents').set(await auth('pat')).send({ ...valid(), ...change }), 400, 'validation_failed');
+    expectProblem(
+      await t.http
+        .post('/v1/incidents')
+        .set(await auth('pat'))
+        .send({ ...valid(), ...change }),
+      400,
+      'validation_failed',
+    );
     expect(await auditCount()).toBe(before);
   });
 
@@ -262,7 +374,10 @@ describe('bad input', () => {
     ['rectifications', { action: '', owner: 'RETAIL', dueAt: new Date(Date.now() + HOUR).toISOString() }],
     ['notifications', { audience: 'press', sentAt: new Date().toISOString(), channel: 'letter', content: ART57 }],
     ['notifications', { audience: 'regulator', sentAt: new Date().toISOString(), channel: 'pigeon', content: ART57 }],
-    ['notifications', { audience: 'regulator', sentAt: new Date().toISOString(), channel: 'letter', content: { ...ART57, categories: [] } }],
+    [
+      'notifications',
+      { audience: 'regulator', sentAt: new Date().toISOString(), channel: 'letter', content: { ...ART57, categories: [] } },
+    ],
     ['notifications', { audience: 'regulator', sentAt: new Date().toISOString(), channel: 'letter', content: { ...ART57, extra: 'x' } }],
     ['notifications', { audience: 'subjects', sentAt: new Date().toISOString(), channel: 'sms', content: ART57, recipients: 0 }],
   ])('POST …/%s %j → 400, nothing written', async (path, body) => {
@@ -282,17 +397,30 @@ describe('bad input', () => {
   ])('PATCH /v1/incidents/{id} with %s → 400, nothing written', async (_label, body) => {
     const id = await openIncident();
     const before = await auditCount();
-    expectProblem(await t.http.patch(`/v1/incidents/${id}`).set(await auth('pat')).send(body), 400, 'validation_failed');
+    expectProblem(
+      await t.http
+        .patch(`/v1/incidents/${id}`)
+        .set(await auth('pat'))
+        .send(body),
+      400,
+      'validation_failed',
+    );
     expect(await auditCount()).toBe(before);
   });
 
-  it.each(['status=lost', 'severity=huge', 'vendor=1', 'notificationOverdue=maybe', 'limit=0', 'cursor=bm9wZQ', 'colour=red'])('GET /v1/incidents?%s → 400', async (q) => {
-    expectProblem(await t.http.get(`/v1/incidents?${q}`).set(await auth('pat')), 400, 'validation_failed');
-  });
+  it.each(['status=lost', 'severity=huge', 'vendor=1', 'notificationOverdue=maybe', 'limit=0', 'cursor=bm9wZQ', 'colour=red'])(
+    'GET /v1/incidents?%s → 400',
+    async (q) => {
+      expectProblem(await t.http.get(`/v1/incidents?${q}`).set(await auth('pat')), 400, 'validation_failed');
+    },
+  );
 
   it('refuses a bad window, a malformed id and an unknown incident', async () => {
     const id = await openIncident();
-    expectProblem(await t.http.get(`/v1/incidents/${id}/blast-radius?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`).set(await auth('pat')), 400);
+    expectProblem(
+      await t.http.get(`/v1/incidents/${id}/blast-radius?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`).set(await auth('pat')),
+      400,
+    );
     expectProblem(await t.http.get(`/v1/incidents/${id}/blast-radius?from=yesterday`).set(await auth('pat')), 400);
     expectProblem(await t.http.get('/v1/incidents/42').set(await auth('pat')), 400);
     expectProblem(await t.http.get('/v1/incidents/0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01').set(await auth('pat')), 404);
@@ -301,13 +429,30 @@ describe('bad input', () => {
   });
 
   it('pages through incidents and filters by vendor, status and severity', async () => {
-    const first = await t.http.get('/v1/incidents?limit=1').set(await auth('pat')).expect(200);
-    const second = await t.http.get(`/v1/incidents?limit=1&cursor=${first.body.nextCursor}`).set(await auth('pat')).expect(200);
+    const first = await t.http
+      .get('/v1/incidents?limit=1')
+      .set(await auth('pat'))
+      .expect(200);
+    const second = await t.http
+      .get(`/v1/incidents?limit=1&cursor=${first.body.nextCursor}`)
+      .set(await auth('pat'))
+      .expect(200);
     expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
-    const byVendor = await t.http.get(`/v1/incidents?vendor=${vendorId}&severity=high&status=open&limit=200`).set(await auth('pat')).expect(200);
+    const byVendor = await t.http
+      .get(`/v1/incidents?vendor=${vendorId}&severity=high&status=open&limit=200`)
+      .set(await auth('pat'))
+      .expect(200);
     expect(byVendor.body.items.length).toBeGreaterThan(0);
-    expect(byVendor.body.items.every((i: { vendors: string[]; severity: string; status: string }) => i.vendors.includes(vendorId) && i.severity === 'high' && i.status === 'open')).toBe(true);
-    const none = await t.http.get('/v1/incidents?vendor=0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01').set(await auth('pat')).expect(200);
+    expect(
+      byVendor.body.items.every(
+        (i: { vendors: string[]; severity: string; status: string }) =>
+          i.vendors.includes(vendorId) && i.severity === 'high' && i.status === 'open',
+      ),
+    ).toBe(true);
+    const none = await t.http
+      .get('/v1/incidents?vendor=0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01')
+      .set(await auth('pat'))
+      .expect(200);
     expect(none.body.items).toEqual([]);
   });
 });

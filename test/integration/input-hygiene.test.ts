@@ -34,7 +34,10 @@ async function written(): Promise<number> {
   return Number(n);
 }
 
-async function expect400(label: string, res: { status: number; headers: Record<string, string>; body: { code?: string; detail?: string } }) {
+async function expect400(
+  label: string,
+  res: { status: number; headers: Record<string, string>; body: { code?: string; detail?: string } },
+) {
   expect({ label, status: res.status }).toEqual({ label, status: 400 });
   expectProblem(res, 400, 'validation_failed');
 }
@@ -54,13 +57,27 @@ beforeAll(async () => {
   const incident = await t.http
     .post('/v1/incidents')
     .set(await auth('pat'))
-    .send({ title: 'Leak', detectedAt: new Date(Date.now() - 60_000).toISOString(), source: 'audit', severity: 'low', vendors: [vendorId], description: 'Found in review' })
+    .send({
+      title: 'Leak',
+      detectedAt: new Date(Date.now() - 60_000).toISOString(),
+      source: 'audit',
+      severity: 'low',
+      vendors: [vendorId],
+      description: 'Found in review',
+    })
     .expect(201);
   incidentId = incident.body.id;
   const app = await t.http
     .post('/v1/apps')
     .set(await auth('amy'))
-    .send({ name: 'Hygiene Wallet', kind: 'app', audience: 'customer', leadDepartment: 'RETAIL', owningDepartment: 'RETAIL', responsiblePerson: 'Lead of mobile' })
+    .send({
+      name: 'Hygiene Wallet',
+      kind: 'app',
+      audience: 'customer',
+      leadDepartment: 'RETAIL',
+      owningDepartment: 'RETAIL',
+      responsiblePerson: 'Lead of mobile',
+    })
     .expect(201);
   appId = app.body.id;
 });
@@ -81,15 +98,35 @@ describe('timestamps and dates', () => {
     const before = await written();
     for (const value of BAD_TIMESTAMPS) {
       const calls: Array<[string, () => Promise<{ status: number; headers: Record<string, string>; body: { code?: string } }>]> = [
-        ['incident detectedAt', async () => t.http.post('/v1/incidents').set(await auth('pat')).send({ title: 'x', detectedAt: value, source: 'audit', severity: 'low', description: 'x' })],
-        ['rectification dueAt', async () => t.http.post(`/v1/incidents/${incidentId}/rectifications`).set(await auth('pat')).send({ action: 'Fix', owner: 'RETAIL', dueAt: value })],
+        [
+          'incident detectedAt',
+          async () =>
+            t.http
+              .post('/v1/incidents')
+              .set(await auth('pat'))
+              .send({ title: 'x', detectedAt: value, source: 'audit', severity: 'low', description: 'x' }),
+        ],
+        [
+          'rectification dueAt',
+          async () =>
+            t.http
+              .post(`/v1/incidents/${incidentId}/rectifications`)
+              .set(await auth('pat'))
+              .send({ action: 'Fix', owner: 'RETAIL', dueAt: value }),
+        ],
         [
           'notification sentAt',
           async () =>
             t.http
               .post(`/v1/incidents/${incidentId}/notifications`)
               .set(await auth('pat'))
-              .send({ audience: 'department', department: 'RETAIL', sentAt: value, channel: 'email', content: { categories: ['phone'], cause: 'x', measures: 'y' } }),
+              .send({
+                audience: 'department',
+                department: 'RETAIL',
+                sentAt: value,
+                channel: 'email',
+                content: { categories: ['phone'], cause: 'x', measures: 'y' },
+              }),
         ],
         [
           'grant validUntil',
@@ -97,7 +134,15 @@ describe('timestamps and dates', () => {
             t.http
               .post('/v1/access-grants')
               .set(await auth('vic'))
-              .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: value, justification: 'Overdue collections calls' }),
+              .send({
+                vendor: vendorId,
+                asset: asset.key,
+                fields: ['phone'],
+                actions: ['read'],
+                purpose: 'collections',
+                validUntil: value,
+                justification: 'Overdue collections calls',
+              }),
         ],
         [
           'grant validFrom',
@@ -105,7 +150,16 @@ describe('timestamps and dates', () => {
             t.http
               .post('/v1/access-grants')
               .set(await auth('vic'))
-              .send({ vendor: vendorId, asset: asset.key, fields: ['phone'], actions: ['read'], purpose: 'collections', validFrom: value, validUntil: inDays(10), justification: 'Overdue collections calls' }),
+              .send({
+                vendor: vendorId,
+                asset: asset.key,
+                fields: ['phone'],
+                actions: ['read'],
+                purpose: 'collections',
+                validFrom: value,
+                validUntil: inDays(10),
+                justification: 'Overdue collections calls',
+              }),
         ],
         [
           'vendor contract startsAt',
@@ -113,11 +167,36 @@ describe('timestamps and dates', () => {
             t.http
               .post('/v1/vendors')
               .set(await auth('vic'))
-              .send({ name: 'Epoch Co', contacts: [{ name: 'Ops', email: 'ops@epoch.example' }], contract: { reference: 'E-1', startsAt: value, endsAt: inDays(100), purposes: ['collections'] } }),
+              .send({
+                name: 'Epoch Co',
+                contacts: [{ name: 'Ops', email: 'ops@epoch.example' }],
+                contract: { reference: 'E-1', startsAt: value, endsAt: inDays(100), purposes: ['collections'] },
+              }),
         ],
-        ['vendor contract endsAt', async () => t.http.patch(`/v1/vendors/${vendorId}`).set(await auth('vic')).send({ contract: { endsAt: value } })],
-        ['vulnerability reportedAt', async () => t.http.post(`/v1/apps/${appId}/vulnerabilities`).set(await auth('amy')).send({ title: 'Weak TLS', severity: 'low', reportedAt: value, dueAt: inDays(30) })],
-        ['vulnerability dueAt', async () => t.http.post(`/v1/apps/${appId}/vulnerabilities`).set(await auth('amy')).send({ title: 'Weak TLS', severity: 'low', reportedAt: new Date().toISOString(), dueAt: value })],
+        [
+          'vendor contract endsAt',
+          async () =>
+            t.http
+              .patch(`/v1/vendors/${vendorId}`)
+              .set(await auth('vic'))
+              .send({ contract: { endsAt: value } }),
+        ],
+        [
+          'vulnerability reportedAt',
+          async () =>
+            t.http
+              .post(`/v1/apps/${appId}/vulnerabilities`)
+              .set(await auth('amy'))
+              .send({ title: 'Weak TLS', severity: 'low', reportedAt: value, dueAt: inDays(30) }),
+        ],
+        [
+          'vulnerability dueAt',
+          async () =>
+            t.http
+              .post(`/v1/apps/${appId}/vulnerabilities`)
+              .set(await auth('amy'))
+              .send({ title: 'Weak TLS', severity: 'low', reportedAt: new Date().toISOString(), dueAt: value }),
+        ],
       ];
       for (const [label, call] of calls) await expect400(`${label} ${value}`, await call());
     }
@@ -129,64 +208,199 @@ describe('timestamps and dates', () => {
     for (const value of BAD_DATES) {
       await expect400(
         `security test ${value}`,
-        await t.http.post(`/v1/apps/${appId}/security-tests`).set(await auth('amy')).send({ kind: 'penetration', performedAt: value, result: 'pass', performer: 'Red team', reportReference: 'PT-1' }),
+        await t.http
+          .post(`/v1/apps/${appId}/security-tests`)
+          .set(await auth('amy'))
+          .send({ kind: 'penetration', performedAt: value, result: 'pass', performer: 'Red team', reportReference: 'PT-1' }),
       );
       await expect400(
         `assessment ${value}`,
-        await t.http.patch(`/v1/vendors/${vendorId}`).set(await auth('vic')).send({ securityAssessment: { assessedAt: value, result: 'pass' } }),
+        await t.http
+          .patch(`/v1/vendors/${vendorId}`)
+          .set(await auth('vic'))
+          .send({ securityAssessment: { assessedAt: value, result: 'pass' } }),
       );
     }
     expect(await written()).toBe(before);
   });
 
   it('accepts the edges of the range', async () => {
-    await t.http.get(`/v1/audit?from=${encodeURIComponent('1900-01-01T00:00:00Z')}&to=${encodeURIComponent('9999-12-31T23:59:59.999Z')}`).set(await auth('aude')).expect(200);
-    await t.http.get(`/v1/incidents/${incidentId}/blast-radius?from=${encodeURIComponent('1900-01-01T08:00:00+08:00')}`).set(await auth('pat')).expect(200);
-    await t.http.patch(`/v1/vendors/${vendorId}`).set(await auth('vic')).send({ securityAssessment: { assessedAt: '1900-01-01', result: 'pass' } }).expect(200);
+    await t.http
+      .get(`/v1/audit?from=${encodeURIComponent('1900-01-01T00:00:00Z')}&to=${encodeURIComponent('9999-12-31T23:59:59.999Z')}`)
+      .set(await auth('aude'))
+      .expect(200);
+    await t.http
+      .get(`/v1/incidents/${incidentId}/blast-radius?from=${encodeURIComponent('1900-01-01T08:00:00+08:00')}`)
+      .set(await auth('pat'))
+      .expect(200);
+    await t.http
+      .patch(`/v1/vendors/${vendorId}`)
+      .set(await auth('vic'))
+      .send({ securityAssessment: { assessedAt: '1900-01-01', result: 'pass' } })
+      .expect(200);
   });
 });
 
 describe('hidden characters in names and labels', () => {
-  const HIDDEN = ['\u202E', '\u202D', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C', '\u200B', '\u200D', '\uFEFF', '\u00AD', '\u2060', '\u{E0041}', '\u0007', '\u001B'];
+  const HIDDEN = [
+    '\u202E',
+    '\u202D',
+    '\u2066',
+    '\u2067',
+    '\u2068',
+    '\u2069',
+    '\u200E',
+    '\u200F',
+    '\u061C',
+    '\u200B',
+    '\u200D',
+    '\uFEFF',
+    '\u00AD',
+    '\u2060',
+    '\u{E0041}',
+    '\u0007',
+    '\u001B',
+  ];
 
   it('refuses a right-to-left override and every other hidden character wherever a name or label is taken, writing nothing', async () => {
     const before = await written();
     for (const ch of HIDDEN) {
       const name = `Invoice${ch}gpj.exe`;
       const calls: Array<[string, () => Promise<{ status: number; headers: Record<string, string>; body: { code?: string } }>]> = [
-        ['department', async () => t.http.post('/v1/departments').set(await auth('root-admin')).send({ code: 'HIDDEN', name, kind: 'business' })],
-        ['department rename', async () => t.http.patch('/v1/departments/RETAIL').set(await auth('root-admin')).send({ name })],
+        [
+          'department',
+          async () =>
+            t.http
+              .post('/v1/departments')
+              .set(await auth('root-admin'))
+              .send({ code: 'HIDDEN', name, kind: 'business' }),
+        ],
+        [
+          'department rename',
+          async () =>
+            t.http
+              .patch('/v1/departments/RETAIL')
+              .set(await auth('root-admin'))
+              .send({ name }),
+        ],
         [
           'vendor',
           async () =>
             t.http
               .post('/v1/vendors')
               .set(await auth('vic'))
-              .send({ name, contacts: [{ name: 'Ops', email: 'ops@hidden.example' }], contract: { reference: 'H-1', startsAt: inDays(-1), endsAt: inDays(100), purposes: ['collections'] } }),
+              .send({
+                name,
+                contacts: [{ name: 'Ops', email: 'ops@hidden.example' }],
+                contract: { reference: 'H-1', startsAt: inDays(-1), endsAt: inDays(100), purposes: ['collections'] },
+              }),
         ],
-        ['vendor contact', async () => t.http.patch(`/v1/vendors/${vendorId}`).set(await auth('vic')).send({ contacts: [{ name, email: 'ops@hidden.example' }] })],
-        ['purpose description', async () => t.http.post('/v1/purposes').set(await auth('pat')).send({ key: 'hidden_text', description: name, legalBasis: 'contract', retentionDays: 30 })],
-        ['data asset', async () => t.http.patch(`/v1/data-assets/${asset.id}`).set(await auth('owner-factory')).send({ name })],
-        ['incident title', async () => t.http.patch(`/v1/incidents/${incidentId}`).set(await auth('pat')).send({ title: name })],
-        ['incident description', async () => t.http.patch(`/v1/incidents/${incidentId}`).set(await auth('pat')).send({ description: name })],
-        ['client name', async () => t.http.post('/v1/clients').set(await auth('root-admin')).send({ name, roles: ['pep'], tokenEndpointAuthMethod: 'client_secret_basic' })],
-        ['vendor client name', async () => t.http.post(`/v1/vendors/${vendorId}/clients`).set(await auth('vic')).send({ name, tokenEndpointAuthMethod: 'client_secret_basic' })],
-        ['role assignment subject', async () => t.http.post('/v1/role-assignments').set(await auth('root-admin')).send({ subject: name, role: 'auditor', department: 'RETAIL' })],
-        ['vendor suspension reason', async () => t.http.post(`/v1/vendors/${vendorId}/suspend`).set(await auth('vic')).send({ reason: name })],
+        [
+          'vendor contact',
+          async () =>
+            t.http
+              .patch(`/v1/vendors/${vendorId}`)
+              .set(await auth('vic'))
+              .send({ contacts: [{ name, email: 'ops@hidden.example' }] }),
+        ],
+        [
+          'purpose description',
+          async () =>
+            t.http
+              .post('/v1/purposes')
+              .set(await auth('pat'))
+              .send({ key: 'hidden_text', description: name, legalBasis: 'contract', retentionDays: 30 }),
+        ],
+        [
+          'data asset',
+          async () =>
+            t.http
+              .patch(`/v1/data-assets/${asset.id}`)
+              .set(await auth('owner-factory'))
+              .send({ name }),
+        ],
+        [
+          'incident title',
+          async () =>
+            t.http
+              .patch(`/v1/incidents/${incidentId}`)
+              .set(await auth('pat'))
+              .send({ title: name }),
+        ],
+        [
+          'incident description',
+          async () =>
+            t.http
+              .patch(`/v1/incidents/${incidentId}`)
+              .set(await auth('pat'))
+              .send({ description: name }),
+        ],
+        [
+          'client name',
+          async () =>
+            t.http
+              .post('/v1/clients')
+              .set(await auth('root-admin'))
+              .send({ name, roles: ['pep'], tokenEndpointAuthMethod: 'client_secret_basic' }),
+        ],
+        [
+          'vendor client name',
+          async () =>
+            t.http
+              .post(`/v1/vendors/${vendorId}/clients`)
+              .set(await auth('vic'))
+              .send({ name, tokenEndpointAuthMethod: 'client_secret_basic' }),
+        ],
+        [
+          'role assignment subject',
+          async () =>
+            t.http
+              .post('/v1/role-assignments')
+              .set(await auth('root-admin'))
+              .send({ subject: name, role: 'auditor', department: 'RETAIL' }),
+        ],
+        [
+          'vendor suspension reason',
+          async () =>
+            t.http
+              .post(`/v1/vendors/${vendorId}/suspend`)
+              .set(await auth('vic'))
+              .send({ reason: name }),
+        ],
       ];
       for (const [label, call] of calls) await expect400(`${label} with U+${ch.codePointAt(0)?.toString(16)}`, await call());
     }
     // The public intake is rate-limited per address: a few characters are enough there.
     for (const ch of ['\u202E', '\u200B', '\u2066', '\uFEFF']) {
-      await expect400(`public complaint U+${ch.codePointAt(0)?.toString(16)}`, await t.http.post('/v1/public/complaints').send({ category: 'other', description: `Refund${ch}please` }));
-      await expect400(`complaint app U+${ch.codePointAt(0)?.toString(16)}`, await t.http.post('/v1/public/complaints').send({ category: 'other', description: 'Calls', app: `Wal${ch}let` }));
+      await expect400(
+        `public complaint U+${ch.codePointAt(0)?.toString(16)}`,
+        await t.http.post('/v1/public/complaints').send({ category: 'other', description: `Refund${ch}please` }),
+      );
+      await expect400(
+        `complaint app U+${ch.codePointAt(0)?.toString(16)}`,
+        await t.http.post('/v1/public/complaints').send({ category: 'other', description: 'Calls', app: `Wal${ch}let` }),
+      );
     }
     expect(await written()).toBe(before);
   });
 
   it('keeps line breaks in free text and accepts names in any script', async () => {
-    await t.http.patch(`/v1/incidents/${incidentId}`).set(await auth('pat')).send({ title: '客户名单泄露', description: 'First line\nSecond line\twith a tab' }).expect(200);
-    await t.http.patch('/v1/departments/RETAIL').set(await auth('root-admin')).send({ name: '零售银行部' }).expect(200);
-    await expect400('a bell in a name', await t.http.patch('/v1/departments/RETAIL').set(await auth('root-admin')).send({ name: 'Retail\u0007Banking' }));
+    await t.http
+      .patch(`/v1/incidents/${incidentId}`)
+      .set(await auth('pat'))
+      .send({ title: '客户名单泄露', description: 'First line\nSecond line\twith a tab' })
+      .expect(200);
+    await t.http
+      .patch('/v1/departments/RETAIL')
+      .set(await auth('root-admin'))
+      .send({ name: '零售银行部' })
+      .expect(200);
+    await expect400(
+      'a bell in a name',
+      await t.http
+        .patch('/v1/departments/RETAIL')
+        .set(await auth('root-admin'))
+        .send({ name: 'Retail\u0007Banking' }),
+    );
   });
 });

@@ -16,7 +16,11 @@ let t: TestApp;
 let admin: Record<string, string>;
 
 const tokenRequest = (client: SecretClient, form: Record<string, string> = {}) =>
-  t.http.post('/oauth/token').set('Authorization', basic(client.clientId, client.clientSecret)).type('form').send({ grant_type: 'client_credentials', ...form });
+  t.http
+    .post('/oauth/token')
+    .set('Authorization', basic(client.clientId, client.clientSecret))
+    .type('form')
+    .send({ grant_type: 'client_credentials', ...form });
 
 /** Sends raw bytes and reads the whole answer (the server closes the connection after refusing a request head). */
 function rawRequest(server: TestApp['server'], bytes: string): Promise<string> {
@@ -32,7 +36,12 @@ function rawRequest(server: TestApp['server'], bytes: string): Promise<string> {
 
 beforeAll(async () => {
   t = await createTestApp({
-    env: { OAUTH_TOKEN_RATE_LIMIT: String(TOKENS_PER_CLIENT), OAUTH_TOKEN_RATE_WINDOW_S: '60', PUBLIC_COMPLAINT_SUBMISSIONS: '2', MAX_HEADER_KB: '8' },
+    env: {
+      OAUTH_TOKEN_RATE_LIMIT: String(TOKENS_PER_CLIENT),
+      OAUTH_TOKEN_RATE_WINDOW_S: '60',
+      PUBLIC_COMPLAINT_SUBMISSIONS: '2',
+      MAX_HEADER_KB: '8',
+    },
   });
   admin = { Authorization: `Bearer ${await t.staffToken('root-admin')}` };
 });
@@ -46,7 +55,15 @@ describe('rate limits', () => {
     // refusals were free, so a client could loop on expensive refused requests without limit).
     expect((await tokenRequest(client, { scope: 'not-allowed' })).body.error).toBe('invalid_scope');
     // A request that did not authenticate as the client uses up nothing of its allowance.
-    expect((await t.http.post('/oauth/token').set('Authorization', basic(client.clientId, 'wrong')).type('form').send({ grant_type: 'client_credentials' })).status).toBe(401);
+    expect(
+      (
+        await t.http
+          .post('/oauth/token')
+          .set('Authorization', basic(client.clientId, 'wrong'))
+          .type('form')
+          .send({ grant_type: 'client_credentials' })
+      ).status,
+    ).toBe(401);
     for (let i = 1; i < TOKENS_PER_CLIENT; i += 1) expect((await tokenRequest(client)).status).toBe(200);
 
     const limited = await tokenRequest(client);
@@ -63,7 +80,9 @@ describe('rate limits', () => {
     expect(issued).toHaveLength(TOKENS_PER_CLIENT - 1);
     // A refusal of another kind counts as well: invalid_authorization_details, over and over.
     const looping = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
-    const details = JSON.stringify([{ type: 'data_access', locations: ['x'], actions: ['read'], datatypes: ['name'], purpose: 'collections' }]);
+    const details = JSON.stringify([
+      { type: 'data_access', locations: ['x'], actions: ['read'], datatypes: ['name'], purpose: 'collections' },
+    ]);
     const refusals = [];
     for (let i = 0; i <= TOKENS_PER_CLIENT; i += 1) refusals.push((await tokenRequest(looping, { authorization_details: details })).status);
     expect(refusals).toEqual([...Array<number>(TOKENS_PER_CLIENT).fill(400), 429]);
@@ -91,7 +110,10 @@ describe('request size', () => {
   it('answers 413 problem+json for a JSON body over BODY_LIMIT_KB, and the OAuth error shape on the token endpoint', async () => {
     const big = { code: 'BIG', name: 'x'.repeat(t.config.bodyLimitBytes), kind: 'business' };
     expectProblem(await t.http.post('/v1/departments').set(admin).send(big), 413, 'payload_too_large');
-    const form = await t.http.post('/oauth/token').type('form').send({ grant_type: 'client_credentials', scope: 'x'.repeat(t.config.bodyLimitBytes) });
+    const form = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'x'.repeat(t.config.bodyLimitBytes) });
     expect(form.status).toBe(413);
     expect(form.body.error).toBe('invalid_request');
   });
@@ -120,17 +142,29 @@ describe('what a body, path or query may hold', () => {
     expectProblem(refused, 400, 'validation_failed');
     expect(refused.body.detail).toMatch(/nests more than 32 levels/);
     // Exactly at the limit the depth check passes (the schema then refuses the value for what it is).
-    const atLimit = await t.http.post('/v1/departments').set(admin).send(nest(MAX_JSON_DEPTH, 'object') as object);
+    const atLimit = await t.http
+      .post('/v1/departments')
+      .set(admin)
+      .send(nest(MAX_JSON_DEPTH, 'object') as object);
     expectProblem(atLimit, 400, 'validation_failed');
     expect(atLimit.body.detail).not.toMatch(/nests more than/);
     // Far deeper than any recursion could take, as raw text: still a 400, and the service still answers.
     const raw = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
-    expectProblem(await t.http.post('/v1/departments').set(admin).set('Content-Type', 'application/json').send(raw), 400, 'validation_failed');
+    expectProblem(
+      await t.http.post('/v1/departments').set(admin).set('Content-Type', 'application/json').send(raw),
+      400,
+      'validation_failed',
+    );
     expect((await t.http.get('/healthz')).status).toBe(200);
   });
 
   it('refuses NUL characters and unpaired surrogates (which PostgreSQL cannot store) in bodies, paths and queries with 400', async () => {
-    const body = (name: string) => t.http.post('/v1/departments').set(admin).set('Content-Type', 'application/json').send(`{"code":"ODD","name":"${name}","kind":"business"}`);
+    const body = (name: string) =>
+      t.http
+        .post('/v1/departments')
+        .set(admin)
+        .set('Content-Type', 'application/json')
+        .send(`{"code":"ODD","name":"${name}","kind":"business"}`);
     expectProblem(await body('a\\u0000b'), 400, 'validation_failed');
     expectProblem(await body('a\\ud800b'), 400, 'validation_failed');
     expectProblem(await t.http.get('/v1/audit?actor=a%00b').set(admin), 400, 'validation_failed');
@@ -144,14 +178,21 @@ describe('what a body, path or query may hold', () => {
 
   it('refuses a value that starts with a byte order mark (PGlite would read it back without it, and the audit chain would break)', async () => {
     const before = (await t.container.audit.verify()).checked;
-    const body = (name: string) => t.http.post('/v1/departments').set(admin).set('Content-Type', 'application/json').send(`{"code":"BOMMY","name":"${name}","kind":"business"}`);
+    const body = (name: string) =>
+      t.http
+        .post('/v1/departments')
+        .set(admin)
+        .set('Content-Type', 'application/json')
+        .send(`{"code":"BOMMY","name":"${name}","kind":"business"}`);
     expectProblem(await body('\ufeffRetail'), 400, 'validation_failed');
     expectProblem(await t.http.get('/v1/audit?actor=%EF%BB%BFada').set(admin), 400, 'validation_failed');
     const form = await t.http.post('/oauth/revoke').type('form').send('token=x&client_id=%EF%BB%BFBOM&client_secret=x');
     expect(form.status).toBe(400);
     // A client id with a mark in a Basic header is a failed authentication, recorded without the id it cannot keep.
     const basic = `Basic ${Buffer.from(`${encodeURIComponent('\ufeffBOM')}:x`).toString('base64')}`;
-    expect((await t.http.post('/oauth/token').set('Authorization', basic).type('form').send('grant_type=client_credentials')).status).toBe(401);
+    expect((await t.http.post('/oauth/token').set('Authorization', basic).type('form').send('grant_type=client_credentials')).status).toBe(
+      401,
+    );
     // Inside a value the mark is text like any other.
     expect((await body('Retail\ufeff')).status).toBe(201);
     expect(await t.container.audit.verify()).toMatchObject({ valid: true, checked: before + 2 });
@@ -172,7 +213,11 @@ describe('page size', () => {
     const pools = pathPools(world);
     const lists = operationsOf(document).filter((op) => {
       const ok = op.responses['200']?.['application/json'] as { $ref?: string } | undefined;
-      const schema = ok?.$ref ? (document.components as { schemas: Record<string, { properties?: Record<string, unknown> }> }).schemas[ok.$ref.split('/').pop() ?? ''] : undefined;
+      const schema = ok?.$ref
+        ? (document.components as { schemas: Record<string, { properties?: Record<string, unknown> }> }).schemas[
+            ok.$ref.split('/').pop() ?? ''
+          ]
+        : undefined;
       return op.method === 'get' && schema?.properties?.items !== undefined && schema.properties.nextCursor !== undefined;
     });
     expect(lists.length).toBeGreaterThanOrEqual(20);
@@ -190,13 +235,16 @@ describe('page size', () => {
         continue;
       }
       const segments = op.path.split('/');
-      const path = segments.map((s, i) => (/^\{(\w+)\}$/.test(s) ? encodeURIComponent(pools[`${segments[i - 1]}.${s.slice(1, -1)}`]?.[0] ?? 'x') : s)).join('/');
+      const path = segments
+        .map((s, i) => (/^\{(\w+)\}$/.test(s) ? encodeURIComponent(pools[`${segments[i - 1]}.${s.slice(1, -1)}`]?.[0] ?? 'x') : s))
+        .join('/');
       const client = Object.keys(op.security[0] ?? {})[0] === 'client';
       // The first caller allowed to list answers the question; 401/403 come before query validation.
       let answered = false;
       for (const caller of client ? ['machine'] : callers) {
         const authorization = client ? `Bearer ${world.machine.token}` : await as(caller);
-        const query = op.operationId === 'listOwnConsentHistory' || op.operationId === 'listConsentHistory' ? `&subject=${world.consentSubject}` : '';
+        const query =
+          op.operationId === 'listOwnConsentHistory' || op.operationId === 'listConsentHistory' ? `&subject=${world.consentSubject}` : '';
         const over = await seeded.http.get(`${path}?limit=201${query}`).set('Authorization', authorization);
         if (over.status === 403) continue;
         answered = true;

@@ -15,8 +15,16 @@ const inDays = (n: number) => new Date(Date.now() + n * DAY).toISOString();
 
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
 const as = (sub: string) => ({
-  post: async (url: string, body: unknown = {}) => t.http.post(url).set(await auth(sub)).send(body as object),
-  patch: async (url: string, body: unknown) => t.http.patch(url).set(await auth(sub)).send(body as object),
+  post: async (url: string, body: unknown = {}) =>
+    t.http
+      .post(url)
+      .set(await auth(sub))
+      .send(body as object),
+  patch: async (url: string, body: unknown) =>
+    t.http
+      .patch(url)
+      .set(await auth(sub))
+      .send(body as object),
   get: async (url: string) => t.http.get(url).set(await auth(sub)),
   delete: async (url: string) => t.http.delete(url).set(await auth(sub)),
 });
@@ -79,7 +87,9 @@ beforeAll(async () => {
       justification: 'Outbound calls about card offers',
     });
     expect(grant.status).toBe(201);
-    await as('olivia').post(`/v1/access-grants/${grant.body.id}/approve`).then((r) => expect(r.status).toBe(200));
+    await as('olivia')
+      .post(`/v1/access-grants/${grant.body.id}/approve`)
+      .then((r) => expect(r.status).toBe(200));
   }
   t.container.changes.subscribe(NOTICES_CHANGED, (p) => void announced.push(String(p.purposeKey)));
 });
@@ -137,16 +147,29 @@ describe('drafting and publishing', () => {
     expect(noChannel.body.errors).toEqual([{ path: 'complaintChannel', message: expect.stringContaining('complaint channel') }]);
 
     // The notice must tell the retention the purpose keeps, and list every vendor that holds grants.
-    await pat.patch(`/v1/notices/${draft.body.id}`, { complaintChannel: { email: 'complaints@bank.example' }, retentionDays: 30, thirdParties: [] });
+    await pat.patch(`/v1/notices/${draft.body.id}`, {
+      complaintChannel: { email: 'complaints@bank.example' },
+      retentionDays: 30,
+      thirdParties: [],
+    });
     const inconsistent = await pat.post(`/v1/notices/${draft.body.id}/publish`);
     expectProblem(inconsistent, 409, 'notice_incomplete');
     expect(inconsistent.body.errors.map((e: { path: string }) => e.path)).toEqual(['retentionDays', 'thirdParties']);
     expect((await pat.get(`/v1/notices/${draft.body.id}`)).body.status).toBe('draft');
 
-    await pat.patch(`/v1/notices/${draft.body.id}`, { retentionDays: 365, thirdParties: [{ name: vendorName, kind: 'entrusted', vendorId }] });
+    await pat.patch(`/v1/notices/${draft.body.id}`, {
+      retentionDays: 365,
+      thirdParties: [{ name: vendorName, kind: 'entrusted', vendorId }],
+    });
     const published = await pat.post(`/v1/notices/${draft.body.id}/publish`);
     expect(published.status).toBe(200);
-    expect(published.body).toMatchObject({ status: 'published', version: 1, material: true, publishedBy: 'pat', diff: { againstVersion: null, material: true } });
+    expect(published.body).toMatchObject({
+      status: 'published',
+      version: 1,
+      material: true,
+      publishedBy: 'pat',
+      diff: { againstVersion: null, material: true },
+    });
     expect(announced).toContain('rules');
     const audit = await as('root-admin').get(`/v1/audit?objectType=notice&objectId=${draft.body.id}`);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual([
@@ -194,17 +217,34 @@ describe('material changes', () => {
     const v3 = await pat.post(`/v1/notices/${categories.body.id}/publish`);
     expect(v3.body).toMatchObject({ version: 3, material: true });
     expect(v3.body.diff.changes).toEqual([
-      { field: 'piCategories', material: true, before: told.piCategories, after: [...told.piCategories, 'monthly income'], added: ['monthly income'], removed: [] },
+      {
+        field: 'piCategories',
+        material: true,
+        before: told.piCategories,
+        after: [...told.piCategories, 'monthly income'],
+        added: ['monthly income'],
+        removed: [],
+      },
     ]);
 
     await pat.patch('/v1/purposes/loans', { retentionDays: 180 }).then((r) => expect(r.status).toBe(200));
     const retention = await pat.patch(`/v1/notices/${v3.body.id}`, { retentionDays: 180 });
     const v4 = await pat.post(`/v1/notices/${retention.body.id}/publish`);
-    expect(v4.body).toMatchObject({ version: 4, material: true, diff: { changes: [{ field: 'retentionDays', before: 365, after: 180, material: true }] } });
+    expect(v4.body).toMatchObject({
+      version: 4,
+      material: true,
+      diff: { changes: [{ field: 'retentionDays', before: 365, after: 180, material: true }] },
+    });
 
-    const recipient = await pat.patch(`/v1/notices/${v4.body.id}`, { thirdParties: [{ name: 'Credit Bureau Co', kind: 'recipient', purpose: 'Credit reporting' }] });
+    const recipient = await pat.patch(`/v1/notices/${v4.body.id}`, {
+      thirdParties: [{ name: 'Credit Bureau Co', kind: 'recipient', purpose: 'Credit reporting' }],
+    });
     const v5 = await pat.post(`/v1/notices/${recipient.body.id}/publish`);
-    expect(v5.body).toMatchObject({ version: 5, material: true, diff: { changes: [{ field: 'thirdParties', added: ['recipient: Credit Bureau Co'] }] } });
+    expect(v5.body).toMatchObject({
+      version: 5,
+      material: true,
+      diff: { changes: [{ field: 'thirdParties', added: ['recipient: Credit Bureau Co'] }] },
+    });
 
     const same = await pat.patch(`/v1/notices/${v5.body.id}`, { title: v5.body.title });
     expectProblem(await pat.post(`/v1/notices/${same.body.id}/publish`), 409, 'notice_unchanged');
@@ -224,7 +264,14 @@ describe('GET /v1/public/notices/{purposeKey}', () => {
 
     const latest = await t.http.get('/v1/public/notices/pinning');
     expect(latest.status).toBe(200);
-    expect(latest.body).toMatchObject({ purpose: 'pinning', legalBasis: 'consent', version: 2, material: true, piCategories: ['name'], complaintChannel: told.complaintChannel });
+    expect(latest.body).toMatchObject({
+      purpose: 'pinning',
+      legalBasis: 'consent',
+      version: 2,
+      material: true,
+      piCategories: ['name'],
+      complaintChannel: told.complaintChannel,
+    });
     expect(latest.body).not.toHaveProperty('createdBy');
     expect(latest.headers.etag).toBe('"pinning.2"');
     expect(latest.headers['cache-control']).toBe('public, max-age=60');
@@ -254,7 +301,9 @@ describe('GET /v1/public/notices/{purposeKey}', () => {
       t.container.db.off('query', count);
       expectProblem(res, 404, 'not_found');
       const { type, title, status, code, detail } = res.body;
-      const headers = Object.keys(res.headers).filter((h) => !['date', 'x-request-id', 'content-length'].includes(h) && !h.startsWith('ratelimit')).sort();
+      const headers = Object.keys(res.headers)
+        .filter((h) => !['date', 'x-request-id', 'content-length'].includes(h) && !h.startsWith('ratelimit'))
+        .sort();
       return { body: { type, title, status, code, detail }, headers, queries };
     };
     const unknown = await answer('/v1/public/notices/no_such_purpose');
@@ -271,7 +320,9 @@ describe('GET /v1/public/notices/{purposeKey}', () => {
       expect({ url, ...other.body, headers: other.headers }).toEqual({ url, ...unknown.body, headers: unknown.headers });
     }
     expect((await answer('/v1/public/notices/servicing')).queries).toBe(unknown.queries);
-    expect((await answer(`/v1/public/notices/servicing?app=${crypto.randomUUID()}`)).queries).toBe((await answer(`/v1/public/notices/no_such_purpose?app=${crypto.randomUUID()}`)).queries);
+    expect((await answer(`/v1/public/notices/servicing?app=${crypto.randomUUID()}`)).queries).toBe(
+      (await answer(`/v1/public/notices/no_such_purpose?app=${crypto.randomUUID()}`)).queries,
+    );
   });
 
   it.each([
@@ -351,7 +402,10 @@ describe('bad input', () => {
     ['an empty complaint channel', { purpose: 'bad_input', complaintChannel: {} }],
     ['a complaint URL that is not http(s)', { purpose: 'bad_input', complaintChannel: { url: 'javascript:alert(1)' } }],
     ['a category listed twice', { purpose: 'bad_input', piCategories: ['name', 'name'] }],
-    ['a sensitive category without its necessity', { purpose: 'bad_input', sensitivePiCategories: [{ category: 'biometrics', impact: 'x' }] }],
+    [
+      'a sensitive category without its necessity',
+      { purpose: 'bad_input', sensitivePiCategories: [{ category: 'biometrics', impact: 'x' }] },
+    ],
     ['a third party of unknown kind', { purpose: 'bad_input', thirdParties: [{ name: 'X', kind: 'friend' }] }],
     ['zero retention', { purpose: 'bad_input', retentionDays: 0 }],
     ['a bad language tag', { purpose: 'bad_input', language: 'Chinese (simplified)' }],
@@ -396,7 +450,8 @@ describe('rate limit', () => {
   // Last in this file: it uses up the test address's allowance for the public endpoint.
   it('answers 429 problem+json with Retry-After once an address has read too many public notices', async () => {
     let last: Response | undefined;
-    for (let i = 0; i <= PUBLIC_NOTICE_RATE_LIMIT.points && last?.status !== 429; i += 1) last = await t.http.get('/v1/public/notices/pinning');
+    for (let i = 0; i <= PUBLIC_NOTICE_RATE_LIMIT.points && last?.status !== 429; i += 1)
+      last = await t.http.get('/v1/public/notices/pinning');
     expect(last).toBeDefined();
     expectProblem(last as Response, 429, 'rate_limited');
     expect(Number((last as Response).headers['retry-after'])).toBeGreaterThan(0);

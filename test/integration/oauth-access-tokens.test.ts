@@ -81,14 +81,23 @@ async function forge(claims: Record<string, unknown>, header: Record<string, unk
     exp: now() + 300,
     jti: crypto.randomUUID(),
   };
-  return new SignJWT({ ...base, ...claims }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }).sign(key.privateKey);
+  return new SignJWT({ ...base, ...claims })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
+    .sign(key.privateKey);
 }
 
 describe('a valid access token', () => {
   it('authenticates the client with its roles, scopes and token id', async () => {
     const token = await tokenFor(t, pep);
     const res = await callPep(token).expect(200);
-    expect(res.body).toEqual({ kind: 'client', clientId: pep.clientId, roles: ['pep'], scopes: ['decisions'], vendorId: null, tokenId: decodeJwt(token).jti });
+    expect(res.body).toEqual({
+      kind: 'client',
+      clientId: pep.clientId,
+      roles: ['pep'],
+      scopes: ['decisions'],
+      vendorId: null,
+      tokenId: decodeJwt(token).jti,
+    });
   });
 
   it('is checked against the route’s scopes', async () => {
@@ -123,7 +132,10 @@ describe('a valid access token', () => {
   });
 
   it('reaches the real /v1/decisions past authentication (validation answers, not 401)', async () => {
-    const res = await t.http.post('/v1/decisions').set('Authorization', `Bearer ${await tokenFor(t, pep)}`).send({});
+    const res = await t.http
+      .post('/v1/decisions')
+      .set('Authorization', `Bearer ${await tokenFor(t, pep)}`)
+      .send({});
     expectProblem(res, 400);
   });
 });
@@ -131,7 +143,12 @@ describe('a valid access token', () => {
 describe('tokens that are refused (each a 401 problem, never 5xx)', () => {
   it('refuses a staff token on a machine-client route', async () => {
     expectUnauthorized(await callPep(await t.staffToken('root-admin')));
-    expectUnauthorized(await t.http.post('/v1/decisions').set('Authorization', `Bearer ${await t.staffToken('root-admin')}`).send({}));
+    expectUnauthorized(
+      await t.http
+        .post('/v1/decisions')
+        .set('Authorization', `Bearer ${await t.staffToken('root-admin')}`)
+        .send({}),
+    );
   });
 
   it('refuses alg none', async () => {
@@ -153,14 +170,18 @@ describe('tokens that are refused (each a 401 problem, never 5xx)', () => {
 
   it('refuses an unknown kid', async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const token = await new SignJWT({ ...decodeJwt(await forge({})) }).setProtectedHeader({ alg: 'ES256', kid: 'unknown-kid', typ: 'at+jwt' }).sign(privateKey);
+    const token = await new SignJWT({ ...decodeJwt(await forge({})) })
+      .setProtectedHeader({ alg: 'ES256', kid: 'unknown-kid', typ: 'at+jwt' })
+      .sign(privateKey);
     expectUnauthorized(await callPep(token));
   });
 
   it('refuses a token signed by another key that claims our kid', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const kid = t.container.oauth.signingKeys.signingKey().kid;
-    const token = await new SignJWT({ ...decodeJwt(await forge({})) }).setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' }).sign(privateKey);
+    const token = await new SignJWT({ ...decodeJwt(await forge({})) })
+      .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
+      .sign(privateKey);
     expectUnauthorized(await callPep(token));
   });
 
@@ -215,7 +236,9 @@ describe('tokens that are refused (each a 401 problem, never 5xx)', () => {
   it('refuses a token with a foreign key from a JWKS we do not publish', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const jwk = await exportJWK(publicKey);
-    const token = await new SignJWT({ ...decodeJwt(await forge({})) }).setProtectedHeader({ alg: 'ES256', jwk, typ: 'at+jwt' }).sign(privateKey);
+    const token = await new SignJWT({ ...decodeJwt(await forge({})) })
+      .setProtectedHeader({ alg: 'ES256', jwk, typ: 'at+jwt' })
+      .sign(privateKey);
     expectUnauthorized(await callPep(token));
   });
 });
@@ -232,7 +255,10 @@ describe('revocation and disabling take effect at once on this process', () => {
     const doomed = await registerSecretClient(t, { roles: ['pep'] });
     const token = await tokenFor(t, doomed);
     await callPep(token).expect(200);
-    await t.http.post(`/v1/clients/${doomed.clientId}/disable`).set(await adminHeaders(t)).expect(200);
+    await t.http
+      .post(`/v1/clients/${doomed.clientId}/disable`)
+      .set(await adminHeaders(t))
+      .expect(200);
     expectUnauthorized(await callPep(token));
   });
 });

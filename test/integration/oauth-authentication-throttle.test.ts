@@ -22,12 +22,17 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const token = (header: string) => t.http.post('/oauth/token').set('Authorization', header).type('form').send({ grant_type: 'client_credentials' });
-const flushAfterWindow = () => t.container.oauth.authenticationFailures.flush(Date.now() + (AUTHENTICATION_FAILURE_WINDOW_SECONDS + 1) * 1000);
+const token = (header: string) =>
+  t.http.post('/oauth/token').set('Authorization', header).type('form').send({ grant_type: 'client_credentials' });
+const flushAfterWindow = () =>
+  t.container.oauth.authenticationFailures.flush(Date.now() + (AUTHENTICATION_FAILURE_WINDOW_SECONDS + 1) * 1000);
 
 describe('failed client authentications naming one client', () => {
   it('uses the documented defaults', () => {
-    expect(t.config.oauthAuthenticationFailures).toEqual({ perAddress: FAILED_AUTHENTICATIONS_PER_ADDRESS, perClientId: FAILED_AUTHENTICATIONS_PER_CLIENT_ID });
+    expect(t.config.oauthAuthenticationFailures).toEqual({
+      perAddress: FAILED_AUTHENTICATIONS_PER_ADDRESS,
+      perClientId: FAILED_AUTHENTICATIONS_PER_CLIENT_ID,
+    });
   });
 
   it('audits the first failure at once, answers 429 to failures past the limit, then writes the repeats as one count', async () => {
@@ -43,7 +48,10 @@ describe('failed client authentications naming one client', () => {
       }
       if (res.status === 429) {
         expect(res.headers['content-type']).toMatch(/^application\/json/);
-        expect(res.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/Too many failed client authentications/) });
+        expect(res.body).toEqual({
+          error: 'temporarily_unavailable',
+          error_description: expect.stringMatching(/Too many failed client authentications/),
+        });
         const retryAfter = Number(res.headers['retry-after']);
         expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= AUTHENTICATION_FAILURE_WINDOW_SECONDS).toBe(true);
         expect(res.headers['cache-control']).toBe('no-store');
@@ -62,8 +70,13 @@ describe('failed client authentications naming one client', () => {
     await flushAfterWindow();
     const counted = await auditEvents(t, { action: 'oauth.client_authentication_failures', objectId: victim.clientId });
     expect(counted).toHaveLength(1);
-    expect(counted[0]).toMatchObject({ actorType: 'public', details: { reason: 'wrong_secret', count: FAILED_AUTHENTICATIONS_PER_CLIENT_ID - 1, endpoints: ['token'] } });
-    const throttled = (await auditEvents(t, { action: 'oauth.client_authentication_failures' })).filter((e) => (e.details as { reason: string }).reason === 'throttled');
+    expect(counted[0]).toMatchObject({
+      actorType: 'public',
+      details: { reason: 'wrong_secret', count: FAILED_AUTHENTICATIONS_PER_CLIENT_ID - 1, endpoints: ['token'] },
+    });
+    const throttled = (await auditEvents(t, { action: 'oauth.client_authentication_failures' })).filter(
+      (e) => (e.details as { reason: string }).reason === 'throttled',
+    );
     expect(throttled).toHaveLength(1);
     expect(throttled[0].details).toMatchObject({ count: 6, byClientId: { [victim.clientId]: 6 } });
     expect((await auditEvents(t, { action: 'oauth.token_issued', actor: victim.clientId })).length).toBe(1);
@@ -78,7 +91,10 @@ describe('failed client authentications from one address, naming a new client id
     const before = await auditEvents(t, { action: 'oauth.client_authentication_failed', limit: '200' });
     const statuses: number[] = [];
     for (let i = 0; i < FAILED_AUTHENTICATIONS_PER_ADDRESS + 10; i += 1) {
-      const res = await t.http.post(i % 2 === 0 ? '/oauth/introspect' : '/oauth/revoke').type('form').send({ token: 'x', client_id: `guess-${crypto.randomUUID()}`, client_secret: 'x' });
+      const res = await t.http
+        .post(i % 2 === 0 ? '/oauth/introspect' : '/oauth/revoke')
+        .type('form')
+        .send({ token: 'x', client_id: `guess-${crypto.randomUUID()}`, client_secret: 'x' });
       statuses.push(res.status);
     }
     // The address already spent some failures above (the first describe); the limit counts them too.

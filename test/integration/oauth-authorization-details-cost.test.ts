@@ -29,7 +29,14 @@ const ask = (details: unknown, who = client) =>
     .type('form')
     .send({ grant_type: 'client_credentials', authorization_details: typeof details === 'string' ? details : JSON.stringify(details) });
 const introspect = (token: string) => t.http.post('/oauth/introspect').set('Authorization', `Bearer ${pep}`).type('form').send({ token });
-const detail = (over: Record<string, unknown> = {}) => ({ type: 'data_access', locations: [asset.key], actions: ACTIONS, datatypes: FIELDS, purpose: 'collections', ...over });
+const detail = (over: Record<string, unknown> = {}) => ({
+  type: 'data_access',
+  locations: [asset.key],
+  actions: ACTIONS,
+  datatypes: FIELDS,
+  purpose: 'collections',
+  ...over,
+});
 
 /** Runs `work` while measuring how long the event loop was held; the longest stall in ms. */
 async function longestStall(work: () => Promise<unknown>): Promise<number> {
@@ -60,10 +67,25 @@ beforeAll(async () => {
   const grant = await t.http
     .post('/v1/access-grants')
     .set(await auth('vic'))
-    .send({ vendor: vendorId, asset: asset.key, fields: FIELDS, actions: ACTIONS, purpose: 'collections', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), justification: 'Every field, every action: the largest token a grant allows' });
+    .send({
+      vendor: vendorId,
+      asset: asset.key,
+      fields: FIELDS,
+      actions: ACTIONS,
+      purpose: 'collections',
+      validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      justification: 'Every field, every action: the largest token a grant allows',
+    });
   expect(grant.status).toBe(201);
-  await t.http.post(`/v1/access-grants/${grant.body.id}/approve`).set(await auth('olivia')).send({}).expect(200);
-  const registered = await t.http.post(`/v1/vendors/${vendorId}/clients`).set(await auth('vic')).send({ name: 'Bulk reader', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
+  await t.http
+    .post(`/v1/access-grants/${grant.body.id}/approve`)
+    .set(await auth('olivia'))
+    .send({})
+    .expect(200);
+  const registered = await t.http
+    .post(`/v1/vendors/${vendorId}/clients`)
+    .set(await auth('vic'))
+    .send({ name: 'Bulk reader', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' });
   expect(registered.status).toBe(201);
   client = { clientId: registered.body.clientId, clientSecret: registered.body.clientSecret };
   pep = await tokenFor(t, await registerSecretClient(t, { roles: ['pep'] }));
@@ -86,7 +108,9 @@ describe('authorization_details: what one request may cost', () => {
   });
 
   it('drops repeats: repeated details, locations and fields are one detail, each combination checked once', async () => {
-    const repeated = Array.from({ length: 6 }, () => detail({ locations: [asset.key, asset.key, asset.key], datatypes: [...FIELDS, ...FIELDS.slice(0, 10)] }));
+    const repeated = Array.from({ length: 6 }, () =>
+      detail({ locations: [asset.key, asset.key, asset.key], datatypes: [...FIELDS, ...FIELDS.slice(0, 10)] }),
+    );
     const body = JSON.stringify(repeated);
     expect(body.length).toBeGreaterThan(12_000);
     const check = jest.spyOn(t.container.accessEngine, 'check');
@@ -107,10 +131,15 @@ describe('authorization_details: what one request may cost', () => {
       // 160 fields × 3 actions = 480, plus 21 on another asset: 501 in two details.
       const res = await ask([detail(), detail({ locations: [other.key], datatypes: FIELDS.slice(0, 7) })]);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: 'invalid_authorization_details', error_description: expect.stringContaining(String(MAX_DATA_ACCESS_COMBINATIONS)) });
+      expect(res.body).toEqual({
+        error: 'invalid_authorization_details',
+        error_description: expect.stringContaining(String(MAX_DATA_ACCESS_COMBINATIONS)),
+      });
       // One detail alone past the bound, and the same combinations spread over several purposes.
       expect((await ask([detail({ locations: [asset.key, other.key] })])).status).toBe(400);
-      const purposes = ['collections', 'marketing', 'fraud_review', 'servicing'].map((purpose) => detail({ purpose, datatypes: FIELDS.slice(0, 50) }));
+      const purposes = ['collections', 'marketing', 'fraud_review', 'servicing'].map((purpose) =>
+        detail({ purpose, datatypes: FIELDS.slice(0, 50) }),
+      );
       expect((await ask(purposes)).status).toBe(400);
       expect(check).not.toHaveBeenCalled();
     } finally {
@@ -120,14 +149,19 @@ describe('authorization_details: what one request may cost', () => {
 
   it(`refuses more than ${MAX_DATA_ACCESS_LOCATIONS} distinct assets (each one is a look-up)`, async () => {
     const locations = Array.from({ length: MAX_DATA_ACCESS_LOCATIONS + 1 }, (_, i) => `retail.nothing_${i}`);
-    const res = await ask([detail({ locations: locations.slice(0, 20), datatypes: ['name'], actions: ['read'] }), detail({ locations: locations.slice(20), datatypes: ['name'], actions: ['read'] })]);
+    const res = await ask([
+      detail({ locations: locations.slice(0, 20), datatypes: ['name'], actions: ['read'] }),
+      detail({ locations: locations.slice(20), datatypes: ['name'], actions: ['read'] }),
+    ]);
     expect(res.status).toBe(400);
     expect(res.body.error_description).toMatch(/at most 20 distinct data assets/);
   });
 
   it('refuses details nested deeper than a detail can be, and more than 50 of them', async () => {
     expect((await ask([{ ...detail(), purpose: { deeper: [[['x']]] } }])).body.error).toBe('invalid_authorization_details');
-    expect((await ask(Array.from({ length: 51 }, () => detail({ datatypes: ['field_1'] })))).body.error).toBe('invalid_authorization_details');
+    expect((await ask(Array.from({ length: 51 }, () => detail({ datatypes: ['field_1'] })))).body.error).toBe(
+      'invalid_authorization_details',
+    );
   });
 
   // Measured on the service's own work (the hook that narrows a token, the verification that

@@ -13,7 +13,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const tokenStatus = async (clientId: string, secret: string) =>
-  (await t.http.post('/oauth/token').set('Authorization', basic(clientId, secret)).type('form').send({ grant_type: 'client_credentials' })).status;
+  (await t.http.post('/oauth/token').set('Authorization', basic(clientId, secret)).type('form').send({ grant_type: 'client_credentials' }))
+    .status;
 
 describe('/v1/clients', () => {
   it('registers an internal secret client: secret shown once, only a hash stored, audited without it', async () => {
@@ -47,7 +48,12 @@ describe('/v1/clients', () => {
     const res = await t.http
       .post('/v1/clients')
       .set(admin)
-      .send({ name: 'App back end', roles: ['consent_collector'], tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [key.publicJwk] } })
+      .send({
+        name: 'App back end',
+        roles: ['consent_collector'],
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [key.publicJwk] },
+      })
       .expect(201);
     expect(res.body.clientSecret).toBeUndefined();
     expect(res.body.jwks.keys[0].kid).toBe(key.kid);
@@ -69,7 +75,10 @@ describe('/v1/clients', () => {
   it.each([
     ['no roles', { name: 'x', roles: [], tokenEndpointAuthMethod: 'client_secret_basic' }],
     ['an unknown role', { name: 'x', roles: ['god'], tokenEndpointAuthMethod: 'client_secret_basic' }],
-    ['keys for a secret client', { name: 'x', roles: ['pep'], tokenEndpointAuthMethod: 'client_secret_post', jwksUri: 'https://keys.example/jwks' }],
+    [
+      'keys for a secret client',
+      { name: 'x', roles: ['pep'], tokenEndpointAuthMethod: 'client_secret_post', jwksUri: 'https://keys.example/jwks' },
+    ],
     ['no keys for private_key_jwt', { name: 'x', roles: ['pep'], tokenEndpointAuthMethod: 'private_key_jwt' }],
     ['a scope with a space', { name: 'x', roles: ['pep'], scopes: ['a b'], tokenEndpointAuthMethod: 'client_secret_basic' }],
     ['a TTL over 10 minutes', { name: 'x', roles: ['pep'], tokenEndpointAuthMethod: 'client_secret_basic', accessTokenTtlSeconds: 601 }],
@@ -83,7 +92,13 @@ describe('/v1/clients', () => {
   it('lets auditors read but not register; others neither', async () => {
     const audrey = { Authorization: `Bearer ${await t.staffToken('audrey')}` };
     await t.http.get('/v1/clients').set(audrey).expect(200);
-    expectProblem(await t.http.post('/v1/clients').set(audrey).send({ name: 'x', roles: ['pep'], tokenEndpointAuthMethod: 'client_secret_basic' }), 403);
+    expectProblem(
+      await t.http
+        .post('/v1/clients')
+        .set(audrey)
+        .send({ name: 'x', roles: ['pep'], tokenEndpointAuthMethod: 'client_secret_basic' }),
+      403,
+    );
     const vera = { Authorization: `Bearer ${await t.staffToken('vera')}` };
     expectProblem(await t.http.get('/v1/clients').set(vera), 403);
   });
@@ -95,7 +110,11 @@ describe('/v1/clients', () => {
     expect(first.body.items).toHaveLength(1);
     const second = await t.http.get(`/v1/clients?limit=1&kind=internal&cursor=${first.body.nextCursor}`).set(admin).expect(200);
     expect(second.body.items[0].clientId).not.toBe(first.body.items[0].clientId);
-    expect((await t.http.get('/v1/clients?status=disabled&limit=200').set(admin).expect(200)).body.items.every((c: { status: string }) => c.status === 'disabled')).toBe(true);
+    expect(
+      (await t.http.get('/v1/clients?status=disabled&limit=200').set(admin).expect(200)).body.items.every(
+        (c: { status: string }) => c.status === 'disabled',
+      ),
+    ).toBe(true);
   });
 
   it('answers 404 for an unknown client', async () => {
@@ -157,14 +176,24 @@ describe('credential rotation', () => {
     const id = created.body.clientId as string;
     expectProblem(await t.http.post(`/v1/clients/${id}/rotate-credentials`).set(admin).send({ graceSeconds: 10 }), 400);
     const next = await newClientKey();
-    const res = await t.http.post(`/v1/clients/${id}/rotate-credentials`).set(admin).send({ jwks: { keys: [next.publicJwk] } }).expect(200);
+    const res = await t.http
+      .post(`/v1/clients/${id}/rotate-credentials`)
+      .set(admin)
+      .send({ jwks: { keys: [next.publicJwk] } })
+      .expect(200);
     expect(res.body.jwks.keys.map((k: { kid: string }) => k.kid)).toEqual([next.kid]);
     expect(res.body.clientSecret).toBeUndefined();
   });
 
   it('refuses keys for a secret client and rotation of a disabled client', async () => {
     const client = await registerSecretClient(t);
-    expectProblem(await t.http.post(`/v1/clients/${client.clientId}/rotate-credentials`).set(admin).send({ jwks: { keys: [(await newClientKey()).publicJwk] } }), 400);
+    expectProblem(
+      await t.http
+        .post(`/v1/clients/${client.clientId}/rotate-credentials`)
+        .set(admin)
+        .send({ jwks: { keys: [(await newClientKey()).publicJwk] } }),
+      400,
+    );
     await t.http.post(`/v1/clients/${client.clientId}/disable`).set(admin).expect(200);
     expectProblem(await t.http.post(`/v1/clients/${client.clientId}/rotate-credentials`).set(admin).send({}), 409, 'client_disabled');
   });

@@ -48,7 +48,9 @@ describe('openid-client', () => {
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       grant_types_supported: ['client_credentials'],
     });
-    expect(metadata.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['private_key_jwt', 'client_secret_basic', 'client_secret_post']));
+    expect(metadata.token_endpoint_auth_methods_supported).toEqual(
+      expect.arrayContaining(['private_key_jwt', 'client_secret_basic', 'client_secret_post']),
+    );
     expect(metadata.token_endpoint_auth_signing_alg_values_supported).not.toContain('HS256');
     // No authorization endpoint, so no response types: RFC 8414 §3.2 omits a claim with zero elements
     // (errata 7793: response_types_supported is required only with an authorization endpoint).
@@ -73,7 +75,13 @@ describe('openid-client', () => {
   it('gets a token with private_key_jwt, and a second one (a fresh assertion jti each time)', async () => {
     const key = await newClientKey();
     const { clientId } = await register({ tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [key.publicJwk] } });
-    const config = await client.discovery(new URL(issuer), clientId, undefined, client.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }), options);
+    const config = await client.discovery(
+      new URL(issuer),
+      clientId,
+      undefined,
+      client.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }),
+      options,
+    );
     const first = await client.clientCredentialsGrant(config, { scope: 'decisions' });
     const second = await client.clientCredentialsGrant(config);
     expect(first).toMatchObject({ token_type: 'bearer', scope: 'decisions' });
@@ -104,7 +112,10 @@ describe('openid-client', () => {
     const { clientId } = await register({ tokenEndpointAuthMethod: 'client_secret_basic' });
     const config = await client.discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic('wrong'), options);
     const err = await client.clientCredentialsGrant(config).catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 401, cause: [expect.objectContaining({ scheme: 'basic', parameters: expect.objectContaining({ error: 'invalid_client' }) })] });
+    expect(err).toMatchObject({
+      status: 401,
+      cause: [expect.objectContaining({ scheme: 'basic', parameters: expect.objectContaining({ error: 'invalid_client' }) })],
+    });
     const raw = await t.http.post('/oauth/token').auth(clientId, 'wrong').type('form').send({ grant_type: 'client_credentials' });
     expect(raw.headers['www-authenticate']).toBe('Basic realm="privacy-governance", error="invalid_client"');
     // The same challenge on introspection and revocation; none for a client that did not use the header.
@@ -112,7 +123,10 @@ describe('openid-client', () => {
       const res = await t.http.post(path).auth(clientId, 'wrong').type('form').send({ token: 'x' });
       expect(res.headers['www-authenticate']).toBe('Basic realm="privacy-governance", error="invalid_client"');
     }
-    const form = await t.http.post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'wrong' });
+    const form = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'wrong' });
     expect(form.status).toBe(401);
     expect(form.headers['www-authenticate']).toBeUndefined();
   });

@@ -60,7 +60,12 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
 
   it('accepts an enforcement point authenticating with its own bearer access token', async () => {
     const token = await tokenFor(t, collector);
-    const res = await t.http.post('/oauth/introspect').set('Authorization', `Bearer ${await tokenFor(t, pep)}`).type('form').send({ token }).expect(200);
+    const res = await t.http
+      .post('/oauth/introspect')
+      .set('Authorization', `Bearer ${await tokenFor(t, pep)}`)
+      .type('form')
+      .send({ token })
+      .expect(200);
     expect(res.body).toMatchObject({ active: true, client_id: collector.clientId });
   });
 
@@ -90,12 +95,18 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
     const doomed = await registerSecretClient(t, { roles: ['consent_collector'] });
     const doomedToken = await tokenFor(t, doomed);
     expect((await introspect(pep, doomedToken)).body.active).toBe(true);
-    await t.http.post(`/v1/clients/${doomed.clientId}/disable`).set(await adminHeaders(t)).expect(200);
+    await t.http
+      .post(`/v1/clients/${doomed.clientId}/disable`)
+      .set(await adminHeaders(t))
+      .expect(200);
     expect((await introspect(pep, doomedToken)).body).toEqual({ active: false });
   });
 
   it('refuses an unauthenticated caller with invalid_client, audited', async () => {
-    const res = await t.http.post('/oauth/introspect').type('form').send({ token: await tokenFor(t, pep) });
+    const res = await t.http
+      .post('/oauth/introspect')
+      .type('form')
+      .send({ token: await tokenFor(t, pep) });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_client');
     const events = await auditEvents(t, { action: 'oauth.client_authentication_failed' });
@@ -140,7 +151,10 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
   });
 
   it('refuses an unauthenticated revocation', async () => {
-    const res = await t.http.post('/oauth/revoke').type('form').send({ token: await tokenFor(t, pep) });
+    const res = await t.http
+      .post('/oauth/revoke')
+      .type('form')
+      .send({ token: await tokenFor(t, pep) });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_client');
   });
@@ -159,7 +173,9 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     await replica.start();
     try {
       await expect(replica.accessTokens.verify(token)).rejects.toThrow(InvalidAccessToken);
-      await expect(replica.accessTokens.verify(await tokenFor(t, collector))).resolves.toMatchObject({ client: { clientId: collector.clientId } });
+      await expect(replica.accessTokens.verify(await tokenFor(t, collector))).resolves.toMatchObject({
+        client: { clientId: collector.clientId },
+      });
     } finally {
       await replica.stop();
     }

@@ -80,7 +80,10 @@ describe('without an allowlist (the default)', () => {
       .set(await adminHeaders(t))
       .send({ name: 'Key client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [key.publicJwk] } })
       .expect(201);
-    const res = await t.http.post(`/v1/clients/${registered.body.clientId}/rotate-credentials`).set(await adminHeaders(t)).send({ jwksUri: `${base}/jwks` });
+    const res = await t.http
+      .post(`/v1/clients/${registered.body.clientId}/rotate-credentials`)
+      .set(await adminHeaders(t))
+      .send({ jwksUri: `${base}/jwks` });
     expectProblem(res, 400, 'validation_failed');
   });
 
@@ -88,13 +91,25 @@ describe('without an allowlist (the default)', () => {
     const registered = await t.http
       .post('/v1/clients')
       .set(await adminHeaders(t))
-      .send({ name: 'Legacy key client', roles: ['pep'], scopes: [], tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [key.publicJwk] } })
+      .send({
+        name: 'Legacy key client',
+        roles: ['pep'],
+        scopes: [],
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [key.publicJwk] },
+      })
       .expect(201);
     const clientId = registered.body.clientId as string;
     // As if registered before the check existed: the row points inside.
-    await t.container.db('oauth_clients').where({ client_id: clientId }).update({ jwks: null, jwks_uri: `${base}/jwks` });
+    await t.container
+      .db('oauth_clients')
+      .where({ client_id: clientId })
+      .update({ jwks: null, jwks_uri: `${base}/jwks` });
     const before = hits['/jwks'] ?? 0;
-    const res = await t.http.post('/oauth/token').type('form').send(assertionForm(await clientAssertion(t, asKeyClient(clientId))));
+    const res = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(assertionForm(await clientAssertion(t, asKeyClient(clientId))));
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_client');
     expect(hits['/jwks'] ?? 0).toBe(before);
@@ -114,7 +129,10 @@ describe('with the key server allowlisted (OAUTH_JWKS_ALLOWED_HOSTS=127.0.0.1)',
     const res = await register(t, `${base}/jwks`);
     expect(res.status).toBe(201);
     const before = hits['/jwks'] ?? 0;
-    const token = await t.http.post('/oauth/token').type('form').send(assertionForm(await clientAssertion(t, asKeyClient(res.body.clientId))));
+    const token = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(assertionForm(await clientAssertion(t, asKeyClient(res.body.clientId))));
     expect(token.status).toBe(200);
     expect(hits['/jwks']).toBe(before + 1);
   });
@@ -128,7 +146,10 @@ describe('with the key server allowlisted (OAUTH_JWKS_ALLOWED_HOSTS=127.0.0.1)',
     const res = await register(t, `${base}/redirect`);
     expect(res.status).toBe(201);
     const before = { redirect: hits['/redirect'] ?? 0, jwks: hits['/jwks'] ?? 0 };
-    const token = await t.http.post('/oauth/token').type('form').send(assertionForm(await clientAssertion(t, asKeyClient(res.body.clientId))));
+    const token = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(assertionForm(await clientAssertion(t, asKeyClient(res.body.clientId))));
     expect(token.status).toBe(401);
     expect(hits['/redirect']).toBe(before.redirect + 1);
     expect(hits['/jwks'] ?? 0).toBe(before.jwks);
@@ -137,7 +158,10 @@ describe('with the key server allowlisted (OAUTH_JWKS_ALLOWED_HOSTS=127.0.0.1)',
   it('reads at most 64 KiB of a key set', async () => {
     const res = await register(t, `${base}/big`);
     expect(res.status).toBe(201);
-    const token = await t.http.post('/oauth/token').type('form').send(assertionForm(await clientAssertion(t, asKeyClient(res.body.clientId), { jti: crypto.randomUUID() })));
+    const token = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send(assertionForm(await clientAssertion(t, asKeyClient(res.body.clientId), { jti: crypto.randomUUID() })));
     expect(token.status).toBe(401);
     const events = await auditEvents(t, { action: 'oauth.client_authentication_failed', objectId: res.body.clientId });
     expect(events[0].details).toMatchObject({ reason: 'client_jwks_uri_refused' });

@@ -44,7 +44,12 @@ onPostgres('replicas on one PostgreSQL', () => {
     const client = await registerSecretClient(a);
     const token = await tokenFor(a, client);
     await b.container.clientAuth.authenticate(token);
-    await a.http.post('/oauth/revoke').set('Authorization', basic(client.clientId, client.clientSecret)).type('form').send({ token }).expect(200);
+    await a.http
+      .post('/oauth/revoke')
+      .set('Authorization', basic(client.clientId, client.clientSecret))
+      .type('form')
+      .send({ token })
+      .expect(200);
     expect(await untilRefusedOnB(token)).toBeLessThan(1000);
   });
 
@@ -52,12 +57,19 @@ onPostgres('replicas on one PostgreSQL', () => {
     const client = await registerSecretClient(a);
     const token = await tokenFor(a, client);
     await b.container.clientAuth.authenticate(token);
-    await a.http.post(`/v1/clients/${client.clientId}/disable`).set(await adminHeaders(a)).expect(200);
+    await a.http
+      .post(`/v1/clients/${client.clientId}/disable`)
+      .set(await adminHeaders(a))
+      .expect(200);
     expect(await untilRefusedOnB(token)).toBeLessThan(1000);
   });
 
   it('a key rotated on one replica is published by the other', async () => {
-    const rotated = await a.http.post('/v1/signing-keys/rotate').set(await adminHeaders(a)).send({}).expect(201);
+    const rotated = await a.http
+      .post('/v1/signing-keys/rotate')
+      .set(await adminHeaders(a))
+      .send({})
+      .expect(201);
     const started = Date.now();
     let kids: string[] = [];
     while (Date.now() - started < 3000 && !kids.includes(rotated.body.kid)) {

@@ -100,7 +100,11 @@ describe('signing keys', () => {
   it('rotates: the new key is published before it signs; the old one signs until then and stays published after', async () => {
     const oldKid = kidOf(await tokenFor(t, client));
     const oldToken = await tokenFor(t, client);
-    const res = await t.http.post('/v1/signing-keys/rotate').set(await adminHeaders(t)).send({ activateAfterSeconds: 1 }).expect(201);
+    const res = await t.http
+      .post('/v1/signing-keys/rotate')
+      .set(await adminHeaders(t))
+      .send({ activateAfterSeconds: 1 })
+      .expect(201);
     expect(res.body).toMatchObject({ status: 'next', alg: 'ES256' });
     const newKid = res.body.kid as string;
 
@@ -115,7 +119,12 @@ describe('signing keys', () => {
     // The old key stays published until its last token has expired (10 min + margin after it stopped signing).
     const published = await jwks();
     expect(published.keys.map((k) => k.kid)).toContain(oldKid);
-    const keys = (await t.http.get('/v1/signing-keys').set(await adminHeaders(t)).expect(200)).body.items as Array<Record<string, string>>;
+    const keys = (
+      await t.http
+        .get('/v1/signing-keys')
+        .set(await adminHeaders(t))
+        .expect(200)
+    ).body.items as Array<Record<string, string>>;
     const old = keys.find((k) => k.kid === oldKid) as Record<string, string>;
     expect(old.status).toBe('retiring');
     expect(Date.parse(old.publishedUntil) - Date.parse(old.retiresAt)).toBeGreaterThanOrEqual(600_000);
@@ -123,7 +132,9 @@ describe('signing keys', () => {
     // A resource server holding our JWKS verifies tokens from both keys.
     const keySet = createLocalJWKSet(published as never);
     for (const token of [oldToken, newToken]) {
-      await expect(jwtVerify(token, keySet, { issuer: t.config.publicUrl, audience: t.config.publicUrl, typ: 'at+jwt' })).resolves.toBeDefined();
+      await expect(
+        jwtVerify(token, keySet, { issuer: t.config.publicUrl, audience: t.config.publicUrl, typ: 'at+jwt' }),
+      ).resolves.toBeDefined();
     }
     // And so do our own machine-client routes.
     await expect(t.container.clientAuth.authenticate(oldToken)).resolves.toMatchObject({ clientId: client.clientId });
@@ -134,7 +145,11 @@ describe('signing keys', () => {
   });
 
   it('rotates to an EdDSA key on request', async () => {
-    const res = await t.http.post('/v1/signing-keys/rotate').set(await adminHeaders(t)).send({ alg: 'EdDSA', activateAfterSeconds: 0 }).expect(201);
+    const res = await t.http
+      .post('/v1/signing-keys/rotate')
+      .set(await adminHeaders(t))
+      .send({ alg: 'EdDSA', activateAfterSeconds: 0 })
+      .expect(201);
     const token = await tokenFor(t, client);
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'EdDSA', kid: res.body.kid });
     await expect(t.container.clientAuth.authenticate(token)).resolves.toMatchObject({ clientId: client.clientId });
@@ -143,15 +158,33 @@ describe('signing keys', () => {
   });
 
   it('refuses an unknown algorithm or a negative delay (400)', async () => {
-    expectProblem(await t.http.post('/v1/signing-keys/rotate').set(await adminHeaders(t)).send({ alg: 'HS256' }), 400);
-    expectProblem(await t.http.post('/v1/signing-keys/rotate').set(await adminHeaders(t)).send({ activateAfterSeconds: -1 }), 400);
+    expectProblem(
+      await t.http
+        .post('/v1/signing-keys/rotate')
+        .set(await adminHeaders(t))
+        .send({ alg: 'HS256' }),
+      400,
+    );
+    expectProblem(
+      await t.http
+        .post('/v1/signing-keys/rotate')
+        .set(await adminHeaders(t))
+        .send({ activateAfterSeconds: -1 }),
+      400,
+    );
   });
 });
 
 describe('npm run keys:rotate', () => {
   it('adds a key to the database of the configured data directory', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keys-rotate-'));
-    const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', KEY_ENCRYPTION_KEY: t.config.keyEncryptionKey, SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64') };
+    const env = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      KEY_ENCRYPTION_KEY: t.config.keyEncryptionKey,
+      SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64'),
+    };
     const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
     try {
       await run(tsx, ['services/cli/migrate.ts'], { env });

@@ -28,8 +28,17 @@ afterAll(() => t.close());
 const token = () => t.http.post('/oauth/token').type('form');
 
 /** Every OAuth error is RFC 6749 §5.2 JSON, never problem+json, and never cached. */
-function expectOAuthError(res: { status: number; headers: Record<string, string>; body: { error?: string } }, status: number, error: string): void {
-  expect({ status: res.status, type: res.headers['content-type']?.split(';')[0], error: res.body.error, cache: res.headers['cache-control'] }).toEqual({
+function expectOAuthError(
+  res: { status: number; headers: Record<string, string>; body: { error?: string } },
+  status: number,
+  error: string,
+): void {
+  expect({
+    status: res.status,
+    type: res.headers['content-type']?.split(';')[0],
+    error: res.body.error,
+    cache: res.headers['cache-control'],
+  }).toEqual({
     status,
     type: 'application/json',
     error,
@@ -39,7 +48,9 @@ function expectOAuthError(res: { status: number; headers: Record<string, string>
 
 describe('POST /oauth/token: client credentials', () => {
   it('issues an RFC 9068 access token with client_secret_basic, no-store, audited', async () => {
-    const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
+    const res = await token()
+      .set('Authorization', basic(basicClient.clientId, basicClient.clientSecret))
+      .send({ grant_type: 'client_credentials' });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers.pragma).toBe('no-cache');
@@ -64,7 +75,11 @@ describe('POST /oauth/token: client credentials', () => {
   });
 
   it('issues a token with client_secret_post', async () => {
-    const res = await token().send({ grant_type: 'client_credentials', client_id: postClient.clientId, client_secret: postClient.clientSecret });
+    const res = await token().send({
+      grant_type: 'client_credentials',
+      client_id: postClient.clientId,
+      client_secret: postClient.clientSecret,
+    });
     expect(res.status).toBe(200);
     expect(decodeJwt(res.body.access_token).client_id).toBe(postClient.clientId);
   });
@@ -78,14 +93,18 @@ describe('POST /oauth/token: client credentials', () => {
   });
 
   it('narrows scope to what was asked', async () => {
-    const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials', scope: 'decisions' });
+    const res = await token()
+      .set('Authorization', basic(basicClient.clientId, basicClient.clientSecret))
+      .send({ grant_type: 'client_credentials', scope: 'decisions' });
     expect(res.status).toBe(200);
     expect(res.body.scope).toBe('decisions');
     expect(decodeJwt(res.body.access_token).scope).toBe('decisions');
   });
 
   it('refuses a scope beyond the client’s allowed scopes (invalid_scope)', async () => {
-    const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials', scope: 'decisions admin' });
+    const res = await token()
+      .set('Authorization', basic(basicClient.clientId, basicClient.clientSecret))
+      .send({ grant_type: 'client_credentials', scope: 'decisions admin' });
     expectOAuthError(res, 400, 'invalid_scope');
   });
 
@@ -116,7 +135,9 @@ describe('POST /oauth/token: durability', () => {
       return append(trx, events);
     });
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' })),
+      Array.from({ length: 20 }, () =>
+        token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' }),
+      ),
     ).finally(() => {
       t.container.db.off('query', count);
       slow.mockRestore();
@@ -135,7 +156,9 @@ describe('POST /oauth/token: durability', () => {
     const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
     const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(down);
     try {
-      const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
+      const res = await token()
+        .set('Authorization', basic(basicClient.clientId, basicClient.clientSecret))
+        .send({ grant_type: 'client_credentials' });
       expectOAuthError(res, 503, 'temporarily_unavailable');
       expect(res.headers['retry-after']).toBe('1');
       expect(res.body.access_token).toBeUndefined();
@@ -144,15 +167,22 @@ describe('POST /oauth/token: durability', () => {
       unknownEnd.mockRestore();
     }
     // Recovers without a restart.
-    const again = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
+    const again = await token()
+      .set('Authorization', basic(basicClient.clientId, basicClient.clientSecret))
+      .send({ grant_type: 'client_credentials' });
     expect(again.status).toBe(200);
 
     // …and the one statement that commits a batch when it is known: it fails whole, no token leaves.
-    const issued = async () => Number(((await t.container.db('audit_events').where({ action: 'oauth.token_issued' }).count({ n: '*' })) as Array<{ n: number }>)[0].n);
+    const issued = async () =>
+      Number(
+        ((await t.container.db('audit_events').where({ action: 'oauth.token_issued' }).count({ n: '*' })) as Array<{ n: number }>)[0].n,
+      );
     const issuedBefore = await issued();
     const broken = breakNextLinkedBatch(t.container.audit);
     try {
-      const res = await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' });
+      const res = await token()
+        .set('Authorization', basic(basicClient.clientId, basicClient.clientSecret))
+        .send({ grant_type: 'client_credentials' });
       expect(res.status).toBe(503);
       expect(res.body.access_token).toBeUndefined();
     } finally {
@@ -160,7 +190,10 @@ describe('POST /oauth/token: durability', () => {
     }
     expect(broken.linkedAhead()).toBe(true);
     expect(await issued()).toBe(issuedBefore);
-    expect((await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' })).status).toBe(200);
+    expect(
+      (await token().set('Authorization', basic(basicClient.clientId, basicClient.clientSecret)).send({ grant_type: 'client_credentials' }))
+        .status,
+    ).toBe(200);
     expect(await issued()).toBe(issuedBefore + 1);
     expect((await t.container.audit.verify()).valid).toBe(true);
   });
@@ -173,7 +206,10 @@ describe('POST /oauth/token: refusals (none of them 5xx)', () => {
     expectOAuthError(res, 401, 'invalid_client');
     expect(res.headers['www-authenticate']).toMatch(/^Basic realm=/);
     const events = await auditEvents(t, { action: 'oauth.client_authentication_failed', objectId: basicClient.clientId });
-    expect(events[0]).toMatchObject({ actorType: 'public', details: { reason: 'wrong_secret', method: 'client_secret_basic', endpoint: 'token' } });
+    expect(events[0]).toMatchObject({
+      actorType: 'public',
+      details: { reason: 'wrong_secret', method: 'client_secret_basic', endpoint: 'token' },
+    });
     expect(JSON.stringify(events)).not.toContain(wrong);
     expect(t.logLines.join('\n')).not.toContain(wrong);
   });
@@ -195,7 +231,11 @@ describe('POST /oauth/token: refusals (none of them 5xx)', () => {
   });
 
   it('refuses a secret client using a method it did not register', async () => {
-    const res = await token().send({ grant_type: 'client_credentials', client_id: basicClient.clientId, client_secret: basicClient.clientSecret });
+    const res = await token().send({
+      grant_type: 'client_credentials',
+      client_id: basicClient.clientId,
+      client_secret: basicClient.clientSecret,
+    });
     expectOAuthError(res, 401, 'invalid_client');
   });
 

@@ -2,7 +2,16 @@ import { decodeJwt } from 'jose';
 import { OAuthError, type AuthorizationDetailsHook } from '../../services/oauth';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
-import { assertionForm, auditEvents, basic, clientAssertion, newClientKey, registerSecretClient, tokenFor, type KeyClient } from '../helpers/oauth';
+import {
+  assertionForm,
+  auditEvents,
+  basic,
+  clientAssertion,
+  newClientKey,
+  registerSecretClient,
+  tokenFor,
+  type KeyClient,
+} from '../helpers/oauth';
 
 // The interface the vendor-access feature uses: vendor clients, the authorization_details hook and the kill switch.
 
@@ -33,7 +42,11 @@ async function vendorSecretClient() {
 }
 
 const askToken = (client: { clientId: string; clientSecret: string }, form: Record<string, string> = {}) =>
-  t.http.post('/oauth/token').set('Authorization', basic(client.clientId, client.clientSecret)).type('form').send({ grant_type: 'client_credentials', ...form });
+  t.http
+    .post('/oauth/token')
+    .set('Authorization', basic(client.clientId, client.clientSecret))
+    .type('form')
+    .send({ grant_type: 'client_credentials', ...form });
 
 describe('vendor clients and the authorization details hook', () => {
   it('registers a vendor client through ClientService.register, audited', async () => {
@@ -48,8 +61,13 @@ describe('vendor clients and the authorization details hook', () => {
     let clientId = '';
     await expect(
       t.container.db.transaction(async (trx) => {
-        clientId = (await t.container.clients.register(system, { kind: 'vendor', vendorId, name: 'x', scopes: [], tokenEndpointAuthMethod: 'client_secret_post' }, trx))
-          .clientId;
+        clientId = (
+          await t.container.clients.register(
+            system,
+            { kind: 'vendor', vendorId, name: 'x', scopes: [], tokenEndpointAuthMethod: 'client_secret_post' },
+            trx,
+          )
+        ).clientId;
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
@@ -93,13 +111,19 @@ describe('vendor clients and the authorization details hook', () => {
   });
 
   it('refuses when the hook answers with a notAfter already past', async () => {
-    t.container.clients.setAuthorizationDetailsHook(async () => ({ authorizationDetails: [detail], notAfter: new Date(Date.now() - 1000) }));
+    t.container.clients.setAuthorizationDetailsHook(async () => ({
+      authorizationDetails: [detail],
+      notAfter: new Date(Date.now() - 1000),
+    }));
     const res = await askToken(await vendorSecretClient(), { authorization_details: JSON.stringify([detail]) });
     expect(res.body.error).toBe('invalid_authorization_details');
   });
 
   it('refuses a details type the hook does not handle', async () => {
-    t.container.clients.setAuthorizationDetailsHook(async (_c, requested) => ({ authorizationDetails: requested, notAfter: new Date(Date.now() + 60_000) }));
+    t.container.clients.setAuthorizationDetailsHook(async (_c, requested) => ({
+      authorizationDetails: requested,
+      notAfter: new Date(Date.now() + 60_000),
+    }));
     const res = await askToken(await vendorSecretClient(), { authorization_details: JSON.stringify([{ type: 'payment_initiation' }]) });
     expect(res.body.error).toBe('invalid_authorization_details');
   });
@@ -114,7 +138,9 @@ describe('vendor clients and the authorization details hook', () => {
 
   it('asks the hook for a vendor client that requested nothing (its token is still narrowed)', async () => {
     const seen: unknown[][] = [];
-    t.container.clients.setAuthorizationDetailsHook(async (_c, requested) => (seen.push(requested), { authorizationDetails: [], notAfter: new Date(Date.now() + 60_000) }));
+    t.container.clients.setAuthorizationDetailsHook(
+      async (_c, requested) => (seen.push(requested), { authorizationDetails: [], notAfter: new Date(Date.now() + 60_000) }),
+    );
     const res = await askToken(await vendorSecretClient());
     expect(res.status).toBe(200);
     expect(seen).toEqual([[]]);
@@ -123,7 +149,10 @@ describe('vendor clients and the authorization details hook', () => {
 
 describe('the token activity check (vendor access plugs in here)', () => {
   it('makes a verified token inactive as soon as the check names a reason', async () => {
-    t.container.clients.setAuthorizationDetailsHook(async (_c, requested) => ({ authorizationDetails: requested, notAfter: new Date(Date.now() + 600_000) }));
+    t.container.clients.setAuthorizationDetailsHook(async (_c, requested) => ({
+      authorizationDetails: requested,
+      notAfter: new Date(Date.now() + 600_000),
+    }));
     const res = await askToken(await vendorSecretClient(), { authorization_details: JSON.stringify([detail]) });
     const token = res.body.access_token as string;
     await expect(t.container.clientAuth.authenticate(token)).resolves.toMatchObject({ vendorId });
@@ -165,7 +194,14 @@ describe('the kill switch: disableVendorClients', () => {
     await expect(t.container.clientAuth.authenticate(tokens[0])).rejects.toMatchObject({ status: 401 });
     await expect(t.container.clientAuth.authenticate(tokens[1])).resolves.toMatchObject({ clientId: internal.clientId });
     expect((await askToken(secretClient)).status).toBe(401);
-    expect((await t.http.post('/oauth/token').type('form').send(assertionForm(await clientAssertion(t, keyClient)))).status).toBe(401);
+    expect(
+      (
+        await t.http
+          .post('/oauth/token')
+          .type('form')
+          .send(assertionForm(await clientAssertion(t, keyClient)))
+      ).status,
+    ).toBe(401);
     const events = await auditEvents(t, { action: 'client.disabled', objectId: keyClient.clientId });
     expect(events[0]).toMatchObject({ actorType: 'staff', actorId: 'privacy-officer', requestId: 'r-1' });
 

@@ -40,9 +40,12 @@ const decide = (who: string, assetId: string, transferId: string, decision: 'acc
 const ownerOf = async (assetId: string) =>
   (await t.http.get(`/v1/data-assets/${assetId}`).set('Authorization', bearer('admin')).expect(200)).body.owningDepartment as string;
 const auditActions = async (objectId: string) =>
-  ((await t.http.get(`/v1/audit?objectId=${objectId}`).set('Authorization', bearer('admin')).expect(200)).body.items as Array<{ action: string; actorId: string }>).map(
-    (e) => [e.action, e.actorId],
-  );
+  (
+    (await t.http.get(`/v1/audit?objectId=${objectId}`).set('Authorization', bearer('admin')).expect(200)).body.items as Array<{
+      action: string;
+      actorId: string;
+    }>
+  ).map((e) => [e.action, e.actorId]);
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -54,7 +57,11 @@ beforeAll(async () => {
     ['CORPORATE', 'business'],
     ['IT', 'technology'],
   ]) {
-    await t.http.post('/v1/departments').set('Authorization', bearer('admin')).send({ code, name: `${code} dept`, kind }).expect(201);
+    await t.http
+      .post('/v1/departments')
+      .set('Authorization', bearer('admin'))
+      .send({ code, name: `${code} dept`, kind })
+      .expect(201);
   }
   await t.grantRole('alice', 'data_owner', 'RETAIL');
   await t.grantRole('ruth', 'data_owner', 'RETAIL');
@@ -85,7 +92,10 @@ describe('ownership transfers', () => {
     });
 
     // The receiving data owner finds it in their in-tray without being able to read the asset yet.
-    const inbox = await t.http.get('/v1/ownership-transfers?direction=incoming&status=proposed').set('Authorization', bearer('bob')).expect(200);
+    const inbox = await t.http
+      .get('/v1/ownership-transfers?direction=incoming&status=proposed')
+      .set('Authorization', bearer('bob'))
+      .expect(200);
     expect(inbox.body.items.map((x: { id: string }) => x.id)).toEqual([transferId]);
     expectProblem(await t.http.get(`/v1/data-assets/${assetId}`).set('Authorization', bearer('bob')), 403);
     const outbox = await t.http.get('/v1/ownership-transfers?direction=outgoing').set('Authorization', bearer('ruth')).expect(200);
@@ -151,7 +161,11 @@ describe('ownership transfers', () => {
     const before = await counts();
     expectProblem(await propose('alice', assetId, 'IT'), 409, 'transfer_open');
     // An asset with an open transfer cannot be retired under it.
-    expectProblem(await t.http.post(`/v1/data-assets/${assetId}/retire`).set('Authorization', bearer('alice')).send({ reason: 'x' }), 409, 'transfer_open');
+    expectProblem(
+      await t.http.post(`/v1/data-assets/${assetId}/retire`).set('Authorization', bearer('alice')).send({ reason: 'x' }),
+      409,
+      'transfer_open',
+    );
     expect(await counts()).toEqual(before);
   });
 
@@ -231,16 +245,31 @@ describe('ownership transfers', () => {
       const rejectPath = `/v1/data-assets/${other.assetId}/ownership-transfers/${transferId}/reject`;
       expectProblem(await t.http.post(rejectPath).set('Authorization', bearer('bob')).send({}), 400, 'validation_failed');
       expectProblem(await t.http.post(rejectPath).set('Authorization', bearer('bob')).send({ note: '' }), 400, 'validation_failed');
-      expectProblem(await t.http.post(rejectPath).set('Authorization', bearer('bob')).send({ note: 'x', reason: 'y' }), 400, 'validation_failed');
+      expectProblem(
+        await t.http.post(rejectPath).set('Authorization', bearer('bob')).send({ note: 'x', reason: 'y' }),
+        400,
+        'validation_failed',
+      );
       expectProblem(await t.http.post(rejectPath).set('Authorization', bearer('bob')), 415);
       for (const path of [`/v1/data-assets/${assetId}/ownership-transfers`, rejectPath]) {
         const who = path === rejectPath ? 'bob' : 'alice';
-        expectProblem(await t.http.post(path).set('Authorization', bearer(who)).set('Content-Type', 'application/json').send('{"note":'), 400);
+        expectProblem(
+          await t.http.post(path).set('Authorization', bearer(who)).set('Content-Type', 'application/json').send('{"note":'),
+          400,
+        );
         expectProblem(await t.http.post(path).set('Authorization', bearer(who)).set('Content-Type', 'text/plain').send('note'), 415);
-        expectProblem(await t.http.post(path).set('Authorization', bearer(who)).send({ note: 'x'.repeat(200 * 1024), reason: 'x' }), 413);
+        expectProblem(
+          await t.http
+            .post(path)
+            .set('Authorization', bearer(who))
+            .send({ note: 'x'.repeat(200 * 1024), reason: 'x' }),
+          413,
+        );
       }
       expect(await counts()).toEqual(before);
-      expect((await t.http.get(`/v1/data-assets/${other.assetId}`).set('Authorization', bearer('alice'))).body.ownershipTransfers[0].status).toBe('proposed');
+      expect(
+        (await t.http.get(`/v1/data-assets/${other.assetId}`).set('Authorization', bearer('alice'))).body.ownershipTransfers[0].status,
+      ).toBe('proposed');
     });
 
     it.each([
@@ -311,11 +340,15 @@ describe('the ownership map', () => {
     });
 
     const everything = await t.http.get('/v1/ownership-map').set('Authorization', bearer('pat')).expect(200);
-    expect(new Set(everything.body.items.map((e: { owningDepartment: string }) => e.owningDepartment))).toEqual(new Set(['RETAIL', 'CORPORATE']));
+    expect(new Set(everything.body.items.map((e: { owningDepartment: string }) => e.owningDepartment))).toEqual(
+      new Set(['RETAIL', 'CORPORATE']),
+    );
     const corporate = await t.http.get('/v1/ownership-map').set('Authorization', bearer('bob')).expect(200);
     expect(corporate.body.items.every((e: { owningDepartment: string }) => e.owningDepartment === 'CORPORATE')).toBe(true);
     expect(corporate.body.items.find((e: { key: string }) => e.key === 'corporate.map_loans').dataOwners).toEqual(['bob', 'carl', 'dora']);
-    expect((await t.http.get('/v1/ownership-map?department=RETAIL').set('Authorization', bearer('bob')).expect(200)).body.items).toEqual([]);
+    expect((await t.http.get('/v1/ownership-map?department=RETAIL').set('Authorization', bearer('bob')).expect(200)).body.items).toEqual(
+      [],
+    );
   });
 
   it('answers RFC 4180 CSV when asked, quoting commas, quotes and newlines, with formulas neutralised', async () => {
@@ -343,7 +376,11 @@ describe('the ownership map', () => {
     const map = await t.http.get('/v1/ownership-map').set('Authorization', bearer('alice')).expect(200);
     expect(map.body.items.find((e: { key: string }) => e.key === 'retail.map_moving').openTransferTo).toBe('IT');
 
-    expectProblem(await t.http.get('/v1/ownership-map').set('Authorization', bearer('alice')).set('Accept', 'application/xml'), 406, 'not_acceptable');
+    expectProblem(
+      await t.http.get('/v1/ownership-map').set('Authorization', bearer('alice')).set('Accept', 'application/xml'),
+      406,
+      'not_acceptable',
+    );
     expectProblem(await t.http.get('/v1/ownership-map').set('Authorization', bearer('vera')), 403, 'forbidden');
     expectProblem(await t.http.get('/v1/ownership-map'), 401);
   });

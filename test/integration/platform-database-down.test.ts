@@ -128,7 +128,9 @@ onPostgres('database down', () => {
       const database = new URL(t.database.url as string).pathname.slice(1);
       const statuses: number[] = [];
       for (let round = 1; round <= 3; round++) {
-        await adminDb.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()', [database]);
+        await adminDb.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()', [
+          database,
+        ]);
         const batch = await Promise.all(Array.from({ length: 4 }, (_, i) => createDepartment(`TERM_${round}_${i}`)));
         statuses.push(...batch.map((r) => r.status));
         for (const res of batch) if (res.status !== 201) expectProblem(res, 503);

@@ -62,10 +62,25 @@ onPostgres('database refusals answer 503', () => {
       .map((l) => l.cause?.code);
 
   it.each([
-    ['connections disallowed (alter database … allow_connections false)', '55000', () => `alter database ${name} allow_connections false`, () => `alter database ${name} allow_connections true`],
+    [
+      'connections disallowed (alter database … allow_connections false)',
+      '55000',
+      () => `alter database ${name} allow_connections false`,
+      () => `alter database ${name} allow_connections true`,
+    ],
     ['the role may not log in (alter role … nologin)', '28000', () => `alter role ${role} nologin`, () => `alter role ${role} login`],
-    ['the role is out of connections (connection limit 0)', '53300', () => `alter role ${role} connection limit 0`, () => `alter role ${role} connection limit -1`],
-    ['the database does not exist (renamed away)', '3D000', () => `alter database ${name} rename to ${name}_away`, () => `alter database ${name}_away rename to ${name}`],
+    [
+      'the role is out of connections (connection limit 0)',
+      '53300',
+      () => `alter role ${role} connection limit 0`,
+      () => `alter role ${role} connection limit -1`,
+    ],
+    [
+      'the database does not exist (renamed away)',
+      '3D000',
+      () => `alter database ${name} rename to ${name}_away`,
+      () => `alter database ${name}_away rename to ${name}`,
+    ],
   ])('%s: 503 with Retry-After (SQLSTATE %s), then recovery without a restart', async (_label, sqlstate, refuse, restore) => {
     expect((await listDepartments()).status).toBe(200);
     const from = t.logLines.length;

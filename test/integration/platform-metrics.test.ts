@@ -33,19 +33,44 @@ describe('domain metrics and request logs (development: /metrics open on the pub
     await t.grantRole('vic', 'vendor_manager', '*');
     await t.grantRole('olivia', 'data_owner', 'RETAIL');
     vendorId = await f.vendor({ purposes: ['collections'], manager: 'vic' });
-    assetKey = (await f.asset('RETAIL', [['name', 'personal'], ['phone', 'personal']], 'olivia')).key;
+    assetKey = (
+      await f.asset(
+        'RETAIL',
+        [
+          ['name', 'personal'],
+          ['phone', 'personal'],
+        ],
+        'olivia',
+      )
+    ).key;
     const req = await t.http
       .post('/v1/access-grants')
       .set('Authorization', `Bearer ${await t.staffToken('vic')}`)
-      .send({ vendor: vendorId, asset: assetKey, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * DAY).toISOString(), justification: 'Collections calls' })
+      .send({
+        vendor: vendorId,
+        asset: assetKey,
+        fields: ['phone'],
+        actions: ['read'],
+        purpose: 'collections',
+        validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
+        justification: 'Collections calls',
+      })
       .expect(201);
-    await t.http.post(`/v1/access-grants/${req.body.id}/approve`).set('Authorization', `Bearer ${await t.staffToken('olivia')}`).send({}).expect(200);
+    await t.http
+      .post(`/v1/access-grants/${req.body.id}/approve`)
+      .set('Authorization', `Bearer ${await t.staffToken('olivia')}`)
+      .send({})
+      .expect(200);
     pep = await tokenFor(t, await registerSecretClient(t, { roles: ['pep'] }));
   });
   afterAll(() => t.close());
 
   const decide = (fields: string[]) =>
-    t.http.post('/v1/decisions').set('Authorization', `Bearer ${pep}`).send({ vendor: vendorId, asset: assetKey, fields, action: 'read', purpose: 'collections' }).expect(200);
+    t.http
+      .post('/v1/decisions')
+      .set('Authorization', `Bearer ${pep}`)
+      .send({ vendor: vendorId, asset: assetKey, fields, action: 'read', purpose: 'collections' })
+      .expect(200);
 
   it('counts recorded decisions by outcome and denied fields by reason, and the group-commit batches that carried them', async () => {
     const before = await metrics();
@@ -67,10 +92,21 @@ describe('domain metrics and request logs (development: /metrics open on the pub
     const client = await registerSecretClient(t, { roles: ['pep'] });
     const before = await metrics();
     await tokenFor(t, client);
-    await t.http.post('/oauth/token').set('Authorization', basic(client.clientId, 'wrong-secret')).type('form').send({ grant_type: 'client_credentials' }).expect(401);
-    await t.http.post('/oauth/token').set('Authorization', basic(client.clientId, client.clientSecret)).type('form').send({ grant_type: 'password' }).expect(400);
+    await t.http
+      .post('/oauth/token')
+      .set('Authorization', basic(client.clientId, 'wrong-secret'))
+      .type('form')
+      .send({ grant_type: 'client_credentials' })
+      .expect(401);
+    await t.http
+      .post('/oauth/token')
+      .set('Authorization', basic(client.clientId, client.clientSecret))
+      .type('form')
+      .send({ grant_type: 'password' })
+      .expect(400);
     const after = await metrics();
-    const delta = (labels: string) => sample(after, 'governance_oauth_tokens_total', labels) - sample(before, 'governance_oauth_tokens_total', labels);
+    const delta = (labels: string) =>
+      sample(after, 'governance_oauth_tokens_total', labels) - sample(before, 'governance_oauth_tokens_total', labels);
     expect(delta('outcome="issued",reason=""')).toBe(1);
     expect(delta('outcome="refused",reason="invalid_client"')).toBe(1);
     expect(delta('outcome="refused",reason="unsupported_grant_type"')).toBe(1);
@@ -79,7 +115,10 @@ describe('domain metrics and request logs (development: /metrics open on the pub
   it('reports the last audit chain verification and the change feed', async () => {
     expect(await metrics()).toMatch(/^governance_audit_chain_valid Nan$/m);
     await t.grantRole('audrey', 'auditor', '*');
-    const verified = await t.http.get('/v1/audit/verify').set('Authorization', `Bearer ${await t.staffToken('audrey')}`).expect(200);
+    const verified = await t.http
+      .get('/v1/audit/verify')
+      .set('Authorization', `Bearer ${await t.staffToken('audrey')}`)
+      .expect(200);
     expect(verified.body.valid).toBe(true);
     const text = await metrics();
     expect(sample(text, 'governance_audit_chain_valid')).toBe(1);
@@ -94,7 +133,10 @@ describe('domain metrics and request logs (development: /metrics open on the pub
     await decide(['phone']).set('X-Request-Id', 'log-client-1');
     await t.http.get('/healthz').set('X-Request-Id', 'log-public-1').expect(200);
     const entry = (id: string) =>
-      t.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === id && l.msg === 'request') as Record<string, unknown>;
+      t.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === id && l.msg === 'request') as Record<
+        string,
+        unknown
+      >;
     expect(entry('log-staff-1')).toMatchObject({ caller: 'staff:olivia', address: expect.stringMatching(/127\.0\.0\.1/) });
     expect(String(entry('log-client-1').caller)).toMatch(/^client:/);
     expect(entry('log-public-1').caller).toBeUndefined();
@@ -159,7 +201,9 @@ describe('the HTTP server behind the shipped nginx', () => {
   });
 
   it('honours HTTP_KEEP_ALIVE_TIMEOUT_S: an idle keep-alive connection stays open between requests', async () => {
-    const t = await createTestApp({ env: { HTTP_KEEP_ALIVE_TIMEOUT_S: '120', HTTP_HEADERS_TIMEOUT_S: '121', HTTP_REQUEST_TIMEOUT_S: '180' } });
+    const t = await createTestApp({
+      env: { HTTP_KEEP_ALIVE_TIMEOUT_S: '120', HTTP_HEADERS_TIMEOUT_S: '121', HTTP_REQUEST_TIMEOUT_S: '180' },
+    });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       expect(t.server.keepAliveTimeout).toBe(120_000);

@@ -145,7 +145,9 @@ describe('MIGRATE_ON_START=false', () => {
     const service = await startService(config(), logger);
     try {
       const phases = lines.map((l) => JSON.parse(l) as { phase?: string; msg: string; ms?: number });
-      expect(phases.find((p) => p.phase === 'migrations')?.msg).toBe('migrations: schema is current (MIGRATE_ON_START=false, not migrating)');
+      expect(phases.find((p) => p.phase === 'migrations')?.msg).toBe(
+        'migrations: schema is current (MIGRATE_ON_START=false, not migrating)',
+      );
       const res = await fetch(`http://127.0.0.1:${service.port}/readyz`);
       expect(res.status).toBe(200);
     } finally {

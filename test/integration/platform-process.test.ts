@@ -69,7 +69,12 @@ describe('the service process', () => {
   });
 
   it('starts, serves, and on SIGTERM stops cleanly with exit code 0, even with a keep-alive connection open', async () => {
-    const started = startServer({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...(database?.url ? { DATABASE_URL: database.url } : {}) });
+    const started = startServer({
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...(database?.url ? { DATABASE_URL: database.url } : {}),
+    });
     try {
       const port = await listeningPort(started);
       const agent = new http.Agent({ keepAlive: true });

@@ -16,7 +16,17 @@ const onPostgres = process.env.DATABASE_URL !== undefined;
 
 function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  for (const name of ['DATABASE_URL', 'NODE_ENV', 'TEST_DB_TEMPLATE', 'STAFF_JWKS_URL', 'PUBLIC_URL', 'BOOTSTRAP_ADMIN_SUBJECTS', 'METRICS_PORT', 'HOST']) delete base[name];
+  for (const name of [
+    'DATABASE_URL',
+    'NODE_ENV',
+    'TEST_DB_TEMPLATE',
+    'STAFF_JWKS_URL',
+    'PUBLIC_URL',
+    'BOOTSTRAP_ADMIN_SUBJECTS',
+    'METRICS_PORT',
+    'HOST',
+  ])
+    delete base[name];
   return { ...base, LOG_LEVEL: 'info', ...env };
 }
 
@@ -37,7 +47,16 @@ function run(script: string, env: Record<string, string>): Proc {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-type LogLine = { level: number; msg: string; phase?: string; ms?: number; code?: string; port?: number; host?: string; startupMs?: number } & Record<string, unknown>;
+type LogLine = {
+  level: number;
+  msg: string;
+  phase?: string;
+  ms?: number;
+  code?: string;
+  port?: number;
+  host?: string;
+  startupMs?: number;
+} & Record<string, unknown>;
 
 function jsonLines(text: string): LogLine[] {
   return text
@@ -132,7 +151,10 @@ function deadPid(): number {
     const file = path.join(dataDir, LOCK_FILE_NAME);
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
-      fs.writeFileSync(file, `${JSON.stringify({ pid: holder.pid, host: os.hostname(), command: 'seed', since: new Date().toISOString() })}\n`);
+      fs.writeFileSync(
+        file,
+        `${JSON.stringify({ pid: holder.pid, host: os.hostname(), command: 'seed', since: new Date().toISOString() })}\n`,
+      );
       const migrate = run('services/cli/migrate.ts', { DATA_DIR: dataDir });
       expect(await migrate.exited).toBe(1);
       expect(migrate.stderr()).toContain(`is in use by process ${holder.pid} on ${os.hostname()} (seed`);

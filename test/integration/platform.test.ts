@@ -16,7 +16,11 @@ let admin: string;
 beforeAll(async () => {
   t = await createTestApp({ env: { BODY_LIMIT_KB: '4' } });
   admin = await t.staffToken('root-admin');
-  await t.http.post('/v1/departments').set('Authorization', `Bearer ${admin}`).send({ code: 'RETAIL', name: 'Retail banking', kind: 'business' }).expect(201);
+  await t.http
+    .post('/v1/departments')
+    .set('Authorization', `Bearer ${admin}`)
+    .send({ code: 'RETAIL', name: 'Retail banking', kind: 'business' })
+    .expect(201);
 });
 afterAll(() => t.close());
 
@@ -27,7 +31,9 @@ describe('request ids', () => {
     const res = await t.http.get('/v1/no-such-thing').set('X-Request-Id', 'branch-7:req.42');
     expect(res.headers['x-request-id']).toBe('branch-7:req.42');
     expect(res.body.requestId).toBe('branch-7:req.42');
-    const line = t.logLines.map((l) => JSON.parse(l) as { requestId?: string; msg?: string }).find((l) => l.requestId === 'branch-7:req.42');
+    const line = t.logLines
+      .map((l) => JSON.parse(l) as { requestId?: string; msg?: string })
+      .find((l) => l.requestId === 'branch-7:req.42');
     expect(line).toMatchObject({ msg: 'request' });
   });
 
@@ -91,7 +97,10 @@ describe('request bodies', () => {
   });
 
   it('accepts JSON with a charset parameter', async () => {
-    await post().set('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify({ code: 'CHARSET', name: 'c', kind: 'business' })).expect(201);
+    await post()
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ code: 'CHARSET', name: 'c', kind: 'business' }))
+      .expect(201);
   });
 
   it('answers 413 for a body over BODY_LIMIT_KB and writes nothing', async () => {
@@ -148,7 +157,9 @@ describe('health, readiness and metrics', () => {
     expect(res.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/departments\/:code",status="200"\} [1-9]/);
     expect(res.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/departments\/:code",status="404"\} [1-9]/);
     expect(res.text).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404"\} [1-9]/);
-    expect(res.text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/v1\/departments\/:code",status="200"\}/);
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/v1\/departments\/:code",status="200"\}/,
+    );
     expect(res.text).toMatch(/db_pool_connections\{state="used"\}/);
     expect(res.text).not.toContain(marker);
     expect(res.text).not.toContain('/v1/departments/RETAIL');
@@ -160,7 +171,10 @@ describe('health, readiness and metrics', () => {
     expect(Object.keys(doc.body.paths as object)).toEqual(expect.arrayContaining(['/healthz', '/v1/departments', '/v1/audit/verify']));
     const page = await t.http.get('/docs').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    await t.http.get('/docs/swagger-ui.css').expect(200).expect('Content-Type', /text\/css/);
+    await t.http
+      .get('/docs/swagger-ui.css')
+      .expect(200)
+      .expect('Content-Type', /text\/css/);
     expectProblem(await t.http.get('/docs/..%2Fpackage.json'), 400);
   });
 });
@@ -191,7 +205,11 @@ describe('readiness when something is missing', () => {
       config,
       db: database.db,
       logger: createLogger('silent'),
-      secrets: { subjectIdKey: crypto.randomBytes(32), keyEncryptionKey: crypto.randomBytes(32), auditCheckpointKey: crypto.randomBytes(32) },
+      secrets: {
+        subjectIdKey: crypto.randomBytes(32),
+        keyEncryptionKey: crypto.randomBytes(32),
+        auditCheckpointKey: crypto.randomBytes(32),
+      },
       staffKeys: createLocalJWKSet({ keys: [] }),
       defaultMetrics: false,
     });

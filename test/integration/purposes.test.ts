@@ -27,7 +27,8 @@ const marketing = {
 
 beforeAll(async () => {
   t = await createTestApp();
-  for (const who of ['root-admin', 'petra', 'pia', 'pedro', 'olivia', 'victor', 'apu', 'aude', 'nobody']) tokens[who] = await t.staffToken(who);
+  for (const who of ['root-admin', 'petra', 'pia', 'pedro', 'olivia', 'victor', 'apu', 'aude', 'nobody'])
+    tokens[who] = await t.staffToken(who);
   for (const code of ['RETAIL', 'PRIVACY', 'PROCUREMENT']) {
     await as('root-admin').post('/v1/departments').send({ code, name: code, kind: 'business' }).expect(201);
   }
@@ -61,7 +62,10 @@ describe('purposes', () => {
 
     const audit = await as('aude').get('/v1/audit?objectType=purpose&objectId=credit_card_marketing').expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['purpose.retired', 'purpose.updated', 'purpose.created']);
-    expect(audit.body.items[1]).toMatchObject({ actorId: 'pia', details: { before: { retentionDays: 365 }, after: { retentionDays: 180 } } });
+    expect(audit.body.items[1]).toMatchObject({
+      actorId: 'pia',
+      details: { before: { retentionDays: 365 }, after: { retentionDays: 180 } },
+    });
     expect(notices.filter((n) => n.key === 'credit_card_marketing')).toHaveLength(3);
   });
 
@@ -86,7 +90,9 @@ describe('purposes', () => {
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: Response = await as('petra').get(`/v1/purposes?limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: Response = await as('petra')
+        .get(`/v1/purposes?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       expect(res.body.items.length).toBeLessThanOrEqual(3);
       paged.push(...res.body.items.map((p: { key: string }) => p.key));
       cursor = res.body.nextCursor;
@@ -129,7 +135,13 @@ describe('purposes', () => {
   it('answers 409 for a key that is taken, even by a retired purpose', async () => {
     const before = await written();
     expectProblem(await as('petra').post('/v1/purposes').send(marketing), 409, 'purpose_exists');
-    expectProblem(await as('petra').post('/v1/purposes').send({ ...marketing, key: 'payroll' }), 409, 'purpose_exists');
+    expectProblem(
+      await as('petra')
+        .post('/v1/purposes')
+        .send({ ...marketing, key: 'payroll' }),
+      409,
+      'purpose_exists',
+    );
     expect(await written()).toEqual(before);
   });
 
@@ -159,7 +171,13 @@ describe('purposes', () => {
     ['an array body', [marketing]],
   ])('refuses a purpose with %s (400) and writes nothing', async (_label, body) => {
     const before = await written();
-    expectProblem(await as('petra').post('/v1/purposes').send(body as object), 400, 'validation_failed');
+    expectProblem(
+      await as('petra')
+        .post('/v1/purposes')
+        .send(body as object),
+      400,
+      'validation_failed',
+    );
     expect(await written()).toEqual(before);
   });
 
@@ -194,7 +212,12 @@ describe('purposes', () => {
     expectProblem(await as('petra').post('/v1/purposes').set('Content-Type', 'text/plain').send('key=x'), 415);
     expectProblem(await as('petra').patch('/v1/purposes/payroll').set('Content-Type', 'text/plain').send('retentionDays=1'), 415);
     const huge = 'x'.repeat(200 * 1024);
-    expectProblem(await as('petra').post('/v1/purposes').send({ ...marketing, key: 'big', description: huge }), 413);
+    expectProblem(
+      await as('petra')
+        .post('/v1/purposes')
+        .send({ ...marketing, key: 'big', description: huge }),
+      413,
+    );
     expectProblem(await as('petra').patch('/v1/purposes/payroll').send({ description: huge }), 413);
     expect(await written()).toEqual(before);
   });

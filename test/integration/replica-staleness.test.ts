@@ -23,7 +23,10 @@ onPostgres('a replica whose change feed is cut', () => {
   let assetKey: string;
 
   const decide = () =>
-    deaf.http.post('/v1/decisions').set(pep).send({ vendor: vendorId, asset: assetKey, fields: ['phone'], action: 'read', purpose: 'collections' });
+    deaf.http
+      .post('/v1/decisions')
+      .set(pep)
+      .send({ vendor: vendorId, asset: assetKey, fields: ['phone'], action: 'read', purpose: 'collections' });
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -31,9 +34,15 @@ onPostgres('a replica whose change feed is cut', () => {
     proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
     await proxy.open();
     const shared = { ...database, drop: async () => undefined };
-    const keys = { KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64') };
+    const keys = {
+      KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+      SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64'),
+    };
     // The deaf replica's queries go straight to PostgreSQL; only its LISTEN connection runs through the proxy.
-    deaf = await createTestApp({ database: shared, env: { ...keys, DATABASE_URL: proxy.url(database.url as string), POLICY_MAX_STALENESS_MS: String(BOUND_MS) } });
+    deaf = await createTestApp({
+      database: shared,
+      env: { ...keys, DATABASE_URL: proxy.url(database.url as string), POLICY_MAX_STALENESS_MS: String(BOUND_MS) },
+    });
     other = await createTestApp({ database: shared, env: { ...keys, DATABASE_URL: database.url as string } });
     const f = new Factories(deaf);
     await f.department('RETAIL');
@@ -44,9 +53,21 @@ onPostgres('a replica whose change feed is cut', () => {
     const grant = await deaf.http
       .post('/v1/access-grants')
       .set(await f.token('vm-factory'))
-      .send({ vendor: vendorId, asset: assetKey, fields: ['phone'], actions: ['read'], purpose: 'collections', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), justification: 'Collections calls' });
+      .send({
+        vendor: vendorId,
+        asset: assetKey,
+        fields: ['phone'],
+        actions: ['read'],
+        purpose: 'collections',
+        validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        justification: 'Collections calls',
+      });
     grantId = grant.body.id;
-    await deaf.http.post(`/v1/access-grants/${grantId}/approve`).set(await f.token('owner-factory')).send({}).expect(200);
+    await deaf.http
+      .post(`/v1/access-grants/${grantId}/approve`)
+      .set(await f.token('owner-factory'))
+      .send({})
+      .expect(200);
     pep = { Authorization: `Bearer ${await tokenFor(deaf, await registerSecretClient(deaf, { roles: ['pep'], scopes: ['decisions'] }))}` };
   });
   afterAll(async () => {
@@ -76,7 +97,10 @@ onPostgres('a replica whose change feed is cut', () => {
     const ready = await deaf.http.get('/readyz');
     expectProblem(ready, 503);
     expect(ready.body.detail).toBe('Not ready: vendor_policies');
-    await deaf.http.get('/v1/departments').set(await new Factories(deaf).token('root-admin')).expect(200);
+    await deaf.http
+      .get('/v1/departments')
+      .set(await new Factories(deaf).token('root-admin'))
+      .expect(200);
 
     // Another replica revokes the grant while this one cannot hear it.
     const pat = { Authorization: `Bearer ${await other.staffToken('po-factory')}` };

@@ -29,7 +29,9 @@ import {
 const BOUND_MS = 1000;
 const TRIES = 50;
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
-const title = process.env.DATABASE_URL ? 'two replicas on one PostgreSQL' : 'two replicas on one PostgreSQL (skipped: needs DATABASE_URL; PGlite is a single process)';
+const title = process.env.DATABASE_URL
+  ? 'two replicas on one PostgreSQL'
+  : 'two replicas on one PostgreSQL (skipped: needs DATABASE_URL; PGlite is a single process)';
 
 onPostgres(title, () => {
   let database: TestDatabase;
@@ -51,7 +53,8 @@ onPostgres(title, () => {
     return res.status === 200 && res.body.decision === 'deny' && fields?.[0]?.reason === reason;
   };
   const refusedToken = async (p: ServiceProcess, token: string) => (await decide(p, bank, token)).status === 401;
-  const record = (what: string, ms: number[]) => report.push([what, String(ms.length), String(percentile(ms, 50)), String(percentile(ms, 99)), String(Math.max(...ms))]);
+  const record = (what: string, ms: number[]) =>
+    report.push([what, String(ms.length), String(percentile(ms, 50)), String(percentile(ms, 99)), String(Math.max(...ms))]);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -82,7 +85,10 @@ onPostgres(title, () => {
       expectStatus(await approve, 200, 'approve');
       // Measured from the moment the revocation is sent, so A's own handling is included.
       sent = Date.now();
-      const revoke = a.call('POST', `/v1/access-grants/${grantId}/revoke`, { as: { staff: STAFF.privacyOfficer }, body: { reason: 'Contract review' } });
+      const revoke = a.call('POST', `/v1/access-grants/${grantId}/revoke`, {
+        as: { staff: STAFF.privacyOfficer },
+        body: { reason: 'Contract review' },
+      });
       await until(() => denied(b, 'no_grant'), 5000, 'B denies after the revocation').catch((err: Error) => {
         throw new Error(`${err.message}; B's last answer: ${JSON.stringify(lastAnswer)}`);
       });
@@ -101,12 +107,18 @@ onPostgres(title, () => {
     const reinstated: number[] = [];
     for (let i = 0; i < 5; i++) {
       const sent = Date.now();
-      const suspend = a.call('POST', `/v1/vendors/${bank.vendorId}/suspend`, { as: { staff: STAFF.privacyOfficer }, body: { reason: 'Suspected leak' } });
+      const suspend = a.call('POST', `/v1/vendors/${bank.vendorId}/suspend`, {
+        as: { staff: STAFF.privacyOfficer },
+        body: { reason: 'Suspected leak' },
+      });
       await until(() => denied(b, 'vendor_suspended'), 5000, 'B denies the suspended vendor');
       suspended.push(Date.now() - sent);
       expectStatus(await suspend, 200, 'suspend');
       const back = Date.now();
-      const reinstate = a.call('POST', `/v1/vendors/${bank.vendorId}/reinstate`, { as: { staff: STAFF.privacyOfficer }, body: { reason: 'Cleared' } });
+      const reinstate = a.call('POST', `/v1/vendors/${bank.vendorId}/reinstate`, {
+        as: { staff: STAFF.privacyOfficer },
+        body: { reason: 'Cleared' },
+      });
       await until(() => allowed(b), 5000, 'B allows the reinstated vendor');
       reinstated.push(Date.now() - back);
       expectStatus(await reinstate, 200, 'reinstate');
@@ -149,7 +161,10 @@ onPostgres(title, () => {
 
   it('keeps one linear, verifiable audit chain while both replicas write at once', async () => {
     const writes = Array.from({ length: 40 }, (_, i) =>
-      (i % 2 === 0 ? a : b).call('POST', '/v1/departments', { as: { staff: PROCESS_ADMIN }, body: { code: `CONC_${i}`, name: `Concurrent ${i}`, kind: 'business' } }),
+      (i % 2 === 0 ? a : b).call('POST', '/v1/departments', {
+        as: { staff: PROCESS_ADMIN },
+        body: { code: `CONC_${i}`, name: `Concurrent ${i}`, kind: 'business' },
+      }),
     );
     const decisions = Array.from({ length: 100 }, (_, i) => decide(i % 2 === 0 ? a : b, bank));
     const answers = await Promise.all([...writes, ...decisions]);
@@ -157,13 +172,18 @@ onPostgres(title, () => {
     const verified = expectStatus(await b.call('GET', '/v1/audit/verify', { as: { staff: PROCESS_ADMIN } }), 200, 'verify').body;
     const count = (await database.db('audit_events').count({ n: '*' })) as Array<{ n: number }>;
     expect(verified).toMatchObject({ valid: true, checked: Number(count[0].n) });
-    const actors = (await database.db('audit_events').where('action', 'department.created').whereIn('object_id', ['CONC_0', 'CONC_1']).select('request_id')) as unknown[];
+    const actors = (await database
+      .db('audit_events')
+      .where('action', 'department.created')
+      .whereIn('object_id', ['CONC_0', 'CONC_1'])
+      .select('request_id')) as unknown[];
     expect(actors).toHaveLength(2);
   }, 120_000);
 
   it('anchors that chain with signed checkpoints, one per interval across both replicas, each verifiable with the shared key', async () => {
     const head = async () => Number(((await database.db('audit_events').max({ seq: 'seq' })) as Array<{ seq: number | string }>)[0].seq);
-    const anchored = async () => Number(((await database.db('audit_checkpoints').max({ seq: 'seq' })) as Array<{ seq: number | string | null }>)[0].seq ?? 0);
+    const anchored = async () =>
+      Number(((await database.db('audit_checkpoints').max({ seq: 'seq' })) as Array<{ seq: number | string | null }>)[0].seq ?? 0);
     await until(async () => (await anchored()) >= (await head()), 10_000, 'a checkpoint covers the chain head');
     const rows = (await database.db('audit_checkpoints').orderBy('number')) as Array<{ number: number | string; made_at: Date | string }>;
     expect(rows.map((r) => Number(r.number))).toEqual(rows.map((_, i) => i + 1));

@@ -52,7 +52,10 @@ describe('security headers', () => {
       await t.http.get('/v1/departments'),
       await t.http.get('/v1/no-such-thing'),
       await t.http.get('/v1/public/notices/no_such_purpose'),
-      await t.http.post('/v1/departments').set(await auth('alice')).send({ code: 'x' }),
+      await t.http
+        .post('/v1/departments')
+        .set(await auth('alice'))
+        .send({ code: 'x' }),
       await t.http.get('/.well-known/jwks.json'),
     ];
     for (const res of responses) expectStrictCsp(res);
@@ -61,11 +64,20 @@ describe('security headers', () => {
   it('never lets a cache store /v1 or /oauth responses, errors included', async () => {
     const staff = await t.http.get('/v1/departments').set(await auth('alice'));
     expect(staff.status).toBe(200);
-    for (const res of [staff, await t.http.get('/v1/departments'), await t.http.get('/v1/public/notices/no_such_purpose'), await t.http.get('/v1/role-assignments').set(await auth('alice'))]) {
+    for (const res of [
+      staff,
+      await t.http.get('/v1/departments'),
+      await t.http.get('/v1/public/notices/no_such_purpose'),
+      await t.http.get('/v1/role-assignments').set(await auth('alice')),
+    ]) {
       expect(res.headers['cache-control']).toBe('no-store');
     }
     const client = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
-    const token = await t.http.post('/oauth/token').set('Authorization', basic(client.clientId, client.clientSecret)).type('form').send({ grant_type: 'client_credentials' });
+    const token = await t.http
+      .post('/oauth/token')
+      .set('Authorization', basic(client.clientId, client.clientSecret))
+      .type('form')
+      .send({ grant_type: 'client_credentials' });
     expect(token.status).toBe(200);
     expect(token.headers['cache-control']).toBe('no-store');
     expectStrictCsp(token);
@@ -75,7 +87,11 @@ describe('security headers', () => {
       .type('form')
       .send({ token: token.body.access_token });
     expect(introspected.headers['cache-control']).toBe('no-store');
-    const refused = await t.http.post('/oauth/token').set('Authorization', basic(client.clientId, 'wrong')).type('form').send({ grant_type: 'client_credentials' });
+    const refused = await t.http
+      .post('/oauth/token')
+      .set('Authorization', basic(client.clientId, 'wrong'))
+      .type('form')
+      .send({ grant_type: 'client_credentials' });
     expect(refused.headers['cache-control']).toBe('no-store');
   });
 
@@ -90,7 +106,8 @@ describe('security headers', () => {
     expect(scripts).not.toContain("'unsafe-eval'");
     const inline = [...page.text.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
     expect(inline.length).toBeGreaterThan(0);
-    for (const script of inline) expect(scripts).toContain(`'sha256-${crypto.createHash('sha256').update(script, 'utf8').digest('base64')}'`);
+    for (const script of inline)
+      expect(scripts).toContain(`'sha256-${crypto.createHash('sha256').update(script, 'utf8').digest('base64')}'`);
     expect(policy.get('connect-src')).toEqual(["'self'"]);
     expect(policy.get('default-src')).toEqual(["'none'"]);
     for (const src of [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])) {

@@ -112,19 +112,26 @@ describe('staff tokens refused with 401', () => {
   it('refuses a token whose payload was tampered with', async () => {
     const [header, , signature] = (await t.staffToken('nobody-special')).split('.');
     const forged = b64url({ sub: 'root-admin', iss: STAFF_ISSUER, aud: STAFF_AUDIENCE, iat: now(), exp: now() + 600 });
-    const res = await t.http.post('/v1/departments').set('Authorization', `Bearer ${header}.${forged}.${signature}`).send({ code: 'FORGED', name: 'x', kind: 'business' });
+    const res = await t.http
+      .post('/v1/departments')
+      .set('Authorization', `Bearer ${header}.${forged}.${signature}`)
+      .send({ code: 'FORGED', name: 'x', kind: 'business' });
     expectUnauthorized(res);
     const admin = await t.staffToken('root-admin');
     await t.http.get('/v1/departments/FORGED').set('Authorization', `Bearer ${admin}`).expect(404);
   });
 
   it('refuses a token without a subject', async () => {
-    expectUnauthorized(await read(`Bearer ${await signStaffClaims({ iss: STAFF_ISSUER, aud: STAFF_AUDIENCE, iat: now(), exp: now() + 600 })}`));
+    expectUnauthorized(
+      await read(`Bearer ${await signStaffClaims({ iss: STAFF_ISSUER, aud: STAFF_AUDIENCE, iat: now(), exp: now() + 600 })}`),
+    );
   });
 
   it('refuses a token with an empty or oversized subject', async () => {
     for (const sub of ['', 'x'.repeat(201)]) {
-      expectUnauthorized(await read(`Bearer ${await signStaffClaims({ sub, iss: STAFF_ISSUER, aud: STAFF_AUDIENCE, iat: now(), exp: now() + 600 })}`));
+      expectUnauthorized(
+        await read(`Bearer ${await signStaffClaims({ sub, iss: STAFF_ISSUER, aud: STAFF_AUDIENCE, iat: now(), exp: now() + 600 })}`),
+      );
     }
   });
 
@@ -145,7 +152,10 @@ describe('staff tokens refused with 401', () => {
     const res = await t.http.get(`/v1/departments?access_token=${token}`);
     expectUnauthorized(res, 'invalid_request');
     // ...also when the header carries the same token.
-    expectUnauthorized(await t.http.get(`/v1/departments?access_token=${token}`).set('Authorization', `Bearer ${token}`), 'invalid_request');
+    expectUnauthorized(
+      await t.http.get(`/v1/departments?access_token=${token}`).set('Authorization', `Bearer ${token}`),
+      'invalid_request',
+    );
     expect(t.logLines.join('\n')).not.toContain(token);
   });
 
@@ -201,10 +211,13 @@ describe('staff token lifetime, age and clock skew', () => {
   });
 
   it('applies the configured limits (STAFF_TOKEN_MAX_LIFETIME_S, STAFF_TOKEN_MAX_AGE_S, STAFF_CLOCK_SKEW_S)', async () => {
-    const strict = await createTestApp({ env: { STAFF_TOKEN_MAX_LIFETIME_S: '900', STAFF_TOKEN_MAX_AGE_S: '600', STAFF_CLOCK_SKEW_S: '0' } });
+    const strict = await createTestApp({
+      env: { STAFF_TOKEN_MAX_LIFETIME_S: '900', STAFF_TOKEN_MAX_AGE_S: '600', STAFF_CLOCK_SKEW_S: '0' },
+    });
     try {
       await strict.grantRole('alice', 'data_owner', '*');
-      const get = async (iat: number, exp: number) => strict.http.get('/v1/departments').set('Authorization', `Bearer ${await claims(iat, exp)}`);
+      const get = async (iat: number, exp: number) =>
+        strict.http.get('/v1/departments').set('Authorization', `Bearer ${await claims(iat, exp)}`);
       expect((await get(now(), now() + 900)).status).toBe(200);
       expectUnauthorized(await get(now(), now() + 1000));
       expectUnauthorized(await get(now() - 700, now() + 100));
@@ -227,7 +240,14 @@ describe('a remote identity provider (STAFF_JWKS_URL)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
     const sign = (sub: string) =>
-      new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'idp-1' }).setSubject(sub).setIssuer('https://idp.bank.example').setAudience('pg').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+        .setSubject(sub)
+        .setIssuer('https://idp.bank.example')
+        .setAudience('pg')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
     const stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
     return { url, sign, stop };
   }
@@ -246,7 +266,11 @@ describe('a remote identity provider (STAFF_JWKS_URL)', () => {
     const idp = await identityProvider();
     const token = await idp.sign('alice');
     await idp.stop();
-    const auth = new JwtStaffAuthenticator(createRemoteJWKSet(new URL(idp.url), { timeoutDuration: 1000 }), 'https://idp.bank.example', 'pg');
+    const auth = new JwtStaffAuthenticator(
+      createRemoteJWKSet(new URL(idp.url), { timeoutDuration: 1000 }),
+      'https://idp.bank.example',
+      'pg',
+    );
     await expect(auth.authenticate(token)).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
   });
 

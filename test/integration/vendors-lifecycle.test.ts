@@ -55,7 +55,10 @@ beforeAll(async () => {
   await t.grantRole('victor', 'vendor_manager', '*');
   await t.grantRole('vince', 'vendor_manager', 'PROCUREMENT');
   await t.grantRole('aude', 'auditor', '*');
-  await as('petra').post('/v1/purposes').send({ key: 'collections', legalBasis: 'contract', description: 'Debt collection', retentionDays: 30 }).expect(201);
+  await as('petra')
+    .post('/v1/purposes')
+    .send({ key: 'collections', legalBasis: 'contract', description: 'Debt collection', retentionDays: 30 })
+    .expect(201);
   t.container.changes.subscribe(VENDOR_CHANGED, (payload) => void notices.push(payload));
   t.container.vendors.addLifecycleHook(async (trx, ctx, vendor, to) => {
     const row = (await trx('vendors').where({ id: vendor.id }).first('status')) as { status: string };
@@ -83,7 +86,14 @@ describe('vendor lifecycle', () => {
     expect((await as('olivia').get(`/v1/vendors/${id}`)).body).toEqual(terminated.body);
 
     const history = (await as('aude').get(`/v1/vendors/${id}/status-history`).expect(200)).body.items;
-    expect(history.map((h: { fromStatus: string | null; toStatus: string; actor: string; reason: string | null }) => [h.fromStatus, h.toStatus, h.actor, h.reason])).toEqual([
+    expect(
+      history.map((h: { fromStatus: string | null; toStatus: string; actor: string; reason: string | null }) => [
+        h.fromStatus,
+        h.toStatus,
+        h.actor,
+        h.reason,
+      ]),
+    ).toEqual([
       [null, 'active', 'victor', null],
       ['active', 'suspended', 'victor', 'late security report'],
       ['suspended', 'active', 'petra', 'report received'],
@@ -135,7 +145,10 @@ describe('vendor lifecycle', () => {
       ['reinstate a terminated vendor', () => transition('petra', terminated, 'reinstate'), 'vendor_terminated'],
       [
         'change a terminated vendor',
-        () => as('victor').patch(`/v1/vendors/${terminated}`).send({ contract: { endsAt: '2030-01-01T00:00:00Z' } }),
+        () =>
+          as('victor')
+            .patch(`/v1/vendors/${terminated}`)
+            .send({ contract: { endsAt: '2030-01-01T00:00:00Z' } }),
         'vendor_terminated',
       ],
     ])('%s', async (_label, request, code) => {
@@ -155,7 +168,10 @@ describe('vendor lifecycle', () => {
     });
 
     it('still allows the neighbouring legal moves', async () => {
-      await as('victor').patch(`/v1/vendors/${suspended}`).send({ securityAssessment: { assessedAt: '2026-11-01', result: 'fail' } }).expect(200);
+      await as('victor')
+        .patch(`/v1/vendors/${suspended}`)
+        .send({ securityAssessment: { assessedAt: '2026-11-01', result: 'fail' } })
+        .expect(200);
       await transition('victor', active, 'suspend').expect(200);
       await transition('petra', active, 'reinstate').expect(200);
       await transition('victor', suspended, 'terminate').expect(200);
@@ -193,8 +209,20 @@ describe('vendor lifecycle', () => {
       const other = await newVendor();
       await transition('pia', other, 'suspend').expect(200);
       const before = await written();
-      expectProblem(await as('vince').patch(`/v1/vendors/${other}`).send({ contract: { endsAt: '2030-01-01T00:00:00Z' } }), 403, 'forbidden');
-      expectProblem(await as('vince').patch(`/v1/vendors/${other}`).send({ contacts: [{ name: 'Ops', email: 'x@vendor.example' }] }), 403, 'forbidden');
+      expectProblem(
+        await as('vince')
+          .patch(`/v1/vendors/${other}`)
+          .send({ contract: { endsAt: '2030-01-01T00:00:00Z' } }),
+        403,
+        'forbidden',
+      );
+      expectProblem(
+        await as('vince')
+          .patch(`/v1/vendors/${other}`)
+          .send({ contacts: [{ name: 'Ops', email: 'x@vendor.example' }] }),
+        403,
+        'forbidden',
+      );
       expect(await written()).toEqual(before);
       await transition('vince', await newVendor(), 'suspend').expect(200);
     });
@@ -210,20 +238,35 @@ describe('vendor lifecycle', () => {
       id = await newVendor();
     });
 
-    it.each(['suspend', 'reinstate', 'terminate'] as const)('%s: 400 for a missing, blank, mistyped or extended reason, 413 when oversized, 404 when unknown', async (action) => {
-      const before = await written();
-      const post = () => as('petra').post(`/v1/vendors/${id}/${action}`);
-      for (const body of [{}, { reason: '' }, { reason: '   ' }, { reason: 5 }, { reason: 'x'.repeat(1001) }, { reason: 'ok', force: true }, ['ok']]) {
-        expectProblem(await post().send(body as object), 400, 'validation_failed');
-      }
-      expectProblem(await post().set('Content-Type', 'application/json').send('{"reason":"x"'), 400);
-      expectProblem(await post().set('Content-Type', 'text/plain').send('reason'), 415);
-      expectProblem(await post().send({ reason: 'x'.repeat(200 * 1024) }), 413);
-      expectProblem(await as('petra').post(`/v1/vendors/not-a-uuid/${action}`).send({ reason: 'x' }), 400, 'validation_failed');
-      expectProblem(await as('petra').post(`/v1/vendors/00000000-0000-4000-8000-000000000000/${action}`).send({ reason: 'x' }), 404, 'not_found');
-      expect(await written()).toEqual(before);
-      expect(hookCalls).toEqual([]);
-    });
+    it.each(['suspend', 'reinstate', 'terminate'] as const)(
+      '%s: 400 for a missing, blank, mistyped or extended reason, 413 when oversized, 404 when unknown',
+      async (action) => {
+        const before = await written();
+        const post = () => as('petra').post(`/v1/vendors/${id}/${action}`);
+        for (const body of [
+          {},
+          { reason: '' },
+          { reason: '   ' },
+          { reason: 5 },
+          { reason: 'x'.repeat(1001) },
+          { reason: 'ok', force: true },
+          ['ok'],
+        ]) {
+          expectProblem(await post().send(body as object), 400, 'validation_failed');
+        }
+        expectProblem(await post().set('Content-Type', 'application/json').send('{"reason":"x"'), 400);
+        expectProblem(await post().set('Content-Type', 'text/plain').send('reason'), 415);
+        expectProblem(await post().send({ reason: 'x'.repeat(200 * 1024) }), 413);
+        expectProblem(await as('petra').post(`/v1/vendors/not-a-uuid/${action}`).send({ reason: 'x' }), 400, 'validation_failed');
+        expectProblem(
+          await as('petra').post(`/v1/vendors/00000000-0000-4000-8000-000000000000/${action}`).send({ reason: 'x' }),
+          404,
+          'not_found',
+        );
+        expect(await written()).toEqual(before);
+        expect(hookCalls).toEqual([]);
+      },
+    );
   });
 
   describe('lifecycle hooks run inside the status change’s transaction', () => {

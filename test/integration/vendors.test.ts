@@ -33,7 +33,10 @@ const contract = {
 const acme = {
   name: 'Acme Collections Ltd',
   unifiedSocialCreditCode: '91350100M000100Y43',
-  contacts: [{ name: 'Li Wei', email: 'li.wei@acme.example', role: 'account manager' }, { name: 'Desk', phone: '+86 755 1234 5678' }],
+  contacts: [
+    { name: 'Li Wei', email: 'li.wei@acme.example', role: 'account manager' },
+    { name: 'Desk', phone: '+86 755 1234 5678' },
+  ],
   contract,
   securityAssessment: { assessedAt: '2026-10-15', result: 'conditional', reference: 'SA-2026-17' },
 };
@@ -77,22 +80,34 @@ describe('vendors', () => {
       name: acme.name,
       unifiedSocialCreditCode: acme.unifiedSocialCreditCode,
       contacts: acme.contacts,
-      contract: { reference: contract.reference, startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2027-12-31T15:59:59.000Z', purposes: contract.purposes },
+      contract: {
+        reference: contract.reference,
+        startsAt: '2026-01-01T00:00:00.000Z',
+        endsAt: '2027-12-31T15:59:59.000Z',
+        purposes: contract.purposes,
+      },
       securityAssessment: acme.securityAssessment,
       status: 'active',
       statusReason: null,
       statusChangedBy: 'victor',
     });
-    for (const who of ['root-admin', 'petra', 'olivia', 'aude']) expect((await as(who).get(`/v1/vendors/${acmeId}`).expect(200)).body).toEqual(res.body);
+    for (const who of ['root-admin', 'petra', 'olivia', 'aude'])
+      expect((await as(who).get(`/v1/vendors/${acmeId}`).expect(200)).body).toEqual(res.body);
 
     const audit = await as('aude').get(`/v1/audit?objectType=vendor&objectId=${acmeId}`).expect(200);
     expect(audit.body.items).toHaveLength(1);
-    expect(audit.body.items[0]).toMatchObject({ action: 'vendor.created', actorId: 'victor', details: { after: { contactCount: 2, name: acme.name } } });
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'vendor.created',
+      actorId: 'victor',
+      details: { after: { contactCount: 2, name: acme.name } },
+    });
     expect(JSON.stringify(audit.body.items[0])).not.toMatch(/li\.wei|1234 5678/);
     expect(notices).toContainEqual({ vendorId: acmeId });
 
     const history = await as('petra').get(`/v1/vendors/${acmeId}/status-history`).expect(200);
-    expect(history.body.items).toEqual([{ id: expect.any(Number), fromStatus: null, toStatus: 'active', reason: null, actor: 'victor', at: res.body.createdAt }]);
+    expect(history.body.items).toEqual([
+      { id: expect.any(Number), fromStatus: null, toStatus: 'active', reason: null, actor: 'victor', at: res.body.createdAt },
+    ]);
   });
 
   it('changes contacts, the assessment and the contract (reference, a later end, purposes), audited and announced', async () => {
@@ -107,7 +122,12 @@ describe('vendors', () => {
       .expect(200);
     expect(res.body).toMatchObject({
       contacts: [{ name: 'Zhang Min', email: 'zhang.min@acme.example' }],
-      contract: { reference: 'PROC-2026-0042-A1', startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2028-06-30T00:00:00.000Z', purposes: ['card_marketing', 'loan_servicing'] },
+      contract: {
+        reference: 'PROC-2026-0042-A1',
+        startsAt: '2026-01-01T00:00:00.000Z',
+        endsAt: '2028-06-30T00:00:00.000Z',
+        purposes: ['card_marketing', 'loan_servicing'],
+      },
       securityAssessment: { assessedAt: '2026-11-20', result: 'pass' },
       status: 'active',
     });
@@ -118,20 +138,38 @@ describe('vendors', () => {
     expect(event.details.after.contract.purposes).toEqual(['card_marketing', 'loan_servicing']);
 
     // The same end is no change; one contract field alone is enough.
-    await as('victor').patch(`/v1/vendors/${acmeId}`).send({ contract: { endsAt: '2028-06-30T08:00:00+08:00' } }).expect(200);
+    await as('victor')
+      .patch(`/v1/vendors/${acmeId}`)
+      .send({ contract: { endsAt: '2028-06-30T08:00:00+08:00' } })
+      .expect(200);
   });
 
   it('keeps a purpose already on the contract after it retires, but never adds a retired or unknown one', async () => {
-    await as('petra').post('/v1/purposes').send({ key: 'winding_down', legalBasis: 'contract', description: 'x', retentionDays: 5 }).expect(201);
-    const vendor = (await as('victor').post('/v1/vendors').send(minimal('Winding Down Co', ['winding_down'])).expect(201)).body;
+    await as('petra')
+      .post('/v1/purposes')
+      .send({ key: 'winding_down', legalBasis: 'contract', description: 'x', retentionDays: 5 })
+      .expect(201);
+    const vendor = (
+      await as('victor')
+        .post('/v1/vendors')
+        .send(minimal('Winding Down Co', ['winding_down']))
+        .expect(201)
+    ).body;
     await as('petra').post('/v1/purposes/winding_down/retire').expect(200);
-    await as('victor').patch(`/v1/vendors/${vendor.id}`).send({ contract: { purposes: ['winding_down', 'collections'] } }).expect(200);
+    await as('victor')
+      .patch(`/v1/vendors/${vendor.id}`)
+      .send({ contract: { purposes: ['winding_down', 'collections'] } })
+      .expect(200);
 
     const before = await written();
-    const retired = await as('victor').patch(`/v1/vendors/${vendor.id}`).send({ contract: { purposes: ['collections', 'old_campaign'] } });
+    const retired = await as('victor')
+      .patch(`/v1/vendors/${vendor.id}`)
+      .send({ contract: { purposes: ['collections', 'old_campaign'] } });
     expectProblem(retired, 400, 'validation_failed');
     expect(retired.body.detail).toMatch(/old_campaign is retired/);
-    const unknown = await as('victor').patch(`/v1/vendors/${vendor.id}`).send({ contract: { purposes: ['collections', 'no_such'] } });
+    const unknown = await as('victor')
+      .patch(`/v1/vendors/${vendor.id}`)
+      .send({ contract: { purposes: ['collections', 'no_such'] } });
     expectProblem(unknown, 400, 'validation_failed');
     expect(unknown.body.detail).toMatch(/unknown purpose no_such/);
     expect(await written()).toEqual(before);
@@ -140,7 +178,9 @@ describe('vendors', () => {
   it('extends a contract but never shortens it (409)', async () => {
     const before = await written();
     expectProblem(
-      await as('victor').patch(`/v1/vendors/${acmeId}`).send({ contract: { endsAt: '2028-06-29T23:59:59Z' } }),
+      await as('victor')
+        .patch(`/v1/vendors/${acmeId}`)
+        .send({ contract: { endsAt: '2028-06-29T23:59:59Z' } }),
       409,
       'contract_end_not_extended',
     );
@@ -177,7 +217,9 @@ describe('vendors', () => {
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: Response = await as('olivia').get(`/v1/vendors?limit=1${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: Response = await as('olivia')
+        .get(`/v1/vendors?limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       paged.push(...res.body.items.map((v: { id: string }) => v.id));
       cursor = res.body.nextCursor;
     } while (cursor);
@@ -212,17 +254,41 @@ describe('vendors', () => {
   it('answers 404 for an unknown vendor and 400 for a malformed id', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     expectProblem(await as('victor').get(`/v1/vendors/${unknown}`), 404, 'not_found');
-    expectProblem(await as('victor').patch(`/v1/vendors/${unknown}`).send({ contacts: minimal('x').contacts }), 404, 'not_found');
+    expectProblem(
+      await as('victor')
+        .patch(`/v1/vendors/${unknown}`)
+        .send({ contacts: minimal('x').contacts }),
+      404,
+      'not_found',
+    );
     expectProblem(await as('victor').get(`/v1/vendors/${unknown}/status-history`), 404, 'not_found');
     expectProblem(await as('victor').get('/v1/vendors/not-a-uuid'), 400, 'validation_failed');
-    expectProblem(await as('victor').patch('/v1/vendors/42').send({ contacts: minimal('x').contacts }), 400, 'validation_failed');
+    expectProblem(
+      await as('victor')
+        .patch('/v1/vendors/42')
+        .send({ contacts: minimal('x').contacts }),
+      400,
+      'validation_failed',
+    );
   });
 
   it('keeps vendor registration to vendor managers (data owners, privacy officers, admins, app managers get 403)', async () => {
     const before = await written();
     for (const who of ['olivia', 'petra', 'root-admin', 'apu', 'aude']) {
-      expectProblem(await as(who).post('/v1/vendors').send(minimal(`Rogue ${who}`)), 403, 'forbidden');
-      expectProblem(await as(who).patch(`/v1/vendors/${acmeId}`).send({ contract: { endsAt: '2030-01-01T00:00:00Z' } }), 403, 'forbidden');
+      expectProblem(
+        await as(who)
+          .post('/v1/vendors')
+          .send(minimal(`Rogue ${who}`)),
+        403,
+        'forbidden',
+      );
+      expectProblem(
+        await as(who)
+          .patch(`/v1/vendors/${acmeId}`)
+          .send({ contract: { endsAt: '2030-01-01T00:00:00Z' } }),
+        403,
+        'forbidden',
+      );
     }
     expectProblem(await as('apu').get('/v1/vendors'), 403, 'forbidden');
     expectProblem(await t.http.get('/v1/vendors'), 401, 'unauthorized');
@@ -262,7 +328,13 @@ describe('vendors', () => {
     ['an unknown field', { ...minimal('New Co'), rating: 'AAA' }],
   ])('refuses a vendor with %s (400) and writes nothing', async (_label, body) => {
     const before = await written();
-    expectProblem(await as('victor').post('/v1/vendors').send(body as object), 400, 'validation_failed');
+    expectProblem(
+      await as('victor')
+        .post('/v1/vendors')
+        .send(body as object),
+      400,
+      'validation_failed',
+    );
     expect(await written()).toEqual(before);
   });
 
@@ -300,10 +372,23 @@ describe('vendors', () => {
     expectProblem(await as('victor').post('/v1/vendors').set('Content-Type', 'application/json').send('{"name": "x",'), 400);
     expectProblem(await as('victor').patch(`/v1/vendors/${acmeId}`).set('Content-Type', 'application/json').send('[1,2'), 400);
     expectProblem(await as('victor').post('/v1/vendors').set('Content-Type', 'text/plain').send('name=x'), 415);
-    expectProblem(await as('victor').patch(`/v1/vendors/${acmeId}`).set('Content-Type', 'application/x-www-form-urlencoded').send('a=b'), 415);
+    expectProblem(
+      await as('victor').patch(`/v1/vendors/${acmeId}`).set('Content-Type', 'application/x-www-form-urlencoded').send('a=b'),
+      415,
+    );
     const huge = 'x'.repeat(200 * 1024);
-    expectProblem(await as('victor').post('/v1/vendors').send({ ...minimal('Huge Co'), contract: { ...contract, reference: huge } }), 413);
-    expectProblem(await as('victor').patch(`/v1/vendors/${acmeId}`).send({ contacts: [{ name: huge, email: 'a@b.example' }] }), 413);
+    expectProblem(
+      await as('victor')
+        .post('/v1/vendors')
+        .send({ ...minimal('Huge Co'), contract: { ...contract, reference: huge } }),
+      413,
+    );
+    expectProblem(
+      await as('victor')
+        .patch(`/v1/vendors/${acmeId}`)
+        .send({ contacts: [{ name: huge, email: 'a@b.example' }] }),
+      413,
+    );
     expect(await written()).toEqual(before);
   });
 });

@@ -30,10 +30,9 @@ function policyLines(): string[][] {
 
 async function staffEnforcer(assignments = ASSIGNMENTS): Promise<Enforcer> {
   const model = newModelFromString(fs.readFileSync(policyFile('staff.conf'), 'utf8'));
-  const csv = [
-    ...policyLines().map((l) => l.join(', ')),
-    ...assignments.map(([sub, role, dom]) => `g, ${sub}, ${role}, ${dom}`),
-  ].join('\n');
+  const csv = [...policyLines().map((l) => l.join(', ')), ...assignments.map(([sub, role, dom]) => `g, ${sub}, ${role}, ${dom}`)].join(
+    '\n',
+  );
   return newEnforcer(model, new StringAdapter(csv));
 }
 
@@ -56,7 +55,8 @@ describe('staff_policy.csv is well formed', () => {
 
   it('names the roles of PRODUCT.md §2', () => {
     const roles = new Set(policyLines().map((l) => l[1]));
-    for (const role of ['admin', 'data_owner', 'vendor_manager', 'privacy_officer', 'app_manager', 'auditor']) expect(roles).toContain(role);
+    for (const role of ['admin', 'data_owner', 'vendor_manager', 'privacy_officer', 'app_manager', 'auditor'])
+      expect(roles).toContain(role);
   });
 });
 

@@ -14,7 +14,16 @@ const t = (day: number) => new Date(Date.UTC(2026, 0, 1) + day * 86_400_000).toI
 type Line = [string, string, string, string, string, string, string, string];
 
 const line = fc
-  .tuple(fc.constantFrom(...VENDORS), fc.constantFrom(...ASSETS), fc.constantFrom(...FIELDS), fc.constantFrom(...ACTIONS), fc.constantFrom(...PURPOSES), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 9 }))
+  .tuple(
+    fc.constantFrom(...VENDORS),
+    fc.constantFrom(...ASSETS),
+    fc.constantFrom(...FIELDS),
+    fc.constantFrom(...ACTIONS),
+    fc.constantFrom(...PURPOSES),
+    fc.integer({ min: 0, max: 60 }),
+    fc.integer({ min: 1, max: 60 }),
+    fc.integer({ min: 1, max: 9 }),
+  )
   .map(([v, a, f, act, p, from, len, g]): Line => [v, a, f, act, p, t(from), t(from + len), `g${g}`]);
 
 const vendor = fc.record({
@@ -35,11 +44,20 @@ const request = fc.record({
 });
 
 /** The rules of PRODUCT.md §3, written out by hand. */
-function reference(lines: Line[], v: VendorAttributes | undefined, asset: string, field: string, action: string, purpose: string, now: string): true | DenyReason {
+function reference(
+  lines: Line[],
+  v: VendorAttributes | undefined,
+  asset: string,
+  field: string,
+  action: string,
+  purpose: string,
+  now: string,
+): true | DenyReason {
   if (!v) return 'no_grant';
   const mine = lines.filter((l) => l[0] === v.id);
   const allowing = mine.filter(
-    (l) => l[1] === asset && l[2] === field && l[3] === action && l[4] === purpose && v.purposes.includes(purpose) && l[5] <= now && now < l[6],
+    (l) =>
+      l[1] === asset && l[2] === field && l[3] === action && l[4] === purpose && v.purposes.includes(purpose) && l[5] <= now && now < l[6],
   );
   if (v.status === 'active' && v.contractFrom <= now && now < v.contractUntil && allowing.length > 0) return true;
   if (v.status !== 'active') return 'vendor_suspended';

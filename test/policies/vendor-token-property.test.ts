@@ -16,7 +16,15 @@ const t = (day: number) => new Date(Date.UTC(2026, 0, 1) + day * 86_400_000).toI
 type Line = [string, string, string, string, string, string, string, string];
 
 const line = fc
-  .tuple(fc.constantFrom(...ASSETS), fc.constantFrom(...FIELDS), fc.constantFrom(...ACTIONS), fc.constantFrom(...PURPOSES), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 9 }))
+  .tuple(
+    fc.constantFrom(...ASSETS),
+    fc.constantFrom(...FIELDS),
+    fc.constantFrom(...ACTIONS),
+    fc.constantFrom(...PURPOSES),
+    fc.integer({ min: 0, max: 40 }),
+    fc.integer({ min: 1, max: 60 }),
+    fc.integer({ min: 1, max: 9 }),
+  )
   .map(([a, f, act, p, from, len, g]): Line => ['v1', a, f, act, p, t(from), t(from + len), `g${g}`]);
 
 const vendor = fc.record({
@@ -36,7 +44,12 @@ const detail = fc.record({
 });
 
 /** Covered when every combination has a line allowing it now; the token ends at the earliest of each combination's longest-lasting line and the contract. */
-function reference(lines: Line[], v: VendorAttributes, details: DataAccessDetail[], now: string): { covered: true; notAfter: string } | { covered: false } {
+function reference(
+  lines: Line[],
+  v: VendorAttributes,
+  details: DataAccessDetail[],
+  now: string,
+): { covered: true; notAfter: string } | { covered: false } {
   if (v.status !== 'active' || !(v.contractFrom <= now && now < v.contractUntil)) return { covered: false };
   let notAfter = v.contractUntil;
   for (const d of details) {
@@ -44,10 +57,20 @@ function reference(lines: Line[], v: VendorAttributes, details: DataAccessDetail
       for (const field of d.datatypes) {
         for (const action of d.actions) {
           const allowing = lines.filter(
-            (l) => l[1] === asset && l[2] === field && l[3] === action && l[4] === d.purpose && v.purposes.includes(d.purpose) && l[5] <= now && now < l[6],
+            (l) =>
+              l[1] === asset &&
+              l[2] === field &&
+              l[3] === action &&
+              l[4] === d.purpose &&
+              v.purposes.includes(d.purpose) &&
+              l[5] <= now &&
+              now < l[6],
           );
           if (allowing.length === 0) return { covered: false };
-          const longest = allowing.map((l) => l[6]).sort().at(-1) as string;
+          const longest = allowing
+            .map((l) => l[6])
+            .sort()
+            .at(-1) as string;
           if (longest < notAfter) notAfter = longest;
         }
       }
@@ -58,8 +81,18 @@ function reference(lines: Line[], v: VendorAttributes, details: DataAccessDetail
 
 describe('normalise', () => {
   it('keeps each distinct detail once, in first-seen order, and lists each combination once', () => {
-    const d = { type: 'data_access' as const, locations: ['a1', 'a1', 'a2'], actions: ['read' as const, 'read' as const], datatypes: ['name', 'phone', 'name'], purpose: 'collections' };
-    const { details, byLocation } = normalise([d, d, { ...d, locations: ['a1', 'a2'], datatypes: ['name', 'phone'], actions: ['read' as const] }]);
+    const d = {
+      type: 'data_access' as const,
+      locations: ['a1', 'a1', 'a2'],
+      actions: ['read' as const, 'read' as const],
+      datatypes: ['name', 'phone', 'name'],
+      purpose: 'collections',
+    };
+    const { details, byLocation } = normalise([
+      d,
+      d,
+      { ...d, locations: ['a1', 'a2'], datatypes: ['name', 'phone'], actions: ['read' as const] },
+    ]);
     expect(details).toEqual([{ ...d, locations: ['a1', 'a2'], actions: ['read'], datatypes: ['name', 'phone'] }]);
     expect([...byLocation].map(([l, c]) => [l, c.length])).toEqual([
       ['a1', 2],
@@ -77,25 +110,36 @@ describe('vendor tokens match a reference implementation', () => {
   it('for random grants and authorization_details (fixed seed plus a random one)', async () => {
     for (const seed of [20261128, Date.now() % 2 ** 31]) {
       await fc.assert(
-        fc.asyncProperty(fc.array(line, { maxLength: 30 }), vendor, fc.array(detail, { minLength: 1, maxLength: 2 }), fc.integer({ min: 0, max: 80 }), async (lines, v, details, day) => {
-          policy.replaceAll(lines);
-          const engine = {
-            vendor: (id: string) => (id === v.id ? v : undefined),
-            asset: async (ref: string) => (ASSETS.includes(ref) ? { id: ref } : undefined),
-            check: (vendorId: string, asset: string, field: string, action: string, purpose: string, now: string) =>
-              policy.check(vendorId === v.id ? v : undefined, asset, field, action, purpose, now),
-          } as unknown as VendorAccessEngine;
-          const now = t(day);
-          const got = await coverage(engine, 'v1', details, new Date(now));
-          const want = reference(lines, v, details, now);
-          expect(got.covered).toBe(want.covered);
-          if (got.covered && want.covered) expect(got.notAfter.toISOString()).toBe(want.notAfter);
-          // Repeats change nothing: the same details twice, with every list doubled, are covered the same way until the same instant.
-          const doubled = details.map((d) => ({ ...d, locations: [...d.locations, ...d.locations], actions: [...d.actions, ...d.actions], datatypes: [...d.datatypes, ...d.datatypes] }));
-          const again = await coverage(engine, 'v1', [...doubled, ...details], new Date(now));
-          expect(again.covered).toBe(got.covered);
-          if (again.covered && got.covered) expect(again.notAfter.toISOString()).toBe(got.notAfter.toISOString());
-        }),
+        fc.asyncProperty(
+          fc.array(line, { maxLength: 30 }),
+          vendor,
+          fc.array(detail, { minLength: 1, maxLength: 2 }),
+          fc.integer({ min: 0, max: 80 }),
+          async (lines, v, details, day) => {
+            policy.replaceAll(lines);
+            const engine = {
+              vendor: (id: string) => (id === v.id ? v : undefined),
+              asset: async (ref: string) => (ASSETS.includes(ref) ? { id: ref } : undefined),
+              check: (vendorId: string, asset: string, field: string, action: string, purpose: string, now: string) =>
+                policy.check(vendorId === v.id ? v : undefined, asset, field, action, purpose, now),
+            } as unknown as VendorAccessEngine;
+            const now = t(day);
+            const got = await coverage(engine, 'v1', details, new Date(now));
+            const want = reference(lines, v, details, now);
+            expect(got.covered).toBe(want.covered);
+            if (got.covered && want.covered) expect(got.notAfter.toISOString()).toBe(want.notAfter);
+            // Repeats change nothing: the same details twice, with every list doubled, are covered the same way until the same instant.
+            const doubled = details.map((d) => ({
+              ...d,
+              locations: [...d.locations, ...d.locations],
+              actions: [...d.actions, ...d.actions],
+              datatypes: [...d.datatypes, ...d.datatypes],
+            }));
+            const again = await coverage(engine, 'v1', [...doubled, ...details], new Date(now));
+            expect(again.covered).toBe(got.covered);
+            if (again.covered && got.covered) expect(again.notAfter.toISOString()).toBe(got.notAfter.toISOString());
+          },
+        ),
         { seed, numRuns: 300 },
       );
     }

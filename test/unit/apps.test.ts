@@ -1,4 +1,12 @@
-import { IllegalTransitionError, APP_STATES, SeparationOfDutiesError, assertSeparateChecker, assertTransition, nextState, type AppState } from '../../services/apps/lifecycle';
+import {
+  IllegalTransitionError,
+  APP_STATES,
+  SeparationOfDutiesError,
+  assertSeparateChecker,
+  assertTransition,
+  nextState,
+  type AppState,
+} from '../../services/apps/lifecycle';
 import { checkRelease, penetrationTestCutoff, type ReleaseFacts, type SecurityTestFact } from '../../services/apps/release-gate';
 import { vulnerabilityStatus } from '../../services/apps/security-service';
 import { ConfigError, loadConfig } from '../../services/config';
@@ -39,14 +47,21 @@ describe('release gate', () => {
     result: SecurityTestFact['result'] = 'pass',
     recordedAt = `${performedAt}T12:00:00.000Z`,
   ): SecurityTestFact => ({ id: `${kind}-${performedAt}-${result}`, kind, performedAt, result, recordedAt });
-  const pen = (performedAt: string, result: SecurityTestFact['result'] = 'pass', recordedAt?: string) => test('penetration', performedAt, result, recordedAt);
+  const pen = (performedAt: string, result: SecurityTestFact['result'] = 'pass', recordedAt?: string) =>
+    test('penetration', performedAt, result, recordedAt);
   const others = [test('compatibility', '2026-10-02'), test('privacy_review', '2026-10-03')];
   const facts = (over: Partial<ReleaseFacts> & { pen?: SecurityTestFact[] }): ReleaseFacts => {
     const { pen: penetration = [pen('2026-10-01')], ...rest } = over;
     return { filingNumber: 'FN-1', securityTests: [...penetration, ...others], blockingFindings: [], consentPurposes: [], today, ...rest };
   };
   const unmet = (f: ReleaseFacts) => checkRelease(f).unmet.map((u) => u.requirement);
-  const finding = (id: string, severity: string, testKind: string | null) => ({ id, title: `Finding ${id}`, severity, testKind, dueAt: '2026-12-31T00:00:00.000Z' });
+  const finding = (id: string, severity: string, testKind: string | null) => ({
+    id,
+    title: `Finding ${id}`,
+    severity,
+    testKind,
+    dueAt: '2026-12-31T00:00:00.000Z',
+  });
 
   it('passes with a filing number, recent passed tests of every kind and notices for consent purposes, naming the evidence', () => {
     const result = checkRelease(facts({ consentPurposes: [{ key: 'marketing', hasPublishedNotice: true }] }));
@@ -68,11 +83,34 @@ describe('release gate', () => {
     ['a failed penetration test', { pen: [pen('2026-11-01', 'fail')] }, ['penetration_test_not_passed']],
     ['a conditional penetration test', { pen: [pen('2026-11-01', 'conditional')] }, ['penetration_test_not_passed']],
     ['a later failed retest after a pass', { pen: [pen('2026-10-01'), pen('2026-11-01', 'fail')] }, ['penetration_test_not_passed']],
-    ['a same-day fail recorded after the pass', { pen: [pen('2026-11-01', 'pass', '2026-11-01T09:00:00.000Z'), pen('2026-11-01', 'fail', '2026-11-01T10:00:00.000Z')] }, ['penetration_test_not_passed']],
+    [
+      'a same-day fail recorded after the pass',
+      { pen: [pen('2026-11-01', 'pass', '2026-11-01T09:00:00.000Z'), pen('2026-11-01', 'fail', '2026-11-01T10:00:00.000Z')] },
+      ['penetration_test_not_passed'],
+    ],
     ['a pass one day past 12 months', { pen: [pen('2025-11-26')] }, ['penetration_test_expired']],
-    ['a consent purpose without a notice', { consentPurposes: [{ key: 'a', hasPublishedNotice: true }, { key: 'b', hasPublishedNotice: false }] }, ['consent_notice_missing']],
+    [
+      'a consent purpose without a notice',
+      {
+        consentPurposes: [
+          { key: 'a', hasPublishedNotice: true },
+          { key: 'b', hasPublishedNotice: false },
+        ],
+      },
+      ['consent_notice_missing'],
+    ],
     ['an open high finding', { blockingFindings: [finding('v1', 'high', null)] }, ['blocking_finding_open']],
-    ['nothing at all', { filingNumber: null, securityTests: [], consentPurposes: [{ key: 'b', hasPublishedNotice: false }] }, ['filing_number_missing', 'penetration_test_missing', 'compatibility_test_missing', 'privacy_review_missing', 'consent_notice_missing']],
+    [
+      'nothing at all',
+      { filingNumber: null, securityTests: [], consentPurposes: [{ key: 'b', hasPublishedNotice: false }] },
+      [
+        'filing_number_missing',
+        'penetration_test_missing',
+        'compatibility_test_missing',
+        'privacy_review_missing',
+        'consent_notice_missing',
+      ],
+    ],
   ] as Array<[string, Partial<ReleaseFacts> & { pen?: SecurityTestFact[] }, string[]]>)('refuses %s', (_label, over, expected) => {
     expect(unmet(facts(over))).toEqual(expected);
     expect(checkRelease(facts(over)).evidence).toBeUndefined();
@@ -80,7 +118,11 @@ describe('release gate', () => {
 
   it('names every unmet test kind and every open blocking finding, each with what it is about', () => {
     const securityTests = [pen('2026-11-01'), test('compatibility', '2026-11-02', 'fail'), test('privacy_review', '2025-01-01')];
-    const result = checkRelease({ ...facts({}), securityTests, blockingFindings: [finding('v1', 'low', 'privacy_review'), finding('v2', 'critical', 'penetration')] });
+    const result = checkRelease({
+      ...facts({}),
+      securityTests,
+      blockingFindings: [finding('v1', 'low', 'privacy_review'), finding('v2', 'critical', 'penetration')],
+    });
     expect(result.unmet).toEqual([
       expect.objectContaining({ requirement: 'compatibility_test_not_passed', testKind: 'compatibility' }),
       expect.objectContaining({ requirement: 'privacy_review_expired', testKind: 'privacy_review' }),
@@ -91,7 +133,12 @@ describe('release gate', () => {
   });
 
   it('judges each kind by its own most recent test: another kind’s pass does not stand in', () => {
-    const securityTests = [pen('2026-11-01'), test('compatibility', '2026-11-01', 'pass'), test('compatibility', '2026-11-05', 'conditional'), test('privacy_review', '2026-11-01')];
+    const securityTests = [
+      pen('2026-11-01'),
+      test('compatibility', '2026-11-01', 'pass'),
+      test('compatibility', '2026-11-05', 'conditional'),
+      test('privacy_review', '2026-11-01'),
+    ];
     expect(unmet({ ...facts({}), securityTests })).toEqual(['compatibility_test_not_passed']);
   });
 
@@ -131,13 +178,16 @@ describe('separation of duties in the lifecycle', () => {
     ['amy', 'released', 'proposed'],
     ['cat', 'released', 'testing'],
     ['dan', 'retired', 'consolidating'],
-  ] as Array<[string, AppState, AppState]>)('refuses %s moving the app to %s (made the %s step) with 403 separation_of_duties', (subject, to, makerStep) => {
-    const err = refusal(subject, to);
-    expect(err).toBeInstanceOf(SeparationOfDutiesError);
-    expect(err?.status).toBe(403);
-    expect(err?.code).toBe('separation_of_duties');
-    expect(err?.extensions).toEqual({ step: to, makerStep });
-  });
+  ] as Array<[string, AppState, AppState]>)(
+    'refuses %s moving the app to %s (made the %s step) with 403 separation_of_duties',
+    (subject, to, makerStep) => {
+      const err = refusal(subject, to);
+      expect(err).toBeInstanceOf(SeparationOfDutiesError);
+      expect(err?.status).toBe(403);
+      expect(err?.code).toBe('separation_of_duties');
+      expect(err?.extensions).toEqual({ step: to, makerStep });
+    },
+  );
 
   it.each([
     ['ben', 'approved'],

@@ -115,7 +115,9 @@ describe('AuditLog.verify', () => {
   });
 
   it('refuses a chain that does not start from the genesis hash', async () => {
-    const events = chain(3).slice(1).map((e) => ({ ...e, seq: e.seq - 1 }));
+    const events = chain(3)
+      .slice(1)
+      .map((e) => ({ ...e, seq: e.seq - 1 }));
     await expect(logOver(events).log.verify()).resolves.toMatchObject({ valid: false, checked: 0, firstInvalidSeq: 1 });
   });
 });

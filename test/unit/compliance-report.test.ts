@@ -34,7 +34,11 @@ describe('ComplianceChecker', () => {
   });
 
   it('derives every status from the finding and never reports fewer examined than offending', async () => {
-    const outcomes = await new ComplianceChecker([definition('none', finding(0, 0)), definition('clean', finding(2, 0)), definition('race', finding(1, 3))]).run(window);
+    const outcomes = await new ComplianceChecker([
+      definition('none', finding(0, 0)),
+      definition('clean', finding(2, 0)),
+      definition('race', finding(1, 3)),
+    ]).run(window);
     expect(outcomes.map((o) => [o.definition.code, o.status, o.examined, o.count])).toEqual([
       ['none', 'not_applicable', 0, 0],
       ['clean', 'pass', 2, 0],
@@ -83,7 +87,9 @@ describe('report language', () => {
     expect(reportLanguage('en', 'zh-CN')).toBe('en');
     expect(reportLanguage('zh', 'en')).toBe('zh-CN');
     for (const bad of ['fr', 'zh-TW', 'zh-Hant', 'english', '', 'e n']) {
-      expect(() => reportLanguage(bad, undefined)).toThrow(expect.objectContaining({ status: 400, message: expect.stringMatching(/^query\.lang:/) }));
+      expect(() => reportLanguage(bad, undefined)).toThrow(
+        expect.objectContaining({ status: 400, message: expect.stringMatching(/^query\.lang:/) }),
+      );
     }
   });
 });
@@ -125,7 +131,9 @@ describe('report period and time', () => {
     [{ from: '2026-06-02', to: '2026-06-01' }, 'query.from'],
     [{ from: '２０２６-01-01' }, 'query.from'],
   ])('refuses %j naming %s', (query, path) => {
-    expect(() => resolvePeriod(query, now, 'Asia/Shanghai')).toThrow(expect.objectContaining({ status: 400, message: expect.stringContaining(`${path}:`) }));
+    expect(() => resolvePeriod(query, now, 'Asia/Shanghai')).toThrow(
+      expect.objectContaining({ status: 400, message: expect.stringContaining(`${path}:`) }),
+    );
   });
 });
 

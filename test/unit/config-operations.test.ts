@@ -51,7 +51,11 @@ describe('operations settings', () => {
       metrics: { port: 9464, host: '0.0.0.0', token: 't'.repeat(16) },
       publicUrlDerived: false,
     });
-    expect(loadConfig({ HOST: '::', METRICS_HOST: '10.0.0.5', METRICS_PORT: '0' }).metrics).toEqual({ port: 0, host: '10.0.0.5', token: undefined });
+    expect(loadConfig({ HOST: '::', METRICS_HOST: '10.0.0.5', METRICS_PORT: '0' }).metrics).toEqual({
+      port: 0,
+      host: '10.0.0.5',
+      token: undefined,
+    });
   });
 
   it.each([

@@ -146,11 +146,14 @@ describe('production mode', () => {
     expect(c.staff.jwksUrl).toBe(PRODUCTION.STAFF_JWKS_URL);
   });
 
-  it.each(['STAFF_JWKS_URL', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY', 'AUDIT_CHECKPOINT_KEY', 'STAFF_ISSUER', 'PUBLIC_URL'])('refuses to start without %s', (name) => {
-    const env: Record<string, string> = { ...PRODUCTION };
-    delete env[name];
-    expect(errorOf(env)).toBe(`NODE_ENV=production requires ${name} to be set`);
-  });
+  it.each(['STAFF_JWKS_URL', 'DATABASE_URL', 'SUBJECT_ID_KEY', 'KEY_ENCRYPTION_KEY', 'AUDIT_CHECKPOINT_KEY', 'STAFF_ISSUER', 'PUBLIC_URL'])(
+    'refuses to start without %s',
+    (name) => {
+      const env: Record<string, string> = { ...PRODUCTION };
+      delete env[name];
+      expect(errorOf(env)).toBe(`NODE_ENV=production requires ${name} to be set`);
+    },
+  );
 
   it('names every missing variable', () => {
     expect(errorOf({ NODE_ENV: 'production' })).toBe(

@@ -46,8 +46,18 @@ describe('ConsentService.status', () => {
     ['consent to v2 (not material) after material v1', 'current', { '': { latest: 2, latestMaterial: 1 } }, given(2)],
     ['consent to v1 after material v3', 'stale', { '': { latest: 3, latestMaterial: 3 } }, given(1)],
     ['consent to v3 after material v3', 'current', { '': { latest: 4, latestMaterial: 3 } }, given(3)],
-    ['an app consent after a material general version', 'current', { '': { latest: 2, latestMaterial: 2 }, [APP]: { latest: 1, latestMaterial: 1 } }, given(1, APP)],
-    ['an app consent after a material version of the app’s notice', 'stale', { '': { latest: 1, latestMaterial: 1 }, [APP]: { latest: 3, latestMaterial: 3 } }, given(2, APP)],
+    [
+      'an app consent after a material general version',
+      'current',
+      { '': { latest: 2, latestMaterial: 2 }, [APP]: { latest: 1, latestMaterial: 1 } },
+      given(1, APP),
+    ],
+    [
+      'an app consent after a material version of the app’s notice',
+      'stale',
+      { '': { latest: 1, latestMaterial: 1 }, [APP]: { latest: 3, latestMaterial: 3 } },
+      given(2, APP),
+    ],
   ] as const)('%s is %s', async (_label, state, scopes, latest) => {
     const status = await service(scopes, latest).status('ref', 'card_offers');
     expect(status).toMatchObject({ state, consented: state === 'current', stale: state === 'stale' });
@@ -64,7 +74,11 @@ describe('ConsentService.status', () => {
       latestNoticeVersion: 1,
       consentId: 'c1',
     });
-    expect(await service({}, undefined).status('ref', 'card_offers')).toMatchObject({ consented: false, state: 'none', latestNoticeVersion: null });
+    expect(await service({}, undefined).status('ref', 'card_offers')).toMatchObject({
+      consented: false,
+      state: 'none',
+      latestNoticeVersion: null,
+    });
     expect(await service({}, given(1)).status('ref', 'unknown')).toBeUndefined();
     expect(await service({}, given(1)).isCurrent('ref', 'unknown')).toBe(false);
   });

@@ -23,12 +23,19 @@ describe('asset keys and field names', () => {
   it.each(['retail.customer_profile', 'corporate.loan_book', 'a.b', 'retail.cards.transactions_2026'])('accepts the key %s', (key) => {
     expect(AssetKey.safeParse(key).success).toBe(true);
   });
-  it.each(['retail', 'Retail.profile', 'retail.', '.retail', 'retail..profile', 'retail.customer-profile', 'retail.1st', 'retail profile', ''])(
-    'refuses the key %j',
-    (key) => {
-      expect(AssetKey.safeParse(key).success).toBe(false);
-    },
-  );
+  it.each([
+    'retail',
+    'Retail.profile',
+    'retail.',
+    '.retail',
+    'retail..profile',
+    'retail.customer-profile',
+    'retail.1st',
+    'retail profile',
+    '',
+  ])('refuses the key %j', (key) => {
+    expect(AssetKey.safeParse(key).success).toBe(false);
+  });
   it.each(['name', 'id_number', 'account_balance', 'line2'])('accepts the field name %s', (name) => {
     expect(FieldName.safeParse(name).success).toBe(true);
   });

@@ -47,7 +47,15 @@ function fakeDatabase(options: { failFirst?: string[]; hold?: boolean } = {}) {
   return { db, audit, alsoWrite, transactions, held, maxOpen: () => maxOpen };
 }
 
-const event = (n: number): AuditEventInput => ({ actorType: 'client', actorId: 'pep', action: 'decision.made', objectType: 'vendor', objectId: `v${n}`, requestId: `r${n}`, details: { n } });
+const event = (n: number): AuditEventInput => ({
+  actorType: 'client',
+  actorId: 'pep',
+  action: 'decision.made',
+  objectType: 'vendor',
+  objectId: `v${n}`,
+  requestId: `r${n}`,
+  details: { n },
+});
 
 describe('GroupCommitWriter', () => {
   it('puts writes made together into one transaction, and resolves each only after that commit', async () => {
@@ -116,7 +124,10 @@ describe('GroupCommitWriter', () => {
       const calls: Array<{ events: string[]; settle: (answer: boolean | Error) => void }> = [];
       const oneStatement = (events: readonly AuditEventInput[]) =>
         new Promise<boolean>((resolve, reject) => {
-          calls.push({ events: events.map((e) => e.objectId as string), settle: (answer) => (answer instanceof Error ? reject(answer) : resolve(answer)) });
+          calls.push({
+            events: events.map((e) => e.objectId as string),
+            settle: (answer) => (answer instanceof Error ? reject(answer) : resolve(answer)),
+          });
         });
       return { calls, oneStatement };
     }

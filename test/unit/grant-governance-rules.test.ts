@@ -1,4 +1,10 @@
-import { assessmentCutoff, assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive, type GrantSubjects } from '../../services/access-grants/grantability';
+import {
+  assessmentCutoff,
+  assertAssessmentCurrent,
+  assertNoticesDisclose,
+  assertSubjectsLive,
+  type GrantSubjects,
+} from '../../services/access-grants/grantability';
 import { disclosesField, undisclosed } from '../../services/notices/disclosure';
 import { ProblemError } from '../../services/shared/errors';
 
@@ -73,13 +79,25 @@ describe('grant subjects', () => {
     ['a retired asset', subjects({ asset: { key: 'retail.profile', status: 'retired' } }), 'asset_retired'],
     ['a missing asset', subjects({ asset: undefined }), 'asset_retired'],
     ['a retired purpose', subjects({ purpose: { status: 'retired', legalBasis: 'consent' } }), 'purpose_retired'],
-    ['a retired field', subjects({ fields: [{ name: 'name', piCategory: 'personal', status: 'active' }, { name: 'balance', piCategory: 'sensitive', status: 'retired' }] }), 'fields_retired'],
+    [
+      'a retired field',
+      subjects({
+        fields: [
+          { name: 'name', piCategory: 'personal', status: 'active' },
+          { name: 'balance', piCategory: 'sensitive', status: 'retired' },
+        ],
+      }),
+      'fields_retired',
+    ],
     ['an unknown field', subjects({ fields: [{ name: 'name', piCategory: 'personal', status: 'active' }] }), 'fields_retired'],
   ])('live check: %s', (_label, s, code) => {
     expect(codeOf(() => assertSubjectsLive(grant, s))).toBe(code);
   });
 
-  const notice = (sensitivePiCategories: Array<{ category: string; necessity: string; impact: string; fields?: string[] }>, appId: string | null = null) => ({
+  const notice = (
+    sensitivePiCategories: Array<{ category: string; necessity: string; impact: string; fields?: string[] }>,
+    appId: string | null = null,
+  ) => ({
     id: 'n1',
     appId,
     version: 1,
@@ -91,8 +109,18 @@ describe('grant subjects', () => {
     ['contract purpose, no notice', subjects({ purpose: { status: 'active', legalBasis: 'contract' } }), [], undefined],
     ['a notice that discloses it', subjects(), [notice([balance])], undefined],
     ['a notice without sensitive categories', subjects(), [notice([])], 'sensitive_data_not_in_notice'],
-    ['the general notice discloses it, an app notice does not', subjects(), [notice([balance]), notice([], 'app-1')], 'sensitive_data_not_in_notice'],
-    ['contract purpose, a notice that omits it', subjects({ purpose: { status: 'active', legalBasis: 'contract' } }), [notice([])], 'sensitive_data_not_in_notice'],
+    [
+      'the general notice discloses it, an app notice does not',
+      subjects(),
+      [notice([balance]), notice([], 'app-1')],
+      'sensitive_data_not_in_notice',
+    ],
+    [
+      'contract purpose, a notice that omits it',
+      subjects({ purpose: { status: 'active', legalBasis: 'contract' } }),
+      [notice([])],
+      'sensitive_data_not_in_notice',
+    ],
   ])('notice check: %s', (_label, s, notices, code) => {
     expect(codeOf(() => assertNoticesDisclose(grant, s, notices))).toBe(code);
   });

@@ -5,19 +5,26 @@ import type { IncidentStatus } from '../../services/incidents/schemas';
 const ready = { regulatorNotified: true, rectifications: 1, openRectifications: 0 };
 
 describe('incident transitions', () => {
-  const moves: Array<[IncidentStatus, IncidentStatus]> = INCIDENT_FLOW.flatMap((from) => INCIDENT_FLOW.map((to): [IncidentStatus, IncidentStatus] => [from, to]));
+  const moves: Array<[IncidentStatus, IncidentStatus]> = INCIDENT_FLOW.flatMap((from) =>
+    INCIDENT_FLOW.map((to): [IncidentStatus, IncidentStatus] => [from, to]),
+  );
   const legal = new Set(['contained→notified', 'notified→remediating', 'remediating→closed']);
 
   it.each(moves)('%s → %s', (from, to) => {
     const attempt = () => checkTransition(from, to, ready);
     if (legal.has(`${from}→${to}`)) expect(attempt).not.toThrow();
-    else if (from === 'open' && to === 'contained') expect(attempt).toThrow(expect.objectContaining({ status: 409, code: 'containment_required' }));
+    else if (from === 'open' && to === 'contained')
+      expect(attempt).toThrow(expect.objectContaining({ status: 409, code: 'containment_required' }));
     else expect(attempt).toThrow(expect.objectContaining({ status: 409, code: 'illegal_transition' }));
   });
 
   it('needs the regulator told before notified, a rectification before remediating, none open before closed', () => {
-    expect(() => checkTransition('contained', 'notified', { ...ready, regulatorNotified: false })).toThrow(expect.objectContaining({ code: 'regulator_not_notified' }));
-    expect(() => checkTransition('notified', 'remediating', { ...ready, rectifications: 0 })).toThrow(expect.objectContaining({ code: 'no_rectifications' }));
+    expect(() => checkTransition('contained', 'notified', { ...ready, regulatorNotified: false })).toThrow(
+      expect.objectContaining({ code: 'regulator_not_notified' }),
+    );
+    expect(() => checkTransition('notified', 'remediating', { ...ready, rectifications: 0 })).toThrow(
+      expect.objectContaining({ code: 'no_rectifications' }),
+    );
     expect(() => checkTransition('remediating', 'closed', { ...ready, rectifications: 3, openRectifications: 2 })).toThrow(
       expect.objectContaining({ code: 'rectifications_open' }),
     );

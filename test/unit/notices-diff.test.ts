@@ -9,8 +9,16 @@ const v1: NoticeContent = {
   piCategories: ['name', 'mobile phone number'],
   sensitivePiCategories: [],
   retentionDays: 365,
-  thirdParties: [{ name: 'Call Centre Ltd', kind: 'entrusted', purpose: 'Calling customers', piCategories: ['name', 'mobile phone number'] }],
-  rights: { access: 'App › Privacy', copy: 'App › Privacy › Export', correct: 'App › Profile', delete: 'App › Privacy › Delete', withdraw: 'App › Privacy › Consents' },
+  thirdParties: [
+    { name: 'Call Centre Ltd', kind: 'entrusted', purpose: 'Calling customers', piCategories: ['name', 'mobile phone number'] },
+  ],
+  rights: {
+    access: 'App › Privacy',
+    copy: 'App › Privacy › Export',
+    correct: 'App › Profile',
+    delete: 'App › Privacy › Delete',
+    withdraw: 'App › Privacy › Consents',
+  },
   complaintChannel: { phone: '95555' },
   language: 'zh-CN',
 };
@@ -42,7 +50,10 @@ describe('diffNotices', () => {
   it.each([
     ['purposeDescription', { purposeDescription: 'Offering credit cards and loans' }],
     ['piCategories', { piCategories: ['name', 'mobile phone number', 'income'] }],
-    ['sensitivePiCategories', { sensitivePiCategories: [{ category: 'bank account numbers', necessity: 'To repay', impact: 'Loss if leaked' }] }],
+    [
+      'sensitivePiCategories',
+      { sensitivePiCategories: [{ category: 'bank account numbers', necessity: 'To repay', impact: 'Loss if leaked' }] },
+    ],
     ['retentionDays', { retentionDays: 730 }],
     ['thirdParties', { thirdParties: [...v1.thirdParties, { name: 'Insurer Co', kind: 'recipient' as const }] }],
     ['thirdParties', { thirdParties: [{ ...v1.thirdParties[0], piCategories: ['name'] }] }],
@@ -67,9 +78,16 @@ describe('diffNotices', () => {
   });
 
   it('names what a list gained and lost', () => {
-    const diff = diffNotices(previous, { ...v1, piCategories: ['name', 'income'], thirdParties: [{ name: 'Insurer Co', kind: 'recipient' }] });
+    const diff = diffNotices(previous, {
+      ...v1,
+      piCategories: ['name', 'income'],
+      thirdParties: [{ name: 'Insurer Co', kind: 'recipient' }],
+    });
     expect(diff.changes.find((c) => c.field === 'piCategories')).toMatchObject({ added: ['income'], removed: ['mobile phone number'] });
-    expect(diff.changes.find((c) => c.field === 'thirdParties')).toMatchObject({ added: ['recipient: Insurer Co'], removed: ['entrusted: Call Centre Ltd'] });
+    expect(diff.changes.find((c) => c.field === 'thirdParties')).toMatchObject({
+      added: ['recipient: Insurer Co'],
+      removed: ['entrusted: Call Centre Ltd'],
+    });
   });
 
   it('treats a material field appearing or disappearing as material', () => {
@@ -79,7 +97,13 @@ describe('diffNotices', () => {
   });
 
   it('covers exactly the fields PRODUCT.md names: purpose, categories, third parties, retention', () => {
-    expect([...MATERIAL_FIELDS].sort()).toEqual(['piCategories', 'purposeDescription', 'retentionDays', 'sensitivePiCategories', 'thirdParties']);
+    expect([...MATERIAL_FIELDS].sort()).toEqual([
+      'piCategories',
+      'purposeDescription',
+      'retentionDays',
+      'sensitivePiCategories',
+      'thirdParties',
+    ]);
   });
 });
 
@@ -110,7 +134,11 @@ describe('missingForPublication', () => {
 
   it('accepts an empty third-party list but not an absent one, and sensitive categories alone', () => {
     expect(missingForPublication({ ...v1, thirdParties: [] })).toEqual([]);
-    const sensitiveOnly = { ...v1, piCategories: [], sensitivePiCategories: [{ category: 'bank account numbers', necessity: 'n', impact: 'i' }] };
+    const sensitiveOnly = {
+      ...v1,
+      piCategories: [],
+      sensitivePiCategories: [{ category: 'bank account numbers', necessity: 'n', impact: 'i' }],
+    };
     expect(missingForPublication(sensitiveOnly)).toEqual([]);
     expect(missingForPublication({ ...v1, piCategories: [] }).map((i) => i.path)).toEqual(['piCategories']);
   });

@@ -59,7 +59,12 @@ describe('JwksUriPolicy.validate (registration and rotation)', () => {
   const policy = new JwksUriPolicy(
     [],
     false,
-    resolving({ 'keys.vendor.example': ['93.184.215.14'], 'internal.vendor.example': ['10.0.0.7'], 'mixed.vendor.example': ['93.184.215.14', '127.0.0.1'], 'mapped.vendor.example': ['::ffff:192.168.0.1'] }),
+    resolving({
+      'keys.vendor.example': ['93.184.215.14'],
+      'internal.vendor.example': ['10.0.0.7'],
+      'mixed.vendor.example': ['93.184.215.14', '127.0.0.1'],
+      'mapped.vendor.example': ['::ffff:192.168.0.1'],
+    }),
   );
 
   it('accepts an https or (outside production) http URL whose host resolves only to public addresses', async () => {
@@ -98,7 +103,12 @@ describe('JwksUriPolicy.validate (registration and rotation)', () => {
     const bank = new JwksUriPolicy(
       ['keys.bank.internal', '10.20.0.0/16', '127.0.0.1', 'fd12::/16'],
       false,
-      resolving({ 'keys.bank.internal': ['10.99.0.1'], 'other.bank.internal': ['10.20.3.4'], 'elsewhere.bank.internal': ['10.21.0.1'], 'v6.bank.internal': ['fd12::5'] }),
+      resolving({
+        'keys.bank.internal': ['10.99.0.1'],
+        'other.bank.internal': ['10.20.3.4'],
+        'elsewhere.bank.internal': ['10.21.0.1'],
+        'v6.bank.internal': ['fd12::5'],
+      }),
     );
     expect(await refusedMessage(bank, 'https://keys.bank.internal/jwks')).toBeUndefined();
     expect(await refusedMessage(bank, 'https://KEYS.bank.internal/jwks')).toBeUndefined();
@@ -123,7 +133,11 @@ describe('JwksUriPolicy.fetch (every fetch, after registration)', () => {
 
 describe('OAUTH_JWKS_ALLOWED_HOSTS', () => {
   it('is a comma-separated list of host names, addresses and CIDR ranges, lower-cased', () => {
-    expect(loadConfig({ OAUTH_JWKS_ALLOWED_HOSTS: ' Keys.Bank.Internal, 10.20.0.0/16 ,::1,,' }).oauthJwksAllowedHosts).toEqual(['keys.bank.internal', '10.20.0.0/16', '::1']);
+    expect(loadConfig({ OAUTH_JWKS_ALLOWED_HOSTS: ' Keys.Bank.Internal, 10.20.0.0/16 ,::1,,' }).oauthJwksAllowedHosts).toEqual([
+      'keys.bank.internal',
+      '10.20.0.0/16',
+      '::1',
+    ]);
     expect(loadConfig({}).oauthJwksAllowedHosts).toEqual([]);
   });
 

@@ -2,7 +2,13 @@ import type { Context } from 'koa';
 import type { AuthenticatedClient } from '../../services/oauth/client-authentication';
 import type { ClientService } from '../../services/oauth/client-service';
 import type { ClientRecord } from '../../services/oauth/client-store';
-import { checkGrantType, narrowAuthorizationDetails, narrowScope, tokenEndpointChain, type TokenExchange } from '../../services/oauth/token-endpoint';
+import {
+  checkGrantType,
+  narrowAuthorizationDetails,
+  narrowScope,
+  tokenEndpointChain,
+  type TokenExchange,
+} from '../../services/oauth/token-endpoint';
 
 // The token endpoint's steps on their own: each refusal is an OAuth error with the RFC's code.
 
@@ -39,13 +45,30 @@ const noHook = { authorizationDetailsHook: undefined, authorizationDetailsTypes:
 describe('the token endpoint chain', () => {
   it('reads like the RFC', () => {
     const rateLimit = { points: 10, windowSeconds: 60 };
-    const names = tokenEndpointChain({ authentication: {} as never, clients: noHook, issuer: {} as never, journal: {} as never, rateLimit }).map((s) => s.name);
-    expect(names).toEqual(['authenticateClient', 'checkTokenRateLimit', 'checkGrantType', 'narrowScope', 'narrowAuthorizationDetails', 'issueAccessToken', 'auditIssuance']);
+    const names = tokenEndpointChain({
+      authentication: {} as never,
+      clients: noHook,
+      issuer: {} as never,
+      journal: {} as never,
+      rateLimit,
+    }).map((s) => s.name);
+    expect(names).toEqual([
+      'authenticateClient',
+      'checkTokenRateLimit',
+      'checkGrantType',
+      'narrowScope',
+      'narrowAuthorizationDetails',
+      'issueAccessToken',
+      'auditIssuance',
+    ]);
   });
 
-  it.each(['password', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer', ''])('refuses grant_type %p', async (grant) => {
-    await expect(checkGrantType(exchange({ grant_type: grant }))).rejects.toMatchObject({ error: 'unsupported_grant_type', status: 400 });
-  });
+  it.each(['password', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer', ''])(
+    'refuses grant_type %p',
+    async (grant) => {
+      await expect(checkGrantType(exchange({ grant_type: grant }))).rejects.toMatchObject({ error: 'unsupported_grant_type', status: 400 });
+    },
+  );
 
   it('grants every allowed scope when none is asked for, and narrows to what is asked', async () => {
     const all = exchange({});

@@ -73,7 +73,13 @@ describe('log redaction', () => {
   it('keeps what is not sensitive and carries bindings such as the request id', () => {
     const { logger, lines } = capture();
     logger.child({ requestId: 'r-1' }).info({ status: 200, path: '/v1/departments' }, 'request');
-    expect(JSON.parse(lines[0])).toMatchObject({ requestId: 'r-1', status: 200, path: '/v1/departments', msg: 'request', service: 'privacy-governance' });
+    expect(JSON.parse(lines[0])).toMatchObject({
+      requestId: 'r-1',
+      status: 200,
+      path: '/v1/departments',
+      msg: 'request',
+      service: 'privacy-governance',
+    });
   });
 
   it('writes nothing below its level', () => {

@@ -6,7 +6,16 @@ import type { FeedStatus } from '../../services/shared/change-feed';
 // the feed delivering (heartbeats answered) since before the last full load, or a recent full load.
 
 const BOUND_MS = 5000;
-const line = (vendor: string, field: string) => [vendor, 'asset-1', field, 'read', 'collections', '2026-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z', `grant-${field}`];
+const line = (vendor: string, field: string) => [
+  vendor,
+  'asset-1',
+  field,
+  'read',
+  'collections',
+  '2026-01-01T00:00:00.000Z',
+  '2027-01-01T00:00:00.000Z',
+  `grant-${field}`,
+];
 
 /** The engine's store, with lines that can change between a full load and a vendor reload. */
 function fakeStore() {

@@ -18,7 +18,12 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('ReadBatcher', () => {
   it('sends the reads of one turn as one batch, each distinct key once, and answers each caller', async () => {
-    const store = controlledStore(new Map([['a', 1], ['b', 2]]));
+    const store = controlledStore(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
     const batcher = new ReadBatcher<string, number>(store.readMany, (k) => k);
     const reads = [batcher.read('a'), batcher.read('b'), batcher.read('a'), batcher.read('missing')];
     await turn();
@@ -75,7 +80,10 @@ describe('ReadBatcher', () => {
   });
 
   it('refuses an answer that does not match the keys rather than give anyone another key’s value', async () => {
-    const batcher = new ReadBatcher<string, number>(async () => [1], (k) => k);
+    const batcher = new ReadBatcher<string, number>(
+      async () => [1],
+      (k) => k,
+    );
     await expect(Promise.all([batcher.read('a'), batcher.read('b')])).rejects.toThrow('answered 1 values for 2 keys');
   });
 });

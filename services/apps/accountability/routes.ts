@@ -5,13 +5,31 @@ import { z } from '../../shared/zod';
 import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
-import { AppResponsibilityMatrix, LeadDepartment, RESPONSIBILITY_AREAS, ResponsibilityMatrixReport, SetLeadDepartment, SetResponsibilityMatrix } from './schemas';
+import {
+  AppResponsibilityMatrix,
+  LeadDepartment,
+  RESPONSIBILITY_AREAS,
+  ResponsibilityMatrixReport,
+  SetLeadDepartment,
+  SetResponsibilityMatrix,
+} from './schemas';
 import type { LeadDepartmentService, ResponsibilityService } from './service';
 
 /** One row per app and area (RFC 4180, through the shared writer). */
 export function responsibilityCsv(report: ResponsibilityMatrixReport): string {
   return toCsv(
-    ['app_id', 'app_name', 'lifecycle_state', 'owning_department', 'responsible_person', 'business_owner', 'technology_owner', 'area', 'department', 'person'],
+    [
+      'app_id',
+      'app_name',
+      'lifecycle_state',
+      'owning_department',
+      'responsible_person',
+      'business_owner',
+      'technology_owner',
+      'area',
+      'department',
+      'person',
+    ],
     report.apps.flatMap((a) =>
       RESPONSIBILITY_AREAS.map((area) => [
         a.appId,
@@ -29,7 +47,11 @@ export function responsibilityCsv(report: ResponsibilityMatrixReport): string {
   );
 }
 
-export function accountabilityRoutes(apps: Pick<AppService, 'departmentOf'>, lead: LeadDepartmentService, responsibilities: ResponsibilityService): RouteSpec[] {
+export function accountabilityRoutes(
+  apps: Pick<AppService, 'departmentOf'>,
+  lead: LeadDepartmentService,
+  responsibilities: ResponsibilityService,
+): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
   return [
     defineRoute({
@@ -47,7 +69,8 @@ export function accountabilityRoutes(apps: Pick<AppService, 'departmentOf'>, lea
       path: '/v1/app-management/lead-department',
       operationId: 'setAppLeadDepartment',
       summary: 'Name the lead department for mobile-app management (administrators holding the role everywhere)',
-      description: 'Its app managers (app:approve held there) approve app entry and retirement. Audited as app.lead_department_set with before and after.',
+      description:
+        'Its app managers (app:approve held there) approve app entry and retirement. Audited as app.lead_department_set with before and after.',
       tags: ['apps'],
       auth: staffPermission('app_settings', 'update', GLOBAL),
       body: SetLeadDepartment,
@@ -99,7 +122,9 @@ export function accountabilityRoutes(apps: Pick<AppService, 'departmentOf'>, lea
       handler: async ({ ctx }) => {
         const format = jsonOrCsv(ctx);
         const report = await responsibilities.report();
-        return format === 'csv' ? csvResult(responsibilityCsv(report), 'app-responsibility-matrix.csv') : { body: report, headers: { Vary: 'Accept' } };
+        return format === 'csv'
+          ? csvResult(responsibilityCsv(report), 'app-responsibility-matrix.csv')
+          : { body: report, headers: { Vary: 'Accept' } };
       },
     }),
   ];

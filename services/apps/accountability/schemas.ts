@@ -10,7 +10,9 @@ export const LeadDepartment = z
     setBy: z.string().nullable(),
     setAt: Timestamp.nullable(),
   })
-  .openapi('AppLeadDepartment', { description: 'The institution’s lead department for mobile-app management; its app managers approve app entry and exit' });
+  .openapi('AppLeadDepartment', {
+    description: 'The institution’s lead department for mobile-app management; its app managers approve app entry and exit',
+  });
 export type LeadDepartment = z.infer<typeof LeadDepartment>;
 
 export const SetLeadDepartment = z.strictObject({ department: DepartmentCode }).openapi('SetAppLeadDepartment');
@@ -23,7 +25,9 @@ const Answerer = z.strictObject({ department: DepartmentCode, person: text(200) 
 
 export const SetResponsibilityMatrix = z
   .strictObject({ business: Answerer, data: Answerer, security: Answerer, operations: Answerer })
-  .openapi('SetAppResponsibilityMatrix', { description: 'Who answers for the app’s business, data, security and operations: all four, replacing what was there' });
+  .openapi('SetAppResponsibilityMatrix', {
+    description: 'Who answers for the app’s business, data, security and operations: all four, replacing what was there',
+  });
 export type SetResponsibilityMatrix = z.infer<typeof SetResponsibilityMatrix>;
 
 export const Responsibility = z.object({ department: z.string(), person: z.string(), setBy: z.string(), setAt: Timestamp });

@@ -28,7 +28,10 @@ export interface RoleDirectory {
 export const LEAD_DEPARTMENT_STEPS: readonly AppState[] = ['approved', 'retired'];
 
 const notConfigured = () =>
-  new ConflictError('lead_department_not_configured', 'No lead department for app management is named yet; an administrator names one first');
+  new ConflictError(
+    'lead_department_not_configured',
+    'No lead department for app management is named yet; an administrator names one first',
+  );
 
 /** The institution's lead department for mobile-app management: named by an administrator, audited when it changes. */
 export class LeadDepartmentService {
@@ -72,9 +75,15 @@ export class LeadDepartmentService {
     if (department === null) throw notConfigured();
     const access = await this.roles.access(subject, 'app', 'approve');
     if (access.all || access.departments.includes(department)) return;
-    throw new ProblemError(403, 'not_lead_department', 'Forbidden', `Only app managers of the lead department ${department} move an app to ${step}`, {
-      extensions: { leadDepartment: department, step },
-    });
+    throw new ProblemError(
+      403,
+      'not_lead_department',
+      'Forbidden',
+      `Only app managers of the lead department ${department} move an app to ${step}`,
+      {
+        extensions: { leadDepartment: department, step },
+      },
+    );
   }
 }
 
@@ -113,9 +122,17 @@ export class ResponsibilityService {
     return this.db.transaction(async (trx) => {
       const app = await lockChangeableApp(this.apps, trx, appId);
       const before = complete((await this.store.responsibilities([appId], trx)).get(appId) ?? {});
-      const after = Object.fromEntries(RESPONSIBILITY_AREAS.map((a) => [a, { ...input[a], setBy: by, setAt: at }])) as Record<ResponsibilityArea, Responsibility>;
+      const after = Object.fromEntries(RESPONSIBILITY_AREAS.map((a) => [a, { ...input[a], setBy: by, setAt: at }])) as Record<
+        ResponsibilityArea,
+        Responsibility
+      >;
       await this.store.replaceResponsibilities(trx, appId, after);
-      await this.audit.record(trx, ctx, { action: 'app.responsibility_matrix_set', objectType: 'app', objectId: appId, details: { before, after } });
+      await this.audit.record(trx, ctx, {
+        action: 'app.responsibility_matrix_set',
+        objectType: 'app',
+        objectId: appId,
+        details: { before, after },
+      });
       return matrixOf(app, after);
     });
   }

@@ -30,7 +30,10 @@ export class AccountabilityStore {
   }
 
   /** Each app's responsibilities by area, for the given apps (all when undefined). */
-  async responsibilities(appIds?: readonly string[], trx: Db | Trx = this.db): Promise<Map<string, Partial<Record<ResponsibilityArea, Responsibility>>>> {
+  async responsibilities(
+    appIds?: readonly string[],
+    trx: Db | Trx = this.db,
+  ): Promise<Map<string, Partial<Record<ResponsibilityArea, Responsibility>>>> {
     const q = trx('app_responsibilities');
     if (appIds !== undefined) q.whereIn('app_id', [...appIds]);
     const byApp = new Map<string, Partial<Record<ResponsibilityArea, Responsibility>>>();
@@ -65,7 +68,14 @@ export class AccountabilityStore {
   async replaceResponsibilities(trx: Trx, appId: string, areas: Record<ResponsibilityArea, Responsibility>): Promise<void> {
     await trx('app_responsibilities').where({ app_id: appId }).delete();
     await trx('app_responsibilities').insert(
-      Object.entries(areas).map(([area, r]) => ({ app_id: appId, area, department: r.department, person: r.person, set_by: r.setBy, set_at: r.setAt })),
+      Object.entries(areas).map(([area, r]) => ({
+        app_id: appId,
+        area,
+        department: r.department,
+        person: r.person,
+        set_by: r.setBy,
+        set_at: r.setAt,
+      })),
     );
   }
 }

@@ -76,12 +76,9 @@ export type SupportedEnvironment = z.infer<typeof SupportedEnvironment>;
 export const AppCompatibility = z
   .object({
     appId: Uuid,
-    currentRelease: z
-      .string()
-      .nullable()
-      .openapi({
-        description: 'The release whose supported environments were declared last: the one the release gate and the report judge',
-      }),
+    currentRelease: z.string().nullable().openapi({
+      description: 'The release whose supported environments were declared last: the one the release gate and the report judge',
+    }),
     supported: z.array(SupportedEnvironment).openapi({ description: 'Every release’s supported environments' }),
     results: z.array(CompatibilityResult).openapi({ description: 'Every result, most recent first' }),
     warnings: z.array(z.string()).openapi({ description: 'The current release’s supported environments past their end of support' }),
