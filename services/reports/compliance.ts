@@ -400,7 +400,7 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       examines: 'vulnerability',
       text: {
         en: {
-          requirement: 'Every vulnerability the regulator reported (通报) is fixed by the regulator’s deadline',
+          requirement: 'Every vulnerability the regulator reported in a notice is fixed by the regulator’s deadline',
           source: 'Notice item 9: rectification of vulnerabilities the regulator reports',
         },
         'zh-CN': { requirement: '监管通报的每个漏洞均在监管要求的期限内完成整改', source: `${NOTICE}第九项：监管通报漏洞的整改` },
