@@ -95,7 +95,7 @@ describe('the service process', () => {
     const started = startServer({ NODE_ENV: 'production', DATA_DIR: dataDir });
     expect(await started.exited).toBe(2);
     expect(started.output()).toContain(
-      'NODE_ENV=production requires STAFF_JWKS_URL, STAFF_ISSUER, DATABASE_URL, SUBJECT_ID_KEY, KEY_ENCRYPTION_KEY, PUBLIC_URL to be set',
+      'NODE_ENV=production requires STAFF_JWKS_URL, STAFF_ISSUER, DATABASE_URL, SUBJECT_ID_KEY, KEY_ENCRYPTION_KEY, AUDIT_CHECKPOINT_KEY, PUBLIC_URL to be set',
     );
   });
 

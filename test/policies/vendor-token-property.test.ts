@@ -119,7 +119,7 @@ describe('vendor tokens match a reference implementation', () => {
             policy.replaceAll(lines);
             const engine = {
               vendor: (id: string) => (id === v.id ? v : undefined),
-              asset: async (ref: string) => (ASSETS.includes(ref) ? { id: ref } : undefined),
+              asset: async (ref: string) => (ASSETS.includes(ref) ? { id: ref, status: 'active', fields: [] } : undefined),
               check: (vendorId: string, asset: string, field: string, action: string, purpose: string, now: string) =>
                 policy.check(vendorId === v.id ? v : undefined, asset, field, action, purpose, now),
             } as unknown as VendorAccessEngine;

@@ -18,6 +18,7 @@ const PRODUCTION = {
   DATABASE_URL: 'postgres://governance@db.bank.example:5432/governance',
   SUBJECT_ID_KEY: 'k'.repeat(44),
   KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  AUDIT_CHECKPOINT_KEY: Buffer.alloc(32, 9).toString('base64'),
   PUBLIC_URL: 'https://privacy.bank.example',
 };
 
