@@ -1,10 +1,10 @@
 import Koa from 'koa';
 import type { Container } from './container';
-import { errorHandler, requestContext } from './shared/middleware';
-import { httpMetrics } from './shared/metrics';
+import { errorHandler, requestContext } from './http/middleware';
+import { httpMetrics } from './platform/metrics';
 import { DOCS_INLINE_SCRIPT } from './operations/routes';
-import { securityHeaders } from './shared/security-headers';
-import { buildRouter, methodNotAllowed } from './shared/router';
+import { securityHeaders } from './http/security-headers';
+import { buildRouter, methodNotAllowed } from './http/router';
 
 /** security headers → request id + logger → metrics → problem+json errors → 405 → routes (each: authenticate, parse, authorize, validate, handle). */
 export function createApp(container: Container): Koa {

@@ -43,15 +43,15 @@ import { metricsExposure, operationsRoutes, type ReadinessCheck } from './operat
 import { OwnershipMapService, OwnershipTransferService, OwnershipTransferStore, ownershipRoutes } from './ownership';
 import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
-import { ChangeFeed } from './shared/change-feed';
+import { ChangeFeed } from './platform/change-feed';
 import type { Secrets } from './secrets';
 
-import { createMetrics, decisionBatchObserver, type Metrics } from './shared/metrics';
+import { createMetrics, decisionBatchObserver, type Metrics } from './platform/metrics';
 import { VendorService, VendorStore, vendorClientRoutes, vendorRoutes } from './vendors';
-import { buildOpenApiDocument } from './shared/openapi';
-import type { RouteSpec } from './shared/route';
+import { buildOpenApiDocument } from './http/openapi';
+import type { RouteSpec } from './http/route';
 import { createReports, type ReportWindow } from './reports';
-import type { ClientAuthenticator, StaffAuthenticator } from './shared/router';
+import type { ClientAuthenticator, StaffAuthenticator } from './http/router';
 
 export interface ContainerOptions {
   readonly config: Config;

@@ -1,5 +1,5 @@
 import { ValidationError } from '../shared/errors';
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../http/route';
 import { IdParams, Problem, problemResponses } from '../shared/schemas';
 import { AccessGrant, CreateAccessGrant, GrantPage, GrantQuery, OptionalNote, Reason } from './schemas';
 import type { AccessGrantService, GrantDirectory } from './service';

@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { StaffAuthorizer } from '../authz';
 import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { ChangeFeed } from '../platform/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
-import type { DepartmentAccess } from '../shared/route';
+import type { DepartmentAccess } from '../http/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
 import { assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive } from './grantability';
 import {

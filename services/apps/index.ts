@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit';
 import type { Db } from '../db';
 import type { DepartmentService } from '../departments';
-import type { RouteSpec } from '../shared/route';
+import type { RouteSpec } from '../http/route';
 import { createAppCompatibility, type CompatibilityService } from './compatibility';
 import { createAppComponents, type AppSdkService, type VendorDirectory } from './components';
 import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';

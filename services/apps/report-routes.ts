@@ -1,5 +1,5 @@
 import { csvResult, jsonOrCsv } from '../shared/csv';
-import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { AppConsolidationReport, consolidationCsv, type AppConsolidationReportService } from './consolidation-report';

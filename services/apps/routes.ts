@@ -1,5 +1,5 @@
 import { bodyDepartmentScope } from '../data-assets/scope';
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { LEAD_DEPARTMENT_STEPS, type LeadDepartmentService } from './accountability/service';
 import type { AppDataUseService } from './data-use-service';

@@ -3,7 +3,7 @@ import type { AuditLog, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { DepartmentService } from '../departments';
 import { ConflictError, ForbiddenError, NotFoundError, isUniqueViolation } from '../shared/errors';
-import type { DepartmentAccess } from '../shared/route';
+import type { DepartmentAccess } from '../http/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
 import { isLive } from './lifecycle';
 import type { App, AppDetail, AppQuery, CreateApp, UpdateApp } from './schemas';

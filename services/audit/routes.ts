@@ -1,4 +1,4 @@
-import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { decodeNumericCursor, encodeCursor, problemResponses } from '../shared/schemas';
 import { ValidationError } from '../shared/errors';
 import { CheckpointRejected, type Checkpoint } from './checkpoint-key';

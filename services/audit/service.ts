@@ -1,6 +1,6 @@
 import type { Trx } from '../db';
 import { IdempotencyKeyTaken, currentIdempotentRequest } from '../idempotency/request';
-import type { Actor } from '../shared/route';
+import type { Actor } from '../http/route';
 import type { Checkpoint } from './checkpoint-key';
 import type { AuditCheckpoints } from './checkpoints';
 import type { AuditStore, AuditEvent, AuditEventInput, AuditFilter, LinkedBatch } from './store';

@@ -12,10 +12,10 @@ import {
 } from 'jose';
 import type { Config, StaffTokenLimits } from '../config';
 import { ServiceUnavailableError, UnauthorizedError } from '../shared/errors';
-import type { StaffActor } from '../shared/route';
-import type { StaffAuthenticator } from '../shared/router';
+import type { StaffActor } from '../http/route';
+import type { StaffAuthenticator } from '../http/router';
 import { readOrCreateJson } from '../secrets';
-import { boundedCache } from '../shared/bounded-cache';
+import { boundedCache } from '../platform/bounded-cache';
 
 /** Asymmetric algorithms only: no `none`, no HMAC (a public key must never work as a shared secret). */
 export const STAFF_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { newEnforcer, newModelFromString, type Enforcer } from 'casbin';
 import type { Db } from '../db';
-import { boundedCache } from '../shared/bounded-cache';
+import { boundedCache } from '../platform/bounded-cache';
 import { ServiceUnavailableError } from '../shared/errors';
-import type { DepartmentAccess } from '../shared/route';
-import type { StaffAccessResolver } from '../shared/router';
+import type { DepartmentAccess } from '../http/route';
+import type { StaffAccessResolver } from '../http/router';
 import { KnexAdapter } from './knex-adapter';
 import { policyFile } from './policies-dir';
 

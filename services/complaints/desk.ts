@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { AuditLog } from '../audit';
 import type { Config } from '../config';
 import type { Db } from '../db';
-import type { RouteSpec } from '../shared/route';
+import type { RouteSpec } from '../http/route';
 import { complaintIntakeRoutes } from './intake-routes';
 import { registerComplaintMetrics } from './metrics';
 import { complaintRoutes } from './routes';

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
-import { defineRoute, type RouteSpec } from '../shared/route';
+import { defineRoute, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
-import { perAddressRateLimit } from '../shared/rate-limit';
+import { perAddressRateLimit } from '../http/rate-limit';
 import { smallJsonBody } from './public-intake';
 import { ComplaintReceipt, ComplaintReferenceParams, PublicComplaintStatus, SubmitComplaint } from './schemas';
 import type { ComplaintService } from './service';

@@ -3,7 +3,7 @@ import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import { withTransaction, type Db, type Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
-import type { DepartmentAccess } from '../shared/route';
+import type { DepartmentAccess } from '../http/route';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import { INITIAL_DAYS, OPEN_STATUSES, dueOf, extendedTotal, isOverdue } from './deadlines';
 import type {

@@ -1,13 +1,5 @@
 import { ForbiddenError } from '../shared/errors';
-import {
-  ANY_DEPARTMENT,
-  defineRoute,
-  staffPermission,
-  type Actor,
-  type ClientActor,
-  type RouteAuth,
-  type RouteSpec,
-} from '../shared/route';
+import { ANY_DEPARTMENT, defineRoute, staffPermission, type Actor, type ClientActor, type RouteAuth, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import {
   Consent,

@@ -5,7 +5,7 @@ import type { ConsentChecker, SubjectConsent } from '../decisions';
 import { GENERAL_SCOPE, scopeOf, type PublishedNotices, type PurposeNotices } from '../notices';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
-import type { ClientActor } from '../shared/route';
+import type { ClientActor } from '../http/route';
 import { decodeNumericCursor, encodeCursor } from '../shared/schemas';
 import { receiptClaims, signReceipt, type ReceiptSigner, type ReceiptStatus } from './receipt';
 import type {

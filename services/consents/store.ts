@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../db';
-import { ReadBatcher } from '../shared/read-batcher';
+import { ReadBatcher } from '../platform/read-batcher';
 import type { ConsentEvidence } from './schemas';
 
 /** One row of the append-only consent log. */

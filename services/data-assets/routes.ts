@@ -1,4 +1,4 @@
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import {
   AddFields,

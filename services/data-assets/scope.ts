@@ -1,5 +1,5 @@
 import { ValidationError } from '../shared/errors';
-import type { PermissionScope, ScopeRequest } from '../shared/route';
+import type { PermissionScope, ScopeRequest } from '../http/route';
 import { DepartmentCode } from '../shared/schemas';
 import type { DataAssetService } from './service';
 

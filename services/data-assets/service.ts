@@ -4,9 +4,9 @@ import type { AuditLog, Change, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { DepartmentService } from '../departments';
 import type { OwnershipTransfer } from '../ownership/schemas';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { ChangeFeed } from '../platform/change-feed';
 import { ConflictError, NotFoundError, isUniqueViolation } from '../shared/errors';
-import type { DepartmentAccess } from '../shared/route';
+import type { DepartmentAccess } from '../http/route';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import type {
   CreateDataAsset,

@@ -1,4 +1,4 @@
-import { defineRoute, type ClientActor, type RouteSpec } from '../shared/route';
+import { defineRoute, type ClientActor, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { z } from '../shared/zod';
 import type { AuthzenService } from './authzen';

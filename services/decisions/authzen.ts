@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { ValidationError } from '../shared/errors';
-import type { ClientActor } from '../shared/route';
+import type { ClientActor } from '../http/route';
 import type {
   AuthzenEvaluationRequest,
   AuthzenEvaluationResponse,

@@ -9,8 +9,8 @@ import {
 import { PolicyIndexBuilder, VendorPolicy, type FieldVerdict, type VendorAttributes } from '../authz/vendor-policy';
 import { DATA_ASSETS_CHANGED } from '../data-assets';
 import { PURPOSE_CHANGED } from '../purposes';
-import { boundedCache } from '../shared/bounded-cache';
-import type { ChangeFeed, FeedStatus } from '../shared/change-feed';
+import { boundedCache } from '../platform/bounded-cache';
+import type { ChangeFeed, FeedStatus } from '../platform/change-feed';
 import { VENDOR_CHANGED } from '../vendors';
 import { ServiceUnavailableError } from '../shared/errors';
 

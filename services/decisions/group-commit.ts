@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import type { AuditEventInput, AuditLog } from '../audit';
 import type { Db, Trx } from '../db';
 import { IdempotencyKeyTaken, currentIdempotentRequest, type IdempotentRequest } from '../idempotency';
-import { BatchQueue } from '../shared/batch-queue';
+import { BatchQueue } from '../platform/batch-queue';
 import { isDatabaseUnavailable } from '../shared/errors';
-import type { GroupCommitObserver } from '../shared/metrics';
+import type { GroupCommitObserver } from '../platform/metrics';
 
 interface Pending<U> {
   readonly event: AuditEventInput;

@@ -1,4 +1,4 @@
-import { defineRoute, type ClientActor, type RouteSpec } from '../shared/route';
+import { defineRoute, type ClientActor, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { Decision, DecisionRequest } from './schemas';
 import type { DecisionService } from './service';

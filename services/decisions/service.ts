@@ -6,7 +6,7 @@ import { LINE } from '../authz/vendor-policy';
 import { IdempotencyKeyTaken, currentIdempotentRequest, type EarlierRequest } from '../idempotency';
 import { ServiceUnavailableError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
-import type { ClientActor } from '../shared/route';
+import type { ClientActor } from '../http/route';
 import {
   consentReason,
   namedSubjects,

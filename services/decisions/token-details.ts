@@ -1,7 +1,7 @@
 import { AssetRef, FieldName, GrantAction, PurposeKey } from '../access-grants/schemas';
 import { LINE } from '../authz/vendor-policy';
 import { OAuthError, type AuthorizationDetailsHook, type TokenActivityCheck } from '../oauth';
-import { boundedCache } from '../shared/bounded-cache';
+import { boundedCache } from '../platform/bounded-cache';
 import { z } from '../shared/zod';
 import type { VendorAccessEngine } from './engine';
 

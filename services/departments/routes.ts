@@ -1,4 +1,4 @@
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { CreateDepartment, Department, DepartmentPage, DepartmentParams, DepartmentQuery, UpdateDepartment } from './schemas';
 import type { DepartmentService } from './service';

@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import type { Context } from 'koa';
 import type { Logger } from '../logger';
 import { BadRequestError, ProblemError } from '../shared/errors';
-import type { Actor } from '../shared/route';
+import type { Actor } from '../http/route';
 import { IdempotentRequest, type IdempotencyClaim } from './request';
 import type { IdempotencyStore } from './store';
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { ChangeFeed } from '../platform/change-feed';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import type { ApplyContainment, ContainmentRecord, ContainmentResult, ReleaseContainment } from './schemas';
 import type { IncidentScopeStore } from './scope-store';

@@ -1,8 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { AuditLog } from '../audit';
 import type { Db } from '../db';
-import type { ChangeFeed } from '../shared/change-feed';
-import type { RouteSpec } from '../shared/route';
+import type { ChangeFeed } from '../platform/change-feed';
+import type { RouteSpec } from '../http/route';
 import { BlastRadiusService } from './blast-radius';
 import { BlastRadiusStore } from './blast-radius-store';
 import { ContainmentService, type KillSwitch } from './containment';

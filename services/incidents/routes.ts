@@ -1,5 +1,5 @@
 import { NotFoundError } from '../shared/errors';
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { BlastRadius, BlastRadiusQuery, type BlastRadiusService } from './blast-radius';
 import type { ContainmentService } from './containment';

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../shared/change-feed';
-import type { DepartmentAccess } from '../shared/route';
+import type { ChangeFeed } from '../platform/change-feed';
+import type { DepartmentAccess } from '../http/route';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { encodeCursor, type Page } from '../shared/schemas';
 import { checkTransition, notificationDueAt } from './lifecycle';

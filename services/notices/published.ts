@@ -1,6 +1,6 @@
 import { PURPOSE_CHANGED, type Purpose, type PurposeService } from '../purposes';
-import { boundedCache } from '../shared/bounded-cache';
-import type { ChangeFeed } from '../shared/change-feed';
+import { boundedCache } from '../platform/bounded-cache';
+import type { ChangeFeed } from '../platform/change-feed';
 import { NotFoundError } from '../shared/errors';
 import type { PublicNotice } from './schemas';
 import type { NoticeStore, PublishedNotice, ScopeVersions } from './store';

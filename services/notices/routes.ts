@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
-import { perAddressRateLimit } from '../shared/rate-limit';
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { perAddressRateLimit } from '../http/rate-limit';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import {
   CreateNotice,

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import { withTransaction, type Db, type Trx } from '../db';
 import type { Purpose, PurposeService } from '../purposes';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { ChangeFeed } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ProblemError, ValidationError, isUniqueViolation, type FieldIssue } from '../shared/errors';
 import { NOTICES_CHANGED, PublishedNotices } from './published';
 import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';

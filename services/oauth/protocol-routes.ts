@@ -1,13 +1,13 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger';
-import { defineRoute, type RouteSpec } from '../shared/route';
+import { defineRoute, type RouteSpec } from '../http/route';
 import { Problem } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS, PROTOCOL_FORM_LIMIT_BYTES } from './settings';
 import { noStore, oauthErrorResponses, protocolForm, refuseQueryParameters } from './errors';
-import type { IntrospectionEndpoint } from './introspection';
-import type { IssuanceJournal } from './issuance-journal';
-import type { RevocationEndpoint } from './revocation';
+import type { IntrospectionEndpoint } from './tokens/introspection';
+import type { IssuanceJournal } from './tokens/issuance-journal';
+import type { RevocationEndpoint } from './tokens/revocation';
 import {
   AuthorizationServerMetadata,
   IntrospectionRequestForm,
@@ -18,8 +18,8 @@ import {
   TokenRequestForm,
   TokenResponse,
 } from './schemas';
-import type { SigningKeyService } from './signing-keys';
-import { runTokenChain, type TokenStep } from './token-endpoint';
+import type { SigningKeyService } from './keys/signing-keys';
+import { runTokenChain, type TokenStep } from './tokens/token-endpoint';
 
 export interface ProtocolRouteDeps {
   readonly issuer: string;

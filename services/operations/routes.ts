@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import { NotFoundError, ServiceUnavailableError, UnauthorizedError } from '../shared/errors';
-import { defineRoute, type RouteSpec } from '../shared/route';
+import { defineRoute, type RouteSpec } from '../http/route';
 import { Problem } from '../shared/schemas';
 import { z } from '../shared/zod';
 

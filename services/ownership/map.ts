@@ -1,5 +1,5 @@
 import { toCsv } from '../shared/csv';
-import type { DepartmentAccess } from '../shared/route';
+import type { DepartmentAccess } from '../http/route';
 import type { OwnershipMap, OwnershipMapEntry, OwnershipMapQuery } from './schemas';
 import type { OwnershipTransferStore } from './store';
 

@@ -1,6 +1,6 @@
 import { assetDepartmentScope, type DataAssetService } from '../data-assets';
 import { csvResult, jsonOrCsv } from '../shared/csv';
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteResult, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteResult, type RouteSpec } from '../http/route';
 import { IdParams, Problem, problemResponses } from '../shared/schemas';
 import { ownershipMapCsv, type OwnershipMapService } from './map';
 import {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { grantsDependOn } from '../access-grants/grantability';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { ChangeFeed } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import type { CreatePurpose, LegalBasis, Purpose, PurposeStatus, UpdatePurpose } from './schemas';

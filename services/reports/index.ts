@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit';
 import type { Db } from '../db';
-import type { RouteSpec } from '../shared/route';
+import type { RouteSpec } from '../http/route';
 import { ComplianceChecker, complianceChecks, type ComplianceSources } from './compliance';
 import { ComplianceLabelStore } from './compliance-label-store';
 import { ComplianceReportService, type ReportSettings, type ReportSigner } from './compliance-service';

@@ -1,6 +1,6 @@
 import { csvResult, jsonOrCsv } from '../shared/csv';
 import { ForbiddenError } from '../shared/errors';
-import { GLOBAL, defineRoute, staffPermission, type RouteRequest, type RouteSpec } from '../shared/route';
+import { GLOBAL, defineRoute, staffPermission, type RouteRequest, type RouteSpec } from '../http/route';
 import { IdParams, Problem, problemResponses } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { ComplianceReport } from './compliance';

@@ -1,4 +1,4 @@
-import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { CreateRoleAssignment, RoleAssignment, RoleAssignmentPage, RoleAssignmentParams, RoleAssignmentQuery } from './schemas';
 import type { RoleAssignmentService } from './service';

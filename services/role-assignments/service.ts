@@ -1,5 +1,5 @@
 import type { AuditLog, ChangeContext } from '../audit';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { ChangeFeed } from '../platform/change-feed';
 import { ALL_DEPARTMENTS, type StaffAuthorizer } from '../authz';
 import type { Db } from '../db';
 import type { DepartmentService } from '../departments';

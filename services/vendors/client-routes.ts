@@ -1,7 +1,7 @@
 import { RegisterVendorClient, RegisteredClient, type ClientService } from '../oauth';
 import { ClientPage } from '../oauth/schemas';
 import { ConflictError } from '../shared/errors';
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
+import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { PageQuery, Problem, problemResponses } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { VendorParams } from './schemas';

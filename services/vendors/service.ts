@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { actorOf, type AuditLog, type ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import type { PurposeService } from '../purposes';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { ChangeFeed } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
 import { nextStatus, vendorTerminated, type VendorLifecycleEvent, type VendorLifecycleHook } from './lifecycle';

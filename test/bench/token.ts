@@ -5,14 +5,14 @@ import path from 'node:path';
 import Koa from 'koa';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { createDatabase, createPglite, migrateLatest, type Db } from '../../services/db';
-import { decryptPrivateKey } from '../../services/oauth/key-encryption';
-import { SigningKeyStore } from '../../services/oauth/signing-key-store';
+import { decryptPrivateKey } from '../../services/oauth/keys/key-encryption';
+import { SigningKeyStore } from '../../services/oauth/keys/signing-key-store';
 import { OAuthServer } from '../../services/oauth';
 import { AuditLog, AuditStore } from '../../services/audit';
 import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
 import { DEFAULT_STAFF_AUDIENCE, DEV_STAFF_ISSUER, loadConfig } from '../../services/config';
 import { createLogger } from '../../services/logger';
-import { ChangeFeed } from '../../services/shared/change-feed';
+import { ChangeFeed } from '../../services/platform/change-feed';
 import {
   BENCH_ADMIN,
   freePort,

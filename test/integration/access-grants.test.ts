@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { ClientActor } from '../../services/shared/route';
+import type { ClientActor } from '../../services/http/route';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { StringAdapter, newEnforcer, newModelFromString, type Enforcer } from 'casbin';
 import { policyFile } from '../../services/authz';
-import type { RouteSpec, StaffPermission } from '../../services/shared/route';
+import type { RouteSpec, StaffPermission } from '../../services/http/route';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { operationsOf } from '../fuzz/contract';
 import { pathPools } from '../fuzz/requests';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { pseudonymize } from '../../services/shared/pseudonym';
-import type { ClientActor } from '../../services/shared/route';
+import type { ClientActor } from '../../services/http/route';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { registerSecretClient, tokenFor } from '../helpers/oauth';

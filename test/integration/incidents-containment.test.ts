@@ -1,4 +1,4 @@
-import type { ClientActor } from '../../services/shared/route';
+import type { ClientActor } from '../../services/http/route';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { basic, registerSecretClient, type SecretClient } from '../helpers/oauth';

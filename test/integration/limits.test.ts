@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { MAX_JSON_DEPTH } from '../../services/shared/router';
+import { MAX_JSON_DEPTH } from '../../services/http/router';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { auditEvents, basic, registerSecretClient, type SecretClient } from '../helpers/oauth';
 import { operationsOf } from '../fuzz/contract';

@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import Koa from 'koa';
 import supertest from 'supertest';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
-import { errorHandler } from '../../services/shared/middleware';
-import { defineRoute } from '../../services/shared/route';
-import { buildRouter } from '../../services/shared/router';
+import { errorHandler } from '../../services/http/middleware';
+import { defineRoute } from '../../services/http/route';
+import { buildRouter } from '../../services/http/router';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { adminHeaders, registerSecretClient, tokenFor, basic, type SecretClient } from '../helpers/oauth';
 

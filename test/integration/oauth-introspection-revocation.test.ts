@@ -1,6 +1,6 @@
 import { SignJWT, decodeJwt } from 'jose';
 import { InvalidAccessToken, OAuthServer } from '../../services/oauth';
-import { ChangeFeed } from '../../services/shared/change-feed';
+import { ChangeFeed } from '../../services/platform/change-feed';
 import { createTestApp, type TestApp } from '../helpers/app';
 import {
   adminHeaders,

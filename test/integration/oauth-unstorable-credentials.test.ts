@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
-import { ClientStore } from '../../services/oauth/client-store';
+import { ClientStore } from '../../services/oauth/clients/client-store';
 import { createTestApp, type TestApp } from '../helpers/app';
 import {
   JWT_BEARER,

@@ -4,12 +4,12 @@ import { VendorAccessEngine, type VendorDirectory } from '../../services/decisio
 import { CACHE_MS, MAX_CACHED_ASSETS, MAX_CACHED_PURPOSES, MISS_CACHE_MS } from '../../services/decisions/engine';
 import { PublishedNotices, type NoticeStore, type ScopeVersions } from '../../services/notices';
 import { CACHED_PURPOSE_TTL_MS, MAX_CACHED_PURPOSES as MAX_NOTICE_PURPOSES } from '../../services/notices/published';
-import { ClientDirectory } from '../../services/oauth/client-directory';
-import type { ClientRecord, ClientStore } from '../../services/oauth/client-store';
-import type { JwksUriPolicy } from '../../services/oauth/jwks-uri';
+import { ClientDirectory } from '../../services/oauth/clients/client-directory';
+import type { ClientRecord, ClientStore } from '../../services/oauth/clients/client-store';
+import type { JwksUriPolicy } from '../../services/oauth/clients/jwks-uri';
 import { CLIENT_CACHE_SIZE, CLIENT_CACHE_TTL_MS } from '../../services/oauth/settings';
 import { PURPOSE_CHANGED, type Purpose, type PurposeService } from '../../services/purposes';
-import type { ChangeFeed, ChangeHandler } from '../../services/shared/change-feed';
+import type { ChangeFeed, ChangeHandler } from '../../services/platform/change-feed';
 
 // Keys of these caches come from request bodies or unauthenticated callers: however many distinct
 // keys arrive, each cache stays at its bound, entries age out on the wall clock, and the change

@@ -1,6 +1,6 @@
 import { ConflictError, ValidationError } from '../../services/shared/errors';
 import { DAYS_WITHOUT_APPROVAL, INITIAL_DAYS, MAX_TOTAL_DAYS, dueOf, extendedTotal, isOverdue } from '../../services/complaints/deadlines';
-import { addressKey } from '../../services/shared/rate-limit';
+import { addressKey } from '../../services/http/rate-limit';
 
 describe('complaint deadline: the last day, counted in China Standard Time from the day after receipt', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { NOTICES_CHANGED, PublishedNotices, type NoticeStore, type ScopeVersions } from '../../services/notices';
 import { PURPOSE_CHANGED, type Purpose, type PurposeService } from '../../services/purposes';
-import type { ChangeFeed, ChangeHandler } from '../../services/shared/change-feed';
+import type { ChangeFeed, ChangeHandler } from '../../services/platform/change-feed';
 
 // The per-purpose notice versions consent checks read from memory: loaded once, dropped by every
 // publication or purpose change (change feed), never cached from a read that a change overtook.

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { ClientSecretHasher } from '../../services/oauth/client-secrets';
-import { decryptPrivateKey, encryptPrivateKey } from '../../services/oauth/key-encryption';
+import { ClientSecretHasher } from '../../services/oauth/clients/client-secrets';
+import { decryptPrivateKey, encryptPrivateKey } from '../../services/oauth/keys/key-encryption';
 
 describe('client secrets', () => {
   const hasher = new ClientSecretHasher(crypto.randomBytes(32));

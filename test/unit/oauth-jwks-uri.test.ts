@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError } from '../../services/config';
-import { JwksUriPolicy, isPublicUnicast, type Resolver } from '../../services/oauth/jwks-uri';
+import { JwksUriPolicy, isPublicUnicast, type Resolver } from '../../services/oauth/clients/jwks-uri';
 
 // Where a client's jwks_uri may point (the attack report's SSRF): judged on every address the host
 // resolves to, at registration and at each fetch; the allowlist exempts the bank's own hosts.

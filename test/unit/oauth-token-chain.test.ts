@@ -1,14 +1,14 @@
 import type { Context } from 'koa';
-import type { AuthenticatedClient } from '../../services/oauth/client-authentication';
-import type { ClientService } from '../../services/oauth/client-service';
-import type { ClientRecord } from '../../services/oauth/client-store';
+import type { AuthenticatedClient } from '../../services/oauth/clients/client-authentication';
+import type { ClientService } from '../../services/oauth/clients/client-service';
+import type { ClientRecord } from '../../services/oauth/clients/client-store';
 import {
   checkGrantType,
   narrowAuthorizationDetails,
   narrowScope,
   tokenEndpointChain,
   type TokenExchange,
-} from '../../services/oauth/token-endpoint';
+} from '../../services/oauth/tokens/token-endpoint';
 
 // The token endpoint's steps on their own: each refusal is an OAuth error with the RFC's code.
 

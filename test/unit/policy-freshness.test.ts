@@ -1,6 +1,6 @@
 import type { AccessGrantStore, GrantDirectory } from '../../services/access-grants';
 import { VendorAccessEngine, type VendorDirectory } from '../../services/decisions';
-import type { FeedStatus } from '../../services/shared/change-feed';
+import type { FeedStatus } from '../../services/platform/change-feed';
 
 // When may a replica decide? Only while its vendor access view is known current within the bound:
 // the feed delivering (heartbeats answered) since before the last full load, or a recent full load.

@@ -1,4 +1,4 @@
-import { ReadBatcher } from '../../services/shared/read-batcher';
+import { ReadBatcher } from '../../services/platform/read-batcher';
 
 /** A store whose batched reads the test releases by hand, recording every batch it was asked. */
 function controlledStore(values: Map<string, number>) {

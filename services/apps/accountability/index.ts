@@ -1,7 +1,7 @@
 import type { AuditLog } from '../../audit';
 import type { Db } from '../../db';
 import type { DepartmentService } from '../../departments';
-import type { RouteSpec } from '../../shared/route';
+import type { RouteSpec } from '../../http/route';
 import type { AppService } from '../service';
 import type { AppStore } from '../store';
 import { accountabilityRoutes } from './routes';

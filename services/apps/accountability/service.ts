@@ -2,7 +2,7 @@ import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
 import type { DepartmentService } from '../../departments';
 import { ConflictError, ProblemError } from '../../shared/errors';
-import type { DepartmentAccess } from '../../shared/route';
+import type { DepartmentAccess } from '../../http/route';
 import type { AppState } from '../lifecycle';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
 import type { App } from '../schemas';

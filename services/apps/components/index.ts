@@ -1,6 +1,6 @@
 import type { AuditLog } from '../../audit';
 import type { Db } from '../../db';
-import type { RouteSpec } from '../../shared/route';
+import type { RouteSpec } from '../../http/route';
 import type { PurposeDirectory } from '../lifecycle-service';
 import type { AppService } from '../service';
 import type { AppStore } from '../store';

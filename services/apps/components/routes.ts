@@ -1,4 +1,4 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../../shared/route';
+import { defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';

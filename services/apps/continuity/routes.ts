@@ -1,4 +1,4 @@
-import { defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../shared/route';
+import { defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
 import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';

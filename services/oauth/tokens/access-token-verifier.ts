@@ -1,15 +1,15 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { boundedCache } from '../shared/bounded-cache';
-import type { ChangeFeed } from '../shared/change-feed';
-import { UnauthorizedError } from '../shared/errors';
-import type { ClientActor } from '../shared/route';
-import type { ClientAuthenticator } from '../shared/router';
+import { boundedCache } from '../../platform/bounded-cache';
+import type { ChangeFeed } from '../../platform/change-feed';
+import { UnauthorizedError } from '../../shared/errors';
+import type { ClientActor } from '../../http/route';
+import type { ClientAuthenticator } from '../../http/router';
 import { ACCESS_TOKEN_TYPE } from './access-token-issuer';
-import type { ClientDirectory } from './client-directory';
-import type { ClientRecord } from './client-store';
+import type { ClientDirectory } from '../clients/client-directory';
+import type { ClientRecord } from '../clients/client-store';
 import type { RevocationList } from './revocation-list';
-import { CLOCK_TOLERANCE_SECONDS, SIGNING_ALGORITHMS, VERIFIED_TOKEN_CACHE_SIZE } from './settings';
-import type { SigningKeyService } from './signing-keys';
+import { CLOCK_TOLERANCE_SECONDS, SIGNING_ALGORITHMS, VERIFIED_TOKEN_CACHE_SIZE } from '../settings';
+import type { SigningKeyService } from '../keys/signing-keys';
 import type { TokenStore } from './token-store';
 
 export interface AccessTokenClaims extends JWTPayload {

@@ -1,8 +1,8 @@
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
-import { ValidationError } from '../shared/errors';
-import type { Jwks } from './schemas';
+import { ValidationError } from '../../shared/errors';
+import type { Jwks } from '../schemas';
 import type { JwksUriPolicy } from './jwks-uri';
-import { CLIENT_ASSERTION_ALGORITHMS, JWKS_FETCH_TIMEOUT_MS } from './settings';
+import { CLIENT_ASSERTION_ALGORITHMS, JWKS_FETCH_TIMEOUT_MS } from '../settings';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const ALLOWED = new Set<string>(CLIENT_ASSERTION_ALGORITHMS);

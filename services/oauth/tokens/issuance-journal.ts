@@ -1,6 +1,6 @@
-import { AUDIT_CHAIN_LOCK, type AuditEventInput, type AuditLog } from '../audit';
-import type { Db } from '../db';
-import { isDatabaseUnavailable } from '../shared/errors';
+import { AUDIT_CHAIN_LOCK, type AuditEventInput, type AuditLog } from '../../audit';
+import type { Db } from '../../db';
+import { isDatabaseUnavailable } from '../../shared/errors';
 import { assertionKey, type AssertionClaim, type TokenStore } from './token-store';
 
 interface Pending {

@@ -3,8 +3,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { ValidationError } from '../shared/errors';
-import { JWKS_FETCH_MAX_BYTES, JWKS_FETCH_TIMEOUT_MS } from './settings';
+import { ValidationError } from '../../shared/errors';
+import { JWKS_FETCH_MAX_BYTES, JWKS_FETCH_TIMEOUT_MS } from '../settings';
 
 /** Resolves a host name to every address it has (injectable for tests). */
 export type Resolver = (hostname: string) => Promise<string[]>;

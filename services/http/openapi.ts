@@ -1,7 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { RouteSpec } from './route';
-import { Problem } from './schemas';
-import { z } from './zod';
+import { Problem } from '../shared/schemas';
+import { z } from '../shared/zod';
 
 export const OPENAPI_INFO = {
   title: 'Privacy and data-access governance API',
@@ -81,7 +81,7 @@ const IDEMPOTENCY_RESPONSES: Readonly<Record<number, string>> = {
 };
 
 /**
- * What the shared router answers on its own before any handler runs (services/shared/router.ts):
+ * What the shared router answers on its own before any handler runs (services/http/router.ts):
  * invalid path, query or body (400, nesting over MAX_JSON_DEPTH included), a body over
  * BODY_LIMIT_KB (413) or of another media type (415). Documented on every route it applies to.
  */

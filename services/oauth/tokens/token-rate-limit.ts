@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateLimitConfig } from '../config';
-import { OAuthError } from './errors';
+import type { RateLimitConfig } from '../../config';
+import { OAuthError } from '../errors';
 import type { TokenExchange, TokenStep } from './token-endpoint';
 
 const clientIdOf = (x: TokenExchange): string => {

@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
-import { UnauthorizedError } from '../shared/errors';
-import { bearerToken } from '../shared/router';
+import { UnauthorizedError } from '../../shared/errors';
+import { bearerToken } from '../../http/router';
 import { InvalidAccessToken, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier';
-import type { ClientAuthentication } from './client-authentication';
-import { OAuthError } from './errors';
-import type { IntrospectionRequestForm } from './schemas';
+import type { ClientAuthentication } from '../clients/client-authentication';
+import { OAuthError } from '../errors';
+import type { IntrospectionRequestForm } from '../schemas';
 
 export const INTROSPECTION_ROLE = 'pep';
 

@@ -1,5 +1,5 @@
-import type { Db, Trx } from '../db';
-import type { SigningAlgorithm } from './settings';
+import type { Db, Trx } from '../../db';
+import type { SigningAlgorithm } from '../settings';
 
 export interface SigningKeyRecord {
   readonly kid: string;

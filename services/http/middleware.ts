@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger';
-import { NotFoundError, ProblemError, ServiceUnavailableError, isDatabaseUnavailable } from './errors';
+import { NotFoundError, ProblemError, ServiceUnavailableError, isDatabaseUnavailable } from '../shared/errors';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

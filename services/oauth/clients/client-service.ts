@@ -1,17 +1,17 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
-import { currentIdempotentRequest } from '../idempotency';
-import type { ChangeFeed } from '../shared/change-feed';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import type { AuditLog, ChangeContext } from '../../audit';
+import type { Db, Trx } from '../../db';
+import { currentIdempotentRequest } from '../../idempotency';
+import type { ChangeFeed } from '../../platform/change-feed';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
+import { decodeCursor, encodeCursor, type Page } from '../../shared/schemas';
 import { CLIENT_CHANGED } from './client-directory';
 import { validateClientJwks } from './client-keys';
 import type { ClientSecretHasher } from './client-secrets';
 import type { JwksUriPolicy } from './jwks-uri';
 import { publicView, type ClientRecord, type ClientStore } from './client-store';
-import type { OAuthClient, RegisterClientInput, RegisteredClient, RotateClientCredentials } from './schemas';
-import { DATA_ACCESS_DETAILS_TYPE, DEFAULT_SECRET_GRACE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from './settings';
+import type { OAuthClient, RegisterClientInput, RegisteredClient, RotateClientCredentials } from '../schemas';
+import { DATA_ACCESS_DETAILS_TYPE, DEFAULT_SECRET_GRACE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from '../settings';
 
 /**
  * Decides which RFC 9396 authorization_details a client gets in its token, and until when.

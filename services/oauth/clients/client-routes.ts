@@ -1,5 +1,5 @@
-import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
-import { Problem, problemResponses } from '../shared/schemas';
+import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { Problem, problemResponses } from '../../shared/schemas';
 import type { ClientService } from './client-service';
 import {
   ClientPage,
@@ -9,7 +9,7 @@ import {
   RegisterInternalClient,
   RegisteredClient,
   RotateClientCredentials,
-} from './schemas';
+} from '../schemas';
 
 /** /v1/clients: administrators manage the bank's internal OAuth clients (and can see and disable any client). */
 export function clientRoutes(clients: ClientService): RouteSpec[] {

@@ -10,10 +10,10 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
-} from './errors';
+} from '../shared/errors';
 import type { Actor, ClientActor, DepartmentAccess, RouteSpec, StaffActor } from './route';
 import { acceptsIdempotencyKey } from './openapi';
-import { parseOrThrow, unstorable } from './validation';
+import { parseOrThrow, unstorable } from '../shared/validation';
 
 export interface StaffAuthenticator {
   authenticate(token: string): Promise<StaffActor>;

@@ -1,12 +1,12 @@
 import type { Context } from 'koa';
-import type { AuditLog } from '../audit';
-import type { Db } from '../db';
-import type { ChangeFeed } from '../shared/change-feed';
+import type { AuditLog } from '../../audit';
+import type { Db } from '../../db';
+import type { ChangeFeed } from '../../platform/change-feed';
 import { InvalidAccessToken, type AccessTokenClaims, type AccessTokenVerifier } from './access-token-verifier';
-import type { ClientAuthentication } from './client-authentication';
-import { invalidRequest } from './errors';
+import type { ClientAuthentication } from '../clients/client-authentication';
+import { invalidRequest } from '../errors';
 import { TOKEN_REVOKED } from './revocation-list';
-import type { RevocationRequestForm } from './schemas';
+import type { RevocationRequestForm } from '../schemas';
 import type { TokenStore } from './token-store';
 
 /**

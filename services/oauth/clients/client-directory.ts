@@ -1,10 +1,10 @@
 import type { JWTVerifyGetKey } from 'jose';
-import { boundedCache } from '../shared/bounded-cache';
-import type { ChangeFeed } from '../shared/change-feed';
+import { boundedCache } from '../../platform/bounded-cache';
+import type { ChangeFeed } from '../../platform/change-feed';
 import { assertionKeyResolver } from './client-keys';
 import type { ClientRecord, ClientStore } from './client-store';
 import type { JwksUriPolicy } from './jwks-uri';
-import { CLIENT_CACHE_SIZE, CLIENT_CACHE_TTL_MS } from './settings';
+import { CLIENT_CACHE_SIZE, CLIENT_CACHE_TTL_MS } from '../settings';
 
 /** Change-feed topic: a client was registered, disabled or had its credentials rotated. */
 export const CLIENT_CHANGED = 'oauth.client_changed';

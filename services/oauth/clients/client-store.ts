@@ -1,5 +1,5 @@
-import type { Db, Trx } from '../db';
-import type { Jwks, OAuthClient, TokenEndpointAuthMethod } from './schemas';
+import type { Db, Trx } from '../../db';
+import type { Jwks, OAuthClient, TokenEndpointAuthMethod } from '../schemas';
 
 /** A client as the authorization server needs it: the public view plus its secret hashes. */
 export interface ClientRecord extends OAuthClient {

@@ -1,12 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { AuditEventInput } from '../audit';
-import type { Logger } from '../logger';
-import { addressKey } from '../shared/rate-limit';
-import { unstorable } from '../shared/validation';
-import { OAuthError } from './errors';
-import type { IssuanceJournal } from './issuance-journal';
-import { AUTHENTICATION_FAILURE_WINDOW_SECONDS, FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS } from './settings';
+import type { AuditEventInput } from '../../audit';
+import type { Logger } from '../../logger';
+import { addressKey } from '../../http/rate-limit';
+import { unstorable } from '../../shared/validation';
+import { OAuthError } from '../errors';
+import type { IssuanceJournal } from '../tokens/issuance-journal';
+import { AUTHENTICATION_FAILURE_WINDOW_SECONDS, FAILURES_AUDITED_ONE_BY_ONE_PER_ADDRESS } from '../settings';
 
 /** Failed client authentications allowed in each window (OAUTH_AUTH_FAILURES_PER_ADDRESS / _PER_CLIENT). */
 export interface AuthenticationFailureLimits {

@@ -1,16 +1,16 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import type { AuditLog, ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../shared/change-feed';
-import { ServiceUnavailableError } from '../shared/errors';
+import type { AuditLog, ChangeContext } from '../../audit';
+import type { Db, Trx } from '../../db';
+import type { ChangeFeed } from '../../platform/change-feed';
+import { ServiceUnavailableError } from '../../shared/errors';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption';
-import type { RotateSigningKey, SigningKey } from './schemas';
+import type { RotateSigningKey, SigningKey } from '../schemas';
 import {
   DEFAULT_KEY_ACTIVATION_DELAY_SECONDS,
   KEY_RETIREMENT_MARGIN_SECONDS,
   MAX_ACCESS_TOKEN_TTL_SECONDS,
   type SigningAlgorithm,
-} from './settings';
+} from '../settings';
 import type { SigningKeyRecord, SigningKeyStore } from './signing-key-store';
 
 /** Change-feed topic: a signing key was created or retired; every replica reloads its key set. */

@@ -1,4 +1,4 @@
-import type { Db, Trx } from '../db';
+import type { Db, Trx } from '../../db';
 
 export interface RevokedToken {
   readonly jti: string;

@@ -1,20 +1,20 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from 'koa';
-import { unstorable } from '../shared/validation';
+import { unstorable } from '../../shared/validation';
 import type { AuthenticationFailures } from './authentication-failures';
 import type { ClientDirectory, KnownClient } from './client-directory';
 import type { ClientSecretHasher } from './client-secrets';
 import type { ClientRecord } from './client-store';
-import { invalidClient, invalidRequest } from './errors';
-import type { IssuanceJournal } from './issuance-journal';
+import { invalidClient, invalidRequest } from '../errors';
+import type { IssuanceJournal } from '../tokens/issuance-journal';
 import { JwksUriRefused } from './jwks-uri';
-import { ClientId, type TokenEndpointAuthMethod } from './schemas';
+import { ClientId, type TokenEndpointAuthMethod } from '../schemas';
 import {
   CLIENT_ASSERTION_ALGORITHMS,
   CLOCK_TOLERANCE_SECONDS,
   JWT_BEARER_ASSERTION_TYPE,
   MAX_ASSERTION_LIFETIME_SECONDS,
-} from './settings';
+} from '../settings';
 
 /** The client authentication parameters of a protocol request's form (RFC 6749 §2.3, RFC 7523 §2.2). */
 export interface ClientCredentialsForm {

@@ -1,17 +1,17 @@
 import type { Context } from 'koa';
-import type { RateLimitConfig } from '../config';
-import type { AuditEventInput } from '../audit';
+import type { RateLimitConfig } from '../../config';
+import type { AuditEventInput } from '../../audit';
 import type { AccessTokenIssuer, IssuedAccessToken } from './access-token-issuer';
-import type { AuthenticatedClient, ClientAuthentication } from './client-authentication';
-import type { ClientService } from './client-service';
-import { publicView } from './client-store';
-import { ServiceUnavailableError } from '../shared/errors';
-import { bodyProblem } from '../shared/router';
-import { OAuthError, invalidRequest } from './errors';
+import type { AuthenticatedClient, ClientAuthentication } from '../clients/client-authentication';
+import type { ClientService } from '../clients/client-service';
+import { publicView } from '../clients/client-store';
+import { ServiceUnavailableError } from '../../shared/errors';
+import { bodyProblem } from '../../http/router';
+import { OAuthError, invalidRequest } from '../errors';
 import type { IssuanceJournal } from './issuance-journal';
-import type { TokenRequestForm } from './schemas';
-import { ScopeToken } from './schemas';
-import { MAX_AUTHORIZATION_DETAILS, MAX_AUTHORIZATION_DETAILS_DEPTH, MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES } from './settings';
+import type { TokenRequestForm } from '../schemas';
+import { ScopeToken } from '../schemas';
+import { MAX_AUTHORIZATION_DETAILS, MAX_AUTHORIZATION_DETAILS_DEPTH, MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES } from '../settings';
 import { tokenRateLimit } from './token-rate-limit';
 
 /** One token request as it moves through the chain; each step reads what the previous ones settled. */
@@ -41,7 +41,7 @@ export interface TokenEndpointDeps {
   readonly clients: ClientService;
   readonly issuer: AccessTokenIssuer;
   readonly journal: IssuanceJournal;
-  /** Tokens per client per window (services/oauth/token-rate-limit.ts). */
+  /** Tokens per client per window (services/oauth/tokens/token-rate-limit.ts). */
   readonly rateLimit: RateLimitConfig;
 }
 

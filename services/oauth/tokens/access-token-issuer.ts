@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { SigningKeyService } from './signing-keys';
+import type { SigningKeyService } from '../keys/signing-keys';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 

@@ -2,7 +2,7 @@ import ipaddr from 'ipaddr.js';
 import type { Context, Next } from 'koa';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config';
-import { TooManyRequestsError } from './errors';
+import { TooManyRequestsError } from '../shared/errors';
 
 type Middleware = (ctx: Context, next: Next) => Promise<void>;
 

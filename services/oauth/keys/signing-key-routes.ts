@@ -1,6 +1,6 @@
-import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../shared/route';
-import { problemResponses } from '../shared/schemas';
-import { RotateSigningKey, SigningKey, SigningKeyList } from './schemas';
+import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { problemResponses } from '../../shared/schemas';
+import { RotateSigningKey, SigningKey, SigningKeyList } from '../schemas';
 import type { SigningKeyService } from './signing-keys';
 
 /** /v1/signing-keys: administrators see and rotate the token-signing keys (never their private parts). */
