@@ -8,6 +8,7 @@ import type { AppStore } from '../store';
 import { LicensedScopeService } from './licensed-scope';
 import { businessReviewRoutes } from './routes';
 import { BusinessReviewService } from './service';
+import { BusinessReviewReportStore } from './report-store';
 import { BusinessReviewStore } from './store';
 
 export { LicensedScopeService } from './licensed-scope';
@@ -17,7 +18,7 @@ const dateOf = (now: Date) => now.toISOString().slice(0, 10);
 
 /** What the compliance report asks about the apps' business (Notice item 8); "in service": released, operating, consolidating. */
 export class BusinessReviewComplianceFacts {
-  constructor(private readonly store: BusinessReviewStore) {}
+  constructor(private readonly store: BusinessReviewReportStore) {}
 
   /** Apps in service with no business declared, or a business line or region outside the licensed scope (examples: app ids). */
   outsideLicence() {
@@ -53,7 +54,7 @@ export function createAppBusinessReview(deps: { db: Db; audit: AuditLog; apps: A
   return {
     licence,
     reviews,
-    compliance: new BusinessReviewComplianceFacts(store),
+    compliance: new BusinessReviewComplianceFacts(new BusinessReviewReportStore(deps.db)),
     routes: businessReviewRoutes(deps.apps, licence, reviews),
   };
 }
