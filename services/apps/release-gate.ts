@@ -61,7 +61,7 @@ export type ReleaseRequirement =
   | 'compatibility_failed'
   | 'business_profile_missing'
   | 'business_outside_licence'
-  | `compliance_review_${'missing' | 'not_passed' | 'expired'}`
+  | `compliance_review_${'missing' | 'not_passed' | 'expired' | 'outdated'}`
   | 'compliance_finding_overdue';
 
 export interface UnmetRequirement {

@@ -453,6 +453,12 @@ describe('the release gate', () => {
       .expect(200);
     const [closedEvent] = await events('app.compliance_finding_closed', passed.body.findings[0].id);
     expect(closedEvent.details.late).toBe(true);
+    // Tianjin is licensed, but the passing review examined Beijing only: serving Tianjin needs a new review.
+    await declare(id, profile({ regions: ['CN-BJ', 'CN-TJ'] })).then((r) => expect(r.body.withinLicence).toBe(true));
+    res = await release();
+    expect(unmetOf(res.body)).toEqual(['compliance_review_outdated']);
+    expect(res.body.unmet[0].detail).toContain('CN-TJ');
+    await declare(id, profile());
     res = await release();
     expect(res.status).toBe(200);
     expect(res.body.lifecycleState).toBe('released');

@@ -131,6 +131,14 @@ describe('the release gate’s reading of the business review', () => {
     expect(await gate(clock, passedOn('2026-03-01'), finding)).toEqual(['compliance_finding_overdue']);
   });
 
+  it('names a review that did not examine a region declared since', async () => {
+    const clock = new ManualClock('2026-03-01T08:00:00Z');
+    expect(await gate(clock, { ...passedOn('2026-02-27'), examined: { ...passedOn('2026-02-27').examined, regions: ['CN-TJ'] } })).toEqual([
+      'compliance_review_outdated',
+    ]);
+    expect(await gate(clock, { ...passedOn('2026-02-27'), examined: { ...passedOn('2026-02-27').examined, regions: ['CN'] } })).toEqual([]);
+  });
+
   it('names a missing review', async () => {
     expect(await gate(new ManualClock(), undefined)).toEqual(['compliance_review_missing']);
   });

@@ -13,7 +13,7 @@ const scopeFacts = (s: LicensedScopeRecord | undefined) =>
 /** What a declaration names that the licensed scope does not cover; without a scope, everything (fail closed). */
 export function outsideLicence(
   declared: { businessLines: readonly string[]; regions: readonly string[] },
-  scope: Pick<LicensedScopeRecord, 'businessLines' | 'regions'> | undefined,
+  scope: { businessLines: ReadonlyArray<{ code: string }>; regions: readonly string[] } | undefined,
 ): OutsideLicence {
   const lines = new Set(scope?.businessLines.map((l) => l.code) ?? []);
   const regions = new Set(scope?.regions ?? []);

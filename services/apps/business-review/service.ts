@@ -275,7 +275,7 @@ export class BusinessReviewService {
       }
     }
     // The latest review (review date, then recording time) decides: a later failed review undoes an earlier pass.
-    unmet.push(...this.reviewRequirement((await this.store.reviewsOf(appId, {}, 1, trx))[0]));
+    unmet.push(...this.reviewRequirement((await this.store.reviewsOf(appId, {}, 1, trx))[0], profile));
     for (const f of await this.store.overdueFindings(trx, appId, this.today())) {
       unmet.push({
         requirement: 'compliance_finding_overdue',
@@ -286,7 +286,7 @@ export class BusinessReviewService {
     return unmet;
   }
 
-  private reviewRequirement(latest: ReviewRecord | undefined): UnmetRequirement[] {
+  private reviewRequirement(latest: ReviewRecord | undefined, profile: BusinessProfileRecord | undefined): UnmetRequirement[] {
     if (!latest) return [{ requirement: 'compliance_review_missing', detail: 'No compliance review of the app’s business is recorded' }];
     if (latest.outcome !== 'passed') {
       return [
@@ -302,6 +302,17 @@ export class BusinessReviewService {
         {
           requirement: 'compliance_review_expired',
           detail: `The most recent passed compliance review (${latest.reviewedOn}) is older than ${REVIEW_VALID_MONTHS} months (on or after ${cutoff} is needed)`,
+        },
+      ];
+    }
+    // A review answers for the business it examined: a line or region declared since needs a new one.
+    const examined = { businessLines: latest.examined.businessLines.map((code) => ({ code })), regions: latest.examined.regions };
+    const unexamined = profile ? outsideLicence(profile, examined) : undefined;
+    if (unexamined && isOutside(unexamined)) {
+      return [
+        {
+          requirement: 'compliance_review_outdated',
+          detail: `The app now declares ${[...unexamined.businessLines, ...unexamined.regions].join(', ')}, which its most recent passed review (${latest.reviewedOn}) did not examine`,
         },
       ];
     }
