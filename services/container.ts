@@ -276,6 +276,10 @@ export function createContainer(options: ContainerOptions): Container {
       regulatorVulnerabilitiesOverdue: (w) => apps.compliance.overdueRegulatorVulnerabilities(w.now, 10, openDuring(w)),
       appsWithoutRecentDrill: (w) => apps.continuity.compliance.withoutRecentDrill(w.now),
       appOutagesBeyondRto: (w) => apps.continuity.compliance.rtoBreaches(w),
+      appsOutsideLicensedScope: () => apps.businessReview.compliance.outsideLicence(),
+      appPartnersWithoutCurrentAgreement: (w) => apps.businessReview.compliance.partnersWithoutCurrentAgreement(w.now),
+      appsWithUntraceableSales: () => apps.businessReview.compliance.salesNotTraceable(),
+      appsWithoutComplianceReview: (w) => apps.businessReview.compliance.withoutCurrentReview(w.now),
     },
   });
 

@@ -1,4 +1,5 @@
 import type { ChangeContext } from '../audit';
+import { systemClock } from '../platform/clock';
 import { ProblemError } from '../shared/errors';
 import type { AppLedger } from '.';
 
@@ -11,11 +12,25 @@ export interface AppSeedSummary {
 /**
  * The demo bank's app ledger: IT leads mobile-app management, and the retail mobile bank is proposed
  * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace).
- * Idempotent: a named lead department and an app already entered are left alone.
+ * The bank is licensed for retail deposits, wealth-management distribution and insurance agency in Beijing
+ * and Tianjin; the app declares its business, an insurance partner and one product it sells (its compliance
+ * review is left to a compliance officer: the seed declared the business, so it may not review it).
+ * Idempotent: a named lead department, a licensed scope and an app already entered are left alone.
  */
 export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Promise<AppSeedSummary> {
   let lead = (await ledger.lead.get()).department;
   if (lead === null) lead = (await ledger.lead.set(ctx, { department: 'IT' })).department;
+  if ((await ledger.businessReview.licence.get()).setAt === null) {
+    await ledger.businessReview.licence.set(ctx, {
+      licenceReference: 'B0001H211000001',
+      businessLines: [
+        { code: 'personal_deposits', name: 'Personal deposits and payments' },
+        { code: 'wealth_management', name: 'Wealth-management product distribution' },
+        { code: 'insurance_agency', name: 'Insurance agency' },
+      ],
+      regions: ['CN-BJ', 'CN-TJ'],
+    });
+  }
   let appsCreated = 0;
   try {
     const app = await ledger.apps.create(ctx, {
@@ -44,6 +59,30 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Prom
       rpoMinutes: 5,
       planReference: 'BCP-RETAIL-MB-2026',
       lastDrill: null,
+    });
+    const today = systemClock.now();
+    const day = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+    await ledger.businessReview.reviews.setProfile(ctx, app.id, {
+      businessLines: ['personal_deposits', 'wealth_management', 'insurance_agency'],
+      regions: ['CN-BJ', 'CN-TJ'],
+      partners: [
+        {
+          name: 'Huaxia Life Insurance',
+          cooperation: 'Term-life policies sold in the app as the insurer’s agent',
+          agreementReference: 'COOP-INS-2026-004',
+          agreementFrom: day(-120),
+          agreementUntil: day(245),
+          review: { on: day(-110), result: 'passed' },
+        },
+      ],
+      productSales: [
+        {
+          product: 'Steady Income No. 3 (wealth management)',
+          traceable: true,
+          traceabilityMethod: 'In-app audio and video recording of the sales process (双录), kept 10 years',
+          disclosureUrl: 'https://bank.example/disclosures/steady-income-3',
+        },
+      ],
     });
     appsCreated += 1;
   } catch (err) {

@@ -2,6 +2,13 @@ import type { AuditLog } from '../audit';
 import type { Db } from '../db';
 import type { DepartmentService } from '../departments';
 import type { RouteSpec } from '../http/route';
+import { systemClock, type Clock } from '../platform/clock';
+import {
+  createAppBusinessReview,
+  type BusinessReviewComplianceFacts,
+  type BusinessReviewService,
+  type LicensedScopeService,
+} from './business-review';
 import { createAppCompatibility, type CompatibilityService } from './compatibility';
 import { createAppComponents, type AppSdkService, type VendorDirectory } from './components';
 import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
@@ -38,6 +45,8 @@ export interface AppLedgerDeps {
   readonly roles: RoleDirectory;
   /** Whether a vendor is registered (third-party components may name theirs). */
   readonly vendors: VendorDirectory;
+  /** Where the business review reads the time (the system clock unless a test moves one). */
+  readonly clock?: Clock;
 }
 
 /** The app ledger feature: its services, the facts the compliance report asks for, and its routes. */
@@ -56,6 +65,12 @@ export interface AppLedger {
   readonly compatibility: CompatibilityService;
   /** Business continuity (Notice item 6): tiers, recovery objectives, drills and outages. */
   readonly continuity: { readonly service: ContinuityService; readonly compliance: ContinuityComplianceFacts };
+  /** Business compliance review (Notice item 8): licensed scope, each app's business profile, reviews and findings. */
+  readonly businessReview: {
+    readonly licence: LicensedScopeService;
+    readonly reviews: BusinessReviewService;
+    readonly compliance: BusinessReviewComplianceFacts;
+  };
   readonly routes: RouteSpec[];
 }
 
@@ -80,9 +95,17 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     vendors: deps.vendors,
   });
   const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
+  const businessReview = createAppBusinessReview({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    clock: deps.clock ?? systemClock,
+  });
   const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
     (trx, id) => components.sdks.releaseRequirements(trx, id),
     (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
+    (trx, id) => businessReview.reviews.releaseRequirements(trx, id),
   ]);
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
@@ -99,6 +122,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     sdks: components.sdks,
     compatibility: compatibility.compatibility,
     continuity: { service: continuity.continuity, compliance: continuity.compliance },
+    businessReview: { licence: businessReview.licence, reviews: businessReview.reviews, compliance: businessReview.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
@@ -107,6 +131,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...components.routes,
       ...compatibility.routes,
       ...continuity.routes,
+      ...businessReview.routes,
       ...appReportRoutes(consolidation),
     ],
   };

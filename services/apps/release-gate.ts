@@ -58,7 +58,11 @@ export type ReleaseRequirement =
   | 'blocking_finding_open'
   | 'sdk_unapproved'
   | 'sdk_undisclosed'
-  | 'compatibility_failed';
+  | 'compatibility_failed'
+  | 'business_profile_missing'
+  | 'business_outside_licence'
+  | `compliance_review_${'missing' | 'not_passed' | 'expired' | 'outdated'}`
+  | 'compliance_finding_overdue';
 
 export interface UnmetRequirement {
   readonly requirement: ReleaseRequirement;
@@ -71,6 +75,8 @@ export interface UnmetRequirement {
   readonly sdkId?: string;
   /** The OS/platform and version a compatibility_failed is about. */
   readonly environment?: string;
+  /** The open compliance-review finding a compliance_finding_overdue is about. */
+  readonly complianceFindingId?: string;
 }
 
 type TestEvidence = { readonly id: string; readonly performedAt: string };

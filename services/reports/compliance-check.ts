@@ -58,6 +58,7 @@ export const RECORD_KINDS = [
   'app',
   'vulnerability',
   'app_outage',
+  'app_partner',
   'audit_event',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];

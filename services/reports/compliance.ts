@@ -81,6 +81,10 @@ export interface ComplianceSources {
   readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
   readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
+  readonly appsOutsideLicensedScope: (window: ReportWindow) => Promise<Finding>;
+  readonly appPartnersWithoutCurrentAgreement: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithUntraceableSales: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutComplianceReview: (window: ReportWindow) => Promise<Finding>;
 }
 
 const NOTICE = '《通知》（金办发〔2024〕99号）';
@@ -472,6 +476,75 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         },
       },
       run: (w) => sources.appOutagesBeyondRto(w),
+    },
+    {
+      code: 'apps_outside_licensed_scope',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every app in service declares its business lines and regions, all within the institution’s licensed scope',
+          source: 'Notice item 8: business within the licensed scope and region',
+        },
+        'zh-CN': {
+          requirement: '每个在用应用均申报其业务种类和服务地域，且均在机构获准的业务范围和地域之内',
+          source: `${NOTICE}第八项：在获准的业务范围和地域内开展业务`,
+        },
+      },
+      run: (w) => sources.appsOutsideLicensedScope(w),
+    },
+    {
+      code: 'app_partners_without_current_agreement',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app_partner',
+      text: {
+        en: {
+          requirement:
+            'Every partner in the third-party cooperative business of an app not retired has an agreement in force and passed a review within the last 12 months',
+          source: 'Notice item 8: third-party cooperative business',
+        },
+        'zh-CN': {
+          requirement: '未退出应用的每家第三方合作机构均有在有效期内的合作协议，且在最近12个月内通过审查',
+          source: `${NOTICE}第八项：第三方合作业务管理`,
+        },
+      },
+      run: (w) => sources.appPartnersWithoutCurrentAgreement(w),
+    },
+    {
+      code: 'apps_with_untraceable_sales',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every product an app in service sells is sold through a traceable (recorded) sales process',
+          source: 'Notice item 8: traceable sales and disclosure',
+        },
+        'zh-CN': {
+          requirement: '在用应用销售的每款产品均实现销售行为可回溯（录音录像）',
+          source: `${NOTICE}第八项：销售行为可回溯与信息披露`,
+        },
+      },
+      run: (w) => sources.appsWithUntraceableSales(w),
+    },
+    {
+      code: 'apps_without_compliance_review',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every app in service passed a compliance review of its business within the last 12 months (its latest review)',
+          source: 'Notice item 8: compliance review of app business',
+        },
+        'zh-CN': {
+          requirement: '每个在用应用在最近12个月内通过业务合规审查（以最近一次审查为准）',
+          source: `${NOTICE}第八项：应用业务合规审查`,
+        },
+      },
+      run: (w) => sources.appsWithoutComplianceReview(w),
     },
     {
       code: 'audit_chain',

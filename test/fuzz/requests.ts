@@ -91,6 +91,8 @@ export function pathPools(world: World): Record<string, readonly string[]> {
     'fields.fieldName': ['name', 'phone', 'id_number'],
     'vulnerabilities.vulnerabilityId': [world.vulnerabilityId],
     'sdks.sdkId': [world.sdkId],
+    // No finding is seeded: an allowed caller gets 404, which the matrix counts as allowed.
+    'compliance-findings.findingId': ['00000000-0000-4000-8000-000000000000'],
     'rectifications.rectificationId': [world.incident.rectificationId],
     'departments.code': [HOME, OTHER],
     'purposes.key': [world.purposes.consent, world.purposes.contract],

@@ -4,7 +4,15 @@ import { Factories } from '../helpers/factories';
 import { registerSecretClient, tokenFor, type SecretClient } from '../helpers/oauth';
 
 /** The staff roles of policies/staff_policy.csv. */
-export const STAFF_ROLES = ['admin', 'data_owner', 'vendor_manager', 'privacy_officer', 'app_manager', 'auditor'] as const;
+export const STAFF_ROLES = [
+  'admin',
+  'data_owner',
+  'vendor_manager',
+  'privacy_officer',
+  'app_manager',
+  'auditor',
+  'compliance_officer',
+] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** Two business departments: objects live in HOME; OTHER is "another department". */
