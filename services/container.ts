@@ -276,6 +276,9 @@ export function createContainer(options: ContainerOptions): Container {
       regulatorVulnerabilitiesOverdue: (w) => apps.compliance.overdueRegulatorVulnerabilities(w.now, 10, openDuring(w)),
       appsWithoutRecentDrill: (w) => apps.continuity.compliance.withoutRecentDrill(w.now),
       appOutagesBeyondRto: (w) => apps.continuity.compliance.rtoBreaches(w),
+      appsOutsideApprovedPlans: () => apps.plans.compliance.outsideApprovedPlans(),
+      departmentsOverAppCap: () => apps.plans.compliance.overCap(),
+      appProposalsWithUnresolvedOverlaps: () => apps.plans.compliance.unresolvedOverlaps(),
     },
   });
 

@@ -8,6 +8,15 @@ import { createAppAccountability, type LeadDepartmentService, type Responsibilit
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
 import { createAppContinuity, type ContinuityComplianceFacts, type ContinuityService } from './continuity';
+import {
+  createAppEntry,
+  createAppPlans,
+  type AppEntryService,
+  type AppPlanComplianceFacts,
+  type AppPlanService,
+  type AppPlanningPolicyService,
+} from './plans';
+import { systemClock, type Clock } from '../platform/clock';
 import { AppDataUseService, type AssetDirectory } from './data-use-service';
 import { AppLifecycleService, type PurposeDirectory } from './lifecycle-service';
 import type { PublishedNoticeLookup } from './release-gate';
@@ -38,6 +47,8 @@ export interface AppLedgerDeps {
   readonly roles: RoleDirectory;
   /** Whether a vendor is registered (third-party components may name theirs). */
   readonly vendors: VendorDirectory;
+  /** Where the ledger reads the time (plans' periods and proposals); the system clock unless a test moves one. */
+  readonly clock?: Clock;
 }
 
 /** The app ledger feature: its services, the facts the compliance report asks for, and its routes. */
@@ -56,13 +67,24 @@ export interface AppLedger {
   readonly compatibility: CompatibilityService;
   /** Business continuity (Notice item 6): tiers, recovery objectives, drills and outages. */
   readonly continuity: { readonly service: ContinuityService; readonly compliance: ContinuityComplianceFacts };
+  /** Construction plans, caps and overlaps at entry (Notice item 3). */
+  readonly plans: {
+    readonly plans: AppPlanService;
+    readonly policy: AppPlanningPolicyService;
+    readonly entry: AppEntryService;
+    readonly compliance: AppPlanComplianceFacts;
+  };
   readonly routes: RouteSpec[];
 }
 
 export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const store = new AppStore(deps.db);
   const securityStore = new AppSecurityStore(deps.db);
-  const apps = new AppService(deps.db, store, deps.audit, deps.departments);
+  const clock = deps.clock ?? systemClock;
+  const entry = createAppEntry({ db: deps.db, audit: deps.audit, appStore: store, clock });
+  const apps = new AppService(deps.db, store, deps.audit, deps.departments, [
+    (trx, ctx, app, input) => entry.entry.onProposal(trx, ctx, app, input),
+  ]);
   const accountability = createAppAccountability({
     db: deps.db,
     audit: deps.audit,
@@ -80,14 +102,33 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     vendors: deps.vendors,
   });
   const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
-  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
-    (trx, id) => components.sdks.releaseRequirements(trx, id),
-    (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
-  ]);
+  const lifecycle = new AppLifecycleService(
+    deps.db,
+    store,
+    securityStore,
+    deps.audit,
+    deps.purposes,
+    deps.notices,
+    accountability.lead,
+    [(trx, id) => components.sdks.releaseRequirements(trx, id), (trx, id) => compatibility.compatibility.releaseRequirements(trx, id)],
+    [(trx, id) => entry.entry.onEntryApproval(trx, id)],
+  );
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
   const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
+  const plans = createAppPlans({
+    db: deps.db,
+    audit: deps.audit,
+    clock,
+    apps,
+    appStore: store,
+    departments: deps.departments,
+    roles: deps.roles,
+    lead: accountability.lead,
+    accountability: accountability.store,
+    entry,
+  });
   return {
     apps,
     lifecycle,
@@ -99,6 +140,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     sdks: components.sdks,
     compatibility: compatibility.compatibility,
     continuity: { service: continuity.continuity, compliance: continuity.compliance },
+    plans: { plans: plans.plans, policy: plans.policy, entry: entry.entry, compliance: plans.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
@@ -107,6 +149,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...components.routes,
       ...compatibility.routes,
       ...continuity.routes,
+      ...plans.routes,
       ...appReportRoutes(consolidation),
     ],
   };

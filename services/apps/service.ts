@@ -34,6 +34,9 @@ export const pageOf = <T extends { id: string }>(rows: T[], limit: number): Page
   return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null };
 };
 
+/** A rule on a new proposal, run in its transaction once the app is inserted. */
+export type ProposalCheck = (trx: Trx, ctx: ChangeContext, app: App, input: CreateApp) => Promise<void>;
+
 /** The ledger entries: who owns each app, where it is and what it is made of. */
 export class AppService {
   constructor(
@@ -41,6 +44,8 @@ export class AppService {
     private readonly store: AppStore,
     private readonly audit: AuditLog,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
+    /** Run in the proposal's transaction after the app is inserted (plans, caps, overlaps); a throw refuses the proposal. */
+    private readonly proposalChecks: readonly ProposalCheck[] = [],
   ) {}
 
   /** The department that owns the app (for route permission scopes); 404 when there is no such app. */
@@ -79,6 +84,7 @@ export class AppService {
     await this.db.transaction(async (trx) => {
       await this.writeOrConflict(app, () => this.store.insert(trx, app));
       await this.audit.record(trx, ctx, { action: 'app.created', objectType: 'app', objectId: app.id, details: { after: app } });
+      for (const check of this.proposalChecks) await check(trx, ctx, app, input);
     });
     return app;
   }
