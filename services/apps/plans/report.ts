@@ -39,9 +39,16 @@ export class AppPlanComplianceFacts {
     private readonly entry: AppEntryService,
   ) {}
 
-  /** Apps not retired the plan requirement covers (all of them until a date is set) that came from no approved plan (examples: app ids). */
+  /**
+   * Apps not retired that the plan requirement covers and that came from no approved plan (examples: app ids).
+   * It covers proposals from the later of its date and the moment it was set (it never reaches back past
+   * the rules an app was proposed under), and every app while no date is set.
+   */
   async outsideApprovedPlans(): Promise<ExaminedFinding> {
-    return this.store.outsideApprovedPlans((await this.store.planningPolicy()).plansRequiredFrom);
+    const { plansRequiredFrom, setAt } = await this.store.planningPolicy();
+    if (plansRequiredFrom === null) return this.store.outsideApprovedPlans(null);
+    const from = `${plansRequiredFrom}T00:00:00.000Z`;
+    return this.store.outsideApprovedPlans(setAt !== null && Date.parse(setAt) > Date.parse(from) ? new Date(setAt).toISOString() : from);
   }
 
   /** Departments with a cap, and those owning more apps not retired than it allows (examples: department codes). */

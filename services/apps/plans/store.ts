@@ -298,14 +298,14 @@ export class AppPlanStore {
   }
 
   /**
-   * Apps not retired that the plan requirement covers (proposed on or after `from`; every app while no
-   * date is set) and that did not come from a planned app of an approved plan.
+   * Apps not retired that the plan requirement covers (proposed at or after `since`; every app while
+   * it is null) and that did not come from a planned app of an approved plan.
    */
-  outsideApprovedPlans(from: string | null): Promise<ExaminedFinding> {
-    const covered = `select a.id, a.name from apps a where a.lifecycle_state <> 'retired' and (?::date is null or a.created_at >= (?::date)::timestamp at time zone 'UTC')`;
+  outsideApprovedPlans(since: string | null): Promise<ExaminedFinding> {
+    const covered = `select a.id, a.name from apps a where a.lifecycle_state <> 'retired' and (?::timestamptz is null or a.created_at >= ?::timestamptz)`;
     return examinedFinding(this.db, covered, `${covered} and not ${PLANNED_APP} order by lower(a.name), a.id`, {
-      examined: [from, from],
-      offending: [from, from],
+      examined: [since, since],
+      offending: [since, since],
     });
   }
 
