@@ -9,6 +9,7 @@ import type { AppStore } from '../store';
 import { normalizedScenarios, overlapsOf, unresolved } from './overlaps';
 import type { AppEntryReview, AppOverlap, AppPlan, JustifyOverlaps, PlannedApp } from './schemas';
 import { todayOf } from './service';
+import type { AppPlanningStore } from './planning-store';
 import type { AppPlanStore, EntryRecord } from './store';
 
 const conflict = (code: string, detail: string, extensions?: Record<string, unknown>) =>
@@ -57,6 +58,7 @@ export class AppEntryService {
   constructor(
     private readonly db: Db,
     private readonly store: AppPlanStore,
+    private readonly planning: AppPlanningStore,
     private readonly apps: AppStore,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
@@ -65,7 +67,7 @@ export class AppEntryService {
   /** Runs in the proposal's transaction, after the app is inserted: refuses it, or records what its entry rests on. */
   async onProposal(trx: Trx, ctx: ChangeContext, app: App, input: CreateApp): Promise<void> {
     const today = todayOf(this.clock);
-    const { plansRequiredFrom } = await this.store.planningPolicy(trx);
+    const { plansRequiredFrom } = await this.planning.planningPolicy(trx);
     const planRequired = plansRequiredFrom !== null && today >= plansRequiredFrom;
     await this.assertWithinCap(trx, app.owningDepartment);
     if (!planRequired && input.planItem === undefined && input.overlapJustification === undefined) return;
@@ -122,9 +124,9 @@ export class AppEntryService {
 
   /** A department at its cap proposes no more apps (the count includes the one just inserted). */
   private async assertWithinCap(trx: Trx, department: string): Promise<void> {
-    const cap = await this.store.cap(trx, department, true);
+    const cap = await this.planning.cap(trx, department, true);
     if (!cap || cap.maxApps === null) return;
-    const count = await this.store.appsNotRetiredOf(trx, department);
+    const count = await this.planning.appsNotRetiredOf(trx, department);
     if (count > cap.maxApps) {
       throw conflict('app_cap_reached', `${department} already has ${count - 1} apps not retired, its cap of ${cap.maxApps}`, {
         department,

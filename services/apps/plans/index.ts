@@ -10,6 +10,7 @@ import { AppEntryService } from './entry';
 import { AppPlanComplianceFacts, AppPlanReportService } from './report';
 import { appPlanRoutes } from './routes';
 import { AppPlanService, AppPlanningPolicyService } from './service';
+import { AppPlanningStore } from './planning-store';
 import { AppPlanStore } from './store';
 
 export { AppEntryService } from './entry';
@@ -21,9 +22,11 @@ export { normalizeScenario, overlapsOf } from './overlaps';
 export function createAppEntry(deps: { db: Db; audit: AuditLog; appStore: AppStore; clock: Clock }): {
   entry: AppEntryService;
   store: AppPlanStore;
+  planning: AppPlanningStore;
 } {
   const store = new AppPlanStore(deps.db);
-  return { store, entry: new AppEntryService(deps.db, store, deps.appStore, deps.audit, deps.clock) };
+  const planning = new AppPlanningStore(deps.db);
+  return { store, planning, entry: new AppEntryService(deps.db, store, planning, deps.appStore, deps.audit, deps.clock) };
 }
 
 /** The Notice's item 3 for apps: construction plans, caps on the number of apps, and homogeneous demands merged at entry. */
@@ -37,9 +40,9 @@ export function createAppPlans(deps: {
   roles: RoleDirectory;
   lead: Pick<LeadDepartmentService, 'get'>;
   accountability: Pick<AccountabilityStore, 'leadDepartment'>;
-  entry: { entry: AppEntryService; store: AppPlanStore };
+  entry: { entry: AppEntryService; store: AppPlanStore; planning: AppPlanningStore };
 }): { plans: AppPlanService; policy: AppPlanningPolicyService; compliance: AppPlanComplianceFacts; routes: RouteSpec[] } {
-  const { store, entry } = deps.entry;
+  const { store, planning, entry } = deps.entry;
   const plans = new AppPlanService(
     deps.db,
     store,
@@ -50,12 +53,12 @@ export function createAppPlans(deps: {
     deps.roles,
     deps.clock,
   );
-  const policy = new AppPlanningPolicyService(deps.db, store, deps.audit, deps.departments, deps.accountability, deps.roles, deps.clock);
-  const report = new AppPlanReportService(store, deps.clock);
+  const policy = new AppPlanningPolicyService(deps.db, planning, deps.audit, deps.departments, deps.accountability, deps.roles, deps.clock);
+  const report = new AppPlanReportService(planning, deps.clock);
   return {
     plans,
     policy,
-    compliance: new AppPlanComplianceFacts(store, entry),
+    compliance: new AppPlanComplianceFacts(planning, entry),
     routes: appPlanRoutes({ apps: deps.apps, lead: deps.lead, plans, policy, entry, report }),
   };
 }

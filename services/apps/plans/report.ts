@@ -3,12 +3,12 @@ import type { ExaminedFinding } from '../compliance';
 import type { AppEntryService } from './entry';
 import type { AppPlanReport } from './schemas';
 import { todayOf } from './service';
-import type { AppPlanStore } from './store';
+import type { AppPlanningStore } from './planning-store';
 
 /** Apps per department or branch against its approved plans and its cap. */
 export class AppPlanReportService {
   constructor(
-    private readonly store: AppPlanStore,
+    private readonly store: AppPlanningStore,
     private readonly clock: Clock,
   ) {}
 
@@ -35,7 +35,7 @@ export class AppPlanReportService {
 /** What the compliance report asks about plans, caps and overlaps (the Notice, item 3). */
 export class AppPlanComplianceFacts {
   constructor(
-    private readonly store: AppPlanStore,
+    private readonly store: AppPlanningStore,
     private readonly entry: AppEntryService,
   ) {}
 

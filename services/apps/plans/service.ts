@@ -22,6 +22,7 @@ import type {
   SetPlanningPolicy,
   SubmitAppPlan,
 } from './schemas';
+import type { AppPlanningStore } from './planning-store';
 import type { AppPlanStore } from './store';
 
 export const planNotFound = (id: string) => new NotFoundError(`No app plan ${id}`);
@@ -211,7 +212,7 @@ export class AppPlanService {
 export class AppPlanningPolicyService {
   constructor(
     private readonly db: Db,
-    private readonly store: AppPlanStore,
+    private readonly store: AppPlanningStore,
     private readonly audit: AuditLog,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     private readonly accountability: Pick<AccountabilityStore, 'leadDepartment'>,
