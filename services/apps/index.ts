@@ -82,9 +82,14 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const securityStore = new AppSecurityStore(deps.db);
   const clock = deps.clock ?? systemClock;
   const entry = createAppEntry({ db: deps.db, audit: deps.audit, appStore: store, clock });
-  const apps = new AppService(deps.db, store, deps.audit, deps.departments, [
-    (trx, ctx, app, input) => entry.entry.onProposal(trx, ctx, app, input),
-  ]);
+  const apps = new AppService(
+    deps.db,
+    store,
+    deps.audit,
+    deps.departments,
+    [(trx, ctx, app, input) => entry.entry.onProposal(trx, ctx, app, input)],
+    [(trx, before, after) => entry.entry.onUpdate(trx, before, after)],
+  );
   const accountability = createAppAccountability({
     db: deps.db,
     audit: deps.audit,

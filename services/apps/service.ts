@@ -36,6 +36,8 @@ export const pageOf = <T extends { id: string }>(rows: T[], limit: number): Page
 
 /** A rule on a new proposal, run in its transaction once the app is inserted. */
 export type ProposalCheck = (trx: Trx, ctx: ChangeContext, app: App, input: CreateApp) => Promise<void>;
+/** A rule on a change to a ledger entry, run in its transaction once the entry is updated. */
+export type UpdateCheck = (trx: Trx, before: App, after: App) => Promise<void>;
 
 /** The ledger entries: who owns each app, where it is and what it is made of. */
 export class AppService {
@@ -46,6 +48,8 @@ export class AppService {
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     /** Run in the proposal's transaction after the app is inserted (plans, caps, overlaps); a throw refuses the proposal. */
     private readonly proposalChecks: readonly ProposalCheck[] = [],
+    /** Run in a change's transaction after the entry is updated (a planned app's department and scenarios, caps). */
+    private readonly updateChecks: readonly UpdateCheck[] = [],
   ) {}
 
   /** The department that owns the app (for route permission scopes); 404 when there is no such app. */
@@ -126,6 +130,7 @@ export class AppService {
         updatedAt: new Date().toISOString(),
       };
       await this.writeOrConflict(after, () => this.store.update(trx, after));
+      for (const check of this.updateChecks) await check(trx, before, after);
       await this.audit.record(trx, ctx, { action: 'app.updated', objectType: 'app', objectId: id, details: { before, after } });
       return after;
     });

@@ -346,6 +346,52 @@ describe('a proposal once plans are required', () => {
     ]);
   });
 
+  it('stays within its planned app when its entry changes, and moves to no department at its cap', async () => {
+    const { items: mine } = await approvedPlan('RETAIL', [planned('Savings H5', ['savings', 'deposits'], { kind: 'h5' })]);
+    const app = await propose({ kind: 'h5', businessScenarios: ['savings'], planItem: mine['Savings H5'] });
+    expect(app.status).toBe(201);
+    const patch = async (body: unknown, as = 'amy', id = app.body.id as string) =>
+      t.http
+        .patch(`/v1/apps/${id}`)
+        .set(await auth(as))
+        .send(body as object);
+    const before = await auditCount();
+    expectProblem(await patch({ businessScenarios: ['savings', 'fx'] }), 409, 'scenarios_outside_plan');
+    expectProblem(await patch({ businessScenarios: [] }), 400);
+    expectProblem(await patch({ kind: 'app' }), 409, 'planned_app_mismatch');
+    expectProblem(await patch({ owningDepartment: 'CARDS' }), 409, 'app_plan_other_department');
+    expect(await auditCount()).toBe(before);
+    expect((await patch({ businessScenarios: ['Deposits'] }, 'rita')).body.businessScenarios).toEqual(['deposits']);
+
+    // With CARDS at its cap, an app proposed before plans were required cannot move there either.
+    const cards = Number(
+      (
+        (await t.container
+          .db('apps')
+          .where({ owning_department: 'CARDS' })
+          .whereNot('lifecycle_state', 'retired')
+          .count({ n: '*' })) as Array<{ n: number }>
+      )[0].n,
+    );
+    await t.http
+      .put('/v1/app-management/app-caps/CARDS')
+      .set(await auth('dina'))
+      .send({ maxApps: cards })
+      .expect(200);
+    const retailLegacy = (
+      (await t.http.get('/v1/apps?limit=200&owningDepartment=RETAIL').set(await auth('amy'))).body.items as Array<{
+        id: string;
+        businessScenarios: string[];
+      }>
+    ).find((a) => a.businessScenarios.includes('legacy'));
+    expectProblem(await patch({ owningDepartment: 'CARDS' }, 'amy', retailLegacy?.id), 409, 'app_cap_reached');
+    await t.http
+      .put('/v1/app-management/app-caps/CARDS')
+      .set(await auth('dina'))
+      .send({ maxApps: 4 })
+      .expect(200);
+  });
+
   it('lists the apps its normalized scenarios overlap and needs the proposer’s justification, or the demand is merged', async () => {
     const refused = await propose({ businessScenarios: ['Credit_Card', 'rewards'], planItem: items['Credit card app'] });
     expectProblem(refused, 409, 'app_overlaps_unresolved');

@@ -23,20 +23,25 @@ const overlapsUnresolved = (overlaps: readonly AppOverlap[]) =>
     { overlaps },
   );
 
-/** Refuses a proposal whose planned app does not cover it: wrong department, period, kind, audience or scenarios. */
+/** Refuses a proposal whose planned app does not cover it: a plan not approved, another period, or a used planned app. */
 function assertCovers(plan: AppPlan, item: PlannedApp, app: App, today: string): void {
   if (plan.status !== 'approved')
     throw conflict('app_plan_not_approved', `The planned app ${item.name} belongs to a plan that is ${plan.status}`);
+  if (today < plan.periodStart || today > plan.periodEnd) {
+    throw conflict('app_plan_period', `The plan covers ${plan.periodStart} to ${plan.periodEnd}, not today (${today})`);
+  }
+  if (item.status !== 'open') throw conflict('planned_app_used', `The planned app ${item.name} is already ${item.status}`);
+  assertWithinPlannedApp(plan, item, app);
+}
+
+/** Refuses an app that is not what its planned app planned: its department, kind, audience or scenarios. */
+function assertWithinPlannedApp(plan: AppPlan, item: PlannedApp, app: App): void {
   if (plan.department !== app.owningDepartment) {
     throw conflict(
       'app_plan_other_department',
       `The planned app ${item.name} is in ${plan.department}'s plan, not ${app.owningDepartment}'s`,
     );
   }
-  if (today < plan.periodStart || today > plan.periodEnd) {
-    throw conflict('app_plan_period', `The plan covers ${plan.periodStart} to ${plan.periodEnd}, not today (${today})`);
-  }
-  if (item.status !== 'open') throw conflict('planned_app_used', `The planned app ${item.name} is already ${item.status}`);
   const differs = (['kind', 'audience'] as const).filter((k) => item[k] !== app[k]);
   if (differs.length > 0) {
     throw conflict('planned_app_mismatch', `The planned app ${item.name} is planned with a different ${differs.join(' and ')}`, {
@@ -120,6 +125,24 @@ export class AppEntryService {
       objectId: app.id,
       details: { planItemId, planRequired, overlaps: overlaps.map((o) => o.appId), justification },
     });
+  }
+
+  /**
+   * A change keeps an app from a plan within its planned app (department, kind, audience, scenarios),
+   * and an app moved to another department is refused there once that department is at its cap.
+   */
+  async onUpdate(trx: Trx, before: App, after: App): Promise<void> {
+    if (after.owningDepartment !== before.owningDepartment) await this.assertWithinCap(trx, after.owningDepartment);
+    const entry = await this.store.entry(after.id, trx);
+    if (!entry?.planItemId) return;
+    if (after.businessScenarios.length === 0) {
+      throw new ValidationError('body.businessScenarios: an app from a plan keeps at least one business scenario', [
+        { path: 'body.businessScenarios', message: 'at least one for an app from a plan' },
+      ]);
+    }
+    const plan = await this.store.planOfItem(entry.planItemId, trx);
+    const item = plan?.plannedApps.find((p) => p.id === entry.planItemId);
+    if (plan && item) assertWithinPlannedApp(plan, item, after);
   }
 
   /** A department at its cap proposes no more apps (the count includes the one just inserted). */
