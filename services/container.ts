@@ -280,6 +280,9 @@ export function createContainer(options: ContainerOptions): Container {
       appPartnersWithoutCurrentAgreement: (w) => apps.businessReview.compliance.partnersWithoutCurrentAgreement(w.now),
       appsWithUntraceableSales: () => apps.businessReview.compliance.salesNotTraceable(),
       appsWithoutComplianceReview: (w) => apps.businessReview.compliance.withoutCurrentReview(w.now),
+      appsOutsideApprovedPlans: () => apps.plans.compliance.outsideApprovedPlans(),
+      departmentsOverAppCap: () => apps.plans.compliance.overCap(),
+      appProposalsWithUnresolvedOverlaps: () => apps.plans.compliance.unresolvedOverlaps(),
     },
   });
 

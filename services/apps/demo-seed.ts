@@ -7,6 +7,7 @@ import type { AppLedger } from '.';
 export interface AppSeedSummary {
   leadDepartment: string | null;
   appsCreated: number;
+  plansSubmitted: number;
 }
 
 /**
@@ -17,7 +18,7 @@ export interface AppSeedSummary {
  * review is left to a compliance officer: the seed declared the business, so it may not review it).
  * Idempotent: a named lead department, a licensed scope and an app already entered are left alone.
  */
-export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Promise<AppSeedSummary> {
+export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now = new Date()): Promise<AppSeedSummary> {
   let lead = (await ledger.lead.get()).department;
   if (lead === null) lead = (await ledger.lead.set(ctx, { department: 'IT' })).department;
   if ((await ledger.businessReview.licence.get()).setAt === null) {
@@ -88,5 +89,35 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Prom
   } catch (err) {
     if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;
   }
-  return { leadDepartment: lead, appsCreated };
+  return { leadDepartment: lead, appsCreated, plansSubmitted: await seedRetailPlan(ledger, ctx, now) };
+}
+
+/** RETAIL's construction plan for the year, submitted and waiting for the lead department (its wealth app overlaps the mobile bank). */
+async function seedRetailPlan(ledger: AppLedger, ctx: ChangeContext, now: Date): Promise<number> {
+  const existing = await ledger.plans.plans.list({ limit: 1, department: 'RETAIL' }, { all: true });
+  if (existing.items.length > 0) return 0;
+  const year = now.getUTCFullYear();
+  await ledger.plans.plans.submit(ctx, {
+    department: 'RETAIL',
+    periodStart: `${year}-01-01`,
+    periodEnd: `${year}-12-31`,
+    justification: 'Retail banking apps for the year: one wealth mini-program, and card journeys in the existing app',
+    plannedApps: [
+      {
+        name: 'Wealth mini-program',
+        kind: 'mini_program',
+        audience: 'customer',
+        businessScenarios: ['wealth', 'fund_sales'],
+        justification: 'Customers buy funds inside the super-app ecosystem, where the mobile bank is not',
+      },
+      {
+        name: 'Card instalments H5',
+        kind: 'h5',
+        audience: 'customer',
+        businessScenarios: ['credit_card', 'instalments'],
+        justification: 'Instalment offers linked from statements',
+      },
+    ],
+  });
+  return 1;
 }

@@ -15,6 +15,14 @@ import { createAppAccountability, type LeadDepartmentService, type Responsibilit
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
 import { createAppContinuity, type ContinuityComplianceFacts, type ContinuityService } from './continuity';
+import {
+  createAppEntry,
+  createAppPlans,
+  type AppEntryService,
+  type AppPlanComplianceFacts,
+  type AppPlanService,
+  type AppPlanningPolicyService,
+} from './plans';
 import { AppDataUseService, type AssetDirectory } from './data-use-service';
 import { AppLifecycleService, type PurposeDirectory } from './lifecycle-service';
 import type { PublishedNoticeLookup } from './release-gate';
@@ -45,7 +53,7 @@ export interface AppLedgerDeps {
   readonly roles: RoleDirectory;
   /** Whether a vendor is registered (third-party components may name theirs). */
   readonly vendors: VendorDirectory;
-  /** Where the business review reads the time (the system clock unless a test moves one). */
+  /** Where the ledger reads the time (plans' periods, proposals, business reviews); the system clock unless a test moves one. */
   readonly clock?: Clock;
 }
 
@@ -71,13 +79,29 @@ export interface AppLedger {
     readonly reviews: BusinessReviewService;
     readonly compliance: BusinessReviewComplianceFacts;
   };
+  /** Construction plans, caps and overlaps at entry (Notice item 3). */
+  readonly plans: {
+    readonly plans: AppPlanService;
+    readonly policy: AppPlanningPolicyService;
+    readonly entry: AppEntryService;
+    readonly compliance: AppPlanComplianceFacts;
+  };
   readonly routes: RouteSpec[];
 }
 
 export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const store = new AppStore(deps.db);
   const securityStore = new AppSecurityStore(deps.db);
-  const apps = new AppService(deps.db, store, deps.audit, deps.departments);
+  const clock = deps.clock ?? systemClock;
+  const entry = createAppEntry({ db: deps.db, audit: deps.audit, appStore: store, clock });
+  const apps = new AppService(
+    deps.db,
+    store,
+    deps.audit,
+    deps.departments,
+    [(trx, ctx, app, input) => entry.entry.onProposal(trx, ctx, app, input)],
+    [(trx, before, after) => entry.entry.onUpdate(trx, before, after)],
+  );
   const accountability = createAppAccountability({
     db: deps.db,
     audit: deps.audit,
@@ -95,22 +119,38 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     vendors: deps.vendors,
   });
   const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
-  const businessReview = createAppBusinessReview({
-    db: deps.db,
-    audit: deps.audit,
-    apps,
-    appStore: store,
-    clock: deps.clock ?? systemClock,
-  });
-  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
-    (trx, id) => components.sdks.releaseRequirements(trx, id),
-    (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
-    (trx, id) => businessReview.reviews.releaseRequirements(trx, id),
-  ]);
+  const businessReview = createAppBusinessReview({ db: deps.db, audit: deps.audit, apps, appStore: store, clock });
+  const lifecycle = new AppLifecycleService(
+    deps.db,
+    store,
+    securityStore,
+    deps.audit,
+    deps.purposes,
+    deps.notices,
+    accountability.lead,
+    [
+      (trx, id) => components.sdks.releaseRequirements(trx, id),
+      (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
+      (trx, id) => businessReview.reviews.releaseRequirements(trx, id),
+    ],
+    [(trx, id) => entry.entry.onEntryApproval(trx, id)],
+  );
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
   const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
+  const plans = createAppPlans({
+    db: deps.db,
+    audit: deps.audit,
+    clock,
+    apps,
+    appStore: store,
+    departments: deps.departments,
+    roles: deps.roles,
+    lead: accountability.lead,
+    accountability: accountability.store,
+    entry,
+  });
   return {
     apps,
     lifecycle,
@@ -123,6 +163,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     compatibility: compatibility.compatibility,
     continuity: { service: continuity.continuity, compliance: continuity.compliance },
     businessReview: { licence: businessReview.licence, reviews: businessReview.reviews, compliance: businessReview.compliance },
+    plans: { plans: plans.plans, policy: plans.policy, entry: entry.entry, compliance: plans.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
@@ -132,6 +173,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...compatibility.routes,
       ...continuity.routes,
       ...businessReview.routes,
+      ...plans.routes,
       ...appReportRoutes(consolidation),
     ],
   };

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
-import type { Db } from '../db';
+import type { Db, Trx } from '../db';
 import { ConflictError, ProblemError, ValidationError } from '../shared/errors';
 import type { LeadDepartmentService } from './accountability';
 import { assertSeparateChecker, assertTransition } from './lifecycle';
@@ -39,6 +39,8 @@ export class AppLifecycleService {
     private readonly notices: PublishedNoticeLookup,
     private readonly lead: Pick<LeadDepartmentService, 'assertLeadApprover'>,
     private readonly releaseChecks: readonly ReleaseCheck[] = [],
+    /** Further conditions of entry approval (plans, overlaps); each throws its own refusal. */
+    private readonly entryChecks: ReadonlyArray<(trx: Trx, id: string) => Promise<void>> = [],
   ) {}
 
   async transition(ctx: ChangeContext, id: string, input: TransitionRequest): Promise<AppDetail> {
@@ -60,7 +62,10 @@ export class AppLifecycleService {
       assertTransition(app.lifecycleState, input.to);
       assertSeparateChecker(by, input.to, app, await this.store.transitionsOf(id, trx));
       await this.lead.assertLeadApprover(trx, by, input.to);
-      if (input.to === 'approved') assertOwnersNamed(app);
+      if (input.to === 'approved') {
+        assertOwnersNamed(app);
+        for (const check of this.entryChecks) await check(trx, id);
+      }
       let releaseEvidence: ReleaseEvidence | null = null;
       if (input.to === 'released') {
         const checked = new Set(consentPurposes.map((p) => p.checkedKey));

@@ -141,6 +141,12 @@ export const CreateApp = z
     satisfaction: Satisfaction.nullable().optional(),
     businessScenarios: Scenarios.optional(),
     thirdPartySdks: Sdks.optional(),
+    planItem: Uuid.optional().openapi({
+      description: 'The planned app of an approved plan this proposal comes from (required once the lead department requires plans)',
+    }),
+    overlapJustification: FreeText(2000).optional().openapi({
+      description: 'Why the app is needed beside the apps its business scenarios overlap (409 app_overlaps_unresolved lists them)',
+    }),
   })
   .openapi('CreateApp');
 export type CreateApp = z.infer<typeof CreateApp>;

@@ -81,6 +81,9 @@ export interface ComplianceSources {
   readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
   readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
+  readonly appsOutsideApprovedPlans: (window: ReportWindow) => Promise<Finding>;
+  readonly departmentsOverAppCap: (window: ReportWindow) => Promise<Finding>;
+  readonly appProposalsWithUnresolvedOverlaps: (window: ReportWindow) => Promise<Finding>;
   readonly appsOutsideLicensedScope: (window: ReportWindow) => Promise<Finding>;
   readonly appPartnersWithoutCurrentAgreement: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithUntraceableSales: (window: ReportWindow) => Promise<Finding>;
@@ -476,6 +479,59 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         },
       },
       run: (w) => sources.appOutagesBeyondRto(w),
+    },
+    {
+      code: 'apps_within_approved_plans',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement:
+            'Every app not retired that the plan requirement covers (proposed on or after the date the lead department set; every app until it sets one) comes from an approved construction plan',
+          source: 'Notice item 3: coordinate the construction plans of business departments and branches',
+        },
+        'zh-CN': {
+          requirement: '计划管理要求覆盖的每个未退出应用（牵头部门设定日期及之后提出的；未设定日期时为全部应用）均来自已批准的建设计划',
+          source: `${NOTICE}第三项：统筹业务部门和分支机构的建设计划`,
+        },
+      },
+      run: (w) => sources.appsOutsideApprovedPlans(w),
+    },
+    {
+      code: 'departments_within_app_cap',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'department',
+      text: {
+        en: {
+          requirement: 'No department or branch with an app cap owns more apps not retired than its cap',
+          source: 'Notice item 3: reasonably control the number of apps',
+        },
+        'zh-CN': {
+          requirement: '设有应用数量上限的部门或分支机构，其未退出应用数量不超过上限',
+          source: `${NOTICE}第三项：合理控制应用数量`,
+        },
+      },
+      run: (w) => sources.departmentsOverAppCap(w),
+    },
+    {
+      code: 'app_proposals_overlaps_resolved',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement:
+            'Every proposed app whose business scenarios overlap another app not retired has the proposer’s justification for each overlap (or the demand was merged)',
+          source: 'Notice item 3: integrate similar and homogeneous business demands',
+        },
+        'zh-CN': {
+          requirement: '业务场景与其他未退出应用重叠的每个拟建应用，均有提出部门对每项重叠的说明（或已将需求并入现有应用）',
+          source: `${NOTICE}第三项：整合同类、同质化业务需求`,
+        },
+      },
+      run: (w) => sources.appProposalsWithUnresolvedOverlaps(w),
     },
     {
       code: 'apps_outside_licensed_scope',

@@ -99,6 +99,9 @@ export function pathPools(world: World): Record<string, readonly string[]> {
     'notices.purposeKey': [world.purposes.consent, world.purposes.contract],
     'complaints.reference': [world.complaint.reference],
     'compliance.id': [world.complianceReportId],
+    'app-plans.id': [world.appPlan.id],
+    'planned-apps.itemId': [world.appPlan.itemId],
+    'app-caps.code': [HOME],
   };
 }
 

@@ -90,6 +90,18 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   recordAppOutage: 'concerned',
   listAppOutages: 'department',
   appConsolidationReport: 'global',
+  submitAppPlan: 'department',
+  listAppPlans: 'any',
+  getAppPlan: 'concerned',
+  approveAppPlan: 'any',
+  rejectAppPlan: 'any',
+  mergePlannedApp: 'department',
+  getAppPlanningPolicy: 'any',
+  setAppPlanningPolicy: 'any',
+  setAppCap: 'any',
+  getAppEntryReview: 'concerned',
+  justifyAppOverlaps: 'department',
+  appPlanReport: 'global',
   getAppLeadDepartment: 'any',
   setAppLeadDepartment: 'global',
   setAppResponsibilityMatrix: 'department',
@@ -188,7 +200,9 @@ function callFor(route: RouteSpec): Call {
   if (scope?.kind !== 'department' && scope?.kind !== 'concerned') return { route, path, params, body: route.body ? {} : undefined };
   // The transfer's receiving department accepts or rejects it; everything else is about HOME's objects.
   const department = onTransfer && /\/(accept|reject)$/.test(route.path) ? world.transfer.to : HOME;
-  const body = route.body ? { owningDepartment: HOME, asset: world.assets.home.key, assets: [world.assets.home.key] } : undefined;
+  const body = route.body
+    ? { owningDepartment: HOME, department: HOME, asset: world.assets.home.key, assets: [world.assets.home.key] }
+    : undefined;
   return { route, path, params, body, department };
 }
 

@@ -119,5 +119,7 @@ describe('the demo bank seed: app ledger', () => {
       security: { department: 'IT', setBy: 'system:seed' },
     });
     expect((await t.container.audit.list({ actorId: 'seed', action: 'app.created' }, 10)).length).toBe(1);
+    const plans = await t.container.apps.plans.plans.list({ limit: 10, department: 'RETAIL' }, { all: true });
+    expect(plans.items.map((p) => [p.status, p.submittedBy, p.plannedApps.length])).toEqual([['submitted', 'system:seed', 2]]);
   });
 });
