@@ -2,11 +2,13 @@ import type { AuditLog } from '../audit';
 import type { Db } from '../db';
 import type { DepartmentService } from '../departments';
 import type { RouteSpec } from '../http/route';
+import { systemClock, type Clock } from '../platform/clock';
 import { createAppCompatibility, type CompatibilityService } from './compatibility';
 import { createAppComponents, type AppSdkService, type VendorDirectory } from './components';
 import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
+import { createAppConsolidation, type ConsolidationComplianceFacts, type ConsolidationPlanService } from './consolidation';
 import { createAppContinuity, type ContinuityComplianceFacts, type ContinuityService } from './continuity';
 import { AppDataUseService, type AssetDirectory } from './data-use-service';
 import { AppLifecycleService, type PurposeDirectory } from './lifecycle-service';
@@ -38,6 +40,9 @@ export interface AppLedgerDeps {
   readonly roles: RoleDirectory;
   /** Whether a vendor is registered (third-party components may name theirs). */
   readonly vendors: VendorDirectory;
+  /** The institution's time zone: consolidation plans' dates are days of its calendar. */
+  readonly timeZone: string;
+  readonly clock?: Clock;
 }
 
 /** The app ledger feature: its services, the facts the compliance report asks for, and its routes. */
@@ -56,6 +61,8 @@ export interface AppLedger {
   readonly compatibility: CompatibilityService;
   /** Business continuity (Notice item 6): tiers, recovery objectives, drills and outages. */
   readonly continuity: { readonly service: ContinuityService; readonly compliance: ContinuityComplianceFacts };
+  /** Consolidation and retirement plans (Notice item 4): retirement waits until the app's plan is complete. */
+  readonly consolidationPlans: { readonly service: ConsolidationPlanService; readonly compliance: ConsolidationComplianceFacts };
   readonly routes: RouteSpec[];
 }
 
@@ -80,10 +87,20 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     vendors: deps.vendors,
   });
   const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
+  const exitPlans = createAppConsolidation({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    lead: accountability.lead,
+    roles: deps.roles,
+    clock: deps.clock ?? systemClock,
+    timeZone: deps.timeZone,
+  });
   const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
     (trx, id) => components.sdks.releaseRequirements(trx, id),
     (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
-  ]);
+  ], [exitPlans.retirementGate]);
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
@@ -99,6 +116,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     sdks: components.sdks,
     compatibility: compatibility.compatibility,
     continuity: { service: continuity.continuity, compliance: continuity.compliance },
+    consolidationPlans: { service: exitPlans.plans, compliance: exitPlans.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
@@ -107,6 +125,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...components.routes,
       ...compatibility.routes,
       ...continuity.routes,
+      ...exitPlans.routes,
       ...appReportRoutes(consolidation),
     ],
   };

@@ -58,6 +58,7 @@ export const RECORD_KINDS = [
   'app',
   'vulnerability',
   'app_outage',
+  'app_migration_step',
   'audit_event',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
