@@ -70,7 +70,7 @@ export async function up(knex: Knex): Promise<void> {
       check ((status = 'done') = (completed_at is not null)),
       check ((handling = 'migrated') = (destination is not null))
     )`);
-  await knex.raw('create index app_migration_steps_due on app_migration_steps (due_on) where status <> \'done\'');
+  await knex.raw("create index app_migration_steps_due on app_migration_steps (due_on) where status <> 'done'");
 }
 
 export async function down(knex: Knex): Promise<void> {

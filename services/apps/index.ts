@@ -97,10 +97,17 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     clock: deps.clock ?? systemClock,
     timeZone: deps.timeZone,
   });
-  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
-    (trx, id) => components.sdks.releaseRequirements(trx, id),
-    (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
-  ], [exitPlans.retirementGate]);
+  const lifecycle = new AppLifecycleService(
+    deps.db,
+    store,
+    securityStore,
+    deps.audit,
+    deps.purposes,
+    deps.notices,
+    accountability.lead,
+    [(trx, id) => components.sdks.releaseRequirements(trx, id), (trx, id) => compatibility.compatibility.releaseRequirements(trx, id)],
+    [exitPlans.retirementGate],
+  );
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);

@@ -487,7 +487,8 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
           source: 'Notice item 4: risk assessment, data migration, privacy protection and user notification during integration',
         },
         'zh-CN': {
-          requirement: '每个整合中的应用均有经批准的整合或退出方案（风险评估、数据迁移、隐私保护、用户告知），每个按方案退出的应用均已完成方案',
+          requirement:
+            '每个整合中的应用均有经批准的整合或退出方案（风险评估、数据迁移、隐私保护、用户告知），每个按方案退出的应用均已完成方案',
           source: `${NOTICE}第四项：整合过程中做好风险评估、数据迁移、隐私保护和用户告知`,
         },
       },
@@ -503,7 +504,10 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
           requirement: 'Every data-migration step of an open consolidation or retirement plan is done by its due date',
           source: 'Notice item 4: data migration during integration',
         },
-        'zh-CN': { requirement: '未结束的整合或退出方案中，每个数据迁移步骤均在到期日前完成', source: `${NOTICE}第四项：整合过程中的数据迁移` },
+        'zh-CN': {
+          requirement: '未结束的整合或退出方案中，每个数据迁移步骤均在到期日前完成',
+          source: `${NOTICE}第四项：整合过程中的数据迁移`,
+        },
       },
       run: (w) => sources.appMigrationStepsOverdue(w),
     },

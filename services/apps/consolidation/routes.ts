@@ -58,7 +58,10 @@ export function consolidationPlanRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or already has an open plan (consolidation_plan_exists)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ status: 201, body: await plans.draft({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, actor, requestId }) => ({
+        status: 201,
+        body: await plans.draft({ actor, requestId }, params.id, body),
+      }),
     }),
     defineRoute({
       method: 'get',

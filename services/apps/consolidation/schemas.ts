@@ -91,7 +91,9 @@ export const UserNotification = z
       .min(1)
       .max(8)
       .refine((c) => new Set(c).size === c.length, 'name each channel once'),
-    notifyOn: CalendarDate.openapi({ description: 'The day users are told (institution’s calendar); retirement waits until it has passed' }),
+    notifyOn: CalendarDate.openapi({
+      description: 'The day users are told (institution’s calendar); retirement waits until it has passed',
+    }),
     content: FreeText(4000).openapi({ description: 'What users are told: the date, what happens to their data, where to go instead' }),
   })
   .openapi('AppExitUserNotification');
@@ -139,7 +141,9 @@ export const ApprovePlan = z.strictObject({ note: FreeText(2000).optional() }).o
 export type ApprovePlan = z.infer<typeof ApprovePlan>;
 
 export const RecordNotificationSent = z
-  .strictObject({ sentAt: Timestamp.optional().openapi({ description: 'When it went out (default now); not before its day, not in the future' }) })
+  .strictObject({
+    sentAt: Timestamp.optional().openapi({ description: 'When it went out (default now); not before its day, not in the future' }),
+  })
   .openapi('RecordAppExitNotificationSent');
 export type RecordNotificationSent = z.infer<typeof RecordNotificationSent>;
 

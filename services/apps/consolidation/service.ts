@@ -270,7 +270,10 @@ export class ConsolidationPlanService {
       if (notification === null) throw new ConflictError('notification_missing', 'The plan has no user notification to send');
       if (notification.sentAt !== null) throw new ConflictError('notification_already_sent', `It was sent on ${notification.sentAt}`);
       if (before.status !== 'approved') {
-        throw new ConflictError('consolidation_plan_not_approved', 'Users are told what the lead department approved: approve the plan first');
+        throw new ConflictError(
+          'consolidation_plan_not_approved',
+          'Users are told what the lead department approved: approve the plan first',
+        );
       }
       const sentOn = localDate(sentAt, this.deps.timeZone);
       if (sentOn < notification.notifyOn) {
@@ -420,8 +423,14 @@ export class ConsolidationPlanService {
     }
     const access = await this.deps.roles.access(subject, 'app', 'approve');
     if (access.all || access.departments.includes(department)) return;
-    throw new ProblemError(403, 'not_lead_department', 'Forbidden', `Only app managers of the lead department ${department} approve exit plans`, {
-      extensions: { leadDepartment: department, step: 'plan_approval' },
-    });
+    throw new ProblemError(
+      403,
+      'not_lead_department',
+      'Forbidden',
+      `Only app managers of the lead department ${department} approve exit plans`,
+      {
+        extensions: { leadDepartment: department, step: 'plan_approval' },
+      },
+    );
   }
 }

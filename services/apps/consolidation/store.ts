@@ -181,7 +181,10 @@ export class ConsolidationStore {
   private async withTargets(trx: Db | Trx, row: PlanRow | undefined): Promise<PlanRecord | undefined> {
     if (!row) return undefined;
     const targets = (await trx('app_consolidation_targets').where({ plan_id: row.id }).orderBy('app_id')) as Array<{ app_id: string }>;
-    return planFromRow(row, targets.map((t) => t.app_id));
+    return planFromRow(
+      row,
+      targets.map((t) => t.app_id),
+    );
   }
 
   /** The named apps as they are now (unknown ids are left out). */
@@ -238,11 +241,7 @@ export class ConsolidationStore {
                         and (case when l.lifecycle_state = 'retired' then p.status = 'completed' and p.notification_sent_at is not null
                                     and not exists (select 1 from app_migration_steps s where s.plan_id = p.id and s.status <> 'done')
                                   else p.status = 'approved' end))`;
-    return examinedFinding(
-      this.db,
-      leaving,
-      `select l.id from (${leaving}) l where not ${complete} order by lower(l.name), l.id`,
-    );
+    return examinedFinding(this.db, leaving, `select l.id from (${leaving}) l where not ${complete} order by lower(l.name), l.id`);
   }
 
   /** Data-migration steps of open plans, and those not done past their due date (`today`), most overdue first. */
