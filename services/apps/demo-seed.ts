@@ -1,6 +1,7 @@
 import type { ChangeContext } from '../audit';
 import { ProblemError } from '../shared/errors';
 import type { AppLedger } from '.';
+import { seedConsolidationExample } from './consolidation/demo-seed';
 
 /** What the demo bank's app ledger holds after seeding: its lead department and its apps. */
 export interface AppSeedSummary {
@@ -10,7 +11,8 @@ export interface AppSeedSummary {
 
 /**
  * The demo bank's app ledger: IT leads mobile-app management, and the retail mobile bank is proposed
- * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace).
+ * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace);
+ * a credit-card mini program has a drafted plan to merge into it.
  * Idempotent: a named lead department and an app already entered are left alone.
  */
 export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Promise<AppSeedSummary> {
@@ -46,6 +48,7 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Prom
       lastDrill: null,
     });
     appsCreated += 1;
+    appsCreated += await seedConsolidationExample(ledger, ctx, app.id);
   } catch (err) {
     if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;
   }
