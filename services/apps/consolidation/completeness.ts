@@ -1,3 +1,4 @@
+import { ProblemError } from '../../shared/errors';
 import type { AppState } from '../lifecycle';
 import type { PlanGap, PlanKind, PlanStatus, RiskAssessment, StepStatus, UserNotification } from './schemas';
 
@@ -107,4 +108,11 @@ export function retirementGaps(plan: PlanRecord, steps: readonly StepRecord[], t
     }
   }
   return gaps;
+}
+
+/** 409 naming every part of the plan the step still needs. */
+export class PlanIncompleteError extends ProblemError {
+  constructor(code: 'consolidation_plan_incomplete' | 'retirement_plan_incomplete', what: string, planId: string | null, gaps: PlanGap[]) {
+    super(409, code, 'Conflict', `${what}: ${gaps.map((g) => g.detail).join('; ')}`, { extensions: { planId, incomplete: gaps } });
+  }
 }

@@ -7,6 +7,7 @@ import type { LeadDepartmentService, RoleDirectory } from '../accountability';
 import type { RetirementGate } from '../lifecycle-service';
 import type { AppService } from '../service';
 import type { AppStore } from '../store';
+import { PlanRetirementGate } from './retirement-gate';
 import { consolidationPlanRoutes } from './routes';
 import { ConsolidationPlanService } from './service';
 import { ConsolidationStore } from './store';
@@ -46,10 +47,7 @@ export function createAppConsolidation(deps: {
   const plans = new ConsolidationPlanService({ ...deps, apps: deps.appStore, store });
   return {
     plans,
-    retirementGate: {
-      assertRetirable: (trx, appId) => plans.assertRetirable(trx, appId),
-      retired: (trx, ctx, appId) => plans.completeOnRetirement(trx, ctx, appId),
-    },
+    retirementGate: new PlanRetirementGate({ store, audit: deps.audit, clock: deps.clock, timeZone: deps.timeZone }),
     compliance: new ConsolidationComplianceFacts(store, deps.timeZone),
     routes: consolidationPlanRoutes(deps.apps, deps.lead, plans),
   };

@@ -1,63 +1,30 @@
-import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { localDate } from '../../reports/report-time';
-import { ConflictError, NotFoundError, ProblemError, ValidationError, isUniqueViolation } from '../../shared/errors';
+import { ConflictError, NotFoundError, isUniqueViolation } from '../../shared/errors';
 import type { LeadDepartmentService, RoleDirectory } from '../accountability';
 import { SeparationOfDutiesError } from '../lifecycle';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
 import type { App } from '../schemas';
 import type { AppStore } from '../store';
-import { contentGaps, isOverdue, retirementGaps, type PlanRecord, type StepRecord, type TargetApp } from './completeness';
+import { PlanIncompleteError, contentGaps, isOverdue, retirementGaps, type PlanRecord, type StepRecord } from './completeness';
 import type {
   ApprovePlan,
   CancelPlan,
   ConsolidationPlan,
   DraftPlan,
   NewMigrationStep,
-  PlanGap,
   RecordNotificationSent,
   RevisePlan,
   UpdateMigrationStep,
 } from './schemas';
+import { STEP_CONTENT, assertLeadApprover, assertTargets, contentOf, invalid, newStep, revised } from './plan-changes';
 import type { ConsolidationStore } from './store';
 
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
 const noOpenPlan = (app: Pick<App, 'name'>) => new NotFoundError(`The app ${app.name} has no open consolidation or retirement plan`);
 const planExists = (app: Pick<App, 'name'>) =>
   new ConflictError('consolidation_plan_exists', `The app ${app.name} already has an open plan; revise it or cancel it first`);
-
-/** 409 naming every part of the plan the step still needs. */
-export class PlanIncompleteError extends ProblemError {
-  constructor(code: 'consolidation_plan_incomplete' | 'retirement_plan_incomplete', what: string, planId: string | null, gaps: PlanGap[]) {
-    super(409, code, 'Conflict', `${what}: ${gaps.map((g) => g.detail).join('; ')}`, { extensions: { planId, incomplete: gaps } });
-  }
-}
-
-/** The plan's content as the audit records it (steps apart). */
-const contentOf = (p: PlanRecord) => ({
-  kind: p.kind,
-  reason: p.reason,
-  mergesInto: p.mergesInto,
-  riskAssessment: p.riskAssessment,
-  privacyMeasures: p.privacyMeasures,
-  notification: p.notification && { channels: p.notification.channels, notifyOn: p.notification.notifyOn, content: p.notification.content },
-});
-
-const withAuthor = (authors: readonly string[], by: string): string[] => (authors.includes(by) ? [...authors] : [...authors, by]);
-
-/** A revision by `by`: the plan's approval is withdrawn and `by` joins its authors. */
-const revised = (plan: PlanRecord, by: string, at: string): PlanRecord => ({
-  ...plan,
-  status: 'draft',
-  approvedBy: null,
-  approvedAt: null,
-  authors: withAuthor(plan.authors, by),
-  updatedAt: at,
-});
-
-const CONTENT_FIELDS = ['description', 'handling', 'destination', 'owner', 'dueOn'] as const;
 
 export interface ConsolidationPlanDeps {
   readonly db: Db;
@@ -110,8 +77,8 @@ export class ConsolidationPlanService {
         closedAt: null,
         closeReason: null,
       };
-      await this.checkTargets(trx, plan);
-      const steps = (input.steps ?? []).map((s, i) => this.newStep(plan.id, i + 1, s, by, now));
+      assertTargets(plan, await this.deps.store.apps(plan.mergesInto, trx));
+      const steps = (input.steps ?? []).map((s, i) => newStep(plan.id, i + 1, s, by, now));
       try {
         await this.deps.store.insertPlan(trx, plan);
       } catch (err) {
@@ -154,12 +121,13 @@ export class ConsolidationPlanService {
         ...revised(before, by, now),
         kind,
         reason: input.reason ?? before.reason,
-        mergesInto: input.mergesInto ?? (kind === 'retirement' && input.kind !== undefined ? [] : before.mergesInto),
+        // Turning into a retirement drops the targets unless new ones are given (and then refused).
+        mergesInto: input.mergesInto ?? (kind === 'retirement' ? [] : before.mergesInto),
         riskAssessment: input.riskAssessment ?? before.riskAssessment,
         privacyMeasures: input.privacyMeasures ?? before.privacyMeasures,
         notification: input.notification ? { ...input.notification, sentAt: null, sentBy: null } : before.notification,
       };
-      await this.checkTargets(trx, after);
+      assertTargets(after, await this.deps.store.apps(after.mergesInto, trx));
       await this.deps.store.updatePlan(trx, after);
       await this.deps.audit.record(trx, ctx, {
         action: 'app.consolidation_plan_revised',
@@ -175,7 +143,7 @@ export class ConsolidationPlanService {
     const by = staffSubject(ctx);
     const now = this.deps.clock.now().toISOString();
     return this.changeOpenPlan(appId, async (trx, before) => {
-      const step = this.newStep(before.id, (await this.deps.store.stepsOf(before.id, trx)).length + 1, input, by, now);
+      const step = newStep(before.id, (await this.deps.store.stepsOf(before.id, trx)).length + 1, input, by, now);
       const after = revised(before, by, now);
       await this.deps.store.insertSteps(trx, [step]);
       await this.deps.store.updatePlan(trx, after);
@@ -217,7 +185,7 @@ export class ConsolidationPlanService {
         updatedAt: now,
       };
       // Progress leaves the approval alone; changing what the step is makes the caller an author of the plan.
-      const contentChanged = CONTENT_FIELDS.some((f) => after[f] !== step[f]);
+      const contentChanged = STEP_CONTENT.some((f) => after[f] !== step[f]);
       const plan = contentChanged ? revised(before, by, now) : { ...before, updatedAt: now };
       await this.deps.store.updateStep(trx, after);
       await this.deps.store.updatePlan(trx, plan);
@@ -235,7 +203,7 @@ export class ConsolidationPlanService {
     const by = staffSubject(ctx);
     const now = this.deps.clock.now().toISOString();
     // Outside the transaction: the lead department and the caller's roles are read on their own connection.
-    await this.assertLeadApprover(by);
+    await assertLeadApprover(this.deps.lead, this.deps.roles, by);
     return this.changeOpenPlan(appId, async (trx, before) => {
       if (before.status === 'approved') {
         throw new ConflictError('consolidation_plan_approved', `The plan was already approved by ${before.approvedBy}`);
@@ -314,38 +282,6 @@ export class ConsolidationPlanService {
     });
   }
 
-  /** The retirement gate, inside the retirement's transaction: 409 naming every part of the plan not yet done. */
-  async assertRetirable(trx: Trx, appId: string): Promise<void> {
-    const plan = await this.deps.store.openPlan(appId, trx, true);
-    const what = 'The app cannot be retired until its consolidation or retirement plan is complete';
-    if (!plan) {
-      throw new PlanIncompleteError('retirement_plan_incomplete', what, null, [
-        { item: 'plan_missing', detail: 'The app has no open consolidation or retirement plan' },
-      ]);
-    }
-    const gaps = retirementGaps(
-      plan,
-      await this.deps.store.stepsOf(plan.id, trx),
-      await this.deps.store.apps(plan.mergesInto, trx),
-      this.today(),
-    );
-    if (gaps.length > 0) throw new PlanIncompleteError('retirement_plan_incomplete', what, plan.id, gaps);
-  }
-
-  /** Once the app is retired (same transaction): its plan is completed. */
-  async completeOnRetirement(trx: Trx, ctx: ChangeContext, appId: string): Promise<void> {
-    const plan = await this.deps.store.openPlan(appId, trx, true);
-    if (!plan) return;
-    const now = this.deps.clock.now().toISOString();
-    await this.deps.store.updatePlan(trx, { ...plan, status: 'completed', closedBy: staffSubject(ctx), closedAt: now, updatedAt: now });
-    await this.deps.audit.record(trx, ctx, {
-      action: 'app.consolidation_plan_completed',
-      objectType: 'app',
-      objectId: appId,
-      details: { planId: plan.id, kind: plan.kind, mergesInto: plan.mergesInto, approvedBy: plan.approvedBy },
-    });
-  }
-
   /** Locks the app (404, 409 once retired) and its open plan (404 when none), applies `change`, answers the plan after. */
   private changeOpenPlan(appId: string, change: (trx: Trx, before: PlanRecord) => Promise<PlanRecord>): Promise<ConsolidationPlan> {
     return this.deps.db.transaction(async (trx) => {
@@ -371,66 +307,9 @@ export class ConsolidationPlanService {
     };
   }
 
-  private newStep(planId: string, position: number, s: NewMigrationStep, by: string, at: string): StepRecord {
-    return {
-      id: crypto.randomUUID(),
-      planId,
-      position,
-      description: s.description,
-      handling: s.handling,
-      destination: s.destination ?? null,
-      owner: s.owner,
-      dueOn: s.dueOn,
-      status: 'planned',
-      completedAt: null,
-      createdBy: by,
-      createdAt: at,
-      updatedBy: by,
-      updatedAt: at,
-    };
-  }
-
   private checkDates(input: Pick<RevisePlan, 'riskAssessment'>): void {
     if (input.riskAssessment && input.riskAssessment.assessedOn > this.today()) {
       throw invalid('body.riskAssessment.assessedOn', 'must not be in the future');
     }
-  }
-
-  /** A consolidation names apps to merge into (not itself, each in the ledger and not winding down); a retirement names none. */
-  private async checkTargets(trx: Trx, plan: PlanRecord): Promise<void> {
-    if (plan.kind === 'retirement' && plan.mergesInto.length > 0) throw invalid('body.mergesInto', 'a retirement merges into no app');
-    if (plan.kind === 'consolidation' && plan.mergesInto.length === 0) {
-      throw invalid('body.mergesInto', 'a consolidation names the app(s) it merges into');
-    }
-    const found = new Map((await this.deps.store.apps(plan.mergesInto, trx)).map((a): [string, TargetApp] => [a.id, a]));
-    for (const [i, id] of plan.mergesInto.entries()) {
-      const target = found.get(id);
-      if (id === plan.appId) throw invalid(`body.mergesInto.${i}`, 'an app cannot merge into itself');
-      if (!target) throw invalid(`body.mergesInto.${i}`, `no app ${id}`);
-      if (target.lifecycleState === 'consolidating' || target.lifecycleState === 'retired') {
-        throw invalid(`body.mergesInto.${i}`, `the app ${target.name} is ${target.lifecycleState}`);
-      }
-    }
-  }
-
-  private async assertLeadApprover(subject: string): Promise<void> {
-    const { department } = await this.deps.lead.get();
-    if (department === null) {
-      throw new ConflictError(
-        'lead_department_not_configured',
-        'No lead department for app management is named yet; an administrator names one first',
-      );
-    }
-    const access = await this.deps.roles.access(subject, 'app', 'approve');
-    if (access.all || access.departments.includes(department)) return;
-    throw new ProblemError(
-      403,
-      'not_lead_department',
-      'Forbidden',
-      `Only app managers of the lead department ${department} approve exit plans`,
-      {
-        extensions: { leadDepartment: department, step: 'plan_approval' },
-      },
-    );
   }
 }
