@@ -153,6 +153,15 @@ describe('drafting a plan', () => {
     expect(await auditCount()).toBe(before);
   });
 
+  it('lets only one of two simultaneous drafts through', async () => {
+    const id = await newApp();
+    const answers = await Promise.all([draft(id, bareDraft, 'amy'), draft(id, bareDraft, 'cat')]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(
+      Number(((await t.container.db('app_consolidation_plans').where({ app_id: id }).count({ n: '*' })) as Array<{ n: number }>)[0].n),
+    ).toBe(1);
+  });
+
   it('refuses writers outside the owning department and roles without app:update (403, nothing written)', async () => {
     const id = await newApp();
     const before = await auditCount();
@@ -484,7 +493,13 @@ describe('compliance report', () => {
     await draft(approved, completePlanBody(clock.now()));
     await approve(approved).then((r) => expect(r.status).toBe(200));
 
+    // Retired before plans existed: no plan, nothing can be added, so the check does not examine it.
+    const examinedBefore = (await t.container.apps.consolidationPlans.compliance.exitWithoutCompletePlan()).examined;
+    const legacy = await newApp();
+    await putIn(legacy, 'retired');
+    expect((await t.container.apps.consolidationPlans.compliance.exitWithoutCompletePlan()).examined).toBe(examinedBefore);
     const exit = await check('apps_exit_without_complete_plan');
+    expect(exit?.examples).not.toContain(legacy);
     expect(exit?.status).toBe('fail');
     expect(exit?.examples).toEqual(expect.arrayContaining([bare, drafted]));
     expect(exit?.examples).not.toContain(approved);
