@@ -373,6 +373,9 @@ describe('retirement', () => {
     await approve(id).then((r) => expect(r.status).toBe(200));
     expectProblem(await notificationSent(id), 409, 'notification_not_due');
     expectProblem(await notificationSent(id, { sentAt: new Date(clock.now().getTime() + DAY).toISOString() }), 400, 'validation_failed');
+    const beforeApproval = await notificationSent(id, { sentAt: new Date(clock.now().getTime() - DAY).toISOString() });
+    expectProblem(beforeApproval, 400, 'validation_failed');
+    expect(beforeApproval.body.detail).toContain('before the plan');
     expect((await stepUpdate(id, migrate.id, { status: 'done' })).body.steps[0]).toMatchObject({
       status: 'done',
       completedAt: clock.now().toISOString(),

@@ -243,6 +243,9 @@ export class ConsolidationPlanService {
           'Users are told what the lead department approved: approve the plan first',
         );
       }
+      if (before.approvedAt !== null && sentAt < new Date(before.approvedAt)) {
+        throw invalid('body.sentAt', `must not be before the plan's approval (${before.approvedAt})`);
+      }
       const sentOn = localDate(sentAt, this.deps.timeZone);
       if (sentOn < notification.notifyOn) {
         throw new ConflictError(
