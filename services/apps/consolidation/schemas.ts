@@ -142,7 +142,9 @@ export type ApprovePlan = z.infer<typeof ApprovePlan>;
 
 export const RecordNotificationSent = z
   .strictObject({
-    sentAt: Timestamp.optional().openapi({ description: 'When it went out (default now); not before its day or the plan’s approval, not in the future' }),
+    sentAt: Timestamp.optional().openapi({
+      description: 'When it went out (default now); not before its day or the plan’s approval, not in the future',
+    }),
   })
   .openapi('RecordAppExitNotificationSent');
 export type RecordNotificationSent = z.infer<typeof RecordNotificationSent>;
