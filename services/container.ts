@@ -44,6 +44,7 @@ import { OwnershipMapService, OwnershipTransferService, OwnershipTransferStore, 
 import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
 import { ChangeFeed } from './platform/change-feed';
+import type { Clock } from './platform/clock';
 import type { Secrets } from './secrets';
 
 import { createMetrics, decisionBatchObserver, type Metrics } from './platform/metrics';
@@ -61,6 +62,8 @@ export interface ContainerOptions {
   /** The staff identity provider's keys (remote JWKS in production, the development key otherwise). */
   readonly staffKeys: JWTVerifyGetKey;
   readonly defaultMetrics?: boolean;
+  /** Where features that take an injected clock read the time (the system clock unless a test moves one). */
+  readonly clock?: Clock;
 }
 
 /** Every store, service and route of the service, wired once. */
@@ -206,6 +209,8 @@ export function createContainer(options: ContainerOptions): Container {
     thresholds: config.appConsolidation,
     roles: staffAuthorizer,
     vendors: { exists: async (id) => (await vendors.loadOne(id)) !== undefined },
+    timeZone: config.institution.timeZone,
+    clock: options.clock,
   });
   // Complaints and leak incidents: privacy officers' desks; containment drives the vendor kill switch.
   const vendorExists = async (id: string) => (await vendors.loadOne(id)) !== undefined;
@@ -283,6 +288,8 @@ export function createContainer(options: ContainerOptions): Container {
       appsOutsideApprovedPlans: () => apps.plans.compliance.outsideApprovedPlans(),
       departmentsOverAppCap: () => apps.plans.compliance.overCap(),
       appProposalsWithUnresolvedOverlaps: () => apps.plans.compliance.unresolvedOverlaps(),
+      appsExitWithoutCompletePlan: () => apps.consolidationPlans.compliance.exitWithoutCompletePlan(),
+      appMigrationStepsOverdue: (w) => apps.consolidationPlans.compliance.overdueMigrationSteps(w.now),
     },
   });
 

@@ -2,6 +2,7 @@ import type { ChangeContext } from '../audit';
 import { systemClock } from '../platform/clock';
 import { ProblemError } from '../shared/errors';
 import type { AppLedger } from '.';
+import { seedConsolidationExample } from './consolidation/demo-seed';
 
 /** What the demo bank's app ledger holds after seeding: its lead department and its apps. */
 export interface AppSeedSummary {
@@ -12,7 +13,8 @@ export interface AppSeedSummary {
 
 /**
  * The demo bank's app ledger: IT leads mobile-app management, and the retail mobile bank is proposed
- * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace).
+ * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace);
+ * a credit-card mini program has a drafted plan to merge into it.
  * The bank is licensed for retail deposits, wealth-management distribution and insurance agency in Beijing
  * and Tianjin; the app declares its business, an insurance partner and one product it sells (its compliance
  * review is left to a compliance officer: the seed declared the business, so it may not review it).
@@ -86,6 +88,7 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now =
       ],
     });
     appsCreated += 1;
+    appsCreated += await seedConsolidationExample(ledger, ctx, app.id);
   } catch (err) {
     if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;
   }

@@ -14,6 +14,7 @@ import { createAppComponents, type AppSdkService, type VendorDirectory } from '.
 import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
+import { createAppConsolidation, type ConsolidationComplianceFacts, type ConsolidationPlanService } from './consolidation';
 import { createAppContinuity, type ContinuityComplianceFacts, type ContinuityService } from './continuity';
 import {
   createAppEntry,
@@ -54,6 +55,8 @@ export interface AppLedgerDeps {
   /** Whether a vendor is registered (third-party components may name theirs). */
   readonly vendors: VendorDirectory;
   /** Where the ledger reads the time (plans' periods, proposals, business reviews); the system clock unless a test moves one. */
+  /** The institution's time zone: consolidation plans' dates are days of its calendar. */
+  readonly timeZone: string;
   readonly clock?: Clock;
 }
 
@@ -86,6 +89,8 @@ export interface AppLedger {
     readonly entry: AppEntryService;
     readonly compliance: AppPlanComplianceFacts;
   };
+  /** Consolidation and retirement plans (Notice item 4): retirement waits until the app's plan is complete. */
+  readonly consolidationPlans: { readonly service: ConsolidationPlanService; readonly compliance: ConsolidationComplianceFacts };
   readonly routes: RouteSpec[];
 }
 
@@ -120,6 +125,16 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   });
   const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
   const businessReview = createAppBusinessReview({ db: deps.db, audit: deps.audit, apps, appStore: store, clock });
+  const exitPlans = createAppConsolidation({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    lead: accountability.lead,
+    roles: deps.roles,
+    clock,
+    timeZone: deps.timeZone,
+  });
   const lifecycle = new AppLifecycleService(
     deps.db,
     store,
@@ -134,6 +149,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       (trx, id) => businessReview.reviews.releaseRequirements(trx, id),
     ],
     [(trx, id) => entry.entry.onEntryApproval(trx, id)],
+    [exitPlans.retirementGate],
   );
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
@@ -164,6 +180,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     continuity: { service: continuity.continuity, compliance: continuity.compliance },
     businessReview: { licence: businessReview.licence, reviews: businessReview.reviews, compliance: businessReview.compliance },
     plans: { plans: plans.plans, policy: plans.policy, entry: entry.entry, compliance: plans.compliance },
+    consolidationPlans: { service: exitPlans.plans, compliance: exitPlans.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
@@ -174,6 +191,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...continuity.routes,
       ...businessReview.routes,
       ...plans.routes,
+      ...exitPlans.routes,
       ...appReportRoutes(consolidation),
     ],
   };

@@ -15,6 +15,12 @@ export interface PurposeDirectory {
   purpose(key: string): Promise<{ key: string; legalBasis: string; status: string } | undefined>;
 }
 
+/** A sub-feature's say on retirement, inside the retirement's transaction: refuse it (throw), then close its records once retired. */
+export interface RetirementGate {
+  assertRetirable(trx: Trx, appId: string): Promise<void>;
+  retired(trx: Trx, ctx: ChangeContext, appId: string): Promise<void>;
+}
+
 /** Entry approval needs the app's business owner and technology owner named (its responsible person always is). */
 function assertOwnersNamed(app: App): void {
   const missing = [
@@ -41,6 +47,7 @@ export class AppLifecycleService {
     private readonly releaseChecks: readonly ReleaseCheck[] = [],
     /** Further conditions of entry approval (plans, overlaps); each throws its own refusal. */
     private readonly entryChecks: ReadonlyArray<(trx: Trx, id: string) => Promise<void>> = [],
+    private readonly retirementGates: readonly RetirementGate[] = [],
   ) {}
 
   async transition(ctx: ChangeContext, id: string, input: TransitionRequest): Promise<AppDetail> {
@@ -66,6 +73,7 @@ export class AppLifecycleService {
         assertOwnersNamed(app);
         for (const check of this.entryChecks) await check(trx, id);
       }
+      if (input.to === 'retired') for (const gate of this.retirementGates) await gate.assertRetirable(trx, id);
       let releaseEvidence: ReleaseEvidence | null = null;
       if (input.to === 'released') {
         const checked = new Set(consentPurposes.map((p) => p.checkedKey));
@@ -106,6 +114,7 @@ export class AppLifecycleService {
         objectId: id,
         details: { from: transition.from, to: transition.to, note: transition.note, disposal: transition.disposal, releaseEvidence },
       });
+      if (input.to === 'retired') for (const gate of this.retirementGates) await gate.retired(trx, ctx, id);
       return { ...after, transitions: await this.store.transitionsOf(id, trx) };
     });
   }

@@ -59,6 +59,7 @@ export const RECORD_KINDS = [
   'vulnerability',
   'app_outage',
   'app_partner',
+  'app_migration_step',
   'audit_event',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -29,6 +29,9 @@ export class ComplianceLabelStore {
     app_outage: `select o.id::text as id, a.name || ' · ' || to_char(o.started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC' as label
                  from app_outages o join apps a on a.id = o.app_id where o.id::text = any(?::text[])`,
     app_partner: `select x.id::text as id, x.name || ' · ' || a.name as label from app_partners x join apps a on a.id = x.app_id where x.id::text = any(?::text[])`,
+    app_migration_step: `select s.id::text as id, a.name || ' · ' || s.position || '. ' || s.description || ' (due ' || to_char(s.due_on, 'YYYY-MM-DD') || ')' as label
+                         from app_migration_steps s join app_consolidation_plans p on p.id = s.plan_id join apps a on a.id = p.app_id
+                         where s.id::text = any(?::text[])`,
     audit_event: `select e.id::text as id, '#' || e.seq || ' ' || e.action as label from audit_events e where e.id::text = any(?::text[])`,
   };
 

@@ -81,6 +81,8 @@ export interface ComplianceSources {
   readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
   readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
+  readonly appsExitWithoutCompletePlan: (window: ReportWindow) => Promise<Finding>;
+  readonly appMigrationStepsOverdue: (window: ReportWindow) => Promise<Finding>;
   readonly appsOutsideApprovedPlans: (window: ReportWindow) => Promise<Finding>;
   readonly departmentsOverAppCap: (window: ReportWindow) => Promise<Finding>;
   readonly appProposalsWithUnresolvedOverlaps: (window: ReportWindow) => Promise<Finding>;
@@ -479,6 +481,42 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         },
       },
       run: (w) => sources.appOutagesBeyondRto(w),
+    },
+    {
+      code: 'apps_exit_without_complete_plan',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement:
+            'Every app consolidating has an approved consolidation or retirement plan (risk assessment, data migration, privacy measures, user notification), and every app retired with a plan completed it',
+          source: 'Notice item 4: risk assessment, data migration, privacy protection and user notification during integration',
+        },
+        'zh-CN': {
+          requirement:
+            '每个整合中的应用均有经批准的整合或退出方案（风险评估、数据迁移、隐私保护、用户告知），每个按方案退出的应用均已完成方案',
+          source: `${NOTICE}第四项：整合过程中做好风险评估、数据迁移、隐私保护和用户告知`,
+        },
+      },
+      run: (w) => sources.appsExitWithoutCompletePlan(w),
+    },
+    {
+      code: 'app_migration_steps_overdue',
+      severity: 'warn',
+      scope: 'current',
+      examines: 'app_migration_step',
+      text: {
+        en: {
+          requirement: 'Every data-migration step of an open consolidation or retirement plan is done by its due date',
+          source: 'Notice item 4: data migration during integration',
+        },
+        'zh-CN': {
+          requirement: '未结束的整合或退出方案中，每个数据迁移步骤均在到期日前完成',
+          source: `${NOTICE}第四项：整合过程中的数据迁移`,
+        },
+      },
+      run: (w) => sources.appMigrationStepsOverdue(w),
     },
     {
       code: 'apps_within_approved_plans',

@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { completeExitPlan } from '../helpers/exit-plan';
 import { Factories } from '../helpers/factories';
 
 // Maker-checker on app entry, release and exit, and a release gate that names every unmet test kind
@@ -122,6 +123,7 @@ describe('maker-checker on the app lifecycle', () => {
     await step(id, 'released', 'ben');
     await step(id, 'operating', 'amy');
     await step(id, 'consolidating', 'dan');
+    await completeExitPlan(t, id, { author: 'cat', approver: 'ben' });
     expectProblem(await transition(id, 'retired', 'dan'), 403, 'separation_of_duties');
     expect(await state(id)).toBe('consolidating');
     await step(id, 'retired', 'amy');
