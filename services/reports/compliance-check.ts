@@ -76,6 +76,9 @@ export interface ReportWindow {
   readonly to: Date;
 }
 
+/** Register checks examine the records open at some time in the report's period. */
+export const openDuring = (w: ReportWindow): { from: string; to: string } => ({ from: w.from.toISOString(), to: w.to.toISOString() });
+
 export interface CheckText {
   /** The requirement, as a sentence an inspector can check the finding against. */
   readonly requirement: string;

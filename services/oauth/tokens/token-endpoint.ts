@@ -3,7 +3,6 @@ import type { RateLimitConfig } from '../../config';
 import type { AuditEventInput } from '../../audit';
 import type { AccessTokenIssuer, IssuedAccessToken } from './access-token-issuer';
 import type { AuthenticatedClient, ClientAuthentication } from '../clients/client-authentication';
-import type { ClientService } from '../clients/client-service';
 import { publicView } from '../clients/client-store';
 import { ServiceUnavailableError } from '../../shared/errors';
 import { bodyProblem } from '../../http/router';
@@ -13,6 +12,7 @@ import type { TokenRequestForm } from '../schemas';
 import { ScopeToken } from '../schemas';
 import { MAX_AUTHORIZATION_DETAILS, MAX_AUTHORIZATION_DETAILS_DEPTH, MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES } from '../settings';
 import { tokenRateLimit } from './token-rate-limit';
+import type { VendorTokenPolicy } from './vendor-token-policy';
 
 /** One token request as it moves through the chain; each step reads what the previous ones settled. */
 export interface TokenExchange {
@@ -38,7 +38,8 @@ export interface TokenResponseBody {
 
 export interface TokenEndpointDeps {
   readonly authentication: ClientAuthentication;
-  readonly clients: ClientService;
+  /** The vendor-access feature's decision on authorization_details (none for a bare authorization server). */
+  readonly vendorTokens?: VendorTokenPolicy;
   readonly issuer: AccessTokenIssuer;
   readonly journal: IssuanceJournal;
   /** Tokens per client per window (services/oauth/tokens/token-rate-limit.ts). */
@@ -56,7 +57,7 @@ export function tokenEndpointChain(deps: TokenEndpointDeps): TokenStep[] {
     rateLimit,
     checkGrantType,
     narrowScope,
-    narrowAuthorizationDetails(deps.clients),
+    narrowAuthorizationDetails(deps.vendorTokens),
     issueAccessToken(deps.issuer),
     auditIssuance(deps.journal),
   ];
@@ -116,22 +117,21 @@ export async function narrowScope(x: TokenExchange): Promise<void> {
 }
 
 /**
- * RFC 9396: what data access the token carries, decided by the vendor-access hook. Vendor clients
+ * RFC 9396: what data access the token carries, decided by the vendor-access feature. Vendor clients
  * always go through it (their tokens are narrowed to grants); internal clients only when they ask.
  */
-export function narrowAuthorizationDetails(clients: ClientService): TokenStep {
+export function narrowAuthorizationDetails(vendorTokens: VendorTokenPolicy | undefined): TokenStep {
   return async function narrowAuthorizationDetails(x) {
     const { record } = clientOf(x);
-    const requested = parseAuthorizationDetails(x.form.authorization_details, clients.authorizationDetailsTypes);
+    const requested = parseAuthorizationDetails(x.form.authorization_details, vendorTokens?.authorizationDetailsTypes ?? []);
     if (requested === undefined && record.kind === 'internal') return;
-    const hook = clients.authorizationDetailsHook;
-    if (!hook) {
+    if (!vendorTokens) {
       throw new OAuthError(
         'invalid_authorization_details',
         record.kind === 'vendor' ? 'Vendor access is not available yet' : 'Internal clients may not request authorization_details',
       );
     }
-    const decided = await hook(publicView(record), requested ?? []);
+    const decided = await vendorTokens.authorizationDetails(publicView(record), requested ?? []);
     if (!(decided.notAfter instanceof Date) || decided.notAfter.getTime() <= Date.now()) {
       throw new OAuthError('invalid_authorization_details', 'The requested access has ended');
     }
