@@ -11,18 +11,10 @@ import type { RevocationList } from './revocation-list';
 import { CLOCK_TOLERANCE_SECONDS, SIGNING_ALGORITHMS, VERIFIED_TOKEN_CACHE_SIZE } from '../settings';
 import type { SigningKeyService } from '../keys/signing-keys';
 import type { TokenStore } from './token-store';
+import type { AccessTokenClaims } from './access-token-claims';
 import type { VendorTokenPolicy } from './vendor-token-policy';
 
-export interface AccessTokenClaims extends JWTPayload {
-  readonly iss: string;
-  readonly sub: string;
-  readonly client_id: string;
-  readonly jti: string;
-  readonly exp: number;
-  readonly iat: number;
-  readonly scope?: string;
-  readonly authorization_details?: unknown[];
-}
+export type { AccessTokenClaims };
 
 export interface VerifiedAccessToken {
   readonly claims: AccessTokenClaims;

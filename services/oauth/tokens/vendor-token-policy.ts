@@ -1,6 +1,6 @@
 import type { ClientRecord } from '../clients/client-store';
 import type { OAuthClient } from '../schemas';
-import type { AccessTokenClaims } from './access-token-verifier';
+import type { AccessTokenClaims } from './access-token-claims';
 
 /**
  * Decides which RFC 9396 authorization_details a client gets in its token, and until when. It must
