@@ -7,7 +7,7 @@ import type { ReadinessCheck } from './operations/routes';
 import type { ChangeFeed } from './platform/change-feed';
 import type { Clock } from './platform/clock';
 import type { Metrics } from './platform/metrics';
-import type { ComplianceSources } from './reports/compliance';
+import type { ComplianceSources } from './reports/compliance-check';
 import type { Secrets } from './secrets';
 
 /** What every feature may use: configuration, the database, and the infrastructure of services/platform. */

@@ -24,7 +24,7 @@ import type { ClientService, SigningKeyService, TokensFeature, VendorTokenPolicy
 import type { PurposeService } from './purposes';
 import type { RoleAssignmentService } from './role-assignments';
 import type { VendorLifecycle, VendorService } from './vendors';
-import type { ComplianceSources } from './reports/compliance';
+import type { ComplianceSources } from './reports/compliance-check';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { Logger } from './logger';

@@ -76,6 +76,24 @@ export interface ReportWindow {
   readonly to: Date;
 }
 
+/** The other features' answers to the compliance report's questions (each feature offers its own). */
+export interface ComplianceSources {
+  readonly overdueComplaints: (window: ReportWindow) => Promise<Finding>;
+  readonly overdueNotifications: (window: ReportWindow) => Promise<Finding>;
+  readonly incidentsWithoutContainment: (window: ReportWindow) => Promise<Finding>;
+  readonly overdueRectifications: (window: ReportWindow) => Promise<Finding>;
+  readonly appsReleasedWithoutFiling: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutRecentPenetrationTest: (window: ReportWindow) => Promise<Finding>;
+  readonly overdueVulnerabilities: (window: ReportWindow) => Promise<Finding>;
+  readonly appsLeadDepartmentNamed: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithUnclearedSdks: (window: ReportWindow) => Promise<Finding>;
+  readonly appsSupportingEndedEnvironments: (window: ReportWindow) => Promise<Finding>;
+  readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
+  readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
+}
+
 /** Register checks examine the records open at some time in the report's period. */
 export const openDuring = (w: ReportWindow): { from: string; to: string } => ({ from: w.from.toISOString(), to: w.to.toISOString() });
 
