@@ -1,4 +1,4 @@
-import { LegalBasis, PurposeKey } from '../purposes';
+import { LegalBasis, PurposeKey } from '../purposes/schemas';
 import { PageQuery, Timestamp, Uuid, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 
