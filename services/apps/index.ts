@@ -26,7 +26,7 @@ import { AppSecurityStore } from './security-store';
 import { AppService } from './service';
 import { AppStore } from './store';
 
-export { AppComplianceFacts, type Finding } from './compliance';
+export { AppComplianceFacts } from './compliance';
 export { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
 export type { AssetDirectory } from './data-use-service';
 export type { PurposeDirectory } from './lifecycle-service';
