@@ -1,4 +1,6 @@
-import { AssetRef, FieldName, GrantAction, PurposeKey } from '../access-grants/schemas';
+import { GrantAction } from '../access-grants/schemas';
+import { AssetRef, FieldName } from '../data-assets/schemas';
+import { PurposeKey } from '../purposes/schemas';
 import { CustomerId } from '../consents/schemas';
 import { Uuid } from '../shared/schemas';
 import { z } from '../shared/zod';

@@ -1,4 +1,4 @@
-import { PurposeKey } from '../purposes';
+import { PurposeKey } from '../purposes/schemas';
 import { PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { UNIFIED_SOCIAL_CREDIT_CODE_PATTERN, isValidUnifiedSocialCreditCode } from './unified-social-credit-code';
