@@ -20,11 +20,11 @@ const NOT_COLUMN_NAMES = new Set(
   ).split(' '),
 );
 
-/** A column identifier: lower-case letters, digits and _, starting with a letter, at most 63 bytes, never a reserved word. */
-export const ColumnName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a column name such as branch')
-  .refine((v) => !NOT_COLUMN_NAMES.has(v), 'is a reserved word, not a column name');
+/** A row attribute as data services name it: lower-case letters, digits and _, starting with a letter, at most 63 bytes. */
+export const RowAttributeName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a column name such as branch');
+
+/** A column identifier a grant's row scope names: a row attribute name that is never a reserved word. */
+export const ColumnName = RowAttributeName.refine((v) => !NOT_COLUMN_NAMES.has(v), 'is a reserved word, not a column name');
 
 /** Copies a parsed row scope into an object without a prototype, so no key can reach Object.prototype. */
 export const prototypeFreeRowScope = (scope: RowScope): RowScope => Object.assign(Object.create(null) as RowScope, scope);
