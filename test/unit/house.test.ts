@@ -34,7 +34,7 @@ const route = (path: string): RouteSpec =>
     handler: async () => ({ body: {} }),
   });
 
-function feature(name: string, log: string[], over: Partial<Feature> = {}): Feature<{ name: string }> {
+function feature(name: string, log: string[], over: Partial<Feature<{ name: string }>> = {}): Feature<{ name: string }> {
   return {
     name,
     provides: { name },
