@@ -24,7 +24,7 @@ import type { ClientService, SigningKeyService, TokensFeature, VendorTokenPolicy
 import type { PurposeService } from './purposes';
 import type { RoleAssignmentService } from './role-assignments';
 import type { VendorLifecycle, VendorService } from './vendors';
-import type { ComplianceSources } from './reports/compliance-check';
+import { completeSources, type ComplianceSources } from './reports/compliance-check';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { Logger } from './logger';
@@ -150,8 +150,7 @@ export class House {
 
   /** The compliance report's sources, from the features added so far; every question must have an answer. */
   complianceSources(): ComplianceSources {
-    const sources: Partial<ComplianceSources> = Object.assign({}, ...this.features.map((f) => f.compliance ?? {}));
-    return sources as ComplianceSources;
+    return completeSources(Object.assign({}, ...this.features.map((f) => f.compliance ?? {})));
   }
 
   /** The operations routes, then every feature's routes in document order. */

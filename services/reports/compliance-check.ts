@@ -94,6 +94,31 @@ export interface ComplianceSources {
   readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
 }
 
+// Every source once more: the type makes this list complete, so a source no feature answers is found when the service is built.
+const SOURCE_NAMES: Readonly<Record<keyof ComplianceSources, true>> = {
+  overdueComplaints: true,
+  overdueNotifications: true,
+  incidentsWithoutContainment: true,
+  overdueRectifications: true,
+  appsReleasedWithoutFiling: true,
+  appsWithoutRecentPenetrationTest: true,
+  overdueVulnerabilities: true,
+  appsLeadDepartmentNamed: true,
+  appsWithoutAccountability: true,
+  appsWithUnclearedSdks: true,
+  appsSupportingEndedEnvironments: true,
+  regulatorVulnerabilitiesOverdue: true,
+  appsWithoutRecentDrill: true,
+  appOutagesBeyondRto: true,
+};
+
+/** The sources the features answered, or an error naming those none did (the service does not start without them). */
+export function completeSources(answered: Partial<ComplianceSources>): ComplianceSources {
+  const missing = (Object.keys(SOURCE_NAMES) as Array<keyof ComplianceSources>).filter((name) => typeof answered[name] !== 'function');
+  if (missing.length > 0) throw new Error(`No feature answers the compliance report's ${missing.join(', ')}`);
+  return answered as ComplianceSources;
+}
+
 /** Register checks examine the records open at some time in the report's period. */
 export const openDuring = (w: ReportWindow): { from: string; to: string } => ({ from: w.from.toISOString(), to: w.to.toISOString() });
 

@@ -82,12 +82,16 @@ describe('House', () => {
     expect(() => h.add(feature('late', []))).toThrow(/after the routes were assembled/);
   });
 
-  it('gathers the compliance sources the features answer', async () => {
+  it('gathers the compliance sources the features answer, and refuses to go on while one is unanswered', async () => {
     const h = house();
-    const finding = { examined: 1, count: 0, examples: [] };
-    h.add(feature('complaints', [], { compliance: { overdueComplaints: async () => finding } }));
-    h.add(feature('apps', [], { compliance: { appsWithoutAccountability: async () => finding } }));
-    const sources = h.complianceSources();
-    expect(Object.keys(sources).sort()).toEqual(['appsWithoutAccountability', 'overdueComplaints']);
+    const finding = async () => ({ examined: 1, count: 0, examples: [] });
+    h.add(feature('complaints', [], { compliance: { overdueComplaints: finding } }));
+    expect(() => h.complianceSources()).toThrow(/No feature answers the compliance report's overdueNotifications, .*appOutagesBeyondRto$/);
+    h.add(
+      feature('incidents', [], {
+        compliance: { overdueNotifications: finding, incidentsWithoutContainment: finding, overdueRectifications: finding },
+      }),
+    );
+    expect(() => h.complianceSources()).toThrow(/report's appsReleasedWithoutFiling,/);
   });
 });
