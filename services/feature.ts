@@ -47,12 +47,3 @@ export interface Feature<P extends object = object> {
 
 /** Batches a batched write path keeps in flight: PGlite has one connection (a second lane would only wait), PostgreSQL overlaps two. */
 export const writeLanesFor = (config: Pick<Config, 'databaseUrl'>): number => (config.databaseUrl === undefined ? 1 : 2);
-
-/** Runs `task` every `ms` (unref'd: never keeps the process alive) and logs, rather than throws, its failures. */
-export function every(ms: number, logger: Logger, what: string, task: () => Promise<unknown>): { stop(): void } {
-  const timer = setInterval(() => {
-    task().catch((err: unknown) => logger.warn({ err: (err as Error).message }, `${what} failed; will retry`));
-  }, ms);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
-}

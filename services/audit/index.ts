@@ -1,4 +1,5 @@
-import { every, type Feature, type Platform } from '../feature';
+import type { Feature, Platform } from '../feature';
+import { every } from '../platform/every';
 import { CheckpointKey } from './checkpoint-key';
 import { AuditCheckpointStore } from './checkpoint-store';
 import { AuditCheckpoints } from './checkpoints';

@@ -1,5 +1,6 @@
 import type { AccessGrantStore, GrantDirectory } from '../access-grants';
-import { every, type Feature, type FeatureDeps } from '../feature';
+import type { Feature, FeatureDeps } from '../feature';
+import { every } from '../platform/every';
 import type { VendorTokenPolicy } from '../oauth';
 import { decisionBatchObserver } from '../platform/metrics';
 import type { VendorService } from '../vendors';

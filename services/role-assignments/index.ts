@@ -1,6 +1,7 @@
 import { StaffAuthorizer } from '../authz';
 import type { DepartmentService } from '../departments';
-import { every, type Feature, type FeatureDeps } from '../feature';
+import type { Feature, FeatureDeps } from '../feature';
+import { every } from '../platform/every';
 import { roleAssignmentRoutes } from './routes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService } from './service';
 import { RoleAssignmentStore } from './store';

@@ -1,4 +1,5 @@
-import { every, type Feature } from '../../feature';
+import type { Feature } from '../../feature';
+import { every } from '../../platform/every';
 import type { OAuthDeps } from '../deps';
 import { signingKeyRoutes } from './signing-key-routes';
 import { SigningKeyStore } from './signing-key-store';

@@ -1,4 +1,5 @@
-import { every, type Feature } from '../../feature';
+import type { Feature } from '../../feature';
+import { every } from '../../platform/every';
 import { AuthenticationFailures } from '../clients/authentication-failures';
 import { ClientAuthentication } from '../clients/client-authentication';
 import type { ClientDirectory } from '../clients/client-directory';
