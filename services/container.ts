@@ -45,6 +45,7 @@ import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
 import { ChangeFeed } from './platform/change-feed';
 import type { Secrets } from './secrets';
+import { NotFoundError } from './shared/errors';
 
 import { createMetrics, decisionBatchObserver, type Metrics } from './platform/metrics';
 import { VendorService, VendorStore, vendorClientRoutes, vendorRoutes } from './vendors';
@@ -206,6 +207,8 @@ export function createContainer(options: ContainerOptions): Container {
     thresholds: config.appConsolidation,
     roles: staffAuthorizer,
     vendors: { exists: async (id) => (await vendors.loadOne(id)) !== undefined },
+    monitoringClients: { find: (id) => oauth.clients.get(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))) },
+    signalLimits: config.appSignals,
   });
   // Complaints and leak incidents: privacy officers' desks; containment drives the vendor kill switch.
   const vendorExists = async (id: string) => (await vendors.loadOne(id)) !== undefined;
@@ -276,6 +279,9 @@ export function createContainer(options: ContainerOptions): Container {
       regulatorVulnerabilitiesOverdue: (w) => apps.compliance.overdueRegulatorVulnerabilities(w.now, 10, openDuring(w)),
       appsWithoutRecentDrill: (w) => apps.continuity.compliance.withoutRecentDrill(w.now),
       appOutagesBeyondRto: (w) => apps.continuity.compliance.rtoBreaches(w),
+      appWarningsUnacknowledged: (w) => apps.supervision.compliance.unacknowledgedWarnings(w),
+      appRectificationsOverdue: (w) => apps.supervision.compliance.overdueRectificationItems(w),
+      appEventsWithoutAccountability: (w) => apps.supervision.compliance.eventsWithoutAccountabilityDecision(w),
     },
   });
 

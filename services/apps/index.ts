@@ -18,6 +18,9 @@ import { appSecurityRoutes } from './security-routes';
 import { AppSecurityStore } from './security-store';
 import { AppService } from './service';
 import { AppStore } from './store';
+import { createAppMonitoring, type MonitoringClientDirectory, type MonitoringService, type SignalRateLimits } from './monitoring';
+import { createAppSupervision, type SupervisionComplianceFacts, type SupervisionService } from './supervision';
+import { systemClock, type Clock } from '../platform/clock';
 
 export { AppComplianceFacts, type Finding } from './compliance';
 export { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
@@ -38,6 +41,11 @@ export interface AppLedgerDeps {
   readonly roles: RoleDirectory;
   /** Whether a vendor is registered (third-party components may name theirs). */
   readonly vendors: VendorDirectory;
+  /** The OAuth clients an app's monitoring profile may name as signal sources. */
+  readonly monitoringClients: MonitoringClientDirectory;
+  /** How many monitoring signals an app, and one recorder, may send per window. */
+  readonly signalLimits: SignalRateLimits;
+  readonly clock?: Clock;
 }
 
 /** The app ledger feature: its services, the facts the compliance report asks for, and its routes. */
@@ -56,6 +64,12 @@ export interface AppLedger {
   readonly compatibility: CompatibilityService;
   /** Business continuity (Notice item 6): tiers, recovery objectives, drills and outages. */
   readonly continuity: { readonly service: ContinuityService; readonly compliance: ContinuityComplianceFacts };
+  /** Monitoring, early warning, inspection findings, rectification and accountability (Notice item 9). */
+  readonly supervision: {
+    readonly monitoring: MonitoringService;
+    readonly findings: SupervisionService;
+    readonly compliance: SupervisionComplianceFacts;
+  };
   readonly routes: RouteSpec[];
 }
 
@@ -88,6 +102,26 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
   const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
+  const clock = deps.clock ?? systemClock;
+  const monitoring = createAppMonitoring({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    lead: accountability.lead,
+    clients: deps.monitoringClients,
+    signalLimits: deps.signalLimits,
+    clock,
+  });
+  const supervision = createAppSupervision({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    lead: accountability.lead,
+    departments: deps.departments,
+    clock,
+  });
   return {
     apps,
     lifecycle,
@@ -99,6 +133,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     sdks: components.sdks,
     compatibility: compatibility.compatibility,
     continuity: { service: continuity.continuity, compliance: continuity.compliance },
+    supervision: { monitoring: monitoring.monitoring, findings: supervision.supervision, compliance: supervision.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
@@ -107,6 +142,8 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...components.routes,
       ...compatibility.routes,
       ...continuity.routes,
+      ...monitoring.routes,
+      ...supervision.routes,
       ...appReportRoutes(consolidation),
     ],
   };

@@ -58,6 +58,9 @@ export const RECORD_KINDS = [
   'app',
   'vulnerability',
   'app_outage',
+  'app_warning',
+  'app_rectification_item',
+  'app_event',
   'audit_event',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
