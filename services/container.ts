@@ -207,7 +207,9 @@ export function createContainer(options: ContainerOptions): Container {
     thresholds: config.appConsolidation,
     roles: staffAuthorizer,
     vendors: { exists: async (id) => (await vendors.loadOne(id)) !== undefined },
-    monitoringClients: { find: (id) => oauth.clients.get(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))) },
+    monitoringClients: {
+      find: (id) => oauth.clients.get(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
+    },
     signalLimits: config.appSignals,
   });
   // Complaints and leak incidents: privacy officers' desks; containment drives the vendor kill switch.

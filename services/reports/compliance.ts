@@ -500,7 +500,8 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       examines: 'app_rectification_item',
       text: {
         en: {
-          requirement: 'Every rectification item of an on-site or off-site inspection finding on an app is closed, with evidence, by its due date',
+          requirement:
+            'Every rectification item of an on-site or off-site inspection finding on an app is closed, with evidence, by its due date',
           source: 'Notice item 9: urging rectification of inspection findings',
         },
         'zh-CN': {

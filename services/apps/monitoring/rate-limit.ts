@@ -19,7 +19,11 @@ export class SignalRateLimit {
 
   constructor(limits: SignalRateLimits) {
     this.byApp = new RateLimiterMemory({ keyPrefix: 'app-signals-app', points: limits.perApp, duration: limits.windowSeconds });
-    this.byRecorder = new RateLimiterMemory({ keyPrefix: 'app-signals-recorder', points: limits.perRecorder, duration: limits.windowSeconds });
+    this.byRecorder = new RateLimiterMemory({
+      keyPrefix: 'app-signals-recorder',
+      points: limits.perRecorder,
+      duration: limits.windowSeconds,
+    });
   }
 
   async consume(appId: string, recorder: string): Promise<void> {

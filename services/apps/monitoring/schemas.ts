@@ -44,9 +44,12 @@ export type SignalThreshold = z.infer<typeof SignalThreshold>;
 
 export const SetMonitoring = z
   .strictObject({
-    clients: z.array(ClientId).max(10).openapi({
-      description: `Internal OAuth clients (with the scope ${APP_SIGNALS_SCOPE}) allowed to push this app’s signals; none: only staff record them`,
-    }),
+    clients: z
+      .array(ClientId)
+      .max(10)
+      .openapi({
+        description: `Internal OAuth clients (with the scope ${APP_SIGNALS_SCOPE}) allowed to push this app’s signals; none: only staff record them`,
+      }),
     thresholds: z.array(SignalThreshold).max(2).openapi({ description: 'At most one per signal kind' }),
   })
   .openapi('SetAppMonitoring', { description: 'The app’s monitoring profile, replacing what was there' });
@@ -64,7 +67,9 @@ export const Monitoring = z
 export type Monitoring = z.infer<typeof Monitoring>;
 
 const signalFields = {
-  observedAt: Timestamp.openapi({ description: 'When it was observed: not more than a minute ahead of the service’s clock, nor over 24 hours old' }),
+  observedAt: Timestamp.openapi({
+    description: 'When it was observed: not more than a minute ahead of the service’s clock, nor over 24 hours old',
+  }),
   reference: Label(200).optional().openapi({ description: 'The monitoring system’s own id for it' }),
 };
 
@@ -148,7 +153,10 @@ export const SignalPage = page(Signal, 'AppSignalPage');
 
 export const WarningQuery = z.strictObject({
   ...PageQuery,
-  acknowledged: z.enum(['true', 'false']).optional().openapi({ description: 'Only acknowledged (true) or unacknowledged (false) warnings' }),
+  acknowledged: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: 'Only acknowledged (true) or unacknowledged (false) warnings' }),
   severity: WarningSeverity.optional(),
 });
 export type WarningQuery = z.infer<typeof WarningQuery>;

@@ -131,7 +131,12 @@ export class MonitoringService {
       const profile = await this.store.profile(appId, trx);
       if (!profile) throw notConfigured(app.name);
       if (recorder.type === 'client' && !profile.clients.includes(recorder.id)) {
-        throw new ProblemError(403, 'signal_source_not_allowed', 'Forbidden', `The app ${app.name} does not name this client as a monitoring source`);
+        throw new ProblemError(
+          403,
+          'signal_source_not_allowed',
+          'Forbidden',
+          `The app ${app.name} does not name this client as a monitoring source`,
+        );
       }
       const signal: Signal = {
         id: crypto.randomUUID(),
@@ -172,9 +177,17 @@ export class MonitoringService {
       const before = await this.store.warning(appId, warningId, trx, true);
       if (!before) throw new NotFoundError(`No warning ${warningId} on app ${appId}`);
       if (before.acknowledgedAt !== null) {
-        throw new ConflictError('warning_already_acknowledged', `The warning was acknowledged by ${before.acknowledgedBy} at ${before.acknowledgedAt}`);
+        throw new ConflictError(
+          'warning_already_acknowledged',
+          `The warning was acknowledged by ${before.acknowledgedBy} at ${before.acknowledgedAt}`,
+        );
       }
-      const after: Warning = { ...before, acknowledgedAt: this.clock.now().toISOString(), acknowledgedBy: by, acknowledgementNote: input.note };
+      const after: Warning = {
+        ...before,
+        acknowledgedAt: this.clock.now().toISOString(),
+        acknowledgedBy: by,
+        acknowledgementNote: input.note,
+      };
       await this.store.acknowledge(trx, after);
       await this.audit.record(trx, ctx, {
         action: 'app.warning_acknowledged',
@@ -188,7 +201,10 @@ export class MonitoringService {
 
   async listSignals(appId: string, query: SignalQuery): Promise<Page<Signal>> {
     await this.requireApp(appId);
-    return pageOf(await this.store.signalsOf(appId, { kind: query.kind, afterId: decodeUuidCursor(query.cursor) }, query.limit + 1), query.limit);
+    return pageOf(
+      await this.store.signalsOf(appId, { kind: query.kind, afterId: decodeUuidCursor(query.cursor) }, query.limit + 1),
+      query.limit,
+    );
   }
 
   async listWarnings(appId: string, query: WarningQuery): Promise<Page<Warning>> {
@@ -203,22 +219,19 @@ export class MonitoringService {
   }
 
   /**
-   * The window ending at the signal, minus signals an earlier warning of the same kind already spent;
-   * no second warning while one of the same or a higher severity awaits acknowledgement.
+   * The window ending at the signal crosses the threshold: a warning, unless one of the same or a higher
+   * severity still covers it (unacknowledged, or raised within the window): one warning per window while a condition lasts.
    */
   private async raiseIfCrossed(trx: Trx, ctx: ChangeContext, profile: Monitoring, signal: Signal): Promise<Warning | null> {
     const threshold = profile.thresholds.find((t) => t.kind === signal.kind);
     if (!threshold) return null;
     const windowEnd = signal.observedAt;
-    const last = await this.store.lastWarning(trx, signal.appId, signal.kind);
     const windowStart = new Date(Date.parse(windowEnd) - threshold.windowMinutes * 60_000).toISOString();
-    const after = last && last.windowEnd > windowStart ? last.windowEnd : windowStart;
-    if (after >= windowEnd) return null;
-    const tally = await this.store.tally(trx, signal.appId, signal.kind, after, windowEnd);
+    const tally = await this.store.tally(trx, signal.appId, signal.kind, windowStart, windowEnd);
     const crossed = crossedSeverity(threshold, tally);
     if (!crossed) return null;
-    const open = await this.store.openSeverities(trx, signal.appId, signal.kind);
-    if (open.includes('major') || open.includes(crossed.severity)) return null;
+    const covering = await this.store.coveringSeverities(trx, signal.appId, signal.kind, windowStart);
+    if (covering.includes('major') || covering.includes(crossed.severity)) return null;
     const warning: Warning = {
       id: crypto.randomUUID(),
       appId: signal.appId,
@@ -227,7 +240,7 @@ export class MonitoringService {
       observed: tally.value as number,
       level: crossed.level,
       windowMinutes: threshold.windowMinutes,
-      windowStart: after,
+      windowStart,
       windowEnd,
       signalCount: tally.signals,
       signalId: signal.id,

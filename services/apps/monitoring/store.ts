@@ -46,7 +46,12 @@ const iso = (v: string | Date): string => new Date(v).toISOString();
 const num = (v: string | number): number => Number(v);
 
 function thresholdFromRow(r: ThresholdRow): SignalThreshold {
-  const major = r.major_level === null ? {} : r.kind === 'availability' ? { majorBelowPercent: num(r.major_level) } : { majorAtCount: num(r.major_level) };
+  const major =
+    r.major_level === null
+      ? {}
+      : r.kind === 'availability'
+        ? { majorBelowPercent: num(r.major_level) }
+        : { majorAtCount: num(r.major_level) };
   return r.kind === 'availability'
     ? { kind: 'availability', windowMinutes: r.window_minutes, warnBelowPercent: num(r.warn_level), ...major }
     : { kind: 'security_alert', windowMinutes: r.window_minutes, warnAtCount: num(r.warn_level), ...major };
@@ -104,7 +109,9 @@ export class MonitoringStore {
     if (forUpdate) q.forUpdate();
     const row = (await q) as { app_id: string; clients: string[]; set_by: string; set_at: string } | undefined;
     if (!row) return undefined;
-    const thresholds = ((await trx('app_signal_thresholds').where({ app_id: appId }).orderBy('kind')) as ThresholdRow[]).map(thresholdFromRow);
+    const thresholds = ((await trx('app_signal_thresholds').where({ app_id: appId }).orderBy('kind')) as ThresholdRow[]).map(
+      thresholdFromRow,
+    );
     return { appId, clients: [...row.clients], thresholds, setBy: row.set_by, setAt: iso(row.set_at) };
   }
 
@@ -139,31 +146,26 @@ export class MonitoringStore {
     });
   }
 
-  /**
-   * Signals of one kind observed in (after, until]: the mean availability, or the number of alerts.
-   * `after` is the window's start, or the end of the last warning's window when later (its signals are spent).
-   */
-  async tally(trx: Trx, appId: string, kind: SignalKind, after: string, until: string): Promise<WindowTally> {
+  /** Signals of one kind observed in (from, until]: the mean availability, or the number of alerts. */
+  async tally(trx: Trx, appId: string, kind: SignalKind, from: string, until: string): Promise<WindowTally> {
     const result = (await trx('app_signals')
       .where({ app_id: appId, kind })
-      .andWhere('observed_at', '>', after)
+      .andWhere('observed_at', '>', from)
       .andWhere('observed_at', '<=', until)
-      .first(trx.raw('count(*) as n'), trx.raw('avg(availability_percent) as mean'))) as { n: string | number; mean: string | number | null };
+      .first(trx.raw('count(*) as n'), trx.raw('avg(availability_percent) as mean'))) as {
+      n: string | number;
+      mean: string | number | null;
+    };
     const signals = Number(result.n);
     return { signals, value: kind === 'availability' ? (result.mean === null ? null : Number(result.mean)) : signals };
   }
 
-  /** The most recent warning of this app and kind (whose window spent its signals). */
-  async lastWarning(trx: Trx, appId: string, kind: SignalKind): Promise<Warning | undefined> {
-    const row = (await trx('app_warnings').where({ app_id: appId, kind }).orderBy('window_end', 'desc').first()) as WarningRow | undefined;
-    return row ? warningFromRow(row) : undefined;
-  }
-
-  /** Unacknowledged warnings of this app and kind, by severity. */
-  async openSeverities(trx: Trx, appId: string, kind: SignalKind): Promise<WarningSeverity[]> {
-    const rows = (await trx('app_warnings').where({ app_id: appId, kind }).whereNull('acknowledged_at').distinct('severity')) as Array<{
-      severity: WarningSeverity;
-    }>;
+  /** Severities of this app's warnings of this kind that still cover it: unacknowledged, or their window ends after `from`. */
+  async coveringSeverities(trx: Trx, appId: string, kind: SignalKind, from: string): Promise<WarningSeverity[]> {
+    const rows = (await trx('app_warnings')
+      .where({ app_id: appId, kind })
+      .andWhere((b) => b.whereNull('acknowledged_at').orWhere('window_end', '>', from))
+      .distinct('severity')) as Array<{ severity: WarningSeverity }>;
     return rows.map((r) => r.severity);
   }
 
@@ -224,7 +226,8 @@ export class MonitoringStore {
         { column: 'id', order: 'desc' },
       ])
       .limit(limit);
-    if (filter.acknowledged !== undefined) q.andWhere((b) => (filter.acknowledged ? b.whereNotNull('acknowledged_at') : b.whereNull('acknowledged_at')));
+    if (filter.acknowledged !== undefined)
+      q.andWhere((b) => (filter.acknowledged ? b.whereNotNull('acknowledged_at') : b.whereNull('acknowledged_at')));
     if (filter.severity) q.andWhere({ severity: filter.severity });
     afterRow(q, 'app_warnings', 'raised_at, id', '<', filter.afterId);
     return ((await q) as WarningRow[]).map(warningFromRow);

@@ -118,7 +118,13 @@ export class SupervisionService {
         action: 'app.rectification_item_closed',
         objectType: 'app_rectification_item',
         objectId: itemId,
-        details: { appId, findingId: after.findingId, owner: after.owner, evidence: after.evidence, late: (after.closedAt as string) > after.dueAt },
+        details: {
+          appId,
+          findingId: after.findingId,
+          owner: after.owner,
+          evidence: after.evidence,
+          late: (after.closedAt as string) > after.dueAt,
+        },
       });
       return itemView(after, now);
     });
@@ -127,7 +133,11 @@ export class SupervisionService {
   async listFindings(appId: string, query: FindingQuery): Promise<Page<InspectionFinding>> {
     await this.requireApp(appId);
     const now = this.clock.now();
-    const rows = await this.store.findingsOf(appId, { inspector: query.inspector, afterId: decodeUuidCursor(query.cursor) }, query.limit + 1);
+    const rows = await this.store.findingsOf(
+      appId,
+      { inspector: query.inspector, afterId: decodeUuidCursor(query.cursor) },
+      query.limit + 1,
+    );
     const page = pageOf(rows, query.limit);
     return { items: page.items.map(({ items, ...f }) => findingView(f, items, now)), nextCursor: page.nextCursor };
   }
@@ -150,7 +160,8 @@ export class SupervisionService {
     return this.db.transaction(async (trx) => {
       await this.lockApp(trx, appId);
       const { kind, id } = input.subject;
-      if (!(await this.store.exists(trx, appId, kind, id))) throw invalid('body.subject.id', `no ${kind.replace('_', ' ')} ${id} on this app`);
+      if (!(await this.store.exists(trx, appId, kind, id)))
+        throw invalid('body.subject.id', `no ${kind.replace('_', ' ')} ${id} on this app`);
       if (!(await this.store.event(trx, appId, kind, id, now.toISOString())))
         throw new ConflictError('not_a_major_event', `The ${kind.replace('_', ' ')} ${id} ${NOT_AN_EVENT[kind]}`);
       const decision: AccountabilityDecision = {

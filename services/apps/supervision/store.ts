@@ -211,11 +211,19 @@ export class SupervisionStore {
   }
 
   async itemsOfFinding(findingId: string, trx: Db | Trx = this.db): Promise<RectificationItemRecord[]> {
-    return ((await trx('app_rectification_items').where({ finding_id: findingId }).orderBy(['created_at', 'id'])) as ItemRow[]).map(itemFromRow);
+    return ((await trx('app_rectification_items').where({ finding_id: findingId }).orderBy(['created_at', 'id'])) as ItemRow[]).map(
+      itemFromRow,
+    );
   }
 
   /** The major event or overdue rectification `kind`/`id` of the app, as of `now`; undefined when it is none. */
-  async event(trx: Db | Trx, appId: string, kind: AccountabilitySubjectKind, id: string, now: string): Promise<{ label: string } | undefined> {
+  async event(
+    trx: Db | Trx,
+    appId: string,
+    kind: AccountabilitySubjectKind,
+    id: string,
+    now: string,
+  ): Promise<{ label: string } | undefined> {
     const result = (await trx.raw(`select e.label from (${EVENTS}) e where e.app_id = ? and e.kind = ? and e.id = ?`, [
       now,
       now,
