@@ -97,6 +97,10 @@ export function pathPools(world: World): Record<string, readonly string[]> {
     'notices.purposeKey': [world.purposes.consent, world.purposes.contract],
     'complaints.reference': [world.complaint.reference],
     'compliance.id': [world.complianceReportId],
+    // Ids no record has: the routes answer 404 after the permission check, which is what the matrix looks at.
+    'warnings.warningId': ['00000000-0000-4000-8000-00000000a001'],
+    'inspection-findings.findingId': ['00000000-0000-4000-8000-00000000a002'],
+    'rectification-items.itemId': ['00000000-0000-4000-8000-00000000a003'],
   };
 }
 

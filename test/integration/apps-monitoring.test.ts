@@ -313,7 +313,9 @@ describe('warnings', () => {
       ['major', 5, 5],
       ['minor', 3, 3],
     ]);
-    const raised = (await t.container.audit.list({ action: 'app.warning_raised' }, 100)) as Array<{ details: { appId: string } }>;
+    const raised = (await t.container.audit.list({ action: 'app.warning_raised' }, 100)) as unknown as Array<{
+      details: { appId: string };
+    }>;
     expect(raised.filter((e) => e.details.appId === id)).toHaveLength(2);
   });
 

@@ -133,7 +133,10 @@ describe('inspection findings', () => {
       ['olga', 'open', null],
       ['paul', 'open', null],
     ]);
-    const [event] = (await t.container.audit.list({ action: 'app.inspection_finding_registered', objectId: res.body.id }, 1)) as Array<{
+    const [event] = (await t.container.audit.list(
+      { action: 'app.inspection_finding_registered', objectId: res.body.id },
+      1,
+    )) as unknown as Array<{
       actorId: string;
       details: { rectifications: unknown[] };
     }>;
@@ -214,7 +217,7 @@ describe('rectification items', () => {
       evidence: 'Release 8.2.1, retest report RT-77',
     });
     expectProblem(await close(olgas, 'olga'), 409, 'rectification_item_closed');
-    const [event] = (await t.container.audit.list({ action: 'app.rectification_item_closed', objectId: olgas }, 1)) as Array<{
+    const [event] = (await t.container.audit.list({ action: 'app.rectification_item_closed', objectId: olgas }, 1)) as unknown as Array<{
       details: { late: boolean; owner: string };
     }>;
     expect(event.details).toMatchObject({ late: false, owner: 'olga' });
