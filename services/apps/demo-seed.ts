@@ -10,7 +10,8 @@ export interface AppSeedSummary {
 
 /**
  * The demo bank's app ledger: IT leads mobile-app management, and the retail mobile bank is proposed
- * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace).
+ * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace),
+ * its warning thresholds, and an off-site inspection finding with a rectification item that grace owns.
  * Idempotent: a named lead department and an app already entered are left alone.
  */
 export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Promise<AppSeedSummary> {
@@ -45,9 +46,40 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Prom
       planReference: 'BCP-RETAIL-MB-2026',
       lastDrill: null,
     });
+    await seedSupervision(ledger, ctx, app.id);
     appsCreated += 1;
   } catch (err) {
     if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;
   }
   return { leadDepartment: lead, appsCreated };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Warning thresholds (no monitoring client yet: one is registered by an administrator) and a regulator's off-site finding. */
+async function seedSupervision(ledger: AppLedger, ctx: ChangeContext, appId: string): Promise<void> {
+  await ledger.supervision.monitoring.setProfile(ctx, appId, {
+    clients: [],
+    thresholds: [
+      { kind: 'availability', windowMinutes: 60, warnBelowPercent: 99.5, majorBelowPercent: 95 },
+      { kind: 'security_alert', windowMinutes: 60, warnAtCount: 3, majorAtCount: 10 },
+    ],
+  });
+  const seededAt = Date.now();
+  await ledger.supervision.findings.registerFinding(ctx, appId, {
+    inspection: 'off_site',
+    inspector: 'regulator',
+    inspectionReference: 'NFRA-OFFSITE-2026-031',
+    inspectedOn: new Date(seededAt - DAY_MS).toISOString().slice(0, 10),
+    title: 'Login screen shows the full card number',
+    description: 'The regulator’s off-site review of the app found the full card number on the login screen after a session timeout.',
+    rectifications: [
+      {
+        action: 'Mask the card number on every screen shown before authentication',
+        owner: 'grace',
+        ownerDepartment: 'IT',
+        dueAt: new Date(seededAt + 30 * DAY_MS).toISOString(),
+      },
+    ],
+  });
 }
