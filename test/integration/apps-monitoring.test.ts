@@ -388,3 +388,24 @@ describe('warnings', () => {
     expect((await push(monitor.token, id, alert(1))).body.warning).toMatchObject({ severity: 'minor' });
   });
 });
+
+describe('a signal and the warning it raises', () => {
+  it('commit with their audit events or not at all: an audit failure on the warning leaves neither the signal nor the warning', async () => {
+    const id = await monitoredApp(profile({ thresholds: [{ kind: 'security_alert', windowMinutes: 60, warnAtCount: 1 }] }));
+    const audit = t.container.audit;
+    const original = audit.record.bind(audit);
+    const spy = jest.spyOn(audit, 'record').mockImplementation(async (trx, ctx, ...changes) => {
+      if (changes.some((c) => c.action === 'app.warning_raised')) throw new Error('audit log unavailable');
+      return original(trx, ctx, ...changes);
+    });
+    try {
+      expectProblem(await push(monitor.token, id, alert(1)), 500);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await rows('app_signals', id)).toBe(0);
+    expect(await rows('app_warnings', id)).toBe(0);
+    const res = await push(monitor.token, id, alert(1));
+    expect(res.body.warning).toMatchObject({ severity: 'minor', signalCount: 1 });
+  });
+});

@@ -1,5 +1,5 @@
 import { ManualClock } from '../../services/platform/clock';
-import { SupervisionService, SupervisionStore } from '../../services/apps/supervision';
+import { AccountabilityEventStore, SupervisionService, SupervisionStore } from '../../services/apps/supervision';
 import { AppStore } from '../../services/apps/store';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
@@ -79,7 +79,15 @@ async function decide(appId: string, body: Record<string, unknown>, as = 'rita')
 async function overdueFinding(appId: string): Promise<{ findingId: string; itemId: string }> {
   const db = t.container.db;
   const clock = new ManualClock(new Date(Date.now() - 10 * DAY));
-  const service = new SupervisionService(db, new AppStore(db), new SupervisionStore(db), t.container.audit, t.container.departments, clock);
+  const service = new SupervisionService(
+    db,
+    new AppStore(db),
+    new SupervisionStore(db),
+    new AccountabilityEventStore(db),
+    t.container.audit,
+    t.container.departments,
+    clock,
+  );
   const registered = await service.registerFinding({ actor: { kind: 'staff', subject: 'rita' }, requestId: null }, appId, {
     inspection: 'on_site',
     inspector: 'internal_audit',

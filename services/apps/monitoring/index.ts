@@ -11,7 +11,8 @@ import { MonitoringService, type MonitoringClientDirectory } from './service';
 import { MonitoringStore } from './store';
 
 export { APP_SIGNALS_SCOPE } from './schemas';
-export { MonitoringService, crossedSeverity, type MonitoringClientDirectory } from './service';
+export { MonitoringService, type MonitoringClientDirectory } from './service';
+export { checkThresholds, crossedSeverity } from './thresholds';
 export { MonitoringStore } from './store';
 export { SignalRateLimit, type SignalRateLimits } from './rate-limit';
 

@@ -16,12 +16,11 @@ import {
   type Signal,
   type SignalQuery,
   type SignalReceipt,
-  type SignalThreshold,
   type Warning,
   type WarningQuery,
-  type WarningSeverity,
 } from './schemas';
-import type { MonitoringStore, WindowTally } from './store';
+import type { MonitoringStore } from './store';
+import { checkThresholds, crossedSeverity } from './thresholds';
 
 /** The OAuth clients a profile may name (the authorization server answers). */
 export interface MonitoringClientDirectory {
@@ -44,30 +43,33 @@ function recorderOf(ctx: ChangeContext): { type: Signal['recordedByType']; id: s
   throw new ForbiddenError('Only monitoring clients and staff record signals');
 }
 
-/** The severity a window's tally reaches under a threshold, if any. */
-export function crossedSeverity(threshold: SignalThreshold, tally: WindowTally): { severity: WarningSeverity; level: number } | null {
-  if (tally.value === null || tally.signals === 0) return null;
-  const value = tally.value;
-  if (threshold.kind === 'availability') {
-    if (threshold.majorBelowPercent !== undefined && value < threshold.majorBelowPercent)
-      return { severity: 'major', level: threshold.majorBelowPercent };
-    return value < threshold.warnBelowPercent ? { severity: 'minor', level: threshold.warnBelowPercent } : null;
-  }
-  if (threshold.majorAtCount !== undefined && value >= threshold.majorAtCount) return { severity: 'major', level: threshold.majorAtCount };
-  return value >= threshold.warnAtCount ? { severity: 'minor', level: threshold.warnAtCount } : null;
+/** A signal as recorded now by `recorder`: only the fields of its kind. */
+function newSignal(appId: string, input: RecordSignal, recorder: ReturnType<typeof recorderOf>, observedAt: Date, now: Date): Signal {
+  return {
+    id: crypto.randomUUID(),
+    appId,
+    kind: input.kind,
+    observedAt: observedAt.toISOString(),
+    availabilityPercent: input.kind === 'availability' ? input.availabilityPercent : null,
+    alertType: input.kind === 'security_alert' ? input.alertType : null,
+    summary: input.kind === 'security_alert' ? (input.summary ?? null) : null,
+    reference: input.reference ?? null,
+    recordedBy: recorder.id,
+    recordedByType: recorder.type,
+    recordedAt: now.toISOString(),
+  };
 }
 
-function checkThresholds(thresholds: readonly SignalThreshold[]): void {
-  const seen = new Set<string>();
-  thresholds.forEach((t, i) => {
-    if (seen.has(t.kind)) throw invalid(`body.thresholds.${i}.kind`, `only one threshold per kind (${t.kind} is given twice)`);
-    seen.add(t.kind);
-    if (t.kind === 'availability' && t.majorBelowPercent !== undefined && t.majorBelowPercent > t.warnBelowPercent)
-      throw invalid(`body.thresholds.${i}.majorBelowPercent`, 'must not be above warnBelowPercent');
-    if (t.kind === 'security_alert' && t.majorAtCount !== undefined && t.majorAtCount < t.warnAtCount)
-      throw invalid(`body.thresholds.${i}.majorAtCount`, 'must not be below warnAtCount');
-  });
+/** When a signal was observed: a little ahead of our clock at most (theirs drifts), and not over a day old. */
+function recentObservation(observedAt: string, now: Date): Date {
+  const at = new Date(observedAt);
+  if (at.getTime() > now.getTime() + MAX_AHEAD_MS) throw invalid('body.observedAt', 'must not be in the future');
+  if (at.getTime() < now.getTime() - MAX_AGE_MS) throw invalid('body.observedAt', 'must be within the last 24 hours');
+  return at;
 }
+
+const notASource = (appName: string) =>
+  new ProblemError(403, 'signal_source_not_allowed', 'Forbidden', `The app ${appName} does not name this client as a monitoring source`);
 
 const notConfigured = (appName: string) =>
   new ConflictError('monitoring_not_configured', `The app ${appName} has no monitoring profile yet; its owners set one first`);
@@ -122,35 +124,14 @@ export class MonitoringService {
   async recordSignal(ctx: ChangeContext, appId: string, input: RecordSignal): Promise<SignalReceipt> {
     const recorder = recorderOf(ctx);
     const now = this.clock.now();
-    const observedAt = new Date(input.observedAt);
-    if (observedAt.getTime() > now.getTime() + MAX_AHEAD_MS) throw invalid('body.observedAt', 'must not be in the future');
-    if (observedAt.getTime() < now.getTime() - MAX_AGE_MS) throw invalid('body.observedAt', 'must be within the last 24 hours');
+    const observedAt = recentObservation(input.observedAt, now);
     await this.limit.consume(appId, `${recorder.type}:${recorder.id}`);
     return this.db.transaction(async (trx) => {
       const app = await lockChangeableApp(this.apps, trx, appId);
       const profile = await this.store.profile(appId, trx);
       if (!profile) throw notConfigured(app.name);
-      if (recorder.type === 'client' && !profile.clients.includes(recorder.id)) {
-        throw new ProblemError(
-          403,
-          'signal_source_not_allowed',
-          'Forbidden',
-          `The app ${app.name} does not name this client as a monitoring source`,
-        );
-      }
-      const signal: Signal = {
-        id: crypto.randomUUID(),
-        appId,
-        kind: input.kind,
-        observedAt: observedAt.toISOString(),
-        availabilityPercent: input.kind === 'availability' ? input.availabilityPercent : null,
-        alertType: input.kind === 'security_alert' ? input.alertType : null,
-        summary: input.kind === 'security_alert' ? (input.summary ?? null) : null,
-        reference: input.reference ?? null,
-        recordedBy: recorder.id,
-        recordedByType: recorder.type,
-        recordedAt: now.toISOString(),
-      };
+      if (recorder.type === 'client' && !profile.clients.includes(recorder.id)) throw notASource(app.name);
+      const signal = newSignal(appId, input, recorder, observedAt, now);
       await this.store.insertSignal(trx, signal);
       await this.audit.record(trx, ctx, {
         action: 'app.signal_recorded',

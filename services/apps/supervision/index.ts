@@ -9,16 +9,18 @@ import type { AppService } from '../service';
 import type { AppStore } from '../store';
 import { supervisionRoutes } from './routes';
 import { SupervisionService } from './service';
+import { AccountabilityEventStore } from './events-store';
 import { SupervisionStore } from './store';
 
 export { SupervisionService, itemView } from './service';
 export { SupervisionStore } from './store';
+export { AccountabilityEventStore } from './events-store';
 
 const bounds = (w: { from: Date; to: Date }) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
 
 /** What the compliance report asks about monitoring, rectification and accountability (Notice item 9). */
 export class SupervisionComplianceFacts {
-  constructor(private readonly store: SupervisionStore) {}
+  constructor(private readonly store: AccountabilityEventStore) {}
 
   /** Warnings unacknowledged at some time in the period, and those still unacknowledged (examples: warning ids). */
   unacknowledgedWarnings(window: { from: Date; to: Date }): Promise<ExaminedFinding> {
@@ -46,7 +48,15 @@ export function createAppSupervision(deps: {
   departments: Pick<DepartmentService, 'requireExisting'>;
   clock: Clock;
 }): { supervision: SupervisionService; compliance: SupervisionComplianceFacts; routes: RouteSpec[] } {
-  const store = new SupervisionStore(deps.db);
-  const supervision = new SupervisionService(deps.db, deps.appStore, store, deps.audit, deps.departments, deps.clock);
-  return { supervision, compliance: new SupervisionComplianceFacts(store), routes: supervisionRoutes(deps.apps, deps.lead, supervision) };
+  const events = new AccountabilityEventStore(deps.db);
+  const supervision = new SupervisionService(
+    deps.db,
+    deps.appStore,
+    new SupervisionStore(deps.db),
+    events,
+    deps.audit,
+    deps.departments,
+    deps.clock,
+  );
+  return { supervision, compliance: new SupervisionComplianceFacts(events), routes: supervisionRoutes(deps.apps, deps.lead, supervision) };
 }

@@ -118,7 +118,7 @@ export function supervisionRoutes(
       auth: staffPermission('app', 'read', ofApp),
       params: AppParams,
       responses: { 200: { description: 'The events', schema: AccountabilityEventList }, ...problemResponses, ...appNotFoundResponse },
-      handler: async ({ params }) => ({ body: await supervision.events(params.id) }),
+      handler: async ({ params }) => ({ body: await supervision.accountabilityEvents(params.id) }),
     }),
     defineRoute({
       method: 'post',

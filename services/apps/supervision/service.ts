@@ -21,6 +21,7 @@ import type {
   RecordAccountabilityDecision,
   RectificationItem,
 } from './schemas';
+import type { AccountabilityEventStore } from './events-store';
 import type { FindingRecord, RectificationItemRecord, SupervisionStore } from './store';
 
 const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
@@ -53,6 +54,7 @@ export class SupervisionService {
     private readonly db: Db,
     private readonly apps: AppStore,
     private readonly store: SupervisionStore,
+    private readonly events: AccountabilityEventStore,
     private readonly audit: AuditLog,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     private readonly clock: Clock,
@@ -160,9 +162,9 @@ export class SupervisionService {
     return this.db.transaction(async (trx) => {
       await this.lockApp(trx, appId);
       const { kind, id } = input.subject;
-      if (!(await this.store.exists(trx, appId, kind, id)))
+      if (!(await this.events.exists(trx, appId, kind, id)))
         throw invalid('body.subject.id', `no ${kind.replace('_', ' ')} ${id} on this app`);
-      if (!(await this.store.event(trx, appId, kind, id, now.toISOString())))
+      if (!(await this.events.event(trx, appId, kind, id, now.toISOString())))
         throw new ConflictError('not_a_major_event', `The ${kind.replace('_', ' ')} ${id} ${NOT_AN_EVENT[kind]}`);
       const decision: AccountabilityDecision = {
         id: crypto.randomUUID(),
@@ -191,9 +193,9 @@ export class SupervisionService {
     return pageOf(await this.store.decisionsOf(appId, decodeUuidCursor(query.cursor), query.limit + 1), query.limit);
   }
 
-  async events(appId: string): Promise<{ items: AccountabilityEvent[] }> {
+  async accountabilityEvents(appId: string): Promise<{ items: AccountabilityEvent[] }> {
     await this.requireApp(appId);
-    return { items: await this.store.eventsOf(appId, this.clock.now().toISOString()) };
+    return { items: await this.events.eventsOf(appId, this.clock.now().toISOString()) };
   }
 
   private newItem(finding: FindingRecord, r: CreateRectificationItem, by: string, now: Date): RectificationItemRecord {
