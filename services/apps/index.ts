@@ -94,15 +94,25 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     vendors: deps.vendors,
   });
   const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
+  const clock = deps.clock ?? systemClock;
+  const supervision = createAppSupervision({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    lead: accountability.lead,
+    departments: deps.departments,
+    clock,
+  });
   const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
     (trx, id) => components.sdks.releaseRequirements(trx, id),
     (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
+    (trx, id) => supervision.supervision.releaseRequirements(trx, id),
   ]);
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
   const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
-  const clock = deps.clock ?? systemClock;
   const monitoring = createAppMonitoring({
     db: deps.db,
     audit: deps.audit,
@@ -111,15 +121,6 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     lead: accountability.lead,
     clients: deps.monitoringClients,
     signalLimits: deps.signalLimits,
-    clock,
-  });
-  const supervision = createAppSupervision({
-    db: deps.db,
-    audit: deps.audit,
-    apps,
-    appStore: store,
-    lead: accountability.lead,
-    departments: deps.departments,
     clock,
   });
   return {

@@ -58,7 +58,8 @@ export type ReleaseRequirement =
   | 'blocking_finding_open'
   | 'sdk_unapproved'
   | 'sdk_undisclosed'
-  | 'compatibility_failed';
+  | 'compatibility_failed'
+  | 'rectification_overdue';
 
 export interface UnmetRequirement {
   readonly requirement: ReleaseRequirement;
@@ -71,6 +72,8 @@ export interface UnmetRequirement {
   readonly sdkId?: string;
   /** The OS/platform and version a compatibility_failed is about. */
   readonly environment?: string;
+  /** The inspection finding's rectification item a rectification_overdue is about. */
+  readonly rectificationItemId?: string;
 }
 
 type TestEvidence = { readonly id: string; readonly performedAt: string };

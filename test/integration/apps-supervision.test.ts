@@ -126,6 +126,11 @@ beforeAll(async () => {
   await t.grantRole('dora', 'data_owner', 'RETAIL');
   await t.grantRole('aud', 'auditor', 'RETAIL');
   await t.grantRole('erin', 'auditor', '*');
+  await t.http
+    .put('/v1/app-management/lead-department')
+    .set(await auth('root-admin'))
+    .send({ department: 'DIGITAL' })
+    .expect(200);
 });
 afterAll(() => t.close());
 
@@ -252,14 +257,6 @@ describe('rectification items', () => {
 });
 
 describe('accountability decisions', () => {
-  beforeAll(async () => {
-    await t.http
-      .put('/v1/app-management/lead-department')
-      .set(await auth('root-admin'))
-      .send({ department: 'DIGITAL' })
-      .expect(200);
-  });
-
   it('record who is held accountable for an inspection finding, by whom; never by the person held accountable', async () => {
     const id = await newApp();
     const findingId = (await register(id)).body.id as string;
@@ -438,3 +435,51 @@ async function findingsOf(appId: string): Promise<string[]> {
     (r) => r.id,
   );
 }
+
+describe('the release gate', () => {
+  const step = async (id: string, to: string, as: string) =>
+    t.http
+      .post(`/v1/apps/${id}/transitions`)
+      .set(await auth(as))
+      .send({ to });
+
+  it('refuses to release an app with a rectification item open past its due date, naming it; closing it lifts the block', async () => {
+    const res = await t.http
+      .post('/v1/apps')
+      .set(await auth('amy'))
+      .send({
+        name: f.unique('App '),
+        kind: 'app',
+        audience: 'customer',
+        leadDepartment: 'DIGITAL',
+        owningDepartment: 'RETAIL',
+        responsiblePerson: 'Li Wei',
+        businessOwner: 'Zhao Min',
+        technologyOwner: 'Chen Jie',
+        filingNumber: f.unique('FN-'),
+      })
+      .expect(201);
+    const id = res.body.id as string;
+    for (const kind of ['penetration', 'compatibility', 'privacy_review']) {
+      await t.http
+        .post(`/v1/apps/${id}/security-tests`)
+        .set(await auth('rita'))
+        .send({ kind, performedAt: dateInDays(-1), result: 'pass', performer: 'QA Lab', reportReference: f.unique('R-') })
+        .expect(201);
+    }
+    expect((await step(id, 'approved', 'lena')).status).toBe(200);
+    expect((await step(id, 'developing', 'amy')).status).toBe(200);
+    expect((await step(id, 'testing', 'amy')).status).toBe(200);
+    await register(id).then((r) => expect(r.status).toBe(201));
+    const { itemId } = await overdueFinding(id);
+    const blocked = await step(id, 'released', 'rita');
+    expectProblem(blocked, 409, 'release_gate_failed');
+    expect(blocked.body.unmet).toEqual([expect.objectContaining({ requirement: 'rectification_overdue', rectificationItemId: itemId })]);
+    await t.http
+      .post(`/v1/apps/${id}/rectification-items/${itemId}/close`)
+      .set(await auth('rita'))
+      .send({ evidence: 'Alert rule AL-12 in production' })
+      .expect(200);
+    expect((await step(id, 'released', 'rita')).status).toBe(200);
+  });
+});

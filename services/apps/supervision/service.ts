@@ -6,6 +6,7 @@ import type { Clock } from '../../platform/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import { decodeUuidCursor, type Page } from '../../shared/schemas';
 import { SeparationOfDutiesError } from '../lifecycle';
+import type { UnmetRequirement } from '../release-gate';
 import { appNotFound, lockChangeableApp, pageOf, staffSubject } from '../service';
 import type { App } from '../schemas';
 import type { AppStore } from '../store';
@@ -196,6 +197,16 @@ export class SupervisionService {
   async accountabilityEvents(appId: string): Promise<{ items: AccountabilityEvent[] }> {
     await this.requireApp(appId);
     return { items: await this.events.eventsOf(appId, this.clock.now().toISOString()) };
+  }
+
+  /** The release gate's part: no rectification item of an inspection finding open past its due date. */
+  async releaseRequirements(trx: Trx, appId: string): Promise<UnmetRequirement[]> {
+    const overdue = await this.store.overdueItemsOf(trx, appId, this.clock.now().toISOString());
+    return overdue.map((i) => ({
+      requirement: 'rectification_overdue' as const,
+      rectificationItemId: i.id,
+      detail: `The rectification item "${i.action}" (owner ${i.owner}) was due at ${i.dueAt} and is still open`,
+    }));
   }
 
   private newItem(finding: FindingRecord, r: CreateRectificationItem, by: string, now: Date): RectificationItemRecord {

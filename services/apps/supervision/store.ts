@@ -217,4 +217,10 @@ export class SupervisionStore {
     afterRow(q, 'app_accountability_decisions', 'recorded_at, id', '<', afterId);
     return ((await q) as DecisionRow[]).map(decisionFromRow);
   }
+
+  /** The app's rectification items open past `now`, most overdue first. */
+  async overdueItemsOf(trx: Db | Trx, appId: string, now: string): Promise<RectificationItemRecord[]> {
+    const q = trx('app_rectification_items').where({ app_id: appId }).whereNull('closed_at').andWhere('due_at', '<', now);
+    return ((await q.orderBy(['due_at', 'id'])) as ItemRow[]).map(itemFromRow);
+  }
 }
