@@ -44,6 +44,7 @@ import { OwnershipMapService, OwnershipTransferService, OwnershipTransferStore, 
 import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
 import { ChangeFeed } from './platform/change-feed';
+import type { Clock } from './platform/clock';
 import type { Secrets } from './secrets';
 import { NotFoundError } from './shared/errors';
 
@@ -62,6 +63,8 @@ export interface ContainerOptions {
   /** The staff identity provider's keys (remote JWKS in production, the development key otherwise). */
   readonly staffKeys: JWTVerifyGetKey;
   readonly defaultMetrics?: boolean;
+  /** Where features that take an injected clock read the time (the system clock unless a test moves one). */
+  readonly clock?: Clock;
 }
 
 /** Every store, service and route of the service, wired once. */
@@ -207,6 +210,8 @@ export function createContainer(options: ContainerOptions): Container {
     thresholds: config.appConsolidation,
     roles: staffAuthorizer,
     vendors: { exists: async (id) => (await vendors.loadOne(id)) !== undefined },
+    timeZone: config.institution.timeZone,
+    clock: options.clock,
     monitoringClients: {
       find: (id) => oauth.clients.get(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
     },
@@ -281,6 +286,15 @@ export function createContainer(options: ContainerOptions): Container {
       regulatorVulnerabilitiesOverdue: (w) => apps.compliance.overdueRegulatorVulnerabilities(w.now, 10, openDuring(w)),
       appsWithoutRecentDrill: (w) => apps.continuity.compliance.withoutRecentDrill(w.now),
       appOutagesBeyondRto: (w) => apps.continuity.compliance.rtoBreaches(w),
+      appsOutsideLicensedScope: () => apps.businessReview.compliance.outsideLicence(),
+      appPartnersWithoutCurrentAgreement: (w) => apps.businessReview.compliance.partnersWithoutCurrentAgreement(w.now),
+      appsWithUntraceableSales: () => apps.businessReview.compliance.salesNotTraceable(),
+      appsWithoutComplianceReview: (w) => apps.businessReview.compliance.withoutCurrentReview(w.now),
+      appsOutsideApprovedPlans: () => apps.plans.compliance.outsideApprovedPlans(),
+      departmentsOverAppCap: () => apps.plans.compliance.overCap(),
+      appProposalsWithUnresolvedOverlaps: () => apps.plans.compliance.unresolvedOverlaps(),
+      appsExitWithoutCompletePlan: () => apps.consolidationPlans.compliance.exitWithoutCompletePlan(),
+      appMigrationStepsOverdue: (w) => apps.consolidationPlans.compliance.overdueMigrationSteps(w.now),
       appWarningsUnacknowledged: (w) => apps.supervision.compliance.unacknowledgedWarnings(w),
       appRectificationsOverdue: (w) => apps.supervision.compliance.overdueRectificationItems(w),
       appEventsWithoutAccountability: (w) => apps.supervision.compliance.eventsWithoutAccountabilityDecision(w),

@@ -1,22 +1,40 @@
 import type { ChangeContext } from '../audit';
+import { systemClock } from '../platform/clock';
 import { ProblemError } from '../shared/errors';
 import type { AppLedger } from '.';
+import { seedConsolidationExample } from './consolidation/demo-seed';
 
 /** What the demo bank's app ledger holds after seeding: its lead department and its apps. */
 export interface AppSeedSummary {
   leadDepartment: string | null;
   appsCreated: number;
+  plansSubmitted: number;
 }
 
 /**
  * The demo bank's app ledger: IT leads mobile-app management, and the retail mobile bank is proposed
- * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace),
- * its warning thresholds, and an off-site inspection finding with a rectification item that grace owns.
- * Idempotent: a named lead department and an app already entered are left alone.
+ * with its owners, responsibility matrix and continuity profile, never drilled yet (approving it is left to the lead department's grace);
+ * a credit-card mini program has a drafted plan to merge into it.
+ * The bank is licensed for retail deposits, wealth-management distribution and insurance agency in Beijing
+ * and Tianjin; the app declares its business, an insurance partner and one product it sells (its compliance
+ * review is left to a compliance officer: the seed declared the business, so it may not review it).
+ * It also has warning thresholds and a regulator's off-site finding with a rectification item that grace owns.
+ * Idempotent: a named lead department, a licensed scope and an app already entered are left alone.
  */
-export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Promise<AppSeedSummary> {
+export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now = new Date()): Promise<AppSeedSummary> {
   let lead = (await ledger.lead.get()).department;
   if (lead === null) lead = (await ledger.lead.set(ctx, { department: 'IT' })).department;
+  if ((await ledger.businessReview.licence.get()).setAt === null) {
+    await ledger.businessReview.licence.set(ctx, {
+      licenceReference: 'B0001H211000001',
+      businessLines: [
+        { code: 'personal_deposits', name: 'Personal deposits and payments' },
+        { code: 'wealth_management', name: 'Wealth-management product distribution' },
+        { code: 'insurance_agency', name: 'Insurance agency' },
+      ],
+      regions: ['CN-BJ', 'CN-TJ'],
+    });
+  }
   let appsCreated = 0;
   try {
     const app = await ledger.apps.create(ctx, {
@@ -46,12 +64,67 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext): Prom
       planReference: 'BCP-RETAIL-MB-2026',
       lastDrill: null,
     });
+    const today = systemClock.now();
+    const day = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+    await ledger.businessReview.reviews.setProfile(ctx, app.id, {
+      businessLines: ['personal_deposits', 'wealth_management', 'insurance_agency'],
+      regions: ['CN-BJ', 'CN-TJ'],
+      partners: [
+        {
+          name: 'Huaxia Life Insurance',
+          cooperation: 'Term-life policies sold in the app as the insurer’s agent',
+          agreementReference: 'COOP-INS-2026-004',
+          agreementFrom: day(-120),
+          agreementUntil: day(245),
+          review: { on: day(-110), result: 'passed' },
+        },
+      ],
+      productSales: [
+        {
+          product: 'Steady Income No. 3 (wealth management)',
+          traceable: true,
+          traceabilityMethod: 'In-app audio and video recording of the sales process (双录), kept 10 years',
+          disclosureUrl: 'https://bank.example/disclosures/steady-income-3',
+        },
+      ],
+    });
     await seedSupervision(ledger, ctx, app.id);
     appsCreated += 1;
+    appsCreated += await seedConsolidationExample(ledger, ctx, app.id);
   } catch (err) {
     if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;
   }
-  return { leadDepartment: lead, appsCreated };
+  return { leadDepartment: lead, appsCreated, plansSubmitted: await seedRetailPlan(ledger, ctx, now) };
+}
+
+/** RETAIL's construction plan for the year, submitted and waiting for the lead department (its wealth app overlaps the mobile bank). */
+async function seedRetailPlan(ledger: AppLedger, ctx: ChangeContext, now: Date): Promise<number> {
+  const existing = await ledger.plans.plans.list({ limit: 1, department: 'RETAIL' }, { all: true });
+  if (existing.items.length > 0) return 0;
+  const year = now.getUTCFullYear();
+  await ledger.plans.plans.submit(ctx, {
+    department: 'RETAIL',
+    periodStart: `${year}-01-01`,
+    periodEnd: `${year}-12-31`,
+    justification: 'Retail banking apps for the year: one wealth mini-program, and card journeys in the existing app',
+    plannedApps: [
+      {
+        name: 'Wealth mini-program',
+        kind: 'mini_program',
+        audience: 'customer',
+        businessScenarios: ['wealth', 'fund_sales'],
+        justification: 'Customers buy funds inside the super-app ecosystem, where the mobile bank is not',
+      },
+      {
+        name: 'Card instalments H5',
+        kind: 'h5',
+        audience: 'customer',
+        businessScenarios: ['credit_card', 'instalments'],
+        justification: 'Instalment offers linked from statements',
+      },
+    ],
+  });
+  return 1;
 }
 
 const DAY_MS = 86_400_000;
@@ -65,7 +138,7 @@ async function seedSupervision(ledger: AppLedger, ctx: ChangeContext, appId: str
       { kind: 'security_alert', windowMinutes: 60, warnAtCount: 3, majorAtCount: 10 },
     ],
   });
-  const seededAt = Date.now();
+  const seededAt = systemClock.now().getTime();
   await ledger.supervision.findings.registerFinding(ctx, appId, {
     inspection: 'off_site',
     inspector: 'regulator',

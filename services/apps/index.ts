@@ -2,12 +2,28 @@ import type { AuditLog } from '../audit';
 import type { Db } from '../db';
 import type { DepartmentService } from '../departments';
 import type { RouteSpec } from '../http/route';
+import { systemClock, type Clock } from '../platform/clock';
+import {
+  createAppBusinessReview,
+  type BusinessReviewComplianceFacts,
+  type BusinessReviewService,
+  type LicensedScopeService,
+} from './business-review';
 import { createAppCompatibility, type CompatibilityService } from './compatibility';
 import { createAppComponents, type AppSdkService, type VendorDirectory } from './components';
 import { createAppAccountability, type LeadDepartmentService, type ResponsibilityService, type RoleDirectory } from './accountability';
 import { AppComplianceFacts } from './compliance';
 import { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
+import { createAppConsolidation, type ConsolidationComplianceFacts, type ConsolidationPlanService } from './consolidation';
 import { createAppContinuity, type ContinuityComplianceFacts, type ContinuityService } from './continuity';
+import {
+  createAppEntry,
+  createAppPlans,
+  type AppEntryService,
+  type AppPlanComplianceFacts,
+  type AppPlanService,
+  type AppPlanningPolicyService,
+} from './plans';
 import { AppDataUseService, type AssetDirectory } from './data-use-service';
 import { AppLifecycleService, type PurposeDirectory } from './lifecycle-service';
 import type { PublishedNoticeLookup } from './release-gate';
@@ -20,7 +36,6 @@ import { AppService } from './service';
 import { AppStore } from './store';
 import { createAppMonitoring, type MonitoringClientDirectory, type MonitoringService, type SignalRateLimits } from './monitoring';
 import { createAppSupervision, type SupervisionComplianceFacts, type SupervisionService } from './supervision';
-import { systemClock, type Clock } from '../platform/clock';
 
 export { AppComplianceFacts, type Finding } from './compliance';
 export { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
@@ -45,6 +60,9 @@ export interface AppLedgerDeps {
   readonly monitoringClients: MonitoringClientDirectory;
   /** How many monitoring signals an app, and one recorder, may send per window. */
   readonly signalLimits: SignalRateLimits;
+  /** Where the ledger reads the time (plans' periods, proposals, business reviews); the system clock unless a test moves one. */
+  /** The institution's time zone: consolidation plans' dates are days of its calendar. */
+  readonly timeZone: string;
   readonly clock?: Clock;
 }
 
@@ -64,6 +82,21 @@ export interface AppLedger {
   readonly compatibility: CompatibilityService;
   /** Business continuity (Notice item 6): tiers, recovery objectives, drills and outages. */
   readonly continuity: { readonly service: ContinuityService; readonly compliance: ContinuityComplianceFacts };
+  /** Business compliance review (Notice item 8): licensed scope, each app's business profile, reviews and findings. */
+  readonly businessReview: {
+    readonly licence: LicensedScopeService;
+    readonly reviews: BusinessReviewService;
+    readonly compliance: BusinessReviewComplianceFacts;
+  };
+  /** Construction plans, caps and overlaps at entry (Notice item 3). */
+  readonly plans: {
+    readonly plans: AppPlanService;
+    readonly policy: AppPlanningPolicyService;
+    readonly entry: AppEntryService;
+    readonly compliance: AppPlanComplianceFacts;
+  };
+  /** Consolidation and retirement plans (Notice item 4): retirement waits until the app's plan is complete. */
+  readonly consolidationPlans: { readonly service: ConsolidationPlanService; readonly compliance: ConsolidationComplianceFacts };
   /** Monitoring, early warning, inspection findings, rectification and accountability (Notice item 9). */
   readonly supervision: {
     readonly monitoring: MonitoringService;
@@ -76,7 +109,16 @@ export interface AppLedger {
 export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const store = new AppStore(deps.db);
   const securityStore = new AppSecurityStore(deps.db);
-  const apps = new AppService(deps.db, store, deps.audit, deps.departments);
+  const clock = deps.clock ?? systemClock;
+  const entry = createAppEntry({ db: deps.db, audit: deps.audit, appStore: store, clock });
+  const apps = new AppService(
+    deps.db,
+    store,
+    deps.audit,
+    deps.departments,
+    [(trx, ctx, app, input) => entry.entry.onProposal(trx, ctx, app, input)],
+    [(trx, before, after) => entry.entry.onUpdate(trx, before, after)],
+  );
   const accountability = createAppAccountability({
     db: deps.db,
     audit: deps.audit,
@@ -94,7 +136,17 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     vendors: deps.vendors,
   });
   const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
-  const clock = deps.clock ?? systemClock;
+  const businessReview = createAppBusinessReview({ db: deps.db, audit: deps.audit, apps, appStore: store, clock });
+  const exitPlans = createAppConsolidation({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    lead: accountability.lead,
+    roles: deps.roles,
+    clock,
+    timeZone: deps.timeZone,
+  });
   const supervision = createAppSupervision({
     db: deps.db,
     audit: deps.audit,
@@ -104,11 +156,23 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     departments: deps.departments,
     clock,
   });
-  const lifecycle = new AppLifecycleService(deps.db, store, securityStore, deps.audit, deps.purposes, deps.notices, accountability.lead, [
-    (trx, id) => components.sdks.releaseRequirements(trx, id),
-    (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
-    (trx, id) => supervision.supervision.releaseRequirements(trx, id),
-  ]);
+  const lifecycle = new AppLifecycleService(
+    deps.db,
+    store,
+    securityStore,
+    deps.audit,
+    deps.purposes,
+    deps.notices,
+    accountability.lead,
+    [
+      (trx, id) => components.sdks.releaseRequirements(trx, id),
+      (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
+      (trx, id) => businessReview.reviews.releaseRequirements(trx, id),
+      (trx, id) => supervision.supervision.releaseRequirements(trx, id),
+    ],
+    [(trx, id) => entry.entry.onEntryApproval(trx, id)],
+    [exitPlans.retirementGate],
+  );
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
@@ -123,6 +187,18 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     signalLimits: deps.signalLimits,
     clock,
   });
+  const plans = createAppPlans({
+    db: deps.db,
+    audit: deps.audit,
+    clock,
+    apps,
+    appStore: store,
+    departments: deps.departments,
+    roles: deps.roles,
+    lead: accountability.lead,
+    accountability: accountability.store,
+    entry,
+  });
   return {
     apps,
     lifecycle,
@@ -134,6 +210,9 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     sdks: components.sdks,
     compatibility: compatibility.compatibility,
     continuity: { service: continuity.continuity, compliance: continuity.compliance },
+    businessReview: { licence: businessReview.licence, reviews: businessReview.reviews, compliance: businessReview.compliance },
+    plans: { plans: plans.plans, policy: plans.policy, entry: entry.entry, compliance: plans.compliance },
+    consolidationPlans: { service: exitPlans.plans, compliance: exitPlans.compliance },
     supervision: { monitoring: monitoring.monitoring, findings: supervision.supervision, compliance: supervision.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
@@ -143,6 +222,9 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...components.routes,
       ...compatibility.routes,
       ...continuity.routes,
+      ...businessReview.routes,
+      ...plans.routes,
+      ...exitPlans.routes,
       ...monitoring.routes,
       ...supervision.routes,
       ...appReportRoutes(consolidation),

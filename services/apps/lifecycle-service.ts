@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
-import type { Db } from '../db';
+import type { Db, Trx } from '../db';
 import { ConflictError, ProblemError, ValidationError } from '../shared/errors';
 import type { LeadDepartmentService } from './accountability';
 import { assertSeparateChecker, assertTransition } from './lifecycle';
@@ -13,6 +13,12 @@ import type { AppStore } from './store';
 /** What the lifecycle needs to know about purposes: their legal basis. */
 export interface PurposeDirectory {
   purpose(key: string): Promise<{ key: string; legalBasis: string; status: string } | undefined>;
+}
+
+/** A sub-feature's say on retirement, inside the retirement's transaction: refuse it (throw), then close its records once retired. */
+export interface RetirementGate {
+  assertRetirable(trx: Trx, appId: string): Promise<void>;
+  retired(trx: Trx, ctx: ChangeContext, appId: string): Promise<void>;
 }
 
 /** Entry approval needs the app's business owner and technology owner named (its responsible person always is). */
@@ -39,6 +45,9 @@ export class AppLifecycleService {
     private readonly notices: PublishedNoticeLookup,
     private readonly lead: Pick<LeadDepartmentService, 'assertLeadApprover'>,
     private readonly releaseChecks: readonly ReleaseCheck[] = [],
+    /** Further conditions of entry approval (plans, overlaps); each throws its own refusal. */
+    private readonly entryChecks: ReadonlyArray<(trx: Trx, id: string) => Promise<void>> = [],
+    private readonly retirementGates: readonly RetirementGate[] = [],
   ) {}
 
   async transition(ctx: ChangeContext, id: string, input: TransitionRequest): Promise<AppDetail> {
@@ -60,7 +69,11 @@ export class AppLifecycleService {
       assertTransition(app.lifecycleState, input.to);
       assertSeparateChecker(by, input.to, app, await this.store.transitionsOf(id, trx));
       await this.lead.assertLeadApprover(trx, by, input.to);
-      if (input.to === 'approved') assertOwnersNamed(app);
+      if (input.to === 'approved') {
+        assertOwnersNamed(app);
+        for (const check of this.entryChecks) await check(trx, id);
+      }
+      if (input.to === 'retired') for (const gate of this.retirementGates) await gate.assertRetirable(trx, id);
       let releaseEvidence: ReleaseEvidence | null = null;
       if (input.to === 'released') {
         const checked = new Set(consentPurposes.map((p) => p.checkedKey));
@@ -101,6 +114,7 @@ export class AppLifecycleService {
         objectId: id,
         details: { from: transition.from, to: transition.to, note: transition.note, disposal: transition.disposal, releaseEvidence },
       });
+      if (input.to === 'retired') for (const gate of this.retirementGates) await gate.retired(trx, ctx, id);
       return { ...after, transitions: await this.store.transitionsOf(id, trx) };
     });
   }

@@ -59,6 +59,10 @@ export type ReleaseRequirement =
   | 'sdk_unapproved'
   | 'sdk_undisclosed'
   | 'compatibility_failed'
+  | 'business_profile_missing'
+  | 'business_outside_licence'
+  | `compliance_review_${'missing' | 'not_passed' | 'expired' | 'outdated'}`
+  | 'compliance_finding_overdue'
   | 'rectification_overdue';
 
 export interface UnmetRequirement {
@@ -72,6 +76,8 @@ export interface UnmetRequirement {
   readonly sdkId?: string;
   /** The OS/platform and version a compatibility_failed is about. */
   readonly environment?: string;
+  /** The open compliance-review finding a compliance_finding_overdue is about. */
+  readonly complianceFindingId?: string;
   /** The inspection finding's rectification item a rectification_overdue is about. */
   readonly rectificationItemId?: string;
 }

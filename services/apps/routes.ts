@@ -119,7 +119,8 @@ export function appLedgerRoutes(
         'and whoever moved it to consolidation cannot retire it (403 separation_of_duties). ' +
         'Release needs a filing number; a most recent penetration test, compatibility test and privacy review, each passed within 12 months; ' +
         'no unfixed blocking finding; and a published notice for every consent-based purpose the app uses data for. The refusal names every ' +
-        'unmet requirement. Retirement needs a data disposal record.',
+        'unmet requirement. Retirement needs a data disposal record and the app’s consolidation or retirement plan complete ' +
+        '(409 retirement_plan_incomplete lists every gap: approval, migration steps, the user notification sent and its day passed).',
       tags: ['apps'],
       auth: staffPermission('app', 'transition', transitionScope(apps, lead)),
       params: AppParams,
@@ -130,7 +131,8 @@ export function appLedgerRoutes(
         ...appNotFoundResponse,
         403: { description: 'No permission, or the caller made the step this one checks (separation_of_duties)', schema: Problem },
         409: {
-          description: 'Not the next state (illegal_transition), or the release gate is not met (release_gate_failed)',
+          description:
+            'Not the next state (illegal_transition), the release gate is not met (release_gate_failed), or the plan is not complete (retirement_plan_incomplete)',
           schema: Problem,
         },
       },

@@ -1,6 +1,6 @@
 import { AssetKey, FieldName } from '../data-assets/schemas';
 import { PurposeKey } from '../purposes/schemas';
-import { CalendarDate, DepartmentCode, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { CalendarDate, DepartmentCode, FreeText, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { APP_STATES } from './lifecycle';
 
@@ -10,7 +10,8 @@ export const AppLifecycleState = z.enum(APP_STATES).openapi('AppLifecycleState',
   description: 'proposed → approved → developing → testing → released → operating → consolidating → retired, one step at a time',
 });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Free text people read: trimmed, 1 to `max` characters, no bidi controls or invisible characters. */
+const text = (max: number) => FreeText(max);
 
 /** A business-scenario tag, compared case-insensitively (stored lower-case), e.g. credit_card or 理财. */
 export const ScenarioTag = z
@@ -140,6 +141,12 @@ export const CreateApp = z
     satisfaction: Satisfaction.nullable().optional(),
     businessScenarios: Scenarios.optional(),
     thirdPartySdks: Sdks.optional(),
+    planItem: Uuid.optional().openapi({
+      description: 'The planned app of an approved plan this proposal comes from (required once the lead department requires plans)',
+    }),
+    overlapJustification: FreeText(2000).optional().openapi({
+      description: 'Why the app is needed beside the apps its business scenarios overlap (409 app_overlaps_unresolved lists them)',
+    }),
   })
   .openapi('CreateApp');
 export type CreateApp = z.infer<typeof CreateApp>;

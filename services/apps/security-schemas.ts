@@ -1,7 +1,8 @@
-import { CalendarDate, Label, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
+import { CalendarDate, FreeText, Label, PageQuery, Timestamp, Uuid, page } from '../shared/schemas';
 import { z } from '../shared/zod';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Free text people read: trimmed, 1 to `max` characters, no bidi controls or invisible characters. */
+const text = (max: number) => FreeText(max);
 
 export const SecurityTestKind = z.enum(['penetration', 'compatibility', 'privacy_review']).openapi('AppSecurityTestKind');
 export type SecurityTestKind = z.infer<typeof SecurityTestKind>;

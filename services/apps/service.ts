@@ -34,6 +34,11 @@ export const pageOf = <T extends { id: string }>(rows: T[], limit: number): Page
   return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null };
 };
 
+/** A rule on a new proposal, run in its transaction once the app is inserted. */
+export type ProposalCheck = (trx: Trx, ctx: ChangeContext, app: App, input: CreateApp) => Promise<void>;
+/** A rule on a change to a ledger entry, run in its transaction once the entry is updated. */
+export type UpdateCheck = (trx: Trx, before: App, after: App) => Promise<void>;
+
 /** The ledger entries: who owns each app, where it is and what it is made of. */
 export class AppService {
   constructor(
@@ -41,6 +46,10 @@ export class AppService {
     private readonly store: AppStore,
     private readonly audit: AuditLog,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
+    /** Run in the proposal's transaction after the app is inserted (plans, caps, overlaps); a throw refuses the proposal. */
+    private readonly proposalChecks: readonly ProposalCheck[] = [],
+    /** Run in a change's transaction after the entry is updated (a planned app's department and scenarios, caps). */
+    private readonly updateChecks: readonly UpdateCheck[] = [],
   ) {}
 
   /** The department that owns the app (for route permission scopes); 404 when there is no such app. */
@@ -79,6 +88,7 @@ export class AppService {
     await this.db.transaction(async (trx) => {
       await this.writeOrConflict(app, () => this.store.insert(trx, app));
       await this.audit.record(trx, ctx, { action: 'app.created', objectType: 'app', objectId: app.id, details: { after: app } });
+      for (const check of this.proposalChecks) await check(trx, ctx, app, input);
     });
     return app;
   }
@@ -120,6 +130,7 @@ export class AppService {
         updatedAt: new Date().toISOString(),
       };
       await this.writeOrConflict(after, () => this.store.update(trx, after));
+      for (const check of this.updateChecks) await check(trx, before, after);
       await this.audit.record(trx, ctx, { action: 'app.updated', objectType: 'app', objectId: id, details: { before, after } });
       return after;
     });

@@ -58,6 +58,8 @@ export const RECORD_KINDS = [
   'app',
   'vulnerability',
   'app_outage',
+  'app_partner',
+  'app_migration_step',
   'app_warning',
   'app_rectification_item',
   'app_event',

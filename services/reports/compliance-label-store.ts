@@ -28,6 +28,10 @@ export class ComplianceLabelStore {
     vulnerability: `select v.id::text as id, v.title || ' · ' || a.name as label from app_vulnerabilities v join apps a on a.id = v.app_id where v.id::text = any(?::text[])`,
     app_outage: `select o.id::text as id, a.name || ' · ' || to_char(o.started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC' as label
                  from app_outages o join apps a on a.id = o.app_id where o.id::text = any(?::text[])`,
+    app_partner: `select x.id::text as id, x.name || ' · ' || a.name as label from app_partners x join apps a on a.id = x.app_id where x.id::text = any(?::text[])`,
+    app_migration_step: `select s.id::text as id, a.name || ' · ' || s.position || '. ' || s.description || ' (due ' || to_char(s.due_on, 'YYYY-MM-DD') || ')' as label
+                         from app_migration_steps s join app_consolidation_plans p on p.id = s.plan_id join apps a on a.id = p.app_id
+                         where s.id::text = any(?::text[])`,
     app_warning: `select w.id::text as id, a.name || ' · ' || w.severity || ' ' || replace(w.kind, '_', ' ') || ' warning · ' || to_char(w.raised_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC' as label
                   from app_warnings w join apps a on a.id = w.app_id where w.id::text = any(?::text[])`,
     app_rectification_item: `select r.id::text as id, a.name || ' · ' || r.action || ' · ' || r.owner as label

@@ -81,6 +81,15 @@ export interface ComplianceSources {
   readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
   readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
+  readonly appsExitWithoutCompletePlan: (window: ReportWindow) => Promise<Finding>;
+  readonly appMigrationStepsOverdue: (window: ReportWindow) => Promise<Finding>;
+  readonly appsOutsideApprovedPlans: (window: ReportWindow) => Promise<Finding>;
+  readonly departmentsOverAppCap: (window: ReportWindow) => Promise<Finding>;
+  readonly appProposalsWithUnresolvedOverlaps: (window: ReportWindow) => Promise<Finding>;
+  readonly appsOutsideLicensedScope: (window: ReportWindow) => Promise<Finding>;
+  readonly appPartnersWithoutCurrentAgreement: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithUntraceableSales: (window: ReportWindow) => Promise<Finding>;
+  readonly appsWithoutComplianceReview: (window: ReportWindow) => Promise<Finding>;
   readonly appWarningsUnacknowledged: (window: ReportWindow) => Promise<Finding>;
   readonly appRectificationsOverdue: (window: ReportWindow) => Promise<Finding>;
   readonly appEventsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
@@ -475,6 +484,164 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
         },
       },
       run: (w) => sources.appOutagesBeyondRto(w),
+    },
+    {
+      code: 'apps_exit_without_complete_plan',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement:
+            'Every app consolidating has an approved consolidation or retirement plan (risk assessment, data migration, privacy measures, user notification), and every app retired with a plan completed it',
+          source: 'Notice item 4: risk assessment, data migration, privacy protection and user notification during integration',
+        },
+        'zh-CN': {
+          requirement:
+            '每个整合中的应用均有经批准的整合或退出方案（风险评估、数据迁移、隐私保护、用户告知），每个按方案退出的应用均已完成方案',
+          source: `${NOTICE}第四项：整合过程中做好风险评估、数据迁移、隐私保护和用户告知`,
+        },
+      },
+      run: (w) => sources.appsExitWithoutCompletePlan(w),
+    },
+    {
+      code: 'app_migration_steps_overdue',
+      severity: 'warn',
+      scope: 'current',
+      examines: 'app_migration_step',
+      text: {
+        en: {
+          requirement: 'Every data-migration step of an open consolidation or retirement plan is done by its due date',
+          source: 'Notice item 4: data migration during integration',
+        },
+        'zh-CN': {
+          requirement: '未结束的整合或退出方案中，每个数据迁移步骤均在到期日前完成',
+          source: `${NOTICE}第四项：整合过程中的数据迁移`,
+        },
+      },
+      run: (w) => sources.appMigrationStepsOverdue(w),
+    },
+    {
+      code: 'apps_within_approved_plans',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement:
+            'Every app not retired that the plan requirement covers (proposed on or after the date the lead department set; every app until it sets one) comes from an approved construction plan',
+          source: 'Notice item 3: coordinate the construction plans of business departments and branches',
+        },
+        'zh-CN': {
+          requirement: '计划管理要求覆盖的每个未退出应用（牵头部门设定日期及之后提出的；未设定日期时为全部应用）均来自已批准的建设计划',
+          source: `${NOTICE}第三项：统筹业务部门和分支机构的建设计划`,
+        },
+      },
+      run: (w) => sources.appsOutsideApprovedPlans(w),
+    },
+    {
+      code: 'departments_within_app_cap',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'department',
+      text: {
+        en: {
+          requirement: 'No department or branch with an app cap owns more apps not retired than its cap',
+          source: 'Notice item 3: reasonably control the number of apps',
+        },
+        'zh-CN': {
+          requirement: '设有应用数量上限的部门或分支机构，其未退出应用数量不超过上限',
+          source: `${NOTICE}第三项：合理控制应用数量`,
+        },
+      },
+      run: (w) => sources.departmentsOverAppCap(w),
+    },
+    {
+      code: 'app_proposals_overlaps_resolved',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement:
+            'Every proposed app whose business scenarios overlap another app not retired has the proposer’s justification for each overlap (or the demand was merged)',
+          source: 'Notice item 3: integrate similar and homogeneous business demands',
+        },
+        'zh-CN': {
+          requirement: '业务场景与其他未退出应用重叠的每个拟建应用，均有提出部门对每项重叠的说明（或已将需求并入现有应用）',
+          source: `${NOTICE}第三项：整合同类、同质化业务需求`,
+        },
+      },
+      run: (w) => sources.appProposalsWithUnresolvedOverlaps(w),
+    },
+    {
+      code: 'apps_outside_licensed_scope',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every app in service declares its business lines and regions, all within the institution’s licensed scope',
+          source: 'Notice item 8: business within the licensed scope and region',
+        },
+        'zh-CN': {
+          requirement: '每个在用应用均申报其业务种类和服务地域，且均在机构获准的业务范围和地域之内',
+          source: `${NOTICE}第八项：在获准的业务范围和地域内开展业务`,
+        },
+      },
+      run: (w) => sources.appsOutsideLicensedScope(w),
+    },
+    {
+      code: 'app_partners_without_current_agreement',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app_partner',
+      text: {
+        en: {
+          requirement:
+            'Every partner in the third-party cooperative business of an app not retired has an agreement in force and passed a review within the last 12 months',
+          source: 'Notice item 8: third-party cooperative business',
+        },
+        'zh-CN': {
+          requirement: '未退出应用的每家第三方合作机构均有在有效期内的合作协议，且在最近12个月内通过审查',
+          source: `${NOTICE}第八项：第三方合作业务管理`,
+        },
+      },
+      run: (w) => sources.appPartnersWithoutCurrentAgreement(w),
+    },
+    {
+      code: 'apps_with_untraceable_sales',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every product an app in service sells is sold through a traceable (recorded) sales process',
+          source: 'Notice item 8: traceable sales and disclosure',
+        },
+        'zh-CN': {
+          requirement: '在用应用销售的每款产品均实现销售行为可回溯（录音录像）',
+          source: `${NOTICE}第八项：销售行为可回溯与信息披露`,
+        },
+      },
+      run: (w) => sources.appsWithUntraceableSales(w),
+    },
+    {
+      code: 'apps_without_compliance_review',
+      severity: 'fail',
+      scope: 'current',
+      examines: 'app',
+      text: {
+        en: {
+          requirement: 'Every app in service passed a compliance review of its business within the last 12 months (its latest review)',
+          source: 'Notice item 8: compliance review of app business',
+        },
+        'zh-CN': {
+          requirement: '每个在用应用在最近12个月内通过业务合规审查（以最近一次审查为准）',
+          source: `${NOTICE}第八项：应用业务合规审查`,
+        },
+      },
+      run: (w) => sources.appsWithoutComplianceReview(w),
     },
     {
       code: 'app_warnings_acknowledged',

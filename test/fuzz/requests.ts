@@ -91,12 +91,19 @@ export function pathPools(world: World): Record<string, readonly string[]> {
     'fields.fieldName': ['name', 'phone', 'id_number'],
     'vulnerabilities.vulnerabilityId': [world.vulnerabilityId],
     'sdks.sdkId': [world.sdkId],
+    // No finding is seeded: an allowed caller gets 404, which the matrix counts as allowed.
+    'compliance-findings.findingId': ['00000000-0000-4000-8000-000000000000'],
+    // No plan is seeded: an unknown step id answers 404 to whoever may ask.
+    'steps.stepId': ['5d1f2a4e-8c3b-4e7a-9f60-2b7c1d0e3a95'],
     'rectifications.rectificationId': [world.incident.rectificationId],
     'departments.code': [HOME, OTHER],
     'purposes.key': [world.purposes.consent, world.purposes.contract],
     'notices.purposeKey': [world.purposes.consent, world.purposes.contract],
     'complaints.reference': [world.complaint.reference],
     'compliance.id': [world.complianceReportId],
+    'app-plans.id': [world.appPlan.id],
+    'planned-apps.itemId': [world.appPlan.itemId],
+    'app-caps.code': [HOME],
     // Ids no record has: the routes answer 404 after the permission check, which is what the matrix looks at.
     'warnings.warningId': ['00000000-0000-4000-8000-00000000a001'],
     'inspection-findings.findingId': ['00000000-0000-4000-8000-00000000a002'],

@@ -4,7 +4,15 @@ import { Factories } from '../helpers/factories';
 import { registerSecretClient, tokenFor, type SecretClient } from '../helpers/oauth';
 
 /** The staff roles of policies/staff_policy.csv. */
-export const STAFF_ROLES = ['admin', 'data_owner', 'vendor_manager', 'privacy_officer', 'app_manager', 'auditor'] as const;
+export const STAFF_ROLES = [
+  'admin',
+  'data_owner',
+  'vendor_manager',
+  'privacy_officer',
+  'app_manager',
+  'auditor',
+  'compliance_officer',
+] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** Two business departments: objects live in HOME; OTHER is "another department". */
@@ -46,6 +54,8 @@ export interface World {
   readonly vulnerabilityId: string;
   /** A third-party component of the HOME app that collects personal information, declared by an app manager. */
   readonly sdkId: string;
+  /** A submitted app construction plan of HOME with one planned app. */
+  readonly appPlan: { readonly id: string; readonly itemId: string };
   readonly complaint: { readonly id: string; readonly reference: string };
   readonly incident: { readonly id: string; readonly rectificationId: string };
   readonly consentId: string;
@@ -228,6 +238,20 @@ export async function seedWorld(t: TestApp): Promise<World> {
     'operating environment',
   );
 
+  const appPlan = await ok(
+    t.http
+      .post('/v1/app-plans')
+      .set(await as(am))
+      .send({
+        department: HOME,
+        periodStart: today,
+        periodEnd: new Date(Date.now() + 300 * DAY).toISOString().slice(0, 10),
+        justification: 'Fuzz plan',
+        plannedApps: [{ name: 'Fuzz Planned', kind: 'app', audience: 'customer', businessScenarios: ['fuzz'], justification: 'Fuzz' }],
+      }),
+    'app plan',
+  );
+
   const complaint = await ok(
     t.http.post('/v1/public/complaints').send({ category: 'other', description: 'Calls I did not agree to' }),
     'complaint',
@@ -320,6 +344,7 @@ export async function seedWorld(t: TestApp): Promise<World> {
     apps: { home: { id: homeApp, department: HOME }, other: { id: otherApp, department: OTHER } },
     vulnerabilityId: vulnerability.body.id as string,
     sdkId: sdk.body.id as string,
+    appPlan: { id: appPlan.body.id as string, itemId: appPlan.body.plannedApps[0].id as string },
     complaint: { id: complaintId, reference: complaint.body.reference as string },
     incident: { id: incident.body.id as string, rectificationId: rectification.body.id as string },
     consentId: consent.body.id as string,

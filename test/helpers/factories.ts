@@ -90,4 +90,46 @@ export class Factories {
     if (res.status !== 201) throw new Error(`asset: ${res.status} ${JSON.stringify(res.body)}`);
     return { id: res.body.id as string, key };
   }
+
+  /**
+   * What the release gate asks of an app's business (Notice item 8): a licensed scope (set once), the
+   * app's declared business within it, and a passed compliance review today by someone who did not declare it.
+   */
+  async businessReviewed(appId: string): Promise<void> {
+    await this.t.grantRole('co-factory', 'compliance_officer', '*');
+    await this.t.grantRole('am-factory', 'app_manager', '*');
+    const put = async (path: string, who: string, body: Record<string, unknown>) => {
+      const res = await this.t.http
+        .put(path)
+        .set(await this.token(who))
+        .send(body);
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    };
+    const read = async () =>
+      (await this.t.http.get('/v1/app-management/licensed-scope').set(await this.token('co-factory'))).body as {
+        businessLines: Array<{ code: string }>;
+        regions: string[];
+      };
+    let scope = await read();
+    if (scope.regions.length === 0) {
+      await put('/v1/app-management/licensed-scope', 'co-factory', {
+        licenceReference: 'B0001H000000001',
+        businessLines: [{ code: 'retail_banking', name: 'Retail banking' }],
+        regions: ['CN'],
+      });
+      scope = await read();
+    }
+    // Declared within whatever scope is set: its first business line, in its first region.
+    await put(`/v1/apps/${appId}/business-profile`, 'am-factory', {
+      businessLines: [scope.businessLines[0].code],
+      regions: [scope.regions[0] === 'CN' ? 'CN-BJ' : scope.regions[0]],
+      partners: [],
+      productSales: [],
+    });
+    const res = await this.t.http
+      .post(`/v1/apps/${appId}/compliance-reviews`)
+      .set(await this.token('co-factory'))
+      .send({ reviewedOn: new Date().toISOString().slice(0, 10), outcome: 'passed', summary: 'Within the licensed scope', findings: [] });
+    if (res.status !== 201) throw new Error(`compliance review: ${res.status} ${JSON.stringify(res.body)}`);
+  }
 }

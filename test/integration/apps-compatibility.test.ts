@@ -48,6 +48,7 @@ async function readyApp(): Promise<string> {
       .send({ kind, performedAt: daysAgo(1), result: 'pass', performer: 'QA Lab', reportReference: f.unique('R-') })
       .expect(201);
   }
+  await f.businessReviewed(id);
   await step(id, 'approved', 'ben');
   await step(id, 'developing', 'amy');
   await step(id, 'testing', 'amy');

@@ -1,5 +1,6 @@
 import { APP_STATES, type AppState } from '../../services/apps/lifecycle';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { completeExitPlan } from '../helpers/exit-plan';
 import { Factories } from '../helpers/factories';
 
 let t: TestApp;
@@ -36,6 +37,8 @@ async function newApp(overrides: Record<string, unknown> = {}): Promise<string> 
       ...overrides,
     });
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
+  // Its business declared within the licence and reviewed (Notice item 8): the release gate asks for both.
+  await f.businessReviewed(res.body.id as string);
   return res.body.id as string;
 }
 
@@ -51,6 +54,8 @@ const stepper = (to: AppState) => (CHECKER_STEPS.includes(to) ? 'ben' : 'amy');
 
 async function moveTo(id: string, ...states: AppState[]): Promise<void> {
   for (const to of states) {
+    // Retirement waits for a complete consolidation or retirement plan (Notice item 4; apps-consolidation-plans.test.ts).
+    if (to === 'retired') await completeExitPlan(t, id, { author: 'amy', approver: 'ben' });
     const res = await transition(id, to === 'retired' ? { to, disposal } : { to }, stepper(to));
     if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
   }
@@ -186,7 +191,9 @@ describe('app lifecycle', () => {
       .expect(200);
     const actions = audit.body.items.map((e: { action: string }) => e.action);
     expect(actions.filter((a: string) => a === 'app.transitioned')).toHaveLength(7);
-    expect(audit.body.items[0]).toMatchObject({ actorId: 'ben', details: { from: 'consolidating', to: 'retired', disposal } });
+    // Newest first: the retirement completed the app's plan in the same transaction, right after the transition.
+    expect(actions.slice(0, 2)).toEqual(['app.consolidation_plan_completed', 'app.transitioned']);
+    expect(audit.body.items[1]).toMatchObject({ actorId: 'ben', details: { from: 'consolidating', to: 'retired', disposal } });
 
     // The history is evidence: not even the table owner rewrites or removes it.
     const history = t.container.db('app_transitions').where({ app_id: id });
@@ -362,6 +369,7 @@ describe('app lifecycle', () => {
         userNotice: 'Push message and website notice',
         userNotifiedAt: disposal.userNotifiedAt,
       };
+      await completeExitPlan(t, id, { author: 'amy', approver: 'cat' });
       const res = await transition(id, { to: 'retired', disposal: migrated }, 'ben');
       expect(res.status).toBe(200);
       expect(res.body.transitions.at(-1).disposal).toEqual(migrated);

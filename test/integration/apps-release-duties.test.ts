@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { completeExitPlan } from '../helpers/exit-plan';
 import { Factories } from '../helpers/factories';
 
 // Maker-checker on app entry, release and exit, and a release gate that names every unmet test kind
@@ -28,6 +29,8 @@ async function newApp(as = 'amy'): Promise<string> {
       filingNumber: f.unique('FN-'),
     });
   if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
+  // Its business declared within the licence and reviewed (Notice item 8): the release gate asks for both.
+  await f.businessReviewed(res.body.id as string);
   return res.body.id as string;
 }
 
@@ -120,6 +123,7 @@ describe('maker-checker on the app lifecycle', () => {
     await step(id, 'released', 'ben');
     await step(id, 'operating', 'amy');
     await step(id, 'consolidating', 'dan');
+    await completeExitPlan(t, id, { author: 'cat', approver: 'ben' });
     expectProblem(await transition(id, 'retired', 'dan'), 403, 'separation_of_duties');
     expect(await state(id)).toBe('consolidating');
     await step(id, 'retired', 'amy');

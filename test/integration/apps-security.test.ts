@@ -58,6 +58,7 @@ async function vulnerability(id: string, body: Record<string, unknown>) {
 async function liveApp(overrides: Record<string, unknown> = {}): Promise<string> {
   const id = await newApp({ filingNumber: f.unique('FN-'), ...overrides });
   for (const kind of ['penetration', 'compatibility', 'privacy_review']) expect((await securityTest(id, { kind })).status).toBe(201);
+  await f.businessReviewed(id);
   for (const to of ['approved', 'developing', 'testing', 'released']) {
     // Maker-checker: amy proposed the app, so ben approves and releases it.
     const res = await t.http

@@ -470,6 +470,7 @@ describe('the release gate', () => {
     expect((await step(id, 'approved', 'lena')).status).toBe(200);
     expect((await step(id, 'developing', 'amy')).status).toBe(200);
     expect((await step(id, 'testing', 'amy')).status).toBe(200);
+    await f.businessReviewed(id);
     await register(id).then((r) => expect(r.status).toBe(201));
     const { itemId } = await overdueFinding(id);
     const blocked = await step(id, 'released', 'rita');

@@ -89,6 +89,14 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   getAppContinuity: 'department',
   recordAppOutage: 'concerned',
   listAppOutages: 'department',
+  draftAppConsolidationPlan: 'department',
+  getAppConsolidationPlan: 'concerned',
+  reviseAppConsolidationPlan: 'department',
+  addAppMigrationStep: 'department',
+  updateAppMigrationStep: 'department',
+  approveAppConsolidationPlan: 'department',
+  recordAppExitNotificationSent: 'department',
+  cancelAppConsolidationPlan: 'department',
   setAppMonitoring: 'concerned',
   getAppMonitoring: 'department',
   recordAppSignal: 'concerned',
@@ -103,6 +111,18 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   recordAppAccountabilityDecision: 'concerned',
   listAppAccountabilityDecisions: 'department',
   appConsolidationReport: 'global',
+  submitAppPlan: 'department',
+  listAppPlans: 'any',
+  getAppPlan: 'concerned',
+  approveAppPlan: 'any',
+  rejectAppPlan: 'any',
+  mergePlannedApp: 'department',
+  getAppPlanningPolicy: 'any',
+  setAppPlanningPolicy: 'any',
+  setAppCap: 'any',
+  getAppEntryReview: 'concerned',
+  justifyAppOverlaps: 'department',
+  appPlanReport: 'global',
   getAppLeadDepartment: 'any',
   setAppLeadDepartment: 'global',
   setAppResponsibilityMatrix: 'department',
@@ -116,6 +136,13 @@ const DECIDED: Readonly<Record<string, 'global' | 'any' | 'department' | 'concer
   getAppCompatibility: 'department',
   listOperatingEnvironments: 'any',
   setOperatingEnvironment: 'global',
+  getAppLicensedScope: 'any',
+  setAppLicensedScope: 'global',
+  setAppBusinessProfile: 'department',
+  getAppBusinessProfile: 'department',
+  recordAppComplianceReview: 'department',
+  listAppComplianceReviews: 'department',
+  closeAppComplianceFinding: 'department',
   listComplaints: 'any',
   getComplaint: 'concerned',
   transitionComplaint: 'concerned',
@@ -194,7 +221,9 @@ function callFor(route: RouteSpec): Call {
   if (scope?.kind !== 'department' && scope?.kind !== 'concerned') return { route, path, params, body: route.body ? {} : undefined };
   // The transfer's receiving department accepts or rejects it; everything else is about HOME's objects.
   const department = onTransfer && /\/(accept|reject)$/.test(route.path) ? world.transfer.to : HOME;
-  const body = route.body ? { owningDepartment: HOME, asset: world.assets.home.key, assets: [world.assets.home.key] } : undefined;
+  const body = route.body
+    ? { owningDepartment: HOME, department: HOME, asset: world.assets.home.key, assets: [world.assets.home.key] }
+    : undefined;
   return { route, path, params, body, department };
 }
 

@@ -118,6 +118,22 @@ describe('the demo bank seed: app ledger', () => {
       technologyOwner: 'Chen Jie',
       security: { department: 'IT', setBy: 'system:seed' },
     });
-    expect((await t.container.audit.list({ actorId: 'seed', action: 'app.created' }, 10)).length).toBe(1);
+    // The mobile bank, and the credit-card mini program with its drafted plan to merge into it.
+    expect((await t.container.audit.list({ actorId: 'seed', action: 'app.created' }, 10)).length).toBe(2);
+    const mini = report.apps.find((a) => a.appName === 'Credit Card Mini Program');
+    expect(await t.container.apps.consolidationPlans.service.get(mini?.appId ?? '')).toMatchObject({
+      kind: 'consolidation',
+      status: 'draft',
+      mergesInto: [{ name: 'Retail Mobile Bank' }],
+      incomplete: [
+        { item: 'plan_not_approved' },
+        { item: 'migration_step_not_done' },
+        { item: 'migration_step_not_done' },
+        { item: 'notification_not_sent' },
+        { item: 'notification_date_not_passed' },
+      ],
+    });
+    const plans = await t.container.apps.plans.plans.list({ limit: 10, department: 'RETAIL' }, { all: true });
+    expect(plans.items.map((p) => [p.status, p.submittedBy, p.plannedApps.length])).toEqual([['submitted', 'system:seed', 2]]);
   });
 });

@@ -360,6 +360,36 @@ describe('hidden characters in names and labels', () => {
               .send({ subject: name, role: 'auditor', department: 'RETAIL' }),
         ],
         [
+          'app name',
+          async () =>
+            t.http
+              .post('/v1/apps')
+              .set(await auth('amy'))
+              .send({
+                name,
+                kind: 'app',
+                audience: 'customer',
+                leadDepartment: 'RETAIL',
+                owningDepartment: 'RETAIL',
+                responsiblePerson: 'Lead of mobile',
+              }),
+        ],
+        [
+          'app responsible person',
+          async () =>
+            t.http
+              .post('/v1/apps')
+              .set(await auth('amy'))
+              .send({
+                name: 'Hidden Person Wallet',
+                kind: 'app',
+                audience: 'customer',
+                leadDepartment: 'RETAIL',
+                owningDepartment: 'RETAIL',
+                responsiblePerson: name,
+              }),
+        ],
+        [
           'vendor suspension reason',
           async () =>
             t.http

@@ -15,6 +15,7 @@ const ASSIGNMENTS: ReadonlyArray<readonly [subject: string, role: string, depart
   ['frank', 'data_owner', 'RETAIL'],
   ['frank', 'data_owner', 'WEALTH'],
   ['grace', 'auditor', 'RETAIL'],
+  ['henry', 'app_manager', 'RETAIL'],
 ];
 
 const DEPARTMENTS = ['RETAIL', 'CORPORATE', 'WEALTH', 'TREASURY'];
@@ -105,6 +106,19 @@ describe('staff.conf answers the request table', () => {
     ['admin', '*', 'role_assignment', 'delete', true],
     ['admin', 'RETAIL', 'data_asset', 'create', true],
     ['admin', '*', 'no_such_object', 'read', false],
+    // App construction plans: a department's app managers submit them; approving and configuring are also
+    // checked in code against the lead department; auditors read; administrators configure, never approve.
+    ['henry', 'RETAIL', 'app_plan', 'submit', true],
+    ['henry', 'CORPORATE', 'app_plan', 'submit', false],
+    ['henry', 'RETAIL', 'app_plan', 'approve', true],
+    ['alice', 'RETAIL', 'app_plan', 'submit', false],
+    ['alice', 'RETAIL', 'app_plan', 'read', false],
+    ['erin', '*', 'app_plan', 'read', true],
+    ['erin', '*', 'app_plan', 'approve', false],
+    ['erin', '*', 'report', 'app_plans', true],
+    ['carol', '*', 'app_plan', 'read', false],
+    ['admin', '*', 'app_plan', 'configure', true],
+    ['admin', '*', 'app_plan', 'approve', false],
     // Unknown people, roles as subjects, and wrong actions.
     ['mallory', 'RETAIL', 'department', 'read', false],
     ['mallory', '*', 'department', 'read', false],

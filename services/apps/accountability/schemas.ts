@@ -1,8 +1,9 @@
-import { DepartmentCode, Timestamp, Uuid } from '../../shared/schemas';
+import { DepartmentCode, FreeText, Timestamp, Uuid } from '../../shared/schemas';
 import { z } from '../../shared/zod';
 import { AppLifecycleState } from '../schemas';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Free text people read: trimmed, 1 to `max` characters, no bidi controls or invisible characters. */
+const text = (max: number) => FreeText(max);
 
 export const LeadDepartment = z
   .object({
