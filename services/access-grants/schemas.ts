@@ -1,15 +1,12 @@
 import { PageQuery, Timestamp, Uuid, page, FreeText } from '../shared/schemas';
+import { AssetRef, FieldName } from '../data-assets/schemas';
+import { PurposeKey } from '../purposes/schemas';
 import { z } from '../shared/zod';
 
 export const MAX_GRANT_DAYS = 365;
 
 export const GrantAction = z.enum(['read', 'write', 'export']).openapi('GrantAction');
 export type GrantAction = z.infer<typeof GrantAction>;
-
-export const FieldName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a field name such as phone');
-export const PurposeKey = z.string().regex(/^[a-z][a-z0-9_.-]{1,99}$/, 'must be a purpose key such as credit_card_marketing');
-/** An asset id, or its dotted key such as retail.customer_profile. */
-export const AssetRef = z.string().min(1).max(200).openapi({ example: 'retail.customer_profile' });
 
 // PostgreSQL's reserved key words, and the names JavaScript gives special meaning on objects: never a column.
 const NOT_COLUMN_NAMES = new Set(
@@ -23,11 +20,11 @@ const NOT_COLUMN_NAMES = new Set(
   ).split(' '),
 );
 
-/** A column identifier: lower-case letters, digits and _, starting with a letter, at most 63 bytes, never a reserved word. */
-export const ColumnName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a column name such as branch')
-  .refine((v) => !NOT_COLUMN_NAMES.has(v), 'is a reserved word, not a column name');
+/** A row attribute as data services name it: lower-case letters, digits and _, starting with a letter, at most 63 bytes. */
+export const RowAttributeName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a column name such as branch');
+
+/** A column identifier a grant's row scope names: a row attribute name that is never a reserved word. */
+export const ColumnName = RowAttributeName.refine((v) => !NOT_COLUMN_NAMES.has(v), 'is a reserved word, not a column name');
 
 /** Copies a parsed row scope into an object without a prototype, so no key can reach Object.prototype. */
 export const prototypeFreeRowScope = (scope: RowScope): RowScope => Object.assign(Object.create(null) as RowScope, scope);

@@ -1,13 +1,7 @@
-import type { AccountabilityStore } from './accountability';
+import type { AccountabilityStore } from './accountability/store';
 import { penetrationTestCutoff } from './release-gate';
-import type { AppSecurityStore, Finding } from './security-store';
-
-export type { Finding } from './security-store';
-
-/** A count of offenders, up to 10 example ids, and how many records the check examined. */
-export interface ExaminedFinding extends Finding {
-  readonly examined: number;
-}
+import type { Finding } from '../reports/compliance-check';
+import type { AppSecurityStore } from './security-store';
 
 /**
  * What the compliance report asks the app ledger (Notice items on filing, penetration testing and
@@ -48,12 +42,12 @@ export class AppComplianceFacts {
   }
 
   /** Whether a lead department for app management is named while the ledger has apps (examined: 1 when it has apps). */
-  leadDepartmentNamed(): Promise<ExaminedFinding> {
+  leadDepartmentNamed(): Promise<Finding> {
     return this.accountability.leadDepartmentFinding();
   }
 
   /** Apps not retired without a business owner, a technology owner or a full responsibility matrix. */
-  withoutAccountability(): Promise<ExaminedFinding> {
+  withoutAccountability(): Promise<Finding> {
     return this.accountability.withoutAccountability();
   }
 }

@@ -1,6 +1,15 @@
 import type { AuditLog } from '../audit';
 import type { Db } from '../db';
+import type { StaffAuthorizer } from '../authz';
+import type { DataAssetService } from '../data-assets';
 import type { DepartmentService } from '../departments';
+import type { Feature, FeatureDeps } from '../feature';
+import type { NoticeService } from '../notices';
+import type { ClientService } from '../oauth';
+import { NotFoundError } from '../shared/errors';
+import type { PurposeService } from '../purposes';
+import { openDuring } from '../reports/compliance-check';
+import type { VendorService } from '../vendors';
 import type { RouteSpec } from '../http/route';
 import { systemClock, type Clock } from '../platform/clock';
 import {
@@ -37,7 +46,7 @@ import { AppStore } from './store';
 import { createAppMonitoring, type MonitoringClientDirectory, type MonitoringService, type SignalRateLimits } from './monitoring';
 import { createAppSupervision, type SupervisionComplianceFacts, type SupervisionService } from './supervision';
 
-export { AppComplianceFacts, type Finding } from './compliance';
+export { AppComplianceFacts } from './compliance';
 export { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
 export type { AssetDirectory } from './data-use-service';
 export type { PurposeDirectory } from './lifecycle-service';
@@ -229,5 +238,67 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...supervision.routes,
       ...appReportRoutes(consolidation),
     ],
+  };
+}
+
+export interface AppsPorts {
+  readonly departments: DepartmentService;
+  readonly dataAssets: DataAssetService;
+  readonly purposes: PurposeService;
+  readonly notices: NoticeService;
+  readonly staffAuthorizer: StaffAuthorizer;
+  readonly vendors: VendorService;
+  /** OAuth clients: an app's monitoring profile names the ones that may push its signals. */
+  readonly clients: Pick<ClientService, 'get'>;
+}
+
+/** The app ledger as a feature: its routes and the compliance report's app questions. */
+export function createAppsFeature({ config, db, audit, clock }: FeatureDeps, ports: AppsPorts): Feature<{ apps: AppLedger }> {
+  const apps = createAppLedger({
+    db,
+    audit,
+    departments: ports.departments,
+    assets: { asset: (ref) => ports.dataAssets.findAsset(ref) },
+    purposes: { purpose: (key) => ports.purposes.find(key) },
+    // Release gate: a consent-based purpose needs a published notice (the app's own or the general one).
+    notices: ports.notices,
+    thresholds: config.appConsolidation,
+    roles: ports.staffAuthorizer,
+    vendors: { exists: async (id) => (await ports.vendors.loadOne(id)) !== undefined },
+    timeZone: config.institution.timeZone,
+    clock,
+    monitoringClients: {
+      find: (id) => ports.clients.get(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
+    },
+    signalLimits: config.appSignals,
+  });
+  return {
+    name: 'apps',
+    provides: { apps },
+    routes: apps.routes,
+    compliance: {
+      appsReleasedWithoutFiling: () => apps.compliance.releasedWithoutFilingNumber(),
+      appsWithoutRecentPenetrationTest: (w) => apps.compliance.releasedWithoutRecentPenetrationTest(w.now),
+      overdueVulnerabilities: (w) => apps.compliance.overdueVulnerabilities(w.now, 10, openDuring(w)),
+      appsLeadDepartmentNamed: () => apps.compliance.leadDepartmentNamed(),
+      appsWithoutAccountability: () => apps.compliance.withoutAccountability(),
+      appsWithUnclearedSdks: () => apps.sdks.inServiceWithUnclearedComponents(),
+      appsSupportingEndedEnvironments: (w) => apps.compatibility.inServiceSupportingEnded(w.now),
+      regulatorVulnerabilitiesOverdue: (w) => apps.compliance.overdueRegulatorVulnerabilities(w.now, 10, openDuring(w)),
+      appsWithoutRecentDrill: (w) => apps.continuity.compliance.withoutRecentDrill(w.now),
+      appOutagesBeyondRto: (w) => apps.continuity.compliance.rtoBreaches(w),
+      appsExitWithoutCompletePlan: () => apps.consolidationPlans.compliance.exitWithoutCompletePlan(),
+      appMigrationStepsOverdue: (w) => apps.consolidationPlans.compliance.overdueMigrationSteps(w.now),
+      appsOutsideApprovedPlans: () => apps.plans.compliance.outsideApprovedPlans(),
+      departmentsOverAppCap: () => apps.plans.compliance.overCap(),
+      appProposalsWithUnresolvedOverlaps: () => apps.plans.compliance.unresolvedOverlaps(),
+      appsOutsideLicensedScope: () => apps.businessReview.compliance.outsideLicence(),
+      appPartnersWithoutCurrentAgreement: (w) => apps.businessReview.compliance.partnersWithoutCurrentAgreement(w.now),
+      appsWithUntraceableSales: () => apps.businessReview.compliance.salesNotTraceable(),
+      appsWithoutComplianceReview: (w) => apps.businessReview.compliance.withoutCurrentReview(w.now),
+      appWarningsUnacknowledged: (w) => apps.supervision.compliance.unacknowledgedWarnings(w),
+      appRectificationsOverdue: (w) => apps.supervision.compliance.overdueRectificationItems(w),
+      appEventsWithoutAccountability: (w) => apps.supervision.compliance.eventsWithoutAccountabilityDecision(w),
+    },
   };
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
 import { ConflictError, ProblemError, ValidationError } from '../shared/errors';
-import type { LeadDepartmentService } from './accountability';
+import type { LeadDepartmentService } from './accountability/service';
 import { assertSeparateChecker, assertTransition } from './lifecycle';
 import { ReleaseGateError, checkRelease, type PublishedNoticeLookup, type ReleaseCheck, type ReleaseEvidence } from './release-gate';
 import type { App, AppDetail, AppTransition, TransitionRequest } from './schemas';

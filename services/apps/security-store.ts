@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../db';
+import type { Finding } from '../reports/compliance-check';
 import { LIVE_STATES } from './lifecycle';
 import type { BlockingFindingFact, SecurityTestFact } from './release-gate';
 import type { SecurityTest, Vulnerability, VulnerabilitySeverity, VulnerabilitySource, VulnerabilityStatus } from './security-schemas';
@@ -68,13 +69,6 @@ const vulnerabilityFromRow = (r: VulnerabilityRow): VulnerabilityRecord => ({
   recordedBy: r.recorded_by,
   recordedAt: r.recorded_at,
 });
-
-/** Of how many records the question was asked (`examined`), how many break the rule (`count`), and the first few of those. */
-export interface Finding {
-  readonly examined: number;
-  readonly count: number;
-  readonly examples: string[];
-}
 
 /** Security tests and vulnerabilities of apps, and the questions inspectors ask about them. */
 export class AppSecurityStore {

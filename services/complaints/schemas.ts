@@ -1,4 +1,4 @@
-import { PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate } from '../shared/schemas';
+import { PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate, PHONE_PATTERN } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { MAX_EXTENSION_DAYS } from './deadlines';
 
@@ -25,7 +25,6 @@ export const ComplaintReference = z
   .openapi({ example: 'PC-7K3M9Q2XW4HD' });
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
-const PHONE = /^\+?[0-9][0-9 -]{4,30}$/;
 
 /** An app, mini-program, official account or H5 page, as the customer names it. */
 export const AppName = Label(100).openapi({ example: 'Mobile banking' });
@@ -39,7 +38,7 @@ export const SubmitComplaint = z
       .string()
       .trim()
       .max(254)
-      .refine((v) => EMAIL.test(v) || PHONE.test(v), 'must be an email address or a phone number')
+      .refine((v) => EMAIL.test(v) || PHONE_PATTERN.test(v), 'must be an email address or a phone number')
       .optional()
       .openapi({
         description: 'How to reach the customer (email or phone). Kept, never shown on public endpoints; only privacy officers see it.',

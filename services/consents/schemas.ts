@@ -1,4 +1,4 @@
-import { PurposeKey } from '../purposes';
+import { PurposeKey } from '../purposes/schemas';
 import { PageQuery, Timestamp, Uuid, FreeText } from '../shared/schemas';
 import { z } from '../shared/zod';
 

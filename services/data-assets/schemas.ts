@@ -16,6 +16,9 @@ export const FieldName = z
   .regex(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, 'must be lower snake case such as id_number')
   .openapi({ example: 'id_number' });
 
+/** An asset id, or its dotted key such as retail.customer_profile (what other features name assets by). */
+export const AssetRef = z.string().min(1).max(200).openapi({ description: 'A data asset id or key', example: 'retail.customer_profile' });
+
 export const PiCategory = z
   .enum(['none', 'personal', 'sensitive'])
   .openapi('PiCategory', { description: 'Personal-information category (PIPL Art. 4, 28)' });

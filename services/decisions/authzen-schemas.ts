@@ -1,4 +1,6 @@
-import { AssetRef, FieldName, GrantAction, PurposeKey } from '../access-grants/schemas';
+import { GrantAction, RowAttributeName } from '../access-grants/schemas';
+import { AssetRef, FieldName } from '../data-assets/schemas';
+import { PurposeKey } from '../purposes/schemas';
 import { CustomerId } from '../consents/schemas';
 import { Uuid } from '../shared/schemas';
 import { z } from '../shared/zod';
@@ -50,7 +52,7 @@ export const AuthzenContext = z
       .optional()
       .openapi({ description: 'How many records will be released; required by capped grants' }),
     row_context: z
-      .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.string().max(100))
+      .record(RowAttributeName, z.string().max(100))
       .optional()
       .openapi({ description: 'Attributes of the rows, checked against the grant’s row scope' }),
   })

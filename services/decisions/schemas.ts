@@ -1,4 +1,6 @@
-import { AssetRef, FieldName, GrantAction, PurposeKey, RowScope } from '../access-grants/schemas';
+import { GrantAction, RowScope, RowAttributeName } from '../access-grants/schemas';
+import { AssetRef, FieldName } from '../data-assets/schemas';
+import { PurposeKey } from '../purposes/schemas';
 import { CustomerId } from '../consents/schemas';
 import { Uuid } from '../shared/schemas';
 import { z } from '../shared/zod';
@@ -63,7 +65,7 @@ export const DecisionRequest = z
         'How many records will be released. Required by grants with a daily record cap (without it their fields are denied `records_required`); with `subjects`, at least one per customer named.',
     }),
     rowContext: z
-      .record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.string().max(100))
+      .record(RowAttributeName, z.string().max(100))
       .optional()
       .openapi({ description: 'Attributes of the rows to be released, e.g. { "branch": "SZ01" }, checked against the grant’s row scope' }),
   })

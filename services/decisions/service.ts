@@ -106,8 +106,8 @@ const FIELD = LINE.field;
 
 /** The ports a decision reads besides the engine. */
 export interface DecisionPorts {
-  /** Customers' consent; undefined until the consent feature plugs in (then no consent is current). */
-  readonly consent: () => ConsentChecker | undefined;
+  /** Customers' consent (the consent feature). */
+  readonly consent: ConsentChecker;
   /** True while this replica's policy view is known to be current (see VendorAccessEngine.fresh). */
   readonly fresh: () => boolean;
   /** The first decision of a retried request (Idempotency-Key), from the audit log. */
@@ -265,10 +265,8 @@ export class DecisionService {
       const meta = this.engine.grant(grantId);
       if (!meta || needed.has(meta.purposeKey) || !grantFields.some((f) => piCategoryOf(asset, f) !== 'none')) continue;
       if ((await this.engine.legalBasis(meta.purposeKey)) !== 'consent') continue;
-      const checker = this.ports.consent();
-      let consents: SubjectConsent[] | undefined;
-      if (refs.length > 0)
-        consents = checker ? await checker.consentOf(refs, meta.purposeKey) : refs.map(() => ({ state: 'never_given', separate: false }));
+      const consents: SubjectConsent[] | undefined =
+        refs.length > 0 ? await this.ports.consent.consentOf(refs, meta.purposeKey) : undefined;
       needed.set(meta.purposeKey, consents);
     }
     return needed;

@@ -1,6 +1,14 @@
-import { AssetRef, FieldName, GrantAction, PurposeKey } from '../access-grants/schemas';
+import { GrantAction } from '../access-grants/schemas';
+import { AssetRef, FieldName } from '../data-assets/schemas';
+import { PurposeKey } from '../purposes/schemas';
 import { LINE } from '../authz/vendor-policy';
-import { OAuthError, type AuthorizationDetailsHook, type TokenActivityCheck } from '../oauth';
+import {
+  DATA_ACCESS_DETAILS_TYPE,
+  OAuthError,
+  type AuthorizationDetailsHook,
+  type TokenActivityCheck,
+  type VendorTokenPolicy,
+} from '../oauth';
 import { boundedCache } from '../platform/bounded-cache';
 import { z } from '../shared/zod';
 import type { VendorAccessEngine } from './engine';
@@ -192,5 +200,14 @@ export function vendorTokenActivityCheck(engine: VendorAccessEngine, fresh: () =
     const ttl = Math.max(1, claims.exp * 1000 - now);
     remembered.set(claims.jti, { revision, covered, until }, { ttl });
     return covered ? undefined : notCovered;
+  };
+}
+
+/** What vendor tokens carry and how long they stay active, read from the in-memory vendor access view. */
+export function vendorTokenPolicy(engine: VendorAccessEngine, fresh: () => boolean): VendorTokenPolicy {
+  return {
+    authorizationDetailsTypes: [DATA_ACCESS_DETAILS_TYPE],
+    authorizationDetails: vendorAuthorizationDetailsHook(engine, fresh),
+    activity: vendorTokenActivityCheck(engine, fresh),
   };
 }

@@ -1,4 +1,5 @@
 import { DepartmentCode, PageQuery, Timestamp, Uuid, page, Label, FreeText } from '../shared/schemas';
+import { AssetRef } from '../data-assets/schemas';
 import { z } from '../shared/zod';
 
 export const IncidentSeverity = z.enum(['low', 'medium', 'high', 'critical']).openapi('IncidentSeverity');
@@ -18,7 +19,6 @@ const NotInFuture = Timestamp.refine((v) => Date.parse(v) <= Date.now() + SKEW_M
 const unique = (items: readonly string[]) => new Set(items).size === items.length;
 
 const AppRef = Label(100).openapi({ example: 'Mobile banking' });
-const AssetRef = Label(200).openapi({ description: 'A data asset id or key', example: 'retail.customer_profile' });
 const Vendors = z.array(Uuid).max(50).refine(unique, 'list each vendor once');
 const Apps = z.array(AppRef).max(50).refine(unique, 'list each app once');
 const Assets = z.array(AssetRef).max(100).refine(unique, 'list each asset once');

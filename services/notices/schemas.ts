@@ -1,5 +1,5 @@
-import { LegalBasis, PurposeKey } from '../purposes';
-import { PageQuery, Timestamp, Uuid, FreeText } from '../shared/schemas';
+import { LegalBasis, PurposeKey } from '../purposes/schemas';
+import { PageQuery, Timestamp, Uuid, FreeText, PhoneNumber } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 // PostgreSQL cannot store NUL or unpaired surrogates (jsonb): refuse them here (400) rather than fail there (500).
@@ -7,7 +7,6 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const storable = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 const STORABLE = 'must be valid Unicode text without NUL characters';
 const Text = (max: number) => FreeText(max).refine(storable, STORABLE);
-const Phone = z.string().regex(/^\+?[0-9][0-9 -]{4,30}$/, 'must be digits, spaces or dashes, optionally starting with +');
 const WebUrl = z
   .url({ protocol: /^https?$/ })
   .max(2000)
@@ -27,7 +26,7 @@ export const NoticeController = z
       example: 'Personal Information Protection Office',
     }),
     email: z.email().max(254).optional(),
-    phone: Phone.optional(),
+    phone: PhoneNumber.optional(),
     address: Text(500).optional(),
     url: WebUrl.optional(),
   })
@@ -97,7 +96,7 @@ export const NoticeRights = z
   .openapi('NoticeRights', { description: 'How a person accesses, copies, corrects and deletes their information and withdraws consent' });
 
 export const ComplaintChannel = z
-  .strictObject({ phone: Phone.optional(), email: z.email().max(254).optional(), url: WebUrl.optional() })
+  .strictObject({ phone: PhoneNumber.optional(), email: z.email().max(254).optional(), url: WebUrl.optional() })
   .refine((c) => c.phone !== undefined || c.email !== undefined || c.url !== undefined, {
     message: 'give a phone number, an email or a URL',
   })

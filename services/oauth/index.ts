@@ -1,7 +1,12 @@
 export { OAuthServer, type OAuthServerOptions } from './oauth-server';
-export { ClientService, type AuthorizationDetailsHook } from './clients/client-service';
+export { createClientsFeature, type ClientsFeature } from './clients';
+export { createSigningKeysFeature } from './keys';
+export { createTokensFeature, type TokensFeature, type TokensPorts } from './tokens';
+export type { OAuthDeps } from './deps';
+export { ClientService } from './clients/client-service';
 export { SigningKeyService, SIGNING_KEYS_CHANGED } from './keys/signing-keys';
-export { AccessTokenVerifier, InvalidAccessToken, type AccessTokenClaims, type TokenActivityCheck } from './tokens/access-token-verifier';
+export { AccessTokenVerifier, InvalidAccessToken, type AccessTokenClaims } from './tokens/access-token-verifier';
+export type { AuthorizationDetailsHook, TokenActivityCheck, VendorTokenPolicy } from './tokens/vendor-token-policy';
 export { OAuthError, type OAuthErrorCode } from './errors';
 export { CLIENT_CHANGED } from './clients/client-directory';
 export { TOKEN_REVOKED } from './tokens/revocation-list';

@@ -19,12 +19,13 @@ import {
   TokenResponse,
 } from './schemas';
 import type { SigningKeyService } from './keys/signing-keys';
-import { runTokenChain, type TokenStep } from './tokens/token-endpoint';
+import { runTokenChain } from './tokens/token-endpoint';
+import type { TokenChain } from './tokens/token-exchange';
 
 export interface ProtocolRouteDeps {
   readonly issuer: string;
   readonly logger: Logger;
-  readonly tokenChain: readonly TokenStep[];
+  readonly tokenChain: TokenChain;
   readonly journal: IssuanceJournal;
   readonly introspection: IntrospectionEndpoint;
   readonly revocation: RevocationEndpoint;

@@ -1,4 +1,5 @@
-import { assetDepartmentScope, type DataAssetService } from '../data-assets';
+import { assetDepartmentScope } from '../data-assets/scope';
+import type { DataAssetService } from '../data-assets/service';
 import { csvResult, jsonOrCsv } from '../shared/csv';
 import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteResult, type RouteSpec } from '../http/route';
 import { IdParams, Problem, problemResponses } from '../shared/schemas';

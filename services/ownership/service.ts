@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { actorOf, type AuditLog, type ChangeContext } from '../audit';
-import { DATA_ASSETS_CHANGED, type DataAssetStore } from '../data-assets';
+import { DATA_ASSETS_CHANGED } from '../data-assets/service';
+import type { DataAssetStore } from '../data-assets/store';
 import type { Db, Trx } from '../db';
 import type { DepartmentService } from '../departments';
 import type { ChangeFeed } from '../platform/change-feed';

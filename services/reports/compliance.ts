@@ -7,7 +7,7 @@ import {
   checkStatus,
   type CheckStatus,
   type ComplianceCheckDefinition,
-  type Finding,
+  type ComplianceSources,
   type RecordKind,
   type ReportWindow,
 } from './compliance-check';
@@ -65,35 +65,7 @@ export const ComplianceReport = z
   .openapi('ComplianceReport');
 export type ComplianceReport = z.infer<typeof ComplianceReport>;
 
-/** Facts other features answer for the report, each a Finding (see compliance-check.ts). */
-export interface ComplianceSources {
-  readonly overdueComplaints: (window: ReportWindow) => Promise<Finding>;
-  readonly overdueNotifications: (window: ReportWindow) => Promise<Finding>;
-  readonly incidentsWithoutContainment: (window: ReportWindow) => Promise<Finding>;
-  readonly overdueRectifications: (window: ReportWindow) => Promise<Finding>;
-  readonly appsReleasedWithoutFiling: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithoutRecentPenetrationTest: (window: ReportWindow) => Promise<Finding>;
-  readonly overdueVulnerabilities: (window: ReportWindow) => Promise<Finding>;
-  readonly appsLeadDepartmentNamed: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithUnclearedSdks: (window: ReportWindow) => Promise<Finding>;
-  readonly appsSupportingEndedEnvironments: (window: ReportWindow) => Promise<Finding>;
-  readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
-  readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
-  readonly appsExitWithoutCompletePlan: (window: ReportWindow) => Promise<Finding>;
-  readonly appMigrationStepsOverdue: (window: ReportWindow) => Promise<Finding>;
-  readonly appsOutsideApprovedPlans: (window: ReportWindow) => Promise<Finding>;
-  readonly departmentsOverAppCap: (window: ReportWindow) => Promise<Finding>;
-  readonly appProposalsWithUnresolvedOverlaps: (window: ReportWindow) => Promise<Finding>;
-  readonly appsOutsideLicensedScope: (window: ReportWindow) => Promise<Finding>;
-  readonly appPartnersWithoutCurrentAgreement: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithUntraceableSales: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithoutComplianceReview: (window: ReportWindow) => Promise<Finding>;
-  readonly appWarningsUnacknowledged: (window: ReportWindow) => Promise<Finding>;
-  readonly appRectificationsOverdue: (window: ReportWindow) => Promise<Finding>;
-  readonly appEventsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
-}
+export type { ComplianceSources } from './compliance-check';
 
 const NOTICE = '《通知》（金办发〔2024〕99号）';
 const PIPL = '《个人信息保护法》';

@@ -1,6 +1,4 @@
-import type { AuditLog } from '../audit';
-import type { Db } from '../db';
-import type { RouteSpec } from '../http/route';
+import type { Feature, FeatureDeps } from '../feature';
 import { ComplianceChecker, complianceChecks, type ComplianceSources } from './compliance';
 import { ComplianceLabelStore } from './compliance-label-store';
 import { ComplianceReportService, type ReportSettings, type ReportSigner } from './compliance-service';
@@ -13,29 +11,40 @@ export { VendorAccessReportService, vendorAccessCsv, UNUSED_DAYS } from './vendo
 export { ComplianceChecker, complianceChecks, type ComplianceSources } from './compliance';
 export { complianceCsv, complianceHtml } from './compliance-render';
 export { ComplianceReportService, reportDigest, type ReportSettings, type ReportSigner } from './compliance-service';
-export { checkStatus, type ComplianceCheckDefinition, type Finding, type ReportWindow } from './compliance-check';
+export { checkStatus, openDuring, type ComplianceCheckDefinition, type Finding, type ReportWindow } from './compliance-check';
 export { ComplianceStore } from './compliance-store';
 export { reportRoutes };
 
-export interface ReportsDeps {
-  readonly db: Db;
-  readonly audit: AuditLog;
+export interface ReportsPorts {
+  /** The other features' answers to the report's questions (the composition root gathers them). */
   readonly sources: ComplianceSources;
+  /** Issued reports are signed with the authorization server's current key, so /.well-known/jwks.json verifies them. */
   readonly signer: ReportSigner;
-  readonly settings: ReportSettings;
 }
 
-/** The reports feature wired: the compliance report (checks, labels, signing, issued reports) and the vendor-access report. */
-export function createReports(deps: ReportsDeps): { readonly compliance: ComplianceReportService; readonly routes: RouteSpec[] } {
-  const checker = new ComplianceChecker(complianceChecks(new ComplianceStore(deps.db), deps.sources, deps.audit));
-  const compliance = new ComplianceReportService(
-    deps.db,
+/** The compliance report (checks, labels, signing, issued reports) and the vendor-access report. */
+export function createReportsFeature(
+  { config, db, audit }: FeatureDeps,
+  ports: ReportsPorts,
+): Feature<{ complianceReports: ComplianceReportService }> {
+  const checker = new ComplianceChecker(complianceChecks(new ComplianceStore(db), ports.sources, audit));
+  const settings: ReportSettings = {
+    institutionName: config.institution.name ?? null,
+    timeZone: config.institution.timeZone,
+    publicUrl: config.publicUrl,
+  };
+  const complianceReports = new ComplianceReportService(
+    db,
     checker,
-    new ComplianceLabelStore(deps.db),
-    new IssuedReportStore(deps.db),
-    deps.audit,
-    deps.signer,
-    deps.settings,
+    new ComplianceLabelStore(db),
+    new IssuedReportStore(db),
+    audit,
+    ports.signer,
+    settings,
   );
-  return { compliance, routes: reportRoutes(new VendorAccessReportService(deps.db), compliance) };
+  return {
+    name: 'reports',
+    provides: { complianceReports },
+    routes: reportRoutes(new VendorAccessReportService(db), complianceReports),
+  };
 }

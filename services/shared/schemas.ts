@@ -73,6 +73,10 @@ export const FreeText = (max: number, min = 1) =>
 /** A human-readable name or label: free text of 1 to `max` characters, nothing hidden. */
 export const Label = (max: number) => FreeText(max);
 
+/** A telephone number as people write it: digits, spaces or dashes, optionally starting with +. */
+export const PHONE_PATTERN = /^\+?[0-9][0-9 -]{4,30}$/;
+export const PhoneNumber = z.string().regex(PHONE_PATTERN, 'must be digits, spaces or dashes, optionally starting with +');
+
 /** Department codes: upper-case letters, digits, dash and underscore, e.g. RETAIL or RETAIL_CARDS. */
 export const DepartmentCode = z
   .string()

@@ -12,6 +12,35 @@ export type VendorLifecycleEvent = 'suspended' | 'reinstated' | 'terminated';
  */
 export type VendorLifecycleHook = (trx: Trx, ctx: ChangeContext, vendor: Vendor, to: VendorLifecycleEvent) => Promise<void>;
 
+/**
+ * Vendor status changes as in-transaction events: a later feature that must act on them (revoke the
+ * vendor's grants, hold a reinstatement while an incident contains the vendor) subscribes when it
+ * is built. Handlers run in the order they subscribed.
+ */
+export class VendorLifecycle {
+  private readonly handlers: VendorLifecycleHook[];
+
+  constructor(handlers: readonly VendorLifecycleHook[] = []) {
+    this.handlers = [...handlers];
+  }
+
+  /** Runs `handler` inside every suspension, reinstatement and termination. */
+  subscribe(handler: VendorLifecycleHook): void {
+    this.handlers.push(handler);
+  }
+
+  /** Runs `handler` inside every change of one kind (e.g. every termination). */
+  on(to: VendorLifecycleEvent, handler: (trx: Trx, ctx: ChangeContext, vendor: Vendor) => Promise<unknown>): void {
+    this.subscribe(async (trx, ctx, vendor, event) => {
+      if (event === to) await handler(trx, ctx, vendor);
+    });
+  }
+
+  async emit(trx: Trx, ctx: ChangeContext, vendor: Vendor, to: VendorLifecycleEvent): Promise<void> {
+    for (const handler of this.handlers) await handler(trx, ctx, vendor, to);
+  }
+}
+
 const TARGET: Record<VendorLifecycleEvent, VendorStatus> = { suspended: 'suspended', reinstated: 'active', terminated: 'terminated' };
 
 /**

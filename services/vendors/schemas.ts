@@ -1,5 +1,5 @@
-import { PurposeKey } from '../purposes';
-import { PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate } from '../shared/schemas';
+import { PurposeKey } from '../purposes/schemas';
+import { PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate, PhoneNumber } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { UNIFIED_SOCIAL_CREDIT_CODE_PATTERN, isValidUnifiedSocialCreditCode } from './unified-social-credit-code';
 
@@ -18,10 +18,7 @@ export const VendorContact = z
   .strictObject({
     name: Text(200),
     email: z.email().max(254).optional(),
-    phone: z
-      .string()
-      .regex(/^\+?[0-9][0-9 -]{4,30}$/, 'must be digits, spaces or dashes, optionally starting with +')
-      .optional(),
+    phone: PhoneNumber.optional(),
     role: Text(100).optional(),
   })
   .refine((c) => c.email !== undefined || c.phone !== undefined, { message: 'give an email or a phone number' })

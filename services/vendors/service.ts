@@ -5,7 +5,7 @@ import type { PurposeService } from '../purposes';
 import type { ChangeFeed } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
-import { nextStatus, vendorTerminated, type VendorLifecycleEvent, type VendorLifecycleHook } from './lifecycle';
+import { nextStatus, vendorTerminated, type VendorLifecycle, type VendorLifecycleEvent } from './lifecycle';
 import type { CreateVendor, UpdateVendor, Vendor, VendorSnapshot, VendorStatus, VendorStatusHistoryEntry } from './schemas';
 import type { VendorStore } from './store';
 
@@ -15,26 +15,25 @@ import type { VendorStore } from './store';
  */
 export const VENDOR_CHANGED = 'vendor.changed';
 
+/** The vendor's OAuth clients (the authorization server's clients feature). */
+export interface VendorClients {
+  disableVendorClients(trx: Trx, ctx: ChangeContext, vendorId: string): Promise<unknown>;
+}
+
 const PURPOSES_FIELD = 'body.contract.purposes';
 
 export class VendorService {
-  private readonly hooks: VendorLifecycleHook[];
-
   constructor(
     private readonly db: Db,
     private readonly store: VendorStore,
     private readonly audit: AuditLog,
     private readonly purposes: PurposeService,
     private readonly changes: ChangeFeed,
-    hooks: readonly VendorLifecycleHook[] = [],
-  ) {
-    this.hooks = [...hooks];
-  }
-
-  /** Adds a hook run inside every suspension, reinstatement and termination, after those already added. */
-  addLifecycleHook(hook: VendorLifecycleHook): void {
-    this.hooks.push(hook);
-  }
+    /** Where later features hear of status changes, inside the change's transaction. */
+    private readonly lifecycle: VendorLifecycle,
+    /** A terminated vendor's OAuth clients are disabled with it. */
+    private readonly clients: VendorClients,
+  ) {}
 
   async create(ctx: ChangeContext, input: CreateVendor): Promise<Vendor> {
     return this.changes.transaction(this.db, async (trx) => {
@@ -152,7 +151,8 @@ export class VendorService {
       objectId: id,
       details: { before: { status: before.status }, after: { status: to }, reason },
     });
-    for (const hook of this.hooks) await hook(trx, ctx, after, event);
+    await this.lifecycle.emit(trx, ctx, after, event);
+    if (event === 'terminated') await this.clients.disableVendorClients(trx, ctx, id);
     await this.changes.publish(trx, VENDOR_CHANGED, { vendorId: id });
     return after;
   }

@@ -168,8 +168,7 @@ describe('authorization_details: what one request may cost', () => {
   // introspection runs), not through HTTP: on PGlite the database runs on this thread too, and
   // its queries would be measured with it.
   it('never holds the event loop: the largest allowed token, 4 at once, and 20 verifications of it', async () => {
-    const hook = t.container.clients.authorizationDetailsHook;
-    if (!hook) throw new Error('the vendor access hook is not set');
+    const hook = t.container.vendorTokens.authorizationDetails;
     const vendorClient = await t.container.clients.get(client.clientId);
     const token = (await ask([detail()])).body.access_token as string;
     // Warm up (schemas compile on first use, the asset is looked up once), so the steady cost is measured.

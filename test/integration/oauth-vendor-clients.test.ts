@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { OAuthError, type AuthorizationDetailsHook } from '../../services/oauth';
+import { OAuthError, type AuthorizationDetailsHook, type TokenActivityCheck } from '../../services/oauth';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import {
@@ -25,9 +25,12 @@ beforeAll(async () => {
   const f = new Factories(t);
   await f.purpose('collections');
   vendorId = await f.vendor({ purposes: ['collections'] });
-  // These tests plug in their own hooks: the vendor-access checks of real grants are tested with that feature.
-  t.container.oauth.accessTokens.setActivityCheck(async () => undefined);
+  // These tests stand in for the vendor-access feature's policy: its checks of real grants are tested with that feature.
+  useActivityCheck(async () => undefined);
 });
+
+const useHook = (hook: AuthorizationDetailsHook) => jest.spyOn(t.container.vendorTokens, 'authorizationDetails').mockImplementation(hook);
+const useActivityCheck = (check: TokenActivityCheck) => jest.spyOn(t.container.vendorTokens, 'activity').mockImplementation(check);
 afterAll(() => t.close());
 
 async function vendorSecretClient() {
@@ -81,7 +84,7 @@ describe('vendor clients and the authorization details hook', () => {
       calls.push({ clientId: client.clientId, requested });
       return { authorizationDetails: requested.map((d) => ({ ...(d as object), grantId: 'g-1' })), notAfter };
     };
-    t.container.clients.setAuthorizationDetailsHook(hook);
+    useHook(hook);
     const client = await vendorSecretClient();
     const res = await askToken(client, { authorization_details: JSON.stringify([detail]) });
     expect(res.status).toBe(200);
@@ -102,7 +105,7 @@ describe('vendor clients and the authorization details hook', () => {
   });
 
   it('passes the hook’s invalid_authorization_details refusal through as RFC 6749 JSON', async () => {
-    t.container.clients.setAuthorizationDetailsHook(async () => {
+    useHook(async () => {
       throw new OAuthError('invalid_authorization_details', 'No active grant covers field phone');
     });
     const res = await askToken(await vendorSecretClient(), { authorization_details: JSON.stringify([detail]) });
@@ -111,7 +114,7 @@ describe('vendor clients and the authorization details hook', () => {
   });
 
   it('refuses when the hook answers with a notAfter already past', async () => {
-    t.container.clients.setAuthorizationDetailsHook(async () => ({
+    useHook(async () => ({
       authorizationDetails: [detail],
       notAfter: new Date(Date.now() - 1000),
     }));
@@ -120,7 +123,7 @@ describe('vendor clients and the authorization details hook', () => {
   });
 
   it('refuses a details type the hook does not handle', async () => {
-    t.container.clients.setAuthorizationDetailsHook(async (_c, requested) => ({
+    useHook(async (_c, requested) => ({
       authorizationDetails: requested,
       notAfter: new Date(Date.now() + 60_000),
     }));
@@ -138,9 +141,7 @@ describe('vendor clients and the authorization details hook', () => {
 
   it('asks the hook for a vendor client that requested nothing (its token is still narrowed)', async () => {
     const seen: unknown[][] = [];
-    t.container.clients.setAuthorizationDetailsHook(
-      async (_c, requested) => (seen.push(requested), { authorizationDetails: [], notAfter: new Date(Date.now() + 60_000) }),
-    );
+    useHook(async (_c, requested) => (seen.push(requested), { authorizationDetails: [], notAfter: new Date(Date.now() + 60_000) }));
     const res = await askToken(await vendorSecretClient());
     expect(res.status).toBe(200);
     expect(seen).toEqual([[]]);
@@ -149,7 +150,7 @@ describe('vendor clients and the authorization details hook', () => {
 
 describe('the token activity check (vendor access plugs in here)', () => {
   it('makes a verified token inactive as soon as the check names a reason', async () => {
-    t.container.clients.setAuthorizationDetailsHook(async (_c, requested) => ({
+    useHook(async (_c, requested) => ({
       authorizationDetails: requested,
       notAfter: new Date(Date.now() + 600_000),
     }));
@@ -157,21 +158,21 @@ describe('the token activity check (vendor access plugs in here)', () => {
     const token = res.body.access_token as string;
     await expect(t.container.clientAuth.authenticate(token)).resolves.toMatchObject({ vendorId });
     let reason: string | undefined;
-    t.container.oauth.accessTokens.setActivityCheck(async () => reason);
+    useActivityCheck(async () => reason);
     try {
       reason = 'The vendor is suspended';
       await expect(t.container.clientAuth.authenticate(token)).rejects.toMatchObject({ status: 401, message: 'The vendor is suspended' });
       reason = undefined;
       await expect(t.container.clientAuth.authenticate(token)).resolves.toMatchObject({ vendorId });
     } finally {
-      t.container.oauth.accessTokens.setActivityCheck(async () => undefined);
+      useActivityCheck(async () => undefined);
     }
   });
 });
 
 describe('the kill switch: disableVendorClients', () => {
   it('disables every active client of the vendor in the caller’s transaction; their tokens stop at commit', async () => {
-    t.container.clients.setAuthorizationDetailsHook(async () => ({ authorizationDetails: [], notAfter: new Date(Date.now() + 600_000) }));
+    useHook(async () => ({ authorizationDetails: [], notAfter: new Date(Date.now() + 600_000) }));
     const secretClient = await vendorSecretClient();
     const key = await newClientKey();
     const registered = await t.container.clients.register(system, {

@@ -1,7 +1,7 @@
 import type { ChangeContext } from '../../services/audit';
 import { PurposeService, PurposeStore } from '../../services/purposes';
 import { ConflictError } from '../../services/shared/errors';
-import { VENDOR_CHANGED, VendorService, VendorStore, type VendorLifecycleEvent } from '../../services/vendors';
+import { VENDOR_CHANGED, VendorLifecycle, VendorService, VendorStore, type VendorLifecycleEvent } from '../../services/vendors';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 
 let t: TestApp;
@@ -60,7 +60,7 @@ beforeAll(async () => {
     .send({ key: 'collections', legalBasis: 'contract', description: 'Debt collection', retentionDays: 30 })
     .expect(201);
   t.container.changes.subscribe(VENDOR_CHANGED, (payload) => void notices.push(payload));
-  t.container.vendors.addLifecycleHook(async (trx, ctx, vendor, to) => {
+  t.container.vendorLifecycle.subscribe(async (trx, ctx, vendor, to) => {
     const row = (await trx('vendors').where({ id: vendor.id }).first('status')) as { status: string };
     hookCalls.push({ vendorId: vendor.id, to, statusSeenInTransaction: row.status, actor: ctx.actor });
     if (failingHook) throw failingHook;
@@ -287,7 +287,7 @@ describe('vendor lifecycle', () => {
     it('passes a hook’s own problem to the caller and undoes what earlier hooks wrote', async () => {
       const { db, audit, changes } = t.container;
       const purposes = new PurposeService(db, new PurposeStore(db), audit, changes);
-      const service = new VendorService(db, new VendorStore(db), audit, purposes, changes, [
+      const lifecycle = new VendorLifecycle([
         async (trx, ctx, vendor, to) => {
           await audit.record(trx, ctx, { action: 'test.hook_ran', objectType: 'vendor', objectId: vendor.id, details: { to } });
         },
@@ -295,6 +295,7 @@ describe('vendor lifecycle', () => {
           throw new ConflictError('clients_busy', 'A client could not be disabled');
         },
       ]);
+      const service = new VendorService(db, new VendorStore(db), audit, purposes, changes, lifecycle, t.container.clients);
       const id = await newVendor();
       notices.length = 0;
       const before = await written();
@@ -305,10 +306,12 @@ describe('vendor lifecycle', () => {
       expect((await t.container.audit.list({ action: 'test.hook_ran' }, 10)).length).toBe(0);
 
       // Without the failing hook the same change commits together with what the hook wrote.
-      const working = new VendorService(db, new VendorStore(db), audit, purposes, changes);
-      working.addLifecycleHook(async (trx, hookCtx, vendor, to) => {
-        await audit.record(trx, hookCtx, { action: 'test.hook_ran', objectType: 'vendor', objectId: vendor.id, details: { to } });
-      });
+      const recording = new VendorLifecycle([
+        async (trx, hookCtx, vendor, to) => {
+          await audit.record(trx, hookCtx, { action: 'test.hook_ran', objectType: 'vendor', objectId: vendor.id, details: { to } });
+        },
+      ]);
+      const working = new VendorService(db, new VendorStore(db), audit, purposes, changes, recording, t.container.clients);
       await working.terminate(ctx, id, 'leak');
       expect((await t.container.audit.list({ action: 'test.hook_ran' }, 10)).map((e) => e.details)).toEqual([{ to: 'terminated' }]);
       expect(notices).toEqual([{ vendorId: id }]);

@@ -1,14 +1,8 @@
 import type { Context } from 'koa';
 import type { AuthenticatedClient } from '../../services/oauth/clients/client-authentication';
-import type { ClientService } from '../../services/oauth/clients/client-service';
 import type { ClientRecord } from '../../services/oauth/clients/client-store';
-import {
-  checkGrantType,
-  narrowAuthorizationDetails,
-  narrowScope,
-  tokenEndpointChain,
-  type TokenExchange,
-} from '../../services/oauth/tokens/token-endpoint';
+import { checkGrantType, narrowAuthorizationDetails, narrowScope, tokenEndpointChain } from '../../services/oauth/tokens/token-endpoint';
+import type { AuthenticatedRequest, ScopedRequest } from '../../services/oauth/tokens/token-exchange';
 
 // The token endpoint's steps on their own: each refusal is an OAuth error with the RFC's code.
 
@@ -33,25 +27,29 @@ const record = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   ...over,
 });
 
-const exchange = (form: Record<string, string>, client: Partial<ClientRecord> = {}): TokenExchange => ({
+const exchange = (form: Record<string, string>, client: Partial<ClientRecord> = {}): AuthenticatedRequest => ({
   ctx: {} as Context,
   form: { grant_type: 'client_credentials', ...form },
   requestId: 'r',
   client: { record: record(client), method: 'client_secret_basic' } as AuthenticatedClient,
 });
+const scoped = (form: Record<string, string>, client: Partial<ClientRecord> = {}): ScopedRequest => ({
+  ...exchange(form, client),
+  scopes: [],
+});
 
-const noHook = { authorizationDetailsHook: undefined, authorizationDetailsTypes: [] } as unknown as ClientService;
+// A bare authorization server: no vendor-access policy.
+const noHook = undefined;
 
 describe('the token endpoint chain', () => {
   it('reads like the RFC', () => {
     const rateLimit = { points: 10, windowSeconds: 60 };
     const names = tokenEndpointChain({
       authentication: {} as never,
-      clients: noHook,
       issuer: {} as never,
       journal: {} as never,
       rateLimit,
-    }).map((s) => s.name);
+    }).steps.map((s) => s.name);
     expect(names).toEqual([
       'authenticateClient',
       'checkTokenRateLimit',
@@ -71,12 +69,8 @@ describe('the token endpoint chain', () => {
   );
 
   it('grants every allowed scope when none is asked for, and narrows to what is asked', async () => {
-    const all = exchange({});
-    await narrowScope(all);
-    expect(all.scopes).toEqual(['decisions', 'introspect']);
-    const some = exchange({ scope: 'introspect  introspect' });
-    await narrowScope(some);
-    expect(some.scopes).toEqual(['introspect']);
+    expect((await narrowScope(exchange({}))).scopes).toEqual(['decisions', 'introspect']);
+    expect((await narrowScope(exchange({ scope: 'introspect  introspect' }))).scopes).toEqual(['introspect']);
   });
 
   it.each(['admin', 'decisions admin', 'déc', 'a"b'])('refuses scope %p (invalid_scope)', async (scope) => {
@@ -84,18 +78,16 @@ describe('the token endpoint chain', () => {
   });
 
   it('lets an internal client without authorization_details through, without a hook', async () => {
-    const x = exchange({});
-    await narrowAuthorizationDetails(noHook)(x);
-    expect(x.authorizationDetails).toBeUndefined();
+    expect((await narrowAuthorizationDetails(noHook)(scoped({}))).authorizationDetails).toBeUndefined();
   });
 
   it('refuses authorization_details from an internal client while no hook is set', async () => {
-    const x = exchange({ authorization_details: JSON.stringify([{ type: 'data_access' }]) });
+    const x = scoped({ authorization_details: JSON.stringify([{ type: 'data_access' }]) });
     await expect(narrowAuthorizationDetails(noHook)(x)).rejects.toMatchObject({ error: 'invalid_authorization_details' });
   });
 
   it('refuses every vendor token request while no hook is set', async () => {
-    const x = exchange({}, { kind: 'vendor', vendorId: '00000000-0000-4000-8000-000000000001', roles: [] });
+    const x = scoped({}, { kind: 'vendor', vendorId: '00000000-0000-4000-8000-000000000001', roles: [] });
     await expect(narrowAuthorizationDetails(noHook)(x)).rejects.toMatchObject({ error: 'invalid_authorization_details', status: 400 });
   });
 });

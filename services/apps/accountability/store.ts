@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../../db';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import type { LeadDepartment, Responsibility, ResponsibilityArea } from './schemas';
 
 interface ResponsibilityRow {
@@ -46,7 +46,7 @@ export class AccountabilityStore {
   }
 
   /** Fails while apps are not retired and no lead department is named (examined: the setting, when there are apps). */
-  async leadDepartmentFinding(): Promise<ExaminedFinding> {
+  async leadDepartmentFinding(): Promise<Finding> {
     const row = (await this.db.raw(
       `select exists (select 1 from apps where lifecycle_state <> 'retired') as has_apps, exists (select 1 from app_lead_department) as named`,
     )) as { rows: Array<{ has_apps: boolean; named: boolean }> };
@@ -55,7 +55,7 @@ export class AccountabilityStore {
   }
 
   /** Apps not retired without a business owner, a technology owner or all four areas of their matrix. */
-  withoutAccountability(): Promise<ExaminedFinding> {
+  withoutAccountability(): Promise<Finding> {
     const notRetired = `select a.id, a.name from apps a where a.lifecycle_state <> 'retired'`;
     return examinedFinding(
       this.db,
@@ -86,7 +86,7 @@ export async function examinedFinding(
   examined: string,
   offending: string,
   bindings: { examined?: readonly unknown[]; offending?: readonly unknown[] } = {},
-): Promise<ExaminedFinding> {
+): Promise<Finding> {
   const offendingBindings = bindings.offending ?? [];
   const result = (await db.raw(
     `select (select count(*) from (${examined}) e) as examined, (select count(*) from (${offending}) o) as total,

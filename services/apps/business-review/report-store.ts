@@ -1,6 +1,6 @@
 import type { Db } from '../../db';
 import { examinedFinding } from '../accountability/store';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import { LIVE_STATES } from '../lifecycle';
 import { NATIONWIDE } from './schemas';
 
@@ -18,7 +18,7 @@ export class BusinessReviewReportStore {
   constructor(private readonly db: Db) {}
 
   /** Apps in service that declare no business profile, or a business line or region outside the licensed scope. */
-  inServiceOutsideLicence(): Promise<ExaminedFinding> {
+  inServiceOutsideLicence(): Promise<Finding> {
     const inService = `select a.id, a.name from apps a where ${IN_SERVICE}`;
     return examinedFinding(
       this.db,
@@ -29,7 +29,7 @@ export class BusinessReviewReportStore {
   }
 
   /** Partners of apps not retired whose agreement does not cover `today` or whose last passed review is before `cutoff`. */
-  partnersWithoutCurrentAgreement(today: string, cutoff: string): Promise<ExaminedFinding> {
+  partnersWithoutCurrentAgreement(today: string, cutoff: string): Promise<Finding> {
     const partners = `select x.id, x.name from app_partners x join apps a on a.id = x.app_id where a.lifecycle_state <> 'retired'`;
     return examinedFinding(
       this.db,
@@ -41,7 +41,7 @@ export class BusinessReviewReportStore {
   }
 
   /** Apps in service that sell products, and those selling one whose sale is not traceable. */
-  inServiceSalesNotTraceable(): Promise<ExaminedFinding> {
+  inServiceSalesNotTraceable(): Promise<Finding> {
     const selling = `select a.id, a.name from apps a where ${IN_SERVICE} and exists (select 1 from app_product_sales s where s.app_id = a.id)`;
     return examinedFinding(
       this.db,
@@ -51,7 +51,7 @@ export class BusinessReviewReportStore {
   }
 
   /** Apps in service whose latest compliance review did not pass or was before `cutoff` (a date), or that have none. */
-  inServiceWithoutCurrentReview(cutoff: string): Promise<ExaminedFinding> {
+  inServiceWithoutCurrentReview(cutoff: string): Promise<Finding> {
     const inService = `select a.id, a.name from apps a where ${IN_SERVICE}`;
     const latest = `(select r.outcome, r.reviewed_on from app_compliance_reviews r where r.app_id = a.id
                      order by r.reviewed_on desc, r.recorded_at desc, r.id desc limit 1)`;

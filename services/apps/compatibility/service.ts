@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
 import { ConflictError } from '../../shared/errors';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import type { UnmetRequirement } from '../release-gate';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
 import type { AppStore } from '../store';
@@ -165,7 +165,7 @@ export class CompatibilityService {
   }
 
   /** Of the apps in service, those whose current release still supports an environment past its end of support. */
-  inServiceSupportingEnded(now = new Date()): Promise<ExaminedFinding> {
+  inServiceSupportingEnded(now = new Date()): Promise<Finding> {
     return this.store.inServiceSupportingEnded(now.toISOString().slice(0, 10));
   }
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import { SeparationOfDutiesError } from '../lifecycle';
 import type { PurposeDirectory } from '../lifecycle-service';
 import type { UnmetRequirement } from '../release-gate';
@@ -160,7 +160,7 @@ export class AppSdkService {
   }
 
   /** Of the apps in service, those with an unapproved or undisclosed PI-collecting component (examples: app ids). */
-  async inServiceWithUnclearedComponents(): Promise<ExaminedFinding> {
+  async inServiceWithUnclearedComponents(): Promise<Finding> {
     const apps = await this.store.appsInService();
     const offending = new Set((await this.gaps(apps.map((a) => a.id))).map((g) => g.sdk.appId));
     const ids = apps.map((a) => a.id).filter((id) => offending.has(id));

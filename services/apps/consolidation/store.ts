@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../../db';
 import { examinedFinding } from '../accountability/store';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import type { PlanRecord, StepRecord, TargetApp } from './completeness';
 import type { PlanKind, PlanStatus, RiskAssessment, StepStatus } from './schemas';
 
@@ -233,7 +233,7 @@ export class ConsolidationStore {
    * breaks the rule without an approved plan; a retired one if its plan was not completed with every
    * step done and the notification sent. Apps retired before plans existed (no plan) are not examined.
    */
-  exitWithoutCompletePlan(): Promise<ExaminedFinding> {
+  exitWithoutCompletePlan(): Promise<Finding> {
     const leaving = `select a.id, a.name, a.lifecycle_state from apps a
                      where a.lifecycle_state = 'consolidating'
                         or (a.lifecycle_state = 'retired' and exists (select 1 from app_consolidation_plans p where p.app_id = a.id))`;
@@ -245,7 +245,7 @@ export class ConsolidationStore {
   }
 
   /** Data-migration steps of open plans, and those not done past their due date (`today`), most overdue first. */
-  overdueSteps(today: string): Promise<ExaminedFinding> {
+  overdueSteps(today: string): Promise<Finding> {
     const open = `select s.id, s.due_on from app_migration_steps s join app_consolidation_plans p on p.id = s.plan_id
                   where p.status in ('draft', 'approved')`;
     return examinedFinding(

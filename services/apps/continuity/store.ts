@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../../db';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import { examinedFinding } from '../accountability/store';
 import { afterRow } from '../store';
 import { DRILLED_TIERS, type ImportanceTier } from './schemas';
@@ -132,7 +132,7 @@ export class ContinuityStore {
   }
 
   /** Apps not retired of the critical and important tiers without a passed drill on or after `cutoff` (a date). */
-  withoutRecentDrill(cutoff: string): Promise<ExaminedFinding> {
+  withoutRecentDrill(cutoff: string): Promise<Finding> {
     const drilled = `select a.id, a.name from apps a join app_continuity c on c.app_id = a.id
                      where a.lifecycle_state <> 'retired' and c.tier = any(?::text[])`;
     const tiers = `{${DRILLED_TIERS.join(',')}}`;
@@ -145,7 +145,7 @@ export class ContinuityStore {
   }
 
   /** Outages that started in [from, to), and those of them longer than their RTO (examples: outage ids, longest overrun first). */
-  rtoBreaches(window: { from: string; to: string }): Promise<ExaminedFinding> {
+  rtoBreaches(window: { from: string; to: string }): Promise<Finding> {
     const inWindow = `select o.id, o.started_at, o.ended_at, o.rto_minutes from app_outages o where o.started_at >= ? and o.started_at < ?`;
     const bounds = [window.from, window.to];
     return examinedFinding(

@@ -2,7 +2,7 @@ import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { ConflictError, ProblemError, ValidationError, isUniqueViolation } from '../../shared/errors';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
 import type { App, CreateApp } from '../schemas';
 import type { AppStore } from '../store';
@@ -237,7 +237,7 @@ export class AppEntryService {
   }
 
   /** Proposals (apps in state proposed) whose current overlaps no recorded justification answers for (examples: app ids). */
-  async proposalsWithUnresolvedOverlaps(): Promise<ExaminedFinding> {
+  async proposalsWithUnresolvedOverlaps(): Promise<Finding> {
     const apps = await this.apps.notRetired();
     const entries = await this.store.entriesOfProposals();
     const proposals = apps.filter((a) => a.lifecycleState === 'proposed');

@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../../db';
 import { examinedFinding } from '../accountability/store';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import type { AppCap } from './schemas';
 import { day } from './store';
 
@@ -83,7 +83,7 @@ export class AppPlanningStore {
    * Apps not retired that the plan requirement covers (proposed at or after `since`; every app while
    * it is null) and that did not come from a planned app of an approved plan.
    */
-  outsideApprovedPlans(since: string | null): Promise<ExaminedFinding> {
+  outsideApprovedPlans(since: string | null): Promise<Finding> {
     const covered = `select a.id, a.name from apps a where a.lifecycle_state <> 'retired' and (?::timestamptz is null or a.created_at >= ?::timestamptz)`;
     return examinedFinding(this.db, covered, `${covered} and not ${PLANNED_APP} order by lower(a.name), a.id`, {
       examined: [since, since],
@@ -92,7 +92,7 @@ export class AppPlanningStore {
   }
 
   /** Departments with a cap, and those owning more apps not retired than it allows (examples: department codes). */
-  overCap(): Promise<ExaminedFinding> {
+  overCap(): Promise<Finding> {
     const capped = `select c.department as id from app_caps c`;
     return examinedFinding(
       this.db,

@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/clock';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import type { AppEntryService } from './entry';
 import type { AppPlanReport } from './schemas';
 import { todayOf } from './service';
@@ -44,7 +44,7 @@ export class AppPlanComplianceFacts {
    * It covers proposals from the later of its date and the moment it was set (it never reaches back past
    * the rules an app was proposed under), and every app while no date is set.
    */
-  async outsideApprovedPlans(): Promise<ExaminedFinding> {
+  async outsideApprovedPlans(): Promise<Finding> {
     const { plansRequiredFrom, setAt } = await this.store.planningPolicy();
     if (plansRequiredFrom === null) return this.store.outsideApprovedPlans(null);
     const from = `${plansRequiredFrom}T00:00:00.000Z`;
@@ -52,12 +52,12 @@ export class AppPlanComplianceFacts {
   }
 
   /** Departments with a cap, and those owning more apps not retired than it allows (examples: department codes). */
-  overCap(): Promise<ExaminedFinding> {
+  overCap(): Promise<Finding> {
     return this.store.overCap();
   }
 
   /** Proposed apps, and those with an overlap no justification answers for (examples: app ids). */
-  unresolvedOverlaps(): Promise<ExaminedFinding> {
+  unresolvedOverlaps(): Promise<Finding> {
     return this.entry.proposalsWithUnresolvedOverlaps();
   }
 }

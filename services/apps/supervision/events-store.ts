@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../../db';
 import { examinedFinding } from '../accountability/store';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import type { AccountabilityEvent, AccountabilitySubjectKind } from './schemas';
 
 const iso = (v: string | Date): string => new Date(v).toISOString();
@@ -73,7 +73,7 @@ export class AccountabilityEventStore {
   }
 
   /** Warnings unacknowledged at some time in [from, to), and those still unacknowledged (examples: warning ids, oldest first). */
-  unacknowledgedWarnings(window: { from: string; to: string }): Promise<ExaminedFinding> {
+  unacknowledgedWarnings(window: { from: string; to: string }): Promise<Finding> {
     const open = `select w.id, w.raised_at from app_warnings w where w.raised_at < ? and (w.acknowledged_at is null or w.acknowledged_at >= ?)`;
     const bounds = [window.to, window.from];
     return examinedFinding(this.db, open, `${open} and w.acknowledged_at is null order by w.raised_at, w.id`, {
@@ -83,7 +83,7 @@ export class AccountabilityEventStore {
   }
 
   /** Rectification items open at some time in [from, to), and those open past their due date now (examples: most overdue first). */
-  overdueRectificationItems(now: string, window: { from: string; to: string }): Promise<ExaminedFinding> {
+  overdueRectificationItems(now: string, window: { from: string; to: string }): Promise<Finding> {
     const open = `select r.id, r.due_at from app_rectification_items r where r.created_at < ? and (r.closed_at is null or r.closed_at >= ?)`;
     const bounds = [window.to, window.from];
     return examinedFinding(this.db, open, `${open} and r.closed_at is null and r.due_at < ? order by r.due_at, r.id`, {
@@ -96,7 +96,7 @@ export class AccountabilityEventStore {
    * Major events and overdue rectifications that happened before `to` and had no decision before `from`,
    * and those that still have none (examples: their ids, oldest first).
    */
-  eventsWithoutDecision(now: string, window: { from: string; to: string }): Promise<ExaminedFinding> {
+  eventsWithoutDecision(now: string, window: { from: string; to: string }): Promise<Finding> {
     const undecided = `select e.id, e.occurred_at from (${EVENTS}) e where e.occurred_at < ? and not ${decidedBefore(' and d.recorded_at < ?')}`;
     return examinedFinding(
       this.db,

@@ -4,7 +4,7 @@ import type { DepartmentService } from '../../departments';
 import type { RouteSpec } from '../../http/route';
 import type { Clock } from '../../platform/clock';
 import type { LeadDepartmentService } from '../accountability';
-import type { ExaminedFinding } from '../compliance';
+import type { Finding } from '../../reports/compliance-check';
 import type { AppService } from '../service';
 import type { AppStore } from '../store';
 import { supervisionRoutes } from './routes';
@@ -23,17 +23,17 @@ export class SupervisionComplianceFacts {
   constructor(private readonly store: AccountabilityEventStore) {}
 
   /** Warnings unacknowledged at some time in the period, and those still unacknowledged (examples: warning ids). */
-  unacknowledgedWarnings(window: { from: Date; to: Date }): Promise<ExaminedFinding> {
+  unacknowledgedWarnings(window: { from: Date; to: Date }): Promise<Finding> {
     return this.store.unacknowledgedWarnings(bounds(window));
   }
 
   /** Rectification items open at some time in the period, and those open past their due date now (examples: item ids). */
-  overdueRectificationItems(window: { now: Date; from: Date; to: Date }): Promise<ExaminedFinding> {
+  overdueRectificationItems(window: { now: Date; from: Date; to: Date }): Promise<Finding> {
     return this.store.overdueRectificationItems(window.now.toISOString(), bounds(window));
   }
 
   /** Major events and overdue rectifications undecided at some time in the period, and those still without a decision. */
-  eventsWithoutAccountabilityDecision(window: { now: Date; from: Date; to: Date }): Promise<ExaminedFinding> {
+  eventsWithoutAccountabilityDecision(window: { now: Date; from: Date; to: Date }): Promise<Finding> {
     return this.store.eventsWithoutDecision(window.now.toISOString(), bounds(window));
   }
 }

@@ -11,23 +11,10 @@ import type { ClientSecretHasher } from './client-secrets';
 import type { JwksUriPolicy } from './jwks-uri';
 import { publicView, type ClientRecord, type ClientStore } from './client-store';
 import type { OAuthClient, RegisterClientInput, RegisteredClient, RotateClientCredentials } from '../schemas';
-import { DATA_ACCESS_DETAILS_TYPE, DEFAULT_SECRET_GRACE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from '../settings';
-
-/**
- * Decides which RFC 9396 authorization_details a client gets in its token, and until when.
- * Filled by the vendor-access feature. It must throw an OAuthError `invalid_authorization_details`
- * when the request is not covered by the client's grants. `notAfter` caps the token's `exp`.
- */
-export type AuthorizationDetailsHook = (
-  client: OAuthClient,
-  requested: unknown[],
-) => Promise<{ authorizationDetails: unknown[]; notAfter: Date }>;
+import { DEFAULT_SECRET_GRACE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from '../settings';
 
 /** Registers, disables and rotates OAuth clients; every change audited and announced on the change feed. */
 export class ClientService {
-  private hook: AuthorizationDetailsHook | undefined;
-  private hookTypes: readonly string[] = [];
-
   constructor(
     private readonly db: Db,
     private readonly store: ClientStore,
@@ -36,24 +23,6 @@ export class ClientService {
     private readonly hasher: ClientSecretHasher,
     private readonly jwksUris: JwksUriPolicy,
   ) {}
-
-  /**
-   * Plugs in the vendor-access decision for authorization_details. Until it is set, vendor clients
-   * get invalid_authorization_details and internal clients may not ask for authorization_details.
-   */
-  setAuthorizationDetailsHook(hook: AuthorizationDetailsHook, types: readonly string[] = [DATA_ACCESS_DETAILS_TYPE]): void {
-    this.hook = hook;
-    this.hookTypes = [...types];
-  }
-
-  get authorizationDetailsHook(): AuthorizationDetailsHook | undefined {
-    return this.hook;
-  }
-
-  /** The RFC 9396 types the token endpoint accepts (published in the server metadata). */
-  get authorizationDetailsTypes(): readonly string[] {
-    return this.hookTypes;
-  }
 
   /**
    * Registers a client. The secret (secret methods) is in the answer only; the database keeps its hash.

@@ -11,17 +11,10 @@ import type { RevocationList } from './revocation-list';
 import { CLOCK_TOLERANCE_SECONDS, SIGNING_ALGORITHMS, VERIFIED_TOKEN_CACHE_SIZE } from '../settings';
 import type { SigningKeyService } from '../keys/signing-keys';
 import type { TokenStore } from './token-store';
+import type { AccessTokenClaims } from './access-token-claims';
+import type { VendorTokenPolicy } from './vendor-token-policy';
 
-export interface AccessTokenClaims extends JWTPayload {
-  readonly iss: string;
-  readonly sub: string;
-  readonly client_id: string;
-  readonly jti: string;
-  readonly exp: number;
-  readonly iat: number;
-  readonly scope?: string;
-  readonly authorization_details?: unknown[];
-}
+export type { AccessTokenClaims };
 
 export interface VerifiedAccessToken {
   readonly claims: AccessTokenClaims;
@@ -39,12 +32,8 @@ const MAX_TOKEN_LENGTH = 16_000;
  * checked once and remembered; after that a request costs a few map lookups (revocation and
  * client status are in memory and kept current by the change feed), never a database round trip.
  */
-/** Returns why a token is no longer active, or undefined. */
-export type TokenActivityCheck = (claims: AccessTokenClaims, client: VerifiedAccessToken['client']) => Promise<string | undefined>;
-
 export class AccessTokenVerifier implements ClientAuthenticator {
   private readonly verified = boundedCache<string, AccessTokenClaims>({ max: VERIFIED_TOKEN_CACHE_SIZE });
-  private activityCheck: TokenActivityCheck | undefined;
   private readonly keyFor: JWTVerifyGetKey;
 
   constructor(
@@ -55,20 +44,14 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     private readonly changes: ChangeFeed,
     private readonly issuer: string,
     private readonly audience: string,
+    /** The vendor-access feature's say on whether a token is still active (none for a bare authorization server). */
+    private readonly vendorTokens?: Pick<VendorTokenPolicy, 'activity'>,
   ) {
     this.keyFor = async (header) => {
       const key = header.kid === undefined ? undefined : await this.keys.verificationKeyOrReload(header.kid);
       if (!key || key.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
       return key.publicKey;
     };
-  }
-
-  /**
-   * Lets the vendor-access feature declare a token inactive (vendor suspended, grant revoked…):
-   * the check returns the reason, or undefined while the token is still good. It must be cheap.
-   */
-  setActivityCheck(check: TokenActivityCheck): void {
-    this.activityCheck = check;
   }
 
   /** The router's ClientAuthenticator: a bearer token → the calling machine client. */
@@ -104,7 +87,7 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     if (revoked) throw new InvalidAccessToken('The access token has been revoked');
     const client = this.clients.cached(claims.client_id) ?? (await this.clients.find(claims.client_id));
     if (!client || client.record.status !== 'active') throw new InvalidAccessToken('The client of this access token is disabled');
-    const inactive = this.activityCheck ? await this.activityCheck(claims, client.record) : undefined;
+    const inactive = await this.vendorTokens?.activity(claims, client.record);
     if (inactive) throw new InvalidAccessToken(inactive);
     return { claims, client: client.record };
   }

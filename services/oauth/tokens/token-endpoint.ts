@@ -1,32 +1,26 @@
-import type { Context } from 'koa';
 import type { RateLimitConfig } from '../../config';
 import type { AuditEventInput } from '../../audit';
-import type { AccessTokenIssuer, IssuedAccessToken } from './access-token-issuer';
-import type { AuthenticatedClient, ClientAuthentication } from '../clients/client-authentication';
-import type { ClientService } from '../clients/client-service';
+import type { AccessTokenIssuer } from './access-token-issuer';
+import type { ClientAuthentication } from '../clients/client-authentication';
 import { publicView } from '../clients/client-store';
 import { ServiceUnavailableError } from '../../shared/errors';
 import { bodyProblem } from '../../http/router';
 import { OAuthError, invalidRequest } from '../errors';
 import type { IssuanceJournal } from './issuance-journal';
-import type { TokenRequestForm } from '../schemas';
 import { ScopeToken } from '../schemas';
 import { MAX_AUTHORIZATION_DETAILS, MAX_AUTHORIZATION_DETAILS_DEPTH, MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES } from '../settings';
+import {
+  StepChain,
+  type AuthenticatedRequest,
+  type IssuedRequest,
+  type NarrowedRequest,
+  type ScopedRequest,
+  type TokenChain,
+  type TokenRequest,
+  type TokenStep,
+} from './token-exchange';
 import { tokenRateLimit } from './token-rate-limit';
-
-/** One token request as it moves through the chain; each step reads what the previous ones settled. */
-export interface TokenExchange {
-  readonly ctx: Context;
-  readonly form: TokenRequestForm;
-  readonly requestId: string;
-  client?: AuthenticatedClient;
-  scopes?: string[];
-  authorizationDetails?: unknown[];
-  notAfter?: Date;
-  issued?: IssuedAccessToken;
-}
-
-export type TokenStep = (exchange: TokenExchange) => Promise<void>;
+import type { VendorTokenPolicy } from './vendor-token-policy';
 
 export interface TokenResponseBody {
   access_token: string;
@@ -38,7 +32,8 @@ export interface TokenResponseBody {
 
 export interface TokenEndpointDeps {
   readonly authentication: ClientAuthentication;
-  readonly clients: ClientService;
+  /** The vendor-access feature's decision on authorization_details (none for a bare authorization server). */
+  readonly vendorTokens?: VendorTokenPolicy;
   readonly issuer: AccessTokenIssuer;
   readonly journal: IssuanceJournal;
   /** Tokens per client per window (services/oauth/tokens/token-rate-limit.ts). */
@@ -49,89 +44,79 @@ export interface TokenEndpointDeps {
  * POST /oauth/token, client credentials only (RFC 6749 §4.4), read in the order of the RFC.
  * Before the chain, the route sets no-store headers, refuses URL parameters and parses the form.
  */
-export function tokenEndpointChain(deps: TokenEndpointDeps): TokenStep[] {
-  const rateLimit = tokenRateLimit(deps.rateLimit);
-  return [
-    authenticateClient(deps.authentication),
-    rateLimit,
-    checkGrantType,
-    narrowScope,
-    narrowAuthorizationDetails(deps.clients),
-    issueAccessToken(deps.issuer),
-    auditIssuance(deps.journal),
-  ];
+export function tokenEndpointChain(deps: TokenEndpointDeps): TokenChain {
+  return StepChain.start<TokenRequest>()
+    .then(authenticateClient(deps.authentication))
+    .then(tokenRateLimit(deps.rateLimit))
+    .then(checkGrantType)
+    .then(narrowScope)
+    .then(narrowAuthorizationDetails(deps.vendorTokens))
+    .then(issueAccessToken(deps.issuer))
+    .then(auditIssuance(deps.journal));
 }
 
-export async function runTokenChain(
-  steps: readonly TokenStep[],
-  exchange: TokenExchange,
-  journal?: IssuanceJournal,
-): Promise<TokenResponseBody> {
+export async function runTokenChain(chain: TokenChain, request: TokenRequest, journal?: IssuanceJournal): Promise<TokenResponseBody> {
   // Tells the journal a write is coming, so concurrent requests share one commit.
   const end = journal?.begin();
+  let done: IssuedRequest;
   try {
-    for (const step of steps) await step(exchange);
+    done = await chain.run(request);
   } finally {
     end?.();
   }
-  const issued = exchange.issued as IssuedAccessToken;
+  const { issued, scopes, authorizationDetails } = done;
   return {
     access_token: issued.token,
     token_type: 'Bearer',
     expires_in: issued.exp - issued.iat,
-    ...(exchange.scopes && exchange.scopes.length > 0 ? { scope: exchange.scopes.join(' ') } : {}),
-    ...(exchange.authorizationDetails !== undefined ? { authorization_details: exchange.authorizationDetails } : {}),
+    ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+    ...(authorizationDetails !== undefined ? { authorization_details: authorizationDetails } : {}),
   };
 }
 
-const clientOf = (x: TokenExchange): AuthenticatedClient => x.client as AuthenticatedClient;
-
 /** RFC 6749 §2.3 / RFC 7523: who is asking (audited when it fails). */
-export function authenticateClient(authentication: ClientAuthentication): TokenStep {
+export function authenticateClient(authentication: ClientAuthentication): TokenStep<TokenRequest, AuthenticatedRequest> {
   return async function authenticateClient(x) {
-    x.client = await authentication.authenticate(x.ctx, x.form, 'token', x.requestId);
+    return { ...x, client: await authentication.authenticate(x.ctx, x.form, 'token', x.requestId) };
   };
 }
 
 /** Only client_credentials: this server has no users, so no code, password or refresh grants. */
-export async function checkGrantType(x: TokenExchange): Promise<void> {
+export async function checkGrantType(x: AuthenticatedRequest): Promise<AuthenticatedRequest> {
   if (x.form.grant_type !== 'client_credentials') {
     throw new OAuthError('unsupported_grant_type', 'This server supports only grant_type=client_credentials');
   }
+  return x;
 }
 
 /** RFC 6749 §3.3: the requested scopes, each allowed to the client; none requested means all allowed. */
-export async function narrowScope(x: TokenExchange): Promise<void> {
-  const allowed = clientOf(x).record.scopes;
-  if (x.form.scope === undefined) {
-    x.scopes = [...allowed];
-    return;
-  }
+export async function narrowScope(x: AuthenticatedRequest): Promise<ScopedRequest> {
+  const allowed = x.client.record.scopes;
+  if (x.form.scope === undefined) return { ...x, scopes: [...allowed] };
   const requested = [...new Set(x.form.scope.split(' ').filter((s) => s.length > 0))];
   for (const scope of requested) {
     if (!ScopeToken.safeParse(scope).success) throw new OAuthError('invalid_scope', 'The scope parameter is malformed');
     if (!allowed.includes(scope)) throw new OAuthError('invalid_scope', `The client may not request the scope ${scope}`);
   }
-  x.scopes = requested;
+  return { ...x, scopes: requested };
 }
 
 /**
- * RFC 9396: what data access the token carries, decided by the vendor-access hook. Vendor clients
+ * RFC 9396: what data access the token carries, decided by the vendor-access feature. Vendor clients
  * always go through it (their tokens are narrowed to grants); internal clients only when they ask.
  */
-export function narrowAuthorizationDetails(clients: ClientService): TokenStep {
+export function narrowAuthorizationDetails(vendorTokens: VendorTokenPolicy | undefined): TokenStep<ScopedRequest, NarrowedRequest> {
   return async function narrowAuthorizationDetails(x) {
-    const { record } = clientOf(x);
-    const requested = parseAuthorizationDetails(x.form.authorization_details, clients.authorizationDetailsTypes);
-    if (requested === undefined && record.kind === 'internal') return;
-    const hook = clients.authorizationDetailsHook;
-    if (!hook) {
+    const { record } = x.client;
+    const requested = parseAuthorizationDetails(x.form.authorization_details, vendorTokens?.authorizationDetailsTypes ?? []);
+    if (requested === undefined && record.kind === 'internal') return x;
+    if (!vendorTokens) {
       throw new OAuthError(
         'invalid_authorization_details',
         record.kind === 'vendor' ? 'Vendor access is not available yet' : 'Internal clients may not request authorization_details',
       );
     }
-    const decided = await hook(publicView(record), requested ?? []);
+    const decided = await vendorTokens.authorizationDetails(publicView(record), requested ?? []);
     if (!(decided.notAfter instanceof Date) || decided.notAfter.getTime() <= Date.now()) {
       throw new OAuthError('invalid_authorization_details', 'The requested access has ended');
     }
@@ -142,8 +127,7 @@ export function narrowAuthorizationDetails(clients: ClientService): TokenStep {
         `The authorization_details a token would carry exceed ${MAX_TOKEN_AUTHORIZATION_DETAILS_BYTES} bytes; ask for less in each token`,
       );
     }
-    x.authorizationDetails = decided.authorizationDetails;
-    x.notAfter = decided.notAfter;
+    return { ...x, authorizationDetails: decided.authorizationDetails, notAfter: decided.notAfter };
   };
 }
 
@@ -176,24 +160,25 @@ function parseAuthorizationDetails(raw: string | undefined, types: readonly stri
 }
 
 /** RFC 9068: a signed JWT, at most the client's lifetime and never past what the grants allow. */
-export function issueAccessToken(issuer: AccessTokenIssuer): TokenStep {
+export function issueAccessToken(issuer: AccessTokenIssuer): TokenStep<NarrowedRequest, IssuedRequest> {
   return async function issueAccessToken(x) {
-    const { record } = clientOf(x);
-    x.issued = await issuer.issue({
+    const { record } = x.client;
+    const issued = await issuer.issue({
       clientId: record.clientId,
-      scopes: x.scopes ?? [],
+      scopes: [...x.scopes],
       authorizationDetails: x.authorizationDetails,
       ttlSeconds: record.accessTokenTtlSeconds,
       notAfter: x.notAfter,
     });
+    return { ...x, issued };
   };
 }
 
 /** The token leaves only once its audit event is durable. */
-export function auditIssuance(journal: IssuanceJournal): TokenStep {
+export function auditIssuance(journal: IssuanceJournal): TokenStep<IssuedRequest> {
   return async function auditIssuance(x) {
-    const { record, method } = clientOf(x);
-    const issued = x.issued as IssuedAccessToken;
+    const { record, method } = x.client;
+    const { issued } = x;
     const event: AuditEventInput = {
       actorType: 'client',
       actorId: record.clientId,
@@ -206,7 +191,7 @@ export function auditIssuance(journal: IssuanceJournal): TokenStep {
         clientKind: record.kind,
         vendorId: record.vendorId,
         authMethod: method,
-        scope: x.scopes ?? [],
+        scope: x.scopes,
         authorizationDetails: x.authorizationDetails ?? null,
         kid: issued.kid,
         issuedAt: new Date(issued.iat * 1000).toISOString(),
@@ -221,5 +206,6 @@ export function auditIssuance(journal: IssuanceJournal): TokenStep {
         ? err
         : new ServiceUnavailableError('The token could not be recorded, so it is not issued', err);
     }
+    return x;
   };
 }

@@ -1,12 +1,7 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../../config';
 import { OAuthError } from '../errors';
-import type { TokenExchange, TokenStep } from './token-endpoint';
-
-const clientIdOf = (x: TokenExchange): string => {
-  if (!x.client) throw new Error('the token rate limit runs after client authentication');
-  return x.client.record.clientId;
-};
+import type { AuthenticatedRequest, TokenStep } from './token-exchange';
 
 /**
  * At most `limit.points` token requests from one authenticated client in each window, whatever
@@ -16,11 +11,11 @@ const clientIdOf = (x: TokenExchange): string => {
  * audited. The counters live in this process's memory: with N replicas a client gets at most N ×
  * the limit.
  */
-export function tokenRateLimit(limit: RateLimitConfig): TokenStep {
+export function tokenRateLimit(limit: RateLimitConfig): TokenStep<AuthenticatedRequest> {
   const limiter = new RateLimiterMemory({ keyPrefix: 'oauth-token', points: limit.points, duration: limit.windowSeconds });
   return async function checkTokenRateLimit(x) {
     try {
-      await limiter.consume(clientIdOf(x));
+      await limiter.consume(x.client.record.clientId);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
@@ -29,5 +24,6 @@ export function tokenRateLimit(limit: RateLimitConfig): TokenStep {
         'Retry-After': String(seconds),
       });
     }
+    return x;
   };
 }
