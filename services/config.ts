@@ -159,6 +159,10 @@ const EnvSchema = z.object({
   // App consolidation report: fewer than 1,000 monthly active users, or satisfaction below 3 of 5.
   APP_LOW_ACTIVITY_MAU: intInRange(0, 1_000_000_000, 1000),
   APP_POOR_SATISFACTION_BELOW: decimalInRange(0, 5, 3),
+  // Monitoring signals (pushed by monitoring clients or recorded by staff): per app and per recorder, per window.
+  APP_SIGNALS_PER_APP: intInRange(1, 100_000, 120),
+  APP_SIGNALS_PER_RECORDER: intInRange(1, 1_000_000, 1200),
+  APP_SIGNAL_WINDOW_S: intInRange(1, 3600, 60),
   // The compliance report: whose report it is, and the zone of its period and local times.
   INSTITUTION_NAME: optionalString.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
   INSTITUTION_TIME_ZONE: optionalString.refine((v) => v === undefined || isTimeZone(v), {
@@ -238,6 +242,8 @@ export interface Config {
   readonly incidentNotificationHours: Readonly<Record<'critical' | 'high' | 'medium' | 'low', number>>;
   /** Thresholds of the app consolidation report: an app below either is a candidate. */
   readonly appConsolidation: { readonly lowActivityMau: number; readonly poorSatisfactionBelow: number };
+  /** Monitoring signals one app, and one recorder (client or staff member), may send per window, per replica. */
+  readonly appSignals: { readonly perApp: number; readonly perRecorder: number; readonly windowSeconds: number };
   /** Named on the compliance report; the zone its period's days and local times are in. */
   readonly institution: { readonly name: string | undefined; readonly timeZone: string };
 }
@@ -347,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       low: e.INCIDENT_NOTIFY_HOURS_LOW,
     },
     appConsolidation: { lowActivityMau: e.APP_LOW_ACTIVITY_MAU, poorSatisfactionBelow: e.APP_POOR_SATISFACTION_BELOW },
+    appSignals: { perApp: e.APP_SIGNALS_PER_APP, perRecorder: e.APP_SIGNALS_PER_RECORDER, windowSeconds: e.APP_SIGNAL_WINDOW_S },
     institution: { name: e.INSTITUTION_NAME, timeZone: e.INSTITUTION_TIME_ZONE ?? 'Asia/Shanghai' },
   };
   return deepFreeze(config);

@@ -46,7 +46,7 @@ export function createContainer(options: ContainerOptions): Container {
     createDecisionsFeature(deps, { grantRecords, grantDirectory, vendors, consents }),
   );
   const tokens = house.add(createTokensFeature(deps, { clientDirectory, clientSecrets, signingKeys, vendorTokens }));
-  const { apps } = house.add(createAppsFeature(deps, { departments, dataAssets, purposes, notices, staffAuthorizer, vendors }));
+  const { apps } = house.add(createAppsFeature(deps, { departments, dataAssets, purposes, notices, staffAuthorizer, vendors, clients }));
   const { incidents } = house.add(
     createIncidentsFeature(deps, { departments, dataAssets, vendors, vendorLifecycle, accessGrants, clients }),
   );

@@ -18,6 +18,7 @@ export interface AppSeedSummary {
  * The bank is licensed for retail deposits, wealth-management distribution and insurance agency in Beijing
  * and Tianjin; the app declares its business, an insurance partner and one product it sells (its compliance
  * review is left to a compliance officer: the seed declared the business, so it may not review it).
+ * It also has warning thresholds and a regulator's off-site finding with a rectification item that grace owns.
  * Idempotent: a named lead department, a licensed scope and an app already entered are left alone.
  */
 export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now = new Date()): Promise<AppSeedSummary> {
@@ -87,6 +88,7 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now =
         },
       ],
     });
+    await seedSupervision(ledger, ctx, app.id);
     appsCreated += 1;
     appsCreated += await seedConsolidationExample(ledger, ctx, app.id);
   } catch (err) {
@@ -123,4 +125,34 @@ async function seedRetailPlan(ledger: AppLedger, ctx: ChangeContext, now: Date):
     ],
   });
   return 1;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Warning thresholds (no monitoring client yet: one is registered by an administrator) and a regulator's off-site finding. */
+async function seedSupervision(ledger: AppLedger, ctx: ChangeContext, appId: string): Promise<void> {
+  await ledger.supervision.monitoring.setProfile(ctx, appId, {
+    clients: [],
+    thresholds: [
+      { kind: 'availability', windowMinutes: 60, warnBelowPercent: 99.5, majorBelowPercent: 95 },
+      { kind: 'security_alert', windowMinutes: 60, warnAtCount: 3, majorAtCount: 10 },
+    ],
+  });
+  const seededAt = systemClock.now().getTime();
+  await ledger.supervision.findings.registerFinding(ctx, appId, {
+    inspection: 'off_site',
+    inspector: 'regulator',
+    inspectionReference: 'NFRA-OFFSITE-2026-031',
+    inspectedOn: new Date(seededAt - DAY_MS).toISOString().slice(0, 10),
+    title: 'Login screen shows the full card number',
+    description: 'The regulator’s off-site review of the app found the full card number on the login screen after a session timeout.',
+    rectifications: [
+      {
+        action: 'Mask the card number on every screen shown before authentication',
+        owner: 'grace',
+        ownerDepartment: 'IT',
+        dueAt: new Date(seededAt + 30 * DAY_MS).toISOString(),
+      },
+    ],
+  });
 }

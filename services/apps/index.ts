@@ -5,6 +5,8 @@ import type { DataAssetService } from '../data-assets';
 import type { DepartmentService } from '../departments';
 import type { Feature, FeatureDeps } from '../feature';
 import type { NoticeService } from '../notices';
+import type { ClientService } from '../oauth';
+import { NotFoundError } from '../shared/errors';
 import type { PurposeService } from '../purposes';
 import { openDuring } from '../reports/compliance-check';
 import type { VendorService } from '../vendors';
@@ -41,6 +43,8 @@ import { appSecurityRoutes } from './security-routes';
 import { AppSecurityStore } from './security-store';
 import { AppService } from './service';
 import { AppStore } from './store';
+import { createAppMonitoring, type MonitoringClientDirectory, type MonitoringService, type SignalRateLimits } from './monitoring';
+import { createAppSupervision, type SupervisionComplianceFacts, type SupervisionService } from './supervision';
 
 export { AppComplianceFacts } from './compliance';
 export { AppConsolidationReportService, type ConsolidationThresholds } from './consolidation-report';
@@ -61,6 +65,10 @@ export interface AppLedgerDeps {
   readonly roles: RoleDirectory;
   /** Whether a vendor is registered (third-party components may name theirs). */
   readonly vendors: VendorDirectory;
+  /** The OAuth clients an app's monitoring profile may name as signal sources. */
+  readonly monitoringClients: MonitoringClientDirectory;
+  /** How many monitoring signals an app, and one recorder, may send per window. */
+  readonly signalLimits: SignalRateLimits;
   /** Where the ledger reads the time (plans' periods, proposals, business reviews); the system clock unless a test moves one. */
   /** The institution's time zone: consolidation plans' dates are days of its calendar. */
   readonly timeZone: string;
@@ -98,6 +106,12 @@ export interface AppLedger {
   };
   /** Consolidation and retirement plans (Notice item 4): retirement waits until the app's plan is complete. */
   readonly consolidationPlans: { readonly service: ConsolidationPlanService; readonly compliance: ConsolidationComplianceFacts };
+  /** Monitoring, early warning, inspection findings, rectification and accountability (Notice item 9). */
+  readonly supervision: {
+    readonly monitoring: MonitoringService;
+    readonly findings: SupervisionService;
+    readonly compliance: SupervisionComplianceFacts;
+  };
   readonly routes: RouteSpec[];
 }
 
@@ -142,6 +156,15 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     clock,
     timeZone: deps.timeZone,
   });
+  const supervision = createAppSupervision({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    lead: accountability.lead,
+    departments: deps.departments,
+    clock,
+  });
   const lifecycle = new AppLifecycleService(
     deps.db,
     store,
@@ -154,6 +177,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       (trx, id) => components.sdks.releaseRequirements(trx, id),
       (trx, id) => compatibility.compatibility.releaseRequirements(trx, id),
       (trx, id) => businessReview.reviews.releaseRequirements(trx, id),
+      (trx, id) => supervision.supervision.releaseRequirements(trx, id),
     ],
     [(trx, id) => entry.entry.onEntryApproval(trx, id)],
     [exitPlans.retirementGate],
@@ -162,6 +186,16 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
   const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
+  const monitoring = createAppMonitoring({
+    db: deps.db,
+    audit: deps.audit,
+    apps,
+    appStore: store,
+    lead: accountability.lead,
+    clients: deps.monitoringClients,
+    signalLimits: deps.signalLimits,
+    clock,
+  });
   const plans = createAppPlans({
     db: deps.db,
     audit: deps.audit,
@@ -188,6 +222,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     businessReview: { licence: businessReview.licence, reviews: businessReview.reviews, compliance: businessReview.compliance },
     plans: { plans: plans.plans, policy: plans.policy, entry: entry.entry, compliance: plans.compliance },
     consolidationPlans: { service: exitPlans.plans, compliance: exitPlans.compliance },
+    supervision: { monitoring: monitoring.monitoring, findings: supervision.supervision, compliance: supervision.compliance },
     compliance: new AppComplianceFacts(securityStore, accountability.store),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
@@ -199,6 +234,8 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
       ...businessReview.routes,
       ...plans.routes,
       ...exitPlans.routes,
+      ...monitoring.routes,
+      ...supervision.routes,
       ...appReportRoutes(consolidation),
     ],
   };
@@ -211,6 +248,8 @@ export interface AppsPorts {
   readonly notices: NoticeService;
   readonly staffAuthorizer: StaffAuthorizer;
   readonly vendors: VendorService;
+  /** OAuth clients: an app's monitoring profile names the ones that may push its signals. */
+  readonly clients: Pick<ClientService, 'get'>;
 }
 
 /** The app ledger as a feature: its routes and the compliance report's app questions. */
@@ -228,6 +267,10 @@ export function createAppsFeature({ config, db, audit, clock }: FeatureDeps, por
     vendors: { exists: async (id) => (await ports.vendors.loadOne(id)) !== undefined },
     timeZone: config.institution.timeZone,
     clock,
+    monitoringClients: {
+      find: (id) => ports.clients.get(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
+    },
+    signalLimits: config.appSignals,
   });
   return {
     name: 'apps',
@@ -253,6 +296,9 @@ export function createAppsFeature({ config, db, audit, clock }: FeatureDeps, por
       appPartnersWithoutCurrentAgreement: (w) => apps.businessReview.compliance.partnersWithoutCurrentAgreement(w.now),
       appsWithUntraceableSales: () => apps.businessReview.compliance.salesNotTraceable(),
       appsWithoutComplianceReview: (w) => apps.businessReview.compliance.withoutCurrentReview(w.now),
+      appWarningsUnacknowledged: (w) => apps.supervision.compliance.unacknowledgedWarnings(w),
+      appRectificationsOverdue: (w) => apps.supervision.compliance.overdueRectificationItems(w),
+      appEventsWithoutAccountability: (w) => apps.supervision.compliance.eventsWithoutAccountabilityDecision(w),
     },
   };
 }

@@ -62,7 +62,8 @@ export type ReleaseRequirement =
   | 'business_profile_missing'
   | 'business_outside_licence'
   | `compliance_review_${'missing' | 'not_passed' | 'expired' | 'outdated'}`
-  | 'compliance_finding_overdue';
+  | 'compliance_finding_overdue'
+  | 'rectification_overdue';
 
 export interface UnmetRequirement {
   readonly requirement: ReleaseRequirement;
@@ -77,6 +78,8 @@ export interface UnmetRequirement {
   readonly environment?: string;
   /** The open compliance-review finding a compliance_finding_overdue is about. */
   readonly complianceFindingId?: string;
+  /** The inspection finding's rectification item a rectification_overdue is about. */
+  readonly rectificationItemId?: string;
 }
 
 type TestEvidence = { readonly id: string; readonly performedAt: string };

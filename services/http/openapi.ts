@@ -203,10 +203,17 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
     });
   }
   if (routes.some((r) => r.auth.kind === 'client')) {
+    // Every scope a route names is declared here (an undeclared scope is a lint error).
+    const scopes = [...new Set(routes.flatMap((r) => (r.auth.kind === 'client' ? (r.auth.scopes ?? []) : [])))].sort();
     registry.registerComponent('securitySchemes', 'client', {
       type: 'oauth2',
       description: 'An access token from this service’s token endpoint (client credentials)',
-      flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: {} } },
+      flows: {
+        clientCredentials: {
+          tokenUrl: '/oauth/token',
+          scopes: Object.fromEntries(scopes.map((s) => [s, `Routes that accept the scope ${s}`])),
+        },
+      },
     });
   }
   for (const [name, schema] of namedSchemas(routes)) registry.register(name, schema);
@@ -224,7 +231,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl?: s
       route.auth.kind === 'staff'
         ? `Permission: \`${route.auth.permission.object}:${route.auth.permission.action}\` (${route.auth.permission.scope.kind === 'global' ? 'for every department' : route.auth.permission.scope.kind === 'any' ? 'in at least one department; results are limited to those departments' : route.auth.permission.scope.kind === 'concerned' ? 'in a department the object concerns, or for every department when it concerns none' : 'in the department that owns the object'}).`
         : route.auth.kind === 'client'
-          ? `Machine clients${route.auth.roles ? ` with role ${route.auth.roles.join(' or ')}` : ''}${route.auth.scopes ? ` or scope ${route.auth.scopes.join(' or ')}` : ''}.`
+          ? `Machine clients${route.auth.roles ? ` with role ${route.auth.roles.join(' or ')}` : ''}${route.auth.scopes ? ` ${route.auth.roles ? 'or' : 'with'} scope ${route.auth.scopes.join(' or ')}` : ''}.`
           : undefined,
     ]
       .filter(Boolean)

@@ -75,5 +75,5 @@ export const PROTOCOL_FORM_LIMIT_BYTES = 64 * 1024;
 /** The only RFC 9396 type this service understands: field-level access to a data asset for a purpose. */
 export const DATA_ACCESS_DETAILS_TYPE = 'data_access';
 
-/** Internal roles a bank system's client may hold. */
-export const INTERNAL_CLIENT_ROLES = ['pep', 'consent_collector'] as const;
+/** Internal roles a bank system's client may hold (`app_monitor`: a monitoring system pushing app signals). */
+export const INTERNAL_CLIENT_ROLES = ['pep', 'consent_collector', 'app_monitor'] as const;

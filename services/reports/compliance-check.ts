@@ -60,6 +60,9 @@ export const RECORD_KINDS = [
   'app_outage',
   'app_partner',
   'app_migration_step',
+  'app_warning',
+  'app_rectification_item',
+  'app_event',
   'audit_event',
 ] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
@@ -103,6 +106,9 @@ export interface ComplianceSources {
   readonly appPartnersWithoutCurrentAgreement: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithUntraceableSales: (window: ReportWindow) => Promise<Finding>;
   readonly appsWithoutComplianceReview: (window: ReportWindow) => Promise<Finding>;
+  readonly appWarningsUnacknowledged: (window: ReportWindow) => Promise<Finding>;
+  readonly appRectificationsOverdue: (window: ReportWindow) => Promise<Finding>;
+  readonly appEventsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
 }
 
 // Every source once more: the type makes this list complete, so a source no feature answers is found when the service is built.
@@ -130,6 +136,9 @@ const SOURCE_NAMES: Readonly<Record<keyof ComplianceSources, true>> = {
   appPartnersWithoutCurrentAgreement: true,
   appsWithUntraceableSales: true,
   appsWithoutComplianceReview: true,
+  appWarningsUnacknowledged: true,
+  appRectificationsOverdue: true,
+  appEventsWithoutAccountability: true,
 };
 
 /** The sources the features answered, or an error naming those none did (the service does not start without them). */

@@ -32,6 +32,16 @@ export class ComplianceLabelStore {
     app_migration_step: `select s.id::text as id, a.name || ' · ' || s.position || '. ' || s.description || ' (due ' || to_char(s.due_on, 'YYYY-MM-DD') || ')' as label
                          from app_migration_steps s join app_consolidation_plans p on p.id = s.plan_id join apps a on a.id = p.app_id
                          where s.id::text = any(?::text[])`,
+    app_warning: `select w.id::text as id, a.name || ' · ' || w.severity || ' ' || replace(w.kind, '_', ' ') || ' warning · ' || to_char(w.raised_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC' as label
+                  from app_warnings w join apps a on a.id = w.app_id where w.id::text = any(?::text[])`,
+    app_rectification_item: `select r.id::text as id, a.name || ' · ' || r.action || ' · ' || r.owner as label
+                             from app_rectification_items r join apps a on a.id = r.app_id where r.id::text = any(?::text[])`,
+    app_event: `select e.id, e.label from (
+                  select w.id::text as id, a.name || ' · major ' || replace(w.kind, '_', ' ') || ' warning' as label from app_warnings w join apps a on a.id = w.app_id
+                  union all select v.id::text, a.name || ' · vulnerability · ' || v.title from app_vulnerabilities v join apps a on a.id = v.app_id
+                  union all select f.id::text, a.name || ' · inspection finding · ' || f.title from app_inspection_findings f join apps a on a.id = f.app_id
+                  union all select r.id::text, a.name || ' · rectification · ' || r.action from app_rectification_items r join apps a on a.id = r.app_id
+                ) e where e.id = any(?::text[])`,
     audit_event: `select e.id::text as id, '#' || e.seq || ' ' || e.action as label from audit_events e where e.id::text = any(?::text[])`,
   };
 

@@ -616,6 +616,59 @@ export function complianceChecks(store: ComplianceStore, sources: ComplianceSour
       run: (w) => sources.appsWithoutComplianceReview(w),
     },
     {
+      code: 'app_warnings_acknowledged',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'app_warning',
+      text: {
+        en: {
+          requirement: 'Every warning raised by an app’s monitoring (a crossed availability or security-alert threshold) is acknowledged',
+          source: 'Notice item 9: monitoring and early warning',
+        },
+        'zh-CN': {
+          requirement: '应用监测触发的每条预警（可用率或安全告警超过阈值）均已确认处置',
+          source: `${NOTICE}第九项：监测预警`,
+        },
+      },
+      run: (w) => sources.appWarningsUnacknowledged(w),
+    },
+    {
+      code: 'app_rectification_items_overdue',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'app_rectification_item',
+      text: {
+        en: {
+          requirement:
+            'Every rectification item of an on-site or off-site inspection finding on an app is closed, with evidence, by its due date',
+          source: 'Notice item 9: urging rectification of inspection findings',
+        },
+        'zh-CN': {
+          requirement: '现场及非现场检查发现的应用问题，每项整改事项均在期限内完成并留存整改证据',
+          source: `${NOTICE}第九项：督促整改`,
+        },
+      },
+      run: (w) => sources.appRectificationsOverdue(w),
+    },
+    {
+      code: 'app_events_with_accountability',
+      severity: 'fail',
+      scope: 'period',
+      examines: 'app_event',
+      text: {
+        en: {
+          requirement:
+            'Every major app event (a major warning, a regulator-reported or overdue vulnerability, an inspection finding) and every overdue rectification item has an accountability decision',
+          source: 'Notice item 9: punishment and accountability',
+        },
+        'zh-CN': {
+          requirement: '每个应用重大事件（重大预警、监管通报或逾期未整改的漏洞、检查发现问题）及每项逾期整改事项均有问责决定',
+          source: `${NOTICE}第九项：惩戒问责`,
+        },
+      },
+      run: (w) => sources.appEventsWithoutAccountability(w),
+    },
+    {
       code: 'audit_chain',
       severity: 'fail',
       scope: 'current',

@@ -86,7 +86,7 @@ describe('House', () => {
     const h = house();
     const finding = async () => ({ examined: 1, count: 0, examples: [] });
     h.add(feature('complaints', [], { compliance: { overdueComplaints: finding } }));
-    expect(() => h.complianceSources()).toThrow(/No feature answers the compliance report's overdueNotifications, .*appOutagesBeyondRto, /);
+    expect(() => h.complianceSources()).toThrow(/No feature answers the compliance report's overdueNotifications, .*appOutagesBeyondRto\b/);
     h.add(
       feature('incidents', [], {
         compliance: { overdueNotifications: finding, incidentsWithoutContainment: finding, overdueRectifications: finding },
