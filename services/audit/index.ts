@@ -1,4 +1,4 @@
-export { AuditLog, actorOf, type Change, type ChangeContext } from './service';
+export { AuditLog, actorOf, type AuditRecorder, type Change, type ChangeContext } from './service';
 export { type CheckpointSummary, type VerifyResult } from './verify';
 export {
   CHECKPOINT_GENESIS,

@@ -34,7 +34,12 @@ export function actorOf(ctx: ChangeContext): Pick<AuditEventInput, 'actorType' |
   }
 }
 
-export class AuditLog {
+/** What a feature needs of the audit log to make a change: record it in the change's transaction. */
+export interface AuditRecorder {
+  record(trx: Trx, ctx: ChangeContext, ...changes: Change[]): Promise<AuditEvent[]>;
+}
+
+export class AuditLog implements AuditRecorder {
   constructor(
     private readonly store: AuditStore,
     /** Signed checkpoints of the chain head; without them verification is the hash chain alone. */
