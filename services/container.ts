@@ -22,14 +22,13 @@ import {
   AuthzenService,
   DecisionService,
   authzenRoutes,
-  GroupCommitWriter,
+  DecisionStore,
   VendorAccessEngine,
   decisionRoutes,
   vendorAuthorizationDetailsHook,
   vendorTokenActivityCheck,
   priorDecisions,
-  recordDecisionsInOneStatement,
-  writeDecisionUsage,
+  decisionCommitWrites,
   type ConsentChecker,
   type DecisionUsage,
 } from './decisions';
@@ -167,15 +166,11 @@ export function createContainer(options: ContainerOptions): Container {
   const accessEngine = new VendorAccessEngine(grantStore, grantDirectory, vendors);
   accessEngine.subscribe(changes);
   // Two batches in flight on PostgreSQL (their round trips overlap); PGlite has one connection.
-  const decisionWriter = new GroupCommitWriter<DecisionUsage>(
-    db,
-    audit,
-    (trx, usages) => writeDecisionUsage(grantStore, trx, usages),
-    1000,
-    config.databaseUrl === undefined ? 1 : 2,
-    recordDecisionsInOneStatement(db, audit),
-    decisionBatchObserver(metrics.domain),
-  );
+  const decisionWriter = audit.groupCommit<DecisionUsage>(db, decisionCommitWrites(new DecisionStore(db)), {
+    maxBatch: 1000,
+    lanes: config.databaseUrl === undefined ? 1 : 2,
+    observer: decisionBatchObserver(metrics.domain),
+  });
   let consentChecker: ConsentChecker | undefined;
   const policiesFresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
   const decisions = new DecisionService(accessEngine, decisionWriter, options.secrets.subjectIdKey, {

@@ -225,19 +225,4 @@ export class AccessGrantStore implements AccessGrantStoreType {
     const rows = (await q) as Array<{ grant_id: string; records: number }>;
     return new Map(rows.map((r) => [r.grant_id, r.records]));
   }
-
-  /** A day of a batch's decision usage: counters added, grants' last use set (db/migrations/…_one_statement_appends.ts). */
-  async addUsage(
-    trx: Trx,
-    usage: { day: string; at: string; grantIds: readonly string[]; records: readonly number[]; decisions: readonly number[] },
-  ): Promise<void> {
-    if (usage.grantIds.length === 0) return;
-    await trx.raw('select record_decision_usage(?::date, ?::timestamptz, ?::uuid[], ?::bigint[], ?::bigint[])', [
-      usage.day,
-      usage.at,
-      [...usage.grantIds],
-      [...usage.records],
-      [...usage.decisions],
-    ]);
-  }
 }

@@ -1,14 +1,7 @@
 export { VendorAccessEngine, type VendorDirectory, type VendorSnapshot } from './engine';
-export {
-  DecisionService,
-  recordDecisionsInOneStatement,
-  usageByDay,
-  writeDecisionUsage,
-  type DecisionPorts,
-  type DecisionUsage,
-} from './service';
+export { DecisionService, decisionCommitWrites, usageByDay, type DecisionPorts, type DecisionUsage } from './service';
 export { priorDecisions, type ConsentChecker, type ConsentState, type SubjectConsent } from './consent-gate';
-export { GroupCommitWriter } from './group-commit';
+export { DecisionStore, type DayUsage } from './store';
 export { decisionRoutes } from './routes';
 export { AuthzenService } from './authzen';
 export { authzenRoutes } from './authzen-routes';
