@@ -38,13 +38,20 @@ export interface ChangePublisher {
   publish(trx: Trx, topic: string, payload: Record<string, unknown>): Promise<void>;
 }
 
+/** What a reader that keeps something in memory needs of the change feed: hear changes, and whether it may trust what it keeps. */
+export interface ChangeSubscriber {
+  subscribe(topic: string, handler: ChangeHandler): void;
+  onReconnect(handler: () => void | Promise<void>): void;
+  readonly connected: boolean;
+}
+
 /**
  * Tells every part of this process, and every other replica, that something changed (a grant was
  * revoked, a vendor suspended, a client disabled…), only once the change has committed.
  * Publishing runs `pg_notify` inside the change's transaction (PostgreSQL delivers it on commit)
  * and hands the notice to local subscribers when the transaction commits.
  */
-export class ChangeFeed implements ChangePublisher {
+export class ChangeFeed implements ChangePublisher, ChangeSubscriber {
   readonly instanceId = crypto.randomUUID();
   private readonly handlers = new Map<string, ChangeHandler[]>();
   private readonly inflight = new Set<Promise<void>>();

@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditRecorder, Change, ChangeContext } from '../../services/audit';
 import type { Transactor, Trx } from '../../services/db';
-import type { ChangePublisher } from '../../services/platform/change-feed';
+import type { ChangeHandler, ChangePublisher, ChangeSubscriber } from '../../services/platform/change-feed';
 import { ProblemError } from '../../services/shared/errors';
 
 /** Stands for a transaction in fast tests: fakes ignore it, and nothing may run SQL on it. */
@@ -66,9 +66,17 @@ export class RecordingAudit implements AuditRecorder {
   }
 }
 
-/** Keeps what was published, in order. */
-export class RecordingChangeFeed implements ChangePublisher {
+/** Keeps what was published, in order, and hands it to this process's subscribers at once (as after a commit). */
+export class RecordingChangeFeed implements ChangePublisher, ChangeSubscriber {
   readonly published: Array<{ topic: string; payload: Record<string, unknown> }> = [];
+  readonly connected = true;
+  private readonly handlers: Array<{ topic: string; handler: ChangeHandler }> = [];
+
+  subscribe(topic: string, handler: ChangeHandler): void {
+    this.handlers.push({ topic, handler });
+  }
+
+  onReconnect(): void {}
 
   transaction<T>(db: Transactor, fn: (trx: Trx) => Promise<T>): Promise<T> {
     return db.transaction(fn);
@@ -76,6 +84,7 @@ export class RecordingChangeFeed implements ChangePublisher {
 
   async publish(_trx: Trx, topic: string, payload: Record<string, unknown>): Promise<void> {
     this.published.push({ topic, payload });
+    for (const h of this.handlers) if (h.topic === topic) await h.handler(payload);
   }
 }
 
