@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { actorOf, type AuditLog, type ChangeContext } from '../audit';
-import { DATA_ASSETS_CHANGED, type DataAssetStore } from '../data-assets';
+import { DATA_ASSETS_CHANGED } from '../data-assets';
+import type { DataAssetStoreType } from '../data-assets/store-type';
 import type { Db, Trx } from '../db';
 import type { DepartmentService } from '../departments';
 import type { ChangeFeed } from '../platform/change-feed';
@@ -21,7 +22,7 @@ export class OwnershipTransferService {
   constructor(
     private readonly db: Db,
     private readonly store: OwnershipTransferStore,
-    private readonly assets: DataAssetStore,
+    private readonly assets: DataAssetStoreType,
     private readonly departments: DepartmentService,
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
