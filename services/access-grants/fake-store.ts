@@ -31,7 +31,7 @@ export class FakeAccessGrantStore implements AccessGrantStoreType {
     return [...this.grants.values()]
       .filter((g) => (!filter.vendorId || g.vendorId === filter.vendorId) && (!filter.assetId || g.assetId === filter.assetId))
       .filter((g) => (!filter.purposeKey || g.purposeKey === filter.purposeKey) && (!filter.afterId || g.id > filter.afterId))
-      .filter((g) => !filter.status || g.status === filter.status)
+      .filter((g) => !filter.status || hasStatus(g, filter.status, filter.now))
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .slice(0, limit)
       .map((g) => structuredClone(g));
@@ -67,5 +67,19 @@ export class FakeAccessGrantStore implements AccessGrantStoreType {
 
   async lockCurrentNotices(_trx: unknown, purposeKey: string): Promise<CurrentNotice[]> {
     return this.notices.get(purposeKey) ?? [];
+  }
+}
+
+/** The list filter's statuses as the store reads them: active and expired are derived from the window. */
+function hasStatus(g: GrantRecord, status: string, now: string): boolean {
+  switch (status) {
+    case 'approved':
+      return g.status === 'approved' && g.validFrom > now;
+    case 'active':
+      return g.status === 'approved' && g.validFrom <= now && g.validUntil > now;
+    case 'expired':
+      return g.status === 'approved' && g.validUntil <= now;
+    default:
+      return g.status === status;
   }
 }

@@ -222,3 +222,19 @@ describe('access grant rules (in memory)', () => {
     expect(await service.approve(staff('olivia'), later.id)).toMatchObject({ status: 'approved' });
   });
 });
+
+describe('access grant lists (in memory)', () => {
+  it('filters by the derived status: active inside the window, approved before it', async () => {
+    const { service } = setup();
+    const now = await service.request(staff('rita'), request());
+    const later = await service.request(staff('rita'), request({ validFrom: inDays(2), validUntil: inDays(10) }));
+    await service.approve(staff('olivia'), now.id);
+    await service.approve(staff('olivia'), later.id);
+    const all = { all: true as const };
+    const ids = async (status: 'active' | 'approved' | 'requested') =>
+      (await service.list({ status, limit: 10 }, all)).items.map((g) => g.id);
+    expect(await ids('active')).toEqual([now.id]);
+    expect(await ids('approved')).toEqual([later.id]);
+    expect(await ids('requested')).toEqual([]);
+  });
+});
