@@ -83,8 +83,16 @@ export function createDatabase(options: DatabaseOptions): Db {
 // Migrations: one identity whether the sources or the compiled build run them (services/migrations.ts).
 export { MIGRATIONS_DIR, migrateLatest, migrationConfig, migrationsCurrent, pendingMigrations } from './migrations';
 
+/**
+ * What services need of the database to make a change: run work in one transaction. knex is one;
+ * fast tests of a service's rules pass a fake that just runs the callback (test/fakes).
+ */
+export interface Transactor {
+  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
+}
+
 /** Runs fn in a transaction; the audit event and the change it records commit together or not at all. */
-export function withTransaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
+export function withTransaction<T>(db: Transactor, fn: (trx: Trx) => Promise<T>): Promise<T> {
   return db.transaction(fn);
 }
 

@@ -31,7 +31,7 @@ export function accessGrantRoutes(grants: AccessGrantService, directory: GrantDi
       auth: staffPermission('access_grant', 'request', ownerOfRequestedAsset),
       body: CreateAccessGrant,
       responses: { 201: { description: 'Requested', schema: AccessGrant }, ...problemResponses, ...conflict },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await grants.request({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await grants.request(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -75,7 +75,7 @@ export function accessGrantRoutes(grants: AccessGrantService, directory: GrantDi
         ...notFound,
         ...conflict,
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await grants.approve({ actor, requestId }, params.id, body.note) }),
+      handler: async ({ params, body, change }) => ({ body: await grants.approve(change, params.id, body.note) }),
     }),
     defineRoute({
       method: 'post',
@@ -87,7 +87,7 @@ export function accessGrantRoutes(grants: AccessGrantService, directory: GrantDi
       params: IdParams,
       body: Reason,
       responses: { 200: { description: 'The rejected grant', schema: AccessGrant }, ...problemResponses, ...notFound, ...conflict },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await grants.reject({ actor, requestId }, params.id, body.reason) }),
+      handler: async ({ params, body, change }) => ({ body: await grants.reject(change, params.id, body.reason) }),
     }),
     defineRoute({
       method: 'post',
@@ -100,7 +100,7 @@ export function accessGrantRoutes(grants: AccessGrantService, directory: GrantDi
       params: IdParams,
       body: Reason,
       responses: { 200: { description: 'The revoked grant', schema: AccessGrant }, ...problemResponses, ...notFound, ...conflict },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await grants.revoke({ actor, requestId }, params.id, body.reason) }),
+      handler: async ({ params, body, change }) => ({ body: await grants.revoke(change, params.id, body.reason) }),
     }),
   ];
 }

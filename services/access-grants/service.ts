@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../audit';
+import type { AuditRecorder, ChangeContext } from '../audit';
 import type { StaffAuthorizer } from '../authz';
-import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../platform/change-feed';
+import type { Transactor, Trx } from '../db';
+import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
@@ -15,7 +15,8 @@ import {
   type GrantQuery,
   type GrantStatus,
 } from './schemas';
-import { grantLines, type AccessGrantStore, type GrantRecord } from './store';
+import { grantLines } from './store';
+import type { AccessGrantStoreType, GrantRecord } from './store-type';
 
 /** Change-feed topic: a vendor's access lines changed; payload { vendorId }. */
 export const ACCESS_GRANTS_CHANGED = 'access_grants.changed';
@@ -58,11 +59,11 @@ export function effectiveStatus(g: GrantRecord, now: string): GrantStatus {
 
 export class AccessGrantService {
   constructor(
-    private readonly db: Db,
-    private readonly store: AccessGrantStore,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
-    private readonly authz: StaffAuthorizer,
+    private readonly db: Transactor,
+    private readonly store: AccessGrantStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher,
+    private readonly authz: Pick<StaffAuthorizer, 'can'>,
     private readonly directory: GrantDirectory,
   ) {}
 

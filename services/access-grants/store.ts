@@ -1,35 +1,12 @@
 import { deleteLines, insertLines, selectLines, type PolicyLine } from '../authz';
 import type { Db, Trx } from '../db';
 import { currentNoticesOf, lockPurposeNotices, type CurrentNotice } from '../notices/store';
+import { rowMapper } from '../platform/row-mapper';
 import type { AssessmentView, GrantSubjects } from './grantability';
 import type { GrantAction, RowScope } from './schemas';
+import type { AccessGrantStoreType, GrantFilter, GrantRecord } from './store-type';
 
-/** An access grant as stored; `status` is the stored lifecycle state (active/expired are derived from the window). */
-export interface GrantRecord {
-  id: string;
-  vendorId: string;
-  assetId: string;
-  fields: string[];
-  actions: GrantAction[];
-  purposeKey: string;
-  validFrom: string;
-  validUntil: string;
-  rowScope: RowScope | null;
-  dailyRecordCap: number | null;
-  justification: string;
-  sensitive: boolean;
-  status: 'requested' | 'approved' | 'rejected' | 'revoked';
-  requestedBy: string;
-  requestedAt: string;
-  ownerApprovedBy: string | null;
-  ownerApprovedAt: string | null;
-  privacyApprovedBy: string | null;
-  privacyApprovedAt: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionReason: string | null;
-  lastUsedAt: string | null;
-}
+export type { GrantFilter, GrantRecord } from './store-type';
 
 interface GrantRow {
   id: string;
@@ -57,73 +34,38 @@ interface GrantRow {
   last_used_at: string | null;
 }
 
-const fromRow = (r: GrantRow): GrantRecord => ({
-  id: r.id,
-  vendorId: r.vendor_id,
-  assetId: r.asset_id,
-  fields: r.fields,
-  actions: r.actions,
-  purposeKey: r.purpose_key,
-  validFrom: r.valid_from,
-  validUntil: r.valid_until,
-  rowScope: r.row_scope,
-  dailyRecordCap: r.daily_record_cap,
-  justification: r.justification,
-  sensitive: r.sensitive,
-  status: r.status,
-  requestedBy: r.requested_by,
-  requestedAt: r.requested_at,
-  ownerApprovedBy: r.owner_approved_by,
-  ownerApprovedAt: r.owner_approved_at,
-  privacyApprovedBy: r.privacy_approved_by,
-  privacyApprovedAt: r.privacy_approved_at,
-  decidedBy: r.decided_by,
-  decidedAt: r.decided_at,
-  decisionReason: r.decision_reason,
-  lastUsedAt: r.last_used_at,
+const rows = rowMapper<GrantRecord, GrantRow>({
+  id: 'id',
+  vendorId: 'vendor_id',
+  assetId: 'asset_id',
+  fields: 'fields',
+  actions: 'actions',
+  purposeKey: 'purpose_key',
+  validFrom: 'valid_from',
+  validUntil: 'valid_until',
+  rowScope: 'row_scope',
+  dailyRecordCap: 'daily_record_cap',
+  justification: 'justification',
+  sensitive: 'sensitive',
+  status: 'status',
+  requestedBy: 'requested_by',
+  requestedAt: 'requested_at',
+  ownerApprovedBy: 'owner_approved_by',
+  ownerApprovedAt: 'owner_approved_at',
+  privacyApprovedBy: 'privacy_approved_by',
+  privacyApprovedAt: 'privacy_approved_at',
+  decidedBy: 'decided_by',
+  decidedAt: 'decided_at',
+  decisionReason: 'decision_reason',
+  lastUsedAt: 'last_used_at',
 });
-
-const toRow = (g: GrantRecord): GrantRow => ({
-  id: g.id,
-  vendor_id: g.vendorId,
-  asset_id: g.assetId,
-  fields: g.fields,
-  actions: g.actions,
-  purpose_key: g.purposeKey,
-  valid_from: g.validFrom,
-  valid_until: g.validUntil,
-  row_scope: g.rowScope,
-  daily_record_cap: g.dailyRecordCap,
-  justification: g.justification,
-  sensitive: g.sensitive,
-  status: g.status,
-  requested_by: g.requestedBy,
-  requested_at: g.requestedAt,
-  owner_approved_by: g.ownerApprovedBy,
-  owner_approved_at: g.ownerApprovedAt,
-  privacy_approved_by: g.privacyApprovedBy,
-  privacy_approved_at: g.privacyApprovedAt,
-  decided_by: g.decidedBy,
-  decided_at: g.decidedAt,
-  decision_reason: g.decisionReason,
-  last_used_at: g.lastUsedAt,
-});
+const fromRow = rows.fromRow;
+const toRow = rows.toRow;
 
 export interface RetiredSubjects {
   readonly assets: readonly string[];
   readonly fields: ReadonlyArray<{ readonly assetId: string; readonly name: string }>;
   readonly purposes: readonly string[];
-}
-
-export interface GrantFilter {
-  vendorId?: string;
-  assetId?: string;
-  purposeKey?: string;
-  status?: string;
-  /** Only grants on assets owned by these departments (undefined = all). */
-  departments?: readonly string[];
-  afterId?: string;
-  now: string;
 }
 
 /** Casbin lines of one grant: one per field × action (policies/vendor_access.conf). */
@@ -137,7 +79,7 @@ export function grantLines(g: GrantRecord): PolicyLine[] {
   return lines;
 }
 
-export class AccessGrantStore {
+export class AccessGrantStore implements AccessGrantStoreType {
   constructor(private readonly db: Db) {}
 
   async insert(trx: Trx, g: GrantRecord): Promise<void> {
@@ -152,9 +94,9 @@ export class AccessGrantStore {
   }
 
   async get(id: string, trx: Db | Trx = this.db, forUpdate = false): Promise<GrantRecord | undefined> {
-    const q = trx('access_grants').where({ id }).first();
+    const q = trx<GrantRow>('access_grants').where({ id }).first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as GrantRow | undefined;
+    const row = await q;
     return row && fromRow(row);
   }
 
@@ -190,15 +132,17 @@ export class AccessGrantStore {
    * locks the row for update) waits for the approval to commit, or the approval sees it retired.
    */
   async lockSubjects(trx: Trx, assetId: string, purposeKey: string): Promise<GrantSubjects> {
-    const asset = (await trx('data_assets').where({ id: assetId }).forShare().first('key', 'status')) as
-      { key: string; status: string } | undefined;
-    const fields = (await trx('data_asset_fields').where({ asset_id: assetId }).select('name', 'pi_category', 'status')) as Array<{
-      name: string;
-      pi_category: string;
-      status: string;
-    }>;
-    const purpose = (await trx('purposes').where({ key: purposeKey }).forShare().first('status', 'legal_basis')) as
-      { status: string; legal_basis: string } | undefined;
+    const asset = await trx<{ id: string; key: string; status: string }>('data_assets')
+      .where({ id: assetId })
+      .forShare()
+      .first('key', 'status');
+    const fields = await trx<{ asset_id: string; name: string; pi_category: string; status: string }>('data_asset_fields')
+      .where({ asset_id: assetId })
+      .select('name', 'pi_category', 'status');
+    const purpose = await trx<{ key: string; status: string; legal_basis: string }>('purposes')
+      .where({ key: purposeKey })
+      .forShare()
+      .first('status', 'legal_basis');
     return {
       asset,
       fields: fields.map((f) => ({ name: f.name, piCategory: f.pi_category, status: f.status })),
@@ -208,8 +152,9 @@ export class AccessGrantStore {
 
   /** The vendor's latest security assessment (null when none is on record). */
   async securityAssessmentOf(trx: Trx, vendorId: string): Promise<AssessmentView | null> {
-    const row = (await trx('vendors').where({ id: vendorId }).first('security_assessment')) as
-      { security_assessment: AssessmentView | null } | undefined;
+    const row = await trx<{ id: string; security_assessment: AssessmentView | null }>('vendors')
+      .where({ id: vendorId })
+      .first('security_assessment');
     return row?.security_assessment ?? null;
   }
 
@@ -221,11 +166,11 @@ export class AccessGrantStore {
 
   /** Approved grants of one vendor that have not ended (used by the kill switch). */
   async liveOfVendor(trx: Trx, vendorId: string): Promise<GrantRecord[]> {
-    const rows = (await trx('access_grants')
+    const live = await trx<GrantRow>('access_grants')
       .where({ vendor_id: vendorId })
       .whereIn('status', ['requested', 'approved'])
-      .forUpdate()) as GrantRow[];
-    return rows.map(fromRow);
+      .forUpdate();
+    return live.map(fromRow);
   }
 
   /** Every retired asset, field and purpose (few): the decision engine never allows them, whatever a line says. */
@@ -245,9 +190,9 @@ export class AccessGrantStore {
 
   /** Approved grants whose window has not closed, for the decision engine's metadata. */
   async approvedNotEnded(now: string, vendorId?: string): Promise<GrantRecord[]> {
-    const q = this.db('access_grants').where('status', 'approved').where('valid_until', '>', now);
+    const q = this.db<GrantRow>('access_grants').where('status', 'approved').where('valid_until', '>', now);
     if (vendorId) q.where('vendor_id', vendorId);
-    return ((await q) as GrantRow[]).map(fromRow);
+    return (await q).map(fromRow);
   }
 
   async addLines(trx: Trx, lines: readonly PolicyLine[]): Promise<void> {
@@ -279,20 +224,5 @@ export class AccessGrantStore {
     if (grantIds) q.whereIn('grant_id', [...grantIds]);
     const rows = (await q) as Array<{ grant_id: string; records: number }>;
     return new Map(rows.map((r) => [r.grant_id, r.records]));
-  }
-
-  /** A day of a batch's decision usage: counters added, grants' last use set (db/migrations/…_one_statement_appends.ts). */
-  async addUsage(
-    trx: Trx,
-    usage: { day: string; at: string; grantIds: readonly string[]; records: readonly number[]; decisions: readonly number[] },
-  ): Promise<void> {
-    if (usage.grantIds.length === 0) return;
-    await trx.raw('select record_decision_usage(?::date, ?::timestamptz, ?::uuid[], ?::bigint[], ?::bigint[])', [
-      usage.day,
-      usage.at,
-      [...usage.grantIds],
-      [...usage.records],
-      [...usage.decisions],
-    ]);
   }
 }

@@ -67,7 +67,7 @@ export function appLedgerRoutes(
         ...problemResponses,
         409: { description: 'The name is taken', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await apps.create({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await apps.create(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -102,8 +102,8 @@ export function appLedgerRoutes(
       params: AppParams,
       body: UpdateApp,
       responses: { 200: { description: 'The updated app', schema: App }, ...problemResponses, ...appNotFoundResponse, ...retired },
-      handler: async ({ params, body, actor, requestId, access }) => ({
-        body: await apps.update({ actor, requestId }, params.id, body, access),
+      handler: async ({ params, body, access, change }) => ({
+        body: await apps.update(change, params.id, body, access),
       }),
     }),
     defineRoute({
@@ -136,7 +136,7 @@ export function appLedgerRoutes(
           schema: Problem,
         },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await lifecycle.transition({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await lifecycle.transition(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -155,9 +155,9 @@ export function appLedgerRoutes(
         ...appNotFoundResponse,
         409: { description: 'Already recorded, the app is retired, or a consent notice is missing', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await dataUses.add({ actor, requestId }, params.id, body),
+        body: await dataUses.add(change, params.id, body),
       }),
     }),
     defineRoute({

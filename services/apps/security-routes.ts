@@ -32,9 +32,9 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       params: AppParams,
       body: CreateSecurityTest,
       responses: { 201: { description: 'Recorded', schema: SecurityTest }, ...problemResponses, ...appNotFoundResponse, ...retired },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await security.recordTest({ actor, requestId }, params.id, body),
+        body: await security.recordTest(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -63,9 +63,9 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       params: AppParams,
       body: CreateVulnerability,
       responses: { 201: { description: 'Recorded', schema: Vulnerability }, ...problemResponses, ...appNotFoundResponse, ...retired },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await security.reportVulnerability({ actor, requestId }, params.id, body),
+        body: await security.reportVulnerability(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -100,8 +100,8 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
         404: { description: 'Unknown app or vulnerability', schema: Problem },
         409: { description: 'Already fixed, or the app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await security.fixVulnerability({ actor, requestId }, params.id, params.vulnerabilityId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await security.fixVulnerability(change, params.id, params.vulnerabilityId, body),
       }),
     }),
   ];

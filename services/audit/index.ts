@@ -9,7 +9,16 @@ import { auditRoutes } from './routes';
 import { AuditLog } from './service';
 import { AuditStore } from './store';
 
-export { AuditLog, actorOf, type Change, type ChangeContext } from './service';
+export { AuditLog, actorOf, type AuditRecorder, type Change, type ChangeContext } from './service';
+export {
+  AuditChain,
+  GroupCommit,
+  type BatchWrites,
+  type ChainStore,
+  type GroupCommitOptions,
+  type GroupCommitWrites,
+  type LinkedBatch,
+} from './commit';
 export { type CheckpointSummary, type VerifyResult } from './verify';
 export {
   CHECKPOINT_GENESIS,
@@ -34,7 +43,7 @@ export {
   type AuditEvent,
   type AuditEventInput,
   type AuditStoreOptions,
-  type LinkedBatch,
+  type ChainEnd,
 } from './store';
 export { AuditPartitionStore, type AuditMonth } from './partition-store';
 export { AuditRetention, MIN_AUDIT_RETENTION_MONTHS, monthsBefore, type DetachedMonth } from './retention';

@@ -1,16 +1,13 @@
-import type { Trx } from '../db';
-import { IdempotencyKeyTaken, currentIdempotentRequest } from '../idempotency/request';
-import type { Actor } from '../http/route';
+import type { Transactor, Trx } from '../db';
+import { IdempotencyKeyTaken } from '../idempotency/request';
+import type { ChangeContext } from '../http/route';
 import type { Checkpoint } from './checkpoint-key';
 import type { AuditCheckpoints } from './checkpoints';
-import type { AuditStore, AuditEvent, AuditEventInput, AuditFilter, LinkedBatch } from './store';
+import { AuditChain, GroupCommit, commitBatch, type BatchWrites, type GroupCommitOptions, type GroupCommitWrites } from './commit';
+import type { AuditStore, AuditEvent, AuditEventInput, AuditFilter } from './store';
 import { verifyChain, type VerifyResult } from './verify';
 
-/** Who did it and under which request: passed from the route to every service call that changes state. */
-export interface ChangeContext {
-  readonly actor: Actor | { readonly kind: 'system'; readonly name: string };
-  readonly requestId: string | null;
-}
+export type { ChangeContext } from '../http/route';
 
 export interface Change {
   readonly action: string;
@@ -34,36 +31,52 @@ export function actorOf(ctx: ChangeContext): Pick<AuditEventInput, 'actorType' |
   }
 }
 
-export class AuditLog {
+/** What a feature needs of the audit log to make a change: record it in the change's transaction. */
+export interface AuditRecorder {
+  record(trx: Trx, ctx: ChangeContext, ...changes: Change[]): Promise<AuditEvent[]>;
+}
+
+/**
+ * The audit log: the one way events reach the chain. A change records its events in its own
+ * transaction (`record`); a feature that commits many small events at a high rate uses a group
+ * commit (`groupCommit`) or commits a batch with its own writes (`commitBatch`). The chain-head
+ * bookkeeping (`chain`) is the durable-commit module's (commit/); features never touch it.
+ */
+export class AuditLog implements AuditRecorder {
+  /** This process's view of the chain end (tests reach it to force the transaction path). */
+  readonly chain: AuditChain;
+
   constructor(
     private readonly store: AuditStore,
     /** Signed checkpoints of the chain head; without them verification is the hash chain alone. */
     private readonly checkpoints?: AuditCheckpoints,
-  ) {}
+  ) {
+    this.chain = new AuditChain(store);
+  }
 
   /**
    * Records changes in the caller's transaction: they commit together or not at all. When the
-   * request carries an Idempotency-Key, its first change takes the key in the same transaction.
+   * change context carries an Idempotency-Key, its first change takes the key in the same transaction.
    */
   async record(trx: Trx, ctx: ChangeContext, ...changes: Change[]): Promise<AuditEvent[]> {
     const actor = actorOf(ctx);
-    const events = await this.store.append(
+    const events = await this.chain.append(
       trx,
       changes.map((c) => ({ ...actor, ...c, details: c.details ?? {}, requestId: ctx.requestId })),
     );
-    const idempotent = currentIdempotentRequest();
+    const idempotent = ctx.idempotent;
     if (idempotent && events.length > 0 && !(await idempotent.claimIn(trx, events[0].id))) throw new IdempotencyKeyTaken();
     return events;
   }
 
-  /** Appends pre-built events (used by the decision group-commit writer). */
-  append(trx: Trx, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
-    return this.store.append(trx, inputs);
+  /** A group commit of pre-built events and the feature's extras (decisions and their usage counters). */
+  groupCommit<U>(db: Transactor, writes: GroupCommitWrites<U>, options: GroupCommitOptions = {}): GroupCommit<U> {
+    return new GroupCommit(db, this.chain, writes, options);
   }
 
-  /** Links pre-built events after the chain end this process last knew, for one statement to append (see AuditStore). */
-  linkAfterKnownEnd(inputs: readonly AuditEventInput[]): LinkedBatch | undefined {
-    return this.store.linkAfterKnownEnd(inputs);
+  /** Commits a batch of pre-built events with the feature's writes (the token endpoint's journal). */
+  commitBatch<R>(db: Transactor, events: readonly AuditEventInput[], writes: BatchWrites<R>): Promise<R> {
+    return commitBatch(db, this.chain, events, writes);
   }
 
   list(filter: AuditFilter, limit: number): Promise<AuditEvent[]> {

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { Db, Trx } from '../db';
+import { rowMapper } from '../platform/row-mapper';
+import type { ChainStore } from './commit/chain';
 
 export type ActorType = 'staff' | 'client' | 'public' | 'system';
 
@@ -54,24 +56,6 @@ export interface ChainEnd {
   readonly occurredAt: string;
 }
 
-/** Events linked after the chain end this process last knew, for one statement to append (audit_append_after). */
-export interface LinkedBatch {
-  readonly after: ChainEnd;
-  readonly events: readonly AuditEvent[];
-  /** The events as audit_events rows (a jsonb array). */
-  readonly rowsJson: string;
-  /**
-   * Runs the statement that appends the batch (with audit_append_after) and answers its result once
-   * committed. Sent again once if the batch linked before this one reached the chain lock later
-   * and has now committed. Undefined, with nothing written, when the batch was refused (the chain
-   * moved on, or the batch before failed): append it the usual way. Any other failure rejects.
-   */
-  send<R>(statement: () => Promise<R>): Promise<R | undefined>;
-}
-
-/** After the chain moved on under a linked batch (another replica appends too), link ahead again only after this long. */
-const LINK_AHEAD_PAUSE_MS = 1000;
-
 /** Where the retained chain starts once older months were detached (see AuditRetention). */
 export interface RetentionAnchor {
   /** The last event of the detached months: the retained chain continues from it. */
@@ -123,36 +107,19 @@ export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
     .digest('hex');
 }
 
-const sqlState = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
-
-const toRow = (e: AuditEvent) => ({
-  seq: e.seq,
-  id: e.id,
-  occurred_at: e.occurredAt,
-  actor_type: e.actorType,
-  actor_id: e.actorId,
-  action: e.action,
-  object_type: e.objectType,
-  object_id: e.objectId,
-  request_id: e.requestId,
-  details: e.details,
-  prev_hash: e.prevHash,
-  hash: e.hash,
-});
-
-const fromRow = (r: AuditRow): AuditEvent => ({
-  seq: r.seq,
-  id: r.id,
-  occurredAt: r.occurred_at,
-  actorType: r.actor_type,
-  actorId: r.actor_id,
-  action: r.action,
-  objectType: r.object_type,
-  objectId: r.object_id,
-  requestId: r.request_id,
-  details: r.details,
-  prevHash: r.prev_hash,
-  hash: r.hash,
+const rows = rowMapper<AuditEvent, AuditRow>({
+  seq: 'seq',
+  id: 'id',
+  occurredAt: 'occurred_at',
+  actorType: 'actor_type',
+  actorId: 'actor_id',
+  action: 'action',
+  objectType: 'object_type',
+  objectId: 'object_id',
+  requestId: 'request_id',
+  details: 'details',
+  prevHash: 'prev_hash',
+  hash: 'hash',
 });
 
 export interface AuditStoreOptions {
@@ -160,23 +127,12 @@ export interface AuditStoreOptions {
   readonly now?: () => Date;
 }
 
-/** The audit store offers append and read, nothing else. */
-export class AuditStore {
-  private readonly now: () => Date;
-  /** Months up to here are known to have their partition (audit_ensure_partitions). */
-  private partitionsUntil = 0;
-  /**
-   * The chain end as this process last appended (committed or still in flight). Only a guess:
-   * audit_append_after checks it under the chain lock and refuses a batch linked after anything else.
-   */
-  private known: ChainEnd | undefined;
-  private linkAheadPausedUntil = 0;
-  /** Transactions of append() not yet ended: they link only once they hold the chain lock, so none may be linked ahead of. */
-  private openAppends = 0;
-  /** Calls of append() so far: a linked batch that lost the lock to one of them was not refused for another writer. */
-  private appendsStarted = 0;
-  /** Whether the batch linked last committed (false: it failed), once it has ended. */
-  private lastLinked: Promise<boolean> = Promise.resolve(true);
+/**
+ * The audit log's SQL: the chain head under its lock, partitions, inserts and reads. Which event
+ * follows which is the durable-commit module's business (commit/chain.ts).
+ */
+export class AuditStore implements ChainStore {
+  readonly now: () => Date;
 
   constructor(
     private readonly db: Db,
@@ -185,126 +141,27 @@ export class AuditStore {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Appends events at the end of the chain inside the caller's transaction. */
-  async append(trx: Trx, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
-    if (inputs.length === 0) return [];
-    this.openAppends += 1;
-    this.appendsStarted += 1;
-    trx.executionPromise.then(
-      () => {
-        this.openAppends -= 1;
-      },
-      () => {
-        this.openAppends -= 1;
-        // Rolled back: what it linked is not the end.
-        this.known = undefined;
-      },
-    );
+  async lockChainHead(trx: Trx): Promise<ChainEnd | undefined> {
     // The chain lock, then the head as the previous holder committed it (db/migrations/…_audit_chain_head.ts).
-    const head = (await trx.raw('select seq, hash, occurred_at from audit_chain_head(?)', [AUDIT_CHAIN_LOCK])) as {
-      rows: Array<{ seq: number; hash: string; occurred_at: string }>;
-    };
+    const head = await trx.raw<{ rows: Array<Pick<AuditRow, 'seq' | 'hash' | 'occurred_at'>> }>(
+      'select seq, hash, occurred_at from audit_chain_head(?)',
+      [AUDIT_CHAIN_LOCK],
+    );
     const last = head.rows[0];
-    const after: ChainEnd = last
-      ? { seq: last.seq, hash: last.hash, occurredAt: last.occurred_at }
-      : { seq: 0, hash: GENESIS_HASH, occurredAt: '' };
-    const occurredAt = this.stampAfter(after);
-    await this.ensurePartitionIn(trx, new Date(occurredAt));
-    const events = this.link(inputs, after, occurredAt);
+    return last && { seq: last.seq, hash: last.hash, occurredAt: last.occurred_at };
+  }
+
+  async ensurePartitions(trx: Trx, from: Date, until: Date): Promise<void> {
+    await trx.raw('select audit_ensure_partitions(?, ?)', [from.toISOString(), until.toISOString()]);
+  }
+
+  async insertEvents(trx: Trx, events: readonly AuditEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += 1000)
-      await trx('audit_events').insert(events.slice(i, i + 1000).map((e) => ({ ...toRow(e), details: JSON.stringify(e.details) })));
-    return events;
+      await trx('audit_events').insert(events.slice(i, i + 1000).map((e) => ({ ...rows.toRow(e), details: JSON.stringify(e.details) })));
   }
 
-  /**
-   * Links events after the chain end this process last knew (which may be the end of a batch still
-   * on its way), without a round trip: the caller sends them with audit_append_after in the
-   * statement that commits its batch, through `send`. Undefined when the end is not known (nothing
-   * appended yet, a linked batch failed), a transaction of append() is open (it links when it gets
-   * the lock, after whatever was linked ahead), the month's partition has not been made sure of, or
-   * another writer moved the chain on less than a second ago: then append().
-   */
-  linkAfterKnownEnd(inputs: readonly AuditEventInput[]): LinkedBatch | undefined {
-    const after = this.known;
-    const occurredAt = after && this.stampAfter(after);
-    if (
-      after === undefined ||
-      occurredAt === undefined ||
-      inputs.length === 0 ||
-      this.openAppends > 0 ||
-      Date.now() < this.linkAheadPausedUntil ||
-      new Date(occurredAt).getTime() >= this.partitionsUntil
-    ) {
-      return undefined;
-    }
-    const events = this.link(inputs, after, occurredAt);
-    const appendsBefore = this.appendsStarted;
-    const previousCommitted = this.lastLinked;
-    let ended = (_committed: boolean) => {};
-    this.lastLinked = new Promise<boolean>((resolve) => (ended = resolve));
-    const failed = (err: unknown) => {
-      this.known = undefined;
-      // Moved on by nothing of this process's: another replica appends too, so linking ahead would mostly miss.
-      if (sqlState(err) === CHAIN_MOVED && this.appendsStarted === appendsBefore)
-        this.linkAheadPausedUntil = Date.now() + LINK_AHEAD_PAUSE_MS;
-      ended(false);
-    };
-    return {
-      after,
-      events,
-      rowsJson: JSON.stringify(events.map(toRow)),
-      async send<R>(statement: () => Promise<R>): Promise<R | undefined> {
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            const result = await statement();
-            ended(true);
-            return result;
-          } catch (err) {
-            const state = sqlState(err);
-            // The batch before got the lock after this one: once it has committed, this one follows it.
-            if (state === CHAIN_SHORT && attempt === 1 && (await previousCommitted)) continue;
-            failed(err);
-            if (state === CHAIN_MOVED || state === CHAIN_SHORT) return undefined;
-            throw err;
-          }
-        }
-      },
-    };
-  }
-
-  /** Now, but never before the previous event (replicas' clocks differ a little): each month then holds one run of the chain. */
-  private stampAfter(after: ChainEnd): string {
-    const stamped = this.now().toISOString();
-    return after.occurredAt > stamped ? after.occurredAt : stamped;
-  }
-
-  /** Numbers and hashes events after `after`; what the next batch links to is then the last of them. */
-  private link(inputs: readonly AuditEventInput[], after: ChainEnd, occurredAt: string): AuditEvent[] {
-    let seq = after.seq;
-    let prevHash = after.hash;
-    const events = inputs.map((input) => {
-      seq += 1;
-      const unhashed = { ...input, seq, id: input.id ?? crypto.randomUUID(), occurredAt, prevHash };
-      const hash = hashEvent(unhashed);
-      prevHash = hash;
-      return { ...unhashed, hash };
-    });
-    this.known = { seq, hash: prevHash, occurredAt };
-    return events;
-  }
-
-  /**
-   * Makes sure the month of `at` and the next one have their partition. Normally a catalog look-up
-   * (start-up and the hourly housekeeping create them ahead); once per process and month's turn.
-   */
-  private async ensurePartitionIn(trx: Trx, at: Date): Promise<void> {
-    if (at.getTime() < this.partitionsUntil) return;
-    const previous = this.partitionsUntil;
-    this.partitionsUntil = monthStart(at, 2).getTime();
-    trx.executionPromise.catch(() => {
-      this.partitionsUntil = previous;
-    });
-    await trx.raw('select audit_ensure_partitions(?, ?)', [at.toISOString(), monthStart(at, 1).toISOString()]);
+  rowsJson(events: readonly AuditEvent[]): string {
+    return JSON.stringify(events.map(rows.toRow));
   }
 
   /** Where the retained chain starts when older months have been detached; undefined when it starts at seq 1. */
@@ -327,12 +184,12 @@ export class AuditStore {
     if (filter.from) q.where('occurred_at', '>=', filter.from);
     if (filter.to) q.where('occurred_at', '<', filter.to);
     if (filter.beforeSeq !== undefined) q.where('seq', '<', filter.beforeSeq);
-    return ((await q) as AuditRow[]).map(fromRow);
+    return (await q).map(rows.fromRow);
   }
 
   /** Reads the chain in order, a batch at a time, from just after `afterSeq`. */
   async readBatch(afterSeq: number, size: number): Promise<AuditEvent[]> {
-    const rows = (await this.db('audit_events').where('seq', '>', afterSeq).orderBy('seq', 'asc').limit(size)) as AuditRow[];
-    return rows.map(fromRow);
+    const batch = await this.db<AuditRow>('audit_events').where('seq', '>', afterSeq).orderBy('seq', 'asc').limit(size);
+    return batch.map(rows.fromRow);
   }
 }

@@ -41,7 +41,7 @@ export function complaintIntakeRoutes(complaints: ComplaintService, limits: Conf
         415: { description: 'Not JSON', schema: Problem },
         ...rateLimited,
       },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await complaints.submit({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await complaints.submit(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -75,7 +75,7 @@ export function complaintIntakeRoutes(complaints: ComplaintService, limits: Conf
         ...problemResponses,
         413: { description: 'The body is too large', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await complaints.submit({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await complaints.submit(change, body) }),
     }),
   ];
 }

@@ -61,7 +61,7 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
         ...notFound,
         409: { description: 'Not a legal next state (`illegal_transition`)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await complaints.transition({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await complaints.transition(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -85,7 +85,7 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
           schema: Problem,
         },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await complaints.extend({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await complaints.extend(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -102,7 +102,7 @@ export function complaintRoutes(complaints: ComplaintService): RouteSpec[] {
         ...notFound,
         409: { description: 'Already linked (`link_exists`)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await complaints.link({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await complaints.link(change, params.id, body) }),
     }),
   ];
 }

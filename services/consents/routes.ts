@@ -42,8 +42,8 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
         ...problemResponses,
         409: { description: '`notice_superseded`, or `consent_not_applicable` (the purpose does not rest on consent)', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => {
-        const consent = await consents.record({ actor, requestId }, collector(actor), body);
+      handler: async ({ body, actor, change }) => {
+        const consent = await consents.record(change, collector(actor), body);
         return { status: 201, body: consent, headers: { Location: consent.receiptUrl } };
       },
     }),
@@ -61,9 +61,9 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
         ...problemResponses,
         409: { description: 'No consent to withdraw (`no_consent_to_withdraw`)', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({
+      handler: async ({ body, actor, change }) => ({
         status: 201,
-        body: await consents.withdraw({ actor, requestId }, collector(actor), body),
+        body: await consents.withdraw(change, collector(actor), body),
       }),
     }),
     defineRoute({
@@ -95,8 +95,8 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
       auth: COLLECTORS,
       query: ConsentHistoryQuery,
       responses: { 200: { description: 'Newest first', schema: ConsentHistory }, ...problemResponses },
-      handler: async ({ query, actor, requestId }) => ({
-        body: await consents.history({ actor, requestId }, query, { collectorId: collector(actor).clientId }),
+      handler: async ({ query, actor, change }) => ({
+        body: await consents.history(change, query, { collectorId: collector(actor).clientId }),
         headers: { 'Cache-Control': 'no-store' },
       }),
     }),
@@ -112,8 +112,8 @@ export function consentRoutes(consents: ConsentService): RouteSpec[] {
       auth: staffPermission('consent', 'read', ANY_DEPARTMENT),
       query: ConsentHistoryQuery,
       responses: { 200: { description: 'Newest first', schema: ConsentHistory }, ...problemResponses },
-      handler: async ({ query, actor, requestId, access }) => ({
-        body: await consents.history({ actor, requestId }, query, { departments: access.all ? undefined : access.departments }),
+      handler: async ({ query, access, change }) => ({
+        body: await consents.history(change, query, { departments: access.all ? undefined : access.departments }),
         headers: { 'Cache-Control': 'no-store' },
       }),
     }),

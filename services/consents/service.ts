@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../audit';
-import { withTransaction, type Db } from '../db';
+import type { AuditRecorder, ChangeContext } from '../audit';
+import { withTransaction, type Transactor } from '../db';
 import type { ConsentChecker, SubjectConsent } from '../decisions';
 import { GENERAL_SCOPE, scopeOf, type PublishedNotices, type PurposeNotices } from '../notices';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../shared/errors';
@@ -18,7 +18,7 @@ import type {
   Withdrawal,
   WithdrawConsent,
 } from './schemas';
-import type { ConsentEventRecord, ConsentStore, LatestConsentEvent } from './store';
+import type { ConsentEventRecord, ConsentStoreType, LatestConsentEvent } from './store-type';
 
 /**
  * Consent records (PIPL Art. 14, 15, 29): given against the exact published notice version shown,
@@ -28,10 +28,10 @@ import type { ConsentEventRecord, ConsentStore, LatestConsentEvent } from './sto
  */
 export class ConsentService implements ConsentChecker {
   constructor(
-    private readonly db: Db,
-    private readonly store: ConsentStore,
-    private readonly audit: AuditLog,
-    private readonly notices: PublishedNotices,
+    private readonly db: Transactor,
+    private readonly store: ConsentStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly notices: Pick<PublishedNotices, 'publishedVersion' | 'purposeNotices'>,
     private readonly subjectKey: Buffer,
     private readonly signer: ReceiptSigner,
     private readonly publicUrl: string,

@@ -1,35 +1,9 @@
 import type { Db, Trx } from '../db';
 import { ReadBatcher } from '../platform/read-batcher';
 import type { ConsentEvidence } from './schemas';
+import type { ConsentEventRecord, ConsentStoreType, HistoryFilter, LatestConsentEvent } from './store-type';
 
-/** One row of the append-only consent log. */
-export interface ConsentEventRecord {
-  seq: number;
-  id: string;
-  kind: 'given' | 'withdrawn';
-  subjectRef: string;
-  purposeKey: string;
-  noticeId: string | null;
-  noticeVersion: number | null;
-  noticeAppId: string | null;
-  separate: boolean;
-  channel: string | null;
-  evidence: ConsentEvidence | null;
-  withdraws: string | null;
-  clientId: string;
-  recordedAt: string;
-}
-
-/** What a consent check reads: the latest event of one customer and purpose. */
-export interface LatestConsentEvent {
-  readonly id: string;
-  readonly kind: 'given' | 'withdrawn';
-  readonly noticeVersion: number | null;
-  readonly noticeAppId: string | null;
-  readonly separate: boolean;
-  readonly withdraws: string | null;
-  readonly recordedAt: string;
-}
+export type { ConsentEventRecord, HistoryFilter, LatestConsentEvent } from './store-type';
 
 interface ConsentEventRow {
   seq: number;
@@ -92,16 +66,7 @@ interface LatestKey {
   readonly purposeKey: string;
 }
 
-export interface HistoryFilter {
-  subjectRef: string;
-  purposeKey?: string;
-  clientId?: string;
-  /** Only events given through (or withdrawing a consent given through) an app one of these departments owns. */
-  departments?: readonly string[];
-  beforeSeq?: number;
-}
-
-export class ConsentStore {
+export class ConsentStore implements ConsentStoreType {
   private readonly latestReads: ReadBatcher<LatestKey, LatestConsentEvent>;
 
   constructor(

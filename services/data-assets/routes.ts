@@ -40,7 +40,7 @@ export function dataAssetRoutes(assets: DataAssetService): RouteSpec[] {
         ...problemResponses,
         409: { description: 'The key is taken', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await assets.create({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await assets.create(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -75,7 +75,7 @@ export function dataAssetRoutes(assets: DataAssetService): RouteSpec[] {
       params: AssetParams,
       body: UpdateDataAsset,
       responses: { 200: { description: 'The updated asset', schema: DataAsset }, ...problemResponses, ...notFound, ...retired },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await assets.update({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await assets.update(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -89,7 +89,7 @@ export function dataAssetRoutes(assets: DataAssetService): RouteSpec[] {
       params: AssetParams,
       body: Retirement,
       responses: { 200: { description: 'The retired asset', schema: DataAsset }, ...problemResponses, ...notFound, ...retired },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await assets.retire({ actor, requestId }, params.id, body.reason) }),
+      handler: async ({ params, body, change }) => ({ body: await assets.retire(change, params.id, body.reason) }),
     }),
     defineRoute({
       method: 'post',
@@ -102,9 +102,9 @@ export function dataAssetRoutes(assets: DataAssetService): RouteSpec[] {
       params: AssetParams,
       body: AddFields,
       responses: { 201: { description: 'The asset with its new fields', schema: DataAsset }, ...problemResponses, ...notFound, ...retired },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await assets.addFields({ actor, requestId }, params.id, body.fields),
+        body: await assets.addFields(change, params.id, body.fields),
       }),
     }),
     defineRoute({
@@ -124,8 +124,8 @@ export function dataAssetRoutes(assets: DataAssetService): RouteSpec[] {
         404: { description: 'Unknown data asset or field', schema: Problem },
         ...retired,
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await assets.retireField({ actor, requestId }, params.id, params.fieldName, body.reason),
+      handler: async ({ params, body, change }) => ({
+        body: await assets.retireField(change, params.id, params.fieldName, body.reason),
       }),
     }),
   ];

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import { grantsDependOn } from '../access-grants/grantability';
-import type { AuditLog, Change, ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
+import type { AuditRecorder, Change, ChangeContext } from '../audit';
+import type { Transactor, Trx } from '../db';
 import type { DepartmentService } from '../departments';
 import type { OwnershipTransfer } from '../ownership/schemas';
-import type { ChangeFeed } from '../platform/change-feed';
+import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError, isUniqueViolation } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
@@ -18,7 +18,7 @@ import type {
   PiCategory,
   UpdateDataAsset,
 } from './schemas';
-import type { AssetRecord, AssetRef, DataAssetStore } from './store';
+import type { AssetRecord, AssetRef, DataAssetStoreType } from './store-type';
 
 /** Change-feed topic: an asset, its fields or its owner changed (payload { id, key }). */
 export const DATA_ASSETS_CHANGED = 'data_assets.changed';
@@ -44,11 +44,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class DataAssetService {
   constructor(
-    private readonly db: Db,
-    private readonly store: DataAssetStore,
-    private readonly audit: AuditLog,
-    private readonly departments: DepartmentService,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: DataAssetStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly departments: Pick<DepartmentService, 'requireExisting'>,
+    private readonly changes: ChangePublisher,
     private readonly transfers: TransferLedger,
   ) {}
 

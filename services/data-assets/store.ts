@@ -1,8 +1,8 @@
 import type { Db, Trx } from '../db';
 import type { DataAsset, DataAssetField, PiCategory } from './schemas';
+import type { AssetFilter, AssetRecord, AssetRef, DataAssetStoreType } from './store-type';
 
-/** An asset without its fields, as stored in data_assets. */
-export type AssetRecord = Omit<DataAsset, 'fields'>;
+export type { AssetFilter, AssetRecord, AssetRef } from './store-type';
 
 interface AssetRow {
   id: string;
@@ -55,19 +55,7 @@ const fieldFromRow = (r: FieldRow): DataAssetField => ({
   retiredReason: r.retired_reason,
 });
 
-export interface AssetFilter {
-  department?: string;
-  classification?: number;
-  piCategory?: PiCategory;
-  status?: DataAsset['status'];
-  afterKey?: string;
-  /** Only these owning departments; undefined means every department. */
-  departments?: readonly string[];
-}
-
-export type AssetRef = { readonly id: string } | { readonly key: string };
-
-export class DataAssetStore {
+export class DataAssetStore implements DataAssetStoreType {
   constructor(private readonly db: Db) {}
 
   /** Reads one asset; `lock` takes a row lock so concurrent changes to the asset queue behind this transaction. */

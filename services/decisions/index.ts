@@ -8,22 +8,15 @@ import { AuthzenService } from './authzen';
 import { authzenRoutes } from './authzen-routes';
 import { priorDecisions, type ConsentChecker } from './consent-gate';
 import { VendorAccessEngine } from './engine';
-import { GroupCommitWriter } from './group-commit';
 import { decisionRoutes } from './routes';
-import { DecisionService, recordDecisionsInOneStatement, writeDecisionUsage, type DecisionUsage } from './service';
+import { DecisionService, decisionCommitWrites, type DecisionUsage } from './service';
+import { DecisionStore } from './store';
 import { vendorTokenPolicy } from './token-details';
 
 export { VendorAccessEngine, type VendorDirectory, type VendorSnapshot } from './engine';
-export {
-  DecisionService,
-  recordDecisionsInOneStatement,
-  usageByDay,
-  writeDecisionUsage,
-  type DecisionPorts,
-  type DecisionUsage,
-} from './service';
+export { DecisionService, decisionCommitWrites, usageByDay, type DecisionPorts, type DecisionUsage } from './service';
 export { priorDecisions, type ConsentChecker, type ConsentState, type SubjectConsent } from './consent-gate';
-export { GroupCommitWriter } from './group-commit';
+export { DecisionStore, type DayUsage } from './store';
 export { decisionRoutes } from './routes';
 export { AuthzenService } from './authzen';
 export { authzenRoutes } from './authzen-routes';
@@ -51,15 +44,11 @@ export function createDecisionsFeature(deps: FeatureDeps, ports: DecisionsPorts)
   const { config, db, logger, audit, changes, metrics, secrets } = deps;
   const accessEngine = new VendorAccessEngine(ports.grantRecords, ports.grantDirectory, ports.vendors);
   accessEngine.subscribe(changes);
-  const writer = new GroupCommitWriter<DecisionUsage>(
-    db,
-    audit,
-    (trx, usages) => writeDecisionUsage(ports.grantRecords, trx, usages),
-    MAX_DECISION_BATCH,
-    deps.writeLanes,
-    recordDecisionsInOneStatement(db, audit),
-    decisionBatchObserver(metrics.domain),
-  );
+  const writer = audit.groupCommit<DecisionUsage>(db, decisionCommitWrites(new DecisionStore(db)), {
+    maxBatch: MAX_DECISION_BATCH,
+    lanes: deps.writeLanes,
+    observer: decisionBatchObserver(metrics.domain),
+  });
   const fresh = () => accessEngine.fresh(changes.status, config.policyMaxStalenessMs);
   const decisions = new DecisionService(accessEngine, writer, secrets.subjectIdKey, {
     consent: ports.consents,

@@ -23,7 +23,9 @@ export function decisionRoutes(decisions: DecisionService): RouteSpec[] {
         ...problemResponses,
         503: { description: 'Not able to decide safely (policies not loaded, or the audit write failed)', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ body: await decisions.decide(actor as ClientActor, requestId, body) }),
+      handler: async ({ body, actor, requestId, change }) => ({
+        body: await decisions.decide(actor as ClientActor, requestId, body, change.idempotent),
+      }),
     }),
   ];
 }

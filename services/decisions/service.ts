@@ -1,9 +1,7 @@
 import crypto from 'node:crypto';
-import type { AccessGrantStore } from '../access-grants';
-import { AUDIT_CHAIN_LOCK, type AuditEventInput, type AuditLog } from '../audit';
-import type { Db, Trx } from '../db';
+import type { AuditEventInput, GroupCommit, GroupCommitWrites } from '../audit';
 import { LINE } from '../authz/vendor-policy';
-import { IdempotencyKeyTaken, currentIdempotentRequest, type EarlierRequest } from '../idempotency';
+import { IdempotencyKeyTaken, type EarlierRequest, type IdempotentRequest } from '../idempotency';
 import { ServiceUnavailableError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../http/route';
@@ -17,8 +15,8 @@ import {
   type SubjectReason,
 } from './consent-gate';
 import type { AssetSnapshot, GrantMeta, VendorAccessEngine } from './engine';
-import type { GroupCommitWriter } from './group-commit';
 import type { Decision, DecisionRequest, SubjectDecision } from './schemas';
+import type { DayUsage, DecisionStore } from './store';
 
 type Reason = Decision['deniedFields'][number]['reason'];
 
@@ -27,16 +25,6 @@ export interface DecisionUsage {
   readonly day: string;
   readonly at: string;
   readonly byGrant: ReadonlyMap<string, number>;
-}
-
-/** One day of a batch's usage, per grant in id order (so two replicas' batches lock rows in the same order). */
-export interface DayUsage {
-  readonly day: string;
-  /** The latest decision of the day in the batch: the grants' last use. */
-  readonly at: string;
-  readonly grantIds: string[];
-  readonly records: number[];
-  readonly decisions: number[];
 }
 
 export function usageByDay(usages: readonly DecisionUsage[]): DayUsage[] {
@@ -62,41 +50,20 @@ export function usageByDay(usages: readonly DecisionUsage[]): DayUsage[] {
   });
 }
 
-/** Adds a batch of decisions' usage to the per-grant daily counters (inside the batch's transaction). */
-export async function writeDecisionUsage(store: AccessGrantStore, trx: Trx, usages: readonly DecisionUsage[]): Promise<void> {
-  for (const day of usageByDay(usages)) await store.addUsage(trx, day);
-}
-
 /**
- * Commits a batch of decisions with one statement (record_decisions: usage, then the audit events
- * linked after the chain end this process last knew), instead of a transaction of six round trips.
- * False, with nothing written, when the batch must take the transaction path: the chain end is not
- * known or has moved on (another writer), or the batch spans midnight.
+ * What a batch of decisions writes besides its audit events: the usage counters, per grant and day.
+ * One statement (record_decisions) when the chain end is known here and the batch is of one day.
  */
-export function recordDecisionsInOneStatement(db: Db, audit: AuditLog) {
-  return async (events: readonly AuditEventInput[], usages: readonly DecisionUsage[]): Promise<boolean> => {
-    const days = usageByDay(usages);
-    if (days.length > 1) return false;
-    const linked = audit.linkAfterKnownEnd(events);
-    if (!linked) return false;
-    const usage = days[0];
-    const committed = await linked.send(() =>
-      db
-        .raw('select record_decisions(?, ?, ?, ?::jsonb, ?::date, ?::timestamptz, ?::uuid[], ?::bigint[], ?::bigint[])', [
-          AUDIT_CHAIN_LOCK,
-          linked.after.seq,
-          linked.after.hash,
-          linked.rowsJson,
-          usage?.day ?? null,
-          usage?.at ?? null,
-          usage?.grantIds ?? [],
-          usage?.records ?? [],
-          usage?.decisions ?? [],
-        ])
-        .options({ name: 'record_decisions' })
-        .then(() => true),
-    );
-    return committed ?? false;
+export function decisionCommitWrites(store: DecisionStore): GroupCommitWrites<DecisionUsage> {
+  return {
+    async alongside(trx, usages) {
+      for (const day of usageByDay(usages)) await store.addUsage(trx, day);
+    },
+    oneStatement(usages) {
+      const days = usageByDay(usages);
+      if (days.length > 1) return undefined;
+      return (linked) => store.recordDecisions(linked, days[0]);
+    },
   };
 }
 
@@ -140,15 +107,16 @@ export class DecisionService {
   constructor(
     /** The in-memory view decisions read (also the search APIs' candidates). */
     readonly engine: VendorAccessEngine,
-    private readonly writer: GroupCommitWriter<DecisionUsage>,
+    private readonly writer: GroupCommit<DecisionUsage>,
     private readonly subjectKey: Buffer,
     private readonly ports: DecisionPorts,
   ) {}
 
-  async decide(actor: ClientActor, requestId: string, input: DecisionRequest): Promise<Decision> {
+  /** `idempotent`: the request's Idempotency-Key, when it sent one (a retry is decided again and names the first). */
+  async decide(actor: ClientActor, requestId: string, input: DecisionRequest, idempotent?: IdempotentRequest): Promise<Decision> {
     if (!this.ports.fresh())
       throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
-    const earlier = currentIdempotentRequest()?.retryOf;
+    const earlier = idempotent?.retryOf;
     const prior = earlier ? await this.ports.prior(input.vendor, earlier) : undefined;
     const now = new Date().toISOString();
     const today = now.slice(0, 10);
@@ -196,7 +164,7 @@ export class DecisionService {
     const counted = [...verdicts.released.keys()].filter((g) => !(prior?.day === today && prior.grants.has(g)));
     const usage: DecisionUsage = { day: today, at: now, byGrant: new Map(counted.map((g) => [g, verdicts.reserved.get(g) ?? 0])) };
     try {
-      await this.writer.write(event, usage);
+      await this.writer.write(event, usage, idempotent);
     } catch (err) {
       for (const [grantId, records] of verdicts.reserved) this.engine.release(grantId, records, today);
       if (err instanceof IdempotencyKeyTaken) throw err;

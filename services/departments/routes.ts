@@ -18,9 +18,9 @@ export function departmentRoutes(departments: DepartmentService): RouteSpec[] {
         ...problemResponses,
         409: { description: 'The code is taken', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({
+      handler: async ({ body, change }) => ({
         status: 201,
-        body: await departments.create({ actor, requestId }, body),
+        body: await departments.create(change, body),
       }),
     }),
     defineRoute({
@@ -64,8 +64,8 @@ export function departmentRoutes(departments: DepartmentService): RouteSpec[] {
         404: { description: 'Unknown department', schema: Problem },
         409: { description: 'The new parent would make a cycle', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await departments.update({ actor, requestId }, params.code, body),
+      handler: async ({ params, body, change }) => ({
+        body: await departments.update(change, params.code, body),
       }),
     }),
   ];

@@ -1,16 +1,16 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../audit';
-import { withTransaction, type Db } from '../db';
+import type { AuditRecorder, ChangeContext } from '../audit';
+import { withTransaction, type Transactor } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import type { CreateDepartment, Department, UpdateDepartment } from './schemas';
-import type { DepartmentStore } from './store';
+import type { DepartmentStoreType } from './store-type';
 
 export class DepartmentService {
   constructor(
-    private readonly db: Db,
-    private readonly store: DepartmentStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: DepartmentStoreType,
+    private readonly audit: AuditRecorder,
   ) {}
 
   async create(ctx: ChangeContext, input: CreateDepartment): Promise<Department> {

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
+import type { IdempotentRequest } from '../idempotency/request';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -16,6 +17,20 @@ export type Actor =
       readonly authorizationDetails?: readonly unknown[];
     }
   | { readonly kind: 'public'; readonly address: string };
+
+/**
+ * Who makes a change and under which request: passed from the route to every service call that
+ * changes state, and recorded with the change's audit event (AuditLog.record).
+ */
+export interface ChangeContext {
+  readonly actor: Actor | { readonly kind: 'system'; readonly name: string };
+  readonly requestId: string | null;
+  /**
+   * Set when the request carries an Idempotency-Key: the first change recorded under this context
+   * takes the key in that change's own transaction, so the key is kept if and only if the change commits.
+   */
+  readonly idempotent?: IdempotentRequest;
+}
 
 export type StaffActor = Extract<Actor, { kind: 'staff' }>;
 export type ClientActor = Extract<Actor, { kind: 'client' }>;
@@ -60,6 +75,8 @@ export interface RouteRequest<P, Q, B> {
   readonly body: B;
   readonly actor: Actor;
   readonly requestId: string;
+  /** The actor, the request id and the Idempotency-Key claim, for the services that change state. */
+  readonly change: ChangeContext;
   /** Set on staff routes: the departments in which the caller holds the route's permission. */
   readonly access: DepartmentAccess;
   readonly ctx: Context;

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
-import { IdempotencyKeyTaken, runIdempotent, type IdempotencyService } from '../idempotency';
+import { IdempotencyKeyTaken, type IdempotencyService, type IdempotentRequest } from '../idempotency';
 import {
   ForbiddenError,
   MethodNotAllowedError,
@@ -42,6 +42,8 @@ interface RouteState {
   access: DepartmentAccess;
   params: Record<string, string>;
   requestId: string;
+  /** The request's Idempotency-Key claim, handed to services in the change context. */
+  idempotent?: IdempotentRequest;
 }
 
 const NO_ACCESS: DepartmentAccess = { all: false, departments: [] };
@@ -204,8 +206,9 @@ function idempotency(route: RouteSpec, deps: RouterDeps): ((ctx: Context, next: 
         body: ctx.request.body,
       });
       if (await service.replay(ctx, request)) return;
+      state.idempotent = request;
       try {
-        await runIdempotent(request, next);
+        await next();
       } catch (err) {
         // Another request with this key committed while this one ran (this one then lost a race on the
         // key, or on the row the first one created): answer with what that one did.
@@ -236,14 +239,15 @@ function answerAfresh(service: IdempotencyService, handler: (ctx: Context) => Pr
       query: ctx.querystring,
       body,
     });
+    state.idempotent = request;
     try {
       await service.followEarlier(request);
       try {
-        await runIdempotent(request, () => handler(ctx));
+        await handler(ctx);
       } catch (err) {
         // The first request with this key committed while this one was answered: answer again as its retry.
         if (!(err instanceof IdempotencyKeyTaken) || request.retryOf || !(await service.followEarlier(request))) throw err;
-        await runIdempotent(request, () => handler(ctx));
+        await handler(ctx);
       }
     } finally {
       request.finish();
@@ -263,6 +267,7 @@ function handle(route: RouteSpec) {
       actor: state.actor,
       access: state.access,
       requestId: state.requestId,
+      change: { actor: state.actor, requestId: state.requestId, ...(state.idempotent ? { idempotent: state.idempotent } : {}) },
       ctx,
     });
     for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);

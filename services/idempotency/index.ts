@@ -6,7 +6,7 @@ import { IdempotencyStore } from './store';
 export { IdempotencyService, IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_TTL_HOURS, REPLAYED_HEADER, parseIdempotencyKey } from './service';
 export { SecretAlreadyShownError } from './service';
 export { IdempotencyStore } from './store';
-export { IdempotencyKeyTaken, IdempotentRequest, currentIdempotentRequest, runIdempotent, type EarlierRequest } from './request';
+export { IdempotencyKeyTaken, IdempotentRequest, type EarlierRequest } from './request';
 
 const PURGE_INTERVAL_MS = 3_600_000;
 

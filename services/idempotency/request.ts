@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Trx } from '../db';
 import { ProblemError } from '../shared/errors';
 
@@ -25,11 +24,6 @@ export class IdempotencyKeyTaken extends ProblemError {
   }
 }
 
-/**
- * One POST with an Idempotency-Key, while it runs. The first change it makes takes the key in that
- * change's own transaction (AuditLog.record, or the decision group commit), so the key is recorded
- * if and only if the change committed.
- */
 /** The earlier request that took the key, when this one is a retry that is answered afresh (see `follow`). */
 export interface EarlierRequest {
   readonly auditEventId: string;
@@ -45,6 +39,12 @@ export interface ShownOnce {
   readonly extensions?: Record<string, unknown>;
 }
 
+/**
+ * One POST with an Idempotency-Key, while it runs. The router puts it in the request's change
+ * context (ChangeContext.idempotent); the first change made under that context takes the key in the
+ * change's own transaction (AuditLog.record, or the group commit), so the key is recorded if and
+ * only if the change committed.
+ */
 export class IdempotentRequest {
   private claimedIn: Trx | undefined;
   private finished = false;
@@ -102,16 +102,4 @@ export class IdempotentRequest {
   finish(): void {
     this.finished = true;
   }
-}
-
-const current = new AsyncLocalStorage<IdempotentRequest>();
-
-/** Runs the handler of a request that carries an Idempotency-Key. */
-export function runIdempotent<T>(request: IdempotentRequest, fn: () => Promise<T>): Promise<T> {
-  return current.run(request, fn);
-}
-
-/** The request being handled, when it carries an Idempotency-Key. */
-export function currentIdempotentRequest(): IdempotentRequest | undefined {
-  return current.getStore();
 }

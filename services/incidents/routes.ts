@@ -70,7 +70,7 @@ export function incidentRoutes(
       auth: staffPermission('incident', 'manage', ofNewIncident),
       body: CreateIncident,
       responses: { 201: { description: 'Opened', schema: IncidentDetail }, ...problemResponses },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await incidents.create({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await incidents.create(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -111,7 +111,7 @@ export function incidentRoutes(
         ...notFound,
         ...closedConflict,
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await incidents.update({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await incidents.update(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -132,9 +132,9 @@ export function incidentRoutes(
         ...notFound,
         409: { description: 'Closed (`incident_closed`) or no vendor implicated (`no_vendors_implicated`)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await containment.apply({ actor, requestId }, params.id, body),
+        body: await containment.apply(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -156,8 +156,8 @@ export function incidentRoutes(
         ...notFound,
         409: { description: 'Closed (`incident_closed`) or no containment holds a vendor (`containment_not_held`)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => {
-        await containment.release({ actor, requestId }, params.id, body);
+      handler: async ({ params, body, change }) => {
+        await containment.release(change, params.id, body);
         return { body: await incidents.get(params.id) };
       },
     }),
@@ -183,7 +183,7 @@ export function incidentRoutes(
           schema: Problem,
         },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await incidents.transition({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await incidents.transition(change, params.id, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -209,9 +209,9 @@ export function incidentRoutes(
       params: IncidentParams,
       body: RecordNotification,
       responses: { 201: { description: 'Recorded', schema: IncidentDetail }, ...problemResponses, ...notFound, ...closedConflict },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await incidents.notify({ actor, requestId }, params.id, body),
+        body: await incidents.notify(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -224,9 +224,9 @@ export function incidentRoutes(
       params: IncidentParams,
       body: CreateRectification,
       responses: { 201: { description: 'Added', schema: Rectification }, ...problemResponses, ...notFound, ...closedConflict },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await incidents.addRectification({ actor, requestId }, params.id, body),
+        body: await incidents.addRectification(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -244,8 +244,8 @@ export function incidentRoutes(
         404: { description: 'Unknown incident or rectification item', schema: Problem },
         409: { description: 'Already completed (`rectification_done`) or the incident is closed', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await incidents.completeRectification({ actor, requestId }, params.id, params.rectificationId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await incidents.completeRectification(change, params.id, params.rectificationId, body),
       }),
     }),
   ];

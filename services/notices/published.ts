@@ -1,9 +1,9 @@
 import { PURPOSE_CHANGED, type Purpose, type PurposeService } from '../purposes';
 import { boundedCache } from '../platform/bounded-cache';
-import type { ChangeFeed } from '../platform/change-feed';
+import type { ChangeSubscriber } from '../platform/change-feed';
 import { NotFoundError } from '../shared/errors';
 import type { PublicNotice } from './schemas';
-import type { NoticeStore, PublishedNotice, ScopeVersions } from './store';
+import type { NoticeStoreType, PublishedNotice, ScopeVersions } from './store-type';
 
 /** Change-feed topic, payload { purposeKey }: a notice version of the purpose was published. */
 export const NOTICES_CHANGED = 'notices.published';
@@ -33,9 +33,9 @@ export class PublishedNotices {
   private generation = 0;
 
   constructor(
-    private readonly store: NoticeStore,
-    private readonly purposes: PurposeService,
-    private readonly changes: ChangeFeed,
+    private readonly store: NoticeStoreType,
+    private readonly purposes: Pick<PurposeService, 'find'>,
+    private readonly changes: ChangeSubscriber,
   ) {
     changes.subscribe(NOTICES_CHANGED, (p) => this.forget(String(p.purposeKey)));
     changes.subscribe(PURPOSE_CHANGED, (p) => this.forget(String(p.key)));

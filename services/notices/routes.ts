@@ -50,8 +50,8 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
         ...problemResponses,
         409: { description: 'The scope already has an open draft (`notice_draft_exists`)', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => {
-        const notice = await notices.createDraft({ actor, requestId }, body);
+      handler: async ({ body, change }) => {
+        const notice = await notices.createDraft(change, body);
         return { status: 201, body: notice, headers: { Location: `/v1/notices/${notice.id}` } };
       },
     }),
@@ -94,8 +94,8 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
         ...notFound,
         409: { description: 'The scope already has an open draft (`notice_draft_exists`), or the purpose is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => {
-        const { notice, created } = await notices.update({ actor, requestId }, params.id, body);
+      handler: async ({ params, body, change }) => {
+        const { notice, created } = await notices.update(change, params.id, body);
         return created ? { status: 201, body: notice, headers: { Location: `/v1/notices/${notice.id}` } } : { body: notice };
       },
     }),
@@ -108,8 +108,8 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
       auth: staffPermission('notice', 'discard', GLOBAL),
       params: NoticeParams,
       responses: { 204: { description: 'Discarded' }, ...problemResponses, ...notFound, ...published409 },
-      handler: async ({ params, actor, requestId }) => {
-        await notices.discard({ actor, requestId }, params.id);
+      handler: async ({ params, change }) => {
+        await notices.discard(change, params.id);
         return { status: 204 };
       },
     }),
@@ -131,7 +131,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
         ...notFound,
         409: { description: '`notice_incomplete`, `notice_unchanged`, `notice_published` or `purpose_retired`', schema: Problem },
       },
-      handler: async ({ params, actor, requestId }) => ({ body: await notices.publish({ actor, requestId }, params.id) }),
+      handler: async ({ params, change }) => ({ body: await notices.publish(change, params.id) }),
     }),
     defineRoute({
       method: 'get',

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { actorOf, type AuditLog, type ChangeContext } from '../audit';
-import { withTransaction, type Db, type Trx } from '../db';
+import { actorOf, type AuditRecorder, type ChangeContext } from '../audit';
+import { withTransaction, type Transactor, type Trx } from '../db';
 import type { Purpose, PurposeService } from '../purposes';
-import type { ChangeFeed } from '../platform/change-feed';
+import type { ChangePublisher, ChangeSubscriber } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ProblemError, ValidationError, isUniqueViolation, type FieldIssue } from '../shared/errors';
 import { NOTICES_CHANGED, PublishedNotices } from './published';
 import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
@@ -17,7 +17,7 @@ import {
   type NoticeStatus,
   type UpdateNotice,
 } from './schemas';
-import type { GrantedVendor, NoticeRecord, NoticeStore, PublishedNotice } from './store';
+import type { GrantedVendor, NoticeRecord, NoticeStoreType, PublishedNotice } from './store-type';
 
 const DEFAULT_LANGUAGE = 'zh-CN';
 
@@ -30,11 +30,11 @@ export class NoticeService {
   readonly published: PublishedNotices;
 
   constructor(
-    private readonly db: Db,
-    private readonly store: NoticeStore,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
-    private readonly purposes: PurposeService,
+    private readonly db: Transactor,
+    private readonly store: NoticeStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher & ChangeSubscriber,
+    private readonly purposes: Pick<PurposeService, 'get' | 'find' | 'requireActive'>,
   ) {
     this.published = new PublishedNotices(store, purposes, changes);
   }

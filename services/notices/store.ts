@@ -1,36 +1,9 @@
 import type { Db, Trx } from '../db';
 import type { SensitiveRelease } from './disclosure';
 import type { DraftContent, NoticeContent, NoticeDiff, NoticeStatus } from './schemas';
+import type { GrantedVendor, NoticeFilter, NoticeRecord, NoticeStoreType, PublishedNotice, ScopeVersions } from './store-type';
 
-/** A notice row as the service works with it. */
-export interface NoticeRecord {
-  seq: number;
-  id: string;
-  purposeKey: string;
-  appId: string | null;
-  status: NoticeStatus;
-  content: DraftContent;
-  basedOnVersion: number | null;
-  version: number | null;
-  material: boolean | null;
-  changes: NoticeDiff | null;
-  createdBy: string;
-  createdAt: string;
-  updatedBy: string;
-  updatedAt: string;
-  publishedBy: string | null;
-  publishedAt: string | null;
-}
-
-export interface PublishedNotice extends NoticeRecord {
-  status: 'published';
-  content: NoticeContent;
-  version: number;
-  material: boolean;
-  changes: NoticeDiff;
-  publishedBy: string;
-  publishedAt: string;
-}
+export type { GrantedVendor, NoticeFilter, NoticeRecord, PublishedNotice, ScopeVersions } from './store-type';
 
 interface NoticeRow {
   seq: number;
@@ -71,30 +44,10 @@ const fromRow = (r: NoticeRow): NoticeRecord => ({
   publishedAt: r.published_at,
 });
 
-/** Per scope ('' = the purpose's general notice, else an app id): the latest version and the latest material one. */
-export interface ScopeVersions {
-  readonly latest: number;
-  readonly latestMaterial: number;
-}
-
 export const GENERAL_SCOPE = '';
 export const scopeOf = (appId: string | null): string => appId ?? GENERAL_SCOPE;
 
-export interface NoticeFilter {
-  purposeKey?: string;
-  appId?: string;
-  status?: NoticeStatus;
-  beforeSeq?: number;
-}
-
-/** A vendor holding grants for a purpose that are approved and in their window now. */
-export interface GrantedVendor {
-  readonly vendorId: string;
-  readonly name: string;
-  readonly fields: string[];
-}
-
-export class NoticeStore {
+export class NoticeStore implements NoticeStoreType {
   constructor(private readonly db: Db) {}
 
   async get(id: string, trx: Db | Trx = this.db, forUpdate = false): Promise<NoticeRecord | undefined> {

@@ -1,7 +1,7 @@
 import { toCsv } from '../shared/csv';
 import type { DepartmentAccess } from '../http/route';
 import type { OwnershipMap, OwnershipMapEntry, OwnershipMapQuery } from './schemas';
-import type { OwnershipTransferStore } from './store';
+import type { OwnershipMapReadModel } from './store-type';
 
 export interface DataOwnerDirectory {
   /** Subjects holding `role` in `department` (directly or for every department). */
@@ -11,7 +11,7 @@ export interface DataOwnerDirectory {
 /** Who owns which data: every asset the caller may see, its department, that department's data owners and its PI field counts. */
 export class OwnershipMapService {
   constructor(
-    private readonly store: OwnershipTransferStore,
+    private readonly store: OwnershipMapReadModel,
     private readonly directory: DataOwnerDirectory,
   ) {}
 

@@ -46,9 +46,9 @@ export function ownershipRoutes(assets: DataAssetService, transfers: OwnershipTr
         404: { description: 'Unknown data asset', schema: Problem },
         409: { description: 'A transfer is already open, or the asset is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await transfers.propose({ actor, requestId }, params.id, body),
+        body: await transfers.propose(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -72,8 +72,8 @@ export function ownershipRoutes(assets: DataAssetService, transfers: OwnershipTr
       auth: staffPermission('data_asset', 'accept_transfer', transferSide(transfers, 'to')),
       params: TransferParams,
       responses: { 200: { description: 'Accepted', schema: OwnershipTransfer }, ...problemResponses, ...notFound, ...notOpen },
-      handler: async ({ params, actor, requestId }) => ({
-        body: await transfers.accept({ actor, requestId }, params.id, params.transferId),
+      handler: async ({ params, change }) => ({
+        body: await transfers.accept(change, params.id, params.transferId),
       }),
     }),
     defineRoute({
@@ -86,8 +86,8 @@ export function ownershipRoutes(assets: DataAssetService, transfers: OwnershipTr
       params: TransferParams,
       body: RejectTransfer,
       responses: { 200: { description: 'Rejected', schema: OwnershipTransfer }, ...problemResponses, ...notFound, ...notOpen },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await transfers.reject({ actor, requestId }, params.id, params.transferId, body.note),
+      handler: async ({ params, body, change }) => ({
+        body: await transfers.reject(change, params.id, params.transferId, body.note),
       }),
     }),
     defineRoute({
@@ -99,8 +99,8 @@ export function ownershipRoutes(assets: DataAssetService, transfers: OwnershipTr
       auth: staffPermission('data_asset', 'transfer', transferSide(transfers, 'from')),
       params: TransferParams,
       responses: { 200: { description: 'Cancelled', schema: OwnershipTransfer }, ...problemResponses, ...notFound, ...notOpen },
-      handler: async ({ params, actor, requestId }) => ({
-        body: await transfers.cancel({ actor, requestId }, params.id, params.transferId),
+      handler: async ({ params, change }) => ({
+        body: await transfers.cancel(change, params.id, params.transferId),
       }),
     }),
     defineRoute({

@@ -1,15 +1,15 @@
 import crypto from 'node:crypto';
-import { actorOf, type AuditLog, type ChangeContext } from '../audit';
+import { actorOf, type AuditRecorder, type ChangeContext } from '../audit';
 import { DATA_ASSETS_CHANGED } from '../data-assets/service';
-import type { DataAssetStore } from '../data-assets/store';
-import type { Db, Trx } from '../db';
+import type { DataAssetStoreType } from '../data-assets/store-type';
+import type { Transactor, Trx } from '../db';
 import type { DepartmentService } from '../departments';
-import type { ChangeFeed } from '../platform/change-feed';
+import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import type { OwnershipTransfer, ProposeTransfer, TransferQuery, TransferStatus } from './schemas';
-import type { OwnershipTransferStore } from './store';
+import type { OwnershipTransferStoreType } from './store-type';
 
 type Decision = Exclude<TransferStatus, 'proposed'>;
 
@@ -20,12 +20,12 @@ type Decision = Exclude<TransferStatus, 'proposed'>;
  */
 export class OwnershipTransferService {
   constructor(
-    private readonly db: Db,
-    private readonly store: OwnershipTransferStore,
-    private readonly assets: DataAssetStore,
-    private readonly departments: DepartmentService,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: OwnershipTransferStoreType,
+    private readonly assets: DataAssetStoreType,
+    private readonly departments: Pick<DepartmentService, 'requireExisting'>,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher,
   ) {}
 
   async propose(ctx: ChangeContext, assetId: string, input: ProposeTransfer): Promise<OwnershipTransfer> {
@@ -141,7 +141,7 @@ export class OwnershipTransferService {
 
   /** The department on one side of a transfer of the asset (for route permission scopes); 404 when unknown. */
   async departmentOf(assetId: string, transferId: string, side: 'from' | 'to'): Promise<string> {
-    const transfer = await this.store.find(this.db, assetId, transferId);
+    const transfer = await this.store.find(undefined, assetId, transferId);
     if (!transfer) throw transferNotFound(transferId);
     return side === 'from' ? transfer.fromDepartment : transfer.toDepartment;
   }

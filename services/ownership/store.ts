@@ -1,5 +1,8 @@
 import type { Db, Trx } from '../db';
 import type { OwnershipTransfer, TransferStatus } from './schemas';
+import type { MapRow, OwnershipMapReadModel, OwnershipTransferStoreType, TransferFilter } from './store-type';
+
+export type { MapRow, TransferFilter } from './store-type';
 
 interface TransferRow {
   id: string;
@@ -31,36 +34,17 @@ const fromRow = (r: TransferRow): OwnershipTransfer => ({
   decisionNote: r.decision_note,
 });
 
-export interface TransferFilter {
-  status?: TransferStatus;
-  /** Transfers from or to these departments (per `direction`); undefined means every department. */
-  departments?: readonly string[];
-  direction?: 'incoming' | 'outgoing';
-  before?: { proposedAt: string; id: string };
-}
-
-/** One asset's line in the ownership map, before the data owners are added. */
-export interface MapRow {
-  assetId: string;
-  key: string;
-  name: string;
-  status: 'active' | 'retired';
-  classification: number;
-  owningDepartment: string;
-  owningDepartmentName: string;
-  fieldCounts: { none: number; personal: number; sensitive: number; total: number };
-  openTransferTo: string | null;
-}
-
-export class OwnershipTransferStore {
+export class OwnershipTransferStore implements OwnershipTransferStoreType, OwnershipMapReadModel {
   constructor(private readonly db: Db) {}
 
   private select(trx: Db | Trx) {
     return trx('ownership_transfers as t').join('data_assets as a', 'a.id', 't.asset_id').select('t.*', 'a.key as asset_key');
   }
 
-  async find(trx: Db | Trx, assetId: string, transferId: string): Promise<OwnershipTransfer | undefined> {
-    const row = (await this.select(trx).where({ 't.id': transferId, 't.asset_id': assetId }).first()) as TransferRow | undefined;
+  async find(trx: Db | Trx | undefined, assetId: string, transferId: string): Promise<OwnershipTransfer | undefined> {
+    const row = (await this.select(trx ?? this.db)
+      .where({ 't.id': transferId, 't.asset_id': assetId })
+      .first()) as TransferRow | undefined;
     return row && fromRow(row);
   }
 

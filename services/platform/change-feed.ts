@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import type { Db, Trx } from '../db';
+import type { Transactor, Trx } from '../db';
 import type { Logger } from '../logger';
 
 /** The PostgreSQL channel that carries every change notice between replicas. */
@@ -32,13 +32,26 @@ export interface ChangeFeedOptions {
   readonly heartbeatMs?: number;
 }
 
+/** What a service needs of the change feed to make a change: publish inside it, settle after it. */
+export interface ChangePublisher {
+  transaction<T>(db: Transactor, fn: (trx: Trx) => Promise<T>): Promise<T>;
+  publish(trx: Trx, topic: string, payload: Record<string, unknown>): Promise<void>;
+}
+
+/** What a reader that keeps something in memory needs of the change feed: hear changes, and whether it may trust what it keeps. */
+export interface ChangeSubscriber {
+  subscribe(topic: string, handler: ChangeHandler): void;
+  onReconnect(handler: () => void | Promise<void>): void;
+  readonly connected: boolean;
+}
+
 /**
  * Tells every part of this process, and every other replica, that something changed (a grant was
  * revoked, a vendor suspended, a client disabled…), only once the change has committed.
  * Publishing runs `pg_notify` inside the change's transaction (PostgreSQL delivers it on commit)
  * and hands the notice to local subscribers when the transaction commits.
  */
-export class ChangeFeed {
+export class ChangeFeed implements ChangePublisher, ChangeSubscriber {
   readonly instanceId = crypto.randomUUID();
   private readonly handlers = new Map<string, ChangeHandler[]>();
   private readonly inflight = new Set<Promise<void>>();
@@ -86,7 +99,7 @@ export class ChangeFeed {
    * Runs `fn` in a transaction and, once it has committed, waits for this process's handlers, so
    * the caller's next request already sees the change (other replicas follow within a second).
    */
-  async transaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  async transaction<T>(db: Transactor, fn: (trx: Trx) => Promise<T>): Promise<T> {
     const result = await db.transaction(fn);
     await this.settle();
     return result;

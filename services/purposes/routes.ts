@@ -25,7 +25,7 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
         ...problemResponses,
         409: { description: 'The key is taken (`purpose_exists`)', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await purposes.create({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await purposes.create(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -69,7 +69,7 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
         ...notFound,
         409: { description: 'The purpose is retired (`purpose_retired`)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await purposes.update({ actor, requestId }, params.key, body) }),
+      handler: async ({ params, body, change }) => ({ body: await purposes.update(change, params.key, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -91,7 +91,7 @@ export function purposeRoutes(purposes: PurposeService): RouteSpec[] {
           schema: Problem,
         },
       },
-      handler: async ({ params, actor, requestId }) => ({ body: await purposes.retire({ actor, requestId }, params.key) }),
+      handler: async ({ params, change }) => ({ body: await purposes.retire(change, params.key) }),
     }),
   ];
 }

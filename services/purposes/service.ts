@@ -1,22 +1,22 @@
 import crypto from 'node:crypto';
 import { grantsDependOn } from '../access-grants/grantability';
-import type { AuditLog, ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../platform/change-feed';
+import type { AuditRecorder, ChangeContext } from '../audit';
+import type { Transactor, Trx } from '../db';
+import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
 import type { CreatePurpose, LegalBasis, Purpose, PurposeStatus, UpdatePurpose } from './schemas';
-import type { PurposeStore } from './store';
+import type { PurposeStoreType } from './store-type';
 
 /** Change-feed topic, payload { key }: a purpose was created, changed or retired. */
 export const PURPOSE_CHANGED = 'purpose.changed';
 
 export class PurposeService {
   constructor(
-    private readonly db: Db,
-    private readonly store: PurposeStore,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: PurposeStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher,
   ) {}
 
   async create(ctx: ChangeContext, input: CreatePurpose): Promise<Purpose> {

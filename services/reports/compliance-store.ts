@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { undisclosed, type DisclosedCategory } from '../notices/disclosure';
 import type { Finding } from './compliance-check';
+import type { ComplianceReadModel } from './compliance-read-model';
 
 const EXAMPLES = 10;
 
@@ -11,7 +12,7 @@ const listed = (examined: number, ids: readonly string[]): Finding => ({ examine
  * one statement over the records the rule applies to — its rows are `id`, `offending` (boolean) and
  * `sort_key` — so what was examined and what broke the rule can never drift apart.
  */
-export class ComplianceStore {
+export class ComplianceStore implements ComplianceReadModel {
   constructor(private readonly db: Db) {}
 
   private async finding(examined: string, bindings: readonly string[] = [], order = 'sort_key'): Promise<Finding> {

@@ -11,7 +11,7 @@ import {
   type RecordKind,
   type ReportWindow,
 } from './compliance-check';
-import type { ComplianceStore } from './compliance-store';
+import type { ComplianceReadModel } from './compliance-read-model';
 import { UNUSED_DAYS } from './vendor-access';
 
 export const CheckStatusSchema = z.enum(CHECK_STATUSES).openapi('ComplianceCheckStatus', {
@@ -71,7 +71,11 @@ const NOTICE = '《通知》（金办发〔2024〕99号）';
 const PIPL = '《个人信息保护法》';
 
 /** Every check the report runs, in the order an inspector reads them. */
-export function complianceChecks(store: ComplianceStore, sources: ComplianceSources, audit: AuditLog): ComplianceCheckDefinition[] {
+export function complianceChecks(
+  store: ComplianceReadModel,
+  sources: ComplianceSources,
+  audit: Pick<AuditLog, 'verify'>,
+): ComplianceCheckDefinition[] {
   const iso = (d: Date) => d.toISOString();
   return [
     {

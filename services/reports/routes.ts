@@ -56,7 +56,7 @@ type ReportQuery = z.output<typeof ComplianceReportQuery>;
 async function issueFor(compliance: ComplianceReportService, req: RouteRequest<unknown, ReportQuery, unknown>) {
   if (req.actor.kind !== 'staff') throw new ForbiddenError();
   const lang = reportLanguage(req.query.lang, req.ctx.get('Accept-Language') || undefined);
-  return compliance.issue({ actor: req.actor, requestId: req.requestId }, req.actor.subject, {
+  return compliance.issue(req.change, req.actor.subject, {
     lang,
     from: req.query.from,
     to: req.query.to,

@@ -18,7 +18,7 @@ export function roleAssignmentRoutes(roles: RoleAssignmentService): RouteSpec[] 
         ...problemResponses,
         409: { description: 'Already assigned', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await roles.assign({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await roles.assign(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -44,8 +44,8 @@ export function roleAssignmentRoutes(roles: RoleAssignmentService): RouteSpec[] 
         ...problemResponses,
         404: { description: 'Unknown assignment', schema: Problem },
       },
-      handler: async ({ params, actor, requestId }) => {
-        await roles.revoke({ actor, requestId }, params.id);
+      handler: async ({ params, change }) => {
+        await roles.revoke(change, params.id);
         return { status: 204 };
       },
     }),

@@ -1,24 +1,24 @@
-import type { AuditLog, ChangeContext } from '../audit';
-import type { ChangeFeed } from '../platform/change-feed';
+import type { AuditRecorder, ChangeContext } from '../audit';
+import type { ChangePublisher } from '../platform/change-feed';
 import { ALL_DEPARTMENTS, type StaffAuthorizer } from '../authz';
-import type { Db } from '../db';
+import type { Transactor } from '../db';
 import type { DepartmentService } from '../departments';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
 import type { CreateRoleAssignment, RoleAssignment } from './schemas';
-import type { RoleAssignmentStore } from './store';
+import type { RoleAssignmentStoreType } from './store-type';
 
 /** Change-feed topic: staff policies must be reloaded. */
 export const ROLE_ASSIGNMENTS_CHANGED = 'role_assignments.changed';
 
 export class RoleAssignmentService {
   constructor(
-    private readonly db: Db,
-    private readonly store: RoleAssignmentStore,
-    private readonly audit: AuditLog,
-    private readonly authz: StaffAuthorizer,
-    private readonly departments: DepartmentService,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: RoleAssignmentStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly authz: Pick<StaffAuthorizer, 'knownRoles'>,
+    private readonly departments: Pick<DepartmentService, 'requireExisting'>,
+    private readonly changes: ChangePublisher,
   ) {}
 
   async assign(ctx: ChangeContext, input: CreateRoleAssignment): Promise<RoleAssignment> {

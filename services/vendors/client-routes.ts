@@ -35,11 +35,11 @@ export function vendorClientRoutes(vendors: VendorService, clients: ClientServic
           schema: Problem,
         },
       },
-      handler: async ({ params, body, actor, requestId }) => {
+      handler: async ({ params, body, change }) => {
         const vendor = await vendors.get(params.id);
         if (vendor.status !== 'active')
           throw new ConflictError('vendor_not_active', `The vendor is ${vendor.status}; clients are registered for active vendors only`);
-        const registered = await clients.register({ actor, requestId }, { kind: 'vendor', vendorId: vendor.id, ...body });
+        const registered = await clients.register(change, { kind: 'vendor', vendorId: vendor.id, ...body });
         return { status: 201, body: registered, headers: { 'Cache-Control': 'no-store' } };
       },
     }),

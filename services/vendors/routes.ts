@@ -45,7 +45,7 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
         ...problemResponses,
         409: { description: 'The name or unified social credit code is taken (`vendor_exists`)', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await vendors.create({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await vendors.create(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -87,7 +87,7 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
         ...notFound,
         ...transitionConflict('`vendor_terminated`, or `contract_end_not_extended` for an earlier end'),
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await vendors.update({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await vendors.update(change, params.id, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -118,8 +118,8 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
         ...notFound,
         ...transitionConflict('`vendor_already_suspended`, `vendor_terminated`'),
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await vendors.suspend({ actor, requestId }, params.id, body.reason),
+      handler: async ({ params, body, change }) => ({
+        body: await vendors.suspend(change, params.id, body.reason),
       }),
     }),
     defineRoute({
@@ -138,8 +138,8 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
         ...notFound,
         ...transitionConflict('`vendor_not_suspended`, `vendor_terminated`, `vendor_held_by_containment`'),
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await vendors.reinstate({ actor, requestId }, params.id, body.reason),
+      handler: async ({ params, body, change }) => ({
+        body: await vendors.reinstate(change, params.id, body.reason),
       }),
     }),
     defineRoute({
@@ -158,8 +158,8 @@ export function vendorRoutes(vendors: VendorService): RouteSpec[] {
         ...notFound,
         ...transitionConflict('`vendor_terminated`'),
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await vendors.terminate({ actor, requestId }, params.id, body.reason),
+      handler: async ({ params, body, change }) => ({
+        body: await vendors.terminate(change, params.id, body.reason),
       }),
     }),
   ];

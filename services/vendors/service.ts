@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
-import { actorOf, type AuditLog, type ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
+import { actorOf, type AuditRecorder, type ChangeContext } from '../audit';
+import type { Transactor, Trx } from '../db';
 import type { PurposeService } from '../purposes';
-import type { ChangeFeed } from '../platform/change-feed';
+import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
 import { nextStatus, vendorTerminated, type VendorLifecycle, type VendorLifecycleEvent } from './lifecycle';
 import type { CreateVendor, UpdateVendor, Vendor, VendorSnapshot, VendorStatus, VendorStatusHistoryEntry } from './schemas';
-import type { VendorStore } from './store';
+import type { VendorStoreType } from './store-type';
 
 /**
  * Change-feed topic, payload { vendorId }: a vendor was created or changed (contract, status…).
@@ -24,11 +24,11 @@ const PURPOSES_FIELD = 'body.contract.purposes';
 
 export class VendorService {
   constructor(
-    private readonly db: Db,
-    private readonly store: VendorStore,
-    private readonly audit: AuditLog,
-    private readonly purposes: PurposeService,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: VendorStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly purposes: Pick<PurposeService, 'requireActive'>,
+    private readonly changes: ChangePublisher,
     /** Where later features hear of status changes, inside the change's transaction. */
     private readonly lifecycle: VendorLifecycle,
     /** A terminated vendor's OAuth clients are disabled with it. */

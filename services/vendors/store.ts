@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db, Trx } from '../db';
+import type { VendorFilter, VendorHistoryEntry, VendorStoreType } from './store-type';
 import type { SecurityAssessment, Vendor, VendorContact, VendorSnapshot, VendorStatus, VendorStatusHistoryEntry } from './schemas';
 
 interface VendorRow {
@@ -65,13 +66,7 @@ const toRow = (v: Vendor) => ({
 const PURPOSES = `(select coalesce(json_agg(cp.purpose_key order by cp.purpose_key), '[]'::json)
   from vendor_contract_purposes cp where cp.vendor_id = vendors.id) as purposes`;
 
-export interface VendorFilter {
-  status?: VendorStatus;
-  purpose?: string;
-  after?: { createdAt: string; id: string };
-}
-
-export class VendorStore {
+export class VendorStore implements VendorStoreType {
   constructor(private readonly db: Db) {}
 
   private select(trx: Db | Trx): Knex.QueryBuilder {
@@ -79,7 +74,7 @@ export class VendorStore {
   }
 
   async findById(id: string, trx: Db | Trx = this.db): Promise<Vendor | undefined> {
-    const row = (await this.select(trx).where('vendors.id', id).first()) as VendorRow | undefined;
+    const row = (await this.select(trx).where('vendors.id', id).first()) as VendorRow | undefined; // typed by hand: purposes is computed (PURPOSES)
     return row && fromRow(row);
   }
 
@@ -90,12 +85,12 @@ export class VendorStore {
   }
 
   async findIdByName(trx: Db | Trx, name: string): Promise<string | undefined> {
-    const row = (await trx('vendors').where({ name }).first('id')) as { id: string } | undefined;
+    const row = await trx<VendorRow>('vendors').where({ name }).first('id');
     return row?.id;
   }
 
   async findIdByCreditCode(trx: Db | Trx, code: string): Promise<string | undefined> {
-    const row = (await trx('vendors').where({ unified_social_credit_code: code }).first('id')) as { id: string } | undefined;
+    const row = await trx<VendorRow>('vendors').where({ unified_social_credit_code: code }).first('id');
     return row?.id;
   }
 
@@ -130,11 +125,7 @@ export class VendorStore {
     }
   }
 
-  async appendHistory(
-    trx: Trx,
-    vendorId: string,
-    entry: { from: VendorStatus | null; to: VendorStatus; reason: string | null; actor: string; at: string },
-  ): Promise<void> {
+  async appendHistory(trx: Trx, vendorId: string, entry: VendorHistoryEntry): Promise<void> {
     await trx('vendor_status_history').insert({
       vendor_id: vendorId,
       from_status: entry.from,
@@ -146,9 +137,12 @@ export class VendorStore {
   }
 
   async history(vendorId: string, afterId: number | undefined, limit: number): Promise<VendorStatusHistoryEntry[]> {
-    const q = this.db('vendor_status_history').where({ vendor_id: vendorId }).orderBy('id').limit(limit);
+    const q = this.db<HistoryRow & { vendor_id: string }>('vendor_status_history')
+      .where({ vendor_id: vendorId })
+      .orderBy('id')
+      .limit(limit);
     if (afterId !== undefined) q.where('id', '>', afterId);
-    const rows = (await q) as HistoryRow[];
+    const rows = await q;
     return rows.map((r) => ({ id: r.id, fromStatus: r.from_status, toStatus: r.to_status, reason: r.reason, actor: r.actor, at: r.at }));
   }
 

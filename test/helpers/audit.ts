@@ -6,9 +6,9 @@ import type { AuditLog } from '../../services/audit';
  * was indeed linked ahead, i.e. whether the one-statement path was the one that failed.
  */
 export function breakNextLinkedBatch(audit: AuditLog): { linkedAhead(): boolean; restore(): void } {
-  const link = audit.linkAfterKnownEnd.bind(audit);
+  const link = audit.chain.linkAfterKnownEnd.bind(audit.chain);
   let linkedAhead = false;
-  const spy = jest.spyOn(audit, 'linkAfterKnownEnd').mockImplementationOnce((events) => {
+  const spy = jest.spyOn(audit.chain, 'linkAfterKnownEnd').mockImplementationOnce((events) => {
     const linked = link(events);
     linkedAhead = linked !== undefined;
     return linked && { ...linked, rowsJson: linked.rowsJson.replace(/"id":"[0-9a-f-]+"/, '"id":"not-a-uuid"') };

@@ -65,7 +65,10 @@ export interface TestDatabase {
 /** A fresh, migrated database for one test file: a copy of the template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const template = process.env[TEMPLATE_ENV];
-  if (!template) throw new Error('The jest global setup did not create a template database');
+  if (!template)
+    throw new Error(
+      'The jest global setup made no template database (a run of test/unit/ files only makes none: tests that need a database belong in test/integration/)',
+    );
   const databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
     const name = `test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;

@@ -1,4 +1,12 @@
-import { AUDIT_CHAIN_LOCK, AuditLog, AuditStore, type AuditEvent, type AuditEventInput, type LinkedBatch } from '../../services/audit';
+import {
+  AUDIT_CHAIN_LOCK,
+  AuditChain,
+  AuditLog,
+  AuditStore,
+  type AuditEvent,
+  type AuditEventInput,
+  type LinkedBatch,
+} from '../../services/audit';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { createDatabase, type Db } from '../../services/db';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
@@ -155,7 +163,7 @@ const sendLinked = (db: Db, linked: LinkedBatch) =>
   });
 
 /** One batch as a replica's group commit appends it: linked ahead when it can be, else (or if the chain moved on) in a transaction. */
-async function appendAnyway(db: Db, store: AuditStore, inputs: AuditEventInput[]): Promise<'linked' | 'transaction'> {
+async function appendAnyway(db: Db, store: AuditChain, inputs: AuditEventInput[]): Promise<'linked' | 'transaction'> {
   const linked = store.linkAfterKnownEnd(inputs);
   if (linked && (await sendLinked(db, linked))) return 'linked';
   await db.transaction((trx) => store.append(trx, inputs));
@@ -165,7 +173,7 @@ async function appendAnyway(db: Db, store: AuditStore, inputs: AuditEventInput[]
 describe('the chain under concurrent writers', () => {
   it('links batches ahead of ones still on their way, and appends each in the order it was linked', async () => {
     const db = t.container.db;
-    const store = new AuditStore(db);
+    const store = new AuditChain(new AuditStore(db));
     const before = (await t.container.audit.verify()).checked;
     expect(store.linkAfterKnownEnd([testEvent('a0')])).toBeUndefined(); // the end is not known yet
     await db.transaction((trx) => store.append(trx, [testEvent('a1')]));
@@ -183,7 +191,7 @@ describe('the chain under concurrent writers', () => {
 
   it('refuses a batch linked after one that failed (AU002), or after an end that moved on (AU001); then appends the usual way', async () => {
     const db = t.container.db;
-    const store = new AuditStore(db);
+    const store = new AuditChain(new AuditStore(db));
     const before = (await t.container.audit.verify()).checked;
     await db.transaction((trx) => store.append(trx, [testEvent('c1')]));
     const failing = store.linkAfterKnownEnd([testEvent('c2')]) as LinkedBatch;
@@ -195,7 +203,7 @@ describe('the chain under concurrent writers', () => {
 
     // Another replica appends first: the next batch's end is no longer the end.
     const moved = store.linkAfterKnownEnd([testEvent('c5')]) as LinkedBatch;
-    await db.transaction((trx) => new AuditStore(db).append(trx, [testEvent('d1')]));
+    await db.transaction((trx) => new AuditChain(new AuditStore(db)).append(trx, [testEvent('d1')]));
     await expect(sendLinked(db, moved)).resolves.toBeUndefined();
     // Another writer is about: this store appends the usual way for a while.
     await db.transaction((trx) => store.append(trx, [testEvent('c6')]));
@@ -254,7 +262,7 @@ describe('the chain under concurrent writers', () => {
     });
 
     it('keeps one linear, verifiable chain when both link batches ahead', async () => {
-      const stores = pools.map((db) => new AuditStore(db));
+      const stores = pools.map((db) => new AuditChain(new AuditStore(db)));
       const before = (await t.container.audit.verify()).checked;
       const writer = async (p: number) => {
         const ways: string[] = [];

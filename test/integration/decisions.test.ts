@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { AuditStore } from '../../services/audit';
+import { AuditChain, AuditStore } from '../../services/audit';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { breakNextLinkedBatch } from '../helpers/audit';
@@ -151,8 +151,8 @@ describe('POST /v1/decisions', () => {
 
   it('answers 503, never an allow, when the audit write fails', async () => {
     // The transaction path (taken when this process does not know the chain end).
-    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
-    const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(new Error('disk full'));
+    const unknownEnd = jest.spyOn(t.container.audit.chain, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
+    const spy = jest.spyOn(t.container.audit.chain, 'append').mockRejectedValueOnce(new Error('disk full'));
     try {
       expectProblem(await decide({}), 503, 'service_unavailable');
     } finally {
@@ -192,7 +192,7 @@ describe('POST /v1/decisions', () => {
   it('keeps the chain linear when another writer (another replica) appended since this process last did', async () => {
     await decide({ fields: ['name'] }).expect(200);
     // Another replica's appender: its own store, its own idea of the chain end.
-    const other = new AuditStore(t.container.db);
+    const other = new AuditChain(new AuditStore(t.container.db));
     await t.container.db.transaction((trx) =>
       other.append(trx, [
         {

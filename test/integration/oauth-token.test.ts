@@ -125,9 +125,9 @@ describe('POST /oauth/token: durability', () => {
     // The first batch is held for a moment, as a slow commit would be: the requests arriving
     // meanwhile must then share the next commit (on a busy machine they might otherwise arrive
     // one at a time and each find the journal idle).
-    const append = t.container.audit.append.bind(t.container.audit);
+    const append = t.container.audit.chain.append.bind(t.container.audit.chain);
     let first = true;
-    const slow = jest.spyOn(t.container.audit, 'append').mockImplementation(async (trx, events) => {
+    const slow = jest.spyOn(t.container.audit.chain, 'append').mockImplementation(async (trx, events) => {
       if (first) {
         first = false;
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -153,8 +153,8 @@ describe('POST /oauth/token: durability', () => {
   it('answers 503 temporarily_unavailable, and no token, when the audit event cannot be written', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     // The transaction path (taken when this process does not know the audit chain's end)…
-    const unknownEnd = jest.spyOn(t.container.audit, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
-    const spy = jest.spyOn(t.container.audit, 'append').mockRejectedValueOnce(down);
+    const unknownEnd = jest.spyOn(t.container.audit.chain, 'linkAfterKnownEnd').mockReturnValueOnce(undefined);
+    const spy = jest.spyOn(t.container.audit.chain, 'append').mockRejectedValueOnce(down);
     try {
       const res = await token()
         .set('Authorization', basic(basicClient.clientId, basicClient.clientSecret))

@@ -34,9 +34,25 @@ class MemoryStore {
   async readBatch(afterSeq: number, size: number): Promise<AuditEvent[]> {
     return this.events.filter((e) => e.seq > afterSeq).slice(0, size);
   }
-  async append(_trx: Trx, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
-    this.appended.push(...inputs);
-    return [];
+  async lockChainHead() {
+    return undefined;
+  }
+  async ensurePartitions() {}
+  async insertEvents(_trx: Trx, events: readonly AuditEvent[]): Promise<void> {
+    this.appended.push(
+      ...events.map(({ actorType, actorId, action, objectType, objectId, requestId, details }) => ({
+        actorType,
+        actorId,
+        action,
+        objectType,
+        objectId,
+        requestId,
+        details,
+      })),
+    );
+  }
+  now() {
+    return new Date();
   }
 }
 
@@ -135,7 +151,7 @@ describe('AuditLog.record', () => {
     [{ kind: 'system', name: 'bootstrap' } as const, { actorType: 'system', actorId: 'bootstrap' }],
   ])('records the actor %j without personal data', async (actor, expected) => {
     const { store, log } = logOver([]);
-    await log.record({} as Trx, { actor, requestId: 'r-9' }, change);
+    await log.record({ executionPromise: Promise.resolve() } as unknown as Trx, { actor, requestId: 'r-9' }, change);
     expect(store.appended).toEqual([{ ...expected, ...change, details: {}, requestId: 'r-9' }]);
     expect(JSON.stringify(store.appended)).not.toContain('203.0.113.9');
   });

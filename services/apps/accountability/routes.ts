@@ -75,7 +75,7 @@ export function accountabilityRoutes(
       auth: staffPermission('app_settings', 'update', GLOBAL),
       body: SetLeadDepartment,
       responses: { 200: { description: 'The lead department now', schema: LeadDepartment }, ...problemResponses },
-      handler: async ({ body, actor, requestId }) => ({ body: await lead.set({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ body: await lead.set(change, body) }),
     }),
     defineRoute({
       method: 'put',
@@ -92,7 +92,7 @@ export function accountabilityRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await responsibilities.set({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await responsibilities.set(change, params.id, body) }),
     }),
     defineRoute({
       method: 'get',

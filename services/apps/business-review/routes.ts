@@ -49,7 +49,7 @@ export function businessReviewRoutes(
       auth: staffPermission('licensed_scope', 'update', GLOBAL),
       body: SetLicensedScope,
       responses: { 200: { description: 'The licensed scope now', schema: LicensedScope }, ...problemResponses },
-      handler: async ({ body, actor, requestId }) => ({ body: await licence.set({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ body: await licence.set(change, body) }),
     }),
     defineRoute({
       method: 'put',
@@ -68,7 +68,7 @@ export function businessReviewRoutes(
         ...appNotFoundResponse,
         ...retired,
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await reviews.setProfile({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await reviews.setProfile(change, params.id, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -106,9 +106,9 @@ export function businessReviewRoutes(
           schema: Problem,
         },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await reviews.recordReview({ actor, requestId }, params.id, body),
+        body: await reviews.recordReview(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -140,8 +140,8 @@ export function businessReviewRoutes(
         404: { description: 'Unknown app, or no such finding of the app', schema: Problem },
         409: { description: 'Already closed, or the app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await reviews.closeFinding({ actor, requestId }, params.id, params.findingId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await reviews.closeFinding(change, params.id, params.findingId, body),
       }),
     }),
   ];

@@ -37,8 +37,8 @@ export function compatibilityRoutes(apps: Pick<AppService, 'departmentOf'>, comp
         ...appNotFoundResponse,
         ...retired,
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await compatibility.declareSupported({ actor, requestId }, params.id, body),
+      handler: async ({ params, body, change }) => ({
+        body: await compatibility.declareSupported(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -58,9 +58,9 @@ export function compatibilityRoutes(apps: Pick<AppService, 'departmentOf'>, comp
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or the release does not declare the environment as supported', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await compatibility.recordResult({ actor, requestId }, params.id, body),
+        body: await compatibility.recordResult(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -95,7 +95,7 @@ export function compatibilityRoutes(apps: Pick<AppService, 'departmentOf'>, comp
       auth: staffPermission('operating_environment', 'update', GLOBAL),
       body: SetOperatingEnvironment,
       responses: { 200: { description: 'The environment now', schema: OperatingEnvironment }, ...problemResponses },
-      handler: async ({ body, actor, requestId }) => ({ body: await compatibility.setEnvironment({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ body: await compatibility.setEnvironment(change, body) }),
     }),
   ];
 }

@@ -30,9 +30,9 @@ export function appSdkRoutes(apps: Pick<AppService, 'departmentOf'>, sdks: AppSd
           schema: Problem,
         },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await sdks.declare({ actor, requestId }, params.id, body),
+        body: await sdks.declare(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -65,8 +65,8 @@ export function appSdkRoutes(apps: Pick<AppService, 'departmentOf'>, sdks: AppSd
           schema: Problem,
         },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await sdks.approve({ actor, requestId }, params.id, params.sdkId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await sdks.approve(change, params.id, params.sdkId, body),
       }),
     }),
   ];

@@ -58,9 +58,9 @@ export function consolidationPlanRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or already has an open plan (consolidation_plan_exists)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await plans.draft({ actor, requestId }, params.id, body),
+        body: await plans.draft(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -91,7 +91,7 @@ export function consolidationPlanRoutes(
       params: AppParams,
       body: RevisePlan,
       responses: { 200: planResponse('The plan now'), ...openPlanResponses },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await plans.revise({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await plans.revise(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -104,9 +104,9 @@ export function consolidationPlanRoutes(
       params: AppParams,
       body: NewMigrationStep,
       responses: { 201: planResponse('The plan with the step'), ...openPlanResponses },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await plans.addStep({ actor, requestId }, params.id, body),
+        body: await plans.addStep(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -121,8 +121,8 @@ export function consolidationPlanRoutes(
       params: StepParams,
       body: UpdateMigrationStep,
       responses: { 200: planResponse('The plan now'), ...openPlanResponses },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await plans.updateStep({ actor, requestId }, params.id, params.stepId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await plans.updateStep(change, params.id, params.stepId, body),
       }),
     }),
     defineRoute({
@@ -146,7 +146,7 @@ export function consolidationPlanRoutes(
         404: { description: 'Unknown app, or it has no open plan', schema: Problem },
         409: { description: 'Retired app, no lead department, already approved, or parts missing', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await plans.approve({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await plans.approve(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -161,8 +161,8 @@ export function consolidationPlanRoutes(
       params: AppParams,
       body: RecordNotificationSent,
       responses: { 200: planResponse('The plan now'), ...openPlanResponses },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await plans.recordNotificationSent({ actor, requestId }, params.id, body),
+      handler: async ({ params, body, change }) => ({
+        body: await plans.recordNotificationSent(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -176,7 +176,7 @@ export function consolidationPlanRoutes(
       params: AppParams,
       body: CancelPlan,
       responses: { 200: planResponse('The cancelled plan'), ...openPlanResponses },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await plans.cancel({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await plans.cancel(change, params.id, body) }),
     }),
   ];
 }

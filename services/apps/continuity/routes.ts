@@ -45,7 +45,7 @@ export function continuityRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await continuity.set({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await continuity.set(change, params.id, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -79,9 +79,9 @@ export function continuityRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or has no continuity profile (no RTO to compare with)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await continuity.recordOutage({ actor, requestId }, params.id, body),
+        body: await continuity.recordOutage(change, params.id, body),
       }),
     }),
     defineRoute({

@@ -54,7 +54,7 @@ export function monitoringRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await monitoring.setProfile({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await monitoring.setProfile(change, params.id, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -82,9 +82,9 @@ export function monitoringRoutes(
       params: AppParams,
       body: RecordSignal,
       responses: signalResponses,
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await monitoring.recordSignal({ actor, requestId }, params.id, body),
+        body: await monitoring.recordSignal(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -99,9 +99,9 @@ export function monitoringRoutes(
       params: AppParams,
       body: RecordSignal,
       responses: signalResponses,
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await monitoring.recordSignal({ actor, requestId }, params.id, body),
+        body: await monitoring.recordSignal(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -145,8 +145,8 @@ export function monitoringRoutes(
         404: { description: 'Unknown app or warning', schema: Problem },
         409: { description: 'Already acknowledged, or the app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await monitoring.acknowledge({ actor, requestId }, params.id, params.warningId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await monitoring.acknowledge(change, params.id, params.warningId, body),
       }),
     }),
   ];

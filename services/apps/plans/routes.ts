@@ -70,7 +70,7 @@ export function appPlanRoutes(deps: {
       auth: staffPermission('app_plan', 'submit', bodyDepartmentScope('department')),
       body: SubmitAppPlan,
       responses: { 201: { description: 'Submitted', schema: AppPlan }, ...problemResponses },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await plans.submit({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await plans.submit(change, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -114,7 +114,7 @@ export function appPlanRoutes(deps: {
         ...leadOnly,
         409: { description: 'Already decided, past its period, or no lead department named', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await plans.approve({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await plans.approve(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -132,7 +132,7 @@ export function appPlanRoutes(deps: {
         ...leadOnly,
         409: { description: 'Already decided, or no lead department named', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await plans.reject({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await plans.reject(change, params.id, body) }),
     }),
     defineRoute({
       method: 'post',
@@ -151,8 +151,8 @@ export function appPlanRoutes(deps: {
         404: { description: 'Unknown plan, planned app or app', schema: Problem },
         409: { description: 'The plan is not approved, the planned app is used, or the app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await plans.mergePlannedApp({ actor, requestId }, params.id, params.itemId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await plans.mergePlannedApp(change, params.id, params.itemId, body),
       }),
     }),
     defineRoute({
@@ -182,7 +182,7 @@ export function appPlanRoutes(deps: {
         ...leadOnly,
         409: { description: 'No lead department named', schema: Problem },
       },
-      handler: async ({ body, actor, requestId }) => ({ body: await policy.setPolicy({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ body: await policy.setPolicy(change, body) }),
     }),
     defineRoute({
       method: 'put',
@@ -202,7 +202,7 @@ export function appPlanRoutes(deps: {
         ...leadOnly,
         409: { description: 'No lead department named', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await policy.setCap({ actor, requestId }, params.code, body) }),
+      handler: async ({ params, body, change }) => ({ body: await policy.setCap(change, params.code, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -233,7 +233,7 @@ export function appPlanRoutes(deps: {
         ...appNotFoundResponse,
         409: { description: 'The app is past its proposal (app_not_proposed) or overlaps nothing (no_overlaps)', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({ body: await entry.justify({ actor, requestId }, params.id, body) }),
+      handler: async ({ params, body, change }) => ({ body: await entry.justify(change, params.id, body) }),
     }),
     defineRoute({
       method: 'get',

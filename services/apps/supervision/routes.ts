@@ -48,9 +48,9 @@ export function supervisionRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await supervision.registerFinding({ actor, requestId }, params.id, body),
+        body: await supervision.registerFinding(change, params.id, body),
       }),
     }),
     defineRoute({
@@ -81,9 +81,9 @@ export function supervisionRoutes(
         404: { description: 'Unknown app or finding', schema: Problem },
         409: { description: 'The app is retired', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await supervision.addItem({ actor, requestId }, params.id, params.findingId, body),
+        body: await supervision.addItem(change, params.id, params.findingId, body),
       }),
     }),
     defineRoute({
@@ -103,8 +103,8 @@ export function supervisionRoutes(
         404: { description: 'Unknown app or item', schema: Problem },
         409: { description: 'Already closed', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await supervision.closeItem({ actor, requestId }, params.id, params.itemId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await supervision.closeItem(change, params.id, params.itemId, body),
       }),
     }),
     defineRoute({
@@ -137,9 +137,9 @@ export function supervisionRoutes(
         ...appNotFoundResponse,
         409: { description: 'The subject is not a major event or an overdue rectification', schema: Problem },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
+      handler: async ({ params, body, change }) => ({
         status: 201,
-        body: await supervision.decide({ actor, requestId }, params.id, body),
+        body: await supervision.decide(change, params.id, body),
       }),
     }),
     defineRoute({

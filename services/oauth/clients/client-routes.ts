@@ -31,9 +31,9 @@ export function clientRoutes(clients: ClientService): RouteSpec[] {
       auth: staffPermission('client', 'create', GLOBAL),
       body: RegisterInternalClient,
       responses: { 201: { description: 'Registered', schema: RegisteredClient }, ...problemResponses, 409: secretShown },
-      handler: async ({ body, actor, requestId }) => ({
+      handler: async ({ body, change }) => ({
         status: 201,
-        body: await clients.register({ actor, requestId }, { ...body, kind: 'internal' }),
+        body: await clients.register(change, { ...body, kind: 'internal' }),
         headers: { 'Cache-Control': 'no-store' },
       }),
     }),
@@ -73,7 +73,7 @@ export function clientRoutes(clients: ClientService): RouteSpec[] {
         ...notFound,
         409: { description: 'Already disabled', schema: Problem },
       },
-      handler: async ({ params, actor, requestId }) => ({ body: await clients.disable({ actor, requestId }, params.clientId) }),
+      handler: async ({ params, change }) => ({ body: await clients.disable(change, params.clientId) }),
     }),
     defineRoute({
       method: 'post',
@@ -97,8 +97,8 @@ export function clientRoutes(clients: ClientService): RouteSpec[] {
           schema: Problem,
         },
       },
-      handler: async ({ params, body, actor, requestId }) => ({
-        body: await clients.rotateCredentials({ actor, requestId }, params.clientId, body),
+      handler: async ({ params, body, change }) => ({
+        body: await clients.rotateCredentials(change, params.clientId, body),
         headers: { 'Cache-Control': 'no-store' },
       }),
     }),

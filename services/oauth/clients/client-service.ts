@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
-import { currentIdempotentRequest } from '../../idempotency';
 import type { ChangeFeed } from '../../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../../shared/schemas';
@@ -63,7 +62,7 @@ export class ClientService {
     };
     if (trx) await write(trx);
     else await this.changes.transaction(this.db, write);
-    if (secret !== undefined) secretShownOnce(record.clientId, 'registered');
+    if (secret !== undefined) secretShownOnce(ctx, record.clientId, 'registered');
     return { ...publicView(record), ...(secret === undefined ? {} : { clientSecret: secret }) };
   }
 
@@ -141,7 +140,7 @@ export class ClientService {
       await this.changes.publish(trx, CLIENT_CHANGED, { clientId });
       return updated;
     });
-    if (secret !== undefined) secretShownOnce(clientId, 'rotated');
+    if (secret !== undefined) secretShownOnce(ctx, clientId, 'rotated');
     return { ...publicView(after), ...(secret === undefined ? {} : { clientSecret: secret }) };
   }
 
@@ -169,8 +168,8 @@ export class ClientService {
  * A response with a client secret is never kept for Idempotency-Key replays: a retry learns that the
  * secret was shown (and which client), not the secret.
  */
-function secretShownOnce(clientId: string, what: 'registered' | 'rotated'): void {
-  currentIdempotentRequest()?.showOnce({
+function secretShownOnce(ctx: ChangeContext, clientId: string, what: 'registered' | 'rotated'): void {
+  ctx.idempotent?.showOnce({
     detail:
       what === 'registered'
         ? `This request already registered client ${clientId}; its secret was shown once, in that response, and is not shown again. If it was lost, rotate the client's credentials.`

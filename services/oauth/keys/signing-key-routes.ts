@@ -26,7 +26,7 @@ export function signingKeyRoutes(keys: SigningKeyService): RouteSpec[] {
       auth: staffPermission('signing_key', 'rotate', GLOBAL),
       body: RotateSigningKey,
       responses: { 201: { description: 'The new key', schema: SigningKey }, ...problemResponses },
-      handler: async ({ body, actor, requestId }) => ({ status: 201, body: await keys.rotate({ actor, requestId }, body) }),
+      handler: async ({ body, change }) => ({ status: 201, body: await keys.rotate(change, body) }),
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import { AUDIT_CHAIN_LOCK, type AuditEventInput, type AuditLog } from '../../audit';
+import type { AuditEventInput, AuditLog } from '../../audit';
 import type { Db } from '../../db';
 import { isDatabaseUnavailable } from '../../shared/errors';
 import { assertionKey, type AssertionClaim, type TokenStore } from './token-store';
@@ -16,8 +16,8 @@ const MAX_GATHER_MS = 4;
 
 /**
  * Group commit for the token endpoint: issued tokens' audit events, failed authentications and
- * assertion jti claims from concurrent requests share one commit (one statement when the audit
- * chain's end is known here, else a transaction), so each request still waits until its own record
+ * assertion jti claims from concurrent requests share one commit (AuditLog.commitBatch: one
+ * statement when the audit chain's end is known here, else a transaction), so each request still waits until its own record
  * is durable but the database sees one commit per batch, not per token.
  * A batch starts once every token request under way is waiting on the journal (or after
  * MAX_GATHER_MS), so it is as large as the load allows. With `lanes` > 1 (PostgreSQL), the next
@@ -129,40 +129,14 @@ export class IssuanceJournal {
     }
     const events = batch.flatMap((p) => p.events);
     const claims = [...first.values()].map((p) => p.claim as AssertionClaim);
+    // Claims alone are one insert; with events, the audit log commits them together (one statement when it can).
     const inserted =
-      (await this.inOneStatement(claims, events)) ??
-      (await this.db.transaction(async (trx) => {
-        const fresh = await this.tokens.claimAssertions(trx, claims);
-        if (events.length > 0) await this.audit.append(trx, events);
-        return fresh;
-      }));
+      events.length === 0
+        ? await this.tokens.claimAssertions(this.db, claims)
+        : await this.audit.commitBatch(this.db, events, {
+            oneStatement: (linked) => this.tokens.recordTokenBatch(linked, claims),
+            inTransaction: (trx) => this.tokens.claimAssertions(trx, claims),
+          });
     return new Set([...first.entries()].filter(([key]) => inserted.has(key)).map(([, p]) => p));
-  }
-
-  /**
-   * The batch committed by one statement: claims alone are one insert; claims and events are
-   * record_token_batch, the events linked after the chain end this process knows (see
-   * AuditStore.linkAfterKnownEnd). Undefined, with nothing written, when the batch must take the
-   * transaction path (the chain end is not known, or moved on).
-   */
-  private async inOneStatement(claims: readonly AssertionClaim[], events: readonly AuditEventInput[]): Promise<Set<string> | undefined> {
-    if (events.length === 0) return this.tokens.claimAssertions(this.db, claims);
-    const linked = this.audit.linkAfterKnownEnd(events);
-    if (!linked) return undefined;
-    const rows = await linked.send(async () => {
-      const result = (await this.db
-        .raw('select claimed_client, claimed_jti from record_token_batch(?, ?, ?, ?::jsonb, ?::text[], ?::text[], ?::timestamptz[])', [
-          AUDIT_CHAIN_LOCK,
-          linked.after.seq,
-          linked.after.hash,
-          linked.rowsJson,
-          claims.map((c) => c.clientId),
-          claims.map((c) => c.jti),
-          claims.map((c) => c.expiresAt),
-        ])
-        .options({ name: 'record_token_batch' })) as { rows: Array<{ claimed_client: string; claimed_jti: string }> };
-      return result.rows;
-    });
-    return rows && new Set(rows.map((r) => assertionKey(r.claimed_client, r.claimed_jti)));
   }
 }

@@ -1,3 +1,4 @@
+import { AUDIT_CHAIN_LOCK, type LinkedBatch } from '../../audit';
 import type { Db, Trx } from '../../db';
 
 export interface RevokedToken {
@@ -48,6 +49,28 @@ export class TokenStore {
       .ignore()
       .returning(['client_id', 'jti'])) as Array<{ client_id: string; jti: string }>;
     return new Set(rows.map((r) => assertionKey(r.client_id, r.jti)));
+  }
+
+  /**
+   * Assertion ids and a batch of audit events linked ahead, in one statement (record_token_batch);
+   * returns the keys that were new, as claimAssertions does.
+   */
+  async recordTokenBatch(linked: LinkedBatch, claims: readonly AssertionClaim[]): Promise<Set<string>> {
+    const result = await this.db
+      .raw<{ rows: Array<{ claimed_client: string; claimed_jti: string }> }>(
+        'select claimed_client, claimed_jti from record_token_batch(?, ?, ?, ?::jsonb, ?::text[], ?::text[], ?::timestamptz[])',
+        [
+          AUDIT_CHAIN_LOCK,
+          linked.after.seq,
+          linked.after.hash,
+          linked.rowsJson,
+          claims.map((c) => c.clientId),
+          claims.map((c) => c.jti),
+          claims.map((c) => c.expiresAt),
+        ],
+      )
+      .options({ name: 'record_token_batch' });
+    return new Set(result.rows.map((r) => assertionKey(r.claimed_client, r.claimed_jti)));
   }
 
   /** Deletes rows whose tokens and assertions have expired. */
