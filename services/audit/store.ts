@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { Db, Trx } from '../db';
 import { rowMapper } from '../platform/row-mapper';
-import type { ChainStore } from './commit/chain';
 
 export type ActorType = 'staff' | 'client' | 'public' | 'system';
 
@@ -131,7 +130,8 @@ export interface AuditStoreOptions {
  * The audit log's SQL: the chain head under its lock, partitions, inserts and reads. Which event
  * follows which is the durable-commit module's business (commit/chain.ts).
  */
-export class AuditStore implements ChainStore {
+// Satisfies AuditChain's ChainStore (checked where the chain is built; importing the type here would make a cycle).
+export class AuditStore {
   readonly now: () => Date;
 
   constructor(
