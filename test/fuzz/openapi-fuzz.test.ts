@@ -41,6 +41,7 @@ async function buildIdentities(): Promise<Identities> {
   }
   out['client:machine'] = bearer(world.machine.token);
   out['client:pep-only'] = bearer(world.pepOnlyToken);
+  out['client:monitor'] = bearer(world.monitorToken);
   out['client:collector-only'] = bearer(world.collectorOnlyToken);
   out['client:vendor'] = bearer(world.vendorClientToken);
   const [a, b] = world.expendable.clients;
@@ -76,6 +77,7 @@ async function buildIdentities(): Promise<Identities> {
     world.machine.token,
     world.machine.clientSecret,
     world.pepOnlyToken,
+    world.monitorToken,
     world.vendorClientToken,
     world.expendable.token,
     a.clientSecret,
@@ -94,7 +96,8 @@ async function allowedIdentities(): Promise<Record<string, string[]>> {
         if ((await t.container.staffAuthorizer.access(label.slice('staff:'.length), object, action)).all) labels.push(label);
       }
     } else if (route.auth.kind === 'client') {
-      labels.push('client:machine');
+      // Routes that name a scope are for the clients holding it (the monitoring client); the rest for the machine client.
+      labels.push(route.auth.scopes?.includes('app_signals') ? 'client:monitor' : 'client:machine');
     } else if (route.path.startsWith('/oauth/')) {
       labels.push('basic:expendable-a', 'basic:expendable-b');
     }

@@ -66,6 +66,8 @@ export interface World {
   readonly machine: { readonly clientId: string; readonly clientSecret: string; readonly token: string };
   /** Tokens of internal clients with one role each, and of a vendor client (no internal role). */
   readonly pepOnlyToken: string;
+  /** Internal monitoring client (role app_monitor, scope app_signals) that the HOME app's monitoring profile names. */
+  readonly monitorToken: string;
   readonly collectorOnlyToken: string;
   readonly vendorClientToken: string;
   /**
@@ -304,6 +306,17 @@ export async function seedWorld(t: TestApp): Promise<World> {
       .send({ name: 'Vendor system', tokenEndpointAuthMethod: 'client_secret_basic' }),
     'vendor client',
   );
+  const monitor = await registerSecretClient(t, { roles: ['app_monitor'], scopes: ['app_signals'] });
+  await ok(
+    t.http
+      .put(`/v1/apps/${homeApp}/monitoring`)
+      .set(await as(am))
+      .send({
+        clients: [monitor.clientId],
+        thresholds: [{ kind: 'availability', windowMinutes: 60, warnBelowPercent: 99.5, majorBelowPercent: 95 }],
+      }),
+    'monitoring profile',
+  );
   const expendableA = await registerSecretClient(t, { roles: ['pep'], scopes: [] });
   const expendableB = await registerSecretClient(t, { roles: ['consent_collector'], scopes: [] });
 
@@ -351,6 +364,7 @@ export async function seedWorld(t: TestApp): Promise<World> {
     consentSubject,
     machine: { ...machine, token: machineToken },
     pepOnlyToken: await tokenFor(t, pepOnly),
+    monitorToken: await tokenFor(t, monitor),
     collectorOnlyToken: await tokenFor(t, collectorOnly),
     vendorClientToken: await tokenFor(
       t,
