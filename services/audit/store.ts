@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { Db, Trx } from '../db';
+import { canonicalJson } from './canonical-json';
 
 export type ActorType = 'staff' | 'client' | 'public' | 'system';
 
@@ -102,25 +102,40 @@ interface AuditRow {
 /** The event that records months of the log detached by retention; it anchors the retained chain. */
 export const RETENTION_ACTION = 'audit.partition_detached';
 
+/** An event's members in the order RFC 8785 sorts them (UTF-16 code units): its canonical encoding is written in this order. */
+const CANONICAL_ORDER = [
+  'action',
+  'actorId',
+  'actorType',
+  'details',
+  'id',
+  'objectId',
+  'objectType',
+  'occurredAt',
+  'prevHash',
+  'requestId',
+  'seq',
+] as const satisfies readonly (keyof AuditEvent)[];
+
+/**
+ * An event's canonical (RFC 8785) encoding, hash excluded, with its details already encoded
+ * (`details`): the details are encoded once per event, for the hash and for the row alike.
+ */
+function canonicalEvent(event: Omit<AuditEvent, 'hash'>, details: string | undefined): string {
+  let out = '';
+  for (const key of CANONICAL_ORDER) {
+    const value = key === 'details' ? details : canonicalJson(event[key]);
+    if (value === undefined) continue;
+    out += `${out.length === 0 ? '' : ','}"${key}":${value}`;
+  }
+  return `{${out}}`;
+}
+
+const sha256Hex = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
+
 /** The hash of an event over its canonical (RFC 8785) encoding, chained to the previous hash. */
 export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
-  const canonical = canonicalize({
-    seq: event.seq,
-    id: event.id,
-    occurredAt: event.occurredAt,
-    actorType: event.actorType,
-    actorId: event.actorId,
-    action: event.action,
-    objectType: event.objectType,
-    objectId: event.objectId,
-    requestId: event.requestId,
-    details: event.details,
-    prevHash: event.prevHash,
-  });
-  return crypto
-    .createHash('sha256')
-    .update(canonical ?? '')
-    .digest('hex');
+  return sha256Hex(canonicalEvent(event, canonicalJson(event.details)));
 }
 
 const sqlState = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
@@ -139,6 +154,13 @@ const toRow = (e: AuditEvent) => ({
   prev_hash: e.prevHash,
   hash: e.hash,
 });
+
+/** JSON.stringify(toRow(e)) with the details as already encoded (the same row once PostgreSQL reads it as jsonb). */
+function rowJson(e: AuditEvent, details: string | undefined): string {
+  const row = { ...toRow(e), details: undefined };
+  const encoded = JSON.stringify(row);
+  return details === undefined ? encoded : `${encoded.slice(0, -1)},"details":${details}}`;
+}
 
 const fromRow = (r: AuditRow): AuditEvent => ({
   seq: r.seq,
@@ -237,7 +259,7 @@ export class AuditStore {
     ) {
       return undefined;
     }
-    const events = this.link(inputs, after, occurredAt);
+    const { events, rowsJson } = this.linkEncoded(inputs, after, occurredAt);
     const appendsBefore = this.appendsStarted;
     const previousCommitted = this.lastLinked;
     let ended = (_committed: boolean) => {};
@@ -252,7 +274,7 @@ export class AuditStore {
     return {
       after,
       events,
-      rowsJson: JSON.stringify(events.map(toRow)),
+      rowsJson,
       async send<R>(statement: () => Promise<R>): Promise<R | undefined> {
         for (let attempt = 1; ; attempt += 1) {
           try {
@@ -280,17 +302,26 @@ export class AuditStore {
 
   /** Numbers and hashes events after `after`; what the next batch links to is then the last of them. */
   private link(inputs: readonly AuditEventInput[], after: ChainEnd, occurredAt: string): AuditEvent[] {
+    return this.linkEncoded(inputs, after, occurredAt).events;
+  }
+
+  /** link(), and the events as a JSON array of audit_events rows, each event's details encoded once for both. */
+  private linkEncoded(inputs: readonly AuditEventInput[], after: ChainEnd, occurredAt: string): { events: AuditEvent[]; rowsJson: string } {
     let seq = after.seq;
     let prevHash = after.hash;
+    let rowsJson = '';
     const events = inputs.map((input) => {
       seq += 1;
       const unhashed = { ...input, seq, id: input.id ?? crypto.randomUUID(), occurredAt, prevHash };
-      const hash = hashEvent(unhashed);
+      const details = canonicalJson(unhashed.details);
+      const hash = sha256Hex(canonicalEvent(unhashed, details));
       prevHash = hash;
-      return { ...unhashed, hash };
+      const event = { ...unhashed, hash };
+      rowsJson += `${rowsJson.length === 0 ? '' : ','}${rowJson(event, details)}`;
+      return event;
     });
     this.known = { seq, hash: prevHash, occurredAt };
-    return events;
+    return { events, rowsJson: `[${rowsJson}]` };
   }
 
   /**
