@@ -33,9 +33,9 @@ export interface LoadResult {
 
 export interface DecisionBenchResult {
   baseline: LoadResult;
-  runs: Array<LoadResult & { entries: number; startupSeconds: number; rssMiB: number; ratio: number; heapMiB?: number }>;
+  runs: Array<LoadResult & { entries: number; startupSeconds: number; rssMiB: number; ratio: number; commits: string }>;
   /** AuthZEN boxcarred evaluations: requestsPerSecond and CPU are per evaluation, p50/p99 per request. */
-  batches: Array<LoadResult & { entries: number; rssMiB: number; ratio: number }>;
+  batches: Array<LoadResult & { entries: number; rssMiB: number; ratio: number; commits: string }>;
 }
 
 function startProcess(args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
@@ -57,6 +57,29 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not become ready in ${timeoutMs} ms`);
+}
+
+/** What the service's GET /metrics says about its group commit and heap (development mode serves it on the main port). */
+interface ServiceGauges {
+  readonly batches: number;
+  readonly events: number;
+  readonly heapUsedMiB: number;
+}
+
+async function gauges(base: string): Promise<ServiceGauges> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    batches: value('governance_group_commit_batch_size_count'),
+    events: value('governance_group_commit_batch_size_sum'),
+    heapUsedMiB: Math.round(value('nodejs_heap_size_used_bytes') / 2 ** 20),
+  };
+}
+
+/** Audit events per group-commit batch between two readings, and the heap at the second. */
+function commitNotes(before: ServiceGauges, after: ServiceGauges): string {
+  const perBatch = (after.events - before.events) / (after.batches - before.batches);
+  return `${Number.isFinite(perBatch) ? perBatch.toFixed(1) : '?'} events per commit, heap used ${after.heapUsedMiB} MiB`;
 }
 
 /** Evaluations per AuthZEN boxcarred request in the batch runs. */
@@ -212,6 +235,7 @@ export async function decisionsBench(options: {
         });
         const answer = (await probe.json()) as { decision?: string };
         if (!probe.ok || answer.decision !== 'allow') throw new Error(`probe decision failed: ${probe.status} ${JSON.stringify(answer)}`);
+        const beforeSingle = await gauges(base);
         const result = fromShared(
           await options.load(
             `decisions, ${entries.toLocaleString('en')} entries`,
@@ -224,6 +248,7 @@ export async function decisionsBench(options: {
           startupSeconds,
           rssMiB: rssMiB(service.pid ?? 0),
           ratio: result.requestsPerSecond / baseline.requestsPerSecond,
+          commits: commitNotes(beforeSingle, await gauges(base)),
         });
         const batchProbe = await fetch(`${base}/access/v1/evaluations`, {
           method: 'POST',
@@ -237,6 +262,7 @@ export async function decisionsBench(options: {
           !batchAnswer.evaluations.every((e) => e.decision)
         )
           throw new Error(`probe evaluations failed: ${batchProbe.status} ${JSON.stringify(batchAnswer).slice(0, 500)}`);
+        const beforeBatch = await gauges(base);
         const batch = fromShared(
           await options.load(
             `AuthZEN evaluations, batches of ${EVALUATIONS_PER_BATCH}, ${entries.toLocaleString('en')} entries`,
@@ -244,7 +270,13 @@ export async function decisionsBench(options: {
           ),
           EVALUATIONS_PER_BATCH,
         );
-        batches.push({ ...batch, entries, rssMiB: rssMiB(service.pid ?? 0), ratio: batch.requestsPerSecond / baseline.requestsPerSecond });
+        batches.push({
+          ...batch,
+          entries,
+          rssMiB: rssMiB(service.pid ?? 0),
+          ratio: batch.requestsPerSecond / baseline.requestsPerSecond,
+          commits: commitNotes(beforeBatch, await gauges(base)),
+        });
       } finally {
         service.kill('SIGTERM');
         await new Promise((r) => service.once('exit', r));

@@ -51,13 +51,13 @@ const SCENARIOS: readonly Scenario[] = [
           scenario: 'decisions',
           result: asResult(run),
           baseline,
-          notes: `${run.entries.toLocaleString('en')} entries, RSS ${run.rssMiB} MiB, start-up ${run.startupSeconds} s`,
+          notes: `${run.entries.toLocaleString('en')} entries, RSS ${run.rssMiB} MiB, start-up ${run.startupSeconds} s; ${run.commits}`,
         })),
         ...r.batches.map((run) => ({
           scenario: 'decisions',
           result: asResult(run),
           baseline,
-          notes: `req/s and CPU columns: per evaluation (${EVALUATIONS_PER_BATCH} per request, each audited); p50/p99 per request; RSS ${run.rssMiB} MiB`,
+          notes: `req/s and CPU columns: per evaluation (${EVALUATIONS_PER_BATCH} per request, each audited); p50/p99 per request; RSS ${run.rssMiB} MiB; ${run.commits}`,
         })),
       ];
     },
