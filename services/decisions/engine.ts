@@ -2,7 +2,7 @@ import {
   ACCESS_GRANTS_CHANGED,
   type AccessGrantStore,
   type GrantDirectory,
-  type GrantRecord,
+  type GrantTerms,
   type RetiredSubjects,
   type RowScope,
 } from '../access-grants';
@@ -156,7 +156,7 @@ export class VendorAccessEngine {
     }
     const now = new Date().toISOString();
     const vendors = await this.vendorDirectory.loadAll();
-    const grants = await this.store.approvedNotEnded(now);
+    const grants = await this.store.liveGrantTerms(now);
     const day = now.slice(0, 10);
     const usage = await this.store.usageToday(day);
     const retiredGeneration = ++this.retiredGeneration;
@@ -183,7 +183,7 @@ export class VendorAccessEngine {
     const [lines, snapshot, grants] = await Promise.all([
       this.store.linesOfVendor(vendorId),
       this.vendorDirectory.loadOne(vendorId),
-      this.store.approvedNotEnded(new Date().toISOString(), vendorId),
+      this.store.liveGrantTerms(new Date().toISOString(), vendorId),
     ]);
     this.policy.replaceVendor(vendorId, lines);
     if (snapshot) this.vendors.set(vendorId, toAttributes(snapshot));
@@ -301,7 +301,7 @@ function toAttributes(v: VendorSnapshot): VendorAttributes {
   return { id: v.id, status: v.status, contractFrom: iso(v.contractStartsAt), contractUntil: iso(v.contractEndsAt), purposes: v.purposes };
 }
 
-function toMeta(g: GrantRecord): GrantMeta {
+function toMeta(g: GrantTerms): GrantMeta {
   return { id: g.id, vendorId: g.vendorId, purposeKey: g.purposeKey, rowScope: g.rowScope, dailyRecordCap: g.dailyRecordCap };
 }
 
