@@ -45,7 +45,7 @@ export const MISS_CACHE_MS = 1_000;
 /** Asset refs and purpose keys come from request bodies: at most this many of each are remembered. */
 export const MAX_CACHED_ASSETS = 10_000;
 export const MAX_CACHED_PURPOSES = 10_000;
-const LOAD_PAGE = 20_000;
+const LOAD_PAGE = 50_000;
 
 const iso = (v: string): string => new Date(v).toISOString();
 
@@ -146,13 +146,16 @@ export class VendorAccessEngine {
 
   private async loadAll(startedAt: number): Promise<void> {
     const policy = this.policy ?? (await VendorPolicy.create());
-    // Interned page by page: the raw rows of one page at a time, never all of them.
+    // Packed page by page: the raw rows of two pages at a time, never all of them. The next page is
+    // asked for before this one is packed, so the database reads it while this process packs.
     const built = new PolicyIndexBuilder();
-    for (let after = 0; ;) {
-      const page = await this.store.linesPage(after, LOAD_PAGE);
+    for (let next = this.store.linesPage(0, LOAD_PAGE); ;) {
+      const page = await next;
       if (page.length === 0) break;
+      next = this.store.linesPage(page[page.length - 1].id, LOAD_PAGE);
+      // Awaited at the top of the loop; should packing throw first, its failure must not go unhandled.
+      next.catch(() => undefined);
       built.add(page.map((row) => row.line));
-      after = page[page.length - 1].id;
     }
     const now = new Date().toISOString();
     const vendors = await this.vendorDirectory.loadAll();
