@@ -45,7 +45,7 @@ export const MISS_CACHE_MS = 1_000;
 /** Asset refs and purpose keys come from request bodies: at most this many of each are remembered. */
 export const MAX_CACHED_ASSETS = 10_000;
 export const MAX_CACHED_PURPOSES = 10_000;
-const LOAD_PAGE = 50_000;
+const LOAD_PAGE = 20_000;
 
 const iso = (v: string): string => new Date(v).toISOString();
 
