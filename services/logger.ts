@@ -73,7 +73,12 @@ function copyOf(source: Record<string, unknown>): Record<string, unknown> {
 // Child-logger bindings bypass formatters.log; pino applies serializers to them by top-level key.
 const redactingSerializers = Object.fromEntries(SENSITIVE_KEYS.map((key) => [key, () => REDACTED]));
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * Logs go to stdout (or `destination`). Written asynchronously: lines logged while a write is under
+ * way go out together in the next one, instead of one system call per line (a request line per
+ * request); pino flushes what is left when the process exits.
+ */
+export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
   return pino(
     {
       level,

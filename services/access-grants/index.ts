@@ -8,7 +8,7 @@ import { AccessGrantService, type GrantDirectory } from './service';
 import { AccessGrantStore } from './store';
 
 export { AccessGrantService, ACCESS_GRANTS_CHANGED, effectiveStatus, type GrantDirectory } from './service';
-export { AccessGrantStore, grantLines, type GrantRecord, type RetiredSubjects } from './store';
+export { AccessGrantStore, grantLines, type GrantRecord, type GrantTerms, type RetiredSubjects } from './store';
 export { accessGrantRoutes } from './routes';
 export type { AccessGrant, RowScope } from './schemas';
 

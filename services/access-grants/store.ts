@@ -34,6 +34,9 @@ interface GrantRow {
   last_used_at: string | null;
 }
 
+/** A grant as the decision engine keeps it: what a decision needs beyond the grant's policy lines. */
+export type GrantTerms = Pick<GrantRecord, 'id' | 'vendorId' | 'purposeKey' | 'rowScope' | 'dailyRecordCap'>;
+
 const rows = rowMapper<GrantRecord, GrantRow>({
   id: 'id',
   vendorId: 'vendor_id',
@@ -188,11 +191,21 @@ export class AccessGrantStore implements AccessGrantStoreType {
     };
   }
 
-  /** Approved grants whose window has not closed, for the decision engine's metadata. */
-  async approvedNotEnded(now: string, vendorId?: string): Promise<GrantRecord[]> {
-    const q = this.db<GrantRow>('access_grants').where('status', 'approved').where('valid_until', '>', now);
+  /** What the decision engine keeps of each approved grant whose window has not closed (only the columns it needs). */
+  async liveGrantTerms(now: string, vendorId?: string): Promise<GrantTerms[]> {
+    const q = this.db('access_grants')
+      .where('status', 'approved')
+      .where('valid_until', '>', now)
+      .select('id', 'vendor_id', 'purpose_key', 'row_scope', 'daily_record_cap');
     if (vendorId) q.where('vendor_id', vendorId);
-    return (await q).map(fromRow);
+    const rows = (await q) as Array<Pick<GrantRow, 'id' | 'vendor_id' | 'purpose_key' | 'row_scope' | 'daily_record_cap'>>;
+    return rows.map((r) => ({
+      id: r.id,
+      vendorId: r.vendor_id,
+      purposeKey: r.purpose_key,
+      rowScope: r.row_scope,
+      dailyRecordCap: r.daily_record_cap,
+    }));
   }
 
   async addLines(trx: Trx, lines: readonly PolicyLine[]): Promise<void> {
@@ -209,14 +222,20 @@ export class AccessGrantStore implements AccessGrantStoreType {
     return rows.map((r) => [r.v0, r.v1, r.v2, r.v3, r.v4, r.v5, r.v6, r.v7]);
   }
 
+  /** Rows come back as arrays, not objects: the decision engine reads a million of these at start-up. */
   async linesPage(afterId: number, size: number): Promise<Array<{ id: number; line: string[] }>> {
     const rows = (await this.db('casbin_rule')
       .where('ptype', 'p')
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(size)
-      .select('id', 'v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7')) as Array<Record<string, string> & { id: number }>;
-    return rows.map((r) => ({ id: r.id, line: [r.v0, r.v1, r.v2, r.v3, r.v4, r.v5, r.v6, r.v7] }));
+      .select('id', 'v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7')
+      .options({ rowMode: 'array' })) as unknown[][] | Array<Record<string, unknown>>;
+    // PGlite answers with objects whatever the mode; PostgreSQL with [id, v0, …, v7].
+    return rows.map((r) => {
+      const values = Array.isArray(r) ? r : [r.id, r.v0, r.v1, r.v2, r.v3, r.v4, r.v5, r.v6, r.v7];
+      return { id: Number(values[0]), line: values.slice(1) as string[] };
+    });
   }
 
   async usageToday(day: string, grantIds?: readonly string[]): Promise<Map<string, number>> {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { Db, Trx } from '../db';
 import { rowMapper } from '../platform/row-mapper';
+import { canonicalJson } from './canonical-json';
 
 export type ActorType = 'staff' | 'client' | 'public' | 'system';
 
@@ -85,25 +85,40 @@ interface AuditRow {
 /** The event that records months of the log detached by retention; it anchors the retained chain. */
 export const RETENTION_ACTION = 'audit.partition_detached';
 
+/** An event's members in the order RFC 8785 sorts them (UTF-16 code units): its canonical encoding is written in this order. */
+const CANONICAL_ORDER = [
+  'action',
+  'actorId',
+  'actorType',
+  'details',
+  'id',
+  'objectId',
+  'objectType',
+  'occurredAt',
+  'prevHash',
+  'requestId',
+  'seq',
+] as const satisfies readonly (keyof AuditEvent)[];
+
+/**
+ * An event's canonical (RFC 8785) encoding, hash excluded, with its details already encoded
+ * (`details`): the details are encoded once per event, for the hash and for the row alike.
+ */
+function canonicalEvent(event: Omit<AuditEvent, 'hash'>, details: string | undefined): string {
+  let out = '';
+  for (const key of CANONICAL_ORDER) {
+    const value = key === 'details' ? details : canonicalJson(event[key]);
+    if (value === undefined) continue;
+    out += `${out.length === 0 ? '' : ','}"${key}":${value}`;
+  }
+  return `{${out}}`;
+}
+
+const sha256Hex = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
+
 /** The hash of an event over its canonical (RFC 8785) encoding, chained to the previous hash. */
 export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
-  const canonical = canonicalize({
-    seq: event.seq,
-    id: event.id,
-    occurredAt: event.occurredAt,
-    actorType: event.actorType,
-    actorId: event.actorId,
-    action: event.action,
-    objectType: event.objectType,
-    objectId: event.objectId,
-    requestId: event.requestId,
-    details: event.details,
-    prevHash: event.prevHash,
-  });
-  return crypto
-    .createHash('sha256')
-    .update(canonical ?? '')
-    .digest('hex');
+  return sha256Hex(canonicalEvent(event, canonicalJson(event.details)));
 }
 
 const rows = rowMapper<AuditEvent, AuditRow>({
@@ -120,6 +135,19 @@ const rows = rowMapper<AuditEvent, AuditRow>({
   prevHash: 'prev_hash',
   hash: 'hash',
 });
+
+/** JSON.stringify of the event's audit_events row, with its details as already encoded (the same row once PostgreSQL reads it as jsonb). */
+function rowJson(e: AuditEvent, details: string | undefined): string {
+  const encoded = JSON.stringify({ ...rows.toRow(e), details: undefined });
+  return details === undefined ? encoded : `${encoded.slice(0, -1)},"details":${details}}`;
+}
+
+/** An event hashed, and its audit_events row as JSON: its details are encoded once, for the hash and the row alike. */
+export function sealEvent(unhashed: Omit<AuditEvent, 'hash'>): { event: AuditEvent; rowJson: string } {
+  const details = canonicalJson(unhashed.details);
+  const event = { ...unhashed, hash: sha256Hex(canonicalEvent(unhashed, details)) };
+  return { event, rowJson: rowJson(event, details) };
+}
 
 export interface AuditStoreOptions {
   /** The clock events are stamped with (tests put events in other months). */
@@ -158,10 +186,6 @@ export class AuditStore {
   async insertEvents(trx: Trx, events: readonly AuditEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += 1000)
       await trx('audit_events').insert(events.slice(i, i + 1000).map((e) => ({ ...rows.toRow(e), details: JSON.stringify(e.details) })));
-  }
-
-  rowsJson(events: readonly AuditEvent[]): string {
-    return JSON.stringify(events.map(rows.toRow));
   }
 
   /** Where the retained chain starts when older months have been detached; undefined when it starts at seq 1. */

@@ -38,62 +38,169 @@ const STARTED = CONTEXT('m6');
 
 /**
  * Vendor need-to-know decisions from policies/vendor_access.conf, scaled by scanning only the
- * lines that can matter: the policy is indexed vendor → asset → field, and for each check the
- * enforcer's policy is set to that small slice before the synchronous enforce call (Node runs
- * it to completion, so no other check can see the slice). A million lines cost the same per
- * decision as ten.
+ * lines that can matter: for each check the enforcer's policy is set to the lines of this vendor
+ * on this asset and field before the synchronous enforce call (Node runs it to completion, so no
+ * other check can see the slice). A million lines cost the same per decision as ten.
+ *
+ * The lines are held compactly, because a bank has millions of them: every distinct value once
+ * (interned to a number), and each vendor's lines packed seven numbers to a line in one typed
+ * array, sorted by asset, field and latest end first, found by binary search. A check turns only
+ * the few lines it needs back into strings.
  */
-type AssetIndex = Map<string, Map<string, VendorLine[]>>;
+const COLUMNS = 7;
+const ASSET = 0;
+const FIELD = 1;
+const UNTIL = 5;
+
+/** Every distinct value of the lines once, numbered in order of first appearance. */
+class InternedValues {
+  private readonly numbers = new Map<string, number>();
+  readonly values: string[] = [];
+
+  number(value: string): number {
+    let n = this.numbers.get(value);
+    if (n === undefined) {
+      n = this.values.length;
+      this.values.push(value);
+      this.numbers.set(value, n);
+    }
+    return n;
+  }
+
+  /** The number of a value already seen; -1 for any other (no line holds it). */
+  find(value: string): number {
+    return this.numbers.get(value) ?? -1;
+  }
+}
+
+/** One vendor's lines: asset, field, action, purpose, from, until, grant as numbers, sorted by asset, field, latest end first. */
+class VendorLines {
+  constructor(
+    readonly vendor: string,
+    private readonly packed: Int32Array,
+    readonly count: number,
+  ) {}
+
+  /** The first line at or after (asset, field) in sort order. */
+  private lowerBound(asset: number, field: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const a = this.packed[mid * COLUMNS + ASSET];
+      if (a < asset || (a === asset && this.packed[mid * COLUMNS + FIELD] < field)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The lines on one field of an asset, as the model reads them (latest end first). */
+  linesOn(asset: number, field: number, values: readonly string[]): VendorLine[] {
+    const found: VendorLine[] = [];
+    if (asset < 0 || field < 0) return found;
+    for (let i = this.lowerBound(asset, field); i < this.count; i += 1) {
+      const at = i * COLUMNS;
+      if (this.packed[at + ASSET] !== asset || this.packed[at + FIELD] !== field) break;
+      const p = this.packed;
+      found.push([
+        this.vendor,
+        values[p[at]],
+        values[p[at + 1]],
+        values[p[at + 2]],
+        values[p[at + 3]],
+        values[p[at + 4]],
+        values[p[at + 5]],
+        values[p[at + 6]],
+      ]);
+    }
+    return found;
+  }
+
+  holdsAsset(asset: number): boolean {
+    if (asset < 0) return false;
+    const i = this.lowerBound(asset, -1);
+    return i < this.count && this.packed[i * COLUMNS + ASSET] === asset;
+  }
+
+  /** Distinct values of one column over the lines of an asset (every asset when `asset` is undefined). */
+  distinct(column: number, asset?: number): number[] {
+    const seen = new Set<number>();
+    const start = asset === undefined ? 0 : this.lowerBound(asset, -1);
+    for (let i = start; i < this.count; i += 1) {
+      if (asset !== undefined && this.packed[i * COLUMNS + ASSET] !== asset) break;
+      seen.add(this.packed[i * COLUMNS + column]);
+    }
+    return [...seen];
+  }
+}
+
+/** A vendor's lines as they arrive: packed into a typed array that doubles as it fills. */
+class LineBuffer {
+  private packed = new Int32Array(COLUMNS * 16);
+  count = 0;
+
+  push(numbers: readonly number[]): void {
+    if ((this.count + 1) * COLUMNS > this.packed.length) {
+      const grown = new Int32Array(this.packed.length * 2);
+      grown.set(this.packed);
+      this.packed = grown;
+    }
+    this.packed.set(numbers, this.count * COLUMNS);
+    this.count += 1;
+  }
+
+  /** Sorted by asset, field, then latest end first (lines loaded earlier first among equals); exactly as long as needed. */
+  sorted(vendor: string, values: readonly string[]): VendorLines {
+    const p = this.packed;
+    const order = Array.from({ length: this.count }, (_, i) => i);
+    order.sort((x, y) => {
+      const a = x * COLUMNS;
+      const b = y * COLUMNS;
+      if (p[a + ASSET] !== p[b + ASSET]) return p[a + ASSET] - p[b + ASSET];
+      if (p[a + FIELD] !== p[b + FIELD]) return p[a + FIELD] - p[b + FIELD];
+      const ua = values[p[a + UNTIL]];
+      const ub = values[p[b + UNTIL]];
+      return ua === ub ? x - y : ua < ub ? 1 : -1;
+    });
+    const packed = new Int32Array(this.count * COLUMNS);
+    order.forEach((from, to) => packed.set(p.subarray(from * COLUMNS, from * COLUMNS + COLUMNS), to * COLUMNS));
+    return new VendorLines(vendor, packed, this.count);
+  }
+}
 
 /**
  * A whole policy index under construction (start-up, full reload): lines go in page by page and
- * are interned as they arrive, so a million lines never sit in memory twice. `VendorPolicy.install`
+ * are packed as they arrive, so a million lines never sit in memory as strings. `VendorPolicy.install`
  * swaps it in at once.
  */
 export class PolicyIndexBuilder {
-  readonly index = new Map<string, AssetIndex>();
-  readonly strings = new Map<string, string>();
+  readonly values = new InternedValues();
+  private readonly buffers = new Map<string, LineBuffer>();
   lines = 0;
 
   add(lines: Iterable<readonly string[]>): void {
+    const numbers = new Array<number>(COLUMNS);
     for (const raw of lines) {
-      let byAsset = this.index.get(raw[LINE.vendor]);
-      if (!byAsset) this.index.set(this.intern(raw[LINE.vendor]), (byAsset = new Map()));
-      insertLine(byAsset, raw.map((v) => this.intern(v)) as unknown as VendorLine);
+      let buffer = this.buffers.get(raw[LINE.vendor]);
+      if (!buffer) this.buffers.set(this.values.values[this.values.number(raw[LINE.vendor])], (buffer = new LineBuffer()));
+      for (let c = 0; c < COLUMNS; c += 1) numbers[c] = this.values.number(raw[c + 1]);
+      buffer.push(numbers);
       this.lines += 1;
     }
   }
 
-  intern(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    this.strings.set(value, value);
-    return value;
+  /** The finished index: vendor id → its packed lines. */
+  build(): Map<string, VendorLines> {
+    const index = new Map<string, VendorLines>();
+    for (const [vendor, buffer] of this.buffers) index.set(vendor, buffer.sorted(vendor, this.values.values));
+    this.buffers.clear();
+    return index;
   }
 }
 
-function insertLine(into: AssetIndex, line: VendorLine): void {
-  let byField = into.get(line[LINE.asset]);
-  if (!byField) into.set(line[LINE.asset], (byField = new Map()));
-  let list = byField.get(line[LINE.field]);
-  if (!list) byField.set(line[LINE.field], (list = []));
-  list.push(line);
-}
-
-// Latest end first, so the first allowing line is the one that lasts longest.
-function sortLines(byAsset: AssetIndex): void {
-  for (const byField of byAsset.values()) for (const l of byField.values()) l.sort((a, b) => (a[LINE.until] < b[LINE.until] ? 1 : -1));
-}
-
-function countLines(byAsset: AssetIndex | undefined): number {
-  let n = 0;
-  if (byAsset) for (const byField of byAsset.values()) for (const l of byField.values()) n += l.length;
-  return n;
-}
-
 export class VendorPolicy {
-  private index = new Map<string, AssetIndex>();
-  private strings = new PolicyIndexBuilder();
+  private index = new Map<string, VendorLines>();
+  private values = new InternedValues();
   private lines = 0;
 
   private constructor(private readonly enforcer: Enforcer) {}
@@ -111,19 +218,21 @@ export class VendorPolicy {
 
   /** Replaces every line of one vendor (after a grant of theirs changed). */
   replaceVendor(vendorId: string, lines: readonly (readonly string[])[]): void {
-    const fresh: AssetIndex = new Map();
-    for (const raw of lines) insertLine(fresh, raw.map((v) => this.strings.intern(v)) as unknown as VendorLine);
-    sortLines(fresh);
-    this.lines += lines.length - countLines(this.index.get(vendorId));
-    if (fresh.size > 0) this.index.set(this.strings.intern(vendorId), fresh);
+    const buffer = new LineBuffer();
+    const numbers = new Array<number>(COLUMNS);
+    for (const raw of lines) {
+      for (let c = 0; c < COLUMNS; c += 1) numbers[c] = this.values.number(raw[c + 1]);
+      buffer.push(numbers);
+    }
+    this.lines += lines.length - (this.index.get(vendorId)?.count ?? 0);
+    if (lines.length > 0) this.index.set(vendorId, buffer.sorted(vendorId, this.values.values));
     else this.index.delete(vendorId);
   }
 
   /** Swaps in a whole index built page by page (start-up, full reload). */
   install(built: PolicyIndexBuilder): void {
-    for (const byAsset of built.index.values()) sortLines(byAsset);
-    this.index = built.index;
-    this.strings = built;
+    this.index = built.build();
+    this.values = built.values;
     this.lines = built.lines;
   }
 
@@ -134,27 +243,32 @@ export class VendorPolicy {
     this.install(built);
   }
 
-  /** Lines a vendor holds on an asset (for reports and token narrowing). */
-  linesOf(vendorId: string, assetId: string): ReadonlyMap<string, readonly VendorLine[]> | undefined {
-    return this.index.get(vendorId)?.get(assetId);
-  }
-
   /** Assets a vendor holds any line on, in id order (the search APIs' candidates). */
   assetsOf(vendorId: string): string[] {
-    return [...(this.index.get(vendorId)?.keys() ?? [])].sort();
+    const lines = this.index.get(vendorId);
+    return lines
+      ? lines
+          .distinct(ASSET)
+          .map((n) => this.values.values[n])
+          .sort()
+      : [];
   }
 
   /** Fields a vendor holds any line on, on one asset. */
   fieldsOf(vendorId: string, assetId: string): string[] {
-    return [...(this.index.get(vendorId)?.get(assetId)?.keys() ?? [])];
+    const asset = this.values.find(assetId);
+    const lines = this.index.get(vendorId);
+    return lines && asset >= 0 ? lines.distinct(FIELD, asset).map((n) => this.values.values[n]) : [];
   }
 
   /** Vendors holding a line on every one of `fields` of an asset, in id order (the search APIs' candidates). */
   vendorsOn(assetId: string, fields: readonly string[]): string[] {
+    const asset = this.values.find(assetId);
+    const numbers = fields.map((f) => this.values.find(f));
+    if (asset < 0 || numbers.some((n) => n < 0)) return [];
     const found: string[] = [];
-    for (const [vendorId, byAsset] of this.index) {
-      const byField = byAsset.get(assetId);
-      if (byField && fields.every((f) => byField.has(f))) found.push(vendorId);
+    for (const [vendorId, lines] of this.index) {
+      if (lines.holdsAsset(asset) && numbers.every((f) => lines.linesOn(asset, f, this.values.values).length > 0)) found.push(vendorId);
     }
     return found.sort();
   }
@@ -162,14 +276,15 @@ export class VendorPolicy {
   /** May `vendor` do `action` on `field` of `assetId` for `purpose` at `now`? Denies name their reason. */
   check(vendor: VendorAttributes | undefined, assetId: string, field: string, action: string, purpose: string, now: string): FieldVerdict {
     if (!vendor) return { allowed: false, reason: 'no_grant' };
-    const byField = this.index.get(vendor.id)?.get(assetId);
-    const slice = byField?.get(field) ?? [];
+    const lines = this.index.get(vendor.id);
+    const asset = this.values.find(assetId);
+    const slice = lines ? lines.linesOn(asset, this.values.find(field), this.values.values) : [];
     const rvals = [vendor, assetId, field, action, purpose, now];
     const [allowed, matched] = this.enforceOn(slice, undefined, rvals);
     if (allowed) return { allowed: true, line: matched as unknown as VendorLine };
     if (!this.enforceOn([], VENDOR_ACTIVE, rvals)[0]) return { allowed: false, reason: 'vendor_suspended' };
     if (!this.enforceOn([], IN_CONTRACT, rvals)[0]) return { allowed: false, reason: 'contract_expired' };
-    if (!byField) return { allowed: false, reason: 'no_grant' };
+    if (!lines?.holdsAsset(asset)) return { allowed: false, reason: 'no_grant' };
     if (!this.enforceOn(slice, FIELD_GRANTED, rvals)[0]) return { allowed: false, reason: 'field_not_granted' };
     if (!this.enforceOn(slice, PURPOSE_MATCHES, rvals)[0]) return { allowed: false, reason: 'purpose_mismatch' };
     if (!this.enforceOn(slice, STARTED, rvals)[0]) return { allowed: false, reason: 'grant_not_yet_valid' };

@@ -185,18 +185,17 @@ export class AuthzenService {
       return { decision: single.decision, context: single.context };
     }
     // Every evaluation is checked before any is decided: a bad one refuses the whole batch (400), nothing decided.
-    const tuples = evaluations.map((e, i) => {
+    const requests = evaluations.map((e, i) => {
       const where = `body.evaluations.${i}`;
-      const tuple = complete({ ...defaults, ...definedOnly(e) }, where);
-      toDecisionRequest(tuple, where);
-      return tuple;
+      return toDecisionRequest(complete({ ...defaults, ...definedOnly(e) }, where), where);
     });
+    const decide = async (input: DecisionRequest) => toResponse(await this.decisions.decide(actor, requestId, input));
     const semantic = options?.evaluations_semantic ?? 'execute_all';
-    if (semantic === 'execute_all') return { evaluations: await Promise.all(tuples.map((t) => this.evaluate(actor, requestId, t))) };
+    if (semantic === 'execute_all') return { evaluations: await Promise.all(requests.map(decide)) };
     const stopOn = semantic === 'deny_on_first_deny' ? false : true;
     const answers: AuthzenEvaluationResponse[] = [];
-    for (const tuple of tuples) {
-      const answer = await this.evaluate(actor, requestId, tuple);
+    for (const input of requests) {
+      const answer = await decide(input);
       answers.push(answer);
       if (answer.decision === stopOn) {
         answer.context.reason = semantic;

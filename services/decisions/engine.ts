@@ -2,7 +2,7 @@ import {
   ACCESS_GRANTS_CHANGED,
   type AccessGrantStore,
   type GrantDirectory,
-  type GrantRecord,
+  type GrantTerms,
   type RetiredSubjects,
   type RowScope,
 } from '../access-grants';
@@ -146,17 +146,20 @@ export class VendorAccessEngine {
 
   private async loadAll(startedAt: number): Promise<void> {
     const policy = this.policy ?? (await VendorPolicy.create());
-    // Interned page by page: the raw rows of one page at a time, never all of them.
+    // Packed page by page: the raw rows of two pages at a time, never all of them. The next page is
+    // asked for before this one is packed, so the database reads it while this process packs.
     const built = new PolicyIndexBuilder();
-    for (let after = 0; ;) {
-      const page = await this.store.linesPage(after, LOAD_PAGE);
+    for (let next = this.store.linesPage(0, LOAD_PAGE); ;) {
+      const page = await next;
       if (page.length === 0) break;
+      next = this.store.linesPage(page[page.length - 1].id, LOAD_PAGE);
+      // Awaited at the top of the loop; should packing throw first, its failure must not go unhandled.
+      next.catch(() => undefined);
       built.add(page.map((row) => row.line));
-      after = page[page.length - 1].id;
     }
     const now = new Date().toISOString();
     const vendors = await this.vendorDirectory.loadAll();
-    const grants = await this.store.approvedNotEnded(now);
+    const grants = await this.store.liveGrantTerms(now);
     const day = now.slice(0, 10);
     const usage = await this.store.usageToday(day);
     const retiredGeneration = ++this.retiredGeneration;
@@ -183,7 +186,7 @@ export class VendorAccessEngine {
     const [lines, snapshot, grants] = await Promise.all([
       this.store.linesOfVendor(vendorId),
       this.vendorDirectory.loadOne(vendorId),
-      this.store.approvedNotEnded(new Date().toISOString(), vendorId),
+      this.store.liveGrantTerms(new Date().toISOString(), vendorId),
     ]);
     this.policy.replaceVendor(vendorId, lines);
     if (snapshot) this.vendors.set(vendorId, toAttributes(snapshot));
@@ -301,7 +304,7 @@ function toAttributes(v: VendorSnapshot): VendorAttributes {
   return { id: v.id, status: v.status, contractFrom: iso(v.contractStartsAt), contractUntil: iso(v.contractEndsAt), purposes: v.purposes };
 }
 
-function toMeta(g: GrantRecord): GrantMeta {
+function toMeta(g: GrantTerms): GrantMeta {
   return { id: g.id, vendorId: g.vendorId, purposeKey: g.purposeKey, rowScope: g.rowScope, dailyRecordCap: g.dailyRecordCap };
 }
 

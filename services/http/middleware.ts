@@ -5,30 +5,50 @@ import { NotFoundError, ProblemError, ServiceUnavailableError, isDatabaseUnavail
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Accepts a well-formed X-Request-Id or makes one, echoes it, and gives the request a child logger. */
+/**
+ * What every request carries: its id and its logger. The logger (a pino child bound to the id) is
+ * made only when something logs besides the request line, which is written by the root logger
+ * with the same fields: most requests never need a child.
+ */
+class RequestState {
+  private child: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    private readonly root: Logger,
+  ) {}
+
+  get log(): Logger {
+    return (this.child ??= this.root.child({ requestId: this.requestId }));
+  }
+}
+
+/** Accepts a well-formed X-Request-Id or makes one, echoes it, and gives the request a logger. */
 export function requestContext(logger: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    ctx.state = new RequestState(requestId, logger);
     ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     try {
       await next();
     } finally {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      (ctx.state.log as Logger).info(
-        {
-          method: ctx.method,
-          path: ctx.path,
-          status: ctx.status,
-          ms: Math.round(ms * 10) / 10,
-          caller: callerOf(ctx.state.actor),
-          address: ctx.ip,
-        },
-        'request',
-      );
+      if (logger.isLevelEnabled('info')) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.info(
+          {
+            requestId,
+            method: ctx.method,
+            path: ctx.path,
+            status: ctx.status,
+            ms: Math.round(ms * 10) / 10,
+            caller: callerOf(ctx.state.actor),
+            address: ctx.ip,
+          },
+          'request',
+        );
+      }
     }
   };
 }

@@ -279,33 +279,109 @@ function handle(route: RouteSpec) {
   };
 }
 
-/** Builds a koa router from route declarations: authenticate → parse body → authorize → validate → handle. */
-export function buildRouter(routes: readonly RouteSpec[], deps: RouterDeps): Router {
-  const router = new Router();
-  for (const route of routes) {
-    router.register(
-      koaPath(route.path),
-      [route.method.toUpperCase()],
-      [
-        authenticate(route, deps),
-        ...(route.before ?? []),
-        parseBody(route, deps),
-        authorize(route, deps),
-        ...idempotency(route, deps),
-        handle(route),
-      ],
-      { name: route.operationId },
-    );
+/** The first two segments of a path or path template, lower-cased (routes match regardless of case); a parameter segment is null. */
+function leadingSegments(path: string): { first: string | null; second: string | null | undefined } {
+  const [, first = '', second] = path.toLowerCase().split('/', 3);
+  const param = (segment: string) => (segment.startsWith(':') ? null : segment);
+  return { first: param(first), second: second === undefined || second === '' ? undefined : param(second) };
+}
+
+/**
+ * The routes, grouped by their first two path segments (a router each), so that a request is
+ * matched against the few routes of its group instead of every route of the service: one router
+ * tests each of its routes' regular expressions on every request. Within a group the routes keep
+ * their declaration order, and a group holds every route that could match its paths (those whose
+ * second segment is a parameter included), so each request is answered as by one router.
+ */
+export class RouteTable {
+  private readonly groups = new Map<string, Router>();
+  /** First segment → the routes whose second segment is a parameter: for paths no group names. */
+  private readonly parameterGroups = new Map<string, Router>();
+  /** Set when a route's first segment is a parameter: then every path may match it, and one router holds all. */
+  private readonly single: Router | undefined;
+
+  constructor(register: (router: Router, routes: readonly RouteSpec[]) => void, routes: readonly RouteSpec[]) {
+    const shapes = routes.map((route) => ({ route, ...leadingSegments(koaPath(route.path)) }));
+    if (shapes.some((s) => s.first === null)) {
+      this.single = new Router();
+      register(this.single, routes);
+      return;
+    }
+    const keys = new Set(shapes.filter((s) => s.second !== null).map((s) => groupKey(s.first as string, s.second as string | undefined)));
+    for (const key of keys) {
+      const { first, second } = leadingSegments(key);
+      const members = shapes.filter((s) => s.first === first && (s.second === second || (second !== undefined && s.second === null)));
+      const router = new Router();
+      register(
+        router,
+        members.map((s) => s.route),
+      );
+      this.groups.set(key, router);
+    }
+    for (const first of new Set(shapes.filter((s) => s.second === null).map((s) => s.first as string))) {
+      const router = new Router();
+      register(
+        router,
+        shapes.filter((s) => s.first === first && s.second === null).map((s) => s.route),
+      );
+      this.parameterGroups.set(first, router);
+    }
   }
-  return router;
+
+  private routerFor(path: string): Router | undefined {
+    if (this.single) return this.single;
+    const { first, second } = leadingSegments(path);
+    if (first === null || second === null) return undefined;
+    return this.groups.get(groupKey(first, second)) ?? (second === undefined ? undefined : this.parameterGroups.get(first));
+  }
+
+  /** The routing middleware: the request's group routes it; a path no group names falls through (404). */
+  routes() {
+    const dispatch = new Map<Router, ReturnType<Router['routes']>>();
+    for (const router of [this.single, ...this.groups.values(), ...this.parameterGroups.values()])
+      if (router) dispatch.set(router, router.routes());
+    return async (ctx: Context, next: Next): Promise<void> => {
+      const router = this.routerFor(ctx.path);
+      const middleware = router && dispatch.get(router);
+      return middleware ? middleware(ctx as Parameters<typeof middleware>[0], next) : next();
+    };
+  }
+
+  /** The routes matching a path (any method), as Router.match answers it. */
+  match(path: string, method: string): { path: Array<{ methods: string[] }>; route: boolean } {
+    return this.routerFor(path)?.match(path, method) ?? { path: [], route: false };
+  }
+}
+
+const groupKey = (first: string, second: string | undefined): string => (second === undefined ? `/${first}` : `/${first}/${second}`);
+
+/** Builds the routing from route declarations: authenticate → parse body → authorize → validate → handle. */
+export function buildRouter(routes: readonly RouteSpec[], deps: RouterDeps): RouteTable {
+  return new RouteTable((router, group) => {
+    for (const route of group) {
+      router.register(
+        koaPath(route.path),
+        [route.method.toUpperCase()],
+        [
+          authenticate(route, deps),
+          ...(route.before ?? []),
+          parseBody(route, deps),
+          authorize(route, deps),
+          ...idempotency(route, deps),
+          handle(route),
+        ],
+        { name: route.operationId },
+      );
+    }
+  }, routes);
 }
 
 /** 405 with Allow for a known path and another method; everything else falls through to 404. */
-export function methodNotAllowed(router: Router) {
+export function methodNotAllowed(routes: Pick<RouteTable, 'match'>) {
   return async (ctx: Context, next: Next): Promise<void> => {
     await next();
     if (ctx.status !== 404 || ctx.body !== undefined) return;
-    const matched = router.match(ctx.path, ctx.method);
+    const matched = routes.match(ctx.path, ctx.method);
     if (matched.path.length > 0 && !matched.route) {
       const allowed = new Set<string>();
       for (const layer of matched.path) for (const m of layer.methods) allowed.add(m);

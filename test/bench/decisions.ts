@@ -2,17 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import knexFactory from 'knex';
 import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
 import { DEV_STAFF_ISSUER, DEFAULT_STAFF_AUDIENCE } from '../../services/config';
 import { createDatabase, migrateLatest } from '../../services/db';
 import { adminUrl } from '../helpers/database';
-import { cpuMeter, freePort, rssMiB } from './lib';
+import { freePort, rssMiB, type LoadOptions, type LoadResult as SharedLoadResult } from './lib';
 import { BENCH_PURPOSE, assetKey, fieldName, seedGrants, vendorId, type GrantSeedShape } from './seed-grants';
 
 // POST /v1/decisions with 1,000 and 1,000,000 active grant-field entries, every decision durably
-// audited, against a bare Koa route measured in the same run with the same load generator.
+// audited, and AuthZEN boxcarred evaluations (POST /access/v1/evaluations, EVALUATIONS_PER_BATCH
+// per request, each evaluation audited) on the same service, against a bare Koa route parsing the
+// same JSON body, measured in the same run with the same load generator (test/bench/lib.ts: warm-up,
+// then the measured run).
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // One node process (tsx as a loader, not a wrapper), so its pid is the server's for RSS.
@@ -31,7 +33,9 @@ export interface LoadResult {
 
 export interface DecisionBenchResult {
   baseline: LoadResult;
-  runs: Array<LoadResult & { entries: number; startupSeconds: number; rssMiB: number; ratio: number }>;
+  runs: Array<LoadResult & { entries: number; startupSeconds: number; rssMiB: number; ratio: number; commits: string }>;
+  /** AuthZEN boxcarred evaluations: requestsPerSecond and CPU are per evaluation, p50/p99 per request. */
+  batches: Array<LoadResult & { entries: number; rssMiB: number; ratio: number; commits: string }>;
 }
 
 function startProcess(args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
@@ -55,28 +59,45 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not become ready in ${timeoutMs} ms`);
 }
 
-export async function load(
-  label: string,
-  url: string,
-  options: { connections: number; seconds: number; headers?: Record<string, string>; bodies: () => string; pid?: number },
-): Promise<LoadResult> {
-  const cpu = cpuMeter(options.pid);
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections: options.connections,
-    duration: options.seconds,
-    headers: { 'content-type': 'application/json', ...options.headers },
-    requests: [{ setupRequest: (req) => ({ ...req, body: options.bodies() }) }],
-  });
+/** What the service's GET /metrics says about its group commit and heap (development mode serves it on the main port). */
+interface ServiceGauges {
+  readonly batches: number;
+  readonly events: number;
+  readonly heapUsedMiB: number;
+}
+
+async function gauges(base: string): Promise<ServiceGauges> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
   return {
-    label,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    ...cpu(result.requests.total),
+    batches: value('governance_group_commit_batch_size_count'),
+    events: value('governance_group_commit_batch_size_sum'),
+    heapUsedMiB: Math.round(value('nodejs_heap_size_used_bytes') / 2 ** 20),
+  };
+}
+
+/** Audit events per group-commit batch between two readings, and the heap at the second. */
+function commitNotes(before: ServiceGauges, after: ServiceGauges): string {
+  const perBatch = (after.events - before.events) / (after.batches - before.batches);
+  return `${Number.isFinite(perBatch) ? perBatch.toFixed(1) : '?'} events per commit, heap used ${after.heapUsedMiB} MiB`;
+}
+
+/** Evaluations per AuthZEN boxcarred request in the batch runs. */
+export const EVALUATIONS_PER_BATCH = 20;
+
+/** The shared load generator (warm-up, then the measured run; CPU per request from /proc). */
+export type LoadFn = (label: string, options: LoadOptions) => Promise<SharedLoadResult>;
+
+function fromShared(r: SharedLoadResult, per = 1): LoadResult {
+  return {
+    label: r.label,
+    requestsPerSecond: r.requestsPerSecond * per,
+    p50: r.p50Ms,
+    p99: r.p99Ms,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    serverCpuMicros: r.serverCpuMicros === undefined ? undefined : Math.round(r.serverCpuMicros / per),
+    machineCpuMicros: r.machineCpuMicros === undefined ? undefined : Math.round(r.machineCpuMicros / per),
   };
 }
 
@@ -114,6 +135,7 @@ async function pepToken(base: string, dataDir: string): Promise<string> {
 
 export async function decisionsBench(options: {
   databaseUrl: string;
+  load: LoadFn;
   sizes?: GrantSeedShape[];
   seconds?: number;
   connections?: number;
@@ -129,6 +151,7 @@ export async function decisionsBench(options: {
   const basePort = await freePort();
   const baselineProc = startProcess(['-e', BASELINE_SOURCE], { PORT: String(basePort) });
   const runs: DecisionBenchResult['runs'] = [];
+  const batches: DecisionBenchResult['batches'] = [];
   let baseline: LoadResult | undefined;
   try {
     await waitFor(`http://127.0.0.1:${basePort}/`, 20_000).catch(() => undefined);
@@ -146,12 +169,34 @@ export async function decisionsBench(options: {
         records: 1,
       });
     };
-    baseline = await load('bare Koa route', `http://127.0.0.1:${basePort}/decide`, {
+    // Boxcarred AuthZEN evaluations: one vendor, EVALUATIONS_PER_BATCH resources (an asset and two fields each).
+    const batchBody = (shape: GrantSeedShape) => () => {
+      const v = 1 + Math.floor(Math.random() * shape.vendors);
+      const evaluations = Array.from({ length: EVALUATIONS_PER_BATCH }, () => {
+        const a = 1 + Math.floor(Math.random() * shape.assets);
+        const f = 1 + Math.floor(Math.random() * shape.fieldsPerAsset);
+        const g = 1 + ((f + 3) % shape.fieldsPerAsset);
+        return { resource: { type: 'data_asset', id: assetKey(a), properties: { fields: [fieldName(f), fieldName(g)] } } };
+      });
+      return JSON.stringify({
+        subject: { type: 'vendor', id: vendorId(v) },
+        action: { name: 'read' },
+        context: { purpose: BENCH_PURPOSE, records: 1 },
+        evaluations,
+      });
+    };
+    const post = (url: string, bodies: () => string, pid: number | undefined, token?: string): LoadOptions => ({
+      url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: bodies,
       connections,
-      seconds,
-      bodies: body(sizes[0]),
-      pid: baselineProc.pid,
+      durationSeconds: seconds,
+      pid,
     });
+    baseline = fromShared(
+      await options.load('bare Koa route', post(`http://127.0.0.1:${basePort}/decide`, body(sizes[0]), baselineProc.pid)),
+    );
     for (const shape of sizes) {
       const entries = shape.vendors * shape.assets * shape.fieldsPerAsset;
       const dbName = `bench_decisions_${entries}_${process.pid}`;
@@ -190,19 +235,47 @@ export async function decisionsBench(options: {
         });
         const answer = (await probe.json()) as { decision?: string };
         if (!probe.ok || answer.decision !== 'allow') throw new Error(`probe decision failed: ${probe.status} ${JSON.stringify(answer)}`);
-        const result = await load(`decisions, ${entries.toLocaleString('en')} entries`, `${base}/v1/decisions`, {
-          connections,
-          seconds,
-          headers: { authorization: `Bearer ${token}` },
-          bodies: body(shape),
-          pid: service.pid,
-        });
+        const beforeSingle = await gauges(base);
+        const result = fromShared(
+          await options.load(
+            `decisions, ${entries.toLocaleString('en')} entries`,
+            post(`${base}/v1/decisions`, body(shape), service.pid, token),
+          ),
+        );
         runs.push({
           ...result,
           entries,
           startupSeconds,
           rssMiB: rssMiB(service.pid ?? 0),
           ratio: result.requestsPerSecond / baseline.requestsPerSecond,
+          commits: commitNotes(beforeSingle, await gauges(base)),
+        });
+        const batchProbe = await fetch(`${base}/access/v1/evaluations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: batchBody(shape)(),
+        });
+        const batchAnswer = (await batchProbe.json()) as { evaluations?: Array<{ decision: boolean }> };
+        if (
+          !batchProbe.ok ||
+          batchAnswer.evaluations?.length !== EVALUATIONS_PER_BATCH ||
+          !batchAnswer.evaluations.every((e) => e.decision)
+        )
+          throw new Error(`probe evaluations failed: ${batchProbe.status} ${JSON.stringify(batchAnswer).slice(0, 500)}`);
+        const beforeBatch = await gauges(base);
+        const batch = fromShared(
+          await options.load(
+            `AuthZEN evaluations, batches of ${EVALUATIONS_PER_BATCH}, ${entries.toLocaleString('en')} entries`,
+            post(`${base}/access/v1/evaluations`, batchBody(shape), service.pid, token),
+          ),
+          EVALUATIONS_PER_BATCH,
+        );
+        batches.push({
+          ...batch,
+          entries,
+          rssMiB: rssMiB(service.pid ?? 0),
+          ratio: batch.requestsPerSecond / baseline.requestsPerSecond,
+          commits: commitNotes(beforeBatch, await gauges(base)),
         });
       } finally {
         service.kill('SIGTERM');
@@ -215,18 +288,5 @@ export async function decisionsBench(options: {
   } finally {
     baselineProc.kill('SIGTERM');
   }
-  return { baseline, runs };
-}
-
-if (require.main === module) {
-  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
-  decisionsBench({ databaseUrl, seconds: Number(process.env.BENCH_SECONDS ?? 10) }).then(
-    (r) => {
-      console.table([r.baseline, ...r.runs]);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  return { baseline, runs, batches };
 }

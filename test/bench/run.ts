@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startBaseline, type Baseline, type BaselineKind } from './baseline';
 import { blastRadiusScenario } from './blast-radius';
 import { consentCheckScenario } from './consent-check';
-import { decisionsBench, type LoadResult as DecisionLoadResult } from './decisions';
+import { EVALUATIONS_PER_BATCH, decisionsBench, type LoadResult as DecisionLoadResult } from './decisions';
 import { departmentsScenario } from './departments';
 import { floorsScenario } from './floors';
 import { requestPathScenario } from './request-path';
@@ -35,10 +35,11 @@ const SCENARIOS: readonly Scenario[] = [
   floorsScenario,
   {
     name: 'decisions',
-    description: 'POST /v1/decisions with 1,000 and 1,000,000 active grant-field entries (PostgreSQL) vs a bare Koa route',
+    description: `POST /v1/decisions and AuthZEN evaluations in batches of ${EVALUATIONS_PER_BATCH}, with 1,000 and 1,000,000 active grant-field entries (PostgreSQL), vs a bare Koa route parsing the same body`,
     async run(bench) {
       const r = await decisionsBench({
         databaseUrl: bench.settings.databaseUrl ?? 'postgres://root@127.0.0.1:5432/postgres',
+        load: bench.load,
         seconds: bench.settings.durationSeconds,
         connections: bench.settings.connections,
         profileDir: bench.settings.profileDir,
@@ -50,7 +51,13 @@ const SCENARIOS: readonly Scenario[] = [
           scenario: 'decisions',
           result: asResult(run),
           baseline,
-          notes: `${run.entries.toLocaleString('en')} entries, RSS ${run.rssMiB} MiB, start-up ${run.startupSeconds} s`,
+          notes: `${run.entries.toLocaleString('en')} entries, RSS ${run.rssMiB} MiB, start-up ${run.startupSeconds} s; ${run.commits}`,
+        })),
+        ...r.batches.map((run) => ({
+          scenario: 'decisions',
+          result: asResult(run),
+          baseline,
+          notes: `req/s and CPU columns: per evaluation (${EVALUATIONS_PER_BATCH} per request, each audited); p50/p99 per request; RSS ${run.rssMiB} MiB; ${run.commits}`,
         })),
       ];
     },

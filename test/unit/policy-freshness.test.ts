@@ -29,7 +29,7 @@ function fakeStore() {
     async linesOfVendor(vendorId: string) {
       return state.lines.filter((l) => l[0] === vendorId);
     },
-    async approvedNotEnded() {
+    async liveGrantTerms() {
       return [];
     },
     async usageToday() {

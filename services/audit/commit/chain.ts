@@ -4,7 +4,7 @@ import {
   CHAIN_MOVED,
   CHAIN_SHORT,
   GENESIS_HASH,
-  hashEvent,
+  sealEvent,
   monthStart,
   type AuditEvent,
   type AuditEventInput,
@@ -18,8 +18,6 @@ export interface ChainStore {
   /** Makes sure the months from `from` up to `until` have their partition. */
   ensurePartitions(trx: Trx, from: Date, until: Date): Promise<void>;
   insertEvents(trx: Trx, events: readonly AuditEvent[]): Promise<void>;
-  /** The events as audit_events rows in a jsonb array, for a statement that appends them. */
-  rowsJson(events: readonly AuditEvent[]): string;
   /** The clock events are stamped with. */
   now(): Date;
 }
@@ -85,7 +83,7 @@ export class AuditChain {
     const after = (await this.store.lockChainHead(trx)) ?? { seq: 0, hash: GENESIS_HASH, occurredAt: '' };
     const occurredAt = this.stampAfter(after);
     await this.ensurePartitionIn(trx, new Date(occurredAt));
-    const events = this.link(inputs, after, occurredAt);
+    const { events } = this.link(inputs, after, occurredAt);
     await this.store.insertEvents(trx, events);
     return events;
   }
@@ -111,7 +109,7 @@ export class AuditChain {
     ) {
       return undefined;
     }
-    const events = this.link(inputs, after, occurredAt);
+    const { events, rowsJson } = this.link(inputs, after, occurredAt);
     const appendsBefore = this.appendsStarted;
     const previousCommitted = this.lastLinked;
     let ended = (_committed: boolean) => {};
@@ -126,7 +124,7 @@ export class AuditChain {
     return {
       after,
       events,
-      rowsJson: this.store.rowsJson(events),
+      rowsJson,
       async send<R>(statement: () => Promise<R>): Promise<R | undefined> {
         for (let attempt = 1; ; attempt += 1) {
           try {
@@ -152,19 +150,23 @@ export class AuditChain {
     return after.occurredAt > stamped ? after.occurredAt : stamped;
   }
 
-  /** Numbers and hashes events after `after`; what the next batch links to is then the last of them. */
-  private link(inputs: readonly AuditEventInput[], after: ChainEnd, occurredAt: string): AuditEvent[] {
+  /**
+   * Numbers and hashes events after `after`, and encodes them as a JSON array of audit_events rows
+   * (each event's details encoded once for both); what the next batch links to is then the last of them.
+   */
+  private link(inputs: readonly AuditEventInput[], after: ChainEnd, occurredAt: string): { events: AuditEvent[]; rowsJson: string } {
     let seq = after.seq;
     let prevHash = after.hash;
+    const rowsJson: string[] = [];
     const events = inputs.map((input) => {
       seq += 1;
-      const unhashed = { ...input, seq, id: input.id ?? crypto.randomUUID(), occurredAt, prevHash };
-      const hash = hashEvent(unhashed);
-      prevHash = hash;
-      return { ...unhashed, hash };
+      const { event, rowJson } = sealEvent({ ...input, seq, id: input.id ?? crypto.randomUUID(), occurredAt, prevHash });
+      prevHash = event.hash;
+      rowsJson.push(rowJson);
+      return event;
     });
     this.known = { seq, hash: prevHash, occurredAt };
-    return events;
+    return { events, rowsJson: `[${rowsJson.join(',')}]` };
   }
 
   /**
