@@ -44,6 +44,7 @@ import { OwnershipMapService, OwnershipTransferService, OwnershipTransferStore, 
 import { PurposeService, PurposeStore, purposeRoutes } from './purposes';
 import { ROLE_ASSIGNMENTS_CHANGED, RoleAssignmentService, RoleAssignmentStore, roleAssignmentRoutes } from './role-assignments';
 import { ChangeFeed } from './platform/change-feed';
+import { systemClock, type Clock } from './platform/clock';
 import type { Secrets } from './secrets';
 
 import { createMetrics, decisionBatchObserver, type Metrics } from './platform/metrics';
@@ -61,6 +62,8 @@ export interface ContainerOptions {
   /** The staff identity provider's keys (remote JWKS in production, the development key otherwise). */
   readonly staffKeys: JWTVerifyGetKey;
   readonly defaultMetrics?: boolean;
+  /** Where the services that take a clock read the time (tests move a ManualClock). */
+  readonly clock?: Clock;
 }
 
 /** Every store, service and route of the service, wired once. */
@@ -120,16 +123,18 @@ const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
 export function createContainer(options: ContainerOptions): Container {
   const { config, db, logger } = options;
+  const clock = options.clock ?? systemClock;
   // Heartbeats well inside the staleness bound, so a live feed never lets the policy view go stale.
   const changes = new ChangeFeed(logger, { heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))) });
   const metrics = createMetrics(db, { defaultMetrics: options.defaultMetrics, feedStatus: () => changes.status });
-  const auditStore = new AuditStore(db);
+  const auditStore = new AuditStore(db, { now: () => clock.now() });
   const auditCheckpoints = new AuditCheckpoints(
     db,
     new AuditCheckpointStore(db),
     CheckpointKey.fromSeed(options.secrets.auditCheckpointKey),
     {
       intervalSeconds: config.auditCheckpointIntervalSeconds,
+      now: () => clock.now(),
       logger,
     },
   );
@@ -138,7 +143,7 @@ export function createContainer(options: ContainerOptions): Container {
   const idempotency = new IdempotencyService(new IdempotencyStore(db), options.secrets.keyEncryptionKey, logger);
   const staffAuthorizer = new StaffAuthorizer(db);
   const staffAuth = new JwtStaffAuthenticator(options.staffKeys, config.staff.issuer, config.staff.audience, config.staff.tokenLimits);
-  const oauth = new OAuthServer({ config, db, logger, audit, changes, keyEncryptionKey: options.secrets.keyEncryptionKey });
+  const oauth = new OAuthServer({ config, db, logger, audit, changes, keyEncryptionKey: options.secrets.keyEncryptionKey, clock });
   const clientAuth: ClientAuthenticator = oauth.accessTokens;
   const departments = new DepartmentService(db, new DepartmentStore(db), audit);
   const roleAssignments = new RoleAssignmentService(db, new RoleAssignmentStore(db), audit, staffAuthorizer, departments, changes);

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Logger } from '../logger';
 import type { ChangeFeed } from '../platform/change-feed';
+import { systemClock, type Clock } from '../platform/clock';
 import type { RouteSpec } from '../http/route';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
 import { AccessTokenVerifier } from './tokens/access-token-verifier';
@@ -33,6 +34,8 @@ export interface OAuthServerOptions {
   readonly audit: AuditLog;
   readonly changes: ChangeFeed;
   readonly keyEncryptionKey: Buffer;
+  /** Where token lifetimes, key activation and secret grace periods read the time. */
+  readonly clock?: Clock;
 }
 
 const PURGE_INTERVAL_MS = 60_000;
@@ -55,9 +58,12 @@ export class OAuthServer {
   private readonly directory: ClientDirectory;
   private readonly tokens: TokenStore;
   private purgeTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
 
   constructor(private readonly options: OAuthServerOptions) {
     const { config, db, logger, audit, changes } = options;
+    const clock = options.clock ?? systemClock;
+    this.clock = clock;
     this.issuer = config.publicUrl;
     this.audience = config.publicUrl;
     const clientStore = new ClientStore(db);
@@ -65,11 +71,11 @@ export class OAuthServer {
     this.tokens = new TokenStore(db);
     const jwksUris = new JwksUriPolicy(config.oauthJwksAllowedHosts, config.production);
     this.directory = new ClientDirectory(clientStore, changes, jwksUris);
-    this.clients = new ClientService(db, clientStore, audit, changes, hasher, jwksUris);
-    this.signingKeys = new SigningKeyService(db, new SigningKeyStore(db), audit, changes, options.keyEncryptionKey);
+    this.clients = new ClientService(db, clientStore, audit, changes, hasher, jwksUris, clock);
+    this.signingKeys = new SigningKeyService(db, new SigningKeyStore(db), audit, changes, options.keyEncryptionKey, clock);
     // PGlite has one connection: a second lane would only wait for it. PostgreSQL overlaps two batches.
     this.journal = new IssuanceJournal(db, this.tokens, audit, config.databaseUrl === undefined ? 1 : 2);
-    this.issuance = new AccessTokenIssuer(this.signingKeys, this.issuer, this.audience);
+    this.issuance = new AccessTokenIssuer(this.signingKeys, this.issuer, this.audience, clock);
     this.accessTokens = new AccessTokenVerifier(
       this.signingKeys,
       this.directory,
@@ -78,6 +84,7 @@ export class OAuthServer {
       changes,
       this.issuer,
       this.audience,
+      clock,
     );
     this.authenticationFailures = new AuthenticationFailures(this.journal, logger, config.oauthAuthenticationFailures);
     const authentication = new ClientAuthentication(
@@ -87,6 +94,7 @@ export class OAuthServer {
       this.authenticationFailures,
       this.issuer,
       endpointUrls(this.issuer),
+      clock,
     );
     this.routes = [
       ...protocolRoutes({
@@ -101,7 +109,7 @@ export class OAuthServer {
         }),
         journal: this.journal,
         introspection: new IntrospectionEndpoint(authentication, this.accessTokens),
-        revocation: new RevocationEndpoint(db, authentication, this.accessTokens, this.tokens, audit, changes),
+        revocation: new RevocationEndpoint(db, authentication, this.accessTokens, this.tokens, audit, changes, clock),
         signingKeys: this.signingKeys,
         authorizationDetailsTypes: () => this.clients.authorizationDetailsTypes,
         formLimitBytes: Math.min(config.bodyLimitBytes, PROTOCOL_FORM_LIMIT_BYTES),
@@ -141,15 +149,15 @@ export class OAuthServer {
   }
 
   private async loadRevocations(): Promise<void> {
-    for (const r of await this.tokens.revokedSince(new Date())) this.revocations.add(r.jti, Date.parse(r.expiresAt));
+    for (const r of await this.tokens.revokedSince(this.clock.now())) this.revocations.add(r.jti, Date.parse(r.expiresAt));
   }
 
   /** Housekeeping: forget expired token state, and re-read the keys in case a notice was missed. */
   private async purge(): Promise<void> {
-    this.revocations.prune();
+    this.revocations.prune(this.clock.now().getTime());
     try {
       await this.signingKeys.load();
-      await this.tokens.purgeExpired(new Date());
+      await this.tokens.purgeExpired(this.clock.now());
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, 'could not purge expired token state; will retry');
     }

@@ -11,6 +11,7 @@ import { createApp } from '../../services/app';
 import { loadConfig, type Config } from '../../services/config';
 import { createContainer, type Container } from '../../services/container';
 import { createLogger } from '../../services/logger';
+import type { Clock } from '../../services/platform/clock';
 import { loadAuditCheckpointKey } from '../../services/secrets';
 import { createHttpServer } from '../../services/server';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -80,6 +81,8 @@ export async function signStaffToken(sub: string, o: StaffTokenOverrides = {}): 
 export interface TestAppOptions {
   env?: Record<string, string>;
   database?: TestDatabase;
+  /** The clock the services read (a ManualClock the test moves instead of sleeping); the system clock by default. */
+  clock?: Clock;
 }
 
 /** The whole service on a fresh copy of the migrated template, listening on an ephemeral port. */
@@ -117,6 +120,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     staffKeys: createLocalJWKSet({ keys: [keys.publicJwk] }),
     defaultMetrics: false,
+    clock: options.clock,
   });
   await container.start();
   const app = createApp(container);

@@ -11,6 +11,7 @@ import type { RevocationList } from './revocation-list';
 import { CLOCK_TOLERANCE_SECONDS, SIGNING_ALGORITHMS, VERIFIED_TOKEN_CACHE_SIZE } from '../settings';
 import type { SigningKeyService } from '../keys/signing-keys';
 import type { TokenStore } from './token-store';
+import { systemClock, type Clock } from '../../platform/clock';
 
 export interface AccessTokenClaims extends JWTPayload {
   readonly iss: string;
@@ -55,6 +56,7 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     private readonly changes: ChangeFeed,
     private readonly issuer: string,
     private readonly audience: string,
+    private readonly clock: Clock = systemClock,
   ) {
     this.keyFor = async (header) => {
       const key = header.kid === undefined ? undefined : await this.keys.verificationKeyOrReload(header.kid);
@@ -93,7 +95,7 @@ export class AccessTokenVerifier implements ClientAuthenticator {
   }
 
   /** Throws InvalidAccessToken unless the token is ours, current, unrevoked and its client active. */
-  async verify(token: string, now = Date.now()): Promise<VerifiedAccessToken> {
+  async verify(token: string, now = this.clock.now().getTime()): Promise<VerifiedAccessToken> {
     const claims = this.verified.get(token) ?? (await this.verifySignatureAndClaims(token, now));
     if (claims.exp * 1000 + CLOCK_TOLERANCE_SECONDS * 1000 <= now) {
       this.verified.delete(token);
@@ -110,7 +112,7 @@ export class AccessTokenVerifier implements ClientAuthenticator {
   }
 
   /** Verifies signature and claims, ignoring revocation and client status (revocation endpoint). */
-  async verifySignatureAndClaims(token: string, now = Date.now()): Promise<AccessTokenClaims> {
+  async verifySignatureAndClaims(token: string, now = this.clock.now().getTime()): Promise<AccessTokenClaims> {
     if (token.length > MAX_TOKEN_LENGTH) throw new InvalidAccessToken('The access token is too long');
     let payload: JWTPayload;
     try {
