@@ -11,6 +11,7 @@ import { OAuthServer } from '../../services/oauth';
 import { ManualClock } from '../../services/platform/clock';
 import { decryptPrivateKey } from '../../services/oauth/keys/key-encryption';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { embeddedDataDir } from '../helpers/data-dir';
 import { createTestDatabase } from '../helpers/database';
 import { adminHeaders, auditEvents, registerSecretClient, tokenFor, type SecretClient } from '../helpers/oauth';
 
@@ -190,7 +191,9 @@ describe('npm run keys:rotate', () => {
     };
     const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
     try {
-      await run(tsx, ['services/cli/migrate.ts'], { env });
+      // A migrated database in DATA_DIR (`npm run migrate` on a fresh one is tested with the seed and start-up CLIs).
+      if (process.env.DATABASE_URL) await run(tsx, ['services/cli/migrate.ts'], { env });
+      else await embeddedDataDir(dataDir);
       const first = await run(tsx, ['services/cli/keys-rotate.ts'], { env });
       expect(JSON.parse(first.stdout)).toMatchObject({ alg: 'ES256', status: 'active' });
       const second = await run(tsx, ['services/cli/keys-rotate.ts', '--alg', 'EdDSA', '--activate-after', '120'], { env });

@@ -47,6 +47,11 @@ function fakeDatabase(options: { failFirst?: string[]; hold?: boolean } = {}) {
   return { db, audit, alsoWrite, transactions, held, maxOpen: () => maxOpen };
 }
 
+/** Lets the writer run what it has scheduled (its batches start on setImmediate), without waiting for a clock. */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const event = (n: number): AuditEventInput => ({
   actorType: 'client',
   actorId: 'pep',
@@ -75,11 +80,11 @@ describe('GroupCommitWriter', () => {
       const f = fakeDatabase({ hold: true });
       const writer = new GroupCommitWriter<number>(f.db, f.audit, f.alsoWrite, 1000, lanes);
       const first = writer.write(event(1), 1);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
       const second = writer.write(event(2), 2);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
       const third = writer.write(event(3), 3);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
       expect(f.held).toHaveLength(lanes);
       let done = false;
       const all = Promise.all([first, second, third]).then(() => {
@@ -87,7 +92,7 @@ describe('GroupCommitWriter', () => {
       });
       while (!done) {
         f.held.shift()?.();
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await settle();
       }
       await all;
       expect(f.maxOpen()).toBe(lanes);
