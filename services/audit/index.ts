@@ -60,11 +60,15 @@ export interface AuditFeature {
 }
 
 /** The audit log every later feature records into, its checkpoints, its monthly partitions and its routes. */
-export function createAuditFeature({ config, db, logger, secrets }: Platform): Feature<AuditFeature> {
-  const store = new AuditStore(db);
+export function createAuditFeature({ config, db, logger, secrets, clock }: Platform): Feature<AuditFeature> {
+  const store = new AuditStore(db, { now: () => clock.now() });
   const checkpointKey = CheckpointKey.fromSeed(secrets.auditCheckpointKey);
   const intervalSeconds = config.auditCheckpointIntervalSeconds;
-  const auditCheckpoints = new AuditCheckpoints(db, new AuditCheckpointStore(db), checkpointKey, { intervalSeconds, logger });
+  const auditCheckpoints = new AuditCheckpoints(db, new AuditCheckpointStore(db), checkpointKey, {
+    intervalSeconds,
+    now: () => clock.now(),
+    logger,
+  });
   const audit = new AuditLog(store, auditCheckpoints);
   const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), store, audit, config.auditRetentionMonths, logger);
   let housekeeping: { stop(): void } | undefined;

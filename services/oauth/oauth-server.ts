@@ -1,4 +1,5 @@
 import { writeLanesFor, type Feature } from '../feature';
+import { systemClock, type Clock } from '../platform/clock';
 import type { RouteSpec } from '../http/route';
 import { createClientsFeature, type ClientsFeature } from './clients';
 import type { OAuthDeps } from './deps';
@@ -6,8 +7,10 @@ import { createSigningKeysFeature } from './keys';
 import type { SigningKeyService } from './keys/signing-keys';
 import { createTokensFeature, type TokensFeature } from './tokens';
 
-export interface OAuthServerOptions extends Omit<OAuthDeps, 'secrets' | 'writeLanes'> {
+export interface OAuthServerOptions extends Omit<OAuthDeps, 'secrets' | 'writeLanes' | 'clock'> {
   readonly keyEncryptionKey: Buffer;
+  /** Where token lifetimes, key activation and secret grace periods read the time. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -27,6 +30,7 @@ export class OAuthServer {
   constructor(options: OAuthServerOptions) {
     const deps: OAuthDeps = {
       ...options,
+      clock: options.clock ?? systemClock,
       secrets: { keyEncryptionKey: options.keyEncryptionKey },
       writeLanes: writeLanesFor(options.config),
     };

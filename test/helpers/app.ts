@@ -81,7 +81,7 @@ export async function signStaffToken(sub: string, o: StaffTokenOverrides = {}): 
 export interface TestAppOptions {
   env?: Record<string, string>;
   database?: TestDatabase;
-  /** The clock features with an injected clock read (a ManualClock lets a test move time). */
+  /** The clock the services read (a ManualClock the test moves instead of sleeping); the system clock by default. */
   clock?: Clock;
 }
 

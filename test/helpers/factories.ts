@@ -70,6 +70,41 @@ export class Factories {
     return res.body.id as string;
   }
 
+  /**
+   * An active access grant: requested by the vendor manager `requester` for `days` days and approved
+   * by `approver` (a data owner of the asset's department); its id.
+   */
+  async activeGrant(o: {
+    vendor: string;
+    asset: string;
+    fields: string[];
+    purpose: string;
+    requester: string;
+    approver: string;
+    days?: number;
+  }): Promise<string> {
+    const requested = await this.t.http
+      .post('/v1/access-grants')
+      .set(await this.token(o.requester))
+      .send({
+        vendor: o.vendor,
+        asset: o.asset,
+        fields: o.fields,
+        actions: ['read'],
+        purpose: o.purpose,
+        validUntil: new Date(Date.now() + (o.days ?? 30) * 86_400_000).toISOString(),
+        justification: 'Collections calls',
+      });
+    if (requested.status !== 201) throw new Error(`grant request: ${requested.status} ${JSON.stringify(requested.body)}`);
+    const approved = await this.t.http
+      .post(`/v1/access-grants/${requested.body.id}/approve`)
+      .set(await this.token(o.approver))
+      .send({});
+    if (approved.status !== 200 || approved.body.status !== 'active')
+      throw new Error(`grant approval: ${approved.status} ${JSON.stringify(approved.body)}`);
+    return requested.body.id as string;
+  }
+
   async asset(
     department: string,
     fields: Array<[string, 'none' | 'personal' | 'sensitive']>,

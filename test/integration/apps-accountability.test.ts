@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { APP_OWNERS, AppWorld, auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // The Notice, item 1: one lead department approves app entry and exit; each app keeps its owners and
@@ -7,6 +8,7 @@ import { Factories } from '../helpers/factories';
 
 let t: TestApp;
 let f: Factories;
+let world: AppWorld;
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
 const LEAD = '/v1/app-management/lead-department';
 const matrix = {
@@ -16,24 +18,7 @@ const matrix = {
   operations: { department: 'DIGITAL', person: 'Zhou Yu' },
 };
 
-async function newApp(overrides: Record<string, unknown> = {}): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('amy'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
-      businessOwner: 'Zhao Min',
-      technologyOwner: 'Chen Jie',
-      ...overrides,
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
+const newApp = (overrides: Record<string, unknown> = {}) => world.newApp({ ...APP_OWNERS, ...overrides });
 
 const transition = async (id: string, to: string, as: string) =>
   t.http
@@ -42,18 +27,13 @@ const transition = async (id: string, to: string, as: string) =>
     .send({ to });
 const auditOf = async (action: string) =>
   (await t.container.audit.list({ action }, 100)) as Array<{ actorId: string; details: Record<string, unknown> }>;
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
-const check = async (id: string) => {
-  const res = await t.http
-    .get('/v1/reports/compliance')
-    .set(await auth('erin'))
-    .expect(200);
-  return (res.body.checks as Array<{ code: string; status: string; count: number; examples: string[] }>).find((c) => c.code === id);
-};
+const auditCount = () => countAuditEvents(t);
+const check = (code: string) => world.complianceCheck(code);
 
 beforeAll(async () => {
   t = await createTestApp();
   f = new Factories(t);
+  world = new AppWorld(t, f);
   await f.department('DIGITAL', 'technology');
   await f.department('RETAIL');
   await t.grantRole('amy', 'app_manager', '*');

@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { AppWorld, auditCount as countAuditEvents, dateDaysAgo } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // The Notice, item 5: supported OS/platform versions per app release, compatibility results per
@@ -7,59 +8,15 @@ import { Factories } from '../helpers/factories';
 
 let t: TestApp;
 let f: Factories;
+let world: AppWorld;
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
-const DAY = 86_400_000;
-const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
+const daysAgo = dateDaysAgo;
 const ENVS = '/v1/operating-environments';
 
-async function newApp(): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('amy'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
-      businessOwner: 'Zhao Min',
-      technologyOwner: 'Chen Jie',
-      filingNumber: f.unique('FN-'),
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
+const newApp = () => world.filedApp();
+const readyApp = () => world.readyApp();
 
-async function step(id: string, to: string, as: string): Promise<void> {
-  const res = await t.http
-    .post(`/v1/apps/${id}/transitions`)
-    .set(await auth(as))
-    .send({ to });
-  if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
-}
-
-async function readyApp(): Promise<string> {
-  const id = await newApp();
-  for (const kind of ['penetration', 'compatibility', 'privacy_review']) {
-    await t.http
-      .post(`/v1/apps/${id}/security-tests`)
-      .set(await auth('amy'))
-      .send({ kind, performedAt: daysAgo(1), result: 'pass', performer: 'QA Lab', reportReference: f.unique('R-') })
-      .expect(201);
-  }
-  await f.businessReviewed(id);
-  await step(id, 'approved', 'ben');
-  await step(id, 'developing', 'amy');
-  await step(id, 'testing', 'amy');
-  return id;
-}
-
-const release = async (id: string) =>
-  t.http
-    .post(`/v1/apps/${id}/transitions`)
-    .set(await auth('ben'))
-    .send({ to: 'released' });
+const release = (id: string) => world.release(id);
 const support = async (id: string, release: string, environments: Array<{ platform: string; version: string }>, as = 'amy') =>
   t.http
     .put(`/v1/apps/${id}/supported-environments`)
@@ -70,20 +27,13 @@ const result = async (id: string, body: Record<string, unknown>, as = 'amy') =>
     .post(`/v1/apps/${id}/compatibility-results`)
     .set(await auth(as))
     .send(body);
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
-const check = async () => {
-  const res = await t.http
-    .get('/v1/reports/compliance')
-    .set(await auth('erin'))
-    .expect(200);
-  return (res.body.checks as Array<{ code: string; status: string; count: number; examples: string[] }>).find(
-    (c) => c.code === 'apps_supporting_ended_environments',
-  );
-};
+const auditCount = () => countAuditEvents(t);
+const check = () => world.complianceCheck('apps_supporting_ended_environments');
 
 beforeAll(async () => {
   t = await createTestApp();
   f = new Factories(t);
+  world = new AppWorld(t, f);
   await f.department('DIGITAL');
   await f.department('RETAIL');
   await f.department('CARDS');

@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { AppWorld, auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // The Notice, item 6: each app's importance tier, RTO and RPO, continuity plan and last drill;
@@ -6,6 +7,7 @@ import { Factories } from '../helpers/factories';
 
 let t: TestApp;
 let f: Factories;
+let world: AppWorld;
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
 const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
@@ -28,38 +30,17 @@ const outage = (startDaysAgo: number, minutes: number) => {
   };
 };
 
-async function newApp(owningDepartment = 'RETAIL'): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('amy'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment,
-      responsiblePerson: 'Li Wei',
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
+const newApp = (owningDepartment = 'RETAIL') => world.newApp({ owningDepartment });
 
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
-const check = async (code: string, query = '') => {
-  const res = await t.http
-    .get(`/v1/reports/compliance${query}`)
-    .set(await auth('erin'))
-    .expect(200);
-  return (
-    res.body.checks as Array<{ code: string; status: string; count: number; examined: number; examples: Array<string | { id: string }> }>
-  ).find((c) => c.code === code);
-};
+const auditCount = () => countAuditEvents(t);
+const check = (code: string, query = '') => world.complianceCheck(code, query);
 const exampleIds = (c: { examples: Array<string | { id: string }> } | undefined) =>
   (c?.examples ?? []).map((e) => (typeof e === 'string' ? e : e.id));
 
 beforeAll(async () => {
   t = await createTestApp();
   f = new Factories(t);
+  world = new AppWorld(t, f);
   await f.department('DIGITAL', 'technology');
   await f.department('RETAIL');
   await f.department('CARDS');

@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { APP_OWNERS, AppWorld, DAY, auditCount as countAuditEvents, dateDaysAgo } from '../helpers/app-world';
 import { completeExitPlan } from '../helpers/exit-plan';
 import { Factories } from '../helpers/factories';
 
@@ -7,43 +8,17 @@ import { Factories } from '../helpers/factories';
 
 let t: TestApp;
 let f: Factories;
+let world: AppWorld;
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
-const DAY = 86_400_000;
-const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
+const daysAgo = dateDaysAgo;
 const at = (days: number) => new Date(Date.now() + days * DAY).toISOString();
 const disposal = { dataDeleted: 'Device records erased', userNotice: 'SMS 30 days ahead', userNotifiedAt: at(-1) };
 
-async function newApp(as = 'amy'): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth(as))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
-      businessOwner: 'Zhao Min',
-      technologyOwner: 'Chen Jie',
-      filingNumber: f.unique('FN-'),
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  // Its business declared within the licence and reviewed (Notice item 8): the release gate asks for both.
-  await f.businessReviewed(res.body.id as string);
-  return res.body.id as string;
-}
-
-const transition = async (id: string, to: string, as: string) =>
-  t.http
-    .post(`/v1/apps/${id}/transitions`)
-    .set(await auth(as))
-    .send(to === 'retired' ? { to, disposal } : { to });
-
-async function step(id: string, to: string, as: string): Promise<void> {
-  const res = await transition(id, to, as);
-  if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
-}
+// Its business declared within the licence and reviewed (Notice item 8): the release gate asks for both.
+const newApp = (as: string) => world.reviewedApp({ ...APP_OWNERS, filingNumber: f.unique('FN-') }, as);
+// Retiring an app says how its data and users were dealt with.
+const transition = (id: string, to: string, as: string) => world.transition(id, to, as, to === 'retired' ? { disposal } : {});
+const step = (id: string, to: string, as: string) => world.step(id, to, as, to === 'retired' ? { disposal } : {});
 
 async function securityTest(id: string, kind: string, result = 'pass', performedAt = daysAgo(1)) {
   const res = await t.http
@@ -65,11 +40,12 @@ const finding = async (id: string, body: Record<string, unknown>) =>
     .send({ title: 'Finding', severity: 'low', reportedAt: at(-2), dueAt: at(20), ...body });
 
 const state = async (id: string) => (await t.http.get(`/v1/apps/${id}`).set(await auth('amy'))).body.lifecycleState as string;
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const auditCount = () => countAuditEvents(t);
 
 beforeAll(async () => {
   t = await createTestApp();
   f = new Factories(t);
+  world = new AppWorld(t, f);
   await f.department('DIGITAL');
   await f.department('RETAIL');
   await t.http

@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { AppWorld, auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // The Notice, item 7: third-party components (SDKs) declared per app and release; one collecting
@@ -7,10 +8,9 @@ import { Factories } from '../helpers/factories';
 
 let t: TestApp;
 let f: Factories;
+let world: AppWorld;
 let vendorId: string;
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
-const DAY = 86_400_000;
-const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
 const PURPOSE = 'sdk_push_messages';
 const push = {
   release: '5.2.0',
@@ -22,55 +22,11 @@ const push = {
   contractCovered: true,
 };
 
-async function newApp(): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('amy'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
-      businessOwner: 'Zhao Min',
-      technologyOwner: 'Chen Jie',
-      filingNumber: f.unique('FN-'),
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
-
-async function step(id: string, to: string, as: string): Promise<void> {
-  const res = await t.http
-    .post(`/v1/apps/${id}/transitions`)
-    .set(await auth(as))
-    .send({ to });
-  if (res.status !== 200) throw new Error(`${to}: ${res.status} ${JSON.stringify(res.body)}`);
-}
-
+const newApp = () => world.filedApp();
 /** An app in testing with every security test passed: only its components can hold its release back. */
-async function readyApp(): Promise<string> {
-  const id = await newApp();
-  for (const kind of ['penetration', 'compatibility', 'privacy_review']) {
-    await t.http
-      .post(`/v1/apps/${id}/security-tests`)
-      .set(await auth('amy'))
-      .send({ kind, performedAt: daysAgo(1), result: 'pass', performer: 'QA Lab', reportReference: f.unique('R-') })
-      .expect(201);
-  }
-  await f.businessReviewed(id);
-  await step(id, 'approved', 'ben');
-  await step(id, 'developing', 'amy');
-  await step(id, 'testing', 'amy');
-  return id;
-}
+const readyApp = () => world.readyApp();
 
-const release = async (id: string) =>
-  t.http
-    .post(`/v1/apps/${id}/transitions`)
-    .set(await auth('ben'))
-    .send({ to: 'released' });
+const release = (id: string) => world.release(id);
 const declare = async (id: string, body: Record<string, unknown>, as = 'amy') =>
   t.http
     .post(`/v1/apps/${id}/sdks`)
@@ -81,16 +37,8 @@ const approve = async (id: string, sdkId: string, as: string) =>
     .post(`/v1/apps/${id}/sdks/${sdkId}/approve`)
     .set(await auth(as))
     .send({});
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
-const check = async () => {
-  const res = await t.http
-    .get('/v1/reports/compliance')
-    .set(await auth('erin'))
-    .expect(200);
-  return (res.body.checks as Array<{ code: string; status: string; count: number; examples: string[] }>).find(
-    (c) => c.code === 'apps_with_uncleared_sdks',
-  );
-};
+const auditCount = () => countAuditEvents(t);
+const check = () => world.complianceCheck('apps_with_uncleared_sdks');
 
 /** Publishes a notice of the purpose (for one app, or the general one) listing these third parties. */
 async function publishNotice(appId: string | null, thirdParties: Array<Record<string, unknown>>): Promise<void> {
@@ -126,6 +74,7 @@ async function publishNotice(appId: string | null, thirdParties: Array<Record<st
 beforeAll(async () => {
   t = await createTestApp();
   f = new Factories(t);
+  world = new AppWorld(t, f);
   await f.department('DIGITAL');
   await f.department('RETAIL');
   await f.department('CARDS');

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { APP_OWNERS, AppWorld, auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // Thresholds from configuration: the report must use these, not the defaults (1000 and 3).
@@ -7,31 +8,14 @@ const env = { APP_LOW_ACTIVITY_MAU: '500', APP_POOR_SATISFACTION_BELOW: '3.5' };
 
 let t: TestApp;
 let f: Factories;
+let world: AppWorld;
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
 const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
 const at = (days: number) => new Date(Date.now() + days * DAY).toISOString();
 
-async function newApp(overrides: Record<string, unknown> = {}): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('amy'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment: 'RETAIL',
-      responsiblePerson: 'Li Wei',
-      businessOwner: 'Zhao Min',
-      technologyOwner: 'Chen Jie',
-      monthlyActiveUsers: 50_000,
-      satisfaction: 4.5,
-      ...overrides,
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
+const newApp = (overrides: Record<string, unknown> = {}) =>
+  world.newApp({ ...APP_OWNERS, monthlyActiveUsers: 50_000, satisfaction: 4.5, ...overrides });
 
 async function securityTest(id: string, body: Record<string, unknown>) {
   return t.http
@@ -70,11 +54,12 @@ async function liveApp(overrides: Record<string, unknown> = {}): Promise<string>
   return id;
 }
 
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const auditCount = () => countAuditEvents(t);
 
 beforeAll(async () => {
   t = await createTestApp({ env });
   f = new Factories(t);
+  world = new AppWorld(t, f);
   await f.department('DIGITAL');
   await f.department('RETAIL');
   await t.http

@@ -182,8 +182,16 @@ describe('the chain under concurrent writers', () => {
     const second = store.linkAfterKnownEnd([testEvent('a4')]) as LinkedBatch;
     expect(second.after.seq).toBe(first.events[1].seq);
     // The second reaches the chain lock first: refused (AU002), then sent again once the first committed.
+    const secondIssued = new Promise<void>((resolve) => {
+      const issued = (q: { sql: string }) => {
+        if (!q.sql.includes('audit_append_after')) return;
+        db.off('query', issued);
+        resolve();
+      };
+      db.on('query', issued);
+    });
     const secondSent = sendLinked(db, second);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await secondIssued;
     await expect(sendLinked(db, first)).resolves.toBe(true);
     await expect(secondSent).resolves.toBe(true);
     expect(await t.container.audit.verify()).toMatchObject({ valid: true, checked: before + 4 });

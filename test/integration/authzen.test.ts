@@ -1,6 +1,7 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { registerSecretClient, tokenFor } from '../helpers/oauth';
+import { blastRadiusOf } from '../helpers/incidents';
 
 // OpenID AuthZEN 1.0 over the decision core: metadata, evaluation, boxcarred evaluations with
 // inherited defaults and the three semantics; every evaluation audited like a /v1/decisions one.
@@ -327,24 +328,7 @@ describe('AuthZEN policy decision point', () => {
       evaluations: [{ resource: resource(['name', 'phone']) }, { resource: resource(['salary']) }],
     });
     expect(batch.status).toBe(200);
-    const incident = await t.http
-      .post('/v1/incidents')
-      .set(await staff('pat'))
-      .send({
-        title: 'AuthZEN leak',
-        detectedAt: new Date().toISOString(),
-        source: 'regulator',
-        severity: 'high',
-        vendors: [V],
-        description: 'Lists sold',
-      })
-      .expect(201);
-    const radius = (
-      await t.http
-        .get(`/v1/incidents/${incident.body.id}/blast-radius`)
-        .set(await staff('pat'))
-        .expect(200)
-    ).body;
+    const radius = await blastRadiusOf(t, [V]);
     expect(radius.vendors[0]).toMatchObject({ decisions: 2, deniedDecisions: 1, records: 7, subjects: 2 });
     expect(radius.vendors[0].assets[0].fields).toEqual([
       expect.objectContaining({ name: 'name', decisions: 2 }),

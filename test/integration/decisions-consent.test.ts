@@ -3,6 +3,7 @@ import { pseudonymize } from '../../services/shared/pseudonym';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { registerSecretClient, tokenFor } from '../helpers/oauth';
+import { blastRadiusOf } from '../helpers/incidents';
 
 // Consent in decisions: under a purpose whose legal basis is consent, a personal field is released
 // only for a named customer whose consent is current (a sensitive field: given separately); without a
@@ -407,24 +408,7 @@ describe('reports that read decisions', () => {
     // Nobody's data released: an attempt only.
     await decide({ vendor: V, purpose: 'offers', fields: ['phone'], subjects: [WD, NEVER], records: 2 }).expect(200);
 
-    const incident = await t.http
-      .post('/v1/incidents')
-      .set(await staff('pat'))
-      .send({
-        title: 'Offers leak',
-        detectedAt: new Date().toISOString(),
-        source: 'regulator',
-        severity: 'high',
-        vendors: [V],
-        description: 'Offer lists sold',
-      })
-      .expect(201);
-    const radius = (
-      await t.http
-        .get(`/v1/incidents/${incident.body.id}/blast-radius`)
-        .set(await staff('pat'))
-        .expect(200)
-    ).body;
+    const radius = await blastRadiusOf(t, [V]);
     expect(radius.vendors[0]).toMatchObject({
       decisions: 1,
       deniedDecisions: 1,

@@ -1,6 +1,7 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { registerSecretClient, tokenFor } from '../helpers/oauth';
+import { blastRadiusOf } from '../helpers/incidents';
 
 // A decision retried with the same Idempotency-Key is decided again from live state, never replayed
 // from storage: the kill switch (suspension), a revocation or a withdrawal in between changes the
@@ -196,24 +197,7 @@ describe('Idempotency-Key on decisions', () => {
       .send({ reason: 'Cleared' })
       .expect(200);
     expect((await decide('radius-2', { vendor, records: 5 })).body.decision).toBe('allow');
-    const incident = await t.http
-      .post('/v1/incidents')
-      .set(await staff('pat'))
-      .send({
-        title: 'Retry leak',
-        detectedAt: new Date().toISOString(),
-        source: 'regulator',
-        severity: 'high',
-        vendors: [vendor],
-        description: 'Lists sold',
-      })
-      .expect(201);
-    const radius = (
-      await t.http
-        .get(`/v1/incidents/${incident.body.id}/blast-radius`)
-        .set(await staff('pat'))
-        .expect(200)
-    ).body;
+    const radius = await blastRadiusOf(t, [vendor]);
     expect(radius.vendors[0]).toMatchObject({ decisions: 2, deniedDecisions: 0, records: 15, subjects: 1 });
     expect(radius.vendors[0].assets[0].fields).toEqual([expect.objectContaining({ name: 'phone', decisions: 2 })]);
   });

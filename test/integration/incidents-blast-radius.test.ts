@@ -1,4 +1,5 @@
 import type { ClientActor } from '../../services/http/route';
+import { ManualClock } from '../../services/platform/clock';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { Factories } from '../helpers/factories';
 import { basic } from '../helpers/oauth';
@@ -15,6 +16,8 @@ let v3: string;
 let v1Client: string;
 let incident: string;
 let midpoint: string;
+// The audit log is stamped by this clock: the window's midpoint is made by moving it, not by waiting.
+const clock = new ManualClock(new Date());
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
 const pep: ClientActor = { kind: 'client', clientId: 'pep-test', roles: ['pep'], scopes: [], vendorId: null, tokenId: 'jti' };
 const DAY = 86_400_000;
@@ -72,7 +75,7 @@ async function vendorToken(vendor: string, locations: string[], datatypes: strin
 }
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ clock });
   f = new Factories(t);
   await f.department('RETAIL');
   await f.department('CARDS');
@@ -126,9 +129,9 @@ beforeAll(async () => {
   v1Client = [v1Client, v1Second].sort().join(',');
   await vendorToken(v3, [a1.key], ['phone']);
 
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  midpoint = new Date().toISOString();
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  clock.advance(1);
+  midpoint = clock.now().toISOString();
+  clock.advance(1);
   expect((await decide(v1, a1, ['phone'], { subject: 'S4', records: 50 })).decision).toBe('allow');
 
   const res = await t.http

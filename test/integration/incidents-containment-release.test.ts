@@ -10,28 +10,17 @@ let f: Factories;
 let asset: { id: string; key: string };
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
 const pep: ClientActor = { kind: 'client', clientId: 'pep-test', roles: ['pep'], scopes: [], vendorId: null, tokenId: 'jti' };
-const DAY = 86_400_000;
 
 async function vendorWithGrant(): Promise<string> {
   const vendorId = await f.vendor({ purposes: ['collections'], manager: 'vic' });
-  const requested = await t.http
-    .post('/v1/access-grants')
-    .set(await auth('vic'))
-    .send({
-      vendor: vendorId,
-      asset: asset.key,
-      fields: ['phone'],
-      actions: ['read'],
-      purpose: 'collections',
-      validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
-      justification: 'Collections calls',
-    })
-    .expect(201);
-  await t.http
-    .post(`/v1/access-grants/${requested.body.id}/approve`)
-    .set(await auth('olivia'))
-    .send({})
-    .expect(200);
+  await f.activeGrant({
+    vendor: vendorId,
+    asset: asset.key,
+    fields: ['phone'],
+    purpose: 'collections',
+    requester: 'vic',
+    approver: 'olivia',
+  });
   return vendorId;
 }
 

@@ -9,29 +9,18 @@ let pepClient: SecretClient;
 let asset: { id: string; key: string };
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
 const pep: ClientActor = { kind: 'client', clientId: 'pep-test', roles: ['pep'], scopes: [], vendorId: null, tokenId: 'jti' };
-const DAY = 86_400_000;
 
 /** A vendor with an active grant on asset.phone for collections, and an OAuth client with a token. */
 async function vendorWithAccess(): Promise<{ vendorId: string; grantId: string; client: SecretClient; token: string }> {
   const vendorId = await f.vendor({ purposes: ['collections'], manager: 'vic' });
-  const requested = await t.http
-    .post('/v1/access-grants')
-    .set(await auth('vic'))
-    .send({
-      vendor: vendorId,
-      asset: asset.key,
-      fields: ['phone'],
-      actions: ['read'],
-      purpose: 'collections',
-      validUntil: new Date(Date.now() + 30 * DAY).toISOString(),
-      justification: 'Collections calls',
-    })
-    .expect(201);
-  await t.http
-    .post(`/v1/access-grants/${requested.body.id}/approve`)
-    .set(await auth('olivia'))
-    .send({})
-    .expect(200);
+  const grantId = await f.activeGrant({
+    vendor: vendorId,
+    asset: asset.key,
+    fields: ['phone'],
+    purpose: 'collections',
+    requester: 'vic',
+    approver: 'olivia',
+  });
   const registered = await t.container.clients.register(
     { actor: { kind: 'system', name: 'test' }, requestId: null },
     { kind: 'vendor', vendorId, name: 'Vendor system', scopes: [], tokenEndpointAuthMethod: 'client_secret_basic' },
@@ -48,7 +37,7 @@ async function vendorWithAccess(): Promise<{ vendorId: string; grantId: string; 
       ]),
     });
   expect(token.status).toBe(200);
-  return { vendorId, grantId: requested.body.id, client, token: token.body.access_token };
+  return { vendorId, grantId, client, token: token.body.access_token };
 }
 
 const decide = (vendorId: string) =>

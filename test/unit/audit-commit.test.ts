@@ -89,6 +89,11 @@ function fakeDatabase(options: { failFirst?: string[]; hold?: boolean } = {}) {
   return { db, chain, writes, transactions, held, maxOpen: () => maxOpen };
 }
 
+/** Lets the writer run what it has scheduled (its batches start on setImmediate), without waiting for a clock. */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const event = (n: number): AuditEventInput => ({
   actorType: 'client',
   actorId: 'pep',
@@ -117,11 +122,11 @@ describe('GroupCommit', () => {
       const f = fakeDatabase({ hold: true });
       const writer = new GroupCommit<number>(f.db, f.chain, f.writes, { lanes });
       const first = writer.write(event(1), 1);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
       const second = writer.write(event(2), 2);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
       const third = writer.write(event(3), 3);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
       expect(f.held).toHaveLength(lanes);
       let done = false;
       const all = Promise.all([first, second, third]).then(() => {
@@ -129,7 +134,7 @@ describe('GroupCommit', () => {
       });
       while (!done) {
         f.held.shift()?.();
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await settle();
       }
       await all;
       expect(f.maxOpen()).toBe(lanes);

@@ -15,6 +15,7 @@ import {
   JWT_BEARER_ASSERTION_TYPE,
   MAX_ASSERTION_LIFETIME_SECONDS,
 } from '../settings';
+import { systemClock, type Clock } from '../../platform/clock';
 
 /** The client authentication parameters of a protocol request's form (RFC 6749 §2.3, RFC 7523 §2.2). */
 export interface ClientCredentialsForm {
@@ -63,6 +64,7 @@ export class ClientAuthentication {
     private readonly failures: AuthenticationFailures,
     private readonly issuer: string,
     private readonly endpointUrls: Readonly<Record<ProtocolEndpoint, string>>,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async authenticate(
@@ -148,7 +150,7 @@ export class ClientAuthentication {
   private secretMatches(record: ClientRecord, secret: string): boolean {
     // Both checks always run, so timing does not tell which secret matched.
     const current = this.hasher.verify(secret, record.secretHash);
-    const graceOk = record.previousSecretExpiresAt !== null && Date.parse(record.previousSecretExpiresAt) > Date.now();
+    const graceOk = record.previousSecretExpiresAt !== null && Date.parse(record.previousSecretExpiresAt) > this.clock.now().getTime();
     const previous = this.hasher.verify(secret, record.previousSecretHash);
     return current || (graceOk && previous);
   }
@@ -177,7 +179,7 @@ export class ClientAuthentication {
     } catch (err) {
       throw fail(assertionFailure(err));
     }
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.clock.now().getTime() / 1000);
     const exp = payload.exp as number;
     if (exp > now + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) throw fail('assertion_expiry_too_far');
     // Issued later than now, beyond the accepted skew: the client's clock is off by more than we tolerate.

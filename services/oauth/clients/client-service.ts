@@ -11,6 +11,7 @@ import type { JwksUriPolicy } from './jwks-uri';
 import { publicView, type ClientRecord, type ClientStore } from './client-store';
 import type { OAuthClient, RegisterClientInput, RegisteredClient, RotateClientCredentials } from '../schemas';
 import { DEFAULT_SECRET_GRACE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from '../settings';
+import { systemClock, type Clock } from '../../platform/clock';
 
 /** Registers, disables and rotates OAuth clients; every change audited and announced on the change feed. */
 export class ClientService {
@@ -21,6 +22,7 @@ export class ClientService {
     private readonly changes: ChangeFeed,
     private readonly hasher: ClientSecretHasher,
     private readonly jwksUris: JwksUriPolicy,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -30,7 +32,7 @@ export class ClientService {
   async register(ctx: ChangeContext, input: RegisterClientInput, trx?: Trx): Promise<RegisteredClient> {
     await this.validateKeys(input, 'body');
     const secret = input.tokenEndpointAuthMethod === 'private_key_jwt' ? undefined : this.hasher.generate();
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const record: ClientRecord = {
       clientId: crypto.randomUUID(),
       name: input.name,
@@ -112,7 +114,7 @@ export class ClientService {
       const before = await this.store.get(clientId, trx, true);
       if (!before) throw new NotFoundError(`No client ${clientId}`);
       if (before.status === 'disabled') throw new ConflictError('client_disabled', `Client ${clientId} is disabled; register a new client`);
-      const now = new Date();
+      const now = this.clock.now();
       let updated: ClientRecord;
       if (before.tokenEndpointAuthMethod === 'private_key_jwt') {
         if (!keyInput) throw invalidField('body.jwks', 'a private_key_jwt client rotates by sending its new jwks or jwksUri');
@@ -145,7 +147,7 @@ export class ClientService {
   }
 
   private async disableInTransaction(trx: Trx, ctx: ChangeContext, before: ClientRecord, action: string): Promise<ClientRecord> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const after: ClientRecord = { ...before, status: 'disabled', disabledAt: now, updatedAt: now };
     await this.store.update(trx, after);
     await this.audit.record(trx, ctx, {

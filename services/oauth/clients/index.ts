@@ -16,12 +16,12 @@ export interface ClientsFeature {
 }
 
 /** The authorization server's clients: vendors' and the bank's own systems' machine identities. */
-export function createClientsFeature({ config, db, audit, changes, secrets }: OAuthDeps): Feature<ClientsFeature> {
+export function createClientsFeature({ config, db, clock, audit, changes, secrets }: OAuthDeps): Feature<ClientsFeature> {
   const store = new ClientStore(db);
   const clientSecrets = new ClientSecretHasher(secrets.keyEncryptionKey);
   const jwksUris = new JwksUriPolicy(config.oauthJwksAllowedHosts, config.production);
   const clientDirectory = new ClientDirectory(store, changes, jwksUris);
-  const clients = new ClientService(db, store, audit, changes, clientSecrets, jwksUris);
+  const clients = new ClientService(db, store, audit, changes, clientSecrets, jwksUris, clock);
   changes.subscribe(CLIENT_CHANGED, (p) => clientDirectory.invalidate(String(p.clientId)));
   // What another replica changed while we could not hear it.
   changes.onReconnect(() => clientDirectory.clear());

@@ -8,8 +8,9 @@ import { SIGNING_KEYS_CHANGED, SigningKeyService } from './signing-keys';
 const RELOAD_INTERVAL_MS = 60_000;
 
 /** The keys that sign access tokens, consent receipts and compliance reports, published at /.well-known/jwks.json. */
-export function createSigningKeysFeature({ db, logger, audit, changes, secrets }: OAuthDeps): Feature<{ signingKeys: SigningKeyService }> {
-  const signingKeys = new SigningKeyService(db, new SigningKeyStore(db), audit, changes, secrets.keyEncryptionKey);
+export function createSigningKeysFeature(deps: OAuthDeps): Feature<{ signingKeys: SigningKeyService }> {
+  const { db, logger, clock, audit, changes, secrets } = deps;
+  const signingKeys = new SigningKeyService(db, new SigningKeyStore(db), audit, changes, secrets.keyEncryptionKey, clock);
   changes.subscribe(SIGNING_KEYS_CHANGED, () => signingKeys.load());
   changes.onReconnect(() => signingKeys.load());
   let reload: { stop(): void } | undefined;

@@ -2,6 +2,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
 import type { ChangeFeed } from '../../platform/change-feed';
+import { systemClock, type Clock } from '../../platform/clock';
 import { ServiceUnavailableError } from '../../shared/errors';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption';
 import type { RotateSigningKey, SigningKey } from '../schemas';
@@ -48,6 +49,7 @@ export class SigningKeyService {
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
     private readonly keyEncryptionKey: Buffer,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get ready(): boolean {
@@ -56,10 +58,10 @@ export class SigningKeyService {
 
   /** Loads the published keys into memory (start-up, change notices, reconnects). */
   async load(): Promise<void> {
-    const records = await this.store.published(new Date());
+    const records = await this.store.published(this.clock.now());
     this.keys = await Promise.all(records.map((r) => this.open(r)));
     this.loaded = true;
-    this.loadedAt = Date.now();
+    this.loadedAt = this.clock.now().getTime();
   }
 
   /**
@@ -68,8 +70,8 @@ export class SigningKeyService {
    */
   async verificationKeyOrReload(kid: string): Promise<LoadedSigningKey | undefined> {
     const known = this.verificationKey(kid);
-    if (known || Date.now() - this.loadedAt < RELOAD_COOLDOWN_MS) return known;
-    this.loadedAt = Date.now();
+    if (known || this.clock.now().getTime() - this.loadedAt < RELOAD_COOLDOWN_MS) return known;
+    this.loadedAt = this.clock.now().getTime();
     await this.load();
     return this.verificationKey(kid);
   }
@@ -79,7 +81,7 @@ export class SigningKeyService {
     await this.changes.transaction(this.db, async (trx) => {
       await this.store.lock(trx);
       if ((await this.store.unretired(trx)).length > 0) return;
-      const key = await this.create('ES256', new Date());
+      const key = await this.create('ES256', this.clock.now());
       await this.store.insert(trx, key);
       await this.audit.record(trx, SYSTEM, {
         action: 'signing_key.created',
@@ -97,7 +99,7 @@ export class SigningKeyService {
    * stop signing then and stay published until every token they signed has expired.
    */
   async rotate(ctx: ChangeContext, input: Partial<RotateSigningKey> = {}): Promise<SigningKey> {
-    const now = new Date();
+    const now = this.clock.now();
     const delay = input.activateAfterSeconds ?? DEFAULT_KEY_ACTIVATION_DELAY_SECONDS;
     const generated = await this.create(input.alg ?? 'ES256', now);
     return this.changes.transaction(this.db, async (trx: Trx) => {
@@ -132,7 +134,7 @@ export class SigningKeyService {
   }
 
   /** The key that signs at `now`: the most recently activated one that has not retired. */
-  signingKey(now = Date.now()): LoadedSigningKey {
+  signingKey(now = this.clock.now().getTime()): LoadedSigningKey {
     let chosen: LoadedSigningKey | undefined;
     for (const key of this.keys) {
       if (key.activatesAt <= now && (key.retiresAt === null || key.retiresAt > now) && (!chosen || key.activatesAt > chosen.activatesAt)) {
@@ -144,12 +146,12 @@ export class SigningKeyService {
   }
 
   /** A key that may still verify tokens at `now` (published and not past its publication). */
-  verificationKey(kid: string, now = Date.now()): LoadedSigningKey | undefined {
+  verificationKey(kid: string, now = this.clock.now().getTime()): LoadedSigningKey | undefined {
     return this.keys.find((k) => k.kid === kid && (k.publishedUntil === null || k.publishedUntil > now));
   }
 
   /** The public JWK set: every key that signs, will sign, or signed tokens that may not have expired. */
-  jwks(now = Date.now()): { keys: Record<string, unknown>[] } {
+  jwks(now = this.clock.now().getTime()): { keys: Record<string, unknown>[] } {
     return { keys: this.keys.filter((k) => k.publishedUntil === null || k.publishedUntil > now).map((k) => k.publicJwk) };
   }
 
@@ -184,7 +186,7 @@ export class SigningKeyService {
     };
   }
 
-  private view(k: SigningKeyRecord, now = Date.now()): SigningKey {
+  private view(k: SigningKeyRecord, now = this.clock.now().getTime()): SigningKey {
     const activatesAt = Date.parse(k.activatesAt);
     const retiresAt = ms(k.retiresAt);
     const publishedUntil = ms(k.publishedUntil);

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { SigningKeyService } from '../keys/signing-keys';
+import { systemClock, type Clock } from '../../platform/clock';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
@@ -27,9 +28,10 @@ export class AccessTokenIssuer {
     private readonly keys: SigningKeyService,
     readonly issuer: string,
     readonly audience: string,
+    private readonly clock: Clock = systemClock,
   ) {}
 
-  async issue(request: AccessTokenRequest, now = Date.now()): Promise<IssuedAccessToken> {
+  async issue(request: AccessTokenRequest, now = this.clock.now().getTime()): Promise<IssuedAccessToken> {
     const key = this.keys.signingKey(now);
     const iat = Math.floor(now / 1000);
     const cap = request.notAfter ? Math.floor(request.notAfter.getTime() / 1000) : Number.POSITIVE_INFINITY;

@@ -13,6 +13,7 @@ import type { SigningKeyService } from '../keys/signing-keys';
 import type { TokenStore } from './token-store';
 import type { AccessTokenClaims } from './access-token-claims';
 import type { VendorTokenPolicy } from './vendor-token-policy';
+import { systemClock, type Clock } from '../../platform/clock';
 
 export type { AccessTokenClaims };
 
@@ -46,6 +47,7 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     private readonly audience: string,
     /** The vendor-access feature's say on whether a token is still active (none for a bare authorization server). */
     private readonly vendorTokens?: Pick<VendorTokenPolicy, 'activity'>,
+    private readonly clock: Clock = systemClock,
   ) {
     this.keyFor = async (header) => {
       const key = header.kid === undefined ? undefined : await this.keys.verificationKeyOrReload(header.kid);
@@ -76,7 +78,7 @@ export class AccessTokenVerifier implements ClientAuthenticator {
   }
 
   /** Throws InvalidAccessToken unless the token is ours, current, unrevoked and its client active. */
-  async verify(token: string, now = Date.now()): Promise<VerifiedAccessToken> {
+  async verify(token: string, now = this.clock.now().getTime()): Promise<VerifiedAccessToken> {
     const claims = this.verified.get(token) ?? (await this.verifySignatureAndClaims(token, now));
     if (claims.exp * 1000 + CLOCK_TOLERANCE_SECONDS * 1000 <= now) {
       this.verified.delete(token);
@@ -93,7 +95,7 @@ export class AccessTokenVerifier implements ClientAuthenticator {
   }
 
   /** Verifies signature and claims, ignoring revocation and client status (revocation endpoint). */
-  async verifySignatureAndClaims(token: string, now = Date.now()): Promise<AccessTokenClaims> {
+  async verifySignatureAndClaims(token: string, now = this.clock.now().getTime()): Promise<AccessTokenClaims> {
     if (token.length > MAX_TOKEN_LENGTH) throw new InvalidAccessToken('The access token is too long');
     let payload: JWTPayload;
     try {

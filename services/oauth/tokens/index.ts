@@ -42,19 +42,29 @@ export interface TokensPorts {
 
 /** The authorization server's protocol: client-credentials tokens, introspection, revocation and metadata. */
 export function createTokensFeature(deps: OAuthDeps, ports: TokensPorts): Feature<TokensFeature> {
-  const { config, db, logger, audit, changes } = deps;
+  const { config, db, logger, clock, audit, changes } = deps;
   const { clientDirectory, clientSecrets, signingKeys, vendorTokens } = ports;
   const issuer = config.publicUrl;
   const tokens = new TokenStore(db);
   const revocations = new RevocationList();
   const journal = new IssuanceJournal(db, tokens, audit, deps.writeLanes);
-  const issuance = new AccessTokenIssuer(signingKeys, issuer, issuer);
-  const accessTokens = new AccessTokenVerifier(signingKeys, clientDirectory, revocations, tokens, changes, issuer, issuer, vendorTokens);
+  const issuance = new AccessTokenIssuer(signingKeys, issuer, issuer, clock);
+  const accessTokens = new AccessTokenVerifier(
+    signingKeys,
+    clientDirectory,
+    revocations,
+    tokens,
+    changes,
+    issuer,
+    issuer,
+    vendorTokens,
+    clock,
+  );
   const authenticationFailures = new AuthenticationFailures(journal, logger, config.oauthAuthenticationFailures);
   const urls = endpointUrls(issuer);
-  const authentication = new ClientAuthentication(clientDirectory, clientSecrets, journal, authenticationFailures, issuer, urls);
+  const authentication = new ClientAuthentication(clientDirectory, clientSecrets, journal, authenticationFailures, issuer, urls, clock);
   const loadRevocations = async () => {
-    for (const r of await tokens.revokedSince(new Date())) revocations.add(r.jti, Date.parse(r.expiresAt));
+    for (const r of await tokens.revokedSince(clock.now())) revocations.add(r.jti, Date.parse(r.expiresAt));
   };
   changes.subscribe(TOKEN_REVOKED, (p) => revocations.add(String(p.jti), Number(p.exp) * 1000));
   changes.onReconnect(loadRevocations);
@@ -68,7 +78,7 @@ export function createTokensFeature(deps: OAuthDeps, ports: TokensPorts): Featur
       tokenChain: tokenEndpointChain({ authentication, vendorTokens, issuer: issuance, journal, rateLimit: config.oauthTokenRateLimit }),
       journal,
       introspection: new IntrospectionEndpoint(authentication, accessTokens),
-      revocation: new RevocationEndpoint(db, authentication, accessTokens, tokens, audit, changes),
+      revocation: new RevocationEndpoint(db, authentication, accessTokens, tokens, audit, changes, clock),
       signingKeys,
       authorizationDetailsTypes: () => vendorTokens?.authorizationDetailsTypes ?? [],
       formLimitBytes: Math.min(config.bodyLimitBytes, PROTOCOL_FORM_LIMIT_BYTES),
@@ -77,8 +87,8 @@ export function createTokensFeature(deps: OAuthDeps, ports: TokensPorts): Featur
       await loadRevocations();
       // Housekeeping: forget expired token state.
       purge = every(PURGE_INTERVAL_MS, logger, 'purging expired token state', async () => {
-        revocations.prune();
-        await tokens.purgeExpired(new Date());
+        revocations.prune(clock.now().getTime());
+        await tokens.purgeExpired(clock.now());
       });
       authenticationFailures.start();
     },

@@ -8,6 +8,7 @@ import { invalidRequest } from '../errors';
 import { TOKEN_REVOKED } from './revocation-list';
 import type { RevocationRequestForm } from '../schemas';
 import type { TokenStore } from './token-store';
+import { systemClock, type Clock } from '../../platform/clock';
 
 /**
  * RFC 7009. A client revokes its own access tokens; tokens we cannot read, or that have expired,
@@ -21,6 +22,7 @@ export class RevocationEndpoint {
     private readonly tokens: TokenStore,
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async revoke(ctx: Context, form: RevocationRequestForm, requestId: string): Promise<void> {
@@ -43,7 +45,11 @@ export class RevocationEndpoint {
     };
     await this.changes.transaction(this.db, async (trx) => {
       const expiresAt = new Date(claims.exp * 1000).toISOString();
-      const fresh = await this.tokens.revoke(trx, { jti: claims.jti, clientId: record.clientId, expiresAt }, new Date().toISOString());
+      const fresh = await this.tokens.revoke(
+        trx,
+        { jti: claims.jti, clientId: record.clientId, expiresAt },
+        this.clock.now().toISOString(),
+      );
       if (!fresh) return;
       await this.audit.record(
         trx,
