@@ -29,14 +29,17 @@ export interface AccessGrantsPorts {
 }
 
 /** Need-to-know grants: vendor × asset × named fields × purpose × validity window; a terminated vendor's grants are revoked with it. */
-export function createAccessGrantsFeature({ db, audit, changes }: FeatureDeps, ports: AccessGrantsPorts): Feature<AccessGrantsFeature> {
+export function createAccessGrantsFeature(
+  { db, audit, changes, clock }: FeatureDeps,
+  ports: AccessGrantsPorts,
+): Feature<AccessGrantsFeature> {
   const grantDirectory: GrantDirectory = {
     vendor: (id) => ports.vendors.loadOne(id),
     asset: (ref) => ports.dataAssets.findAsset(ref),
     purpose: (key) => ports.purposes.find(key),
   };
   const grantRecords = new AccessGrantStore(db);
-  const accessGrants = new AccessGrantService(db, grantRecords, audit, changes, ports.staffAuthorizer, grantDirectory);
+  const accessGrants = new AccessGrantService(db, grantRecords, audit, changes, ports.staffAuthorizer, grantDirectory, clock);
   // Kill switch: terminating a vendor revokes every grant it holds, in the same transaction.
   ports.vendorLifecycle.on('terminated', (trx, ctx, vendor) => accessGrants.revokeAllOfVendor(trx, ctx, vendor.id, 'vendor terminated'));
   return {

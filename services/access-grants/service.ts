@@ -3,6 +3,7 @@ import type { AuditRecorder, ChangeContext } from '../audit';
 import type { StaffAuthorizer } from '../authz';
 import type { Transactor, Trx } from '../db';
 import type { ChangePublisher } from '../platform/change-feed';
+import { systemClock, type Clock } from '../platform/clock';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
@@ -65,6 +66,7 @@ export class AccessGrantService {
     private readonly changes: ChangePublisher,
     private readonly authz: Pick<StaffAuthorizer, 'can'>,
     private readonly directory: GrantDirectory,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Department that owns the asset a grant is on (for route permission scopes). */
@@ -78,7 +80,7 @@ export class AccessGrantService {
 
   async request(ctx: ChangeContext, input: CreateAccessGrant): Promise<AccessGrant> {
     const requester = staffSubject(ctx);
-    const now = new Date();
+    const now = this.clock.now();
     const vendor = await this.directory.vendor(input.vendor);
     if (!vendor) throw invalid('body.vendor', 'unknown vendor');
     if (vendor.status !== 'active')
@@ -162,7 +164,7 @@ export class AccessGrantService {
       const dept = asset.owningDepartment;
       const canOwner = await this.authz.can(subject, dept, 'access_grant', 'approve_as_owner');
       const canPrivacy = await this.authz.can(subject, dept, 'access_grant', 'approve_as_privacy_officer');
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       let capacity: 'owner' | 'privacy_officer';
       if (!grant.ownerApprovedBy && canOwner && grant.privacyApprovedBy !== subject) {
         capacity = 'owner';
@@ -183,7 +185,7 @@ export class AccessGrantService {
       assertNoticesDisclose(grant, subjects, notices);
       const complete = grant.ownerApprovedBy !== null && (!grant.sensitive || grant.privacyApprovedBy !== null);
       if (complete) {
-        assertStillGrantable(grant, asset, vendor);
+        assertStillGrantable(grant, asset, vendor, now);
         grant.status = 'approved';
         grant.decidedBy = subject;
         grant.decidedAt = now;
@@ -212,7 +214,7 @@ export class AccessGrantService {
         throw new ConflictError('grant_not_pending', `The grant is ${grant.status}; only requested grants can be rejected`);
       if (grant.requestedBy === subject)
         throw new ForbiddenError('Separation of duties: the requester withdraws nothing by rejecting; ask the owning department');
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       Object.assign(grant, { status: 'rejected', decidedBy: subject, decidedAt: now, decisionReason: reason });
       await this.store.update(trx, grant);
       await this.audit.record(trx, ctx, {
@@ -243,7 +245,7 @@ export class AccessGrantService {
       if (grant.status === 'approved') {
         await this.revokeInTransaction(trx, ctx, grant, reason);
       } else {
-        const now = new Date().toISOString();
+        const now = this.clock.now().toISOString();
         Object.assign(grant, { status: 'rejected', decidedBy: actorName(ctx), decidedAt: now, decisionReason: reason });
         await this.store.update(trx, grant);
         await this.audit.record(trx, ctx, {
@@ -258,7 +260,7 @@ export class AccessGrantService {
   }
 
   private async revokeInTransaction(trx: Trx, ctx: ChangeContext, grant: GrantRecord, reason: string): Promise<void> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     await this.store.removeLines(trx, grantLines(grant));
     Object.assign(grant, { status: 'revoked', decidedBy: actorName(ctx), decidedAt: now, decisionReason: reason });
     await this.store.update(trx, grant);
@@ -280,7 +282,7 @@ export class AccessGrantService {
   }
 
   async list(query: GrantQuery, access: DepartmentAccess): Promise<Page<AccessGrant>> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const records = await this.store.list(
       {
         vendorId: query.vendor,
@@ -333,7 +335,7 @@ export class AccessGrantService {
       dailyRecordCap: g.dailyRecordCap,
       justification: g.justification,
       sensitive: g.sensitive,
-      status: effectiveStatus(g, new Date().toISOString()),
+      status: effectiveStatus(g, this.clock.now().toISOString()),
       requestedBy: g.requestedBy,
       requestedAt: g.requestedAt,
       approvals: {
@@ -353,14 +355,14 @@ type AssetView = NonNullable<Awaited<ReturnType<GrantDirectory['asset']>>>;
 type VendorView = Awaited<ReturnType<GrantDirectory['vendor']>>;
 
 /** At final approval the world may have moved: the vendor, contract, fields and window must still allow the grant. */
-function assertStillGrantable(grant: GrantRecord, asset: AssetView, vendor: VendorView): void {
+function assertStillGrantable(grant: GrantRecord, asset: AssetView, vendor: VendorView, now: string): void {
   if (!vendor || vendor.status !== 'active')
     throw new ConflictError('vendor_not_active', 'The vendor is no longer active; the grant cannot be approved');
   if (!vendor.purposes.includes(grant.purposeKey))
     throw new ConflictError('purpose_not_in_contract', 'The purpose is no longer in the vendor’s contract');
   if (grant.validUntil > new Date(vendor.contractEndsAt).toISOString())
     throw new ConflictError('contract_ends_first', 'The contract now ends before the grant would');
-  if (grant.validUntil <= new Date().toISOString()) throw new ConflictError('grant_window_passed', 'The grant’s window has already ended');
+  if (grant.validUntil <= now) throw new ConflictError('grant_window_passed', 'The grant’s window has already ended');
   if (asset.status !== 'active') throw new ConflictError('asset_retired', 'The data asset has been retired');
   const live = new Set(asset.fields.filter((f) => f.status === 'active').map((f) => f.name));
   const gone = grant.fields.filter((f) => !live.has(f));

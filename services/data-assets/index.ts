@@ -23,14 +23,14 @@ export interface DataAssetsFeature {
  * retirement, while a transfer moves the asset, so the two are wired together here.
  */
 export function createDataAssetsFeature(
-  { db, audit, changes }: FeatureDeps,
+  { db, audit, changes, clock }: FeatureDeps,
   ports: { readonly departments: DepartmentService; readonly staffAuthorizer: StaffAuthorizer },
 ): Feature<DataAssetsFeature> {
   const store = new DataAssetStore(db);
   const transfers = new OwnershipTransferStore(db);
-  const dataAssets = new DataAssetService(db, store, audit, ports.departments, changes, transfers);
-  const ownershipTransfers = new OwnershipTransferService(db, transfers, store, ports.departments, audit, changes);
-  const ownershipMap = new OwnershipMapService(transfers, ports.staffAuthorizer);
+  const dataAssets = new DataAssetService(db, store, audit, ports.departments, changes, transfers, clock);
+  const ownershipTransfers = new OwnershipTransferService(db, transfers, store, ports.departments, audit, changes, clock);
+  const ownershipMap = new OwnershipMapService(transfers, ports.staffAuthorizer, clock);
   return {
     name: 'data-assets',
     provides: { dataAssets, ownershipTransfers },

@@ -18,6 +18,7 @@ import type {
   PiCategory,
   UpdateDataAsset,
 } from './schemas';
+import { systemClock, type Clock } from '../platform/clock';
 import type { AssetRecord, AssetRef, DataAssetStoreType } from './store-type';
 
 /** Change-feed topic: an asset, its fields or its owner changed (payload { id, key }). */
@@ -50,11 +51,12 @@ export class DataAssetService {
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     private readonly changes: ChangePublisher,
     private readonly transfers: TransferLedger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async create(ctx: ChangeContext, input: CreateDataAsset): Promise<DataAsset> {
     await this.departments.requireExisting([input.owningDepartment], 'body.owningDepartment');
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const asset: AssetRecord = {
       id: crypto.randomUUID(),
       key: input.key,
@@ -101,7 +103,7 @@ export class DataAssetService {
         name: input.name ?? before.name,
         description: input.description === undefined ? before.description : input.description,
         classification: input.classification ?? before.classification,
-        updatedAt: new Date().toISOString(),
+        updatedAt: this.clock.now().toISOString(),
       };
       await this.store.update(trx, after);
       const changed = { name: after.name, description: after.description, classification: after.classification };
@@ -125,7 +127,7 @@ export class DataAssetService {
           `The asset has an open ownership transfer (${open.id}); it must be accepted, rejected or cancelled before the asset is retired`,
         );
       }
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const dependents = await this.store.grantsDependingOn(trx, id, now);
       if (dependents.length > 0) throw grantsDependOn(`The asset ${before.key}`, dependents);
       const after: AssetRecord = { ...before, status: 'retired', retiredAt: now, retiredReason: reason, updatedAt: now };
@@ -151,7 +153,7 @@ export class DataAssetService {
           throw new ConflictError('field_retired', `The field ${f.name} was retired; retired names stay reserved, so choose a new name`);
         }
       }
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const fields = input.map((f) => newField(f, now));
       const after = { ...before, updatedAt: now };
       await this.store.insertFields(trx, id, fields);
@@ -166,7 +168,7 @@ export class DataAssetService {
       const field = (await this.store.fieldsOf([id], trx)).get(id)?.find((f) => f.name === fieldName);
       if (!field) throw new NotFoundError(`The asset has no field ${fieldName}`);
       if (field.status === 'retired') throw new ConflictError('field_retired', `The field ${fieldName} is already retired`);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const dependents = await this.store.grantsDependingOn(trx, id, now, fieldName);
       if (dependents.length > 0) throw grantsDependOn(`The field ${before.key}.${fieldName}`, dependents);
       const after = { ...before, updatedAt: now };

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Clock } from '../platform/clock';
 import { ValidationError } from '../shared/errors';
 import type { ClientActor } from '../http/route';
 import type {
@@ -36,7 +37,10 @@ const SOURCE: Record<string, string> = {
 export class AuthzenService {
   private readonly pageKey: Buffer;
 
-  constructor(private readonly decisions: DecisionService) {
+  constructor(
+    private readonly decisions: DecisionService,
+    private readonly clock: Clock,
+  ) {
     this.pageKey = decisions.deriveKey('authzen page token');
   }
 
@@ -58,7 +62,7 @@ export class AuthzenService {
     const limit = request.page?.limit ?? DEFAULT_SEARCH_LIMIT;
     const query = queryHash('resource', { ...base, asset: undefined, fields: undefined, limit });
     const after = this.cursor(request.page?.token, query);
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const engine = this.decisions.engine;
     const results: AuthzenResourceSearchResponse['results'] = [];
     let more = false;
@@ -104,7 +108,7 @@ export class AuthzenService {
     const limit = request.page?.limit ?? DEFAULT_SEARCH_LIMIT;
     const query = queryHash('subject', { ...base, vendor: undefined, limit });
     const after = this.cursor(request.page?.token, query);
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const engine = this.decisions.engine;
     const assetId = (await engine.asset(base.asset))?.id ?? base.asset;
     const fields = [...new Set(base.fields)];

@@ -11,6 +11,7 @@ import { DATA_ASSETS_CHANGED } from '../data-assets';
 import { PURPOSE_CHANGED } from '../purposes';
 import { boundedCache } from '../platform/bounded-cache';
 import type { ChangeFeed, FeedStatus } from '../platform/change-feed';
+import { systemClock, type Clock } from '../platform/clock';
 import { VENDOR_CHANGED } from '../vendors';
 import { ServiceUnavailableError } from '../shared/errors';
 
@@ -83,6 +84,7 @@ export class VendorAccessEngine {
     private readonly store: AccessGrantStore,
     private readonly directory: GrantDirectory,
     private readonly vendorDirectory: VendorDirectory,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get ready(): boolean {
@@ -95,6 +97,7 @@ export class VendorAccessEngine {
    * listening, the feed's last answered heartbeat (everything since the load arrived as notices).
    */
   currentAsOf(feed: FeedStatus): number {
+    // Real time, not the clock: it is compared with the change feed's heartbeats, which are real time.
     if (!feed.listening) return Date.now();
     return this.loadedAt >= feed.since ? Math.max(feed.confirmedAt, this.loadedAt) : this.loadedAt;
   }
@@ -133,7 +136,7 @@ export class VendorAccessEngine {
 
   /** Full load: every vendor, every policy line, every live grant and today's usage. */
   async load(): Promise<void> {
-    const startedAt = Date.now();
+    const startedAt = Date.now(); // real time: becomes loadedAt, compared with the change feed's real-time heartbeats
     const changed = new Set<string>();
     this.changedDuringLoad = changed;
     try {
@@ -157,7 +160,7 @@ export class VendorAccessEngine {
       next.catch(() => undefined);
       built.add(page.map((row) => row.line));
     }
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const vendors = await this.vendorDirectory.loadAll();
     const grants = await this.store.liveGrantTerms(now);
     const day = now.slice(0, 10);
@@ -186,7 +189,7 @@ export class VendorAccessEngine {
     const [lines, snapshot, grants] = await Promise.all([
       this.store.linesOfVendor(vendorId),
       this.vendorDirectory.loadOne(vendorId),
-      this.store.liveGrantTerms(new Date().toISOString(), vendorId),
+      this.store.liveGrantTerms(this.clock.now().toISOString(), vendorId),
     ]);
     this.policy.replaceVendor(vendorId, lines);
     if (snapshot) this.vendors.set(vendorId, toAttributes(snapshot));

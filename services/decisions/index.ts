@@ -41,8 +41,8 @@ export interface DecisionsPorts {
 
 /** Field-level access decisions (and AuthZEN over them) from the in-memory vendor access view, kept current by the change feed. */
 export function createDecisionsFeature(deps: FeatureDeps, ports: DecisionsPorts): Feature<DecisionsFeature> {
-  const { config, db, logger, audit, changes, metrics, secrets } = deps;
-  const accessEngine = new VendorAccessEngine(ports.grantRecords, ports.grantDirectory, ports.vendors);
+  const { config, db, logger, audit, changes, metrics, secrets, clock } = deps;
+  const accessEngine = new VendorAccessEngine(ports.grantRecords, ports.grantDirectory, ports.vendors, clock);
   accessEngine.subscribe(changes);
   const writer = audit.groupCommit<DecisionUsage>(db, decisionCommitWrites(new DecisionStore(db)), {
     maxBatch: MAX_DECISION_BATCH,
@@ -54,12 +54,13 @@ export function createDecisionsFeature(deps: FeatureDeps, ports: DecisionsPorts)
     consent: ports.consents,
     fresh,
     prior: priorDecisions(audit),
+    clock,
   });
   let reload: { stop(): void } | undefined;
   return {
     name: 'decisions',
-    provides: { decisions, accessEngine, vendorTokens: vendorTokenPolicy(accessEngine, fresh) },
-    routes: [...decisionRoutes(decisions), ...authzenRoutes(new AuthzenService(decisions), config.publicUrl)],
+    provides: { decisions, accessEngine, vendorTokens: vendorTokenPolicy(accessEngine, fresh, clock) },
+    routes: [...decisionRoutes(decisions), ...authzenRoutes(new AuthzenService(decisions, clock), config.publicUrl)],
     readiness: [{ name: 'vendor_policies', check: async () => fresh() }],
     async start() {
       await accessEngine.load();

@@ -4,6 +4,7 @@ import { LINE } from '../authz/vendor-policy';
 import { IdempotencyKeyTaken, type EarlierRequest, type IdempotentRequest } from '../idempotency';
 import { ServiceUnavailableError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
+import type { Clock } from '../platform/clock';
 import type { ClientActor } from '../http/route';
 import {
   consentReason,
@@ -79,6 +80,8 @@ export interface DecisionPorts {
   readonly fresh: () => boolean;
   /** The first decision of a retried request (Idempotency-Key), from the audit log. */
   readonly prior: (vendorId: string, earlier: EarlierRequest) => Promise<PriorDecision | undefined>;
+  /** When a decision is taken: grant windows, contract ends and the day its usage counts towards. */
+  readonly clock: Clock;
 }
 
 /** What the grants and consent decided, before the answer is shaped. */
@@ -118,7 +121,7 @@ export class DecisionService {
       throw new ServiceUnavailableError('This replica cannot confirm its vendor access policies are current; retry shortly');
     const earlier = idempotent?.retryOf;
     const prior = earlier ? await this.ports.prior(input.vendor, earlier) : undefined;
-    const now = new Date().toISOString();
+    const now = this.ports.clock.now().toISOString();
     const today = now.slice(0, 10);
     const asset = await this.engine.asset(input.asset);
     const assetId = asset?.id ?? input.asset;

@@ -10,6 +10,7 @@ import {
   type VendorTokenPolicy,
 } from '../oauth';
 import { boundedCache } from '../platform/bounded-cache';
+import type { Clock } from '../platform/clock';
 import { z } from '../shared/zod';
 import type { VendorAccessEngine } from './engine';
 
@@ -104,7 +105,7 @@ export async function coverage(
   engine: Pick<VendorAccessEngine, 'vendor' | 'asset' | 'check'>,
   vendorId: string,
   details: readonly DataAccessDetail[],
-  now = new Date(),
+  now: Date,
 ): Promise<{ covered: true; notAfter: Date } | { covered: false; reason: string }> {
   const { byLocation } = normalise(details);
   const at = now.toISOString();
@@ -146,13 +147,13 @@ function parseDetails(requested: readonly unknown[]): DataAccessDetail[] {
  * Vendor tokens are narrowed to exactly the data access asked for (without repeats), only when
  * active grants cover all of it; their lifetime never passes the earliest covering grant's end.
  */
-export function vendorAuthorizationDetailsHook(engine: VendorAccessEngine, fresh: () => boolean): AuthorizationDetailsHook {
+export function vendorAuthorizationDetailsHook(engine: VendorAccessEngine, fresh: () => boolean, clock: Clock): AuthorizationDetailsHook {
   return async (client, requested) => {
     if (client.kind !== 'vendor' || !client.vendorId) throw refuse('Only vendor clients may ask for data_access authorization details');
     if (requested.length === 0) throw refuse('A vendor token must name the data it needs: authorization_details of type data_access');
     if (!fresh()) throw new OAuthError('temporarily_unavailable', 'Vendor access policies cannot be confirmed current; retry shortly', 503);
     const { details } = normalise(parseDetails(requested));
-    const result = await coverage(engine, client.vendorId, details);
+    const result = await coverage(engine, client.vendorId, details, clock.now());
     if (!result.covered) throw refuse(`Not covered by an active grant: ${result.reason}`);
     return { authorizationDetails: details, notAfter: result.notAfter };
   };
@@ -173,7 +174,7 @@ interface RememberedCoverage {
  * The coverage of a token is computed once and remembered by jti while the engine's revision for
  * its vendor stays the same, so a verification costs the same whatever the token carries.
  */
-export function vendorTokenActivityCheck(engine: VendorAccessEngine, fresh: () => boolean): TokenActivityCheck {
+export function vendorTokenActivityCheck(engine: VendorAccessEngine, fresh: () => boolean, clock: Clock): TokenActivityCheck {
   const remembered = boundedCache<string, RememberedCoverage>({ max: REMEMBERED_TOKENS });
   return async (claims, client) => {
     if (!client.vendorId) return undefined;
@@ -183,7 +184,7 @@ export function vendorTokenActivityCheck(engine: VendorAccessEngine, fresh: () =
     const notCovered = 'The data access this token carries is no longer granted';
     // Read before computing: a change while computing gives the next verification a new revision.
     const revision = engine.revision(client.vendorId);
-    const now = Date.now();
+    const now = clock.now().getTime();
     const known = remembered.get(claims.jti);
     if (known && known.revision === revision && now < known.until) return known.covered ? undefined : notCovered;
     const details = DataAccessDetails.safeParse(claims.authorization_details ?? []);
@@ -204,10 +205,10 @@ export function vendorTokenActivityCheck(engine: VendorAccessEngine, fresh: () =
 }
 
 /** What vendor tokens carry and how long they stay active, read from the in-memory vendor access view. */
-export function vendorTokenPolicy(engine: VendorAccessEngine, fresh: () => boolean): VendorTokenPolicy {
+export function vendorTokenPolicy(engine: VendorAccessEngine, fresh: () => boolean, clock: Clock): VendorTokenPolicy {
   return {
     authorizationDetailsTypes: [DATA_ACCESS_DETAILS_TYPE],
-    authorizationDetails: vendorAuthorizationDetailsHook(engine, fresh),
-    activity: vendorTokenActivityCheck(engine, fresh),
+    authorizationDetails: vendorAuthorizationDetailsHook(engine, fresh, clock),
+    activity: vendorTokenActivityCheck(engine, fresh, clock),
   };
 }

@@ -3,6 +3,7 @@ import type { AuditRecorder, ChangeContext } from '../audit';
 import { withTransaction, type Transactor } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { systemClock, type Clock } from '../platform/clock';
 import type { CreateDepartment, Department, UpdateDepartment } from './schemas';
 import type { DepartmentStoreType } from './store-type';
 
@@ -11,6 +12,7 @@ export class DepartmentService {
     private readonly db: Transactor,
     private readonly store: DepartmentStoreType,
     private readonly audit: AuditRecorder,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async create(ctx: ChangeContext, input: CreateDepartment): Promise<Department> {
@@ -19,7 +21,7 @@ export class DepartmentService {
         throw new ConflictError('department_exists', `A department with code ${input.code} already exists`);
       }
       if (input.parent && !(await this.store.findByCode(input.parent, trx))) throw unknownParent(input.parent);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const department: Department = {
         id: crypto.randomUUID(),
         code: input.code,
@@ -60,7 +62,7 @@ export class DepartmentService {
         name: input.name ?? before.name,
         kind: input.kind ?? before.kind,
         parent: input.parent === undefined ? before.parent : input.parent,
-        updatedAt: new Date().toISOString(),
+        updatedAt: this.clock.now().toISOString(),
       };
       await this.store.update(trx, after);
       await this.audit.record(trx, ctx, {

@@ -11,8 +11,8 @@ export { IdempotencyKeyTaken, IdempotentRequest, type EarlierRequest } from './r
 const PURGE_INTERVAL_MS = 3_600_000;
 
 /** Idempotency-Key on POST requests by staff and clients (the router uses it); keys past their 24 hours are purged hourly. */
-export function createIdempotencyFeature({ db, logger, secrets }: Platform): Feature<{ idempotency: IdempotencyService }> {
-  const idempotency = new IdempotencyService(new IdempotencyStore(db), secrets.keyEncryptionKey, logger);
+export function createIdempotencyFeature({ db, logger, secrets, clock }: Platform): Feature<{ idempotency: IdempotencyService }> {
+  const idempotency = new IdempotencyService(new IdempotencyStore(db, clock), secrets.keyEncryptionKey, clock, logger);
   let purge: { stop(): void } | undefined;
   return {
     name: 'idempotency',

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { Context } from 'koa';
 import type { Logger } from '../logger';
+import type { Clock } from '../platform/clock';
 import { BadRequestError, ProblemError } from '../shared/errors';
 import type { Actor } from '../http/route';
 import { IdempotentRequest, type IdempotencyClaim } from './request';
@@ -94,6 +95,7 @@ export class IdempotencyService {
   constructor(
     private readonly store: IdempotencyStore,
     keyEncryptionKey: Buffer,
+    private readonly clock: Clock,
     private readonly logger?: Logger,
   ) {
     this.sealingKey = Buffer.from(crypto.hkdfSync('sha256', keyEncryptionKey, Buffer.alloc(0), 'idempotent-responses', 32));
@@ -191,7 +193,8 @@ export class IdempotencyService {
   }
 
   /** Forgets keys older than the TTL. */
-  purge(now = new Date()): Promise<number> {
+  purge(): Promise<number> {
+    const now = this.clock.now();
     return this.store.purge(new Date(now.getTime() - IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000));
   }
 

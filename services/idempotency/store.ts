@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../db';
+import type { Clock } from '../platform/clock';
 import type { ClaimWriter, IdempotencyClaim } from './request';
 
 /** A key as stored: the claim, the change it belongs to and, once sent, the sealed response. */
@@ -18,7 +19,10 @@ interface KeyRow {
 }
 
 export class IdempotencyStore implements ClaimWriter {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   /** Inserts in the change's transaction; waits for a concurrent holder of the key, false if it committed. */
   async insert(trx: Trx, claim: IdempotencyClaim, auditEventId: string): Promise<boolean> {
@@ -31,7 +35,7 @@ export class IdempotencyStore implements ClaimWriter {
         method: claim.method,
         path: claim.path,
         audit_event_id: auditEventId,
-        created_at: new Date().toISOString(),
+        created_at: this.clock.now().toISOString(),
       })
       .onConflict(['actor_type', 'actor_id', 'key'])
       .ignore()
@@ -49,7 +53,7 @@ export class IdempotencyStore implements ClaimWriter {
   async saveResponse(claim: IdempotencyClaim, sealed: string): Promise<void> {
     await this.db('idempotency_keys')
       .where({ actor_type: claim.actorType, actor_id: claim.actorId, key: claim.key })
-      .update({ response: sealed, completed_at: new Date().toISOString() });
+      .update({ response: sealed, completed_at: this.clock.now().toISOString() });
   }
 
   /** Forgets keys older than `before`; returns how many. */

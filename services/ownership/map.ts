@@ -1,5 +1,6 @@
 import { toCsv } from '../shared/csv';
 import type { DepartmentAccess } from '../http/route';
+import { systemClock, type Clock } from '../platform/clock';
 import type { OwnershipMap, OwnershipMapEntry, OwnershipMapQuery } from './schemas';
 import type { OwnershipMapReadModel } from './store-type';
 
@@ -13,10 +14,11 @@ export class OwnershipMapService {
   constructor(
     private readonly store: OwnershipMapReadModel,
     private readonly directory: DataOwnerDirectory,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async build(query: OwnershipMapQuery, access: DepartmentAccess): Promise<OwnershipMap> {
-    const generatedAt = new Date().toISOString();
+    const generatedAt = this.clock.now().toISOString();
     if (!access.all && access.departments.length === 0) return { generatedAt, items: [] };
     const rows = await this.store.map({ ...query, departments: access.all ? undefined : access.departments });
     const owners = new Map<string, Promise<string[]>>();

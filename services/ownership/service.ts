@@ -8,6 +8,7 @@ import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { systemClock, type Clock } from '../platform/clock';
 import type { OwnershipTransfer, ProposeTransfer, TransferQuery, TransferStatus } from './schemas';
 import type { OwnershipTransferStoreType } from './store-type';
 
@@ -26,6 +27,7 @@ export class OwnershipTransferService {
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     private readonly audit: AuditRecorder,
     private readonly changes: ChangePublisher,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async propose(ctx: ChangeContext, assetId: string, input: ProposeTransfer): Promise<OwnershipTransfer> {
@@ -52,7 +54,7 @@ export class OwnershipTransferService {
           reason: input.reason,
           status: 'proposed',
           proposedBy: actorOf(ctx).actorId,
-          proposedAt: new Date().toISOString(),
+          proposedAt: this.clock.now().toISOString(),
           decidedBy: null,
           decidedAt: null,
           decisionNote: null,
@@ -82,7 +84,7 @@ export class OwnershipTransferService {
         throw new ConflictError('owner_changed', `The asset is now owned by ${asset.owningDepartment}, not by the proposing department`);
       }
       const closed = await this.close(trx, ctx, transfer, 'accepted', null);
-      const now = closed.decidedAt ?? new Date().toISOString();
+      const now = closed.decidedAt ?? this.clock.now().toISOString();
       await this.assets.update(trx, { ...asset, owningDepartment: transfer.toDepartment, updatedAt: now });
       await this.audit.record(trx, ctx, {
         action: 'data_asset.owner_changed',
@@ -160,7 +162,7 @@ export class OwnershipTransferService {
       ...open,
       status,
       decidedBy: actorOf(ctx).actorId,
-      decidedAt: new Date().toISOString(),
+      decidedAt: this.clock.now().toISOString(),
       decisionNote: note,
     };
     if (!(await this.store.close(trx, closed))) throw new ConflictError('transfer_not_open', 'The transfer is no longer open');

@@ -9,7 +9,7 @@ export { purposeRoutes } from './routes';
 export { LegalBasis, PurposeKey, type Purpose, type PurposeStatus } from './schemas';
 
 /** Declared processing purposes with their legal basis and retention. */
-export function createPurposesFeature({ db, audit, changes }: FeatureDeps): Feature<{ purposes: PurposeService }> {
-  const purposes = new PurposeService(db, new PurposeStore(db), audit, changes);
+export function createPurposesFeature({ db, audit, changes, clock }: FeatureDeps): Feature<{ purposes: PurposeService }> {
+  const purposes = new PurposeService(db, new PurposeStore(db), audit, changes, clock);
   return { name: 'purposes', provides: { purposes }, routes: purposeRoutes(purposes) };
 }

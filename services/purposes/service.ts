@@ -5,6 +5,7 @@ import type { Transactor, Trx } from '../db';
 import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { systemClock, type Clock } from '../platform/clock';
 import type { CreatePurpose, LegalBasis, Purpose, PurposeStatus, UpdatePurpose } from './schemas';
 import type { PurposeStoreType } from './store-type';
 
@@ -17,12 +18,13 @@ export class PurposeService {
     private readonly store: PurposeStoreType,
     private readonly audit: AuditRecorder,
     private readonly changes: ChangePublisher,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async create(ctx: ChangeContext, input: CreatePurpose): Promise<Purpose> {
     return this.changes.transaction(this.db, async (trx) => {
       if (await this.store.findByKey(input.key, trx)) throw purposeExists(input.key);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const purpose: Purpose = {
         id: crypto.randomUUID(),
         key: input.key,
@@ -56,7 +58,7 @@ export class PurposeService {
         ...before,
         description: input.description ?? before.description,
         retentionDays: input.retentionDays ?? before.retentionDays,
-        updatedAt: new Date().toISOString(),
+        updatedAt: this.clock.now().toISOString(),
       };
       await this.store.update(trx, after);
       await this.recordChange(trx, ctx, 'purpose.updated', key, { before, after });
@@ -71,7 +73,7 @@ export class PurposeService {
   async retire(ctx: ChangeContext, key: string): Promise<Purpose> {
     return this.changes.transaction(this.db, async (trx) => {
       const before = await this.lockActive(trx, key);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const dependents = await this.store.grantsDependingOn(trx, key, now);
       if (dependents.length > 0) throw grantsDependOn(`The purpose ${key}`, dependents);
       const after: Purpose = { ...before, status: 'retired', retiredAt: now, updatedAt: now };

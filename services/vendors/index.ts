@@ -23,11 +23,11 @@ export interface VendorsFeature {
 
 /** Outsourcing vendors, their contracts, their status, and their OAuth clients (disabled when the vendor is terminated). */
 export function createVendorsFeature(
-  { db, audit, changes }: FeatureDeps,
+  { db, audit, changes, clock }: FeatureDeps,
   ports: { readonly purposes: PurposeService; readonly clients: ClientService },
 ): Feature<VendorsFeature> {
   const vendorLifecycle = new VendorLifecycle();
-  const vendors = new VendorService(db, new VendorStore(db), audit, ports.purposes, changes, vendorLifecycle, ports.clients);
+  const vendors = new VendorService(db, new VendorStore(db), audit, ports.purposes, changes, vendorLifecycle, ports.clients, clock);
   return {
     name: 'vendors',
     provides: { vendors, vendorLifecycle },

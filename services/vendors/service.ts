@@ -5,6 +5,7 @@ import type { PurposeService } from '../purposes';
 import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeCursor, decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
+import { systemClock, type Clock } from '../platform/clock';
 import { nextStatus, vendorTerminated, type VendorLifecycle, type VendorLifecycleEvent } from './lifecycle';
 import type { CreateVendor, UpdateVendor, Vendor, VendorSnapshot, VendorStatus, VendorStatusHistoryEntry } from './schemas';
 import type { VendorStoreType } from './store-type';
@@ -33,13 +34,14 @@ export class VendorService {
     private readonly lifecycle: VendorLifecycle,
     /** A terminated vendor's OAuth clients are disabled with it. */
     private readonly clients: VendorClients,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async create(ctx: ChangeContext, input: CreateVendor): Promise<Vendor> {
     return this.changes.transaction(this.db, async (trx) => {
       await this.requireUnique(trx, input);
       await this.purposes.requireActive(trx, input.contract.purposes, PURPOSES_FIELD);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const actor = actorOf(ctx).actorId;
       const vendor: Vendor = {
         id: crypto.randomUUID(),
@@ -99,7 +101,7 @@ export class VendorService {
         contacts: input.contacts ?? before.contacts,
         securityAssessment: input.securityAssessment ?? before.securityAssessment,
         contract,
-        updatedAt: new Date().toISOString(),
+        updatedAt: this.clock.now().toISOString(),
       };
       await this.store.update(trx, after);
       if (input.contract?.purposes) await this.store.replacePurposes(trx, id, after.contract.purposes);
@@ -140,7 +142,7 @@ export class VendorService {
   private async applyStatus(trx: Trx, ctx: ChangeContext, before: Vendor, event: VendorLifecycleEvent, reason: string): Promise<Vendor> {
     const id = before.id;
     const to = nextStatus(before, event);
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const actor = actorOf(ctx).actorId;
     const after: Vendor = { ...before, status: to, statusReason: reason, statusChangedAt: now, statusChangedBy: actor, updatedAt: now };
     await this.store.update(trx, after);
