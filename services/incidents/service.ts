@@ -21,6 +21,7 @@ import type {
 } from './schemas';
 import type { IncidentRecord, IncidentStore, Period, RectificationRecord } from './store';
 import { auditView, decodeIncidentCursor, incidentView, rectificationView } from './views';
+import { systemClock, type Clock } from '../platform/clock';
 
 /** What incidents need to know about vendors, assets and departments (answered by those features). */
 export interface IncidentDirectory {
@@ -49,12 +50,13 @@ export class IncidentService {
     private readonly changes: ChangeFeed,
     private readonly directory: IncidentDirectory,
     private readonly notificationHours: Readonly<Record<IncidentSeverity, number>>,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async create(ctx: ChangeContext, input: CreateIncident): Promise<IncidentDetail> {
     const vendors = await this.requireVendors(input.vendors, 'body.vendors');
     const assets = await this.resolveAssets(input.assets, 'body.assets');
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const detectedAt = new Date(input.detectedAt).toISOString();
     const incident: IncidentRecord = {
       id: crypto.randomUUID(),
@@ -168,7 +170,7 @@ export class IncidentService {
       dueAt: new Date(input.dueAt).toISOString(),
       status: 'open',
       createdBy: actorOf(ctx).actorId,
-      createdAt: new Date().toISOString(),
+      createdAt: this.clock.now().toISOString(),
       completedAt: null,
       completedBy: null,
       evidence: null,
@@ -178,7 +180,7 @@ export class IncidentService {
       await this.store.addRectification(trx, rectification);
       return { rectification: rectification.id, owner: rectification.owner, dueAt: rectification.dueAt };
     });
-    return rectificationView(rectification, new Date().toISOString());
+    return rectificationView(rectification, this.clock.now().toISOString());
   }
 
   async completeRectification(
@@ -200,13 +202,13 @@ export class IncidentService {
       await this.store.completeRectification(trx, done);
       return { rectification: rectificationId, completedAt, late: completedAt > item.dueAt };
     });
-    return rectificationView(done as RectificationRecord, new Date().toISOString());
+    return rectificationView(done as RectificationRecord, this.clock.now().toISOString());
   }
 
   async get(id: string): Promise<IncidentDetail> {
     const incident = await this.store.get(id);
     if (!incident) throw new NotFoundError(`No incident ${id}`);
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const [containment, notifications, rectifications, history] = [
       await this.store.containments(id),
       await this.store.notifications(id),
@@ -225,7 +227,7 @@ export class IncidentService {
 
   /** A page of incidents: every one for a bank-wide reader, else those concerning the reader's departments. */
   async list(query: IncidentQuery, access: DepartmentAccess): Promise<Page<Incident>> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const after = decodeIncidentCursor(query.cursor);
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
@@ -255,7 +257,7 @@ export class IncidentService {
   }
 
   /** Incidents whose regulator notification is past due and not recorded (compliance report). */
-  async overdueNotifications(now = new Date(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async overdueNotifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
     return summary(await this.store.overdueNotifications(now.toISOString(), examples, openDuring));
   }
 
@@ -270,7 +272,7 @@ export class IncidentService {
   }
 
   /** Open rectification items past their due date (their ids). */
-  async overdueRectifications(now = new Date(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async overdueRectifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
     return summary(await this.store.overdueRectifications(now.toISOString(), examples, openDuring));
   }
 
@@ -284,7 +286,7 @@ export class IncidentService {
     await this.changes.transaction(this.db, async (trx) => {
       const incident = await this.store.get(id, trx, true);
       if (!incident) throw new NotFoundError(`No incident ${id}`);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const details = await apply(trx, incident, now);
       incident.updatedAt = now;
       await this.store.update(trx, incident);
