@@ -40,6 +40,8 @@ export interface OverdueSummary {
 }
 
 const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
+// Clocks differ a little; a time further ahead than this is a mistake, not skew.
+const SKEW_MS = 5 * 60_000;
 const closed = (id: string) => new ConflictError('incident_closed', `Incident ${id} is closed`);
 
 export class IncidentService {
@@ -54,6 +56,7 @@ export class IncidentService {
   ) {}
 
   async create(ctx: ChangeContext, input: CreateIncident): Promise<IncidentDetail> {
+    this.requireNotInFuture(input.detectedAt, 'body.detectedAt');
     const vendors = await this.requireVendors(input.vendors, 'body.vendors');
     const assets = await this.resolveAssets(input.assets, 'body.assets');
     const now = this.clock.now().toISOString();
@@ -125,6 +128,7 @@ export class IncidentService {
 
   /** Records a notification sent (PIPL Art. 57); the first to the regulator stops its clock. */
   async notify(ctx: ChangeContext, id: string, input: RecordNotification): Promise<IncidentDetail> {
+    this.requireNotInFuture(input.sentAt, 'body.sentAt');
     if (input.department !== undefined) await this.directory.requireDepartment(input.department, 'body.department');
     await this.change(ctx, id, 'incident.notification_recorded', async (trx, incident, now) => {
       if (incident.status === 'closed') throw closed(id);
@@ -161,6 +165,7 @@ export class IncidentService {
   }
 
   async addRectification(ctx: ChangeContext, id: string, input: CreateRectification): Promise<Rectification> {
+    if (Date.parse(input.dueAt) <= this.clock.now().getTime()) throw invalid('body.dueAt', 'must be in the future');
     await this.directory.requireDepartment(input.owner, 'body.owner');
     const rectification: RectificationRecord = {
       id: crypto.randomUUID(),
@@ -189,6 +194,7 @@ export class IncidentService {
     rectificationId: string,
     input: CompleteRectification,
   ): Promise<Rectification> {
+    if (input.completedAt !== undefined) this.requireNotInFuture(input.completedAt, 'body.completedAt');
     let done: RectificationRecord | undefined;
     await this.change(ctx, id, 'incident.rectification_completed', async (trx, incident, now) => {
       if (incident.status === 'closed') throw closed(id);
@@ -296,6 +302,10 @@ export class IncidentService {
 
   private async record(trx: Trx, ctx: ChangeContext, action: string, id: string, details: Record<string, unknown>): Promise<void> {
     await this.audit.record(trx, ctx, { action, objectType: 'incident', objectId: id, details });
+  }
+
+  private requireNotInFuture(at: string, path: string): void {
+    if (Date.parse(at) > this.clock.now().getTime() + SKEW_MS) throw invalid(path, 'cannot be in the future');
   }
 
   private async requireVendors(ids: readonly string[], path: string): Promise<string[]> {
