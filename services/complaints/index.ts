@@ -28,7 +28,7 @@ export interface ComplaintsPorts {
 
 /** Complaints with their deadlines: public intake, the privacy officers' desk, its /metrics gauge and the compliance report's question. */
 export function createComplaintsFeature(deps: FeatureDeps, ports: ComplaintsPorts): Feature<{ complaints: ComplaintService }> {
-  const { db, audit, config, metrics, secrets } = deps;
+  const { db, audit, config, metrics, secrets, clock } = deps;
   const { vendors, dataAssets, incidents, staffAuthorizer } = ports;
   const directory = {
     vendorExists: async (id: string) => (await vendors.loadOne(id)) !== undefined,
@@ -40,8 +40,8 @@ export function createComplaintsFeature(deps: FeatureDeps, ports: ComplaintsPort
     const access = await staffAuthorizer.access(subject, 'complaint', 'read_contact');
     return access.all || concerned.some((d) => access.departments.includes(d));
   };
-  const complaints = new ComplaintService(db, new ComplaintStore(db), audit, secrets.subjectIdKey, directory, contactAccess);
-  registerComplaintMetrics(metrics.registry, complaints);
+  const complaints = new ComplaintService(db, new ComplaintStore(db), audit, secrets.subjectIdKey, directory, contactAccess, clock);
+  registerComplaintMetrics(metrics.registry, complaints, clock);
   return {
     name: 'complaints',
     provides: { complaints },

@@ -21,6 +21,7 @@ import type {
   TransitionComplaint,
 } from './schemas';
 import type { ComplaintRecord, ComplaintStore } from './store';
+import { systemClock, type Clock } from '../platform/clock';
 
 /** What links point at, answered by the features that own them. */
 export interface ComplaintDirectory {
@@ -67,13 +68,14 @@ export class ComplaintService {
     private readonly subjectKey: Buffer,
     private readonly directory: ComplaintDirectory,
     private readonly contactAccess: ContactAccess,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Takes a complaint in from a customer (public) or an app back end (client); answers its tracking reference. */
   async submit(ctx: ChangeContext, input: SubmitComplaint): Promise<ComplaintReceipt> {
     const clientId = ctx.actor.kind === 'client' ? ctx.actor.clientId : null;
     for (let attempt = 1; ; attempt += 1) {
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const due = dueOf(now, INITIAL_DAYS);
       const complaint: ComplaintRecord = {
         id: crypto.randomUUID(),
@@ -147,7 +149,7 @@ export class ComplaintService {
 
   /** A page of complaints: every one for a bank-wide reader, else those concerning the reader's departments. */
   async list(query: ComplaintQuery, access: DepartmentAccess): Promise<Page<Complaint>> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
       {
@@ -177,7 +179,7 @@ export class ComplaintService {
     const c = await this.store.get(id);
     if (!c) throw new NotFoundError(`No complaint ${id}`);
     const [links, extensions, history] = await Promise.all([this.store.links([id]), this.store.extensions(id), this.store.history(id)]);
-    const detail: ComplaintDetail = { ...view(c, links.get(id) ?? [], new Date().toISOString()), extensions, history };
+    const detail: ComplaintDetail = { ...view(c, links.get(id) ?? [], this.clock.now().toISOString()), extensions, history };
     if (viewer.kind === 'staff' && (await this.contactAccess(viewer.subject, (await this.store.departmentsOf(id)) ?? [])))
       detail.contact = c.contact;
     return detail;
@@ -265,7 +267,7 @@ export class ComplaintService {
   }
 
   /** Undecided complaints past their deadline, of all (or of those open at some time in `openDuring`), for the compliance report. */
-  async overdueSummary(now = new Date(), examples = 10, openDuring?: { from: string; to: string }): Promise<OverdueSummary> {
+  async overdueSummary(now = this.clock.now(), examples = 10, openDuring?: { from: string; to: string }): Promise<OverdueSummary> {
     const { examined, count, ids } = await this.store.overdue(now.toISOString(), examples, openDuring);
     return { examined, count, examples: ids };
   }
@@ -298,7 +300,7 @@ export class ComplaintService {
     await withTransaction(this.db, async (trx) => {
       const c = await this.store.get(id, trx, true);
       if (!c) throw new NotFoundError(`No complaint ${id}`);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const { action, details } = await apply(trx, c, now);
       c.updatedAt = now;
       await this.store.update(trx, c);

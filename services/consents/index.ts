@@ -13,10 +13,10 @@ export type { Consent, ConsentStatus, Withdrawal } from './schemas';
 
 /** Consent records against the exact notice version shown, withdrawals, checks, and signed receipts. */
 export function createConsentsFeature(
-  { config, db, audit, secrets, writeLanes }: FeatureDeps,
+  { config, db, audit, secrets, writeLanes, clock }: FeatureDeps,
   ports: { readonly published: PublishedNotices; readonly signer: ReceiptSigner },
 ): Feature<{ consents: ConsentService }> {
   const store = new ConsentStore(db, writeLanes);
-  const consents = new ConsentService(db, store, audit, ports.published, secrets.subjectIdKey, ports.signer, config.publicUrl);
+  const consents = new ConsentService(db, store, audit, ports.published, secrets.subjectIdKey, ports.signer, config.publicUrl, clock);
   return { name: 'consents', provides: { consents }, routes: consentRoutes(consents) };
 }

@@ -19,6 +19,7 @@ import type {
   WithdrawConsent,
 } from './schemas';
 import type { ConsentEventRecord, ConsentStoreType, LatestConsentEvent } from './store-type';
+import { systemClock, type Clock } from '../platform/clock';
 
 /**
  * Consent records (PIPL Art. 14, 15, 29): given against the exact published notice version shown,
@@ -35,6 +36,7 @@ export class ConsentService implements ConsentChecker {
     private readonly subjectKey: Buffer,
     private readonly signer: ReceiptSigner,
     private readonly publicUrl: string,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async record(ctx: ChangeContext, collector: ClientActor, input: RecordConsent): Promise<Consent> {
@@ -71,7 +73,7 @@ export class ConsentService implements ConsentChecker {
       evidence: input.evidence ?? null,
       withdraws: null,
       clientId: collector.clientId,
-      recordedAt: new Date().toISOString(),
+      recordedAt: this.clock.now().toISOString(),
     };
     await withTransaction(this.db, async (trx) => {
       await this.store.lockSubject(trx, subjectRef, input.purpose);
@@ -116,7 +118,7 @@ export class ConsentService implements ConsentChecker {
         evidence: null,
         withdraws: latest.id,
         clientId: collector.clientId,
-        recordedAt: new Date().toISOString(),
+        recordedAt: this.clock.now().toISOString(),
       };
       await this.store.insert(trx, event);
       await this.audit.record(trx, ctx, {

@@ -3,6 +3,7 @@ import { Timestamp, Uuid } from '../shared/schemas';
 import { z } from '../shared/zod';
 import type { BlastRadiusStore, DecisionTotals, FieldUse } from './blast-radius-store';
 import type { IncidentStore } from './store';
+import { systemClock, type Clock } from '../platform/clock';
 
 /** Without `from`, the window opens this long before detection: leaks are found late. */
 export const DEFAULT_LOOKBACK_DAYS = 90;
@@ -93,9 +94,10 @@ export class BlastRadiusService {
   constructor(
     private readonly incidents: IncidentStore,
     private readonly store: BlastRadiusStore,
+    private readonly clock: Clock = systemClock,
   ) {}
 
-  async compute(incidentId: string, query: BlastRadiusQuery, now = new Date()): Promise<BlastRadius> {
+  async compute(incidentId: string, query: BlastRadiusQuery, now = this.clock.now()): Promise<BlastRadius> {
     const incident = await this.incidents.get(incidentId);
     if (!incident) throw new NotFoundError(`No incident ${incidentId}`);
     const to = new Date(query.to ?? now).toISOString();

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '../shared/errors';
 import type { ApplyContainment, ContainmentRecord, ContainmentResult, ReleaseContainment } from './schemas';
 import type { IncidentScopeStore } from './scope-store';
 import type { IncidentStore } from './store';
+import { systemClock, type Clock } from '../platform/clock';
 
 /** The vendor kill switch, as the vendor, grant and OAuth features offer it. */
 export interface KillSwitch {
@@ -34,6 +35,7 @@ export class ContainmentService {
     private readonly changes: ChangeFeed,
     private readonly killSwitch: KillSwitch,
     private readonly scope: IncidentScopeStore,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -46,7 +48,7 @@ export class ContainmentService {
       if (!current) throw new NotFoundError(`No incident ${incidentId}`);
       if (current.status === 'closed')
         throw new ConflictError('incident_closed', `Incident ${incidentId} is closed; its containment no longer holds any vendor`);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const released = await this.scope.release(trx, incidentId, { at: now, by: actorOf(ctx).actorId, reason: input.reason });
       if (released.length === 0)
         throw new ConflictError('containment_not_held', `No containment of incident ${incidentId} holds a vendor suspended`);
@@ -75,7 +77,7 @@ export class ContainmentService {
   }
 
   async apply(ctx: ChangeContext, incidentId: string, input: ApplyContainment): Promise<ContainmentRecord> {
-    const startedAt = new Date().toISOString();
+    const startedAt = this.clock.now().toISOString();
     return this.changes.transaction(this.db, async (trx) => {
       const current = await this.store.get(incidentId, trx, true);
       if (!current) throw new NotFoundError(`No incident ${incidentId}`);
@@ -99,7 +101,7 @@ export class ContainmentService {
         if (input.revokeGrants) result.revokedGrants.push(...(await this.killSwitch.revokeAllOfVendor(trx, ctx, vendorId, reason)));
         if (input.disableClients) result.disabledClients.push(...(await this.killSwitch.disableVendorClients(trx, ctx, vendorId)));
       }
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const record: ContainmentRecord = {
         id: crypto.randomUUID(),
         startedAt,

@@ -38,7 +38,7 @@ export interface IncidentsPorts {
  * questions. Containment drives the vendor kill switch, and holds a contained vendor's reinstatement.
  */
 export function createIncidentsFeature(deps: FeatureDeps, ports: IncidentsPorts): Feature<{ incidents: IncidentService }> {
-  const { db, audit, changes, config, metrics } = deps;
+  const { db, audit, changes, config, metrics, clock } = deps;
   const { vendors, dataAssets, departments } = ports;
   const store = new IncidentStore(db);
   const scope = new IncidentScopeStore(db);
@@ -53,6 +53,7 @@ export function createIncidentsFeature(deps: FeatureDeps, ports: IncidentsPorts)
       requireDepartment: (code, path) => departments.requireExisting([code], path),
     },
     config.incidentNotificationHours,
+    clock,
   );
   const containment = new ContainmentService(
     db,
@@ -65,14 +66,15 @@ export function createIncidentsFeature(deps: FeatureDeps, ports: IncidentsPorts)
       disableVendorClients: (trx, ctx, id) => ports.clients.disableVendorClients(trx, ctx, id),
     },
     scope,
+    clock,
   );
   // A vendor that an open incident's containment holds is reinstated only after the incident's handler releases it.
   ports.vendorLifecycle.on('reinstated', (trx, _ctx, vendor) => containment.refuseReinstatementWhileHeld(trx, vendor.id));
-  registerIncidentMetrics(metrics.registry, incidents);
+  registerIncidentMetrics(metrics.registry, incidents, clock);
   return {
     name: 'incidents',
     provides: { incidents },
-    routes: incidentRoutes(incidents, containment, new BlastRadiusService(store, new BlastRadiusStore(db)), scope),
+    routes: incidentRoutes(incidents, containment, new BlastRadiusService(store, new BlastRadiusStore(db), clock), scope),
     compliance: {
       overdueNotifications: (w) => incidents.overdueNotifications(w.now, 10, openDuring(w)),
       incidentsWithoutContainment: (w) => incidents.withoutContainment(10, openDuring(w)),

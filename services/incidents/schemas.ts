@@ -13,9 +13,6 @@ export const IncidentSource = z
   .openapi('IncidentSource');
 
 const Text = FreeText;
-// Clocks differ a little; a time further ahead than this is a mistake, not skew.
-const SKEW_MS = 5 * 60_000;
-const NotInFuture = Timestamp.refine((v) => Date.parse(v) <= Date.now() + SKEW_MS, 'cannot be in the future');
 const unique = (items: readonly string[]) => new Set(items).size === items.length;
 
 const AppRef = Label(100).openapi({ example: 'Mobile banking' });
@@ -26,7 +23,7 @@ const Assets = z.array(AssetRef).max(100).refine(unique, 'list each asset once')
 export const CreateIncident = z
   .strictObject({
     title: Label(200),
-    detectedAt: NotInFuture,
+    detectedAt: Timestamp,
     source: IncidentSource,
     severity: IncidentSeverity,
     vendors: Vendors.default([]).openapi({ description: 'Implicated vendors: containment and the blast radius act on them' }),
@@ -138,7 +135,7 @@ export const RecordNotification = z
   .strictObject({
     audience: NotificationAudience,
     department: DepartmentCode.optional().openapi({ description: 'The department notified (audience department only)' }),
-    sentAt: NotInFuture,
+    sentAt: Timestamp,
     channel: NotificationChannel,
     recipients: z.number().int().min(1).max(1_000_000_000).optional().openapi({ description: 'How many people were notified (subjects)' }),
     content: NotificationContent,
@@ -175,7 +172,7 @@ export const CreateRectification = z
   .strictObject({
     action: Text(2000),
     owner: DepartmentCode.openapi({ description: 'The department that owns the fix' }),
-    dueAt: Timestamp.refine((v) => Date.parse(v) > Date.now(), 'must be in the future'),
+    dueAt: Timestamp,
   })
   .openapi('CreateRectification');
 export type CreateRectification = z.infer<typeof CreateRectification>;
@@ -183,7 +180,7 @@ export type CreateRectification = z.infer<typeof CreateRectification>;
 export const CompleteRectification = z
   .strictObject({
     evidence: Text(4000).openapi({ description: 'What shows it is done: a change ticket, a test report…' }),
-    completedAt: NotInFuture.optional(),
+    completedAt: Timestamp.optional(),
   })
   .openapi('CompleteRectification');
 export type CompleteRectification = z.infer<typeof CompleteRectification>;

@@ -21,6 +21,7 @@ import type {
 } from './schemas';
 import type { IncidentRecord, IncidentStore, Period, RectificationRecord } from './store';
 import { auditView, decodeIncidentCursor, incidentView, rectificationView } from './views';
+import { systemClock, type Clock } from '../platform/clock';
 
 /** What incidents need to know about vendors, assets and departments (answered by those features). */
 export interface IncidentDirectory {
@@ -39,6 +40,8 @@ export interface OverdueSummary {
 }
 
 const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
+// Clocks differ a little; a time further ahead than this is a mistake, not skew.
+const SKEW_MS = 5 * 60_000;
 const closed = (id: string) => new ConflictError('incident_closed', `Incident ${id} is closed`);
 
 export class IncidentService {
@@ -49,12 +52,14 @@ export class IncidentService {
     private readonly changes: ChangeFeed,
     private readonly directory: IncidentDirectory,
     private readonly notificationHours: Readonly<Record<IncidentSeverity, number>>,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async create(ctx: ChangeContext, input: CreateIncident): Promise<IncidentDetail> {
+    this.requireNotInFuture(input.detectedAt, 'body.detectedAt');
     const vendors = await this.requireVendors(input.vendors, 'body.vendors');
     const assets = await this.resolveAssets(input.assets, 'body.assets');
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const detectedAt = new Date(input.detectedAt).toISOString();
     const incident: IncidentRecord = {
       id: crypto.randomUUID(),
@@ -123,6 +128,7 @@ export class IncidentService {
 
   /** Records a notification sent (PIPL Art. 57); the first to the regulator stops its clock. */
   async notify(ctx: ChangeContext, id: string, input: RecordNotification): Promise<IncidentDetail> {
+    this.requireNotInFuture(input.sentAt, 'body.sentAt');
     if (input.department !== undefined) await this.directory.requireDepartment(input.department, 'body.department');
     await this.change(ctx, id, 'incident.notification_recorded', async (trx, incident, now) => {
       if (incident.status === 'closed') throw closed(id);
@@ -159,6 +165,7 @@ export class IncidentService {
   }
 
   async addRectification(ctx: ChangeContext, id: string, input: CreateRectification): Promise<Rectification> {
+    if (Date.parse(input.dueAt) <= this.clock.now().getTime()) throw invalid('body.dueAt', 'must be in the future');
     await this.directory.requireDepartment(input.owner, 'body.owner');
     const rectification: RectificationRecord = {
       id: crypto.randomUUID(),
@@ -168,7 +175,7 @@ export class IncidentService {
       dueAt: new Date(input.dueAt).toISOString(),
       status: 'open',
       createdBy: actorOf(ctx).actorId,
-      createdAt: new Date().toISOString(),
+      createdAt: this.clock.now().toISOString(),
       completedAt: null,
       completedBy: null,
       evidence: null,
@@ -178,7 +185,7 @@ export class IncidentService {
       await this.store.addRectification(trx, rectification);
       return { rectification: rectification.id, owner: rectification.owner, dueAt: rectification.dueAt };
     });
-    return rectificationView(rectification, new Date().toISOString());
+    return rectificationView(rectification, this.clock.now().toISOString());
   }
 
   async completeRectification(
@@ -187,6 +194,7 @@ export class IncidentService {
     rectificationId: string,
     input: CompleteRectification,
   ): Promise<Rectification> {
+    if (input.completedAt !== undefined) this.requireNotInFuture(input.completedAt, 'body.completedAt');
     let done: RectificationRecord | undefined;
     await this.change(ctx, id, 'incident.rectification_completed', async (trx, incident, now) => {
       if (incident.status === 'closed') throw closed(id);
@@ -200,13 +208,13 @@ export class IncidentService {
       await this.store.completeRectification(trx, done);
       return { rectification: rectificationId, completedAt, late: completedAt > item.dueAt };
     });
-    return rectificationView(done as RectificationRecord, new Date().toISOString());
+    return rectificationView(done as RectificationRecord, this.clock.now().toISOString());
   }
 
   async get(id: string): Promise<IncidentDetail> {
     const incident = await this.store.get(id);
     if (!incident) throw new NotFoundError(`No incident ${id}`);
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const [containment, notifications, rectifications, history] = [
       await this.store.containments(id),
       await this.store.notifications(id),
@@ -225,7 +233,7 @@ export class IncidentService {
 
   /** A page of incidents: every one for a bank-wide reader, else those concerning the reader's departments. */
   async list(query: IncidentQuery, access: DepartmentAccess): Promise<Page<Incident>> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const after = decodeIncidentCursor(query.cursor);
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
@@ -255,7 +263,7 @@ export class IncidentService {
   }
 
   /** Incidents whose regulator notification is past due and not recorded (compliance report). */
-  async overdueNotifications(now = new Date(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async overdueNotifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
     return summary(await this.store.overdueNotifications(now.toISOString(), examples, openDuring));
   }
 
@@ -270,7 +278,7 @@ export class IncidentService {
   }
 
   /** Open rectification items past their due date (their ids). */
-  async overdueRectifications(now = new Date(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async overdueRectifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
     return summary(await this.store.overdueRectifications(now.toISOString(), examples, openDuring));
   }
 
@@ -284,7 +292,7 @@ export class IncidentService {
     await this.changes.transaction(this.db, async (trx) => {
       const incident = await this.store.get(id, trx, true);
       if (!incident) throw new NotFoundError(`No incident ${id}`);
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const details = await apply(trx, incident, now);
       incident.updatedAt = now;
       await this.store.update(trx, incident);
@@ -294,6 +302,10 @@ export class IncidentService {
 
   private async record(trx: Trx, ctx: ChangeContext, action: string, id: string, details: Record<string, unknown>): Promise<void> {
     await this.audit.record(trx, ctx, { action, objectType: 'incident', objectId: id, details });
+  }
+
+  private requireNotInFuture(at: string, path: string): void {
+    if (Date.parse(at) > this.clock.now().getTime() + SKEW_MS) throw invalid(path, 'cannot be in the future');
   }
 
   private async requireVendors(ids: readonly string[], path: string): Promise<string[]> {

@@ -14,9 +14,9 @@ export { disclosesField, undisclosed, fieldLabel, type DisclosedCategory, type S
 
 /** Versioned privacy notices per purpose; `notices.published` answers what was published, for consents and release gates. */
 export function createNoticesFeature(
-  { db, audit, changes }: FeatureDeps,
+  { db, audit, changes, clock }: FeatureDeps,
   ports: { readonly purposes: PurposeService },
 ): Feature<{ notices: NoticeService }> {
-  const notices = new NoticeService(db, new NoticeStore(db), audit, changes, ports.purposes);
+  const notices = new NoticeService(db, new NoticeStore(db), audit, changes, ports.purposes, clock);
   return { name: 'notices', provides: { notices }, routes: noticeRoutes(notices) };
 }

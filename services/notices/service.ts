@@ -18,6 +18,7 @@ import {
   type UpdateNotice,
 } from './schemas';
 import type { GrantedVendor, NoticeRecord, NoticeStoreType, PublishedNotice } from './store-type';
+import { systemClock, type Clock } from '../platform/clock';
 
 const DEFAULT_LANGUAGE = 'zh-CN';
 
@@ -35,6 +36,7 @@ export class NoticeService {
     private readonly audit: AuditRecorder,
     private readonly changes: ChangePublisher & ChangeSubscriber,
     private readonly purposes: Pick<PurposeService, 'get' | 'find' | 'requireActive'>,
+    private readonly clock: Clock = systemClock,
   ) {
     this.published = new PublishedNotices(store, purposes, changes);
   }
@@ -69,7 +71,7 @@ export class NoticeService {
         ...before,
         content: merge(before.content, input),
         updatedBy: who(ctx),
-        updatedAt: new Date().toISOString(),
+        updatedAt: this.clock.now().toISOString(),
       };
       await this.store.update(trx, changed);
       await this.audit.record(trx, ctx, {
@@ -108,7 +110,7 @@ export class NoticeService {
     if (peek.status === 'published') throw alreadyPublished(peek);
     const purpose = await this.purposes.get(peek.purposeKey);
     if (purpose.status === 'retired') throw purposeRetired(purpose.key);
-    const vendors = await this.store.grantedVendors(purpose.key, new Date().toISOString());
+    const vendors = await this.store.grantedVendors(purpose.key, this.clock.now().toISOString());
     const published = await this.changes.transaction(this.db, async (trx) => {
       await this.store.lockPurpose(trx, purpose.key);
       const draft = await this.lockDraft(trx, id);
@@ -117,7 +119,7 @@ export class NoticeService {
       if (issues.length > 0) throw noticeIncomplete(issues);
       const missing = undisclosed(
         draft.content.sensitivePiCategories ?? [],
-        await this.store.sensitiveReleases(trx, purpose.key, new Date().toISOString()),
+        await this.store.sensitiveReleases(trx, purpose.key, this.clock.now().toISOString()),
       );
       if (missing.length > 0) throw sensitiveUndisclosed(purpose.key, missing);
       const previous = await this.store.latestPublished(purpose.key, draft.appId, trx);
@@ -128,7 +130,7 @@ export class NoticeService {
           `The draft says exactly what version ${previous.version} says; there is nothing to publish`,
         );
       }
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const after: NoticeRecord = {
         ...draft,
         status: 'published',
@@ -185,7 +187,7 @@ export class NoticeService {
     content: DraftContent,
     basedOn: number | null,
   ): Promise<NoticeRecord> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const draft: NoticeRecord = {
       seq: 0,
       id: crypto.randomUUID(),
@@ -233,7 +235,7 @@ export class NoticeService {
 
   /** A new scope's first draft: the purpose as declared, and every vendor holding grants for it as an entrusted party. */
   private async prefill(purpose: Purpose): Promise<DraftContent> {
-    const vendors = await this.store.grantedVendors(purpose.key, new Date().toISOString());
+    const vendors = await this.store.grantedVendors(purpose.key, this.clock.now().toISOString());
     return {
       purposeDescription: purpose.description,
       retentionDays: purpose.retentionDays,

@@ -8,6 +8,7 @@ import type { CheckOutcome, ComplianceChecker, ComplianceReport } from './compli
 import type { ComplianceLabelStore } from './compliance-label-store';
 import type { IssuedReportStore } from './issued-report-store';
 import { localDateTime, resolvePeriod, type ReportPeriod } from './report-time';
+import { systemClock, type Clock } from '../platform/clock';
 
 /** The service key that signs issued reports: the authorization server's current key, published in its JWKS. */
 export interface ReportSigner {
@@ -69,6 +70,7 @@ export class ComplianceReportService {
     private readonly audit: AuditLog,
     private readonly signer: ReportSigner,
     private readonly settings: ReportSettings,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get jwksUri(): string {
@@ -80,7 +82,7 @@ export class ComplianceReportService {
   }
 
   /** Validates the period before any work (a 400 names the parameter), then runs, writes, signs and keeps the report. */
-  async issue(ctx: ChangeContext, preparedBy: string, request: ReportRequest, now = new Date()): Promise<IssuedReport> {
+  async issue(ctx: ChangeContext, preparedBy: string, request: ReportRequest, now = this.clock.now()): Promise<IssuedReport> {
     const period = resolvePeriod({ from: request.from, to: request.to }, now, this.settings.timeZone);
     const outcomes = await this.checker.run({ now, from: period.startsAt, to: period.endsBefore });
     const labels = await this.labelExamples(outcomes);

@@ -24,7 +24,7 @@ export interface ReportsPorts {
 
 /** The compliance report (checks, labels, signing, issued reports) and the vendor-access report. */
 export function createReportsFeature(
-  { config, db, audit }: FeatureDeps,
+  { config, db, audit, clock }: FeatureDeps,
   ports: ReportsPorts,
 ): Feature<{ complianceReports: ComplianceReportService }> {
   const checker = new ComplianceChecker(complianceChecks(new ComplianceStore(db), ports.sources, audit));
@@ -41,10 +41,11 @@ export function createReportsFeature(
     audit,
     ports.signer,
     settings,
+    clock,
   );
   return {
     name: 'reports',
     provides: { complianceReports },
-    routes: reportRoutes(new VendorAccessReportService(db), complianceReports),
+    routes: reportRoutes(new VendorAccessReportService(db, clock), complianceReports),
   };
 }

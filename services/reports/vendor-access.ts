@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { toCsv } from '../shared/csv';
 import { z } from '../shared/zod';
+import { systemClock, type Clock } from '../platform/clock';
 
 export const UNUSED_DAYS = 30;
 
@@ -56,9 +57,12 @@ interface Row {
 
 /** What every vendor may touch right now (approved grants not yet ended), who approved it, and when it was last used. */
 export class VendorAccessReportService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
-  async build(now = new Date()): Promise<VendorAccessReport> {
+  async build(now = this.clock.now()): Promise<VendorAccessReport> {
     const at = now.toISOString();
     const db = this.db;
     const rows = (await db('vendors as v')
