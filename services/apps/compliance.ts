@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import type { AccountabilityStore } from './accountability/store';
 import { penetrationTestCutoff } from './release-gate';
 import type { Finding } from '../reports/compliance-check';
@@ -13,6 +14,7 @@ export class AppComplianceFacts {
   constructor(
     private readonly security: AppSecurityStore,
     private readonly accountability: AccountabilityStore,
+    private readonly clock: Clock,
   ) {}
 
   /** Of the apps in service, those without a filing number (examples: app ids). */
@@ -24,7 +26,7 @@ export class AppComplianceFacts {
    * Of the apps in service, those whose most recent penetration test is missing, did not pass, or is older than
    * 12 months — the rule their release had to meet (examples: app ids).
    */
-  releasedWithoutRecentPenetrationTest(now = new Date(), exampleLimit = 10): Promise<Finding> {
+  releasedWithoutRecentPenetrationTest(now = this.clock.now(), exampleLimit = 10): Promise<Finding> {
     return this.security.liveWithoutRecentPassedPenetrationTest(penetrationTestCutoff(now.toISOString().slice(0, 10)), exampleLimit);
   }
 
@@ -32,12 +34,12 @@ export class AppComplianceFacts {
    * Of the vulnerabilities of apps not retired (unfixed at some time in `openDuring`, if given), the unfixed
    * ones past their due date (examples: vulnerability ids, most overdue first).
    */
-  overdueVulnerabilities(now = new Date(), exampleLimit = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
+  overdueVulnerabilities(now = this.clock.now(), exampleLimit = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
     return this.security.overdue(now.toISOString(), exampleLimit, openDuring);
   }
 
   /** Of the regulator-reported vulnerabilities of apps not retired (unfixed at some time in `openDuring`), the unfixed ones past the regulator's deadline. */
-  overdueRegulatorVulnerabilities(now = new Date(), exampleLimit = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
+  overdueRegulatorVulnerabilities(now = this.clock.now(), exampleLimit = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
     return this.security.overdue(now.toISOString(), exampleLimit, openDuring, 'regulator_notice');
   }
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import { toCsv } from '../shared/csv';
 import { Timestamp, Uuid } from '../shared/schemas';
 import { z } from '../shared/zod';
@@ -81,9 +82,10 @@ export class AppConsolidationReportService {
     private readonly apps: AppStore,
     private readonly security: AppSecurityStore,
     private readonly thresholds: ConsolidationThresholds,
+    private readonly clock: Clock,
   ) {}
 
-  async build(now = new Date()): Promise<AppConsolidationReport> {
+  async build(now = this.clock.now()): Promise<AppConsolidationReport> {
     const live = await this.apps.live();
     const severe = await this.security.unfixedOf(
       live.map((a) => a.id),

@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db } from '../db';
@@ -33,6 +34,7 @@ export class AppDataUseService {
     private readonly assets: AssetDirectory,
     private readonly purposes: PurposeDirectory,
     private readonly notices: PublishedNoticeLookup,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -64,7 +66,7 @@ export class AppDataUseService {
       fields,
       purpose: purpose.key,
       createdBy: by,
-      createdAt: new Date().toISOString(),
+      createdAt: this.clock.now().toISOString(),
     };
     return this.db.transaction(async (trx) => {
       const locked = await lockChangeableApp(this.store, trx, appId);

@@ -127,6 +127,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     deps.departments,
     [(trx, ctx, app, input) => entry.entry.onProposal(trx, ctx, app, input)],
     [(trx, before, after) => entry.entry.onUpdate(trx, before, after)],
+    clock,
   );
   const accountability = createAppAccountability({
     db: deps.db,
@@ -181,10 +182,11 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     ],
     [(trx, id) => entry.entry.onEntryApproval(trx, id)],
     [exitPlans.retirementGate],
+    clock,
   );
-  const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices);
-  const security = new AppSecurityService(deps.db, store, securityStore, deps.audit);
-  const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds);
+  const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices, clock);
+  const security = new AppSecurityService(deps.db, store, securityStore, deps.audit, clock);
+  const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds, clock);
   const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
   const monitoring = createAppMonitoring({
     db: deps.db,
@@ -223,7 +225,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     plans: { plans: plans.plans, policy: plans.policy, entry: entry.entry, compliance: plans.compliance },
     consolidationPlans: { service: exitPlans.plans, compliance: exitPlans.compliance },
     supervision: { monitoring: monitoring.monitoring, findings: supervision.supervision, compliance: supervision.compliance },
-    compliance: new AppComplianceFacts(securityStore, accountability.store),
+    compliance: new AppComplianceFacts(securityStore, accountability.store, clock),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),
       ...appSecurityRoutes(apps, security),

@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
@@ -48,11 +49,12 @@ export class AppLifecycleService {
     /** Further conditions of entry approval (plans, overlaps); each throws its own refusal. */
     private readonly entryChecks: ReadonlyArray<(trx: Trx, id: string) => Promise<void>> = [],
     private readonly retirementGates: readonly RetirementGate[] = [],
+    private readonly clock: Clock,
   ) {}
 
   async transition(ctx: ChangeContext, id: string, input: TransitionRequest): Promise<AppDetail> {
     const by = staffSubject(ctx);
-    const now = new Date();
+    const now = this.clock.now();
     if (input.disposal && new Date(input.disposal.userNotifiedAt) > now) {
       throw new ValidationError('body.disposal.userNotifiedAt: must not be in the future', [
         { path: 'body.disposal.userNotifiedAt', message: 'must not be in the future' },

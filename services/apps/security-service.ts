@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
@@ -72,11 +73,12 @@ export class AppSecurityService {
     private readonly apps: AppStore,
     private readonly store: AppSecurityStore,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {}
 
   async recordTest(ctx: ChangeContext, appId: string, input: CreateSecurityTest): Promise<SecurityTest> {
     const by = staffSubject(ctx);
-    const now = new Date();
+    const now = this.clock.now();
     if (input.performedAt > new Date(now.getTime() + LATEST_ZONE_OFFSET_MS).toISOString().slice(0, 10)) {
       throw invalid('body.performedAt', 'must not be in the future');
     }
@@ -106,7 +108,7 @@ export class AppSecurityService {
 
   async reportVulnerability(ctx: ChangeContext, appId: string, input: CreateVulnerability): Promise<Vulnerability> {
     const by = staffSubject(ctx);
-    const now = new Date();
+    const now = this.clock.now();
     const reportedAt = new Date(input.reportedAt);
     const origin = vulnerabilityOrigin(input);
     const dueAt = new Date(origin.dueAt);
@@ -146,7 +148,7 @@ export class AppSecurityService {
   /** Records the fix and its evidence; a fix is recorded once. */
   async fixVulnerability(ctx: ChangeContext, appId: string, vulnerabilityId: string, input: FixVulnerability): Promise<Vulnerability> {
     const by = staffSubject(ctx);
-    const now = new Date();
+    const now = this.clock.now();
     const fixedAt = input.fixedAt === undefined ? now : new Date(input.fixedAt);
     if (fixedAt > now) throw invalid('body.fixedAt', 'must not be in the future');
     return this.db.transaction(async (trx) => {
@@ -175,7 +177,7 @@ export class AppSecurityService {
 
   async listVulnerabilities(appId: string, query: VulnerabilityQuery): Promise<Page<Vulnerability>> {
     await this.requireApp(appId);
-    const now = new Date();
+    const now = this.clock.now();
     const rows = await this.store.vulnerabilitiesOf(
       appId,
       {

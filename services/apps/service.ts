@@ -1,3 +1,4 @@
+import type { Clock } from '../platform/clock';
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../audit';
 import type { Db, Trx } from '../db';
@@ -50,6 +51,7 @@ export class AppService {
     private readonly proposalChecks: readonly ProposalCheck[] = [],
     /** Run in a change's transaction after the entry is updated (a planned app's department and scenarios, caps). */
     private readonly updateChecks: readonly UpdateCheck[] = [],
+    private readonly clock: Clock,
   ) {}
 
   /** The department that owns the app (for route permission scopes); 404 when there is no such app. */
@@ -63,7 +65,7 @@ export class AppService {
     const createdBy = staffSubject(ctx);
     await this.departments.requireExisting([input.leadDepartment], 'body.leadDepartment');
     await this.departments.requireExisting([input.owningDepartment], 'body.owningDepartment');
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const app: App = {
       id: crypto.randomUUID(),
       name: input.name,
@@ -127,7 +129,7 @@ export class AppService {
         satisfaction: input.satisfaction === undefined ? before.satisfaction : input.satisfaction,
         businessScenarios: input.businessScenarios === undefined ? before.businessScenarios : distinct(input.businessScenarios),
         thirdPartySdks: input.thirdPartySdks === undefined ? before.thirdPartySdks : sdks(input.thirdPartySdks),
-        updatedAt: new Date().toISOString(),
+        updatedAt: this.clock.now().toISOString(),
       };
       await this.writeOrConflict(after, () => this.store.update(trx, after));
       for (const check of this.updateChecks) await check(trx, before, after);
