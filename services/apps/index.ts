@@ -136,6 +136,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     appStore: store,
     departments: deps.departments,
     roles: deps.roles,
+    clock,
   });
   const components = createAppComponents({
     db: deps.db,
@@ -144,8 +145,9 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     appStore: store,
     purposes: deps.purposes,
     vendors: deps.vendors,
+    clock,
   });
-  const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store });
+  const compatibility = createAppCompatibility({ db: deps.db, audit: deps.audit, apps, appStore: store, clock });
   const businessReview = createAppBusinessReview({ db: deps.db, audit: deps.audit, apps, appStore: store, clock });
   const exitPlans = createAppConsolidation({
     db: deps.db,
@@ -187,7 +189,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
   const dataUses = new AppDataUseService(deps.db, store, deps.audit, deps.assets, deps.purposes, deps.notices, clock);
   const security = new AppSecurityService(deps.db, store, securityStore, deps.audit, clock);
   const consolidation = new AppConsolidationReportService(store, securityStore, deps.thresholds, clock);
-  const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead });
+  const continuity = createAppContinuity({ db: deps.db, audit: deps.audit, apps, appStore: store, lead: accountability.lead, clock });
   const monitoring = createAppMonitoring({
     db: deps.db,
     audit: deps.audit,

@@ -1,3 +1,4 @@
+import type { Clock } from '../../platform/clock';
 import type { AuditLog } from '../../audit';
 import type { Db } from '../../db';
 import type { DepartmentService } from '../../departments';
@@ -19,9 +20,10 @@ export function createAppAccountability(deps: {
   appStore: AppStore;
   departments: Pick<DepartmentService, 'requireExisting'>;
   roles: RoleDirectory;
+  clock: Clock;
 }): { lead: LeadDepartmentService; responsibilities: ResponsibilityService; store: AccountabilityStore; routes: RouteSpec[] } {
   const store = new AccountabilityStore(deps.db);
-  const lead = new LeadDepartmentService(deps.db, store, deps.audit, deps.departments, deps.roles);
-  const responsibilities = new ResponsibilityService(deps.db, deps.appStore, store, deps.audit, deps.departments);
+  const lead = new LeadDepartmentService(deps.db, store, deps.audit, deps.departments, deps.roles, deps.clock);
+  const responsibilities = new ResponsibilityService(deps.db, deps.appStore, store, deps.audit, deps.departments, deps.clock);
   return { lead, responsibilities, store, routes: accountabilityRoutes(deps.apps, lead, responsibilities) };
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../../platform/clock';
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
 import type { DepartmentService } from '../../departments';
@@ -41,6 +42,7 @@ export class LeadDepartmentService {
     private readonly audit: AuditLog,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     private readonly roles: RoleDirectory,
+    private readonly clock: Clock,
   ) {}
 
   get(): Promise<LeadDepartment> {
@@ -52,7 +54,7 @@ export class LeadDepartmentService {
     await this.departments.requireExisting([input.department], 'body.department');
     return this.db.transaction(async (trx) => {
       const before = await this.store.leadDepartment(trx, true);
-      const after = { department: input.department, setBy: by, setAt: new Date().toISOString() };
+      const after = { department: input.department, setBy: by, setAt: this.clock.now().toISOString() };
       if (before.department === after.department) return before;
       await this.store.setLeadDepartment(trx, after);
       await this.audit.record(trx, ctx, {
@@ -113,12 +115,13 @@ export class ResponsibilityService {
     private readonly store: AccountabilityStore,
     private readonly audit: AuditLog,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
+    private readonly clock: Clock,
   ) {}
 
   async set(ctx: ChangeContext, appId: string, input: SetResponsibilityMatrix): Promise<AppResponsibilityMatrix> {
     const by = staffSubject(ctx);
     for (const area of RESPONSIBILITY_AREAS) await this.departments.requireExisting([input[area].department], `body.${area}.department`);
-    const at = new Date().toISOString();
+    const at = this.clock.now().toISOString();
     return this.db.transaction(async (trx) => {
       const app = await lockChangeableApp(this.apps, trx, appId);
       const before = complete((await this.store.responsibilities([appId], trx)).get(appId) ?? {});
@@ -148,7 +151,7 @@ export class ResponsibilityService {
     const apps = await this.apps.notRetired();
     const areas = await this.store.responsibilities(apps.map((a) => a.id));
     return {
-      generatedAt: new Date().toISOString(),
+      generatedAt: this.clock.now().toISOString(),
       leadDepartment: (await this.store.leadDepartment()).department,
       apps: apps.map((app) => matrixOf(app, areas.get(app.id) ?? {})),
     };

@@ -1,3 +1,4 @@
+import type { Clock } from '../../platform/clock';
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
@@ -18,7 +19,6 @@ import type {
 import type { CompatibilityStore, SupportedRow } from './store';
 
 const envName = (e: { platform: string; version: string }) => `${e.platform} ${e.version}`;
-const today = () => new Date().toISOString().slice(0, 10);
 
 /** The most recent result per release and environment: latest test date, then latest recorded. */
 function latestResults(results: readonly CompatibilityResult[]): Map<string, CompatibilityResult> {
@@ -38,6 +38,7 @@ export class CompatibilityService {
     private readonly apps: AppStore,
     private readonly store: CompatibilityStore,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {}
 
   async declareSupported(ctx: ChangeContext, appId: string, input: DeclareSupportedEnvironments): Promise<AppCompatibility> {
@@ -45,7 +46,7 @@ export class CompatibilityService {
     await this.db.transaction(async (trx) => {
       await lockChangeableApp(this.apps, trx, appId);
       const before = (await this.store.supported(appId, trx)).filter((s) => s.release === input.release).map(envName);
-      const at = new Date().toISOString();
+      const at = this.clock.now().toISOString();
       const rows: SupportedRow[] = input.environments.map((e) => ({
         release: input.release,
         platform: e.platform,
@@ -86,7 +87,7 @@ export class CompatibilityService {
         testedOn: input.testedOn,
         reportReference: input.reportReference ?? null,
         recordedBy: by,
-        recordedAt: new Date().toISOString(),
+        recordedAt: this.clock.now().toISOString(),
       };
       await this.store.insertResult(trx, appId, result);
       await this.audit.record(trx, ctx, {
@@ -108,7 +109,7 @@ export class CompatibilityService {
     ];
     const latest = latestResults(results);
     const ends = new Map(environments.map((e) => [envName(e), e.endOfSupport]));
-    const now = today();
+    const now = this.clock.now().toISOString().slice(0, 10);
     const supported: SupportedEnvironment[] = supportedRows.map((s) => {
       const endOfSupport = ends.get(envName(s)) ?? null;
       return {
@@ -151,7 +152,7 @@ export class CompatibilityService {
     const by = staffSubject(ctx);
     return this.db.transaction(async (trx) => {
       const before = await this.store.environment(trx, input.platform, input.version);
-      const after: OperatingEnvironment = { ...input, setBy: by, setAt: new Date().toISOString() };
+      const after: OperatingEnvironment = { ...input, setBy: by, setAt: this.clock.now().toISOString() };
       if (before?.endOfSupport === after.endOfSupport) return before;
       await this.store.setEnvironment(trx, after);
       await this.audit.record(trx, ctx, {
@@ -165,7 +166,7 @@ export class CompatibilityService {
   }
 
   /** Of the apps in service, those whose current release still supports an environment past its end of support. */
-  inServiceSupportingEnded(now = new Date()): Promise<Finding> {
+  inServiceSupportingEnded(now = this.clock.now()): Promise<Finding> {
     return this.store.inServiceSupportingEnded(now.toISOString().slice(0, 10));
   }
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../../platform/clock';
 import type { AuditLog } from '../../audit';
 import type { Db } from '../../db';
 import type { RouteSpec } from '../../http/route';
@@ -18,7 +19,8 @@ export function createAppComponents(deps: {
   appStore: AppStore;
   purposes: PurposeDirectory;
   vendors: VendorDirectory;
+  clock: Clock;
 }): { sdks: AppSdkService; routes: RouteSpec[] } {
-  const sdks = new AppSdkService(deps.db, deps.appStore, new AppSdkStore(deps.db), deps.audit, deps.purposes, deps.vendors);
+  const sdks = new AppSdkService(deps.db, deps.appStore, new AppSdkStore(deps.db), deps.audit, deps.purposes, deps.vendors, deps.clock);
   return { sdks, routes: appSdkRoutes(deps.apps, sdks) };
 }

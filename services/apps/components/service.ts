@@ -1,3 +1,4 @@
+import type { Clock } from '../../platform/clock';
 import crypto from 'node:crypto';
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db, Trx } from '../../db';
@@ -37,6 +38,7 @@ export class AppSdkService {
     private readonly audit: AuditLog,
     private readonly purposes: PurposeDirectory,
     private readonly vendors: VendorDirectory,
+    private readonly clock: Clock,
   ) {}
 
   async declare(ctx: ChangeContext, appId: string, input: DeclareAppSdk): Promise<AppSdk> {
@@ -67,7 +69,7 @@ export class AppSdkService {
         contractCovered: input.contractCovered,
         vendorId: input.vendorId ?? null,
         declaredBy: by,
-        declaredAt: new Date().toISOString(),
+        declaredAt: this.clock.now().toISOString(),
         approvedBy: null,
         approvedAt: null,
         needsApproval: input.piCategories.length > 0,
@@ -99,7 +101,7 @@ export class AppSdkService {
           sdkId,
         });
       }
-      const at = new Date().toISOString();
+      const at = this.clock.now().toISOString();
       await this.store.approve(trx, sdkId, by, at);
       await this.audit.record(trx, ctx, {
         action: 'app.sdk_approved',

@@ -1,3 +1,4 @@
+import type { Clock } from '../../platform/clock';
 import type { AuditLog } from '../../audit';
 import type { Db } from '../../db';
 import type { RouteSpec } from '../../http/route';
@@ -13,10 +14,13 @@ export { ContinuityStore } from './store';
 
 /** What the compliance report asks about business continuity (Notice item 6). */
 export class ContinuityComplianceFacts {
-  constructor(private readonly store: ContinuityStore) {}
+  constructor(
+    private readonly store: ContinuityStore,
+    private readonly clock: Clock,
+  ) {}
 
   /** Critical and important apps not retired without a passed drill in the last 12 months (examples: app ids). */
-  withoutRecentDrill(now = new Date()) {
+  withoutRecentDrill(now = this.clock.now()) {
     return this.store.withoutRecentDrill(drillCutoff(now));
   }
 
@@ -33,8 +37,13 @@ export function createAppContinuity(deps: {
   apps: AppService;
   appStore: AppStore;
   lead: Pick<LeadDepartmentService, 'get'>;
+  clock: Clock;
 }): { continuity: ContinuityService; compliance: ContinuityComplianceFacts; routes: RouteSpec[] } {
   const store = new ContinuityStore(deps.db);
-  const continuity = new ContinuityService(deps.db, deps.appStore, store, deps.audit);
-  return { continuity, compliance: new ContinuityComplianceFacts(store), routes: continuityRoutes(deps.apps, deps.lead, continuity) };
+  const continuity = new ContinuityService(deps.db, deps.appStore, store, deps.audit, deps.clock);
+  return {
+    continuity,
+    compliance: new ContinuityComplianceFacts(store, deps.clock),
+    routes: continuityRoutes(deps.apps, deps.lead, continuity),
+  };
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../../platform/clock';
 import type { AuditLog, ChangeContext } from '../../audit';
 import type { Db } from '../../db';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
@@ -51,11 +52,12 @@ export class ContinuityService {
     private readonly apps: AppStore,
     private readonly store: ContinuityStore,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {}
 
   async set(ctx: ChangeContext, appId: string, input: SetContinuity): Promise<Continuity> {
     const by = staffSubject(ctx);
-    const now = new Date();
+    const now = this.clock.now();
     if (input.lastDrill && input.lastDrill.on > new Date(now.getTime() + LATEST_ZONE_OFFSET_MS).toISOString().slice(0, 10)) {
       throw invalid('body.lastDrill.on', 'must not be in the future');
     }
@@ -79,12 +81,12 @@ export class ContinuityService {
     if (!app) throw appNotFound(appId);
     const profile = await this.store.profile(appId);
     if (!profile) throw new NotFoundError(`The app ${app.name} has no continuity profile yet`);
-    return withDrillCurrency(profile, new Date());
+    return withDrillCurrency(profile, this.clock.now());
   }
 
   async recordOutage(ctx: ChangeContext, appId: string, input: CreateOutage): Promise<Outage> {
     const by = staffSubject(ctx);
-    const now = new Date();
+    const now = this.clock.now();
     const startedAt = new Date(input.startedAt);
     const endedAt = new Date(input.endedAt);
     if (endedAt <= startedAt) throw invalid('body.endedAt', 'must be after startedAt');
