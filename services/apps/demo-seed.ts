@@ -1,5 +1,4 @@
 import type { ChangeContext } from '../audit';
-import { systemClock } from '../platform/clock';
 import { ProblemError } from '../shared/errors';
 import type { AppLedger } from '.';
 import { seedConsolidationExample } from './consolidation/demo-seed';
@@ -21,7 +20,7 @@ export interface AppSeedSummary {
  * It also has warning thresholds and a regulator's off-site finding with a rectification item that grace owns.
  * Idempotent: a named lead department, a licensed scope and an app already entered are left alone.
  */
-export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now = new Date()): Promise<AppSeedSummary> {
+export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now = ledger.clock.now()): Promise<AppSeedSummary> {
   let lead = (await ledger.lead.get()).department;
   if (lead === null) lead = (await ledger.lead.set(ctx, { department: 'IT' })).department;
   if ((await ledger.businessReview.licence.get()).setAt === null) {
@@ -64,8 +63,7 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now =
       planReference: 'BCP-RETAIL-MB-2026',
       lastDrill: null,
     });
-    const today = systemClock.now();
-    const day = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+    const day = (offset: number) => new Date(now.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
     await ledger.businessReview.reviews.setProfile(ctx, app.id, {
       businessLines: ['personal_deposits', 'wealth_management', 'insurance_agency'],
       regions: ['CN-BJ', 'CN-TJ'],
@@ -88,9 +86,9 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now =
         },
       ],
     });
-    await seedSupervision(ledger, ctx, app.id);
+    await seedSupervision(ledger, ctx, app.id, now);
     appsCreated += 1;
-    appsCreated += await seedConsolidationExample(ledger, ctx, app.id);
+    appsCreated += await seedConsolidationExample(ledger, ctx, app.id, now);
   } catch (err) {
     if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;
   }
@@ -130,7 +128,7 @@ async function seedRetailPlan(ledger: AppLedger, ctx: ChangeContext, now: Date):
 const DAY_MS = 86_400_000;
 
 /** Warning thresholds (no monitoring client yet: one is registered by an administrator) and a regulator's off-site finding. */
-async function seedSupervision(ledger: AppLedger, ctx: ChangeContext, appId: string): Promise<void> {
+async function seedSupervision(ledger: AppLedger, ctx: ChangeContext, appId: string, now: Date): Promise<void> {
   await ledger.supervision.monitoring.setProfile(ctx, appId, {
     clients: [],
     thresholds: [
@@ -138,7 +136,7 @@ async function seedSupervision(ledger: AppLedger, ctx: ChangeContext, appId: str
       { kind: 'security_alert', windowMinutes: 60, warnAtCount: 3, majorAtCount: 10 },
     ],
   });
-  const seededAt = systemClock.now().getTime();
+  const seededAt = now.getTime();
   await ledger.supervision.findings.registerFinding(ctx, appId, {
     inspection: 'off_site',
     inspector: 'regulator',

@@ -112,6 +112,8 @@ export interface AppLedger {
     readonly findings: SupervisionService;
     readonly compliance: SupervisionComplianceFacts;
   };
+  /** Where the ledger reads the time (the demo seed dates its examples by it). */
+  readonly clock: Clock;
   readonly routes: RouteSpec[];
 }
 
@@ -227,6 +229,7 @@ export function createAppLedger(deps: AppLedgerDeps): AppLedger {
     plans: { plans: plans.plans, policy: plans.policy, entry: entry.entry, compliance: plans.compliance },
     consolidationPlans: { service: exitPlans.plans, compliance: exitPlans.compliance },
     supervision: { monitoring: monitoring.monitoring, findings: supervision.supervision, compliance: supervision.compliance },
+    clock,
     compliance: new AppComplianceFacts(securityStore, accountability.store, clock),
     routes: [
       ...appLedgerRoutes(apps, lifecycle, dataUses, accountability.lead),

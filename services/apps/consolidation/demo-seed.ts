@@ -3,14 +3,14 @@ import { ProblemError } from '../../shared/errors';
 import type { AppLedger } from '..';
 
 const DAY = 86_400_000;
-const inDays = (n: number) => new Date(Date.now() + n * DAY).toISOString().slice(0, 10);
 
 /**
  * The demo bank's consolidation example: a little-used credit-card mini program, whose services the
  * retail mobile bank already offers, with a drafted plan to merge into it (approval is the lead
  * department's). Idempotent: left alone once the mini program is in the ledger.
  */
-export async function seedConsolidationExample(ledger: AppLedger, ctx: ChangeContext, mergesInto: string): Promise<number> {
+export async function seedConsolidationExample(ledger: AppLedger, ctx: ChangeContext, mergesInto: string, now: Date): Promise<number> {
+  const inDays = (n: number) => new Date(now.getTime() + n * DAY).toISOString().slice(0, 10);
   try {
     const app = await ledger.apps.create(ctx, {
       name: 'Credit Card Mini Program',
