@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { AppWorld, auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // The Notice, item 8: the institution's licensed business scope and regions; each app's declared
@@ -52,24 +53,8 @@ const review = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function newApp(owningDepartment = 'RETAIL'): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('amy'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment,
-      responsiblePerson: 'Li Wei',
-      businessOwner: 'bob',
-      technologyOwner: 'Chen Jie',
-      filingNumber: f.unique('FN-'),
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
+const newApp = (owningDepartment = 'RETAIL'): Promise<string> =>
+  new AppWorld(t, f).newApp({ owningDepartment, businessOwner: 'bob', technologyOwner: 'Chen Jie', filingNumber: f.unique('FN-') });
 
 const setScope = async (who: string, body: Record<string, unknown>) =>
   t.http
@@ -112,7 +97,7 @@ async function appInTesting(): Promise<string> {
   return id;
 }
 
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const auditCount = () => countAuditEvents(t);
 const events = async (action: string, objectId?: string) =>
   (await t.container.audit.list({ action, ...(objectId ? { objectId } : {}) }, 20)) as Array<{
     actorId: string;

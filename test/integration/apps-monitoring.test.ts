@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { AppWorld, auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 import { registerSecretClient, tokenFor } from '../helpers/oauth';
 
@@ -20,7 +21,7 @@ const alert = (m: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 const availability = (m: number, availabilityPercent: number) => ({ kind: 'availability', observedAt: minutesAgo(m), availabilityPercent });
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const auditCount = () => countAuditEvents(t);
 const rows = async (table: string, appId: string) =>
   Number(((await t.container.db(table).where({ app_id: appId }).count({ n: '*' })) as Array<{ n: number }>)[0].n);
 
@@ -33,21 +34,7 @@ const profile = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function newApp(owningDepartment = 'RETAIL'): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('amy'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment,
-      responsiblePerson: 'Li Wei',
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
+const newApp = (owningDepartment = 'RETAIL'): Promise<string> => new AppWorld(t, f).newApp({ owningDepartment });
 
 async function monitoredApp(body = profile()): Promise<string> {
   const id = await newApp();

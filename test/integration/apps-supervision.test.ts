@@ -2,6 +2,7 @@ import { ManualClock } from '../../services/platform/clock';
 import { AccountabilityEventStore, SupervisionService, SupervisionStore } from '../../services/apps/supervision';
 import { AppStore } from '../../services/apps/store';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { AppWorld, auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // The Notice, item 9: inspection findings (on-site and off-site, by the regulator or internal audit)
@@ -14,7 +15,7 @@ const DAY = 86_400_000;
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
 const inDays = (n: number) => new Date(Date.now() + n * DAY).toISOString();
 const dateInDays = (n: number) => inDays(n).slice(0, 10);
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const auditCount = () => countAuditEvents(t);
 const count = async (table: string, appId: string) =>
   Number(((await t.container.db(table).where({ app_id: appId }).count({ n: '*' })) as Array<{ n: number }>)[0].n);
 const system = { actor: { kind: 'system' as const, name: 'test' }, requestId: null };
@@ -45,21 +46,7 @@ const decision = (subject: { kind: string; id: string }, overrides: Record<strin
   ...overrides,
 });
 
-async function newApp(owningDepartment = 'RETAIL'): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('amy'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment,
-      responsiblePerson: 'Li Wei',
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
+const newApp = (owningDepartment = 'RETAIL'): Promise<string> => new AppWorld(t, f).newApp({ owningDepartment });
 
 async function register(appId: string, body: Record<string, unknown> = finding(), as = 'rita') {
   return t.http
