@@ -2,6 +2,7 @@ import { ManualClock } from '../../services/platform/clock';
 import { localDate } from '../../services/reports/report-time';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { completePlanBody } from '../helpers/exit-plan';
+import { AppWorld, auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // The Notice, item 4: consolidation done properly. The app's department drafts a plan (risk
@@ -17,7 +18,7 @@ const day = (n: number) => localDate(new Date(clock.now().getTime() + n * DAY), 
 let t: TestApp;
 let f: Factories;
 const auth = async (sub: string) => ({ Authorization: `Bearer ${await t.staffToken(sub)}` });
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const auditCount = () => countAuditEvents(t);
 const actionsOf = async (appId: string) =>
   (
     await t.http
@@ -27,23 +28,8 @@ const actionsOf = async (appId: string) =>
   ).body.items.map((e: { action: string }) => e.action) as string[];
 const itemsOf = (res: { body: { incomplete?: Array<{ item: string }> } }) => (res.body.incomplete ?? []).map((g) => g.item);
 
-async function newApp(owningDepartment = 'RETAIL'): Promise<string> {
-  const res = await t.http
-    .post('/v1/apps')
-    .set(await auth('ada'))
-    .send({
-      name: f.unique('App '),
-      kind: 'app',
-      audience: 'customer',
-      leadDepartment: 'DIGITAL',
-      owningDepartment,
-      responsiblePerson: 'Li Wei',
-      businessOwner: 'Zhao Min',
-      technologyOwner: 'Chen Jie',
-    });
-  if (res.status !== 201) throw new Error(`app: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
-}
+const newApp = (owningDepartment = 'RETAIL'): Promise<string> =>
+  new AppWorld(t, f).newApp({ owningDepartment, businessOwner: 'Zhao Min', technologyOwner: 'Chen Jie' }, 'ada');
 
 /** Puts an app in a state directly (the lifecycle's own tests walk it step by step). */
 const putIn = (id: string, state: string) => t.container.db('apps').where({ id }).update({ lifecycle_state: state });

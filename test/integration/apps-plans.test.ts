@@ -1,4 +1,5 @@
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { auditCount as countAuditEvents } from '../helpers/app-world';
 import { Factories } from '../helpers/factories';
 
 // The Notice, item 3: departments' and branches' app construction plans approved by the lead
@@ -12,7 +13,7 @@ const dateIn = (days: number) => new Date(Date.now() + days * DAY).toISOString()
 const TODAY = dateIn(0);
 const PLANNING = '/v1/app-management/planning';
 
-const auditCount = async () => Number(((await t.container.db('audit_events').count({ n: '*' })) as Array<{ n: number }>)[0].n);
+const auditCount = () => countAuditEvents(t);
 const appCount = async () => Number(((await t.container.db('apps').count({ n: '*' })) as Array<{ n: number }>)[0].n);
 const auditOf = async (action: string, objectId?: string) =>
   (await t.container.audit.list({ action, ...(objectId ? { objectId } : {}) }, 20)) as Array<{
