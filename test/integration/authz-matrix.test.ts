@@ -189,16 +189,25 @@ interface Call {
   readonly department?: string;
 }
 
+/** The policy's own answer for one request, asked once: many operations share a permission, and Casbin scans every line. */
+const answers = new Map<string, boolean>();
+function enforce(subject: string, where: string, object: string, action: string): boolean {
+  const key = JSON.stringify([subject, where, object, action]);
+  let answer = answers.get(key);
+  if (answer === undefined) answers.set(key, (answer = policy.enforceSync(subject, where, object, action)));
+  return answer;
+}
+
 /** The policy's answer: does `subject` hold the permission where this call needs it? */
-async function policyAllows(subject: string, permission: StaffPermission, department: string | undefined): Promise<boolean> {
+function policyAllows(subject: string, permission: StaffPermission, department: string | undefined): boolean {
   const { object, action, scope } = permission;
-  const everywhere = await policy.enforce(subject, '*', object, action);
+  const everywhere = enforce(subject, '*', object, action);
   if (scope.kind === 'global') return everywhere;
   if (scope.kind === 'any')
-    return everywhere || (await policy.enforce(subject, HOME, object, action)) || (await policy.enforce(subject, OTHER, object, action));
+    return everywhere || enforce(subject, HOME, object, action) || enforce(subject, OTHER, object, action);
   if (department === undefined) throw new Error('a department-scoped call needs its department');
   // 'concerned': the seeded objects concern exactly one department (HOME), so the answer is the same as 'department'.
-  return everywhere || (await policy.enforce(subject, department, object, action));
+  return everywhere || enforce(subject, department, object, action);
 }
 
 /** A concrete request for a route, about seeded objects (in HOME, except the receiving side of a transfer). */
@@ -278,13 +287,11 @@ describe('authorization matrix', () => {
 
   it('never answers 2xx to a role that does not hold the permission where the object lives, and never 401/403 to one that does', async () => {
     const cases = staffRoutes.flatMap((route) => SUBJECTS.map((subject) => ({ call: callFor(route), subject })));
-    const verdicts = await Promise.all(
-      cases.map(async ({ call, subject }) => ({
-        call,
-        subject,
-        allowed: await policyAllows(subject, (call.route.auth as { permission: StaffPermission }).permission, call.department),
-      })),
-    );
+    const verdicts = cases.map(({ call, subject }) => ({
+      call,
+      subject,
+      allowed: policyAllows(subject, (call.route.auth as { permission: StaffPermission }).permission, call.department),
+    }));
     const unauthorized: string[] = [];
     const refused: string[] = [];
     let denied = 0;
