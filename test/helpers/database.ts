@@ -34,7 +34,7 @@ export async function createTemplate(): Promise<string> {
     await db.destroy();
     return name;
   }
-  const pglite = createPglite('memory://');
+  const pglite = createPglite('memory://', { sharedBuffers: TEST_SHARED_BUFFERS });
   // The WebAssembly start-up happens here, not inside knex's connection timeout (slow on a busy machine).
   await pglite.waitReady;
   const db = createDatabase({ pglite });
@@ -53,6 +53,25 @@ export async function dropTemplate(template: string): Promise<void> {
   } else {
     fs.rmSync(template, { force: true });
   }
+}
+
+/** Enough for a test's few thousand rows; PGlite's default (128MB) takes most of a second to set up on each start. */
+export const TEST_SHARED_BUFFERS = '16MB';
+
+let dumps: { file: string; bytes: ArrayBuffer } | undefined;
+/**
+ * The template dump as PGlite reads it (`arrayBuffer()`), read from disk once per test file. A Blob of the
+ * 44 MB file would be copied again on every read, through Node's chunked Blob reader (a quarter of a second).
+ */
+export function templateDump(file: string): Blob {
+  if (dumps?.file !== file) {
+    const buffer = fs.readFileSync(file);
+    const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+    dumps = { file, bytes: whole ? buffer.buffer : buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) };
+  }
+  const bytes = dumps.bytes;
+  // PGlite copies what arrayBuffer() returns into its in-memory file system and never writes to it.
+  return { type: 'application/x-tar', size: bytes.byteLength, arrayBuffer: () => Promise.resolve(bytes) } as unknown as Blob;
 }
 
 export interface TestDatabase {
@@ -84,7 +103,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       },
     };
   }
-  const pglite = createPglite('memory://', new Blob([fs.readFileSync(template)]));
+  const pglite = createPglite('memory://', { loadDataDir: templateDump(template), sharedBuffers: TEST_SHARED_BUFFERS });
   await pglite.waitReady;
   const db = createDatabase({ pglite });
   return {
