@@ -203,8 +203,7 @@ function policyAllows(subject: string, permission: StaffPermission, department: 
   const { object, action, scope } = permission;
   const everywhere = enforce(subject, '*', object, action);
   if (scope.kind === 'global') return everywhere;
-  if (scope.kind === 'any')
-    return everywhere || enforce(subject, HOME, object, action) || enforce(subject, OTHER, object, action);
+  if (scope.kind === 'any') return everywhere || enforce(subject, HOME, object, action) || enforce(subject, OTHER, object, action);
   if (department === undefined) throw new Error('a department-scoped call needs its department');
   // 'concerned': the seeded objects concern exactly one department (HOME), so the answer is the same as 'department'.
   return everywhere || enforce(subject, department, object, action);
