@@ -21,12 +21,30 @@ import {
 import type { AppService } from './service';
 
 export const appNotFoundResponse = { 404: { description: 'Unknown app', schema: Problem } } as const;
+/** For routes that change an app: the app is retired and changes no more. */
+export const appRetiredResponse = { 409: { description: 'The app is retired', schema: Problem } } as const;
 const retired = { 409: { description: 'The app is retired, or the name is taken', schema: Problem } } as const;
 
 /** "The department that owns app {id}" as a route permission scope. */
 export const owningDepartmentOfApp = (apps: Pick<AppService, 'departmentOf'>): PermissionScope => ({
   kind: 'department',
   resolve: ({ params }) => apps.departmentOf(params.id),
+});
+
+/**
+ * The department that owns the object {id} (an app, an app plan) and the institution's lead department
+ * for app management (once named): the permission held in either one will do.
+ */
+export const ownerOrLeadDepartment = (
+  owner: { departmentOf(id: string): Promise<string> },
+  lead: Pick<LeadDepartmentService, 'get'>,
+): PermissionScope => ({
+  kind: 'concerned',
+  resolve: async ({ params }) => {
+    const own = await owner.departmentOf(params.id);
+    const { department } = await lead.get();
+    return department === null || department === own ? [own] : [own, department];
+  },
 });
 
 /**

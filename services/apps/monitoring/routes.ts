@@ -1,8 +1,7 @@
 import { defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
-import { owningOrLeadDepartment } from '../continuity/routes';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -35,7 +34,7 @@ export function monitoringRoutes(
   monitoring: MonitoringService,
 ): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
-  const writers = owningOrLeadDepartment(apps, lead);
+  const writers = ownerOrLeadDepartment(apps, lead);
   return [
     defineRoute({
       method: 'put',
@@ -52,7 +51,7 @@ export function monitoringRoutes(
         200: { description: 'The profile now', schema: Monitoring },
         ...problemResponses,
         ...appNotFoundResponse,
-        409: { description: 'The app is retired', schema: Problem },
+        ...appRetiredResponse,
       },
       handler: async ({ params, body, change }) => ({ body: await monitoring.setProfile(change, params.id, body) }),
     }),
