@@ -1,5 +1,5 @@
 import { bodyDepartmentScope } from '../data-assets/scope';
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../http/route';
+import { ANY_DEPARTMENT, created, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { LEAD_DEPARTMENT_STEPS, type LeadDepartmentService } from './accountability/service';
 import type { AppDataUseService } from './data-use-service';
@@ -85,7 +85,7 @@ export function appLedgerRoutes(
         ...problemResponses,
         409: { description: 'The name is taken', schema: Problem },
       },
-      handler: async ({ body, change }) => ({ status: 201, body: await apps.create(change, body) }),
+      handler: ({ body, change }) => created(apps.create(change, body)),
     }),
     defineRoute({
       method: 'get',
@@ -173,10 +173,7 @@ export function appLedgerRoutes(
         ...appNotFoundResponse,
         409: { description: 'Already recorded, the app is retired, or a consent notice is missing', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await dataUses.add(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(dataUses.add(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

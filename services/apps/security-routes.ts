@@ -1,4 +1,4 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from './routes';
 import { AppParams } from './schemas';
@@ -35,10 +35,7 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
         ...appNotFoundResponse,
         ...appRetiredResponse,
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await security.recordTest(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(security.recordTest(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',
@@ -71,10 +68,7 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
         ...appNotFoundResponse,
         ...appRetiredResponse,
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await security.reportVulnerability(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(security.reportVulnerability(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

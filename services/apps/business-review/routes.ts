@@ -1,4 +1,4 @@
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { ANY_DEPARTMENT, GLOBAL, created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
@@ -104,10 +104,7 @@ export function businessReviewRoutes(
           schema: Problem,
         },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await reviews.recordReview(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(reviews.recordReview(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

@@ -1,4 +1,4 @@
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { ANY_DEPARTMENT, GLOBAL, created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import { z } from '../../shared/zod';
 import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from '../routes';
@@ -56,10 +56,7 @@ export function compatibilityRoutes(apps: Pick<AppService, 'departmentOf'>, comp
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or the release does not declare the environment as supported', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await compatibility.recordResult(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(compatibility.recordResult(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

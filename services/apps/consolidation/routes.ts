@@ -1,4 +1,4 @@
-import { defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
 import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
@@ -57,10 +57,7 @@ export function consolidationPlanRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or already has an open plan (consolidation_plan_exists)', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await plans.draft(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(plans.draft(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',
@@ -103,10 +100,7 @@ export function consolidationPlanRoutes(
       params: AppParams,
       body: NewMigrationStep,
       responses: { 201: planResponse('The plan with the step'), ...openPlanResponses },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await plans.addStep(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(plans.addStep(change, params.id, body)),
     }),
     defineRoute({
       method: 'patch',

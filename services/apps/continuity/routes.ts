@@ -1,4 +1,4 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
 import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
@@ -66,10 +66,7 @@ export function continuityRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or has no continuity profile (no RTO to compare with)', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await continuity.recordOutage(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(continuity.recordOutage(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

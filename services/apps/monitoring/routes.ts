@@ -1,5 +1,6 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
+import type { z } from '../../shared/zod';
 import type { LeadDepartmentService } from '../accountability';
 import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
@@ -28,6 +29,8 @@ const signalResponses = {
   429: { description: 'Too many signals for this app or from this recorder; Retry-After says when to try again', schema: Problem },
 } as const;
 
+type SignalRoute = RouteSpec<typeof AppParams, z.ZodType, typeof RecordSignal>;
+
 export function monitoringRoutes(
   apps: Pick<AppService, 'departmentOf'>,
   lead: Pick<LeadDepartmentService, 'get'>,
@@ -35,6 +38,8 @@ export function monitoringRoutes(
 ): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
   const writers = ownerOrLeadDepartment(apps, lead);
+  // Pushed by a monitoring client or recorded by hand: the same signal, the same rules and limits.
+  const recordSignal: SignalRoute['handler'] = ({ params, body, change }) => created(monitoring.recordSignal(change, params.id, body));
   return [
     defineRoute({
       method: 'put',
@@ -81,10 +86,7 @@ export function monitoringRoutes(
       params: AppParams,
       body: RecordSignal,
       responses: signalResponses,
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await monitoring.recordSignal(change, params.id, body),
-      }),
+      handler: recordSignal,
     }),
     defineRoute({
       method: 'post',
@@ -98,10 +100,7 @@ export function monitoringRoutes(
       params: AppParams,
       body: RecordSignal,
       responses: signalResponses,
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await monitoring.recordSignal(change, params.id, body),
-      }),
+      handler: recordSignal,
     }),
     defineRoute({
       method: 'get',

@@ -1,5 +1,5 @@
 import { bodyDepartmentScope } from '../../data-assets/scope';
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
+import { ANY_DEPARTMENT, GLOBAL, created, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import { z } from '../../shared/zod';
 import type { LeadDepartmentService } from '../accountability';
@@ -59,7 +59,7 @@ export function appPlanRoutes(deps: {
       auth: staffPermission('app_plan', 'submit', bodyDepartmentScope('department')),
       body: SubmitAppPlan,
       responses: { 201: { description: 'Submitted', schema: AppPlan }, ...problemResponses },
-      handler: async ({ body, change }) => ({ status: 201, body: await plans.submit(change, body) }),
+      handler: ({ body, change }) => created(plans.submit(change, body)),
     }),
     defineRoute({
       method: 'get',

@@ -1,4 +1,4 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
 import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
@@ -47,10 +47,7 @@ export function supervisionRoutes(
         ...appNotFoundResponse,
         ...appRetiredResponse,
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await supervision.registerFinding(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(supervision.registerFinding(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',
@@ -80,10 +77,7 @@ export function supervisionRoutes(
         404: { description: 'Unknown app or finding', schema: Problem },
         ...appRetiredResponse,
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await supervision.addItem(change, params.id, params.findingId, body),
-      }),
+      handler: ({ params, body, change }) => created(supervision.addItem(change, params.id, params.findingId, body)),
     }),
     defineRoute({
       method: 'post',
@@ -136,10 +130,7 @@ export function supervisionRoutes(
         ...appNotFoundResponse,
         409: { description: 'The subject is not a major event or an overdue rectification', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await supervision.decide(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(supervision.decide(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',
