@@ -18,50 +18,38 @@ const optionalString = z
 const urlString = (name: string) =>
   optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `${name} must be an absolute URL` });
 
-const intInRange = (min: number, max: number, fallback: number) =>
+/**
+ * A variable `parse` reads (undefined: not a value it accepts, reported with `message`), or
+ * `fallback` when it is unset or blank.
+ */
+const parsedOr = <T, F>(fallback: F, message: string, parse: (value: string) => T | undefined) =>
   z
     .string()
     .trim()
     .optional()
-    .transform((v, ctx) => {
+    .transform((v, ctx): T | F => {
       if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+      const parsed = parse(v);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message });
         return z.NEVER;
       }
-      return n;
+      return parsed;
     });
 
-/** A decimal number from the environment, e.g. APP_POOR_SATISFACTION_BELOW=3.5. */
-const decimalInRange = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a number from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+/** A number from `min` to `max`: whole (e.g. PORT=3000), or any decimal (e.g. APP_POOR_SATISFACTION_BELOW=3.5). */
+const numberInRange = <F extends number | undefined>(kind: 'whole' | 'decimal', min: number, max: number, fallback: F) =>
+  parsedOr(fallback, `must be a ${kind === 'whole' ? 'whole number' : 'number'} from ${min} to ${max}`, (v) => {
+    const n = Number(v);
+    const valid = kind === 'whole' ? Number.isInteger(n) : Number.isFinite(n);
+    return valid && n >= min && n <= max ? n : undefined;
+  });
+
+const intInRange = (min: number, max: number, fallback: number) => numberInRange('whole', min, max, fallback);
 
 /** true or false, e.g. MIGRATE_ON_START=false. */
 const booleanFlag = (fallback: boolean) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      if (v === 'true') return true;
-      if (v === 'false') return false;
-      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-      return z.NEVER;
-    });
+  parsedOr(fallback, 'must be true or false', (v) => (v === 'true' ? true : v === 'false' ? false : undefined));
 
 /** A listening address: an IPv4 or IPv6 address or a host name, e.g. 0.0.0.0 in a container. */
 const hostString = (fallback: string | undefined) =>
@@ -71,19 +59,8 @@ const hostString = (fallback: string | undefined) =>
     })
     .transform((v) => v ?? fallback);
 
-const optionalPort = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v === '') return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) {
-      ctx.addIssue({ code: 'custom', message: 'must be a whole number from 0 to 65535' });
-      return z.NEVER;
-    }
-    return n;
-  });
+const optionalPort = numberInRange('whole', 0, 65535, undefined);
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -158,7 +135,7 @@ const EnvSchema = z.object({
   INCIDENT_NOTIFY_HOURS_LOW: intInRange(1, 720, 72),
   // App consolidation report: fewer than 1,000 monthly active users, or satisfaction below 3 of 5.
   APP_LOW_ACTIVITY_MAU: intInRange(0, 1_000_000_000, 1000),
-  APP_POOR_SATISFACTION_BELOW: decimalInRange(0, 5, 3),
+  APP_POOR_SATISFACTION_BELOW: numberInRange('decimal', 0, 5, 3),
   // Monitoring signals (pushed by monitoring clients or recorded by staff): per app and per recorder, per window.
   APP_SIGNALS_PER_APP: intInRange(1, 100_000, 120),
   APP_SIGNALS_PER_RECORDER: intInRange(1, 1_000_000, 1200),

@@ -49,6 +49,7 @@ export interface GrantDirectory {
 
 const DAY_MS = 86_400_000;
 
+const grantNotFound = (id: string) => new NotFoundError(`No access grant ${id}`);
 const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
 
 export function effectiveStatus(g: GrantRecord, now: string): GrantStatus {
@@ -72,9 +73,9 @@ export class AccessGrantService {
   /** Department that owns the asset a grant is on (for route permission scopes). */
   async departmentOf(grantId: string): Promise<string> {
     const grant = await this.store.get(grantId);
-    if (!grant) throw new NotFoundError(`No access grant ${grantId}`);
+    if (!grant) throw grantNotFound(grantId);
     const asset = await this.directory.asset(grant.assetId);
-    if (!asset) throw new NotFoundError(`No access grant ${grantId}`);
+    if (!asset) throw grantNotFound(grantId);
     return asset.owningDepartment;
   }
 
@@ -275,9 +276,9 @@ export class AccessGrantService {
 
   async get(id: string, access: DepartmentAccess): Promise<AccessGrant> {
     const grant = await this.store.get(id);
-    if (!grant) throw new NotFoundError(`No access grant ${id}`);
+    if (!grant) throw grantNotFound(id);
     const asset = await this.requireAsset(grant.assetId);
-    if (!access.all && !access.departments.includes(asset.owningDepartment)) throw new NotFoundError(`No access grant ${id}`);
+    if (!access.all && !access.departments.includes(asset.owningDepartment)) throw grantNotFound(id);
     return this.view(grant, asset);
   }
 
@@ -305,13 +306,13 @@ export class AccessGrantService {
   /** The grant as it is now, outside any transaction. */
   private async peek(id: string): Promise<GrantRecord> {
     const grant = await this.store.get(id);
-    if (!grant) throw new NotFoundError(`No access grant ${id}`);
+    if (!grant) throw grantNotFound(id);
     return grant;
   }
 
   private async load(trx: Trx, id: string): Promise<GrantRecord> {
     const grant = await this.store.get(id, trx, true);
-    if (!grant) throw new NotFoundError(`No access grant ${id}`);
+    if (!grant) throw grantNotFound(id);
     return grant;
   }
 
@@ -326,13 +327,7 @@ export class AccessGrantService {
       id: g.id,
       vendor: g.vendorId,
       asset: { id: asset.id, key: asset.key, owningDepartment: asset.owningDepartment },
-      fields: g.fields,
-      actions: g.actions,
-      purpose: g.purposeKey,
-      validFrom: g.validFrom,
-      validUntil: g.validUntil,
-      rowScope: g.rowScope,
-      dailyRecordCap: g.dailyRecordCap,
+      ...terms(g),
       justification: g.justification,
       sensitive: g.sensitive,
       status: effectiveStatus(g, this.clock.now().toISOString()),
@@ -369,17 +364,22 @@ function assertStillGrantable(grant: GrantRecord, asset: AssetView, vendor: Vend
   if (gone.length > 0) throw new ConflictError('fields_retired', `Fields retired since the request: ${gone.join(', ')}`);
 }
 
+/** What a grant lets the vendor do: the same in the API's view and in the audit log's summary. */
+const terms = (g: GrantRecord) => ({
+  fields: g.fields,
+  actions: g.actions,
+  purpose: g.purposeKey,
+  validFrom: g.validFrom,
+  validUntil: g.validUntil,
+  rowScope: g.rowScope,
+  dailyRecordCap: g.dailyRecordCap,
+});
+
 function summary(g: GrantRecord): Record<string, unknown> {
   return {
     vendor: g.vendorId,
     asset: g.assetId,
-    fields: g.fields,
-    actions: g.actions,
-    purpose: g.purposeKey,
-    validFrom: g.validFrom,
-    validUntil: g.validUntil,
-    rowScope: g.rowScope,
-    dailyRecordCap: g.dailyRecordCap,
+    ...terms(g),
     sensitive: g.sensitive,
     status: g.status,
     ownerApprovedBy: g.ownerApprovedBy,

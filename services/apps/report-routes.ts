@@ -1,6 +1,6 @@
-import { csvResult, jsonOrCsv } from '../shared/csv';
+import { jsonOrCsvReport } from '../shared/csv';
 import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../http/route';
-import { Problem, problemResponses } from '../shared/schemas';
+import { notAcceptableResponse, problemResponses } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { AppConsolidationReport, consolidationCsv, type AppConsolidationReportService } from './consolidation-report';
 
@@ -20,15 +20,9 @@ export function appReportRoutes(consolidation: AppConsolidationReportService): R
       responses: {
         200: { description: 'The report', schema: AppConsolidationReport, alternatives: { 'text/csv': z.string() } },
         ...problemResponses,
-        406: { description: 'Neither JSON nor CSV is acceptable', schema: Problem },
+        ...notAcceptableResponse,
       },
-      handler: async ({ ctx }) => {
-        const format = jsonOrCsv(ctx);
-        const report = await consolidation.build();
-        return format === 'csv'
-          ? csvResult(consolidationCsv(report), 'app-consolidation.csv')
-          : { body: report, headers: { Vary: 'Accept' } };
-      },
+      handler: ({ ctx }) => jsonOrCsvReport(ctx, () => consolidation.build(), consolidationCsv, 'app-consolidation.csv'),
     }),
   ];
 }

@@ -1,5 +1,5 @@
 import { bodyDepartmentScope } from '../data-assets/scope';
-import { ANY_DEPARTMENT, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../http/route';
+import { ANY_DEPARTMENT, created, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
 import { LEAD_DEPARTMENT_STEPS, type LeadDepartmentService } from './accountability/service';
 import type { AppDataUseService } from './data-use-service';
@@ -21,12 +21,30 @@ import {
 import type { AppService } from './service';
 
 export const appNotFoundResponse = { 404: { description: 'Unknown app', schema: Problem } } as const;
+/** For routes that change an app: the app is retired and changes no more. */
+export const appRetiredResponse = { 409: { description: 'The app is retired', schema: Problem } } as const;
 const retired = { 409: { description: 'The app is retired, or the name is taken', schema: Problem } } as const;
 
 /** "The department that owns app {id}" as a route permission scope. */
 export const owningDepartmentOfApp = (apps: Pick<AppService, 'departmentOf'>): PermissionScope => ({
   kind: 'department',
   resolve: ({ params }) => apps.departmentOf(params.id),
+});
+
+/**
+ * The department that owns the object {id} (an app, an app plan) and the institution's lead department
+ * for app management (once named): the permission held in either one will do.
+ */
+export const ownerOrLeadDepartment = (
+  owner: { departmentOf(id: string): Promise<string> },
+  lead: Pick<LeadDepartmentService, 'get'>,
+): PermissionScope => ({
+  kind: 'concerned',
+  resolve: async ({ params }) => {
+    const own = await owner.departmentOf(params.id);
+    const { department } = await lead.get();
+    return department === null || department === own ? [own] : [own, department];
+  },
 });
 
 /**
@@ -67,7 +85,7 @@ export function appLedgerRoutes(
         ...problemResponses,
         409: { description: 'The name is taken', schema: Problem },
       },
-      handler: async ({ body, change }) => ({ status: 201, body: await apps.create(change, body) }),
+      handler: ({ body, change }) => created(apps.create(change, body)),
     }),
     defineRoute({
       method: 'get',
@@ -155,10 +173,7 @@ export function appLedgerRoutes(
         ...appNotFoundResponse,
         409: { description: 'Already recorded, the app is retired, or a consent notice is missing', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await dataUses.add(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(dataUses.add(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

@@ -125,6 +125,17 @@ export type AppDetail = z.infer<typeof AppDetail>;
 const Scenarios = z.array(ScenarioTag).max(20);
 const Sdks = z.array(NewThirdPartySdk).max(50);
 
+/** The details an app may give when it is entered and change later: optional in both. */
+const optionalDetails = {
+  businessOwner: text(200).optional(),
+  technologyOwner: text(200).optional(),
+  filingNumber: text(100).nullable().optional(),
+  monthlyActiveUsers: MonthlyActiveUsers.optional(),
+  satisfaction: Satisfaction.nullable().optional(),
+  businessScenarios: Scenarios.optional(),
+  thirdPartySdks: Sdks.optional(),
+};
+
 export const CreateApp = z
   .strictObject({
     name: text(200),
@@ -134,13 +145,7 @@ export const CreateApp = z
     leadDepartment: DepartmentCode,
     owningDepartment: DepartmentCode,
     responsiblePerson: text(200),
-    businessOwner: text(200).optional(),
-    technologyOwner: text(200).optional(),
-    filingNumber: text(100).nullable().optional(),
-    monthlyActiveUsers: MonthlyActiveUsers.optional(),
-    satisfaction: Satisfaction.nullable().optional(),
-    businessScenarios: Scenarios.optional(),
-    thirdPartySdks: Sdks.optional(),
+    ...optionalDetails,
     planItem: Uuid.optional().openapi({
       description: 'The planned app of an approved plan this proposal comes from (required once the lead department requires plans)',
     }),
@@ -160,13 +165,7 @@ export const UpdateApp = z
     leadDepartment: DepartmentCode.optional(),
     owningDepartment: DepartmentCode.optional(),
     responsiblePerson: text(200).optional(),
-    businessOwner: text(200).optional(),
-    technologyOwner: text(200).optional(),
-    filingNumber: text(100).nullable().optional(),
-    monthlyActiveUsers: MonthlyActiveUsers.optional(),
-    satisfaction: Satisfaction.nullable().optional(),
-    businessScenarios: Scenarios.optional(),
-    thirdPartySdks: Sdks.optional(),
+    ...optionalDetails,
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' })
   .openapi('UpdateApp', { description: 'The lifecycle state changes only through transitions.' });

@@ -1,6 +1,6 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
-import { appNotFoundResponse, owningDepartmentOfApp } from './routes';
+import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from './routes';
 import { AppParams } from './schemas';
 import {
   CreateSecurityTest,
@@ -17,8 +17,6 @@ import {
 import type { AppSecurityService } from './security-service';
 import type { AppService } from './service';
 
-const retired = { 409: { description: 'The app is retired', schema: Problem } } as const;
-
 export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, security: AppSecurityService): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
   return [
@@ -31,11 +29,13 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       auth: staffPermission('app', 'record_security', ofApp),
       params: AppParams,
       body: CreateSecurityTest,
-      responses: { 201: { description: 'Recorded', schema: SecurityTest }, ...problemResponses, ...appNotFoundResponse, ...retired },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await security.recordTest(change, params.id, body),
-      }),
+      responses: {
+        201: { description: 'Recorded', schema: SecurityTest },
+        ...problemResponses,
+        ...appNotFoundResponse,
+        ...appRetiredResponse,
+      },
+      handler: ({ params, body, change }) => created(security.recordTest(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',
@@ -62,11 +62,13 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       auth: staffPermission('app', 'record_security', ofApp),
       params: AppParams,
       body: CreateVulnerability,
-      responses: { 201: { description: 'Recorded', schema: Vulnerability }, ...problemResponses, ...appNotFoundResponse, ...retired },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await security.reportVulnerability(change, params.id, body),
-      }),
+      responses: {
+        201: { description: 'Recorded', schema: Vulnerability },
+        ...problemResponses,
+        ...appNotFoundResponse,
+        ...appRetiredResponse,
+      },
+      handler: ({ params, body, change }) => created(security.reportVulnerability(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

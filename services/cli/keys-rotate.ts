@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
-import { createLocalJWKSet } from 'jose';
 import { loadConfig } from '../config';
-import { createContainer } from '../container';
 import { openDatabase, pendingMigrations } from '../db';
-import { createLogger } from '../logger';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../oauth/settings';
 import { loadSecrets } from '../secrets';
+import { toolContainer } from './container';
 import { runCli } from './run';
 
 // Adds a new token-signing key: published at once, signing after --activate-after seconds (default 600).
@@ -36,14 +34,7 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    const container = createContainer({
-      config,
-      db,
-      logger: createLogger('warn'),
-      secrets: loadSecrets(config),
-      staffKeys: createLocalJWKSet({ keys: [] }),
-      defaultMetrics: false,
-    });
+    const container = toolContainer({ config, db, secrets: loadSecrets(config) });
     const key = await container.oauth.signingKeys.rotate(
       { actor: { kind: 'system', name: 'keys-rotate-cli' }, requestId: null },
       { alg, activateAfterSeconds: delay },

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLocalJWKSet } from 'jose';
 import { loadConfig } from '../config';
-import { createContainer } from '../container';
 import { createDatabase } from '../db';
-import { createLogger } from '../logger';
+import { toolContainer } from './container';
 
 // Writes or checks openapi/openapi.json from the route declarations (no database is contacted).
 const FILE = path.join(__dirname, '..', '..', 'openapi', 'openapi.json');
@@ -12,13 +10,11 @@ const FILE = path.join(__dirname, '..', '..', 'openapi', 'openapi.json');
 export function generateDocument(): string {
   const config = loadConfig({ DATA_DIR: path.join(__dirname, '..', '..', 'data'), LOG_LEVEL: 'silent' });
   const db = createDatabase({ databaseUrl: 'postgres://openapi-generation.invalid/none' });
-  const container = createContainer({
+  const container = toolContainer({
     config,
     db,
-    logger: createLogger('silent'),
     secrets: { subjectIdKey: Buffer.alloc(32), keyEncryptionKey: Buffer.alloc(32), auditCheckpointKey: Buffer.alloc(32) },
-    staffKeys: createLocalJWKSet({ keys: [] }),
-    defaultMetrics: false,
+    logLevel: 'silent',
   });
   const text = `${JSON.stringify(container.openApiDocument(), null, 2)}\n`;
   void db.destroy();

@@ -1,13 +1,12 @@
-import { createLocalJWKSet } from 'jose';
 import { demoBank, type BankSeed } from '../../db/seeds/demo-bank';
 import { seedAppLedger } from '../apps/demo-seed';
 import type { ChangeContext } from '../audit';
 import { loadConfig } from '../config';
-import { createContainer, type Container } from '../container';
+import type { Container } from '../container';
 import { migrateLatest, openDatabase } from '../db';
-import { createLogger } from '../logger';
 import { loadSecrets } from '../secrets';
 import { NotFoundError, ProblemError } from '../shared/errors';
+import { toolContainer } from './container';
 import { runCli } from './run';
 
 export interface SeedSummary {
@@ -70,15 +69,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const database = await openDatabase(config, { command: 'seed', poolMax: 2 });
   const { db } = database;
-  const container = createContainer({
-    config,
-    db,
-    logger: createLogger('warn'),
-    secrets: loadSecrets(config),
-    // Seeding authenticates nobody: no staff keys are needed.
-    staffKeys: createLocalJWKSet({ keys: [] }),
-    defaultMetrics: false,
-  });
+  const container = toolContainer({ config, db, secrets: loadSecrets(config) });
   try {
     await migrateLatest(db);
     // Only the staff policies are needed (role names are checked against them); nothing else is started.

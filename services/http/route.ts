@@ -125,6 +125,9 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   readonly handler: (req: RouteRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<RouteResult>;
 }
 
+/** A handler's answer for a route that creates something: 201, with what the service made as the body. */
+export const created = async (made: Promise<unknown>): Promise<RouteResult> => ({ status: 201, body: await made });
+
 /** Declares a route; the generic parameters carry the schemas' types into the handler. */
 export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
   spec: RouteSpec<P, Q, B>,

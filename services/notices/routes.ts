@@ -34,6 +34,9 @@ function notModified(ctx: Context, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
+/** 201 with the draft just opened and where it lives. */
+const newDraft = (notice: Notice) => ({ status: 201, body: notice, headers: { Location: `/v1/notices/${notice.id}` } });
+
 export function noticeRoutes(notices: NoticeService): RouteSpec[] {
   return [
     defineRoute({
@@ -50,10 +53,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
         ...problemResponses,
         409: { description: 'The scope already has an open draft (`notice_draft_exists`)', schema: Problem },
       },
-      handler: async ({ body, change }) => {
-        const notice = await notices.createDraft(change, body);
-        return { status: 201, body: notice, headers: { Location: `/v1/notices/${notice.id}` } };
-      },
+      handler: async ({ body, change }) => newDraft(await notices.createDraft(change, body)),
     }),
     defineRoute({
       method: 'get',
@@ -96,7 +96,7 @@ export function noticeRoutes(notices: NoticeService): RouteSpec[] {
       },
       handler: async ({ params, body, change }) => {
         const { notice, created } = await notices.update(change, params.id, body);
-        return created ? { status: 201, body: notice, headers: { Location: `/v1/notices/${notice.id}` } } : { body: notice };
+        return created ? newDraft(notice) : { body: notice };
       },
     }),
     defineRoute({

@@ -62,6 +62,15 @@ export const SensitivePiCategory = z
   })
   .openapi('SensitivePiCategory');
 
+/** Categories of personal information, as people read them (a notice's, a third party's): each once. */
+const PiCategories = z
+  .array(Text(100))
+  .max(100)
+  .refine(
+    uniqueBy<string>((c) => c),
+    onceEach('category'),
+  );
+
 export const ThirdParty = z
   .strictObject({
     name: Text(200),
@@ -72,14 +81,7 @@ export const ThirdParty = z
     vendorId: Uuid.optional().openapi({ description: 'The vendor record, for entrusted vendors' }),
     contact: Text(500).optional(),
     purpose: Text(2000).optional(),
-    piCategories: z
-      .array(Text(100))
-      .max(100)
-      .refine(
-        uniqueBy<string>((c) => c),
-        onceEach('category'),
-      )
-      .optional(),
+    piCategories: PiCategories.optional(),
   })
   .openapi('ThirdParty');
 export type ThirdParty = z.infer<typeof ThirdParty>;
@@ -113,13 +115,7 @@ const contentShape = {
   body: FreeText(50_000).refine(storable, STORABLE).openapi({ description: 'The notice as people read it (Markdown)' }),
   controller: NoticeController,
   purposeDescription: Text(2000).openapi({ description: 'The purpose as told to people; prefilled from the purpose' }),
-  piCategories: z
-    .array(Text(100))
-    .max(100)
-    .refine(
-      uniqueBy<string>((c) => c),
-      onceEach('category'),
-    ),
+  piCategories: PiCategories,
   sensitivePiCategories: z
     .array(SensitivePiCategory)
     .max(50)

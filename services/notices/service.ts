@@ -274,13 +274,7 @@ export class NoticeService {
       [K in keyof DraftContent]-?: NonNullable<DraftContent[K]> | null;
     };
     return {
-      id: n.id,
-      purpose: n.purposeKey,
-      app: n.appId,
-      status: n.status,
-      version: n.version,
-      material: n.material,
-      basedOnVersion: n.basedOnVersion,
+      ...header(n),
       ...content,
       diff,
       createdBy: n.createdBy,
@@ -322,17 +316,22 @@ const merge = (base: DraftContent, changes: Partial<DraftContent>): DraftContent
 
 const who = (ctx: ChangeContext): string => actorOf(ctx).actorId;
 
+/** What a notice is, before what it says: the same in the API's view and in the audit log. */
+const header = (n: NoticeRecord) => ({
+  id: n.id,
+  purpose: n.purposeKey,
+  app: n.appId,
+  status: n.status,
+  version: n.version,
+  material: n.material,
+  basedOnVersion: n.basedOnVersion,
+});
+
 /** What the audit log keeps of a notice: everything but the body, which is identified by its hash. */
 function auditView(n: NoticeRecord): Record<string, unknown> {
   const { body, ...rest } = n.content;
   return {
-    id: n.id,
-    purpose: n.purposeKey,
-    app: n.appId,
-    status: n.status,
-    version: n.version,
-    material: n.material,
-    basedOnVersion: n.basedOnVersion,
+    ...header(n),
     content: { ...rest, bodySha256: body === undefined ? null : crypto.createHash('sha256').update(body, 'utf8').digest('hex') },
   };
 }

@@ -81,69 +81,42 @@ export interface ReportWindow {
   readonly to: Date;
 }
 
-/** The other features' answers to the compliance report's questions (each feature offers its own). */
-export interface ComplianceSources {
-  readonly overdueComplaints: (window: ReportWindow) => Promise<Finding>;
-  readonly overdueNotifications: (window: ReportWindow) => Promise<Finding>;
-  readonly incidentsWithoutContainment: (window: ReportWindow) => Promise<Finding>;
-  readonly overdueRectifications: (window: ReportWindow) => Promise<Finding>;
-  readonly appsReleasedWithoutFiling: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithoutRecentPenetrationTest: (window: ReportWindow) => Promise<Finding>;
-  readonly overdueVulnerabilities: (window: ReportWindow) => Promise<Finding>;
-  readonly appsLeadDepartmentNamed: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithUnclearedSdks: (window: ReportWindow) => Promise<Finding>;
-  readonly appsSupportingEndedEnvironments: (window: ReportWindow) => Promise<Finding>;
-  readonly regulatorVulnerabilitiesOverdue: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithoutRecentDrill: (window: ReportWindow) => Promise<Finding>;
-  readonly appOutagesBeyondRto: (window: ReportWindow) => Promise<Finding>;
-  readonly appsExitWithoutCompletePlan: (window: ReportWindow) => Promise<Finding>;
-  readonly appMigrationStepsOverdue: (window: ReportWindow) => Promise<Finding>;
-  readonly appsOutsideApprovedPlans: (window: ReportWindow) => Promise<Finding>;
-  readonly departmentsOverAppCap: (window: ReportWindow) => Promise<Finding>;
-  readonly appProposalsWithUnresolvedOverlaps: (window: ReportWindow) => Promise<Finding>;
-  readonly appsOutsideLicensedScope: (window: ReportWindow) => Promise<Finding>;
-  readonly appPartnersWithoutCurrentAgreement: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithUntraceableSales: (window: ReportWindow) => Promise<Finding>;
-  readonly appsWithoutComplianceReview: (window: ReportWindow) => Promise<Finding>;
-  readonly appWarningsUnacknowledged: (window: ReportWindow) => Promise<Finding>;
-  readonly appRectificationsOverdue: (window: ReportWindow) => Promise<Finding>;
-  readonly appEventsWithoutAccountability: (window: ReportWindow) => Promise<Finding>;
-}
+/** The questions other features answer for the report, by name (a check of compliance.ts asks each). */
+const SOURCE_NAMES = [
+  'overdueComplaints',
+  'overdueNotifications',
+  'incidentsWithoutContainment',
+  'overdueRectifications',
+  'appsReleasedWithoutFiling',
+  'appsWithoutRecentPenetrationTest',
+  'overdueVulnerabilities',
+  'appsLeadDepartmentNamed',
+  'appsWithoutAccountability',
+  'appsWithUnclearedSdks',
+  'appsSupportingEndedEnvironments',
+  'regulatorVulnerabilitiesOverdue',
+  'appsWithoutRecentDrill',
+  'appOutagesBeyondRto',
+  'appsExitWithoutCompletePlan',
+  'appMigrationStepsOverdue',
+  'appsOutsideApprovedPlans',
+  'departmentsOverAppCap',
+  'appProposalsWithUnresolvedOverlaps',
+  'appsOutsideLicensedScope',
+  'appPartnersWithoutCurrentAgreement',
+  'appsWithUntraceableSales',
+  'appsWithoutComplianceReview',
+  'appWarningsUnacknowledged',
+  'appRectificationsOverdue',
+  'appEventsWithoutAccountability',
+] as const;
 
-// Every source once more: the type makes this list complete, so a source no feature answers is found when the service is built.
-const SOURCE_NAMES: Readonly<Record<keyof ComplianceSources, true>> = {
-  overdueComplaints: true,
-  overdueNotifications: true,
-  incidentsWithoutContainment: true,
-  overdueRectifications: true,
-  appsReleasedWithoutFiling: true,
-  appsWithoutRecentPenetrationTest: true,
-  overdueVulnerabilities: true,
-  appsLeadDepartmentNamed: true,
-  appsWithoutAccountability: true,
-  appsWithUnclearedSdks: true,
-  appsSupportingEndedEnvironments: true,
-  regulatorVulnerabilitiesOverdue: true,
-  appsWithoutRecentDrill: true,
-  appOutagesBeyondRto: true,
-  appsExitWithoutCompletePlan: true,
-  appMigrationStepsOverdue: true,
-  appsOutsideApprovedPlans: true,
-  departmentsOverAppCap: true,
-  appProposalsWithUnresolvedOverlaps: true,
-  appsOutsideLicensedScope: true,
-  appPartnersWithoutCurrentAgreement: true,
-  appsWithUntraceableSales: true,
-  appsWithoutComplianceReview: true,
-  appWarningsUnacknowledged: true,
-  appRectificationsOverdue: true,
-  appEventsWithoutAccountability: true,
-};
+/** The other features' answers to the compliance report's questions (each feature offers its own). */
+export type ComplianceSources = { readonly [Name in (typeof SOURCE_NAMES)[number]]: (window: ReportWindow) => Promise<Finding> };
 
 /** The sources the features answered, or an error naming those none did (the service does not start without them). */
 export function completeSources(answered: Partial<ComplianceSources>): ComplianceSources {
-  const missing = (Object.keys(SOURCE_NAMES) as Array<keyof ComplianceSources>).filter((name) => typeof answered[name] !== 'function');
+  const missing = SOURCE_NAMES.filter((name) => typeof answered[name] !== 'function');
   if (missing.length > 0) throw new Error(`No feature answers the compliance report's ${missing.join(', ')}`);
   return answered as ComplianceSources;
 }

@@ -1,7 +1,7 @@
-import { csvResult, jsonOrCsv } from '../shared/csv';
+import { csvResult, jsonOrCsv, jsonOrCsvReport } from '../shared/csv';
 import { ForbiddenError } from '../shared/errors';
 import { GLOBAL, defineRoute, staffPermission, type RouteRequest, type RouteSpec } from '../http/route';
-import { IdParams, Problem, problemResponses } from '../shared/schemas';
+import { IdParams, Problem, notAcceptableResponse, problemResponses } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { ComplianceReport } from './compliance';
 import { complianceCsv, complianceHtml } from './compliance-render';
@@ -86,7 +86,7 @@ export function reportRoutes(vendorAccess: VendorAccessReportService, compliance
       responses: {
         200: { description: 'The report', schema: ComplianceReport, alternatives: { 'text/csv': z.string() }, headers: LANGUAGE_HEADER },
         ...problemResponses,
-        406: { description: 'Neither JSON nor CSV is acceptable', schema: Problem },
+        ...notAcceptableResponse,
       },
       handler: async (req) => {
         const format = jsonOrCsv(req.ctx);
@@ -160,13 +160,9 @@ export function reportRoutes(vendorAccess: VendorAccessReportService, compliance
       responses: {
         200: { description: 'The report', schema: VendorAccessReport, alternatives: { 'text/csv': z.string() } },
         ...problemResponses,
-        406: { description: 'Neither JSON nor CSV is acceptable', schema: Problem },
+        ...notAcceptableResponse,
       },
-      handler: async ({ ctx }) => {
-        const format = jsonOrCsv(ctx);
-        const report = await vendorAccess.build();
-        return format === 'csv' ? csvResult(vendorAccessCsv(report), 'vendor-access.csv') : { body: report, headers: { Vary: 'Accept' } };
-      },
+      handler: ({ ctx }) => jsonOrCsvReport(ctx, () => vendorAccess.build(), vendorAccessCsv, 'vendor-access.csv'),
     }),
   ];
 }

@@ -40,3 +40,13 @@ export const csvResult = (body: string, filename: string) => ({
   type: 'text/csv; charset=utf-8; header=present',
   headers: { Vary: 'Accept', 'Content-Disposition': `attachment; filename="${filename}"` },
 });
+
+/**
+ * The answer of a report offered as JSON and as CSV: the format is chosen first (406 before any
+ * work), then the report is built and written as the Accept header asks, `Vary: Accept` either way.
+ */
+export async function jsonOrCsvReport<R>(ctx: Context, build: () => Promise<R>, csv: (report: R) => string, filename: string) {
+  const format = jsonOrCsv(ctx);
+  const report = await build();
+  return format === 'csv' ? csvResult(csv(report), filename) : { body: report, headers: { Vary: 'Accept' } };
+}

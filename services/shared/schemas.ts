@@ -96,14 +96,15 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+const notOurCursor = () =>
+  new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
+
 export const encodeCursor = (value: string | number): string => Buffer.from(String(value), 'utf8').toString('base64url');
 
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[A-Za-z0-9._:-]{1,100}$/.test(decoded)) {
-    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
+  if (!/^[A-Za-z0-9._:-]{1,100}$/.test(decoded)) throw notOurCursor();
   return decoded;
 }
 
@@ -112,9 +113,7 @@ const UUID_CURSOR = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** A cursor that carries a uuid (the last id of the previous page): anything else is a 400, never a query the database refuses. */
 export function decodeUuidCursor(cursor: string | undefined): string | undefined {
   const decoded = decodeCursor(cursor);
-  if (decoded !== undefined && !UUID_CURSOR.test(decoded)) {
-    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
+  if (decoded !== undefined && !UUID_CURSOR.test(decoded)) throw notOurCursor();
   return decoded;
 }
 
@@ -123,9 +122,7 @@ export function decodeNumericCursor(cursor: string | undefined): number | undefi
   const decoded = decodeCursor(cursor);
   if (decoded === undefined) return undefined;
   const n = Number(decoded);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
+  if (!Number.isSafeInteger(n) || n < 0) throw notOurCursor();
   return n;
 }
 
@@ -134,3 +131,6 @@ export const problemResponses = {
   401: { description: 'Missing or invalid bearer token', schema: Problem },
   403: { description: 'Missing permission', schema: Problem },
 } as const;
+
+/** A report offered as JSON and CSV when the Accept header names neither (shared/csv.ts, jsonOrCsv). */
+export const notAcceptableResponse = { 406: { description: 'Neither JSON nor CSV is acceptable', schema: Problem } } as const;

@@ -1,8 +1,8 @@
-import { csvResult, jsonOrCsv, toCsv } from '../../shared/csv';
+import { jsonOrCsvReport, toCsv } from '../../shared/csv';
 import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
-import { Problem, problemResponses } from '../../shared/schemas';
+import { notAcceptableResponse, problemResponses } from '../../shared/schemas';
 import { z } from '../../shared/zod';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -90,7 +90,7 @@ export function accountabilityRoutes(
         200: { description: 'The app’s matrix', schema: AppResponsibilityMatrix },
         ...problemResponses,
         ...appNotFoundResponse,
-        409: { description: 'The app is retired', schema: Problem },
+        ...appRetiredResponse,
       },
       handler: async ({ params, body, change }) => ({ body: await responsibilities.set(change, params.id, body) }),
     }),
@@ -117,15 +117,9 @@ export function accountabilityRoutes(
       responses: {
         200: { description: 'The matrix', schema: ResponsibilityMatrixReport, alternatives: { 'text/csv': z.string() } },
         ...problemResponses,
-        406: { description: 'Neither JSON nor CSV is acceptable', schema: Problem },
+        ...notAcceptableResponse,
       },
-      handler: async ({ ctx }) => {
-        const format = jsonOrCsv(ctx);
-        const report = await responsibilities.report();
-        return format === 'csv'
-          ? csvResult(responsibilityCsv(report), 'app-responsibility-matrix.csv')
-          : { body: report, headers: { Vary: 'Accept' } };
-      },
+      handler: ({ ctx }) => jsonOrCsvReport(ctx, () => responsibilities.report(), responsibilityCsv, 'app-responsibility-matrix.csv'),
     }),
   ];
 }

@@ -1,6 +1,6 @@
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { ANY_DEPARTMENT, GLOBAL, created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import type { LicensedScopeService } from './licensed-scope';
@@ -18,8 +18,6 @@ import {
   SetLicensedScope,
 } from './schemas';
 import type { BusinessReviewService } from './service';
-
-const retired = { 409: { description: 'The app is retired', schema: Problem } } as const;
 
 export function businessReviewRoutes(
   apps: Pick<AppService, 'departmentOf'>,
@@ -66,7 +64,7 @@ export function businessReviewRoutes(
         200: { description: 'The profile now', schema: BusinessProfile },
         ...problemResponses,
         ...appNotFoundResponse,
-        ...retired,
+        ...appRetiredResponse,
       },
       handler: async ({ params, body, change }) => ({ body: await reviews.setProfile(change, params.id, body) }),
     }),
@@ -106,10 +104,7 @@ export function businessReviewRoutes(
           schema: Problem,
         },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await reviews.recordReview(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(reviews.recordReview(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

@@ -1,7 +1,7 @@
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { ANY_DEPARTMENT, GLOBAL, created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import { z } from '../../shared/zod';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -14,8 +14,6 @@ import {
   SetOperatingEnvironment,
 } from './schemas';
 import type { CompatibilityService } from './service';
-
-const retired = { 409: { description: 'The app is retired', schema: Problem } } as const;
 
 export function compatibilityRoutes(apps: Pick<AppService, 'departmentOf'>, compatibility: CompatibilityService): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
@@ -35,7 +33,7 @@ export function compatibilityRoutes(apps: Pick<AppService, 'departmentOf'>, comp
         200: { description: 'The app’s compatibility now', schema: AppCompatibility },
         ...problemResponses,
         ...appNotFoundResponse,
-        ...retired,
+        ...appRetiredResponse,
       },
       handler: async ({ params, body, change }) => ({
         body: await compatibility.declareSupported(change, params.id, body),
@@ -58,10 +56,7 @@ export function compatibilityRoutes(apps: Pick<AppService, 'departmentOf'>, comp
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or the release does not declare the environment as supported', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await compatibility.recordResult(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(compatibility.recordResult(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

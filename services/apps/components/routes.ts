@@ -1,4 +1,4 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
@@ -30,10 +30,7 @@ export function appSdkRoutes(apps: Pick<AppService, 'departmentOf'>, sdks: AppSd
           schema: Problem,
         },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await sdks.declare(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(sdks.declare(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

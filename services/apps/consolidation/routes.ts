@@ -1,8 +1,7 @@
-import { defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
-import { owningOrLeadDepartment } from '../continuity/routes';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -30,7 +29,7 @@ const planResponse = (description: string) => ({ description, schema: Consolidat
 const openPlanResponses = {
   ...problemResponses,
   404: { description: 'Unknown app, or it has no open plan', schema: Problem },
-  409: { description: 'The app is retired', schema: Problem },
+  ...appRetiredResponse,
 } as const;
 
 export function consolidationPlanRoutes(
@@ -58,10 +57,7 @@ export function consolidationPlanRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or already has an open plan (consolidation_plan_exists)', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await plans.draft(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(plans.draft(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',
@@ -69,7 +65,7 @@ export function consolidationPlanRoutes(
       operationId: 'getAppConsolidationPlan',
       summary: 'The app’s open plan (else its latest), with every part still standing between it and retirement',
       tags: ['apps'],
-      auth: staffPermission('app', 'read', owningOrLeadDepartment(apps, lead)),
+      auth: staffPermission('app', 'read', ownerOrLeadDepartment(apps, lead)),
       params: AppParams,
       responses: {
         200: planResponse('The plan'),
@@ -104,10 +100,7 @@ export function consolidationPlanRoutes(
       params: AppParams,
       body: NewMigrationStep,
       responses: { 201: planResponse('The plan with the step'), ...openPlanResponses },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await plans.addStep(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(plans.addStep(change, params.id, body)),
     }),
     defineRoute({
       method: 'patch',

@@ -1,24 +1,11 @@
-import { defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import { Continuity, CreateOutage, Outage, OutagePage, OutageQuery, SetContinuity } from './schemas';
 import type { ContinuityService } from './service';
-
-/** The app's owning department and the institution's lead department for app management (once named): either one's app managers write. */
-export const owningOrLeadDepartment = (
-  apps: Pick<AppService, 'departmentOf'>,
-  lead: Pick<LeadDepartmentService, 'get'>,
-): PermissionScope => ({
-  kind: 'concerned',
-  resolve: async ({ params }) => {
-    const owning = await apps.departmentOf(params.id);
-    const { department } = await lead.get();
-    return department === null || department === owning ? [owning] : [owning, department];
-  },
-});
 
 export function continuityRoutes(
   apps: Pick<AppService, 'departmentOf'>,
@@ -26,7 +13,7 @@ export function continuityRoutes(
   continuity: ContinuityService,
 ): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
-  const writers = owningOrLeadDepartment(apps, lead);
+  const writers = ownerOrLeadDepartment(apps, lead);
   return [
     defineRoute({
       method: 'put',
@@ -43,7 +30,7 @@ export function continuityRoutes(
         200: { description: 'The profile now', schema: Continuity },
         ...problemResponses,
         ...appNotFoundResponse,
-        409: { description: 'The app is retired', schema: Problem },
+        ...appRetiredResponse,
       },
       handler: async ({ params, body, change }) => ({ body: await continuity.set(change, params.id, body) }),
     }),
@@ -79,10 +66,7 @@ export function continuityRoutes(
         ...appNotFoundResponse,
         409: { description: 'The app is retired, or has no continuity profile (no RTO to compare with)', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await continuity.recordOutage(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(continuity.recordOutage(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',

@@ -1,8 +1,8 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
+import type { z } from '../../shared/zod';
 import type { LeadDepartmentService } from '../accountability';
-import { owningOrLeadDepartment } from '../continuity/routes';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -29,13 +29,17 @@ const signalResponses = {
   429: { description: 'Too many signals for this app or from this recorder; Retry-After says when to try again', schema: Problem },
 } as const;
 
+type SignalRoute = RouteSpec<typeof AppParams, z.ZodType, typeof RecordSignal>;
+
 export function monitoringRoutes(
   apps: Pick<AppService, 'departmentOf'>,
   lead: Pick<LeadDepartmentService, 'get'>,
   monitoring: MonitoringService,
 ): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
-  const writers = owningOrLeadDepartment(apps, lead);
+  const writers = ownerOrLeadDepartment(apps, lead);
+  // Pushed by a monitoring client or recorded by hand: the same signal, the same rules and limits.
+  const recordSignal: SignalRoute['handler'] = ({ params, body, change }) => created(monitoring.recordSignal(change, params.id, body));
   return [
     defineRoute({
       method: 'put',
@@ -52,7 +56,7 @@ export function monitoringRoutes(
         200: { description: 'The profile now', schema: Monitoring },
         ...problemResponses,
         ...appNotFoundResponse,
-        409: { description: 'The app is retired', schema: Problem },
+        ...appRetiredResponse,
       },
       handler: async ({ params, body, change }) => ({ body: await monitoring.setProfile(change, params.id, body) }),
     }),
@@ -82,10 +86,7 @@ export function monitoringRoutes(
       params: AppParams,
       body: RecordSignal,
       responses: signalResponses,
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await monitoring.recordSignal(change, params.id, body),
-      }),
+      handler: recordSignal,
     }),
     defineRoute({
       method: 'post',
@@ -99,10 +100,7 @@ export function monitoringRoutes(
       params: AppParams,
       body: RecordSignal,
       responses: signalResponses,
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await monitoring.recordSignal(change, params.id, body),
-      }),
+      handler: recordSignal,
     }),
     defineRoute({
       method: 'get',

@@ -1,10 +1,9 @@
 import { bodyDepartmentScope } from '../../data-assets/scope';
-import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
+import { ANY_DEPARTMENT, GLOBAL, created, defineRoute, staffPermission, type PermissionScope, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import { z } from '../../shared/zod';
 import type { LeadDepartmentService } from '../accountability';
-import { owningOrLeadDepartment } from '../continuity/routes';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import type { AppEntryService } from './entry';
@@ -38,16 +37,6 @@ const leadOnly = {
   },
 } as const;
 
-/** The plan's department and the lead department for app management (once named). */
-const planOrLeadDepartment = (plans: Pick<AppPlanService, 'departmentOf'>, lead: Pick<LeadDepartmentService, 'get'>): PermissionScope => ({
-  kind: 'concerned',
-  resolve: async ({ params }) => {
-    const own = await plans.departmentOf(params.id);
-    const { department } = await lead.get();
-    return department === null || department === own ? [own] : [own, department];
-  },
-});
-
 export function appPlanRoutes(deps: {
   apps: Pick<AppService, 'departmentOf'>;
   lead: Pick<LeadDepartmentService, 'get'>;
@@ -70,7 +59,7 @@ export function appPlanRoutes(deps: {
       auth: staffPermission('app_plan', 'submit', bodyDepartmentScope('department')),
       body: SubmitAppPlan,
       responses: { 201: { description: 'Submitted', schema: AppPlan }, ...problemResponses },
-      handler: async ({ body, change }) => ({ status: 201, body: await plans.submit(change, body) }),
+      handler: ({ body, change }) => created(plans.submit(change, body)),
     }),
     defineRoute({
       method: 'get',
@@ -90,7 +79,7 @@ export function appPlanRoutes(deps: {
       operationId: 'getAppPlan',
       summary: 'An app construction plan with its planned apps and what became of each',
       tags: ['apps'],
-      auth: staffPermission('app_plan', 'read', planOrLeadDepartment(plans, deps.lead)),
+      auth: staffPermission('app_plan', 'read', ownerOrLeadDepartment(plans, deps.lead)),
       params: AppPlanParams,
       responses: { 200: { description: 'The plan', schema: AppPlan }, ...problemResponses, ...planNotFoundResponse },
       handler: async ({ params }) => ({ body: await plans.get(params.id) }),
@@ -212,7 +201,7 @@ export function appPlanRoutes(deps: {
       description:
         'For the owning department and the lead department’s approvers. Unresolved overlaps hold up entry approval of an app from a plan.',
       tags: ['apps'],
-      auth: staffPermission('app', 'read', owningOrLeadDepartment(deps.apps, deps.lead)),
+      auth: staffPermission('app', 'read', ownerOrLeadDepartment(deps.apps, deps.lead)),
       params: AppParams,
       responses: { 200: { description: 'The entry review', schema: AppEntryReview }, ...problemResponses, ...appNotFoundResponse },
       handler: async ({ params }) => ({ body: await entry.review(params.id) }),

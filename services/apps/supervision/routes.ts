@@ -1,8 +1,7 @@
-import { defineRoute, staffPermission, type RouteSpec } from '../../http/route';
+import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
-import { owningOrLeadDepartment } from '../continuity/routes';
-import { appNotFoundResponse, owningDepartmentOfApp } from '../routes';
+import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -29,7 +28,7 @@ export function supervisionRoutes(
   supervision: SupervisionService,
 ): RouteSpec[] {
   const ofApp = owningDepartmentOfApp(apps);
-  const writers = owningOrLeadDepartment(apps, lead);
+  const writers = ownerOrLeadDepartment(apps, lead);
   return [
     defineRoute({
       method: 'post',
@@ -46,12 +45,9 @@ export function supervisionRoutes(
         201: { description: 'Registered', schema: InspectionFinding },
         ...problemResponses,
         ...appNotFoundResponse,
-        409: { description: 'The app is retired', schema: Problem },
+        ...appRetiredResponse,
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await supervision.registerFinding(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(supervision.registerFinding(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',
@@ -79,12 +75,9 @@ export function supervisionRoutes(
         201: { description: 'Added', schema: RectificationItem },
         ...problemResponses,
         404: { description: 'Unknown app or finding', schema: Problem },
-        409: { description: 'The app is retired', schema: Problem },
+        ...appRetiredResponse,
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await supervision.addItem(change, params.id, params.findingId, body),
-      }),
+      handler: ({ params, body, change }) => created(supervision.addItem(change, params.id, params.findingId, body)),
     }),
     defineRoute({
       method: 'post',
@@ -137,10 +130,7 @@ export function supervisionRoutes(
         ...appNotFoundResponse,
         409: { description: 'The subject is not a major event or an overdue rectification', schema: Problem },
       },
-      handler: async ({ params, body, change }) => ({
-        status: 201,
-        body: await supervision.decide(change, params.id, body),
-      }),
+      handler: ({ params, body, change }) => created(supervision.decide(change, params.id, body)),
     }),
     defineRoute({
       method: 'get',
