@@ -87,6 +87,9 @@ const EnvSchema = z.object({
   }),
   DATABASE_POOL_MAX: intInRange(1, 200, 10),
   DATA_DIR: optionalString,
+  PGLITE_SHARED_BUFFERS: optionalString.refine((v) => v === undefined || /^[1-9][0-9]{0,6}(kB|MB|GB)$/.test(v), {
+    message: 'must be a size such as 16MB (PostgreSQL shared_buffers)',
+  }),
   PUBLIC_URL: urlString('PUBLIC_URL'),
   STAFF_ISSUER: optionalString,
   STAFF_AUDIENCE: optionalString,
@@ -180,6 +183,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly databasePoolMax: number;
   readonly dataDir: string;
+  /** The embedded database's shared_buffers (e.g. `16MB`); undefined: PGlite's default (128MB). */
+  readonly pgliteSharedBuffers: string | undefined;
   readonly publicUrl: string;
   /** True when PUBLIC_URL is unset and the issuer was made from PORT (fine for one process on a laptop only). */
   readonly publicUrlDerived: boolean;
@@ -286,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: path.resolve(e.DATA_DIR ?? './data'),
+    pgliteSharedBuffers: e.PGLITE_SHARED_BUFFERS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     publicUrlDerived: e.PUBLIC_URL === undefined,
     staff: {

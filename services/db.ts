@@ -120,7 +120,7 @@ export interface OpenedDatabase {
  * start creates the embedded cluster, which can take long on a busy machine.
  */
 export async function openDatabase(
-  config: { readonly databaseUrl: string | undefined; readonly dataDir: string },
+  config: { readonly databaseUrl: string | undefined; readonly dataDir: string; readonly pgliteSharedBuffers?: string },
   options: { readonly command: string; readonly poolMax: number; readonly logger?: Logger },
 ): Promise<OpenedDatabase> {
   if (config.databaseUrl !== undefined) {
@@ -130,7 +130,7 @@ export async function openDatabase(
   const lock = acquireDataDirLock(config.dataDir, options.command);
   let pglite: PGlite | undefined;
   try {
-    pglite = createPglite(path.join(config.dataDir, 'pglite'));
+    pglite = createPglite(path.join(config.dataDir, 'pglite'), { sharedBuffers: config.pgliteSharedBuffers });
     await pglite.waitReady;
   } catch (err) {
     await pglite?.close().catch(() => undefined);

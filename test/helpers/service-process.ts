@@ -3,10 +3,11 @@ import crypto from 'node:crypto';
 import { loadDevStaffKey, signDevStaffToken } from '../../services/auth';
 import { DEFAULT_STAFF_AUDIENCE, DEV_STAFF_ISSUER } from '../../services/config';
 import { ROOT, freePort, waitFor } from '../bench/lib';
+import { builtScript } from './service-build';
 
-// The service as separate processes (node --import tsx services/server.ts), for replicas and
-// faults: several processes on one database share a DATA_DIR (the development staff key) and
-// the keys from sharedSecrets(), and one PUBLIC_URL so a token from one is valid on another.
+// The service as separate processes (node on the compiled sources, test/helpers/service-build.ts), for
+// replicas and faults: several processes on one database share a DATA_DIR (the development staff key)
+// and the keys from sharedSecrets(), and one PUBLIC_URL so a token from one is valid on another.
 
 export const PROCESS_ADMIN = 'process-admin';
 
@@ -89,7 +90,7 @@ process.once('exit', () => {
 /** Starts the service in development mode and waits for /readyz. */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/server.ts'], {
+  const child = spawn(process.execPath, [builtScript('services/server.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -99,6 +100,8 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
       DATABASE_URL: options.databaseUrl,
       BOOTSTRAP_ADMIN_SUBJECTS: PROCESS_ADMIN,
       LOG_LEVEL: 'info',
+      // On the embedded database (databaseUrl ''), a quicker start (services/db.ts); no effect on PostgreSQL.
+      PGLITE_SHARED_BUFFERS: '16MB',
       ...options.secrets,
       ...options.env,
     },

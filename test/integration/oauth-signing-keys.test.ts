@@ -12,7 +12,8 @@ import { ManualClock } from '../../services/platform/clock';
 import { decryptPrivateKey } from '../../services/oauth/keys/key-encryption';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { embeddedDataDir } from '../helpers/data-dir';
-import { createTestDatabase } from '../helpers/database';
+import { TEST_SHARED_BUFFERS, createTestDatabase } from '../helpers/database';
+import { builtScript } from '../helpers/service-build';
 import { adminHeaders, auditEvents, registerSecretClient, tokenFor, type SecretClient } from '../helpers/oauth';
 
 const run = promisify(execFile);
@@ -180,26 +181,28 @@ describe('signing keys', () => {
 });
 
 describe('npm run keys:rotate', () => {
-  it('adds a key to the database of the configured data directory', async () => {
+  it('adds a key to the configured database (DATA_DIR on PGlite, DATABASE_URL on PostgreSQL)', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keys-rotate-'));
+    // A migrated database: a copy of the template (`npm run migrate` is tested in platform-process.test.ts).
+    const database = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
+    if (!database) await embeddedDataDir(dataDir);
     const env = {
       ...process.env,
       DATA_DIR: dataDir,
-      DATABASE_URL: '',
+      DATABASE_URL: database?.url ?? '',
+      PGLITE_SHARED_BUFFERS: TEST_SHARED_BUFFERS,
       KEY_ENCRYPTION_KEY: t.config.keyEncryptionKey,
       SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64'),
     };
-    const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    const cli = builtScript('services/cli/keys-rotate.ts');
     try {
-      // A migrated database in DATA_DIR (`npm run migrate` on a fresh one is tested with the seed and start-up CLIs).
-      if (process.env.DATABASE_URL) await run(tsx, ['services/cli/migrate.ts'], { env });
-      else await embeddedDataDir(dataDir);
-      const first = await run(tsx, ['services/cli/keys-rotate.ts'], { env });
+      const first = await run(process.execPath, [cli], { env });
       expect(JSON.parse(first.stdout)).toMatchObject({ alg: 'ES256', status: 'active' });
-      const second = await run(tsx, ['services/cli/keys-rotate.ts', '--alg', 'EdDSA', '--activate-after', '120'], { env });
+      const second = await run(process.execPath, [cli, '--alg', 'EdDSA', '--activate-after', '120'], { env });
       expect(JSON.parse(second.stdout)).toMatchObject({ alg: 'EdDSA', status: 'next' });
 
-      const db = createDatabase({ pglite: createPglite(path.join(dataDir, 'pglite')) });
+      const db =
+        database?.db ?? createDatabase({ pglite: createPglite(path.join(dataDir, 'pglite'), { sharedBuffers: TEST_SHARED_BUFFERS }) });
       try {
         const rows = await db('oauth_signing_keys').orderBy('activates_at');
         expect(rows.map((r: { alg: string }) => r.alg)).toEqual(['ES256', 'EdDSA']);
@@ -207,7 +210,8 @@ describe('npm run keys:rotate', () => {
         const events = await db('audit_events').where({ action: 'signing_key.rotated' });
         expect(events.map((e: { actor_id: string }) => e.actor_id)).toEqual(['keys-rotate-cli', 'keys-rotate-cli']);
       } finally {
-        await db.destroy();
+        if (database) await database.drop();
+        else await db.destroy();
       }
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });

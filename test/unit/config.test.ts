@@ -33,6 +33,7 @@ describe('configuration defaults (development)', () => {
       databaseUrl: undefined,
       databasePoolMax: 10,
       dataDir: path.resolve('./data'),
+      pgliteSharedBuffers: undefined,
       publicUrl: 'http://localhost:3000',
       staff: {
         issuer: DEV_STAFF_ISSUER,
@@ -68,6 +69,7 @@ describe('configuration defaults (development)', () => {
       DATABASE_URL: 'postgresql://root@127.0.0.1:5432/x',
       DATABASE_POOL_MAX: '25',
       DATA_DIR: '/tmp/governance',
+      PGLITE_SHARED_BUFFERS: '16MB',
       PUBLIC_URL: 'https://privacy.bank.example///',
       STAFF_ISSUER: 'https://idp.example',
       STAFF_AUDIENCE: 'governance-api',
@@ -86,6 +88,7 @@ describe('configuration defaults (development)', () => {
       databaseUrl: 'postgresql://root@127.0.0.1:5432/x',
       databasePoolMax: 25,
       dataDir: '/tmp/governance',
+      pgliteSharedBuffers: '16MB',
       publicUrl: 'https://privacy.bank.example',
       staff: {
         issuer: 'https://idp.example',
@@ -109,6 +112,8 @@ describe('configuration errors name the variable', () => {
     ['PORT', '80.5'],
     ['DATABASE_URL', 'mysql://root@localhost/x'],
     ['DATABASE_POOL_MAX', '0'],
+    ['PGLITE_SHARED_BUFFERS', '16'],
+    ['PGLITE_SHARED_BUFFERS', '0MB'],
     ['PUBLIC_URL', 'privacy.bank.example'],
     ['STAFF_JWKS_URL', 'not a url'],
     ['STAFF_TOKEN_MAX_LIFETIME_S', '0'],
