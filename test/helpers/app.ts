@@ -95,6 +95,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** The clock the services read (a ManualClock the test moves instead of sleeping); the system clock by default. */
   clock?: Clock;
+  /** The change feed's clock (heartbeats, the staleness of views kept in memory); the system clock by default. */
+  feedClock?: Clock;
 }
 
 /** The whole service on a fresh copy of the migrated template, listening on an ephemeral port. */
@@ -133,6 +135,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     staffKeys: createLocalJWKSet({ keys: [keys.publicJwk] }),
     defaultMetrics: false,
     clock: options.clock,
+    feedClock: options.feedClock,
   });
   await container.start();
   const app = createApp(container);
