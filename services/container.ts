@@ -55,7 +55,7 @@ export function createContainer(options: ContainerOptions): Container {
 
   const { staff } = options.config;
   return house.assemble({
-    staffAuth: new JwtStaffAuthenticator(options.staffKeys, staff.issuer, staff.audience, staff.tokenLimits),
+    staffAuth: new JwtStaffAuthenticator(options.staffKeys, staff.issuer, staff.audience, staff.tokenLimits, house.platform.clock),
     clientAuth: tokens.accessTokens,
     oauth: { ...tokens, clients, signingKeys },
     audit,

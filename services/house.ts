@@ -39,6 +39,11 @@ export interface ContainerOptions {
   readonly defaultMetrics?: boolean;
   /** The system clock unless a test moves one of its own. */
   readonly clock?: Clock;
+  /**
+   * What the change feed's heartbeats and the staleness of the views kept in memory are measured on
+   * (ChangeFeedOptions.clock): the system clock unless a test moves one of its own.
+   */
+  readonly feedClock?: Clock;
 }
 
 /** What the features provide that the HTTP app, the CLIs and the tests use. */
@@ -127,7 +132,10 @@ export class House {
   constructor(options: ContainerOptions) {
     const { config, db, logger } = options;
     // Heartbeats well inside the staleness bound, so a live feed never lets the policy view go stale.
-    const changes = new ChangeFeed(logger, { heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))) });
+    const changes = new ChangeFeed(logger, {
+      heartbeatMs: Math.min(1000, Math.max(50, Math.floor(config.policyMaxStalenessMs / 4))),
+      clock: options.feedClock,
+    });
     this.platform = {
       config,
       db,
@@ -135,7 +143,7 @@ export class House {
       secrets: options.secrets,
       clock: options.clock ?? systemClock,
       changes,
-      metrics: createMetrics(db, { defaultMetrics: options.defaultMetrics, feedStatus: () => changes.status }),
+      metrics: createMetrics(db, { defaultMetrics: options.defaultMetrics, feed: changes }),
       writeLanes: writeLanesFor(config),
     };
   }

@@ -70,7 +70,7 @@ export function createAuditFeature({ config, db, logger, secrets, clock }: Platf
     logger,
   });
   const audit = new AuditLog(store, auditCheckpoints);
-  const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), store, audit, config.auditRetentionMonths, logger);
+  const auditRetention = new AuditRetention(db, new AuditPartitionStore(db), store, audit, config.auditRetentionMonths, logger, clock);
   let housekeeping: { stop(): void } | undefined;
   return {
     name: 'audit',

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { Logger } from '../logger';
+import { systemClock, type Clock } from '../platform/clock';
 import type { AuditMonth, AuditPartitionStore } from './partition-store';
 import type { AuditLog, ChangeContext } from './service';
 import { AUDIT_CHAIN_LOCK, RETENTION_ACTION, monthStart, type AuditStore } from './store';
@@ -45,6 +46,8 @@ export class AuditRetention {
     private readonly audit: AuditLog,
     readonly retentionMonths: number,
     private readonly logger?: Logger,
+    /** What "this month" and the retention period are counted from, unless a call names the instant. */
+    private readonly clock: Clock = systemClock,
   ) {
     if (!Number.isInteger(retentionMonths) || retentionMonths < MIN_AUDIT_RETENTION_MONTHS) {
       throw new Error(`audit retention must be at least ${MIN_AUDIT_RETENTION_MONTHS} months (PIPL Art. 56), not ${retentionMonths}`);
@@ -52,18 +55,18 @@ export class AuditRetention {
   }
 
   /** Creates this month's and next month's partitions if they are missing. */
-  ensureAhead(now = new Date()): Promise<string[]> {
+  ensureAhead(now = this.clock.now()): Promise<string[]> {
     return this.partitions.ensure(now, monthStart(now, 1));
   }
 
   /** Months whose every event is older than the retention period. */
-  async expiredMonths(now = new Date()): Promise<AuditMonth[]> {
+  async expiredMonths(now = this.clock.now()): Promise<AuditMonth[]> {
     const cutoff = monthsBefore(now, this.retentionMonths).getTime();
     return (await this.partitions.months()).filter((m) => m.until.getTime() <= cutoff);
   }
 
   /** Detaches expired months, oldest first; stops at the first one that cannot go (logged). */
-  async detachExpired(now = new Date()): Promise<DetachedMonth[]> {
+  async detachExpired(now = this.clock.now()): Promise<DetachedMonth[]> {
     const detached: DetachedMonth[] = [];
     for (const month of await this.expiredMonths(now)) {
       const result = await this.detachMonth(month);

@@ -16,6 +16,7 @@ import type { StaffActor } from '../http/route';
 import type { StaffAuthenticator } from '../http/router';
 import { readOrCreateJson } from '../secrets';
 import { boundedCache } from '../platform/bounded-cache';
+import { systemClock, type Clock } from '../platform/clock';
 
 /** Asymmetric algorithms only: no `none`, no HMAC (a public key must never work as a shared secret). */
 export const STAFF_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -56,6 +57,8 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
     private readonly issuer: string,
     private readonly audience: string,
     private readonly limits: StaffTokenLimits = DEFAULT_STAFF_TOKEN_LIMITS,
+    /** What `exp`, `nbf`, `iat` and the minute of trust are compared with. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Tokens remembered right now (bounded by VERIFIED_STAFF_TOKEN_MAX). */
@@ -64,12 +67,12 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
   }
 
   async authenticate(token: string): Promise<StaffActor> {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const known = this.verified.get(token);
     // The cache's TTL bounds memory; `until` is the rule (exclusive, as lru-cache's expiry is not).
     if (known && now < known.until) return known.actor;
     if (known) this.verified.delete(token);
-    const { subject, expiresAt } = await this.verify(token);
+    const { subject, expiresAt } = await this.verify(token, now);
     const actor: StaffActor = Object.freeze({ kind: 'staff', subject });
     const until = Math.min(now + VERIFIED_STAFF_TOKEN_TTL_MS, expiresAt);
     // Past exp but within the clock tolerance: accepted this once, never remembered (a TTL of 0 would mean forever).
@@ -77,9 +80,10 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
     return actor;
   }
 
-  private async verify(token: string): Promise<{ subject: string; expiresAt: number }> {
+  private async verify(token: string, now: number): Promise<{ subject: string; expiresAt: number }> {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, this.keys, {
+        currentDate: new Date(now),
         issuer: this.issuer,
         audience: this.audience,
         algorithms: STAFF_ALGORITHMS,
@@ -91,10 +95,7 @@ export class JwtStaffAuthenticator implements StaffAuthenticator {
       // A token minted to live for years stays a stolen credential for years, however fresh its iat.
       const exp = payload.exp as number;
       const iat = payload.iat as number;
-      if (
-        exp - iat > this.limits.maxLifetimeSeconds ||
-        exp - Date.now() / 1000 > this.limits.maxLifetimeSeconds + this.limits.clockSkewSeconds
-      ) {
+      if (exp - iat > this.limits.maxLifetimeSeconds || exp - now / 1000 > this.limits.maxLifetimeSeconds + this.limits.clockSkewSeconds) {
         throw new UnauthorizedError(`The token lives longer than the ${this.limits.maxLifetimeSeconds} seconds staff tokens may live`);
       }
       // Our own machine access tokens (RFC 9068) are never staff credentials.

@@ -85,6 +85,8 @@ export class VendorAccessEngine {
     private readonly directory: GrantDirectory,
     private readonly vendorDirectory: VendorDirectory,
     private readonly clock: Clock = systemClock,
+    /** The change feed's clock (`ChangeFeed.clock`): `loadedAt` and freshness are compared with its heartbeats. */
+    private readonly feedClock: Clock = systemClock,
   ) {}
 
   get ready(): boolean {
@@ -97,8 +99,7 @@ export class VendorAccessEngine {
    * listening, the feed's last answered heartbeat (everything since the load arrived as notices).
    */
   currentAsOf(feed: FeedStatus): number {
-    // Real time, not the clock: it is compared with the change feed's heartbeats, which are real time.
-    if (!feed.listening) return Date.now();
+    if (!feed.listening) return this.feedClock.now().getTime();
     return this.loadedAt >= feed.since ? Math.max(feed.confirmedAt, this.loadedAt) : this.loadedAt;
   }
 
@@ -108,7 +109,7 @@ export class VendorAccessEngine {
    * and decisions answer 503 rather than decide on what may be stale.
    */
   fresh(feed: FeedStatus, maxStalenessMs: number): boolean {
-    return this.ready && Date.now() - this.currentAsOf(feed) < maxStalenessMs;
+    return this.ready && this.feedClock.now().getTime() - this.currentAsOf(feed) < maxStalenessMs;
   }
 
   get lastLoadedAt(): number {
@@ -136,7 +137,7 @@ export class VendorAccessEngine {
 
   /** Full load: every vendor, every policy line, every live grant and today's usage. */
   async load(): Promise<void> {
-    const startedAt = Date.now(); // real time: becomes loadedAt, compared with the change feed's real-time heartbeats
+    const startedAt = this.feedClock.now().getTime(); // becomes loadedAt, compared with the change feed's heartbeats
     const changed = new Set<string>();
     this.changedDuringLoad = changed;
     try {

@@ -42,7 +42,7 @@ export interface DecisionsPorts {
 /** Field-level access decisions (and AuthZEN over them) from the in-memory vendor access view, kept current by the change feed. */
 export function createDecisionsFeature(deps: FeatureDeps, ports: DecisionsPorts): Feature<DecisionsFeature> {
   const { config, db, logger, audit, changes, metrics, secrets, clock } = deps;
-  const accessEngine = new VendorAccessEngine(ports.grantRecords, ports.grantDirectory, ports.vendors, clock);
+  const accessEngine = new VendorAccessEngine(ports.grantRecords, ports.grantDirectory, ports.vendors, clock, changes.clock);
   accessEngine.subscribe(changes);
   const writer = audit.groupCommit<DecisionUsage>(db, decisionCommitWrites(new DecisionStore(db)), {
     maxBatch: MAX_DECISION_BATCH,

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 
-// TTLs run on the wall clock (Date.now): the clock token expiries are written in and tests move.
+// TTLs are cache ages on the wall clock (Date.now): how long an entry may be kept, never a business
+// rule (a rule such as a token's expiry is checked against the injected clock, on top of the TTL).
 // It is read on every check, so no timer keeps a stale "now" (lru-cache's ttlResolution).
 const WALL_CLOCK = Object.freeze({ now: (): number => Date.now() });
 

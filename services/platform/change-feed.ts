@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Transactor, Trx } from '../db';
 import type { Logger } from '../logger';
+import { systemClock, type Clock } from './clock';
 
 /** The PostgreSQL channel that carries every change notice between replicas. */
 export const CHANGE_CHANNEL = 'governance_changes';
@@ -30,6 +31,12 @@ export type FeedStatus =
 export interface ChangeFeedOptions {
   /** How often the listening connection is proven alive (and notices before it proven received). */
   readonly heartbeatMs?: number;
+  /**
+   * What `since`, `confirmedAt` and the silence of the connection are measured on: the system clock
+   * unless a test moves one of its own (a cut feed then goes silent without the test waiting).
+   * Not the business clock: moving business time by days must not make a live feed look silent.
+   */
+  readonly clock?: Clock;
 }
 
 /** What a service needs of the change feed to make a change: publish inside it, settle after it. */
@@ -65,12 +72,19 @@ export class ChangeFeed implements ChangePublisher, ChangeSubscriber {
   private sessionSince = 0;
   private confirmedAt = 0;
   private readonly heartbeatMs: number;
+  /** The clock of `FeedStatus` (see ChangeFeedOptions.clock): whoever compares with its instants reads this one. */
+  readonly clock: Clock;
 
   constructor(
     private readonly logger: Logger,
     options: ChangeFeedOptions = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private now(): number {
+    return this.clock.now().getTime();
   }
 
   subscribe(topic: string, handler: ChangeHandler): void {
@@ -124,7 +138,7 @@ export class ChangeFeed implements ChangePublisher, ChangeSubscriber {
    * listener): the listening connection is up and answered a heartbeat recently.
    */
   get connected(): boolean {
-    return !this.listening || (this.connectedAt > 0 && Date.now() - this.confirmedAt < this.silenceLimitMs);
+    return !this.listening || (this.connectedAt > 0 && this.now() - this.confirmedAt < this.silenceLimitMs);
   }
 
   get status(): FeedStatus {
@@ -146,7 +160,7 @@ export class ChangeFeed implements ChangePublisher, ChangeSubscriber {
     let outstanding = 0;
     const beat = () => {
       if (this.listener !== client) return;
-      const now = Date.now();
+      const now = this.now();
       if (outstanding > 0) {
         if (now - outstanding > this.silenceLimitMs) {
           this.logger.warn({ silentMs: now - outstanding }, 'change feed connection stopped answering; reconnecting');
@@ -208,7 +222,7 @@ export class ChangeFeed implements ChangePublisher, ChangeSubscriber {
       await client.connect();
       await client.query(`listen ${CHANGE_CHANNEL}`);
       // From here on every committed change is delivered to this session.
-      this.connectedAt = Date.now();
+      this.connectedAt = this.now();
       this.sessionSince = this.connectedAt;
       this.confirmedAt = this.connectedAt;
       this.startHeartbeat(client, retry);

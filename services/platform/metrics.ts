@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../db';
+import type { Clock } from './clock';
 
 /** Prefix of the service's own (domain) metrics. */
 export const METRIC_PREFIX = 'governance_';
@@ -29,9 +30,13 @@ export interface Metrics {
 }
 
 /** What the change-feed staleness gauge reads (ChangeFeed.status). */
-export type FeedStatusSource = () => { listening: false } | { listening: true; confirmedAt: number; connected: boolean };
+/** What the change-feed gauges read (the ChangeFeed): its status, and the clock its instants are on. */
+export interface FeedStatusSource {
+  readonly status: { listening: false } | { listening: true; confirmedAt: number; connected: boolean };
+  readonly clock: Clock;
+}
 
-export function createMetrics(db: Db, options: { defaultMetrics?: boolean; feedStatus?: FeedStatusSource } = {}): Metrics {
+export function createMetrics(db: Db, options: { defaultMetrics?: boolean; feed?: FeedStatusSource } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const httpRequests = new Counter({
@@ -60,20 +65,20 @@ export function createMetrics(db: Db, options: { defaultMetrics?: boolean; feedS
       this.set({ state: 'pending' }, pool.numPendingAcquires());
     },
   });
-  return { registry, httpRequests, httpDuration, domain: createDomainMetrics(registry, options.feedStatus) };
+  return { registry, httpRequests, httpDuration, domain: createDomainMetrics(registry, options.feed) };
 }
 
-function createDomainMetrics(registry: Registry, feedStatus: FeedStatusSource | undefined): DomainMetrics {
+function createDomainMetrics(registry: Registry, feed: FeedStatusSource | undefined): DomainMetrics {
   const registers = [registry];
   const p = METRIC_PREFIX;
-  if (feedStatus) {
+  if (feed) {
     new Gauge({
       name: `${p}change_feed_staleness_seconds`,
       help: "Seconds since the change feed last proved it would deliver other replicas' changes (0 for a single process without a feed)",
       registers,
       collect() {
-        const status = feedStatus();
-        this.set(status.listening ? Math.max(0, Date.now() - status.confirmedAt) / 1000 : 0);
+        const status = feed.status;
+        this.set(status.listening ? Math.max(0, feed.clock.now().getTime() - status.confirmedAt) / 1000 : 0);
       },
     });
     new Gauge({
@@ -81,7 +86,7 @@ function createDomainMetrics(registry: Registry, feedStatus: FeedStatusSource | 
       help: '1 while the change feed (PostgreSQL LISTEN/NOTIFY) is connected and answering heartbeats',
       registers,
       collect() {
-        const status = feedStatus();
+        const status = feed.status;
         this.set(!status.listening || status.connected ? 1 : 0);
       },
     });

@@ -60,6 +60,11 @@ export class ValidationError extends ProblemError {
   constructor(detail: string, issues: FieldIssue[] = []) {
     super(400, 'validation_failed', 'The request is not valid', detail, { extensions: { errors: issues } });
   }
+
+  /** One field refused, worded as the schema check at the edge words it (`body.x.y: message`). */
+  static field(path: string, message: string): ValidationError {
+    return new ValidationError(`${path}: ${message}`, [{ path, message }]);
+  }
 }
 
 export class BadRequestError extends ProblemError {

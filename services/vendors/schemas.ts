@@ -27,11 +27,8 @@ export type VendorContact = z.infer<typeof VendorContact>;
 
 const Contacts = z.array(VendorContact).min(1).max(20);
 
-/** A calendar date, YYYY-MM-DD, not in the future. */
-const AssessmentDate = CalendarDate.refine(
-  (d) => d <= new Date().toISOString().slice(0, 10),
-  'an assessment cannot be dated in the future',
-).openapi({ example: '2026-10-15' });
+/** A calendar date, YYYY-MM-DD; not in the future, which the service checks on its clock (VendorService). */
+const AssessmentDate = CalendarDate.openapi({ example: '2026-10-15' });
 
 export const SecurityAssessment = z
   .strictObject({

@@ -7,7 +7,15 @@ import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from
 import { decodeCursor, decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
 import { systemClock, type Clock } from '../platform/clock';
 import { nextStatus, vendorTerminated, type VendorLifecycle, type VendorLifecycleEvent } from './lifecycle';
-import type { CreateVendor, UpdateVendor, Vendor, VendorSnapshot, VendorStatus, VendorStatusHistoryEntry } from './schemas';
+import type {
+  CreateVendor,
+  SecurityAssessment,
+  UpdateVendor,
+  Vendor,
+  VendorSnapshot,
+  VendorStatus,
+  VendorStatusHistoryEntry,
+} from './schemas';
 import type { VendorStoreType } from './store-type';
 
 /**
@@ -22,6 +30,7 @@ export interface VendorClients {
 }
 
 const PURPOSES_FIELD = 'body.contract.purposes';
+const ASSESSED_AT_FIELD = 'body.securityAssessment.assessedAt';
 
 export class VendorService {
   constructor(
@@ -38,6 +47,7 @@ export class VendorService {
   ) {}
 
   async create(ctx: ChangeContext, input: CreateVendor): Promise<Vendor> {
+    this.requireAssessmentNotInFuture(input.securityAssessment);
     return this.changes.transaction(this.db, async (trx) => {
       await this.requireUnique(trx, input);
       await this.purposes.requireActive(trx, input.contract.purposes, PURPOSES_FIELD);
@@ -77,6 +87,7 @@ export class VendorService {
 
   /** Changes contacts, the security assessment, or the contract's reference, end (later only) and purposes. */
   async update(ctx: ChangeContext, id: string, input: UpdateVendor): Promise<Vendor> {
+    this.requireAssessmentNotInFuture(input.securityAssessment);
     return this.changes.transaction(this.db, async (trx) => {
       const before = await this.lock(trx, id);
       if (before.status === 'terminated') throw vendorTerminated(id);
@@ -199,6 +210,12 @@ export class VendorService {
     const vendor = await this.store.lockById(trx, id);
     if (!vendor) throw new NotFoundError(`No vendor ${id}`);
     return vendor;
+  }
+
+  /** An assessment is dated today at the latest (the service's day, UTC): before anything else is checked. */
+  private requireAssessmentNotInFuture(assessment: SecurityAssessment | undefined): void {
+    if (assessment === undefined || assessment.assessedAt <= this.clock.now().toISOString().slice(0, 10)) return;
+    throw ValidationError.field(ASSESSED_AT_FIELD, 'an assessment cannot be dated in the future');
   }
 
   private async requireUnique(trx: Trx, input: CreateVendor): Promise<void> {

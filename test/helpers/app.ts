@@ -11,7 +11,7 @@ import { createApp } from '../../services/app';
 import { loadConfig, type Config } from '../../services/config';
 import { createContainer, type Container } from '../../services/container';
 import { createLogger } from '../../services/logger';
-import type { Clock } from '../../services/platform/clock';
+import { systemClock, type Clock } from '../../services/platform/clock';
 import { loadAuditCheckpointKey } from '../../services/secrets';
 import { createHttpServer } from '../../services/server';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -28,18 +28,27 @@ export interface TestApp {
   /** Everything the service logged, one JSON line each (for "never logged" assertions). */
   readonly logLines: string[];
   readonly http: ReturnType<typeof supertest>;
-  /** A valid staff token for `sub`, signed by the test identity provider. */
+  /** A valid staff token for `sub`, signed by the test identity provider at the time of the app's clock. */
   staffToken(sub: string, overrides?: StaffTokenOverrides): Promise<string>;
   /** Gives `sub` a role directly (as the system), bypassing the API. */
   grantRole(sub: string, role: string, department: string): Promise<void>;
   close(): Promise<void>;
 }
 
+/** A span of time after the token's `iat`: `'10m'`, `'1h'`… */
+export type TokenSpan = `${number}${'s' | 'm' | 'h'}`;
+const spanSeconds = (span: TokenSpan): number => {
+  const unit = span.slice(-1);
+  return Number(span.slice(0, -1)) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1);
+};
+
 export interface StaffTokenOverrides {
   issuer?: string;
   audience?: string;
-  expiresIn?: string | number;
-  notBefore?: string | number;
+  /** A span after `iat`, or an absolute `exp` in epoch seconds. */
+  expiresIn?: TokenSpan | number;
+  /** A span after `iat`, or an absolute `nbf` in epoch seconds. */
+  notBefore?: TokenSpan | number;
   typ?: string;
   key?: CryptoKey;
   kid?: string;
@@ -65,16 +74,19 @@ export async function signStaffClaims(claims: Record<string, unknown>, header: R
   return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'test-idp', typ: 'JWT', ...header }).sign(keys.privateKey);
 }
 
-export async function signStaffToken(sub: string, o: StaffTokenOverrides = {}): Promise<string> {
+/** A staff token issued at `now` (the time of the clock the service reads: tests that move one mint on it). */
+export async function signStaffToken(sub: string, o: StaffTokenOverrides = {}, now: Date = new Date()): Promise<string> {
   const keys = await testStaffKeys();
+  const iat = Math.floor(now.getTime() / 1000);
+  const at = (t: TokenSpan | number): number => (typeof t === 'number' ? t : iat + spanSeconds(t));
   const jwt = new SignJWT({})
     .setProtectedHeader({ alg: 'ES256', kid: o.kid ?? 'test-idp', ...(o.typ ? { typ: o.typ } : { typ: 'JWT' }) })
     .setSubject(sub)
     .setIssuer(o.issuer ?? STAFF_ISSUER)
     .setAudience(o.audience ?? STAFF_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(o.expiresIn ?? '10m');
-  if (o.notBefore !== undefined) jwt.setNotBefore(o.notBefore);
+    .setIssuedAt(iat)
+    .setExpirationTime(at(o.expiresIn ?? '10m'));
+  if (o.notBefore !== undefined) jwt.setNotBefore(at(o.notBefore));
   return jwt.sign(o.key ?? keys.privateKey);
 }
 
@@ -83,6 +95,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** The clock the services read (a ManualClock the test moves instead of sleeping); the system clock by default. */
   clock?: Clock;
+  /** The change feed's clock (heartbeats, the staleness of views kept in memory); the system clock by default. */
+  feedClock?: Clock;
 }
 
 /** The whole service on a fresh copy of the migrated template, listening on an ephemeral port. */
@@ -121,6 +135,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     staffKeys: createLocalJWKSet({ keys: [keys.publicJwk] }),
     defaultMetrics: false,
     clock: options.clock,
+    feedClock: options.feedClock,
   });
   await container.start();
   const app = createApp(container);
@@ -135,7 +150,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     logLines,
     http: supertest(server),
-    staffToken: (sub, o) => signStaffToken(sub, o),
+    staffToken: (sub, o) => signStaffToken(sub, o, (options.clock ?? systemClock).now()),
     async grantRole(sub, role, department) {
       await container.roleAssignments
         .assign({ actor: { kind: 'system', name: 'test' }, requestId: null }, { subject: sub, role, department })

@@ -1,8 +1,9 @@
-import net from 'node:net';
 import knexFactory from 'knex';
 import { createDatabase } from '../../services/db';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { adminUrl, createTestDatabase } from '../helpers/database';
+import { TcpProxy } from '../helpers/tcp-proxy';
+import { eventually, reconnected } from '../helpers/wait';
 
 // PostgreSQL becomes unreachable under a running service: staff writes and reads answer 503
 // problem+json (never 500, nothing half-written), and the service recovers without a restart.
@@ -10,76 +11,24 @@ import { adminUrl, createTestDatabase } from '../helpers/database';
 
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
-/** A TCP forwarder on loopback between the service and PostgreSQL: cut it to make the database vanish. */
-class Outage {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async open(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Refuses new connections and drops every open one, as a crashed or partitioned database would. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
-async function eventually<T>(attempt: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 onPostgres('database down', () => {
   let t: TestApp;
-  let outage: Outage;
+  let outage: TcpProxy;
   let admin: string;
 
   beforeAll(async () => {
     const database = await createTestDatabase();
     const real = new URL(database.url as string);
-    outage = new Outage(real.hostname, Number(real.port || 5432));
+    outage = new TcpProxy(real.hostname, Number(real.port || 5432));
     await outage.open();
-    const proxied = new URL(real.toString());
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(outage.port);
-    const db = createDatabase({ databaseUrl: proxied.toString(), poolMax: 4 });
+    const proxied = outage.url(real.toString());
+    const db = createDatabase({ databaseUrl: proxied, poolMax: 4 });
     t = await createTestApp({
       // DATABASE_URL also makes the service listen for change notices, so its reconnection is exercised too.
-      env: { DATABASE_URL: proxied.toString() },
+      env: { DATABASE_URL: proxied },
       database: {
         db,
-        url: proxied.toString(),
+        url: proxied,
         async drop() {
           await outage.cut();
           await database.drop();
@@ -107,8 +56,11 @@ onPostgres('database down', () => {
     expectProblem(await t.http.get('/readyz'), 503);
     await t.http.get('/healthz').expect(200);
 
+    // Back: the pool gets through again, and the change feed reconnects and reloads what it missed.
+    const feedBack = reconnected(t);
     await outage.open();
-    await eventually(async () => ((await createDepartment('AFTER')).status === 201 ? true : undefined));
+    await eventually('a write succeeds again', async () => ((await createDepartment('AFTER')).status === 201 ? true : undefined));
+    await feedBack;
     await t.http.get('/readyz').expect(200);
 
     // Nothing from the outage was half-written, and the chain is whole.
@@ -136,7 +88,7 @@ onPostgres('database down', () => {
         for (const res of batch) if (res.status !== 201) expectProblem(res, 503);
       }
       expect(statuses.filter((s) => s !== 201 && s !== 503)).toEqual([]);
-      await eventually(async () => ((await createDepartment('TERM_AFTER')).status === 201 ? true : undefined));
+      await eventually('a write succeeds again', async () => ((await createDepartment('TERM_AFTER')).status === 201 ? true : undefined));
       expect((await t.http.get('/v1/audit/verify').set('Authorization', `Bearer ${admin}`).expect(200)).body.valid).toBe(true);
     } finally {
       await adminDb.destroy();

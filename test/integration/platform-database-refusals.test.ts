@@ -3,6 +3,7 @@ import knexFactory, { type Knex } from 'knex';
 import { createDatabase, migrateLatest } from '../../services/db';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { adminUrl } from '../helpers/database';
+import { eventually } from '../helpers/wait';
 
 // A PostgreSQL that refuses the service in each way an operator can cause (connections disallowed,
 // role locked or out of connections, database renamed away): every answer is 503 problem+json with
@@ -100,12 +101,7 @@ onPostgres('database refusals answer 503', () => {
     } finally {
       await admin.raw(restore());
     }
-    let recovered = 0;
-    for (let attempt = 0; attempt < 20 && recovered !== 200; attempt += 1) {
-      recovered = (await listDepartments()).status;
-      if (recovered !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(recovered).toBe(200);
+    await eventually('a read succeeds again', async () => ((await listDepartments()).status === 200 ? true : undefined));
     expect((await createDepartment()).status).toBe(201);
   });
 });

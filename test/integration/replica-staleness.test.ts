@@ -1,13 +1,17 @@
 import crypto from 'node:crypto';
+import { ManualClock } from '../../services/platform/clock';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { Factories } from '../helpers/factories';
 import { registerSecretClient, tokenFor } from '../helpers/oauth';
 import { TcpProxy } from '../helpers/tcp-proxy';
+import { eventually, reconnected } from '../helpers/wait';
 
 // A replica that cannot hear the others must not decide on what may be stale: once its change
 // feed has been silent past POLICY_MAX_STALENESS_MS, decisions answer 503 (its database is fine);
 // when the feed is back it reloads what it missed before it decides again. PostgreSQL only.
+// The silence is measured on the deaf replica's feed clock, which the test moves: it stands still
+// otherwise, so the replica is fresh until the test moves it past the bound, to the millisecond.
 
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 const BOUND_MS = 800;
@@ -17,6 +21,7 @@ onPostgres('a replica whose change feed is cut', () => {
   let proxy: TcpProxy;
   let deaf: TestApp;
   let other: TestApp;
+  const feedClock = new ManualClock(new Date());
   let grantId: string;
   let pep: Record<string, string>;
   let vendorId: string;
@@ -42,6 +47,7 @@ onPostgres('a replica whose change feed is cut', () => {
     deaf = await createTestApp({
       database: shared,
       env: { ...keys, DATABASE_URL: proxy.url(database.url as string), POLICY_MAX_STALENESS_MS: String(BOUND_MS) },
+      feedClock,
     });
     other = await createTestApp({ database: shared, env: { ...keys, DATABASE_URL: database.url as string } });
     const f = new Factories(deaf);
@@ -81,19 +87,12 @@ onPostgres('a replica whose change feed is cut', () => {
     expect((await decide()).body.decision).toBe('allow');
     await proxy.cut();
 
-    // Stale within about the bound; its database still answers everything else.
-    const answers: string[] = [];
-    for (let polls = 0; ; polls++) {
-      const res = await decide();
-      if (res.status === 503) {
-        expectProblem(res, 503, 'service_unavailable');
-        break;
-      }
-      answers.push(res.body.decision);
-      if (polls > 2000) throw new Error('still deciding long after the feed was cut');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(answers.every((a) => a === 'allow')).toBe(true);
+    // Still deciding until the feed has been silent for the whole bound, stale from then on; its
+    // database still answers everything else.
+    feedClock.advance(BOUND_MS - 1);
+    expect((await decide()).body.decision).toBe('allow');
+    feedClock.advance(1);
+    expectProblem(await decide(), 503, 'service_unavailable');
     const ready = await deaf.http.get('/readyz');
     expectProblem(ready, 503);
     expect(ready.body.detail).toBe('Not ready: vendor_policies');
@@ -107,18 +106,23 @@ onPostgres('a replica whose change feed is cut', () => {
     await other.http.post(`/v1/access-grants/${grantId}/revoke`).set(pat).send({ reason: 'Contract review' }).expect(200);
     for (let i = 0; i < 5; i++) expectProblem(await decide(), 503, 'service_unavailable');
 
-    // The feed comes back: the replica reloads, and never allows the revoked grant.
+    // The feed comes back: the replica reconnects and reloads; until it has, it still refuses to
+    // decide, and it never allows the revoked grant.
+    let reloaded = false;
+    const back = reconnected(deaf).then(() => {
+      reloaded = true;
+    });
     await proxy.open();
-    for (let polls = 0; ; polls++) {
+    const denied = { decision: 'deny', deniedFields: [{ field: 'phone', reason: 'no_grant' }] };
+    await eventually('the replica reconnects and reloads', async () => {
       const res = await decide();
-      if (res.status === 200) {
-        expect(res.body).toMatchObject({ decision: 'deny', deniedFields: [{ field: 'phone', reason: 'no_grant' }] });
-        break;
-      }
-      expectProblem(res, 503, 'service_unavailable');
-      if (polls > 2000) throw new Error('did not recover after the feed came back');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+      if (res.status === 200) expect(res.body).toMatchObject(denied);
+      else expectProblem(res, 503, 'service_unavailable');
+      return reloaded || undefined;
+    });
+    await back;
+    const res = await decide();
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200, body: denied });
     await deaf.http.get('/readyz').expect(200);
   });
 });

@@ -3,6 +3,8 @@ import type { AuthenticatedClient } from '../../services/oauth/clients/client-au
 import type { ClientRecord } from '../../services/oauth/clients/client-store';
 import { checkGrantType, narrowAuthorizationDetails, narrowScope, tokenEndpointChain } from '../../services/oauth/tokens/token-endpoint';
 import type { AuthenticatedRequest, ScopedRequest } from '../../services/oauth/tokens/token-exchange';
+import type { VendorTokenPolicy } from '../../services/oauth/tokens/vendor-token-policy';
+import { ManualClock } from '../../services/platform/clock';
 
 // The token endpoint's steps on their own: each refusal is an OAuth error with the RFC's code.
 
@@ -40,6 +42,7 @@ const scoped = (form: Record<string, string>, client: Partial<ClientRecord> = {}
 
 // A bare authorization server: no vendor-access policy.
 const noHook = undefined;
+const clock = new ManualClock('2026-11-27T12:00:00.000Z');
 
 describe('the token endpoint chain', () => {
   it('reads like the RFC', () => {
@@ -49,6 +52,7 @@ describe('the token endpoint chain', () => {
       issuer: {} as never,
       journal: {} as never,
       rateLimit,
+      clock,
     }).steps.map((s) => s.name);
     expect(names).toEqual([
       'authenticateClient',
@@ -78,16 +82,39 @@ describe('the token endpoint chain', () => {
   });
 
   it('lets an internal client without authorization_details through, without a hook', async () => {
-    expect((await narrowAuthorizationDetails(noHook)(scoped({}))).authorizationDetails).toBeUndefined();
+    expect((await narrowAuthorizationDetails(noHook, clock)(scoped({}))).authorizationDetails).toBeUndefined();
   });
 
   it('refuses authorization_details from an internal client while no hook is set', async () => {
     const x = scoped({ authorization_details: JSON.stringify([{ type: 'data_access' }]) });
-    await expect(narrowAuthorizationDetails(noHook)(x)).rejects.toMatchObject({ error: 'invalid_authorization_details' });
+    await expect(narrowAuthorizationDetails(noHook, clock)(x)).rejects.toMatchObject({ error: 'invalid_authorization_details' });
   });
 
   it('refuses every vendor token request while no hook is set', async () => {
     const x = scoped({}, { kind: 'vendor', vendorId: '00000000-0000-4000-8000-000000000001', roles: [] });
-    await expect(narrowAuthorizationDetails(noHook)(x)).rejects.toMatchObject({ error: 'invalid_authorization_details', status: 400 });
+    await expect(narrowAuthorizationDetails(noHook, clock)(x)).rejects.toMatchObject({
+      error: 'invalid_authorization_details',
+      status: 400,
+    });
+  });
+
+  it('refuses access that ends by the service clock, and narrows to access that ends after it', async () => {
+    const until = (notAfter: Date): VendorTokenPolicy => ({
+      authorizationDetailsTypes: ['data_access'],
+      authorizationDetails: async () => ({ authorizationDetails: [{ type: 'data_access' }], notAfter }),
+      activity: async () => undefined,
+    });
+    const x = scoped({}, { kind: 'vendor', vendorId: '00000000-0000-4000-8000-000000000001', roles: [] });
+    const now = clock.now().getTime();
+    await expect(narrowAuthorizationDetails(until(new Date(now)), clock)(x)).rejects.toMatchObject({
+      error: 'invalid_authorization_details',
+      message: 'The requested access has ended',
+    });
+    const open = await narrowAuthorizationDetails(until(new Date(now + 1)), clock)(x);
+    expect(open).toMatchObject({ authorizationDetails: [{ type: 'data_access' }], notAfter: new Date(now + 1) });
+    clock.advance(1);
+    await expect(narrowAuthorizationDetails(until(new Date(now + 1)), clock)(x)).rejects.toMatchObject({
+      error: 'invalid_authorization_details',
+    });
   });
 });

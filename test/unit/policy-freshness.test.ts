@@ -1,6 +1,7 @@
 import type { AccessGrantStore, GrantDirectory } from '../../services/access-grants';
 import { VendorAccessEngine, type VendorDirectory } from '../../services/decisions';
 import type { FeedStatus } from '../../services/platform/change-feed';
+import { ManualClock } from '../../services/platform/clock';
 
 // When may a replica decide? Only while its vendor access view is known current within the bound:
 // the feed delivering (heartbeats answered) since before the last full load, or a recent full load.
@@ -46,13 +47,13 @@ const directory = {} as GrantDirectory;
 const vendors: VendorDirectory = { loadAll: async () => [], loadOne: async () => undefined };
 
 describe('vendor access view freshness', () => {
-  afterEach(() => jest.useRealTimers());
-
+  /** The feed's clock (ChangeFeed.clock), at `at`: the engine stamps its loads and measures staleness on it. */
   async function loadedEngine(at: number) {
-    jest.useFakeTimers({ now: at, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    const engine = new VendorAccessEngine(fakeStore().store, directory, vendors);
+    const clock = new ManualClock();
+    const feedClock = new ManualClock(new Date(at));
+    const engine = new VendorAccessEngine(fakeStore().store, directory, vendors, clock, feedClock);
     await engine.load();
-    return engine;
+    return { engine, clock, feedClock };
   }
 
   it('is never fresh before the first load', () => {
@@ -61,34 +62,42 @@ describe('vendor access view freshness', () => {
   });
 
   it('is always fresh for a single process without a listener (every change happens here)', async () => {
-    const engine = await loadedEngine(1_000_000);
-    jest.setSystemTime(1_000_000 + 3_600_000);
+    const { engine, feedClock } = await loadedEngine(1_000_000);
+    feedClock.advance(3_600_000);
     expect(engine.fresh({ listening: false }, BOUND_MS)).toBe(true);
   });
 
   it('stays fresh while the feed answers heartbeats, from a session that began before the load', async () => {
     const t0 = 1_000_000;
-    const engine = await loadedEngine(t0);
-    jest.setSystemTime(t0 + 60_000);
+    const { engine, feedClock } = await loadedEngine(t0);
+    feedClock.advance(60_000);
     const live: FeedStatus = { listening: true, since: t0 - 1000, confirmedAt: t0 + 59_500, connected: true };
     expect(engine.fresh(live, BOUND_MS)).toBe(true);
   });
 
   it('goes stale once the feed has been silent past the bound, even though it was loaded', async () => {
     const t0 = 1_000_000;
-    const engine = await loadedEngine(t0);
+    const { engine, feedClock } = await loadedEngine(t0);
     const lastHeartbeat = t0 + 10_000;
     const down: FeedStatus = { listening: true, since: t0 - 1000, confirmedAt: lastHeartbeat, connected: false };
-    jest.setSystemTime(lastHeartbeat + BOUND_MS - 1);
+    feedClock.set(new Date(lastHeartbeat + BOUND_MS - 1));
     expect(engine.fresh(down, BOUND_MS)).toBe(true);
-    jest.setSystemTime(lastHeartbeat + BOUND_MS + 1);
+    feedClock.advance(1);
     expect(engine.fresh(down, BOUND_MS)).toBe(false);
+  });
+
+  it('measures staleness on the feed clock: business time moving on (a test moving its clock by days) changes nothing', async () => {
+    const t0 = 1_000_000;
+    const { engine, clock } = await loadedEngine(t0);
+    const live: FeedStatus = { listening: true, since: t0 - 1000, confirmedAt: t0, connected: true };
+    clock.advance(30 * 86_400_000);
+    expect(engine.fresh(live, BOUND_MS)).toBe(true);
   });
 
   it('does not trust a feed that came back until the view has been reloaded', async () => {
     const t0 = 1_000_000;
-    const engine = await loadedEngine(t0);
-    jest.setSystemTime(t0 + 30_000);
+    const { engine, feedClock } = await loadedEngine(t0);
+    feedClock.advance(30_000);
     // Reconnected after an outage: heartbeats answer again, but what was missed is not loaded yet.
     const back: FeedStatus = { listening: true, since: t0 + 29_000, confirmedAt: t0 + 29_900, connected: true };
     expect(engine.fresh(back, BOUND_MS)).toBe(false);

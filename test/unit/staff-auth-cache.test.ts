@@ -1,5 +1,6 @@
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JWTVerifyGetKey } from 'jose';
-import { JwtStaffAuthenticator } from '../../services/auth/staff-auth';
+import { DEFAULT_STAFF_TOKEN_LIMITS, JwtStaffAuthenticator } from '../../services/auth/staff-auth';
+import { ManualClock } from '../../services/platform/clock';
 
 // A verified staff token is taken on trust for at most a minute and never past its expiry; after
 // that its signature is checked again (so a key the identity provider withdrew stops working).
@@ -7,7 +8,10 @@ import { JwtStaffAuthenticator } from '../../services/auth/staff-auth';
 const ISSUER = 'https://idp.unit.example';
 const AUDIENCE = 'governance-unit';
 
+/** The authenticator on a clock the test moves; tokens are minted at that clock's time. */
 async function setUp() {
+  const clock = new ManualClock('2026-11-28T12:00:00.000Z');
+  const seconds = () => Math.floor(clock.now().getTime() / 1000);
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] });
   let lookups = 0;
@@ -23,11 +27,12 @@ async function setUp() {
       .setSubject(sub)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+      .setIssuedAt(seconds())
+      .setExpirationTime(seconds() + expiresInSeconds)
       .sign(privateKey);
   return {
-    auth: new JwtStaffAuthenticator(keys, ISSUER, AUDIENCE),
+    auth: new JwtStaffAuthenticator(keys, ISSUER, AUDIENCE, DEFAULT_STAFF_TOKEN_LIMITS, clock),
+    clock,
     sign,
     lookups: () => lookups,
     withdraw: () => {
@@ -36,41 +41,36 @@ async function setUp() {
   };
 }
 
-afterEach(() => jest.useRealTimers());
-
 describe('staff token verification cache', () => {
   it('checks a token once, then trusts it for a minute; after that a withdrawn key refuses it', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: Date.UTC(2026, 10, 28, 12) });
     const s = await setUp();
     const token = await s.sign('alice', 3600);
     expect(await s.auth.authenticate(token)).toEqual({ kind: 'staff', subject: 'alice' });
     expect(await s.auth.authenticate(token)).toEqual({ kind: 'staff', subject: 'alice' });
     expect(s.lookups()).toBe(1);
     s.withdraw();
-    jest.setSystemTime(Date.now() + 59_000);
+    s.clock.advance(59_000);
     expect(await s.auth.authenticate(token)).toEqual({ kind: 'staff', subject: 'alice' });
-    jest.setSystemTime(Date.now() + 2_000);
+    s.clock.advance(2_000);
     await expect(s.auth.authenticate(token)).rejects.toMatchObject({ status: 401 });
     expect(s.lookups()).toBe(2);
   });
 
   it('never trusts a remembered token past its exp: it is verified again (and refused beyond the 15 s tolerance)', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: Date.UTC(2026, 10, 28, 12) });
     const s = await setUp();
     const token = await s.sign('bob', 10);
     await s.auth.authenticate(token);
-    jest.setSystemTime(Date.now() + 11_000);
+    s.clock.advance(11_000);
     await s.auth.authenticate(token); // within the tolerance: verified again, accepted
     expect(s.lookups()).toBe(2);
-    jest.setSystemTime(Date.now() + 20_000);
+    s.clock.advance(20_000);
     await expect(s.auth.authenticate(token)).rejects.toMatchObject({ status: 401 });
   });
 
   it('does not remember a token verified past its exp (within the tolerance): each use checks it again', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: Date.UTC(2026, 10, 28, 12) });
     const s = await setUp();
     const token = await s.sign('erin', 10);
-    jest.setSystemTime(Date.now() + 12_000);
+    s.clock.advance(12_000);
     await s.auth.authenticate(token);
     await s.auth.authenticate(token);
     expect(s.lookups()).toBe(2);

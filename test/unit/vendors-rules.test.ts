@@ -1,3 +1,4 @@
+import { ManualClock } from '../../services/platform/clock';
 import { FakePurposeStore } from '../../services/purposes/fake-store';
 import { PurposeService } from '../../services/purposes/service';
 import { FakeVendorStore } from '../../services/vendors/fake-store';
@@ -8,7 +9,7 @@ import { FakeTransactor, RecordingAudit, RecordingChangeFeed, problemCode, staff
 
 const ctx = staff('victor');
 
-async function setup() {
+async function setup(clock = new ManualClock('2026-11-28T23:30:00.000Z')) {
   const tx = new FakeTransactor();
   const audit = new RecordingAudit();
   const feed = new RecordingChangeFeed();
@@ -25,10 +26,10 @@ async function setup() {
   ]);
   const disabledClients: string[] = [];
   const clients = { disableVendorClients: async (_trx: unknown, _ctx: unknown, vendorId: string) => disabledClients.push(vendorId) };
-  const service = new VendorService(tx, store, audit, purposes, feed, lifecycle, clients);
+  const service = new VendorService(tx, store, audit, purposes, feed, lifecycle, clients, clock);
   audit.events.length = 0;
   feed.published.length = 0;
-  return { audit, feed, hooks, disabledClients, store, service };
+  return { audit, feed, hooks, disabledClients, store, service, clock };
 }
 
 const acme = (over: Partial<CreateVendor> = {}): CreateVendor => ({
@@ -68,6 +69,26 @@ describe('vendor rules (in memory)', () => {
       expect(await problemCode(service.create(ctx, acme({ contract: { ...acme().contract, purposes: [purpose] } })))).toBe(
         'validation_failed',
       );
+  });
+
+  it("refuses a security assessment dated after the service clock's day (UTC), on creation and on update, before anything is written", async () => {
+    const { audit, store, service, clock } = await setup();
+    const assessed = (assessedAt: string) => ({ securityAssessment: { assessedAt, result: 'pass' as const } });
+    const future = service.create(ctx, acme(assessed('2026-11-29')));
+    await expect(future).rejects.toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      message: 'body.securityAssessment.assessedAt: an assessment cannot be dated in the future',
+      extensions: {
+        errors: [{ path: 'body.securityAssessment.assessedAt', message: 'an assessment cannot be dated in the future' }],
+      },
+    });
+    expect(store.statusHistory).toEqual([]);
+    const vendor = await service.create(ctx, acme(assessed('2026-11-28')));
+    expect(await problemCode(service.update(ctx, vendor.id, assessed('2026-11-29')))).toBe('validation_failed');
+    expect(audit.events.map((e) => e.action)).toEqual(['vendor.created']);
+    clock.advance(30 * 60_000); // midnight UTC: the 29th is today
+    await expect(service.update(ctx, vendor.id, assessed('2026-11-29'))).resolves.toMatchObject(assessed('2026-11-29'));
   });
 
   it('extends a contract but never shortens it', async () => {

@@ -46,7 +46,7 @@ export function createTokensFeature(deps: OAuthDeps, ports: TokensPorts): Featur
   const { clientDirectory, clientSecrets, signingKeys, vendorTokens } = ports;
   const issuer = config.publicUrl;
   const tokens = new TokenStore(db);
-  const revocations = new RevocationList();
+  const revocations = new RevocationList(clock);
   const journal = new IssuanceJournal(db, tokens, audit, deps.writeLanes);
   const issuance = new AccessTokenIssuer(signingKeys, issuer, issuer, clock);
   const accessTokens = new AccessTokenVerifier(
@@ -75,7 +75,14 @@ export function createTokensFeature(deps: OAuthDeps, ports: TokensPorts): Featur
     routes: protocolRoutes({
       issuer,
       logger,
-      tokenChain: tokenEndpointChain({ authentication, vendorTokens, issuer: issuance, journal, rateLimit: config.oauthTokenRateLimit }),
+      tokenChain: tokenEndpointChain({
+        authentication,
+        vendorTokens,
+        issuer: issuance,
+        journal,
+        rateLimit: config.oauthTokenRateLimit,
+        clock,
+      }),
       journal,
       introspection: new IntrospectionEndpoint(authentication, accessTokens),
       revocation: new RevocationEndpoint(db, authentication, accessTokens, tokens, audit, changes, clock),
@@ -87,7 +94,7 @@ export function createTokensFeature(deps: OAuthDeps, ports: TokensPorts): Featur
       await loadRevocations();
       // Housekeeping: forget expired token state.
       purge = every(PURGE_INTERVAL_MS, logger, 'purging expired token state', async () => {
-        revocations.prune(clock.now().getTime());
+        revocations.prune();
         await tokens.purgeExpired(clock.now());
       });
       authenticationFailures.start();

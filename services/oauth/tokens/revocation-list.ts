@@ -1,3 +1,5 @@
+import type { Clock } from '../../platform/clock';
+
 /** Change-feed topic: an access token was revoked (payload: jti and its expiry in epoch seconds). */
 export const TOKEN_REVOKED = 'oauth.token_revoked';
 
@@ -8,6 +10,8 @@ export const TOKEN_REVOKED = 'oauth.token_revoked';
 export class RevocationList {
   private readonly revoked = new Map<string, number>();
 
+  constructor(private readonly clock: Clock) {}
+
   has(jti: string): boolean {
     return this.revoked.has(jti);
   }
@@ -16,8 +20,9 @@ export class RevocationList {
     this.revoked.set(jti, expiresAtMs);
   }
 
-  /** Forgets tokens that have expired anyway. */
-  prune(now = Date.now()): void {
+  /** Forgets tokens that have expired anyway (by the clock). */
+  prune(): void {
+    const now = this.clock.now().getTime();
     for (const [jti, exp] of this.revoked) if (exp <= now) this.revoked.delete(jti);
   }
 

@@ -1,5 +1,6 @@
 import type { RateLimitConfig } from '../../config';
 import type { AuditEventInput } from '../../audit';
+import type { Clock } from '../../platform/clock';
 import type { AccessTokenIssuer } from './access-token-issuer';
 import type { ClientAuthentication } from '../clients/client-authentication';
 import { publicView } from '../clients/client-store';
@@ -38,6 +39,8 @@ export interface TokenEndpointDeps {
   readonly journal: IssuanceJournal;
   /** Tokens per client per window (services/oauth/tokens/token-rate-limit.ts). */
   readonly rateLimit: RateLimitConfig;
+  /** What the end of the requested access is compared with. */
+  readonly clock: Clock;
 }
 
 /**
@@ -50,7 +53,7 @@ export function tokenEndpointChain(deps: TokenEndpointDeps): TokenChain {
     .then(tokenRateLimit(deps.rateLimit))
     .then(checkGrantType)
     .then(narrowScope)
-    .then(narrowAuthorizationDetails(deps.vendorTokens))
+    .then(narrowAuthorizationDetails(deps.vendorTokens, deps.clock))
     .then(issueAccessToken(deps.issuer))
     .then(auditIssuance(deps.journal));
 }
@@ -105,7 +108,10 @@ export async function narrowScope(x: AuthenticatedRequest): Promise<ScopedReques
  * RFC 9396: what data access the token carries, decided by the vendor-access feature. Vendor clients
  * always go through it (their tokens are narrowed to grants); internal clients only when they ask.
  */
-export function narrowAuthorizationDetails(vendorTokens: VendorTokenPolicy | undefined): TokenStep<ScopedRequest, NarrowedRequest> {
+export function narrowAuthorizationDetails(
+  vendorTokens: VendorTokenPolicy | undefined,
+  clock: Clock,
+): TokenStep<ScopedRequest, NarrowedRequest> {
   return async function narrowAuthorizationDetails(x) {
     const { record } = x.client;
     const requested = parseAuthorizationDetails(x.form.authorization_details, vendorTokens?.authorizationDetailsTypes ?? []);
@@ -117,7 +123,7 @@ export function narrowAuthorizationDetails(vendorTokens: VendorTokenPolicy | und
       );
     }
     const decided = await vendorTokens.authorizationDetails(publicView(record), requested ?? []);
-    if (!(decided.notAfter instanceof Date) || decided.notAfter.getTime() <= Date.now()) {
+    if (!(decided.notAfter instanceof Date) || decided.notAfter.getTime() <= clock.now().getTime()) {
       throw new OAuthError('invalid_authorization_details', 'The requested access has ended');
     }
     // The token must stay small enough for every resource server (and our own verifier) to accept it.
