@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { actorOf, type AuditLog, type ChangeContext } from '../audit';
-import { withTransaction, type Db, type Trx } from '../db';
+import { actorOf, type AuditRecorder, type ChangeContext } from '../audit';
+import { withTransaction, type Transactor, type Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { DepartmentAccess } from '../http/route';
@@ -20,7 +20,7 @@ import type {
   SubmitComplaint,
   TransitionComplaint,
 } from './schemas';
-import type { ComplaintRecord, ComplaintStore } from './store';
+import type { ComplaintRecord, ComplaintStoreType } from './store-type';
 import { systemClock, type Clock } from '../platform/clock';
 
 /** What links point at, answered by the features that own them. */
@@ -62,9 +62,9 @@ export function newReference(): string {
 
 export class ComplaintService {
   constructor(
-    private readonly db: Db,
-    private readonly store: ComplaintStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: ComplaintStoreType,
+    private readonly audit: AuditRecorder,
     private readonly subjectKey: Buffer,
     private readonly directory: ComplaintDirectory,
     private readonly contactAccess: ContactAccess,
@@ -185,7 +185,7 @@ export class ComplaintService {
     return detail;
   }
 
-  /** The departments the complaint concerns (see ComplaintStore); a 404 when there is no such complaint. */
+  /** The departments the complaint concerns (see ComplaintStoreType); a 404 when there is no such complaint. */
   async departmentsOf(id: string): Promise<string[]> {
     const departments = await this.store.departmentsOf(id);
     if (departments === undefined) throw new NotFoundError(`No complaint ${id}`);

@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from '../shared/errors';
 import { Timestamp, Uuid } from '../shared/schemas';
 import { z } from '../shared/zod';
 import type { BlastRadiusStore, DecisionTotals, FieldUse } from './blast-radius-store';
-import type { IncidentStore } from './store';
+import type { IncidentStoreType } from './store-type';
 import { systemClock, type Clock } from '../platform/clock';
 
 /** Without `from`, the window opens this long before detection: leaks are found late. */
@@ -92,7 +92,7 @@ const EMPTY: DecisionTotals = {
 /** The blast radius of a leak: per implicated vendor, what it was allowed, how much and about how many people. */
 export class BlastRadiusService {
   constructor(
-    private readonly incidents: IncidentStore,
+    private readonly incidents: Pick<IncidentStoreType, 'get'>,
     private readonly store: BlastRadiusStore,
     private readonly clock: Clock = systemClock,
   ) {}

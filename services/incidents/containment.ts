@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
-import { actorOf, type AuditLog, type ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../platform/change-feed';
+import { actorOf, type AuditRecorder, type ChangeContext } from '../audit';
+import type { Transactor, Trx } from '../db';
+import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import type { ApplyContainment, ContainmentRecord, ContainmentResult, ReleaseContainment } from './schemas';
-import type { IncidentScopeStore } from './scope-store';
-import type { IncidentStore } from './store';
+import type { IncidentScopeStoreType, IncidentStoreType } from './store-type';
 import { systemClock, type Clock } from '../platform/clock';
 
 /** The vendor kill switch, as the vendor, grant and OAuth features offer it. */
@@ -29,12 +28,12 @@ export interface KillSwitch {
  */
 export class ContainmentService {
   constructor(
-    private readonly db: Db,
-    private readonly store: IncidentStore,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: IncidentStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher,
     private readonly killSwitch: KillSwitch,
-    private readonly scope: IncidentScopeStore,
+    private readonly scope: Pick<IncidentScopeStoreType, 'holding' | 'release'>,
     private readonly clock: Clock = systemClock,
   ) {}
 

@@ -20,15 +20,18 @@ import {
   TransitionIncident,
   UpdateIncident,
 } from './schemas';
-import type { IncidentScopeStore } from './scope-store';
+import type { IncidentScopeStoreType } from './store-type';
 import type { IncidentService } from './service';
 
 const WHO_READS =
   'Privacy officers and auditors, bank-wide or of a department the incident concerns (the owners of its affected assets and of the ledger apps it names).';
 const asStrings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
+/** Which departments an incident concerns, or one with these assets and apps would. */
+type IncidentScope = Pick<IncidentScopeStoreType, 'departmentsOf' | 'departmentsFor'>;
+
 /** The departments an incident concerns, from the incident in the path or, when opening one, from the body. */
-function incidentScopes(scope: IncidentScopeStore): { ofIncident: PermissionScope; ofNewIncident: PermissionScope } {
+function incidentScopes(scope: IncidentScope): { ofIncident: PermissionScope; ofNewIncident: PermissionScope } {
   return {
     ofIncident: {
       kind: 'concerned',
@@ -54,7 +57,7 @@ export function incidentRoutes(
   incidents: IncidentService,
   containment: ContainmentService,
   blastRadius: BlastRadiusService,
-  scope: IncidentScopeStore,
+  scope: IncidentScope,
 ): RouteSpec[] {
   const { ofIncident, ofNewIncident } = incidentScopes(scope);
   const READ = staffPermission('incident', 'read', ofIncident);

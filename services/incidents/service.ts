@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import { actorOf, type AuditLog, type ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
-import type { ChangeFeed } from '../platform/change-feed';
+import { actorOf, type AuditRecorder, type ChangeContext } from '../audit';
+import type { Transactor, Trx } from '../db';
+import type { ChangePublisher } from '../platform/change-feed';
 import type { DepartmentAccess } from '../http/route';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { encodeCursor, type Page } from '../shared/schemas';
@@ -19,7 +19,7 @@ import type {
   TransitionIncident,
   UpdateIncident,
 } from './schemas';
-import type { IncidentRecord, IncidentStore, Period, RectificationRecord } from './store';
+import type { IncidentRecord, IncidentStoreType, Period, RectificationRecord } from './store-type';
 import { auditView, decodeIncidentCursor, incidentView, rectificationView } from './views';
 import { systemClock, type Clock } from '../platform/clock';
 
@@ -46,10 +46,10 @@ const closed = (id: string) => new ConflictError('incident_closed', `Incident ${
 
 export class IncidentService {
   constructor(
-    private readonly db: Db,
-    private readonly store: IncidentStore,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: IncidentStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher,
     private readonly directory: IncidentDirectory,
     private readonly notificationHours: Readonly<Record<IncidentSeverity, number>>,
     private readonly clock: Clock = systemClock,

@@ -1,7 +1,7 @@
 import { ValidationError } from '../shared/errors';
 import { decodeCursor } from '../shared/schemas';
 import type { Incident, Rectification } from './schemas';
-import type { IncidentRecord, RectificationRecord } from './store';
+import type { IncidentRecord, RectificationRecord } from './store-type';
 
 /** How incidents are shown: notification deadlines and overdue flags computed against `now`. */
 export function incidentView(i: IncidentRecord, openRectifications: number, now: string): Incident {
