@@ -47,9 +47,7 @@ export function inMemoryOAuth(clock = new ManualClock(new Date())) {
   const secrets = new ClientSecretHasher(keyEncryptionKey);
   // Host names under .internal resolve inside the bank; any other to a public address.
   const jwksUris = new JwksUriPolicy([], true, async (host) => [host.endsWith('.internal') ? INTERNAL_ADDRESS : PUBLIC_ADDRESS]);
-  const directory = new ClientDirectory(clientStore, feed, jwksUris);
   const clients = new ClientService(tx, clientStore, audit, feed, secrets, jwksUris, clock);
-  feed.subscribe(CLIENT_CHANGED, (p) => directory.invalidate(String(p.clientId)));
 
   const keyStore = new FakeSigningKeyStore();
   const signingKeys = new SigningKeyService(tx, keyStore, audit, feed, keyEncryptionKey, clock);
@@ -57,16 +55,17 @@ export function inMemoryOAuth(clock = new ManualClock(new Date())) {
 
   const tokenStore = new FakeTokenStore();
   const journal = new IssuanceJournal(tx, tokenStore, audit);
-  const failures = new AuthenticationFailures(journal, createLogger('silent'), { perAddress: 1000, perClientId: 1000 }, () =>
-    clock.now().getTime(),
-  );
-  const urls = { token: `${ISSUER}/oauth/token`, introspection: `${ISSUER}/oauth/introspect`, revocation: `${ISSUER}/oauth/revoke` };
-  const authentication = new ClientAuthentication(directory, secrets, journal, failures, ISSUER, urls, clock);
   const issuance = new AccessTokenIssuer(signingKeys, ISSUER, ISSUER, clock);
   const revocations = new RevocationList();
   feed.subscribe(TOKEN_REVOKED, (p) => revocations.add(String(p.jti), Number(p.exp) * 1000));
-  const accessTokens = new AccessTokenVerifier(signingKeys, directory, revocations, tokenStore, feed, ISSUER, ISSUER, undefined, clock);
-  const revocation = new RevocationEndpoint(tx, authentication, accessTokens, tokenStore, audit, feed, clock);
+
+  // Built when a test first uses them: their caches (clients, failure windows, verified tokens) are large to allocate.
+  let directory: ClientDirectory | undefined;
+  let authentication: ClientAuthentication | undefined;
+  let accessTokens: AccessTokenVerifier | undefined;
+  let revocation: RevocationEndpoint | undefined;
+  feed.subscribe(CLIENT_CHANGED, (p) => directory?.invalidate(String(p.clientId)));
+  const urls = { token: `${ISSUER}/oauth/token`, introspection: `${ISSUER}/oauth/introspect`, revocation: `${ISSUER}/oauth/revoke` };
 
   return {
     clock,
@@ -76,17 +75,41 @@ export function inMemoryOAuth(clock = new ManualClock(new Date())) {
     keyEncryptionKey,
     clientStore,
     secrets,
-    directory,
     clients,
     keyStore,
     signingKeys,
     tokenStore,
     journal,
-    authentication,
     issuance,
     revocations,
-    accessTokens,
-    revocation,
+    get directory(): ClientDirectory {
+      directory ??= new ClientDirectory(clientStore, feed, jwksUris);
+      return directory;
+    },
+    get authentication(): ClientAuthentication {
+      const failures = () =>
+        new AuthenticationFailures(journal, createLogger('silent'), { perAddress: 1000, perClientId: 1000 }, () => clock.now().getTime());
+      authentication ??= new ClientAuthentication(this.directory, secrets, journal, failures(), ISSUER, urls, clock);
+      return authentication;
+    },
+    get accessTokens(): AccessTokenVerifier {
+      accessTokens ??= new AccessTokenVerifier(
+        signingKeys,
+        this.directory,
+        revocations,
+        tokenStore,
+        feed,
+        ISSUER,
+        ISSUER,
+        undefined,
+        clock,
+      );
+      return accessTokens;
+    },
+    get revocation(): RevocationEndpoint {
+      revocation ??= new RevocationEndpoint(tx, this.authentication, this.accessTokens, tokenStore, audit, feed, clock);
+      return revocation;
+    },
   };
 }
 
