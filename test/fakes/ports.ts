@@ -94,6 +94,11 @@ export class RecordingChangeFeed implements ChangePublisher, ChangeSubscriber {
   }
 }
 
+/** Lets a batching writer run what it has scheduled (its batches start on setImmediate), without waiting for a clock. */
+export async function settle(): Promise<void> {
+  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
 export const staff = (subject: string): ChangeContext => ({ actor: { kind: 'staff', subject }, requestId: 'req-test' });
 
 /** The problem `work` fails with (fails the test when it succeeds or throws something else). */

@@ -4,7 +4,7 @@ import { AccessTokenVerifier, InvalidAccessToken } from '../../services/oauth/to
 import { RevocationList, TOKEN_REVOKED } from '../../services/oauth/tokens/revocation-list';
 import { assertionKey, type AssertionClaim } from '../../services/oauth/tokens/store-type';
 import { ISSUER, admin, inMemoryOAuth, protocolRequest, type InMemoryOAuth } from '../fakes/oauth';
-import { problemOf } from '../fakes/ports';
+import { problemOf, settle } from '../fakes/ports';
 import { basic } from '../helpers/oauth';
 
 // The token side's rules on in-memory stores: the issuance journal (audit events and assertion
@@ -12,11 +12,6 @@ import { basic } from '../helpers/oauth';
 // (RFC 7009: own tokens only, recorded and audited once, announced) and what the verifier then refuses.
 // (On the database, concurrently and over HTTP: test/integration/oauth-token.test.ts,
 // oauth-introspection-revocation.test.ts, oauth-access-tokens.test.ts.)
-
-/** Lets the journal run what it has scheduled (a batch starts on setImmediate), without waiting for a clock. */
-async function settle(): Promise<void> {
-  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
-}
 
 const issued = (n: number): AuditEventInput => ({
   actorType: 'client',
