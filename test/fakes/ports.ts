@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditRecorder, Change, ChangeContext } from '../../services/audit';
+import type { AuditEvent, AuditEventInput, AuditRecorder, Change, ChangeContext } from '../../services/audit';
+import { commitBatch, type BatchWrites } from '../../services/audit/commit/batch';
 import type { Transactor, Trx } from '../../services/db';
 import type { ChangeHandler, ChangePublisher, ChangeSubscriber } from '../../services/platform/change-feed';
 import { ProblemError } from '../../services/shared/errors';
@@ -39,30 +40,35 @@ export class RecordingAudit implements AuditRecorder {
           : actor.kind === 'system'
             ? actor.name
             : 'anonymous';
-    const recorded = changes.map((c) => {
+    return this.append(changes.map((c) => ({ actorType: actor.kind, actorId, ...c, details: c.details ?? {}, requestId: ctx.requestId })));
+  }
+
+  /**
+   * The durable-commit module's batch commit (services/audit/commit) with this recorder as the
+   * chain: nothing is linked ahead, so the feature's writes run in a transaction and the events follow.
+   */
+  commitBatch<R>(db: Transactor, events: readonly AuditEventInput[], writes: BatchWrites<R>): Promise<R> {
+    return commitBatch(db, { append: async (_trx, inputs) => this.append(inputs), linkAfterKnownEnd: () => undefined }, events, writes);
+  }
+
+  actions(): string[] {
+    return this.events.map((e) => e.action);
+  }
+
+  private append(inputs: readonly AuditEventInput[]): AuditEvent[] {
+    return inputs.map((input) => {
       const seq = this.events.length + 1;
       const event: AuditEvent = {
         seq,
-        id: `event-${seq}`,
+        ...input,
+        id: input.id ?? `event-${seq}`,
         occurredAt: new Date(0).toISOString(),
-        actorType: actor.kind,
-        actorId,
-        action: c.action,
-        objectType: c.objectType,
-        objectId: c.objectId,
-        requestId: ctx.requestId,
-        details: c.details ?? {},
         prevHash: '',
         hash: '',
       };
       this.events.push(event);
       return event;
     });
-    return recorded;
-  }
-
-  actions(): string[] {
-    return this.events.map((e) => e.action);
   }
 }
 
@@ -88,14 +94,24 @@ export class RecordingChangeFeed implements ChangePublisher, ChangeSubscriber {
   }
 }
 
+/** Lets a batching writer run what it has scheduled (its batches start on setImmediate), without waiting for a clock. */
+export async function settle(): Promise<void> {
+  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
 export const staff = (subject: string): ChangeContext => ({ actor: { kind: 'staff', subject }, requestId: 'req-test' });
 
-/** The stable code of the problem `work` fails with (fails the test when it succeeds or throws something else). */
-export async function problemCode(work: Promise<unknown>): Promise<string> {
+/** The problem `work` fails with (fails the test when it succeeds or throws something else). */
+export async function problemOf(work: Promise<unknown>): Promise<ProblemError> {
   const err: unknown = await work.then(
     () => undefined,
     (e: unknown) => e,
   );
   if (!(err instanceof ProblemError)) throw new Error(`expected a problem, got ${String(err)}`);
-  return err.code;
+  return err;
+}
+
+/** The stable code of the problem `work` fails with (fails the test when it succeeds or throws something else). */
+export async function problemCode(work: Promise<unknown>): Promise<string> {
+  return (await problemOf(work)).code;
 }

@@ -1,14 +1,11 @@
-import { ManualClock } from '../../services/platform/clock';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
 import { adminHeaders, auditEvents, basic, newClientKey, registerSecretClient } from '../helpers/oauth';
 
 let t: TestApp;
 let admin: Record<string, string>;
-// Grace periods end by this clock: the tests move it instead of waiting.
-const clock = new ManualClock(new Date());
 
 beforeAll(async () => {
-  t = await createTestApp({ clock });
+  t = await createTestApp();
   admin = await adminHeaders(t);
   await t.grantRole('audrey', 'auditor', '*');
   await t.grantRole('vera', 'vendor_manager', '*');
@@ -62,16 +59,17 @@ describe('/v1/clients', () => {
     expect(res.body.jwks.keys[0].kid).toBe(key.kid);
   });
 
-  it.each([
-    ['a private key', async () => ({ keys: [{ ...(await newClientKey()).publicJwk, d: 'c2VjcmV0' }] })],
-    ['a symmetric key', async () => ({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] })],
-    ['an HMAC algorithm', async () => ({ keys: [{ ...(await newClientKey()).publicJwk, alg: 'HS256' }] })],
-    ['a broken key', async () => ({ keys: [{ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }] })],
-  ])('refuses a JWK set with %s (400)', async (_label, jwks) => {
+  // A private key, an HMAC algorithm and a broken key are refused by the service: test/unit/oauth-clients-rules.test.ts.
+  it('refuses a JWK set with a symmetric key (400)', async () => {
     const res = await t.http
       .post('/v1/clients')
       .set(admin)
-      .send({ name: 'Bad keys', roles: ['pep'], tokenEndpointAuthMethod: 'private_key_jwt', jwks: await jwks() });
+      .send({
+        name: 'Bad keys',
+        roles: ['pep'],
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] },
+      });
     expectProblem(res, 400, 'validation_failed');
   });
 
@@ -151,53 +149,6 @@ describe('credential rotation', () => {
     const events = await auditEvents(t, { action: 'client.credentials_rotated', objectId: client.clientId });
     expect(JSON.stringify(events)).not.toContain(fresh);
   });
-
-  it('ends the old secret at once with graceSeconds 0', async () => {
-    const client = await registerSecretClient(t);
-    const res = await t.http.post(`/v1/clients/${client.clientId}/rotate-credentials`).set(admin).send({ graceSeconds: 0 }).expect(200);
-    expect(res.body.previousSecretExpiresAt).toBeNull();
-    expect(await tokenStatus(client.clientId, client.clientSecret)).toBe(401);
-    expect(await tokenStatus(client.clientId, res.body.clientSecret)).toBe(200);
-  });
-
-  it('stops accepting the old secret once the grace period is over', async () => {
-    const client = await registerSecretClient(t);
-    const res = await t.http.post(`/v1/clients/${client.clientId}/rotate-credentials`).set(admin).send({ graceSeconds: 1 }).expect(200);
-    expect(await tokenStatus(client.clientId, client.clientSecret)).toBe(200);
-    clock.advance(1100);
-    expect(await tokenStatus(client.clientId, client.clientSecret)).toBe(401);
-    expect(await tokenStatus(client.clientId, res.body.clientSecret)).toBe(200);
-  });
-
-  it('replaces the key set of a private_key_jwt client and refuses secret-style input for it', async () => {
-    const key = await newClientKey();
-    const created = await t.http
-      .post('/v1/clients')
-      .set(admin)
-      .send({ name: 'Keys', roles: ['pep'], tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [key.publicJwk] } })
-      .expect(201);
-    const id = created.body.clientId as string;
-    expectProblem(await t.http.post(`/v1/clients/${id}/rotate-credentials`).set(admin).send({ graceSeconds: 10 }), 400);
-    const next = await newClientKey();
-    const res = await t.http
-      .post(`/v1/clients/${id}/rotate-credentials`)
-      .set(admin)
-      .send({ jwks: { keys: [next.publicJwk] } })
-      .expect(200);
-    expect(res.body.jwks.keys.map((k: { kid: string }) => k.kid)).toEqual([next.kid]);
-    expect(res.body.clientSecret).toBeUndefined();
-  });
-
-  it('refuses keys for a secret client and rotation of a disabled client', async () => {
-    const client = await registerSecretClient(t);
-    expectProblem(
-      await t.http
-        .post(`/v1/clients/${client.clientId}/rotate-credentials`)
-        .set(admin)
-        .send({ jwks: { keys: [(await newClientKey()).publicJwk] } }),
-      400,
-    );
-    await t.http.post(`/v1/clients/${client.clientId}/disable`).set(admin).expect(200);
-    expectProblem(await t.http.post(`/v1/clients/${client.clientId}/rotate-credentials`).set(admin).send({}), 409, 'client_disabled');
-  });
+  // graceSeconds 0, the end of the grace period, key rotation and the refusals of rotation are rules
+  // of the client service and client authentication: test/unit/oauth-clients-rules.test.ts.
 });

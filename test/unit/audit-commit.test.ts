@@ -14,6 +14,7 @@ import {
 import { commitBatch } from '../../services/audit/commit';
 import type { Db, Trx } from '../../services/db';
 import { IdempotencyKeyTaken, IdempotentRequest, type ClaimWriter } from '../../services/idempotency/request';
+import { settle } from '../fakes/ports';
 
 // The durable-commit module (services/audit/commit). The group commit's promises: nobody hears
 // "done" before their batch commits, concurrent writes share a transaction, two batches may be in
@@ -87,11 +88,6 @@ function fakeDatabase(options: { failFirst?: string[]; hold?: boolean } = {}) {
     },
   };
   return { db, chain, writes, transactions, held, maxOpen: () => maxOpen };
-}
-
-/** Lets the writer run what it has scheduled (its batches start on setImmediate), without waiting for a clock. */
-async function settle(): Promise<void> {
-  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
 const event = (n: number): AuditEventInput => ({

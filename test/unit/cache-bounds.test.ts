@@ -5,7 +5,7 @@ import { CACHE_MS, MAX_CACHED_ASSETS, MAX_CACHED_PURPOSES, MISS_CACHE_MS } from 
 import { PublishedNotices, type NoticeStore, type ScopeVersions } from '../../services/notices';
 import { CACHED_PURPOSE_TTL_MS, MAX_CACHED_PURPOSES as MAX_NOTICE_PURPOSES } from '../../services/notices/published';
 import { ClientDirectory } from '../../services/oauth/clients/client-directory';
-import type { ClientRecord, ClientStore } from '../../services/oauth/clients/client-store';
+import type { ClientRecord } from '../../services/oauth/clients/store-type';
 import type { JwksUriPolicy } from '../../services/oauth/clients/jwks-uri';
 import { CLIENT_CACHE_SIZE, CLIENT_CACHE_TTL_MS } from '../../services/oauth/settings';
 import { PURPOSE_CHANGED, type Purpose, type PurposeService } from '../../services/purposes';
@@ -138,7 +138,7 @@ describe('OAuth client directory', () => {
         reads += 1;
         return { clientId, status, jwks: null, jwksUri: null } as unknown as ClientRecord;
       },
-    } as unknown as ClientStore;
+    };
     const feed = fakeFeed();
     const clients = new ClientDirectory(store, feed.feed, {} as JwksUriPolicy);
     return { clients, reads: () => reads, disable: () => (status = 'disabled') };

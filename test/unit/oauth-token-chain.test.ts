@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { AuthenticatedClient } from '../../services/oauth/clients/client-authentication';
-import type { ClientRecord } from '../../services/oauth/clients/client-store';
+import type { ClientRecord } from '../../services/oauth/clients/store-type';
 import { checkGrantType, narrowAuthorizationDetails, narrowScope, tokenEndpointChain } from '../../services/oauth/tokens/token-endpoint';
 import type { AuthenticatedRequest, ScopedRequest } from '../../services/oauth/tokens/token-exchange';
 import type { VendorTokenPolicy } from '../../services/oauth/tokens/vendor-token-policy';

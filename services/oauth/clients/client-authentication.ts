@@ -4,7 +4,7 @@ import { unstorable } from '../../shared/validation';
 import type { AuthenticationFailures } from './authentication-failures';
 import type { ClientDirectory, KnownClient } from './client-directory';
 import type { ClientSecretHasher } from './client-secrets';
-import type { ClientRecord } from './client-store';
+import type { ClientRecord } from './store-type';
 import { invalidClient, invalidRequest } from '../errors';
 import type { IssuanceJournal } from '../tokens/issuance-journal';
 import { JwksUriRefused } from './jwks-uri';
@@ -26,6 +26,9 @@ export interface ClientCredentialsForm {
 }
 
 export type ProtocolEndpoint = 'token' | 'introspection' | 'revocation';
+
+/** What client authentication reads of a protocol request besides its form: the caller's address and its headers. */
+export type ProtocolRequest = Pick<Context, 'ip' | 'get'>;
 
 export interface AuthenticatedClient {
   readonly record: ClientRecord;
@@ -68,7 +71,7 @@ export class ClientAuthentication {
   ) {}
 
   async authenticate(
-    ctx: Context,
+    ctx: ProtocolRequest,
     form: ClientCredentialsForm,
     endpoint: ProtocolEndpoint,
     requestId: string,
@@ -108,7 +111,7 @@ export class ClientAuthentication {
   }
 
   /** Which credentials the request carries; more than one method is refused (RFC 6749 §2.3). */
-  private presented(ctx: Context, form: ClientCredentialsForm): Presented {
+  private presented(ctx: ProtocolRequest, form: ClientCredentialsForm): Presented {
     const header = ctx.get('authorization');
     const methods = [
       header !== '',

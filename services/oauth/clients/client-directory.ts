@@ -1,8 +1,8 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { boundedCache } from '../../platform/bounded-cache';
-import type { ChangeFeed } from '../../platform/change-feed';
+import type { ChangeSubscriber } from '../../platform/change-feed';
 import { assertionKeyResolver } from './client-keys';
-import type { ClientRecord, ClientStore } from './client-store';
+import type { ClientRecord, ClientStoreType } from './store-type';
 import type { JwksUriPolicy } from './jwks-uri';
 import { CLIENT_CACHE_SIZE, CLIENT_CACHE_TTL_MS } from '../settings';
 
@@ -25,8 +25,8 @@ export class ClientDirectory {
   private generation = 0;
 
   constructor(
-    private readonly store: ClientStore,
-    private readonly changes: ChangeFeed,
+    private readonly store: Pick<ClientStoreType, 'get'>,
+    private readonly changes: Pick<ChangeSubscriber, 'connected'>,
     private readonly jwksUris: JwksUriPolicy,
   ) {}
 

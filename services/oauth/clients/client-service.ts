@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
-import type { ChangeFeed } from '../../platform/change-feed';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor, Trx } from '../../db';
+import type { ChangePublisher } from '../../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../../shared/schemas';
 import { CLIENT_CHANGED } from './client-directory';
 import { validateClientJwks } from './client-keys';
 import type { ClientSecretHasher } from './client-secrets';
 import type { JwksUriPolicy } from './jwks-uri';
-import { publicView, type ClientRecord, type ClientStore } from './client-store';
+import { publicView, type ClientFilter, type ClientRecord, type ClientStoreType } from './store-type';
 import type { OAuthClient, RegisterClientInput, RegisteredClient, RotateClientCredentials } from '../schemas';
 import { DEFAULT_SECRET_GRACE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from '../settings';
 import { systemClock, type Clock } from '../../platform/clock';
@@ -16,12 +16,12 @@ import { systemClock, type Clock } from '../../platform/clock';
 /** Registers, disables and rotates OAuth clients; every change audited and announced on the change feed. */
 export class ClientService {
   constructor(
-    private readonly db: Db,
-    private readonly store: ClientStore,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: ClientStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher,
     private readonly hasher: ClientSecretHasher,
-    private readonly jwksUris: JwksUriPolicy,
+    private readonly jwksUris: Pick<JwksUriPolicy, 'validate'>,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -74,7 +74,7 @@ export class ClientService {
     return publicView(client);
   }
 
-  async list(filter: { kind?: string; vendorId?: string; status?: string; cursor?: string }, limit: number): Promise<Page<OAuthClient>> {
+  async list(filter: Omit<ClientFilter, 'afterId'> & { cursor?: string }, limit: number): Promise<Page<OAuthClient>> {
     const items = await this.store.list({ ...filter, afterId: decodeCursor(filter.cursor) }, limit + 1);
     const more = items.length > limit;
     const pageItems = items.slice(0, limit).map(publicView);

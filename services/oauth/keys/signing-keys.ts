@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
-import type { ChangeFeed } from '../../platform/change-feed';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor, Trx } from '../../db';
+import type { ChangePublisher } from '../../platform/change-feed';
 import { systemClock, type Clock } from '../../platform/clock';
 import { ServiceUnavailableError } from '../../shared/errors';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption';
@@ -12,7 +12,7 @@ import {
   MAX_ACCESS_TOKEN_TTL_SECONDS,
   type SigningAlgorithm,
 } from '../settings';
-import type { SigningKeyRecord, SigningKeyStore } from './signing-key-store';
+import type { SigningKeyRecord, SigningKeyStoreType } from './store-type';
 
 /** Change-feed topic: a signing key was created or retired; every replica reloads its key set. */
 export const SIGNING_KEYS_CHANGED = 'oauth.signing_keys_changed';
@@ -44,10 +44,10 @@ export class SigningKeyService {
   private loadedAt = 0;
 
   constructor(
-    private readonly db: Db,
-    private readonly store: SigningKeyStore,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly store: SigningKeyStoreType,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher,
     private readonly keyEncryptionKey: Buffer,
     private readonly clock: Clock = systemClock,
   ) {}

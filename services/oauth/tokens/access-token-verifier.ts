@@ -1,16 +1,16 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { boundedCache } from '../../platform/bounded-cache';
-import type { ChangeFeed } from '../../platform/change-feed';
+import type { ChangeSubscriber } from '../../platform/change-feed';
 import { UnauthorizedError } from '../../shared/errors';
 import type { ClientActor } from '../../http/route';
 import type { ClientAuthenticator } from '../../http/router';
 import { ACCESS_TOKEN_TYPE } from './access-token-issuer';
 import type { ClientDirectory } from '../clients/client-directory';
-import type { ClientRecord } from '../clients/client-store';
+import type { ClientRecord } from '../clients/store-type';
 import type { RevocationList } from './revocation-list';
 import { CLOCK_TOLERANCE_SECONDS, SIGNING_ALGORITHMS, VERIFIED_TOKEN_CACHE_SIZE } from '../settings';
 import type { SigningKeyService } from '../keys/signing-keys';
-import type { TokenStore } from './token-store';
+import type { TokenStoreType } from './store-type';
 import type { AccessTokenClaims } from './access-token-claims';
 import type { VendorTokenPolicy } from './vendor-token-policy';
 import { systemClock, type Clock } from '../../platform/clock';
@@ -41,8 +41,8 @@ export class AccessTokenVerifier implements ClientAuthenticator {
     private readonly keys: SigningKeyService,
     private readonly clients: ClientDirectory,
     private readonly revocations: RevocationList,
-    private readonly tokens: TokenStore,
-    private readonly changes: ChangeFeed,
+    private readonly tokens: Pick<TokenStoreType, 'isRevoked'>,
+    private readonly changes: Pick<ChangeSubscriber, 'connected'>,
     private readonly issuer: string,
     private readonly audience: string,
     /** The vendor-access feature's say on whether a token is still active (none for a bare authorization server). */

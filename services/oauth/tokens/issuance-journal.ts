@@ -1,7 +1,7 @@
 import type { AuditEventInput, AuditLog } from '../../audit';
-import type { Db } from '../../db';
+import type { Transactor } from '../../db';
 import { isDatabaseUnavailable } from '../../shared/errors';
-import { assertionKey, type AssertionClaim, type TokenStore } from './token-store';
+import { assertionKey, type AssertionClaim, type TokenStoreType } from './store-type';
 
 interface Pending {
   readonly claim?: AssertionClaim;
@@ -34,9 +34,10 @@ export class IssuanceJournal {
   private gathered: (() => void) | undefined;
 
   constructor(
-    private readonly db: Db,
-    private readonly tokens: TokenStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly tokens: Pick<TokenStoreType, 'claimAssertions' | 'recordTokenBatch'>,
+    /** The durable-commit module's batch commit (services/audit/commit). */
+    private readonly audit: Pick<AuditLog, 'commitBatch'>,
     private readonly lanes = 1,
   ) {}
 
@@ -132,10 +133,10 @@ export class IssuanceJournal {
     // Claims alone are one insert; with events, the audit log commits them together (one statement when it can).
     const inserted =
       events.length === 0
-        ? await this.tokens.claimAssertions(this.db, claims)
+        ? await this.tokens.claimAssertions(claims)
         : await this.audit.commitBatch(this.db, events, {
             oneStatement: (linked) => this.tokens.recordTokenBatch(linked, claims),
-            inTransaction: (trx) => this.tokens.claimAssertions(trx, claims),
+            inTransaction: (trx) => this.tokens.claimAssertions(claims, trx),
           });
     return new Set([...first.entries()].filter(([key]) => inserted.has(key)).map(([, p]) => p));
   }

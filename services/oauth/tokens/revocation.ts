@@ -1,13 +1,12 @@
-import type { Context } from 'koa';
-import type { AuditLog } from '../../audit';
-import type { Db } from '../../db';
-import type { ChangeFeed } from '../../platform/change-feed';
+import type { AuditRecorder } from '../../audit';
+import type { Transactor } from '../../db';
+import type { ChangePublisher } from '../../platform/change-feed';
 import { InvalidAccessToken, type AccessTokenClaims, type AccessTokenVerifier } from './access-token-verifier';
-import type { ClientAuthentication } from '../clients/client-authentication';
+import type { ClientAuthentication, ProtocolRequest } from '../clients/client-authentication';
 import { invalidRequest } from '../errors';
 import { TOKEN_REVOKED } from './revocation-list';
 import type { RevocationRequestForm } from '../schemas';
-import type { TokenStore } from './token-store';
+import type { TokenStoreType } from './store-type';
 import { systemClock, type Clock } from '../../platform/clock';
 
 /**
@@ -16,16 +15,16 @@ import { systemClock, type Clock } from '../../platform/clock';
  */
 export class RevocationEndpoint {
   constructor(
-    private readonly db: Db,
-    private readonly authentication: ClientAuthentication,
-    private readonly verifier: AccessTokenVerifier,
-    private readonly tokens: TokenStore,
-    private readonly audit: AuditLog,
-    private readonly changes: ChangeFeed,
+    private readonly db: Transactor,
+    private readonly authentication: Pick<ClientAuthentication, 'authenticate'>,
+    private readonly verifier: Pick<AccessTokenVerifier, 'verifySignatureAndClaims'>,
+    private readonly tokens: Pick<TokenStoreType, 'revoke'>,
+    private readonly audit: AuditRecorder,
+    private readonly changes: ChangePublisher,
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async revoke(ctx: Context, form: RevocationRequestForm, requestId: string): Promise<void> {
+  async revoke(ctx: ProtocolRequest, form: RevocationRequestForm, requestId: string): Promise<void> {
     const { record } = await this.authentication.authenticate(ctx, form, 'revocation', requestId);
     let claims: AccessTokenClaims;
     try {

@@ -3,7 +3,7 @@ import type { AuditEventInput } from '../../audit';
 import type { Clock } from '../../platform/clock';
 import type { AccessTokenIssuer } from './access-token-issuer';
 import type { ClientAuthentication } from '../clients/client-authentication';
-import { publicView } from '../clients/client-store';
+import { publicView } from '../clients/store-type';
 import { ServiceUnavailableError } from '../../shared/errors';
 import { bodyProblem } from '../../http/router';
 import { OAuthError, invalidRequest } from '../errors';

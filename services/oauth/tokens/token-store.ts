@@ -1,54 +1,54 @@
 import { AUDIT_CHAIN_LOCK, type LinkedBatch } from '../../audit';
 import type { Db, Trx } from '../../db';
+import { assertionKey, type AssertionClaim, type RevokedToken, type TokenStoreType } from './store-type';
 
-export interface RevokedToken {
-  readonly jti: string;
-  readonly clientId: string;
-  readonly expiresAt: string;
+interface RevokedTokenRow {
+  jti: string;
+  client_id: string;
+  expires_at: string;
+  revoked_at: string;
 }
 
-export interface AssertionClaim {
-  readonly clientId: string;
-  readonly jti: string;
-  readonly expiresAt: string;
+interface AssertionRow {
+  client_id: string;
+  jti: string;
+  expires_at: string;
 }
 
 /** Revoked access tokens and used client-assertion ids; rows are useless once their token expired. */
-export class TokenStore {
+export class TokenStore implements TokenStoreType {
   constructor(private readonly db: Db) {}
 
   async revoke(trx: Trx, token: RevokedToken, revokedAt: string): Promise<boolean> {
-    const rows = (await trx('oauth_revoked_tokens')
+    const inserted = await trx<RevokedTokenRow>('oauth_revoked_tokens')
       .insert({ jti: token.jti, client_id: token.clientId, expires_at: token.expiresAt, revoked_at: revokedAt })
       .onConflict('jti')
       .ignore()
-      .returning('jti')) as Array<{ jti: string }>;
-    return rows.length > 0;
+      .returning('jti');
+    return inserted.length > 0;
   }
 
   async isRevoked(jti: string): Promise<boolean> {
-    return (await this.db('oauth_revoked_tokens').where({ jti }).first('jti')) !== undefined;
+    return (await this.db<RevokedTokenRow>('oauth_revoked_tokens').where({ jti }).first('jti')) !== undefined;
   }
 
   /** Revoked tokens that have not expired yet (loaded into memory at start-up and after reconnecting). */
   async revokedSince(at: Date): Promise<Array<{ jti: string; expiresAt: string }>> {
-    const rows = (await this.db('oauth_revoked_tokens').where('expires_at', '>', at.toISOString()).select('jti', 'expires_at')) as Array<{
-      jti: string;
-      expires_at: string;
-    }>;
-    return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at }));
+    const found = await this.db<RevokedTokenRow>('oauth_revoked_tokens')
+      .where('expires_at', '>', at.toISOString())
+      .select('jti', 'expires_at');
+    return found.map((r) => ({ jti: r.jti, expiresAt: r.expires_at }));
   }
 
-  /** Records assertion ids; returns the keys (client_id + jti) that were new, i.e. not replays. */
-  /** Inside `trx`, or alone (then one autocommitted statement). */
-  async claimAssertions(trx: Trx | Db, claims: readonly AssertionClaim[]): Promise<Set<string>> {
+  /** Records assertion ids, inside `trx` or alone (then one autocommitted statement); returns the keys (client_id + jti) that were new, i.e. not replays. */
+  async claimAssertions(claims: readonly AssertionClaim[], trx?: Trx): Promise<Set<string>> {
     if (claims.length === 0) return new Set();
-    const rows = (await trx('oauth_client_assertions')
+    const inserted = await (trx ?? this.db)<AssertionRow>('oauth_client_assertions')
       .insert(claims.map((c) => ({ client_id: c.clientId, jti: c.jti, expires_at: c.expiresAt })))
       .onConflict(['client_id', 'jti'])
       .ignore()
-      .returning(['client_id', 'jti'])) as Array<{ client_id: string; jti: string }>;
-    return new Set(rows.map((r) => assertionKey(r.client_id, r.jti)));
+      .returning(['client_id', 'jti']);
+    return new Set(inserted.map((r) => assertionKey(r.client_id, r.jti)));
   }
 
   /**
@@ -76,9 +76,7 @@ export class TokenStore {
   /** Deletes rows whose tokens and assertions have expired. */
   async purgeExpired(before: Date): Promise<void> {
     const at = before.toISOString();
-    await this.db('oauth_client_assertions').where('expires_at', '<', at).delete();
-    await this.db('oauth_revoked_tokens').where('expires_at', '<', at).delete();
+    await this.db<AssertionRow>('oauth_client_assertions').where('expires_at', '<', at).delete();
+    await this.db<RevokedTokenRow>('oauth_revoked_tokens').where('expires_at', '<', at).delete();
   }
 }
-
-export const assertionKey = (clientId: string, jti: string): string => `${clientId}\u0000${jti}`;

@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../clients/client-store';
+import type { ClientRecord } from '../clients/store-type';
 import type { OAuthClient } from '../schemas';
 import type { AccessTokenClaims } from './access-token-claims';
 
