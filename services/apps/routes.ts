@@ -23,6 +23,8 @@ import type { AppService } from './service';
 export const appNotFoundResponse = { 404: { description: 'Unknown app', schema: Problem } } as const;
 /** For routes that change an app: the app is retired and changes no more. */
 export const appRetiredResponse = { 409: { description: 'The app is retired', schema: Problem } } as const;
+/** What a route that changes an app answers besides its success: invalid input, no token or permission, unknown app, retired app. */
+export const appChangeResponses = { ...problemResponses, ...appNotFoundResponse, ...appRetiredResponse } as const;
 const retired = { 409: { description: 'The app is retired, or the name is taken', schema: Problem } } as const;
 
 /** "The department that owns app {id}" as a route permission scope. */

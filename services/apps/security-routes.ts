@@ -1,6 +1,6 @@
 import { created, defineRoute, staffPermission, type RouteSpec } from '../http/route';
 import { Problem, problemResponses } from '../shared/schemas';
-import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from './routes';
+import { appChangeResponses, appNotFoundResponse, owningDepartmentOfApp } from './routes';
 import { AppParams } from './schemas';
 import {
   CreateSecurityTest,
@@ -29,12 +29,7 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       auth: staffPermission('app', 'record_security', ofApp),
       params: AppParams,
       body: CreateSecurityTest,
-      responses: {
-        201: { description: 'Recorded', schema: SecurityTest },
-        ...problemResponses,
-        ...appNotFoundResponse,
-        ...appRetiredResponse,
-      },
+      responses: { 201: { description: 'Recorded', schema: SecurityTest }, ...appChangeResponses },
       handler: ({ params, body, change }) => created(security.recordTest(change, params.id, body)),
     }),
     defineRoute({
@@ -62,12 +57,7 @@ export function appSecurityRoutes(apps: Pick<AppService, 'departmentOf'>, securi
       auth: staffPermission('app', 'record_security', ofApp),
       params: AppParams,
       body: CreateVulnerability,
-      responses: {
-        201: { description: 'Recorded', schema: Vulnerability },
-        ...problemResponses,
-        ...appNotFoundResponse,
-        ...appRetiredResponse,
-      },
+      responses: { 201: { description: 'Recorded', schema: Vulnerability }, ...appChangeResponses },
       handler: ({ params, body, change }) => created(security.reportVulnerability(change, params.id, body)),
     }),
     defineRoute({

@@ -2,15 +2,8 @@ import { LegalBasis, PurposeKey } from '../purposes/schemas';
 import { PageQuery, Timestamp, Uuid, FreeText, PhoneNumber } from '../shared/schemas';
 import { z } from '../shared/zod';
 
-// PostgreSQL cannot store NUL or unpaired surrogates (jsonb): refuse them here (400) rather than fail there (500).
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const storable = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
-const STORABLE = 'must be valid Unicode text without NUL characters';
-const Text = (max: number) => FreeText(max).refine(storable, STORABLE);
-const WebUrl = z
-  .url({ protocol: /^https?$/ })
-  .max(2000)
-  .refine(storable, STORABLE);
+// Text PostgreSQL cannot store (NUL, unpaired surrogates) never reaches these schemas: the router refuses it in any body (shared/validation.ts).
+const WebUrl = z.url({ protocol: /^https?$/ }).max(2000);
 
 const uniqueBy =
   <T>(key: (item: T) => string) =>
@@ -20,23 +13,26 @@ const onceEach = (what: string) => ({ message: `list each ${what} once` });
 
 export const NoticeController = z
   .strictObject({
-    name: Text(200).openapi({ description: 'The personal-information handler (the bank or insurer)', example: 'Example Bank Co., Ltd.' }),
-    contact: Text(500).openapi({
+    name: FreeText(200).openapi({
+      description: 'The personal-information handler (the bank or insurer)',
+      example: 'Example Bank Co., Ltd.',
+    }),
+    contact: FreeText(500).openapi({
       description: 'Who answers questions about this processing',
       example: 'Personal Information Protection Office',
     }),
     email: z.email().max(254).optional(),
     phone: PhoneNumber.optional(),
-    address: Text(500).optional(),
+    address: FreeText(500).optional(),
     url: WebUrl.optional(),
   })
   .openapi('NoticeController', { description: 'Controller identity and contact (PIPL Art. 17 (1))' });
 
 export const SensitivePiCategory = z
   .strictObject({
-    category: Text(100).openapi({ example: 'bank account numbers' }),
-    necessity: Text(2000).openapi({ description: 'Why this sensitive information is needed (PIPL Art. 30)' }),
-    impact: Text(2000).openapi({ description: 'The effect on the person’s rights and interests (PIPL Art. 30)' }),
+    category: FreeText(100).openapi({ example: 'bank account numbers' }),
+    necessity: FreeText(2000).openapi({ description: 'Why this sensitive information is needed (PIPL Art. 30)' }),
+    impact: FreeText(2000).openapi({ description: 'The effect on the person’s rights and interests (PIPL Art. 30)' }),
     fields: z
       .array(
         z
@@ -64,7 +60,7 @@ export const SensitivePiCategory = z
 
 /** Categories of personal information, as people read them (a notice's, a third party's): each once. */
 const PiCategories = z
-  .array(Text(100))
+  .array(FreeText(100))
   .max(100)
   .refine(
     uniqueBy<string>((c) => c),
@@ -73,20 +69,20 @@ const PiCategories = z
 
 export const ThirdParty = z
   .strictObject({
-    name: Text(200),
+    name: FreeText(200),
     kind: z.enum(['recipient', 'entrusted']).openapi({
       description:
         '`recipient`: another handler receives the data (PIPL Art. 23); `entrusted`: a vendor processes it on the bank’s behalf (Art. 21)',
     }),
     vendorId: Uuid.optional().openapi({ description: 'The vendor record, for entrusted vendors' }),
-    contact: Text(500).optional(),
-    purpose: Text(2000).optional(),
+    contact: FreeText(500).optional(),
+    purpose: FreeText(2000).optional(),
     piCategories: PiCategories.optional(),
   })
   .openapi('ThirdParty');
 export type ThirdParty = z.infer<typeof ThirdParty>;
 
-const RightHowTo = Text(2000);
+const RightHowTo = FreeText(2000);
 export const NoticeRights = z
   .strictObject({
     access: RightHowTo.optional(),
@@ -111,10 +107,10 @@ export const Language = z
 
 /** What a notice tells people. Drafts may lack any of it; publication needs all of PIPL Art. 17. */
 const contentShape = {
-  title: Text(200),
-  body: FreeText(50_000).refine(storable, STORABLE).openapi({ description: 'The notice as people read it (Markdown)' }),
+  title: FreeText(200),
+  body: FreeText(50_000).openapi({ description: 'The notice as people read it (Markdown)' }),
   controller: NoticeController,
-  purposeDescription: Text(2000).openapi({ description: 'The purpose as told to people; prefilled from the purpose' }),
+  purposeDescription: FreeText(2000).openapi({ description: 'The purpose as told to people; prefilled from the purpose' }),
   piCategories: PiCategories,
   sensitivePiCategories: z
     .array(SensitivePiCategory)

@@ -2,7 +2,7 @@ import { jsonOrCsvReport, toCsv } from '../../shared/csv';
 import { ANY_DEPARTMENT, GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { notAcceptableResponse, problemResponses } from '../../shared/schemas';
 import { z } from '../../shared/zod';
-import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from '../routes';
+import { appChangeResponses, appNotFoundResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -86,12 +86,7 @@ export function accountabilityRoutes(
       auth: staffPermission('app', 'update', ofApp),
       params: AppParams,
       body: SetResponsibilityMatrix,
-      responses: {
-        200: { description: 'The app’s matrix', schema: AppResponsibilityMatrix },
-        ...problemResponses,
-        ...appNotFoundResponse,
-        ...appRetiredResponse,
-      },
+      responses: { 200: { description: 'The app’s matrix', schema: AppResponsibilityMatrix }, ...appChangeResponses },
       handler: async ({ params, body, change }) => ({ body: await responsibilities.set(change, params.id, body) }),
     }),
     defineRoute({

@@ -1,6 +1,6 @@
 import { ANY_DEPARTMENT, GLOBAL, created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
-import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from '../routes';
+import { appChangeResponses, appNotFoundResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import type { LicensedScopeService } from './licensed-scope';
@@ -60,12 +60,7 @@ export function businessReviewRoutes(
       auth: staffPermission('app', 'update', ofApp),
       params: AppParams,
       body: SetBusinessProfile,
-      responses: {
-        200: { description: 'The profile now', schema: BusinessProfile },
-        ...problemResponses,
-        ...appNotFoundResponse,
-        ...appRetiredResponse,
-      },
+      responses: { 200: { description: 'The profile now', schema: BusinessProfile }, ...appChangeResponses },
       handler: async ({ params, body, change }) => ({ body: await reviews.setProfile(change, params.id, body) }),
     }),
     defineRoute({

@@ -1,7 +1,7 @@
 import { ANY_DEPARTMENT, GLOBAL, created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import { z } from '../../shared/zod';
-import { appNotFoundResponse, appRetiredResponse, owningDepartmentOfApp } from '../routes';
+import { appChangeResponses, appNotFoundResponse, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -29,12 +29,7 @@ export function compatibilityRoutes(apps: Pick<AppService, 'departmentOf'>, comp
       auth: staffPermission('app', 'update', ofApp),
       params: AppParams,
       body: DeclareSupportedEnvironments,
-      responses: {
-        200: { description: 'The app’s compatibility now', schema: AppCompatibility },
-        ...problemResponses,
-        ...appNotFoundResponse,
-        ...appRetiredResponse,
-      },
+      responses: { 200: { description: 'The app’s compatibility now', schema: AppCompatibility }, ...appChangeResponses },
       handler: async ({ params, body, change }) => ({
         body: await compatibility.declareSupported(change, params.id, body),
       }),

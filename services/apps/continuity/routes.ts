@@ -1,7 +1,7 @@
 import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
-import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
+import { appChangeResponses, appNotFoundResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import { Continuity, CreateOutage, Outage, OutagePage, OutageQuery, SetContinuity } from './schemas';
@@ -26,12 +26,7 @@ export function continuityRoutes(
       auth: staffPermission('app', 'update', writers),
       params: AppParams,
       body: SetContinuity,
-      responses: {
-        200: { description: 'The profile now', schema: Continuity },
-        ...problemResponses,
-        ...appNotFoundResponse,
-        ...appRetiredResponse,
-      },
+      responses: { 200: { description: 'The profile now', schema: Continuity }, ...appChangeResponses },
       handler: async ({ params, body, change }) => ({ body: await continuity.set(change, params.id, body) }),
     }),
     defineRoute({

@@ -2,7 +2,7 @@ import { created, defineRoute, staffPermission, type RouteSpec } from '../../htt
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { z } from '../../shared/zod';
 import type { LeadDepartmentService } from '../accountability';
-import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
+import { appChangeResponses, appNotFoundResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -52,12 +52,7 @@ export function monitoringRoutes(
       auth: staffPermission('app', 'update', writers),
       params: AppParams,
       body: SetMonitoring,
-      responses: {
-        200: { description: 'The profile now', schema: Monitoring },
-        ...problemResponses,
-        ...appNotFoundResponse,
-        ...appRetiredResponse,
-      },
+      responses: { 200: { description: 'The profile now', schema: Monitoring }, ...appChangeResponses },
       handler: async ({ params, body, change }) => ({ body: await monitoring.setProfile(change, params.id, body) }),
     }),
     defineRoute({

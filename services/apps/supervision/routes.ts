@@ -1,7 +1,7 @@
 import { created, defineRoute, staffPermission, type RouteSpec } from '../../http/route';
 import { Problem, problemResponses } from '../../shared/schemas';
 import type { LeadDepartmentService } from '../accountability';
-import { appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
+import { appChangeResponses, appNotFoundResponse, appRetiredResponse, ownerOrLeadDepartment, owningDepartmentOfApp } from '../routes';
 import { AppParams } from '../schemas';
 import type { AppService } from '../service';
 import {
@@ -41,12 +41,7 @@ export function supervisionRoutes(
       auth: staffPermission('app', 'record_security', writers),
       params: AppParams,
       body: CreateInspectionFinding,
-      responses: {
-        201: { description: 'Registered', schema: InspectionFinding },
-        ...problemResponses,
-        ...appNotFoundResponse,
-        ...appRetiredResponse,
-      },
+      responses: { 201: { description: 'Registered', schema: InspectionFinding }, ...appChangeResponses },
       handler: ({ params, body, change }) => created(supervision.registerFinding(change, params.id, body)),
     }),
     defineRoute({
