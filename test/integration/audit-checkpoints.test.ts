@@ -16,6 +16,7 @@ import {
 } from '../../services/audit';
 import type { Db } from '../../services/db';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { emptyAuditLog, schemaFingerprint } from '../helpers/shared-database';
 
 // The audit chain anchored outside the database: what an attacker with write access to the
 // database (and, separately, one who also holds the checkpoint key) can do, and what is detected.
@@ -108,12 +109,30 @@ const tick = (r: Replica, seconds: number) => {
   return r.checkpoints.tick();
 };
 
-beforeEach(async () => {
+const START = new Date('2026-12-05T09:00:00Z');
+let fresh: string[];
+
+// One database for the file: each test starts from an empty audit log and no checkpoints, as on a
+// fresh copy of the template, and the schema as it was (the retention test, which detaches months,
+// has a database of its own).
+beforeAll(async () => {
   database = await createTestDatabase();
-  db = database.db;
-  clock = new Date('2026-12-05T09:00:00Z');
+  // The months the tests write into exist from the start, as in a template migrated this month.
+  await new AuditPartitionStore(database.db).ensure(START, new Date('2027-01-01T00:00:00Z'));
+  fresh = await schemaFingerprint(database.db);
 });
-afterEach(() => database.drop());
+afterAll(() => database.drop());
+beforeEach(async () => {
+  db = database.db;
+  await emptyAuditLog(db);
+  expect(await schemaFingerprint(db)).toEqual(fresh);
+  expect([await count('audit_events'), await count('audit_checkpoints')]).toEqual([0, 0]);
+  clock = new Date(START);
+});
+
+async function count(table: string): Promise<number> {
+  return Number(((await db(table).count('* as n')) as Array<{ n: number | string }>)[0].n);
+}
 
 describe('making checkpoints', () => {
   it('signs the committed chain head, chained to the previous checkpoint, verifiable with the published key alone', async () => {
@@ -441,6 +460,15 @@ describe('an attacker with the database and the checkpoint key', () => {
 });
 
 describe('checkpoints and retention', () => {
+  let own: TestDatabase;
+  beforeAll(async () => {
+    own = await createTestDatabase();
+  });
+  afterAll(() => own.drop());
+  beforeEach(() => {
+    db = own.db;
+  });
+
   it('verifies from the first retained event; a checkpoint of detached months is checked where the detachment recorded its hash', async () => {
     const r = replica();
     clock = new Date('2022-01-10T00:00:00Z');

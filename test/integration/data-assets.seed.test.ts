@@ -20,9 +20,10 @@ afterAll(() => t.close());
 const count = async (db: TestApp['container']['db'], table: string) =>
   Number(((await db(table).count('* as n')) as Array<{ n: number | string }>)[0].n);
 
-/** Runs `npm run seed`'s script in a child process with the given environment. */
+/** Runs `npm run seed`'s script (`tsx services/cli/seed.ts`) in a child process with the given environment. */
 async function seedCli(env: Record<string, string>): Promise<string> {
-  const { stdout } = await run(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['services/cli/seed.ts'], {
+  // tsx as a loader in one process, as the start-up tests run the CLIs, rather than its launcher, which starts a second one.
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'services/cli/seed.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
   });

@@ -1,15 +1,37 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { loadConfig } from '../../services/config';
 import { createMetricsServer } from '../../services/operations/metrics-server';
+import { createHttpServer } from '../../services/server';
 import { createTestApp, expectProblem, type TestApp } from '../helpers/app';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { Factories } from '../helpers/factories';
 import { basic, registerSecretClient, tokenFor } from '../helpers/oauth';
+import { shared } from '../helpers/shared-database';
 
 jest.setTimeout(120_000);
 
 const DAY = 86_400_000;
 const ROOT = path.resolve(__dirname, '..', '..');
+
+// One database for the file. The app with the default settings (`t`) serves every test that needs no
+// other setting; the /metrics exposures (METRICS_TOKEN, METRICS_PORT) are set when the app is built,
+// so each has an app of its own, on the same database with the same key-encryption key.
+let database: TestDatabase;
+let t: TestApp;
+const keys = { KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), SUBJECT_ID_KEY: crypto.randomBytes(32).toString('base64') };
+const appWith = (env: Record<string, string> = {}) => createTestApp({ database: shared(database), env: { ...keys, ...env } });
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  t = await appWith();
+});
+afterAll(async () => {
+  await t?.close();
+  await database?.drop();
+});
 
 /** The value of one sample in Prometheus text, 0 when absent. */
 function sample(text: string, name: string, labels = ''): number {
@@ -18,7 +40,6 @@ function sample(text: string, name: string, labels = ''): number {
 }
 
 describe('domain metrics and request logs (development: /metrics open on the public port)', () => {
-  let t: TestApp;
   let f: Factories;
   let pep: string;
   let vendorId: string;
@@ -26,7 +47,6 @@ describe('domain metrics and request logs (development: /metrics open on the pub
   const metrics = async () => (await t.http.get('/metrics').expect(200)).text;
 
   beforeAll(async () => {
-    t = await createTestApp();
     f = new Factories(t);
     await f.department('RETAIL');
     await f.purpose('collections');
@@ -63,7 +83,6 @@ describe('domain metrics and request logs (development: /metrics open on the pub
       .expect(200);
     pep = await tokenFor(t, await registerSecretClient(t, { roles: ['pep'] }));
   });
-  afterAll(() => t.close());
 
   const decide = (fields: string[]) =>
     t.http
@@ -148,7 +167,7 @@ describe('domain metrics and request logs (development: /metrics open on the pub
 
 describe('where /metrics is served', () => {
   it('behind METRICS_TOKEN: 401 without or with a wrong bearer token, 200 with it', async () => {
-    const t = await createTestApp({ env: { METRICS_TOKEN: 'scrape-token-0123456789' } });
+    const t = await appWith({ METRICS_TOKEN: 'scrape-token-0123456789' });
     try {
       expectProblem(await t.http.get('/metrics'), 401, 'unauthorized');
       expectProblem(await t.http.get('/metrics').set('Authorization', 'Bearer scrape-token-012345678'), 401, 'unauthorized');
@@ -161,7 +180,7 @@ describe('where /metrics is served', () => {
   });
 
   it('with METRICS_PORT: not on the public port (404), on its own listener only; /healthz and /readyz stay public', async () => {
-    const t = await createTestApp({ env: { METRICS_PORT: '0' } });
+    const t = await appWith({ METRICS_PORT: '0' });
     const server = createMetricsServer(t.container.metrics.registry);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
@@ -186,28 +205,32 @@ describe('the HTTP server behind the shipped nginx', () => {
   const nginx = fs.readFileSync(path.join(ROOT, 'deploy', 'nginx.conf'), 'utf8');
   const seconds = (directive: string) => Number(new RegExp(`^\\s*${directive}\\s+(\\d+)s;`, 'm').exec(nginx)?.[1]);
 
-  it('keeps idle connections open longer than nginx keeps its upstream ones, and its timeouts above the proxy’s', async () => {
-    const t = await createTestApp();
-    try {
-      const upstreamKeepAlive = seconds('keepalive_timeout');
-      expect(upstreamKeepAlive).toBeGreaterThan(0);
-      expect(t.server.keepAliveTimeout).toBeGreaterThan(upstreamKeepAlive * 1000);
-      expect(t.server.headersTimeout).toBeGreaterThan(t.server.keepAliveTimeout);
-      expect(t.server.requestTimeout).toBeGreaterThan(seconds('proxy_read_timeout') * 1000);
-      expect(t.server.requestTimeout).toBeGreaterThanOrEqual(t.server.headersTimeout);
-    } finally {
-      await t.close();
-    }
+  it('keeps idle connections open longer than nginx keeps its upstream ones, and its timeouts above the proxy’s', () => {
+    // `t` runs with the default settings.
+    const upstreamKeepAlive = seconds('keepalive_timeout');
+    expect(upstreamKeepAlive).toBeGreaterThan(0);
+    expect(t.server.keepAliveTimeout).toBeGreaterThan(upstreamKeepAlive * 1000);
+    expect(t.server.headersTimeout).toBeGreaterThan(t.server.keepAliveTimeout);
+    expect(t.server.requestTimeout).toBeGreaterThan(seconds('proxy_read_timeout') * 1000);
+    expect(t.server.requestTimeout).toBeGreaterThanOrEqual(t.server.headersTimeout);
   });
 
   it('honours HTTP_KEEP_ALIVE_TIMEOUT_S: an idle keep-alive connection stays open between requests', async () => {
-    const t = await createTestApp({
-      env: { HTTP_KEEP_ALIVE_TIMEOUT_S: '120', HTTP_HEADERS_TIMEOUT_S: '121', HTTP_REQUEST_TIMEOUT_S: '180' },
+    // The timeouts are the HTTP server's alone (createHttpServer, as createTestApp and the service build it): a
+    // server with these settings in front of `t`'s app.
+    const config = loadConfig({
+      DATA_DIR: t.config.dataDir,
+      HTTP_KEEP_ALIVE_TIMEOUT_S: '120',
+      HTTP_HEADERS_TIMEOUT_S: '121',
+      HTTP_REQUEST_TIMEOUT_S: '180',
     });
+    const server = createHttpServer(t.app, config).listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      expect(t.server.keepAliveTimeout).toBe(120_000);
-      const port = (t.server.address() as { port: number }).port;
+      expect(server.keepAliveTimeout).toBe(120_000);
+      expect([server.headersTimeout, server.requestTimeout]).toEqual([121_000, 180_000]);
+      const port = (server.address() as { port: number }).port;
       const get = () =>
         new Promise<{ socket: unknown; status: number; keepAlive: string }>((resolve, reject) => {
           const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
@@ -223,7 +246,7 @@ describe('the HTTP server behind the shipped nginx', () => {
       expect(second.socket).toBe(first.socket);
     } finally {
       agent.destroy();
-      await t.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 
