@@ -154,9 +154,12 @@ describe('the service process', () => {
     expect(seed.stderr()).toContain(`is in use by process ${server.child.pid}`);
     expect(seed.stdout()).not.toContain('seeded');
 
-    // A second server: one JSON line, a clear code, a non-zero exit.
-    const second = run('services/server.ts', { DATA_DIR: dataDir, PORT: '0' });
+    // A second server: one JSON line, a clear code, a non-zero exit. At LOG_LEVEL=info it would log that it is opening
+    // the database first, asynchronously, and that line can reach stdout after the failure's, which is written
+    // synchronously just before the exit (3 of 20 starts on a busy machine): at warn, the failure is all it writes.
+    const second = run('services/server.ts', { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' });
     expect(await second.exited).toBe(1);
+    expect(jsonLines(second.stdout())).toHaveLength(1);
     const failure = jsonLines(second.stdout()).at(-1);
     expect(failure).toMatchObject({ level: 60, code: 'data_dir_locked' });
     expect(failure?.msg).toContain(`start-up failed: DATA_DIR ${dataDir} is in use by process ${server.child.pid}`);
