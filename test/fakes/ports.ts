@@ -90,12 +90,17 @@ export class RecordingChangeFeed implements ChangePublisher, ChangeSubscriber {
 
 export const staff = (subject: string): ChangeContext => ({ actor: { kind: 'staff', subject }, requestId: 'req-test' });
 
-/** The stable code of the problem `work` fails with (fails the test when it succeeds or throws something else). */
-export async function problemCode(work: Promise<unknown>): Promise<string> {
+/** The problem `work` fails with (fails the test when it succeeds or throws something else). */
+export async function problemOf(work: Promise<unknown>): Promise<ProblemError> {
   const err: unknown = await work.then(
     () => undefined,
     (e: unknown) => e,
   );
   if (!(err instanceof ProblemError)) throw new Error(`expected a problem, got ${String(err)}`);
-  return err.code;
+  return err;
+}
+
+/** The stable code of the problem `work` fails with (fails the test when it succeeds or throws something else). */
+export async function problemCode(work: Promise<unknown>): Promise<string> {
+  return (await problemOf(work)).code;
 }
