@@ -85,6 +85,9 @@ export const inFakeTransaction = <T>(fn: (trx: Trx) => Promise<T>): Promise<T> =
 
 export interface LedgerOptions {
   readonly clock?: ManualClock;
+  /** The stores and audit log a sub-feature's services share with the ledger (new ones when absent). */
+  readonly store?: FakeAppStore;
+  readonly audit?: RecordingAudit;
   readonly proposalChecks?: readonly ProposalCheck[];
   readonly updateChecks?: readonly UpdateCheck[];
   readonly releaseChecks?: readonly ReleaseCheck[];
@@ -101,8 +104,8 @@ export interface LedgerOptions {
 export function ledgerOnFakes(options: LedgerOptions = {}) {
   const clock = options.clock ?? new ManualClock('2026-06-15T08:00:00.000Z');
   const tx = new FakeTransactor();
-  const audit = new RecordingAudit();
-  const store = new FakeAppStore();
+  const audit = options.audit ?? new RecordingAudit();
+  const store = options.store ?? new FakeAppStore();
   const security = new FakeAppSecurityStore();
   const accountability = new FakeAccountabilityStore();
   accountability.lead = { department: 'DIGITAL', setBy: 'root-admin', setAt: '2026-01-01T00:00:00.000Z' };
