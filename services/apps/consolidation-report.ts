@@ -3,8 +3,8 @@ import { toCsv } from '../shared/csv';
 import { Timestamp, Uuid } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { AppAudience, AppKind, AppLifecycleState, type App } from './schemas';
-import type { AppSecurityStore } from './security-store';
-import type { AppStore } from './store';
+import type { AppSecurityStoreType } from './security-store-type';
+import type { AppStoreType } from './store-type';
 
 /** Where an app counts as a consolidation candidate (from configuration). */
 export interface ConsolidationThresholds {
@@ -79,8 +79,8 @@ export type AppConsolidationReport = z.infer<typeof AppConsolidationReport>;
  */
 export class AppConsolidationReportService {
   constructor(
-    private readonly apps: AppStore,
-    private readonly security: AppSecurityStore,
+    private readonly apps: Pick<AppStoreType, 'live'>,
+    private readonly security: Pick<AppSecurityStoreType, 'unfixedOf'>,
     private readonly thresholds: ConsolidationThresholds,
     private readonly clock: Clock,
   ) {}

@@ -1,7 +1,7 @@
 import type { Clock } from '../platform/clock';
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../audit';
-import type { Db } from '../db';
+import type { AuditRecorder, ChangeContext } from '../audit';
+import type { Transactor } from '../db';
 import { ConflictError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { decodeUuidCursor, type Page } from '../shared/schemas';
 import { isLive } from './lifecycle';
@@ -9,7 +9,7 @@ import type { PurposeDirectory } from './lifecycle-service';
 import type { PublishedNoticeLookup } from './release-gate';
 import type { AppDataUse, CreateAppDataUse, SubResourceQuery } from './schemas';
 import { appNotFound, appRetired, lockChangeableApp, pageOf, staffSubject } from './service';
-import type { AppStore } from './store';
+import type { AppStoreType } from './store-type';
 
 /** What data uses need to know about a data asset: whether it is live, and its live fields. */
 export interface AssetDirectory {
@@ -28,9 +28,9 @@ const dataUseExists = (asset: string, purpose: string) =>
 /** Which data each app processes and why: live fields of a live asset, for an active purpose. */
 export class AppDataUseService {
   constructor(
-    private readonly db: Db,
-    private readonly store: AppStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: AppStoreType,
+    private readonly audit: AuditRecorder,
     private readonly assets: AssetDirectory,
     private readonly purposes: PurposeDirectory,
     private readonly notices: PublishedNoticeLookup,

@@ -1,15 +1,15 @@
 import type { Clock } from '../platform/clock';
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
+import type { AuditRecorder, ChangeContext } from '../audit';
+import type { Transactor, Trx } from '../db';
 import { ConflictError, ProblemError, ValidationError } from '../shared/errors';
 import type { LeadDepartmentService } from './accountability/service';
 import { assertSeparateChecker, assertTransition } from './lifecycle';
 import { ReleaseGateError, checkRelease, type PublishedNoticeLookup, type ReleaseCheck, type ReleaseEvidence } from './release-gate';
 import type { App, AppDetail, AppTransition, TransitionRequest } from './schemas';
-import type { AppSecurityStore } from './security-store';
+import type { AppSecurityStoreType } from './security-store-type';
 import { appNotFound, staffSubject } from './service';
-import type { AppStore } from './store';
+import type { AppStoreType } from './store-type';
 
 /** What the lifecycle needs to know about purposes: their legal basis. */
 export interface PurposeDirectory {
@@ -38,10 +38,10 @@ function assertOwnersNamed(app: App): void {
 /** Moves apps through their lifecycle, one step at a time, with the release and retirement gates. */
 export class AppLifecycleService {
   constructor(
-    private readonly db: Db,
-    private readonly store: AppStore,
-    private readonly security: AppSecurityStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: AppStoreType,
+    private readonly security: Pick<AppSecurityStoreType, 'testFactsOf' | 'blockingFindingsOf'>,
+    private readonly audit: AuditRecorder,
     private readonly purposes: PurposeDirectory,
     private readonly notices: PublishedNoticeLookup,
     private readonly lead: Pick<LeadDepartmentService, 'assertLeadApprover'>,

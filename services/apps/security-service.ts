@@ -1,7 +1,7 @@
 import type { Clock } from '../platform/clock';
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
+import type { AuditRecorder, ChangeContext } from '../audit';
+import type { Transactor, Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { decodeUuidCursor, type Page } from '../shared/schemas';
 import type {
@@ -16,9 +16,9 @@ import type {
   VulnerabilityQuery,
   VulnerabilityStatus,
 } from './security-schemas';
-import type { AppSecurityStore, VulnerabilityRecord } from './security-store';
+import type { AppSecurityStoreType, VulnerabilityRecord } from './security-store-type';
 import { appNotFound, lockChangeableApp, pageOf, staffSubject } from './service';
-import type { AppStore } from './store';
+import type { AppStoreType } from './store-type';
 
 const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
 
@@ -69,10 +69,10 @@ const withStatus = (v: VulnerabilityRecord, now: Date): Vulnerability => ({ ...v
 /** Penetration tests, compatibility tests, privacy reviews and vulnerabilities with their rectification. */
 export class AppSecurityService {
   constructor(
-    private readonly db: Db,
-    private readonly apps: AppStore,
-    private readonly store: AppSecurityStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly apps: Pick<AppStoreType, 'find'>,
+    private readonly store: AppSecurityStoreType,
+    private readonly audit: AuditRecorder,
     private readonly clock: Clock,
   ) {}
 

@@ -1,9 +1,13 @@
 import type { Db, Trx } from '../db';
+import { rowMapper } from '../platform/row-mapper';
 import type { Finding } from '../reports/compliance-check';
 import { LIVE_STATES } from './lifecycle';
 import type { BlockingFindingFact, SecurityTestFact } from './release-gate';
-import type { SecurityTest, Vulnerability, VulnerabilitySeverity, VulnerabilitySource, VulnerabilityStatus } from './security-schemas';
+import type { SecurityTest, VulnerabilitySeverity, VulnerabilitySource } from './security-schemas';
+import type { AppSecurityStoreType, SecurityTestFilter, VulnerabilityFilter, VulnerabilityRecord } from './security-store-type';
 import { afterRow } from './store';
+
+export type { VulnerabilityRecord } from './security-store-type';
 
 interface SecurityTestRow {
   id: string;
@@ -17,20 +21,17 @@ interface SecurityTestRow {
   recorded_at: string;
 }
 
-const testFromRow = (r: SecurityTestRow): SecurityTest => ({
-  id: r.id,
-  appId: r.app_id,
-  kind: r.kind,
-  performedAt: r.performed_at,
-  result: r.result,
-  performer: r.performer,
-  reportReference: r.report_reference,
-  recordedBy: r.recorded_by,
-  recordedAt: r.recorded_at,
+const tests = rowMapper<SecurityTest, SecurityTestRow>({
+  id: 'id',
+  appId: 'app_id',
+  kind: 'kind',
+  performedAt: 'performed_at',
+  result: 'result',
+  performer: 'performer',
+  reportReference: 'report_reference',
+  recordedBy: 'recorded_by',
+  recordedAt: 'recorded_at',
 });
-
-/** A vulnerability as stored; its status (open, overdue, fixed) is derived from the clock. */
-export type VulnerabilityRecord = Omit<Vulnerability, 'status'>;
 
 interface VulnerabilityRow {
   id: string;
@@ -51,46 +52,36 @@ interface VulnerabilityRow {
   recorded_at: string;
 }
 
-const vulnerabilityFromRow = (r: VulnerabilityRow): VulnerabilityRecord => ({
-  id: r.id,
-  appId: r.app_id,
-  title: r.title,
-  severity: r.severity,
-  reportedAt: r.reported_at,
-  dueAt: r.due_at,
-  testKind: r.test_kind,
-  securityTestId: r.security_test_id,
-  blocksRelease: r.blocks_release,
-  source: r.source,
-  regulatorReference: r.regulator_reference,
-  fixedAt: r.fixed_at,
-  fixEvidence: r.fix_evidence,
-  fixedBy: r.fixed_by,
-  recordedBy: r.recorded_by,
-  recordedAt: r.recorded_at,
+const vulnerabilities = rowMapper<VulnerabilityRecord, VulnerabilityRow>({
+  id: 'id',
+  appId: 'app_id',
+  title: 'title',
+  severity: 'severity',
+  reportedAt: 'reported_at',
+  dueAt: 'due_at',
+  testKind: 'test_kind',
+  securityTestId: 'security_test_id',
+  blocksRelease: 'blocks_release',
+  source: 'source',
+  regulatorReference: 'regulator_reference',
+  fixedAt: 'fixed_at',
+  fixEvidence: 'fix_evidence',
+  fixedBy: 'fixed_by',
+  recordedBy: 'recorded_by',
+  recordedAt: 'recorded_at',
 });
 
 /** Security tests and vulnerabilities of apps, and the questions inspectors ask about them. */
-export class AppSecurityStore {
+export class AppSecurityStore implements AppSecurityStoreType {
   constructor(private readonly db: Db) {}
 
   async insertTest(trx: Trx, test: SecurityTest): Promise<void> {
-    await trx('app_security_tests').insert({
-      id: test.id,
-      app_id: test.appId,
-      kind: test.kind,
-      performed_at: test.performedAt,
-      result: test.result,
-      performer: test.performer,
-      report_reference: test.reportReference,
-      recorded_by: test.recordedBy,
-      recorded_at: test.recordedAt,
-    });
+    await trx('app_security_tests').insert(tests.toRow(test));
   }
 
   /** Tests of an app, most recently performed first. */
-  async testsOf(appId: string, filter: { kind?: string; result?: string; afterId?: string }, limit: number): Promise<SecurityTest[]> {
-    const q = this.db('app_security_tests')
+  async testsOf(appId: string, filter: SecurityTestFilter, limit: number): Promise<SecurityTest[]> {
+    const q = this.db<SecurityTestRow>('app_security_tests')
       .where({ app_id: appId })
       .orderBy([
         { column: 'performed_at', order: 'desc' },
@@ -101,59 +92,40 @@ export class AppSecurityStore {
     if (filter.kind) q.where('kind', filter.kind);
     if (filter.result) q.where('result', filter.result);
     afterRow(q, 'app_security_tests', 'performed_at, recorded_at, id', '<', filter.afterId);
-    return ((await q) as SecurityTestRow[]).map(testFromRow);
+    return (await q).map(tests.fromRow);
   }
 
   /** Every test of an app, all kinds, as the release gate reads them. */
   async testFactsOf(trx: Db | Trx, appId: string): Promise<SecurityTestFact[]> {
-    const rows = (await trx('app_security_tests')
+    const rows = await trx<SecurityTestRow>('app_security_tests')
       .where({ app_id: appId })
-      .select('id', 'kind', 'performed_at', 'result', 'recorded_at')) as Array<
-      Pick<SecurityTestRow, 'id' | 'kind' | 'performed_at' | 'result' | 'recorded_at'>
-    >;
+      .select('id', 'kind', 'performed_at', 'result', 'recorded_at');
     return rows.map((r) => ({ id: r.id, kind: r.kind, performedAt: r.performed_at, result: r.result, recordedAt: r.recorded_at }));
   }
 
   async findTest(trx: Db | Trx, appId: string, id: string): Promise<SecurityTest | undefined> {
-    const row = (await trx('app_security_tests').where({ app_id: appId, id }).first()) as SecurityTestRow | undefined;
-    return row && testFromRow(row);
+    const row = await trx<SecurityTestRow>('app_security_tests').where({ app_id: appId, id }).first();
+    return row && tests.fromRow(row);
   }
 
   /** Unfixed findings of an app that block its release, oldest first. */
   async blockingFindingsOf(trx: Db | Trx, appId: string): Promise<BlockingFindingFact[]> {
-    const rows = (await trx('app_vulnerabilities')
+    const rows = await trx<VulnerabilityRow>('app_vulnerabilities')
       .where({ app_id: appId, blocks_release: true })
       .whereNull('fixed_at')
-      .orderBy([{ column: 'reported_at' }, { column: 'id' }])) as VulnerabilityRow[];
+      .orderBy([{ column: 'reported_at' }, { column: 'id' }]);
     return rows.map((r) => ({ id: r.id, title: r.title, severity: r.severity, testKind: r.test_kind, dueAt: r.due_at }));
   }
 
   async insertVulnerability(trx: Trx, v: VulnerabilityRecord): Promise<void> {
-    await trx('app_vulnerabilities').insert({
-      id: v.id,
-      app_id: v.appId,
-      title: v.title,
-      severity: v.severity,
-      reported_at: v.reportedAt,
-      due_at: v.dueAt,
-      test_kind: v.testKind,
-      security_test_id: v.securityTestId,
-      blocks_release: v.blocksRelease,
-      source: v.source,
-      regulator_reference: v.regulatorReference,
-      fixed_at: v.fixedAt,
-      fix_evidence: v.fixEvidence,
-      fixed_by: v.fixedBy,
-      recorded_by: v.recordedBy,
-      recorded_at: v.recordedAt,
-    });
+    await trx('app_vulnerabilities').insert(vulnerabilities.toRow(v));
   }
 
   async findVulnerability(trx: Db | Trx, appId: string, id: string, forUpdate = false): Promise<VulnerabilityRecord | undefined> {
-    const q = trx('app_vulnerabilities').where({ app_id: appId, id }).first();
+    const q = trx<VulnerabilityRow>('app_vulnerabilities').where({ app_id: appId, id }).first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as VulnerabilityRow | undefined;
-    return row && vulnerabilityFromRow(row);
+    const row = await q;
+    return row && vulnerabilities.fromRow(row);
   }
 
   async recordFix(trx: Trx, v: VulnerabilityRecord): Promise<void> {
@@ -161,19 +133,8 @@ export class AppSecurityStore {
   }
 
   /** Vulnerabilities of an app, most recently reported first; `status` is judged at `now`. */
-  async vulnerabilitiesOf(
-    appId: string,
-    filter: {
-      severity?: string;
-      status?: VulnerabilityStatus;
-      blocksRelease?: boolean;
-      source?: VulnerabilitySource;
-      afterId?: string;
-      now: string;
-    },
-    limit: number,
-  ): Promise<VulnerabilityRecord[]> {
-    const q = this.db('app_vulnerabilities')
+  async vulnerabilitiesOf(appId: string, filter: VulnerabilityFilter, limit: number): Promise<VulnerabilityRecord[]> {
+    const q = this.db<VulnerabilityRow>('app_vulnerabilities')
       .where({ app_id: appId })
       .orderBy([
         { column: 'reported_at', order: 'desc' },
@@ -187,18 +148,18 @@ export class AppSecurityStore {
     if (filter.status === 'open') q.whereNull('fixed_at').where('due_at', '>=', filter.now);
     if (filter.status === 'overdue') q.whereNull('fixed_at').where('due_at', '<', filter.now);
     afterRow(q, 'app_vulnerabilities', 'reported_at, id', '<', filter.afterId);
-    return ((await q) as VulnerabilityRow[]).map(vulnerabilityFromRow);
+    return (await q).map(vulnerabilities.fromRow);
   }
 
   /** Unfixed vulnerabilities of the given severities on the given apps. */
   async unfixedOf(appIds: readonly string[], severities: readonly VulnerabilitySeverity[]): Promise<VulnerabilityRecord[]> {
     if (appIds.length === 0) return [];
-    const rows = (await this.db('app_vulnerabilities')
+    const rows = await this.db<VulnerabilityRow>('app_vulnerabilities')
       .whereIn('app_id', [...appIds])
       .whereIn('severity', [...severities])
       .whereNull('fixed_at')
-      .orderBy([{ column: 'reported_at' }, { column: 'id' }])) as VulnerabilityRow[];
-    return rows.map(vulnerabilityFromRow);
+      .orderBy([{ column: 'reported_at' }, { column: 'id' }]);
+    return rows.map(vulnerabilities.fromRow);
   }
 
   /**

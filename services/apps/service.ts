@@ -1,14 +1,14 @@
 import type { Clock } from '../platform/clock';
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../audit';
-import type { Db, Trx } from '../db';
+import type { AuditRecorder, ChangeContext } from '../audit';
+import type { Transactor, Trx } from '../db';
 import type { DepartmentService } from '../departments';
 import { ConflictError, ForbiddenError, NotFoundError, isUniqueViolation } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
 import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
 import { isLive } from './lifecycle';
 import type { App, AppDetail, AppQuery, CreateApp, UpdateApp } from './schemas';
-import type { AppStore } from './store';
+import type { AppStoreType } from './store-type';
 
 export const appNotFound = (id: string) => new NotFoundError(`No app ${id}`);
 export const appRetired = (name: string) =>
@@ -23,7 +23,7 @@ export function staffSubject(ctx: ChangeContext): string {
 }
 
 /** Locks an app for a change inside `trx`: 404 when unknown, 409 once retired. */
-export async function lockChangeableApp(store: AppStore, trx: Trx, id: string): Promise<App> {
+export async function lockChangeableApp(store: Pick<AppStoreType, 'find'>, trx: Trx, id: string): Promise<App> {
   const app = await store.find(id, trx, true);
   if (!app) throw appNotFound(id);
   if (app.lifecycleState === 'retired') throw appRetired(app.name);
@@ -43,9 +43,9 @@ export type UpdateCheck = (trx: Trx, before: App, after: App) => Promise<void>;
 /** The ledger entries: who owns each app, where it is and what it is made of. */
 export class AppService {
   constructor(
-    private readonly db: Db,
-    private readonly store: AppStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: AppStoreType,
+    private readonly audit: AuditRecorder,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     /** Run in the proposal's transaction after the app is inserted (plans, caps, overlaps); a throw refuses the proposal. */
     private readonly proposalChecks: readonly ProposalCheck[] = [],

@@ -294,6 +294,7 @@ describe('app consolidation report', () => {
     expect(candidateOf(res.body, healthy)).toBeUndefined();
   });
 
+  // That no app name reaches a spreadsheet as a live formula is tested on fakes (test/unit/apps-ledger-rules.test.ts).
   it('exports RFC 4180 CSV, one row per app and reason, escaping commas, quotes and line breaks', async () => {
     const third = await liveApp({ name: 'Card Lite', businessScenarios: ['credit_card'] });
     const json = await t.http
@@ -318,24 +319,6 @@ describe('app consolidation report', () => {
     expect(rows.find((r) => r.app_id === third && r.reason === 'overlapping_scenarios')?.detail).toBe(
       'shares credit_card with Card Hub\nshares credit_card with Quiet, "Lite" App',
     );
-  });
-
-  it('never hands a spreadsheet a live formula from an app name in the CSV', async () => {
-    const names = ["+cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","x")', '-2+3', '@SUM(A1)', ' =1+1', '＋1+1'];
-    const ids = new Map<string, string>();
-    for (const name of names) ids.set(await liveApp({ name, monthlyActiveUsers: 10, responsiblePerson: '=Li Wei' }), name);
-    const res = await t.http
-      .get('/v1/reports/app-consolidation')
-      .set(await auth('amy'))
-      .set('Accept', 'text/csv')
-      .expect(200);
-    const rows = parse(res.text, { columns: true }) as Array<Record<string, string>>;
-    for (const [id, name] of ids) {
-      const named = rows.filter((r) => r.app_id === id).map((r) => r.app_name);
-      expect(named.length).toBeGreaterThan(0);
-      for (const cell of named) expect(cell).toBe(`'${name.trim()}`);
-    }
-    for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^(?:[\t\r\n]|\s*[=+\-@＝＋－＠])/);
   });
 
   it('is for app managers and auditors only', async () => {

@@ -7,7 +7,8 @@ import { Factories } from '../helpers/factories';
 
 // The Notice, item 9: inspection findings (on-site and off-site, by the regulator or internal audit)
 // with rectification items, owners and due dates; accountability decisions for major events and
-// overdue rectification; the compliance report's three checks.
+// overdue rectification; the compliance report's three checks. The service's rules on their own are
+// tested on fakes in test/unit/apps-supervision-rules.test.ts.
 
 let t: TestApp;
 let f: Factories;
@@ -18,7 +19,6 @@ const dateInDays = (n: number) => inDays(n).slice(0, 10);
 const auditCount = () => countAuditEvents(t);
 const count = async (table: string, appId: string) =>
   Number(((await t.container.db(table).where({ app_id: appId }).count({ n: '*' })) as Array<{ n: number }>)[0].n);
-const system = { actor: { kind: 'system' as const, name: 'test' }, requestId: null };
 
 const item = (overrides: Record<string, unknown> = {}) => ({
   action: 'Encrypt the session token at rest on the device',
@@ -406,14 +406,6 @@ describe('accountability decisions', () => {
     expect((await check('app_warnings_acknowledged')).count).toBe(warningsBefore.count);
     await decide(id, decision({ kind: 'warning', id: warning.id }), 'lena').then((r) => expect(r.status).toBe(201));
     expect((await check('app_events_with_accountability')).count).toBe(eventsBefore.count);
-  });
-
-  it('are recorded by the seed system actor too (a system decision has no person to compare)', async () => {
-    const id = await newApp();
-    const findingId = (await register(id)).body.id as string;
-    const service = t.container.apps.supervision.findings;
-    const d = await service.decide(system, id, decision({ kind: 'inspection_finding', id: findingId }) as never);
-    expect(d.decidedBy).toBe('system:test');
   });
 });
 

@@ -1,19 +1,8 @@
-import type { AuditLog } from '../../services/audit';
-import type { Db, Trx } from '../../services/db';
-import type { AppStore } from '../../services/apps/store';
 import { outsideLicence } from '../../services/apps/business-review/licensed-scope';
 import { SetBusinessProfile, SetLicensedScope } from '../../services/apps/business-review/schemas';
-import { BusinessReviewService } from '../../services/apps/business-review/service';
-import type {
-  BusinessProfileRecord,
-  BusinessReviewStore,
-  LicensedScopeRecord,
-  ReviewRecord,
-} from '../../services/apps/business-review/store';
-import { ManualClock } from '../../services/platform/clock';
+import type { LicensedScopeRecord } from '../../services/apps/business-review/store-type';
 
-// The Notice, item 8: what the licence covers, what a declaration may say, and the release gate's
-// reading of reviews and findings as time passes (a clock the test moves).
+// The Notice, item 8: what the licence covers and what a declaration may say.
 
 const scope: Pick<LicensedScopeRecord, 'businessLines' | 'regions'> = {
   businessLines: [{ code: 'personal_deposits', name: 'Deposits' }],
@@ -79,67 +68,4 @@ describe('declarations', () => {
   });
 });
 
-describe('the release gate’s reading of the business review', () => {
-  const declared: BusinessProfileRecord = {
-    appId: 'app',
-    businessLines: ['personal_deposits'],
-    regions: ['CN-BJ'],
-    partners: [],
-    productSales: [],
-    declaredBy: 'rita',
-    declaredAt: '2026-01-01T00:00:00.000Z',
-  };
-  const passedOn = (reviewedOn: string): ReviewRecord => ({
-    id: 'r1',
-    appId: 'app',
-    reviewedOn,
-    outcome: 'passed',
-    summary: 'ok',
-    examined: { businessLines: declared.businessLines, regions: declared.regions, declaredAt: declared.declaredAt },
-    reviewedBy: 'cora',
-    recordedAt: `${reviewedOn}T10:00:00.000Z`,
-  });
-  const gate = (
-    clock: ManualClock,
-    review: ReviewRecord | undefined,
-    overdue: Array<{ id: string; title: string; dueOn: string }> = [],
-  ) => {
-    const store = {
-      profile: async () => declared,
-      licensedScope: async () => ({ ...scope, licenceReference: 'L', setBy: 'cora', setAt: '2026-01-01T00:00:00.000Z' }),
-      reviewsOf: async () => (review ? [review] : []),
-      overdueFindings: async (_trx: Trx, _app: string, today: string) => overdue.filter((f) => f.dueOn < today),
-    } as unknown as BusinessReviewStore;
-    const service = new BusinessReviewService({} as Db, {} as AppStore, store, {} as AuditLog, clock);
-    return service.releaseRequirements({} as Trx, 'app').then((unmet) => unmet.map((u) => u.requirement));
-  };
-
-  it('accepts a passed review for 12 months, then names it expired', async () => {
-    const clock = new ManualClock('2026-03-01T08:00:00Z');
-    expect(await gate(clock, passedOn('2026-02-27'))).toEqual([]);
-    clock.set('2027-02-27T08:00:00Z');
-    expect(await gate(clock, passedOn('2026-02-27'))).toEqual([]);
-    clock.set('2027-02-28T08:00:00Z');
-    expect(await gate(clock, passedOn('2026-02-27'))).toEqual(['compliance_review_expired']);
-  });
-
-  it('names a finding once its due date has passed, not on the day it is due', async () => {
-    const clock = new ManualClock('2026-04-10T23:00:00Z');
-    const finding = [{ id: 'f1', title: 'Disclose fees', dueOn: '2026-04-10' }];
-    expect(await gate(clock, passedOn('2026-03-01'), finding)).toEqual([]);
-    clock.advance(3_600_000);
-    expect(await gate(clock, passedOn('2026-03-01'), finding)).toEqual(['compliance_finding_overdue']);
-  });
-
-  it('names a review that did not examine a region declared since', async () => {
-    const clock = new ManualClock('2026-03-01T08:00:00Z');
-    expect(await gate(clock, { ...passedOn('2026-02-27'), examined: { ...passedOn('2026-02-27').examined, regions: ['CN-TJ'] } })).toEqual([
-      'compliance_review_outdated',
-    ]);
-    expect(await gate(clock, { ...passedOn('2026-02-27'), examined: { ...passedOn('2026-02-27').examined, regions: ['CN'] } })).toEqual([]);
-  });
-
-  it('names a missing review', async () => {
-    expect(await gate(new ManualClock(), undefined)).toEqual(['compliance_review_missing']);
-  });
-});
+// The release gate's reading of reviews and findings over time is tested on fakes in apps-business-review-rules.test.ts.

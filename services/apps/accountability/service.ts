@@ -1,14 +1,14 @@
 import type { Clock } from '../../platform/clock';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor, Trx } from '../../db';
 import type { DepartmentService } from '../../departments';
 import { ConflictError, ProblemError } from '../../shared/errors';
 import type { DepartmentAccess } from '../../http/route';
 import type { AppState } from '../lifecycle';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
 import type { App } from '../schemas';
-import type { AppStore } from '../store';
-import type { AccountabilityStore } from './store';
+import type { AppStoreType } from '../store-type';
+import type { AccountabilityStoreType } from './store-type';
 import {
   RESPONSIBILITY_AREAS,
   type AppResponsibilityMatrix,
@@ -37,9 +37,9 @@ const notConfigured = () =>
 /** The institution's lead department for mobile-app management: named by an administrator, audited when it changes. */
 export class LeadDepartmentService {
   constructor(
-    private readonly db: Db,
-    private readonly store: AccountabilityStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: AccountabilityStoreType,
+    private readonly audit: AuditRecorder,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     private readonly roles: RoleDirectory,
     private readonly clock: Clock,
@@ -110,10 +110,10 @@ const matrixOf = (app: App, areas: Partial<Record<ResponsibilityArea, Responsibi
 /** Who answers for each app's business, data, security and operations. */
 export class ResponsibilityService {
   constructor(
-    private readonly db: Db,
-    private readonly apps: AppStore,
-    private readonly store: AccountabilityStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly apps: Pick<AppStoreType, 'find' | 'notRetired'>,
+    private readonly store: AccountabilityStoreType,
+    private readonly audit: AuditRecorder,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     private readonly clock: Clock,
   ) {}

@@ -1,6 +1,14 @@
 import type { Db, Trx } from '../../db';
 import type { Finding } from '../../reports/compliance-check';
 import type { LeadDepartment, Responsibility, ResponsibilityArea } from './schemas';
+import type { AccountabilityStoreType, ResponsibilitiesByApp } from './store-type';
+
+interface LeadDepartmentRow {
+  singleton: true;
+  department: string;
+  set_by: string;
+  set_at: string;
+}
 
 interface ResponsibilityRow {
   app_id: string;
@@ -12,13 +20,13 @@ interface ResponsibilityRow {
 }
 
 /** The institution's lead department for app management, and each app's responsibility matrix. */
-export class AccountabilityStore {
+export class AccountabilityStore implements AccountabilityStoreType {
   constructor(private readonly db: Db) {}
 
   async leadDepartment(trx: Db | Trx = this.db, forUpdate = false): Promise<LeadDepartment> {
-    const q = trx('app_lead_department').first();
+    const q = trx<LeadDepartmentRow>('app_lead_department').first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as { department: string; set_by: string; set_at: string } | undefined;
+    const row = await q;
     return row ? { department: row.department, setBy: row.set_by, setAt: row.set_at } : { department: null, setBy: null, setAt: null };
   }
 
@@ -30,14 +38,11 @@ export class AccountabilityStore {
   }
 
   /** Each app's responsibilities by area, for the given apps (all when undefined). */
-  async responsibilities(
-    appIds?: readonly string[],
-    trx: Db | Trx = this.db,
-  ): Promise<Map<string, Partial<Record<ResponsibilityArea, Responsibility>>>> {
-    const q = trx('app_responsibilities');
+  async responsibilities(appIds?: readonly string[], trx: Db | Trx = this.db): Promise<ResponsibilitiesByApp> {
+    const q = trx<ResponsibilityRow>('app_responsibilities');
     if (appIds !== undefined) q.whereIn('app_id', [...appIds]);
-    const byApp = new Map<string, Partial<Record<ResponsibilityArea, Responsibility>>>();
-    for (const r of (await q) as ResponsibilityRow[]) {
+    const byApp: ResponsibilitiesByApp = new Map();
+    for (const r of await q) {
       const areas = byApp.get(r.app_id) ?? {};
       areas[r.area] = { department: r.department, person: r.person, setBy: r.set_by, setAt: r.set_at };
       byApp.set(r.app_id, areas);

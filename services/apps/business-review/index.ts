@@ -4,7 +4,7 @@ import type { RouteSpec } from '../../http/route';
 import type { Clock } from '../../platform/clock';
 import { penetrationTestCutoff } from '../release-gate';
 import type { AppService } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { LicensedScopeService } from './licensed-scope';
 import { businessReviewRoutes } from './routes';
 import { BusinessReviewService } from './service';
@@ -42,7 +42,7 @@ export class BusinessReviewComplianceFacts {
 }
 
 /** The Notice's item 8 for apps: licensed scope and regions, partners, traceable sales, and the compliance review. */
-export function createAppBusinessReview(deps: { db: Db; audit: AuditLog; apps: AppService; appStore: AppStore; clock: Clock }): {
+export function createAppBusinessReview(deps: { db: Db; audit: AuditLog; apps: AppService; appStore: AppStoreType; clock: Clock }): {
   licence: LicensedScopeService;
   reviews: BusinessReviewService;
   compliance: BusinessReviewComplianceFacts;

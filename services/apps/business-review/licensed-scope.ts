@@ -1,9 +1,9 @@
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { staffSubject } from '../service';
 import { NATIONWIDE, type LicensedScope, type OutsideLicence, type SetLicensedScope } from './schemas';
-import type { BusinessReviewStore, LicensedScopeRecord } from './store';
+import type { BusinessReviewStoreType, LicensedScopeRecord } from './store-type';
 
 const NOT_SET: LicensedScope = { licenceReference: null, businessLines: [], regions: [], setBy: null, setAt: null };
 
@@ -31,9 +31,9 @@ export const isOutside = (o: OutsideLicence): boolean => o.businessLines.length 
  */
 export class LicensedScopeService {
   constructor(
-    private readonly db: Db,
-    private readonly store: BusinessReviewStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: Pick<BusinessReviewStoreType, 'licensedScope' | 'setLicensedScope'>,
+    private readonly audit: AuditRecorder,
     private readonly clock: Clock,
   ) {}
 

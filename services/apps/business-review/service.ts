@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Db, Transactor, Trx } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { ConflictError, NotFoundError, ProblemError, ValidationError, type FieldIssue } from '../../shared/errors';
 import { decodeUuidCursor, type Page } from '../../shared/schemas';
 import { SeparationOfDutiesError } from '../lifecycle';
 import { penetrationTestCutoff, type UnmetRequirement } from '../release-gate';
 import { appNotFound, lockChangeableApp, pageOf, staffSubject } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { isOutside, outsideLicence } from './licensed-scope';
 import type {
   BusinessProfile,
@@ -18,7 +18,7 @@ import type {
   RecordComplianceReview,
   SetBusinessProfile,
 } from './schemas';
-import type { BusinessProfileRecord, BusinessReviewStore, FindingRecord, PartnerRecord, ReviewRecord } from './store';
+import type { BusinessProfileRecord, BusinessReviewStoreType, FindingRecord, PartnerRecord, ReviewRecord } from './store-type';
 
 // Dates carry no time zone: a review held "today" in UTC+14 must not be refused as a future date.
 const LATEST_ZONE_OFFSET_MS = 14 * 3_600_000;
@@ -43,10 +43,10 @@ const profileFacts = (p: BusinessProfileRecord) => ({
  */
 export class BusinessReviewService {
   constructor(
-    private readonly db: Db,
-    private readonly apps: AppStore,
-    private readonly store: BusinessReviewStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly apps: Pick<AppStoreType, 'find'>,
+    private readonly store: BusinessReviewStoreType,
+    private readonly audit: AuditRecorder,
     private readonly clock: Clock,
   ) {}
 
@@ -118,7 +118,7 @@ export class BusinessReviewService {
     return this.view(profile);
   }
 
-  private async view(p: BusinessProfileRecord, trx: Db | Trx = this.db): Promise<BusinessProfile> {
+  private async view(p: BusinessProfileRecord, trx?: Db | Trx): Promise<BusinessProfile> {
     const outside = outsideLicence(p, await this.store.licensedScope(trx));
     return {
       ...p,

@@ -1,66 +1,53 @@
 import type { Db, Trx } from '../../db';
 import { afterRow } from '../store';
+import type {
+  BusinessProfileRecord,
+  BusinessReviewStoreType,
+  FindingRecord,
+  ReviewFilter,
+  LicensedScopeRecord,
+  PartnerRecord,
+  ReviewRecord,
+} from './store-type';
 
-export interface LicensedScopeRecord {
-  licenceReference: string;
-  businessLines: Array<{ code: string; name: string }>;
+export type {
+  BusinessProfileRecord,
+  FindingRecord,
+  LicensedScopeRecord,
+  PartnerRecord,
+  ProductSaleRecord,
+  ReviewRecord,
+} from './store-type';
+
+interface ScopeRow {
+  singleton: true;
+  licence_reference: string;
+  business_lines: LicensedScopeRecord['businessLines'] | string;
   regions: string[];
-  setBy: string;
-  setAt: string;
+  set_by: string;
+  set_at: string | Date;
 }
 
-export interface PartnerRecord {
-  id: string;
-  name: string;
-  cooperation: string;
-  agreementReference: string;
-  agreementFrom: string;
-  agreementUntil: string;
-  review: { on: string; result: 'passed' | 'failed' } | null;
+interface ProfileRow {
+  app_id: string;
+  business_lines: string[];
+  regions: string[];
+  declared_by: string;
+  declared_at: string | Date;
 }
 
-export interface ProductSaleRecord {
+interface SaleRow {
   id: string;
+  app_id: string;
   product: string;
   traceable: boolean;
-  traceabilityMethod: string | null;
-  disclosureUrl: string;
-}
-
-export interface BusinessProfileRecord {
-  appId: string;
-  businessLines: string[];
-  regions: string[];
-  partners: PartnerRecord[];
-  productSales: ProductSaleRecord[];
-  declaredBy: string;
-  declaredAt: string;
-}
-
-export interface ReviewRecord {
-  id: string;
-  appId: string;
-  reviewedOn: string;
-  outcome: 'passed' | 'failed';
-  summary: string;
-  examined: { businessLines: string[]; regions: string[]; declaredAt: string };
-  reviewedBy: string;
-  recordedAt: string;
-}
-
-export interface FindingRecord {
-  id: string;
-  reviewId: string;
-  appId: string;
-  title: string;
-  dueOn: string;
-  closedAt: string | null;
-  closedBy: string | null;
-  evidence: string | null;
+  traceability_method: string | null;
+  disclosure_url: string;
 }
 
 interface PartnerRow {
   id: string;
+  app_id: string;
   name: string;
   cooperation: string;
   agreement_reference: string;
@@ -128,21 +115,13 @@ const findingFromRow = (r: FindingRow): FindingRecord => ({
 });
 
 /** The licensed scope, each app's business profile, and its compliance reviews and findings. */
-export class BusinessReviewStore {
+export class BusinessReviewStore implements BusinessReviewStoreType {
   constructor(private readonly db: Db) {}
 
   async licensedScope(trx: Db | Trx = this.db, forUpdate = false): Promise<LicensedScopeRecord | undefined> {
-    const q = trx('app_licensed_scope').first();
+    const q = trx<ScopeRow>('app_licensed_scope').first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as
-      | {
-          licence_reference: string;
-          business_lines: LicensedScopeRecord['businessLines'] | string;
-          regions: string[];
-          set_by: string;
-          set_at: string | Date;
-        }
-      | undefined;
+    const row = await q;
     if (!row) return undefined;
     return {
       licenceReference: row.licence_reference,
@@ -168,17 +147,10 @@ export class BusinessReviewStore {
   }
 
   async profile(appId: string, trx: Db | Trx = this.db): Promise<BusinessProfileRecord | undefined> {
-    const row = (await trx('app_business_profiles').where({ app_id: appId }).first()) as
-      { app_id: string; business_lines: string[]; regions: string[]; declared_by: string; declared_at: string | Date } | undefined;
+    const row = await trx<ProfileRow>('app_business_profiles').where({ app_id: appId }).first();
     if (!row) return undefined;
-    const partners = (await trx('app_partners').where({ app_id: appId }).orderByRaw('lower(name), id')) as PartnerRow[];
-    const sales = (await trx('app_product_sales').where({ app_id: appId }).orderByRaw('lower(product), id')) as Array<{
-      id: string;
-      product: string;
-      traceable: boolean;
-      traceability_method: string | null;
-      disclosure_url: string;
-    }>;
+    const partners = await trx<PartnerRow>('app_partners').where({ app_id: appId }).orderByRaw('lower(name), id');
+    const sales = await trx<SaleRow>('app_product_sales').where({ app_id: appId }).orderByRaw('lower(product), id');
     return {
       appId: row.app_id,
       businessLines: row.business_lines,
@@ -258,8 +230,8 @@ export class BusinessReviewStore {
   }
 
   /** The app's reviews, latest first (review date, then recording time). */
-  async reviewsOf(appId: string, filter: { afterId?: string }, limit: number, trx: Db | Trx = this.db): Promise<ReviewRecord[]> {
-    const q = trx('app_compliance_reviews')
+  async reviewsOf(appId: string, filter: ReviewFilter, limit: number, trx: Db | Trx = this.db): Promise<ReviewRecord[]> {
+    const q = trx<ReviewRow>('app_compliance_reviews')
       .where({ app_id: appId })
       .orderBy([
         { column: 'reviewed_on', order: 'desc' },
@@ -268,30 +240,29 @@ export class BusinessReviewStore {
       ])
       .limit(limit);
     afterRow(q, 'app_compliance_reviews', 'reviewed_on, recorded_at, id', '<', filter.afterId);
-    return ((await q) as ReviewRow[]).map(reviewFromRow);
+    return (await q).map(reviewFromRow);
   }
 
   async findingsOf(reviewIds: readonly string[], trx: Db | Trx = this.db): Promise<FindingRecord[]> {
     if (reviewIds.length === 0) return [];
-    const rows = (await trx('app_compliance_findings')
+    const rows = await trx<FindingRow>('app_compliance_findings')
       .whereIn('review_id', [...reviewIds])
-      .orderBy(['due_on', 'id'])) as FindingRow[];
+      .orderBy(['due_on', 'id']);
     return rows.map(findingFromRow);
   }
 
   /** The app's open findings due before `today` (a date), earliest due first. */
   async overdueFindings(trx: Db | Trx, appId: string, today: string): Promise<FindingRecord[]> {
-    const rows = (await trx('app_compliance_findings')
+    const rows = await trx<FindingRow>('app_compliance_findings')
       .where({ app_id: appId })
       .whereNull('closed_at')
       .where('due_on', '<', today)
-      .orderBy(['due_on', 'id'])) as FindingRow[];
+      .orderBy(['due_on', 'id']);
     return rows.map(findingFromRow);
   }
 
   async finding(trx: Trx, appId: string, findingId: string): Promise<FindingRecord | undefined> {
-    const row = (await trx('app_compliance_findings').where({ id: findingId, app_id: appId }).forUpdate().first()) as
-      FindingRow | undefined;
+    const row = await trx<FindingRow>('app_compliance_findings').where({ id: findingId, app_id: appId }).forUpdate().first();
     return row ? findingFromRow(row) : undefined;
   }
 

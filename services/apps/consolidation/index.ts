@@ -6,7 +6,7 @@ import { localDate } from '../../reports/report-time';
 import type { LeadDepartmentService, RoleDirectory } from '../accountability';
 import type { RetirementGate } from '../lifecycle-service';
 import type { AppService } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { PlanRetirementGate } from './retirement-gate';
 import { consolidationPlanRoutes } from './routes';
 import { ConsolidationPlanService } from './service';
@@ -37,7 +37,7 @@ export function createAppConsolidation(deps: {
   db: Db;
   audit: AuditLog;
   apps: AppService;
-  appStore: AppStore;
+  appStore: AppStoreType;
   lead: Pick<LeadDepartmentService, 'get'>;
   roles: RoleDirectory;
   clock: Clock;

@@ -1,11 +1,11 @@
-import type { AuditLog, ChangeContext } from '../../audit';
+import type { AuditRecorder, ChangeContext } from '../../audit';
 import type { Trx } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { localDate } from '../../reports/report-time';
 import type { RetirementGate } from '../lifecycle-service';
 import { staffSubject } from '../service';
 import { PlanIncompleteError, retirementGaps } from './completeness';
-import type { ConsolidationStore } from './store';
+import type { ConsolidationStoreType } from './store-type';
 
 const REFUSAL = 'The app cannot be retired until its consolidation or retirement plan is complete';
 
@@ -13,8 +13,8 @@ const REFUSAL = 'The app cannot be retired until its consolidation or retirement
 export class PlanRetirementGate implements RetirementGate {
   constructor(
     private readonly deps: {
-      readonly store: ConsolidationStore;
-      readonly audit: AuditLog;
+      readonly store: Pick<ConsolidationStoreType, 'openPlan' | 'stepsOf' | 'apps' | 'updatePlan'>;
+      readonly audit: AuditRecorder;
       readonly clock: Clock;
       readonly timeZone: string;
     },

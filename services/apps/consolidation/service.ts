@@ -1,5 +1,5 @@
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Db, Transactor, Trx } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { localDate } from '../../reports/report-time';
 import { ConflictError, NotFoundError, isUniqueViolation } from '../../shared/errors';
@@ -7,7 +7,7 @@ import type { LeadDepartmentService, RoleDirectory } from '../accountability';
 import { SeparationOfDutiesError } from '../lifecycle';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
 import type { App } from '../schemas';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { PlanIncompleteError, contentGaps, isOverdue, retirementGaps, type PlanRecord, type StepRecord } from './completeness';
 import type {
   ApprovePlan,
@@ -20,17 +20,17 @@ import type {
   UpdateMigrationStep,
 } from './schemas';
 import { STEP_CONTENT, assertLeadApprover, assertTargets, contentOf, invalid, newStep, revised } from './plan-changes';
-import type { ConsolidationStore } from './store';
+import type { ConsolidationStoreType } from './store-type';
 
 const noOpenPlan = (app: Pick<App, 'name'>) => new NotFoundError(`The app ${app.name} has no open consolidation or retirement plan`);
 const planExists = (app: Pick<App, 'name'>) =>
   new ConflictError('consolidation_plan_exists', `The app ${app.name} already has an open plan; revise it or cancel it first`);
 
 export interface ConsolidationPlanDeps {
-  readonly db: Db;
-  readonly apps: AppStore;
-  readonly store: ConsolidationStore;
-  readonly audit: AuditLog;
+  readonly db: Transactor;
+  readonly apps: Pick<AppStoreType, 'find'>;
+  readonly store: ConsolidationStoreType;
+  readonly audit: AuditRecorder;
   readonly lead: Pick<LeadDepartmentService, 'get'>;
   readonly roles: RoleDirectory;
   readonly clock: Clock;
@@ -102,7 +102,7 @@ export class ConsolidationPlanService {
     if (!app) throw appNotFound(appId);
     const plan = (await this.deps.store.openPlan(appId)) ?? (await this.deps.store.latestPlan(appId));
     if (!plan) throw new NotFoundError(`The app ${app.name} has no consolidation or retirement plan`);
-    return this.view(this.deps.db, plan);
+    return this.view(undefined, plan);
   }
 
   async revise(ctx: ChangeContext, appId: string, input: RevisePlan): Promise<ConsolidationPlan> {
@@ -295,7 +295,7 @@ export class ConsolidationPlanService {
     });
   }
 
-  private async view(trx: Db | Trx, plan: PlanRecord): Promise<ConsolidationPlan> {
+  private async view(trx: Db | Trx | undefined, plan: PlanRecord): Promise<ConsolidationPlan> {
     const today = this.today();
     const steps = await this.deps.store.stepsOf(plan.id, trx);
     const targets = await this.deps.store.apps(plan.mergesInto, trx);

@@ -1,8 +1,11 @@
 import type { Db, Trx } from '../../db';
 import { examinedFinding } from '../accountability/store';
+import { rowMapper } from '../../platform/row-mapper';
 import type { Finding } from '../../reports/compliance-check';
+import type { AppState } from '../lifecycle';
 import type { PlanRecord, StepRecord, TargetApp } from './completeness';
 import type { PlanKind, PlanStatus, RiskAssessment, StepStatus } from './schemas';
+import type { ConsolidationStoreType } from './store-type';
 
 interface PlanRow {
   id: string;
@@ -116,71 +119,59 @@ const writable = (row: PlanRow) => ({
   notification_channels: row.notification_channels === null ? null : JSON.stringify(row.notification_channels),
 });
 
-const stepFromRow = (r: StepRow): StepRecord => ({
-  id: r.id,
-  planId: r.plan_id,
-  position: r.position,
-  description: r.description,
-  handling: r.handling,
-  destination: r.destination,
-  owner: r.owner,
-  dueOn: r.due_on,
-  status: r.status,
-  completedAt: r.completed_at,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  updatedBy: r.updated_by,
-  updatedAt: r.updated_at,
+const steps = rowMapper<StepRecord, StepRow>({
+  id: 'id',
+  planId: 'plan_id',
+  position: 'position',
+  description: 'description',
+  handling: 'handling',
+  destination: 'destination',
+  owner: 'owner',
+  dueOn: 'due_on',
+  status: 'status',
+  completedAt: 'completed_at',
+  createdBy: 'created_by',
+  createdAt: 'created_at',
+  updatedBy: 'updated_by',
+  updatedAt: 'updated_at',
 });
 
-const stepToRow = (s: StepRecord): StepRow => ({
-  id: s.id,
-  plan_id: s.planId,
-  position: s.position,
-  description: s.description,
-  handling: s.handling,
-  destination: s.destination,
-  owner: s.owner,
-  due_on: s.dueOn,
-  status: s.status,
-  completed_at: s.completedAt,
-  created_by: s.createdBy,
-  created_at: s.createdAt,
-  updated_by: s.updatedBy,
-  updated_at: s.updatedAt,
-});
+interface TargetRow {
+  plan_id: string;
+  app_id: string;
+}
 
 const OPEN: readonly PlanStatus[] = ['draft', 'approved'];
 
 /** Consolidation and retirement plans, the apps they merge into and their data-migration steps. */
-export class ConsolidationStore {
+export class ConsolidationStore implements ConsolidationStoreType {
   constructor(private readonly db: Db) {}
 
   /** The app's open plan (draft or approved); locked for the change when `forUpdate`. */
   async openPlan(appId: string, trx: Db | Trx = this.db, forUpdate = false): Promise<PlanRecord | undefined> {
-    const q = trx('app_consolidation_plans')
+    const q = trx<PlanRow>('app_consolidation_plans')
       .where({ app_id: appId })
       .whereIn('status', [...OPEN])
       .first();
     if (forUpdate) q.forUpdate();
-    return this.withTargets(trx, (await q) as PlanRow | undefined);
+    return this.withTargets(trx, await q);
   }
 
   /** The app's most recent plan, open or closed. */
   async latestPlan(appId: string): Promise<PlanRecord | undefined> {
-    const row = (await this.db('app_consolidation_plans')
+    const row = await this.db<PlanRow>('app_consolidation_plans')
       .where({ app_id: appId })
       .orderBy([
         { column: 'created_at', order: 'desc' },
         { column: 'id', order: 'desc' },
       ])
-      .first()) as PlanRow | undefined;
+      .first();
     return this.withTargets(this.db, row);
   }
 
   private async withTargets(trx: Db | Trx, row: PlanRow | undefined): Promise<PlanRecord | undefined> {
     if (!row) return undefined;
-    const targets = (await trx('app_consolidation_targets').where({ plan_id: row.id }).orderBy('app_id')) as Array<{ app_id: string }>;
+    const targets = await trx<TargetRow>('app_consolidation_targets').where({ plan_id: row.id }).orderBy('app_id');
     return planFromRow(
       row,
       targets.map((t) => t.app_id),
@@ -190,10 +181,10 @@ export class ConsolidationStore {
   /** The named apps as they are now (unknown ids are left out). */
   async apps(ids: readonly string[], trx: Db | Trx = this.db): Promise<TargetApp[]> {
     if (ids.length === 0) return [];
-    const rows = (await trx('apps')
+    const rows = await trx<{ id: string; name: string; lifecycle_state: AppState }>('apps')
       .whereIn('id', [...ids])
       .orderByRaw('lower(name), id')
-      .select('id', 'name', 'lifecycle_state')) as Array<{ id: string; name: string; lifecycle_state: TargetApp['lifecycleState'] }>;
+      .select('id', 'name', 'lifecycle_state');
     return rows.map((r) => ({ id: r.id, name: r.name, lifecycleState: r.lifecycle_state }));
   }
 
@@ -216,15 +207,15 @@ export class ConsolidationStore {
   }
 
   async stepsOf(planId: string, trx: Db | Trx = this.db): Promise<StepRecord[]> {
-    return ((await trx('app_migration_steps').where({ plan_id: planId }).orderBy('position')) as StepRow[]).map(stepFromRow);
+    return (await trx<StepRow>('app_migration_steps').where({ plan_id: planId }).orderBy('position')).map(steps.fromRow);
   }
 
-  async insertSteps(trx: Trx, steps: readonly StepRecord[]): Promise<void> {
-    if (steps.length > 0) await trx('app_migration_steps').insert(steps.map(stepToRow));
+  async insertSteps(trx: Trx, added: readonly StepRecord[]): Promise<void> {
+    if (added.length > 0) await trx('app_migration_steps').insert(added.map(steps.toRow));
   }
 
   async updateStep(trx: Trx, step: StepRecord): Promise<void> {
-    const { id, plan_id: _plan, position: _position, created_by: _by, created_at: _at, ...rest } = stepToRow(step);
+    const { id, plan_id: _plan, position: _position, created_by: _by, created_at: _at, ...rest } = steps.toRow(step);
     await trx('app_migration_steps').where({ id }).update(rest);
   }
 

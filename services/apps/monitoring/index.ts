@@ -4,7 +4,7 @@ import type { RouteSpec } from '../../http/route';
 import type { Clock } from '../../platform/clock';
 import type { LeadDepartmentService } from '../accountability';
 import type { AppService } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { SignalRateLimit, type SignalRateLimits } from './rate-limit';
 import { monitoringRoutes } from './routes';
 import { MonitoringService, type MonitoringClientDirectory } from './service';
@@ -21,7 +21,7 @@ export function createAppMonitoring(deps: {
   db: Db;
   audit: AuditLog;
   apps: AppService;
-  appStore: AppStore;
+  appStore: AppStoreType;
   lead: Pick<LeadDepartmentService, 'get'>;
   clients: MonitoringClientDirectory;
   signalLimits: SignalRateLimits;

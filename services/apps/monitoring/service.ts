@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor, Trx } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { ConflictError, ForbiddenError, NotFoundError, ProblemError, ValidationError } from '../../shared/errors';
 import { decodeUuidCursor, type Page } from '../../shared/schemas';
 import { appNotFound, lockChangeableApp, pageOf, staffSubject } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import type { SignalRateLimit } from './rate-limit';
 import {
   APP_SIGNALS_SCOPE,
@@ -19,7 +19,7 @@ import {
   type Warning,
   type WarningQuery,
 } from './schemas';
-import type { MonitoringStore } from './store';
+import type { MonitoringStoreType } from './store-type';
 import { checkThresholds, crossedSeverity } from './thresholds';
 
 /** The OAuth clients a profile may name (the authorization server answers). */
@@ -77,12 +77,12 @@ const notConfigured = (appName: string) =>
 /** The Notice, item 9: monitoring signals per app, warning thresholds, and warnings that people acknowledge. */
 export class MonitoringService {
   constructor(
-    private readonly db: Db,
-    private readonly apps: AppStore,
-    private readonly store: MonitoringStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly apps: Pick<AppStoreType, 'find'>,
+    private readonly store: MonitoringStoreType,
+    private readonly audit: AuditRecorder,
     private readonly clients: MonitoringClientDirectory,
-    private readonly limit: SignalRateLimit,
+    private readonly limit: Pick<SignalRateLimit, 'consume'>,
     private readonly clock: Clock,
   ) {}
 

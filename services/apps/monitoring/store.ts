@@ -1,6 +1,16 @@
 import type { Db, Trx } from '../../db';
 import { afterRow } from '../store';
 import type { Monitoring, Signal, SignalKind, SignalThreshold, Warning, WarningSeverity } from './schemas';
+import type { MonitoringStoreType, SignalFilter, WarningFilter, WindowTally } from './store-type';
+
+export type { WindowTally } from './store-type';
+
+interface ProfileRow {
+  app_id: string;
+  clients: string[];
+  set_by: string;
+  set_at: string;
+}
 
 interface ThresholdRow {
   app_id: string;
@@ -94,24 +104,16 @@ const warningFromRow = (r: WarningRow): Warning => ({
   acknowledgementNote: r.acknowledgement_note,
 });
 
-/** What a window of signals adds up to: the mean availability or the number of alerts, and how many signals. */
-export interface WindowTally {
-  readonly value: number | null;
-  readonly signals: number;
-}
-
 /** Each app's monitoring profile, its signals and the warnings they raised. */
-export class MonitoringStore {
+export class MonitoringStore implements MonitoringStoreType {
   constructor(private readonly db: Db) {}
 
   async profile(appId: string, trx: Db | Trx = this.db, forUpdate = false): Promise<Monitoring | undefined> {
-    const q = trx('app_monitoring').where({ app_id: appId }).first();
+    const q = trx<ProfileRow>('app_monitoring').where({ app_id: appId }).first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as { app_id: string; clients: string[]; set_by: string; set_at: string } | undefined;
+    const row = await q;
     if (!row) return undefined;
-    const thresholds = ((await trx('app_signal_thresholds').where({ app_id: appId }).orderBy('kind')) as ThresholdRow[]).map(
-      thresholdFromRow,
-    );
+    const thresholds = (await trx<ThresholdRow>('app_signal_thresholds').where({ app_id: appId }).orderBy('kind')).map(thresholdFromRow);
     return { appId, clients: [...row.clients], thresholds, setBy: row.set_by, setAt: iso(row.set_at) };
   }
 
@@ -162,10 +164,10 @@ export class MonitoringStore {
 
   /** Severities of this app's warnings of this kind that still cover it: unacknowledged, or their window ends after `from`. */
   async coveringSeverities(trx: Trx, appId: string, kind: SignalKind, from: string): Promise<WarningSeverity[]> {
-    const rows = (await trx('app_warnings')
+    const rows = await trx<WarningRow>('app_warnings')
       .where({ app_id: appId, kind })
       .andWhere((b) => b.whereNull('acknowledged_at').orWhere('window_end', '>', from))
-      .distinct('severity')) as Array<{ severity: WarningSeverity }>;
+      .distinct('severity');
     return rows.map((r) => r.severity);
   }
 
@@ -187,9 +189,9 @@ export class MonitoringStore {
   }
 
   async warning(appId: string, warningId: string, trx: Db | Trx = this.db, forUpdate = false): Promise<Warning | undefined> {
-    const q = trx('app_warnings').where({ app_id: appId, id: warningId }).first();
+    const q = trx<WarningRow>('app_warnings').where({ app_id: appId, id: warningId }).first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as WarningRow | undefined;
+    const row = await q;
     return row ? warningFromRow(row) : undefined;
   }
 
@@ -200,8 +202,8 @@ export class MonitoringStore {
   }
 
   /** Signals of an app, most recently recorded first. */
-  async signalsOf(appId: string, filter: { kind?: SignalKind; afterId?: string }, limit: number): Promise<Signal[]> {
-    const q = this.db('app_signals')
+  async signalsOf(appId: string, filter: SignalFilter, limit: number): Promise<Signal[]> {
+    const q = this.db<SignalRow>('app_signals')
       .where({ app_id: appId })
       .orderBy([
         { column: 'recorded_at', order: 'desc' },
@@ -210,16 +212,12 @@ export class MonitoringStore {
       .limit(limit);
     if (filter.kind) q.andWhere({ kind: filter.kind });
     afterRow(q, 'app_signals', 'recorded_at, id', '<', filter.afterId);
-    return ((await q) as SignalRow[]).map(signalFromRow);
+    return (await q).map(signalFromRow);
   }
 
   /** Warnings of an app, most recent first. */
-  async warningsOf(
-    appId: string,
-    filter: { acknowledged?: boolean; severity?: WarningSeverity; afterId?: string },
-    limit: number,
-  ): Promise<Warning[]> {
-    const q = this.db('app_warnings')
+  async warningsOf(appId: string, filter: WarningFilter, limit: number): Promise<Warning[]> {
+    const q = this.db<WarningRow>('app_warnings')
       .where({ app_id: appId })
       .orderBy([
         { column: 'raised_at', order: 'desc' },
@@ -230,6 +228,6 @@ export class MonitoringStore {
       q.andWhere((b) => (filter.acknowledged ? b.whereNotNull('acknowledged_at') : b.whereNull('acknowledged_at')));
     if (filter.severity) q.andWhere({ severity: filter.severity });
     afterRow(q, 'app_warnings', 'raised_at, id', '<', filter.afterId);
-    return ((await q) as WarningRow[]).map(warningFromRow);
+    return (await q).map(warningFromRow);
   }
 }

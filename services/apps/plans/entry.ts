@@ -1,16 +1,16 @@
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor, Trx } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { ConflictError, ProblemError, ValidationError, isUniqueViolation } from '../../shared/errors';
 import type { Finding } from '../../reports/compliance-check';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
 import type { App, CreateApp } from '../schemas';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { normalizedScenarios, overlapsOf, unresolved } from './overlaps';
 import type { AppEntryReview, AppOverlap, AppPlan, JustifyOverlaps, PlannedApp } from './schemas';
 import { todayOf } from './service';
-import type { AppPlanningStore } from './planning-store';
-import type { AppPlanStore, EntryRecord } from './store';
+import type { AppPlanningStoreType } from './planning-store-type';
+import type { AppPlanStoreType, EntryRecord } from './store-type';
 
 const conflict = (code: string, detail: string, extensions?: Record<string, unknown>) =>
   new ProblemError(409, code, 'Conflict', detail, extensions ? { extensions } : undefined);
@@ -61,11 +61,11 @@ function assertWithinPlannedApp(plan: AppPlan, item: PlannedApp, app: App): void
  */
 export class AppEntryService {
   constructor(
-    private readonly db: Db,
-    private readonly store: AppPlanStore,
-    private readonly planning: AppPlanningStore,
-    private readonly apps: AppStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: AppPlanStoreType,
+    private readonly planning: Pick<AppPlanningStoreType, 'planningPolicy' | 'cap' | 'appsNotRetiredOf'>,
+    private readonly apps: Pick<AppStoreType, 'find' | 'notRetired'>,
+    private readonly audit: AuditRecorder,
     private readonly clock: Clock,
   ) {}
 

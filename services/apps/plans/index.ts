@@ -5,7 +5,7 @@ import type { RouteSpec } from '../../http/route';
 import type { Clock } from '../../platform/clock';
 import type { AccountabilityStore, LeadDepartmentService, RoleDirectory } from '../accountability';
 import type { AppService } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { AppEntryService } from './entry';
 import { AppPlanComplianceFacts, AppPlanReportService } from './report';
 import { appPlanRoutes } from './routes';
@@ -19,7 +19,7 @@ export { AppPlanService, AppPlanningPolicyService } from './service';
 export { normalizeScenario, overlapsOf } from './overlaps';
 
 /** The rules at a proposal's entry, built before the ledger's AppService (which runs them in its transaction). */
-export function createAppEntry(deps: { db: Db; audit: AuditLog; appStore: AppStore; clock: Clock }): {
+export function createAppEntry(deps: { db: Db; audit: AuditLog; appStore: AppStoreType; clock: Clock }): {
   entry: AppEntryService;
   store: AppPlanStore;
   planning: AppPlanningStore;
@@ -35,7 +35,7 @@ export function createAppPlans(deps: {
   audit: AuditLog;
   clock: Clock;
   apps: AppService;
-  appStore: AppStore;
+  appStore: AppStoreType;
   departments: Pick<DepartmentService, 'requireExisting'>;
   roles: RoleDirectory;
   lead: Pick<LeadDepartmentService, 'get'>;

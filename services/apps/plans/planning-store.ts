@@ -2,23 +2,35 @@ import type { Db, Trx } from '../../db';
 import { examinedFinding } from '../accountability/store';
 import type { Finding } from '../../reports/compliance-check';
 import type { AppCap } from './schemas';
+import type { AppPlanningStoreType, PlanningPolicyRecord } from './planning-store-type';
 import { day } from './store';
+
+interface PolicyRow {
+  singleton: true;
+  plans_required_from: string | null;
+  set_by: string;
+  set_at: string;
+}
+
+interface CapRow {
+  department: string;
+  max_apps: number;
+  set_by: string;
+  set_at: string;
+}
 
 /** Apps not retired that came from a planned app of an approved plan. */
 const PLANNED_APP = `exists (select 1 from app_entry_reviews e join app_plan_items i on i.id = e.plan_item_id
                              join app_plans p on p.id = i.plan_id where e.app_id = a.id and p.status = 'approved')`;
 
 /** The plan requirement and caps, and the counts of apps against plans and caps. */
-export class AppPlanningStore {
+export class AppPlanningStore implements AppPlanningStoreType {
   constructor(private readonly db: Db) {}
 
-  async planningPolicy(
-    trx: Db | Trx = this.db,
-    forUpdate = false,
-  ): Promise<{ plansRequiredFrom: string | null; setBy: string | null; setAt: string | null }> {
-    const q = trx('app_planning_policy').first();
+  async planningPolicy(trx: Db | Trx = this.db, forUpdate = false): Promise<PlanningPolicyRecord> {
+    const q = trx<PolicyRow>('app_planning_policy').first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as { plans_required_from: string | null; set_by: string; set_at: string } | undefined;
+    const row = await q;
     if (!row) return { plansRequiredFrom: null, setBy: null, setAt: null };
     return {
       plansRequiredFrom: row.plans_required_from === null ? null : day(row.plans_required_from),
@@ -51,9 +63,9 @@ export class AppPlanningStore {
   }
 
   async cap(trx: Db | Trx, department: string, forUpdate = false): Promise<AppCap | undefined> {
-    const q = trx('app_caps').where({ department }).first();
+    const q = trx<CapRow>('app_caps').where({ department }).first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as { department: string; max_apps: number; set_by: string; set_at: string } | undefined;
+    const row = await q;
     return row && { department: row.department, maxApps: row.max_apps, setBy: row.set_by, setAt: row.set_at };
   }
 

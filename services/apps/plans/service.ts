@@ -1,15 +1,16 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor, Trx } from '../../db';
 import type { DepartmentService } from '../../departments';
 import type { DepartmentAccess } from '../../http/route';
 import type { Clock } from '../../platform/clock';
 import { ConflictError, NotFoundError, ProblemError, ValidationError } from '../../shared/errors';
 import { decodeUuidCursor, type Page } from '../../shared/schemas';
-import type { AccountabilityStore, RoleDirectory } from '../accountability';
+import type { RoleDirectory } from '../accountability';
+import type { AccountabilityStoreType } from '../accountability/store-type';
 import { SeparationOfDutiesError } from '../lifecycle';
 import { appNotFound, appRetired, pageOf, staffSubject } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import type {
   AppCap,
   AppPlan,
@@ -22,8 +23,8 @@ import type {
   SetPlanningPolicy,
   SubmitAppPlan,
 } from './schemas';
-import type { AppPlanningStore } from './planning-store';
-import type { AppPlanStore } from './store';
+import type { AppPlanningStoreType } from './planning-store-type';
+import type { AppPlanStoreType } from './store-type';
 
 export const planNotFound = (id: string) => new NotFoundError(`No app plan ${id}`);
 export const todayOf = (clock: Clock): string => clock.now().toISOString().slice(0, 10);
@@ -34,7 +35,7 @@ export const todayOf = (clock: Clock): string => clock.now().toISOString().slice
  */
 export async function assertLeadDepartment(
   trx: Trx,
-  accountability: Pick<AccountabilityStore, 'leadDepartment'>,
+  accountability: Pick<AccountabilityStoreType, 'leadDepartment'>,
   roles: RoleDirectory,
   subject: string,
   action: 'approve' | 'configure',
@@ -58,12 +59,12 @@ export async function assertLeadDepartment(
 /** Departments' and branches' app construction plans: submitted by the department, decided by the lead department. */
 export class AppPlanService {
   constructor(
-    private readonly db: Db,
-    private readonly store: AppPlanStore,
-    private readonly apps: AppStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: AppPlanStoreType,
+    private readonly apps: Pick<AppStoreType, 'find'>,
+    private readonly audit: AuditRecorder,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
-    private readonly accountability: Pick<AccountabilityStore, 'leadDepartment'>,
+    private readonly accountability: Pick<AccountabilityStoreType, 'leadDepartment'>,
     private readonly roles: RoleDirectory,
     private readonly clock: Clock,
   ) {}
@@ -211,11 +212,11 @@ export class AppPlanService {
 /** The lead department's controls on the number of apps: the date plans are required from, and caps per department. */
 export class AppPlanningPolicyService {
   constructor(
-    private readonly db: Db,
-    private readonly store: AppPlanningStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly store: AppPlanningStoreType,
+    private readonly audit: AuditRecorder,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
-    private readonly accountability: Pick<AccountabilityStore, 'leadDepartment'>,
+    private readonly accountability: Pick<AccountabilityStoreType, 'leadDepartment'>,
     private readonly roles: RoleDirectory,
     private readonly clock: Clock,
   ) {}

@@ -1,6 +1,10 @@
 import type { Db, Trx } from '../../db';
+import { rowMapper } from '../../platform/row-mapper';
 import { afterRow } from '../store';
 import type { AppOverlap, AppPlan, AppPlanStatus, PlannedApp } from './schemas';
+import type { AppPlanStoreType, EntryRecord, PlanFilter } from './store-type';
+
+export type { EntryRecord } from './store-type';
 
 interface PlanRow {
   id: string;
@@ -31,18 +35,6 @@ interface ItemRow {
   app_id: string | null;
 }
 
-/** What an app's entry rests on, as stored. */
-export interface EntryRecord {
-  appId: string;
-  planItemId: string | null;
-  planRequired: boolean;
-  overlaps: AppOverlap[];
-  justification: string | null;
-  justifiedBy: string | null;
-  justifiedAt: string | null;
-  recordedAt: string;
-}
-
 interface EntryRow {
   app_id: string;
   plan_item_id: string | null;
@@ -54,16 +46,17 @@ interface EntryRow {
   recorded_at: string;
 }
 
-const entryFromRow = (r: EntryRow): EntryRecord => ({
-  appId: r.app_id,
-  planItemId: r.plan_item_id,
-  planRequired: r.plan_required,
-  overlaps: r.overlapping_apps,
-  justification: r.justification,
-  justifiedBy: r.justified_by,
-  justifiedAt: r.justified_at,
-  recordedAt: r.recorded_at,
+const entries = rowMapper<EntryRecord, EntryRow>({
+  appId: 'app_id',
+  planItemId: 'plan_item_id',
+  planRequired: 'plan_required',
+  overlaps: 'overlapping_apps',
+  justification: 'justification',
+  justifiedBy: 'justified_by',
+  justifiedAt: 'justified_at',
+  recordedAt: 'recorded_at',
 });
+const entryFromRow = entries.fromRow;
 
 // pg returns dates as strings (the type parser is set up in db.ts); keep them as YYYY-MM-DD.
 export const day = (v: string | Date): string => (typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));
@@ -99,7 +92,7 @@ const planFromRow = (r: PlanRow, items: PlannedApp[]): AppPlan => ({
 });
 
 /** Construction plans and their planned apps, and what each app's entry rests on. */
-export class AppPlanStore {
+export class AppPlanStore implements AppPlanStoreType {
   constructor(private readonly db: Db) {}
 
   async insertPlan(trx: Trx, plan: AppPlan): Promise<void> {
@@ -128,23 +121,20 @@ export class AppPlanStore {
   }
 
   async findPlan(id: string, trx: Db | Trx = this.db, forUpdate = false): Promise<AppPlan | undefined> {
-    const q = trx('app_plans').where({ id }).first();
+    const q = trx<PlanRow>('app_plans').where({ id }).first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as PlanRow | undefined;
+    const row = await q;
     return row && planFromRow(row, (await this.itemsOf([id], trx)).get(id) ?? []);
   }
 
   async planDepartment(id: string): Promise<string | undefined> {
-    const row = (await this.db('app_plans').where({ id }).first('department')) as { department: string } | undefined;
+    const row = await this.db<PlanRow>('app_plans').where({ id }).first('department');
     return row?.department;
   }
 
   /** Plans, most recent period first. */
-  async listPlans(
-    filter: { department?: string; status?: AppPlanStatus; departments?: readonly string[]; afterId?: string },
-    limit: number,
-  ) {
-    const q = this.db('app_plans')
+  async listPlans(filter: PlanFilter, limit: number): Promise<AppPlan[]> {
+    const q = this.db<PlanRow>('app_plans')
       .orderBy([
         { column: 'period_start', order: 'desc' },
         { column: 'id', order: 'desc' },
@@ -154,7 +144,7 @@ export class AppPlanStore {
     if (filter.status) q.where('status', filter.status);
     if (filter.departments) q.whereIn('department', [...filter.departments]);
     afterRow(q, 'app_plans', 'period_start, id', '<', filter.afterId);
-    const rows = (await q) as PlanRow[];
+    const rows = await q;
     const items = await this.itemsOf(rows.map((r) => r.id));
     return rows.map((r) => planFromRow(r, items.get(r.id) ?? []));
   }
@@ -162,11 +152,11 @@ export class AppPlanStore {
   private async itemsOf(planIds: readonly string[], trx: Db | Trx = this.db): Promise<Map<string, PlannedApp[]>> {
     const byPlan = new Map<string, PlannedApp[]>();
     if (planIds.length === 0) return byPlan;
-    const rows = (await trx('app_plan_items as i')
+    const rows: ItemRow[] = await trx('app_plan_items as i')
       .leftJoin('app_entry_reviews as e', 'e.plan_item_id', 'i.id')
       .whereIn('i.plan_id', [...planIds])
       .orderBy([{ column: 'i.plan_id' }, { column: 'i.position' }])
-      .select('i.*', 'e.app_id')) as ItemRow[];
+      .select('i.*', 'e.app_id');
     for (const r of rows) byPlan.set(r.plan_id, [...(byPlan.get(r.plan_id) ?? []), itemFromRow(r)]);
     return byPlan;
   }
@@ -186,7 +176,7 @@ export class AppPlanStore {
 
   /** The planned app `itemId` with its plan, wherever it is (for proposals naming it). */
   async planOfItem(itemId: string, trx: Db | Trx = this.db, forUpdate = false): Promise<AppPlan | undefined> {
-    const row = (await trx('app_plan_items').where({ id: itemId }).first('plan_id')) as { plan_id: string } | undefined;
+    const row = await trx<ItemRow>('app_plan_items').where({ id: itemId }).first('plan_id');
     return row && this.findPlan(row.plan_id, trx, forUpdate);
   }
 
@@ -195,32 +185,23 @@ export class AppPlanStore {
   }
 
   async entry(appId: string, trx: Db | Trx = this.db): Promise<EntryRecord | undefined> {
-    const row = (await trx('app_entry_reviews').where({ app_id: appId }).first()) as EntryRow | undefined;
+    const row = await trx<EntryRow>('app_entry_reviews').where({ app_id: appId }).first();
     return row && entryFromRow(row);
   }
 
   async saveEntry(trx: Trx, e: EntryRecord): Promise<void> {
     await trx('app_entry_reviews')
-      .insert({
-        app_id: e.appId,
-        plan_item_id: e.planItemId,
-        plan_required: e.planRequired,
-        overlapping_apps: JSON.stringify(e.overlaps),
-        justification: e.justification,
-        justified_by: e.justifiedBy,
-        justified_at: e.justifiedAt,
-        recorded_at: e.recordedAt,
-      })
+      .insert({ ...entries.toRow(e), overlapping_apps: JSON.stringify(e.overlaps) })
       .onConflict('app_id')
       .merge();
   }
 
   /** Every recorded entry of a proposed app: what its justification answers for. */
   async entriesOfProposals(): Promise<Map<string, EntryRecord>> {
-    const rows = (await this.db('app_entry_reviews as e')
+    const rows: EntryRow[] = await this.db('app_entry_reviews as e')
       .join('apps as a', 'a.id', 'e.app_id')
       .where('a.lifecycle_state', 'proposed')
-      .select('e.*')) as EntryRow[];
+      .select('e.*');
     return new Map(rows.map((r) => [r.app_id, entryFromRow(r)]));
   }
 }

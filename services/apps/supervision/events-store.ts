@@ -2,6 +2,7 @@ import type { Db, Trx } from '../../db';
 import { examinedFinding } from '../accountability/store';
 import type { Finding } from '../../reports/compliance-check';
 import type { AccountabilityEvent, AccountabilitySubjectKind } from './schemas';
+import type { AccountabilityEventLookup } from './events-store-type';
 
 const iso = (v: string | Date): string => new Date(v).toISOString();
 
@@ -30,7 +31,7 @@ const decidedBefore = (bound: string) =>
   `exists (select 1 from app_accountability_decisions d where d.subject_kind = e.kind and d.subject_id = e.id${bound})`;
 
 /** What calls for an accountability decision, and the compliance report's questions on warnings, rectification and accountability. */
-export class AccountabilityEventStore {
+export class AccountabilityEventStore implements AccountabilityEventLookup {
   constructor(private readonly db: Db) {}
 
   /** The major event or overdue rectification `kind`/`id` of the app, as of `now`; undefined when it is none. */

@@ -6,7 +6,7 @@ import type { Clock } from '../../platform/clock';
 import type { LeadDepartmentService } from '../accountability';
 import type { Finding } from '../../reports/compliance-check';
 import type { AppService } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { supervisionRoutes } from './routes';
 import { SupervisionService } from './service';
 import { AccountabilityEventStore } from './events-store';
@@ -43,7 +43,7 @@ export function createAppSupervision(deps: {
   db: Db;
   audit: AuditLog;
   apps: AppService;
-  appStore: AppStore;
+  appStore: AppStoreType;
   lead: Pick<LeadDepartmentService, 'get'>;
   departments: Pick<DepartmentService, 'requireExisting'>;
   clock: Clock;

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor, Trx } from '../../db';
 import type { DepartmentService } from '../../departments';
 import type { Clock } from '../../platform/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
@@ -9,7 +9,7 @@ import { SeparationOfDutiesError } from '../lifecycle';
 import type { UnmetRequirement } from '../release-gate';
 import { appNotFound, lockChangeableApp, pageOf, staffSubject } from '../service';
 import type { App } from '../schemas';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import type {
   AccountabilityDecision,
   AccountabilityEvent,
@@ -22,8 +22,8 @@ import type {
   RecordAccountabilityDecision,
   RectificationItem,
 } from './schemas';
-import type { AccountabilityEventStore } from './events-store';
-import type { FindingRecord, RectificationItemRecord, SupervisionStore } from './store';
+import type { AccountabilityEventLookup } from './events-store-type';
+import type { FindingRecord, RectificationItemRecord, SupervisionStoreType } from './store-type';
 
 const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
 
@@ -52,11 +52,11 @@ const NOT_AN_EVENT: Record<RecordAccountabilityDecision['subject']['kind'], stri
 /** The Notice, item 9: inspection findings and their rectification, and accountability for major events and overdue rectification. */
 export class SupervisionService {
   constructor(
-    private readonly db: Db,
-    private readonly apps: AppStore,
-    private readonly store: SupervisionStore,
-    private readonly events: AccountabilityEventStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly apps: Pick<AppStoreType, 'find'>,
+    private readonly store: SupervisionStoreType,
+    private readonly events: AccountabilityEventLookup,
+    private readonly audit: AuditRecorder,
     private readonly departments: Pick<DepartmentService, 'requireExisting'>,
     private readonly clock: Clock,
   ) {}

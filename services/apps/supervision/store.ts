@@ -1,23 +1,9 @@
 import type { Db, Trx } from '../../db';
 import { afterRow } from '../store';
-import type { AccountabilityDecision, AccountabilitySubjectKind, InspectionFinding } from './schemas';
+import type { AccountabilityDecision, AccountabilitySubjectKind } from './schemas';
+import type { FindingFilter, FindingRecord, RectificationItemRecord, SupervisionStoreType } from './store-type';
 
-export type FindingRecord = Omit<InspectionFinding, 'rectifications'>;
-
-export interface RectificationItemRecord {
-  id: string;
-  findingId: string;
-  appId: string;
-  action: string;
-  owner: string;
-  ownerDepartment: string;
-  dueAt: string;
-  createdBy: string;
-  createdAt: string;
-  closedAt: string | null;
-  closedBy: string | null;
-  evidence: string | null;
-}
+export type { FindingRecord, RectificationItemRecord } from './store-type';
 
 interface FindingRow {
   id: string;
@@ -107,7 +93,7 @@ const decisionFromRow = (r: DecisionRow): AccountabilityDecision => ({
 });
 
 /** Inspection findings with their rectification items, accountability decisions, and the compliance report's questions. */
-export class SupervisionStore {
+export class SupervisionStore implements SupervisionStoreType {
   constructor(private readonly db: Db) {}
 
   async insertFinding(trx: Trx, f: FindingRecord): Promise<void> {
@@ -126,7 +112,7 @@ export class SupervisionStore {
   }
 
   async finding(appId: string, findingId: string, trx: Db | Trx = this.db): Promise<FindingRecord | undefined> {
-    const row = (await trx('app_inspection_findings').where({ app_id: appId, id: findingId }).first()) as FindingRow | undefined;
+    const row = await trx<FindingRow>('app_inspection_findings').where({ app_id: appId, id: findingId }).first();
     return row ? findingFromRow(row) : undefined;
   }
 
@@ -147,9 +133,9 @@ export class SupervisionStore {
   }
 
   async item(appId: string, itemId: string, trx: Db | Trx = this.db, forUpdate = false): Promise<RectificationItemRecord | undefined> {
-    const q = trx('app_rectification_items').where({ app_id: appId, id: itemId }).first();
+    const q = trx<ItemRow>('app_rectification_items').where({ app_id: appId, id: itemId }).first();
     if (forUpdate) q.forUpdate();
-    const row = (await q) as ItemRow | undefined;
+    const row = await q;
     return row ? itemFromRow(row) : undefined;
   }
 
@@ -160,10 +146,10 @@ export class SupervisionStore {
   /** Findings of an app, most recently recorded first, with their items (oldest first). */
   async findingsOf(
     appId: string,
-    filter: { inspector?: FindingRecord['inspector']; afterId?: string },
+    filter: FindingFilter,
     limit: number,
   ): Promise<Array<FindingRecord & { items: RectificationItemRecord[] }>> {
-    const q = this.db('app_inspection_findings')
+    const q = this.db<FindingRow>('app_inspection_findings')
       .where({ app_id: appId })
       .orderBy([
         { column: 'recorded_at', order: 'desc' },
@@ -172,22 +158,20 @@ export class SupervisionStore {
       .limit(limit);
     if (filter.inspector) q.andWhere({ inspector: filter.inspector });
     afterRow(q, 'app_inspection_findings', 'recorded_at, id', '<', filter.afterId);
-    const findings = ((await q) as FindingRow[]).map(findingFromRow);
+    const findings = (await q).map(findingFromRow);
     const items = findings.length
-      ? ((await this.db('app_rectification_items')
+      ? await this.db<ItemRow>('app_rectification_items')
           .whereIn(
             'finding_id',
             findings.map((f) => f.id),
           )
-          .orderBy(['created_at', 'id'])) as ItemRow[])
+          .orderBy(['created_at', 'id'])
       : [];
     return findings.map((f) => ({ ...f, items: items.filter((i) => i.finding_id === f.id).map(itemFromRow) }));
   }
 
   async itemsOfFinding(findingId: string, trx: Db | Trx = this.db): Promise<RectificationItemRecord[]> {
-    return ((await trx('app_rectification_items').where({ finding_id: findingId }).orderBy(['created_at', 'id'])) as ItemRow[]).map(
-      itemFromRow,
-    );
+    return (await trx<ItemRow>('app_rectification_items').where({ finding_id: findingId }).orderBy(['created_at', 'id'])).map(itemFromRow);
   }
 
   async insertDecision(trx: Trx, d: AccountabilityDecision): Promise<void> {
@@ -207,7 +191,7 @@ export class SupervisionStore {
   }
 
   async decisionsOf(appId: string, afterId: string | undefined, limit: number): Promise<AccountabilityDecision[]> {
-    const q = this.db('app_accountability_decisions')
+    const q = this.db<DecisionRow>('app_accountability_decisions')
       .where({ app_id: appId })
       .orderBy([
         { column: 'recorded_at', order: 'desc' },
@@ -215,12 +199,12 @@ export class SupervisionStore {
       ])
       .limit(limit);
     afterRow(q, 'app_accountability_decisions', 'recorded_at, id', '<', afterId);
-    return ((await q) as DecisionRow[]).map(decisionFromRow);
+    return (await q).map(decisionFromRow);
   }
 
   /** The app's rectification items open past `now`, most overdue first. */
   async overdueItemsOf(trx: Db | Trx, appId: string, now: string): Promise<RectificationItemRecord[]> {
-    const q = trx('app_rectification_items').where({ app_id: appId }).whereNull('closed_at').andWhere('due_at', '<', now);
-    return ((await q.orderBy(['due_at', 'id'])) as ItemRow[]).map(itemFromRow);
+    const q = trx<ItemRow>('app_rectification_items').where({ app_id: appId }).whereNull('closed_at').andWhere('due_at', '<', now);
+    return (await q.orderBy(['due_at', 'id'])).map(itemFromRow);
   }
 }
