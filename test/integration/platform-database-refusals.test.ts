@@ -85,8 +85,22 @@ onPostgres('database refusals answer 503', () => {
   ])('%s: 503 with Retry-After (SQLSTATE %s), then recovery without a restart', async (_label, sqlstate, refuse, restore) => {
     expect((await listDepartments()).status).toBe(200);
     const from = t.logLines.length;
-    if (sqlstate === '3D000') await terminate();
-    await admin.raw(refuse());
+    if (sqlstate === '3D000') {
+      // A database in use cannot be renamed (55006), and the service reconnects at once (its change feed
+      // listens): cut its sessions and rename until the rename gets in between.
+      await eventually('the database renamed away', async () => {
+        await terminate();
+        return admin.raw(refuse()).then(
+          () => true,
+          (err: { code?: string }) => {
+            if (err.code === '55006') return undefined;
+            throw err;
+          },
+        );
+      });
+    } else {
+      await admin.raw(refuse());
+    }
     await terminate();
     try {
       // The first call may meet a pooled connection the server just closed; the next ones meet the refusal itself.
