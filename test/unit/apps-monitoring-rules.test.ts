@@ -181,10 +181,14 @@ describe('signals (in memory)', () => {
 
 describe('warnings (in memory)', () => {
   it('are raised when alerts within the window reach the threshold, once per severity while open, and escalate to major', async () => {
-    const { monitored, push, alert, audit, service } = world();
+    const { monitored, push, alert, audit, service, clock } = world();
     const id = await monitored();
     const severities: Array<string | null> = [];
-    for (const m of [50, 40, 30, 20, 10, 5]) severities.push((await push(id, alert(m))).warning?.severity ?? null);
+    for (const m of [50, 40, 30, 20, 10, 5]) {
+      // Each signal arrives a second after the last: warnings raised at the same instant have no defined order.
+      clock.advance(1000);
+      severities.push((await push(id, alert(m))).warning?.severity ?? null);
+    }
     expect(severities).toEqual([null, null, 'minor', null, 'major', null]);
     const open = await service.listWarnings(id, { limit: 10, acknowledged: 'false' });
     expect(open.items.map((w) => [w.severity, w.observed, w.level])).toEqual([
