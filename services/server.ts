@@ -257,6 +257,15 @@ export async function startService(config: Config, logger: Logger = createLogger
   }
 }
 
+/** Writes out what an asynchronous destination still holds (nothing to do if it is not open yet). */
+function flushQuietly(destination: ReturnType<typeof pino.destination>): void {
+  try {
+    destination.flushSync();
+  } catch {
+    // Not open yet, or stdout is gone: nothing buffered can be written anyway.
+  }
+}
+
 /** One JSON line on stdout (synchronously, before the exit) saying why the service did not start. */
 function logStartupFailure(err: unknown, level: string): void {
   const logger = createLogger(level === 'silent' ? 'fatal' : 'info', pino.destination({ dest: 1, sync: true }));
@@ -277,10 +286,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Lines are written asynchronously; before the synchronous fatal line, what start-up logged goes out first, in order.
+  const destination = pino.destination({ dest: 1, sync: false });
   let service: RunningService;
   try {
-    service = await startService(config);
+    service = await startService(config, createLogger(config.logLevel, destination));
   } catch (err) {
+    flushQuietly(destination);
     logStartupFailure(err, config.logLevel);
     process.exit(1);
   }

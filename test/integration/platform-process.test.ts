@@ -154,13 +154,14 @@ describe('the service process', () => {
     expect(seed.stderr()).toContain(`is in use by process ${server.child.pid}`);
     expect(seed.stdout()).not.toContain('seeded');
 
-    // A second server: one JSON line, a clear code, a non-zero exit. At LOG_LEVEL=info it would log that it is opening
-    // the database first, asynchronously, and that line can reach stdout after the failure's, which is written
-    // synchronously just before the exit (3 of 20 starts on a busy machine): at warn, the failure is all it writes.
-    const second = run('services/server.ts', { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' });
+    // A second server: what it logged on the way, in order, then one line with a clear code, and a non-zero exit. Its
+    // lines are written asynchronously and the failure's synchronously: the buffered ones are written out first.
+    const second = run('services/server.ts', { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' });
     expect(await second.exited).toBe(1);
-    expect(jsonLines(second.stdout())).toHaveLength(1);
-    const failure = jsonLines(second.stdout()).at(-1);
+    const secondLines = jsonLines(second.stdout());
+    expect(secondLines.map((l) => l.level)).toEqual([...secondLines.slice(0, -1).map(() => expect.any(Number)), 60]);
+    expect(secondLines.slice(0, -1).map((l) => l.msg)).toContainEqual(expect.stringContaining('opening the embedded database'));
+    const failure = secondLines.at(-1);
     expect(failure).toMatchObject({ level: 60, code: 'data_dir_locked' });
     expect(failure?.msg).toContain(`start-up failed: DATA_DIR ${dataDir} is in use by process ${server.child.pid}`);
     expect(second.stderr()).toBe('');
