@@ -1,4 +1,4 @@
-const base = require('./jest.config.js');
+const { base } = require('./jest.config.js');
 
 /**
  * The fault suite (npm run test:faults): PostgreSQL stopped, crashed and exhausted, the service

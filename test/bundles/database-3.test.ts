@@ -1,0 +1,3 @@
+import { runBundle } from './bundle';
+
+runBundle(__filename);
