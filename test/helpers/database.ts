@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
-import { createDatabase, createPglite, migrateLatest, type Db } from '../../services/db';
+import { MIGRATIONS_DIR, createDatabase, createPglite, migrateLatest, type Db } from '../../services/db';
 
 /** Where global setup leaves the migrated template: a PGlite dump file or a PostgreSQL database name. */
 export const TEMPLATE_ENV = 'TEST_DB_TEMPLATE';
@@ -23,7 +22,25 @@ async function withAdmin<T>(databaseUrl: string, fn: (admin: Db) => Promise<T>):
   }
 }
 
-/** Creates the migrated template once per test run (jest global setup). */
+const ROOT = path.join(__dirname, '..', '..');
+/** Under node_modules, as the service build (service-build.ts): ignored by git and the tools; `npm ci` starts it afresh. */
+const TEMPLATE_CACHE = path.join(ROOT, 'node_modules', '.cache', 'test-template');
+
+/**
+ * What the embedded template is made of: the migrations, the PGlite release and the start parameters. A dump
+ * made from the same is the same database, so a run reuses the last run's (initdb and 48 migrations are
+ * five seconds during which jest has not started a worker yet).
+ */
+function embeddedTemplateKey(): string {
+  const hash = crypto.createHash('sha256');
+  hash.update(fs.readFileSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json')));
+  hash.update(`shared_buffers=${TEST_SHARED_BUFFERS}\n`);
+  for (const file of fs.readdirSync(MIGRATIONS_DIR).sort())
+    hash.update(`${file}\n`).update(fs.readFileSync(path.join(MIGRATIONS_DIR, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Creates the migrated template once per test run (jest global setup); on PGlite, once per change of what makes it. */
 export async function createTemplate(): Promise<string> {
   const databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
@@ -34,6 +51,8 @@ export async function createTemplate(): Promise<string> {
     await db.destroy();
     return name;
   }
+  const file = path.join(TEMPLATE_CACHE, `${embeddedTemplateKey()}.tar`);
+  if (fs.existsSync(file)) return file;
   const pglite = createPglite('memory://', { sharedBuffers: TEST_SHARED_BUFFERS });
   // The WebAssembly start-up happens here, not inside knex's connection timeout (slow on a busy machine).
   await pglite.waitReady;
@@ -41,8 +60,14 @@ export async function createTemplate(): Promise<string> {
   await migrateLatest(db);
   const dump = await pglite.dumpDataDir('none');
   await db.destroy();
-  const file = path.join(os.tmpdir(), `pg-template-${process.pid}-${crypto.randomBytes(3).toString('hex')}.tar`);
-  fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  // Written aside, then renamed into place (another run may be making the same one); older templates go.
+  fs.mkdirSync(TEMPLATE_CACHE, { recursive: true });
+  const draft = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(draft, Buffer.from(await dump.arrayBuffer()));
+  fs.renameSync(draft, file);
+  for (const other of fs.readdirSync(TEMPLATE_CACHE)) {
+    if (other.endsWith('.tar') && path.join(TEMPLATE_CACHE, other) !== file) fs.rmSync(path.join(TEMPLATE_CACHE, other), { force: true });
+  }
   return file;
 }
 
@@ -50,9 +75,8 @@ export async function dropTemplate(template: string): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
     await withAdmin(databaseUrl, (admin) => admin.raw(`drop database if exists ${template} with (force)`));
-  } else {
-    fs.rmSync(template, { force: true });
   }
+  // The embedded template stays in its cache for the next run.
 }
 
 /** Enough for a test's few thousand rows; PGlite's default (128MB) takes most of a second to set up on each start. */
