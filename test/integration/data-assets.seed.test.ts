@@ -7,6 +7,7 @@ import { demoBank } from '../../db/seeds/demo-bank';
 import { seedBank } from '../../services/cli/seed';
 import { createDatabase } from '../../services/db';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { builtScript } from '../helpers/service-build';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -20,10 +21,13 @@ afterAll(() => t.close());
 const count = async (db: TestApp['container']['db'], table: string) =>
   Number(((await db(table).count('* as n')) as Array<{ n: number | string }>)[0].n);
 
-/** Runs `npm run seed`'s script (`tsx services/cli/seed.ts`) in a child process with the given environment. */
+/**
+ * Runs `npm run seed`'s script (services/cli/seed.ts) in a child process with the given environment, from the
+ * sources transpiled once (test/helpers/service-build.ts), as the process tests run the server: tsx would
+ * transpile the whole service again in each child.
+ */
 async function seedCli(env: Record<string, string>): Promise<string> {
-  // tsx as a loader in one process, as the start-up tests run the CLIs, rather than its launcher, which starts a second one.
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'services/cli/seed.ts'], {
+  const { stdout } = await run(process.execPath, [builtScript('services/cli/seed.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
   });
