@@ -72,20 +72,29 @@ function jsonLines(text: string): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine);
 }
 
-async function listening(p: Proc, timeoutMs = 150_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const line = p
+/** The port from the process's `listening` line, read as its output arrives; refused if it exits first. */
+function listening(p: Proc): Promise<number> {
+  const port = () =>
+    p
       .stdout()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as LogLine)
-      .find((l) => l.msg === 'listening');
-    if (line?.port) return line.port;
-    if (p.child.exitCode !== null) throw new Error(`exited early:\n${p.stdout()}\n${p.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`did not start in time:\n${p.stdout()}`);
+      .find((l) => l.msg === 'listening')?.port;
+  return new Promise<number>((resolve, reject) => {
+    const check = () => {
+      const found = port();
+      if (found === undefined) return;
+      p.child.stdout?.off('data', check);
+      resolve(found);
+    };
+    p.child.stdout?.on('data', check);
+    check();
+    void p.exited.then(() => {
+      check();
+      reject(new Error(`exited before listening:\n${p.stdout()}\n${p.stderr()}`));
+    });
+  });
 }
 
 function get(port: number, pathName: string, agent: http.Agent): Promise<{ status: number; body: string }> {
