@@ -30,7 +30,7 @@ export const MAX_DATA_ACCESS_COMBINATIONS = 500;
 /** At most this many distinct assets (locations) in one token: each is looked up once. */
 export const MAX_DATA_ACCESS_LOCATIONS = 20;
 /** Checks run back to back before the event loop gets a turn (each is a few µs of Casbin). */
-const CHECKS_PER_TURN = 16;
+export const CHECKS_PER_TURN = 16;
 /** Vendor tokens whose coverage is remembered (by jti, until they expire). */
 const REMEMBERED_TOKENS = 50_000;
 

@@ -5,6 +5,7 @@ import { consentCheckScenario } from './consent-check';
 import { EVALUATIONS_PER_BATCH, decisionsBench, type LoadResult as DecisionLoadResult } from './decisions';
 import { departmentsScenario } from './departments';
 import { floorsScenario } from './floors';
+import { oauthTimingScenario } from './oauth-timing';
 import { requestPathScenario } from './request-path';
 import { tokenScenario } from './token';
 import {
@@ -30,6 +31,7 @@ const SCENARIOS: readonly Scenario[] = [
   requestPathScenario,
   departmentsScenario,
   tokenScenario,
+  oauthTimingScenario,
   consentCheckScenario,
   blastRadiusScenario,
   floorsScenario,

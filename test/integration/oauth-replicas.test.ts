@@ -7,8 +7,9 @@ import { adminHeaders, basic, registerSecretClient, tokenFor } from '../helpers/
 import { caughtUp, delivered } from '../helpers/wait';
 
 // Two replicas on one PostgreSQL: a revocation, a disabled client or a new signing key on one
-// reaches the other through LISTEN/NOTIFY within a second. (PGlite is one process: PostgreSQL only.)
-// Each test waits for the notice to be handled on the other replica, then checks what it answers.
+// reaches the other through LISTEN/NOTIFY. (PGlite is one process: PostgreSQL only.) Each test
+// waits for the notice to be handled on the other replica, then checks what it answers; how soon
+// that is, is measured by `DATABASE_URL=… npm run bench -- oauth-timing` (docs/benchmarks.md).
 
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
@@ -30,18 +31,15 @@ onPostgres('replicas on one PostgreSQL', () => {
     await database?.drop();
   });
 
-  /** Milliseconds from `change` answering on `a` until `b` has heard the notice it published and refuses the token. */
-  async function untilRefusedOnB(token: string, heard: Promise<void>, change: () => Promise<unknown>): Promise<number> {
+  /** `b` accepts the token; then `change` on `a`, and once `b` has heard the notice it published, `b` refuses the token. */
+  async function refusedOnBOnceHeard(token: string, heard: Promise<void>, change: () => Promise<unknown>): Promise<void> {
     await b.container.clientAuth.authenticate(token);
     await change();
-    const started = Date.now();
     await heard;
-    const ms = Date.now() - started;
     await expect(b.container.clientAuth.authenticate(token)).rejects.toMatchObject({ status: 401 });
-    return ms;
   }
 
-  it('a token revoked on one replica is refused by the other within 1 s', async () => {
+  it('a token revoked on one replica is refused by the other once it has heard the revocation', async () => {
     const client = await registerSecretClient(a);
     const token = await tokenFor(a, client);
     const { jti } = decodeJwt(token);
@@ -53,10 +51,10 @@ onPostgres('replicas on one PostgreSQL', () => {
         .type('form')
         .send({ token })
         .expect(200);
-    expect(await untilRefusedOnB(token, heard, revoke)).toBeLessThan(1000);
+    await refusedOnBOnceHeard(token, heard, revoke);
   });
 
-  it('a client disabled on one replica loses its tokens on the other within 1 s', async () => {
+  it('a client disabled on one replica loses its tokens on the other once it has heard of it', async () => {
     const client = await registerSecretClient(a);
     const token = await tokenFor(a, client);
     await caughtUp(a, b); // the registration's own notice names the client too
@@ -66,7 +64,7 @@ onPostgres('replicas on one PostgreSQL', () => {
         .post(`/v1/clients/${client.clientId}/disable`)
         .set(await adminHeaders(a))
         .expect(200);
-    expect(await untilRefusedOnB(token, heard, disable)).toBeLessThan(1000);
+    await refusedOnBOnceHeard(token, heard, disable);
   });
 
   it('a key rotated on one replica is published by the other', async () => {
