@@ -1,12 +1,12 @@
 import type { Clock } from '../../platform/clock';
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor, Trx } from '../../db';
 import { ConflictError } from '../../shared/errors';
 import type { Finding } from '../../reports/compliance-check';
 import type { UnmetRequirement } from '../release-gate';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import type {
   AppCompatibility,
   CompatibilityResult,
@@ -16,7 +16,7 @@ import type {
   SetOperatingEnvironment,
   SupportedEnvironment,
 } from './schemas';
-import type { CompatibilityStore, SupportedRow } from './store';
+import type { CompatibilityStoreType, SupportedRecord } from './store-type';
 
 const envName = (e: { platform: string; version: string }) => `${e.platform} ${e.version}`;
 
@@ -34,10 +34,10 @@ function latestResults(results: readonly CompatibilityResult[]): Map<string, Com
 /** Supported OS/platform versions per app release, compatibility results per environment, and the end-of-support register. */
 export class CompatibilityService {
   constructor(
-    private readonly db: Db,
-    private readonly apps: AppStore,
-    private readonly store: CompatibilityStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly apps: Pick<AppStoreType, 'find'>,
+    private readonly store: CompatibilityStoreType,
+    private readonly audit: AuditRecorder,
     private readonly clock: Clock,
   ) {}
 
@@ -47,7 +47,7 @@ export class CompatibilityService {
       await lockChangeableApp(this.apps, trx, appId);
       const before = (await this.store.supported(appId, trx)).filter((s) => s.release === input.release).map(envName);
       const at = this.clock.now().toISOString();
-      const rows: SupportedRow[] = input.environments.map((e) => ({
+      const rows: SupportedRecord[] = input.environments.map((e) => ({
         release: input.release,
         platform: e.platform,
         version: e.version,

@@ -1,25 +1,20 @@
 import type { Db, Trx } from '../../db';
+import type { Finding } from '../../reports/compliance-check';
 import type { CompatibilityResult, OperatingEnvironment } from './schemas';
+import type { CompatibilityStoreType, SupportedRecord } from './store-type';
 
 const iso = (v: Date | string): string => new Date(v).toISOString();
 /** A date column as YYYY-MM-DD, whichever way the driver hands it over. */
 const day = (v: Date | string): string => (typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));
 
-export interface SupportedRow {
-  readonly release: string;
-  readonly platform: string;
-  readonly version: string;
-  readonly declaredBy: string;
-  readonly declaredAt: string;
-}
-
 /** Which release counts as current: the one whose supported environments were declared last. */
 const CURRENT_RELEASE = `(select s.release from app_supported_environments s where s.app_id = a.id order by s.declared_at desc, s.release desc limit 1)`;
 
-export class CompatibilityStore {
+/** Each app's supported environments and compatibility results, and the end-of-support register. */
+export class CompatibilityStore implements CompatibilityStoreType {
   constructor(private readonly db: Db) {}
 
-  async supported(appId: string, trx: Db | Trx = this.db): Promise<SupportedRow[]> {
+  async supported(appId: string, trx: Db | Trx = this.db): Promise<SupportedRecord[]> {
     const rows = (await trx('app_supported_environments')
       .where({ app_id: appId })
       .orderBy([{ column: 'declared_at', order: 'desc' }, 'release', 'platform', 'version'])) as Array<{
@@ -38,7 +33,7 @@ export class CompatibilityStore {
     }));
   }
 
-  async replaceSupported(trx: Trx, appId: string, release: string, rows: readonly SupportedRow[]): Promise<void> {
+  async replaceSupported(trx: Trx, appId: string, release: string, rows: readonly SupportedRecord[]): Promise<void> {
     await trx('app_supported_environments').where({ app_id: appId, release }).delete();
     await trx('app_supported_environments').insert(
       rows.map((r) => ({
@@ -123,7 +118,7 @@ export class CompatibilityStore {
   }
 
   /** Of the apps in service, those whose current release supports an environment past its end of support on `today`. */
-  async inServiceSupportingEnded(today: string): Promise<{ examined: number; count: number; examples: string[] }> {
+  async inServiceSupportingEnded(today: string): Promise<Finding> {
     const inService = `select a.id, a.name from apps a where a.lifecycle_state in ('released', 'operating', 'consolidating')`;
     const offending = `${inService} and exists (
         select 1 from app_supported_environments s join operating_environments e on e.platform = s.platform and e.version = s.version

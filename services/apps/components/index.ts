@@ -4,7 +4,7 @@ import type { Db } from '../../db';
 import type { RouteSpec } from '../../http/route';
 import type { PurposeDirectory } from '../lifecycle-service';
 import type { AppService } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { appSdkRoutes } from './routes';
 import { AppSdkService, type VendorDirectory } from './service';
 import { AppSdkStore } from './store';
@@ -16,7 +16,7 @@ export function createAppComponents(deps: {
   db: Db;
   audit: AuditLog;
   apps: AppService;
-  appStore: AppStore;
+  appStore: AppStoreType;
   purposes: PurposeDirectory;
   vendors: VendorDirectory;
   clock: Clock;

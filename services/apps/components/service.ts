@@ -1,17 +1,17 @@
 import type { Clock } from '../../platform/clock';
 import crypto from 'node:crypto';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db, Trx } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Db, Transactor, Trx } from '../../db';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import type { Finding } from '../../reports/compliance-check';
 import { SeparationOfDutiesError } from '../lifecycle';
 import type { PurposeDirectory } from '../lifecycle-service';
 import type { UnmetRequirement } from '../release-gate';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { disclosesComponent } from './disclosure';
 import { MAX_SDKS_PER_APP, type AppSdk, type AppSdkList, type ApproveAppSdk, type DeclareAppSdk } from './schemas';
-import type { AppSdkStore } from './store';
+import type { AppSdkStoreType } from './store-type';
 
 /** Whether a vendor is registered. */
 export interface VendorDirectory {
@@ -32,10 +32,10 @@ export interface ComponentGap {
 /** Third-party components (SDKs) per app and release: app managers declare, privacy officers approve PI collection. */
 export class AppSdkService {
   constructor(
-    private readonly db: Db,
-    private readonly apps: AppStore,
-    private readonly store: AppSdkStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly apps: Pick<AppStoreType, 'find'>,
+    private readonly store: AppSdkStoreType,
+    private readonly audit: AuditRecorder,
     private readonly purposes: PurposeDirectory,
     private readonly vendors: VendorDirectory,
     private readonly clock: Clock,
@@ -127,7 +127,7 @@ export class AppSdkService {
   }
 
   /** Each PI-collecting component of the apps that is unapproved or undisclosed (the app's own notice or the purpose's general one). */
-  async gaps(appIds: readonly string[], trx: Db | Trx = this.db): Promise<ComponentGap[]> {
+  async gaps(appIds: readonly string[], trx?: Db | Trx): Promise<ComponentGap[]> {
     const collecting = (await this.store.list(appIds, trx)).filter(collects);
     const purposes = [...new Set(collecting.map((s) => s.purpose).filter((p): p is string => p !== null))];
     const notices = await this.store.publishedThirdParties(purposes, appIds, trx);

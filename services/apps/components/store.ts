@@ -1,6 +1,7 @@
 import type { Db, Trx } from '../../db';
 import type { NoticeThirdParty } from './disclosure';
 import type { AppSdk } from './schemas';
+import type { AppSdkStoreType, PublishedThirdParties } from './store-type';
 
 interface SdkRow {
   id: string;
@@ -42,15 +43,8 @@ function fromRow(r: SdkRow): AppSdk {
   };
 }
 
-/** The third parties of the latest published notice of one scope of a purpose (appId null: the general notice). */
-export interface PublishedThirdParties {
-  readonly purposeKey: string;
-  readonly appId: string | null;
-  readonly thirdParties: readonly NoticeThirdParty[];
-}
-
 /** The apps' third-party components, and the notices that disclose them. */
-export class AppSdkStore {
+export class AppSdkStore implements AppSdkStoreType {
   constructor(private readonly db: Db) {}
 
   async list(appIds: readonly string[], trx: Db | Trx = this.db): Promise<AppSdk[]> {

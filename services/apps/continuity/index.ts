@@ -4,10 +4,11 @@ import type { Db } from '../../db';
 import type { RouteSpec } from '../../http/route';
 import type { LeadDepartmentService } from '../accountability';
 import type { AppService } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import { continuityRoutes } from './routes';
 import { ContinuityService, drillCutoff } from './service';
 import { ContinuityStore } from './store';
+import type { ContinuityStoreType } from './store-type';
 
 export { ContinuityService } from './service';
 export { ContinuityStore } from './store';
@@ -15,7 +16,7 @@ export { ContinuityStore } from './store';
 /** What the compliance report asks about business continuity (Notice item 6). */
 export class ContinuityComplianceFacts {
   constructor(
-    private readonly store: ContinuityStore,
+    private readonly store: Pick<ContinuityStoreType, 'withoutRecentDrill' | 'rtoBreaches'>,
     private readonly clock: Clock,
   ) {}
 
@@ -35,7 +36,7 @@ export function createAppContinuity(deps: {
   db: Db;
   audit: AuditLog;
   apps: AppService;
-  appStore: AppStore;
+  appStore: AppStoreType;
   lead: Pick<LeadDepartmentService, 'get'>;
   clock: Clock;
 }): { continuity: ContinuityService; compliance: ContinuityComplianceFacts; routes: RouteSpec[] } {

@@ -1,13 +1,13 @@
 import type { Clock } from '../../platform/clock';
-import type { AuditLog, ChangeContext } from '../../audit';
-import type { Db } from '../../db';
+import type { AuditRecorder, ChangeContext } from '../../audit';
+import type { Transactor } from '../../db';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import { decodeUuidCursor, type Page } from '../../shared/schemas';
 import { penetrationTestCutoff } from '../release-gate';
 import { appNotFound, lockChangeableApp, pageOf, staffSubject } from '../service';
-import type { AppStore } from '../store';
+import type { AppStoreType } from '../store-type';
 import type { Continuity, CreateOutage, Outage, OutageQuery, SetContinuity } from './schemas';
-import type { ContinuityRecord, ContinuityStore, OutageRecord } from './store';
+import type { ContinuityRecord, ContinuityStoreType, OutageRecord } from './store-type';
 
 const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
 
@@ -48,10 +48,10 @@ const noProfile = (appName: string) =>
 /** The Notice, item 6: each app's importance tier, recovery objectives, plan and drills, and its outages against the RTO. */
 export class ContinuityService {
   constructor(
-    private readonly db: Db,
-    private readonly apps: AppStore,
-    private readonly store: ContinuityStore,
-    private readonly audit: AuditLog,
+    private readonly db: Transactor,
+    private readonly apps: Pick<AppStoreType, 'find'>,
+    private readonly store: ContinuityStoreType,
+    private readonly audit: AuditRecorder,
     private readonly clock: Clock,
   ) {}
 

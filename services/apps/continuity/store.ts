@@ -3,29 +3,7 @@ import type { Finding } from '../../reports/compliance-check';
 import { examinedFinding } from '../accountability/store';
 import { afterRow } from '../store';
 import { DRILLED_TIERS, type ImportanceTier } from './schemas';
-
-export interface ContinuityRecord {
-  appId: string;
-  tier: ImportanceTier;
-  rtoMinutes: number;
-  rpoMinutes: number;
-  planReference: string;
-  lastDrill: { on: string; result: 'passed' | 'failed' } | null;
-  setBy: string;
-  setAt: string;
-}
-
-export interface OutageRecord {
-  id: string;
-  appId: string;
-  startedAt: string;
-  endedAt: string;
-  impact: string;
-  cause: string;
-  rtoMinutes: number;
-  recordedBy: string;
-  recordedAt: string;
-}
+import type { ContinuityRecord, ContinuityStoreType, OutageFilter, OutageRecord } from './store-type';
 
 interface ContinuityRow {
   app_id: string;
@@ -78,7 +56,7 @@ const outageFromRow = (r: OutageRow): OutageRecord => ({
 const BREACH = `(o.ended_at - o.started_at) > make_interval(mins => o.rto_minutes)`;
 
 /** Each app's continuity profile and its outage records. */
-export class ContinuityStore {
+export class ContinuityStore implements ContinuityStoreType {
   constructor(private readonly db: Db) {}
 
   async profile(appId: string, trx: Db | Trx = this.db): Promise<ContinuityRecord | undefined> {
@@ -118,7 +96,7 @@ export class ContinuityStore {
   }
 
   /** Outages of an app, most recent start first. */
-  async outagesOf(appId: string, filter: { exceedsRto?: boolean; afterId?: string }, limit: number): Promise<OutageRecord[]> {
+  async outagesOf(appId: string, filter: OutageFilter, limit: number): Promise<OutageRecord[]> {
     const q = this.db('app_outages as o')
       .where('o.app_id', appId)
       .orderBy([
