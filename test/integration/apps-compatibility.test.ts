@@ -240,4 +240,24 @@ describe('the end-of-support register', () => {
       ).body.warnings,
     ).toEqual([]);
   });
+
+  it('judges the same release current in the view and the report when two were declared at the same instant', async () => {
+    const id = await newApp();
+    await support(id, '8.0', [{ platform: 'ios', version: '11' }]);
+    await support(id, '8.1', [{ platform: 'ios', version: '19' }]);
+    await t.http
+      .put(ENVS)
+      .set(await auth('amy'))
+      .send({ platform: 'ios', version: '11', endOfSupport: daysAgo(1) })
+      .expect(200);
+    await t.container.db('app_supported_environments').where({ app_id: id }).update({ declared_at: new Date().toISOString() });
+    await t.container.db('apps').where({ id }).update({ lifecycle_state: 'released' });
+    const view = await t.http
+      .get(`/v1/apps/${id}/compatibility`)
+      .set(await auth('amy'))
+      .expect(200);
+    // On a tie the first release by name is current, in both: 8.0, which still supports the ended ios 11.
+    expect([view.body.currentRelease, view.body.warnings]).toEqual(['8.0', [expect.stringContaining('ios 11')]]);
+    expect((await check()).examples).toContain(id);
+  });
 });

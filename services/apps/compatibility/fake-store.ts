@@ -63,7 +63,7 @@ export class FakeCompatibilityStore implements CompatibilityStoreType {
     const inService = await this.apps.live();
     const offending = inService.filter((app) => {
       const mine = this.declared.filter((s) => s.appId === app.id);
-      const current = mine.sort((a, b) => byText(b.declaredAt, a.declaredAt) || byText(b.release, a.release))[0]?.release;
+      const current = mine.sort((a, b) => byText(b.declaredAt, a.declaredAt) || byText(a.release, b.release))[0]?.release;
       return mine.some((s) => {
         const end = this.register.get(envKey(s))?.endOfSupport;
         return s.release === current && end !== undefined && end < today;

@@ -7,8 +7,8 @@ const iso = (v: Date | string): string => new Date(v).toISOString();
 /** A date column as YYYY-MM-DD, whichever way the driver hands it over. */
 const day = (v: Date | string): string => (typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));
 
-/** Which release counts as current: the one whose supported environments were declared last. */
-const CURRENT_RELEASE = `(select s.release from app_supported_environments s where s.app_id = a.id order by s.declared_at desc, s.release desc limit 1)`;
+/** Which release counts as current: the one whose supported environments were declared last (on a tie, the first by name, as the app's view picks it). */
+const CURRENT_RELEASE = `(select s.release from app_supported_environments s where s.app_id = a.id order by s.declared_at desc, s.release asc limit 1)`;
 
 /** Each app's supported environments and compatibility results, and the end-of-support register. */
 export class CompatibilityStore implements CompatibilityStoreType {
