@@ -42,7 +42,11 @@ export class ConsentService implements ConsentChecker {
   async record(ctx: ChangeContext, collector: ClientActor, input: RecordConsent): Promise<Consent> {
     const state = await this.consentPurpose(input.purpose);
     const notice = await this.notices.publishedVersion(input.purpose, input.noticeVersion);
-    if (!notice) throw invalid('body.noticeVersion', `version ${input.noticeVersion} of the notice for ${input.purpose} is not published`);
+    if (!notice)
+      throw ValidationError.field(
+        'body.noticeVersion',
+        `version ${input.noticeVersion} of the notice for ${input.purpose} is not published`,
+      );
     // A notice may be published without the field (no sensitive categories): none then.
     const sensitive = notice.content.sensitivePiCategories ?? [];
     if (sensitive.length > 0 && !input.separate) {
@@ -249,7 +253,7 @@ export class ConsentService implements ConsentChecker {
   /** The purpose of a new consent: known, active, and one whose legal basis is consent. */
   private async consentPurpose(key: string): Promise<PurposeNotices> {
     const state = await this.knownPurpose(key, 'body.purpose');
-    if (state.purpose.status === 'retired') throw invalid('body.purpose', `purpose ${key} is retired`);
+    if (state.purpose.status === 'retired') throw ValidationError.field('body.purpose', `purpose ${key} is retired`);
     if (state.purpose.legalBasis !== 'consent') {
       throw new ConflictError(
         'consent_not_applicable',
@@ -261,7 +265,7 @@ export class ConsentService implements ConsentChecker {
 
   private async knownPurpose(key: string, field: string): Promise<PurposeNotices> {
     const state = await this.notices.purposeNotices(key);
-    if (!state) throw invalid(field, `unknown purpose ${key}`);
+    if (!state) throw ValidationError.field(field, `unknown purpose ${key}`);
     return state;
   }
 
@@ -332,5 +336,3 @@ function eventView(e: ConsentEventRecord): ConsentEvent {
     recordedAt: e.recordedAt,
   };
 }
-
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);

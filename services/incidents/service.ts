@@ -39,7 +39,6 @@ export interface OverdueSummary {
   readonly examples: readonly string[];
 }
 
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
 // Clocks differ a little; a time further ahead than this is a mistake, not skew.
 const SKEW_MS = 5 * 60_000;
 const closed = (id: string) => new ConflictError('incident_closed', `Incident ${id} is closed`);
@@ -133,7 +132,8 @@ export class IncidentService {
     await this.change(ctx, id, 'incident.notification_recorded', async (trx, incident, now) => {
       if (incident.status === 'closed') throw closed(id);
       const sentAt = new Date(input.sentAt).toISOString();
-      if (sentAt < incident.detectedAt) throw invalid('body.sentAt', `cannot be before the incident was detected (${incident.detectedAt})`);
+      if (sentAt < incident.detectedAt)
+        throw ValidationError.field('body.sentAt', `cannot be before the incident was detected (${incident.detectedAt})`);
       const notificationId = crypto.randomUUID();
       const notification = {
         id: notificationId,
@@ -165,7 +165,7 @@ export class IncidentService {
   }
 
   async addRectification(ctx: ChangeContext, id: string, input: CreateRectification): Promise<Rectification> {
-    if (Date.parse(input.dueAt) <= this.clock.now().getTime()) throw invalid('body.dueAt', 'must be in the future');
+    if (Date.parse(input.dueAt) <= this.clock.now().getTime()) throw ValidationError.field('body.dueAt', 'must be in the future');
     await this.directory.requireDepartment(input.owner, 'body.owner');
     const rectification: RectificationRecord = {
       id: crypto.randomUUID(),
@@ -203,7 +203,7 @@ export class IncidentService {
       if (item.status === 'done')
         throw new ConflictError('rectification_done', `Rectification ${rectificationId} was completed at ${item.completedAt}`);
       const completedAt = input.completedAt ? new Date(input.completedAt).toISOString() : now;
-      if (completedAt < item.createdAt) throw invalid('body.completedAt', 'cannot be before the item was created');
+      if (completedAt < item.createdAt) throw ValidationError.field('body.completedAt', 'cannot be before the item was created');
       done = { ...item, status: 'done', completedAt, completedBy: actorOf(ctx).actorId, evidence: input.evidence };
       await this.store.completeRectification(trx, done);
       return { rectification: rectificationId, completedAt, late: completedAt > item.dueAt };
@@ -305,11 +305,11 @@ export class IncidentService {
   }
 
   private requireNotInFuture(at: string, path: string): void {
-    if (Date.parse(at) > this.clock.now().getTime() + SKEW_MS) throw invalid(path, 'cannot be in the future');
+    if (Date.parse(at) > this.clock.now().getTime() + SKEW_MS) throw ValidationError.field(path, 'cannot be in the future');
   }
 
   private async requireVendors(ids: readonly string[], path: string): Promise<string[]> {
-    for (const id of ids) if (!(await this.directory.vendorExists(id))) throw invalid(path, `no vendor ${id}`);
+    for (const id of ids) if (!(await this.directory.vendorExists(id))) throw ValidationError.field(path, `no vendor ${id}`);
     return [...ids];
   }
 
@@ -317,7 +317,7 @@ export class IncidentService {
     const ids: string[] = [];
     for (const ref of refs) {
       const id = await this.directory.assetId(ref);
-      if (!id) throw invalid(path, `no data asset ${ref}`);
+      if (!id) throw ValidationError.field(path, `no data asset ${ref}`);
       ids.push(id);
     }
     return [...new Set(ids)];

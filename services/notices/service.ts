@@ -253,14 +253,14 @@ export class NoticeService {
   private async activePurpose(key: string, field: string): Promise<Purpose> {
     const purpose = await this.purposes.find(key);
     const message = !purpose ? `unknown purpose ${key}` : purpose.status === 'retired' ? `purpose ${key} is retired` : undefined;
-    if (message || !purpose) throw new ValidationError(`${field}: ${message}`, [{ path: field, message: message ?? '' }]);
+    if (message || !purpose) throw ValidationError.field(field, message ?? '');
     return purpose;
   }
 
   private async requireApp(appId: string, field: string): Promise<void> {
     const state = await this.store.appState(appId);
     const message = state === undefined ? `no app ${appId} in the app ledger` : state === 'retired' ? `app ${appId} is retired` : undefined;
-    if (message) throw new ValidationError(`${field}: ${message}`, [{ path: field, message }]);
+    if (message) throw ValidationError.field(field, message);
   }
 
   private async view(n: NoticeRecord): Promise<Notice> {

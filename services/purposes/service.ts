@@ -111,7 +111,7 @@ export class PurposeService {
       const status = statuses.get(key);
       if (status === 'active') continue;
       const message = status === undefined ? `unknown purpose ${key}` : `purpose ${key} is retired`;
-      throw new ValidationError(`${field}: ${message}`, [{ path: field, message }]);
+      throw ValidationError.field(field, message);
     }
   }
 

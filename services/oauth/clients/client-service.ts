@@ -107,7 +107,8 @@ export class ClientService {
    */
   async rotateCredentials(ctx: ChangeContext, clientId: string, input: RotateClientCredentials): Promise<RegisteredClient> {
     const keyInput = input.jwks !== undefined || input.jwksUri !== undefined;
-    if (input.jwks !== undefined && input.jwksUri !== undefined) throw invalidField('body.jwks', 'give either jwks or jwksUri, not both');
+    if (input.jwks !== undefined && input.jwksUri !== undefined)
+      throw ValidationError.field('body.jwks', 'give either jwks or jwksUri, not both');
     await this.validateKeys(input, 'body');
     let secret: string | undefined;
     const after = await this.changes.transaction(this.db, async (trx) => {
@@ -117,11 +118,11 @@ export class ClientService {
       const now = this.clock.now();
       let updated: ClientRecord;
       if (before.tokenEndpointAuthMethod === 'private_key_jwt') {
-        if (!keyInput) throw invalidField('body.jwks', 'a private_key_jwt client rotates by sending its new jwks or jwksUri');
-        if (input.graceSeconds !== undefined) throw invalidField('body.graceSeconds', 'only secret clients have a grace period');
+        if (!keyInput) throw ValidationError.field('body.jwks', 'a private_key_jwt client rotates by sending its new jwks or jwksUri');
+        if (input.graceSeconds !== undefined) throw ValidationError.field('body.graceSeconds', 'only secret clients have a grace period');
         updated = { ...before, jwks: input.jwks ?? null, jwksUri: input.jwksUri ?? null, updatedAt: now.toISOString() };
       } else {
-        if (keyInput) throw invalidField('body.jwks', 'a secret client rotates its secret; it has no keys');
+        if (keyInput) throw ValidationError.field('body.jwks', 'a secret client rotates its secret; it has no keys');
         secret = this.hasher.generate();
         const graceSeconds = input.graceSeconds ?? DEFAULT_SECRET_GRACE_SECONDS;
         updated = {
@@ -179,5 +180,3 @@ function secretShownOnce(ctx: ChangeContext, clientId: string, what: 'registered
     extensions: { clientId },
   });
 }
-
-const invalidField = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
