@@ -6,7 +6,7 @@ import type { ChangePublisher } from '../platform/change-feed';
 import { systemClock, type Clock } from '../platform/clock';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
-import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeUuidCursor, pageFrom, type Page } from '../shared/schemas';
 import { assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive } from './grantability';
 import {
   MAX_GRANT_DAYS,
@@ -298,11 +298,10 @@ export class AccessGrantService {
       },
       query.limit + 1,
     );
-    const more = records.length > query.limit;
-    const pageItems = records.slice(0, query.limit);
+    const page = pageFrom(records, query.limit, (last) => last.id);
     const items: AccessGrant[] = [];
-    for (const g of pageItems) items.push(this.view(g, await this.requireAsset(g.assetId)));
-    return { items, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].id) : null };
+    for (const g of page.items) items.push(this.view(g, await this.requireAsset(g.assetId)));
+    return { items, nextCursor: page.nextCursor };
   }
 
   /** The grant as it is now, outside any transaction. */

@@ -4,7 +4,7 @@ import { withTransaction, type Transactor, type Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { DepartmentAccess } from '../http/route';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeCursor, pageFrom, type Page } from '../shared/schemas';
 import { INITIAL_DAYS, OPEN_STATUSES, dueOf, extendedTotal, isOverdue } from './deadlines';
 import type {
   Complaint,
@@ -164,14 +164,9 @@ export class ComplaintService {
       },
       query.limit + 1,
     );
-    const more = records.length > query.limit;
-    const pageItems = records.slice(0, query.limit);
-    const links = await this.store.links(pageItems.map((c) => c.id));
-    const last = pageItems[pageItems.length - 1];
-    return {
-      items: pageItems.map((c) => view(c, links.get(c.id) ?? [], now)),
-      nextCursor: more && last ? encodeCursor(`${last.receivedAt}_${last.id}`) : null,
-    };
+    const page = pageFrom(records, query.limit, (last) => `${last.receivedAt}_${last.id}`);
+    const links = await this.store.links(page.items.map((c) => c.id));
+    return { items: page.items.map((c) => view(c, links.get(c.id) ?? [], now)), nextCursor: page.nextCursor };
   }
 
   /** One complaint with its extensions and history; the contact only for those allowed to see it. */

@@ -6,7 +6,7 @@ import { GENERAL_SCOPE, scopeOf, type PublishedNotices, type PurposeNotices } fr
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../http/route';
-import { decodeNumericCursor, encodeCursor } from '../shared/schemas';
+import { decodeNumericCursor, pageFrom } from '../shared/schemas';
 import { receiptClaims, signReceipt, type ReceiptSigner, type ReceiptStatus } from './receipt';
 import type {
   Consent,
@@ -197,22 +197,18 @@ export class ConsentService implements ConsentChecker {
       { subjectRef, purposeKey: query.purpose, clientId: collectorId, departments: scope.departments, beforeSeq },
       query.limit + 1,
     );
-    const pageRows = rows.slice(0, query.limit);
+    const page = pageFrom(rows, query.limit, (last) => last.seq);
     if (collectorId === undefined) {
       await withTransaction(this.db, (trx) =>
         this.audit.record(trx, reader, {
           action: 'consent.history_read',
           objectType: 'consent_subject',
           objectId: subjectRef,
-          details: { purpose: query.purpose ?? null, events: pageRows.length },
+          details: { purpose: query.purpose ?? null, events: page.items.length },
         }),
       );
     }
-    return {
-      subjectRef,
-      items: pageRows.map(eventView),
-      nextCursor: rows.length > query.limit ? encodeCursor(pageRows[pageRows.length - 1].seq) : null,
-    };
+    return { subjectRef, items: page.items.map(eventView), nextCursor: page.nextCursor };
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Transactor, Trx } from '../db';
 import type { ChangePublisher } from '../platform/change-feed';
 import type { DepartmentAccess } from '../http/route';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { encodeCursor, type Page } from '../shared/schemas';
+import { pageFrom, type Page } from '../shared/schemas';
 import { checkTransition, notificationDueAt } from './lifecycle';
 import type {
   CompleteRectification,
@@ -248,14 +248,9 @@ export class IncidentService {
       },
       query.limit + 1,
     );
-    const more = records.length > query.limit;
-    const pageItems = records.slice(0, query.limit);
-    const counts = await this.store.rectificationCounts(pageItems.map((i) => i.id));
-    const last = pageItems[pageItems.length - 1];
-    return {
-      items: pageItems.map((i) => incidentView(i, counts.get(i.id)?.open ?? 0, now)),
-      nextCursor: more && last ? encodeCursor(`${last.createdAt}_${last.id}`) : null,
-    };
+    const page = pageFrom(records, query.limit, (last) => `${last.createdAt}_${last.id}`);
+    const counts = await this.store.rectificationCounts(page.items.map((i) => i.id));
+    return { items: page.items.map((i) => incidentView(i, counts.get(i.id)?.open ?? 0, now)), nextCursor: page.nextCursor };
   }
 
   exists(id: string): Promise<boolean> {

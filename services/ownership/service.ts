@@ -7,7 +7,7 @@ import type { DepartmentService } from '../departments';
 import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeCursor, pageFrom, type Page } from '../shared/schemas';
 import { systemClock, type Clock } from '../platform/clock';
 import type { OwnershipTransfer, ProposeTransfer, TransferQuery, TransferStatus } from './schemas';
 import type { OwnershipTransferStoreType } from './store-type';
@@ -135,10 +135,7 @@ export class OwnershipTransferService {
       },
       query.limit + 1,
     );
-    const more = items.length > query.limit;
-    const pageItems = items.slice(0, query.limit);
-    const last = pageItems[pageItems.length - 1];
-    return { items: pageItems, nextCursor: more && last ? encodeCursor(`${last.proposedAt}_${last.id}`) : null };
+    return pageFrom(items, query.limit, (last) => `${last.proposedAt}_${last.id}`);
   }
 
   /** The department on one side of a transfer of the asset (for route permission scopes); 404 when unknown. */

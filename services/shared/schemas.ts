@@ -101,6 +101,16 @@ const notOurCursor = () =>
 
 export const encodeCursor = (value: string | number): string => Buffer.from(String(value), 'utf8').toString('base64url');
 
+/**
+ * The page in `rows` read with `limit + 1` (the extra row only says there is more), with the cursor
+ * after its last item: `cursorOf` names the key the next page starts after.
+ */
+export function pageFrom<T>(rows: readonly T[], limit: number, cursorOf: (last: T) => string | number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+}
+
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');

@@ -1,4 +1,4 @@
-import { CalendarDate, FreeText, Label, Timestamp, showsWhatItSays } from '../../services/shared/schemas';
+import { CalendarDate, FreeText, Label, Timestamp, decodeCursor, pageFrom, showsWhatItSays } from '../../services/shared/schemas';
 
 describe('Timestamp and CalendarDate', () => {
   it.each([
@@ -62,5 +62,18 @@ describe('Label and FreeText', () => {
   it('accepts names in any script', () => {
     for (const name of ['零售银行部', 'Müller & Söhne', 'مصرف', 'Банк', 'O’Brien-Smith'])
       expect(Label(50).safeParse(name).success).toBe(true);
+  });
+});
+
+describe('pageFrom', () => {
+  const rows = [{ key: 'a' }, { key: 'b' }, { key: 'c' }];
+  it('shows `limit` rows and, when the extra row says there are more, a cursor after the last one shown', () => {
+    const page = pageFrom(rows, 2, (last) => last.key);
+    expect(page.items).toEqual([{ key: 'a' }, { key: 'b' }]);
+    expect(decodeCursor(page.nextCursor ?? undefined)).toBe('b');
+  });
+  it('has no next page when no row is left over', () => {
+    expect(pageFrom(rows, 3, (last) => last.key)).toEqual({ items: rows, nextCursor: null });
+    expect(pageFrom([], 3, (last: { key: string }) => last.key)).toEqual({ items: [], nextCursor: null });
   });
 });

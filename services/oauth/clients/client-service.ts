@@ -3,7 +3,7 @@ import type { AuditRecorder, ChangeContext } from '../../audit';
 import type { Transactor, Trx } from '../../db';
 import type { ChangePublisher } from '../../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
-import { decodeCursor, encodeCursor, type Page } from '../../shared/schemas';
+import { decodeCursor, pageFrom, type Page } from '../../shared/schemas';
 import { CLIENT_CHANGED } from './client-directory';
 import { validateClientJwks } from './client-keys';
 import type { ClientSecretHasher } from './client-secrets';
@@ -75,10 +75,12 @@ export class ClientService {
   }
 
   async list(filter: Omit<ClientFilter, 'afterId'> & { cursor?: string }, limit: number): Promise<Page<OAuthClient>> {
-    const items = await this.store.list({ ...filter, afterId: decodeCursor(filter.cursor) }, limit + 1);
-    const more = items.length > limit;
-    const pageItems = items.slice(0, limit).map(publicView);
-    return { items: pageItems, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].clientId) : null };
+    const page = pageFrom(
+      await this.store.list({ ...filter, afterId: decodeCursor(filter.cursor) }, limit + 1),
+      limit,
+      (last) => last.clientId,
+    );
+    return { items: page.items.map(publicView), nextCursor: page.nextCursor };
   }
 
   /** Disables a client: its tokens stop working at once (on every replica within a second). */
