@@ -4,7 +4,7 @@ import { withTransaction, type Transactor, type Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { DepartmentAccess } from '../http/route';
-import { decodeCursor, pageFrom, type Page } from '../shared/schemas';
+import { decodeInstantCursor, pageFrom, type Page } from '../shared/schemas';
 import { INITIAL_DAYS, OPEN_STATUSES, dueOf, extendedTotal, isOverdue } from './deadlines';
 import type {
   Complaint,
@@ -150,6 +150,7 @@ export class ComplaintService {
   /** A page of complaints: every one for a bank-wide reader, else those concerning the reader's departments. */
   async list(query: ComplaintQuery, access: DepartmentAccess): Promise<Page<Complaint>> {
     const now = this.clock.now().toISOString();
+    const after = decodeInstantCursor(query.cursor);
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
       {
@@ -158,7 +159,7 @@ export class ComplaintService {
         overdue: query.overdue,
         app: query.app,
         vendor: query.vendor,
-        after: decodeAfter(query.cursor),
+        after: after && { receivedAt: after.at, id: after.id },
         departments,
         now,
       },
@@ -327,14 +328,4 @@ function view(c: ComplaintRecord, links: ComplaintLink[], now: string): Complain
     updatedAt: c.updatedAt,
     links,
   };
-}
-
-function decodeAfter(cursor: string | undefined): { receivedAt: string; id: string } | undefined {
-  const decoded = decodeCursor(cursor);
-  if (decoded === undefined) return undefined;
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(decoded);
-  if (!match || Number.isNaN(Date.parse(match[1]))) {
-    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
-  return { receivedAt: match[1], id: match[2] };
 }

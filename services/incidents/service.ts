@@ -4,7 +4,7 @@ import type { Transactor, Trx } from '../db';
 import type { ChangePublisher } from '../platform/change-feed';
 import type { DepartmentAccess } from '../http/route';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { pageFrom, type Page } from '../shared/schemas';
+import { decodeInstantCursor, pageFrom, type Page } from '../shared/schemas';
 import { checkTransition, notificationDueAt } from './lifecycle';
 import type {
   CompleteRectification,
@@ -20,7 +20,7 @@ import type {
   UpdateIncident,
 } from './schemas';
 import type { IncidentRecord, IncidentStoreType, Period, RectificationRecord } from './store-type';
-import { auditView, decodeIncidentCursor, incidentView, rectificationView } from './views';
+import { auditView, incidentView, rectificationView } from './views';
 import { systemClock, type Clock } from '../platform/clock';
 
 /** What incidents need to know about vendors, assets and departments (answered by those features). */
@@ -234,7 +234,7 @@ export class IncidentService {
   /** A page of incidents: every one for a bank-wide reader, else those concerning the reader's departments. */
   async list(query: IncidentQuery, access: DepartmentAccess): Promise<Page<Incident>> {
     const now = this.clock.now().toISOString();
-    const after = decodeIncidentCursor(query.cursor);
+    const after = decodeInstantCursor(query.cursor);
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
       {
@@ -242,7 +242,7 @@ export class IncidentService {
         severity: query.severity,
         vendor: query.vendor,
         notificationOverdue: query.notificationOverdue,
-        after,
+        after: after && { createdAt: after.at, id: after.id },
         departments,
         now,
       },

@@ -127,6 +127,18 @@ export function decodeUuidCursor(cursor: string | undefined): string | undefined
   return decoded;
 }
 
+/**
+ * A cursor that carries an instant and an id (`<ISO 8601 UTC instant>_<uuid>`: the last row of the
+ * previous page of a list in time order). A date the calendar does not have is a 400 too.
+ */
+export function decodeInstantCursor(cursor: string | undefined): { at: string; id: string } | undefined {
+  const decoded = decodeCursor(cursor);
+  if (decoded === undefined) return undefined;
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(decoded);
+  if (!match || Number.isNaN(Date.parse(match[1]))) throw notOurCursor();
+  return { at: match[1], id: match[2] };
+}
+
 /** A cursor that carries a sequence number or numeric id. */
 export function decodeNumericCursor(cursor: string | undefined): number | undefined {
   const decoded = decodeCursor(cursor);

@@ -1,4 +1,14 @@
-import { CalendarDate, FreeText, Label, Timestamp, decodeCursor, pageFrom, showsWhatItSays } from '../../services/shared/schemas';
+import {
+  CalendarDate,
+  FreeText,
+  Label,
+  Timestamp,
+  decodeCursor,
+  decodeInstantCursor,
+  encodeCursor,
+  pageFrom,
+  showsWhatItSays,
+} from '../../services/shared/schemas';
 
 describe('Timestamp and CalendarDate', () => {
   it.each([
@@ -75,5 +85,21 @@ describe('pageFrom', () => {
   it('has no next page when no row is left over', () => {
     expect(pageFrom(rows, 3, (last) => last.key)).toEqual({ items: rows, nextCursor: null });
     expect(pageFrom([], 3, (last: { key: string }) => last.key)).toEqual({ items: [], nextCursor: null });
+  });
+});
+
+describe('decodeInstantCursor', () => {
+  const id = '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01';
+  it('reads back the instant and id a page ended on', () => {
+    expect(decodeInstantCursor(encodeCursor(`2026-11-27T09:30:00.000Z_${id}`))).toEqual({ at: '2026-11-27T09:30:00.000Z', id });
+    expect(decodeInstantCursor(undefined)).toBeUndefined();
+  });
+  it.each([
+    ['no id', '2026-11-27T09:30:00.000Z'],
+    ['no milliseconds', `2026-11-27T09:30:00Z_${id}`],
+    ['a day the calendar does not have', `2026-13-27T09:30:00.000Z_${id}`],
+    ['something after the id', `2026-11-27T09:30:00.000Z_${id}_x`],
+  ])('refuses a cursor with %s as a 400', (_why, value) => {
+    expect(() => decodeInstantCursor(encodeCursor(value))).toThrow('query.cursor: not a cursor this service issued');
   });
 });
