@@ -4,6 +4,7 @@ import { withTransaction, type Transactor, type Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { DepartmentAccess } from '../http/route';
+import type { Finding } from '../reports/compliance-check';
 import { decodeInstantCursor, pageFrom, type Page } from '../shared/schemas';
 import { INITIAL_DAYS, OPEN_STATUSES, dueOf, extendedTotal, isOverdue } from './deadlines';
 import type {
@@ -33,13 +34,6 @@ export interface ComplaintDirectory {
 
 /** Whether a member of staff may see the contact of a complaint concerning `departments` (privacy officers). */
 export type ContactAccess = (subject: string, departments: readonly string[]) => Promise<boolean>;
-
-/** Of how many complaints, how many and which (the longest overdue first): what the compliance report shows. */
-export interface OverdueSummary {
-  readonly examined: number;
-  readonly count: number;
-  readonly examples: readonly string[];
-}
 
 const NEXT: Readonly<Record<ComplaintStatus, readonly ComplaintStatus[]>> = {
   received: ['acknowledged'],
@@ -263,7 +257,7 @@ export class ComplaintService {
   }
 
   /** Undecided complaints past their deadline, of all (or of those open at some time in `openDuring`), for the compliance report. */
-  async overdueSummary(now = this.clock.now(), examples = 10, openDuring?: { from: string; to: string }): Promise<OverdueSummary> {
+  async overdueSummary(now = this.clock.now(), examples = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
     const { examined, count, ids } = await this.store.overdue(now.toISOString(), examples, openDuring);
     return { examined, count, examples: ids };
   }

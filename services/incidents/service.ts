@@ -3,6 +3,7 @@ import { actorOf, type AuditRecorder, type ChangeContext } from '../audit';
 import type { Transactor, Trx } from '../db';
 import type { ChangePublisher } from '../platform/change-feed';
 import type { DepartmentAccess } from '../http/route';
+import type { Finding } from '../reports/compliance-check';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { decodeInstantCursor, pageFrom, type Page } from '../shared/schemas';
 import { checkTransition, notificationDueAt } from './lifecycle';
@@ -30,13 +31,6 @@ export interface IncidentDirectory {
   assetId(idOrKey: string): Promise<string | undefined>;
   /** Throws a 400 naming `path` when there is no such department. */
   requireDepartment(code: string, path: string): Promise<void>;
-}
-
-/** Of how many records, how many and which (oldest first): what the compliance report shows. */
-export interface OverdueSummary {
-  readonly examined: number;
-  readonly count: number;
-  readonly examples: readonly string[];
 }
 
 // Clocks differ a little; a time further ahead than this is a mistake, not skew.
@@ -258,22 +252,22 @@ export class IncidentService {
   }
 
   /** Incidents whose regulator notification is past due and not recorded (compliance report). */
-  async overdueNotifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async overdueNotifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<Finding> {
     return summary(await this.store.overdueNotifications(now.toISOString(), examples, openDuring));
   }
 
   /** Incidents whose regulator notification was recorded after it was due. */
-  async lateNotifications(examples = 10): Promise<OverdueSummary> {
+  async lateNotifications(examples = 10): Promise<Finding> {
     return summary(await this.store.lateNotifications(examples));
   }
 
   /** Incidents with no containment applied yet. */
-  async withoutContainment(examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async withoutContainment(examples = 10, openDuring?: Period): Promise<Finding> {
     return summary(await this.store.withoutContainment(examples, openDuring));
   }
 
   /** Open rectification items past their due date (their ids). */
-  async overdueRectifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async overdueRectifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<Finding> {
     return summary(await this.store.overdueRectifications(now.toISOString(), examples, openDuring));
   }
 
@@ -319,7 +313,7 @@ export class IncidentService {
   }
 }
 
-const summary = (r: { examined: number; count: number; ids: string[] }): OverdueSummary => ({
+const summary = (r: { examined: number; count: number; ids: string[] }): Finding => ({
   examined: r.examined,
   count: r.count,
   examples: r.ids,
