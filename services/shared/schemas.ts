@@ -83,6 +83,10 @@ export const DepartmentCode = z
   .regex(/^[A-Z][A-Z0-9_-]{1,31}$/, 'must be 2-32 upper-case letters, digits, - or _, starting with a letter')
   .openapi({ example: 'RETAIL' });
 
+/** The query of an endpoint that takes no parameters: an unknown one is a 400 problem (`unknownQueryResponse`), as on every other GET. */
+export const NoQuery = z.strictObject({});
+export const unknownQueryResponse = { 400: { description: 'An unknown query parameter', schema: Problem } } as const;
+
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: 'Page size (1-200)' }),
   cursor: z.string().max(200).optional().openapi({ description: 'Opaque cursor from the previous page’s nextCursor' }),
