@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../../db';
-import { afterRow } from '../store';
+import { newestFirstAfter } from '../store';
 import type {
   BusinessProfileRecord,
   BusinessReviewStoreType,
@@ -231,15 +231,8 @@ export class BusinessReviewStore implements BusinessReviewStoreType {
 
   /** The app's reviews, latest first (review date, then recording time). */
   async reviewsOf(appId: string, filter: ReviewFilter, limit: number, trx: Db | Trx = this.db): Promise<ReviewRecord[]> {
-    const q = trx<ReviewRow>('app_compliance_reviews')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'reviewed_on', order: 'desc' },
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
-    afterRow(q, 'app_compliance_reviews', 'reviewed_on, recorded_at, id', '<', filter.afterId);
+    const q = trx<ReviewRow>('app_compliance_reviews').where({ app_id: appId }).limit(limit);
+    newestFirstAfter(q, 'app_compliance_reviews', ['reviewed_on', 'recorded_at', 'id'], filter.afterId);
     return (await q).map(reviewFromRow);
   }
 

@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../../db';
-import { afterRow } from '../store';
+import { newestFirstAfter } from '../store';
 import type { Monitoring, Signal, SignalKind, SignalThreshold, Warning, WarningSeverity } from './schemas';
 import type { MonitoringStoreType, SignalFilter, WarningFilter, WindowTally } from './store-type';
 
@@ -203,31 +203,19 @@ export class MonitoringStore implements MonitoringStoreType {
 
   /** Signals of an app, most recently recorded first. */
   async signalsOf(appId: string, filter: SignalFilter, limit: number): Promise<Signal[]> {
-    const q = this.db<SignalRow>('app_signals')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<SignalRow>('app_signals').where({ app_id: appId }).limit(limit);
     if (filter.kind) q.andWhere({ kind: filter.kind });
-    afterRow(q, 'app_signals', 'recorded_at, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_signals', ['recorded_at', 'id'], filter.afterId);
     return (await q).map(signalFromRow);
   }
 
   /** Warnings of an app, most recent first. */
   async warningsOf(appId: string, filter: WarningFilter, limit: number): Promise<Warning[]> {
-    const q = this.db<WarningRow>('app_warnings')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'raised_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<WarningRow>('app_warnings').where({ app_id: appId }).limit(limit);
     if (filter.acknowledged !== undefined)
       q.andWhere((b) => (filter.acknowledged ? b.whereNotNull('acknowledged_at') : b.whereNull('acknowledged_at')));
     if (filter.severity) q.andWhere({ severity: filter.severity });
-    afterRow(q, 'app_warnings', 'raised_at, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_warnings', ['raised_at', 'id'], filter.afterId);
     return (await q).map(warningFromRow);
   }
 }

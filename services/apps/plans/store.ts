@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../../db';
 import { rowMapper } from '../../platform/row-mapper';
-import { afterRow } from '../store';
+import { newestFirstAfter } from '../store';
 import type { AppOverlap, AppPlan, AppPlanStatus, PlannedApp } from './schemas';
 import type { AppPlanStoreType, EntryRecord, PlanFilter } from './store-type';
 
@@ -134,16 +134,11 @@ export class AppPlanStore implements AppPlanStoreType {
 
   /** Plans, most recent period first. */
   async listPlans(filter: PlanFilter, limit: number): Promise<AppPlan[]> {
-    const q = this.db<PlanRow>('app_plans')
-      .orderBy([
-        { column: 'period_start', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<PlanRow>('app_plans').limit(limit);
     if (filter.department) q.where('department', filter.department);
     if (filter.status) q.where('status', filter.status);
     if (filter.departments) q.whereIn('department', [...filter.departments]);
-    afterRow(q, 'app_plans', 'period_start, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_plans', ['period_start', 'id'], filter.afterId);
     const rows = await q;
     const items = await this.itemsOf(rows.map((r) => r.id));
     return rows.map((r) => planFromRow(r, items.get(r.id) ?? []));

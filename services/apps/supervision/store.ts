@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../../db';
-import { afterRow } from '../store';
+import { newestFirstAfter } from '../store';
 import type { AccountabilityDecision, AccountabilitySubjectKind } from './schemas';
 import type { FindingFilter, FindingRecord, RectificationItemRecord, SupervisionStoreType } from './store-type';
 
@@ -149,15 +149,9 @@ export class SupervisionStore implements SupervisionStoreType {
     filter: FindingFilter,
     limit: number,
   ): Promise<Array<FindingRecord & { items: RectificationItemRecord[] }>> {
-    const q = this.db<FindingRow>('app_inspection_findings')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<FindingRow>('app_inspection_findings').where({ app_id: appId }).limit(limit);
     if (filter.inspector) q.andWhere({ inspector: filter.inspector });
-    afterRow(q, 'app_inspection_findings', 'recorded_at, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_inspection_findings', ['recorded_at', 'id'], filter.afterId);
     const findings = (await q).map(findingFromRow);
     const items = findings.length
       ? await this.db<ItemRow>('app_rectification_items')
@@ -191,14 +185,8 @@ export class SupervisionStore implements SupervisionStoreType {
   }
 
   async decisionsOf(appId: string, afterId: string | undefined, limit: number): Promise<AccountabilityDecision[]> {
-    const q = this.db<DecisionRow>('app_accountability_decisions')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
-    afterRow(q, 'app_accountability_decisions', 'recorded_at, id', '<', afterId);
+    const q = this.db<DecisionRow>('app_accountability_decisions').where({ app_id: appId }).limit(limit);
+    newestFirstAfter(q, 'app_accountability_decisions', ['recorded_at', 'id'], afterId);
     return (await q).map(decisionFromRow);
   }
 
