@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../../db';
-import { rowMapper } from '../../platform/row-mapper';
+import { isoDay, rowMapper } from '../../platform/row-mapper';
 import { newestFirstAfter } from '../store';
 import type { AppOverlap, AppPlan, AppPlanStatus, PlannedApp } from './schemas';
 import type { AppPlanStoreType, EntryRecord, PlanFilter } from './store-type';
@@ -58,9 +58,6 @@ const entries = rowMapper<EntryRecord, EntryRow>({
 });
 const entryFromRow = entries.fromRow;
 
-// pg returns dates as strings (the type parser is set up in db.ts); keep them as YYYY-MM-DD.
-export const day = (v: string | Date): string => (typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));
-
 const itemFromRow = (r: ItemRow): PlannedApp => ({
   id: r.id,
   name: r.name,
@@ -79,8 +76,8 @@ const itemFromRow = (r: ItemRow): PlannedApp => ({
 const planFromRow = (r: PlanRow, items: PlannedApp[]): AppPlan => ({
   id: r.id,
   department: r.department,
-  periodStart: day(r.period_start),
-  periodEnd: day(r.period_end),
+  periodStart: isoDay(r.period_start),
+  periodEnd: isoDay(r.period_end),
   justification: r.justification,
   status: r.status,
   plannedApps: items,
