@@ -83,6 +83,9 @@ export const DepartmentCode = z
   .regex(/^[A-Z][A-Z0-9_-]{1,31}$/, 'must be 2-32 upper-case letters, digits, - or _, starting with a letter')
   .openapi({ example: 'RETAIL' });
 
+/** An app, mini-program, official account or H5 page, as a customer or a report names it (not an app-ledger id). */
+export const AppName = Label(100).openapi({ example: 'Mobile banking' });
+
 /** The query of an endpoint that takes no parameters: an unknown one is a 400 problem (`unknownQueryResponse`), as on every other GET. */
 export const NoQuery = z.strictObject({});
 export const unknownQueryResponse = { 400: { description: 'An unknown query parameter', schema: Problem } } as const;
