@@ -6,7 +6,7 @@ import type { ChangePublisher } from '../platform/change-feed';
 import { systemClock, type Clock } from '../platform/clock';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
-import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeUuidCursor, pageFrom, type Page } from '../shared/schemas';
 import { assertAssessmentCurrent, assertNoticesDisclose, assertSubjectsLive } from './grantability';
 import {
   MAX_GRANT_DAYS,
@@ -50,7 +50,6 @@ export interface GrantDirectory {
 const DAY_MS = 86_400_000;
 
 const grantNotFound = (id: string) => new NotFoundError(`No access grant ${id}`);
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
 
 export function effectiveStatus(g: GrantRecord, now: string): GrantStatus {
   if (g.status !== 'approved') return g.status;
@@ -83,32 +82,35 @@ export class AccessGrantService {
     const requester = staffSubject(ctx);
     const now = this.clock.now();
     const vendor = await this.directory.vendor(input.vendor);
-    if (!vendor) throw invalid('body.vendor', 'unknown vendor');
+    if (!vendor) throw ValidationError.field('body.vendor', 'unknown vendor');
     if (vendor.status !== 'active')
       throw new ConflictError('vendor_not_active', `The vendor is ${vendor.status}; grants can only be requested for active vendors`);
     const asset = await this.directory.asset(input.asset);
-    if (!asset || asset.status !== 'active') throw invalid('body.asset', 'unknown or retired data asset');
+    if (!asset || asset.status !== 'active') throw ValidationError.field('body.asset', 'unknown or retired data asset');
     const purpose = await this.directory.purpose(input.purpose);
-    if (!purpose || purpose.status !== 'active') throw invalid('body.purpose', 'unknown or retired purpose');
+    if (!purpose || purpose.status !== 'active') throw ValidationError.field('body.purpose', 'unknown or retired purpose');
     if (!vendor.purposes.includes(input.purpose)) {
-      throw invalid('body.purpose', `not one of the purposes in the vendor’s contract (${vendor.purposes.join(', ') || 'none'})`);
+      throw ValidationError.field(
+        'body.purpose',
+        `not one of the purposes in the vendor’s contract (${vendor.purposes.join(', ') || 'none'})`,
+      );
     }
     const fields = [...new Set(input.fields)];
-    if (fields.length !== input.fields.length) throw invalid('body.fields', 'lists a field twice');
+    if (fields.length !== input.fields.length) throw ValidationError.field('body.fields', 'lists a field twice');
     const live = new Map(asset.fields.filter((f) => f.status === 'active').map((f) => [f.name, f]));
     const unknown = fields.filter((f) => !live.has(f));
-    if (unknown.length > 0) throw invalid('body.fields', `not live fields of ${asset.key}: ${unknown.join(', ')}`);
+    if (unknown.length > 0) throw ValidationError.field('body.fields', `not live fields of ${asset.key}: ${unknown.join(', ')}`);
     const actions = [...new Set(input.actions)];
     const validFrom = input.validFrom ? new Date(input.validFrom) : now;
     const validUntil = new Date(input.validUntil);
-    if (validUntil <= validFrom) throw invalid('body.validUntil', 'must be after validFrom');
-    if (validUntil <= now) throw invalid('body.validUntil', 'must be in the future');
+    if (validUntil <= validFrom) throw ValidationError.field('body.validUntil', 'must be after validFrom');
+    if (validUntil <= now) throw ValidationError.field('body.validUntil', 'must be in the future');
     if (validUntil.getTime() - validFrom.getTime() > MAX_GRANT_DAYS * DAY_MS)
-      throw invalid('body.validUntil', `must be at most ${MAX_GRANT_DAYS} days after validFrom`);
+      throw ValidationError.field('body.validUntil', `must be at most ${MAX_GRANT_DAYS} days after validFrom`);
     if (validUntil > new Date(vendor.contractEndsAt))
-      throw invalid('body.validUntil', `must not be after the contract’s end (${vendor.contractEndsAt})`);
+      throw ValidationError.field('body.validUntil', `must not be after the contract’s end (${vendor.contractEndsAt})`);
     if (validFrom < new Date(vendor.contractStartsAt))
-      throw invalid('body.validFrom', `must not be before the contract’s start (${vendor.contractStartsAt})`);
+      throw ValidationError.field('body.validFrom', `must not be before the contract’s start (${vendor.contractStartsAt})`);
 
     const grant: GrantRecord = {
       id: crypto.randomUUID(),
@@ -296,11 +298,10 @@ export class AccessGrantService {
       },
       query.limit + 1,
     );
-    const more = records.length > query.limit;
-    const pageItems = records.slice(0, query.limit);
+    const page = pageFrom(records, query.limit, (last) => last.id);
     const items: AccessGrant[] = [];
-    for (const g of pageItems) items.push(this.view(g, await this.requireAsset(g.assetId)));
-    return { items, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].id) : null };
+    for (const g of page.items) items.push(this.view(g, await this.requireAsset(g.assetId)));
+    return { items, nextCursor: page.nextCursor };
   }
 
   /** The grant as it is now, outside any transaction. */

@@ -20,8 +20,6 @@ export interface AssetDirectory {
   >;
 }
 
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
-
 const dataUseExists = (asset: string, purpose: string) =>
   new ConflictError('data_use_exists', `The app already records a use of ${asset} for ${purpose}`);
 
@@ -48,14 +46,14 @@ export class AppDataUseService {
     if (app.lifecycleState === 'retired') throw appRetired(app.name);
     // Other features first: PGlite has one connection, held by the transaction below.
     const asset = await this.assets.asset(input.asset);
-    if (!asset || asset.status !== 'active') throw invalid('body.asset', 'unknown or retired data asset');
+    if (!asset || asset.status !== 'active') throw ValidationError.field('body.asset', 'unknown or retired data asset');
     const fields = [...new Set(input.fields)];
-    if (fields.length !== input.fields.length) throw invalid('body.fields', 'lists a field twice');
+    if (fields.length !== input.fields.length) throw ValidationError.field('body.fields', 'lists a field twice');
     const live = new Set(asset.fields.filter((f) => f.status === 'active').map((f) => f.name));
     const notLive = fields.filter((f) => !live.has(f));
-    if (notLive.length > 0) throw invalid('body.fields', `not live fields of ${asset.key}: ${notLive.join(', ')}`);
+    if (notLive.length > 0) throw ValidationError.field('body.fields', `not live fields of ${asset.key}: ${notLive.join(', ')}`);
     const purpose = await this.purposes.purpose(input.purpose);
-    if (!purpose || purpose.status !== 'active') throw invalid('body.purpose', 'unknown or retired purpose');
+    if (!purpose || purpose.status !== 'active') throw ValidationError.field('body.purpose', 'unknown or retired purpose');
     const consent = purpose.legalBasis === 'consent';
     const noticePublished = consent && (await this.notices.hasPublishedNotice(purpose.key, appId));
 

@@ -2,6 +2,7 @@ import type { ChangeContext } from '../audit';
 import { ProblemError } from '../shared/errors';
 import type { AppLedger } from '.';
 import { seedConsolidationExample } from './consolidation/demo-seed';
+import type { App, CreateApp } from './schemas';
 
 /** What the demo bank's app ledger holds after seeding: its lead department and its apps. */
 export interface AppSeedSummary {
@@ -35,27 +36,15 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now =
     });
   }
   let appsCreated = 0;
-  try {
-    const app = await ledger.apps.create(ctx, {
-      name: 'Retail Mobile Bank',
-      kind: 'app',
-      platform: 'iOS, Android, HarmonyOS',
-      audience: 'customer',
-      leadDepartment: 'IT',
-      owningDepartment: 'RETAIL',
-      responsiblePerson: 'Wang Li',
-      businessOwner: 'Zhao Min',
-      technologyOwner: 'Chen Jie',
-      monthlyActiveUsers: 1_250_000,
-      satisfaction: 4.3,
-      businessScenarios: ['transfers', 'credit_card', 'wealth'],
-    });
-    await ledger.responsibilities.set(ctx, app.id, {
-      business: { department: 'RETAIL', person: 'Zhao Min' },
-      data: { department: 'RETAIL', person: 'Qian Li' },
-      security: { department: 'IT', person: 'Sun Hao' },
-      operations: { department: 'IT', person: 'Zhou Yu' },
-    });
+  const app = await enterRetailApp(ledger, ctx, {
+    name: 'Retail Mobile Bank',
+    kind: 'app',
+    platform: 'iOS, Android, HarmonyOS',
+    monthlyActiveUsers: 1_250_000,
+    satisfaction: 4.3,
+    businessScenarios: ['transfers', 'credit_card', 'wealth'],
+  });
+  if (app) {
     await ledger.continuity.service.set(ctx, app.id, {
       tier: 'critical',
       rtoMinutes: 30,
@@ -88,11 +77,54 @@ export async function seedAppLedger(ledger: AppLedger, ctx: ChangeContext, now =
     });
     await seedSupervision(ledger, ctx, app.id, now);
     appsCreated += 1;
-    appsCreated += await seedConsolidationExample(ledger, ctx, app.id, now);
-  } catch (err) {
-    if (!(err instanceof ProblemError && err.code === 'app_name_taken')) throw err;
+    // Little used, and every card service it offers is in the mobile bank: the consolidation example.
+    const miniProgram = await enterRetailApp(ledger, ctx, {
+      name: 'Credit Card Mini Program',
+      kind: 'mini_program',
+      platform: 'WeChat',
+      monthlyActiveUsers: 800,
+      satisfaction: 3.1,
+      businessScenarios: ['credit_card'],
+    });
+    if (miniProgram) {
+      await seedConsolidationExample(ledger, ctx, miniProgram.id, app.id, now);
+      appsCreated += 1;
+    }
   }
   return { leadDepartment: lead, appsCreated, plansSubmitted: await seedRetailPlan(ledger, ctx, now) };
+}
+
+/**
+ * Proposes a customer app that RETAIL owns and IT leads, with its owners and responsibility matrix;
+ * undefined when an app of that name is already in the ledger (seeded before).
+ */
+async function enterRetailApp(
+  ledger: AppLedger,
+  ctx: ChangeContext,
+  facts: Pick<CreateApp, 'name' | 'kind' | 'platform' | 'monthlyActiveUsers' | 'satisfaction' | 'businessScenarios'>,
+): Promise<App | undefined> {
+  let app: App;
+  try {
+    app = await ledger.apps.create(ctx, {
+      ...facts,
+      audience: 'customer',
+      leadDepartment: 'IT',
+      owningDepartment: 'RETAIL',
+      responsiblePerson: 'Wang Li',
+      businessOwner: 'Zhao Min',
+      technologyOwner: 'Chen Jie',
+    });
+  } catch (err) {
+    if (err instanceof ProblemError && err.code === 'app_name_taken') return undefined;
+    throw err;
+  }
+  await ledger.responsibilities.set(ctx, app.id, {
+    business: { department: 'RETAIL', person: 'Zhao Min' },
+    data: { department: 'RETAIL', person: 'Qian Li' },
+    security: { department: 'IT', person: 'Sun Hao' },
+    operations: { department: 'IT', person: 'Zhou Yu' },
+  });
+  return app;
 }
 
 /** RETAIL's construction plan for the year, submitted and waiting for the lead department (its wealth app overlaps the mobile bank). */

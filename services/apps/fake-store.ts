@@ -1,8 +1,7 @@
+import { uniqueViolation } from '../shared/errors';
 import { APP_STATES, LIVE_STATES } from './lifecycle';
 import type { App, AppDataUse, AppTransition } from './schemas';
 import type { AppFilter, AppStoreType } from './store-type';
-
-const duplicateKey = () => Object.assign(new Error('duplicate key'), { code: '23505' });
 
 /** The ledger's order: name regardless of case, then id. */
 const byName = (a: App, b: App): number => a.name.toLowerCase().localeCompare(b.name.toLowerCase()) || a.id.localeCompare(b.id);
@@ -67,12 +66,12 @@ export class FakeAppStore implements AppStoreType {
   }
 
   async insertTransition(_trx: unknown, appId: string, transition: AppTransition): Promise<void> {
-    if (this.transitions.some((t) => t.appId === appId && t.to === transition.to)) throw duplicateKey();
+    if (this.transitions.some((t) => t.appId === appId && t.to === transition.to)) throw uniqueViolation();
     this.transitions.push({ ...structuredClone(transition), appId });
   }
 
   async insertDataUse(_trx: unknown, use: AppDataUse): Promise<void> {
-    if (await this.findDataUse(undefined, use.appId, use.asset.id, use.purpose)) throw duplicateKey();
+    if (await this.findDataUse(undefined, use.appId, use.asset.id, use.purpose)) throw uniqueViolation();
     this.dataUses.push(structuredClone(use));
   }
 
@@ -102,6 +101,6 @@ export class FakeAppStore implements AppStoreType {
   /** The database's unique index on lower(name). */
   private assertNameFree(app: App): void {
     const name = app.name.toLowerCase();
-    if ([...this.apps.values()].some((a) => a.id !== app.id && a.name.toLowerCase() === name)) throw duplicateKey();
+    if ([...this.apps.values()].some((a) => a.id !== app.id && a.name.toLowerCase() === name)) throw uniqueViolation();
   }
 }

@@ -1,13 +1,7 @@
+import { newestFirst } from './fake-paging';
 import type { BlockingFindingFact, SecurityTestFact } from './release-gate';
 import type { SecurityTest, VulnerabilitySeverity } from './security-schemas';
 import type { AppSecurityStoreType, SecurityTestFilter, VulnerabilityFilter, VulnerabilityRecord } from './security-store-type';
-
-/** Newest first by `keys` (ISO strings), then id; after the item with id `afterId` in that order. */
-function newestFirst<T extends { id: string }>(items: readonly T[], keys: (item: T) => string[], afterId: string | undefined): T[] {
-  const key = (item: T) => [...keys(item), item.id].join('_');
-  const after = items.find((i) => i.id === afterId);
-  return items.filter((i) => !after || key(i) < key(after)).sort((a, b) => key(b).localeCompare(key(a)));
-}
 
 /** Apps' security tests and vulnerabilities in memory, for fast tests of the security and release rules. */
 export class FakeAppSecurityStore implements AppSecurityStoreType {
@@ -22,7 +16,7 @@ export class FakeAppSecurityStore implements AppSecurityStoreType {
     const mine = this.tests.filter(
       (t) => t.appId === appId && (!filter.kind || t.kind === filter.kind) && (!filter.result || t.result === filter.result),
     );
-    return newestFirst(mine, (t) => [t.performedAt, t.recordedAt], filter.afterId)
+    return newestFirst(mine, (t) => `${t.performedAt}_${t.recordedAt}_${t.id}`, filter.afterId)
       .slice(0, limit)
       .map((t) => structuredClone(t));
   }
@@ -69,7 +63,7 @@ export class FakeAppSecurityStore implements AppSecurityStoreType {
         (filter.source === undefined || v.source === filter.source) &&
         (filter.status === undefined || status(v) === filter.status),
     );
-    return newestFirst(mine, (v) => [v.reportedAt], filter.afterId)
+    return newestFirst(mine, (v) => `${v.reportedAt}_${v.id}`, filter.afterId)
       .slice(0, limit)
       .map((v) => structuredClone(v));
   }

@@ -20,8 +20,6 @@ import type { AppSecurityStoreType, VulnerabilityRecord } from './security-store
 import { appNotFound, lockChangeableApp, pageOf, staffSubject } from './service';
 import type { AppStoreType } from './store-type';
 
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
-
 // Dates carry no time zone: a test performed "today" in UTC+14 must not be refused as a future date.
 const LATEST_ZONE_OFFSET_MS = 14 * 3_600_000;
 
@@ -37,15 +35,16 @@ export function vulnerabilityOrigin(input: CreateVulnerability): {
 } {
   const source = input.source ?? 'internal_test';
   if (source === 'regulator_notice') {
-    if (input.regulatorDeadline === undefined) throw invalid('body.regulatorDeadline', 'is required for a regulator_notice');
-    if (input.regulatorReference === undefined) throw invalid('body.regulatorReference', 'is required for a regulator_notice');
+    if (input.regulatorDeadline === undefined) throw ValidationError.field('body.regulatorDeadline', 'is required for a regulator_notice');
+    if (input.regulatorReference === undefined)
+      throw ValidationError.field('body.regulatorReference', 'is required for a regulator_notice');
     if (input.dueAt !== undefined)
-      throw invalid('body.dueAt', 'must be omitted for a regulator_notice: the regulator’s deadline is the due date');
+      throw ValidationError.field('body.dueAt', 'must be omitted for a regulator_notice: the regulator’s deadline is the due date');
     return { source, dueAt: input.regulatorDeadline, dueAtPath: 'body.regulatorDeadline', regulatorReference: input.regulatorReference };
   }
-  if (input.regulatorDeadline !== undefined) throw invalid('body.regulatorDeadline', 'is only for a regulator_notice');
-  if (input.regulatorReference !== undefined) throw invalid('body.regulatorReference', 'is only for a regulator_notice');
-  if (input.dueAt === undefined) throw invalid('body.dueAt', 'is required');
+  if (input.regulatorDeadline !== undefined) throw ValidationError.field('body.regulatorDeadline', 'is only for a regulator_notice');
+  if (input.regulatorReference !== undefined) throw ValidationError.field('body.regulatorReference', 'is only for a regulator_notice');
+  if (input.dueAt === undefined) throw ValidationError.field('body.dueAt', 'is required');
   return { source, dueAt: input.dueAt, dueAtPath: 'body.dueAt', regulatorReference: null };
 }
 
@@ -59,7 +58,7 @@ export function vulnerabilityStatus(v: Pick<VulnerabilityRecord, 'fixedAt' | 'du
 function blocksRelease(input: CreateVulnerability, testKind: SecurityTestKind | null): boolean {
   const always = input.severity === 'high' || input.severity === 'critical' || testKind === 'privacy_review';
   if (always && input.blocksRelease === false) {
-    throw invalid('body.blocksRelease', 'high, critical and privacy-review findings always block release');
+    throw ValidationError.field('body.blocksRelease', 'high, critical and privacy-review findings always block release');
   }
   return always || input.blocksRelease === true;
 }
@@ -80,7 +79,7 @@ export class AppSecurityService {
     const by = staffSubject(ctx);
     const now = this.clock.now();
     if (input.performedAt > new Date(now.getTime() + LATEST_ZONE_OFFSET_MS).toISOString().slice(0, 10)) {
-      throw invalid('body.performedAt', 'must not be in the future');
+      throw ValidationError.field('body.performedAt', 'must not be in the future');
     }
     const test: SecurityTest = { id: crypto.randomUUID(), appId, ...input, recordedBy: by, recordedAt: now.toISOString() };
     return this.db.transaction(async (trx) => {
@@ -112,8 +111,8 @@ export class AppSecurityService {
     const reportedAt = new Date(input.reportedAt);
     const origin = vulnerabilityOrigin(input);
     const dueAt = new Date(origin.dueAt);
-    if (reportedAt > now) throw invalid('body.reportedAt', 'must not be in the future');
-    if (dueAt < reportedAt) throw invalid(origin.dueAtPath, 'must not be before reportedAt');
+    if (reportedAt > now) throw ValidationError.field('body.reportedAt', 'must not be in the future');
+    if (dueAt < reportedAt) throw ValidationError.field(origin.dueAtPath, 'must not be before reportedAt');
     return this.db.transaction(async (trx) => {
       await lockChangeableApp(this.apps, trx, appId);
       const foundBy = await this.foundBy(trx, appId, input);
@@ -150,14 +149,15 @@ export class AppSecurityService {
     const by = staffSubject(ctx);
     const now = this.clock.now();
     const fixedAt = input.fixedAt === undefined ? now : new Date(input.fixedAt);
-    if (fixedAt > now) throw invalid('body.fixedAt', 'must not be in the future');
+    if (fixedAt > now) throw ValidationError.field('body.fixedAt', 'must not be in the future');
     return this.db.transaction(async (trx) => {
       await lockChangeableApp(this.apps, trx, appId);
       const before = await this.store.findVulnerability(trx, appId, vulnerabilityId, true);
       if (!before) throw new NotFoundError(`No vulnerability ${vulnerabilityId} on app ${appId}`);
       if (before.fixedAt !== null)
         throw new ConflictError('vulnerability_already_fixed', `The vulnerability was already fixed at ${before.fixedAt}`);
-      if (fixedAt < new Date(before.reportedAt)) throw invalid('body.fixedAt', 'must not be before the vulnerability was reported');
+      if (fixedAt < new Date(before.reportedAt))
+        throw ValidationError.field('body.fixedAt', 'must not be before the vulnerability was reported');
       const after: VulnerabilityRecord = { ...before, fixedAt: fixedAt.toISOString(), fixEvidence: input.evidence, fixedBy: by };
       await this.store.recordFix(trx, after);
       await this.audit.record(trx, ctx, {
@@ -202,9 +202,9 @@ export class AppSecurityService {
   ): Promise<{ testKind: SecurityTestKind | null; securityTestId: string | null }> {
     if (input.securityTestId === undefined) return { testKind: input.testKind ?? null, securityTestId: null };
     const test = await this.store.findTest(trx, appId, input.securityTestId);
-    if (!test) throw invalid('body.securityTestId', 'not a recorded test of this app');
+    if (!test) throw ValidationError.field('body.securityTestId', 'not a recorded test of this app');
     if (input.testKind !== undefined && input.testKind !== test.kind)
-      throw invalid('body.testKind', `the test named is a ${test.kind} test`);
+      throw ValidationError.field('body.testKind', `the test named is a ${test.kind} test`);
     return { testKind: test.kind, securityTestId: test.id };
   }
 

@@ -5,7 +5,7 @@ import { LIVE_STATES } from './lifecycle';
 import type { BlockingFindingFact, SecurityTestFact } from './release-gate';
 import type { SecurityTest, VulnerabilitySeverity, VulnerabilitySource } from './security-schemas';
 import type { AppSecurityStoreType, SecurityTestFilter, VulnerabilityFilter, VulnerabilityRecord } from './security-store-type';
-import { afterRow } from './store';
+import { newestFirstAfter } from './store';
 
 export type { VulnerabilityRecord } from './security-store-type';
 
@@ -81,17 +81,10 @@ export class AppSecurityStore implements AppSecurityStoreType {
 
   /** Tests of an app, most recently performed first. */
   async testsOf(appId: string, filter: SecurityTestFilter, limit: number): Promise<SecurityTest[]> {
-    const q = this.db<SecurityTestRow>('app_security_tests')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'performed_at', order: 'desc' },
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<SecurityTestRow>('app_security_tests').where({ app_id: appId }).limit(limit);
     if (filter.kind) q.where('kind', filter.kind);
     if (filter.result) q.where('result', filter.result);
-    afterRow(q, 'app_security_tests', 'performed_at, recorded_at, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_security_tests', ['performed_at', 'recorded_at', 'id'], filter.afterId);
     return (await q).map(tests.fromRow);
   }
 
@@ -134,20 +127,14 @@ export class AppSecurityStore implements AppSecurityStoreType {
 
   /** Vulnerabilities of an app, most recently reported first; `status` is judged at `now`. */
   async vulnerabilitiesOf(appId: string, filter: VulnerabilityFilter, limit: number): Promise<VulnerabilityRecord[]> {
-    const q = this.db<VulnerabilityRow>('app_vulnerabilities')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'reported_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<VulnerabilityRow>('app_vulnerabilities').where({ app_id: appId }).limit(limit);
     if (filter.severity) q.where('severity', filter.severity);
     if (filter.blocksRelease !== undefined) q.where('blocks_release', filter.blocksRelease);
     if (filter.source !== undefined) q.where('source', filter.source);
     if (filter.status === 'fixed') q.whereNotNull('fixed_at');
     if (filter.status === 'open') q.whereNull('fixed_at').where('due_at', '>=', filter.now);
     if (filter.status === 'overdue') q.whereNull('fixed_at').where('due_at', '<', filter.now);
-    afterRow(q, 'app_vulnerabilities', 'reported_at, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_vulnerabilities', ['reported_at', 'id'], filter.afterId);
     return (await q).map(vulnerabilities.fromRow);
   }
 

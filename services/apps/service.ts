@@ -5,7 +5,7 @@ import type { Transactor, Trx } from '../db';
 import type { DepartmentService } from '../departments';
 import { ConflictError, ForbiddenError, NotFoundError, isUniqueViolation } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
-import { decodeUuidCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeUuidCursor, pageFrom, type Page } from '../shared/schemas';
 import { isLive } from './lifecycle';
 import type { App, AppDetail, AppQuery, CreateApp, UpdateApp } from './schemas';
 import type { AppStoreType } from './store-type';
@@ -30,10 +30,8 @@ export async function lockChangeableApp(store: Pick<AppStoreType, 'find'>, trx: 
   return app;
 }
 
-export const pageOf = <T extends { id: string }>(rows: T[], limit: number): Page<T> => {
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null };
-};
+/** A page of ledger records (apps, plans, warnings…), the next page starting after the last one's id. */
+export const pageOf = <T extends { id: string }>(rows: T[], limit: number): Page<T> => pageFrom(rows, limit, (last) => last.id);
 
 /** A rule on a new proposal, run in its transaction once the app is inserted. */
 export type ProposalCheck = (trx: Trx, ctx: ChangeContext, app: App, input: CreateApp) => Promise<void>;

@@ -103,6 +103,12 @@ export function afterRow(q: Knex.QueryBuilder, table: string, columns: string, d
   if (afterId !== undefined) q.whereRaw(`(${columns}) ${direction} (select ${columns} from ${table} where id = ?)`, [afterId]);
 }
 
+/** Newest first by `columns` (id last), after the row with id `afterId`: the order and the keyset of one page agree. */
+export function newestFirstAfter(q: Knex.QueryBuilder, table: string, columns: readonly string[], afterId: string | undefined): void {
+  q.orderBy(columns.map((column) => ({ column, order: 'desc' })));
+  afterRow(q, table, columns.join(', '), '<', afterId);
+}
+
 /** The app ledger, its transition history and its data uses. */
 export class AppStore implements AppStoreType {
   constructor(private readonly db: Db) {}

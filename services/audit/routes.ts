@@ -1,5 +1,5 @@
 import { GLOBAL, defineRoute, staffPermission, type RouteSpec } from '../http/route';
-import { decodeNumericCursor, encodeCursor, problemResponses } from '../shared/schemas';
+import { decodeNumericCursor, pageFrom, problemResponses } from '../shared/schemas';
 import { ValidationError } from '../shared/errors';
 import { CheckpointRejected, type Checkpoint } from './checkpoint-key';
 import type { AuditCheckpoints } from './checkpoints';
@@ -43,10 +43,7 @@ export function auditRoutes(audit: AuditLog, checkpoints: AuditCheckpoints): Rou
           },
           query.limit + 1,
         );
-        const more = items.length > query.limit;
-        const pageItems = items.slice(0, query.limit);
-        const last = pageItems[pageItems.length - 1];
-        return { body: { items: pageItems, nextCursor: more && last ? encodeCursor(last.seq) : null } };
+        return { body: pageFrom(items, query.limit, (last) => last.seq) };
       },
     }),
     defineRoute({
@@ -73,10 +70,7 @@ export function auditRoutes(audit: AuditLog, checkpoints: AuditCheckpoints): Rou
       responses: { 200: { description: 'A page of checkpoints', schema: CheckpointPage }, ...problemResponses },
       handler: async ({ query }) => {
         const items = await checkpoints.list(decodeNumericCursor(query.cursor) ?? 0, query.limit + 1);
-        const more = items.length > query.limit;
-        const pageItems = items.slice(0, query.limit);
-        const last = pageItems[pageItems.length - 1];
-        return { body: { items: pageItems, nextCursor: more && last ? encodeCursor(last.number) : null } };
+        return { body: pageFrom(items, query.limit, (last) => last.number) };
       },
     }),
     defineRoute({

@@ -1,3 +1,4 @@
+import { uniqueViolation } from '../shared/errors';
 import { OPEN_STATUSES } from './deadlines';
 import type { ComplaintExtension, ComplaintHistoryEntry, ComplaintLink } from './schemas';
 import type { ComplaintFilter, ComplaintRecord, ComplaintStoreType, OverdueCount } from './store-type';
@@ -17,7 +18,7 @@ export class FakeComplaintStore implements ComplaintStoreType {
 
   async insert(_trx: unknown, complaint: ComplaintRecord): Promise<void> {
     if ([...this.complaints.values()].some((c) => c.reference === complaint.reference))
-      throw Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+      throw uniqueViolation('duplicate key value violates unique constraint');
     this.complaints.set(complaint.id, structuredClone(complaint));
   }
 

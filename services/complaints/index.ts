@@ -10,7 +10,7 @@ import { complaintRoutes } from './routes';
 import { ComplaintService } from './service';
 import { ComplaintStore } from './store';
 
-export { ComplaintService, newReference, type ComplaintDirectory, type ContactAccess, type OverdueSummary } from './service';
+export { ComplaintService, newReference, type ComplaintDirectory, type ContactAccess } from './service';
 export { ComplaintStore } from './store';
 export { complaintRoutes } from './routes';
 export { complaintIntakeRoutes } from './intake-routes';

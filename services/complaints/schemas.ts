@@ -1,4 +1,4 @@
-import { PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate, PHONE_PATTERN } from '../shared/schemas';
+import { AppName, PageQuery, Timestamp, Uuid, page, Label, FreeText, CalendarDate, PHONE_PATTERN } from '../shared/schemas';
 import { z } from '../shared/zod';
 import { MAX_EXTENSION_DAYS } from './deadlines';
 
@@ -25,9 +25,6 @@ export const ComplaintReference = z
   .openapi({ example: 'PC-7K3M9Q2XW4HD' });
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
-
-/** An app, mini-program, official account or H5 page, as the customer names it. */
-export const AppName = Label(100).openapi({ example: 'Mobile banking' });
 
 export const SubmitComplaint = z
   .strictObject({

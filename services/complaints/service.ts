@@ -4,7 +4,8 @@ import { withTransaction, type Transactor, type Trx } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { DepartmentAccess } from '../http/route';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import type { Finding } from '../reports/compliance-check';
+import { decodeInstantCursor, pageFrom, type Page } from '../shared/schemas';
 import { INITIAL_DAYS, OPEN_STATUSES, dueOf, extendedTotal, isOverdue } from './deadlines';
 import type {
   Complaint,
@@ -33,13 +34,6 @@ export interface ComplaintDirectory {
 
 /** Whether a member of staff may see the contact of a complaint concerning `departments` (privacy officers). */
 export type ContactAccess = (subject: string, departments: readonly string[]) => Promise<boolean>;
-
-/** Of how many complaints, how many and which (the longest overdue first): what the compliance report shows. */
-export interface OverdueSummary {
-  readonly examined: number;
-  readonly count: number;
-  readonly examples: readonly string[];
-}
 
 const NEXT: Readonly<Record<ComplaintStatus, readonly ComplaintStatus[]>> = {
   received: ['acknowledged'],
@@ -150,6 +144,7 @@ export class ComplaintService {
   /** A page of complaints: every one for a bank-wide reader, else those concerning the reader's departments. */
   async list(query: ComplaintQuery, access: DepartmentAccess): Promise<Page<Complaint>> {
     const now = this.clock.now().toISOString();
+    const after = decodeInstantCursor(query.cursor);
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
       {
@@ -158,20 +153,15 @@ export class ComplaintService {
         overdue: query.overdue,
         app: query.app,
         vendor: query.vendor,
-        after: decodeAfter(query.cursor),
+        after: after && { receivedAt: after.at, id: after.id },
         departments,
         now,
       },
       query.limit + 1,
     );
-    const more = records.length > query.limit;
-    const pageItems = records.slice(0, query.limit);
-    const links = await this.store.links(pageItems.map((c) => c.id));
-    const last = pageItems[pageItems.length - 1];
-    return {
-      items: pageItems.map((c) => view(c, links.get(c.id) ?? [], now)),
-      nextCursor: more && last ? encodeCursor(`${last.receivedAt}_${last.id}`) : null,
-    };
+    const page = pageFrom(records, query.limit, (last) => `${last.receivedAt}_${last.id}`);
+    const links = await this.store.links(page.items.map((c) => c.id));
+    return { items: page.items.map((c) => view(c, links.get(c.id) ?? [], now)), nextCursor: page.nextCursor };
   }
 
   /** One complaint with its extensions and history; the contact only for those allowed to see it. */
@@ -267,7 +257,7 @@ export class ComplaintService {
   }
 
   /** Undecided complaints past their deadline, of all (or of those open at some time in `openDuring`), for the compliance report. */
-  async overdueSummary(now = this.clock.now(), examples = 10, openDuring?: { from: string; to: string }): Promise<OverdueSummary> {
+  async overdueSummary(now = this.clock.now(), examples = 10, openDuring?: { from: string; to: string }): Promise<Finding> {
     const { examined, count, ids } = await this.store.overdue(now.toISOString(), examples, openDuring);
     return { examined, count, examples: ids };
   }
@@ -332,14 +322,4 @@ function view(c: ComplaintRecord, links: ComplaintLink[], now: string): Complain
     updatedAt: c.updatedAt,
     links,
   };
-}
-
-function decodeAfter(cursor: string | undefined): { receivedAt: string; id: string } | undefined {
-  const decoded = decodeCursor(cursor);
-  if (decoded === undefined) return undefined;
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(decoded);
-  if (!match || Number.isNaN(Date.parse(match[1]))) {
-    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
-  return { receivedAt: match[1], id: match[2] };
 }

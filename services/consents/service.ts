@@ -6,7 +6,7 @@ import { GENERAL_SCOPE, scopeOf, type PublishedNotices, type PurposeNotices } fr
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { pseudonymize } from '../shared/pseudonym';
 import type { ClientActor } from '../http/route';
-import { decodeNumericCursor, encodeCursor } from '../shared/schemas';
+import { decodeNumericCursor, pageFrom } from '../shared/schemas';
 import { receiptClaims, signReceipt, type ReceiptSigner, type ReceiptStatus } from './receipt';
 import type {
   Consent,
@@ -42,7 +42,11 @@ export class ConsentService implements ConsentChecker {
   async record(ctx: ChangeContext, collector: ClientActor, input: RecordConsent): Promise<Consent> {
     const state = await this.consentPurpose(input.purpose);
     const notice = await this.notices.publishedVersion(input.purpose, input.noticeVersion);
-    if (!notice) throw invalid('body.noticeVersion', `version ${input.noticeVersion} of the notice for ${input.purpose} is not published`);
+    if (!notice)
+      throw ValidationError.field(
+        'body.noticeVersion',
+        `version ${input.noticeVersion} of the notice for ${input.purpose} is not published`,
+      );
     // A notice may be published without the field (no sensitive categories): none then.
     const sensitive = notice.content.sensitivePiCategories ?? [];
     if (sensitive.length > 0 && !input.separate) {
@@ -193,22 +197,18 @@ export class ConsentService implements ConsentChecker {
       { subjectRef, purposeKey: query.purpose, clientId: collectorId, departments: scope.departments, beforeSeq },
       query.limit + 1,
     );
-    const pageRows = rows.slice(0, query.limit);
+    const page = pageFrom(rows, query.limit, (last) => last.seq);
     if (collectorId === undefined) {
       await withTransaction(this.db, (trx) =>
         this.audit.record(trx, reader, {
           action: 'consent.history_read',
           objectType: 'consent_subject',
           objectId: subjectRef,
-          details: { purpose: query.purpose ?? null, events: pageRows.length },
+          details: { purpose: query.purpose ?? null, events: page.items.length },
         }),
       );
     }
-    return {
-      subjectRef,
-      items: pageRows.map(eventView),
-      nextCursor: rows.length > query.limit ? encodeCursor(pageRows[pageRows.length - 1].seq) : null,
-    };
+    return { subjectRef, items: page.items.map(eventView), nextCursor: page.nextCursor };
   }
 
   /**
@@ -249,7 +249,7 @@ export class ConsentService implements ConsentChecker {
   /** The purpose of a new consent: known, active, and one whose legal basis is consent. */
   private async consentPurpose(key: string): Promise<PurposeNotices> {
     const state = await this.knownPurpose(key, 'body.purpose');
-    if (state.purpose.status === 'retired') throw invalid('body.purpose', `purpose ${key} is retired`);
+    if (state.purpose.status === 'retired') throw ValidationError.field('body.purpose', `purpose ${key} is retired`);
     if (state.purpose.legalBasis !== 'consent') {
       throw new ConflictError(
         'consent_not_applicable',
@@ -261,7 +261,7 @@ export class ConsentService implements ConsentChecker {
 
   private async knownPurpose(key: string, field: string): Promise<PurposeNotices> {
     const state = await this.notices.purposeNotices(key);
-    if (!state) throw invalid(field, `unknown purpose ${key}`);
+    if (!state) throw ValidationError.field(field, `unknown purpose ${key}`);
     return state;
   }
 
@@ -332,5 +332,3 @@ function eventView(e: ConsentEventRecord): ConsentEvent {
     recordedAt: e.recordedAt,
   };
 }
-
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);

@@ -1,3 +1,4 @@
+import { uniqueViolation } from '../shared/errors';
 import type { DataAssetField } from './schemas';
 import type { AssetFilter, AssetRecord, AssetRef, DataAssetStoreType } from './store-type';
 
@@ -36,7 +37,7 @@ export class FakeDataAssetStore implements DataAssetStoreType {
   }
 
   async insert(_trx: unknown, asset: AssetRecord): Promise<void> {
-    if ([...this.assets.values()].some((a) => a.key === asset.key)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+    if ([...this.assets.values()].some((a) => a.key === asset.key)) throw uniqueViolation();
     this.assets.set(asset.id, { ...asset });
   }
 

@@ -7,7 +7,7 @@ import type { OwnershipTransfer } from '../ownership/schemas';
 import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError, isUniqueViolation } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeCursor, pageFrom, type Page } from '../shared/schemas';
 import type {
   CreateDataAsset,
   DataAsset,
@@ -212,13 +212,9 @@ export class DataAssetService {
       },
       query.limit + 1,
     );
-    const more = records.length > query.limit;
-    const pageRecords = records.slice(0, query.limit);
-    const fields = await this.store.fieldsOf(pageRecords.map((a) => a.id));
-    return {
-      items: pageRecords.map((a) => ({ ...a, fields: fields.get(a.id) ?? [] })),
-      nextCursor: more ? encodeCursor(pageRecords[pageRecords.length - 1].key) : null,
-    };
+    const page = pageFrom(records, query.limit, (last) => last.key);
+    const fields = await this.store.fieldsOf(page.items.map((a) => a.id));
+    return { items: page.items.map((a) => ({ ...a, fields: fields.get(a.id) ?? [] })), nextCursor: page.nextCursor };
   }
 
   /** An asset by id or by key, with its owner and every field (for vendor access and other features). */

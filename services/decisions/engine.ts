@@ -10,6 +10,7 @@ import { PolicyIndexBuilder, VendorPolicy, type FieldVerdict, type VendorAttribu
 import { DATA_ASSETS_CHANGED } from '../data-assets';
 import { PURPOSE_CHANGED } from '../purposes';
 import { boundedCache } from '../platform/bounded-cache';
+import { isoInstant } from '../platform/row-mapper';
 import type { ChangeFeed, FeedStatus } from '../platform/change-feed';
 import { systemClock, type Clock } from '../platform/clock';
 import { VENDOR_CHANGED } from '../vendors';
@@ -47,8 +48,6 @@ export const MISS_CACHE_MS = 1_000;
 export const MAX_CACHED_ASSETS = 10_000;
 export const MAX_CACHED_PURPOSES = 10_000;
 const LOAD_PAGE = 20_000;
-
-const iso = (v: string): string => new Date(v).toISOString();
 
 /**
  * The decision engine's in-memory view: vendor policy lines (indexed), vendor status and
@@ -305,7 +304,13 @@ export class VendorAccessEngine {
 }
 
 function toAttributes(v: VendorSnapshot): VendorAttributes {
-  return { id: v.id, status: v.status, contractFrom: iso(v.contractStartsAt), contractUntil: iso(v.contractEndsAt), purposes: v.purposes };
+  return {
+    id: v.id,
+    status: v.status,
+    contractFrom: isoInstant(v.contractStartsAt),
+    contractUntil: isoInstant(v.contractEndsAt),
+    purposes: v.purposes,
+  };
 }
 
 function toMeta(g: GrantTerms): GrantMeta {

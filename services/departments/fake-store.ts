@@ -1,3 +1,4 @@
+import { uniqueViolation } from '../shared/errors';
 import type { Department } from './schemas';
 import type { DepartmentFilter, DepartmentStoreType } from './store-type';
 
@@ -22,7 +23,7 @@ export class FakeDepartmentStore implements DepartmentStoreType {
   }
 
   async insert(_trx: unknown, department: Department): Promise<void> {
-    if (this.byCode.has(department.code)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+    if (this.byCode.has(department.code)) throw uniqueViolation();
     this.byCode.set(department.code, department);
   }
 

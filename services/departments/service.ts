@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditRecorder, ChangeContext } from '../audit';
 import { withTransaction, type Transactor } from '../db';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeCursor, pageFrom, type Page } from '../shared/schemas';
 import { systemClock, type Clock } from '../platform/clock';
 import type { CreateDepartment, Department, UpdateDepartment } from './schemas';
 import type { DepartmentStoreType } from './store-type';
@@ -82,10 +82,8 @@ export class DepartmentService {
   }
 
   async list(filter: { kind?: string; parent?: string; cursor?: string }, limit: number): Promise<Page<Department>> {
-    const items = await this.store.list({ ...filter, afterCode: decodeCursor(filter.cursor) }, limit + 1);
-    const more = items.length > limit;
-    const pageItems = items.slice(0, limit);
-    return { items: pageItems, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].code) : null };
+    const rows = await this.store.list({ ...filter, afterCode: decodeCursor(filter.cursor) }, limit + 1);
+    return pageFrom(rows, limit, (last) => last.code);
   }
 
   /** Throws a 400 naming the first department code that does not exist. */

@@ -14,7 +14,7 @@ import { IncidentScopeStore } from './scope-store';
 import { IncidentService } from './service';
 import { IncidentStore } from './store';
 
-export { IncidentService, type IncidentDirectory, type OverdueSummary } from './service';
+export { IncidentService, type IncidentDirectory } from './service';
 export { IncidentStore } from './store';
 export { ContainmentService, type KillSwitch } from './containment';
 export { BlastRadiusService, BlastRadius, DEFAULT_LOOKBACK_DAYS } from './blast-radius';

@@ -1,4 +1,4 @@
-import { DepartmentCode, PageQuery, Timestamp, Uuid, page, Label, FreeText } from '../shared/schemas';
+import { AppName, DepartmentCode, PageQuery, Timestamp, Uuid, page, Label, FreeText } from '../shared/schemas';
 import { AssetRef } from '../data-assets/schemas';
 import { z } from '../shared/zod';
 
@@ -15,9 +15,8 @@ export const IncidentSource = z
 const Text = FreeText;
 const unique = (items: readonly string[]) => new Set(items).size === items.length;
 
-const AppRef = Label(100).openapi({ example: 'Mobile banking' });
 const Vendors = z.array(Uuid).max(50).refine(unique, 'list each vendor once');
-const Apps = z.array(AppRef).max(50).refine(unique, 'list each app once');
+const Apps = z.array(AppName).max(50).refine(unique, 'list each app once');
 const Assets = z.array(AssetRef).max(100).refine(unique, 'list each asset once');
 
 export const CreateIncident = z

@@ -3,8 +3,9 @@ import { actorOf, type AuditRecorder, type ChangeContext } from '../audit';
 import type { Transactor, Trx } from '../db';
 import type { ChangePublisher } from '../platform/change-feed';
 import type { DepartmentAccess } from '../http/route';
+import type { Finding } from '../reports/compliance-check';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { encodeCursor, type Page } from '../shared/schemas';
+import { decodeInstantCursor, pageFrom, type Page } from '../shared/schemas';
 import { checkTransition, notificationDueAt } from './lifecycle';
 import type {
   CompleteRectification,
@@ -20,7 +21,7 @@ import type {
   UpdateIncident,
 } from './schemas';
 import type { IncidentRecord, IncidentStoreType, Period, RectificationRecord } from './store-type';
-import { auditView, decodeIncidentCursor, incidentView, rectificationView } from './views';
+import { auditView, incidentView, rectificationView } from './views';
 import { systemClock, type Clock } from '../platform/clock';
 
 /** What incidents need to know about vendors, assets and departments (answered by those features). */
@@ -32,14 +33,6 @@ export interface IncidentDirectory {
   requireDepartment(code: string, path: string): Promise<void>;
 }
 
-/** Of how many records, how many and which (oldest first): what the compliance report shows. */
-export interface OverdueSummary {
-  readonly examined: number;
-  readonly count: number;
-  readonly examples: readonly string[];
-}
-
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
 // Clocks differ a little; a time further ahead than this is a mistake, not skew.
 const SKEW_MS = 5 * 60_000;
 const closed = (id: string) => new ConflictError('incident_closed', `Incident ${id} is closed`);
@@ -133,7 +126,8 @@ export class IncidentService {
     await this.change(ctx, id, 'incident.notification_recorded', async (trx, incident, now) => {
       if (incident.status === 'closed') throw closed(id);
       const sentAt = new Date(input.sentAt).toISOString();
-      if (sentAt < incident.detectedAt) throw invalid('body.sentAt', `cannot be before the incident was detected (${incident.detectedAt})`);
+      if (sentAt < incident.detectedAt)
+        throw ValidationError.field('body.sentAt', `cannot be before the incident was detected (${incident.detectedAt})`);
       const notificationId = crypto.randomUUID();
       const notification = {
         id: notificationId,
@@ -165,7 +159,7 @@ export class IncidentService {
   }
 
   async addRectification(ctx: ChangeContext, id: string, input: CreateRectification): Promise<Rectification> {
-    if (Date.parse(input.dueAt) <= this.clock.now().getTime()) throw invalid('body.dueAt', 'must be in the future');
+    if (Date.parse(input.dueAt) <= this.clock.now().getTime()) throw ValidationError.field('body.dueAt', 'must be in the future');
     await this.directory.requireDepartment(input.owner, 'body.owner');
     const rectification: RectificationRecord = {
       id: crypto.randomUUID(),
@@ -203,7 +197,7 @@ export class IncidentService {
       if (item.status === 'done')
         throw new ConflictError('rectification_done', `Rectification ${rectificationId} was completed at ${item.completedAt}`);
       const completedAt = input.completedAt ? new Date(input.completedAt).toISOString() : now;
-      if (completedAt < item.createdAt) throw invalid('body.completedAt', 'cannot be before the item was created');
+      if (completedAt < item.createdAt) throw ValidationError.field('body.completedAt', 'cannot be before the item was created');
       done = { ...item, status: 'done', completedAt, completedBy: actorOf(ctx).actorId, evidence: input.evidence };
       await this.store.completeRectification(trx, done);
       return { rectification: rectificationId, completedAt, late: completedAt > item.dueAt };
@@ -234,7 +228,7 @@ export class IncidentService {
   /** A page of incidents: every one for a bank-wide reader, else those concerning the reader's departments. */
   async list(query: IncidentQuery, access: DepartmentAccess): Promise<Page<Incident>> {
     const now = this.clock.now().toISOString();
-    const after = decodeIncidentCursor(query.cursor);
+    const after = decodeInstantCursor(query.cursor);
     const departments = access.all ? undefined : access.departments;
     const records = await this.store.list(
       {
@@ -242,20 +236,15 @@ export class IncidentService {
         severity: query.severity,
         vendor: query.vendor,
         notificationOverdue: query.notificationOverdue,
-        after,
+        after: after && { createdAt: after.at, id: after.id },
         departments,
         now,
       },
       query.limit + 1,
     );
-    const more = records.length > query.limit;
-    const pageItems = records.slice(0, query.limit);
-    const counts = await this.store.rectificationCounts(pageItems.map((i) => i.id));
-    const last = pageItems[pageItems.length - 1];
-    return {
-      items: pageItems.map((i) => incidentView(i, counts.get(i.id)?.open ?? 0, now)),
-      nextCursor: more && last ? encodeCursor(`${last.createdAt}_${last.id}`) : null,
-    };
+    const page = pageFrom(records, query.limit, (last) => `${last.createdAt}_${last.id}`);
+    const counts = await this.store.rectificationCounts(page.items.map((i) => i.id));
+    return { items: page.items.map((i) => incidentView(i, counts.get(i.id)?.open ?? 0, now)), nextCursor: page.nextCursor };
   }
 
   exists(id: string): Promise<boolean> {
@@ -263,22 +252,22 @@ export class IncidentService {
   }
 
   /** Incidents whose regulator notification is past due and not recorded (compliance report). */
-  async overdueNotifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async overdueNotifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<Finding> {
     return summary(await this.store.overdueNotifications(now.toISOString(), examples, openDuring));
   }
 
   /** Incidents whose regulator notification was recorded after it was due. */
-  async lateNotifications(examples = 10): Promise<OverdueSummary> {
+  async lateNotifications(examples = 10): Promise<Finding> {
     return summary(await this.store.lateNotifications(examples));
   }
 
   /** Incidents with no containment applied yet. */
-  async withoutContainment(examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async withoutContainment(examples = 10, openDuring?: Period): Promise<Finding> {
     return summary(await this.store.withoutContainment(examples, openDuring));
   }
 
   /** Open rectification items past their due date (their ids). */
-  async overdueRectifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<OverdueSummary> {
+  async overdueRectifications(now = this.clock.now(), examples = 10, openDuring?: Period): Promise<Finding> {
     return summary(await this.store.overdueRectifications(now.toISOString(), examples, openDuring));
   }
 
@@ -305,11 +294,11 @@ export class IncidentService {
   }
 
   private requireNotInFuture(at: string, path: string): void {
-    if (Date.parse(at) > this.clock.now().getTime() + SKEW_MS) throw invalid(path, 'cannot be in the future');
+    if (Date.parse(at) > this.clock.now().getTime() + SKEW_MS) throw ValidationError.field(path, 'cannot be in the future');
   }
 
   private async requireVendors(ids: readonly string[], path: string): Promise<string[]> {
-    for (const id of ids) if (!(await this.directory.vendorExists(id))) throw invalid(path, `no vendor ${id}`);
+    for (const id of ids) if (!(await this.directory.vendorExists(id))) throw ValidationError.field(path, `no vendor ${id}`);
     return [...ids];
   }
 
@@ -317,14 +306,14 @@ export class IncidentService {
     const ids: string[] = [];
     for (const ref of refs) {
       const id = await this.directory.assetId(ref);
-      if (!id) throw invalid(path, `no data asset ${ref}`);
+      if (!id) throw ValidationError.field(path, `no data asset ${ref}`);
       ids.push(id);
     }
     return [...new Set(ids)];
   }
 }
 
-const summary = (r: { examined: number; count: number; ids: string[] }): OverdueSummary => ({
+const summary = (r: { examined: number; count: number; ids: string[] }): Finding => ({
   examined: r.examined,
   count: r.count,
   examples: r.ids,

@@ -1,5 +1,3 @@
-import { ValidationError } from '../shared/errors';
-import { decodeCursor } from '../shared/schemas';
 import type { Incident, Rectification } from './schemas';
 import type { IncidentRecord, RectificationRecord } from './store-type';
 
@@ -52,14 +50,4 @@ export function rectificationView(r: RectificationRecord, now: string): Rectific
 export function auditView(i: IncidentRecord): Record<string, unknown> {
   const { description, ...rest } = i;
   return { ...rest, descriptionLength: description.length };
-}
-
-export function decodeIncidentCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
-  const decoded = decodeCursor(cursor);
-  if (decoded === undefined) return undefined;
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(decoded);
-  if (!match || Number.isNaN(Date.parse(match[1]))) {
-    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
-  return { createdAt: match[1], id: match[2] };
 }

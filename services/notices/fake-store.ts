@@ -1,3 +1,4 @@
+import { uniqueViolation } from '../shared/errors';
 import type { SensitiveRelease } from './disclosure';
 import { scopeOf } from './store';
 import type { GrantedVendor, NoticeFilter, NoticeRecord, NoticeStoreType, PublishedNotice, ScopeVersions } from './store-type';
@@ -64,7 +65,7 @@ export class FakeNoticeStore implements NoticeStoreType {
   }
 
   async insert(_trx: unknown, notice: NoticeRecord): Promise<void> {
-    if (await this.draftOf(notice.purposeKey, notice.appId)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+    if (await this.draftOf(notice.purposeKey, notice.appId)) throw uniqueViolation();
     this.notices.push({ ...structuredClone(notice), seq: ++this.seq });
   }
 

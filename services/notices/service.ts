@@ -5,7 +5,7 @@ import type { Purpose, PurposeService } from '../purposes';
 import type { ChangePublisher, ChangeSubscriber } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ProblemError, ValidationError, isUniqueViolation, type FieldIssue } from '../shared/errors';
 import { NOTICES_CHANGED, PublishedNotices } from './published';
-import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeNumericCursor, pageFrom, type Page } from '../shared/schemas';
 import { diffNotices, missingForPublication } from './diff';
 import { fieldLabel, undisclosed, type SensitiveRelease } from './disclosure';
 import {
@@ -170,9 +170,8 @@ export class NoticeService {
       { purposeKey: filter.purpose, appId: filter.app, status: filter.status, beforeSeq: decodeNumericCursor(filter.cursor) },
       limit + 1,
     );
-    const pageItems = records.slice(0, limit);
-    const items = await Promise.all(pageItems.map((n) => this.view(n)));
-    return { items, nextCursor: records.length > limit ? encodeCursor(pageItems[pageItems.length - 1].seq) : null };
+    const page = pageFrom(records, limit, (last) => last.seq);
+    return { items: await Promise.all(page.items.map((n) => this.view(n))), nextCursor: page.nextCursor };
   }
 
   /** For the app ledger: whether the purpose has a published notice (for `appId`: its own or the general one). */
@@ -253,14 +252,14 @@ export class NoticeService {
   private async activePurpose(key: string, field: string): Promise<Purpose> {
     const purpose = await this.purposes.find(key);
     const message = !purpose ? `unknown purpose ${key}` : purpose.status === 'retired' ? `purpose ${key} is retired` : undefined;
-    if (message || !purpose) throw new ValidationError(`${field}: ${message}`, [{ path: field, message: message ?? '' }]);
+    if (message || !purpose) throw ValidationError.field(field, message ?? '');
     return purpose;
   }
 
   private async requireApp(appId: string, field: string): Promise<void> {
     const state = await this.store.appState(appId);
     const message = state === undefined ? `no app ${appId} in the app ledger` : state === 'retired' ? `app ${appId} is retired` : undefined;
-    if (message) throw new ValidationError(`${field}: ${message}`, [{ path: field, message }]);
+    if (message) throw ValidationError.field(field, message);
   }
 
   private async view(n: NoticeRecord): Promise<Notice> {

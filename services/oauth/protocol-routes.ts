@@ -1,8 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger';
 import { defineRoute, type RouteSpec } from '../http/route';
-import { Problem } from '../shared/schemas';
-import { z } from '../shared/zod';
+import { NoQuery, unknownQueryResponse } from '../shared/schemas';
 import { CLIENT_ASSERTION_ALGORITHMS, JWKS_MAX_AGE_SECONDS, PROTOCOL_FORM_LIMIT_BYTES } from './settings';
 import { noStore, oauthErrorResponses, protocolForm, refuseQueryParameters } from './errors';
 import type { IntrospectionEndpoint } from './tokens/introspection';
@@ -61,10 +60,6 @@ const tooManyFailures = {
   },
 };
 
-// The documents take no parameters; an unknown one is a 400 problem, as on every other GET.
-const NoQuery = z.strictObject({});
-const unknownQuery = { 400: { description: 'An unknown query parameter', schema: Problem } } as const;
-
 const cachePublicly = (seconds: number) =>
   async function cachePublicly(ctx: Context, next: Next): Promise<void> {
     await next();
@@ -89,7 +84,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       auth: { kind: 'public' },
       before: [cachePublicly(300)],
       query: NoQuery,
-      responses: { 200: { description: 'The metadata', schema: AuthorizationServerMetadata }, ...unknownQuery },
+      responses: { 200: { description: 'The metadata', schema: AuthorizationServerMetadata }, ...unknownQueryResponse },
       handler: async () => ({
         // RFC 8414 §3.2: a claim with zero elements is omitted. There is no authorization endpoint, so no
         // response_types_supported (§2 calls it REQUIRED; RFC errata 7793: not without an authorization endpoint).
@@ -123,7 +118,7 @@ export function protocolRoutes(deps: ProtocolRouteDeps): RouteSpec[] {
       query: NoQuery,
       responses: {
         200: { description: 'A JWK set (RFC 7517)', alternatives: { 'application/jwk-set+json': PublicJwks } },
-        ...unknownQuery,
+        ...unknownQueryResponse,
       },
       handler: async () => ({ body: deps.signingKeys.jwks(), type: 'application/jwk-set+json' }),
     }),

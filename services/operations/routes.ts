@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Registry } from 'prom-client';
 import { NotFoundError, ServiceUnavailableError, UnauthorizedError } from '../shared/errors';
 import { defineRoute, type RouteSpec } from '../http/route';
-import { Problem } from '../shared/schemas';
+import { NoQuery, Problem, unknownQueryResponse } from '../shared/schemas';
 import { z } from '../shared/zod';
 
 export interface ReadinessCheck {
@@ -15,9 +15,6 @@ export interface ReadinessCheck {
 const Health = z.object({ status: z.literal('ok') }).openapi('Health');
 const Readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.boolean()) }).openapi('Readiness');
 const DocsParams = z.strictObject({ asset: z.enum(['swagger-ui.css', 'swagger-ui-bundle.js']) });
-// Probes and scrapers send no query: anything there is a mistake worth a 400, not silence.
-const NoQuery = z.strictObject({});
-const unknownQuery = { 400: { description: 'An unknown query parameter', schema: Problem } } as const;
 
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 /** The one inline script of /docs: its hash is what the page's Content-Security-Policy lets run. */
@@ -78,7 +75,7 @@ export function operationsRoutes(options: {
       tags: ['operations'],
       auth: { kind: 'public' },
       query: NoQuery,
-      responses: { 200: { description: 'Up', schema: Health }, ...unknownQuery },
+      responses: { 200: { description: 'Up', schema: Health }, ...unknownQueryResponse },
       handler: async () => ({ body: { status: 'ok' } }),
     }),
     defineRoute({
@@ -91,7 +88,7 @@ export function operationsRoutes(options: {
       query: NoQuery,
       responses: {
         200: { description: 'Ready to serve', schema: Readiness },
-        ...unknownQuery,
+        ...unknownQueryResponse,
         503: { description: 'Not ready', schema: Problem },
       },
       handler: async () => {
@@ -121,7 +118,7 @@ export function operationsRoutes(options: {
       query: NoQuery,
       responses: {
         200: { description: 'Prometheus text format', alternatives: { 'text/plain': z.string() } },
-        ...unknownQuery,
+        ...unknownQueryResponse,
         401: { description: 'METRICS_TOKEN is set and the bearer token is missing or wrong', schema: Problem },
         404: { description: 'Metrics are not served on this port (METRICS_PORT, or production without METRICS_TOKEN)', schema: Problem },
       },
@@ -138,7 +135,7 @@ export function operationsRoutes(options: {
       tags: ['operations'],
       auth: { kind: 'public' },
       query: NoQuery,
-      responses: { 200: { description: 'The document', schema: z.record(z.string(), z.unknown()) }, ...unknownQuery },
+      responses: { 200: { description: 'The document', schema: z.record(z.string(), z.unknown()) }, ...unknownQueryResponse },
       handler: async () => ({ body: options.openApiDocument() }),
     }),
     defineRoute({
@@ -149,7 +146,7 @@ export function operationsRoutes(options: {
       tags: ['operations'],
       auth: { kind: 'public' },
       query: NoQuery,
-      responses: { 200: { description: 'HTML page', alternatives: { 'text/html': z.string() } }, ...unknownQuery },
+      responses: { 200: { description: 'HTML page', alternatives: { 'text/html': z.string() } }, ...unknownQueryResponse },
       handler: async () => ({ body: DOCS_HTML, type: 'text/html' }),
     }),
     defineRoute({

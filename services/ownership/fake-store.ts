@@ -1,3 +1,4 @@
+import { uniqueViolation } from '../shared/errors';
 import type { OwnershipTransfer } from './schemas';
 import type { OwnershipTransferStoreType, TransferFilter } from './store-type';
 
@@ -35,7 +36,7 @@ export class FakeOwnershipTransferStore implements OwnershipTransferStoreType {
   }
 
   async insert(_trx: unknown, transfer: OwnershipTransfer): Promise<void> {
-    if (await this.openTransferOf(undefined, transfer.assetId)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+    if (await this.openTransferOf(undefined, transfer.assetId)) throw uniqueViolation();
     this.transfers.push({ ...transfer });
   }
 

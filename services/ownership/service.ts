@@ -7,7 +7,7 @@ import type { DepartmentService } from '../departments';
 import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
 import type { DepartmentAccess } from '../http/route';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeInstantCursor, pageFrom, type Page } from '../shared/schemas';
 import { systemClock, type Clock } from '../platform/clock';
 import type { OwnershipTransfer, ProposeTransfer, TransferQuery, TransferStatus } from './schemas';
 import type { OwnershipTransferStoreType } from './store-type';
@@ -126,19 +126,17 @@ export class OwnershipTransferService {
   /** Transfers to or from the departments the caller may read: the receiving data owners' in-tray. */
   async list(query: TransferQuery, access: DepartmentAccess): Promise<Page<OwnershipTransfer>> {
     if (!access.all && access.departments.length === 0) return { items: [], nextCursor: null };
+    const before = decodeInstantCursor(query.cursor);
     const items = await this.store.list(
       {
         status: query.status,
         direction: query.direction,
         departments: access.all ? undefined : access.departments,
-        before: decodeTransferCursor(query.cursor),
+        before: before && { proposedAt: before.at, id: before.id },
       },
       query.limit + 1,
     );
-    const more = items.length > query.limit;
-    const pageItems = items.slice(0, query.limit);
-    const last = pageItems[pageItems.length - 1];
-    return { items: pageItems, nextCursor: more && last ? encodeCursor(`${last.proposedAt}_${last.id}`) : null };
+    return pageFrom(items, query.limit, (last) => `${last.proposedAt}_${last.id}`);
   }
 
   /** The department on one side of a transfer of the asset (for route permission scopes); 404 when unknown. */
@@ -193,13 +191,3 @@ function requireOtherThanProposer(ctx: ChangeContext, transfer: OwnershipTransfe
 const transferOpen = (id: string) =>
   new ConflictError('transfer_open', `The asset already has an open ownership transfer (${id}); only one may be open at a time`);
 const transferNotFound = (id: string) => new NotFoundError(`No ownership transfer ${id} for this asset`);
-
-function decodeTransferCursor(cursor: string | undefined): { proposedAt: string; id: string } | undefined {
-  const decoded = decodeCursor(cursor);
-  if (decoded === undefined) return undefined;
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(decoded);
-  if (!match) {
-    throw new ValidationError('query.cursor: not a cursor this service issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
-  return { proposedAt: match[1], id: match[2] };
-}

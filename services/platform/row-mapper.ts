@@ -32,3 +32,9 @@ export function rowMapper<T extends object, R extends object>(columns: ColumnMap
     column: (key) => columns[key] as keyof R & string,
   };
 }
+
+/** A timestamp column as an ISO 8601 instant in UTC, whether the driver gave a string or a Date. */
+export const isoInstant = (v: string | Date): string => new Date(v).toISOString();
+
+/** A date column as YYYY-MM-DD, whether the driver gave a string or a Date. */
+export const isoDay = (v: string | Date): string => (typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));

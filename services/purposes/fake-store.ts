@@ -1,3 +1,4 @@
+import { uniqueViolation } from '../shared/errors';
 import type { Purpose, PurposeStatus } from './schemas';
 import type { PurposeFilter, PurposeStoreType } from './store-type';
 
@@ -43,7 +44,7 @@ export class FakePurposeStore implements PurposeStoreType {
   }
 
   async insert(_trx: unknown, purpose: Purpose): Promise<void> {
-    if (this.byKey.has(purpose.key)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+    if (this.byKey.has(purpose.key)) throw uniqueViolation();
     this.byKey.set(purpose.key, purpose);
   }
 

@@ -4,7 +4,7 @@ import type { AuditRecorder, ChangeContext } from '../audit';
 import type { Transactor, Trx } from '../db';
 import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
-import { decodeCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeCursor, pageFrom, type Page } from '../shared/schemas';
 import { systemClock, type Clock } from '../platform/clock';
 import type { CreatePurpose, LegalBasis, Purpose, PurposeStatus, UpdatePurpose } from './schemas';
 import type { PurposeStoreType } from './store-type';
@@ -95,10 +95,8 @@ export class PurposeService {
   }
 
   async list(filter: { legalBasis?: LegalBasis; status?: PurposeStatus; cursor?: string }, limit: number): Promise<Page<Purpose>> {
-    const items = await this.store.list({ ...filter, afterKey: decodeCursor(filter.cursor) }, limit + 1);
-    const more = items.length > limit;
-    const pageItems = items.slice(0, limit);
-    return { items: pageItems, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].key) : null };
+    const rows = await this.store.list({ ...filter, afterKey: decodeCursor(filter.cursor) }, limit + 1);
+    return pageFrom(rows, limit, (last) => last.key);
   }
 
   /**
@@ -111,7 +109,7 @@ export class PurposeService {
       const status = statuses.get(key);
       if (status === 'active') continue;
       const message = status === undefined ? `unknown purpose ${key}` : `purpose ${key} is retired`;
-      throw new ValidationError(`${field}: ${message}`, [{ path: field, message }]);
+      throw ValidationError.field(field, message);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../db';
+import { isoDay } from '../platform/row-mapper';
 
 /** One issued compliance report: its signed JSON form and what identifies it on paper. */
 export interface IssuedReportRecord {
@@ -27,8 +28,6 @@ interface Row {
   jws: string;
 }
 
-const day = (v: string | Date) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
-
 /** Issued reports are appended, never changed (a trigger refuses updates and deletes). */
 export class IssuedReportStore {
   constructor(private readonly db: Db) {}
@@ -56,8 +55,8 @@ export class IssuedReportStore {
       issuedAt: row.issued_at instanceof Date ? row.issued_at.toISOString() : new Date(row.issued_at).toISOString(),
       preparedBy: row.prepared_by,
       lang: row.lang,
-      periodFrom: day(row.period_from),
-      periodTo: day(row.period_to),
+      periodFrom: isoDay(row.period_from),
+      periodTo: isoDay(row.period_to),
       digest: row.digest,
       kid: row.kid,
       publicJwk: typeof row.public_jwk === 'string' ? (JSON.parse(row.public_jwk) as Record<string, unknown>) : row.public_jwk,

@@ -90,7 +90,7 @@ const EARLIEST_YEAR = 2000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function parseDay(value: string, path: string): { year: number; month: number; day: number } {
-  const invalid = (message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
+  const invalid = (message: string) => ValidationError.field(path, message);
   const m = DATE.exec(value);
   if (!m) throw invalid('must be a calendar date, YYYY-MM-DD');
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];

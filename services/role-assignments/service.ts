@@ -4,7 +4,7 @@ import { ALL_DEPARTMENTS, type StaffAuthorizer } from '../authz';
 import type { Transactor } from '../db';
 import type { DepartmentService } from '../departments';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
-import { decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeNumericCursor, pageFrom, type Page } from '../shared/schemas';
 import type { CreateRoleAssignment, RoleAssignment } from './schemas';
 import type { RoleAssignmentStoreType } from './store-type';
 
@@ -69,10 +69,8 @@ export class RoleAssignmentService {
     filter: { subject?: string; role?: string; department?: string; cursor?: string },
     limit: number,
   ): Promise<Page<RoleAssignment>> {
-    const items = await this.store.list({ ...filter, afterId: decodeNumericCursor(filter.cursor) }, limit + 1);
-    const more = items.length > limit;
-    const pageItems = items.slice(0, limit);
-    return { items: pageItems, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].id) : null };
+    const rows = await this.store.list({ ...filter, afterId: decodeNumericCursor(filter.cursor) }, limit + 1);
+    return pageFrom(rows, limit, (last) => last.id);
   }
 
   /** Makes the configured bootstrap subjects global admins (idempotent; audited as the system). */

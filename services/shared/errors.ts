@@ -183,6 +183,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
+/** An error as PostgreSQL raises it when a unique constraint says no (SQLSTATE 23505): what the in-memory fake stores throw. */
+export const uniqueViolation = (message = 'duplicate key'): Error => Object.assign(new Error(message), { code: '23505' });
+
 /** SQLSTATE 23505: a unique constraint said no. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: string; constraint?: string } | undefined;

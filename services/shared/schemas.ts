@@ -83,6 +83,13 @@ export const DepartmentCode = z
   .regex(/^[A-Z][A-Z0-9_-]{1,31}$/, 'must be 2-32 upper-case letters, digits, - or _, starting with a letter')
   .openapi({ example: 'RETAIL' });
 
+/** An app, mini-program, official account or H5 page, as a customer or a report names it (not an app-ledger id). */
+export const AppName = Label(100).openapi({ example: 'Mobile banking' });
+
+/** The query of an endpoint that takes no parameters: an unknown one is a 400 problem (`unknownQueryResponse`), as on every other GET. */
+export const NoQuery = z.strictObject({});
+export const unknownQueryResponse = { 400: { description: 'An unknown query parameter', schema: Problem } } as const;
+
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: 'Page size (1-200)' }),
   cursor: z.string().max(200).optional().openapi({ description: 'Opaque cursor from the previous page’s nextCursor' }),
@@ -101,6 +108,16 @@ const notOurCursor = () =>
 
 export const encodeCursor = (value: string | number): string => Buffer.from(String(value), 'utf8').toString('base64url');
 
+/**
+ * The page in `rows` read with `limit + 1` (the extra row only says there is more), with the cursor
+ * after its last item: `cursorOf` names the key the next page starts after.
+ */
+export function pageFrom<T>(rows: readonly T[], limit: number, cursorOf: (last: T) => string | number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+}
+
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
@@ -115,6 +132,18 @@ export function decodeUuidCursor(cursor: string | undefined): string | undefined
   const decoded = decodeCursor(cursor);
   if (decoded !== undefined && !UUID_CURSOR.test(decoded)) throw notOurCursor();
   return decoded;
+}
+
+/**
+ * A cursor that carries an instant and an id (`<ISO 8601 UTC instant>_<uuid>`: the last row of the
+ * previous page of a list in time order). A date the calendar does not have is a 400 too.
+ */
+export function decodeInstantCursor(cursor: string | undefined): { at: string; id: string } | undefined {
+  const decoded = decodeCursor(cursor);
+  if (decoded === undefined) return undefined;
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(decoded);
+  if (!match || Number.isNaN(Date.parse(match[1]))) throw notOurCursor();
+  return { at: match[1], id: match[2] };
 }
 
 /** A cursor that carries a sequence number or numeric id. */

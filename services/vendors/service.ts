@@ -4,7 +4,7 @@ import type { Transactor, Trx } from '../db';
 import type { PurposeService } from '../purposes';
 import type { ChangePublisher } from '../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../shared/errors';
-import { decodeCursor, decodeNumericCursor, encodeCursor, type Page } from '../shared/schemas';
+import { decodeCursor, decodeNumericCursor, pageFrom, type Page } from '../shared/schemas';
 import { systemClock, type Clock } from '../platform/clock';
 import { nextStatus, vendorTerminated, type VendorLifecycle, type VendorLifecycleEvent } from './lifecycle';
 import type {
@@ -177,22 +177,16 @@ export class VendorService {
   }
 
   async list(filter: { status?: VendorStatus; purpose?: string; cursor?: string }, limit: number): Promise<Page<Vendor>> {
-    const items = await this.store.list(
+    const rows = await this.store.list(
       { status: filter.status, purpose: filter.purpose, after: decodeVendorCursor(filter.cursor) },
       limit + 1,
     );
-    const more = items.length > limit;
-    const pageItems = items.slice(0, limit);
-    const last = pageItems[pageItems.length - 1];
-    return { items: pageItems, nextCursor: more ? encodeCursor(`${last.createdAt}_${last.id}`) : null };
+    return pageFrom(rows, limit, (last) => `${last.createdAt}_${last.id}`);
   }
 
   async statusHistory(id: string, cursor: string | undefined, limit: number): Promise<Page<VendorStatusHistoryEntry>> {
     await this.get(id);
-    const items = await this.store.history(id, decodeNumericCursor(cursor), limit + 1);
-    const more = items.length > limit;
-    const pageItems = items.slice(0, limit);
-    return { items: pageItems, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].id) : null };
+    return pageFrom(await this.store.history(id, decodeNumericCursor(cursor), limit + 1), limit, (last) => last.id);
   }
 
   /** Every vendor's status, contract window and contract purposes, for an in-memory snapshot. */

@@ -1,4 +1,14 @@
-import { CalendarDate, FreeText, Label, Timestamp, showsWhatItSays } from '../../services/shared/schemas';
+import {
+  CalendarDate,
+  FreeText,
+  Label,
+  Timestamp,
+  decodeCursor,
+  decodeInstantCursor,
+  encodeCursor,
+  pageFrom,
+  showsWhatItSays,
+} from '../../services/shared/schemas';
 
 describe('Timestamp and CalendarDate', () => {
   it.each([
@@ -62,5 +72,34 @@ describe('Label and FreeText', () => {
   it('accepts names in any script', () => {
     for (const name of ['零售银行部', 'Müller & Söhne', 'مصرف', 'Банк', 'O’Brien-Smith'])
       expect(Label(50).safeParse(name).success).toBe(true);
+  });
+});
+
+describe('pageFrom', () => {
+  const rows = [{ key: 'a' }, { key: 'b' }, { key: 'c' }];
+  it('shows `limit` rows and, when the extra row says there are more, a cursor after the last one shown', () => {
+    const page = pageFrom(rows, 2, (last) => last.key);
+    expect(page.items).toEqual([{ key: 'a' }, { key: 'b' }]);
+    expect(decodeCursor(page.nextCursor ?? undefined)).toBe('b');
+  });
+  it('has no next page when no row is left over', () => {
+    expect(pageFrom(rows, 3, (last) => last.key)).toEqual({ items: rows, nextCursor: null });
+    expect(pageFrom([], 3, (last: { key: string }) => last.key)).toEqual({ items: [], nextCursor: null });
+  });
+});
+
+describe('decodeInstantCursor', () => {
+  const id = '0b4f6a3e-2b8e-4c55-9a0e-6f2d7b1c9e01';
+  it('reads back the instant and id a page ended on', () => {
+    expect(decodeInstantCursor(encodeCursor(`2026-11-27T09:30:00.000Z_${id}`))).toEqual({ at: '2026-11-27T09:30:00.000Z', id });
+    expect(decodeInstantCursor(undefined)).toBeUndefined();
+  });
+  it.each([
+    ['no id', '2026-11-27T09:30:00.000Z'],
+    ['no milliseconds', `2026-11-27T09:30:00Z_${id}`],
+    ['a day the calendar does not have', `2026-13-27T09:30:00.000Z_${id}`],
+    ['something after the id', `2026-11-27T09:30:00.000Z_${id}_x`],
+  ])('refuses a cursor with %s as a 400', (_why, value) => {
+    expect(() => decodeInstantCursor(encodeCursor(value))).toThrow('query.cursor: not a cursor this service issued');
   });
 });

@@ -1,3 +1,4 @@
+import { newestFirst } from '../fake-paging';
 import type {
   BusinessProfileRecord,
   BusinessReviewStoreType,
@@ -45,11 +46,8 @@ export class FakeBusinessReviewStore implements BusinessReviewStoreType {
   }
 
   async reviewsOf(appId: string, filter: ReviewFilter, limit: number): Promise<ReviewRecord[]> {
-    const key = (r: ReviewRecord) => `${r.reviewedOn}_${r.recordedAt}_${r.id}`;
-    const after = this.reviews.find((r) => r.id === filter.afterId);
-    return this.reviews
-      .filter((r) => r.appId === appId && (!after || key(r) < key(after)))
-      .sort((a, b) => key(b).localeCompare(key(a)))
+    return newestFirst(this.reviews, (r) => `${r.reviewedOn}_${r.recordedAt}_${r.id}`, filter.afterId)
+      .filter((r) => r.appId === appId)
       .slice(0, limit)
       .map((r) => structuredClone(r));
   }

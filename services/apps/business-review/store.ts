@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../../db';
-import { afterRow } from '../store';
+import { isoInstant } from '../../platform/row-mapper';
+import { newestFirstAfter } from '../store';
 import type {
   BusinessProfileRecord,
   BusinessReviewStoreType,
@@ -79,7 +80,6 @@ interface FindingRow {
   evidence: string | null;
 }
 
-const iso = (v: string | Date): string => new Date(v).toISOString();
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
 const partnerFromRow = (r: PartnerRow): PartnerRecord => ({
@@ -100,7 +100,7 @@ const reviewFromRow = (r: ReviewRow): ReviewRecord => ({
   summary: r.summary,
   examined: json(r.examined),
   reviewedBy: r.reviewed_by,
-  recordedAt: iso(r.recorded_at),
+  recordedAt: isoInstant(r.recorded_at),
 });
 
 const findingFromRow = (r: FindingRow): FindingRecord => ({
@@ -109,7 +109,7 @@ const findingFromRow = (r: FindingRow): FindingRecord => ({
   appId: r.app_id,
   title: r.title,
   dueOn: r.due_on,
-  closedAt: r.closed_at === null ? null : iso(r.closed_at),
+  closedAt: r.closed_at === null ? null : isoInstant(r.closed_at),
   closedBy: r.closed_by,
   evidence: r.evidence,
 });
@@ -128,7 +128,7 @@ export class BusinessReviewStore implements BusinessReviewStoreType {
       businessLines: json(row.business_lines),
       regions: row.regions,
       setBy: row.set_by,
-      setAt: iso(row.set_at),
+      setAt: isoInstant(row.set_at),
     };
   }
 
@@ -164,7 +164,7 @@ export class BusinessReviewStore implements BusinessReviewStoreType {
         disclosureUrl: s.disclosure_url,
       })),
       declaredBy: row.declared_by,
-      declaredAt: iso(row.declared_at),
+      declaredAt: isoInstant(row.declared_at),
     };
   }
 
@@ -231,15 +231,8 @@ export class BusinessReviewStore implements BusinessReviewStoreType {
 
   /** The app's reviews, latest first (review date, then recording time). */
   async reviewsOf(appId: string, filter: ReviewFilter, limit: number, trx: Db | Trx = this.db): Promise<ReviewRecord[]> {
-    const q = trx<ReviewRow>('app_compliance_reviews')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'reviewed_on', order: 'desc' },
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
-    afterRow(q, 'app_compliance_reviews', 'reviewed_on, recorded_at, id', '<', filter.afterId);
+    const q = trx<ReviewRow>('app_compliance_reviews').where({ app_id: appId }).limit(limit);
+    newestFirstAfter(q, 'app_compliance_reviews', ['reviewed_on', 'recorded_at', 'id'], filter.afterId);
     return (await q).map(reviewFromRow);
   }
 

@@ -1,3 +1,4 @@
+import { uniqueViolation } from '../../shared/errors';
 import type { AppStoreType } from '../store-type';
 import type { PlanRecord, StepRecord, TargetApp } from './completeness';
 import type { ConsolidationStoreType } from './store-type';
@@ -33,7 +34,7 @@ export class FakeConsolidationStore implements ConsolidationStoreType {
   }
 
   async insertPlan(_trx: unknown, plan: PlanRecord): Promise<void> {
-    if (isOpen(plan) && (await this.openPlan(plan.appId))) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+    if (isOpen(plan) && (await this.openPlan(plan.appId))) throw uniqueViolation();
     this.plans.push(structuredClone({ ...plan, mergesInto: [...plan.mergesInto].sort() }));
   }
 

@@ -6,8 +6,6 @@ import type { NewMigrationStep } from './schemas';
 
 // How a plan changes: who becomes its author, what withdraws its approval, what it may merge into, who approves it.
 
-export const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
-
 /** The plan's content as the audit records it (steps apart). */
 export const contentOf = (p: PlanRecord) => ({
   kind: p.kind,
@@ -53,17 +51,18 @@ export const newStep = (planId: string, position: number, s: NewMigrationStep, b
  * down: `found` holds those the ledger knows); a retirement names none. 400 naming the entry.
  */
 export function assertTargets(plan: PlanRecord, found: readonly TargetApp[]): void {
-  if (plan.kind === 'retirement' && plan.mergesInto.length > 0) throw invalid('body.mergesInto', 'a retirement merges into no app');
+  if (plan.kind === 'retirement' && plan.mergesInto.length > 0)
+    throw ValidationError.field('body.mergesInto', 'a retirement merges into no app');
   if (plan.kind === 'consolidation' && plan.mergesInto.length === 0) {
-    throw invalid('body.mergesInto', 'a consolidation names the app(s) it merges into');
+    throw ValidationError.field('body.mergesInto', 'a consolidation names the app(s) it merges into');
   }
   const byId = new Map(found.map((a) => [a.id, a]));
   for (const [i, id] of plan.mergesInto.entries()) {
     const target = byId.get(id);
-    if (id === plan.appId) throw invalid(`body.mergesInto.${i}`, 'an app cannot merge into itself');
-    if (!target) throw invalid(`body.mergesInto.${i}`, `no app ${id}`);
+    if (id === plan.appId) throw ValidationError.field(`body.mergesInto.${i}`, 'an app cannot merge into itself');
+    if (!target) throw ValidationError.field(`body.mergesInto.${i}`, `no app ${id}`);
     if (target.lifecycleState === 'consolidating' || target.lifecycleState === 'retired') {
-      throw invalid(`body.mergesInto.${i}`, `the app ${target.name} is ${target.lifecycleState}`);
+      throw ValidationError.field(`body.mergesInto.${i}`, `the app ${target.name} is ${target.lifecycleState}`);
     }
   }
 }

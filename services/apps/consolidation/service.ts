@@ -2,7 +2,7 @@ import type { AuditRecorder, ChangeContext } from '../../audit';
 import type { Db, Transactor, Trx } from '../../db';
 import type { Clock } from '../../platform/clock';
 import { localDate } from '../../reports/report-time';
-import { ConflictError, NotFoundError, isUniqueViolation } from '../../shared/errors';
+import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../../shared/errors';
 import type { LeadDepartmentService, RoleDirectory } from '../accountability';
 import { SeparationOfDutiesError } from '../lifecycle';
 import { appNotFound, lockChangeableApp, staffSubject } from '../service';
@@ -19,7 +19,7 @@ import type {
   RevisePlan,
   UpdateMigrationStep,
 } from './schemas';
-import { STEP_CONTENT, assertLeadApprover, assertTargets, contentOf, invalid, newStep, revised } from './plan-changes';
+import { STEP_CONTENT, assertLeadApprover, assertTargets, contentOf, newStep, revised } from './plan-changes';
 import type { ConsolidationStoreType } from './store-type';
 
 const noOpenPlan = (app: Pick<App, 'name'>) => new NotFoundError(`The app ${app.name} has no open consolidation or retirement plan`);
@@ -162,15 +162,17 @@ export class ConsolidationPlanService {
     const nowDate = this.deps.clock.now();
     const now = nowDate.toISOString();
     if (input.completedAt !== undefined && new Date(input.completedAt) > nowDate) {
-      throw invalid('body.completedAt', 'must not be in the future');
+      throw ValidationError.field('body.completedAt', 'must not be in the future');
     }
     return this.changeOpenPlan(appId, async (trx, before) => {
       const step = (await this.deps.store.stepsOf(before.id, trx)).find((s) => s.id === stepId);
       if (!step) throw new NotFoundError(`The open plan has no migration step ${stepId}`);
       const handling = input.handling ?? step.handling;
       const destination = input.destination === undefined ? step.destination : input.destination;
-      if (handling === 'migrated' && destination === null) throw invalid('body.destination', 'migrated data needs its destination');
-      if (handling === 'deleted' && destination !== null) throw invalid('body.destination', 'deleted data has no destination');
+      if (handling === 'migrated' && destination === null)
+        throw ValidationError.field('body.destination', 'migrated data needs its destination');
+      if (handling === 'deleted' && destination !== null)
+        throw ValidationError.field('body.destination', 'deleted data has no destination');
       const status = input.status ?? step.status;
       const after: StepRecord = {
         ...step,
@@ -232,7 +234,7 @@ export class ConsolidationPlanService {
     const by = staffSubject(ctx);
     const now = this.deps.clock.now();
     const sentAt = input.sentAt === undefined ? now : new Date(input.sentAt);
-    if (sentAt > now) throw invalid('body.sentAt', 'must not be in the future');
+    if (sentAt > now) throw ValidationError.field('body.sentAt', 'must not be in the future');
     return this.changeOpenPlan(appId, async (trx, before) => {
       const notification = before.notification;
       if (notification === null) throw new ConflictError('notification_missing', 'The plan has no user notification to send');
@@ -244,7 +246,7 @@ export class ConsolidationPlanService {
         );
       }
       if (before.approvedAt !== null && sentAt < new Date(before.approvedAt)) {
-        throw invalid('body.sentAt', `must not be before the plan's approval (${before.approvedAt})`);
+        throw ValidationError.field('body.sentAt', `must not be before the plan's approval (${before.approvedAt})`);
       }
       const sentOn = localDate(sentAt, this.deps.timeZone);
       if (sentOn < notification.notifyOn) {
@@ -312,7 +314,7 @@ export class ConsolidationPlanService {
 
   private checkDates(input: Pick<RevisePlan, 'riskAssessment'>): void {
     if (input.riskAssessment && input.riskAssessment.assessedOn > this.today()) {
-      throw invalid('body.riskAssessment.assessedOn', 'must not be in the future');
+      throw ValidationError.field('body.riskAssessment.assessedOn', 'must not be in the future');
     }
   }
 }

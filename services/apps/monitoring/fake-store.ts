@@ -1,11 +1,6 @@
+import { newestFirst } from '../fake-paging';
 import type { Monitoring, Signal, SignalKind, Warning, WarningSeverity } from './schemas';
 import type { MonitoringStoreType, SignalFilter, WarningFilter, WindowTally } from './store-type';
-
-/** Newest first by `key`, after the record with id `afterId` in that order. */
-function newestFirst<T extends { id: string }>(records: readonly T[], key: (r: T) => string, afterId: string | undefined): T[] {
-  const after = records.find((r) => r.id === afterId);
-  return records.filter((r) => !after || key(r) < key(after)).sort((a, b) => key(b).localeCompare(key(a)));
-}
 
 /** Monitoring profiles, signals and warnings in memory, for fast tests of the monitoring rules. */
 export class FakeMonitoringStore implements MonitoringStoreType {

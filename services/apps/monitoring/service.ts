@@ -28,8 +28,6 @@ export interface MonitoringClientDirectory {
   find(clientId: string): Promise<{ kind: string; status: string; scopes: readonly string[] } | undefined>;
 }
 
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
-
 /** Signals may be a little ahead of our clock (theirs drifts) and at most a day late (a backlog, not history). */
 const MAX_AHEAD_MS = 60_000;
 const MAX_AGE_MS = 24 * 3_600_000;
@@ -63,8 +61,8 @@ function newSignal(appId: string, input: RecordSignal, recorder: ReturnType<type
 /** When a signal was observed: a little ahead of our clock at most (theirs drifts), and not over a day old. */
 function recentObservation(observedAt: string, now: Date): Date {
   const at = new Date(observedAt);
-  if (at.getTime() > now.getTime() + MAX_AHEAD_MS) throw invalid('body.observedAt', 'must not be in the future');
-  if (at.getTime() < now.getTime() - MAX_AGE_MS) throw invalid('body.observedAt', 'must be within the last 24 hours');
+  if (at.getTime() > now.getTime() + MAX_AHEAD_MS) throw ValidationError.field('body.observedAt', 'must not be in the future');
+  if (at.getTime() < now.getTime() - MAX_AGE_MS) throw ValidationError.field('body.observedAt', 'must be within the last 24 hours');
   return at;
 }
 
@@ -252,10 +250,12 @@ export class MonitoringService {
 
   private async requireSignalClient(clientId: string, path: string): Promise<void> {
     const client = await this.clients.find(clientId);
-    if (!client) throw invalid(path, `no client ${clientId}`);
-    if (client.kind !== 'internal') throw invalid(path, 'must be an internal client (vendor clients do not push monitoring signals)');
-    if (client.status !== 'active') throw invalid(path, `the client ${clientId} is ${client.status}`);
-    if (!client.scopes.includes(APP_SIGNALS_SCOPE)) throw invalid(path, `the client ${clientId} lacks the scope ${APP_SIGNALS_SCOPE}`);
+    if (!client) throw ValidationError.field(path, `no client ${clientId}`);
+    if (client.kind !== 'internal')
+      throw ValidationError.field(path, 'must be an internal client (vendor clients do not push monitoring signals)');
+    if (client.status !== 'active') throw ValidationError.field(path, `the client ${clientId} is ${client.status}`);
+    if (!client.scopes.includes(APP_SIGNALS_SCOPE))
+      throw ValidationError.field(path, `the client ${clientId} lacks the scope ${APP_SIGNALS_SCOPE}`);
   }
 
   private async requireApp(appId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../../db';
-import { afterRow } from '../store';
+import { isoInstant } from '../../platform/row-mapper';
+import { newestFirstAfter } from '../store';
 import type { Monitoring, Signal, SignalKind, SignalThreshold, Warning, WarningSeverity } from './schemas';
 import type { MonitoringStoreType, SignalFilter, WarningFilter, WindowTally } from './store-type';
 
@@ -52,7 +53,6 @@ interface WarningRow {
   acknowledgement_note: string | null;
 }
 
-const iso = (v: string | Date): string => new Date(v).toISOString();
 const num = (v: string | number): number => Number(v);
 
 function thresholdFromRow(r: ThresholdRow): SignalThreshold {
@@ -76,14 +76,14 @@ const signalFromRow = (r: SignalRow): Signal => ({
   id: r.id,
   appId: r.app_id,
   kind: r.kind,
-  observedAt: iso(r.observed_at),
+  observedAt: isoInstant(r.observed_at),
   availabilityPercent: r.availability_percent === null ? null : num(r.availability_percent),
   alertType: r.alert_type,
   summary: r.summary,
   reference: r.reference,
   recordedBy: r.recorded_by,
   recordedByType: r.recorded_by_type,
-  recordedAt: iso(r.recorded_at),
+  recordedAt: isoInstant(r.recorded_at),
 });
 
 const warningFromRow = (r: WarningRow): Warning => ({
@@ -94,12 +94,12 @@ const warningFromRow = (r: WarningRow): Warning => ({
   observed: num(r.observed),
   level: num(r.level),
   windowMinutes: r.window_minutes,
-  windowStart: iso(r.window_start),
-  windowEnd: iso(r.window_end),
+  windowStart: isoInstant(r.window_start),
+  windowEnd: isoInstant(r.window_end),
   signalCount: r.signal_count,
   signalId: r.signal_id,
-  raisedAt: iso(r.raised_at),
-  acknowledgedAt: r.acknowledged_at === null ? null : iso(r.acknowledged_at),
+  raisedAt: isoInstant(r.raised_at),
+  acknowledgedAt: r.acknowledged_at === null ? null : isoInstant(r.acknowledged_at),
   acknowledgedBy: r.acknowledged_by,
   acknowledgementNote: r.acknowledgement_note,
 });
@@ -114,7 +114,7 @@ export class MonitoringStore implements MonitoringStoreType {
     const row = await q;
     if (!row) return undefined;
     const thresholds = (await trx<ThresholdRow>('app_signal_thresholds').where({ app_id: appId }).orderBy('kind')).map(thresholdFromRow);
-    return { appId, clients: [...row.clients], thresholds, setBy: row.set_by, setAt: iso(row.set_at) };
+    return { appId, clients: [...row.clients], thresholds, setBy: row.set_by, setAt: isoInstant(row.set_at) };
   }
 
   async saveProfile(trx: Trx, m: Monitoring): Promise<void> {
@@ -203,31 +203,19 @@ export class MonitoringStore implements MonitoringStoreType {
 
   /** Signals of an app, most recently recorded first. */
   async signalsOf(appId: string, filter: SignalFilter, limit: number): Promise<Signal[]> {
-    const q = this.db<SignalRow>('app_signals')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<SignalRow>('app_signals').where({ app_id: appId }).limit(limit);
     if (filter.kind) q.andWhere({ kind: filter.kind });
-    afterRow(q, 'app_signals', 'recorded_at, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_signals', ['recorded_at', 'id'], filter.afterId);
     return (await q).map(signalFromRow);
   }
 
   /** Warnings of an app, most recent first. */
   async warningsOf(appId: string, filter: WarningFilter, limit: number): Promise<Warning[]> {
-    const q = this.db<WarningRow>('app_warnings')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'raised_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<WarningRow>('app_warnings').where({ app_id: appId }).limit(limit);
     if (filter.acknowledged !== undefined)
       q.andWhere((b) => (filter.acknowledged ? b.whereNotNull('acknowledged_at') : b.whereNull('acknowledged_at')));
     if (filter.severity) q.andWhere({ severity: filter.severity });
-    afterRow(q, 'app_warnings', 'raised_at, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_warnings', ['raised_at', 'id'], filter.afterId);
     return (await q).map(warningFromRow);
   }
 }

@@ -2,8 +2,6 @@ import { ValidationError } from '../../shared/errors';
 import type { SignalThreshold, WarningSeverity } from './schemas';
 import type { WindowTally } from './store';
 
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
-
 /** The severity a window's tally reaches under a threshold, if any. */
 export function crossedSeverity(threshold: SignalThreshold, tally: WindowTally): { severity: WarningSeverity; level: number } | null {
   if (tally.value === null || tally.signals === 0) return null;
@@ -21,11 +19,12 @@ export function crossedSeverity(threshold: SignalThreshold, tally: WindowTally):
 export function checkThresholds(thresholds: readonly SignalThreshold[]): void {
   const seen = new Set<string>();
   thresholds.forEach((t, i) => {
-    if (seen.has(t.kind)) throw invalid(`body.thresholds.${i}.kind`, `only one threshold per kind (${t.kind} is given twice)`);
+    if (seen.has(t.kind))
+      throw ValidationError.field(`body.thresholds.${i}.kind`, `only one threshold per kind (${t.kind} is given twice)`);
     seen.add(t.kind);
     if (t.kind === 'availability' && t.majorBelowPercent !== undefined && t.majorBelowPercent > t.warnBelowPercent)
-      throw invalid(`body.thresholds.${i}.majorBelowPercent`, 'must not be above warnBelowPercent');
+      throw ValidationError.field(`body.thresholds.${i}.majorBelowPercent`, 'must not be above warnBelowPercent');
     if (t.kind === 'security_alert' && t.majorAtCount !== undefined && t.majorAtCount < t.warnAtCount)
-      throw invalid(`body.thresholds.${i}.majorAtCount`, 'must not be below warnAtCount');
+      throw ValidationError.field(`body.thresholds.${i}.majorAtCount`, 'must not be below warnAtCount');
   });
 }

@@ -1,3 +1,4 @@
+import { uniqueViolation } from '../../shared/errors';
 import type { AppStoreType } from '../store-type';
 import type { AppPlan, AppPlanStatus, PlannedApp } from './schemas';
 import type { AppPlanStoreType, EntryRecord, PlanFilter } from './store-type';
@@ -79,7 +80,7 @@ export class FakeAppPlanStore implements AppPlanStoreType {
     const taken = [...this.entries.values()].some(
       (e) => e.appId !== entry.appId && entry.planItemId !== null && e.planItemId === entry.planItemId,
     );
-    if (taken) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+    if (taken) throw uniqueViolation();
     this.entries.set(entry.appId, structuredClone(entry));
   }
 

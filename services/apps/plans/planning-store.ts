@@ -1,9 +1,9 @@
 import type { Db, Trx } from '../../db';
+import { isoDay } from '../../platform/row-mapper';
 import { examinedFinding } from '../accountability/store';
 import type { Finding } from '../../reports/compliance-check';
 import type { AppCap } from './schemas';
 import type { AppPlanningStoreType, PlanningPolicyRecord } from './planning-store-type';
-import { day } from './store';
 
 interface PolicyRow {
   singleton: true;
@@ -33,7 +33,7 @@ export class AppPlanningStore implements AppPlanningStoreType {
     const row = await q;
     if (!row) return { plansRequiredFrom: null, setBy: null, setAt: null };
     return {
-      plansRequiredFrom: row.plans_required_from === null ? null : day(row.plans_required_from),
+      plansRequiredFrom: row.plans_required_from === null ? null : isoDay(row.plans_required_from),
       setBy: row.set_by,
       setAt: row.set_at,
     };

@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../../db';
-import { rowMapper } from '../../platform/row-mapper';
-import { afterRow } from '../store';
+import { isoDay, rowMapper } from '../../platform/row-mapper';
+import { newestFirstAfter } from '../store';
 import type { AppOverlap, AppPlan, AppPlanStatus, PlannedApp } from './schemas';
 import type { AppPlanStoreType, EntryRecord, PlanFilter } from './store-type';
 
@@ -58,9 +58,6 @@ const entries = rowMapper<EntryRecord, EntryRow>({
 });
 const entryFromRow = entries.fromRow;
 
-// pg returns dates as strings (the type parser is set up in db.ts); keep them as YYYY-MM-DD.
-export const day = (v: string | Date): string => (typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));
-
 const itemFromRow = (r: ItemRow): PlannedApp => ({
   id: r.id,
   name: r.name,
@@ -79,8 +76,8 @@ const itemFromRow = (r: ItemRow): PlannedApp => ({
 const planFromRow = (r: PlanRow, items: PlannedApp[]): AppPlan => ({
   id: r.id,
   department: r.department,
-  periodStart: day(r.period_start),
-  periodEnd: day(r.period_end),
+  periodStart: isoDay(r.period_start),
+  periodEnd: isoDay(r.period_end),
   justification: r.justification,
   status: r.status,
   plannedApps: items,
@@ -134,16 +131,11 @@ export class AppPlanStore implements AppPlanStoreType {
 
   /** Plans, most recent period first. */
   async listPlans(filter: PlanFilter, limit: number): Promise<AppPlan[]> {
-    const q = this.db<PlanRow>('app_plans')
-      .orderBy([
-        { column: 'period_start', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<PlanRow>('app_plans').limit(limit);
     if (filter.department) q.where('department', filter.department);
     if (filter.status) q.where('status', filter.status);
     if (filter.departments) q.whereIn('department', [...filter.departments]);
-    afterRow(q, 'app_plans', 'period_start, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_plans', ['period_start', 'id'], filter.afterId);
     const rows = await q;
     const items = await this.itemsOf(rows.map((r) => r.id));
     return rows.map((r) => planFromRow(r, items.get(r.id) ?? []));

@@ -1,10 +1,9 @@
 import type { Db, Trx } from '../../db';
+import { isoInstant } from '../../platform/row-mapper';
 import { examinedFinding } from '../accountability/store';
 import type { Finding } from '../../reports/compliance-check';
 import type { AccountabilityEvent, AccountabilitySubjectKind } from './schemas';
 import type { AccountabilityEventLookup } from './events-store-type';
-
-const iso = (v: string | Date): string => new Date(v).toISOString();
 
 /**
  * Every major event and overdue rectification, of every app: major warnings, regulator-reported or overdue
@@ -70,7 +69,7 @@ export class AccountabilityEventStore implements AccountabilityEventLookup {
          from (${EVENTS}) e where e.app_id = ? order by e.occurred_at desc, e.id desc limit 200`,
       [now, now, appId],
     )) as { rows: Array<{ kind: AccountabilitySubjectKind; id: string; occurred_at: string; label: string; decided: boolean }> };
-    return result.rows.map((r) => ({ kind: r.kind, id: r.id, occurredAt: iso(r.occurred_at), label: r.label, decided: r.decided }));
+    return result.rows.map((r) => ({ kind: r.kind, id: r.id, occurredAt: isoInstant(r.occurred_at), label: r.label, decided: r.decided }));
   }
 
   /** Warnings unacknowledged at some time in [from, to), and those still unacknowledged (examples: warning ids, oldest first). */

@@ -1,11 +1,6 @@
+import { newestFirst } from '../fake-paging';
 import type { AccountabilityDecision } from './schemas';
 import type { FindingFilter, FindingRecord, RectificationItemRecord, SupervisionStoreType } from './store-type';
-
-/** Newest first by `key`, after the record with id `afterId` in that order. */
-function newestFirst<T extends { id: string }>(records: readonly T[], key: (r: T) => string, afterId: string | undefined): T[] {
-  const after = records.find((r) => r.id === afterId);
-  return records.filter((r) => !after || key(r) < key(after)).sort((a, b) => key(b).localeCompare(key(a)));
-}
 
 /** Inspection findings, rectification items and accountability decisions in memory, for fast tests of the supervision rules. */
 export class FakeSupervisionStore implements SupervisionStoreType {

@@ -25,8 +25,6 @@ import type {
 import type { AccountabilityEventLookup } from './events-store-type';
 import type { FindingRecord, RectificationItemRecord, SupervisionStoreType } from './store-type';
 
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
-
 // Dates carry no time zone: an inspection held "today" in UTC+14 must not be refused as a future date.
 const LATEST_ZONE_OFFSET_MS = 14 * 3_600_000;
 const latestToday = (now: Date) => new Date(now.getTime() + LATEST_ZONE_OFFSET_MS).toISOString().slice(0, 10);
@@ -64,7 +62,7 @@ export class SupervisionService {
   async registerFinding(ctx: ChangeContext, appId: string, input: CreateInspectionFinding): Promise<InspectionFinding> {
     const by = staffSubject(ctx);
     const now = this.clock.now();
-    if (input.inspectedOn > latestToday(now)) throw invalid('body.inspectedOn', 'must not be in the future');
+    if (input.inspectedOn > latestToday(now)) throw ValidationError.field('body.inspectedOn', 'must not be in the future');
     await this.checkItems(input.rectifications, now, 'body.rectifications');
     return this.db.transaction(async (trx) => {
       await lockChangeableApp(this.apps, trx, appId);
@@ -152,9 +150,9 @@ export class SupervisionService {
   async decide(ctx: ChangeContext, appId: string, input: RecordAccountabilityDecision): Promise<AccountabilityDecision> {
     const by = staffSubject(ctx);
     const now = this.clock.now();
-    if (input.decidedOn > latestToday(now)) throw invalid('body.decidedOn', 'must not be in the future');
+    if (input.decidedOn > latestToday(now)) throw ValidationError.field('body.decidedOn', 'must not be in the future');
     if (input.accountable === null && input.measure !== 'no_measure')
-      throw invalid('body.accountable', `names who is held accountable for the measure ${input.measure}`);
+      throw ValidationError.field('body.accountable', `names who is held accountable for the measure ${input.measure}`);
     if (input.accountable !== null) {
       if (input.accountable.person === by)
         throw new SeparationOfDutiesError(`${by} cannot decide on their own accountability`, { accountable: input.accountable.person });
@@ -164,7 +162,7 @@ export class SupervisionService {
       await this.lockApp(trx, appId);
       const { kind, id } = input.subject;
       if (!(await this.events.exists(trx, appId, kind, id)))
-        throw invalid('body.subject.id', `no ${kind.replace('_', ' ')} ${id} on this app`);
+        throw ValidationError.field('body.subject.id', `no ${kind.replace('_', ' ')} ${id} on this app`);
       if (!(await this.events.event(trx, appId, kind, id, now.toISOString())))
         throw new ConflictError('not_a_major_event', `The ${kind.replace('_', ' ')} ${id} ${NOT_AN_EVENT[kind]}`);
       const decision: AccountabilityDecision = {
@@ -229,7 +227,7 @@ export class SupervisionService {
   private async checkItems(items: readonly CreateRectificationItem[], now: Date, path: string, single = false): Promise<void> {
     for (const [i, item] of items.entries()) {
       const at = single ? path : `${path}.${i}`;
-      if (new Date(item.dueAt) <= now) throw invalid(`${at}.dueAt`, 'must be in the future');
+      if (new Date(item.dueAt) <= now) throw ValidationError.field(`${at}.dueAt`, 'must be in the future');
       await this.departments.requireExisting([item.ownerDepartment], `${at}.ownerDepartment`);
     }
   }

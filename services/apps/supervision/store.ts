@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../../db';
-import { afterRow } from '../store';
+import { isoDay, isoInstant } from '../../platform/row-mapper';
+import { newestFirstAfter } from '../store';
 import type { AccountabilityDecision, AccountabilitySubjectKind } from './schemas';
 import type { FindingFilter, FindingRecord, RectificationItemRecord, SupervisionStoreType } from './store-type';
 
@@ -47,22 +48,17 @@ interface DecisionRow {
   recorded_at: string;
 }
 
-const iso = (v: string | Date): string => new Date(v).toISOString();
-const isoOrNull = (v: string | Date | null): string | null => (v === null ? null : iso(v));
-// A date column comes back as a string (pg type parser) or a Date at UTC midnight (PGlite).
-const day = (v: string | Date): string => (typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));
-
 const findingFromRow = (r: FindingRow): FindingRecord => ({
   id: r.id,
   appId: r.app_id,
   inspection: r.inspection,
   inspector: r.inspector,
   inspectionReference: r.inspection_reference,
-  inspectedOn: day(r.inspected_on),
+  inspectedOn: isoDay(r.inspected_on),
   title: r.title,
   description: r.description,
   recordedBy: r.recorded_by,
-  recordedAt: iso(r.recorded_at),
+  recordedAt: isoInstant(r.recorded_at),
 });
 
 const itemFromRow = (r: ItemRow): RectificationItemRecord => ({
@@ -72,10 +68,10 @@ const itemFromRow = (r: ItemRow): RectificationItemRecord => ({
   action: r.action,
   owner: r.owner,
   ownerDepartment: r.owner_department,
-  dueAt: iso(r.due_at),
+  dueAt: isoInstant(r.due_at),
   createdBy: r.created_by,
-  createdAt: iso(r.created_at),
-  closedAt: isoOrNull(r.closed_at),
+  createdAt: isoInstant(r.created_at),
+  closedAt: r.closed_at === null ? null : isoInstant(r.closed_at),
   closedBy: r.closed_by,
   evidence: r.evidence,
 });
@@ -87,9 +83,9 @@ const decisionFromRow = (r: DecisionRow): AccountabilityDecision => ({
   accountable: r.accountable_person === null ? null : { person: r.accountable_person, department: r.accountable_department as string },
   measure: r.measure,
   description: r.description,
-  decidedOn: day(r.decided_on),
+  decidedOn: isoDay(r.decided_on),
   decidedBy: r.decided_by,
-  recordedAt: iso(r.recorded_at),
+  recordedAt: isoInstant(r.recorded_at),
 });
 
 /** Inspection findings with their rectification items, accountability decisions, and the compliance report's questions. */
@@ -149,15 +145,9 @@ export class SupervisionStore implements SupervisionStoreType {
     filter: FindingFilter,
     limit: number,
   ): Promise<Array<FindingRecord & { items: RectificationItemRecord[] }>> {
-    const q = this.db<FindingRow>('app_inspection_findings')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
+    const q = this.db<FindingRow>('app_inspection_findings').where({ app_id: appId }).limit(limit);
     if (filter.inspector) q.andWhere({ inspector: filter.inspector });
-    afterRow(q, 'app_inspection_findings', 'recorded_at, id', '<', filter.afterId);
+    newestFirstAfter(q, 'app_inspection_findings', ['recorded_at', 'id'], filter.afterId);
     const findings = (await q).map(findingFromRow);
     const items = findings.length
       ? await this.db<ItemRow>('app_rectification_items')
@@ -191,14 +181,8 @@ export class SupervisionStore implements SupervisionStoreType {
   }
 
   async decisionsOf(appId: string, afterId: string | undefined, limit: number): Promise<AccountabilityDecision[]> {
-    const q = this.db<DecisionRow>('app_accountability_decisions')
-      .where({ app_id: appId })
-      .orderBy([
-        { column: 'recorded_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(limit);
-    afterRow(q, 'app_accountability_decisions', 'recorded_at, id', '<', afterId);
+    const q = this.db<DecisionRow>('app_accountability_decisions').where({ app_id: appId }).limit(limit);
+    newestFirstAfter(q, 'app_accountability_decisions', ['recorded_at', 'id'], afterId);
     return (await q).map(decisionFromRow);
   }
 

@@ -24,7 +24,7 @@ export async function validateClientJwks(jwks: Jwks, field: string): Promise<voi
   const kids = new Set<string>();
   for (const [i, key] of jwks.keys.entries()) {
     const path = `${field}.keys.${i}`;
-    const fail = (message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
+    const fail = (message: string) => ValidationError.field(path, message);
     if (PRIVATE_MEMBERS.some((m) => m in key)) throw fail('only public keys may be registered (private or symmetric key members found)');
     const alg = algorithmOf(key as JWK);
     if (!alg || !ALLOWED.has(alg)) throw fail(`the key's algorithm must be one of ${CLIENT_ASSERTION_ALGORITHMS.join(', ')}`);

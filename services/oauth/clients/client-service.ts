@@ -3,7 +3,7 @@ import type { AuditRecorder, ChangeContext } from '../../audit';
 import type { Transactor, Trx } from '../../db';
 import type { ChangePublisher } from '../../platform/change-feed';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
-import { decodeCursor, encodeCursor, type Page } from '../../shared/schemas';
+import { decodeCursor, pageFrom, type Page } from '../../shared/schemas';
 import { CLIENT_CHANGED } from './client-directory';
 import { validateClientJwks } from './client-keys';
 import type { ClientSecretHasher } from './client-secrets';
@@ -75,10 +75,12 @@ export class ClientService {
   }
 
   async list(filter: Omit<ClientFilter, 'afterId'> & { cursor?: string }, limit: number): Promise<Page<OAuthClient>> {
-    const items = await this.store.list({ ...filter, afterId: decodeCursor(filter.cursor) }, limit + 1);
-    const more = items.length > limit;
-    const pageItems = items.slice(0, limit).map(publicView);
-    return { items: pageItems, nextCursor: more ? encodeCursor(pageItems[pageItems.length - 1].clientId) : null };
+    const page = pageFrom(
+      await this.store.list({ ...filter, afterId: decodeCursor(filter.cursor) }, limit + 1),
+      limit,
+      (last) => last.clientId,
+    );
+    return { items: page.items.map(publicView), nextCursor: page.nextCursor };
   }
 
   /** Disables a client: its tokens stop working at once (on every replica within a second). */
@@ -107,7 +109,8 @@ export class ClientService {
    */
   async rotateCredentials(ctx: ChangeContext, clientId: string, input: RotateClientCredentials): Promise<RegisteredClient> {
     const keyInput = input.jwks !== undefined || input.jwksUri !== undefined;
-    if (input.jwks !== undefined && input.jwksUri !== undefined) throw invalidField('body.jwks', 'give either jwks or jwksUri, not both');
+    if (input.jwks !== undefined && input.jwksUri !== undefined)
+      throw ValidationError.field('body.jwks', 'give either jwks or jwksUri, not both');
     await this.validateKeys(input, 'body');
     let secret: string | undefined;
     const after = await this.changes.transaction(this.db, async (trx) => {
@@ -117,11 +120,11 @@ export class ClientService {
       const now = this.clock.now();
       let updated: ClientRecord;
       if (before.tokenEndpointAuthMethod === 'private_key_jwt') {
-        if (!keyInput) throw invalidField('body.jwks', 'a private_key_jwt client rotates by sending its new jwks or jwksUri');
-        if (input.graceSeconds !== undefined) throw invalidField('body.graceSeconds', 'only secret clients have a grace period');
+        if (!keyInput) throw ValidationError.field('body.jwks', 'a private_key_jwt client rotates by sending its new jwks or jwksUri');
+        if (input.graceSeconds !== undefined) throw ValidationError.field('body.graceSeconds', 'only secret clients have a grace period');
         updated = { ...before, jwks: input.jwks ?? null, jwksUri: input.jwksUri ?? null, updatedAt: now.toISOString() };
       } else {
-        if (keyInput) throw invalidField('body.jwks', 'a secret client rotates its secret; it has no keys');
+        if (keyInput) throw ValidationError.field('body.jwks', 'a secret client rotates its secret; it has no keys');
         secret = this.hasher.generate();
         const graceSeconds = input.graceSeconds ?? DEFAULT_SECRET_GRACE_SECONDS;
         updated = {
@@ -179,5 +182,3 @@ function secretShownOnce(ctx: ChangeContext, clientId: string, what: 'registered
     extensions: { clientId },
   });
 }
-
-const invalidField = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);

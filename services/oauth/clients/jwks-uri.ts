@@ -47,7 +47,7 @@ export class JwksUriPolicy {
       await this.vet(new URL(uri));
     } catch (err) {
       if (!(err instanceof JwksUriRefused)) throw err;
-      throw new ValidationError(`${field}: ${err.message}`, [{ path: field, message: err.message }]);
+      throw ValidationError.field(field, err.message);
     }
   }
 
