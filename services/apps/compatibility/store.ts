@@ -1,11 +1,8 @@
 import type { Db, Trx } from '../../db';
+import { isoDay, isoInstant } from '../../platform/row-mapper';
 import type { Finding } from '../../reports/compliance-check';
 import type { CompatibilityResult, OperatingEnvironment } from './schemas';
 import type { CompatibilityStoreType, SupportedRecord } from './store-type';
-
-const iso = (v: Date | string): string => new Date(v).toISOString();
-/** A date column as YYYY-MM-DD, whichever way the driver hands it over. */
-const day = (v: Date | string): string => (typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));
 
 /** Which release counts as current: the one whose supported environments were declared last (on a tie, the first by name, as the app's view picks it). */
 const CURRENT_RELEASE = `(select s.release from app_supported_environments s where s.app_id = a.id order by s.declared_at desc, s.release asc limit 1)`;
@@ -29,7 +26,7 @@ export class CompatibilityStore implements CompatibilityStoreType {
       platform: r.platform,
       version: r.version,
       declaredBy: r.declared_by,
-      declaredAt: iso(r.declared_at),
+      declaredAt: isoInstant(r.declared_at),
     }));
   }
 
@@ -67,10 +64,10 @@ export class CompatibilityStore implements CompatibilityStoreType {
       platform: r.platform,
       version: r.version,
       result: r.result,
-      testedOn: day(r.tested_on),
+      testedOn: isoDay(r.tested_on),
       reportReference: r.report_reference,
       recordedBy: r.recorded_by,
-      recordedAt: iso(r.recorded_at),
+      recordedAt: isoInstant(r.recorded_at),
     }));
   }
 
@@ -100,9 +97,9 @@ export class CompatibilityStore implements CompatibilityStoreType {
     return rows.map((r) => ({
       platform: r.platform,
       version: r.version,
-      endOfSupport: day(r.end_of_support),
+      endOfSupport: isoDay(r.end_of_support),
       setBy: r.set_by,
-      setAt: iso(r.set_at),
+      setAt: isoInstant(r.set_at),
     }));
   }
 

@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../../db';
+import { isoInstant } from '../../platform/row-mapper';
 import type { NoticeThirdParty } from './disclosure';
 import type { AppSdk } from './schemas';
 import type { AppSdkStoreType, PublishedThirdParties } from './store-type';
@@ -20,8 +21,6 @@ interface SdkRow {
   approved_at: Date | string | null;
 }
 
-const iso = (v: Date | string): string => new Date(v).toISOString();
-
 function fromRow(r: SdkRow): AppSdk {
   const piCategories = typeof r.pi_categories === 'string' ? (JSON.parse(r.pi_categories) as string[]) : r.pi_categories;
   return {
@@ -36,9 +35,9 @@ function fromRow(r: SdkRow): AppSdk {
     contractCovered: r.contract_covered,
     vendorId: r.vendor_id,
     declaredBy: r.declared_by,
-    declaredAt: iso(r.declared_at),
+    declaredAt: isoInstant(r.declared_at),
     approvedBy: r.approved_by,
-    approvedAt: r.approved_at === null ? null : iso(r.approved_at),
+    approvedAt: r.approved_at === null ? null : isoInstant(r.approved_at),
     needsApproval: piCategories.length > 0 && r.approved_by === null,
   };
 }

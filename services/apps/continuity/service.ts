@@ -9,8 +9,6 @@ import type { AppStoreType } from '../store-type';
 import type { Continuity, CreateOutage, Outage, OutageQuery, SetContinuity } from './schemas';
 import type { ContinuityRecord, ContinuityStoreType, OutageRecord } from './store-type';
 
-const invalid = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
-
 // Dates carry no time zone: a drill held "today" in UTC+14 must not be refused as a future date.
 const LATEST_ZONE_OFFSET_MS = 14 * 3_600_000;
 
@@ -59,7 +57,7 @@ export class ContinuityService {
     const by = staffSubject(ctx);
     const now = this.clock.now();
     if (input.lastDrill && input.lastDrill.on > new Date(now.getTime() + LATEST_ZONE_OFFSET_MS).toISOString().slice(0, 10)) {
-      throw invalid('body.lastDrill.on', 'must not be in the future');
+      throw ValidationError.field('body.lastDrill.on', 'must not be in the future');
     }
     return this.db.transaction(async (trx) => {
       await lockChangeableApp(this.apps, trx, appId);
@@ -89,8 +87,8 @@ export class ContinuityService {
     const now = this.clock.now();
     const startedAt = new Date(input.startedAt);
     const endedAt = new Date(input.endedAt);
-    if (endedAt <= startedAt) throw invalid('body.endedAt', 'must be after startedAt');
-    if (endedAt > now) throw invalid('body.endedAt', 'must not be in the future');
+    if (endedAt <= startedAt) throw ValidationError.field('body.endedAt', 'must be after startedAt');
+    if (endedAt > now) throw ValidationError.field('body.endedAt', 'must not be in the future');
     return this.db.transaction(async (trx) => {
       const app = await lockChangeableApp(this.apps, trx, appId);
       const profile = await this.store.profile(appId, trx);
