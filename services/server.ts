@@ -257,13 +257,24 @@ export async function startService(config: Config, logger: Logger = createLogger
   }
 }
 
-/** Writes out what an asynchronous destination still holds (nothing to do if it is not open yet). */
-function flushQuietly(destination: ReturnType<typeof pino.destination>): void {
-  try {
-    destination.flushSync();
-  } catch {
-    // Not open yet, or stdout is gone: nothing buffered can be written anyway.
-  }
+/**
+ * Ends an asynchronous destination once everything it holds, and a write already under way, is written (a
+ * synchronous write before then could overtake that one); never waits more than 2 s. Stdout stays open.
+ */
+function ended(destination: ReturnType<typeof pino.destination>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    destination.once('close', done);
+    try {
+      destination.end();
+    } catch {
+      done();
+    }
+  });
 }
 
 /** One JSON line on stdout (synchronously, before the exit) saying why the service did not start. */
@@ -286,13 +297,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  // Lines are written asynchronously; before the synchronous fatal line, what start-up logged goes out first, in order.
+  // Lines are written asynchronously; on a failure, what start-up logged is written out before the synchronous fatal line.
   const destination = pino.destination({ dest: 1, sync: false });
   let service: RunningService;
   try {
     service = await startService(config, createLogger(config.logLevel, destination));
   } catch (err) {
-    flushQuietly(destination);
+    await ended(destination);
     logStartupFailure(err, config.logLevel);
     process.exit(1);
   }
