@@ -346,7 +346,8 @@ function headerArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrar
  * Which identities to favour: those allowed to call the operation (so handlers run, not just the
  * 401 and 403 paths), then the kind it expects, with every other kind (and none) still tried.
  */
-function identityArbitrary(op: Operation, identities: Identities, allowed: readonly string[]): fc.Arbitrary<string> {
+function identityArbitrary(op: Operation, identities: Identities, allowed: readonly string[], onlyAllowed: boolean): fc.Arbitrary<string> {
+  if (onlyAllowed && allowed.length > 0) return fc.constantFrom(...allowed);
   const labels = Object.keys(identities);
   const staff = labels.filter((l) => l.startsWith('staff:'));
   const machine = labels.filter((l) => l.startsWith('client:'));
@@ -372,7 +373,8 @@ function identityArbitrary(op: Operation, identities: Identities, allowed: reado
 
 /**
  * Requests for one operation: its path, query, body, media type and identity varied independently.
- * `allowed` names the identities that hold the operation's permission everywhere.
+ * `allowed` names the identities that hold the operation's permission everywhere; with `onlyAllowed`, every request
+ * is sent as one of them (so that at least one request of each operation gets past the door, whatever the seed).
  */
 export function requestArbitrary(
   op: Operation,
@@ -380,6 +382,7 @@ export function requestArbitrary(
   world: World,
   identities: Identities,
   allowed: readonly string[] = [],
+  onlyAllowed = false,
 ): fc.Arbitrary<FuzzRequest> {
   const pools = pathPools(world);
   const nastyHeader = sometimes(
@@ -399,7 +402,7 @@ export function requestArbitrary(
       path: pathArbitrary(op, schemas, pools),
       query: queryArbitrary(op, schemas),
       body: bodyArbitrary(op, schemas),
-      identity: identityArbitrary(op, identities, allowed),
+      identity: identityArbitrary(op, identities, allowed, onlyAllowed),
       accept: sometimes(fc.constantFrom(...ACCEPTS), 25),
       extra: nastyHeader,
       declared: headerArbitrary(op, schemas),
