@@ -151,8 +151,8 @@ function generate(seed: number, runs: number): FuzzRequest[] {
   const streams = targets.map((op) => {
     trace(`generating ${op.operationId}`);
     const opSeed = (seed ^ operationSalt(op.operationId)) >>> 0;
-    // The first request of each operation is sent as an identity that holds its permission, so every operation is
-    // exercised past authentication whatever the seed draws for the others (the check at the end of fuzz()).
+    // The first request of each operation is sent as an identity that holds its permission, its token where it belongs,
+    // so every operation is exercised past authentication whatever the seed draws for the others (checked in fuzz()).
     const [first] = fc.sample(requestArbitrary(op, schemas, world, identities, allowed[op.operationId], true), {
       seed: opSeed,
       numRuns: 1,

@@ -225,7 +225,7 @@ function pathArbitrary(op: Operation, schemas: SchemaArbitraries, pools: Record<
   return fc.tuple(...parts).map((values) => values.join('/'));
 }
 
-function queryArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary<string> {
+function queryArbitrary(op: Operation, schemas: SchemaArbitraries, rawPairs = true): fc.Arbitrary<string> {
   const params = op.parameters.filter((p) => p.in === 'query');
   const pairs = params.map((p) =>
     fc.option(
@@ -238,7 +238,7 @@ function queryArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrary
       { freq: 2 },
     ),
   );
-  const extra = sometimes(fc.constantFrom(...RAW_QUERY_PAIRS), 15);
+  const extra = rawPairs ? sometimes(fc.constantFrom(...RAW_QUERY_PAIRS), 15) : fc.constant(undefined);
   return fc.tuple(fc.tuple(...pairs), extra).map(([chosen, raw]) => {
     const search = new URLSearchParams();
     for (const pair of chosen) if (pair) search.append(pair[0], pair[1].slice(0, 1000));
@@ -346,8 +346,8 @@ function headerArbitrary(op: Operation, schemas: SchemaArbitraries): fc.Arbitrar
  * Which identities to favour: those allowed to call the operation (so handlers run, not just the
  * 401 and 403 paths), then the kind it expects, with every other kind (and none) still tried.
  */
-function identityArbitrary(op: Operation, identities: Identities, allowed: readonly string[], onlyAllowed: boolean): fc.Arbitrary<string> {
-  if (onlyAllowed && allowed.length > 0) return fc.constantFrom(...allowed);
+function identityArbitrary(op: Operation, identities: Identities, allowed: readonly string[], authorized: boolean): fc.Arbitrary<string> {
+  if (authorized && allowed.length > 0) return fc.constantFrom(...allowed);
   const labels = Object.keys(identities);
   const staff = labels.filter((l) => l.startsWith('staff:'));
   const machine = labels.filter((l) => l.startsWith('client:'));
@@ -373,8 +373,9 @@ function identityArbitrary(op: Operation, identities: Identities, allowed: reado
 
 /**
  * Requests for one operation: its path, query, body, media type and identity varied independently.
- * `allowed` names the identities that hold the operation's permission everywhere; with `onlyAllowed`, every request
- * is sent as one of them (so that at least one request of each operation gets past the door, whatever the seed).
+ * `allowed` names the identities that hold the operation's permission everywhere; with `authorized`, every request is
+ * sent as one of them, its token only in the Authorization header (no raw query pair such as `access_token=`), so that
+ * at least one request of each operation gets past the door whatever the seed draws.
  */
 export function requestArbitrary(
   op: Operation,
@@ -382,7 +383,7 @@ export function requestArbitrary(
   world: World,
   identities: Identities,
   allowed: readonly string[] = [],
-  onlyAllowed = false,
+  authorized = false,
 ): fc.Arbitrary<FuzzRequest> {
   const pools = pathPools(world);
   const nastyHeader = sometimes(
@@ -400,9 +401,9 @@ export function requestArbitrary(
   return fc
     .record({
       path: pathArbitrary(op, schemas, pools),
-      query: queryArbitrary(op, schemas),
+      query: queryArbitrary(op, schemas, !authorized),
       body: bodyArbitrary(op, schemas),
-      identity: identityArbitrary(op, identities, allowed, onlyAllowed),
+      identity: identityArbitrary(op, identities, allowed, authorized),
       accept: sometimes(fc.constantFrom(...ACCEPTS), 25),
       extra: nastyHeader,
       declared: headerArbitrary(op, schemas),
