@@ -189,6 +189,8 @@ const describeRequest = (r: FuzzRequest) =>
   `${r.headers['Content-Type'] !== undefined ? ` (${r.headers['Content-Type']})` : ''}: ${(r.body ?? '').slice(0, 300)}`;
 
 async function fuzz(seed: number, runs: number): Promise<void> {
+  // Who holds each permission now: an earlier run's requests may have removed role assignments (deleteRoleAssignment).
+  allowed = await allowedIdentities();
   const requests = generate(seed, runs);
   const failures: Failure[] = [];
   const byStatus = new Map<number, number>();
