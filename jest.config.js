@@ -15,7 +15,7 @@ const base = {
 };
 
 /**
- * Whether the command names what to run (`npm test -- test/integration/x.test.ts`, a path pattern, -t with a path,
+ * Whether the command names what to run (`npm test -- test/integration/x.test.ts`, a path pattern,
  * --watch, --onlyChanged…): those runs take the test files one by one, as jest always does. The whole suite
  * (`npm test`, `npm test -- --json …`) runs them in bundles (test/bundles/): each file is the same, in a describe
  * block named after it, but the files of a bundle share one jest module registry, so the service's modules and
