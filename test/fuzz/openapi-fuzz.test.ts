@@ -261,14 +261,16 @@ describe('fuzzing every operation of the OpenAPI document', () => {
     expect(operations.length).toBe(t.container.routes.length);
   });
 
-  (replay === undefined ? it : it.skip)(`with the fixed seed ${FIXED_SEED}`, () => fuzz(FIXED_SEED, FIXED_RUNS), 600_000);
+  // A replay runs the fixed seed first too, as the run that printed the seed did: its requests change the world
+  // (role assignments removed, grants revoked…) that the random seed's requests then meet.
+  it(`with the fixed seed ${FIXED_SEED}`, () => fuzz(FIXED_SEED, FIXED_RUNS), 600_000);
 
   it(
     replay === undefined ? 'with a random seed (printed for replay)' : `replaying seed ${replay}`,
     async () => {
       const seed = replay ?? (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
       console.log(`fuzz: random seed ${seed} (replay with FUZZ_SEED=${seed})`);
-      await fuzz(seed, replay === undefined ? RANDOM_RUNS : FIXED_RUNS);
+      await fuzz(seed, RANDOM_RUNS);
     },
     600_000,
   );
