@@ -45,17 +45,25 @@ export function bundleFiles(folders: readonly string[], index: number, count: nu
   return bundles[index].files.sort();
 }
 
+/** How many bundle files the group has; they must be numbered 1 to that many. */
+export function bundleCount(group: string): number {
+  const numbers = fs
+    .readdirSync(__dirname)
+    .map((f) => new RegExp(`^${group}-(\\d+)\\.test\\.ts$`).exec(f)?.[1])
+    .filter((n) => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (numbers.some((n, i) => n !== i + 1)) throw new Error(`test/bundles: the ${group} bundles must be numbered 1 to ${numbers.length}`);
+  return numbers.length;
+}
+
 /** Runs the bundle a file named `<group>-<n>.test.ts` stands for. */
 export function runBundle(bundleFile: string): void {
   const match = /^([a-z]+)-(\d+)\.test\.ts$/.exec(path.basename(bundleFile));
   const folders = match ? BUNDLE_GROUPS[match[1]] : undefined;
   if (!match || !folders)
     throw new Error(`${bundleFile}: a bundle is named <group>-<n>.test.ts, group one of ${Object.keys(BUNDLE_GROUPS).join(', ')}`);
-  const group = match[1];
-  const siblings = fs.readdirSync(path.dirname(bundleFile)).filter((f) => new RegExp(`^${group}-\\d+\\.test\\.ts$`).test(f));
-  const numbers = siblings.map((f) => Number(/-(\d+)\./.exec(f)?.[1])).sort((a, b) => a - b);
-  if (numbers.some((n, i) => n !== i + 1)) throw new Error(`test/bundles: the ${group} bundles must be numbered 1 to ${numbers.length}`);
-  for (const file of bundleFiles(folders, Number(match[2]) - 1, numbers.length)) {
+  for (const file of bundleFiles(folders, Number(match[2]) - 1, bundleCount(match[1]))) {
     describe(file, () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the test file registers its tests as it loads
       require(path.join(TEST_ROOT, file));

@@ -26,7 +26,6 @@ let contract: ContractValidator;
 let schemas: SchemaArbitraries;
 let identities: Identities;
 /** By operationId: the identities that may call it (staff holding its permission for every department; clients with its role). */
-let allowed: Record<string, string[]>;
 const secrets: string[] = [];
 
 async function buildIdentities(): Promise<Identities> {
@@ -130,7 +129,6 @@ beforeAll(async () => {
   contract = new ContractValidator(document);
   schemas = new SchemaArbitraries(document, worldHints(world));
   identities = await buildIdentities();
-  allowed = await allowedIdentities();
   trace('identities ready');
 }, 120_000);
 afterAll(() => t?.close());
@@ -143,7 +141,8 @@ const trace = (line: string) => {
 const operationSalt = (operationId: string) => [...operationId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
 
 /** Round-robin over operations, so every operation gets its share and concurrent requests mix features. */
-function generate(seed: number, runs: number): FuzzRequest[] {
+/** `allowed`: per operation, the identities that hold its permission everywhere (allowedIdentities). */
+function generate(seed: number, runs: number, allowed: Readonly<Record<string, string[]>>): FuzzRequest[] {
   const only = process.env.FUZZ_OPERATION;
   const targets = operations.filter((op) => only === undefined || op.operationId === only);
   const perOperation = Math.ceil(runs / targets.length);
@@ -190,8 +189,7 @@ const describeRequest = (r: FuzzRequest) =>
 
 async function fuzz(seed: number, runs: number): Promise<void> {
   // Who holds each permission now: an earlier run's requests may have removed role assignments (deleteRoleAssignment).
-  allowed = await allowedIdentities();
-  const requests = generate(seed, runs);
+  const requests = generate(seed, runs, await allowedIdentities());
   const failures: Failure[] = [];
   const byStatus = new Map<number, number>();
   const handled = new Map<string, Set<number>>();

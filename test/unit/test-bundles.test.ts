@@ -1,12 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUNDLE_GROUPS, TEST_ROOT, bundleFiles, filesOf } from '../bundles/bundle';
+import { BUNDLE_GROUPS, TEST_ROOT, bundleCount, bundleFiles, filesOf } from '../bundles/bundle';
 
 // The whole suite runs the test files in bundles (jest.config.js): a file left out of every bundle would never run
 // in CI, and a file in two would run twice.
-
-const bundleCount = (group: string) =>
-  fs.readdirSync(path.join(TEST_ROOT, 'bundles')).filter((f) => new RegExp(`^${group}-\\d+\\.test\\.ts$`).test(f)).length;
 
 describe('test bundles', () => {
   it.each(Object.entries(BUNDLE_GROUPS))('deal every test file of the %s group to exactly one bundle', (group, folders) => {
